@@ -1,0 +1,52 @@
+"""stackrules: an exact engine for stackable credentials and credit transfer.
+
+>>> import stackrules, datetime
+>>> engine = stackrules.load()                          # the shipped rule base
+>>> learner = stackrules.load_learner("examples/learners/amira.yaml")
+>>> engine.audit(learner, "exu:BIT", as_of=datetime.date(2026, 11, 28)).status
+'met'
+"""
+
+from ._version import __version__
+from .decision import Decision
+from .diagnostics import Diagnostic
+from .engine import Engine, load
+from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
+from .learner import Learner, load_learner
+from .models import (
+    CatalogDoc,
+    Credential,
+    CreditRuleDoc,
+    CreditSystemsDoc,
+    CrosswalkDoc,
+    FrameworkDoc,
+    LearnerDoc,
+    QualificationDoc,
+    Requirement,
+)
+from .quantity import Quantity
+
+__all__ = [
+    "CatalogDoc",
+    "Credential",
+    "CreditRuleDoc",
+    "CreditSystemsDoc",
+    "CrosswalkDoc",
+    "Decision",
+    "Diagnostic",
+    "Engine",
+    "FrameworkDoc",
+    "Learner",
+    "LearnerDoc",
+    "LearnerError",
+    "QualificationDoc",
+    "Quantity",
+    "Requirement",
+    "RequestError",
+    "RuleBaseError",
+    "StackrulesError",
+    "VerificationError",
+    "__version__",
+    "load",
+    "load_learner",
+]

@@ -1,0 +1,256 @@
+"""The independent checker: re-verifies every choice before it becomes a decision.
+
+It does not trust the solver's variables: it re-derives from the rule base
+whether each claim is allowed (filters, conditions, exceptions), that no item
+is claimed twice (unless `shares_with` allows it), that sources feed one
+application and are then not claimed directly, that incompatible credentials
+are not both used, that every maximum-type limit holds, and that the
+completion the solver found really completes the target. It then evaluates
+every node's status from the claims alone. A violation raises
+:class:`~stackrules.errors.VerificationError`: a solver bug shows up as an
+error, never as a wrong audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import VerificationError
+from .filters import Matcher
+from .problem import Item, Problem, _conditions
+from .solve import Choice
+from .tree import CLimit, CNode
+
+ItemFilter = Callable[[Item], bool]
+
+
+@dataclass
+class LimitResult:
+    node: CNode
+    limit: CLimit
+    value: Fraction
+    status: str  # ok | short
+
+
+@dataclass
+class Evaluation:
+    status: dict[int, str] = field(default_factory=dict)  # node -> met | met_pending | not_met | waived | exempt
+    claimed: dict[int, list[Item]] = field(default_factory=dict)  # node -> distinct items its subtree claims (no additions)
+    added: dict[int, list[Item]] = field(default_factory=dict)  # node -> additions its subtree claims
+    limits: list[LimitResult] = field(default_factory=list)
+    exempt: set[int] = field(default_factory=set)
+
+
+def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
+    if (leaf.index, it.index) in p.exception_claims:
+        return True
+    if not _conditions(p.rb, leaf, it.attrs, p.as_of):
+        return False
+    if leaf.kind == "credential":
+        return it.credential == leaf.credential
+    if leaf.where is not None and not Matcher(p.rb, leaf.target_fields).match(leaf.where, it.attrs):
+        return False
+    if leaf.kind == "competencies":
+        return bool(set(leaf.competencies) & set(it.attrs.competencies))
+    return True
+
+
+def verify(p: Problem, choice: Choice) -> Evaluation:
+    items = p.items
+    chosen_apps = set(choice.apps)
+    app_of_grant = {g: app.index for app in p.apps for g in app.grants}
+
+    def fail(msg: str) -> None:
+        raise VerificationError(f"decision for `{p.version.id}` failed verification: {msg}")
+
+    leaves = {n.index: n for n in p.top.leaves()}
+    sharing = _sharing_pairs(p)
+    uses: dict[int, list[tuple[int, int]]] = {}
+    for leaf_i, claims in choice.claims.items():
+        leaf = leaves.get(leaf_i)
+        if leaf is None:
+            fail(f"a claim on node {leaf_i}, which is not a leaf of the target")
+            continue
+        if leaf.kind == "credential" and sum(k for _, k in claims) > 1:
+            fail(f"`{leaf.path}` claims more than one credential")
+        for i, k in claims:
+            it = items[i]
+            if it.origin == "external":
+                fail(f"`{it.key}` is from another provider and was claimed directly")
+            if it.origin == "grant" and app_of_grant.get(i) not in chosen_apps:
+                fail(f"`{it.key}` is credit from an application that was not used")
+            if it.origin == "addition" and not choice.completion:
+                fail(f"`{it.key}` was added outside a completion")
+            if not _accepts(p, leaf, it):
+                fail(f"`{it.key}` cannot fill `{leaf.path}`")
+            if k > it.multiplicity:
+                fail(f"`{it.key}` claimed {k} times")
+            uses.setdefault(i, []).append((leaf_i, k))
+    for i, lst in uses.items():
+        for a in range(len(lst)):
+            for b in range(a + 1, len(lst)):
+                pair = (min(lst[a][0], lst[b][0]), max(lst[a][0], lst[b][0]))
+                if pair not in sharing and lst[a][1] + lst[b][1] > items[i].multiplicity:
+                    fail(f"`{items[i].key}` is claimed twice, by `{p.nodes[lst[a][0]].path}` and `{p.nodes[lst[b][0]].path}`")
+    # sources
+    fed: dict[int, int] = {}
+    for app in p.apps:
+        for leaf in app.root.leaves():
+            for i in choice.source_claims.get(leaf.index, []):
+                if app.index not in chosen_apps:
+                    fail(f"`{items[i].key}` feeds an application that was not used")
+                if i in fed and fed[i] != app.index:
+                    fail(f"`{items[i].key}` feeds two rule applications")
+                fed[i] = app.index
+                if i in uses:
+                    fail(f"`{items[i].key}` is both a source of credit and claimed directly")
+                if i not in p.source_eligible.get(leaf.index, []):
+                    fail(f"`{items[i].key}` cannot be a source of `{app.rule.id}`")
+    for a in chosen_apps:
+        app = p.apps[a]
+        if not _met_source(p, app.root, choice):
+            fail(f"application {app.number} of `{app.rule.id}` is used, but its sources do not meet `from`")
+    used = set(uses)
+    for x, y in p.incompatible:
+        if x in used and y in used:
+            fail(f"`{items[x].key}` and `{items[y].key}` are incompatible and both count")
+    for group in p.same_credential:
+        if sum(1 for i in group if i in used) > 1:
+            fail(f"`{items[group[0]].credential}` counts twice")
+
+    ev = Evaluation()
+    ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
+    everything: ItemFilter = lambda it: True  # noqa: E731
+    done: ItemFilter = lambda it: it.origin != "addition" and not it.pending  # noqa: E731
+    with_pending: ItemFilter = lambda it: it.origin != "addition"  # noqa: E731
+    # maximum-type limits hold for the whole choice, additions included
+    for n in p.top.walk():
+        for lim in n.limits:
+            if lim.is_max:
+                value = _limit_value(p, n, lim, choice, everything)
+                if value > lim.bound:
+                    fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
+    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt):
+        fail("the completion does not complete the target")
+    for n in p.top.walk():
+        if n.index in p.waived:
+            ev.status[n.index] = "waived"
+        elif n.index in ev.exempt:
+            ev.status[n.index] = "exempt"
+        elif _met(p, n, choice, done, ev.exempt):
+            ev.status[n.index] = "met"
+        elif _met(p, n, choice, with_pending, ev.exempt):
+            ev.status[n.index] = "met_pending"
+        else:
+            ev.status[n.index] = "not_met"
+        ev.claimed[n.index] = _distinct(p, n, choice, with_pending)
+        ev.added[n.index] = [it for it in _distinct(p, n, choice, everything) if it.origin == "addition"]
+        for lim in n.limits:
+            value = _limit_value(p, n, lim, choice, with_pending)
+            ok = value <= lim.bound if lim.is_max else value >= lim.bound
+            ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short"))
+    return ev
+
+
+def _sharing_pairs(p: Problem) -> set[tuple[int, int]]:
+    by_id = {n.id: n for n in p.top.walk() if n.id}
+    out: set[tuple[int, int]] = set()
+    for n in p.top.walk():
+        for other in n.shares_with:
+            o = by_id.get(other)
+            if o is not None:
+                for a in n.leaves():
+                    for b in o.leaves():
+                        out.add((min(a.index, b.index), max(a.index, b.index)))
+    return out
+
+
+def _claims(n: CNode, choice: Choice, p: Problem, keep: ItemFilter) -> list[tuple[Item, int]]:
+    return [(p.items[i], k) for i, k in choice.claims.get(n.index, []) if keep(p.items[i])]
+
+
+def _distinct(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> list[Item]:
+    seen: dict[int, Item] = {}
+    for leaf in n.leaves():
+        for it, _ in _claims(leaf, choice, p, keep):
+            seen[it.index] = it
+    return sorted(seen.values(), key=lambda it: it.key)
+
+
+def _counts(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> dict[int, int]:
+    """Item -> how many copies the subtree uses (a grouped addition may count more than one)."""
+    totals: dict[int, int] = {}
+    for leaf in n.leaves():
+        for it, k in _claims(leaf, choice, p, keep):
+            totals[it.index] = totals.get(it.index, 0) + k
+    return {i: min(totals[i], p.items[i].multiplicity) for i in totals}
+
+
+def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
+    matcher = Matcher(p.rb, n.target_fields)
+    counts = _counts(p, n, choice, keep)
+    members = [(p.items[i], k) for i, k in counts.items() if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
+    if lim.kind.endswith("credits"):
+        return sum((it.credits * k for it, k in members), Fraction(0))
+    if lim.kind.endswith("count"):
+        return Fraction(sum(k for _, k in members))
+    if lim.kind == "min_gpa":
+        graded = [(it, k) for it, k in members if it.points is not None]
+        weight = sum((it.credits * k for it, k in graded), Fraction(0))
+        if weight == 0:
+            return Fraction(0) if graded else lim.bound
+        return sum((it.credits * k * (it.points or 0) for it, k in graded), Fraction(0)) / weight
+    values: set[str] = set()
+    for it, _ in members:
+        raw = getattr(it.attrs, lim.of or "tags")
+        for val in raw if isinstance(raw, tuple) else (raw,):
+            if val is not None:
+                values.add(str(val))
+    return Fraction(len(values))
+
+
+def _met(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int]) -> bool:
+    if n.index in p.waived or n.index in exempt:
+        return True
+    if n.kind == "credential":
+        ok = bool(_claims(n, choice, p, keep))
+    elif n.kind == "pool":
+        claims = _claims(n, choice, p, keep)
+        if n.credits is not None:
+            ok = sum((it.credits * k for it, k in claims), Fraction(0)) >= n.credits
+        else:
+            ok = sum(k for _, k in claims) >= (n.count or 0)
+    elif n.kind == "competencies":
+        have = {c for it, _ in _claims(n, choice, p, keep) for c in it.attrs.competencies}
+        ok = set(n.competencies) <= have
+    else:
+        kids = [_met(p, c, choice, keep, exempt) for c in n.children]
+        need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
+        ok = sum(kids) >= need
+    if ok and n.min_total is not None:
+        counts = _counts(p, n, choice, keep)
+        ok = sum((p.items[i].credits * k for i, k in counts.items()), Fraction(0)) >= n.min_total
+    if ok:
+        for lim in n.limits:
+            value = _limit_value(p, n, lim, choice, keep)
+            if not lim.is_max and value < lim.bound:
+                ok = False
+    return ok
+
+
+def _met_source(p: Problem, n: CNode, choice: Choice) -> bool:
+    if n.kind == "credential":
+        return bool(choice.source_claims.get(n.index))
+    if n.kind == "pool":
+        its = [p.items[i] for i in choice.source_claims.get(n.index, [])]
+        if n.credits is not None:
+            return sum((it.credits for it in its), Fraction(0)) >= n.credits
+        return len(its) >= (n.count or 0)
+    if n.kind == "competencies":
+        have = {c for i in choice.source_claims.get(n.index, []) for c in p.items[i].attrs.competencies}
+        return set(n.competencies) <= have
+    kids = [_met_source(p, c, choice) for c in n.children]
+    need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
+    return sum(kids) >= need

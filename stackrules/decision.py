@@ -1,0 +1,71 @@
+"""Decisions: the immutable result of an audit, assessment, plan or exploration.
+
+A decision is its JSON document (LANGUAGE.md section 13), kept as canonical
+text so that it is immutable and the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .quantity import fmt
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision. ``to_json()`` gives the document; the properties read it."""
+
+    kind: str  # audit | assess | plan | explore
+    _json: str
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self._json)
+        return data
+
+    def dumps(self) -> str:
+        return self._json
+
+    @property
+    def status(self) -> str:
+        return str(self.to_json().get("status", ""))
+
+    @property
+    def target(self) -> str | None:
+        t = self.to_json().get("target")
+        return None if t is None else str(t)
+
+    def quantity(self, *path: str) -> Fraction | None:
+        cur: Any = self.to_json()
+        for key in path:
+            if not isinstance(cur, dict) or key not in cur:
+                return None
+            cur = cur[key]
+        return None if cur is None else Fraction(str(cur))
+
+    @property
+    def remaining(self) -> Fraction | None:
+        return self.quantity("credits", "remaining")
+
+    @property
+    def counted(self) -> Fraction | None:
+        return self.quantity("credits", "counted")
+
+    def text(self) -> str:
+        from .explain import render_text
+
+        return render_text(self)
+
+    @staticmethod
+    def build(kind: str, data: dict[str, Any]) -> Decision:
+        return Decision(kind, canonical(data))
+
+
+def q(value: Fraction | None) -> str | None:
+    return None if value is None else fmt(value)

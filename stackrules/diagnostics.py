@@ -1,0 +1,155 @@
+"""Diagnostics: the closed registry of codes, and how a diagnostic is rendered.
+
+Codes are stable: never renumbered, never reused. ``docs/diagnostics.md`` lists
+every code with what it means and how to fix it; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    slug: str
+    severity: Severity
+    summary: str
+    fix: str
+
+
+_CODES: tuple[Code, ...] = (
+    # 1xxx: reading files (strict YAML)
+    Code("SR1001", "yaml-syntax", "error", "the file is not valid YAML", "fix the syntax at the position shown"),
+    Code("SR1002", "duplicate-key", "error", "a mapping has the same key twice", "remove or rename the second occurrence"),
+    Code("SR1003", "anchor-alias", "error", "YAML anchors and aliases are not allowed", "write the value out in full"),
+    Code("SR1004", "tab-indent", "error", "a tab is used for indentation", "indent with spaces"),
+    Code("SR1005", "ambiguous-boolean", "error", "a YAML 1.1 boolean word (yes, no, on, off, y, n) is unquoted", "quote it if you mean text, or write true/false"),
+    Code("SR1006", "leading-zero", "error", "a number has a leading zero (YAML 1.1 reads it as octal)", "quote it if it is a code, or drop the leading zero"),
+    Code("SR1007", "file-too-large", "error", "the file is over the size limit", "split the rule base into several files"),
+    Code("SR1008", "too-deep", "error", "the document nests deeper than the limit", "flatten the structure, for instance with `define:` and `ref`"),
+    Code("SR1009", "not-utf8", "error", "the file is not UTF-8 text", "save the file as UTF-8"),
+    Code("SR1010", "multiple-documents", "error", "a file holds more than one YAML document", "put each document in its own file"),
+    Code("SR1011", "not-a-document", "error", "the file is empty or its top level is not a mapping", "start the file with `kind:` and the document's keys"),
+    Code("SR1012", "unreadable", "error", "a path cannot be read", "check that the path exists and is readable"),
+    # 2xxx: document shape
+    Code("SR2001", "unknown-key", "error", "a key is not allowed here", "remove it, or correct its spelling as suggested"),
+    Code("SR2002", "missing-key", "error", "a required key is missing", "add the key"),
+    Code("SR2003", "wrong-type", "error", "a value has the wrong type", "write a value of the type named in the message"),
+    Code("SR2004", "invalid-value", "error", "a value is not one of the allowed values or out of range", "use one of the values named in the message"),
+    Code("SR2005", "unknown-kind", "error", "`kind:` is missing or names no known document kind", "use one of the kinds listed in the message"),
+    Code("SR2006", "invalid-quantity", "error", "a credit quantity cannot be read", "write a number (`6`, `1.5`, `\"2/3\"`) optionally followed by a credit system (`\"30 ects\"`)"),
+    Code("SR2007", "invalid-id", "error", "an identifier has the wrong form", "providers are lowercase slugs; credentials are `provider:CODE`"),
+    Code("SR2008", "invalid-node", "error", "a requirement node mixes forms that cannot go together", "see the table of node forms in docs/language.md"),
+    Code("SR2009", "invalid-date", "error", "a date is not an ISO date (YYYY-MM-DD)", "write the date as YYYY-MM-DD"),
+    Code("SR2010", "invalid-filter", "error", "a filter names an unknown attribute or a condition that does not fit it", "use the attributes and conditions listed in docs/language.md"),
+    # 3xxx: meaning across files
+    Code("SR3001", "unknown-credential", "error", "a credential or qualification id is not defined anywhere in the rule base", "define it in a catalog, or correct the id as suggested"),
+    Code("SR3002", "unknown-provider", "error", "a provider has no catalog", "add a catalog for the provider, or correct the id"),
+    Code("SR3003", "unknown-level", "error", "a framework level or qualification type is not defined", "use a level of a loaded framework"),
+    Code("SR3004", "unknown-credit-system", "error", "a credit system is not defined", "use a system from `credit_systems`, or declare it inline in the catalog"),
+    Code("SR3005", "unknown-node", "error", "a node id, `ref` name or `shares_with` target does not exist", "use an id defined in the qualification"),
+    Code("SR3006", "duplicate-id", "error", "an id is defined twice", "rename one, or give versions non-overlapping `effective` ranges"),
+    Code("SR3007", "overlapping-versions", "error", "two versions of a qualification have overlapping `effective` ranges", "make the ranges disjoint"),
+    Code("SR3008", "cycle", "error", "prerequisites, qualification nesting or `ref` form a cycle", "break the cycle"),
+    Code("SR3009", "at-least-too-many", "error", "`at_least` asks for more children than the node has", "lower `at_least` or add children"),
+    Code("SR3010", "contradictory-limits", "error", "limits contradict each other (a minimum above a maximum)", "relax one of the limits"),
+    Code("SR3011", "no-grade-scale", "error", "a grade condition applies to a provider without a grade scale", "give the provider's catalog a `grade_scale`, or remove the condition"),
+    Code("SR3012", "unknown-grade", "error", "a grade is not in the provider's grade scale", "use a grade from the scale"),
+    Code("SR3013", "unknown-framework", "error", "a framework is not defined", "load the framework's file, or correct the id"),
+    Code("SR3014", "unknown-holding", "error", "a learner holds a credential that no catalog defines and that is not described inline", "describe it inline (title, provider, credits) or correct the id"),
+    Code("SR3015", "cross-framework", "error", "levels of two frameworks are compared without a crosswalk", "compare within one framework, or load a crosswalk"),
+    Code("SR3016", "invalid-range", "error", "an `effective` range ends before it starts", "swap or correct the dates"),
+    # 4xxx: warnings
+    Code("SR4001", "unsatisfiable-node", "warning", "no credential in the rule base could ever satisfy this node", "check the filter and the credit amounts, or add credentials"),
+    Code("SR4002", "rule-never-applies", "warning", "this credit rule can never apply", "check `into`, `from` and `effective`"),
+    # 5xxx: requests
+    Code("SR5001", "unknown-target", "error", "the target is not an auditable qualification", "name a qualification or a framework qualification type with `requires`"),
+    Code("SR5002", "bad-argument", "error", "a command-line or API argument is invalid", "see `stackrules COMMAND --help`"),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+BY_SLUG: dict[str, Code] = {c.slug: c for c in _CODES}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding about the input, with where it is and what to do."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+    help: str | None = None
+    end_column: int | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def slug(self) -> str:
+        return CODES[self.code].slug
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "code": self.code,
+            "slug": self.slug,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
+        if self.help:
+            out["help"] = self.help
+        return out
+
+    def render(self, source_lines: Sequence[str] | None = None) -> str:
+        """``file:line:column: error[CODE]: message``, the source line, a caret, help."""
+        head = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        parts = [head]
+        if source_lines is not None and 1 <= self.line <= len(source_lines):
+            text = source_lines[self.line - 1].rstrip("\n").replace("\t", " ")
+            width = 1
+            if self.end_column is not None and self.end_column > self.column:
+                width = self.end_column - self.column
+            gutter = f"{self.line:>4} | "
+            parts.append(gutter + text)
+            parts.append(" " * (len(gutter) + self.column - 1) + "^" * width)
+        if self.help:
+            parts.append(f"  = help: {self.help}")
+        return "\n".join(parts)
+
+
+def did_you_mean(word: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The closest known names to ``word``, best first."""
+    pool = sorted(set(known))
+    close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+    if not close:
+        lowered = {k.lower(): k for k in pool}
+        close = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.5)]
+    return close
+
+
+def suggestion(word: str, known: Iterable[str]) -> str | None:
+    close = did_you_mean(word, known)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic], limit: int = 200) -> list[Diagnostic]:
+    """Errors first within a file are not special: sort by position, dedupe, cap."""
+    unique = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code, d.message))
+    return unique[:limit]
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diags)

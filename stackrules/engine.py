@@ -1,0 +1,90 @@
+"""The compiled engine: a checked rule base, immutable, shareable and picklable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ._version import __version__
+from .audit import Provenance, audit_decision
+from .checks import build, learner_diagnostics
+from .decision import Decision
+from .diagnostics import Diagnostic
+from .errors import LearnerError, RequestError, RuleBaseError
+from .learner import Learner
+from .loader import Loaded, read_documents, shipped_paths
+from .models import LearnerDoc
+from .rulebase import RuleBase
+
+DEFAULT_TIME_LIMIT = 10.0
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A rule base compiled once; decide with :meth:`audit`, :meth:`assess`, :meth:`plan`, :meth:`explore`."""
+
+    rules: RuleBase = field(repr=False)
+    warnings: tuple[Diagnostic, ...] = ()
+    digest: str = ""
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance(self.digest, f"stackrules {__version__}")
+
+    def qualifications(self) -> list[str]:
+        return self.rules.qualification_ids()
+
+    def _learner(self, learner: Learner | LearnerDoc) -> Learner:
+        if isinstance(learner, LearnerDoc):
+            from .yamlreader import SourceMap
+
+            learner = Learner(learner, Loaded(learner, SourceMap("<learner>", ())))
+        diags = [d for d in learner_diagnostics(self.rules, learner.origin) if d.severity == "error"]
+        if diags:
+            raise LearnerError(diags)
+        return learner
+
+    def audit(self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False,
+              time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
+        """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11)."""
+        _check_args(as_of, time_limit)
+        return audit_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)
+
+
+def _check_args(as_of: object, time_limit: float) -> None:
+    if not isinstance(as_of, dt.date):
+        raise RequestError("SR5002", "`as_of` must be a date", "pass datetime.date(YYYY, M, D)")
+    if not time_limit > 0:
+        raise RequestError("SR5002", "the time limit must be above zero", None)
+
+
+def _digest(loaded: Iterable[Loaded]) -> str:
+    """A digest of the rule base's text, independent of where its files live."""
+    parts = sorted(hashlib.sha256("\n".join(item.smap.lines).encode()).hexdigest() for item in loaded)
+    return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def load(*paths: str | os.PathLike[str]) -> Engine:
+    """Load, check and compile a rule base (the shipped one when no path is given).
+
+    Raises :class:`RuleBaseError` with every diagnostic when anything is wrong;
+    nothing is half-loaded.
+    """
+    engine, diags = load_with_diagnostics(*paths)
+    if engine is None:
+        raise RuleBaseError(diags)
+    return engine
+
+
+def load_with_diagnostics(*paths: str | os.PathLike[str]) -> tuple[Engine | None, list[Diagnostic]]:
+    roots = list(paths) if paths else [str(p) for p in shipped_paths()]
+    loaded, diags = read_documents(roots)
+    rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
+    rb, more = build(loaded)
+    diags += more
+    if rb is None or any(d.severity == "error" for d in diags):
+        return None, diags
+    return Engine(rb, tuple(d for d in diags if d.severity == "warning"), _digest(rule_docs)), diags

@@ -1,0 +1,221 @@
+"""Loading: files to validated documents with their source maps (the only I/O).
+
+Reading a path never raises for a rule author's mistake: every problem is a
+:class:`~stackrules.diagnostics.Diagnostic` with a position.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from .diagnostics import Diagnostic, did_you_mean
+from .models import KINDS, Model
+from .yamlreader import Path, SourceMap, read_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_CODE_BY_TYPE = {
+    "unknown_key": "SR2001",
+    "extra_forbidden": "SR2001",
+    "missing": "SR2002",
+    "missing_key": "SR2002",
+    "wrong_type": "SR2003",
+    "invalid_value": "SR2004",
+    "literal_error": "SR2004",
+    "invalid_quantity": "SR2006",
+    "invalid_id": "SR2007",
+    "invalid_node": "SR2008",
+    "invalid_date": "SR2009",
+    "invalid_filter": "SR2010",
+    "unknown_grade": "SR3012",
+}
+
+_TYPE_NAMES = {
+    "int": "a whole number",
+    "string": "text",
+    "tuple": "a list",
+    "dict": "a mapping",
+    "model": "a mapping",
+    "bool": "true or false",
+    "float": "a number",
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One validated document, where it came from, and its source map."""
+
+    doc: Any
+    smap: SourceMap
+
+    @property
+    def file(self) -> str:
+        return self.smap.file
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, tuple | list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text `{value}`"
+    return f"`{value}`"
+
+
+def _data_path(data: Any, loc: Sequence[Any]) -> Path:
+    """The part of a pydantic ``loc`` that exists in the data (skips union tags)."""
+    path: list[str | int] = []
+    cur = data
+    for el in loc:
+        if isinstance(cur, dict) and isinstance(el, str) and el in cur:
+            path.append(el)
+            cur = cur[el]
+        elif isinstance(cur, tuple | list) and isinstance(el, int) and 0 <= el < len(cur):
+            path.append(el)
+            cur = cur[el]
+    return tuple(path)
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    cur = data
+    for el in path:
+        cur = cur[el]
+    return cur
+
+
+def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> list[Diagnostic]:
+    """Turn pydantic's errors into positioned diagnostics, one per place."""
+    out: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for err in exc.errors(include_url=False):
+        etype = str(err["type"])
+        ctx: dict[str, Any] = dict(err.get("ctx") or {})
+        path = _data_path(data, err["loc"])
+        on_key = bool(ctx.get("on_key"))
+        if etype in ("unknown_key", "extra_forbidden"):
+            key = ctx.get("key", err["loc"][-1] if err["loc"] else "")
+            path = path + (str(key),) if etype == "unknown_key" else path
+            on_key = True
+            close = ctx.get("suggest") or ()
+            help_ = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else ("allowed keys: " + ", ".join(f"`{k}`" for k in ctx.get("allowed", ())) if ctx.get("allowed") else None)
+            message = f"unknown key `{key}`"
+        elif etype == "missing":
+            key = err["loc"][-1]
+            message = f"missing key `{key}`"
+            help_ = f"add `{key}:`"
+        elif etype == "missing_key":
+            message = str(err["msg"])
+            help_ = f"add `{ctx.get('key')}:`"
+        elif etype == "literal_error":
+            message = f"{_describe(err.get('input'))} is not allowed here"
+            help_ = f"expected {ctx.get('expected')}"
+        elif etype.endswith("_type") or etype.endswith("_parsing") or etype in ("int_from_float",):
+            base = etype.split("_")[0]
+            want = _TYPE_NAMES.get(base, base)
+            if etype == "int_from_float":
+                want = "a whole number"
+            message = f"expected {want}, got {_describe(err.get('input'))}"
+            help_ = None
+            etype = "wrong_type"
+        elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "too_short", "too_long", "string_too_short"):
+            message = str(err["msg"]).replace("Input should", "the value should").replace("List should", "the list should")
+            help_ = None
+            etype = "invalid_value"
+        else:
+            message = str(err["msg"])
+            help_ = None
+        at = ctx.get("at")
+        if isinstance(at, tuple):
+            path = path + at
+        close = ctx.get("suggest")
+        if etype == "invalid_filter" and close:
+            help_ = "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+        code = _CODE_BY_TYPE.get(etype, "SR2004")
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append(smap.diag(path, code, message, help_, on_key=on_key))
+    return out
+
+
+def parse_document(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | None = None) -> tuple[Any | None, list[Diagnostic]]:
+    """Validate one document's data against the model of its ``kind``."""
+    kinds = tuple(allowed_kinds) if allowed_kinds is not None else tuple(KINDS)
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind not in kinds:
+        if kind is None:
+            return None, [smap.diag((), "SR2005", "the document has no `kind:`", "add `kind:` with one of " + ", ".join(f"`{k}`" for k in kinds))]
+        close = did_you_mean(str(kind), kinds)
+        help_ = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else "use one of " + ", ".join(f"`{k}`" for k in kinds)
+        return None, [smap.diag(("kind",), "SR2005", f"unknown document kind `{kind}`", help_)]
+    model: type[Model] = KINDS[str(kind)]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_diagnostics(exc, data, smap)
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
+    """Files under ``paths`` (folders searched for *.yaml / *.yml), sorted, deduplicated."""
+    files: list[FsPath] = []
+    diags: list[Diagnostic] = []
+    for raw in paths:
+        p = FsPath(raw)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file()))
+        elif p.is_file():
+            files.append(p)
+        else:
+            diags.append(Diagnostic(str(raw), 1, 1, "SR1012", f"`{raw}` does not exist", "check the path"))
+    unique: dict[str, FsPath] = {}
+    for f in files:
+        unique.setdefault(str(f.resolve()), f)
+    return list(unique.values()), diags
+
+
+def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
+    name = str(file)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
+    data, smap, diags = read_yaml(raw, name)
+    if data is None:
+        return None, diags
+    doc, more = parse_document(data, smap, allowed_kinds)
+    diags.extend(more)
+    if doc is None or any(d.severity == "error" for d in diags):
+        return None, diags
+    return Loaded(doc, smap), diags
+
+
+def read_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Loaded], list[Diagnostic]]:
+    files, diags = expand_paths(paths)
+    loaded: list[Loaded] = []
+    for f in files:
+        doc, more = read_document(f)
+        diags.extend(more)
+        if doc is not None:
+            loaded.append(doc)
+    return loaded, diags
+
+
+def shipped_paths() -> list[FsPath]:
+    """The rule base shipped with the package: ``frameworks/`` and ``rules/``."""
+    here = FsPath(__file__).resolve().parent
+    for base in (here / "data", here.parent):
+        fw, rules = base / "frameworks", base / "rules"
+        if fw.is_dir() and rules.is_dir():
+            return [fw, rules]
+    return []

@@ -1,0 +1,153 @@
+"""A small builder for mixed-integer programs, solved exactly with HiGHS.
+
+Variables and rows are collected in Python lists and handed to HiGHS in one
+go. Objectives are lexicographic: levels are folded into one weighted sum
+while the weights stay exact in floating point (all coefficients are
+integers), otherwise solved one after another, each fixing the previous
+optimum. The relative MIP gap is 0, so an ``optimal`` answer is proven.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from highspy import _core as hc
+
+INF = math.inf
+_EXACT = 1e9  # keep folded objectives well inside what MIP tolerances resolve exactly
+
+
+@dataclass
+class Solution:
+    status: str  # optimal | infeasible | time_limit
+    values: list[float]
+    objective: list[int] = field(default_factory=list)  # per lexicographic level
+    bound: list[float] = field(default_factory=list)  # the best bound of the level that stopped
+
+
+@dataclass
+class Model:
+    lb: list[float] = field(default_factory=list)
+    ub: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    rows_lo: list[float] = field(default_factory=list)
+    rows_hi: list[float] = field(default_factory=list)
+    row_start: list[int] = field(default_factory=lambda: [0])
+    row_index: list[int] = field(default_factory=list)
+    row_value: list[float] = field(default_factory=list)
+
+    def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.integer.append(integer)
+        self.names.append(name)
+        return len(self.lb) - 1
+
+    def row(self, terms: dict[int, float] | list[tuple[int, float]], lo: float = -INF, hi: float = INF) -> None:
+        items = terms.items() if isinstance(terms, dict) else terms
+        merged: dict[int, float] = {}
+        for j, c in items:
+            merged[j] = merged.get(j, 0.0) + c
+        for j, c in merged.items():
+            if c != 0.0:
+                self.row_index.append(j)
+                self.row_value.append(float(c))
+        self.row_start.append(len(self.row_index))
+        self.rows_lo.append(lo)
+        self.rows_hi.append(hi)
+
+    def fix(self, j: int, value: float) -> None:
+        self.lb[j] = value
+        self.ub[j] = value
+
+    def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
+        """Minimise the levels lexicographically (each a map var -> integer cost)."""
+        groups = _fold(levels, self)
+        h = hc._Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 0.5)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        n = len(self.lb)
+        lp = hc.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = len(self.rows_lo)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.array(self.lb, dtype=float)
+        lp.col_upper_ = np.array(self.ub, dtype=float)
+        lp.row_lower_ = np.array(self.rows_lo, dtype=float)
+        lp.row_upper_ = np.array(self.rows_hi, dtype=float)
+        lp.a_matrix_.format_ = hc.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(self.row_value, dtype=float)
+        lp.integrality_ = [hc.HighsVarType.kInteger if t else hc.HighsVarType.kContinuous for t in self.integer]
+        h.passModel(lp)
+        values: list[float] = []
+        objective: list[int] = []
+        for weights in groups:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Solution("time_limit", values, objective, [])
+            h.setOptionValue("time_limit", max(remaining, 0.01))
+            cost = np.zeros(n)
+            for j, w in weights.items():
+                cost[j] = float(w)
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            if values:
+                h.setSolution(_solution(values))
+            h.run()
+            status = h.getModelStatus()
+            if status == hc.HighsModelStatus.kInfeasible:
+                return Solution("infeasible", [], objective, [])
+            sol = list(h.getSolution().col_value)
+            if status != hc.HighsModelStatus.kOptimal:
+                info = h.getInfo()
+                has = info.primal_solution_status == 2 if hasattr(info, "primal_solution_status") else bool(sol)
+                return Solution("time_limit", sol if has else values, objective, [float(info.mip_dual_bound)])
+            values = sol
+            best = round(sum(w * values[j] for j, w in weights.items()))
+            objective.append(best)
+            # fix this level at its optimum before the next one
+            h.addRow(-INF, best + 0.5, len(weights), np.array(list(weights), dtype=np.int32), np.array([float(w) for w in weights.values()]))
+        return Solution("optimal", values, objective, [])
+
+
+def _solution(values: list[float]) -> hc.HighsSolution:
+    s = hc.HighsSolution()
+    s.col_value = values
+    s.value_valid = True
+    return s
+
+
+def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
+    """Fold lexicographic levels into as few weighted sums as stay exact."""
+    def span(level: dict[int, int]) -> int:
+        total = 0
+        for j, w in level.items():
+            total += abs(w) * int(max(abs(model.lb[j]), abs(model.ub[j]), 1))
+        return total
+
+    groups: list[dict[int, int]] = []
+    current: dict[int, int] = {}
+    current_span = 0
+    for level in reversed([lv for lv in levels if lv]):
+        s = span(level)
+        factor = current_span + 1
+        if current and (s + 1) * factor >= _EXACT:
+            groups.append(current)
+            current, current_span, factor = {}, 0, 1
+        merged = {j: w * factor for j, w in level.items()}
+        for j, w in current.items():
+            merged[j] = merged.get(j, 0) + w
+        current = merged
+        current_span = s * factor + current_span
+    if current:
+        groups.append(current)
+    groups.reverse()
+    return groups or [{}]

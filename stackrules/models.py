@@ -1,0 +1,727 @@
+"""Frozen, validated models of every document kind (LANGUAGE.md sections 1-10).
+
+The models describe shape only; meaning across files (ids that must exist,
+cycles, ...) is checked in :mod:`stackrules.checks`. Validation is strict:
+no silent coercion of ``"3"`` to 3 or of ``true`` to 1. Unknown keys are
+refused with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .diagnostics import did_you_mean
+from .quantity import Quantity, QuantityError, parse_quantity, to_fraction
+
+# ---------------------------------------------------------------- scalars
+
+SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
+CRED_RE = re.compile(r"([a-z][a-z0-9-]*):([A-Za-z0-9._-]+)")
+LEVEL_RE = re.compile(r"([a-z][a-z0-9-]*):([A-Za-z0-9._-]+)")
+
+
+def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+def _slug(value: object) -> str:
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected a slug (lowercase text), got {got}", got=type(value).__name__)
+    if not SLUG_RE.fullmatch(value):
+        raise _err("invalid_id", "`{value}` is not a slug: use lowercase letters, digits and `-`, starting with a letter", value=value)
+    return value
+
+
+def _cred_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected an id such as `exu:COMP1010`, got {got}", got=type(value).__name__)
+    if not CRED_RE.fullmatch(value):
+        raise _err("invalid_id", "`{value}` is not an id of the form `provider:CODE` (such as `exu:COMP1010`)", value=value)
+    return value
+
+
+def _level_ref(value: object) -> str:
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected a framework level such as `aqf:7`, got {got}", got=type(value).__name__)
+    if not LEVEL_RE.fullmatch(value):
+        raise _err("invalid_id", "`{value}` is not a framework level of the form `framework:level` (such as `aqf:7`)", value=value)
+    return value
+
+
+def _quantity(value: object) -> Quantity:
+    try:
+        q = parse_quantity(value)
+    except QuantityError as exc:
+        raise _err("invalid_quantity", "{why}", why=str(exc)) from None
+    if q.value < 0:
+        raise _err("invalid_quantity", "a quantity cannot be negative")
+    return q
+
+
+def _fraction(value: object) -> Fraction:
+    try:
+        f = to_fraction(value)
+    except QuantityError as exc:
+        raise _err("invalid_quantity", "{why}", why=str(exc)) from None
+    if f < 0:
+        raise _err("invalid_quantity", "a number here cannot be negative")
+    return f
+
+
+def _share(value: object) -> Fraction:
+    f = _fraction(value)
+    if f > 1:
+        raise _err("invalid_value", "a share must be between 0 and 1, got `{v}`", v=str(value))
+    return f
+
+
+def _date(value: object) -> _dt.date:
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _err("invalid_date", "`{value}` is not a date: write YYYY-MM-DD", value=str(value))
+
+
+def _range(value: object) -> tuple[Fraction, Fraction]:
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise _err("invalid_value", "a range has two numbers, `[low, high]`")
+        lo, hi = _fraction(value[0]), _fraction(value[1])
+        if lo > hi:
+            raise _err("invalid_value", "a range's low end is above its high end")
+        return lo, hi
+    f = _fraction(value)
+    return f, f
+
+
+_NUM_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^[-+]?(\d+(\.\d+)?|\.\d+)(/\d+)?$"}]}
+
+Slug = Annotated[str, PlainValidator(_slug), WithJsonSchema({"type": "string", "pattern": "^[a-z][a-z0-9-]*$"})]
+CredId = Annotated[str, PlainValidator(_cred_id), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"})]
+LevelRef = Annotated[str, PlainValidator(_level_ref), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"})]
+Qty = Annotated[Quantity, PlainValidator(_quantity), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})]
+Num = Annotated[Fraction, PlainValidator(_fraction), WithJsonSchema(_NUM_SCHEMA)]
+Share = Annotated[Fraction, PlainValidator(_share), WithJsonSchema(_NUM_SCHEMA)]
+Date = Annotated[_dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
+Range = Annotated[tuple[Fraction, Fraction], PlainValidator(_range), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}]})]
+Confidence = Literal["verified", "secondary", "unconfirmed"]
+
+
+def _by_shape(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, int | Fraction) and not isinstance(value, bool) or type(value).__name__ == "Decimal":
+        return "text"
+    return None
+
+
+def text_or_mapping(text: Any, mapping: Any, what: str) -> Any:
+    """A union chosen by the input's shape, so one mistake gives one error."""
+    return Annotated[
+        Union[Annotated[text, Tag("text")], Annotated[mapping, Tag("mapping")]],
+        Discriminator(_by_shape, custom_error_type="wrong_type", custom_error_message=f"expected {what}"),
+    ]
+
+
+class Model(BaseModel):
+    """Base of every model: frozen, strict, unknown keys refused with did-you-mean."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", populate_by_name=False, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = {f.alias or name for name, f in cls.model_fields.items()}
+            for key in data:
+                if key not in allowed:
+                    close = did_you_mean(str(key), allowed)
+                    raise _err("unknown_key", "unknown key `{key}`", key=str(key), suggest=tuple(close), allowed=tuple(sorted(allowed)))
+        return data
+
+
+# ---------------------------------------------------------------- filters
+
+ATTRIBUTES = ("id", "provider", "type", "level", "credits", "tags", "fields", "competencies", "framework_level", "grade", "awarded", "source", "title", "related_field")
+LIST_ATTRIBUTES = frozenset({"tags", "fields", "competencies"})
+ORDER_OPS = ("gte", "gt", "lte", "lt")
+OPS = ("eq", "gte", "gt", "lte", "lt", "ne", "in", "not_in", "prefix")
+
+
+@dataclass(frozen=True)
+class Term:
+    """``attribute op value``; value is a scalar or a tuple (for ``in``)."""
+
+    attr: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Filter:
+    """All of ``terms``, all of ``any_of`` groups (each: one of), none of ``nots``."""
+
+    terms: tuple[Term, ...] = ()
+    any_of: tuple[tuple[Filter, ...], ...] = ()
+    nots: tuple[Filter, ...] = ()
+
+    def attributes(self) -> set[str]:
+        out = {t.attr for t in self.terms}
+        for group in self.any_of:
+            for f in group:
+                out |= f.attributes()
+        for f in self.nots:
+            out |= f.attributes()
+        return out
+
+
+def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
+    if attr == "related_field":
+        if not isinstance(value, bool):
+            raise _err("invalid_filter", "`related_field` is true or false", at=at)
+        return value
+    if isinstance(value, bool):
+        raise _err("invalid_filter", "`{attr}` does not compare with true or false", attr=attr, at=at)
+    if attr == "credits":
+        try:
+            return parse_quantity(value)
+        except QuantityError as exc:
+            raise _err("invalid_filter", "{why}", why=str(exc), at=at) from None
+    if attr == "level":
+        if not isinstance(value, int):
+            raise _err("invalid_filter", "`level` compares with a whole number, got `{v}`", v=str(value), at=at)
+        return value
+    if attr == "awarded":
+        try:
+            return _date(value)
+        except PydanticCustomError:
+            raise _err("invalid_filter", "`awarded` compares with a date (YYYY-MM-DD), got `{v}`", v=str(value), at=at) from None
+    if attr == "source" and value not in ("home", "credit"):
+        raise _err("invalid_filter", "`source` is `home` or `credit`, got `{v}`", v=str(value), at=at)
+    if not isinstance(value, str):
+        raise _err("invalid_filter", "`{attr}` compares with text, got `{v}`", attr=attr, v=str(value), at=at)
+    return value
+
+
+def parse_filter(data: object, at: tuple[Any, ...] = ()) -> Filter:
+    if not isinstance(data, dict):
+        raise _err("invalid_filter", "a filter is a mapping of attribute to condition, such as `{tags: data}`", at=at)
+    terms: list[Term] = []
+    any_of: list[tuple[Filter, ...]] = []
+    nots: list[Filter] = []
+    for key, cond in data.items():
+        where = at + (key,)
+        if key == "any_of":
+            if not isinstance(cond, tuple) or not cond:
+                raise _err("invalid_filter", "`any_of` takes a list of filters", at=where)
+            any_of.append(tuple(parse_filter(f, where + (i,)) for i, f in enumerate(cond)))
+            continue
+        if key == "not":
+            nots.append(parse_filter(cond, where))
+            continue
+        if key not in ATTRIBUTES:
+            close = did_you_mean(str(key), ATTRIBUTES + ("any_of", "not"))
+            raise _err("invalid_filter", "unknown filter attribute `{key}`", key=str(key), at=where, on_key=True, suggest=tuple(close))
+        if isinstance(cond, dict):
+            if not cond:
+                raise _err("invalid_filter", "an empty condition", at=where)
+            for op, value in cond.items():
+                opat = where + (op,)
+                if op not in OPS:
+                    raise _err("invalid_filter", "unknown condition `{op}`", op=str(op), at=opat, on_key=True, suggest=tuple(did_you_mean(str(op), OPS)))
+                if op in ORDER_OPS and key in LIST_ATTRIBUTES:
+                    raise _err("invalid_filter", "`{op}` cannot compare the list attribute `{key}`", op=op, key=key, at=opat, on_key=True)
+                if op in ORDER_OPS and key in ("tags", "id", "provider", "type", "title", "source"):
+                    raise _err("invalid_filter", "`{key}` has no order: use `in`, `prefix` or `ne`", key=key, at=opat, on_key=True)
+                if op == "prefix" and key in ("level", "credits", "awarded"):
+                    raise _err("invalid_filter", "`prefix` applies to text attributes", at=opat, on_key=True)
+                if op in ("in", "not_in"):
+                    if not isinstance(value, tuple):
+                        raise _err("invalid_filter", "`{op}` takes a list", op=op, at=opat)
+                    terms.append(Term(key, op, tuple(_cond_value(key, op, v, opat + (i,)) for i, v in enumerate(value))))
+                else:
+                    terms.append(Term(key, op, _cond_value(key, op, value, opat)))
+        elif isinstance(cond, tuple):
+            terms.append(Term(key, "in", tuple(_cond_value(key, "in", v, where + (i,)) for i, v in enumerate(cond))))
+        else:
+            terms.append(Term(key, "eq", _cond_value(key, "eq", cond, where)))
+    return Filter(tuple(terms), tuple(any_of), tuple(nots))
+
+
+def _filter(value: object) -> Filter:
+    if isinstance(value, Filter):
+        return value
+    return parse_filter(value)
+
+
+FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "object", "description": "attribute: condition (LANGUAGE.md section 7)"})]
+
+
+# ---------------------------------------------------------------- requirement nodes and limits
+
+
+class MinDistinct(Model):
+    count: int = Field(ge=1)
+    of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level"]
+
+
+class Limit(Model):
+    id: Slug | None = None
+    where: FilterT | None = None
+    note: str | None = None
+    max_credits: Qty | None = None
+    min_credits: Qty | None = None
+    max_count: int | None = Field(default=None, ge=0)
+    min_count: int | None = Field(default=None, ge=0)
+    max_share: Share | None = None
+    min_share: Share | None = None
+    min_gpa: Num | None = None
+    min_distinct: MinDistinct | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Limit:
+        if not any(getattr(self, k) is not None for k in LIMIT_KEYS):
+            raise _err("invalid_node", "a limit needs a bound: one of " + ", ".join(f"`{k}`" for k in LIMIT_KEYS))
+        return self
+
+
+LIMIT_KEYS = ("max_credits", "min_credits", "max_count", "min_count", "max_share", "min_share", "min_gpa", "min_distinct")
+
+
+def _node_input(data: Any) -> Any:
+    if isinstance(data, str):
+        return {"credential": data}
+    return data
+
+
+class Requirement(Model):
+    """One requirement node (LANGUAGE.md section 6). A bare string is a credential leaf."""
+
+    id: Slug | None = None
+    title: str | None = None
+    note: str | None = None
+    credential: CredId | None = None
+    all: tuple[Requirement, ...] | None = None
+    any: tuple[Requirement, ...] | None = None
+    at_least: int | None = Field(default=None, ge=1)
+    of: tuple[Requirement, ...] | None = None
+    credits: Qty | None = None
+    count: int | None = Field(default=None, ge=1)
+    competencies: tuple[str, ...] | None = None
+    where: FilterT | None = None
+    qualification: CredId | None = None
+    ref: str | None = None
+    limits: tuple[Limit, ...] = ()
+    min_grade: str | None = None
+    within_years: Num | None = None
+    shares_with: tuple[Slug, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_leaf(cls, data: Any) -> Any:
+        return _node_input(data)
+
+    @model_validator(mode="after")
+    def _forms(self) -> Requirement:
+        groups = [k for k in ("all", "any", "at_least") if getattr(self, k) is not None]
+        pools = [k for k in ("credits", "count", "competencies") if getattr(self, k) is not None]
+        singles = [k for k in ("credential", "qualification", "ref") if getattr(self, k) is not None]
+        if len(groups) > 1:
+            raise _err("invalid_node", "a node has one of `all`, `any`, `at_least`; this one has " + " and ".join(f"`{g}`" for g in groups))
+        if (self.at_least is None) != (self.of is None):
+            raise _err("invalid_node", "`at_least: N` goes with `of: [...]`")
+        if len(singles) > 1 or (singles and (groups or pools)):
+            raise _err("invalid_node", "`{k}` stands alone: it cannot be combined with " + ", ".join(f"`{k}`" for k in (singles[1:] + groups + pools)), k=singles[0])
+        if self.credits is not None and self.count is not None:
+            raise _err("invalid_node", "a pool has `credits` or `count`, not both")
+        if self.where is not None and not pools:
+            raise _err("invalid_node", "`where` filters a pool: add `credits: Q` or `count: N`")
+        if not (groups or pools or singles):
+            raise _err("invalid_node", "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification` or `ref`")
+        if (self.min_grade is not None or self.within_years is not None) and not (self.credential or pools or groups):
+            raise _err("invalid_node", "`min_grade` and `within_years` apply to credential leaves, pools and groups")
+        return self
+
+    def children(self) -> tuple[Requirement, ...]:
+        return self.all or self.any or self.of or ()
+
+
+# ---------------------------------------------------------------- framework-level documents
+
+
+class Level(Model):
+    level: int | str
+    name: str
+    note: str | None = None
+    source: str | None = None
+    confidence: Confidence | None = None
+
+
+class QualificationType(Model):
+    id: Slug
+    name: str
+    level: int | str
+    volume_years: Range | None = None
+    credits: Qty | None = None
+    fields: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    requires: Requirement | None = None
+    define: dict[str, Requirement] = Field(default_factory=dict)
+    limits: tuple[Limit, ...] = ()
+    note: str | None = None
+    source: str | None = None
+    confidence: Confidence | None = None
+
+
+class FrameworkDoc(Model):
+    kind: Literal["framework"]
+    id: Slug
+    name: str
+    source: str | None = None
+    note: str | None = None
+    credit_system: Slug | None = None
+    levels: tuple[Level, ...]
+    qualification_types: tuple[QualificationType, ...] = ()
+
+
+class CreditSystem(Model):
+    id: Slug
+    name: str | None = None
+    full_time_year: Num
+    hours_per_credit: Range | None = None
+    note: str | None = None
+    source: str | None = None
+    confidence: Confidence | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> CreditSystem:
+        if self.full_time_year <= 0:
+            raise _err("invalid_value", "`full_time_year` must be above zero")
+        return self
+
+
+class CreditSystemsDoc(Model):
+    kind: Literal["credit_systems"]
+    systems: tuple[CreditSystem, ...]
+    source: str | None = None
+    note: str | None = None
+
+
+class CrosswalkPair(Model):
+    from_: LevelRef = Field(alias="from")
+    to: LevelRef
+    note: str | None = None
+    confidence: Confidence | None = None
+
+
+class CrosswalkDoc(Model):
+    kind: Literal["crosswalk"]
+    id: Slug
+    from_: Slug = Field(alias="from")
+    to: Slug
+    source: str | None = None
+    note: str | None = None
+    confidence: Confidence | None = None
+    pairs: tuple[CrosswalkPair, ...]
+
+
+# ---------------------------------------------------------------- catalogs
+
+
+class Provider(Model):
+    id: Slug
+    name: str
+    country: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class GradeScale(Model):
+    order: tuple[str, ...] = Field(min_length=1)
+    pass_: str = Field(alias="pass")
+    points: dict[str, Num] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GradeScale:
+        if len(set(self.order)) != len(self.order):
+            raise _err("invalid_value", "a grade appears twice in `order`")
+        if self.pass_ not in self.order:
+            raise _err("unknown_grade", "the pass grade `{g}` is not in `order`", g=self.pass_, at=("pass",))
+        for g in self.points or {}:
+            if g not in self.order:
+                raise _err("unknown_grade", "`points` names `{g}`, which is not in `order`", g=g, at=("points", g), on_key=True)
+        return self
+
+
+class Cost(Model):
+    amount: Num
+    currency: str
+
+
+CredentialType = Literal["unit", "micro-credential", "badge", "assessment", "qualification"]
+
+
+class Credential(Model):
+    id: CredId
+    title: str
+    type: CredentialType = "unit"
+    credits: Qty | None = None
+    level: int | None = None
+    framework_level: LevelRef | None = None
+    tags: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    competencies: tuple[str, ...] = ()
+    prerequisites: Requirement | None = None
+    incompatible: tuple[CredId, ...] = ()
+    hours: Num | None = None
+    cost: Cost | None = None
+    offered: tuple[str, ...] = ()
+    url: str | None = None
+    note: str | None = None
+    source: str | None = None
+
+
+class InlineSystem(Model):
+    id: Slug
+    full_time_year: Num
+    name: str | None = None
+    hours_per_credit: Range | None = None
+
+
+class CatalogDoc(Model):
+    kind: Literal["catalog"]
+    provider: Provider
+    credit_system: text_or_mapping(Slug, InlineSystem, "a credit system id or `{id, full_time_year}`")  # type: ignore[valid-type]
+    grade_scale: GradeScale | None = None
+    credentials: tuple[Credential, ...] = ()
+    source: str | None = None
+    note: str | None = None
+
+
+# ---------------------------------------------------------------- qualifications
+
+
+class Effective(Model):
+    from_: Date | None = Field(default=None, alias="from")
+    until: Date | None = None
+
+    def contains(self, day: _dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.until is None or day <= self.until)
+
+    def overlaps(self, other: Effective) -> bool:
+        lo = max(self.from_ or _dt.date.min, other.from_ or _dt.date.min)
+        hi = min(self.until or _dt.date.max, other.until or _dt.date.max)
+        return lo <= hi
+
+
+class QualificationDoc(Model):
+    kind: Literal["qualification"]
+    id: CredId
+    title: str
+    provider: Slug
+    type: LevelRef | None = None
+    framework_level: LevelRef | None = None
+    credits: Qty
+    fields: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    effective: Effective | None = None
+    requires: Requirement
+    define: dict[str, Requirement] = Field(default_factory=dict)
+    limits: tuple[Limit, ...] = ()
+    note: str | None = None
+    source: str | None = None
+
+
+# ---------------------------------------------------------------- credit rules
+
+
+class Basis(Model):
+    reference: str
+    url: str | None = None
+    note: str | None = None
+
+
+class IntoFilter(Model):
+    where: FilterT
+
+
+class When(Model):
+    within_years: Num | None = None
+    min_grade: str | None = None
+
+
+class ShareOf(Model):
+    share: Share
+
+
+class SpecifiedGrant(Model):
+    credential: CredId
+
+
+class UnspecifiedGrant(Model):
+    unspecified: text_or_mapping(Qty, ShareOf, "a quantity or `{share: F}`")  # type: ignore[valid-type]
+    type: CredentialType = "unit"
+    title: str | None = None
+    level: int | None = None
+    framework_level: LevelRef | None = None
+    tags: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    competencies: tuple[str, ...] = ()
+
+
+class ExemptGrant(Model):
+    exempt: str
+
+
+def _grant_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "Specified"
+    if isinstance(value, dict):
+        if "unspecified" in value:
+            return "Unspecified"
+        if "exempt" in value:
+            return "Exempt"
+        if "credential" in value:
+            return "Specified"
+    return None
+
+
+def _grant_input(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"credential": value}
+    return value
+
+
+Grant = Annotated[
+    Union[
+        Annotated[SpecifiedGrant, Tag("Specified")],
+        Annotated[UnspecifiedGrant, Tag("Unspecified")],
+        Annotated[ExemptGrant, Tag("Exempt")],
+    ],
+    Discriminator(
+        _grant_kind,
+        custom_error_type="invalid_node",
+        custom_error_message="a grant is a credential id, `{unspecified: Q, ...}` or `{exempt: NODE}`",
+    ),
+]
+
+
+class CreditRuleDoc(Model):
+    kind: Literal["credit_rule"]
+    id: Slug
+    type: Literal["articulation", "stacking", "policy", "precedent", "rpl"]
+    title: str | None = None
+    basis: Basis | None = None
+    into: text_or_mapping(CredId, IntoFilter, "a qualification id or `{where: F}`")  # type: ignore[valid-type]
+    effective: Effective | None = None
+    from_: Requirement = Field(alias="from")
+    when: When | None = None
+    grant: tuple[Grant, ...] = Field(min_length=1)
+    note: str | None = None
+    source: str | None = None
+    confidence: Confidence | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _grant_strings(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("grant"), tuple):
+            data = dict(data)
+            data["grant"] = tuple(_grant_input(g) for g in data["grant"])
+        return data
+
+
+# ---------------------------------------------------------------- learners
+
+
+class Enrolment(Model):
+    qualification: str
+    commenced: Date | None = None
+
+
+class Holding(Model):
+    credential: CredId
+    awarded: Date | None = None
+    grade: str | None = None
+    status: Literal["completed", "in_progress", "planned"] = "completed"
+    # an inline description, for credentials no catalog holds
+    title: str | None = None
+    provider: Slug | None = None
+    credits: Qty | None = None
+    type: CredentialType | None = None
+    level: int | None = None
+    framework_level: LevelRef | None = None
+    tags: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    competencies: tuple[str, ...] = ()
+    evidence: str | None = None
+    note: str | None = None
+
+    @property
+    def described(self) -> bool:
+        return self.title is not None or self.provider is not None or self.credits is not None
+
+
+class LearnerException(Model):
+    type: Literal["waive", "substitute", "add"]
+    node: str
+    credential: CredId | None = None
+    instead_of: CredId | None = None
+    reason: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
+    date: Date
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> LearnerException:
+        if self.type in ("substitute", "add") and self.credential is None:
+            raise _err("missing_key", "a `{t}` exception needs `credential`", t=self.type, key="credential")
+        if self.type == "substitute" and self.instead_of is None:
+            raise _err("missing_key", "a `substitute` exception needs `instead_of`", key="instead_of")
+        if self.type == "waive" and (self.credential or self.instead_of):
+            raise _err("invalid_value", "a `waive` exception takes no `credential` or `instead_of`")
+        return self
+
+
+class LearnerDoc(Model):
+    kind: Literal["learner"]
+    id: str
+    name: str | None = None
+    enrolments: tuple[Enrolment, ...] = ()
+    holdings: tuple[Holding, ...] = ()
+    exceptions: tuple[LearnerException, ...] = ()
+    note: str | None = None
+
+
+Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | LearnerDoc
+
+KINDS: dict[str, type[Model]] = {
+    "framework": FrameworkDoc,
+    "credit_systems": CreditSystemsDoc,
+    "crosswalk": CrosswalkDoc,
+    "catalog": CatalogDoc,
+    "qualification": QualificationDoc,
+    "credit_rule": CreditRuleDoc,
+    "learner": LearnerDoc,
+}

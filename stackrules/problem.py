@@ -1,0 +1,434 @@
+"""The decision problem for one (learner, target, day): items, leaves, applications.
+
+This module gathers everything an audit chooses between, with no solver in
+sight: the learner's holdings that count, the credit that rule applications
+could grant, the catalogue credentials that could be added (for
+``remaining``), and which item may fill which leaf. :mod:`stackrules.solve`
+turns it into an integer program; :mod:`stackrules.checker` re-verifies a
+choice against it independently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import RequestError
+from .filters import Attrs, Matcher
+from .learner import HoldingView, view_holdings
+from .models import (
+    ExemptGrant,
+    IntoFilter,
+    LearnerDoc,
+    LearnerException,
+    ShareOf,
+    SpecifiedGrant,
+    UnspecifiedGrant,
+)
+from .quantity import Quantity
+from .rulebase import QualVersion, RuleBase, RuleInfo
+from .tree import CNode, Expander, expand, link
+
+
+@dataclass
+class Item:
+    """Something a leaf can claim: a holding, granted credit, or a catalogue addition."""
+
+    index: int
+    key: str
+    credential: str
+    origin: str  # holding | grant | addition
+    attrs: Attrs  # credits in the target's system
+    pending: bool = False
+    points: Fraction | None = None
+    multiplicity: int = 1
+    members: tuple[str, ...] = ()
+    app: int | None = None
+    holding: HoldingView | None = None
+    cost: Fraction | None = None
+
+    @property
+    def credits(self) -> Fraction:
+        return self.attrs.credits
+
+
+@dataclass
+class Application:
+    """One possible application of a credit rule (slot ``number`` of the rule)."""
+
+    index: int
+    rule: RuleInfo
+    number: int
+    into: str
+    root: CNode  # the expanded `from` tree
+    grants: list[int] = field(default_factory=list)  # item indices
+    exempt: list[int] = field(default_factory=list)  # node indices
+
+
+@dataclass
+class Refusal:
+    rule: str
+    sources: tuple[str, ...]
+    reason: str  # cap | not_needed | condition | source_used | not_effective
+    detail: str
+
+
+@dataclass
+class Problem:
+    rb: RuleBase
+    version: QualVersion
+    as_of: dt.date
+    look_ahead: bool
+    top: CNode
+    nodes: list[CNode]
+    holdings: list[HoldingView]
+    items: list[Item]
+    eligible: dict[int, list[int]]  # leaf node index -> item indices
+    apps: list[Application]
+    from_nodes: list[CNode]
+    source_eligible: dict[int, list[int]]  # from-tree leaf index -> item indices
+    waived: set[int]
+    exceptions: list[tuple[LearnerException, str]]  # exception, what it did
+    exception_claims: dict[tuple[int, int], LearnerException]  # (leaf, item) allowed by an exception
+    refusals_static: list[Refusal]
+    incompatible: list[tuple[int, int]]
+    same_credential: list[list[int]]
+    with_additions: bool
+
+    def leaf_nodes(self) -> list[CNode]:
+        return [n for n in self.top.walk() if n.is_leaf]
+
+
+def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date) -> tuple[QualVersion, dt.date]:
+    if target not in rb.qualifications:
+        from .diagnostics import suggestion
+
+        raise RequestError("SR5001", f"unknown target `{target}`", suggestion(target, rb.qualifications) or "name a qualification of the rule base")
+    day = as_of
+    for e in learner.enrolments:
+        if e.qualification == target and e.commenced is not None:
+            day = e.commenced
+    v = rb.version(target, day)
+    if v is None:
+        ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in rb.qualifications[target] if x.effective)
+        raise RequestError("SR5001", f"no version of `{target}` is in force on {day}", f"versions exist for {ranges}")
+    return v, day
+
+
+def _scope(node: CNode, qid: str, local: str) -> bool:
+    """Is ``node`` the node ``qid#local``?"""
+    if node.qualification != qid or node.id is None:
+        return False
+    return node.id == local or node.id == f"{qid}#{local}"
+
+
+def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date, look_ahead: bool, with_additions: bool = True) -> Problem:
+    v, day = target_version(rb, learner, target, as_of)
+    top, nodes = expand(rb, v, day)
+    holdings = view_holdings(rb, learner, as_of, look_ahead)
+    items: list[Item] = []
+    matcher_cache: dict[tuple[str, ...], Matcher] = {}
+
+    def matcher(fields: tuple[str, ...]) -> Matcher:
+        m = matcher_cache.get(fields)
+        if m is None:
+            m = matcher_cache[fields] = Matcher(rb, fields)
+        return m
+
+    def in_target(value: Fraction, system: str | None) -> Fraction:
+        if system is None or system not in rb.systems:
+            return value
+        return rb.rescale(value, system, v.system)
+
+    # ---- the learner's holdings that count directly (home learning)
+    for hv in holdings:
+        if not hv.counts:
+            continue
+        home = v.provider is None or hv.provider == v.provider
+        a = hv.attrs
+        attrs = Attrs(**{**a.__dict__, "credits": in_target(hv.credits, hv.system), "source": "home", "system": v.system})
+        items.append(Item(len(items), hv.key, hv.holding.credential, "holding" if home else "external", attrs, pending=hv.pending, points=hv.points, holding=hv))
+
+    # ---- exceptions
+    waived: set[int] = set()
+    exceptions: list[tuple[LearnerException, str]] = []
+    substitutes: list[tuple[set[int], str, str, LearnerException]] = []
+    adds: list[tuple[set[int], str, LearnerException]] = []
+    for e in learner.exceptions:
+        qid, _, local = e.node.partition("#")
+        scoped = [n for n in top.walk() if _scope(n, qid, local)] if local else ([top] if qid == v.id else [])
+        if not scoped:
+            exceptions.append((e, f"not applied: `{e.node}` is not part of `{v.id}` as audited"))
+            continue
+        subtree = {m.index for n in scoped for m in n.walk()}
+        if e.type == "waive":
+            waived |= {n.index for n in scoped}
+            exceptions.append((e, f"`{e.node}` is waived"))
+        elif e.type == "substitute":
+            assert e.credential and e.instead_of
+            substitutes.append((subtree, e.credential, e.instead_of, e))
+            exceptions.append((e, f"`{e.credential}` counts instead of `{e.instead_of}` in `{e.node}`"))
+        else:
+            assert e.credential
+            adds.append((subtree, e.credential, e))
+            exceptions.append((e, f"`{e.credential}` may be claimed by `{e.node}`"))
+    waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
+
+    # ---- credit rules: which apply, their sources, their applications
+    targets = {v.id: v}
+    for n in top.walk():
+        if n.nested:
+            nv = rb.version(n.nested, day)
+            if nv is not None:
+                targets[n.nested] = nv
+    apps: list[Application] = []
+    from_nodes: list[CNode] = []
+    source_eligible: dict[int, list[int]] = {}
+    refusals: list[Refusal] = []
+    ex = Expander(rb, day, v.system, nodes=[])
+    ex.nodes = from_nodes
+
+    def into_of(rule: RuleInfo) -> QualVersion | None:
+        into = rule.doc.into
+        if isinstance(into, str):
+            return targets.get(into)
+        assert isinstance(into, IntoFilter)
+        for tv in targets.values():
+            attrs = Attrs(id=tv.id, provider=tv.provider or "", type=tv.type or "", credits=tv.credits,
+                          framework_level=tv.framework_level, fields=tv.fields, tags=tv.tags, system=tv.system)
+            if Matcher(rb).match(into.where, attrs):
+                return tv
+        return None
+
+    sources_all = [it for it in items]
+    applicable: list[tuple[RuleInfo, QualVersion]] = []
+    for rule in rb.rules:
+        tv = into_of(rule)
+        if tv is None:
+            continue
+        applicable.append((rule, tv))
+
+    def source_ok(rule: RuleInfo, it: Item) -> str | None:
+        when = rule.doc.when
+        if when is None:
+            return None
+        a = it.attrs
+        if when.within_years is not None:
+            if a.awarded is None:
+                return "the award date is unknown, and the rule needs it within " + _years(when.within_years)
+            limit = _years_before(as_of, when.within_years)
+            if a.awarded < limit:
+                return f"awarded {a.awarded}, more than {_years(when.within_years)} before {as_of}"
+        if when.min_grade is not None:
+            prov = rb.providers.get(a.provider)
+            mine = prov.grade_rank(a.grade) if (prov and a.grade) else None
+            need = prov.grade_rank(when.min_grade) if prov else None
+            if mine is None or need is None or mine < need:
+                return f"grade {a.grade or 'none'} is below the minimum {when.min_grade}"
+        return None
+
+    def leaf_accepts(leaf: CNode, it: Item, fields: tuple[str, ...]) -> bool:
+        a = it.attrs
+        if leaf.kind == "credential":
+            return it.credential == leaf.credential and _conditions(rb, leaf, a, as_of)
+        f = leaf.where
+        if f is not None and not matcher(fields).match(f, a):
+            return False
+        if leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies):
+            return False
+        return _conditions(rb, leaf, a, as_of)
+
+    non_policy_sources: dict[str, set[int]] = {}
+    rule_candidates: dict[str, list[int]] = {}
+    rule_trees: dict[str, CNode] = {}
+    for rule, tv in applicable:
+        tree = ex.node(rule.doc.from_, tv, f"rule:{rule.id}#", "", (), None, None)
+        link(tree)
+        rule_trees[rule.id] = tree
+        cands: list[int] = []
+        for it in sources_all:
+            if any(leaf_accepts(leaf, it, tv.fields) for leaf in tree.leaves()):
+                why = source_ok(rule, it)
+                if why is None:
+                    cands.append(it.index)
+                else:
+                    refusals.append(Refusal(rule.id, (it.key,), "condition", why))
+        rule_candidates[rule.id] = cands
+        if rule.doc.type != "policy":
+            non_policy_sources.setdefault(tv.id, set()).update(cands)
+    ex.nodes = from_nodes  # trees above are templates: applications get their own copies
+    from_nodes.clear()
+    for rule, tv in applicable:
+        cands = rule_candidates[rule.id]
+        if rule.doc.type == "policy":
+            blocked = non_policy_sources.get(tv.id, set())
+            for i in cands:
+                if i in blocked:
+                    refusals.append(Refusal(rule.id, (items[i].key,), "source_used", "a specific rule for this source takes precedence over the policy default"))
+            cands = [i for i in cands if i not in blocked]
+        if not cands:
+            continue
+        if rule.doc.effective is not None and not rule.doc.effective.contains(as_of):
+            refusals.append(Refusal(rule.id, tuple(items[i].key for i in cands), "not_effective", _effective_text(rule, as_of)))
+            continue
+        size = max(1, _min_sources(rule_trees[rule.id]))
+        slots = max(1, len(cands) // size)
+        for number in range(1, slots + 1):
+            root = ex.node(rule.doc.from_, tv, f"rule:{rule.id}:{number}#", "", (), None, None)
+            link(root)
+            app = Application(len(apps), rule, number, tv.id, root)
+            for leaf in root.leaves():
+                source_eligible[leaf.index] = [i for i in cands if leaf_accepts(leaf, items[i], tv.fields)]
+            for j, g in enumerate(rule.doc.grant):
+                if isinstance(g, ExemptGrant):
+                    qid, _, local = g.exempt.partition("#")
+                    app.exempt += [n.index for n in top.walk() if _scope(n, qid, local)]
+                    continue
+                items.append(_grant_item(rb, rule, number, j, g, tv, v, len(items), app.index))
+                app.grants.append(len(items) - 1)
+            apps.append(app)
+
+    # ---- catalogue additions (for `remaining`)
+    if with_additions:
+        have = {it.credential for it in items if it.origin == "holding"}
+        for c in sorted(rb.credentials.values(), key=lambda c: c.id):
+            if c.type == "qualification" or c.id in have:
+                continue
+            if v.provider is not None and c.provider != v.provider:
+                continue
+            prov = rb.providers[c.provider]
+            attrs = Attrs(id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system),
+                          level=c.level, framework_level=c.framework_level, tags=c.tags, fields=c.fields,
+                          competencies=c.competencies, title=c.title, source="home", system=v.system)
+            items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost))
+
+    # ---- eligibility: which item may fill which leaf
+    eligible: dict[int, list[int]] = {}
+    exception_claims: dict[tuple[int, int], LearnerException] = {}
+    for leaf in top.leaves():
+        if leaf.index in waived_subtree or leaf.index in waived:
+            continue
+        lst: list[int] = []
+        for it in items:
+            if it.origin == "external":
+                continue
+            ok = leaf_accepts(leaf, it, leaf.target_fields)
+            if not ok and it.origin != "addition":
+                for subtree, cred, instead, e in substitutes:
+                    if leaf.index in subtree and leaf.kind == "credential" and leaf.credential == instead and it.credential == cred:
+                        ok = True
+                        exception_claims[(leaf.index, it.index)] = e
+                for subtree, cred, e in adds:
+                    if leaf.index in subtree and leaf.kind != "credential" and it.credential == cred:
+                        ok = True
+                        exception_claims[(leaf.index, it.index)] = e
+            if ok:
+                lst.append(it.index)
+        eligible[leaf.index] = lst
+
+    # drop additions no leaf can use
+    usable = {i for lst in eligible.values() for i in lst}
+    keep = [it for it in items if it.origin != "addition" or it.index in usable]
+    if len(keep) != len(items):
+        remap = {it.index: k for k, it in enumerate(keep)}
+        for k, it in enumerate(keep):
+            it.index = k
+        items = keep
+        eligible = {leaf: [remap[i] for i in lst if i in remap] for leaf, lst in eligible.items()}
+        source_eligible = {leaf: [remap[i] for i in lst] for leaf, lst in source_eligible.items()}
+        for app in apps:
+            app.grants = [remap[i] for i in app.grants]
+        exception_claims = {(leaf, remap[i]): e for (leaf, i), e in exception_claims.items() if i in remap}
+
+    # incompatible pairs and credentials held twice
+    by_cred: dict[str, list[int]] = {}
+    for it in items:
+        by_cred.setdefault(it.credential, []).append(it.index)
+    incompatible: set[tuple[int, int]] = set()
+    for it in items:
+        info = rb.credentials.get(it.credential)
+        if info is None:
+            continue
+        for other in info.incompatible:
+            for j in by_cred.get(other, []):
+                incompatible.add((min(it.index, j), max(it.index, j)))
+    same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
+    return Problem(rb, v, as_of, look_ahead, top, nodes, holdings, items, eligible, apps, from_nodes, source_eligible,
+                   waived, exceptions, exception_claims, refusals, sorted(incompatible), same, with_additions)
+
+
+def _grant_item(rb: RuleBase, rule: RuleInfo, number: int, j: int, g: SpecifiedGrant | UnspecifiedGrant, tv: QualVersion, v: QualVersion, index: int, app: int) -> Item:
+    provider = tv.provider or ""
+    if isinstance(g, SpecifiedGrant):
+        c = rb.credentials[g.credential]
+        credits = rb.rescale(c.credits, rb.providers[c.provider].system, v.system)
+        attrs = Attrs(id=c.id, provider=provider, type=c.type, credits=credits, level=c.level, framework_level=c.framework_level,
+                      tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title, source="credit", system=v.system)
+        return Item(index, c.id, c.id, "grant", attrs, app=app)
+    unspecified = g.unspecified
+    if isinstance(unspecified, ShareOf):
+        amount = unspecified.share * tv.credits
+    else:
+        assert isinstance(unspecified, Quantity)
+        amount = rb.convert(unspecified, tv.system)
+    credits = rb.rescale(amount, tv.system, v.system)
+    extra = sum(1 for k, other in enumerate(rule.doc.grant) if k < j and isinstance(other, UnspecifiedGrant))
+    key = f"credit:{rule.id}:{number}" + (f".{extra + 1}" if extra else "")
+    attrs = Attrs(id=key, provider=provider, type=g.type, credits=credits, level=g.level, framework_level=g.framework_level,
+                  tags=g.tags, fields=g.fields, competencies=g.competencies, title=g.title or f"credit under {rule.id}", source="credit", system=v.system)
+    return Item(index, key, key, "grant", attrs, app=app)
+
+
+def _min_sources(node: CNode) -> int:
+    if node.kind == "credential":
+        return 1
+    if node.kind == "pool":
+        return node.count or 1
+    if node.kind == "competencies":
+        return 1
+    sizes = sorted(_min_sources(c) for c in node.children)
+    if not sizes:
+        return 0
+    if node.kind == "all":
+        return sum(sizes)
+    if node.kind == "any":
+        return sizes[0]
+    return sum(sizes[: node.k])
+
+
+def _years(y: Fraction) -> str:
+    return f"{y} year" + ("" if y == 1 else "s")
+
+
+def _years_before(day: dt.date, years: Fraction) -> dt.date:
+    whole = int(years)
+    rest = years - whole
+    try:
+        base = day.replace(year=day.year - whole)
+    except ValueError:
+        base = day.replace(year=day.year - whole, day=28)
+    return base - dt.timedelta(days=int(rest * 365))
+
+
+def _conditions(rb: RuleBase, leaf: CNode, a: Attrs, as_of: dt.date) -> bool:
+    if a.source == "credit":
+        return True  # recency and grades are judged on the sources, by the rule's `when`
+    if leaf.min_grade is not None and a.id is not None and a.grade is not None:
+        prov = rb.providers.get(a.provider)
+        mine = prov.grade_rank(a.grade) if prov else None
+        need = prov.grade_rank(leaf.min_grade) if prov else None
+        if mine is None or need is None or mine < need:
+            return False
+    elif leaf.min_grade is not None and a.grade is None and a.awarded is not None:
+        return False
+    if leaf.within_years is not None:
+        if a.awarded is not None and a.awarded < _years_before(as_of, leaf.within_years):
+            return False
+    return True
+
+
+def _effective_text(rule: RuleInfo, as_of: dt.date) -> str:
+    eff = rule.doc.effective
+    assert eff is not None
+    return f"in force from {eff.from_ or 'the start'} until {eff.until or 'further notice'}, not on {as_of}"

@@ -1,0 +1,209 @@
+"""The rule base: every validated document, indexed and resolved.
+
+Quantities are converted into exact rationals in the right credit system,
+framework levels are ordered, versions of qualifications are kept side by
+side. :func:`build` also runs the semantic checks (:mod:`stackrules.checks`);
+a :class:`RuleBase` exists only when they found no error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .loader import Loaded
+from .models import (
+    CatalogDoc,
+    CreditRuleDoc,
+    Effective,
+    FrameworkDoc,
+    GradeScale,
+    Limit,
+    Requirement,
+)
+from .quantity import Quantity
+from .yamlreader import Path
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a thing is defined, for explanations (``file:line``)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def loc_of(item: Loaded, path: Path) -> Loc:
+    s = item.smap.span(path)
+    return Loc(item.file, s.line, s.column)
+
+
+@dataclass(frozen=True)
+class System:
+    id: str
+    full_time_year: Fraction
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: str
+    name: str
+    system: str
+    grade_scale: GradeScale | None
+    loc: Loc
+
+    def grade_rank(self, grade: str) -> int | None:
+        if self.grade_scale is None or grade not in self.grade_scale.order:
+            return None
+        return self.grade_scale.order.index(grade)
+
+    def passes(self, grade: str | None) -> bool:
+        if grade is None or self.grade_scale is None:
+            return True
+        rank = self.grade_rank(grade)
+        pass_rank = self.grade_rank(self.grade_scale.pass_)
+        return rank is not None and pass_rank is not None and rank >= pass_rank
+
+    def points(self, grade: str | None) -> Fraction | None:
+        if grade is None or self.grade_scale is None or self.grade_scale.points is None:
+            return None
+        return self.grade_scale.points.get(grade)
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """A catalogue credential with its credit in its provider's system."""
+
+    id: str
+    provider: str
+    title: str
+    type: str
+    credits: Fraction
+    level: int | None
+    framework_level: str | None
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]
+    competencies: tuple[str, ...]
+    prerequisites: Requirement | None
+    incompatible: tuple[str, ...]
+    cost: Fraction | None
+    currency: str | None
+    offered: tuple[str, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class QualVersion:
+    """One auditable version: a qualification document or a framework type with `requires`."""
+
+    id: str
+    title: str
+    provider: str | None  # None: a framework target, every provider counts directly
+    system: str
+    credits: Fraction
+    type: str | None
+    framework_level: str | None
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    effective: Effective | None
+    requires: Requirement
+    define: dict[str, Requirement]
+    limits: tuple[Limit, ...]
+    loc: Loc
+    origin: Loaded = field(compare=False, repr=False)
+    base_path: Path = ()
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective is None or self.effective.contains(day)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    doc: CreditRuleDoc
+    loc: Loc
+    origin: Loaded = field(compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+
+@dataclass(frozen=True)
+class RuleBase:
+    systems: dict[str, System]
+    frameworks: dict[str, FrameworkDoc]
+    level_order: dict[str, tuple[str, int]]  # "aqf:7" -> ("aqf", rank)
+    crosswalk: dict[str, tuple[str, ...]]  # "qf-ehea:first-cycle" -> ("eqf:6",) both directions
+    providers: dict[str, ProviderInfo]
+    credentials: dict[str, CredentialInfo]
+    qualifications: dict[str, tuple[QualVersion, ...]]
+    rules: tuple[RuleInfo, ...]
+    documents: tuple[Loaded, ...] = field(repr=False)
+
+    def convert(self, q: Quantity, context_system: str) -> Fraction:
+        """``q`` in ``context_system`` (a bare number is already in it)."""
+        if q.system is None or q.system == context_system:
+            return q.value
+        src, dst = self.systems[q.system], self.systems[context_system]
+        return q.value * dst.full_time_year / src.full_time_year
+
+    def rescale(self, value: Fraction, source_system: str, target_system: str) -> Fraction:
+        if source_system == target_system:
+            return value
+        return value * self.systems[target_system].full_time_year / self.systems[source_system].full_time_year
+
+    def version(self, qid: str, day: dt.date) -> QualVersion | None:
+        for v in self.qualifications.get(qid, ()):
+            if v.in_force(day):
+                return v
+        return None
+
+    def qualification_ids(self) -> list[str]:
+        return sorted(self.qualifications)
+
+    def level_key(self, level: str) -> tuple[str, int] | None:
+        return self.level_order.get(level)
+
+    def levels_in(self, level: str, framework: str) -> list[int]:
+        """Ranks in ``framework`` that ``level`` equals, directly or through a crosswalk."""
+        key = self.level_order.get(level)
+        if key is None:
+            return []
+        if key[0] == framework:
+            return [key[1]]
+        out = []
+        for other in self.crosswalk.get(level, ()):
+            k2 = self.level_order.get(other)
+            if k2 is not None and k2[0] == framework:
+                out.append(k2[1])
+        return out
+
+
+def iter_nodes(node: Requirement, path: Path) -> Iterator[tuple[Requirement, Path]]:
+    """Every node of a tree, depth first, with its path in the document."""
+    yield node, path
+    for key in ("all", "any", "of"):
+        kids = getattr(node, key)
+        if kids:
+            for i, kid in enumerate(kids):
+                yield from iter_nodes(kid, path + (key, i))
+
+
+def system_of_catalog(doc: CatalogDoc) -> str:
+    cs = doc.credit_system
+    return cs if isinstance(cs, str) else cs.id
+
+
+def collect(loaded: list[Loaded]) -> dict[str, list[Loaded]]:
+    by_kind: dict[str, list[Loaded]] = {}
+    for item in loaded:
+        by_kind.setdefault(item.doc.kind, []).append(item)
+    return by_kind
+

@@ -1,0 +1,357 @@
+"""The exact allocation: a :class:`~stackrules.problem.Problem` as an integer program.
+
+Variables: a claim per (item, leaf) the filters allow, a use per item, a
+"met" per node, one per rule application (and its source claims). Claims,
+node logic, pools, limits, caps and the total are linear constraints over
+exact integers (credit scaled to a common denominator). The objective is
+LANGUAGE.md section 11 in order: least ``remaining``; least granted credit;
+least total credit; fewest rule applications; then a deterministic
+preference for the lexicographically first claims.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .filters import Matcher
+from .milp import INF, Model
+from .problem import Problem
+from .tree import CLimit, CNode
+
+
+@dataclass
+class Choice:
+    """What the solver chose: claims, applications used, and its proof status."""
+
+    status: str  # optimal | infeasible | time_limit
+    claims: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # leaf -> [(item, count)]
+    source_claims: dict[int, list[int]] = field(default_factory=dict)  # from-leaf -> [item]
+    apps: list[int] = field(default_factory=list)
+    completion: bool = True  # the model required the target to be met (with additions)
+    bound: float | None = None
+
+
+def _lcm(values: list[Fraction]) -> int:
+    d = 1
+    for v in values:
+        d = d * v.denominator // math.gcd(d, v.denominator)
+    return d
+
+
+@dataclass
+class _Builder:
+    p: Problem
+    m: Model = field(default_factory=Model)
+    x: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, leaf) -> var
+    s: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, from-leaf) -> var
+    u: dict[int, int] = field(default_factory=dict)  # item -> var
+    met: dict[int, int] = field(default_factory=dict)  # node -> var
+    a: dict[int, int] = field(default_factory=dict)  # app -> var
+    scale: int = 1
+
+    def c(self, value: Fraction) -> float:
+        v = value * self.scale
+        return float(v.numerator) if v.denominator == 1 else float(v)
+
+    def build(self, completion: bool) -> None:
+        p, m = self.p, self.m
+        self.scale = _lcm([it.credits for it in p.items] + [n.credits for n in p.nodes if n.credits] +
+                          [lim.bound for n in p.top.walk() for lim in n.limits] + [p.top.min_total or Fraction(0)])
+        items = p.items
+        for it in items:
+            ub = float(it.multiplicity)
+            if it.origin == "addition" and not completion:
+                ub = 0.0
+            self.u[it.index] = m.var(f"use[{it.key}]", 0, ub)
+        for app in p.apps:
+            self.a[app.index] = m.var(f"app[{app.rule.id}:{app.number}]")
+        for app in p.apps:
+            if app.number > 1:
+                prev = next(b for b in p.apps if b.rule.id == app.rule.id and b.number == app.number - 1)
+                m.row({self.a[app.index]: 1, self.a[prev.index]: -1}, hi=0)
+            for g in app.grants:
+                m.row({self.u[g]: 1, self.a[app.index]: -1}, hi=0)
+        exempted: dict[int, list[int]] = {}
+        for app in p.apps:
+            for n in app.exempt:
+                exempted.setdefault(n, []).append(self.a[app.index])
+        # claims
+        for leaf in p.top.leaves():
+            for i in p.eligible.get(leaf.index, []):
+                self.x[(i, leaf.index)] = m.var(f"x[{items[i].key},{leaf.path}]", 0, float(items[i].multiplicity))
+        by_item: dict[int, list[int]] = {}
+        for (i, leaf), j in self.x.items():
+            by_item.setdefault(i, []).append(leaf)
+        sharing = self._sharing()
+        for it in items:
+            leaves = by_item.get(it.index, [])
+            if not sharing:
+                row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
+                row[self.u[it.index]] = -1.0
+                m.row(row, lo=0, hi=0)
+            else:
+                for lf in leaves:
+                    m.row({self.x[(it.index, lf)]: 1, self.u[it.index]: -1}, hi=0)
+                row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
+                row[self.u[it.index]] = -1.0
+                m.row(row, lo=0)
+                for k, l1 in enumerate(leaves):
+                    for l2 in leaves[k + 1:]:
+                        if (min(l1, l2), max(l1, l2)) not in sharing:
+                            m.row({self.x[(it.index, l1)]: 1, self.x[(it.index, l2)]: 1, self.u[it.index]: -1}, hi=0)
+        # sources: a holding feeds one application, and is then not claimed directly
+        for app in p.apps:
+            for leaf in app.root.leaves():
+                for i in p.source_eligible.get(leaf.index, []):
+                    self.s[(i, leaf.index)] = m.var(f"src[{items[i].key},{leaf.path}]")
+        src_by_item: dict[int, list[int]] = {}
+        for (i, _), j in self.s.items():
+            src_by_item.setdefault(i, []).append(j)
+        for i, js in src_by_item.items():
+            row = {j: 1.0 for j in js}
+            row[self.u[i]] = 1.0
+            m.row(row, hi=1)
+        for pair in p.incompatible:
+            m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
+        for group in p.same_credential:
+            m.row({self.u[i]: 1 for i in group}, hi=1)
+        # node logic
+        self._node(p.top, exempted, direct=True)
+        for app in p.apps:
+            self._node(app.root, {}, direct=False)
+            m.row({self.a[app.index]: 1, self.met[app.root.index]: -1}, hi=0)
+            for leaf in app.root.leaves():
+                cands = p.source_eligible.get(leaf.index, [])
+                if cands:
+                    row = {self.s[(i, leaf.index)]: 1.0 for i in cands}
+                    row[self.a[app.index]] = -float(len(cands))
+                    m.row(row, hi=0)
+        # exempt nodes claim nothing
+        for node_index, avars in exempted.items():
+            node = p.nodes[node_index]
+            for leaf in node.leaves():
+                xs = [self.x[(i, leaf.index)] for i in p.eligible.get(leaf.index, [])]
+                if xs:
+                    big = float(sum(p.items[i].multiplicity for i in p.eligible[leaf.index]))
+                    for av in avars:
+                        row = {xv: 1.0 for xv in xs}
+                        row[av] = big
+                        m.row(row, hi=big)
+        if completion:
+            m.fix(self.met[p.top.index], 1.0)
+
+    def _sharing(self) -> set[tuple[int, int]]:
+        """Pairs of leaves that may claim the same item (through `shares_with`)."""
+        p = self.p
+        by_id = {n.id: n for n in p.top.walk() if n.id}
+        pairs: set[tuple[int, int]] = set()
+        for n in p.top.walk():
+            for other in n.shares_with:
+                o = by_id.get(other)
+                if o is None:
+                    continue
+                for l1 in n.leaves():
+                    for l2 in o.leaves():
+                        if l1.index != l2.index:
+                            pairs.add((min(l1.index, l2.index), max(l1.index, l2.index)))
+        return pairs
+
+    def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[int]]:
+        """Item -> claim variables inside ``n``'s subtree."""
+        out: dict[int, list[int]] = {}
+        elig = self.p.eligible if direct else self.p.source_eligible
+        table = self.x if direct else self.s
+        for leaf in n.leaves():
+            for i in elig.get(leaf.index, []):
+                out.setdefault(i, []).append(table[(i, leaf.index)])
+        return out
+
+    def _usage(self, n: CNode, direct: bool) -> dict[int, dict[int, float]]:
+        """Item -> a linear expression for "the subtree uses it" (counted once)."""
+        out: dict[int, dict[int, float]] = {}
+        for i, vars_ in self._claims_in(n, direct).items():
+            if len(vars_) == 1:
+                out[i] = {vars_[0]: 1.0}
+            else:
+                # with sharing a subtree may claim an item twice; count it once
+                w = self.m.var(f"in[{self.p.items[i].key},{n.path}]", 0, float(self.p.items[i].multiplicity))
+                for xv in vars_:
+                    self.m.row({w: 1, xv: -1}, lo=0)
+                row = {xv: 1.0 for xv in vars_}
+                row[w] = -1.0
+                self.m.row(row, lo=0)
+                out[i] = {w: 1.0}
+        return out
+
+    def _node(self, n: CNode, exempted: dict[int, list[int]], direct: bool) -> None:
+        p, m = self.p, self.m
+        mv = self.met[n.index] = m.var(f"met[{n.path}]")
+        # `need` is met minus any exemption: what the node's own logic must support
+        need = {mv: 1.0}
+        for av in exempted.get(n.index, []):
+            need[av] = need.get(av, 0.0) - 1.0
+        if n.index in p.waived:
+            m.fix(mv, 1.0)
+            return
+        elig = p.eligible if direct else p.source_eligible
+        table = self.x if direct else self.s
+        if n.kind == "credential":
+            xs = {table[(i, n.index)]: 1.0 for i in elig.get(n.index, [])}
+            m.row({**xs, **{k: -v for k, v in need.items()}}, lo=0)
+            if xs:
+                m.row(xs, hi=1)
+        elif n.kind == "pool":
+            xs_c: dict[int, float] = {}
+            for i in elig.get(n.index, []):
+                xs_c[table[(i, n.index)]] = self.c(p.items[i].credits) if n.credits is not None else 1.0
+            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+            m.row({**xs_c, **{k: -amount * v for k, v in need.items()}}, lo=0)
+        elif n.kind == "competencies":
+            for comp in n.competencies:
+                xs = {table[(i, n.index)]: 1.0 for i in elig.get(n.index, []) if comp in p.items[i].attrs.competencies}
+                m.row({**xs, **{k: -v for k, v in need.items()}}, lo=0)
+        else:
+            kids = n.children
+            if n.kind == "all":
+                for c in kids:
+                    m.row({**need, self.met_of(c, exempted, direct): -1.0}, hi=0)
+            else:
+                k = 1 if n.kind == "any" else n.k
+                row = {self.met_of(c, exempted, direct): -1.0 for c in kids}
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) + k * val
+                m.row(row, hi=0)
+        if n.min_total is not None or n.limits:
+            usage = self._usage(n, direct)
+            if n.min_total is not None:
+                row = {}
+                for i, expr in usage.items():
+                    for var, coef in expr.items():
+                        row[var] = row.get(var, 0.0) + coef * self.c(p.items[i].credits)
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) - self.c(n.min_total) * val
+                m.row(row, lo=0)
+            for lim in n.limits:
+                self._limit(n, lim, usage, need)
+
+    def met_of(self, c: CNode, exempted: dict[int, list[int]], direct: bool) -> int:
+        if c.index not in self.met:
+            self._node(c, exempted, direct)
+        return self.met[c.index]
+
+    def _limit(self, n: CNode, lim: CLimit, usage: dict[int, dict[int, float]], need: dict[int, float]) -> None:
+        p, m = self.p, self.m
+        matcher = Matcher(p.rb, n.target_fields)
+        members = [i for i in usage if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
+        row: dict[int, float] = {}
+        if lim.kind in ("max_credits", "min_credits", "max_count", "min_count"):
+            for i in members:
+                w = self.c(p.items[i].credits) if lim.kind.endswith("credits") else 1.0
+                for var, coef in usage[i].items():
+                    row[var] = row.get(var, 0.0) + coef * w
+            bound = self.c(lim.bound) if lim.kind.endswith("credits") else float(lim.bound)
+            if lim.is_max:
+                m.row(row, hi=bound)
+            else:
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) - bound * val
+                m.row(row, lo=0)
+        elif lim.kind == "min_gpa":
+            big = 0.0
+            for i in members:
+                pts = p.items[i].points
+                if pts is None:
+                    continue
+                coef_v = self.c(p.items[i].credits * (pts - lim.bound))
+                big += abs(coef_v) * p.items[i].multiplicity
+                for var, coef in usage[i].items():
+                    row[var] = row.get(var, 0.0) + coef * coef_v
+            for key, val in need.items():
+                row[key] = row.get(key, 0.0) - big * val
+            m.row(row, lo=-big)
+        elif lim.kind == "min_distinct":
+            assert lim.of is not None
+            values: dict[str, list[int]] = {}
+            for i in members:
+                raw = getattr(p.items[i].attrs, lim.of)
+                for val in raw if isinstance(raw, tuple) else (raw,):
+                    if val is not None:
+                        values.setdefault(str(val), []).append(i)
+            drow: dict[int, float] = {}
+            for val, its in sorted(values.items()):
+                d = m.var(f"distinct[{n.path},{val}]")
+                r2 = {d: 1.0}
+                for i in its:
+                    for var, coef in usage[i].items():
+                        r2[var] = r2.get(var, 0.0) - coef
+                m.row(r2, hi=0)
+                drow[d] = 1.0
+            for key, val in need.items():
+                drow[key] = drow.get(key, 0.0) - float(lim.bound) * val
+            m.row(drow, lo=0)
+
+    def objectives(self, completion: bool) -> list[dict[int, int]]:
+        p = self.p
+        levels: list[dict[int, int]] = []
+
+        def credit_level(pred: object) -> dict[int, int]:
+            out: dict[int, int] = {}
+            for it in p.items:
+                if pred(it):  # type: ignore[operator]
+                    out[self.u[it.index]] = int(it.credits * self.scale)
+            return out
+
+        if completion:
+            levels.append(credit_level(lambda it: it.origin == "addition"))
+        else:
+            # progress: as many met nodes as possible, the named ones first
+            named = {self.met[n.index]: -1 for n in p.top.walk() if n.id is not None or n is p.top}
+            levels.append(named)
+        levels.append(credit_level(lambda it: it.origin == "grant"))
+        levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
+        levels.append({self.a[app.index]: 1 for app in p.apps})
+        # claims inside alternatives (children of `any` / `at_least`) only where they complete one
+        optional: dict[int, int] = {}
+        for n in p.top.walk():
+            if n.kind in ("any", "at_least"):
+                for c in n.children:
+                    for leaf in c.leaves():
+                        for i in p.eligible.get(leaf.index, []):
+                            optional[self.x[(i, leaf.index)]] = 1
+        levels.append(optional)
+        # tie-break: prefer claims that sort first by (node path, item key)
+        order = sorted(self.x, key=lambda k: (p.nodes[k[1]].path, p.items[k[0]].key))
+        levels.append({self.x[k]: rank + 1 for rank, k in enumerate(order) if p.items[k[0]].origin != "addition"})
+        return levels
+
+
+def solve(p: Problem, time_limit: float) -> Choice:
+    deadline = time.monotonic() + time_limit
+    for completion in ((True, False) if p.with_additions else (False,)):
+        b = _Builder(p)
+        b.build(completion)
+        sol = b.m.solve(b.objectives(completion), deadline)
+        if sol.status == "infeasible":
+            continue
+        choice = Choice(sol.status, completion=completion)
+        if not sol.values:
+            choice.bound = sol.bound[0] if sol.bound else None
+            return choice
+        vals = sol.values
+        for (i, leaf), j in sorted(b.x.items()):
+            k = round(vals[j])
+            if k > 0:
+                choice.claims.setdefault(leaf, []).append((i, k))
+        for (i, leaf), j in sorted(b.s.items()):
+            if round(vals[j]) > 0:
+                choice.source_claims.setdefault(leaf, []).append(i)
+        choice.apps = [a for a, j in sorted(b.a.items()) if round(vals[j]) > 0]
+        choice.bound = sol.bound[0] if sol.bound else None
+        return choice
+    return Choice("infeasible", completion=False)
+
+
+__all__ = ["Choice", "solve", "INF"]

@@ -1,0 +1,221 @@
+"""Expanding a qualification's requirement tree into plain decision nodes.
+
+``ref`` blocks and nested ``qualification:`` nodes are expanded in place,
+a node that combines a group with a pool becomes an ``all`` of both, and
+``min_grade`` / ``within_years`` are pushed down to the leaves they govern.
+Quantities are converted into the target's credit system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .models import Filter, Limit, Requirement
+from .rulebase import QualVersion, RuleBase
+
+
+@dataclass(frozen=True)
+class CLimit:
+    """A limit over what a node's subtree claims, bounds in the target's system."""
+
+    id: str | None
+    kind: str  # max_credits min_credits max_count min_count min_gpa min_distinct
+    bound: Fraction
+    where: Filter | None
+    of: str | None = None  # min_distinct attribute
+    note: str | None = None
+    share: Fraction | None = None  # the share, for max_share / min_share (shown as such)
+
+    @property
+    def is_max(self) -> bool:
+        return self.kind.startswith("max")
+
+
+@dataclass
+class CNode:
+    """One node of an expanded tree. ``kind``: all any at_least credential pool competencies."""
+
+    index: int
+    kind: str
+    id: str | None
+    title: str | None
+    path: str  # tree position ("0.001.002"): a stable sort key in tree order
+    children: list[CNode] = field(default_factory=list)
+    k: int = 0  # at_least
+    credential: str | None = None
+    credits: Fraction | None = None
+    count: int | None = None
+    where: Filter | None = None
+    competencies: tuple[str, ...] = ()
+    min_grade: str | None = None
+    within_years: Fraction | None = None
+    limits: list[CLimit] = field(default_factory=list)
+    min_total: Fraction | None = None  # a nested qualification's own `credits`
+    shares_with: tuple[str, ...] = ()
+    qualification: str | None = None  # the qualification this node belongs to
+    nested: str | None = None  # set on the root of a nested qualification's subtree
+    parent: CNode | None = field(default=None, repr=False)
+    target_fields: tuple[str, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind in ("credential", "pool", "competencies")
+
+    def walk(self) -> list[CNode]:
+        out = [self]
+        for c in self.children:
+            out.extend(c.walk())
+        return out
+
+    def leaves(self) -> list[CNode]:
+        return [n for n in self.walk() if n.is_leaf]
+
+    def ancestors(self) -> list[CNode]:
+        out = []
+        p = self.parent
+        while p is not None:
+            out.append(p)
+            p = p.parent
+        return out
+
+    def display_id(self) -> str | None:
+        return self.id
+
+
+class TreeError(Exception):
+    """A tree cannot be expanded (a broken invariant: checks should have caught it)."""
+
+
+@dataclass
+class Expander:
+    rb: RuleBase
+    day: dt.date
+    system: str
+    nodes: list[CNode] = field(default_factory=list)
+
+    def new(self, kind: str, **kw: object) -> CNode:
+        n = CNode(index=len(self.nodes), kind=kind, **kw)  # type: ignore[arg-type]
+        self.nodes.append(n)
+        return n
+
+    def limits(self, limits: tuple[Limit, ...], v: QualVersion) -> list[CLimit]:
+        out: list[CLimit] = []
+        share_base = self.rb.rescale(v.credits, v.system, self.system)
+        for lim in limits:
+            def q(x: object) -> Fraction:
+                from .quantity import Quantity
+
+                assert isinstance(x, Quantity)
+                return self.rb.rescale(self.rb.convert(x, v.system), v.system, self.system)
+
+            if lim.max_credits is not None:
+                out.append(CLimit(lim.id, "max_credits", q(lim.max_credits), lim.where, note=lim.note))
+            if lim.min_credits is not None:
+                out.append(CLimit(lim.id, "min_credits", q(lim.min_credits), lim.where, note=lim.note))
+            if lim.max_share is not None:
+                out.append(CLimit(lim.id, "max_credits", lim.max_share * share_base, lim.where, note=lim.note, share=lim.max_share))
+            if lim.min_share is not None:
+                out.append(CLimit(lim.id, "min_credits", lim.min_share * share_base, lim.where, note=lim.note, share=lim.min_share))
+            if lim.max_count is not None:
+                out.append(CLimit(lim.id, "max_count", Fraction(lim.max_count), lim.where, note=lim.note))
+            if lim.min_count is not None:
+                out.append(CLimit(lim.id, "min_count", Fraction(lim.min_count), lim.where, note=lim.note))
+            if lim.min_gpa is not None:
+                out.append(CLimit(lim.id, "min_gpa", lim.min_gpa, lim.where, note=lim.note))
+            if lim.min_distinct is not None:
+                out.append(CLimit(lim.id, "min_distinct", Fraction(lim.min_distinct.count), lim.where, of=lim.min_distinct.of, note=lim.note))
+        return out
+
+    def qualification(self, v: QualVersion, prefix: str, stack: tuple[str, ...]) -> CNode:
+        if v.id in stack:
+            raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (v.id,))}")
+        root = self.node(v.requires, v, prefix, "0.000", stack + (v.id,), None, None)
+        return root
+
+    def node(self, r: Requirement, v: QualVersion, prefix: str, pos: str, stack: tuple[str, ...],
+             min_grade: str | None, within: Fraction | None, refs: tuple[str, ...] = ()) -> CNode:
+        nid = (prefix + r.id) if r.id else None
+        path = pos or "0"
+        mg = r.min_grade or min_grade
+        wy = r.within_years if r.within_years is not None else within
+        if within is not None and r.within_years is not None:
+            wy = min(within, r.within_years)
+        common = dict(id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields,
+                      shares_with=tuple(prefix + s for s in r.shares_with))
+        node: CNode
+        if r.ref is not None:
+            if r.ref in refs:
+                raise TreeError(f"`ref` blocks form a cycle through `{r.ref}`")
+            inner = self.node(v.define[r.ref], v, prefix, f"{pos or '0'}.000", stack, mg, wy, refs + (r.ref,))
+            if r.id is None and not r.limits:
+                return inner
+            node = self.new("all", **common)
+            node.children = [inner]
+        elif r.qualification is not None:
+            nested = self.rb.version(r.qualification, self.day)
+            if nested is None:
+                raise TreeError(f"no version of `{r.qualification}` is in force on {self.day}")
+            if nested.id in stack:
+                raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (nested.id,))}")
+            node = self.new("all", **common)
+            sub = self.node(nested.requires, nested, f"{nested.id}#", f"{pos or '0'}.000", stack + (nested.id,), None, None)
+            sub.nested = nested.id
+            sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system)
+            sub.limits = self.limits(nested.limits, nested)
+            node.children = [sub]
+        elif r.credential is not None:
+            node = self.new("credential", credential=r.credential, min_grade=mg, within_years=wy, **common)
+        else:
+            group = r.all is not None or r.any is not None or r.at_least is not None
+            pool = r.credits is not None or r.count is not None or r.competencies is not None
+            kids: list[CNode] = []
+            if group:
+                kind = "all" if r.all is not None else "any" if r.any is not None else "at_least"
+                key = "all" if r.all is not None else "any" if r.any is not None else "of"
+                for i, child in enumerate(r.children()):
+                    kids.append(self.node(child, v, prefix, f"{pos or '0'}.{i:03d}", stack, mg, wy, refs))
+            if pool:
+                pkind = "competencies" if r.competencies is not None else "pool"
+                pcommon = dict(common) if not group else dict(id=None, title=None, path=path + ".999", qualification=v.id, target_fields=v.fields, shares_with=())
+                credits = None
+                if r.credits is not None:
+                    credits = self.rb.rescale(self.rb.convert(r.credits, v.system), v.system, self.system)
+                pnode = self.new(pkind, credits=credits, count=r.count, where=r.where, competencies=r.competencies or (),
+                                 min_grade=mg, within_years=wy, **pcommon)
+                if not group:
+                    node = pnode
+                    node.limits = self.limits(r.limits, v)
+                    return node
+                kids.append(pnode)
+            if group and pool:
+                node = self.new("all", **common)
+                inner = self.new(kind, path=path + ".000", id=None, title=None, qualification=v.id, target_fields=v.fields)
+                inner.children = kids[:-1]
+                inner.k = r.at_least or 0
+                node.children = [inner, kids[-1]]
+            else:
+                node = self.new(kind, **common)
+                node.children = kids
+                node.k = r.at_least or 0
+        node.limits = node.limits or self.limits(r.limits, v)
+        return node
+
+
+def link(root: CNode) -> None:
+    """Set parents; called once the tree is complete."""
+    for n in root.walk():
+        for c in n.children:
+            c.parent = n
+
+
+def expand(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[CNode, list[CNode]]:
+    ex = Expander(rb, day, v.system)
+    root = ex.qualification(v, "", ())
+    top = ex.new("all", id=None, title=v.title, path="0", qualification=v.id, target_fields=v.fields)
+    top.children = [root]
+    top.min_total = v.credits
+    top.limits = ex.limits(v.limits, v)
+    link(top)
+    return top, ex.nodes
