@@ -94,9 +94,11 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
         if n.id is None:
             continue
         its = ev.claimed.get(n.index, [])
+        parent = next((a.id for a in n.ancestors() if a.id is not None), None)
         entry: dict[str, Any] = {
             "id": n.id,
             "title": n.title,
+            "parent": parent,
             "status": ev.status[n.index],
             "claimed": [it.key for it in its],
             "credits": q(sum((it.credits for it in its), Fraction(0))),

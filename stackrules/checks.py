@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import networkx as nx
 
-from .diagnostics import Diagnostic, suggestion
+from .diagnostics import CODES, Diagnostic, suggestion
 from .filters import Attrs, Matcher
 from .loader import Loaded
 from .models import (
@@ -55,7 +55,7 @@ class _Ctx:
     diags: list[Diagnostic] = field(default_factory=list)
 
     def error(self, item: Loaded, path: Path, code: str, message: str, help: str | None = None, on_key: bool = False) -> None:
-        self.diags.append(item.smap.diag(path, code, message, help, on_key))
+        self.diags.append(item.smap.diag(path, code, message, help or CODES[code].fix, on_key))
 
 
 def _walk_quantities(node: Requirement, path: Path) -> Iterator[tuple[Quantity, Path]]:
@@ -499,7 +499,7 @@ class _TreeChecks:
             into: IntoFilter = r.into
             self.filter_levels(into.where, item, ("into", "where"))
             targets = [qid for qid in self.rb.qualifications if _qual_matches(self.rb, into.where, qid)]
-            if not targets:
+            if not targets and r.type != "policy":  # policy defaults are general by design
                 self.cx.diags.append(item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter"))
         for n, p in iter_nodes(r.from_, ("from",)):
             self.node_basics(n, p, item, None, {}, set())

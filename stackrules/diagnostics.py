@@ -63,7 +63,6 @@ _CODES: tuple[Code, ...] = (
     Code("SR3012", "unknown-grade", "error", "a grade is not in the provider's grade scale", "use a grade from the scale"),
     Code("SR3013", "unknown-framework", "error", "a framework is not defined", "load the framework's file, or correct the id"),
     Code("SR3014", "unknown-holding", "error", "a learner holds a credential that no catalog defines and that is not described inline", "describe it inline (title, provider, credits) or correct the id"),
-    Code("SR3015", "cross-framework", "error", "levels of two frameworks are compared without a crosswalk", "compare within one framework, or load a crosswalk"),
     Code("SR3016", "invalid-range", "error", "an `effective` range ends before it starts", "swap or correct the dates"),
     # 4xxx: warnings
     Code("SR4001", "unsatisfiable-node", "warning", "no credential in the rule base could ever satisfy this node", "check the filter and the credit amounts, or add credentials"),

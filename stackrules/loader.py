@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import CODES, Diagnostic, did_you_mean
 from .models import KINDS, Model
 from .yamlreader import Path, SourceMap, read_yaml
 
@@ -142,6 +142,8 @@ def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> 
         if etype == "invalid_filter" and close:
             help_ = "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
         code = _CODE_BY_TYPE.get(etype, "SR2004")
+        if help_ is None:
+            help_ = CODES[code].fix
         if path in seen:
             continue
         seen.add(path)
@@ -185,19 +187,37 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath],
 
 
 def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
-    name = str(file)
+    name = display_name(file)
     try:
         raw = file.read_bytes()
     except OSError as exc:
         return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
     data, smap, diags = read_yaml(raw, name)
-    if data is None:
-        return None, diags
+    if data is None or diags:
+        return None, diags  # one mistake, one error: a value the reader refused is not validated again
     doc, more = parse_document(data, smap, allowed_kinds)
     diags.extend(more)
     if doc is None or any(d.severity == "error" for d in diags):
         return None, diags
     return Loaded(doc, smap), diags
+
+
+def display_name(file: FsPath) -> str:
+    """How a file is named in diagnostics and explanations: stable across machines.
+
+    Files of the shipped rule base are named from the base (``rules/...``),
+    other files relative to the working folder when they are under it.
+    """
+    resolved = file.resolve()
+    shipped = shipped_paths()
+    if shipped:
+        base = shipped[0].parent
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix()
+    try:
+        return resolved.relative_to(FsPath.cwd().resolve()).as_posix()
+    except ValueError:
+        return file.as_posix()
 
 
 def read_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Loaded], list[Diagnostic]]:

@@ -207,9 +207,14 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
             events.append(ev)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: {problem}", "fix the syntax at this position")]
+        help_ = "fix the syntax at this position"
+        if exc.context_mark is not None and exc.problem_mark is not None and "stream end" in problem:
+            # the file ended inside a bracket or quote: point at where it opened
+            mark = exc.context_mark
+            help_ = f"this is never closed ({exc.context})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: {problem}", help_)]
     finally:
         loader.dispose()
     node = _compose(events)

@@ -1,0 +1,208 @@
+"""The command line: ``stackrules check|audit|assess|plan|explore|graph|schema``.
+
+Exit codes (LANGUAGE.md section 12): 0 success; 2 not met / no plan; 3 invalid
+input; 4 indeterminate (time limit); 1 internal error. Human diagnostics go to
+stderr as ``file:line:column: error[CODE]: message`` with the source line and a
+caret; with ``--format json`` a failure on input prints ``{"diagnostics": [...]}``
+to stdout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ._version import __version__
+from .decision import Decision
+from .diagnostics import Diagnostic
+from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2, 3, 4
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _source_lines(file: str, cache: dict[str, list[str] | None]) -> list[str] | None:
+    if file not in cache:
+        try:
+            cache[file] = Path(file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            cache[file] = None
+    return cache[file]
+
+
+def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
+        return
+    cache: dict[str, list[str] | None] = {}
+    from .loader import shipped_paths
+
+    shipped = shipped_paths()
+    for d in diags:
+        if d.file not in cache and shipped and not Path(d.file).exists() and (shipped[0].parent / d.file).exists():
+            cache[d.file] = (shipped[0].parent / d.file).read_text(encoding="utf-8").splitlines()
+        click.echo(d.render(_source_lines(d.file, cache)), err=True)
+    errors = sum(1 for d in diags if d.severity == "error")
+    warnings = len(diags) - errors
+    if errors or warnings:
+        click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
+    """Turn every failure into a diagnostic and an exit code; never a traceback."""
+
+    def deco(fn: F) -> F:
+        def wrapper(**kwargs: Any) -> None:
+            fmt = fmt_of(kwargs)
+            try:
+                code = fn(**kwargs)
+            except (RuleBaseError, LearnerError) as exc:
+                emit_diagnostics(exc.diagnostics, fmt)
+                code = EXIT_INVALID
+            except RequestError as exc:
+                emit_diagnostics([exc.diagnostic()], fmt)
+                code = EXIT_INVALID
+            except VerificationError as exc:
+                click.echo(f"internal error: {exc}", err=True)
+                code = EXIT_INTERNAL
+            except StackrulesError as exc:
+                click.echo(f"error: {exc}", err=True)
+                code = EXIT_INVALID
+            except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort):
+                raise
+            except Exception as exc:  # the last line of defence: report, never a traceback
+                click.echo(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files", err=True)
+                code = EXIT_INTERNAL
+            sys.exit(code or 0)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__doc__ = fn.__doc__
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+def _fmt(kwargs: dict[str, Any]) -> str:
+    return str(kwargs.get("fmt") or "text")
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
+
+
+def _engine(rules: Sequence[str]) -> Any:
+    from .engine import load
+
+    return load(*rules)
+
+
+def _learner(path: str) -> Any:
+    from .learner import load_learner
+
+    if not Path(path).exists():
+        raise LearnerError([Diagnostic(path, 1, 1, "SR1012", f"`{path}` does not exist", "check the path")])
+    return load_learner(path)
+
+
+def _print(decision: Decision, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(decision.dumps())
+    else:
+        click.echo(decision.text(), nl=False)
+
+
+def common(fn: F) -> F:
+    fn = click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule-base file or folder (repeatable). Default: the shipped base.")(fn)
+    fn = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)(fn)
+    fn = click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per decision before it is indeterminate.")(fn)
+    return fn
+
+
+def decide_options(fn: F) -> F:
+    fn = click.option("--learner", "learner", required=True, type=click.Path(), help="The learner's YAML file.")(fn)
+    fn = click.option("--as-of", "as_of", default=None, help="The day of the decision (YYYY-MM-DD). Default: today.")(fn)
+    fn = click.option("--look-ahead", is_flag=True, help="Count in-progress and planned study (marked pending).")(fn)
+    return common(fn)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stackrules")
+def main() -> None:
+    """stackrules: exact audits, credit transfer and pathway planning for stackable credentials."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule base that learner files among PATHS are checked against.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard(_fmt)
+def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
+    """Check rule-base files (default: the shipped rule base). Exit 0 valid, 3 invalid."""
+    from .checks import build
+    from .loader import read_documents, shipped_paths
+    from .models import LearnerDoc
+
+    roots = list(paths) or [str(p) for p in shipped_paths()]
+    loaded, diags = read_documents(roots)
+    has_rules = any(not isinstance(x.doc, LearnerDoc) for x in loaded)
+    if not has_rules or rules:
+        base, more = read_documents(list(rules) or [str(p) for p in shipped_paths()])
+        diags += [d for d in more]
+        loaded = base + [x for x in loaded if isinstance(x.doc, LearnerDoc)] if not has_rules else base + loaded
+    _, more = build(loaded)
+    diags += more
+    diags = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code))
+    errors = [d for d in diags if d.severity == "error"]
+    if fmt == "json":
+        emit_diagnostics(diags, "json")
+    else:
+        emit_diagnostics(diags, "text")
+        if not errors:
+            n = len(loaded)
+            click.echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+@main.command()
+@click.option("--target", required=True, help="The qualification to audit, e.g. exu:BIT.")
+@decide_options
+@_guard(_fmt)
+def audit(target: str, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
+    """Audit a learner against a qualification, with the explanation."""
+    day = _as_of(as_of)
+    engine = _engine(rules)
+    decision = engine.audit(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit)
+    _print(decision, fmt)
+    return {"met": EXIT_OK, "met_pending": EXIT_OK, "indeterminate": EXIT_INDETERMINATE}.get(decision.status, EXIT_NOT_MET)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "learner"]))
+@_guard(lambda kw: "json")
+def schema(kind: str) -> int:
+    """Print the JSON Schema of one document kind (for editors' YAML language servers)."""
+    from .schema import json_schema
+
+    click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

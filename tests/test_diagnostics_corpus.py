@@ -1,0 +1,78 @@
+"""One bad file per diagnostic code: the code, the line and the column are exact."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from stackrules.checks import build
+from stackrules.diagnostics import CODES
+from stackrules.loader import read_documents
+from stackrules.yamlreader import MAX_BYTES, MAX_DEPTH, read_yaml
+
+HERE = Path(__file__).parent / "diagnostics"
+BASE = HERE / "base"
+CASES = sorted((HERE / "cases").iterdir())
+
+
+def _expected(case: Path) -> tuple[str, str, int, int]:
+    if case.is_dir():
+        code, file, pos = (case / "expect").read_text().split()
+        name = file
+    else:
+        m = re.match(r"# expect: (SR\d{4}) (\d+):(\d+)", case.read_text(encoding="utf-8"))
+        assert m, f"{case.name} has no `# expect:` line"
+        code, pos = m.group(1), f"{m.group(2)}:{m.group(3)}"
+        name = case.name
+    line, col = (int(x) for x in pos.split(":"))
+    return code, name, line, col
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_mistake_gives_one_diagnostic_at_the_right_place(case: Path) -> None:
+    code, name, line, col = _expected(case)
+    loaded, diags = read_documents([BASE, case])
+    _, more = build(loaded)
+    found = [d for d in diags + more if not d.file.startswith("tests/diagnostics/base") and "/base/" not in d.file]
+    assert [(d.code, Path(d.file).name, d.line, d.column) for d in found] == [(code, name, line, col)], [d.render() for d in found]
+    assert found[0].help, f"{code} has no help"
+
+
+def test_base_alone_is_clean() -> None:
+    loaded, diags = read_documents([BASE])
+    rb, more = build(loaded)
+    assert rb is not None and diags + more == []
+
+
+def test_generated_cases_for_size_depth_and_encoding() -> None:
+    big = b"kind: catalog\n" + b"#" * (MAX_BYTES + 1)
+    assert [d.code for d in read_yaml(big, "f.yaml")[2]] == ["SR1007"]
+    deep = "kind: x\na: " + "[" * (MAX_DEPTH + 2) + "]" * (MAX_DEPTH + 2) + "\n"
+    assert [d.code for d in read_yaml(deep.encode(), "f.yaml")[2]] == ["SR1008"]
+    diags = read_yaml(b"kind: catalog\ntitle: caf\xe9\n", "f.yaml")[2]
+    assert [(d.code, d.line, d.column) for d in diags] == [("SR1009", 2, 11)]
+
+
+def test_missing_path_is_a_diagnostic() -> None:
+    _, diags = read_documents(["no/such/folder"])
+    assert [d.code for d in diags] == ["SR1012"]
+
+
+def test_every_code_is_documented_and_has_a_corpus_case_or_a_test() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    tested = {_expected(c)[0] for c in CASES} | {"SR1007", "SR1008", "SR1009", "SR1012", "SR5001", "SR5002"}
+    for code in CODES:
+        assert f"`{code}`" in docs, f"{code} is not in docs/diagnostics.md"
+        assert code in tested, f"{code} has no test"
+
+
+def test_did_you_mean_for_unknown_ids_and_keys() -> None:
+    case = HERE / "cases" / "SR3001-unknown-credential.yaml"
+    loaded, _ = read_documents([BASE, case])
+    _, diags = build(loaded)
+    assert diags[0].help is not None and "acme:A1" in diags[0].help
+    case = HERE / "cases" / "SR2001-unknown-key.yaml"
+    _, diags = read_documents([case])
+    assert diags[0].help == "did you mean `title`?"
