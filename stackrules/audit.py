@@ -23,16 +23,16 @@ class Provenance:
     engine: str
 
 
-def run_audit(rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool,
-              time_limit: float, prov: Provenance) -> tuple[Problem, Choice, Evaluation, dict[str, Any]]:
+def run_audit(
+    rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, prov: Provenance
+) -> tuple[Problem, Choice, Evaluation, dict[str, Any]]:
     p = build_problem(rb, learner.doc, target, as_of, look_ahead)
     choice = solve(p, time_limit)
     ev = verify(p, choice)
     return p, choice, ev, audit_json(p, choice, ev, prov, learner)
 
 
-def audit_decision(rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool,
-                   time_limit: float, prov: Provenance) -> Decision:
+def audit_decision(rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, prov: Provenance) -> Decision:
     return Decision.build("audit", run_audit(rb, learner, target, as_of, look_ahead, time_limit, prov)[3])
 
 
@@ -112,16 +112,21 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
         rests = sorted(it.key for it in its if it.pending)
         if rests:
             entry["pending"] = rests
-        via = sorted({f"{e.type}: {e.reason}" for (leaf, i), e in p.exception_claims.items()
-                      for leaf_n in n.leaves() if leaf_n.index == leaf and any(i == c for c, _ in choice.claims.get(leaf, []))})
+        via = sorted(
+            {
+                f"{e.type}: {e.reason}"
+                for (leaf, i), e in p.exception_claims.items()
+                for leaf_n in n.leaves()
+                if leaf_n.index == leaf and any(i == c for c, _ in choice.claims.get(leaf, []))
+            }
+        )
         if via:
             entry["exceptions"] = via
         nodes.append(entry)
 
     limits = []
     for r in ev.limits:
-        entry = {"id": r.limit.id or r.limit.kind, "kind": r.limit.kind, "status": r.status,
-                 "value": q(r.value), "bound": q(r.limit.bound)}
+        entry = {"id": r.limit.id or r.limit.kind, "kind": r.limit.kind, "status": r.status, "value": q(r.value), "bound": q(r.limit.bound)}
         if r.node is not top:
             entry["node"] = _nearest_id(r.node, p)
         if r.limit.share is not None:
@@ -140,9 +145,17 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
         app = p.apps[a]
         sources = sorted(p.items[i].key for i, x in fed.items() if x == a)
         granted = [{"as": p.items[g].key, "credits": q(p.items[g].credits)} for g in app.grants if g in claimed_keys]
-        entry = {"rule": app.rule.id, "type": app.rule.doc.type, "title": app.rule.doc.title, "application": app.number,
-                 "into": app.into, "basis": _basis(app.rule.doc.basis), "sources": sources, "granted": granted,
-                 "location": str(app.rule.loc)}
+        entry = {
+            "rule": app.rule.id,
+            "type": app.rule.doc.type,
+            "title": app.rule.doc.title,
+            "application": app.number,
+            "into": app.into,
+            "basis": _basis(app.rule.doc.basis),
+            "sources": sources,
+            "granted": granted,
+            "location": str(app.rule.loc),
+        }
         if app.exempt:
             entry["exempt"] = [p.nodes[n].id for n in app.exempt]
         credit.append(entry)
@@ -175,22 +188,44 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
     elif not indeterminate:
         for n in top.walk():
             if n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
-                missing.append({"node": n.id, "credits": None, "credentials": [], "text": f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`"})
+                missing.append(
+                    {
+                        "node": n.id,
+                        "credits": None,
+                        "credentials": [],
+                        "text": f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`",
+                    }
+                )
         if not missing:
-            missing.append({"node": p.version.id, "credits": None, "credentials": [], "text": "no set of catalogue credentials completes the target within its limits"})
+            missing.append(
+                {"node": p.version.id, "credits": None, "credentials": [], "text": "no set of catalogue credentials completes the target within its limits"}
+            )
 
     unused = _unused(p, choice, claimed_keys, fed)
-    exceptions = [{"type": e.type, "node": e.node, "credential": e.credential, "instead_of": e.instead_of, "reason": e.reason,
-                   "approved_by": e.approved_by, "date": e.date.isoformat(), "effect": effect} for e, effect in p.exceptions]
+    exceptions = [
+        {
+            "type": e.type,
+            "node": e.node,
+            "credential": e.credential,
+            "instead_of": e.instead_of,
+            "reason": e.reason,
+            "approved_by": e.approved_by,
+            "date": e.date.isoformat(),
+            "effect": effect,
+        }
+        for e, effect in p.exceptions
+    ]
     data: dict[str, Any] = {
         "target": p.version.id,
         "title": p.version.title,
         "learner": learner.id,
         "status": status,
         "as_of": p.as_of.isoformat(),
-        "version": {"effective_from": _d(p.version.effective.from_ if p.version.effective else None),
-                    "effective_until": _d(p.version.effective.until if p.version.effective else None),
-                    "location": str(p.version.loc)},
+        "version": {
+            "effective_from": _d(p.version.effective.from_ if p.version.effective else None),
+            "effective_until": _d(p.version.effective.until if p.version.effective else None),
+            "location": str(p.version.loc),
+        },
         "look_ahead": p.look_ahead,
         "credits": {"system": unit, "required": q(p.version.credits), "counted": q(counted), "remaining": q(remaining)},
         "nodes": nodes,
@@ -221,8 +256,14 @@ def _basis(b: Basis | None) -> dict[str, Any] | None:
 
 def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int]) -> list[dict[str, Any]]:
     out: list[Refusal] = list(p.refusals_static)
-    caps = [r for r in ev.limits if r.limit.is_max and r.value >= r.limit.bound and r.limit.where is not None and
-            any(t.attr == "source" and t.value == "credit" for t in r.limit.where.terms)]
+    caps = [
+        r
+        for r in ev.limits
+        if r.limit.is_max
+        and r.value >= r.limit.bound
+        and r.limit.where is not None
+        and any(t.attr == "source" and t.value == "credit" for t in r.limit.where.terms)
+    ]
     rules_seen: dict[str, set[int]] = {}
     for app in p.apps:
         cands = rules_seen.setdefault(app.rule.id, set())
@@ -241,15 +282,16 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 out.append(Refusal(rule_id, (key,), "source_used", f"`{key}` counts directly towards the target"))
             elif caps:
                 c = caps[0]
-                out.append(Refusal(rule_id, (key,), "cap", f"limit `{c.limit.id or c.limit.kind}` leaves no room for more credit ({q(c.value)} of {q(c.limit.bound)})"))
+                out.append(
+                    Refusal(rule_id, (key,), "cap", f"limit `{c.limit.id or c.limit.kind}` leaves no room for more credit ({q(c.value)} of {q(c.limit.bound)})")
+                )
             else:
                 why = "the target is complete without it" if rule_id not in used_rules else "its other sources already earned the credit needed"
                 out.append(Refusal(rule_id, (key,), "not_needed", why))
     merged: dict[tuple[str, str, str], list[str]] = {}
     for r in out:
         merged.setdefault((r.rule, r.reason, r.detail), []).extend(r.sources)
-    return [{"rule": rule, "sources": sorted(set(srcs)), "reason": reason, "detail": detail}
-            for (rule, reason, detail), srcs in sorted(merged.items())]
+    return [{"rule": rule, "sources": sorted(set(srcs)), "reason": reason, "detail": detail} for (rule, reason, detail), srcs in sorted(merged.items())]
 
 
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) -> list[dict[str, Any]]:
@@ -286,4 +328,4 @@ def node_of(p: Problem, index: int) -> CNode:
     return p.nodes[index]
 
 
-__all__ = ["Item", "audit_decision", "run_audit", "Provenance"]
+__all__ = ["Item", "Provenance", "audit_decision", "run_audit"]

@@ -24,8 +24,8 @@ from .models import (
     CreditSystemsDoc,
     CrosswalkDoc,
     ExemptGrant,
-    FrameworkDoc,
     Filter,
+    FrameworkDoc,
     IntoFilter,
     LearnerDoc,
     Limit,
@@ -84,7 +84,13 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         if sid in systems:
             if systems[sid].full_time_year != fty:
                 first = system_locs[sid]
-                cx.error(item, path, "SR3006", f"credit system `{sid}` is already defined with a different full-time year at {loc_of(*first)}", "give this system its own id")
+                cx.error(
+                    item,
+                    path,
+                    "SR3006",
+                    f"credit system `{sid}` is already defined with a different full-time year at {loc_of(*first)}",
+                    "give this system its own id",
+                )
             return
         systems[sid] = System(sid, fty, name)
         system_locs[sid] = (item, path)
@@ -93,7 +99,13 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         cs: CreditSystemsDoc = item.doc
         for i, s in enumerate(cs.systems):
             if s.id in systems:
-                cx.error(item, ("systems", i, "id"), "SR3006", f"credit system `{s.id}` is defined twice (first at {loc_of(*system_locs[s.id])})", "remove one of them")
+                cx.error(
+                    item,
+                    ("systems", i, "id"),
+                    "SR3006",
+                    f"credit system `{s.id}` is defined twice (first at {loc_of(*system_locs[s.id])})",
+                    "remove one of them",
+                )
                 continue
             add_system(s.id, s.full_time_year, s.name, item, ("systems", i, "id"))
     for item in by_kind.get("catalog", []):
@@ -104,7 +116,13 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
     def check_system(sid: str | None, item: Loaded, path: Path) -> bool:
         if sid is None or sid in systems:
             return True
-        cx.error(item, path, "SR3004", f"unknown credit system `{sid}`", suggestion(sid, systems) or "define it in a `credit_systems` document or inline in a catalog")
+        cx.error(
+            item,
+            path,
+            "SR3004",
+            f"unknown credit system `{sid}`",
+            suggestion(sid, systems) or "define it in a `credit_systems` document or inline in a catalog",
+        )
         return False
 
     # ---- frameworks, levels, crosswalks
@@ -129,11 +147,23 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
                 cx.error(item, ("qualification_types", i, "id"), "SR3006", f"qualification type `{key}` is defined twice", "remove one of them")
             qual_types[key] = (item, i)
             if f"{fw.id}:{qt.level}" not in level_order:
-                cx.error(item, ("qualification_types", i, "level"), "SR3003", f"level `{qt.level}` is not a level of `{fw.id}`", suggestion(f"{fw.id}:{qt.level}", level_order))
+                cx.error(
+                    item,
+                    ("qualification_types", i, "level"),
+                    "SR3003",
+                    f"level `{qt.level}` is not a level of `{fw.id}`",
+                    suggestion(f"{fw.id}:{qt.level}", level_order),
+                )
             if qt.requires is not None and qt.credits is None and qt.volume_years is None:
                 cx.error(item, ("qualification_types", i), "SR2002", "a qualification type with `requires` needs `credits` or `volume_years`", "add `credits:`")
             if qt.requires is not None and fw.credit_system is None and (qt.credits is None or qt.credits.system is None):
-                cx.error(item, ("qualification_types", i), "SR3004", f"framework `{fw.id}` has no `credit_system`, so the type's credit cannot be measured", "add `credit_system:` to the framework")
+                cx.error(
+                    item,
+                    ("qualification_types", i),
+                    "SR3004",
+                    f"framework `{fw.id}` has no `credit_system`, so the type's credit cannot be measured",
+                    "add `credit_system:` to the framework",
+                )
 
     def check_level(level: str | None, item: Loaded, path: Path) -> None:
         if level is not None and level not in level_order:
@@ -186,18 +216,31 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
                 cx.error(item, path + ("id",), "SR2007", f"`{c.id}` does not belong to provider `{pid}`", f"name it `{pid}:{c.id.partition(':')[2]}`")
                 continue
             if c.id in credentials:
-                cx.error(item, path + ("id",), "SR3006", f"credential `{c.id}` is defined twice (first at {credentials[c.id].loc})", "remove or rename one of them")
+                cx.error(
+                    item, path + ("id",), "SR3006", f"credential `{c.id}` is defined twice (first at {credentials[c.id].loc})", "remove or rename one of them"
+                )
                 continue
             credits = Fraction(0)
             if c.credits is not None and check_system(c.credits.system, item, path + ("credits",)) and sid in systems:
                 credits = _conv(systems, c.credits, sid)
             check_level(c.framework_level, item, path + ("framework_level",))
             credentials[c.id] = CredentialInfo(
-                id=c.id, provider=pid, title=c.title, type=c.type, credits=credits, level=c.level,
-                framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies,
-                prerequisites=c.prerequisites, incompatible=c.incompatible,
-                cost=c.cost.amount if c.cost else None, currency=c.cost.currency if c.cost else None,
-                offered=c.offered, loc=loc_of(item, path),
+                id=c.id,
+                provider=pid,
+                title=c.title,
+                type=c.type,
+                credits=credits,
+                level=c.level,
+                framework_level=c.framework_level,
+                tags=c.tags,
+                fields=c.fields,
+                competencies=c.competencies,
+                prerequisites=c.prerequisites,
+                incompatible=c.incompatible,
+                cost=c.cost.amount if c.cost else None,
+                currency=c.cost.currency if c.cost else None,
+                offered=c.offered,
+                loc=loc_of(item, path),
             )
             cred_src[c.id] = (item, path)
 
@@ -223,16 +266,35 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         if not check_system(q.credits.system, item, ("credits",)) or sid not in systems:
             continue
         v = QualVersion(
-            id=q.id, title=q.title, provider=q.provider, system=sid, credits=_conv(systems, q.credits, sid),
-            type=q.type, framework_level=q.framework_level, fields=q.fields, tags=q.tags, effective=q.effective,
-            requires=q.requires, define=q.define, limits=q.limits, loc=loc_of(item, ("id",)), origin=item, base_path=(),
+            id=q.id,
+            title=q.title,
+            provider=q.provider,
+            system=sid,
+            credits=_conv(systems, q.credits, sid),
+            type=q.type,
+            framework_level=q.framework_level,
+            fields=q.fields,
+            tags=q.tags,
+            effective=q.effective,
+            requires=q.requires,
+            define=q.define,
+            limits=q.limits,
+            loc=loc_of(item, ("id",)),
+            origin=item,
+            base_path=(),
         )
         for other in qualifications.get(q.id, []):
             a = q.effective
             b = other.effective
             if a is None or b is None or a.overlaps(b):
                 code = "SR3006" if a is None and b is None else "SR3007"
-                cx.error(item, ("effective",) if a else ("id",), code, f"`{q.id}` is already defined at {other.loc} for an overlapping period", "give each version an `effective: {from, until}` range that does not overlap the others")
+                cx.error(
+                    item,
+                    ("effective",) if a else ("id",),
+                    code,
+                    f"`{q.id}` is already defined at {other.loc} for an overlapping period",
+                    "give each version an `effective: {from, until}` range that does not overlap the others",
+                )
                 break
         else:
             qualifications.setdefault(q.id, []).append(v)
@@ -241,9 +303,10 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         qt = fw.qualification_types[i]
         if qt.requires is None:
             continue
-        sid = fw.credit_system or (qt.credits.system if qt.credits else None)
-        if sid is None or sid not in systems:
+        qsid = fw.credit_system or (qt.credits.system if qt.credits else None)
+        if qsid is None or qsid not in systems:
             continue
+        sid = qsid
         if qt.credits is not None:
             if not check_system(qt.credits.system, item, ("qualification_types", i, "credits")):
                 continue
@@ -251,12 +314,26 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         else:
             assert qt.volume_years is not None
             total = qt.volume_years[0] * systems[sid].full_time_year
-        qualifications[key] = [QualVersion(
-            id=key, title=qt.name, provider=None, system=sid, credits=total, type=key,
-            framework_level=f"{fw.id}:{qt.level}", fields=qt.fields, tags=qt.tags, effective=None,
-            requires=qt.requires, define=qt.define, limits=qt.limits, loc=loc_of(item, ("qualification_types", i)),
-            origin=item, base_path=("qualification_types", i),
-        )]
+        qualifications[key] = [
+            QualVersion(
+                id=key,
+                title=qt.name,
+                provider=None,
+                system=sid,
+                credits=total,
+                type=key,
+                framework_level=f"{fw.id}:{qt.level}",
+                fields=qt.fields,
+                tags=qt.tags,
+                effective=None,
+                requires=qt.requires,
+                define=qt.define,
+                limits=qt.limits,
+                loc=loc_of(item, ("qualification_types", i)),
+                origin=item,
+                base_path=("qualification_types", i),
+            )
+        ]
 
     rules: list[RuleInfo] = []
     seen_rules: dict[str, Loc] = {}
@@ -269,10 +346,15 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         rules.append(RuleInfo(r, seen_rules[r.id], item))
 
     rb = RuleBase(
-        systems=systems, frameworks=frameworks, level_order=level_order,
-        crosswalk={k: tuple(sorted(v)) for k, v in crosswalk.items()}, providers=providers,
-        credentials=credentials, qualifications={k: tuple(sorted(v, key=_version_key)) for k, v in qualifications.items()},
-        rules=tuple(sorted(rules, key=lambda r: r.id)), documents=tuple(loaded),
+        systems=systems,
+        frameworks=frameworks,
+        level_order=level_order,
+        crosswalk={k: tuple(sorted(v)) for k, v in crosswalk.items()},
+        providers=providers,
+        credentials=credentials,
+        qualifications={k: tuple(sorted(v, key=_version_key)) for k, v in qualifications.items()},
+        rules=tuple(sorted(rules, key=lambda r: r.id)),
+        documents=tuple(loaded),
     )
     _TreeChecks(rb, cx, qual_types).run()
     if any(d.severity == "error" for d in cx.diags):
@@ -318,13 +400,25 @@ class _TreeChecks:
                         prereq.add_edge(cid, n.credential)
         for cycle in _cycles(prereq):
             item, path = self._cred_origin(cycle[0])
-            self.cx.error(item, path + ("prerequisites",), "SR3008", "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]), "remove one prerequisite of the cycle")
-        for qid, versions in sorted(self.rb.qualifications.items()):
+            self.cx.error(
+                item,
+                path + ("prerequisites",),
+                "SR3008",
+                "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]),
+                "remove one prerequisite of the cycle",
+            )
+        for _qid, versions in sorted(self.rb.qualifications.items()):
             for v in versions:
                 self.qualification(v, nest)
         for cycle in _cycles(nest):
             v = self.rb.qualifications[cycle[0]][0]
-            self.cx.error(v.origin, v.base_path + ("requires",), "SR3008", "qualifications nest in a cycle: " + " -> ".join(cycle + [cycle[0]]), "remove one `qualification:` node of the cycle")
+            self.cx.error(
+                v.origin,
+                v.base_path + ("requires",),
+                "SR3008",
+                "qualifications nest in a cycle: " + " -> ".join(cycle + [cycle[0]]),
+                "remove one `qualification:` node of the cycle",
+            )
         for rule in self.rb.rules:
             self.rule(rule)
         for item in self.rb.documents:
@@ -345,7 +439,8 @@ class _TreeChecks:
         known = self.known_ids()
         help_ = suggestion(cid, known)
         if help_ is None and prov not in self.rb.providers:
-            help_ = f"no catalog defines provider `{prov}`" + ((": " + suggestion(prov, self.rb.providers)) if suggestion(prov, self.rb.providers) else "")
+            near = suggestion(prov, self.rb.providers)
+            help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
         self.cx.error(item, path, "SR3001", f"unknown {what} `{cid}`", help_)
 
     def node_basics(self, n: Requirement, p: Path, item: Loaded, v: QualVersion | None, define: dict[str, Requirement], ids: set[str]) -> None:
@@ -360,7 +455,13 @@ class _TreeChecks:
         if n.qualification is not None and n.qualification not in self.rb.qualifications:
             self.unknown(n.qualification, item, p + ("qualification",), "qualification")
         if n.at_least is not None and n.of is not None and n.at_least > len(n.of):
-            self.cx.error(item, p + ("at_least",), "SR3009", f"`at_least: {n.at_least}` but the node has only {len(n.of)} children", f"lower it to at most {len(n.of)}, or add children")
+            self.cx.error(
+                item,
+                p + ("at_least",),
+                "SR3009",
+                f"`at_least: {n.at_least}` but the node has only {len(n.of)} children",
+                f"lower it to at most {len(n.of)}, or add children",
+            )
         if n.credits is not None:
             self.quantity(n.credits, item, p + ("credits",))
         if n.where is not None:
@@ -372,9 +473,21 @@ class _TreeChecks:
         if prov is None:
             return
         if prov.grade_scale is None:
-            self.cx.error(item, path, "SR3011", f"provider `{provider}` has no grade scale, so `{grade}` cannot be compared", f"add a `grade_scale` to the catalog of `{provider}`, or remove the grade condition")
+            self.cx.error(
+                item,
+                path,
+                "SR3011",
+                f"provider `{provider}` has no grade scale, so `{grade}` cannot be compared",
+                f"add a `grade_scale` to the catalog of `{provider}`, or remove the grade condition",
+            )
         elif grade not in prov.grade_scale.order:
-            self.cx.error(item, path, "SR3012", f"`{grade}` is not a grade of `{provider}`", suggestion(grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)))
+            self.cx.error(
+                item,
+                path,
+                "SR3012",
+                f"`{grade}` is not a grade of `{provider}`",
+                suggestion(grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)),
+            )
 
     def quantity(self, q: Quantity, item: Loaded, path: Path) -> None:
         if q.system is not None and q.system not in self.rb.systems:
@@ -404,14 +517,20 @@ class _TreeChecks:
             if lim.min_gpa is not None and v is not None and v.provider is not None:
                 scale = self.rb.providers[v.provider].grade_scale
                 if scale is None or scale.points is None:
-                    self.cx.error(item, lp + ("min_gpa",), "SR3011", f"`min_gpa` needs grade points, and provider `{v.provider}` has none", "add `points:` to the provider's `grade_scale`")
+                    self.cx.error(
+                        item,
+                        lp + ("min_gpa",),
+                        "SR3011",
+                        f"`min_gpa` needs grade points, and provider `{v.provider}` has none",
+                        "add `points:` to the provider's `grade_scale`",
+                    )
             pairs = (("min_credits", "max_credits"), ("min_count", "max_count"), ("min_share", "max_share"))
             for lo_key, hi_key in pairs:
                 lo, hi = getattr(lim, lo_key), getattr(lim, hi_key)
                 if lo is not None and hi is not None and _val(lo) > _val(hi):
                     self.cx.error(item, lp + (lo_key,), "SR3010", f"`{lo_key}` is above `{hi_key}` in the same limit", "lower the minimum or raise the maximum")
         for i, a in enumerate(limits):
-            for b in limits[i + 1:]:
+            for b in limits[i + 1 :]:
                 if a.where != b.where:
                     continue
                 for lo_key, hi_key in (("min_credits", "max_credits"), ("min_count", "max_count"), ("min_share", "max_share")):
@@ -419,7 +538,13 @@ class _TreeChecks:
                         lo, hi = getattr(lo_l, lo_key), getattr(hi_l, hi_key)
                         if lo is not None and hi is not None and _val(lo) > _val(hi):
                             idx = limits.index(lo_l)
-                            self.cx.error(item, p + ("limits", idx, lo_key), "SR3010", f"`{lo_key}` is above the `{hi_key}` of another limit with the same filter", "lower the minimum or raise the maximum")
+                            self.cx.error(
+                                item,
+                                p + ("limits", idx, lo_key),
+                                "SR3010",
+                                f"`{lo_key}` is above the `{hi_key}` of another limit with the same filter",
+                                "lower the minimum or raise the maximum",
+                            )
 
     def qualification(self, v: QualVersion, nest: nx.DiGraph) -> None:
         item, base = v.origin, v.base_path
@@ -435,11 +560,19 @@ class _TreeChecks:
                 self.node_basics(n, p, item, v, v.define, set(ids))
                 if n.id is not None:
                     if n.id in ids:
-                        self.cx.error(item, p + ("id",), "SR3006", f"node id `{n.id}` is used twice in `{v.id}`", "node ids must be unique inside a qualification")
+                        self.cx.error(
+                            item, p + ("id",), "SR3006", f"node id `{n.id}` is used twice in `{v.id}`", "node ids must be unique inside a qualification"
+                        )
                     ids[n.id] = p
                 if n.ref is not None:
                     if n.ref not in v.define:
-                        self.cx.error(item, p + ("ref",), "SR3005", f"`ref: {n.ref}` names no block under `define:`", suggestion(n.ref, v.define) or "define it under the qualification's `define:`")
+                        self.cx.error(
+                            item,
+                            p + ("ref",),
+                            "SR3005",
+                            f"`ref: {n.ref}` names no block under `define:`",
+                            suggestion(n.ref, v.define) or "define it under the qualification's `define:`",
+                        )
                     else:
                         refs.add_edge(defname or "#requires", n.ref)
                 if n.qualification is not None and n.qualification in self.rb.qualifications:
@@ -460,17 +593,47 @@ class _TreeChecks:
         """Warn about pools that no credential in the whole rule base could fill."""
         matcher = Matcher(self.rb, v.fields)
         pool: list[Attrs] = [
-            Attrs(id=c.id, provider=c.provider, type=c.type, credits=self.rb.rescale(c.credits, self.rb.providers[c.provider].system, v.system),
-                  level=c.level, framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies, source="home", title=c.title, system=v.system)
+            Attrs(
+                id=c.id,
+                provider=c.provider,
+                type=c.type,
+                credits=self.rb.rescale(c.credits, self.rb.providers[c.provider].system, v.system),
+                level=c.level,
+                framework_level=c.framework_level,
+                tags=c.tags,
+                fields=c.fields,
+                competencies=c.competencies,
+                source="home",
+                title=c.title,
+                system=v.system,
+            )
             for c in self.rb.credentials.values()
             if c.type != "qualification"
         ]
         for rule in self.rb.rules:
             for j, g in enumerate(rule.doc.grant):
                 if isinstance(g, UnspecifiedGrant):
-                    amount = v.credits * g.unspecified.share if not isinstance(g.unspecified, Quantity) else (self.rb.convert(g.unspecified, v.system) if g.unspecified.system in self.rb.systems or g.unspecified.system is None else Fraction(0))
-                    pool.append(Attrs(id=f"credit:{rule.id}:{j}", provider=v.provider or "", type=g.type, credits=amount, level=g.level,
-                                      framework_level=g.framework_level, tags=g.tags, fields=g.fields, competencies=g.competencies, source="credit"))
+                    amount = (
+                        v.credits * g.unspecified.share
+                        if not isinstance(g.unspecified, Quantity)
+                        else (
+                            self.rb.convert(g.unspecified, v.system) if g.unspecified.system in self.rb.systems or g.unspecified.system is None else Fraction(0)
+                        )
+                    )
+                    pool.append(
+                        Attrs(
+                            id=f"credit:{rule.id}:{j}",
+                            provider=v.provider or "",
+                            type=g.type,
+                            credits=amount,
+                            level=g.level,
+                            framework_level=g.framework_level,
+                            tags=g.tags,
+                            fields=g.fields,
+                            competencies=g.competencies,
+                            source="credit",
+                        )
+                    )
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 if n.credits is None and n.count is None and n.competencies is None:
@@ -481,12 +644,33 @@ class _TreeChecks:
                     need = self.rb.convert(n.credits, v.system) if (n.credits.system is None or n.credits.system in self.rb.systems) else Fraction(0)
                     have = sum((a.credits for a in matching), Fraction(0))
                     if have < need:
-                        self.cx.diags.append(v.origin.smap.diag(p + ("credits",), "SR4001", f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)", "check the filter, or add credentials that match it"))
+                        self.cx.diags.append(
+                            v.origin.smap.diag(
+                                p + ("credits",),
+                                "SR4001",
+                                f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)",
+                                "check the filter, or add credentials that match it",
+                            )
+                        )
                 if n.count is not None and len(matching) < n.count:
-                    self.cx.diags.append(v.origin.smap.diag(p + ("count",), "SR4001", f"only {len(matching)} credentials in the rule base match this pool, which needs {n.count}", "check the filter, or add credentials that match it"))
+                    self.cx.diags.append(
+                        v.origin.smap.diag(
+                            p + ("count",),
+                            "SR4001",
+                            f"only {len(matching)} credentials in the rule base match this pool, which needs {n.count}",
+                            "check the filter, or add credentials that match it",
+                        )
+                    )
                 for i, comp in enumerate(n.competencies or ()):
                     if not any(comp in a.competencies for a in matching):
-                        self.cx.diags.append(v.origin.smap.diag(p + ("competencies", i), "SR4001", f"no credential in the rule base covers competency `{comp}`", "add a credential that lists it under `competencies`"))
+                        self.cx.diags.append(
+                            v.origin.smap.diag(
+                                p + ("competencies", i),
+                                "SR4001",
+                                f"no credential in the rule base covers competency `{comp}`",
+                                "add a credential that lists it under `competencies`",
+                            )
+                        )
 
     def rule(self, rule: RuleInfo) -> None:
         item, r = rule.origin, rule.doc
@@ -500,7 +684,9 @@ class _TreeChecks:
             self.filter_levels(into.where, item, ("into", "where"))
             targets = [qid for qid in self.rb.qualifications if _qual_matches(self.rb, into.where, qid)]
             if not targets and r.type != "policy":  # policy defaults are general by design
-                self.cx.diags.append(item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter"))
+                self.cx.diags.append(
+                    item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter")
+                )
         for n, p in iter_nodes(r.from_, ("from",)):
             self.node_basics(n, p, item, None, {}, set())
             if n.ref is not None:
@@ -518,21 +704,31 @@ class _TreeChecks:
                     self.quantity(g.unspecified, item, gp + ("unspecified",))
                 if g.framework_level:
                     if g.framework_level not in self.rb.level_order:
-                        self.cx.error(item, gp + ("framework_level",), "SR3003", f"unknown framework level `{g.framework_level}`", suggestion(g.framework_level, self.rb.level_order))
+                        self.cx.error(
+                            item,
+                            gp + ("framework_level",),
+                            "SR3003",
+                            f"unknown framework level `{g.framework_level}`",
+                            suggestion(g.framework_level, self.rb.level_order),
+                        )
             elif isinstance(g, ExemptGrant):
                 qid, _, node = g.exempt.partition("#")
                 if qid not in self.rb.qualifications:
                     self.unknown(qid, item, gp + ("exempt",), "qualification")
                 elif not node or not any(_has_node_id(v, node) for v in self.rb.qualifications[qid]):
                     ids = sorted({nid for v in self.rb.qualifications[qid] for nid in _node_ids(v)})
-                    self.cx.error(item, gp + ("exempt",), "SR3005", f"`{g.exempt}` names no node of `{qid}`", suggestion(node, ids) or "write `QUALIFICATION#node-id`")
+                    self.cx.error(
+                        item, gp + ("exempt",), "SR3005", f"`{g.exempt}` names no node of `{qid}`", suggestion(node, ids) or "write `QUALIFICATION#node-id`"
+                    )
 
 
 def check_learner(rb: RuleBase, item: Loaded, cx: _Ctx) -> None:
     doc: LearnerDoc = item.doc
     for i, e in enumerate(doc.enrolments):
         if e.qualification not in rb.qualifications:
-            cx.error(item, ("enrolments", i, "qualification"), "SR3001", f"unknown qualification `{e.qualification}`", suggestion(e.qualification, rb.qualifications))
+            cx.error(
+                item, ("enrolments", i, "qualification"), "SR3001", f"unknown qualification `{e.qualification}`", suggestion(e.qualification, rb.qualifications)
+            )
     seen: dict[str, int] = {}
     for i, h in enumerate(doc.holdings):
         path: Path = ("holdings", i)
@@ -543,35 +739,67 @@ def check_learner(rb: RuleBase, item: Loaded, cx: _Ctx) -> None:
         prov_id = h.credential.partition(":")[0]
         if info is None and not h.described:
             known = set(rb.credentials) | set(rb.qualifications)
-            cx.error(item, path + ("credential",), "SR3014", f"unknown credential `{h.credential}`, and the holding does not describe it", suggestion(h.credential, known) or "describe it inline with `title`, `provider` and `credits`")
+            cx.error(
+                item,
+                path + ("credential",),
+                "SR3014",
+                f"unknown credential `{h.credential}`, and the holding does not describe it",
+                suggestion(h.credential, known) or "describe it inline with `title`, `provider` and `credits`",
+            )
             continue
         if info is None:
             if h.title is None:
                 cx.error(item, path, "SR2002", "missing key `title` for a credential described inline", "add `title:`")
             if h.credits is None:
-                cx.error(item, path, "SR2002", "missing key `credits` for a credential described inline", "add `credits:` (with a credit system unless its provider has a catalog)")
+                cx.error(
+                    item,
+                    path,
+                    "SR2002",
+                    "missing key `credits` for a credential described inline",
+                    "add `credits:` (with a credit system unless its provider has a catalog)",
+                )
             elif h.credits.system is None and prov_id not in rb.providers:
-                cx.error(item, path + ("credits",), "SR3004", f"provider `{prov_id}` has no catalog, so `credits` must name its system", f'write for example `"{h.credits.value} ects"`')
+                cx.error(
+                    item,
+                    path + ("credits",),
+                    "SR3004",
+                    f"provider `{prov_id}` has no catalog, so `credits` must name its system",
+                    f'write for example `"{h.credits.value} ects"`',
+                )
             elif h.credits.system is not None and h.credits.system not in rb.systems:
                 cx.error(item, path + ("credits",), "SR3004", f"unknown credit system `{h.credits.system}`", suggestion(h.credits.system, rb.systems))
             if h.provider is not None and h.provider != prov_id:
-                cx.error(item, path + ("provider",), "SR2007", f"`{h.credential}` does not belong to provider `{h.provider}`", f"name it `{h.provider}:{h.credential.partition(':')[2]}`")
+                cx.error(
+                    item,
+                    path + ("provider",),
+                    "SR2007",
+                    f"`{h.credential}` does not belong to provider `{h.provider}`",
+                    f"name it `{h.provider}:{h.credential.partition(':')[2]}`",
+                )
             if h.framework_level is not None and h.framework_level not in rb.level_order:
-                cx.error(item, path + ("framework_level",), "SR3003", f"unknown framework level `{h.framework_level}`", suggestion(h.framework_level, rb.level_order))
+                cx.error(
+                    item, path + ("framework_level",), "SR3003", f"unknown framework level `{h.framework_level}`", suggestion(h.framework_level, rb.level_order)
+                )
         if h.grade is not None:
             prov = rb.providers.get(prov_id)
             if prov is not None and prov.grade_scale is not None and h.grade not in prov.grade_scale.order:
-                cx.error(item, path + ("grade",), "SR3012", f"`{h.grade}` is not a grade of `{prov_id}`", suggestion(h.grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)))
-    for i, e in enumerate(doc.exceptions):
+                cx.error(
+                    item,
+                    path + ("grade",),
+                    "SR3012",
+                    f"`{h.grade}` is not a grade of `{prov_id}`",
+                    suggestion(h.grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)),
+                )
+    for i, ex in enumerate(doc.exceptions):
         path = ("exceptions", i)
-        qid, _, node = e.node.partition("#")
+        qid, _, node = ex.node.partition("#")
         if qid not in rb.qualifications:
             cx.error(item, path + ("node",), "SR3001", f"unknown qualification `{qid}`", suggestion(qid, rb.qualifications))
         elif node and not any(_has_node_id(v, node) for v in rb.qualifications[qid]):
             ids = sorted({nid for v in rb.qualifications[qid] for nid in _node_ids(v)})
-            cx.error(item, path + ("node",), "SR3005", f"`{e.node}` names no node of `{qid}`", suggestion(node, ids))
+            cx.error(item, path + ("node",), "SR3005", f"`{ex.node}` names no node of `{qid}`", suggestion(node, ids))
         for key in ("credential", "instead_of"):
-            cid = getattr(e, key)
+            cid = getattr(ex, key)
             if cid is not None and cid not in rb.credentials and not any(h.credential == cid for h in doc.holdings):
                 cx.error(item, path + (key,), "SR3001", f"unknown credential `{cid}`", suggestion(cid, rb.credentials))
 
@@ -618,7 +846,16 @@ def _cycles(g: nx.DiGraph) -> list[list[str]]:
 def qual_attrs(rb: RuleBase, qid: str) -> Attrs | None:
     v = rb.qualifications[qid][-1] if qid in rb.qualifications else None
     if v is not None:
-        return Attrs(id=qid, provider=v.provider or "", type=v.type or "", credits=v.credits, framework_level=v.framework_level, fields=v.fields, tags=v.tags, system=v.system)
+        return Attrs(
+            id=qid,
+            provider=v.provider or "",
+            type=v.type or "",
+            credits=v.credits,
+            framework_level=v.framework_level,
+            fields=v.fields,
+            tags=v.tags,
+            system=v.system,
+        )
     return None
 
 

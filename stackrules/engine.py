@@ -47,8 +47,9 @@ class Engine:
             raise LearnerError(diags)
         return learner
 
-    def audit(self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False,
-              time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
+    def audit(
+        self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
+    ) -> Decision:
         """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11)."""
         _check_args(as_of, time_limit)
         return audit_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)

@@ -7,26 +7,20 @@ from typing import Any
 from .decision import Decision
 
 _MARK = {"met": "[x]", "met_pending": "[~]", "not_met": "[ ]", "waived": "[w]", "exempt": "[e]", "ok": "[x]", "short": "[ ]"}
-_WORD = {"met": "met", "met_pending": "met once in-progress study is passed", "not_met": "not met", "waived": "waived", "exempt": "exempt",
-         "indeterminate": "indeterminate (the time limit stopped the solver before it proved an answer)"}
+_WORD = {
+    "met": "met",
+    "met_pending": "met once in-progress study is passed",
+    "not_met": "not met",
+    "waived": "waived",
+    "exempt": "exempt",
+    "indeterminate": "indeterminate (the time limit stopped the solver before it proved an answer)",
+}
 
 
 def render_text(decision: Decision) -> str:
     data = decision.to_json()
     if decision.kind == "audit":
         return audit_text(data)
-    if decision.kind == "assess":
-        from .assess import assess_text
-
-        return assess_text(data)
-    if decision.kind == "plan":
-        from .plan import plan_text
-
-        return plan_text(data)
-    if decision.kind == "explore":
-        from .plan import explore_text
-
-        return explore_text(data)
     return str(data)
 
 

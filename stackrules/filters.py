@@ -108,7 +108,6 @@ class Matcher:
             return _cmp(t.op, mine, bound)
         return _cmp(t.op, v, t.value)
 
-
     def _credits(self, t: Term, a: Attrs) -> bool:
         def val(q: Quantity) -> Fraction:
             if q.system is None or a.system is None or q.system not in self.rb.systems:

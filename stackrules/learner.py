@@ -88,16 +88,40 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
         if info is not None:
             system: str | None = prov.system if prov else None
             credits = info.credits
-            attrs = Attrs(id=info.id, provider=provider, type=info.type, credits=credits, level=info.level,
-                          framework_level=info.framework_level, tags=info.tags, fields=info.fields,
-                          competencies=info.competencies, grade=h.grade, awarded=h.awarded, title=info.title, system=system)
+            attrs = Attrs(
+                id=info.id,
+                provider=provider,
+                type=info.type,
+                credits=credits,
+                level=info.level,
+                framework_level=info.framework_level,
+                tags=info.tags,
+                fields=info.fields,
+                competencies=info.competencies,
+                grade=h.grade,
+                awarded=h.awarded,
+                title=info.title,
+                system=system,
+            )
         else:
             q = h.credits
-            system = (q.system if q and q.system else (prov.system if prov else None))
+            system = q.system if q and q.system else (prov.system if prov else None)
             credits = q.value if q else Fraction(0)
-            attrs = Attrs(id=h.credential, provider=provider, type=h.type or "unit", credits=credits, level=h.level,
-                          framework_level=h.framework_level, tags=h.tags, fields=h.fields, competencies=h.competencies,
-                          grade=h.grade, awarded=h.awarded, title=h.title, system=system)
+            attrs = Attrs(
+                id=h.credential,
+                provider=provider,
+                type=h.type or "unit",
+                credits=credits,
+                level=h.level,
+                framework_level=h.framework_level,
+                tags=h.tags,
+                fields=h.fields,
+                competencies=h.competencies,
+                grade=h.grade,
+                awarded=h.awarded,
+                title=h.title,
+                system=system,
+            )
         pending = h.status != "completed"
         why_not = None
         if pending and not look_ahead:

@@ -78,10 +78,7 @@ def _data_path(data: Any, loc: Sequence[Any]) -> Path:
     path: list[str | int] = []
     cur = data
     for el in loc:
-        if isinstance(cur, dict) and isinstance(el, str) and el in cur:
-            path.append(el)
-            cur = cur[el]
-        elif isinstance(cur, tuple | list) and isinstance(el, int) and 0 <= el < len(cur):
+        if (isinstance(cur, dict) and isinstance(el, str) and el in cur) or (isinstance(cur, tuple | list) and isinstance(el, int) and 0 <= el < len(cur)):
             path.append(el)
             cur = cur[el]
     return tuple(path)
@@ -108,7 +105,11 @@ def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> 
             path = path + (str(key),) if etype == "unknown_key" else path
             on_key = True
             close = ctx.get("suggest") or ()
-            help_ = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else ("allowed keys: " + ", ".join(f"`{k}`" for k in ctx.get("allowed", ())) if ctx.get("allowed") else None)
+            help_ = (
+                ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?")
+                if close
+                else ("allowed keys: " + ", ".join(f"`{k}`" for k in ctx.get("allowed", ())) if ctx.get("allowed") else None)
+            )
             message = f"unknown key `{key}`"
         elif etype == "missing":
             key = err["loc"][-1]

@@ -127,6 +127,7 @@ def _solution(values: list[float]) -> hc.HighsSolution:
 
 def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
     """Fold lexicographic levels into as few weighted sums as stay exact."""
+
     def span(level: dict[int, int]) -> int:
         total = 0
         for j, w in level.items():

@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -123,7 +123,11 @@ Qty = Annotated[Quantity, PlainValidator(_quantity), WithJsonSchema({"anyOf": [{
 Num = Annotated[Fraction, PlainValidator(_fraction), WithJsonSchema(_NUM_SCHEMA)]
 Share = Annotated[Fraction, PlainValidator(_share), WithJsonSchema(_NUM_SCHEMA)]
 Date = Annotated[_dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
-Range = Annotated[tuple[Fraction, Fraction], PlainValidator(_range), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}]})]
+Range = Annotated[
+    tuple[Fraction, Fraction],
+    PlainValidator(_range),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}]}),
+]
 Confidence = Literal["verified", "secondary", "unconfirmed"]
 
 
@@ -132,7 +136,7 @@ def _by_shape(value: Any) -> str | None:
         return "text"
     if isinstance(value, dict):
         return "mapping"
-    if isinstance(value, int | Fraction) and not isinstance(value, bool) or type(value).__name__ == "Decimal":
+    if (isinstance(value, int | Fraction) and not isinstance(value, bool)) or type(value).__name__ == "Decimal":
         return "text"
     return None
 
@@ -140,7 +144,7 @@ def _by_shape(value: Any) -> str | None:
 def text_or_mapping(text: Any, mapping: Any, what: str) -> Any:
     """A union chosen by the input's shape, so one mistake gives one error."""
     return Annotated[
-        Union[Annotated[text, Tag("text")], Annotated[mapping, Tag("mapping")]],
+        Annotated[text, Tag("text")] | Annotated[mapping, Tag("mapping")],
         Discriminator(_by_shape, custom_error_type="wrong_type", custom_error_message=f"expected {what}"),
     ]
 
@@ -164,7 +168,22 @@ class Model(BaseModel):
 
 # ---------------------------------------------------------------- filters
 
-ATTRIBUTES = ("id", "provider", "type", "level", "credits", "tags", "fields", "competencies", "framework_level", "grade", "awarded", "source", "title", "related_field")
+ATTRIBUTES = (
+    "id",
+    "provider",
+    "type",
+    "level",
+    "credits",
+    "tags",
+    "fields",
+    "competencies",
+    "framework_level",
+    "grade",
+    "awarded",
+    "source",
+    "title",
+    "related_field",
+)
 LIST_ATTRIBUTES = frozenset({"tags", "fields", "competencies"})
 ORDER_OPS = ("gte", "gt", "lte", "lt")
 OPS = ("eq", "gte", "gt", "lte", "lt", "ne", "in", "not_in", "prefix")
@@ -353,13 +372,17 @@ class Requirement(Model):
         if (self.at_least is None) != (self.of is None):
             raise _err("invalid_node", "`at_least: N` goes with `of: [...]`")
         if len(singles) > 1 or (singles and (groups or pools)):
-            raise _err("invalid_node", "`{k}` stands alone: it cannot be combined with " + ", ".join(f"`{k}`" for k in (singles[1:] + groups + pools)), k=singles[0])
+            raise _err(
+                "invalid_node", "`{k}` stands alone: it cannot be combined with " + ", ".join(f"`{k}`" for k in (singles[1:] + groups + pools)), k=singles[0]
+            )
         if self.credits is not None and self.count is not None:
             raise _err("invalid_node", "a pool has `credits` or `count`, not both")
         if self.where is not None and not pools:
             raise _err("invalid_node", "`where` filters a pool: add `credits: Q` or `count: N`")
         if not (groups or pools or singles):
-            raise _err("invalid_node", "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification` or `ref`")
+            raise _err(
+                "invalid_node", "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification` or `ref`"
+            )
         if (self.min_grade is not None or self.within_years is not None) and not (self.credential or pools or groups):
             raise _err("invalid_node", "`min_grade` and `within_years` apply to credential leaves, pools and groups")
         return self
@@ -615,11 +638,7 @@ def _grant_input(value: Any) -> Any:
 
 
 Grant = Annotated[
-    Union[
-        Annotated[SpecifiedGrant, Tag("Specified")],
-        Annotated[UnspecifiedGrant, Tag("Unspecified")],
-        Annotated[ExemptGrant, Tag("Exempt")],
-    ],
+    Annotated[SpecifiedGrant, Tag("Specified")] | Annotated[UnspecifiedGrant, Tag("Unspecified")] | Annotated[ExemptGrant, Tag("Exempt")],
     Discriminator(
         _grant_kind,
         custom_error_type="invalid_node",

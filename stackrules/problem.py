@@ -148,7 +148,9 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
         home = v.provider is None or hv.provider == v.provider
         a = hv.attrs
         attrs = Attrs(**{**a.__dict__, "credits": in_target(hv.credits, hv.system), "source": "home", "system": v.system})
-        items.append(Item(len(items), hv.key, hv.holding.credential, "holding" if home else "external", attrs, pending=hv.pending, points=hv.points, holding=hv))
+        items.append(
+            Item(len(items), hv.key, hv.holding.credential, "holding" if home else "external", attrs, pending=hv.pending, points=hv.points, holding=hv)
+        )
 
     # ---- exceptions
     waived: set[int] = set()
@@ -195,8 +197,16 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
             return targets.get(into)
         assert isinstance(into, IntoFilter)
         for tv in targets.values():
-            attrs = Attrs(id=tv.id, provider=tv.provider or "", type=tv.type or "", credits=tv.credits,
-                          framework_level=tv.framework_level, fields=tv.fields, tags=tv.tags, system=tv.system)
+            attrs = Attrs(
+                id=tv.id,
+                provider=tv.provider or "",
+                type=tv.type or "",
+                credits=tv.credits,
+                framework_level=tv.framework_level,
+                fields=tv.fields,
+                tags=tv.tags,
+                system=tv.system,
+            )
             if Matcher(rb).match(into.where, attrs):
                 return tv
         return None
@@ -265,7 +275,9 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
             blocked = non_policy_sources.get(tv.id, set())
             for i in cands:
                 if i in blocked:
-                    refusals.append(Refusal(rule.id, (items[i].key,), "source_used", "a specific rule for this source takes precedence over the policy default"))
+                    refusals.append(
+                        Refusal(rule.id, (items[i].key,), "source_used", "a specific rule for this source takes precedence over the policy default")
+                    )
             cands = [i for i in cands if i not in blocked]
         if not cands:
             continue
@@ -298,9 +310,20 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
             if v.provider is not None and c.provider != v.provider:
                 continue
             prov = rb.providers[c.provider]
-            attrs = Attrs(id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system),
-                          level=c.level, framework_level=c.framework_level, tags=c.tags, fields=c.fields,
-                          competencies=c.competencies, title=c.title, source="home", system=v.system)
+            attrs = Attrs(
+                id=c.id,
+                provider=c.provider,
+                type=c.type,
+                credits=rb.rescale(c.credits, prov.system, v.system),
+                level=c.level,
+                framework_level=c.framework_level,
+                tags=c.tags,
+                fields=c.fields,
+                competencies=c.competencies,
+                title=c.title,
+                source="home",
+                system=v.system,
+            )
             items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost))
 
     # ---- eligibility: which item may fill which leaf
@@ -354,17 +377,50 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
             for j in by_cred.get(other, []):
                 incompatible.add((min(it.index, j), max(it.index, j)))
     same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
-    return Problem(rb, v, as_of, look_ahead, top, nodes, holdings, items, eligible, apps, from_nodes, source_eligible,
-                   waived, exceptions, exception_claims, refusals, sorted(incompatible), same, with_additions)
+    return Problem(
+        rb,
+        v,
+        as_of,
+        look_ahead,
+        top,
+        nodes,
+        holdings,
+        items,
+        eligible,
+        apps,
+        from_nodes,
+        source_eligible,
+        waived,
+        exceptions,
+        exception_claims,
+        refusals,
+        sorted(incompatible),
+        same,
+        with_additions,
+    )
 
 
-def _grant_item(rb: RuleBase, rule: RuleInfo, number: int, j: int, g: SpecifiedGrant | UnspecifiedGrant, tv: QualVersion, v: QualVersion, index: int, app: int) -> Item:
+def _grant_item(
+    rb: RuleBase, rule: RuleInfo, number: int, j: int, g: SpecifiedGrant | UnspecifiedGrant, tv: QualVersion, v: QualVersion, index: int, app: int
+) -> Item:
     provider = tv.provider or ""
     if isinstance(g, SpecifiedGrant):
         c = rb.credentials[g.credential]
         credits = rb.rescale(c.credits, rb.providers[c.provider].system, v.system)
-        attrs = Attrs(id=c.id, provider=provider, type=c.type, credits=credits, level=c.level, framework_level=c.framework_level,
-                      tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title, source="credit", system=v.system)
+        attrs = Attrs(
+            id=c.id,
+            provider=provider,
+            type=c.type,
+            credits=credits,
+            level=c.level,
+            framework_level=c.framework_level,
+            tags=c.tags,
+            fields=c.fields,
+            competencies=c.competencies,
+            title=c.title,
+            source="credit",
+            system=v.system,
+        )
         return Item(index, c.id, c.id, "grant", attrs, app=app)
     unspecified = g.unspecified
     if isinstance(unspecified, ShareOf):
@@ -375,8 +431,20 @@ def _grant_item(rb: RuleBase, rule: RuleInfo, number: int, j: int, g: SpecifiedG
     credits = rb.rescale(amount, tv.system, v.system)
     extra = sum(1 for k, other in enumerate(rule.doc.grant) if k < j and isinstance(other, UnspecifiedGrant))
     key = f"credit:{rule.id}:{number}" + (f".{extra + 1}" if extra else "")
-    attrs = Attrs(id=key, provider=provider, type=g.type, credits=credits, level=g.level, framework_level=g.framework_level,
-                  tags=g.tags, fields=g.fields, competencies=g.competencies, title=g.title or f"credit under {rule.id}", source="credit", system=v.system)
+    attrs = Attrs(
+        id=key,
+        provider=provider,
+        type=g.type,
+        credits=credits,
+        level=g.level,
+        framework_level=g.framework_level,
+        tags=g.tags,
+        fields=g.fields,
+        competencies=g.competencies,
+        title=g.title or f"credit under {rule.id}",
+        source="credit",
+        system=v.system,
+    )
     return Item(index, key, key, "grant", attrs, app=app)
 
 

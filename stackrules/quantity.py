@@ -60,7 +60,7 @@ def parse_quantity(value: object) -> Quantity:
     if isinstance(value, str):
         m = _QUANTITY.fullmatch(value)
         if not m:
-            raise QuantityError(f"`{value}` is not a quantity: write a number optionally followed by a credit system, such as `\"30 ects\"`")
+            raise QuantityError(f'`{value}` is not a quantity: write a number optionally followed by a credit system, such as `"30 ects"`')
         return Quantity(to_fraction(m.group(1)), m.group(2))
     return Quantity(to_fraction(value))
 

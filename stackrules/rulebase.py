@@ -206,4 +206,3 @@ def collect(loaded: list[Loaded]) -> dict[str, list[Loaded]]:
     for item in loaded:
         by_kind.setdefault(item.doc.kind, []).append(item)
     return by_kind
-

@@ -58,8 +58,12 @@ class _Builder:
 
     def build(self, completion: bool) -> None:
         p, m = self.p, self.m
-        self.scale = _lcm([it.credits for it in p.items] + [n.credits for n in p.nodes if n.credits] +
-                          [lim.bound for n in p.top.walk() for lim in n.limits] + [p.top.min_total or Fraction(0)])
+        self.scale = _lcm(
+            [it.credits for it in p.items]
+            + [n.credits for n in p.nodes if n.credits]
+            + [lim.bound for n in p.top.walk() for lim in n.limits]
+            + [p.top.min_total or Fraction(0)]
+        )
         items = p.items
         for it in items:
             ub = float(it.multiplicity)
@@ -83,8 +87,8 @@ class _Builder:
             for i in p.eligible.get(leaf.index, []):
                 self.x[(i, leaf.index)] = m.var(f"x[{items[i].key},{leaf.path}]", 0, float(items[i].multiplicity))
         by_item: dict[int, list[int]] = {}
-        for (i, leaf), j in self.x.items():
-            by_item.setdefault(i, []).append(leaf)
+        for i, leaf_index in self.x:
+            by_item.setdefault(i, []).append(leaf_index)
         sharing = self._sharing()
         for it in items:
             leaves = by_item.get(it.index, [])
@@ -99,7 +103,7 @@ class _Builder:
                 row[self.u[it.index]] = -1.0
                 m.row(row, lo=0)
                 for k, l1 in enumerate(leaves):
-                    for l2 in leaves[k + 1:]:
+                    for l2 in leaves[k + 1 :]:
                         if (min(l1, l2), max(l1, l2)) not in sharing:
                             m.row({self.x[(it.index, l1)]: 1, self.x[(it.index, l2)]: 1, self.u[it.index]: -1}, hi=0)
         # sources: a holding feeds one application, and is then not claimed directly
@@ -277,12 +281,12 @@ class _Builder:
             values: dict[str, list[int]] = {}
             for i in members:
                 raw = getattr(p.items[i].attrs, lim.of)
-                for val in raw if isinstance(raw, tuple) else (raw,):
-                    if val is not None:
-                        values.setdefault(str(val), []).append(i)
+                for raw_value in raw if isinstance(raw, tuple) else (raw,):
+                    if raw_value is not None:
+                        values.setdefault(str(raw_value), []).append(i)
             drow: dict[int, float] = {}
-            for val, its in sorted(values.items()):
-                d = m.var(f"distinct[{n.path},{val}]")
+            for value_name, its in sorted(values.items()):
+                d = m.var(f"distinct[{n.path},{value_name}]")
                 r2 = {d: 1.0}
                 for i in its:
                     for var, coef in usage[i].items():
@@ -330,7 +334,7 @@ class _Builder:
 
 def solve(p: Problem, time_limit: float) -> Choice:
     deadline = time.monotonic() + time_limit
-    for completion in ((True, False) if p.with_additions else (False,)):
+    for completion in (True, False) if p.with_additions else (False,):
         b = _Builder(p)
         b.build(completion)
         sol = b.m.solve(b.objectives(completion), deadline)
@@ -354,4 +358,4 @@ def solve(p: Problem, time_limit: float) -> Choice:
     return Choice("infeasible", completion=False)
 
 
-__all__ = ["Choice", "solve", "INF"]
+__all__ = ["INF", "Choice", "solve"]

@@ -104,6 +104,7 @@ class Expander:
         out: list[CLimit] = []
         share_base = self.rb.rescale(v.credits, v.system, self.system)
         for lim in limits:
+
             def q(x: object) -> Fraction:
                 from .quantity import Quantity
 
@@ -134,16 +135,24 @@ class Expander:
         root = self.node(v.requires, v, prefix, "0.000", stack + (v.id,), None, None)
         return root
 
-    def node(self, r: Requirement, v: QualVersion, prefix: str, pos: str, stack: tuple[str, ...],
-             min_grade: str | None, within: Fraction | None, refs: tuple[str, ...] = ()) -> CNode:
+    def node(
+        self,
+        r: Requirement,
+        v: QualVersion,
+        prefix: str,
+        pos: str,
+        stack: tuple[str, ...],
+        min_grade: str | None,
+        within: Fraction | None,
+        refs: tuple[str, ...] = (),
+    ) -> CNode:
         nid = (prefix + r.id) if r.id else None
         path = pos or "0"
         mg = r.min_grade or min_grade
         wy = r.within_years if r.within_years is not None else within
         if within is not None and r.within_years is not None:
             wy = min(within, r.within_years)
-        common = dict(id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields,
-                      shares_with=tuple(prefix + s for s in r.shares_with))
+        common = dict(id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields, shares_with=tuple(prefix + s for s in r.shares_with))
         node: CNode
         if r.ref is not None:
             if r.ref in refs:
@@ -173,17 +182,19 @@ class Expander:
             kids: list[CNode] = []
             if group:
                 kind = "all" if r.all is not None else "any" if r.any is not None else "at_least"
-                key = "all" if r.all is not None else "any" if r.any is not None else "of"
                 for i, child in enumerate(r.children()):
                     kids.append(self.node(child, v, prefix, f"{pos or '0'}.{i:03d}", stack, mg, wy, refs))
             if pool:
                 pkind = "competencies" if r.competencies is not None else "pool"
-                pcommon = dict(common) if not group else dict(id=None, title=None, path=path + ".999", qualification=v.id, target_fields=v.fields, shares_with=())
+                pcommon = (
+                    dict(common) if not group else dict(id=None, title=None, path=path + ".999", qualification=v.id, target_fields=v.fields, shares_with=())
+                )
                 credits = None
                 if r.credits is not None:
                     credits = self.rb.rescale(self.rb.convert(r.credits, v.system), v.system, self.system)
-                pnode = self.new(pkind, credits=credits, count=r.count, where=r.where, competencies=r.competencies or (),
-                                 min_grade=mg, within_years=wy, **pcommon)
+                pnode = self.new(
+                    pkind, credits=credits, count=r.count, where=r.where, competencies=r.competencies or (), min_grade=mg, within_years=wy, **pcommon
+                )
                 if not group:
                     node = pnode
                     node.limits = self.limits(r.limits, v)

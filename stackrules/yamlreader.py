@@ -112,7 +112,16 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         if depth > MAX_DEPTH:
             s = _span(node)
-            raise _ReadError(Diagnostic(self.file, s.line, s.column, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"))
+            raise _ReadError(
+                Diagnostic(
+                    self.file,
+                    s.line,
+                    s.column,
+                    "SR1008",
+                    f"the document nests deeper than {MAX_DEPTH} levels",
+                    "flatten it, for instance with `define:` and `ref`",
+                )
+            )
         self.smap.values[path] = _span(node)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -158,6 +167,14 @@ class _Builder:
         return text
 
 
+def _unprintable(ch: str) -> bool:
+    """Characters YAML 1.1 refuses in a stream (PyYAML's printable set, inverted)."""
+    o = ord(ch)
+    if ch in "\t\n\r" or 0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF:
+        return False
+    return True
+
+
 def _position(data: bytes, offset: int) -> tuple[int, int]:
     before = data[:offset]
     line = before.count(b"\n") + 1
@@ -184,26 +201,29 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
         tab = raw.find("\t", 0, indent)
         if tab >= 0 and raw.strip():
             return None, smap, [Diagnostic(file, i, tab + 1, "SR1004", "a tab is used for indentation", "indent with spaces")]
-    loader = _StrictLoader(text)
     diags: list[Diagnostic] = []
+    bad = next((i for i, ch in enumerate(text) if _unprintable(ch)), None)
+    if bad is not None:
+        line = text.count("\n", 0, bad) + 1
+        col = bad - (text.rfind("\n", 0, bad) + 1) + 1
+        return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: the control character U+{ord(text[bad]):04X} is not allowed", "remove it")]
+    loader = _StrictLoader(text)
     try:
         # Refuse anchors and aliases at the event level, before composition
         # (so an alias bomb costs nothing).
         events: list[yaml.Event] = []
         docs = 0
         while loader.check_event():
-            ev = loader.get_event()
+            ev = loader.get_event()  # type: ignore[no-untyped-call]
+            line, col = (ev.start_mark.line + 1, ev.start_mark.column + 1) if ev.start_mark else (1, 1)
             if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
                 return None, smap, [Diagnostic(file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full")]
             if getattr(ev, "tag", None) not in (None, "!"):
-                line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
                 return None, smap, [Diagnostic(file, line, col, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag")]
             if isinstance(ev, yaml.DocumentStartEvent):
                 docs += 1
                 if docs > 1:
-                    line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
-                    return None, smap, [Diagnostic(file, line, col, "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
+                        return None, smap, [Diagnostic(file, line, col, "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
             events.append(ev)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -267,5 +287,5 @@ class _EventComposer(Composer):
 
 def _compose(events: list[yaml.Event]) -> yaml.Node | None:
     comp = _EventComposer(events)
-    node: yaml.Node | None = comp.get_single_node()  # type: ignore[no-untyped-call]
+    node: yaml.Node | None = comp.get_single_node()
     return node
