@@ -188,8 +188,8 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
     from_nodes: list[CNode] = []
     source_eligible: dict[int, list[int]] = {}
     refusals: list[Refusal] = []
-    ex = Expander(rb, day, v.system, nodes=[])
-    ex.nodes = from_nodes
+    # from-trees share the node numbering of the target tree, so indices never collide
+    ex = Expander(rb, day, v.system, nodes=nodes)
 
     def into_of(rule: RuleInfo) -> QualVersion | None:
         into = rule.doc.into
@@ -267,8 +267,7 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
         rule_candidates[rule.id] = cands
         if rule.doc.type != "policy":
             non_policy_sources.setdefault(tv.id, set()).update(cands)
-    ex.nodes = from_nodes  # trees above are templates: applications get their own copies
-    from_nodes.clear()
+    # the trees above are templates for finding candidates: each application gets its own copy
     for rule, tv in applicable:
         cands = rule_candidates[rule.id]
         if rule.doc.type == "policy":
@@ -289,6 +288,7 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
         for number in range(1, slots + 1):
             root = ex.node(rule.doc.from_, tv, f"rule:{rule.id}:{number}#", "", (), None, None)
             link(root)
+            from_nodes.extend(root.walk())
             app = Application(len(apps), rule, number, tv.id, root)
             for leaf in root.leaves():
                 source_eligible[leaf.index] = [i for i in cands if leaf_accepts(leaf, items[i], tv.fields)]
