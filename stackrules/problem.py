@@ -303,9 +303,10 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
 
     # ---- catalogue additions (for `remaining`)
     if with_additions:
-        have = {it.credential for it in items if it.origin == "holding"}
+        # a credential already held may be taken again (a better grade, a recent pass):
+        # the same-credential constraint keeps it from counting twice
         for c in sorted(rb.credentials.values(), key=lambda c: c.id):
-            if c.type == "qualification" or c.id in have:
+            if c.type == "qualification":
                 continue
             if v.provider is not None and c.provider != v.provider:
                 continue

@@ -314,8 +314,13 @@ class _Builder:
             # progress: as many met nodes as possible, the named ones first
             named = {self.met[n.index]: -1 for n in p.top.walk() if n.id is not None or n is p.top}
             levels.append(named)
-        levels.append(credit_level(lambda it: it.origin == "grant"))
-        levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
+        if completion:
+            levels.append(credit_level(lambda it: it.origin == "grant"))
+            levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
+        else:
+            # no completion exists: show as much progress as the rules allow
+            levels.append({j: -w for j, w in credit_level(lambda it: it.origin in ("holding", "grant")).items()})
+            levels.append(credit_level(lambda it: it.origin == "grant"))
         levels.append({self.a[app.index]: 1 for app in p.apps})
         # claims inside alternatives (children of `any` / `at_least`) only where they complete one
         optional: dict[int, int] = {}
