@@ -10,7 +10,7 @@ from typing import Any
 from .checker import Evaluation, verify
 from .decision import Decision, q
 from .learner import Learner
-from .models import Basis
+from .models import Basis, Filter
 from .problem import Item, Problem, Refusal, build_problem
 from .rulebase import RuleBase
 from .solve import Choice, solve
@@ -52,16 +52,23 @@ def _nearest_id(n: CNode, p: Problem) -> str:
 def _filter_text(n: CNode) -> str:
     if n.where is None:
         return "any credential"
+    return "credentials with " + filter_text(n.where)
+
+
+def filter_text(f: Filter) -> str:
+    """A filter as a reader would say it: `tags: data; level >= 3`."""
     parts = []
-    for t in n.where.terms:
+    for t in f.terms:
         val = t.value
         if isinstance(val, tuple):
             val = ", ".join(str(v) for v in val)
         op = {"eq": ":", "in": " in", "not_in": " not in", "ne": " not", "gte": " >=", "gt": " >", "lte": " <=", "lt": " <", "prefix": " starting"}[t.op]
         parts.append(f"{t.attr}{op} {val}")
-    if n.where.any_of or n.where.nots:
-        parts.append("...")
-    return "credentials with " + "; ".join(parts)
+    for group in f.any_of:
+        parts.append("any of (" + " | ".join(filter_text(g) for g in group) + ")")
+    for g in f.nots:
+        parts.append(f"not ({filter_text(g)})")
+    return "; ".join(parts)
 
 
 def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, learner: Learner) -> dict[str, Any]:
@@ -109,6 +116,8 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
             entry["required_count"] = n.count
         elif n.min_total is not None:
             entry["required"] = q(n.min_total)
+        if n.loc:
+            entry["location"] = n.loc
         rests = sorted(it.key for it in its if it.pending)
         if rests:
             entry["pending"] = rests
@@ -127,6 +136,10 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
     limits = []
     for r in ev.limits:
         entry = {"id": r.limit.id or r.limit.kind, "kind": r.limit.kind, "status": r.status, "value": q(r.value), "bound": q(r.limit.bound)}
+        if r.limit.where is not None:
+            entry["where"] = filter_text(r.limit.where)
+        if r.limit.is_max and r.limit.kind == "max_credits" and _on_credit(r.limit.where):
+            entry["credit_cap"] = True
         if r.node is not top:
             entry["node"] = _nearest_id(r.node, p)
         if r.limit.share is not None:
@@ -244,6 +257,10 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
     return data
 
 
+def _on_credit(f: Filter | None) -> bool:
+    return f is not None and any(t.attr == "source" and t.value == "credit" for t in f.terms)
+
+
 def _d(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
 
@@ -256,14 +273,7 @@ def _basis(b: Basis | None) -> dict[str, Any] | None:
 
 def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int]) -> list[dict[str, Any]]:
     out: list[Refusal] = list(p.refusals_static)
-    caps = [
-        r
-        for r in ev.limits
-        if r.limit.is_max
-        and r.value >= r.limit.bound
-        and r.limit.where is not None
-        and any(t.attr == "source" and t.value == "credit" for t in r.limit.where.terms)
-    ]
+    caps = [r for r in ev.limits if r.limit.is_max and r.value >= r.limit.bound and _on_credit(r.limit.where)]
     rules_seen: dict[str, set[int]] = {}
     for app in p.apps:
         cands = rules_seen.setdefault(app.rule.id, set())

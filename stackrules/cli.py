@@ -194,6 +194,18 @@ def audit(target: str, learner: str, as_of: str | None, look_ahead: bool, rules:
 
 
 @main.command()
+@click.option("--target", required=True, help="The qualification credit is assessed towards.")
+@decide_options
+@_guard(_fmt)
+def assess(target: str, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
+    """Assess prior learning for credit: the advanced-standing statement."""
+    day = _as_of(as_of)
+    decision = _engine(rules).assess(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit)
+    _print(decision, fmt)
+    return EXIT_INDETERMINATE if decision.status == "indeterminate" else EXIT_OK
+
+
+@main.command()
 @click.argument("kind", type=click.Choice(["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "learner"]))
 @_guard(lambda kw: "json")
 def schema(kind: str) -> int:

@@ -54,6 +54,15 @@ class Engine:
         _check_args(as_of, time_limit)
         return audit_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)
 
+    def assess(
+        self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
+    ) -> Decision:
+        """The advanced-standing statement: credit granted rule by rule, refusals, what remains."""
+        from .assess import assess_decision
+
+        _check_args(as_of, time_limit)
+        return assess_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)
+
 
 def _check_args(as_of: object, time_limit: float) -> None:
     if not isinstance(as_of, dt.date):

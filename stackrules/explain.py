@@ -21,6 +21,10 @@ def render_text(decision: Decision) -> str:
     data = decision.to_json()
     if decision.kind == "audit":
         return audit_text(data)
+    if decision.kind == "assess":
+        from .assess import assess_text
+
+        return assess_text(data)
     return str(data)
 
 

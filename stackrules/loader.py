@@ -76,19 +76,20 @@ def _describe(value: Any) -> str:
 def _data_path(data: Any, loc: Sequence[Any]) -> Path:
     """The part of a pydantic ``loc`` that exists in the data (skips union tags)."""
     path: list[str | int] = []
-    cur = data
+    cur: Any = data
     for el in loc:
-        if (isinstance(cur, dict) and isinstance(el, str) and el in cur) or (isinstance(cur, tuple | list) and isinstance(el, int) and 0 <= el < len(cur)):
+        if _has(cur, el):
             path.append(el)
             cur = cur[el]
     return tuple(path)
 
 
-def _value_at(data: Any, path: Path) -> Any:
-    cur = data
-    for el in path:
-        cur = cur[el]
-    return cur
+def _has(container: Any, el: Any) -> bool:
+    if isinstance(container, dict):
+        return isinstance(el, str) and el in container
+    if isinstance(container, tuple | list):
+        return isinstance(el, int) and 0 <= el < len(container)
+    return False
 
 
 def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> list[Diagnostic]:

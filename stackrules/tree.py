@@ -58,6 +58,7 @@ class CNode:
     nested: str | None = None  # set on the root of a nested qualification's subtree
     parent: CNode | None = field(default=None, repr=False)
     target_fields: tuple[str, ...] = ()
+    loc: str | None = None  # file:line of the node in its qualification's document
 
     @property
     def is_leaf(self) -> bool:
@@ -132,7 +133,7 @@ class Expander:
     def qualification(self, v: QualVersion, prefix: str, stack: tuple[str, ...]) -> CNode:
         if v.id in stack:
             raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (v.id,))}")
-        root = self.node(v.requires, v, prefix, "0.000", stack + (v.id,), None, None)
+        root = self.node(v.requires, v, prefix, "0.000", stack + (v.id,), None, None, dpath=(*v.base_path, "requires"))
         return root
 
     def node(
@@ -145,6 +146,7 @@ class Expander:
         min_grade: str | None,
         within: Fraction | None,
         refs: tuple[str, ...] = (),
+        dpath: tuple[str | int, ...] | None = None,
     ) -> CNode:
         nid = (prefix + r.id) if r.id else None
         path = pos or "0"
@@ -152,12 +154,28 @@ class Expander:
         wy = r.within_years if r.within_years is not None else within
         if within is not None and r.within_years is not None:
             wy = min(within, r.within_years)
-        common = dict(id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields, shares_with=tuple(prefix + s for s in r.shares_with))
+        where = None
+        if dpath is not None:
+            span = v.origin.smap.span(dpath)
+            where = f"{v.origin.file}:{span.line}"
+        common = dict(
+            id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields, shares_with=tuple(prefix + s for s in r.shares_with), loc=where
+        )
         node: CNode
         if r.ref is not None:
             if r.ref in refs:
                 raise TreeError(f"`ref` blocks form a cycle through `{r.ref}`")
-            inner = self.node(v.define[r.ref], v, prefix, f"{pos or '0'}.000", stack, mg, wy, refs + (r.ref,))
+            inner = self.node(
+                v.define[r.ref],
+                v,
+                prefix,
+                f"{pos or '0'}.000",
+                stack,
+                mg,
+                wy,
+                refs + (r.ref,),
+                dpath=(*v.base_path, "define", r.ref) if dpath is not None else None,
+            )
             if r.id is None and not r.limits:
                 return inner
             node = self.new("all", **common)
@@ -169,7 +187,16 @@ class Expander:
             if nested.id in stack:
                 raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (nested.id,))}")
             node = self.new("all", **common)
-            sub = self.node(nested.requires, nested, f"{nested.id}#", f"{pos or '0'}.000", stack + (nested.id,), None, None)
+            sub = self.node(
+                nested.requires,
+                nested,
+                f"{nested.id}#",
+                f"{pos or '0'}.000",
+                stack + (nested.id,),
+                None,
+                None,
+                dpath=(*nested.base_path, "requires") if dpath is not None else None,
+            )
             sub.nested = nested.id
             sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system)
             sub.limits = self.limits(nested.limits, nested)
@@ -182,8 +209,10 @@ class Expander:
             kids: list[CNode] = []
             if group:
                 kind = "all" if r.all is not None else "any" if r.any is not None else "at_least"
+                key = "all" if r.all is not None else "any" if r.any is not None else "of"
                 for i, child in enumerate(r.children()):
-                    kids.append(self.node(child, v, prefix, f"{pos or '0'}.{i:03d}", stack, mg, wy, refs))
+                    cpath = (*dpath, key, i) if dpath is not None else None
+                    kids.append(self.node(child, v, prefix, f"{pos or '0'}.{i:03d}", stack, mg, wy, refs, dpath=cpath))
             if pool:
                 pkind = "competencies" if r.competencies is not None else "pool"
                 pcommon = (
@@ -224,7 +253,7 @@ def link(root: CNode) -> None:
 def expand(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[CNode, list[CNode]]:
     ex = Expander(rb, day, v.system)
     root = ex.qualification(v, "", ())
-    top = ex.new("all", id=None, title=v.title, path="0", qualification=v.id, target_fields=v.fields)
+    top = ex.new("all", id=None, title=v.title, path="0", qualification=v.id, target_fields=v.fields, loc=str(v.loc))
     top.children = [root]
     top.min_total = v.credits
     top.limits = ex.limits(v.limits, v)

@@ -170,9 +170,8 @@ class _Builder:
 def _unprintable(ch: str) -> bool:
     """Characters YAML 1.1 refuses in a stream (PyYAML's printable set, inverted)."""
     o = ord(ch)
-    if ch in "\t\n\r" or 0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF:
-        return False
-    return True
+    printable = ch in "\t\n\r" or 0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF
+    return not printable
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -223,7 +222,7 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
             if isinstance(ev, yaml.DocumentStartEvent):
                 docs += 1
                 if docs > 1:
-                        return None, smap, [Diagnostic(file, line, col, "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
+                    return None, smap, [Diagnostic(file, line, col, "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
             events.append(ev)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

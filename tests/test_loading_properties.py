@@ -21,8 +21,33 @@ scalars = st.one_of(
     st.sampled_from(["exu:COMP1010", "aqf:7", "30 ects", "2/3", "yes", "credential", "all", "any", "where", "tags"]),
 )
 keys = st.sampled_from(
-    ["kind", "id", "title", "provider", "credits", "requires", "all", "any", "at_least", "of", "where", "credential", "limits",
-     "max_credits", "tags", "level", "grant", "from", "into", "holdings", "systems", "levels", "credit_system", "name", "x"]
+    [
+        "kind",
+        "id",
+        "title",
+        "provider",
+        "credits",
+        "requires",
+        "all",
+        "any",
+        "at_least",
+        "of",
+        "where",
+        "credential",
+        "limits",
+        "max_credits",
+        "tags",
+        "level",
+        "grant",
+        "from",
+        "into",
+        "holdings",
+        "systems",
+        "levels",
+        "credit_system",
+        "name",
+        "x",
+    ]
 )
 json_like: st.SearchStrategy[Any] = st.recursive(
     scalars,
@@ -34,7 +59,7 @@ json_like: st.SearchStrategy[Any] = st.recursive(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
 def test_any_text_reads_to_data_or_diagnostics(raw: bytes) -> None:
-    data, smap, diags = read_yaml(raw, "f.yaml")
+    data, _, diags = read_yaml(raw, "f.yaml")
     assert data is not None or diags
     for d in diags:
         assert d.line >= 1 and d.column >= 1 and d.code.startswith("SR")

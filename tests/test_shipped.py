@@ -43,4 +43,10 @@ def test_frameworks_cite_their_sources_and_mark_confidence() -> None:
 
 def test_credit_systems_have_the_required_years(engine) -> None:  # type: ignore[no-untyped-def]
     years = {k: v.full_time_year for k, v in engine.rules.systems.items()}
-    assert {k: years[k] for k in ("ects", "uk-credit", "us-sch", "nz-credit", "eftsl")} == {"ects": 60, "uk-credit": 120, "us-sch": 30, "nz-credit": 120, "eftsl": 1}
+    assert {k: years[k] for k in ("ects", "uk-credit", "us-sch", "nz-credit", "eftsl")} == {
+        "ects": 60,
+        "uk-credit": 120,
+        "us-sch": 30,
+        "nz-credit": 120,
+        "eftsl": 1,
+    }
