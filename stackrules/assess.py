@@ -12,10 +12,9 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
-from .audit import Provenance, run_audit
+from .audit import Context, run_audit
 from .decision import Decision, q
 from .learner import Learner
-from .rulebase import RuleBase
 
 _REASONS = {
     "cap": "a cap on credit leaves no room",
@@ -26,8 +25,8 @@ _REASONS = {
 }
 
 
-def assess_decision(rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, prov: Provenance) -> Decision:
-    p, _, _, audit = run_audit(rb, learner, target, as_of, look_ahead, time_limit, prov)
+def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Decision:
+    p, _, _, audit = run_audit(ctx, learner, target, as_of, look_ahead, time_limit)
     unit = audit["credits"]["system"]
     titles = {hv.key: (hv.attrs.title or hv.key) for hv in p.holdings}
     granted = []

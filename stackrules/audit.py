@@ -11,7 +11,7 @@ from .checker import Evaluation, verify
 from .decision import Decision, q
 from .learner import Learner
 from .models import Basis, Filter
-from .problem import Item, Problem, Refusal, build_problem
+from .problem import Compiler, Item, Problem, Refusal, build_problem
 from .rulebase import RuleBase
 from .solve import Choice, solve
 from .tree import CNode
@@ -23,17 +23,26 @@ class Provenance:
     engine: str
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every decision needs from the engine: the rule base, its compiled targets, provenance."""
+
+    rb: RuleBase
+    prov: Provenance
+    compiler: Compiler | None = None
+
+
 def run_audit(
-    rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, prov: Provenance
+    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float
 ) -> tuple[Problem, Choice, Evaluation, dict[str, Any]]:
-    p = build_problem(rb, learner.doc, target, as_of, look_ahead)
+    p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler)
     choice = solve(p, time_limit)
     ev = verify(p, choice)
-    return p, choice, ev, audit_json(p, choice, ev, prov, learner)
+    return p, choice, ev, audit_json(p, choice, ev, ctx.prov, learner)
 
 
-def audit_decision(rb: RuleBase, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, prov: Provenance) -> Decision:
-    return Decision.build("audit", run_audit(rb, learner, target, as_of, look_ahead, time_limit, prov)[3])
+def audit_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Decision:
+    return Decision.build("audit", run_audit(ctx, learner, target, as_of, look_ahead, time_limit)[3])
 
 
 def _unit(p: Problem) -> str:

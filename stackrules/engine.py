@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ._version import __version__
-from .audit import Provenance, audit_decision
+from .audit import Context, Provenance, audit_decision
+from .compiled import CompiledTarget, compile_target, nested_choice, target_key
 from .checks import build, learner_diagnostics
 from .decision import Decision
 from .diagnostics import Diagnostic
@@ -17,7 +18,7 @@ from .errors import LearnerError, RequestError, RuleBaseError
 from .learner import Learner
 from .loader import Loaded, read_documents, shipped_paths
 from .models import LearnerDoc
-from .rulebase import RuleBase
+from .rulebase import QualVersion, RuleBase
 
 DEFAULT_TIME_LIMIT = 10.0
 
@@ -29,10 +30,32 @@ class Engine:
     rules: RuleBase = field(repr=False)
     warnings: tuple[Diagnostic, ...] = ()
     digest: str = ""
+    # compiled targets, built on first use and never changed after: a memo, not state
+    _compiled: dict[tuple[object, ...], CompiledTarget] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def provenance(self) -> Provenance:
         return Provenance(self.digest, f"stackrules {__version__}")
+
+    @property
+    def context(self) -> Context:
+        return Context(self.rules, self.provenance, self.compiled)
+
+    def compiled(self, version: QualVersion, day: dt.date) -> CompiledTarget:
+        """The compiled form of ``version`` with the nested versions in force on ``day``."""
+        key = target_key(version, nested_choice(self.rules, version, day))
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled.setdefault(key, compile_target(self.rules, version, day))
+        return found
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_compiled"] = {}  # rebuilt on demand in the receiving process
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
     def qualifications(self) -> list[str]:
         return self.rules.qualification_ids()
@@ -52,7 +75,7 @@ class Engine:
     ) -> Decision:
         """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11)."""
         _check_args(as_of, time_limit)
-        return audit_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)
+        return audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit)
 
     def assess(
         self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
@@ -61,7 +84,7 @@ class Engine:
         from .assess import assess_decision
 
         _check_args(as_of, time_limit)
-        return assess_decision(self.rules, self._learner(learner), target, as_of, look_ahead, time_limit, self.provenance)
+        return assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit)
 
 
 def _check_args(as_of: object, time_limit: float) -> None:

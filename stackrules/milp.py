@@ -71,7 +71,6 @@ class Model:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.5)
-        h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
         n = len(self.lb)
         lp = hc.HighsLp()
@@ -130,7 +129,11 @@ def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
     groups: list[dict[int, int]] = []
     current: dict[int, int] = {}
     current_span = 0
-    for level in reversed([lv for lv in levels if lv]):
+    for raw in reversed([lv for lv in levels if lv]):
+        g = 0
+        for w in raw.values():
+            g = math.gcd(g, abs(w))
+        level = {j: w // g for j, w in raw.items()} if g > 1 else raw
         s = span(level)
         factor = current_span + 1
         if current and (s + 1) * factor >= _EXACT:

@@ -11,9 +11,11 @@ choice against it independently.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .compiled import CompiledTarget, compile_target
 from .errors import RequestError
 from .filters import Attrs, Matcher
 from .learner import HoldingView, view_holdings
@@ -28,7 +30,7 @@ from .models import (
 )
 from .quantity import Quantity
 from .rulebase import QualVersion, RuleBase, RuleInfo
-from .tree import CNode, Expander, expand, link
+from .tree import CNode, Expander, link
 
 
 @dataclass
@@ -123,9 +125,16 @@ def _scope(node: CNode, qid: str, local: str) -> bool:
     return node.id == local or node.id == f"{qid}#{local}"
 
 
-def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date, look_ahead: bool, with_additions: bool = True) -> Problem:
+Compiler = Callable[[QualVersion, dt.date], CompiledTarget]
+
+
+def build_problem(
+    rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date, look_ahead: bool, with_additions: bool = True, compiler: Compiler | None = None
+) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
-    top, nodes = expand(rb, v, day)
+    ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
+    top = ct.top
+    nodes = list(ct.nodes)  # from-trees of credit rules are numbered after the target's nodes
     holdings = view_holdings(rb, learner, as_of, look_ahead)
     items: list[Item] = []
     matcher_cache: dict[tuple[str, ...], Matcher] = {}
@@ -301,44 +310,17 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
                 app.grants.append(len(items) - 1)
             apps.append(app)
 
-    # ---- catalogue additions (for `remaining`)
-    if with_additions:
-        # a credential already held may be taken again (a better grade, a recent pass):
-        # the same-credential constraint keeps it from counting twice
-        for c in sorted(rb.credentials.values(), key=lambda c: c.id):
-            if c.type == "qualification":
-                continue
-            if v.provider is not None and c.provider != v.provider:
-                continue
-            prov = rb.providers[c.provider]
-            attrs = Attrs(
-                id=c.id,
-                provider=c.provider,
-                type=c.type,
-                credits=rb.rescale(c.credits, prov.system, v.system),
-                level=c.level,
-                framework_level=c.framework_level,
-                tags=c.tags,
-                fields=c.fields,
-                competencies=c.competencies,
-                title=c.title,
-                source="home",
-                system=v.system,
-            )
-            items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost))
-
-    # ---- eligibility: which item may fill which leaf
+    # ---- eligibility of the learner's items (holdings and granted credit)
     eligible: dict[int, list[int]] = {}
     exception_claims: dict[tuple[int, int], LearnerException] = {}
-    for leaf in top.leaves():
-        if leaf.index in waived_subtree or leaf.index in waived:
-            continue
+    open_leaves = [leaf for leaf in top.leaves() if leaf.index not in waived_subtree and leaf.index not in waived]
+    for leaf in open_leaves:
         lst: list[int] = []
         for it in items:
             if it.origin == "external":
                 continue
             ok = leaf_accepts(leaf, it, leaf.target_fields)
-            if not ok and it.origin != "addition":
+            if not ok:
                 for subtree, cred, instead, e in substitutes:
                     if leaf.index in subtree and leaf.kind == "credential" and leaf.credential == instead and it.credential == cred:
                         ok = True
@@ -351,33 +333,10 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
                 lst.append(it.index)
         eligible[leaf.index] = lst
 
-    # drop additions no leaf can use
-    usable = {i for lst in eligible.values() for i in lst}
-    keep = [it for it in items if it.origin != "addition" or it.index in usable]
-    if len(keep) != len(items):
-        remap = {it.index: k for k, it in enumerate(keep)}
-        for k, it in enumerate(keep):
-            it.index = k
-        items = keep
-        eligible = {leaf: [remap[i] for i in lst if i in remap] for leaf, lst in eligible.items()}
-        source_eligible = {leaf: [remap[i] for i in lst] for leaf, lst in source_eligible.items()}
-        for app in apps:
-            app.grants = [remap[i] for i in app.grants]
-        exception_claims = {(leaf, remap[i]): e for (leaf, i), e in exception_claims.items() if i in remap}
-
-    # incompatible pairs and credentials held twice
-    by_cred: dict[str, list[int]] = {}
-    for it in items:
-        by_cred.setdefault(it.credential, []).append(it.index)
-    incompatible: set[tuple[int, int]] = set()
-    for it in items:
-        info = rb.credentials.get(it.credential)
-        if info is None:
-            continue
-        for other in info.incompatible:
-            for j in by_cred.get(other, []):
-                incompatible.add((min(it.index, j), max(it.index, j)))
-    same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
+    # ---- catalogue additions (for `remaining`), interchangeable ones merged
+    if with_additions:
+        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves})
+    incompatible, same = _constraints(rb, items)
     return Problem(
         rb,
         v,
@@ -399,6 +358,58 @@ def build_problem(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date
         same,
         with_additions,
     )
+
+
+def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """Pairs of items that may not both count (`incompatible`), and items that are one credential."""
+    by_cred: dict[str, list[int]] = {}
+    for it in items:
+        by_cred.setdefault(it.credential, []).append(it.index)
+    pairs: set[tuple[int, int]] = set()
+    for it in items:
+        info = rb.credentials.get(it.credential)
+        if info is None:
+            continue
+        for other in info.incompatible:
+            for j in by_cred.get(other, []):
+                pairs.add((min(it.index, j), max(it.index, j)))
+    same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
+    return sorted(pairs), same
+
+
+def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int]) -> None:
+    """Catalogue credentials that could be added, merged when interchangeable.
+
+    Two additions are interchangeable when they fill the same leaves, carry the
+    same credit and fall under the same limits (their compiled signature), and
+    neither takes part in an incompatibility nor is a credential the learner
+    already has. Only credit counts for ``remaining``, so which member of a
+    group is "added" is immaterial.
+    """
+    present = {it.credential for it in items}
+    distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
+    involved: set[str] = set()
+    for c in rb.credentials.values():
+        if c.incompatible:
+            involved.add(c.id)
+            involved.update(c.incompatible)
+    groups: dict[tuple[object, ...], Item] = {}
+    for entry in ct.catalogue:
+        fits = tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
+        if not fits:
+            continue
+        single = distinct or entry.credential in present or entry.credential in involved
+        key: tuple[object, ...] = ("single", entry.credential) if single else (*entry.signature[:1], fits, *entry.signature[2:])
+        group = groups.get(key)
+        if group is not None:
+            group.multiplicity += 1
+            group.members = (*group.members, entry.credential)
+            continue
+        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=(entry.credential,))
+        items.append(item)
+        groups[key] = item
+        for leaf in fits:
+            eligible[leaf].append(item.index)
 
 
 def _grant_item(

@@ -50,14 +50,18 @@ class _Builder:
     u: dict[int, int] = field(default_factory=dict)  # item -> var
     met: dict[int, int] = field(default_factory=dict)  # node -> var
     a: dict[int, int] = field(default_factory=dict)  # app -> var
+    eligible: dict[int, list[int]] = field(default_factory=dict)  # leaf -> items this model may claim
     scale: int = 1
 
     def c(self, value: Fraction) -> float:
         v = value * self.scale
         return float(v.numerator) if v.denominator == 1 else float(v)
 
-    def build(self, completion: bool) -> None:
+    def build(self, completion: bool, additions: bool = True) -> None:
+        """``completion``: the target must be met; ``additions``: catalogue credentials may be added."""
         p, m = self.p, self.m
+        use_additions = completion and additions
+        self.eligible = {leaf: [i for i in lst if use_additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
         self.scale = _lcm(
             [it.credits for it in p.items]
             + [n.credits for n in p.nodes if n.credits]
@@ -66,10 +70,9 @@ class _Builder:
         )
         items = p.items
         for it in items:
-            ub = float(it.multiplicity)
-            if it.origin == "addition" and not completion:
-                ub = 0.0
-            self.u[it.index] = m.var(f"use[{it.key}]", 0, ub)
+            if it.origin == "addition" and not use_additions:
+                continue
+            self.u[it.index] = m.var(f"use[{it.key}]", 0, float(it.multiplicity))
         for app in p.apps:
             self.a[app.index] = m.var(f"app[{app.rule.id}:{app.number}]")
         for app in p.apps:
@@ -84,13 +87,15 @@ class _Builder:
                 exempted.setdefault(n, []).append(self.a[app.index])
         # claims
         for leaf in p.top.leaves():
-            for i in p.eligible.get(leaf.index, []):
+            for i in self.eligible.get(leaf.index, []):
                 self.x[(i, leaf.index)] = m.var(f"x[{items[i].key},{leaf.path}]", 0, float(items[i].multiplicity))
         by_item: dict[int, list[int]] = {}
         for i, leaf_index in self.x:
             by_item.setdefault(i, []).append(leaf_index)
         sharing = self._sharing()
         for it in items:
+            if it.index not in self.u:
+                continue
             leaves = by_item.get(it.index, [])
             if not sharing:
                 row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
@@ -119,9 +124,12 @@ class _Builder:
             row[self.u[i]] = 1.0
             m.row(row, hi=1)
         for pair in p.incompatible:
-            m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
+            if pair[0] in self.u and pair[1] in self.u:
+                m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
         for group in p.same_credential:
-            m.row({self.u[i]: 1 for i in group}, hi=1)
+            present = [self.u[i] for i in group if i in self.u]
+            if len(present) > 1:
+                m.row(dict.fromkeys(present, 1.0), hi=1)
         # node logic
         self._node(p.top, exempted, direct=True)
         for app in p.apps:
@@ -137,9 +145,9 @@ class _Builder:
         for node_index, avars in exempted.items():
             node = p.nodes[node_index]
             for leaf in node.leaves():
-                xs = [self.x[(i, leaf.index)] for i in p.eligible.get(leaf.index, [])]
+                xs = [self.x[(i, leaf.index)] for i in self.eligible.get(leaf.index, [])]
                 if xs:
-                    big = float(sum(p.items[i].multiplicity for i in p.eligible[leaf.index]))
+                    big = float(sum(p.items[i].multiplicity for i in self.eligible[leaf.index]))
                     for av in avars:
                         row = {xv: 1.0 for xv in xs}
                         row[av] = big
@@ -166,7 +174,7 @@ class _Builder:
     def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[int]]:
         """Item -> claim variables inside ``n``'s subtree."""
         out: dict[int, list[int]] = {}
-        elig = self.p.eligible if direct else self.p.source_eligible
+        elig = self.eligible if direct else self.p.source_eligible
         table = self.x if direct else self.s
         for leaf in n.leaves():
             for i in elig.get(leaf.index, []):
@@ -200,7 +208,7 @@ class _Builder:
         if n.index in p.waived:
             m.fix(mv, 1.0)
             return
-        elig = p.eligible if direct else p.source_eligible
+        elig = self.eligible if direct else p.source_eligible
         table = self.x if direct else self.s
         if n.kind == "credential":
             xs = {table[(i, n.index)]: 1.0 for i in elig.get(n.index, [])}
@@ -304,7 +312,7 @@ class _Builder:
         def credit_level(pred: object) -> dict[int, int]:
             out: dict[int, int] = {}
             for it in p.items:
-                if pred(it):  # type: ignore[operator]
+                if it.index in self.u and pred(it):  # type: ignore[operator]
                     out[self.u[it.index]] = int(it.credits * self.scale)
             return out
 
@@ -328,20 +336,37 @@ class _Builder:
             if n.kind in ("any", "at_least"):
                 for c in n.children:
                     for leaf in c.leaves():
-                        for i in p.eligible.get(leaf.index, []):
+                        for i in self.eligible.get(leaf.index, []):
                             optional[self.x[(i, leaf.index)]] = 1
         levels.append(optional)
-        # tie-break: prefer claims that sort first by (node path, item key)
-        order = sorted(self.x, key=lambda k: (p.nodes[k[1]].path, p.items[k[0]].key))
-        levels.append({self.x[k]: rank + 1 for rank, k in enumerate(order) if p.items[k[0]].origin != "addition"})
+        # between equally good rule applications, the rule that sorts first by id
+        rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
+        levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
+        # Among choices equal on every level above, HiGHS's deterministic search decides
+        # (docs/semantics.md, "Ties"): a rank-weighted tie-break level would need a second
+        # solve per audit, as its weights do not fold exactly with the levels above.
         return levels
 
 
 def solve(p: Problem, time_limit: float) -> Choice:
+    """The best choice by LANGUAGE.md section 11, proven optimal (or the best found by the deadline).
+
+    Three models, smallest first: the learner's own items must complete the
+    target (tried only when an optimistic count says they might; if so,
+    ``remaining`` is 0 and no catalogue credential is needed); else the
+    catalogue may be added (least ``remaining``); else, when nothing completes
+    the target, the most progress.
+    """
     deadline = time.monotonic() + time_limit
-    for completion in (True, False) if p.with_additions else (False,):
+    modes: list[tuple[bool, bool]] = []
+    if p.with_additions:
+        if might_complete(p):
+            modes.append((True, False))
+        modes.append((True, True))
+    modes.append((False, False))
+    for completion, additions in modes:
         b = _Builder(p)
-        b.build(completion)
+        b.build(completion, additions)
         sol = b.m.solve(b.objectives(completion), deadline)
         if sol.status == "infeasible":
             continue
@@ -361,6 +386,32 @@ def solve(p: Problem, time_limit: float) -> Choice:
         choice.bound = sol.bound[0] if sol.bound else None
         return choice
     return Choice("infeasible", completion=False)
+
+
+def might_complete(p: Problem) -> bool:
+    """An optimistic test (claims may overlap): could the learner's items alone complete the target?"""
+    own = {leaf: [i for i in lst if p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
+    exemptable = {n for app in p.apps for n in app.exempt}
+
+    def ok(n: CNode) -> bool:
+        if n.index in p.waived or n.index in exemptable:
+            return True
+        its = [p.items[i] for i in own.get(n.index, [])]
+        if n.kind == "credential":
+            good = bool(its)
+        elif n.kind == "pool":
+            good = sum((it.credits for it in its), Fraction(0)) >= n.credits if n.credits is not None else len(its) >= (n.count or 0)
+        elif n.kind == "competencies":
+            good = set(n.competencies) <= {c for it in its for c in it.attrs.competencies}
+        else:
+            kids = [ok(c) for c in n.children]
+            good = sum(kids) >= (len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k)
+        if good and n.min_total is not None:
+            reach = {i for leaf in n.leaves() for i in own.get(leaf.index, [])}
+            good = sum((p.items[i].credits for i in reach), Fraction(0)) >= n.min_total
+        return good
+
+    return ok(p.top)
 
 
 __all__ = ["INF", "Choice", "solve"]

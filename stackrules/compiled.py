@@ -1,0 +1,99 @@
+"""Compiled targets: what an audit of one qualification version needs, learner or not.
+
+Expanding the requirement tree and matching every catalogue credential
+against every leaf does not depend on the learner, so it is done once per
+(version, nested versions) and shared by every audit, plan and exploration
+of that target. A :class:`CompiledTarget` is never changed after it is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .filters import Attrs, Matcher
+from .rulebase import QualVersion, RuleBase
+from .tree import CNode, expand
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A catalogue credential as an addition: attributes in the target's system, and where it fits."""
+
+    credential: str
+    attrs: Attrs
+    cost: Fraction | None
+    leaves: tuple[int, ...]  # leaf indices it can fill (before exceptions)
+    signature: tuple[object, ...]  # equal signatures are interchangeable for `remaining`
+
+
+@dataclass(frozen=True)
+class CompiledTarget:
+    version: QualVersion
+    top: CNode
+    nodes: tuple[CNode, ...]
+    catalogue: tuple[CatalogueEntry, ...]  # only credentials some leaf can use, sorted by id
+
+
+def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
+    """Which version of each nested qualification is in force on ``day`` (the cache key)."""
+    out: list[tuple[str, object]] = []
+    seen: set[str] = set()
+    stack = [v]
+    while stack:
+        cur = stack.pop()
+        trees = [cur.requires, *cur.define.values()]
+        while trees:
+            node = trees.pop()
+            if node.qualification is not None and node.qualification not in seen:
+                seen.add(node.qualification)
+                nv = rb.version(node.qualification, day)
+                out.append((node.qualification, nv.effective.from_ if nv and nv.effective else None))
+                if nv is not None:
+                    stack.append(nv)
+            trees.extend(node.children())
+    return tuple(sorted(out, key=lambda x: x[0]))
+
+
+def target_key(v: QualVersion, nested: tuple[tuple[str, object], ...]) -> tuple[object, ...]:
+    return (v.id, v.effective.from_ if v.effective else None, nested)
+
+
+def leaf_accepts_static(rb: RuleBase, leaf: CNode, a: Attrs, matcher: Matcher, credential: str) -> bool:
+    """Does a leaf accept a credential, on its attributes alone (no grade, no date)?"""
+    if leaf.kind == "credential":
+        return credential == leaf.credential
+    if leaf.where is not None and not matcher.match(leaf.where, a):
+        return False
+    return not (leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies))
+
+
+def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget:
+    top, nodes = expand(rb, v, day)
+    leaves = top.leaves()
+    limited = [(n, lim) for n in top.walk() for lim in n.limits]
+    matchers: dict[tuple[str, ...], Matcher] = {}
+
+    def matcher(fields: tuple[str, ...]) -> Matcher:
+        if fields not in matchers:
+            matchers[fields] = Matcher(rb, fields)
+        return matchers[fields]
+
+    entries: list[CatalogueEntry] = []
+    for c in sorted(rb.credentials.values(), key=lambda c: c.id):
+        if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
+            continue
+        prov = rb.providers[c.provider]
+        attrs = Attrs(
+            id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system), level=c.level,
+            framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title,
+            source="home", system=v.system,
+        )
+        fits = tuple(leaf.index for leaf in leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
+        if not fits:
+            continue
+        member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
+        signature: tuple[object, ...] = (attrs.credits, fits, member)
+        entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature))
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries))
