@@ -85,8 +85,8 @@ class Model:
         lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.row_value, dtype=float)
-        lp.integrality_ = [hc.HighsVarType.kInteger if t else hc.HighsVarType.kContinuous for t in self.integer]
-        h.passModel(lp)
+        h.passModel(lp)  # continuous first: see _run
+        ints = np.array([j for j, t in enumerate(self.integer) if t], dtype=np.int32)
         values: list[float] = []
         objective: list[int] = []
         for weights in groups:
@@ -98,10 +98,7 @@ class Model:
             for j, w in weights.items():
                 cost[j] = float(w)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            # no warm start from the previous level: HiGHS 1.16 was seen to stop at a
-            # non-optimal point and report it optimal when given one (tests/test_audit_cases.py)
-            h.run()
-            status = h.getModelStatus()
+            status = _run(h, ints)
             if status == hc.HighsModelStatus.kInfeasible:
                 return Solution("infeasible", [], objective, [])
             sol = list(h.getSolution().col_value)
@@ -115,6 +112,29 @@ class Model:
             # fix this level at its optimum before the next one
             h.addRow(-INF, best + 0.5, len(weights), np.array(list(weights), dtype=np.int32), np.array([float(w) for w in weights.values()]))
         return Solution("optimal", values, objective, [])
+
+
+def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:
+    """Solve the LP relaxation; when its optimum is integral it is the integer optimum too.
+
+    Otherwise (a fractional vertex) solve the MIP with a zero gap. An infeasible
+    relaxation proves the MIP infeasible. No warm start is given to the MIP:
+    HiGHS 1.16 was seen to stop at a non-optimal point and report it optimal
+    when handed the previous level's solution (tests/cases/ guard against it).
+    """
+    kind = hc.HighsVarType
+    h.changeColsIntegrality(len(ints), ints, np.array([kind.kContinuous] * len(ints)))
+    h.run()
+    status = h.getModelStatus()
+    if status == hc.HighsModelStatus.kInfeasible:
+        return status
+    if status == hc.HighsModelStatus.kOptimal:
+        vals = np.asarray(h.getSolution().col_value)
+        if len(ints) == 0 or float(np.max(np.abs(vals[ints] - np.round(vals[ints])))) < 1e-9:
+            return status
+    h.changeColsIntegrality(len(ints), ints, np.array([kind.kInteger] * len(ints)))
+    h.run()
+    return h.getModelStatus()
 
 
 def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:

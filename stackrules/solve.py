@@ -51,6 +51,7 @@ class _Builder:
     met: dict[int, int] = field(default_factory=dict)  # node -> var
     a: dict[int, int] = field(default_factory=dict)  # app -> var
     eligible: dict[int, list[int]] = field(default_factory=dict)  # leaf -> items this model may claim
+    sharing: set[tuple[int, int]] = field(default_factory=set)  # leaf pairs that may claim one item
     scale: int = 1
 
     def c(self, value: Fraction) -> float:
@@ -92,7 +93,7 @@ class _Builder:
         by_item: dict[int, list[int]] = {}
         for i, leaf_index in self.x:
             by_item.setdefault(i, []).append(leaf_index)
-        sharing = self._sharing()
+        sharing = self.sharing = self._sharing()
         for it in items:
             if it.index not in self.u:
                 continue
@@ -171,22 +172,30 @@ class _Builder:
                             pairs.add((min(l1.index, l2.index), max(l1.index, l2.index)))
         return pairs
 
-    def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[int]]:
-        """Item -> claim variables inside ``n``'s subtree."""
-        out: dict[int, list[int]] = {}
+    def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[tuple[int, int]]]:
+        """Item -> (leaf, claim variable) inside ``n``'s subtree."""
+        out: dict[int, list[tuple[int, int]]] = {}
         elig = self.eligible if direct else self.p.source_eligible
         table = self.x if direct else self.s
         for leaf in n.leaves():
             for i in elig.get(leaf.index, []):
-                out.setdefault(i, []).append(table[(i, leaf.index)])
+                out.setdefault(i, []).append((leaf.index, table[(i, leaf.index)]))
         return out
 
     def _usage(self, n: CNode, direct: bool) -> dict[int, dict[int, float]]:
-        """Item -> a linear expression for "the subtree uses it" (counted once)."""
+        """Item -> a linear expression for how many copies the subtree uses.
+
+        Without `shares_with` every claim is a distinct copy (a merged group of
+        catalogue additions may be claimed by several leaves), so the claims add
+        up; where two leaves share, an item they both claim counts once.
+        """
         out: dict[int, dict[int, float]] = {}
-        for i, vars_ in self._claims_in(n, direct).items():
-            if len(vars_) == 1:
-                out[i] = {vars_[0]: 1.0}
+        for i, claims in self._claims_in(n, direct).items():
+            leaves = [leaf for leaf, _ in claims]
+            vars_ = [v for _, v in claims]
+            shared = any((min(a, b), max(a, b)) in self.sharing for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+            if not shared:
+                out[i] = dict.fromkeys(vars_, 1.0)
             else:
                 # with sharing a subtree may claim an item twice; count it once
                 w = self.m.var(f"in[{self.p.items[i].key},{n.path}]", 0, float(self.p.items[i].multiplicity))
