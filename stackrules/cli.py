@@ -206,6 +206,116 @@ def assess(target: str, learner: str, as_of: str | None, look_ahead: bool, rules
 
 
 @main.command()
+@click.option("--target", required=True, help="The qualification to plan for.")
+@click.option("--objective", type=click.Choice(["credits", "cost", "terms"]), default="credits", show_default=True)
+@click.option("--alternatives", type=click.IntRange(0, 20), default=0, help="Also show the next K best distinct plans.")
+@click.option("--max-load", type=str, default=None, help="Credit per term, in the target's system (default: half a full-time year).")
+@click.option("--terms", "term_names", type=str, default=None, help="The term calendar, e.g. S1,S2 (default: every offering name).")
+@decide_options
+@_guard(_fmt)
+def plan(
+    target: str,
+    objective: str,
+    alternatives: int,
+    max_load: str | None,
+    term_names: str | None,
+    learner: str,
+    as_of: str | None,
+    look_ahead: bool,
+    rules: tuple[str, ...],
+    fmt: str,
+    time_limit: float,
+) -> int:
+    """The cheapest way to complete a target, term by term."""
+    from fractions import Fraction
+
+    day = _as_of(as_of)
+    load = None
+    if max_load is not None:
+        try:
+            load = Fraction(max_load)
+        except (ValueError, ZeroDivisionError):
+            raise RequestError("SR5002", f"`--max-load {max_load}` is not a number", "write e.g. 24") from None
+        if load <= 0:
+            raise RequestError("SR5002", "`--max-load` must be above zero", None)
+    terms = tuple(t.strip() for t in term_names.split(",") if t.strip()) if term_names else ()
+    decision = _engine(rules).plan(
+        _learner(learner), target, day, objective=objective, alternatives=alternatives, max_load=load, terms=terms, time_limit=time_limit
+    )
+    _print(decision, fmt)
+    status = decision.status
+    return EXIT_NOT_MET if status == "no_plan" else EXIT_INDETERMINATE if decision.to_json().get("proof") == "indeterminate" else EXIT_OK
+
+
+@main.command()
+@click.option("--no-plans", is_flag=True, help="Rank by remaining credit only (faster).")
+@decide_options
+@_guard(_fmt)
+def explore(no_plans: bool, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
+    """Every qualification ranked by what remains: "what can I finish with what I have?"."""
+    day = _as_of(as_of)
+    decision = _engine(rules).explore(_learner(learner), day, plans=not no_plans, time_limit=time_limit)
+    _print(decision, fmt)
+    return EXIT_OK
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot", show_default=True)
+@click.option("--focus", default=None, help="Only the neighbourhood of this qualification or credential id.")
+@click.option("--depth", type=click.IntRange(1, 10), default=2, show_default=True)
+@click.option("--rules", "rules", multiple=True, type=click.Path())
+@click.option("--as-of", "as_of", default=None)
+@_guard(lambda kw: "text")
+def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of: str | None) -> int:
+    """Export the credential graph (DOT, Mermaid or JSON)."""
+    from .graph import neighbourhood, to_dot, to_json, to_mermaid
+
+    engine = _engine(rules)
+    g = engine.graph(_as_of(as_of))
+    if focus:
+        key = next((k for k in (f"qualification:{focus}", f"credential:{focus}", focus) if k in g), None)
+        if key is None:
+            from .diagnostics import suggestion
+
+            ids = [n.split(":", 1)[1] for n in g.nodes if n.startswith(("qualification:", "credential:"))]
+            raise RequestError("SR5002", f"`{focus}` is not in the graph", suggestion(focus, ids))
+        g = neighbourhood(g, key, depth)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(g), indent=2))
+    else:
+        click.echo(to_dot(g) if fmt == "dot" else to_mermaid(g), nl=False)
+    return EXIT_OK
+
+
+@main.command()
+@click.argument("credential")
+@click.option("--rules", "rules", multiple=True, type=click.Path())
+@click.option("--as-of", "as_of", default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard(_fmt)
+def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str) -> int:
+    """Everything CREDENTIAL can count towards, directly or through credit rules."""
+    engine = _engine(rules)
+    if credential not in engine.rules.credentials:
+        from .diagnostics import suggestion
+
+        raise RequestError("SR5002", f"unknown credential `{credential}`", suggestion(credential, engine.rules.credentials))
+    found = engine.counts_towards(credential, _as_of(as_of))
+    if fmt == "json":
+        click.echo(json.dumps({"credential": credential, "counts_towards": found}, indent=2))
+        return EXIT_OK
+    for row in found:
+        via = f" via {', '.join(v.removeprefix('rule:') for v in row['via'])}" if row["via"] else " directly"
+        if "node" in row:
+            click.echo(f"{row['node']} ({', '.join(row['qualifications'])}){via}")
+        else:
+            click.echo(f"{row['qualification']} (credit){via}")
+    if not found:
+        click.echo(f"{credential} counts towards nothing in this rule base")
+    return EXIT_OK
+
+
+@main.command()
 @click.argument("kind", type=click.Choice(["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "learner"]))
 @_guard(lambda kw: "json")
 def schema(kind: str) -> int:

@@ -86,9 +86,18 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
             continue
         prov = rb.providers[c.provider]
         attrs = Attrs(
-            id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system), level=c.level,
-            framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title,
-            source="home", system=v.system,
+            id=c.id,
+            provider=c.provider,
+            type=c.type,
+            credits=rb.rescale(c.credits, prov.system, v.system),
+            level=c.level,
+            framework_level=c.framework_level,
+            tags=c.tags,
+            fields=c.fields,
+            competencies=c.competencies,
+            title=c.title,
+            source="home",
+            system=v.system,
         )
         fits = tuple(leaf.index for leaf in leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
         if not fits:

@@ -7,11 +7,13 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
 
 from ._version import __version__
 from .audit import Context, Provenance, audit_decision
-from .compiled import CompiledTarget, compile_target, nested_choice, target_key
 from .checks import build, learner_diagnostics
+from .compiled import CompiledTarget, compile_target, nested_choice, target_key
 from .decision import Decision
 from .diagnostics import Diagnostic
 from .errors import LearnerError, RequestError, RuleBaseError
@@ -85,6 +87,44 @@ class Engine:
 
         _check_args(as_of, time_limit)
         return assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit)
+
+    def plan(
+        self,
+        learner: Learner | LearnerDoc,
+        target: str,
+        as_of: dt.date,
+        *,
+        objective: str = "credits",
+        alternatives: int = 0,
+        max_load: Fraction | int | None = None,
+        terms: tuple[str, ...] = (),
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> Decision:
+        """The cheapest set of catalogue credentials that completes ``target`` (LANGUAGE.md section 11)."""
+        from .plan import PlanOptions, plan_decision
+
+        _check_args(as_of, time_limit)
+        opts = PlanOptions(objective, alternatives, None if max_load is None else Fraction(max_load), tuple(terms))
+        return plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit)
+
+    def explore(self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
+        """Every qualification ranked by remaining credit for this learner, each with a one-line why."""
+        from .plan import explore_decision
+
+        _check_args(as_of, time_limit)
+        return explore_decision(self, self._learner(learner), as_of, time_limit, plans)
+
+    def graph(self, day: dt.date) -> Any:
+        """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.graph`."""
+        from .graph import graph_for
+
+        return graph_for(self, day)
+
+    def counts_towards(self, credential: str, day: dt.date) -> list[dict[str, Any]]:
+        """Every qualification and node ``credential`` can count towards, directly or through credit rules."""
+        from .graph import counts_towards
+
+        return counts_towards(self.graph(day), credential)
 
 
 def _check_args(as_of: object, time_limit: float) -> None:

@@ -21,6 +21,14 @@ def render_text(decision: Decision) -> str:
     data = decision.to_json()
     if decision.kind == "audit":
         return audit_text(data)
+    if decision.kind == "explore":
+        from .plan import explore_text
+
+        return explore_text(data)
+    if decision.kind == "plan":
+        from .plan import plan_text
+
+        return plan_text(data)
     if decision.kind == "assess":
         from .assess import assess_text
 

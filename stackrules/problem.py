@@ -29,7 +29,7 @@ from .models import (
     UnspecifiedGrant,
 )
 from .quantity import Quantity
-from .rulebase import QualVersion, RuleBase, RuleInfo
+from .rulebase import QualVersion, RuleBase, RuleInfo, iter_nodes
 from .tree import CNode, Expander, link
 
 
@@ -129,7 +129,14 @@ Compiler = Callable[[QualVersion, dt.date], CompiledTarget]
 
 
 def build_problem(
-    rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date, look_ahead: bool, with_additions: bool = True, compiler: Compiler | None = None
+    rb: RuleBase,
+    learner: LearnerDoc,
+    target: str,
+    as_of: dt.date,
+    look_ahead: bool,
+    with_additions: bool = True,
+    compiler: Compiler | None = None,
+    plan: bool = False,
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
     ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
@@ -335,7 +342,7 @@ def build_problem(
 
     # ---- catalogue additions (for `remaining`), interchangeable ones merged
     if with_additions:
-        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves})
+        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves}, plan)
     incompatible, same = _constraints(rb, items)
     return Problem(
         rb,
@@ -377,16 +384,24 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
     return sorted(pairs), same
 
 
-def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int]) -> None:
+def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int], plan: bool = False) -> None:
     """Catalogue credentials that could be added, merged when interchangeable.
 
     Two additions are interchangeable when they fill the same leaves, carry the
     same credit and fall under the same limits (their compiled signature), and
     neither takes part in an incompatibility nor is a credential the learner
     already has. Only credit counts for ``remaining``, so which member of a
-    group is "added" is immaterial.
+    group is "added" is immaterial. For a plan, cost and prerequisites matter
+    too: credentials with prerequisites, or that are prerequisites, stay single,
+    and the prerequisites of every candidate are added (they fill no leaf).
     """
     present = {it.credential for it in items}
+    prereq_involved: set[str] = set()
+    if plan:
+        for c in rb.credentials.values():
+            if c.prerequisites is not None:
+                prereq_involved.add(c.id)
+                prereq_involved.update(n.credential for n, _ in iter_nodes(c.prerequisites, ()) if n.credential)
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     involved: set[str] = set()
     for c in rb.credentials.values():
@@ -398,8 +413,8 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
         fits = tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
-        single = distinct or entry.credential in present or entry.credential in involved
-        key: tuple[object, ...] = ("single", entry.credential) if single else (*entry.signature[:1], fits, *entry.signature[2:])
+        single = distinct or entry.credential in present or entry.credential in involved or entry.credential in prereq_involved
+        key: tuple[object, ...] = ("single", entry.credential) if single else (*entry.signature[:1], fits, *entry.signature[2:], entry.cost if plan else None)
         group = groups.get(key)
         if group is not None:
             group.multiplicity += 1
@@ -410,6 +425,41 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
         groups[key] = item
         for leaf in fits:
             eligible[leaf].append(item.index)
+    if plan:
+        _add_prerequisites(rb, items)
+
+
+def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
+    """Prerequisites of candidate additions (transitively), as additions that fill no leaf."""
+    have = {it.credential for it in items}
+    queue = [it.credential for it in items if it.origin == "addition"]
+    system = items[0].attrs.system if items else None
+    while queue:
+        info = rb.credentials.get(queue.pop())
+        if info is None or info.prerequisites is None:
+            continue
+        for n, _ in iter_nodes(info.prerequisites, ()):
+            if n.credential and n.credential not in have and n.credential in rb.credentials:
+                have.add(n.credential)
+                queue.append(n.credential)
+                c = rb.credentials[n.credential]
+                prov = rb.providers[c.provider]
+                credits = rb.rescale(c.credits, prov.system, system) if system else c.credits
+                attrs = Attrs(
+                    id=c.id,
+                    provider=c.provider,
+                    type=c.type,
+                    credits=credits,
+                    level=c.level,
+                    framework_level=c.framework_level,
+                    tags=c.tags,
+                    fields=c.fields,
+                    competencies=c.competencies,
+                    title=c.title,
+                    source="home",
+                    system=system,
+                )
+                items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,)))
 
 
 def _grant_item(

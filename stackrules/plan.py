@@ -1,0 +1,490 @@
+"""Planning: the cheapest way to complete a target, and exploring every target.
+
+A plan is the audit's completion model with the objective changed: least
+added credit (``credits``), least cost (``cost``), or fewest terms
+(``terms``), honouring prerequisites (transitively: a prerequisite the
+learner lacks is added too), ``incompatible``, offerings and a per-term load.
+Alternatives are found by excluding each plan found and solving again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+from .audit import Context, audit_json
+from .checker import verify
+from .decision import Decision, q
+from .errors import RequestError
+from .learner import Learner
+from .milp import INF
+from .models import Requirement
+from .problem import Item, Problem, build_problem
+from .rulebase import RuleBase
+from .solve import Choice, _Builder
+
+OBJECTIVES = ("credits", "cost", "terms")
+MAX_TERMS = 24
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    objective: str = "credits"
+    alternatives: int = 0
+    max_load: Fraction | None = None  # credit per term, in the target's system; default half a full-time year
+    terms: tuple[str, ...] = ()  # the term calendar, repeating; default: every offering name, sorted
+
+
+def _calendar(p: Problem, opts: PlanOptions) -> tuple[str, ...]:
+    if opts.terms:
+        return opts.terms
+    names = sorted({o for c in p.rb.credentials.values() for o in c.offered})
+    return tuple(names) or ("term",)
+
+
+def _prereq_rows(b: _Builder, p: Problem) -> None:
+    """An added credential needs its prerequisites held or added."""
+    held = {it.credential for it in p.items if it.origin == "holding"}
+    added: dict[str, list[int]] = {}  # credential -> the variables that give it: added, or granted as credit
+    for it in p.items:
+        if it.origin in ("addition", "grant") and it.index in b.u and it.multiplicity == 1:
+            added.setdefault(it.credential, []).append(b.u[it.index])
+    for it in p.items:
+        if it.origin != "addition" or it.index not in b.u:
+            continue
+        info = p.rb.credentials.get(it.credential)
+        if info is None or info.prerequisites is None:
+            continue
+        need = _prereq_var(b, info.prerequisites, held, added, p.rb)
+        if need is None:
+            b.m.fix(b.u[it.index], 0.0)  # its prerequisites cannot be met
+        elif need != -1:
+            b.m.row({b.u[it.index]: 1.0, need: -1.0}, hi=0)
+
+
+def _prereq_var(b: _Builder, r: Requirement, held: set[str], added: dict[str, list[int]], rb: RuleBase) -> int | None:
+    """A variable that is 1 only if ``r`` is met by held, granted or added credentials; -1 if already met; None if never."""
+    if r.credential is not None:
+        if r.credential in held:
+            return -1
+        ways = added.get(r.credential, [])
+        if len(ways) <= 1:
+            return ways[0] if ways else None
+        v = b.m.var("has")
+        b.m.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
+        return v
+    kids = [_prereq_var(b, c, held, added, rb) for c in r.children()]
+    if not kids:
+        return -1  # pools in prerequisites are not modelled: treated as met (docs/semantics.md)
+    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    if sum(1 for x in kids if x == -1) >= k:
+        return -1
+    live = [x for x in kids if x is not None and x != -1]
+    done = sum(1 for x in kids if x == -1)
+    if done + len(live) < k:
+        return None
+    v = b.m.var("prereq")
+    row = {x: -1.0 for x in live}
+    row[v] = float(k - done)
+    b.m.row(row, hi=0)
+    return v
+
+
+def _schedule(
+    p: Problem, added: list[Item], calendar: tuple[str, ...], load: Fraction, choice: Choice, fixed: dict[str, int] | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Term by term, prerequisites first, within offerings and the load.
+
+    ``fixed`` gives each credential's term when the solver chose them (objective
+    ``terms``); otherwise a list schedule: earliest term first, by id.
+    """
+    held = {it.credential for it in p.items if it.origin == "holding"}
+    held |= {p.items[i].credential for claims in choice.claims.values() for i, _ in claims if p.items[i].origin == "grant"}
+    if fixed is not None:
+        terms: list[dict[str, Any]] = []
+        for t in sorted(set(fixed.values())):
+            its = sorted((it for it in added if fixed.get(it.key) == t), key=lambda it: it.key)
+            used = sum((it.credits for it in its), Fraction(0))
+            terms.append({"term": t, "name": calendar[(t - 1) % len(calendar)], "credentials": [it.key for it in its], "credits": q(used)})
+        return terms, sorted(it.key for it in added if it.key not in fixed)
+    todo = sorted(added, key=lambda it: it.key)
+    done: set[str] = set(held)
+    terms = []
+    for t in range(MAX_TERMS):
+        name = calendar[t % len(calendar)]
+        taken: list[Item] = []
+        used = Fraction(0)
+        for it in list(todo):
+            info = p.rb.credentials.get(it.credential)
+            offered = not info or not info.offered or name in info.offered
+            ready = info is None or info.prerequisites is None or _met_by(info.prerequisites, done)
+            if offered and ready and used + it.credits <= load:
+                taken.append(it)
+                used += it.credits
+                todo.remove(it)
+        done |= {it.credential for it in taken}
+        if taken:
+            terms.append({"term": t + 1, "name": name, "credentials": [it.key for it in taken], "credits": q(used)})
+        if not todo:
+            break
+    return terms, [it.key for it in todo]
+
+
+def _met_by(r: Requirement, have: set[str]) -> bool:
+    if r.credential is not None:
+        return r.credential in have
+    kids = [_met_by(c, have) for c in r.children()]
+    if not kids:
+        return True
+    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    return sum(kids) >= k
+
+
+def _cost_scale(items: list[Item]) -> int:
+    d = 1
+    for it in items:
+        if it.cost is not None:
+            d = d * it.cost.denominator // math.gcd(d, it.cost.denominator)
+    return d
+
+
+def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Decision:
+    if opts.objective not in OBJECTIVES:
+        raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
+    if opts.alternatives < 0 or opts.alternatives > 20:
+        raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
+    deadline = time.monotonic() + time_limit
+    p = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True)
+    unit = p.version.system
+    load = opts.max_load if opts.max_load is not None else ctx.rb.systems[unit].full_time_year / 2
+    calendar = _calendar(p, opts)
+    plans: list[tuple[Choice, list[Item], dict[str, int] | None]] = []
+    cuts: list[list[int]] = []
+    proof = "optimal"
+    for _ in range(opts.alternatives + 1):
+        b = _Builder(p)
+        b.build(True, True)
+        _prereq_rows(b, p)
+        adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
+        for cut in cuts:
+            # exclude a plan already found: not exactly the same set of additions
+            row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
+            b.m.row(row, hi=len(cut) - 0.5)
+        levels = b.objectives(True)
+        scale = int(b.scale)
+        credits = {b.u[it.index]: int(it.credits * scale) for it in adds}
+        if opts.objective == "cost":
+            cs = _cost_scale(adds)
+            levels = [{b.u[it.index]: int((it.cost or 0) * cs) for it in adds if it.cost}, credits, *levels[1:]]
+        elif opts.objective == "terms":
+            span, zvars = _terms_model(b, p, adds, calendar, load)
+            levels = [span, credits, *levels[1:]]
+        else:
+            levels = [credits, *levels[1:]]
+        sol = b.m.solve(levels, deadline)
+        if sol.status == "infeasible" or not sol.values:
+            if sol.status == "time_limit":
+                proof = "indeterminate"
+            break
+        if sol.status != "optimal":
+            proof = "indeterminate"
+        choice = Choice(sol.status, completion=True)
+        for (i, leaf), j in sorted(b.x.items()):
+            k = round(sol.values[j])
+            if k > 0:
+                choice.claims.setdefault(leaf, []).append((i, k))
+        for (i, leaf), j in sorted(b.s.items()):
+            if round(sol.values[j]) > 0:
+                choice.source_claims.setdefault(leaf, []).append(i)
+        choice.apps = [a for a, j in sorted(b.a.items()) if round(sol.values[j]) > 0]
+        chosen = [x for it in adds for x in _members(p, it, round(sol.values[b.u[it.index]]))]
+        fixed = _fixed_terms(p, chosen, zvars, sol.values) if opts.objective == "terms" else None
+        plans.append((choice, chosen, fixed))
+        cuts.append(sorted({it.index for it in chosen}))
+        if sol.status != "optimal":
+            break
+    if not plans:
+        data: dict[str, Any] = {
+            "target": p.version.id,
+            "title": p.version.title,
+            "learner": learner.id,
+            "status": "no_plan",
+            "objective": opts.objective,
+            "as_of": as_of.isoformat(),
+            "why": "no set of catalogue credentials completes the target within its rules and limits",
+            "provenance": {"rules_digest": ctx.prov.rules_digest, "engine": ctx.prov.engine},
+            "proof": proof,
+        }
+        return Decision.build("plan", data)
+    first, alternatives = plans[0], plans[1:]
+    ev = verify(p, first[0])
+    audit = audit_json(p, first[0], ev, ctx.prov, learner)
+    data = _plan_json(p, first, opts, calendar, load, audit, proof)
+    data["alternatives"] = [_summary(p, alt, calendar, load) for alt in alternatives]
+    for alt in alternatives:
+        verify(p, alt[0])
+    return Decision.build("plan", data)
+
+
+def _members(p: Problem, it: Item, copies: int) -> list[Item]:
+    """An added item as ``copies`` named credentials: a merged group names its first members."""
+    if copies <= 0:
+        return []
+    if it.multiplicity == 1:
+        return [it]
+    out = []
+    for cid in it.members[:copies]:
+        c = p.rb.credentials[cid]
+        attrs = replace(it.attrs, id=cid, title=c.title, tags=c.tags, fields=c.fields, competencies=c.competencies, level=c.level)
+        out.append(Item(it.index, cid, cid, it.origin, attrs, cost=c.cost, members=(cid,)))
+    return out
+
+
+def _fixed_terms(p: Problem, chosen: list[Item], zvars: dict[int, dict[int, float]], values: list[float]) -> dict[str, int]:
+    """The term the solver gave each chosen credential (members of a group fill its terms in order)."""
+    out: dict[str, int] = {}
+    by_index: dict[int, list[Item]] = {}
+    for it in chosen:
+        by_index.setdefault(it.index, []).append(it)
+    for index, its in by_index.items():
+        slots: list[int] = []
+        for z, t in sorted(zvars.get(index, {}).items(), key=lambda kv: kv[1]):
+            slots += [int(t)] * round(values[z])
+        for it, t in zip(sorted(its, key=lambda it: it.key), slots, strict=False):
+            out[it.key] = t
+    return out
+
+
+def _terms_model(b: _Builder, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction) -> tuple[dict[int, int], dict[int, dict[int, float]]]:
+    """Term variables for the ``terms`` objective: the makespan level, and each item's term variables."""
+    total = sum((it.credits * it.multiplicity for it in adds), Fraction(0))
+    horizon = min(MAX_TERMS, max(1, math.ceil(total / load)) + len(calendar) + 4)
+    scale = b.scale
+    span = b.m.var("terms", 0, float(horizon))
+    order: dict[int, dict[int, float]] = {}
+    for it in adds:
+        info = p.rb.credentials.get(it.credential)
+        zs: dict[int, float] = {}
+        for t in range(horizon):
+            name = calendar[t % len(calendar)]
+            if info is not None and info.offered and name not in info.offered:
+                continue
+            z = b.m.var(f"term[{it.key},{t + 1}]", 0, float(it.multiplicity))
+            w = b.m.var(f"busy[{it.key},{t + 1}]")
+            b.m.row({z: 1.0, w: -float(it.multiplicity)}, hi=0)
+            b.m.row({span: 1.0, w: -float(t + 1)}, lo=0)
+            zs[z] = float(t + 1)
+        row = dict.fromkeys(zs, 1.0)
+        row[b.u[it.index]] = -1.0
+        b.m.row(row, lo=0, hi=0)
+        order[it.index] = zs
+    for t in range(horizon):
+        row = {}
+        for it in adds:
+            for z, tt in order[it.index].items():
+                if tt == t + 1:
+                    row[z] = float(it.credits * scale)
+        if row:
+            b.m.row(row, hi=float(load * scale))
+    by_cred = {it.credential: it for it in adds if it.multiplicity == 1}
+    for it in adds:
+        info = p.rb.credentials.get(it.credential)
+        if info is None or info.prerequisites is None or it.multiplicity != 1:
+            continue
+        for n in _credentials_in(info.prerequisites):
+            pre = by_cred.get(n)
+            if pre is None:
+                continue
+            # when both are added, the prerequisite comes in an earlier term
+            row = dict(order[it.index])
+            for z, tt in order[pre.index].items():
+                row[z] = row.get(z, 0.0) - tt
+            row[b.u[pre.index]] = -float(horizon + 1)
+            row[b.u[it.index]] = row.get(b.u[it.index], 0.0) - float(horizon + 1)
+            b.m.row(row, lo=1.0 - 2 * (horizon + 1))
+    return {span: 1}, order
+
+
+def _credentials_in(r: Requirement) -> list[str]:
+    out = [r.credential] if r.credential else []
+    for c in r.children():
+        out += _credentials_in(c)
+    return out
+
+
+def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int] | None], calendar: tuple[str, ...], load: Fraction) -> dict[str, Any]:
+    choice, added, fixed = plan
+    credits = sum((it.credits for it in added), Fraction(0))
+    cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
+    terms, _ = _schedule(p, added, calendar, load, choice, fixed)
+    return {"added": sorted(it.key for it in added), "added_credits": q(credits), "cost": q(cost), "terms": len(terms)}
+
+
+def _plan_json(
+    p: Problem,
+    plan: tuple[Choice, list[Item], dict[str, int] | None],
+    opts: PlanOptions,
+    calendar: tuple[str, ...],
+    load: Fraction,
+    audit: dict[str, Any],
+    proof: str,
+) -> dict[str, Any]:
+    choice, added, fixed = plan
+    credits = sum((it.credits for it in added), Fraction(0))
+    cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
+    currencies = sorted({c.currency for it in added if (c := p.rb.credentials.get(it.credential)) and c.currency})
+    terms, unscheduled = _schedule(p, added, calendar, load, choice, fixed)
+    leaf_of: dict[int, list[str]] = {}
+    for leaf, claims in choice.claims.items():
+        for i, _ in claims:
+            node = p.nodes[leaf]
+            while node.id is None and node.parent is not None:
+                node = node.parent
+            leaf_of.setdefault(i, []).append(node.id or p.version.id)
+    needed_by: dict[str, list[str]] = {}
+    for it in added:
+        info = p.rb.credentials.get(it.credential)
+        if info is not None and info.prerequisites is not None:
+            for pre in _credentials_in(info.prerequisites):
+                needed_by.setdefault(pre, []).append(it.key)
+    steps = []
+    for it in sorted(added, key=lambda it: it.key):
+        why = []
+        if it.index in leaf_of:
+            why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
+        if it.key in needed_by:
+            why.append("prerequisite of " + ", ".join(sorted(needed_by[it.key])))
+        steps.append(
+            {
+                "credential": it.key,
+                "title": it.attrs.title,
+                "credits": q(it.credits),
+                "cost": q(it.cost) if it.cost is not None else None,
+                "why": "; ".join(why) or "completes the total",
+            }
+        )
+    return {
+        "target": audit["target"],
+        "title": audit["title"],
+        "learner": audit["learner"],
+        "status": "met" if not added and audit["status"] == "met" else "planned",
+        "objective": opts.objective,
+        "as_of": audit["as_of"],
+        "credits": audit["credits"],
+        "added": sorted(it.key for it in added),
+        "added_credits": q(credits),
+        "cost": {"amount": q(cost), "currency": currencies[0] if len(currencies) == 1 else currencies},
+        "max_load": q(load),
+        "terms": terms,
+        "unscheduled": unscheduled,
+        "steps": steps,
+        "credit": audit["credit"],
+        "proof": proof,
+        "provenance": audit["provenance"],
+    }
+
+
+def plan_text(d: dict[str, Any]) -> str:
+    out = [f"Plan for {d['title']} ({d['target']}), learner {d['learner']}, as of {d['as_of']}"]
+    if d["status"] == "no_plan":
+        out.append(f"No plan: {d['why']}.")
+        return "\n".join(out) + "\n"
+    unit = d["credits"]["system"]
+    if d["status"] == "met":
+        out.append("Already complete: nothing to add.")
+    cost = d["cost"]
+    cur = cost["currency"] if isinstance(cost["currency"], str) else "/".join(cost["currency"])
+    out.append(
+        f"Objective: least {d['objective']}. Add {len(d['added'])} credentials, {d['added_credits']} {unit}, cost {cost['amount']} {cur}; {len(d['terms'])} terms at most {d['max_load']} {unit} each."
+    )
+    out.append(f"Proof: {d['proof']}.")
+    if d["terms"]:
+        out.append("")
+        out.append("Term by term")
+        for t in d["terms"]:
+            out.append(f"  term {t['term']} ({t['name']}), {t['credits']} {unit}: {', '.join(t['credentials'])}")
+    if d["unscheduled"]:
+        out.append(f"  not schedulable within {MAX_TERMS} terms: {', '.join(d['unscheduled'])}")
+    if d["steps"]:
+        out.append("")
+        out.append("Why each one")
+        for s in d["steps"]:
+            out.append(f"  {s['credential']} {s['title'] or ''} ({s['credits']} {unit}): {s['why']}")
+    if d.get("credit"):
+        out.append("")
+        out.append("Credit used")
+        for c in d["credit"]:
+            out.append(f"  {c['rule']}: from {', '.join(c['sources'])} grants {', '.join(g['as'] for g in c['granted'])}")
+    if d.get("alternatives"):
+        out.append("")
+        out.append("Alternatives")
+        for k, a in enumerate(d["alternatives"], 2):
+            out.append(f"  {k}. {a['added_credits']} {unit}, cost {a['cost']}, {a['terms']} terms: {', '.join(a['added'])}")
+    out.append("")
+    out.append(f"{d['provenance']['engine']}, rules {d['provenance']['rules_digest'][:19]}")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["INF", "PlanOptions", "plan_decision", "plan_text"]
+
+
+def explore_decision(engine: Any, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True) -> Decision:
+    """Every qualification ranked by what remains for this learner ("what can I finish?")."""
+    rows: list[dict[str, Any]] = []
+    for qid in engine.rules.qualification_ids():
+        try:
+            audit = engine.audit(learner, qid, as_of, time_limit=time_limit).to_json()
+        except RequestError as exc:
+            rows.append({"target": qid, "title": None, "status": "unavailable", "remaining": None, "why": exc.message})
+            continue
+        rem = audit["credits"]["remaining"]
+        unit = audit["credits"]["system"]
+        row: dict[str, Any] = {
+            "target": qid,
+            "title": audit["title"],
+            "status": audit["status"],
+            "system": unit,
+            "counted": audit["credits"]["counted"],
+            "required": audit["credits"]["required"],
+            "remaining": rem,
+        }
+        if audit["status"] in ("met", "met_pending"):
+            row["why"] = "complete" if audit["status"] == "met" else "complete once in-progress study is passed"
+        elif rem is None:
+            row["why"] = audit["missing"][0]["text"] if audit["missing"] else "cannot be completed from the catalogue"
+        else:
+            parts = [f"{m['node']} {m['credits']}" for m in audit["missing"][:3]]
+            row["why"] = f"{rem} {unit} to go: " + ", ".join(parts) + (" ..." if len(audit["missing"]) > 3 else "")
+        if with_plans and rem is not None and audit["status"] not in ("met", "met_pending"):
+            plan = engine.plan(learner, qid, as_of, time_limit=time_limit).to_json()
+            row["plan_credits"] = plan.get("added_credits")
+            row["plan_size"] = len(plan.get("added", []))
+        rows.append(row)
+
+    def key(r: dict[str, Any]) -> tuple[int, Fraction, str]:
+        rem = r.get("remaining")
+        years = Fraction(rem) / engine.rules.systems[r["system"]].full_time_year if rem is not None and r.get("system") else None
+        return (0 if years is not None else 1, years if years is not None else Fraction(0), r["target"])
+
+    rows.sort(key=key)
+    data = {
+        "learner": learner.id,
+        "as_of": as_of.isoformat(),
+        "ranked_by": "remaining, in full-time years",
+        "qualifications": rows,
+        "provenance": {"rules_digest": engine.digest, "engine": engine.provenance.engine},
+    }
+    return Decision.build("explore", data)
+
+
+def explore_text(d: dict[str, Any]) -> str:
+    out = [f"What learner {d['learner']} can finish, as of {d['as_of']} (least remaining first)", ""]
+    for k, r in enumerate(d["qualifications"], 1):
+        title = f" {r['title']}" if r.get("title") else ""
+        plan = f"; cheapest plan adds {r['plan_size']} credentials, {r['plan_credits']} {r['system']}" if r.get("plan_size") is not None else ""
+        out.append(f"{k:>3}. {r['target']}{title}: {r['why']}{plan}")
+    return "\n".join(out) + "\n"
