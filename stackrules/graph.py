@@ -13,7 +13,6 @@ credential or qualification its credit goes to), ``prerequisite_of``,
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -90,8 +89,8 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
                 for grant in rule.doc.grant:
                     if isinstance(grant, SpecifiedGrant):
                         # credit granted as a credential counts only inside the rule's target
-                        for leaf in fits.get((t, grant.credential), []):
-                            g.add_edge(r, leaf, kind="grants", credential=grant.credential)
+                        for leaf_name in fits.get((t, grant.credential), []):
+                            g.add_edge(r, leaf_name, kind="grants", credential=grant.credential)
                     else:
                         g.add_edge(r, f"qualification:{t}", kind="grants")
     return g
