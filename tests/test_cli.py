@@ -1,0 +1,106 @@
+"""The command line: exit codes, output formats, diagnostics (LANGUAGE.md section 12)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stackrules.cli import main
+
+from .conftest import ROOT
+
+EX = ROOT / "examples" / "learners"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_shipped_base_is_clean() -> None:
+    code, out, _ = run("check")
+    assert code == 0 and out.startswith("ok:")
+
+
+def test_check_invalid_file_exits_3_with_a_caret(write) -> None:  # type: ignore[no-untyped-def]
+    folder = write({"bad.yaml": "kind: catalog\nprovider: {id: zed, name: Zed}\ncredit_system: ects\ncredentials: [{id: zed:Z1, titel: Z}]\n"})
+    code, _, err = run("check", str(folder / "bad.yaml"))
+    assert code == 3
+    assert "bad.yaml:4:28: error[SR2001]: unknown key `titel`" in err
+    assert "^^^^^" in err and "did you mean `title`?" in err
+
+
+def test_check_json_diagnostics(write) -> None:  # type: ignore[no-untyped-def]
+    folder = write({"bad.yaml": "kind: catalogue\n"})
+    code, out, _ = run("check", "--format", "json", str(folder))
+    data = json.loads(out)
+    assert code == 3 and data["diagnostics"][0]["code"] == "SR2005"
+    assert {"code", "severity", "message", "file", "line", "column"} <= set(data["diagnostics"][0])
+
+
+@pytest.mark.parametrize(
+    ("learner", "target", "extra", "code", "status"),
+    [
+        ("amira", "exu:BIT", [], 0, "met"),
+        ("ben", "exu:BIT", [], 2, "not_met"),
+        ("chen", "exu:BIT", ["--look-ahead"], 0, "met_pending"),
+        ("eva", "exu:GCDS", [], 0, "met"),
+    ],
+)
+def test_audit_exit_codes(learner: str, target: str, extra: list[str], code: int, status: str) -> None:
+    got, out, _ = run("audit", "--learner", str(EX / f"{learner}.yaml"), "--target", target, "--as-of", "2026-11-28", "--format", "json", *extra)
+    assert got == code and json.loads(out)["status"] == status
+
+
+def test_audit_text_explains() -> None:
+    code, out, _ = run("audit", "--learner", str(EX / "tariq.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28")
+    assert code == 2
+    for phrase in ("Status: NOT MET", "Credit granted", "exu-tafe-dip-it", "Credit refused", "not effective", "Still needed"):
+        assert phrase in out
+
+
+def test_bad_inputs_exit_3_never_a_traceback(write) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("audit", "--learner", str(EX / "ben.yaml"), "--target", "exu:BITT", "--as-of", "2026-11-28")
+    assert code == 3 and "error[SR5001]: unknown target `exu:BITT`" in err and "exu:BIT" in err and "Traceback" not in err + out
+    code, _, err = run("audit", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--as-of", "28/11/2026")
+    assert code == 3 and "SR5002" in err
+    code, _, err = run("audit", "--learner", "missing.yaml", "--target", "exu:BIT")
+    assert code == 3 and "SR1012" in err
+    folder = write({"l.yaml": "kind: learner\nid: L\nholdings: [{credential: exu:COMP1011}]\n"})
+    code, out, _ = run("audit", "--learner", str(folder / "l.yaml"), "--target", "exu:BIT", "--format", "json")
+    assert code == 3 and json.loads(out)["diagnostics"][0]["code"] == "SR3014"
+
+
+def test_rules_option_replaces_the_shipped_base(write) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("audit", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--rules", str(ROOT / "frameworks"))
+    assert code == 3 and "unknown" in err
+
+
+def test_assess_plan_explore_graph_towards() -> None:
+    code, out, _ = run("assess", "--learner", str(EX / "sam.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28")
+    assert code == 0 and "Advanced standing statement" in out and "grade D is below the minimum C" in out
+    code, out, _ = run("plan", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--objective", "cost", "--format", "json")
+    assert code == 0 and json.loads(out)["added"]
+    code, out, _ = run("explore", "--learner", str(EX / "eva.yaml"), "--as-of", "2026-11-28", "--no-plans")
+    assert code == 0 and "exu:GCDS" in out.splitlines()[2]
+    code, out, _ = run("graph", "--focus", "exu:GCDS", "--format", "mermaid")
+    assert code == 0 and out.startswith("flowchart LR")
+    code, out, _ = run("towards", "eux:DS-MC1")
+    assert code == 0 and "via eux-ds-foundations" in out
+    code, _, err = run("graph", "--focus", "exu:GCDZ")
+    assert code == 3 and "did you mean" in err
+
+
+def test_schema_command() -> None:
+    code, out, _ = run("schema", "catalog")
+    assert code == 0 and json.loads(out)["title"] == "stackrules catalog document"
+
+
+def test_console_script_and_module_entry_point() -> None:
+    proc = subprocess.run([sys.executable, "-m", "stackrules", "check"], capture_output=True, text=True, cwd=Path("/"), check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,161 @@
+"""Planning, exploring and the graph: optimality, prerequisites, schedules, exports."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import warnings
+from fractions import Fraction
+from typing import Any
+
+import pydot
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import stackrules
+from stackrules.graph import from_json, to_dot, to_json, to_mermaid
+
+from .conftest import AS_OF, ROOT
+from .test_oracle import Instance, _accepts, _leaves, _met, engine_for, instances
+
+EXAMPLES = ROOT / "examples" / "learners"
+
+
+def _prereq_oracle(inst: Instance, prereq: dict[str, str]) -> Fraction | None:
+    """Least credit to add, counting the prerequisites each addition drags in."""
+    leaves = _leaves(inst.tree)
+    options = [[None] + [i for i, lf in enumerate(leaves) if _accepts(lf, c)] for c in inst.creds]
+    credits = {c.id: c.credits for c in inst.creds}
+    best: Fraction | None = None
+    for choice in itertools.product(*options):
+        got: dict[int, list[Any]] = {}
+        for c, i in zip(inst.creds, choice, strict=True):
+            if i is not None:
+                got.setdefault(i, []).append(c)
+        used = {c.id for c, i in zip(inst.creds, choice, strict=True) if i is not None}
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        if sum(credits[u] for u in used) < inst.total:
+            continue
+        if inst.max_level1 is not None and sum(c.credits for c in inst.creds if c.id in used and c.level == 1) > inst.max_level1:
+            continue
+        if not _met(inst.tree, got, [0]):
+            continue
+        need = {u for u in used if u not in inst.held}
+        stack = list(need)
+        while stack:
+            pre = prereq.get(stack.pop())
+            if pre and pre not in inst.held and pre not in need:
+                need.add(pre)
+                stack.append(pre)
+        cost = Fraction(sum(credits[u] for u in need))
+        if best is None or cost < best:
+            best = cost
+    return best
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(instances(), st.lists(st.integers(0, 4), min_size=5, max_size=5))
+def test_plan_is_optimal_with_prerequisites(tmp_path_factory: Any, inst: Instance, links: list[int]) -> None:
+    # each credential may need an earlier one (no cycles)
+    prereq = {c.id: inst.creds[links[k] % k].id for k, c in enumerate(inst.creds) if k > 0 and links[k] % 2}
+    folder = tmp_path_factory.mktemp("rb")
+    engine_for(inst, folder)
+    cat = yaml.safe_load((folder / "catalog.yaml").read_text())
+    for c in cat["credentials"]:
+        if c["id"] in prereq:
+            c["prerequisites"] = prereq[c["id"]]
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(cat, sort_keys=False))
+    engine = stackrules.load(folder)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in sorted(inst.held)]})
+    plan = engine.plan(learner, "t:Q", AS_OF).to_json()
+    want = _prereq_oracle(inst, prereq)
+    if want is None:
+        assert plan["status"] == "no_plan"
+        return
+    assert Fraction(plan["added_credits"]) == want
+    have = set(inst.held) | set(plan["added"])
+    for cid in plan["added"]:
+        assert prereq.get(cid) is None or prereq[cid] in have, f"{cid} needs {prereq[cid]}"
+
+
+def test_plan_honours_prerequisites_offerings_and_load(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    plan = engine.plan(learner, "exu:BIT", AS_OF, alternatives=2).to_json()
+    assert plan["status"] == "planned" and plan["proof"] == "optimal"
+    audit = engine.audit(learner, "exu:BIT", AS_OF).to_json()
+    assert Fraction(plan["added_credits"]) >= Fraction(audit["credits"]["remaining"])
+    when = {cid: t["term"] for t in plan["terms"] for cid in t["credentials"]}
+    assert set(when) == set(plan["added"]) and plan["unscheduled"] == []
+    held = {h.credential for h in learner.doc.holdings}
+    for t in plan["terms"]:
+        assert Fraction(t["credits"]) <= Fraction(plan["max_load"])
+        for cid in t["credentials"]:
+            info = engine.rules.credentials[cid]
+            assert t["name"] in info.offered
+            if info.prerequisites is not None and info.prerequisites.credential:
+                pre = info.prerequisites.credential
+                assert pre in held or when.get(pre, 99) < t["term"], f"{cid} before its prerequisite {pre}"
+    added = [tuple(plan["added"])] + [tuple(a["added"]) for a in plan["alternatives"]]
+    assert len(set(added)) == len(added) == 3  # distinct plans
+    costs = [Fraction(plan["added_credits"])] + [Fraction(a["added_credits"]) for a in plan["alternatives"]]
+    assert costs == sorted(costs)  # in order
+
+
+def test_plan_objectives_trade_off(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner(EXAMPLES / "tariq.yaml")
+    by = {obj: engine.plan(learner, "exu:BIT", AS_OF, objective=obj).to_json() for obj in ("credits", "cost", "terms")}
+    cost = {k: Fraction(v["cost"]["amount"]) for k, v in by.items()}
+    assert cost["cost"] <= cost["credits"] and cost["cost"] <= cost["terms"]
+    terms = {k: len(v["terms"]) for k, v in by.items()}
+    assert terms["terms"] <= terms["credits"] and terms["terms"] <= terms["cost"]
+    assert Fraction(by["credits"]["added_credits"]) <= min(Fraction(v["added_credits"]) for v in by.values())
+
+
+def test_plan_for_a_framework_target_uses_every_catalogue(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner({"id": "L"})
+    plan = engine.plan(learner, "aqf:graduate-certificate", AS_OF).to_json()
+    assert plan["status"] == "planned" and plan["credits"]["system"] == "eftsl"
+    assert Fraction(plan["added_credits"]) == Fraction(1, 2)
+
+
+def test_explore_ranks_every_qualification(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner(EXAMPLES / "amira.yaml")
+    rows = engine.explore(learner, AS_OF).to_json()["qualifications"]
+    assert rows[0]["target"] == "exu:BIT" and rows[0]["status"] == "met"
+    assert {r["target"] for r in rows} == set(engine.qualifications())
+    years = [Fraction(r["remaining"]) / engine.rules.systems[r["system"]].full_time_year for r in rows if r["remaining"] is not None]
+    assert years == sorted(years)
+    assert all(r["why"] for r in rows)
+
+
+def test_graph_exports_round_trip_and_parse(engine: stackrules.Engine) -> None:
+    g = engine.graph(AS_OF)
+    data = to_json(g)
+    back = from_json(json.loads(json.dumps(data)))
+    assert sorted(back.nodes) == sorted(g.nodes) and sorted(back.edges) == sorted(g.edges)
+    with warnings.catch_warnings():  # pydot 4 calls pyparsing names that pyparsing 3.3 deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parsed = pydot.graph_from_dot_data(to_dot(g))
+    assert parsed and len(parsed[0].get_edges()) == g.number_of_edges()
+    mermaid = to_mermaid(g)
+    assert mermaid.startswith("flowchart LR") and mermaid.count("-->") == g.number_of_edges()
+
+
+def test_reverse_lookup_follows_credit_rules(engine: stackrules.Engine) -> None:
+    found = engine.counts_towards("eux:DS-MC1", AS_OF)
+    via = {r.get("node") or r.get("qualification"): r["via"] for r in found}
+    assert via["exu:GCDS#data-electives"] == ["rule:eux-ds-foundations"]
+    assert "exu:BIT#core" not in via  # credit granted into the certificate does not count in the bachelor
+    direct = engine.counts_towards("exu:COMP1010", AS_OF)
+    assert any(r.get("node") == "exu:BIT#electives" and r["via"] == [] for r in direct)
+
+
+def test_plan_json_is_deterministic(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    a = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
+    b = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
+    assert a == b
+
+
