@@ -34,6 +34,7 @@ class CompiledTarget:
     top: CNode
     nodes: tuple[CNode, ...]
     catalogue: tuple[CatalogueEntry, ...]  # only credentials some leaf can use, sorted by id
+    incompatible: frozenset[str]  # credentials in any `incompatible` pair of the rule base
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -105,4 +106,5 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
         signature: tuple[object, ...] = (attrs.credits, fits, member)
         entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature))
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries))
+    involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved))

@@ -403,18 +403,22 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
                 prereq_involved.add(c.id)
                 prereq_involved.update(n.credential for n, _ in iter_nodes(c.prerequisites, ()) if n.credential)
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
-    involved: set[str] = set()
-    for c in rb.credentials.values():
-        if c.incompatible:
-            involved.add(c.id)
-            involved.update(c.incompatible)
+    involved = ct.incompatible
     groups: dict[tuple[object, ...], Item] = {}
+    every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
     for entry in ct.catalogue:
-        fits = tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
+        fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
-        single = distinct or entry.credential in present or entry.credential in involved or entry.credential in prereq_involved
-        key: tuple[object, ...] = ("single", entry.credential) if single else (*entry.signature[:1], fits, *entry.signature[2:], entry.cost if plan else None)
+        cid = entry.credential
+        single = distinct or cid in present or cid in involved or cid in prereq_involved
+        key: tuple[object, ...]
+        if single:
+            key = ("single", cid)
+        elif every_leaf:
+            key = (entry.signature, entry.cost if plan else None)
+        else:
+            key = (entry.signature[0], fits, entry.signature[2], entry.cost if plan else None)
         group = groups.get(key)
         if group is not None:
             group.multiplicity += 1

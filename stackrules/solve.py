@@ -52,6 +52,7 @@ class _Builder:
     a: dict[int, int] = field(default_factory=dict)  # app -> var
     eligible: dict[int, list[int]] = field(default_factory=dict)  # leaf -> items this model may claim
     sharing: set[tuple[int, int]] = field(default_factory=set)  # leaf pairs that may claim one item
+    cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
     scale: int = 1
 
     def c(self, value: Fraction) -> float:
@@ -70,6 +71,7 @@ class _Builder:
             + [p.top.min_total or Fraction(0)]
         )
         items = p.items
+        self.cred = [self.c(it.credits) for it in items]
         for it in items:
             if it.origin == "addition" and not use_additions:
                 continue
@@ -98,6 +100,8 @@ class _Builder:
             if it.index not in self.u:
                 continue
             leaves = by_item.get(it.index, [])
+            if not leaves and it.origin == "addition":
+                continue  # a prerequisite that fills no leaf: added for what it unlocks, not claimed
             if not sharing:
                 row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
                 row[self.u[it.index]] = -1.0
@@ -227,7 +231,7 @@ class _Builder:
         elif n.kind == "pool":
             xs_c: dict[int, float] = {}
             for i in elig.get(n.index, []):
-                xs_c[table[(i, n.index)]] = self.c(p.items[i].credits) if n.credits is not None else 1.0
+                xs_c[table[(i, n.index)]] = self.cred[i] if n.credits is not None else 1.0
             amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
             m.row({**xs_c, **{k: -amount * v for k, v in need.items()}}, lo=0)
         elif n.kind == "competencies":
@@ -251,7 +255,7 @@ class _Builder:
                 row = {}
                 for i, expr in usage.items():
                     for var, coef in expr.items():
-                        row[var] = row.get(var, 0.0) + coef * self.c(p.items[i].credits)
+                        row[var] = row.get(var, 0.0) + coef * self.cred[i]
                 for key, val in need.items():
                     row[key] = row.get(key, 0.0) - self.c(n.min_total) * val
                 m.row(row, lo=0)
@@ -270,7 +274,7 @@ class _Builder:
         row: dict[int, float] = {}
         if lim.kind in ("max_credits", "min_credits", "max_count", "min_count"):
             for i in members:
-                w = self.c(p.items[i].credits) if lim.kind.endswith("credits") else 1.0
+                w = self.cred[i] if lim.kind.endswith("credits") else 1.0
                 for var, coef in usage[i].items():
                     row[var] = row.get(var, 0.0) + coef * w
             bound = self.c(lim.bound) if lim.kind.endswith("credits") else float(lim.bound)

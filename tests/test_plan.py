@@ -157,5 +157,3 @@ def test_plan_json_is_deterministic(engine: stackrules.Engine) -> None:
     a = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
     b = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
     assert a == b
-
-
