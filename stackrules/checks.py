@@ -356,7 +356,7 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         rules=tuple(sorted(rules, key=lambda r: r.id)),
         documents=tuple(loaded),
     )
-    _TreeChecks(rb, cx, qual_types).run()
+    _TreeChecks(rb, cx, qual_types, cred_src).run()
     if any(d.severity == "error" for d in cx.diags):
         return None, cx.diags
     return rb, cx.diags
@@ -381,6 +381,7 @@ class _TreeChecks:
     rb: RuleBase
     cx: _Ctx
     qual_types: dict[str, tuple[Loaded, int]]
+    cred_src: dict[str, tuple[Loaded, Path]]
 
     def known_ids(self) -> set[str]:
         return set(self.rb.credentials) | set(self.rb.qualifications)
@@ -426,13 +427,7 @@ class _TreeChecks:
                 check_learner(self.rb, item, self.cx)
 
     def _cred_origin(self, cid: str) -> tuple[Loaded, Path]:
-        info = self.rb.credentials[cid]
-        for item in self.rb.documents:
-            if item.file == info.loc.file and isinstance(item.doc, CatalogDoc):
-                for i, c in enumerate(item.doc.credentials):
-                    if c.id == cid:
-                        return item, ("credentials", i)
-        raise KeyError(cid)
+        return self.cred_src[cid]
 
     def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential") -> None:
         prov = cid.partition(":")[0]

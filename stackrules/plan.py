@@ -351,9 +351,16 @@ def _plan_json(
         if info is not None and info.prerequisites is not None:
             for pre in _credentials_in(info.prerequisites):
                 needed_by.setdefault(pre, []).append(it.key)
+    feeds: dict[int, list[str]] = {}
+    for app in p.apps:
+        for leaf in app.root.leaves():
+            for i in choice.source_claims.get(leaf.index, []):
+                feeds.setdefault(i, []).append(app.rule.id)
     steps = []
     for it in sorted(added, key=lambda it: it.key):
         why = []
+        if it.index in feeds:
+            why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         if it.key in needed_by:

@@ -237,8 +237,8 @@ def build_problem(
 
     def source_ok(rule: RuleInfo, it: Item) -> str | None:
         when = rule.doc.when
-        if when is None:
-            return None
+        if when is None or it.origin == "addition":
+            return None  # study not yet taken is assumed recent and at the grade needed
         a = it.attrs
         if when.within_years is not None:
             if a.awarded is None:
@@ -272,6 +272,12 @@ def build_problem(
         tree = ex.node(rule.doc.from_, tv, f"rule:{rule.id}#", "", (), None, None)
         link(tree)
         rule_trees[rule.id] = tree
+    if plan and v.provider is not None:
+        # other providers' credentials the learner could take to earn credit (micro-credentials that stack)
+        _add_external(rb, v, items, [(rule_trees[r.id], tv) for r, tv in applicable], leaf_accepts)
+        sources_all = list(items)
+    for rule, tv in applicable:
+        tree = rule_trees[rule.id]
         cands: list[int] = []
         for it in sources_all:
             if any(leaf_accepts(leaf, it, tv.fields) for leaf in tree.leaves()):
@@ -324,7 +330,7 @@ def build_problem(
     for leaf in open_leaves:
         lst: list[int] = []
         for it in items:
-            if it.origin == "external":
+            if it.origin == "external" or (it.origin == "addition" and v.provider is not None and it.attrs.provider != v.provider):
                 continue
             ok = leaf_accepts(leaf, it, leaf.target_fields)
             if not ok:
@@ -431,6 +437,25 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
             eligible[leaf].append(item.index)
     if plan:
         _add_prerequisites(rb, items)
+
+
+def _add_external(
+    rb: RuleBase, v: QualVersion, items: list[Item], trees: list[tuple[CNode, QualVersion]], accepts: Callable[[CNode, Item, tuple[str, ...]], bool]
+) -> None:
+    """Other providers' catalogue credentials that some credit rule for the target could take as a source."""
+    have = {it.credential for it in items}
+    for c in sorted(rb.credentials.values(), key=lambda c: c.id):
+        if c.provider == v.provider or c.type == "qualification" or c.id in have:
+            continue
+        prov = rb.providers[c.provider]
+        attrs = Attrs(
+            id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system), level=c.level,
+            framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title,
+            source="home", system=v.system,
+        )
+        probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
+        if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()):
+            items.append(probe)
 
 
 def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:

@@ -100,12 +100,15 @@ class _Builder:
             if it.index not in self.u:
                 continue
             leaves = by_item.get(it.index, [])
-            if not leaves and it.origin == "addition":
-                continue  # a prerequisite that fills no leaf: added for what it unlocks, not claimed
             if not sharing:
                 row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
                 row[self.u[it.index]] = -1.0
-                m.row(row, lo=0, hi=0)
+                if it.origin == "addition":
+                    # an added credential may be taken without being claimed (a prerequisite, a source):
+                    # `u` is what is taken, and claims never exceed it
+                    m.row(row, hi=0)
+                else:
+                    m.row(row, lo=0, hi=0)
             else:
                 for lf in leaves:
                     m.row({self.x[(it.index, lf)]: 1, self.u[it.index]: -1}, hi=0)
@@ -125,9 +128,19 @@ class _Builder:
         for (i, _), j in self.s.items():
             src_by_item.setdefault(i, []).append(j)
         for i, js in src_by_item.items():
-            row = {j: 1.0 for j in js}
-            row[self.u[i]] = 1.0
-            m.row(row, hi=1)
+            row = dict.fromkeys(js, 1.0)
+            if p.items[i].origin == "addition":
+                # study to be taken feeds at most one application, and only if it is added
+                if i in self.u:
+                    row[self.u[i]] = -1.0
+                    m.row(row, hi=0)
+                else:
+                    for j in js:
+                        m.fix(j, 0.0)
+            else:
+                # a holding feeds at most one application, and is then not claimed directly
+                row[self.u[i]] = 1.0
+                m.row(row, hi=1)
         for pair in p.incompatible:
             if pair[0] in self.u and pair[1] in self.u:
                 m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)

@@ -1,0 +1,70 @@
+"""Plan benchmark: cheapest completion over 2,000- and 20,000-credential catalogues.
+
+    python benchmarks/plan_bench.py            # both catalogue sizes
+    python benchmarks/plan_bench.py --quick    # 2,000 only, fewer learners
+
+Prints load-and-compile time, plan p50/p99 for the 24- and 60-requirement
+degrees, how many plans were proven optimal, and the peak memory of the
+process. Targets (DESIGN.md): 24 requirements p50 < 100 ms at 2,000 or 20,000
+credentials; 60 requirements p50 < 300 ms at 20,000, proven optimal within 5 s;
+load and compile 20,000 credentials < 2 s; peak memory < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from instances import catalogue, learner, write_rule_base
+
+import stackrules
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    sizes = (2000,) if args.quick else (2000, 20000)
+    n_learners = 5 if args.quick else 10
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix=f"stackrules-plan-{size}-"))
+        degrees = write_rule_base(folder, size)
+        units = catalogue(size)
+        t = time.perf_counter()
+        engine = stackrules.load(folder)
+        loaded = time.perf_counter() - t
+        print(f"{size} credentials: load and check {loaded:.2f} s")
+        for reqs in (24, 60):
+            target = f"bu:DEG{reqs}"
+            t = time.perf_counter()
+            engine.plan(stackrules.load_learner({"id": "warm"}), target, AS_OF, time_limit=30)
+            print(f"  {reqs} requirements: first plan (compiles the target) {time.perf_counter() - t:.2f} s")
+            times: list[float] = []
+            proven = 0
+            for k in range(n_learners):
+                lrn = stackrules.load_learner(learner(units, degrees[reqs], 10 + 5 * k, seed=7000 + k))
+                t = time.perf_counter()
+                d = engine.plan(lrn, target, AS_OF, time_limit=5).to_json()
+                times.append(time.perf_counter() - t)
+                proven += d.get("proof") == "optimal"
+            print(f"  {reqs} requirements, {n_learners} learners: plan p50 {pct(times, 0.5) * 1e3:.0f} ms, p99 {pct(times, 0.99) * 1e3:.0f} ms; proven optimal {proven}/{n_learners}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of the whole run: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
