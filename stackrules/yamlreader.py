@@ -1,7 +1,8 @@
 """The strict YAML reader: text in, plain data and a source map out.
 
-PyYAML composes the node tree (which keeps marks); this module turns it into
-data itself, so it can refuse what YAML 1.1 would otherwise accept silently:
+PyYAML (libyaml when present) parses the text into events, which keep their
+positions; this module builds data from the events itself, so it can refuse
+what YAML 1.1 would otherwise accept silently:
 duplicate keys, anchors and aliases, tab indentation, ``yes``/``no``/``on``/
 ``off`` as booleans and ``0410`` as octal. Plain scalars follow a small
 YAML 1.2 core subset: ``null``/``~``, ``true``/``false``, integers, and
@@ -17,15 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
-from yaml.constructor import BaseConstructor
 from yaml.parser import Parser
 from yaml.reader import Reader
-from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from .diagnostics import Diagnostic
 
+_CParser: Any
 try:  # libyaml's event parser when PyYAML has it: same events, about 20 times faster
     from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - pure-Python PyYAML
@@ -81,16 +80,13 @@ class SourceMap:
         return Diagnostic(self.file, s.line, s.column, code, message, help, end)
 
 
-class _StrictLoader(Reader, Scanner, Parser, Composer, BaseConstructor, BaseResolver):
-    """Composes nodes only; every plain scalar stays a ``str`` node."""
+class _PureParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python event parser, when libyaml is not there."""
 
     def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
         Scanner.__init__(self)
         Parser.__init__(self)
-        Composer.__init__(self)
-        BaseConstructor.__init__(self)
-        BaseResolver.__init__(self)
 
 
 class _ReadError(Exception):
@@ -99,60 +95,97 @@ class _ReadError(Exception):
         self.diag = diag
 
 
-def _span(node: yaml.Node) -> Span:
-    s, e = node.start_mark, node.end_mark
-    return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+def _event_span(start: Any, end: Any) -> Span:
+    a, b = start.start_mark, end.end_mark
+    return Span(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
+
+
+def _mark(ev: Any) -> tuple[int, int]:
+    m = ev.start_mark
+    return (m.line + 1, m.column + 1) if m is not None else (1, 1)
 
 
 @dataclass
 class _Builder:
+    """Builds plain data straight from the (already checked) event stream, recording spans."""
+
     file: str
     smap: SourceMap
     diags: list[Diagnostic]
+    events: list[Any]
+    pos: int = 0
 
-    def err(self, node: yaml.Node, code: str, message: str, help: str | None = None) -> None:
-        s = _span(node)
+    def err(self, ev: Any, code: str, message: str, help: str | None = None) -> None:
+        s = _event_span(ev, ev)
         self.diags.append(Diagnostic(self.file, s.line, s.column, code, message, help, s.end_column if s.end_line == s.line else None))
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+    def value(self, path: Path, depth: int) -> Any:
+        ev = self.events[self.pos]
+        self.pos += 1
         if depth > MAX_DEPTH:
-            s = _span(node)
-            raise _ReadError(
-                Diagnostic(
-                    self.file,
-                    s.line,
-                    s.column,
-                    "SR1008",
-                    f"the document nests deeper than {MAX_DEPTH} levels",
-                    "flatten it, for instance with `define:` and `ref`",
-                )
-            )
-        self.smap.values[path] = _span(node)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for knode, vnode in node.value:
-                if not isinstance(knode, yaml.ScalarNode):
-                    self.err(knode, "SR1001", "a mapping key must be a plain word", "write the key as text")
-                    continue
-                key = str(knode.value)
-                if key == "<<":
-                    self.err(knode, "SR1003", "merge keys (`<<`) are not allowed", "write the keys out in full")
-                    continue
-                if key in out:
-                    self.err(knode, "SR1002", f"duplicate key `{key}`", "remove or rename this second occurrence")
-                    continue
-                self.smap.keys[path + (key,)] = _span(knode)
-                out[key] = self.build(vnode, path + (key,), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return tuple(self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value))
-        assert isinstance(node, yaml.ScalarNode)
-        return self.scalar(node)
+            line, col = _mark(ev)
+            raise _ReadError(Diagnostic(self.file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"))
+        if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
+            line, col = _mark(ev)
+            raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full"))
+        if ev.tag is not None and ev.tag != "!":
+            line, col = _mark(ev)
+            raise _ReadError(Diagnostic(self.file, line, col, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag"))
+        if isinstance(ev, yaml.ScalarEvent):
+            self.smap.values[path] = _event_span(ev, ev)
+            return self.scalar(ev)
+        if isinstance(ev, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
+                items.append(self.value((*path, len(items)), depth + 1))
+            self.smap.values[path] = _event_span(ev, self.events[self.pos])
+            self.pos += 1
+            return tuple(items)
+        assert isinstance(ev, yaml.MappingStartEvent)
+        out: dict[str, Any] = {}
+        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
+            kev = self.events[self.pos]
+            if not isinstance(kev, yaml.ScalarEvent):
+                self.err(kev, "SR1001", "a mapping key must be a plain word", "write the key as text")
+                self.skip()  # the key
+                self.skip()  # its value
+                continue
+            if kev.anchor is not None or (kev.tag is not None and kev.tag != "!"):
+                line, col = _mark(kev)
+                raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors, aliases and tags are not allowed on keys", "write the key plainly"))
+            self.pos += 1
+            key = str(kev.value)
+            if key == "<<":
+                self.err(kev, "SR1003", "merge keys (`<<`) are not allowed", "write the keys out in full")
+                self.skip()
+                continue
+            if key in out:
+                self.err(kev, "SR1002", f"duplicate key `{key}`", "remove or rename this second occurrence")
+                self.skip()
+                continue
+            self.smap.keys[(*path, key)] = _event_span(kev, kev)
+            out[key] = self.value((*path, key), depth + 1)
+        self.smap.values[path] = _event_span(ev, self.events[self.pos])
+        self.pos += 1
+        return out
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        text = str(node.value)
-        if node.style is not None and node.style != "":
-            return text  # quoted or block scalars are always strings
+    def skip(self) -> None:
+        """Step over one whole value."""
+        level = 0
+        while True:
+            ev = self.events[self.pos]
+            self.pos += 1
+            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                level += 1
+            elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                level -= 1
+            if level == 0:
+                return
+
+    def scalar(self, ev: Any) -> Any:
+        text = str(ev.value)
+        if ev.style:  # quoted or block scalars are always strings
+            return text
         if text in _NULL:
             return None
         if text in _TRUE:
@@ -160,10 +193,10 @@ class _Builder:
         if text in _FALSE:
             return False
         if text.lower() in _BOOL_11:
-            self.err(node, "SR1005", f"`{text}` is a boolean in YAML 1.1 and text in YAML 1.2", f'write `"{text}"` for text, or true/false')
+            self.err(ev, "SR1005", f"`{text}` is a boolean in YAML 1.1 and text in YAML 1.2", f'write `"{text}"` for text, or true/false')
             return text
         if _LEADING_ZERO.fullmatch(text):
-            self.err(node, "SR1006", f"`{text}` has a leading zero (YAML 1.1 reads it as octal)", f'write `"{text}"` if it is a code, or drop the leading zero')
+            self.err(ev, "SR1006", f"`{text}` has a leading zero (YAML 1.1 reads it as octal)", f'write `"{text}"` if it is a code, or drop the leading zero')
             return text
         if _INT.fullmatch(text):
             return int(text)
@@ -172,11 +205,8 @@ class _Builder:
         return text
 
 
-def _unprintable(ch: str) -> bool:
-    """Characters YAML 1.1 refuses in a stream (PyYAML's printable set, inverted)."""
-    o = ord(ch)
-    printable = ch in "\t\n\r" or 0x20 <= o <= 0x7E or o == 0x85 or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF
-    return not printable
+# characters YAML 1.1 refuses in a stream (PyYAML's printable set, inverted)
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -206,29 +236,21 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
         if tab >= 0 and raw.strip():
             return None, smap, [Diagnostic(file, i, tab + 1, "SR1004", "a tab is used for indentation", "indent with spaces")]
     diags: list[Diagnostic] = []
-    bad = next((i for i, ch in enumerate(text) if _unprintable(ch)), None)
+    found = _UNPRINTABLE.search(text)
+    bad = found.start() if found else None
     if bad is not None:
         line = text.count("\n", 0, bad) + 1
         col = bad - (text.rfind("\n", 0, bad) + 1) + 1
         return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: the control character U+{ord(text[bad]):04X} is not allowed", "remove it")]
-    loader: Any = _CParser(text) if _CParser is not None else _StrictLoader(text)
+    loader: Any = _CParser(text) if _CParser is not None else _PureParser(text)
     try:
         # Refuse anchors and aliases at the event level, before composition
         # (so an alias bomb costs nothing).
-        events: list[yaml.Event] = []
-        docs = 0
+        # anchors, aliases and tags are refused as the events are read into data
+        # (aliases are never expanded, so an alias bomb costs nothing)
+        events: list[Any] = []
         while loader.check_event():
-            ev = loader.get_event()  # type: ignore[no-untyped-call]
-            line, col = (ev.start_mark.line + 1, ev.start_mark.column + 1) if ev.start_mark else (1, 1)
-            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-                return None, smap, [Diagnostic(file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full")]
-            if getattr(ev, "tag", None) not in (None, "!"):
-                return None, smap, [Diagnostic(file, line, col, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag")]
-            if isinstance(ev, yaml.DocumentStartEvent):
-                docs += 1
-                if docs > 1:
-                    return None, smap, [Diagnostic(file, line, col, "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
-            events.append(ev)
+            events.append(loader.get_event())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -243,55 +265,20 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
     finally:
         if hasattr(loader, "dispose"):
             loader.dispose()
-    node = _compose(events)
-    if node is None:
+    starts = [ev for ev in events if isinstance(ev, yaml.DocumentStartEvent)]
+    if len(starts) > 1:
+        m = _mark(starts[1])
+        return None, smap, [Diagnostic(file, m[0], m[1], "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
+    body = [ev for ev in events if not isinstance(ev, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent)]
+    if not body:
         return None, smap, [Diagnostic(file, 1, 1, "SR1011", "the file holds no document", "start it with `kind:`")]
-    builder = _Builder(file, smap, diags)
+    builder = _Builder(file, smap, diags, body)
     try:
-        value = builder.build(node, (), 0)
+        value = builder.value((), 0)
     except _ReadError as exc:
         return None, smap, [exc.diag]
     if not isinstance(value, dict):
-        s = _span(node)
-        diags.append(Diagnostic(file, s.line, s.column, "SR1011", "the top level of a document must be a mapping", "start it with `kind:`"))
+        first = _mark(body[0])
+        diags.append(Diagnostic(file, first[0], first[1], "SR1011", "the top level of a document must be a mapping", "start it with `kind:`"))
         return None, smap, diags
     return value, smap, diags
-
-
-class _EventComposer(Composer):
-    """Composes nodes from a list of already-checked events."""
-
-    def __init__(self, events: list[yaml.Event]) -> None:
-        self._events = events
-        self._i = 0
-        Composer.__init__(self)
-
-    def check_event(self, *choices: type) -> bool:
-        if self._i >= len(self._events):
-            return False
-        if not choices:
-            return True
-        return isinstance(self._events[self._i], choices)
-
-    def peek_event(self) -> yaml.Event:
-        return self._events[self._i]
-
-    def get_event(self) -> yaml.Event:
-        ev = self._events[self._i]
-        self._i += 1
-        return ev
-
-    def descend_resolver(self, parent: Any, index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        return {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(kind, "tag:yaml.org,2002:map")
-
-
-def _compose(events: list[yaml.Event]) -> yaml.Node | None:
-    comp = _EventComposer(events)
-    node: yaml.Node | None = comp.get_single_node()
-    return node
