@@ -64,9 +64,22 @@ class Model:
         self.lb[j] = value
         self.ub[j] = value
 
-    def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
-        """Minimise the levels lexicographically (each a map var -> integer cost)."""
-        groups = _fold(levels, self)
+    def relaxation(self, weights: dict[int, int], deadline: float) -> float | None:
+        """The LP relaxation's optimum of one objective: a lower bound on the integer optimum."""
+        h = self._highs()
+        n = len(self.lb)
+        cost = np.zeros(n)
+        for j, w in weights.items():
+            cost[j] = float(w)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
+        h.run()
+        if h.getModelStatus() != hc.HighsModelStatus.kOptimal:
+            return None
+        return float(h.getInfo().objective_function_value)
+
+    def _highs(self) -> hc._Highs:
+        """A HiGHS instance holding this model, all columns continuous."""
         h = hc._Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", 0.0)
@@ -85,7 +98,14 @@ class Model:
         lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.row_value, dtype=float)
-        h.passModel(lp)  # continuous first: see _run
+        h.passModel(lp)
+        return h
+
+    def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
+        """Minimise the levels lexicographically (each a map var -> integer cost)."""
+        groups = _fold(levels, self)
+        h = self._highs()  # continuous first: see _run
+        n = len(self.lb)
         ints = np.array([j for j, t in enumerate(self.integer) if t], dtype=np.int32)
         values: list[float] = []
         objective: list[int] = []

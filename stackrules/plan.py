@@ -152,61 +152,100 @@ def _cost_scale(items: list[Item]) -> int:
     return d
 
 
+@dataclass
+class _Attempt:
+    """One solve of a plan model: the solution and what it needs to be read."""
+
+    status: str
+    choice: Choice | None
+    chosen: list[Item]
+    fixed: dict[str, int] | None
+    primary: int | None  # the first objective level's optimum
+    bound: float | None  # for the full model: the LP bound of the first level
+
+
+def _model(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]]) -> tuple[_Builder, list[Item], list[dict[int, int]], dict[int, dict[int, float]]]:
+    b = _Builder(p)
+    b.build(True, True)
+    _prereq_rows(b, p)
+    adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
+    for cut in cuts:
+        # exclude a plan already found: not exactly the same set of additions
+        row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
+        b.m.row(row, hi=len(cut) - 0.5)
+    levels = b.objectives(True)
+    credits = {b.u[it.index]: int(it.credits * int(b.scale)) for it in adds}
+    zvars: dict[int, dict[int, float]] = {}
+    if opts.objective == "cost":
+        cs = _cost_scale(adds)
+        levels = [{b.u[it.index]: int((it.cost or 0) * cs) for it in adds if it.cost}, credits, *levels[1:]]
+    elif opts.objective == "terms":
+        span, zvars = _terms_model(b, p, adds, calendar, load)
+        levels = [span, credits, *levels[1:]]
+    else:
+        levels = [credits, *levels[1:]]
+    return b, adds, levels, zvars
+
+
+def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], deadline: float) -> _Attempt:
+    b, adds, levels, zvars = _model(p, opts, calendar, load, cuts)
+    sol = b.m.solve(levels, deadline)
+    if sol.status == "infeasible" or not sol.values:
+        return _Attempt(sol.status, None, [], None, None, None)
+    choice = Choice(sol.status, completion=True)
+    for (i, leaf), j in sorted(b.x.items()):
+        k = round(sol.values[j])
+        if k > 0:
+            choice.claims.setdefault(leaf, []).append((i, k))
+    for (i, leaf), j in sorted(b.s.items()):
+        if round(sol.values[j]) > 0:
+            choice.source_claims.setdefault(leaf, []).append(i)
+    choice.apps = [a for a, j in sorted(b.a.items()) if round(sol.values[j]) > 0]
+    chosen = [x for it in adds for x in _members(p, it, round(sol.values[b.u[it.index]]))]
+    fixed = _fixed_terms(p, chosen, zvars, sol.values) if opts.objective == "terms" else None
+    primary = round(sum(w * sol.values[j] for j, w in levels[0].items())) if levels and levels[0] else 0
+    return _Attempt(sol.status, choice, chosen, fixed, primary, None)
+
+
 def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Decision:
     if opts.objective not in OBJECTIVES:
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
     if opts.alternatives < 0 or opts.alternatives > 20:
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
     deadline = time.monotonic() + time_limit
-    p = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True)
-    unit = p.version.system
+    full = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True)
+    unit = full.version.system
     load = opts.max_load if opts.max_load is not None else ctx.rb.systems[unit].full_time_year / 2
-    calendar = _calendar(p, opts)
+    calendar = _calendar(full, opts)
     plans: list[tuple[Choice, list[Item], dict[str, int] | None]] = []
-    cuts: list[list[int]] = []
     proof = "optimal"
-    for _ in range(opts.alternatives + 1):
-        b = _Builder(p)
-        b.build(True, True)
-        _prereq_rows(b, p)
-        adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
-        for cut in cuts:
-            # exclude a plan already found: not exactly the same set of additions
-            row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
-            b.m.row(row, hi=len(cut) - 0.5)
-        levels = b.objectives(True)
-        scale = int(b.scale)
-        credits = {b.u[it.index]: int(it.credits * scale) for it in adds}
-        if opts.objective == "cost":
-            cs = _cost_scale(adds)
-            levels = [{b.u[it.index]: int((it.cost or 0) * cs) for it in adds if it.cost}, credits, *levels[1:]]
-        elif opts.objective == "terms":
-            span, zvars = _terms_model(b, p, adds, calendar, load)
-            levels = [span, credits, *levels[1:]]
-        else:
-            levels = [credits, *levels[1:]]
-        sol = b.m.solve(levels, deadline)
-        if sol.status == "infeasible" or not sol.values:
-            if sol.status == "time_limit":
+    p = full
+    if opts.objective != "terms" and opts.alternatives == 0:
+        # Fast path (DESIGN.md): plan first among credentials the learner can take now (their
+        # prerequisites are held), which merge into few groups; accept it when the full model's
+        # LP bound proves that nothing needing more prerequisites could do better.
+        ready = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True, ready_only=True)
+        quick = _attempt(ready, opts, calendar, load, [], deadline)
+        if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
+            b, _, levels, _ = _model(full, opts, calendar, load, [])
+            bound = b.m.relaxation(levels[0], deadline)
+            if bound is not None and quick.primary <= math.ceil(bound - 1e-6):
+                p = ready
+                plans.append((quick.choice, quick.chosen, quick.fixed))
+    if not plans:
+        cuts: list[list[int]] = []
+        for _ in range(opts.alternatives + 1):
+            got = _attempt(p, opts, calendar, load, cuts, deadline)
+            if got.choice is None:
+                if got.status == "time_limit":
+                    proof = "indeterminate"
+                break
+            if got.status != "optimal":
                 proof = "indeterminate"
-            break
-        if sol.status != "optimal":
-            proof = "indeterminate"
-        choice = Choice(sol.status, completion=True)
-        for (i, leaf), j in sorted(b.x.items()):
-            k = round(sol.values[j])
-            if k > 0:
-                choice.claims.setdefault(leaf, []).append((i, k))
-        for (i, leaf), j in sorted(b.s.items()):
-            if round(sol.values[j]) > 0:
-                choice.source_claims.setdefault(leaf, []).append(i)
-        choice.apps = [a for a, j in sorted(b.a.items()) if round(sol.values[j]) > 0]
-        chosen = [x for it in adds for x in _members(p, it, round(sol.values[b.u[it.index]]))]
-        fixed = _fixed_terms(p, chosen, zvars, sol.values) if opts.objective == "terms" else None
-        plans.append((choice, chosen, fixed))
-        cuts.append(sorted({it.index for it in chosen}))
-        if sol.status != "optimal":
-            break
+            plans.append((got.choice, got.chosen, got.fixed))
+            cuts.append(sorted({it.index for it in got.chosen}))
+            if got.status != "optimal":
+                break
     if not plans:
         data: dict[str, Any] = {
             "target": p.version.id,
@@ -353,8 +392,8 @@ def _plan_json(
                 needed_by.setdefault(pre, []).append(it.key)
     feeds: dict[int, list[str]] = {}
     for app in p.apps:
-        for leaf in app.root.leaves():
-            for i in choice.source_claims.get(leaf.index, []):
+        for source_leaf in app.root.leaves():
+            for i in choice.source_claims.get(source_leaf.index, []):
                 feeds.setdefault(i, []).append(app.rule.id)
     steps = []
     for it in sorted(added, key=lambda it: it.key):

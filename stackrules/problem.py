@@ -24,6 +24,7 @@ from .models import (
     IntoFilter,
     LearnerDoc,
     LearnerException,
+    Requirement,
     ShareOf,
     SpecifiedGrant,
     UnspecifiedGrant,
@@ -137,6 +138,7 @@ def build_problem(
     with_additions: bool = True,
     compiler: Compiler | None = None,
     plan: bool = False,
+    ready_only: bool = False,
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
     ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
@@ -348,7 +350,7 @@ def build_problem(
 
     # ---- catalogue additions (for `remaining`), interchangeable ones merged
     if with_additions:
-        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves}, plan)
+        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves}, plan, ready_only)
     incompatible, same = _constraints(rb, items)
     return Problem(
         rb,
@@ -390,7 +392,9 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
     return sorted(pairs), same
 
 
-def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int], plan: bool = False) -> None:
+def _add_catalogue(
+    rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int], plan: bool = False, ready_only: bool = False
+) -> None:
     """Catalogue credentials that could be added, merged when interchangeable.
 
     Two additions are interchangeable when they fill the same leaves, carry the
@@ -402,8 +406,9 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
     and the prerequisites of every candidate are added (they fill no leaf).
     """
     present = {it.credential for it in items}
+    held = {it.credential for it in items if it.origin == "holding"}
     prereq_involved: set[str] = set()
-    if plan:
+    if plan and not ready_only:
         for c in rb.credentials.values():
             if c.prerequisites is not None:
                 prereq_involved.add(c.id)
@@ -417,6 +422,10 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
         if not fits:
             continue
         cid = entry.credential
+        if ready_only:
+            info = rb.credentials[cid]
+            if info.prerequisites is not None and not prerequisites_met(info.prerequisites, held):
+                continue
         single = distinct or cid in present or cid in involved or cid in prereq_involved
         key: tuple[object, ...]
         if single:
@@ -435,8 +444,19 @@ def _add_catalogue(rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible
         groups[key] = item
         for leaf in fits:
             eligible[leaf].append(item.index)
-    if plan:
+    if plan and not ready_only:
         _add_prerequisites(rb, items)
+
+
+def prerequisites_met(r: Requirement, have: set[str]) -> bool:
+    """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.)"""
+    if r.credential is not None:
+        return r.credential in have
+    kids = [prerequisites_met(c, have) for c in r.children()]
+    if not kids:
+        return True
+    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    return sum(kids) >= k
 
 
 def _add_external(
