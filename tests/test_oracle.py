@@ -208,3 +208,67 @@ def test_adding_a_holding_never_hurts(tmp_path_factory: Any, inst: Instance, pic
 def test_same_input_same_bytes(tmp_path_factory: Any, inst: Instance) -> None:
     engine = engine_for(inst, tmp_path_factory.mktemp("rb"))
     assert audit(engine, inst.held).dumps() == audit(engine, inst.held).dumps()
+
+
+# ---------------------------------------------------------------- with a credit rule
+
+
+@dataclass(frozen=True)
+class RuleInstance:
+    base: Instance
+    grant: str  # "specified" (as t:K0) or "unspecified" (6 cp tagged a)
+    holds_source: bool
+
+
+@st.composite
+def rule_instances(draw: st.DrawFn) -> RuleInstance:
+    return RuleInstance(draw(instances()), draw(st.sampled_from(["specified", "unspecified"])), draw(st.booleans()))
+
+
+def rule_engine(ri: RuleInstance, folder: Path) -> stackrules.Engine:
+    engine_for(ri.base, folder)
+    (folder / "e.yaml").write_text(
+        yaml.safe_dump({"kind": "catalog", "provider": {"id": "e", "name": "E"}, "credit_system": {"id": "ects", "full_time_year": 60},
+                        "credentials": [{"id": "e:S", "title": "S", "credits": 7.5}]})
+    )
+    grant: Any = "t:K0" if ri.grant == "specified" else {"unspecified": "7.5 ects", "tags": ["a"]}
+    (folder / "r.yaml").write_text(yaml.safe_dump({"kind": "credit_rule", "id": "r", "type": "articulation", "into": "t:Q", "from": "e:S", "grant": [grant]}))
+    return stackrules.load(folder)
+
+
+def rule_oracle(ri: RuleInstance) -> Fraction | None:
+    """Granted credit is free study: the oracle treats it as one more held credential."""
+    inst = ri.base
+    if not ri.holds_source:
+        return oracle(inst)
+    if ri.grant == "specified":
+        return oracle(Instance(inst.creds, inst.tree, inst.total, inst.max_level1, inst.held | {"t:K0"}))
+    extra = Cred("t:GRANT", 6, 0, ("a",))
+    return oracle(Instance((*inst.creds, extra), inst.tree, inst.total, inst.max_level1, inst.held | {"t:GRANT"}))
+
+
+def rule_audit(engine: stackrules.Engine, ri: RuleInstance, held: frozenset[str]) -> stackrules.Decision:
+    holdings = [{"credential": h} for h in sorted(held)] + ([{"credential": "e:S"}] if ri.holds_source else [])
+    return engine.audit(stackrules.load_learner({"id": "L", "holdings": holdings}), "t:Q", AS_OF)
+
+
+@_SETTINGS
+@given(rule_instances())
+def test_solver_agrees_with_brute_force_with_credit_rules(tmp_path_factory: Any, ri: RuleInstance) -> None:
+    engine = rule_engine(ri, tmp_path_factory.mktemp("rb"))
+    decision = rule_audit(engine, ri, ri.base.held)
+    assert decision.remaining == rule_oracle(ri), (ri, decision.to_json()["credit"])
+
+
+@_SETTINGS
+@given(rule_instances(), st.integers(0, 4))
+def test_adding_a_holding_never_hurts_with_credit_rules(tmp_path_factory: Any, ri: RuleInstance, pick: int) -> None:
+    engine = rule_engine(ri, tmp_path_factory.mktemp("rb"))
+    before = rule_audit(engine, ri, ri.base.held)
+    more = RuleInstance(ri.base, ri.grant, True)
+    extra = ri.base.held | {ri.base.creds[pick % len(ri.base.creds)].id}
+    for after in (rule_audit(engine, more, ri.base.held), rule_audit(engine, ri, extra)):
+        if before.status == "met":
+            assert after.status == "met"
+        if before.remaining is not None:
+            assert after.remaining is not None and after.remaining <= before.remaining
