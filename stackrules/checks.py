@@ -16,7 +16,7 @@ from fractions import Fraction
 import networkx as nx
 
 from .diagnostics import CODES, Diagnostic, suggestion
-from .filters import Attrs, Matcher
+from .filters import Attrs, Matcher, credential_attrs
 from .loader import Loaded
 from .models import (
     CatalogDoc,
@@ -587,24 +587,7 @@ class _TreeChecks:
     def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
         """Warn about pools that no credential in the whole rule base could fill."""
         matcher = Matcher(self.rb, v.fields)
-        pool: list[Attrs] = [
-            Attrs(
-                id=c.id,
-                provider=c.provider,
-                type=c.type,
-                credits=self.rb.rescale(c.credits, self.rb.providers[c.provider].system, v.system),
-                level=c.level,
-                framework_level=c.framework_level,
-                tags=c.tags,
-                fields=c.fields,
-                competencies=c.competencies,
-                source="home",
-                title=c.title,
-                system=v.system,
-            )
-            for c in self.rb.credentials.values()
-            if c.type != "qualification"
-        ]
+        pool: list[Attrs] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials.values() if c.type != "qualification"]
         for rule in self.rb.rules:
             for j, g in enumerate(rule.doc.grant):
                 if isinstance(g, UnspecifiedGrant):

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .filters import Attrs, Matcher
+from .filters import Attrs, Matcher, credential_attrs
 from .rulebase import QualVersion, RuleBase
 from .tree import CNode, expand
 
@@ -85,21 +85,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     for c in sorted(rb.credentials.values(), key=lambda c: c.id):
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
-        prov = rb.providers[c.provider]
-        attrs = Attrs(
-            id=c.id,
-            provider=c.provider,
-            type=c.type,
-            credits=rb.rescale(c.credits, prov.system, v.system),
-            level=c.level,
-            framework_level=c.framework_level,
-            tags=c.tags,
-            fields=c.fields,
-            competencies=c.competencies,
-            title=c.title,
-            source="home",
-            system=v.system,
-        )
+        attrs = credential_attrs(rb, c.id, v.system)
         fits = tuple(leaf.index for leaf in leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
         if not fits:
             continue

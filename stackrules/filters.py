@@ -32,6 +32,27 @@ class Attrs:
     system: str | None = None  # the credit system `credits` is in
 
 
+def credential_attrs(rb: RuleBase, cid: str, system: str | None = None, source: str = "home", provider: str | None = None) -> Attrs:
+    """A catalogue credential as a filter sees it, its credit in ``system`` (default: its provider's)."""
+    c = rb.credentials[cid]
+    own = rb.providers[c.provider].system
+    target = system or own
+    return Attrs(
+        id=c.id,
+        provider=provider or c.provider,
+        type=c.type,
+        credits=rb.rescale(c.credits, own, target),
+        level=c.level,
+        framework_level=c.framework_level,
+        tags=c.tags,
+        fields=c.fields,
+        competencies=c.competencies,
+        title=c.title,
+        source=source,
+        system=target,
+    )
+
+
 def narrow_field(code: str) -> str:
     """The narrow field of education: 4 digits of ASCED, 3 of ISCED-F, else the code."""
     scheme, _, rest = code.partition(":")

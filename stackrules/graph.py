@@ -19,29 +19,10 @@ from typing import Any
 import networkx as nx
 
 from .compiled import CompiledTarget, leaf_accepts_static
-from .filters import Attrs, Matcher
+from .filters import Attrs, Matcher, credential_attrs
 from .models import IntoFilter, SpecifiedGrant
 from .rulebase import RuleBase, iter_nodes
 from .tree import CNode
-
-
-def _cred_attrs(rb: RuleBase, cid: str, system: str | None = None) -> Attrs:
-    c = rb.credentials[cid]
-    prov = rb.providers[c.provider]
-    credits = rb.rescale(c.credits, prov.system, system) if system else c.credits
-    return Attrs(
-        id=c.id,
-        provider=c.provider,
-        type=c.type,
-        credits=credits,
-        level=c.level,
-        framework_level=c.framework_level,
-        tags=c.tags,
-        fields=c.fields,
-        competencies=c.competencies,
-        title=c.title,
-        system=system or prov.system,
-    )
 
 
 def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
@@ -81,7 +62,7 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
             elif n.where is not None:
                 m = Matcher(rb)
                 for cid in rb.credentials:
-                    if m.match(n.where, _cred_attrs(rb, cid)):
+                    if m.match(n.where, credential_attrs(rb, cid)):
                         g.add_edge(f"credential:{cid}", r, kind="consumes")
         targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into)
         for t in targets:

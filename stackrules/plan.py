@@ -23,7 +23,7 @@ from .errors import RequestError
 from .learner import Learner
 from .milp import INF
 from .models import Requirement
-from .problem import Item, Problem, build_problem
+from .problem import Item, Problem, build_problem, prerequisites_met
 from .rulebase import RuleBase
 from .solve import Choice, _Builder
 
@@ -121,7 +121,7 @@ def _schedule(
         for it in list(todo):
             info = p.rb.credentials.get(it.credential)
             offered = not info or not info.offered or name in info.offered
-            ready = info is None or info.prerequisites is None or _met_by(info.prerequisites, done)
+            ready = info is None or info.prerequisites is None or prerequisites_met(info.prerequisites, done)
             if offered and ready and used + it.credits <= load:
                 taken.append(it)
                 used += it.credits
@@ -132,16 +132,6 @@ def _schedule(
         if not todo:
             break
     return terms, [it.key for it in todo]
-
-
-def _met_by(r: Requirement, have: set[str]) -> bool:
-    if r.credential is not None:
-        return r.credential in have
-    kids = [_met_by(c, have) for c in r.children()]
-    if not kids:
-        return True
-    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
-    return sum(kids) >= k
 
 
 def _cost_scale(items: list[Item]) -> int:
@@ -164,7 +154,9 @@ class _Attempt:
     bound: float | None  # for the full model: the LP bound of the first level
 
 
-def _model(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]]) -> tuple[_Builder, list[Item], list[dict[int, int]], dict[int, dict[int, float]]]:
+def _model(
+    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]]
+) -> tuple[_Builder, list[Item], list[dict[int, int]], dict[int, dict[int, float]]]:
     b = _Builder(p)
     b.build(True, True)
     _prereq_rows(b, p)

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from .compiled import CompiledTarget, compile_target
 from .errors import RequestError
-from .filters import Attrs, Matcher
+from .filters import Attrs, Matcher, credential_attrs
 from .learner import HoldingView, view_holdings
 from .models import (
     ExemptGrant,
@@ -467,12 +467,7 @@ def _add_external(
     for c in sorted(rb.credentials.values(), key=lambda c: c.id):
         if c.provider == v.provider or c.type == "qualification" or c.id in have:
             continue
-        prov = rb.providers[c.provider]
-        attrs = Attrs(
-            id=c.id, provider=c.provider, type=c.type, credits=rb.rescale(c.credits, prov.system, v.system), level=c.level,
-            framework_level=c.framework_level, tags=c.tags, fields=c.fields, competencies=c.competencies, title=c.title,
-            source="home", system=v.system,
-        )
+        attrs = credential_attrs(rb, c.id, v.system)
         probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
         if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()):
             items.append(probe)
@@ -492,22 +487,7 @@ def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
                 have.add(n.credential)
                 queue.append(n.credential)
                 c = rb.credentials[n.credential]
-                prov = rb.providers[c.provider]
-                credits = rb.rescale(c.credits, prov.system, system) if system else c.credits
-                attrs = Attrs(
-                    id=c.id,
-                    provider=c.provider,
-                    type=c.type,
-                    credits=credits,
-                    level=c.level,
-                    framework_level=c.framework_level,
-                    tags=c.tags,
-                    fields=c.fields,
-                    competencies=c.competencies,
-                    title=c.title,
-                    source="home",
-                    system=system,
-                )
+                attrs = credential_attrs(rb, c.id, system)
                 items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,)))
 
 
@@ -517,21 +497,7 @@ def _grant_item(
     provider = tv.provider or ""
     if isinstance(g, SpecifiedGrant):
         c = rb.credentials[g.credential]
-        credits = rb.rescale(c.credits, rb.providers[c.provider].system, v.system)
-        attrs = Attrs(
-            id=c.id,
-            provider=provider,
-            type=c.type,
-            credits=credits,
-            level=c.level,
-            framework_level=c.framework_level,
-            tags=c.tags,
-            fields=c.fields,
-            competencies=c.competencies,
-            title=c.title,
-            source="credit",
-            system=v.system,
-        )
+        attrs = credential_attrs(rb, c.id, v.system, source="credit", provider=provider)
         return Item(index, c.id, c.id, "grant", attrs, app=app)
     unspecified = g.unspecified
     if isinstance(unspecified, ShareOf):

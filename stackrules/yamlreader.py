@@ -124,7 +124,11 @@ class _Builder:
         self.pos += 1
         if depth > MAX_DEPTH:
             line, col = _mark(ev)
-            raise _ReadError(Diagnostic(self.file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"))
+            raise _ReadError(
+                Diagnostic(
+                    self.file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"
+                )
+            )
         if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
             line, col = _mark(ev)
             raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full"))
