@@ -343,8 +343,4 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
     return out
 
 
-def node_of(p: Problem, index: int) -> CNode:
-    return p.nodes[index]
-
-
-__all__ = ["Item", "Provenance", "audit_decision", "run_audit"]
+__all__ = ["Context", "Provenance", "audit_decision", "run_audit"]

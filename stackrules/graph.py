@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 
-from .compiled import CompiledTarget, leaf_accepts_static
+from .compiled import CompiledTarget
 from .filters import Attrs, Matcher, credential_attrs
 from .models import IntoFilter, SpecifiedGrant
 from .rulebase import RuleBase, iter_nodes
@@ -200,4 +200,4 @@ def graph_for(engine: Any, day: dt.date) -> nx.DiGraph:
     return build_graph(rb, compiled)
 
 
-__all__ = ["build_graph", "counts_towards", "from_json", "graph_for", "leaf_accepts_static", "neighbourhood", "to_dot", "to_json", "to_mermaid"]
+__all__ = ["build_graph", "counts_towards", "from_json", "graph_for", "neighbourhood", "to_dot", "to_json", "to_mermaid"]

@@ -21,7 +21,6 @@ from .checker import verify
 from .decision import Decision, q
 from .errors import RequestError
 from .learner import Learner
-from .milp import INF
 from .models import Requirement
 from .problem import Item, Problem, build_problem, prerequisites_met
 from .rulebase import RuleBase
@@ -467,7 +466,7 @@ def plan_text(d: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["INF", "PlanOptions", "plan_decision", "plan_text"]
+__all__ = ["PlanOptions", "explore_decision", "explore_text", "plan_decision", "plan_text"]
 
 
 def explore_decision(engine: Any, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True) -> Decision:

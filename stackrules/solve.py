@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .filters import Matcher
-from .milp import INF, Model
+from .milp import Model
 from .problem import Problem
 from .tree import CLimit, CNode
 
@@ -440,4 +440,4 @@ def might_complete(p: Problem) -> bool:
     return ok(p.top)
 
 
-__all__ = ["INF", "Choice", "solve"]
+__all__ = ["Choice", "might_complete", "solve"]
