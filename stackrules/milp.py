@@ -143,18 +143,31 @@ def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:
     when handed the previous level's solution (tests/cases/ guard against it).
     """
     kind = hc.HighsVarType
+    h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kContinuous] * len(ints)))
     h.run()
     status = h.getModelStatus()
     if status == hc.HighsModelStatus.kInfeasible:
         return status
+    bound = -INF
     if status == hc.HighsModelStatus.kOptimal:
+        bound = float(h.getInfo().objective_function_value)
         vals = np.asarray(h.getSolution().col_value)
         if len(ints) == 0 or float(np.max(np.abs(vals[ints] - np.round(vals[ints])))) < 1e-9:
             return status
+    # HiGHS 1.16 keeps state from the LP solve that makes a following MIP solve on the
+    # same instance report a wrong optimum; clearing the solver avoids it (tests/test_milp.py)
+    h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kInteger] * len(ints)))
     h.run()
-    return h.getModelStatus()
+    status = h.getModelStatus()
+    if status == hc.HighsModelStatus.kOptimal and float(h.getInfo().objective_function_value) < bound - 1e-6 * max(1.0, abs(bound)):
+        raise SolverError(f"HiGHS reported an optimum {h.getInfo().objective_function_value} below the LP bound {bound}")
+    return status
+
+
+class SolverError(RuntimeError):
+    """HiGHS gave an answer that contradicts itself; never returned as a decision."""
 
 
 def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:

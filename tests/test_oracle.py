@@ -228,8 +228,14 @@ def rule_instances(draw: st.DrawFn) -> RuleInstance:
 def rule_engine(ri: RuleInstance, folder: Path) -> stackrules.Engine:
     engine_for(ri.base, folder)
     (folder / "e.yaml").write_text(
-        yaml.safe_dump({"kind": "catalog", "provider": {"id": "e", "name": "E"}, "credit_system": {"id": "ects", "full_time_year": 60},
-                        "credentials": [{"id": "e:S", "title": "S", "credits": 7.5}]})
+        yaml.safe_dump(
+            {
+                "kind": "catalog",
+                "provider": {"id": "e", "name": "E"},
+                "credit_system": {"id": "ects", "full_time_year": 60},
+                "credentials": [{"id": "e:S", "title": "S", "credits": 7.5}],
+            }
+        )
     )
     grant: Any = "t:K0" if ri.grant == "specified" else {"unspecified": "7.5 ects", "tags": ["a"]}
     (folder / "r.yaml").write_text(yaml.safe_dump({"kind": "credit_rule", "id": "r", "type": "articulation", "into": "t:Q", "from": "e:S", "grant": [grant]}))
