@@ -26,6 +26,7 @@ class CatalogueEntry:
     cost: Fraction | None
     leaves: tuple[int, ...]  # leaf indices it can fill (before exceptions)
     signature: tuple[object, ...]  # equal signatures are interchangeable for `remaining`
+    group: int  # a number per distinct signature (cheap to hash)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         return matchers[fields]
 
     entries: list[CatalogueEntry] = []
+    numbers: dict[tuple[object, ...], int] = {}
     for c in sorted(rb.credentials.values(), key=lambda c: c.id):
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
@@ -91,6 +93,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
             continue
         member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
         signature: tuple[object, ...] = (attrs.credits, fits, member)
-        entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature))
+        group = numbers.setdefault(signature, len(numbers))
+        entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature, group))
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
     return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved))

@@ -98,6 +98,20 @@ class Problem:
     incompatible: list[tuple[int, int]]
     same_credential: list[list[int]]
     with_additions: bool
+    # what adding the catalogue later needs (it is added only when a model asks for it)
+    compiled: CompiledTarget | None = None
+    open_leaves: frozenset[int] = frozenset()
+    plan: bool = False
+    ready_only: bool = False
+    catalogue_added: bool = False
+
+    def add_catalogue(self) -> None:
+        """Add the catalogue credentials that could complete the target (once; no-op after)."""
+        if self.catalogue_added or not self.with_additions or self.compiled is None:
+            return
+        self.catalogue_added = True
+        _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.ready_only)
+        self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
     def leaf_nodes(self) -> list[CNode]:
         return [n for n in self.top.walk() if n.is_leaf]
@@ -348,11 +362,9 @@ def build_problem(
                 lst.append(it.index)
         eligible[leaf.index] = lst
 
-    # ---- catalogue additions (for `remaining`), interchangeable ones merged
-    if with_additions:
-        _add_catalogue(rb, ct, items, eligible, {leaf.index for leaf in open_leaves}, plan, ready_only)
+    # catalogue additions (for `remaining`) come in later, when a model needs them: Problem.add_catalogue
     incompatible, same = _constraints(rb, items)
-    return Problem(
+    problem = Problem(
         rb,
         v,
         as_of,
@@ -372,7 +384,14 @@ def build_problem(
         sorted(incompatible),
         same,
         with_additions,
+        ct,
+        frozenset(leaf.index for leaf in open_leaves),
+        plan,
+        ready_only,
     )
+    if plan:
+        problem.add_catalogue()  # plans always choose from the catalogue
+    return problem
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:
@@ -431,7 +450,7 @@ def _add_catalogue(
         if single:
             key = ("single", cid)
         elif every_leaf:
-            key = (entry.signature, entry.cost if plan else None)
+            key = (entry.group, entry.cost if plan else None)
         else:
             key = (entry.signature[0], fits, entry.signature[2], entry.cost if plan else None)
         group = groups.get(key)

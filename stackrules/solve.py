@@ -391,6 +391,8 @@ def solve(p: Problem, time_limit: float) -> Choice:
         modes.append((True, True))
     modes.append((False, False))
     for completion, additions in modes:
+        if additions:
+            p.add_catalogue()
         b = _Builder(p)
         b.build(completion, additions)
         sol = b.m.solve(b.objectives(completion), deadline)
