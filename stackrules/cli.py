@@ -243,8 +243,9 @@ def plan(
         _learner(learner), target, day, objective=objective, alternatives=alternatives, max_load=load, terms=terms, time_limit=time_limit
     )
     _print(decision, fmt)
-    status = decision.status
-    return EXIT_NOT_MET if status == "no_plan" else EXIT_INDETERMINATE if decision.to_json().get("proof") == "indeterminate" else EXIT_OK
+    if decision.to_json().get("proof") == "indeterminate":
+        return EXIT_INDETERMINATE
+    return EXIT_NOT_MET if decision.status == "no_plan" else EXIT_OK
 
 
 @main.command()

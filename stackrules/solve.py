@@ -400,6 +400,8 @@ def solve(p: Problem, time_limit: float) -> Choice:
             continue
         choice = Choice(sol.status, completion=completion)
         if not sol.values:
+            # stopped before any solution: nothing is claimed, nothing is completed
+            choice.completion = False
             choice.bound = sol.bound[0] if sol.bound else None
             return choice
         vals = sol.values

@@ -104,3 +104,18 @@ def test_schema_command() -> None:
 def test_console_script_and_module_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "stackrules", "check"], capture_output=True, text=True, cwd=Path("/"), check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_time_limit_gives_indeterminate_exit_4() -> None:
+    code, out, _ = run(
+        "audit", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--time-limit", "0.000000001", "--format", "json"
+    )
+    data = json.loads(out)
+    assert code == 4 and data["status"] == "indeterminate" and data["credits"]["remaining"] is None
+
+
+def test_plan_exit_codes() -> None:
+    code, _, _ = run("plan", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--time-limit", "0.000000001")
+    assert code == 4
+    code, out, _ = run("plan", "--learner", str(EX / "amira.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "met" and json.loads(out)["added"] == []
