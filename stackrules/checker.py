@@ -132,16 +132,18 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
                 value = _limit_value(p, n, lim, choice, everything)
                 if value > lim.bound:
                     fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
-    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt):
+    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt, {}):
         fail("the completion does not complete the target")
+    met_done: dict[int, bool] = {}
+    met_pending: dict[int, bool] = {}
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"
         elif n.index in ev.exempt:
             ev.status[n.index] = "exempt"
-        elif _met(p, n, choice, done, ev.exempt):
+        elif _met(p, n, choice, done, ev.exempt, met_done):
             ev.status[n.index] = "met"
-        elif _met(p, n, choice, with_pending, ev.exempt):
+        elif _met(p, n, choice, with_pending, ev.exempt, met_pending):
             ev.status[n.index] = "met_pending"
         else:
             ev.status[n.index] = "not_met"
@@ -211,7 +213,14 @@ def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFi
     return Fraction(len(values))
 
 
-def _met(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int]) -> bool:
+def _met(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
+    """Is ``n`` met by the claims of the items ``keep`` admits? (``memo``: per view, per node.)"""
+    if n.index not in memo:
+        memo[n.index] = _met_now(p, n, choice, keep, exempt, memo)
+    return memo[n.index]
+
+
+def _met_now(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
     if n.index in p.waived or n.index in exempt:
         return True
     if n.kind == "credential":
@@ -226,7 +235,7 @@ def _met(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int
         have = {c for it, _ in _claims(n, choice, p, keep) for c in it.attrs.competencies}
         ok = set(n.competencies) <= have
     else:
-        kids = [_met(p, c, choice, keep, exempt) for c in n.children]
+        kids = [_met(p, c, choice, keep, exempt, memo) for c in n.children]
         need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
         ok = sum(kids) >= need
     if ok and n.min_total is not None:
