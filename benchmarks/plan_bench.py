@@ -61,7 +61,9 @@ def main() -> None:
                 d = engine.plan(lrn, target, AS_OF, time_limit=5).to_json()
                 times.append(time.perf_counter() - t)
                 proven += d.get("proof") == "optimal"
-            print(f"  {reqs} requirements, {n_learners} learners: plan p50 {pct(times, 0.5) * 1e3:.0f} ms, p99 {pct(times, 0.99) * 1e3:.0f} ms; proven optimal {proven}/{n_learners}")
+            print(
+                f"  {reqs} requirements, {n_learners} learners: plan p50 {pct(times, 0.5) * 1e3:.0f} ms, p99 {pct(times, 0.99) * 1e3:.0f} ms; proven optimal {proven}/{n_learners}"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the whole run: {peak:.0f} MB")
 

@@ -319,6 +319,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
     eligible_anywhere = {i for lst in p.eligible.values() for i in lst}
     sources_anywhere = {i for lst in p.source_eligible.values() for i in lst}
     refused_static = {s for r in p.refusals_static for s in r.sources}
+    incompatible = set(p.incompatible)
     for hv in p.holdings:
         if not hv.counts:
             out.append({"holding": hv.key, "reason": hv.why_not})
@@ -335,7 +336,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
                 reason = f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:
             reason = "no requirement of the target accepts it"
-        elif any((min(it.index, j), max(it.index, j)) in set(p.incompatible) for j in claimed):
+        elif any((min(it.index, j), max(it.index, j)) in incompatible for j in claimed):
             reason = "incompatible with a credential that counts"
         else:
             reason = "not needed: the requirements it could fill are complete, or a limit leaves no room"

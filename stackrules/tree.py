@@ -59,19 +59,26 @@ class CNode:
     parent: CNode | None = field(default=None, repr=False)
     target_fields: tuple[str, ...] = ()
     loc: str | None = None  # file:line of the node in its qualification's document
+    _walk: list[CNode] | None = field(default=None, repr=False, compare=False)
+    _leaves: list[CNode] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_leaf(self) -> bool:
         return self.kind in ("credential", "pool", "competencies")
 
     def walk(self) -> list[CNode]:
-        out = [self]
-        for c in self.children:
-            out.extend(c.walk())
-        return out
+        """This node and its subtree, depth first (computed once: trees are complete when walked)."""
+        if self._walk is None:
+            out = [self]
+            for c in self.children:
+                out.extend(c.walk())
+            self._walk = out
+        return self._walk
 
     def leaves(self) -> list[CNode]:
-        return [n for n in self.walk() if n.is_leaf]
+        if self._leaves is None:
+            self._leaves = [n for n in self.walk() if n.is_leaf]
+        return self._leaves
 
     def ancestors(self) -> list[CNode]:
         out = []
