@@ -119,3 +119,33 @@ def test_plan_exit_codes() -> None:
     assert code == 4
     code, out, _ = run("plan", "--learner", str(EX / "amira.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--format", "json")
     assert code == 0 and json.loads(out)["status"] == "met" and json.loads(out)["added"] == []
+
+
+def test_same_bytes_across_processes_and_hash_seeds() -> None:
+    import os
+
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stackrules",
+                "audit",
+                "--learner",
+                str(EX / "tariq.yaml"),
+                "--target",
+                "exu:BIT",
+                "--as-of",
+                "2026-11-28",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1] and outs[0]
