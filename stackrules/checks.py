@@ -16,7 +16,7 @@ from fractions import Fraction
 import networkx as nx
 
 from .diagnostics import CODES, Diagnostic, suggestion
-from .filters import Attrs, Matcher, credential_attrs
+from .filters import Attrs, Matcher, credential_attrs, version_attrs
 from .loader import Loaded
 from .models import (
     CatalogDoc,
@@ -821,22 +821,5 @@ def _cycles(g: nx.DiGraph) -> list[list[str]]:
     return sorted(out)
 
 
-def qual_attrs(rb: RuleBase, qid: str) -> Attrs | None:
-    v = rb.qualifications[qid][-1] if qid in rb.qualifications else None
-    if v is not None:
-        return Attrs(
-            id=qid,
-            provider=v.provider or "",
-            type=v.type or "",
-            credits=v.credits,
-            framework_level=v.framework_level,
-            fields=v.fields,
-            tags=v.tags,
-            system=v.system,
-        )
-    return None
-
-
 def _qual_matches(rb: RuleBase, f: Filter, qid: str) -> bool:
-    a = qual_attrs(rb, qid)
-    return a is not None and Matcher(rb).match(f, a)
+    return qid in rb.qualifications and Matcher(rb).match(f, version_attrs(rb.qualifications[qid][-1]))

@@ -9,7 +9,7 @@ from typing import Any
 
 from .models import LIST_ATTRIBUTES, Filter, Term
 from .quantity import Quantity
-from .rulebase import RuleBase
+from .rulebase import QualVersion, RuleBase
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,20 @@ def credential_attrs(rb: RuleBase, cid: str, system: str | None = None, source: 
         title=c.title,
         source=source,
         system=target,
+    )
+
+
+def version_attrs(v: QualVersion) -> Attrs:
+    """A qualification as an `into: {where: ...}` filter sees it."""
+    return Attrs(
+        id=v.id,
+        provider=v.provider or "",
+        type=v.type or "",
+        credits=v.credits,
+        framework_level=v.framework_level,
+        fields=v.fields,
+        tags=v.tags,
+        system=v.system,
     )
 
 

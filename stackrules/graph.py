@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from .compiled import CompiledTarget
-from .filters import Attrs, Matcher, credential_attrs
+from .filters import Matcher, credential_attrs, version_attrs
 from .models import IntoFilter, SpecifiedGrant
 from .rulebase import RuleBase, iter_nodes
 from .tree import CNode
@@ -78,22 +78,7 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
 
 
 def _into(rb: RuleBase, into: IntoFilter) -> list[str]:
-    out = []
-    for qid, versions in rb.qualifications.items():
-        v = versions[-1]
-        a = Attrs(
-            id=qid,
-            provider=v.provider or "",
-            type=v.type or "",
-            credits=v.credits,
-            framework_level=v.framework_level,
-            fields=v.fields,
-            tags=v.tags,
-            system=v.system,
-        )
-        if Matcher(rb).match(into.where, a):
-            out.append(qid)
-    return sorted(out)
+    return sorted(qid for qid, versions in rb.qualifications.items() if Matcher(rb).match(into.where, version_attrs(versions[-1])))
 
 
 def _name(n: CNode, qid: str) -> str:

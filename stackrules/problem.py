@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from .compiled import CompiledTarget, compile_target
 from .errors import RequestError
-from .filters import Attrs, Matcher, credential_attrs
+from .filters import Attrs, Matcher, credential_attrs, version_attrs
 from .learner import HoldingView, view_holdings
 from .models import (
     ExemptGrant,
@@ -229,17 +229,7 @@ def build_problem(
             return targets.get(into)
         assert isinstance(into, IntoFilter)
         for tv in targets.values():
-            attrs = Attrs(
-                id=tv.id,
-                provider=tv.provider or "",
-                type=tv.type or "",
-                credits=tv.credits,
-                framework_level=tv.framework_level,
-                fields=tv.fields,
-                tags=tv.tags,
-                system=tv.system,
-            )
-            if Matcher(rb).match(into.where, attrs):
+            if Matcher(rb).match(into.where, version_attrs(tv)):
                 return tv
         return None
 
