@@ -9,7 +9,6 @@ nodes no credential could satisfy and credit rules that can never apply.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -56,17 +55,6 @@ class _Ctx:
 
     def error(self, item: Loaded, path: Path, code: str, message: str, help: str | None = None, on_key: bool = False) -> None:
         self.diags.append(item.smap.diag(path, code, message, help or CODES[code].fix, on_key))
-
-
-def _walk_quantities(node: Requirement, path: Path) -> Iterator[tuple[Quantity, Path]]:
-    for n, p in iter_nodes(node, path):
-        if n.credits is not None:
-            yield n.credits, p + ("credits",)
-        for i, lim in enumerate(n.limits):
-            for key in ("max_credits", "min_credits"):
-                q = getattr(lim, key)
-                if q is not None:
-                    yield q, p + ("limits", i, key)
 
 
 def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:

@@ -188,13 +188,3 @@ def suggestion(word: str, known: Iterable[str]) -> str | None:
     if not close:
         return None
     return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
-
-
-def sort_diagnostics(diags: Iterable[Diagnostic], limit: int = 200) -> list[Diagnostic]:
-    """Errors first within a file are not special: sort by position, dedupe, cap."""
-    unique = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code, d.message))
-    return unique[:limit]
-
-
-def has_errors(diags: Iterable[Diagnostic]) -> bool:
-    return any(d.severity == "error" for d in diags)

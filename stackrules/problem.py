@@ -113,9 +113,6 @@ class Problem:
         _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.ready_only)
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
-    def leaf_nodes(self) -> list[CNode]:
-        return [n for n in self.top.walk() if n.is_leaf]
-
 
 def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date) -> tuple[QualVersion, dt.date]:
     if target not in rb.qualifications:

@@ -199,10 +199,3 @@ def iter_nodes(node: Requirement, path: Path) -> Iterator[tuple[Requirement, Pat
 def system_of_catalog(doc: CatalogDoc) -> str:
     cs = doc.credit_system
     return cs if isinstance(cs, str) else cs.id
-
-
-def collect(loaded: list[Loaded]) -> dict[str, list[Loaded]]:
-    by_kind: dict[str, list[Loaded]] = {}
-    for item in loaded:
-        by_kind.setdefault(item.doc.kind, []).append(item)
-    return by_kind

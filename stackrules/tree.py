@@ -88,9 +88,6 @@ class CNode:
             p = p.parent
         return out
 
-    def display_id(self) -> str | None:
-        return self.id
-
 
 class TreeError(Exception):
     """A tree cannot be expanded (a broken invariant: checks should have caught it)."""
