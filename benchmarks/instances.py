@@ -97,7 +97,11 @@ def learner(units: list[dict[str, Any]], deg: dict[str, Any], holdings: int, see
         options = [x for x in src if x not in chosen]
         if options:
             chosen.append(rng.choice(options))
-    return {"kind": "learner", "id": f"B-{seed}", "holdings": [{"credential": c, "grade": rng.choice(["PS", "CR", "DN", "HD"])} for c in sorted(chosen)]}
+    holdings = [{"credential": c, "grade": rng.choice(["PS", "CR", "DN", "HD"])} for c in sorted(chosen)]
+    # prior learning from the college: some precedent sources, some stacking ones
+    for i in sorted(rng.sample(range(60), rng.randrange(0, 6))):
+        holdings.append({"credential": f"cc:C{i:03d}", "grade": rng.choice(["D", "C", "B", "A"])})
+    return {"kind": "learner", "id": f"B-{seed}", "holdings": holdings}
 
 
 def write_rule_base(folder: Path, n_units: int, requirements: tuple[int, ...] = (24, 60)) -> dict[int, dict[str, Any]]:
@@ -118,4 +122,50 @@ def write_rule_base(folder: Path, n_units: int, requirements: tuple[int, ...] = 
         deg = degree(units, r, seed=r)
         _dump(folder / f"degree-{r}.yaml", deg)
         degrees[r] = deg
+    write_credit_rules(folder, degrees)
     return degrees
+
+
+def college() -> list[dict[str, Any]]:
+    """A community college whose courses earn credit by precedent or by stacking."""
+    return [{"id": f"cc:C{i:03d}", "title": f"Course {i}", "credits": 3, "tags": ["cc-series"] if i % 3 == 0 else ["general"]} for i in range(60)]
+
+
+def write_credit_rules(folder: Path, degrees: dict[int, dict[str, Any]]) -> None:
+    """Course-to-course precedents into each degree's named units, and a stacking rule."""
+    _dump(
+        folder / "college.yaml",
+        {
+            "kind": "catalog",
+            "provider": {"id": "cc", "name": "Community College"},
+            "credit_system": {"id": "cc-sch", "full_time_year": 30},
+            "grade_scale": {"order": ["F", "D", "C", "B", "A"], "pass": "D"},
+            "credentials": college(),
+        },
+    )
+    for r, deg in degrees.items():
+        named = list(deg["requires"]["all"][0]["all"])
+        for k in range(min(20, len(named))):
+            _dump(
+                folder / f"precedent-{r}-{k}.yaml",
+                {
+                    "kind": "credit_rule",
+                    "id": f"prec-{r}-{k}",
+                    "type": "precedent",
+                    "into": deg["id"],
+                    "from": f"cc:C{(k * 3 + 1) % 60:03d}",
+                    "when": {"min_grade": "C"},
+                    "grant": [named[k]],
+                },
+            )
+    _dump(
+        folder / "stacking.yaml",
+        {
+            "kind": "credit_rule",
+            "id": "cc-stack",
+            "type": "stacking",
+            "into": {"where": {"provider": "bu"}},
+            "from": {"count": 3, "where": {"tags": "cc-series"}},
+            "grant": [{"unspecified": 6, "tags": ["computing"], "level": 1}],
+        },
+    )

@@ -17,7 +17,7 @@ import numpy as np
 from highspy import _core as hc
 
 INF = math.inf
-_EXACT = 1e9
+_EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubles (docs/design.md)
 
 
 @dataclass
@@ -103,13 +103,13 @@ class Model:
 
     def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
         """Minimise the levels lexicographically (each a map var -> integer cost)."""
-        groups = _fold(levels, self)
+        groups = _fold_with_parts(levels, self)
         h = self._highs()  # continuous first: see _run
         n = len(self.lb)
         ints = np.array([j for j, t in enumerate(self.integer) if t], dtype=np.int32)
         values: list[float] = []
         objective: list[int] = []
-        for weights in groups:
+        for k, (weights, parts) in enumerate(groups):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return Solution("time_limit", values, objective, [])
@@ -127,10 +127,13 @@ class Model:
                 has = info.primal_solution_status == 2 if hasattr(info, "primal_solution_status") else bool(sol)
                 return Solution("time_limit", sol if has else values, objective, [float(info.mip_dual_bound)])
             values = sol
-            best = round(sum(w * values[j] for j, w in weights.items()))
-            objective.append(best)
-            # fix this level at its optimum before the next one
-            h.addRow(-INF, best + 0.5, len(weights), np.array(list(weights), dtype=np.int32), np.array([float(w) for w in weights.values()]))
+            objective.append(round(sum(w * values[j] for j, w in weights.items())))
+            if k + 1 < len(groups):
+                # fix each level of this group at its optimum before the next group: one row per level
+                # keeps the coefficients small (a row of folded weights is numerically hard for HiGHS)
+                for level in parts:
+                    best = round(sum(w * values[j] for j, w in level.items()))
+                    h.addRow(-INF, best + 0.5, len(level), np.array(list(level), dtype=np.int32), np.array([float(w) for w in level.values()]))
         return Solution("optimal", values, objective, [])
 
 
@@ -172,6 +175,11 @@ class SolverError(RuntimeError):
 
 def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
     """Fold lexicographic levels into as few weighted sums as stay exact."""
+    return [weights for weights, _ in _fold_with_parts(levels, model)]
+
+
+def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[dict[int, int], list[dict[int, int]]]]:
+    """The folded groups, each with the (normalised) levels it is made of."""
 
     def span(level: dict[int, int]) -> int:
         total = 0
@@ -179,8 +187,9 @@ def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
             total += abs(w) * int(max(abs(model.lb[j]), abs(model.ub[j]), 1))
         return total
 
-    groups: list[dict[int, int]] = []
+    groups: list[tuple[dict[int, int], list[dict[int, int]]]] = []
     current: dict[int, int] = {}
+    parts: list[dict[int, int]] = []
     current_span = 0
     for raw in reversed([lv for lv in levels if lv]):
         g = 0
@@ -190,14 +199,15 @@ def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
         s = span(level)
         factor = current_span + 1
         if current and (s + 1) * factor >= _EXACT:
-            groups.append(current)
-            current, current_span, factor = {}, 0, 1
+            groups.append((current, parts))
+            current, parts, current_span, factor = {}, [], 0, 1
         merged = {j: w * factor for j, w in level.items()}
         for j, w in current.items():
             merged[j] = merged.get(j, 0) + w
         current = merged
+        parts = [level, *parts]
         current_span = s * factor + current_span
     if current:
-        groups.append(current)
+        groups.append((current, parts))
     groups.reverse()
-    return groups or [{}]
+    return groups or [({}, [])]
