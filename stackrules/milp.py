@@ -17,6 +17,7 @@ import numpy as np
 from highspy import _core as hc
 
 INF = math.inf
+SMALL_MODEL = 800  # columns; below this, solve without HiGHS presolve
 _EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubles (docs/design.md)
 
 
@@ -86,6 +87,10 @@ class Model:
         h.setOptionValue("mip_abs_gap", 0.5)
         h.setOptionValue("random_seed", 0)
         n = len(self.lb)
+        if n < SMALL_MODEL:
+            # measured: on audit-sized models HiGHS's presolve costs more than it saves
+            # (24-requirement audits, median solve 10.9 ms with it, 4.0 ms without)
+            h.setOptionValue("presolve", "off")
         lp = hc.HighsLp()
         lp.num_col_ = n
         lp.num_row_ = len(self.rows_lo)
