@@ -232,7 +232,10 @@ def build_problem(
 
     sources_all = [it for it in items]
     applicable: list[tuple[RuleInfo, QualVersion]] = []
+    held = {it.credential for it in items}
     for rule in rb.rules:
+        if not plan and not _could_use(rule, held):
+            continue  # a rule whose sources are named credentials the learner does not hold
         tv = into_of(rule)
         if tv is None:
             continue
@@ -379,6 +382,18 @@ def build_problem(
     if plan:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem
+
+
+def _could_use(rule: RuleInfo, held: set[str]) -> bool:
+    """Could any of ``held`` be a source of ``rule``? Exact for `from` trees of named credentials."""
+    named = True
+    for n, _ in iter_nodes(rule.doc.from_, ()):
+        if n.credential is not None:
+            if n.credential in held:
+                return True
+        elif n.credits is not None or n.count is not None or n.competencies is not None:
+            named = False
+    return not named
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:
