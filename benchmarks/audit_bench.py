@@ -26,17 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import degreepath_style
-from instances import catalogue, learner, write_rule_base
+from instances import catalogue, learner, pct, write_rule_base
 
 import stackrules
 from stackrules.problem import build_problem
 
 AS_OF = dt.date(2026, 6, 30)
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def main() -> None:

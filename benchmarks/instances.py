@@ -169,3 +169,9 @@ def write_credit_rules(folder: Path, degrees: dict[int, dict[str, Any]]) -> None
             "grant": [{"unspecified": 6, "tags": ["computing"], "level": 1}],
         },
     )
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile of measured times (nearest rank)."""
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic
 from .errors import LearnerError
-from .filters import Attrs
+from .filters import Attrs, credential_attrs
 from .loader import Loaded, parse_document, read_document
 from .models import Holding, LearnerDoc
 from .rulebase import RuleBase
@@ -88,21 +88,7 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
         if info is not None:
             system: str | None = prov.system if prov else None
             credits = info.credits
-            attrs = Attrs(
-                id=info.id,
-                provider=provider,
-                type=info.type,
-                credits=credits,
-                level=info.level,
-                framework_level=info.framework_level,
-                tags=info.tags,
-                fields=info.fields,
-                competencies=info.competencies,
-                grade=h.grade,
-                awarded=h.awarded,
-                title=info.title,
-                system=system,
-            )
+            attrs = replace(credential_attrs(rb, info.id), grade=h.grade, awarded=h.awarded)
         else:
             q = h.credits
             system = q.system if q and q.system else (prov.system if prov else None)
