@@ -435,8 +435,9 @@ def plan_text(d: dict[str, Any]) -> str:
         out.append("Already complete: nothing to add.")
     cost = d["cost"]
     cur = cost["currency"] if isinstance(cost["currency"], str) else "/".join(cost["currency"])
+    price = f", cost {cost['amount']} {cur}".rstrip() if cur or cost["amount"] != "0" else ""
     out.append(
-        f"Objective: least {d['objective']}. Add {len(d['added'])} credentials, {d['added_credits']} {unit}, cost {cost['amount']} {cur}; {len(d['terms'])} terms at most {d['max_load']} {unit} each."
+        f"Objective: least {d['objective']}. Add {len(d['added'])} credentials, {d['added_credits']} {unit}{price}; {len(d['terms'])} terms at most {d['max_load']} {unit} each."
     )
     out.append(f"Proof: {d['proof']}.")
     if d["terms"]:
