@@ -1,0 +1,94 @@
+"""The fast path: a greedy allocation for audits the learner's own study completes.
+
+It is accepted only when it is provably optimal by LANGUAGE.md section 11:
+the independent checker finds it valid and the target met (so ``remaining``
+is 0), no granted credit and no rule application is used (both 0), and the
+credit claimed equals the target's total (the least any completion can
+claim). Anything else, including a greedy that fails, goes to the exact
+solver. Cases with credit rules, exceptions or `shares_with` always do.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .problem import Problem
+from .solve import Choice
+from .tree import CNode
+
+
+def greedy_completion(p: Problem) -> Choice | None:
+    if p.apps or p.waived or p.exception_claims or any(n.shares_with for n in p.top.walk()):
+        return None
+    if any(n.kind == "competencies" for n in p.top.leaves()):
+        return None
+    items = p.items
+    own = {leaf: [i for i in lst if items[i].origin == "holding"] for leaf, lst in p.eligible.items()}
+    reach: dict[int, int] = {}
+    for lst in own.values():
+        for i in lst:
+            reach[i] = reach.get(i, 0) + 1
+    reserved = {i for n in p.top.leaves() if n.kind == "credential" for i in own.get(n.index, [])}
+    used: set[int] = set()
+    claims: dict[int, list[int]] = {}
+
+    def order(i: int) -> tuple[bool, int, str]:
+        return (i in reserved, reach.get(i, 0), items[i].key)
+
+    def fill(n: CNode) -> bool:
+        if n.kind == "credential":
+            free = [i for i in own.get(n.index, []) if i not in used]
+            if not free:
+                return False
+            used.add(free[0])
+            claims[n.index] = [free[0]]
+            return True
+        if n.kind == "pool":
+            got: list[int] = []
+            total = Fraction(0)
+            for i in sorted((i for i in own.get(n.index, []) if i not in used), key=order):
+                if (n.credits is not None and total >= n.credits) or (n.count is not None and len(got) >= n.count):
+                    break
+                got.append(i)
+                total += items[i].credits
+            ok = total >= n.credits if n.credits is not None else len(got) >= (n.count or 0)
+            if not ok:
+                return False
+            used.update(got)
+            claims[n.index] = got
+            return True
+        need = len(n.children) if n.kind == "all" else 1 if n.kind == "any" else n.k
+        done = 0
+        for c in n.children:
+            if done >= need:
+                break
+            saved_used, saved_claims = set(used), {k: list(v) for k, v in claims.items()}
+            if fill(c):
+                done += 1
+            elif n.kind == "all":
+                return False
+            else:
+                used.clear()
+                used.update(saved_used)
+                claims.clear()
+                claims.update(saved_claims)
+        return done >= need
+
+    if not fill(p.top):
+        return None
+    target = p.top.min_total or Fraction(0)
+    claimed = sum((items[i].credits for i in used), Fraction(0))
+    if claimed < target:
+        # the total needs more: over-claim into pools, least contested items first
+        pools = [n for n in p.top.leaves() if n.kind == "pool"]
+        for i in sorted((i for i in reach if i not in used), key=order):
+            if claimed >= target:
+                break
+            leaf = next((n for n in pools if i in own.get(n.index, [])), None)
+            if leaf is not None:
+                claims.setdefault(leaf.index, []).append(i)
+                used.add(i)
+                claimed += items[i].credits
+    if claimed != target:
+        return None  # not provably the least total claimed: let the solver decide
+    return Choice("optimal", claims={leaf: [(i, 1) for i in its] for leaf, its in claims.items()}, completion=True)
