@@ -14,6 +14,7 @@ from typing import Any
 
 from .audit import Context, run_audit
 from .decision import Decision, q
+from .explain import footer, missing_lines, section
 from .learner import Learner
 
 _REASONS = {
@@ -104,27 +105,9 @@ def assess_text(d: dict[str, Any]) -> str:
                 out.append(f"      granted: {item['as']} ({item['title']}), {item['credits']} {unit}")
             for n in g["exempt"]:
                 out.append(f"      exempt from: {n}")
-    if d["caps"]:
-        out.append("")
-        out.append("Caps")
-        for cap in d["caps"]:
-            out.append(f"  {cap['id']}: {cap['value']} of at most {cap['bound']} {unit} used")
-    if d["refused"]:
-        out.append("")
-        out.append("Credit refused")
-        for r in d["refused"]:
-            out.append(f"  {', '.join(r['sources'])} under {r['rule']}: {r['explanation']} ({r['detail']})")
-    if d["not_credited"]:
-        out.append("")
-        out.append("Prior learning not credited")
-        for n in d["not_credited"]:
-            out.append(f"  {n['holding']} {n['title']}: {n['detail']}")
-    if d["remaining_study"]:
-        out.append("")
-        out.append("Study that remains")
-        for m in d["remaining_study"]:
-            amount = f" ({m['credits']} {unit})" if m.get("credits") else ""
-            out.append(f"  {m['node']}{amount}: {m['text']}")
-    out.append("")
-    out.append(f"{d['provenance']['engine']}, rules {d['provenance']['rules_digest'][:19]}")
+    section(out, "Caps", [f"  {cap['id']}: {cap['value']} of at most {cap['bound']} {unit} used" for cap in d["caps"]])
+    section(out, "Credit refused", [f"  {', '.join(r['sources'])} under {r['rule']}: {r['explanation']} ({r['detail']})" for r in d["refused"]])
+    section(out, "Prior learning not credited", [f"  {n['holding']} {n['title']}: {n['detail']}" for n in d["not_credited"]])
+    section(out, "Study that remains", missing_lines(d["remaining_study"], unit))
+    out += ["", footer(d)]
     return "\n".join(out) + "\n"

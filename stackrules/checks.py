@@ -15,7 +15,7 @@ from fractions import Fraction
 import networkx as nx
 
 from .diagnostics import CODES, Diagnostic, suggestion
-from .filters import Attrs, Matcher, credential_attrs, version_attrs
+from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from .loader import Loaded
 from .models import (
     CatalogDoc,
@@ -42,6 +42,7 @@ from .rulebase import (
     RuleBase,
     RuleInfo,
     System,
+    in_system,
     iter_nodes,
     loc_of,
     system_of_catalog,
@@ -210,7 +211,7 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
                 continue
             credits = Fraction(0)
             if c.credits is not None and check_system(c.credits.system, item, path + ("credits",)) and sid in systems:
-                credits = _conv(systems, c.credits, sid)
+                credits = in_system(systems, c.credits, sid)
             check_level(c.framework_level, item, path + ("framework_level",))
             credentials[c.id] = CredentialInfo(
                 id=c.id,
@@ -258,7 +259,7 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
             title=q.title,
             provider=q.provider,
             system=sid,
-            credits=_conv(systems, q.credits, sid),
+            credits=in_system(systems, q.credits, sid),
             type=q.type,
             framework_level=q.framework_level,
             fields=q.fields,
@@ -298,7 +299,7 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
         if qt.credits is not None:
             if not check_system(qt.credits.system, item, ("qualification_types", i, "credits")):
                 continue
-            total = _conv(systems, qt.credits, sid)
+            total = in_system(systems, qt.credits, sid)
         else:
             assert qt.volume_years is not None
             total = qt.volume_years[0] * systems[sid].full_time_year
@@ -356,12 +357,6 @@ def _version_key(v: QualVersion) -> tuple[object, ...]:
     return ((v.effective.from_ if v.effective and v.effective.from_ else dt.date.min),)
 
 
-def _conv(systems: dict[str, System], q: Quantity, context: str) -> Fraction:
-    if q.system is None or q.system == context:
-        return q.value
-    return q.value * systems[context].full_time_year / systems[q.system].full_time_year
-
-
 @dataclass
 class _TreeChecks:
     """Checks over requirement trees, prerequisites, credit rules."""
@@ -378,17 +373,17 @@ class _TreeChecks:
         nest = nx.DiGraph()
         prereq = nx.DiGraph()
         for cid, info in sorted(self.rb.credentials.items()):
-            item, path = self._cred_origin(cid)
+            item, path = self.cred_src[cid]
             for i, other in enumerate(info.incompatible):
                 if other not in self.rb.credentials:
                     self.unknown(other, item, path + ("incompatible", i))
             if info.prerequisites is not None:
                 for n, p in iter_nodes(info.prerequisites, path + ("prerequisites",)):
-                    self.node_basics(n, p, item, None, {}, set())
+                    self.node_basics(n, p, item, None)
                     if n.credential is not None and n.credential in self.rb.credentials:
                         prereq.add_edge(cid, n.credential)
         for cycle in _cycles(prereq):
-            item, path = self._cred_origin(cycle[0])
+            item, path = self.cred_src[cycle[0]]
             self.cx.error(
                 item,
                 path + ("prerequisites",),
@@ -414,9 +409,6 @@ class _TreeChecks:
             if isinstance(item.doc, LearnerDoc):
                 check_learner(self.rb, item, self.cx)
 
-    def _cred_origin(self, cid: str) -> tuple[Loaded, Path]:
-        return self.cred_src[cid]
-
     def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential") -> None:
         prov = cid.partition(":")[0]
         known = self.known_ids()
@@ -426,7 +418,7 @@ class _TreeChecks:
             help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
         self.cx.error(item, path, "SR3001", f"unknown {what} `{cid}`", help_)
 
-    def node_basics(self, n: Requirement, p: Path, item: Loaded, v: QualVersion | None, define: dict[str, Requirement], ids: set[str]) -> None:
+    def node_basics(self, n: Requirement, p: Path, item: Loaded, v: QualVersion | None) -> None:
         """Checks that need only the node itself and the rule base."""
         if n.credential is not None:
             if n.credential not in self.rb.credentials and n.credential not in self.rb.qualifications:
@@ -536,11 +528,9 @@ class _TreeChecks:
         trees: list[tuple[Requirement, Path, str | None]] = [(v.requires, base + ("requires",), None)]
         trees += [(node, base + ("define", name), name) for name, node in sorted(v.define.items())]
         self.limits(v.limits, item, base, v)
-        if v.provider is None:
-            pass
         for root, rpath, defname in trees:
             for n, p in iter_nodes(root, rpath):
-                self.node_basics(n, p, item, v, v.define, set(ids))
+                self.node_basics(n, p, item, v)
                 if n.id is not None:
                     if n.id in ids:
                         self.cx.error(
@@ -578,28 +568,8 @@ class _TreeChecks:
         pool: list[Attrs] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials.values() if c.type != "qualification"]
         for rule in self.rb.rules:
             for j, g in enumerate(rule.doc.grant):
-                if isinstance(g, UnspecifiedGrant):
-                    amount = (
-                        v.credits * g.unspecified.share
-                        if not isinstance(g.unspecified, Quantity)
-                        else (
-                            self.rb.convert(g.unspecified, v.system) if g.unspecified.system in self.rb.systems or g.unspecified.system is None else Fraction(0)
-                        )
-                    )
-                    pool.append(
-                        Attrs(
-                            id=f"credit:{rule.id}:{j}",
-                            provider=v.provider or "",
-                            type=g.type,
-                            credits=amount,
-                            level=g.level,
-                            framework_level=g.framework_level,
-                            tags=g.tags,
-                            fields=g.fields,
-                            competencies=g.competencies,
-                            source="credit",
-                        )
-                    )
+                if isinstance(g, UnspecifiedGrant) and (not isinstance(g.unspecified, Quantity) or g.unspecified.system in (None, *self.rb.systems)):
+                    pool.append(grant_attrs(g, f"credit:{rule.id}:{j}", v.provider or "", self.rb.grant_amount(g, v), v.system))
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 if n.credits is None and n.count is None and n.competencies is None:
@@ -654,7 +624,7 @@ class _TreeChecks:
                     item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter")
                 )
         for n, p in iter_nodes(r.from_, ("from",)):
-            self.node_basics(n, p, item, None, {}, set())
+            self.node_basics(n, p, item, None)
             if n.ref is not None:
                 self.cx.error(item, p + ("ref",), "SR3005", "`ref` cannot be used in a credit rule's `from`", "write the node out in full")
         if r.when and r.when.min_grade is not None:

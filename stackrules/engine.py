@@ -34,6 +34,7 @@ class Engine:
     digest: str = ""
     # compiled targets, built on first use and never changed after: a memo, not state
     _compiled: dict[tuple[object, ...], CompiledTarget] = field(default_factory=dict, repr=False, compare=False)
+    _graphs: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def provenance(self) -> Provenance:
@@ -54,6 +55,7 @@ class Engine:
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["_compiled"] = {}  # rebuilt on demand in the receiving process
+        state["_graphs"] = {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -116,15 +118,24 @@ class Engine:
 
     def graph(self, day: dt.date) -> Any:
         """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.graph`."""
-        from .graph import graph_for
+        return self._graph(day).copy()
 
-        return graph_for(self, day)
+    def _graph(self, day: dt.date) -> Any:
+        """The shared graph for ``day``, built once per set of versions in force (a memo, never changed)."""
+        from .graph import build_graph
+
+        targets = [self.compiled(v, day) for v in self.rules.versions_on(day)]
+        key = tuple(target_key(ct.version, nested_choice(self.rules, ct.version, day)) for ct in targets)
+        found = self._graphs.get(key)
+        if found is None:
+            found = self._graphs.setdefault(key, build_graph(self.rules, targets))
+        return found
 
     def counts_towards(self, credential: str, day: dt.date) -> list[dict[str, Any]]:
         """Every qualification and node ``credential`` can count towards, directly or through credit rules."""
         from .graph import counts_towards
 
-        return counts_towards(self.graph(day), credential)
+        return counts_towards(self._graph(day), credential)
 
 
 def _check_args(as_of: object, time_limit: float) -> None:

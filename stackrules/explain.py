@@ -36,6 +36,22 @@ def render_text(decision: Decision) -> str:
     return str(data)
 
 
+def section(out: list[str], title: str, lines: list[str]) -> None:
+    """A titled block of an explanation, left out when it has nothing to say."""
+    if lines:
+        out += ["", title, *lines]
+
+
+def missing_lines(missing: list[dict[str, Any]], unit: str) -> list[str]:
+    """What is still needed, one line per node: `core (12 cp): ...`."""
+    return [f"  {m['node']}" + (f" ({m['credits']} {unit})" if m.get("credits") else "") + f": {m['text']}" for m in missing]
+
+
+def footer(d: dict[str, Any], proof: bool = False) -> str:
+    prov = d["provenance"]
+    return f"{prov['engine']}, rules {prov['rules_digest'][:19]}" + (f", proof: {d.get('proof')}" if proof else "")
+
+
 def _join(items: list[str], width: int = 88, indent: str = "      ") -> list[str]:
     lines: list[str] = []
     cur = indent
@@ -102,27 +118,13 @@ def audit_text(d: dict[str, Any]) -> str:
                 out.append(f"      grants {g['as']}: {g['credits']} {unit}")
             for n in cr.get("exempt", []):
                 out.append(f"      exempts {n}")
-    if d.get("refused"):
-        out.append("")
-        out.append("Credit refused")
-        for r in d["refused"]:
-            out.append(f"  {r['rule']}: {', '.join(r['sources'])}: {r['reason'].replace('_', ' ')} ({r['detail']})")
-    if d.get("missing"):
-        out.append("")
-        out.append("Still needed")
-        for m in d["missing"]:
-            amount = f" ({m['credits']} {unit})" if m.get("credits") else ""
-            out.append(f"  {m['node']}{amount}: {m['text']}")
-    if d.get("unused"):
-        out.append("")
-        out.append("Not counted")
-        for u in d["unused"]:
-            out.append(f"  {u['holding']}: {u['reason']}")
-    if d.get("exceptions"):
-        out.append("")
-        out.append("Exceptions")
-        for e in d["exceptions"]:
-            out.append(f"  {e['type']} {e['node']}: {e['reason']} (approved by {e['approved_by']} on {e['date']}); {e['effect']}")
-    out.append("")
-    out.append(f"{d['provenance']['engine']}, rules {d['provenance']['rules_digest'][:19]}, proof: {d.get('proof')}")
+    section(out, "Credit refused", [f"  {r['rule']}: {', '.join(r['sources'])}: {r['reason'].replace('_', ' ')} ({r['detail']})" for r in d["refused"]])
+    section(out, "Still needed", missing_lines(d["missing"], unit))
+    section(out, "Not counted", [f"  {u['holding']}: {u['reason']}" for u in d["unused"]])
+    section(
+        out,
+        "Exceptions",
+        [f"  {e['type']} {e['node']}: {e['reason']} (approved by {e['approved_by']} on {e['date']}); {e['effect']}" for e in d["exceptions"]],
+    )
+    out += ["", footer(d, proof=True)]
     return "\n".join(out) + "\n"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .models import LIST_ATTRIBUTES, Filter, Term
+from .models import LIST_ATTRIBUTES, Filter, Term, UnspecifiedGrant
 from .quantity import Quantity
 from .rulebase import QualVersion, RuleBase
 
@@ -50,6 +50,24 @@ def credential_attrs(rb: RuleBase, cid: str, system: str | None = None, source: 
         title=c.title,
         source=source,
         system=target,
+    )
+
+
+def grant_attrs(g: UnspecifiedGrant, key: str, provider: str, credits: Fraction, system: str | None, title: str | None = None) -> Attrs:
+    """Unspecified credit as a filter sees it: the attributes the grant gives, `source: credit`."""
+    return Attrs(
+        id=key,
+        provider=provider,
+        type=g.type,
+        credits=credits,
+        level=g.level,
+        framework_level=g.framework_level,
+        tags=g.tags,
+        fields=g.fields,
+        competencies=g.competencies,
+        title=title or g.title,
+        source="credit",
+        system=system,
     )
 
 

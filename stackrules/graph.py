@@ -12,7 +12,6 @@ credential or qualification its credit goes to), ``prerequisite_of``,
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -179,10 +178,4 @@ def to_mermaid(g: nx.DiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def graph_for(engine: Any, day: dt.date) -> nx.DiGraph:
-    rb: RuleBase = engine.rules
-    compiled = [engine.compiled(vs[-1] if rb.version(qid, day) is None else rb.version(qid, day), day) for qid, vs in sorted(rb.qualifications.items())]
-    return build_graph(rb, compiled)
-
-
-__all__ = ["build_graph", "counts_towards", "from_json", "graph_for", "neighbourhood", "to_dot", "to_json", "to_mermaid"]
+__all__ = ["build_graph", "counts_towards", "from_json", "neighbourhood", "to_dot", "to_json", "to_mermaid"]

@@ -25,7 +25,6 @@ _EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubl
 class Solution:
     status: str  # optimal | infeasible | time_limit
     values: list[float]
-    objective: list[int] = field(default_factory=list)  # per lexicographic level
     bound: list[float] = field(default_factory=list)  # the best bound of the level that stopped
 
 
@@ -113,11 +112,10 @@ class Model:
         n = len(self.lb)
         ints = np.array([j for j, t in enumerate(self.integer) if t], dtype=np.int32)
         values: list[float] = []
-        objective: list[int] = []
         for k, (weights, parts) in enumerate(groups):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return Solution("time_limit", values, objective, [])
+                return Solution("time_limit", values, [])
             h.setOptionValue("time_limit", max(remaining, 0.01))
             cost = np.zeros(n)
             for j, w in weights.items():
@@ -125,21 +123,20 @@ class Model:
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
             status = _run(h, ints)
             if status == hc.HighsModelStatus.kInfeasible:
-                return Solution("infeasible", [], objective, [])
+                return Solution("infeasible", [], [])
             sol = list(h.getSolution().col_value)
             if status != hc.HighsModelStatus.kOptimal:
                 info = h.getInfo()
                 has = info.primal_solution_status == 2 if hasattr(info, "primal_solution_status") else bool(sol)
-                return Solution("time_limit", sol if has else values, objective, [float(info.mip_dual_bound)])
+                return Solution("time_limit", sol if has else values, [float(info.mip_dual_bound)])
             values = sol
-            objective.append(round(sum(w * values[j] for j, w in weights.items())))
             if k + 1 < len(groups):
                 # fix each level of this group at its optimum before the next group: one row per level
                 # keeps the coefficients small (a row of folded weights is numerically hard for HiGHS)
                 for level in parts:
                     best = round(sum(w * values[j] for j, w in level.items()))
                     h.addRow(-INF, best + 0.5, len(level), np.array(list(level), dtype=np.int32), np.array([float(w) for w in level.values()]))
-        return Solution("optimal", values, objective, [])
+        return Solution("optimal", values, [])
 
 
 def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:

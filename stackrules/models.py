@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -136,7 +137,7 @@ def _by_shape(value: Any) -> str | None:
         return "text"
     if isinstance(value, dict):
         return "mapping"
-    if (isinstance(value, int | Fraction) and not isinstance(value, bool)) or type(value).__name__ == "Decimal":
+    if isinstance(value, int | Fraction | Decimal) and not isinstance(value, bool):
         return "text"
     return None
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from .audit import Context, audit_json
+from .audit import Context, audit_decision, audit_json
 from .checker import verify
 from .decision import Decision, q
 from .errors import RequestError
+from .explain import footer, section
 from .learner import Learner
 from .models import Requirement
 from .problem import Item, Problem, build_problem, prerequisites_met
@@ -440,30 +441,17 @@ def plan_text(d: dict[str, Any]) -> str:
         f"Objective: least {d['objective']}. Add {len(d['added'])} credentials, {d['added_credits']} {unit}{price}; {len(d['terms'])} terms at most {d['max_load']} {unit} each."
     )
     out.append(f"Proof: {d['proof']}.")
-    if d["terms"]:
-        out.append("")
-        out.append("Term by term")
-        for t in d["terms"]:
-            out.append(f"  term {t['term']} ({t['name']}), {t['credits']} {unit}: {', '.join(t['credentials'])}")
+    section(out, "Term by term", [f"  term {t['term']} ({t['name']}), {t['credits']} {unit}: {', '.join(t['credentials'])}" for t in d["terms"]])
     if d["unscheduled"]:
         out.append(f"  not schedulable within {MAX_TERMS} terms: {', '.join(d['unscheduled'])}")
-    if d["steps"]:
-        out.append("")
-        out.append("Why each one")
-        for s in d["steps"]:
-            out.append(f"  {s['credential']} {s['title'] or ''} ({s['credits']} {unit}): {s['why']}")
-    if d.get("credit"):
-        out.append("")
-        out.append("Credit used")
-        for c in d["credit"]:
-            out.append(f"  {c['rule']}: from {', '.join(c['sources'])} grants {', '.join(g['as'] for g in c['granted'])}")
-    if d.get("alternatives"):
-        out.append("")
-        out.append("Alternatives")
-        for k, a in enumerate(d["alternatives"], 2):
-            out.append(f"  {k}. {a['added_credits']} {unit}, cost {a['cost']}, {a['terms']} terms: {', '.join(a['added'])}")
-    out.append("")
-    out.append(f"{d['provenance']['engine']}, rules {d['provenance']['rules_digest'][:19]}")
+    section(out, "Why each one", [f"  {s['credential']} {s['title'] or ''} ({s['credits']} {unit}): {s['why']}" for s in d["steps"]])
+    section(out, "Credit used", [f"  {c['rule']}: from {', '.join(c['sources'])} grants {', '.join(g['as'] for g in c['granted'])}" for c in d["credit"]])
+    section(
+        out,
+        "Alternatives",
+        [f"  {k}. {a['added_credits']} {unit}, cost {a['cost']}, {a['terms']} terms: {', '.join(a['added'])}" for k, a in enumerate(d["alternatives"], 2)],
+    )
+    out += ["", footer(d)]
     return "\n".join(out) + "\n"
 
 
@@ -475,7 +463,7 @@ def explore_decision(engine: Any, learner: Learner, as_of: dt.date, time_limit: 
     rows: list[dict[str, Any]] = []
     for qid in engine.rules.qualification_ids():
         try:
-            audit = engine.audit(learner, qid, as_of, time_limit=time_limit).to_json()
+            audit = audit_decision(engine.context, learner, qid, as_of, False, time_limit).to_json()  # the learner is checked once, by the caller
         except RequestError as exc:
             rows.append({"target": qid, "title": None, "status": "unavailable", "remaining": None, "why": exc.message})
             continue
@@ -498,7 +486,7 @@ def explore_decision(engine: Any, learner: Learner, as_of: dt.date, time_limit: 
             parts = [f"{m['node']} {m['credits']}" for m in audit["missing"][:3]]
             row["why"] = f"{rem} {unit} to go: " + ", ".join(parts) + (" ..." if len(audit["missing"]) > 3 else "")
         if with_plans and rem is not None and audit["status"] not in ("met", "met_pending"):
-            plan = engine.plan(learner, qid, as_of, time_limit=time_limit).to_json()
+            plan = plan_decision(engine.context, learner, qid, as_of, PlanOptions(), time_limit).to_json()
             row["plan_credits"] = plan.get("added_credits")
             row["plan_size"] = len(plan.get("added", []))
         rows.append(row)

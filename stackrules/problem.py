@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from .compiled import CompiledTarget, compile_target
 from .errors import RequestError
-from .filters import Attrs, Matcher, credential_attrs, version_attrs
+from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from .learner import HoldingView, view_holdings
 from .models import (
     ExemptGrant,
@@ -25,11 +25,9 @@ from .models import (
     LearnerDoc,
     LearnerException,
     Requirement,
-    ShareOf,
     SpecifiedGrant,
     UnspecifiedGrant,
 )
-from .quantity import Quantity
 from .rulebase import QualVersion, RuleBase, RuleInfo, iter_nodes
 from .tree import CNode, Expander, link
 
@@ -89,7 +87,6 @@ class Problem:
     items: list[Item]
     eligible: dict[int, list[int]]  # leaf node index -> item indices
     apps: list[Application]
-    from_nodes: list[CNode]
     source_eligible: dict[int, list[int]]  # from-tree leaf index -> item indices
     waived: set[int]
     exceptions: list[tuple[LearnerException, str]]  # exception, what it did
@@ -214,7 +211,6 @@ def build_problem(
             if nv is not None:
                 targets[n.nested] = nv
     apps: list[Application] = []
-    from_nodes: list[CNode] = []
     source_eligible: dict[int, list[int]] = {}
     refusals: list[Refusal] = []
     # from-trees share the node numbering of the target tree, so indices never collide
@@ -316,7 +312,6 @@ def build_problem(
         for number in range(1, slots + 1):
             root = ex.node(rule.doc.from_, tv, f"rule:{rule.id}:{number}#", "", (), None, None)
             link(root)
-            from_nodes.extend(root.walk())
             app = Application(len(apps), rule, number, tv.id, root)
             for leaf in root.leaves():
                 source_eligible[leaf.index] = [i for i in cands if leaf_accepts(leaf, items[i], tv.fields)]
@@ -365,7 +360,6 @@ def build_problem(
         items,
         eligible,
         apps,
-        from_nodes,
         source_eligible,
         waived,
         exceptions,
@@ -520,29 +514,10 @@ def _grant_item(
         c = rb.credentials[g.credential]
         attrs = credential_attrs(rb, c.id, v.system, source="credit", provider=provider)
         return Item(index, c.id, c.id, "grant", attrs, app=app)
-    unspecified = g.unspecified
-    if isinstance(unspecified, ShareOf):
-        amount = unspecified.share * tv.credits
-    else:
-        assert isinstance(unspecified, Quantity)
-        amount = rb.convert(unspecified, tv.system)
-    credits = rb.rescale(amount, tv.system, v.system)
+    credits = rb.rescale(rb.grant_amount(g, tv), tv.system, v.system)
     extra = sum(1 for k, other in enumerate(rule.doc.grant) if k < j and isinstance(other, UnspecifiedGrant))
     key = f"credit:{rule.id}:{number}" + (f".{extra + 1}" if extra else "")
-    attrs = Attrs(
-        id=key,
-        provider=provider,
-        type=g.type,
-        credits=credits,
-        level=g.level,
-        framework_level=g.framework_level,
-        tags=g.tags,
-        fields=g.fields,
-        competencies=g.competencies,
-        title=g.title or f"credit under {rule.id}",
-        source="credit",
-        system=v.system,
-    )
+    attrs = grant_attrs(g, key, provider, credits, v.system, g.title or f"credit under {rule.id}")
     return Item(index, key, key, "grant", attrs, app=app)
 
 

@@ -22,8 +22,10 @@ from .models import (
     GradeScale,
     Limit,
     Requirement,
+    ShareOf,
+    UnspecifiedGrant,
 )
-from .quantity import Quantity
+from .quantity import Quantity, convert
 from .yamlreader import Path
 
 
@@ -149,21 +151,30 @@ class RuleBase:
 
     def convert(self, q: Quantity, context_system: str) -> Fraction:
         """``q`` in ``context_system`` (a bare number is already in it)."""
-        if q.system is None or q.system == context_system:
-            return q.value
-        src, dst = self.systems[q.system], self.systems[context_system]
-        return q.value * dst.full_time_year / src.full_time_year
+        return in_system(self.systems, q, context_system)
 
     def rescale(self, value: Fraction, source_system: str, target_system: str) -> Fraction:
         if source_system == target_system:
             return value
-        return value * self.systems[target_system].full_time_year / self.systems[source_system].full_time_year
+        return convert(value, self.systems[source_system].full_time_year, self.systems[target_system].full_time_year)
+
+    def grant_amount(self, g: UnspecifiedGrant, into: QualVersion) -> Fraction:
+        """An unspecified grant's credit in ``into``'s system: a quantity, or a share of its credits."""
+        amount = g.unspecified
+        if isinstance(amount, Quantity):
+            return self.convert(amount, into.system)
+        assert isinstance(amount, ShareOf)
+        return amount.share * into.credits
 
     def version(self, qid: str, day: dt.date) -> QualVersion | None:
         for v in self.qualifications.get(qid, ()):
             if v.in_force(day):
                 return v
         return None
+
+    def versions_on(self, day: dt.date) -> list[QualVersion]:
+        """Each qualification's version in force on ``day`` (its latest version when none is)."""
+        return [self.version(qid, day) or versions[-1] for qid, versions in sorted(self.qualifications.items())]
 
     def qualification_ids(self) -> list[str]:
         return sorted(self.qualifications)
@@ -184,6 +195,13 @@ class RuleBase:
             if k2 is not None and k2[0] == framework:
                 out.append(k2[1])
         return out
+
+
+def in_system(systems: dict[str, System], q: Quantity, context: str) -> Fraction:
+    """``q`` in ``context`` (a bare number is already in it), exactly."""
+    if q.system is None or q.system == context:
+        return q.value
+    return convert(q.value, systems[q.system].full_time_year, systems[context].full_time_year)
 
 
 def iter_nodes(node: Requirement, path: Path) -> Iterator[tuple[Requirement, Path]]:
