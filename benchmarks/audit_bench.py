@@ -79,7 +79,7 @@ def main() -> None:
             except degreepath_style.TimedOut:
                 theirs = args.baseline_limit
                 timeouts += 1
-            if theirs > 1.0:
+            if theirs >= 1.0:
                 slow += 1
             ratios.append(theirs / ours)
         print(
