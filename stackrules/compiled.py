@@ -9,7 +9,7 @@ of that target. A :class:`CompiledTarget` is never changed after it is built.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .filters import Attrs, Matcher, credential_attrs
@@ -27,6 +27,7 @@ class CatalogueEntry:
     leaves: tuple[int, ...]  # leaf indices it can fill (before exceptions)
     signature: tuple[object, ...]  # equal signatures are interchangeable for `remaining`
     group: int  # a number per distinct signature (cheap to hash)
+    cheapness: int = 0  # rank by (no cost last, cost, id): a plan names a group's cheapest members first
 
 
 @dataclass(frozen=True)
@@ -95,5 +96,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         signature: tuple[object, ...] = (attrs.credits, fits, member)
         group = numbers.setdefault(signature, len(numbers))
         entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature, group))
+    order = sorted(range(len(entries)), key=lambda k: (entries[k].cost is None, entries[k].cost or 0, entries[k].credential))
+    for rank, k in enumerate(order):
+        entries[k] = replace(entries[k], cheapness=rank)
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
     return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved))

@@ -134,6 +134,11 @@ def _schedule(
     return terms, [it.key for it in todo]
 
 
+def _load(ctx: Context, p: Problem, opts: PlanOptions) -> Fraction:
+    """Credit per term: as asked, else half a full-time year of the target's system."""
+    return opts.max_load if opts.max_load is not None else ctx.rb.systems[p.version.system].full_time_year / 2
+
+
 def _cost_scale(items: list[Item]) -> int:
     d = 1
     for it in items:
@@ -181,9 +186,21 @@ def _model(
 
 def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], deadline: float) -> _Attempt:
     b, adds, levels, zvars = _model(p, opts, calendar, load, cuts)
-    sol = b.m.solve(levels, deadline)
+    own = 1 if opts.objective == "credits" else 2  # the plan's own levels; the rest are the audit's order
+    sol = b.m.solve(levels[:own], deadline)
     if sol.status == "infeasible" or not sol.values:
         return _Attempt(sol.status, None, [], None, None, None)
+    if sol.status == "optimal" and levels[own:]:
+        # The plan (its set of additions) is chosen; among the ways to use it, the audit's order of
+        # section 11 picks the claims. Solving that order over every plan of equal cost as well would
+        # cost far more and change no figure a plan reports (docs/language.md, "Plans").
+        for level in levels[:own]:
+            b.m.row({j: float(w) for j, w in level.items()}, hi=round(sum(w * sol.values[j] for j, w in level.items())) + 0.5)
+        for it in adds:
+            b.m.fix(b.u[it.index], float(round(sol.values[b.u[it.index]])))
+        tie = b.m.solve(levels[own:], deadline)
+        if tie.values:
+            sol = replace(tie, status="optimal")
     choice = Choice(sol.status, completion=True)
     for (i, leaf), j in sorted(b.x.items()):
         k = round(sol.values[j])
@@ -205,25 +222,39 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     if opts.alternatives < 0 or opts.alternatives > 20:
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
     deadline = time.monotonic() + time_limit
-    full = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True)
-    unit = full.version.system
-    load = opts.max_load if opts.max_load is not None else ctx.rb.systems[unit].full_time_year / 2
-    calendar = _calendar(full, opts)
+
+    def problem(ready_only: bool = False, bound: Fraction | None = None) -> Problem:
+        return build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=opts.objective, ready_only=ready_only, bound=bound)
+
     plans: list[tuple[Choice, list[Item], dict[str, int] | None]] = []
     proof = "optimal"
-    p = full
+    p: Problem | None = None
     if opts.objective != "terms" and opts.alternatives == 0:
         # Fast path (DESIGN.md): plan first among credentials the learner can take now (their
-        # prerequisites are held), which merge into few groups; accept it when the full model's
-        # LP bound proves that nothing needing more prerequisites could do better.
-        ready = build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=True, ready_only=True)
-        quick = _attempt(ready, opts, calendar, load, [], deadline)
+        # prerequisites are held), which merge into few groups. That plan's objective bounds the
+        # optimum, which lets the full model drop every credential needing prerequisites that a
+        # ready one could replace; if none is left, the fast plan is optimal, else the full model's
+        # LP bound may prove it, else the (smaller) full model is solved.
+        ready = problem(ready_only=True)
+        quick = _attempt(ready, opts, _calendar(ready, opts), _load(ctx, ready, opts), [], deadline)
         if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
-            b, _, levels, _ = _model(full, opts, calendar, load, [])
-            bound = b.m.relaxation(levels[0], deadline)
-            if bound is not None and quick.primary <= math.ceil(bound - 1e-6):
+            if opts.objective == "credits":
+                bound = sum((it.credits for it in quick.chosen), Fraction(0))
+            else:
+                bound = sum((it.cost or Fraction(0) for it in quick.chosen), Fraction(0))
+            p = problem(bound=bound)
+            proven = p.unready == 0
+            if not proven:
+                b, _, levels, _ = _model(p, opts, _calendar(p, opts), _load(ctx, p, opts), [])
+                lp = b.m.relaxation(levels[0], deadline)
+                proven = lp is not None and quick.primary <= math.ceil(lp - 1e-6)
+            if proven:
                 p = ready
                 plans.append((quick.choice, quick.chosen, quick.fixed))
+    if p is None:
+        p = problem()
+    load = _load(ctx, p, opts)
+    calendar = _calendar(p, opts)
     if not plans:
         cuts: list[list[int]] = []
         for _ in range(opts.alternatives + 1):

@@ -10,12 +10,14 @@ choice against it independently.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .compiled import CompiledTarget, compile_target
+from .compiled import CatalogueEntry, CompiledTarget, compile_target
 from .errors import RequestError
 from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from .learner import HoldingView, view_holdings
@@ -98,16 +100,18 @@ class Problem:
     # what adding the catalogue later needs (it is added only when a model asks for it)
     compiled: CompiledTarget | None = None
     open_leaves: frozenset[int] = frozenset()
-    plan: bool = False
+    plan: str | None = None  # the plan's objective, for a plan
     ready_only: bool = False
+    bound: Fraction | None = None  # an upper bound on the plan's objective, when one is known
     catalogue_added: bool = False
+    unready: int = 0  # catalogue credentials in the model whose prerequisites the learner lacks
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""
         if self.catalogue_added or not self.with_additions or self.compiled is None:
             return
         self.catalogue_added = True
-        _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.ready_only)
+        self.unready = _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.ready_only, self.bound)
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
 
@@ -145,8 +149,9 @@ def build_problem(
     look_ahead: bool,
     with_additions: bool = True,
     compiler: Compiler | None = None,
-    plan: bool = False,
+    plan: str | None = None,
     ready_only: bool = False,
+    bound: Fraction | None = None,
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
     ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
@@ -230,7 +235,7 @@ def build_problem(
     applicable: list[tuple[RuleInfo, QualVersion]] = []
     held = {it.credential for it in items}
     for rule in rb.rules:
-        if not plan and not _could_use(rule, held):
+        if plan is None and not _could_use(rule, held):
             continue  # a rule whose sources are named credentials the learner does not hold
         tv = into_of(rule)
         if tv is None:
@@ -274,7 +279,7 @@ def build_problem(
         tree = ex.node(rule.doc.from_, tv, f"rule:{rule.id}#", "", (), None, None)
         link(tree)
         rule_trees[rule.id] = tree
-    if plan and v.provider is not None:
+    if plan is not None and v.provider is not None:
         # other providers' credentials the learner could take to earn credit (micro-credentials that stack)
         _add_external(rb, v, items, [(rule_trees[r.id], tv) for r, tv in applicable], leaf_accepts)
         sources_all = list(items)
@@ -372,8 +377,9 @@ def build_problem(
         frozenset(leaf.index for leaf in open_leaves),
         plan,
         ready_only,
+        bound,
     )
-    if plan:
+    if plan is not None:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem
 
@@ -408,59 +414,139 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
 
 
 def _add_catalogue(
-    rb: RuleBase, ct: CompiledTarget, items: list[Item], eligible: dict[int, list[int]], open_leaves: set[int], plan: bool = False, ready_only: bool = False
-) -> None:
-    """Catalogue credentials that could be added, merged when interchangeable.
+    rb: RuleBase,
+    ct: CompiledTarget,
+    items: list[Item],
+    eligible: dict[int, list[int]],
+    open_leaves: set[int],
+    plan: str | None = None,
+    ready_only: bool = False,
+    bound: Fraction | None = None,
+) -> int:
+    """Catalogue credentials that could be added, merged when interchangeable; returns how many need prerequisites.
 
     Two additions are interchangeable when they fill the same leaves, carry the
     same credit and fall under the same limits (their compiled signature), and
     neither takes part in an incompatibility nor is a credential the learner
     already has. Only credit counts for ``remaining``, so which member of a
-    group is "added" is immaterial. For a plan, cost and prerequisites matter
-    too: credentials with prerequisites, or that are prerequisites, stay single,
-    and the prerequisites of every candidate are added (they fill no leaf).
+    group is "added" is immaterial. A plan (``plan`` names its objective) also
+    keeps apart what its objective tells apart (cost, or offerings for terms)
+    and names a group's cheapest members first. Credentials whose prerequisites
+    the learner lacks stay single, with their prerequisites (transitively, as
+    additions that may fill no leaf); ``ready_only`` leaves them out.
+
+    ``bound``, an upper bound on the plan's objective (a plan already found),
+    drops a credential that needs prerequisites when enough credentials of its
+    signature are ready to take: an optimal plan that took it could take an
+    unused ready one instead, at no greater credit or cost (docs/design.md).
     """
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
-    prereq_involved: set[str] = set()
-    if plan and not ready_only:
-        for c in rb.credentials.values():
-            if c.prerequisites is not None:
-                prereq_involved.add(c.id)
-                prereq_involved.update(n.credential for n, _ in iter_nodes(c.prerequisites, ()) if n.credential)
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     involved = ct.incompatible
-    groups: dict[tuple[object, ...], Item] = {}
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
+    chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]] = []  # entry, fits, signature, ready
     for entry in ct.catalogue:
         fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
-        cid = entry.credential
-        if ready_only:
-            info = rb.credentials[cid]
-            if info.prerequisites is not None and not prerequisites_met(info.prerequisites, held):
+        ready = True
+        if plan is not None:
+            pre = rb.credentials[entry.credential].prerequisites
+            ready = pre is None or prerequisites_met(pre, held)
+            if ready_only and not ready:
                 continue
-        single = distinct or cid in present or cid in involved or cid in prereq_involved
+        sig: tuple[object, ...] = (entry.group,) if every_leaf else (entry.signature[0], fits, entry.signature[2])
+        chosen.append((entry, fits, sig, ready))
+
+    def free(entry: CatalogueEntry) -> bool:
+        return not distinct and entry.credential not in present and entry.credential not in involved
+
+    single: set[str] = set()
+    if plan is not None and any(not c[3] for c in chosen):
+        kept = {e.credential for e, _, _, ready in chosen if not ready}
+        if bound is not None and plan in ("credits", "cost"):
+            kept = {e.credential for e in _undominated(chosen, plan, bound, free)}
+        # what the kept ones need stays single too, so that a prerequisite row can name it
+        single = set(kept)
+        queue = sorted(kept)
+        while queue:
+            info = rb.credentials.get(queue.pop())
+            if info is None or info.prerequisites is None:
+                continue
+            for n, _ in iter_nodes(info.prerequisites, ()):
+                if n.credential and n.credential not in single:
+                    single.add(n.credential)
+                    queue.append(n.credential)
+        chosen = [c for c in chosen if c[3] or c[0].credential in kept]
+
+    groups: dict[tuple[object, ...], list[tuple[CatalogueEntry, tuple[int, ...]]]] = {}
+    for entry, fits, sig, _ in chosen:
         key: tuple[object, ...]
-        if single:
-            key = ("single", cid)
-        elif every_leaf:
-            key = (entry.group, entry.cost if plan else None)
+        if not free(entry) or entry.credential in single:
+            key = ("single", entry.credential)
+        elif plan == "cost":
+            key = (*sig, entry.cost)
+        elif plan == "terms":
+            key = (*sig, rb.credentials[entry.credential].offered)
         else:
-            key = (entry.signature[0], fits, entry.signature[2], entry.cost if plan else None)
-        group = groups.get(key)
-        if group is not None:
-            group.multiplicity += 1
-            group.members = (*group.members, entry.credential)
-            continue
-        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=(entry.credential,))
+            key = sig
+        groups.setdefault(key, []).append((entry, fits))
+    for members in groups.values():
+        if plan is not None:
+            members.sort(key=lambda m: m[0].cheapness)
+        entry, fits = members[0]
+        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=tuple(m[0].credential for m in members))
+        item.multiplicity = len(members)
         items.append(item)
-        groups[key] = item
         for leaf in fits:
             eligible[leaf].append(item.index)
-    if plan and not ready_only:
+    unready = sum(1 for c in chosen if not c[3])
+    for it in items:
+        info = rb.credentials.get(it.credential)
+        if it.origin == "addition" and it.attrs.provider != ct.version.provider and info is not None and info.prerequisites is not None:
+            unready += not prerequisites_met(info.prerequisites, held)  # other providers' credentials
+    if plan is not None and not ready_only:
         _add_prerequisites(rb, items)
+    return unready
+
+
+def _undominated(
+    chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]],
+    plan: str,
+    bound: Fraction,
+    free: Callable[[CatalogueEntry], bool],
+) -> list[CatalogueEntry]:
+    """Credentials needing prerequisites that some optimal plan within ``bound`` might still need.
+
+    An optimal plan P has objective at most ``bound``; if it takes ``c``, each
+    other member of c's signature in P weighs at least the signature's lightest
+    member, so at most ``(bound - w(c)) // lightest`` of them are in P. When more
+    ready, freely exchangeable members weighing no more than ``c`` exist, one is
+    unused, and swapping it for ``c`` keeps every leaf, limit and total while
+    adding no prerequisite: ``c`` is not needed.
+    """
+
+    raw = [e.attrs.credits if plan == "credits" else (e.cost or Fraction(0)) for e, _, _, _ in chosen]
+    scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
+    weights = [w.numerator * (scale // w.denominator) for w in raw]  # exact integers: faster than fractions here
+    top = math.floor(bound * scale)
+    ready_weights: dict[tuple[object, ...], list[int]] = {}
+    lightest: dict[tuple[object, ...], int] = {}
+    for (e, _, sig, ready), w in zip(chosen, weights, strict=True):
+        lightest[sig] = min(lightest.get(sig, w), w)
+        if ready and free(e):
+            ready_weights.setdefault(sig, []).append(w)
+    for ws in ready_weights.values():
+        ws.sort()
+    out = []
+    for (e, _, sig, ready), w in zip(chosen, weights, strict=True):
+        if ready or w > top:
+            continue  # ready, or heavier than the whole plan
+        low = lightest[sig]
+        if low <= 0 or bisect.bisect_right(ready_weights.get(sig, []), w) <= (top - w) // low:
+            out.append(e)
+    return out
 
 
 def prerequisites_met(r: Requirement, have: set[str]) -> bool:

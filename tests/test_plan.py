@@ -157,3 +157,59 @@ def test_plan_json_is_deterministic(engine: stackrules.Engine) -> None:
     a = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
     b = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").dumps()
     assert a == b
+
+
+@st.composite
+def _catalogues(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    """A catalogue of 12-30 units in few signatures, some needing an earlier unit, and what the learner holds."""
+    n = draw(st.integers(12, 30))
+    units: list[dict[str, Any]] = []
+    for k in range(n):
+        unit: dict[str, Any] = {
+            "id": f"t:U{k:02d}",
+            "title": f"U{k}",
+            "credits": draw(st.sampled_from([6, 6, 12])),
+            "level": draw(st.integers(1, 3)),
+            "tags": [draw(st.sampled_from(["a", "b"]))],
+            "cost": {"amount": draw(st.sampled_from([500, 700, 900])), "currency": "AUD"},
+        }
+        if k > 0 and draw(st.booleans()):
+            unit["prerequisites"] = f"t:U{draw(st.integers(0, k - 1)):02d}"
+        units.append(unit)
+    held = sorted({units[i]["id"] for i in draw(st.lists(st.integers(0, n - 1), max_size=6))})
+    return units, held
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_catalogues(), st.sampled_from(["credits", "cost"]))
+def test_fast_plan_matches_the_full_model(tmp_path_factory: Any, cat: tuple[list[dict[str, Any]], list[str]], objective: str) -> None:
+    # alternatives=0 takes the fast path (ready credentials first, dropping dominated ones from the
+    # full model); alternatives=1 always solves the full model: both optima must be equal
+    units, held = cat
+    folder = tmp_path_factory.mktemp("rb")
+    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
+    qual = {
+        "kind": "qualification",
+        "id": "t:Q",
+        "title": "Q",
+        "provider": "t",
+        "credits": 48,
+        "requires": {"all": [{"id": "a-units", "credits": 12, "where": {"tags": "a"}}, {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}}]},
+        "limits": [{"id": "cap", "max_credits": 24, "where": {"level": 1}}],
+    }
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(folder)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
+    fast = engine.plan(learner, "t:Q", AS_OF, objective=objective).to_json()
+    full = engine.plan(learner, "t:Q", AS_OF, objective=objective, alternatives=1).to_json()
+    assert fast["status"] == full["status"]
+    if fast["status"] == "no_plan":
+        return
+    key = "added_credits" if objective == "credits" else "cost"
+    pick = (lambda d: Fraction(d["added_credits"])) if key == "added_credits" else (lambda d: Fraction(d["cost"]["amount"]))
+    assert pick(fast) == pick(full)
+    have = set(held) | set(fast["added"])
+    for cid in fast["added"]:
+        pre = engine.rules.credentials[cid].prerequisites
+        assert pre is None or pre.credential in have, f"{cid} needs {pre.credential}"
