@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .filters import Attrs, Matcher, credential_attrs
 from .rulebase import QualVersion, RuleBase
-from .tree import CNode, expand
+from .tree import CLimit, CNode, expand
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class CompiledTarget:
     nodes: tuple[CNode, ...]
     catalogue: tuple[CatalogueEntry, ...]  # only credentials some leaf can use, sorted by id
     incompatible: frozenset[str]  # credentials in any `incompatible` pair of the rule base
+    dominators: tuple[tuple[int, ...], ...] = ()  # per group: the groups whose members can always replace its members
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -100,4 +101,37 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     for rank, k in enumerate(order):
         entries[k] = replace(entries[k], cheapness=rank)
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved))
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]))
+
+
+def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit]) -> tuple[tuple[int, ...], ...]:
+    """For each signature group, the groups (itself included) whose members can stand in for its members.
+
+    A credential ``r`` can stand in for ``c`` when it carries the same credit,
+    fits every leaf ``c`` fits, and is no worse under every limit: inside each
+    maximum ``c`` falls under, outside each minimum ``c`` counts towards. Grade
+    limits do not see additions (they have no grade); `min_distinct` turns
+    grouping off altogether. Learner-independent, so computed once per target.
+    """
+    groups = sorted(numbers.items(), key=lambda kv: kv[1])
+    masks: list[tuple[object, int, int, int]] = []  # credit, fits, max-limit membership, min-limit membership
+    for sig, _ in groups:
+        credits, fits, member = sig
+        assert isinstance(fits, tuple) and isinstance(member, tuple)
+        fit_mask = sum(1 << leaf for leaf in set(fits))
+        over = sum(1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and lim.is_max and lim.kind != "min_gpa")
+        under = sum(1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and not lim.is_max and lim.kind in ("min_credits", "min_count"))
+        masks.append((credits, fit_mask, over, under))
+    by_credit: dict[object, list[int]] = {}
+    for g, (credits, _, _, _) in enumerate(masks):
+        by_credit.setdefault(credits, []).append(g)
+    out: list[tuple[int, ...]] = []
+    for credits, fits_g, over_g, under_g in masks:
+        out.append(
+            tuple(
+                h
+                for h in by_credit[credits]
+                if masks[h][1] & fits_g == fits_g and masks[h][2] & ~over_g == 0 and masks[h][3] & under_g == under_g
+            )
+        )
+    return tuple(out)

@@ -223,33 +223,33 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
     deadline = time.monotonic() + time_limit
 
-    def problem(ready_only: bool = False, bound: Fraction | None = None) -> Problem:
-        return build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=opts.objective, ready_only=ready_only, bound=bound)
+    def problem(quick: bool = False, bound: Fraction | None = None) -> Problem:
+        return build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=opts.objective, quick=quick, bound=bound)
 
     plans: list[tuple[Choice, list[Item], dict[str, int] | None]] = []
     proof = "optimal"
     p: Problem | None = None
     if opts.objective != "terms" and opts.alternatives == 0:
-        # Fast path (DESIGN.md): plan first among credentials the learner can take now (their
-        # prerequisites are held), which merge into few groups. That plan's objective bounds the
-        # optimum, which lets the full model drop every credential needing prerequisites that a
-        # ready one could replace; if none is left, the fast plan is optimal, else the full model's
-        # LP bound may prove it, else the (smaller) full model is solved.
-        ready = problem(ready_only=True)
-        quick = _attempt(ready, opts, _calendar(ready, opts), _load(ctx, ready, opts), [], deadline)
+        # Fast path (DESIGN.md): plan first without the credentials whose prerequisites the learner
+        # lacks (unless a leaf names them); the rest merge into few groups. That plan's objective
+        # bounds the optimum, which lets the full model drop every credential needing prerequisites
+        # that ready ones dominate. If what is left was in the first model, the fast plan is
+        # optimal; else the full model's LP bound may prove it; else the (smaller) full model is solved.
+        fast = problem(quick=True)
+        quick = _attempt(fast, opts, _calendar(fast, opts), _load(ctx, fast, opts), [], deadline)
         if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
             if opts.objective == "credits":
                 bound = sum((it.credits for it in quick.chosen), Fraction(0))
             else:
                 bound = sum((it.cost or Fraction(0) for it in quick.chosen), Fraction(0))
             p = problem(bound=bound)
-            proven = p.unready == 0
+            proven = p.unready <= fast.unready
             if not proven:
                 b, _, levels, _ = _model(p, opts, _calendar(p, opts), _load(ctx, p, opts), [])
                 lp = b.m.relaxation(levels[0], deadline)
                 proven = lp is not None and quick.primary <= math.ceil(lp - 1e-6)
             if proven:
-                p = ready
+                p = fast
                 plans.append((quick.choice, quick.chosen, quick.fixed))
     if p is None:
         p = problem()

@@ -101,17 +101,17 @@ class Problem:
     compiled: CompiledTarget | None = None
     open_leaves: frozenset[int] = frozenset()
     plan: str | None = None  # the plan's objective, for a plan
-    ready_only: bool = False
+    quick: bool = False  # a plan's fast first model (see _add_catalogue)
     bound: Fraction | None = None  # an upper bound on the plan's objective, when one is known
     catalogue_added: bool = False
-    unready: int = 0  # catalogue credentials in the model whose prerequisites the learner lacks
+    unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""
         if self.catalogue_added or not self.with_additions or self.compiled is None:
             return
         self.catalogue_added = True
-        self.unready = _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.ready_only, self.bound)
+        self.unready = _add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound)
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
 
@@ -150,7 +150,7 @@ def build_problem(
     with_additions: bool = True,
     compiler: Compiler | None = None,
     plan: str | None = None,
-    ready_only: bool = False,
+    quick: bool = False,
     bound: Fraction | None = None,
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
@@ -376,7 +376,7 @@ def build_problem(
         ct,
         frozenset(leaf.index for leaf in open_leaves),
         plan,
-        ready_only,
+        quick,
         bound,
     )
     if plan is not None:
@@ -420,10 +420,10 @@ def _add_catalogue(
     eligible: dict[int, list[int]],
     open_leaves: set[int],
     plan: str | None = None,
-    ready_only: bool = False,
+    quick: bool = False,
     bound: Fraction | None = None,
-) -> int:
-    """Catalogue credentials that could be added, merged when interchangeable; returns how many need prerequisites.
+) -> frozenset[str]:
+    """Catalogue credentials that could be added, merged when interchangeable.
 
     Two additions are interchangeable when they fill the same leaves, carry the
     same credit and fall under the same limits (their compiled signature), and
@@ -432,19 +432,20 @@ def _add_catalogue(
     group is "added" is immaterial. A plan (``plan`` names its objective) also
     keeps apart what its objective tells apart (cost, or offerings for terms)
     and names a group's cheapest members first. Credentials whose prerequisites
-    the learner lacks stay single, with their prerequisites (transitively, as
-    additions that may fill no leaf); ``ready_only`` leaves them out.
+    the learner lacks stay single, with their prerequisites (transitively; those
+    that fill no leaf are added as additions that fill none).
 
-    ``bound``, an upper bound on the plan's objective (a plan already found),
-    drops a credential that needs prerequisites when enough credentials of its
-    signature are ready to take: an optimal plan that took it could take an
-    unused ready one instead, at no greater credit or cost (docs/design.md).
+    Which of those are kept: all of them; with ``quick``, only those a leaf
+    names (a plan's fast first model); with ``bound``, an upper bound on the
+    plan's objective, all but those enough ready credentials of their
+    signature dominate (see :func:`_undominated`). Returns the ones kept.
     """
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     involved = ct.incompatible
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
+    named = {leaf.index for leaf in ct.top.leaves() if leaf.kind == "credential"}
     chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]] = []  # entry, fits, signature, ready
     for entry in ct.catalogue:
         fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
@@ -454,8 +455,6 @@ def _add_catalogue(
         if plan is not None:
             pre = rb.credentials[entry.credential].prerequisites
             ready = pre is None or prerequisites_met(pre, held)
-            if ready_only and not ready:
-                continue
         sig: tuple[object, ...] = (entry.group,) if every_leaf else (entry.signature[0], fits, entry.signature[2])
         chosen.append((entry, fits, sig, ready))
 
@@ -463,13 +462,17 @@ def _add_catalogue(
         return not distinct and entry.credential not in present and entry.credential not in involved
 
     single: set[str] = set()
-    if plan is not None and any(not c[3] for c in chosen):
-        kept = {e.credential for e, _, _, ready in chosen if not ready}
-        if bound is not None and plan in ("credits", "cost"):
-            kept = {e.credential for e in _undominated(chosen, plan, bound, free)}
-        # what the kept ones need stays single too, so that a prerequisite row can name it
+    if plan is not None:
+        if quick:
+            kept = {e.credential for e, fits, _, ready in chosen if not ready and named.intersection(fits)}
+        elif bound is not None and plan in ("credits", "cost") and every_leaf:
+            kept = {e.credential for e in _undominated(ct, chosen, plan, bound, free)}
+        else:
+            kept = {e.credential for e, _, _, ready in chosen if not ready}
+        # what they need (and what other providers' candidates need) stays single, so that a
+        # prerequisite row can name it
+        queue = sorted(kept | {it.credential for it in items if it.origin == "addition"})
         single = set(kept)
-        queue = sorted(kept)
         while queue:
             info = rb.credentials.get(queue.pop())
             if info is None or info.prerequisites is None:
@@ -478,7 +481,7 @@ def _add_catalogue(
                 if n.credential and n.credential not in single:
                     single.add(n.credential)
                     queue.append(n.credential)
-        chosen = [c for c in chosen if c[3] or c[0].credential in kept]
+        chosen = [c for c in chosen if c[3] or c[0].credential in single]
 
     groups: dict[tuple[object, ...], list[tuple[CatalogueEntry, tuple[int, ...]]]] = {}
     for entry, fits, sig, _ in chosen:
@@ -501,50 +504,46 @@ def _add_catalogue(
         items.append(item)
         for leaf in fits:
             eligible[leaf].append(item.index)
-    unready = sum(1 for c in chosen if not c[3])
-    for it in items:
-        info = rb.credentials.get(it.credential)
-        if it.origin == "addition" and it.attrs.provider != ct.version.provider and info is not None and info.prerequisites is not None:
-            unready += not prerequisites_met(info.prerequisites, held)  # other providers' credentials
-    if plan is not None and not ready_only:
+    if plan is not None:
         _add_prerequisites(rb, items)
-    return unready
+    return frozenset(c[0].credential for c in chosen if not c[3])
 
 
 def _undominated(
+    ct: CompiledTarget,
     chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]],
     plan: str,
     bound: Fraction,
     free: Callable[[CatalogueEntry], bool],
 ) -> list[CatalogueEntry]:
-    """Credentials needing prerequisites that some optimal plan within ``bound`` might still need.
+    """Credentials needing prerequisites that an optimal plan within ``bound`` might still need.
 
-    An optimal plan P has objective at most ``bound``; if it takes ``c``, each
-    other member of c's signature in P weighs at least the signature's lightest
-    member, so at most ``(bound - w(c)) // lightest`` of them are in P. When more
-    ready, freely exchangeable members weighing no more than ``c`` exist, one is
-    unused, and swapping it for ``c`` keeps every leaf, limit and total while
-    adding no prerequisite: ``c`` is not needed.
+    Let D be the ready, freely exchangeable credentials that can stand in for
+    ``c`` (its group's dominators, see :mod:`stackrules.compiled`) and weigh no
+    more than it (credit, or cost). An optimal plan P has objective at most
+    ``bound``; if it takes ``c``, at most ``(bound - w(c)) // min w(D)`` members
+    of D are in P too. When D is larger, one of D is unused, and swapping it for
+    ``c`` keeps every leaf, limit and total while adding no prerequisite and no
+    weight: ``c`` is not needed. Exact integers, as fractions are slow here.
     """
-
     raw = [e.attrs.credits if plan == "credits" else (e.cost or Fraction(0)) for e, _, _, _ in chosen]
     scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
-    weights = [w.numerator * (scale // w.denominator) for w in raw]  # exact integers: faster than fractions here
+    weights = [w.numerator * (scale // w.denominator) for w in raw]
     top = math.floor(bound * scale)
-    ready_weights: dict[tuple[object, ...], list[int]] = {}
-    lightest: dict[tuple[object, ...], int] = {}
-    for (e, _, sig, ready), w in zip(chosen, weights, strict=True):
-        lightest[sig] = min(lightest.get(sig, w), w)
-        if ready and free(e):
-            ready_weights.setdefault(sig, []).append(w)
-    for ws in ready_weights.values():
+    ready: dict[int, list[int]] = {}  # group -> the weights of its ready, free members
+    for (e, _, _, is_ready), w in zip(chosen, weights, strict=True):
+        if is_ready and free(e):
+            ready.setdefault(e.group, []).append(w)
+    for ws in ready.values():
         ws.sort()
     out = []
-    for (e, _, sig, ready), w in zip(chosen, weights, strict=True):
-        if ready or w > top:
+    for (e, _, _, is_ready), w in zip(chosen, weights, strict=True):
+        if is_ready or w > top:
             continue  # ready, or heavier than the whole plan
-        low = lightest[sig]
-        if low <= 0 or bisect.bisect_right(ready_weights.get(sig, []), w) <= (top - w) // low:
+        stand_ins = [ready[h] for h in ct.dominators[e.group] if h in ready]
+        swaps = sum(bisect.bisect_right(ws, w) for ws in stand_ins)
+        low = min((ws[0] for ws in stand_ins), default=0)
+        if swaps == 0 or low <= 0 or swaps <= (top - w) // low:
             out.append(e)
     return out
 
