@@ -9,11 +9,14 @@ of that target. A :class:`CompiledTarget` is never changed after it is built.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .filters import Attrs, Matcher, credential_attrs
-from .rulebase import QualVersion, RuleBase
+from .models import Requirement
+from .rulebase import QualVersion, RuleBase, iter_nodes
 from .tree import CLimit, CNode, expand
 
 
@@ -31,6 +34,27 @@ class CatalogueEntry:
 
 
 @dataclass(frozen=True)
+class CatalogueLayout:
+    """The catalogue arranged for adding it to a problem quickly (positions index ``catalogue``).
+
+    A learner changes little of it: which credentials need prerequisites they
+    lack, and which they already have. Everything else is arranged here once.
+    """
+
+    position: Mapping[str, int]  # credential -> its entry
+    ids: tuple[str, ...]  # entry -> its credential
+    prereq: frozenset[int]  # entries whose prerequisites name a credential (not met by nothing)
+    mentions: Mapping[str, tuple[int, ...]]  # credential -> entries whose prerequisites name it
+    named: frozenset[int]  # entries that fill a leaf naming them
+    involved: frozenset[int]  # entries in an `incompatible` pair
+    # per audit or plan objective: (group key, its entries) with the entries cheapest first for plans
+    groups: Mapping[str, tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]]
+    slot: Mapping[str, tuple[int, ...]]  # per audit or plan objective: each entry's place in ``groups``
+    weights: Mapping[str, tuple[int, ...]]  # "credits" / "cost": each entry's, as exact integers on one scale
+    scale: Mapping[str, int]  # that scale: weight = value * scale
+
+
+@dataclass(frozen=True)
 class CompiledTarget:
     version: QualVersion
     top: CNode
@@ -38,6 +62,7 @@ class CompiledTarget:
     catalogue: tuple[CatalogueEntry, ...]  # only credentials some leaf can use, sorted by id
     incompatible: frozenset[str]  # credentials in any `incompatible` pair of the rule base
     dominators: tuple[tuple[int, ...], ...] = ()  # per group: the groups whose members can always replace its members
+    layout: CatalogueLayout | None = None
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -86,7 +111,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
 
     entries: list[CatalogueEntry] = []
     numbers: dict[tuple[object, ...], int] = {}
-    for c in sorted(rb.credentials.values(), key=lambda c: c.id):
+    for c in rb.credentials_by_id:
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
         attrs = credential_attrs(rb, c.id, v.system)
@@ -101,7 +126,69 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     for rank, k in enumerate(order):
         entries[k] = replace(entries[k], cheapness=rank)
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]))
+    layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, involved)
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]), layout)
+
+
+def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int], involved: set[str]) -> CatalogueLayout:
+    prereq: set[int] = set()
+    mentions: dict[str, list[int]] = {}
+    for k, e in enumerate(entries):
+        pre = rb.credentials[e.credential].prerequisites
+        if pre is None or prerequisites_met(pre, set()):
+            continue
+        prereq.add(k)
+        for n, _ in iter_nodes(pre, ()):
+            if n.credential:
+                mentions.setdefault(n.credential, []).append(k)
+    cheapest = sorted(range(len(entries)), key=lambda k: entries[k].cheapness)
+    keys: dict[str, Callable[[CatalogueEntry], tuple[object, ...]]] = {
+        "audit": lambda e: (e.group,),
+        "credits": lambda e: (e.group,),
+        "cost": lambda e: (e.group, e.cost),
+        "terms": lambda e: (e.group, rb.credentials[e.credential].offered),
+    }
+    groups: dict[str, tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]] = {}
+    slots: dict[str, tuple[int, ...]] = {}
+    for name, key in keys.items():
+        found: dict[tuple[object, ...], list[int]] = {}
+        for k in range(len(entries)) if name == "audit" else cheapest:
+            found.setdefault(key(entries[k]), []).append(k)
+        groups[name] = tuple((g, tuple(members)) for g, members in found.items())
+        where = [0] * len(entries)
+        for place, members in enumerate(found.values()):
+            for k in members:
+                where[k] = place
+        slots[name] = tuple(where)
+    weights: dict[str, tuple[int, ...]] = {}
+    scales: dict[str, int] = {}
+    for name, raw in (("credits", [e.attrs.credits for e in entries]), ("cost", [e.cost or Fraction(0) for e in entries])):
+        scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
+        weights[name] = tuple(w.numerator * (scale // w.denominator) for w in raw)
+        scales[name] = scale
+    return CatalogueLayout(
+        position={e.credential: k for k, e in enumerate(entries)},
+        ids=tuple(e.credential for e in entries),
+        prereq=frozenset(prereq),
+        mentions={c: tuple(ks) for c, ks in mentions.items()},
+        named=frozenset(k for k, e in enumerate(entries) if named_leaves.intersection(e.leaves)),
+        involved=frozenset(k for k, e in enumerate(entries) if e.credential in involved),
+        groups=groups,
+        slot=slots,
+        weights=weights,
+        scale=scales,
+    )
+
+
+def prerequisites_met(r: Requirement, have: set[str]) -> bool:
+    """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.)"""
+    if r.credential is not None:
+        return r.credential in have
+    kids = [prerequisites_met(c, have) for c in r.children()]
+    if not kids:
+        return True
+    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    return sum(kids) >= k
 
 
 def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit]) -> tuple[tuple[int, ...], ...]:
@@ -120,18 +207,14 @@ def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit]) ->
         assert isinstance(fits, tuple) and isinstance(member, tuple)
         fit_mask = sum(1 << leaf for leaf in set(fits))
         over = sum(1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and lim.is_max and lim.kind != "min_gpa")
-        under = sum(1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and not lim.is_max and lim.kind in ("min_credits", "min_count"))
+        under = sum(
+            1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and not lim.is_max and lim.kind in ("min_credits", "min_count")
+        )
         masks.append((credits, fit_mask, over, under))
     by_credit: dict[object, list[int]] = {}
     for g, (credits, _, _, _) in enumerate(masks):
         by_credit.setdefault(credits, []).append(g)
     out: list[tuple[int, ...]] = []
     for credits, fits_g, over_g, under_g in masks:
-        out.append(
-            tuple(
-                h
-                for h in by_credit[credits]
-                if masks[h][1] & fits_g == fits_g and masks[h][2] & ~over_g == 0 and masks[h][3] & under_g == under_g
-            )
-        )
+        out.append(tuple(h for h in by_credit[credits] if masks[h][1] & fits_g == fits_g and masks[h][2] & ~over_g == 0 and masks[h][3] & under_g == under_g))
     return tuple(out)

@@ -26,7 +26,7 @@ from .tree import CNode
 
 def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
     g = nx.DiGraph()
-    for c in sorted(rb.credentials.values(), key=lambda c: c.id):
+    for c in rb.credentials_by_id:
         g.add_node(f"credential:{c.id}", kind="credential", label=c.title, type=c.type, provider=c.provider)
         if c.framework_level:
             g.add_node(f"level:{c.framework_level}", kind="level", label=c.framework_level)

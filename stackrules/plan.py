@@ -18,12 +18,13 @@ from typing import Any
 
 from .audit import Context, audit_decision, audit_json
 from .checker import verify
+from .compiled import prerequisites_met
 from .decision import Decision, q
 from .errors import RequestError
 from .explain import footer, section
 from .learner import Learner
 from .models import Requirement
-from .problem import Item, Problem, build_problem, prerequisites_met
+from .problem import Item, Problem, build_problem
 from .rulebase import RuleBase
 from .solve import Choice, _Builder
 
@@ -42,8 +43,7 @@ class PlanOptions:
 def _calendar(p: Problem, opts: PlanOptions) -> tuple[str, ...]:
     if opts.terms:
         return opts.terms
-    names = sorted({o for c in p.rb.credentials.values() for o in c.offered})
-    return tuple(names) or ("term",)
+    return p.rb.offerings or ("term",)
 
 
 def _prereq_rows(b: _Builder, p: Problem) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .compiled import CatalogueEntry, CompiledTarget, compile_target
+from .compiled import CompiledTarget, compile_target, prerequisites_met
 from .errors import RequestError
 from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from .learner import HoldingView, view_holdings
@@ -26,7 +26,6 @@ from .models import (
     IntoFilter,
     LearnerDoc,
     LearnerException,
-    Requirement,
     SpecifiedGrant,
     UnspecifiedGrant,
 )
@@ -437,86 +436,75 @@ def _add_catalogue(
 
     Which of those are kept: all of them; with ``quick``, only those a leaf
     names (a plan's fast first model); with ``bound``, an upper bound on the
-    plan's objective, all but those enough ready credentials of their
-    signature dominate (see :func:`_undominated`). Returns the ones kept.
+    plan's objective, all but those that ready credentials dominate (see
+    :func:`_undominated`). Returns the ones kept.
     """
+    entries, lay = ct.catalogue, ct.layout
+    assert lay is not None
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
-    involved = ct.incompatible
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    named = {leaf.index for leaf in ct.top.leaves() if leaf.kind == "credential"}
-    chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]] = []  # entry, fits, signature, ready
-    for entry in ct.catalogue:
-        fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
-        if not fits:
-            continue
-        ready = True
-        if plan is not None:
-            pre = rb.credentials[entry.credential].prerequisites
-            ready = pre is None or prerequisites_met(pre, held)
-        sig: tuple[object, ...] = (entry.group,) if every_leaf else (entry.signature[0], fits, entry.signature[2])
-        chosen.append((entry, fits, sig, ready))
-
-    def free(entry: CatalogueEntry) -> bool:
-        return not distinct and entry.credential not in present and entry.credential not in involved
-
-    single: set[str] = set()
+    # entries never merged: the learner has them, they are in an incompatibility, or all are distinct
+    fixed = set(range(len(entries))) if distinct else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
+    unready: set[int] = set()
+    single: set[int] = set()
     if plan is not None:
+        maybe = {k for c in held for k in lay.mentions.get(c, ())}
+        unready = {k for k in lay.prereq if k not in maybe or not _prereq_met(rb, entries[k].credential, held)}
         if quick:
-            kept = {e.credential for e, fits, _, ready in chosen if not ready and named.intersection(fits)}
-        elif bound is not None and plan in ("credits", "cost") and every_leaf:
-            kept = {e.credential for e in _undominated(ct, chosen, plan, bound, free)}
+            kept = unready & lay.named
+        elif bound is not None and plan in ("credits", "cost"):
+            kept = _undominated(ct, unready, fixed, plan, bound)
         else:
-            kept = {e.credential for e, _, _, ready in chosen if not ready}
+            kept = set(unready)
         # what they need (and what other providers' candidates need) stays single, so that a
         # prerequisite row can name it
-        queue = sorted(kept | {it.credential for it in items if it.origin == "addition"})
-        single = set(kept)
+        queue = sorted({entries[k].credential for k in kept} | {it.credential for it in items if it.origin == "addition"})
+        needed = set(queue)
         while queue:
             info = rb.credentials.get(queue.pop())
             if info is None or info.prerequisites is None:
                 continue
             for n, _ in iter_nodes(info.prerequisites, ()):
-                if n.credential and n.credential not in single:
-                    single.add(n.credential)
+                if n.credential and n.credential not in needed:
+                    needed.add(n.credential)
                     queue.append(n.credential)
-        chosen = [c for c in chosen if c[3] or c[0].credential in single]
-
-    groups: dict[tuple[object, ...], list[tuple[CatalogueEntry, tuple[int, ...]]]] = {}
-    for entry, fits, sig, _ in chosen:
-        key: tuple[object, ...]
-        if not free(entry) or entry.credential in single:
-            key = ("single", entry.credential)
-        elif plan == "cost":
-            key = (*sig, entry.cost)
-        elif plan == "terms":
-            key = (*sig, rb.credentials[entry.credential].offered)
-        else:
-            key = sig
-        groups.setdefault(key, []).append((entry, fits))
-    for members in groups.values():
-        if plan is not None:
-            members.sort(key=lambda m: m[0].cheapness)
-        entry, fits = members[0]
-        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=tuple(m[0].credential for m in members))
+        single = kept | {lay.position[c] for c in needed if c in lay.position}
+    alone = (fixed | single) - (unready - single)
+    skip = unready | alone
+    made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
+    layout = plan or "audit"
+    touched = {lay.slot[layout][k] for k in skip}  # only these groups lose members
+    for place, (_, members) in enumerate(lay.groups[layout]):
+        if place in touched:
+            members = tuple([k for k in members if k not in skip])
+        if members:
+            made.append((min(members), members))
+    made.sort()  # in catalogue (id) order of each one's first member
+    ids = lay.ids
+    for _, members in made:
+        entry = entries[members[0]]
+        fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
+        if not fits:
+            continue
+        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=tuple(map(ids.__getitem__, members)))
         item.multiplicity = len(members)
         items.append(item)
         for leaf in fits:
             eligible[leaf].append(item.index)
     if plan is not None:
         _add_prerequisites(rb, items)
-    return frozenset(c[0].credential for c in chosen if not c[3])
+    return frozenset(entries[k].credential for k in unready & single)
 
 
-def _undominated(
-    ct: CompiledTarget,
-    chosen: list[tuple[CatalogueEntry, tuple[int, ...], tuple[object, ...], bool]],
-    plan: str,
-    bound: Fraction,
-    free: Callable[[CatalogueEntry], bool],
-) -> list[CatalogueEntry]:
-    """Credentials needing prerequisites that an optimal plan within ``bound`` might still need.
+def _prereq_met(rb: RuleBase, credential: str, held: set[str]) -> bool:
+    pre = rb.credentials[credential].prerequisites
+    return pre is None or prerequisites_met(pre, held)
+
+
+def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
+    """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
 
     Let D be the ready, freely exchangeable credentials that can stand in for
     ``c`` (its group's dominators, see :mod:`stackrules.compiled`) and weigh no
@@ -524,39 +512,32 @@ def _undominated(
     ``bound``; if it takes ``c``, at most ``(bound - w(c)) // min w(D)`` members
     of D are in P too. When D is larger, one of D is unused, and swapping it for
     ``c`` keeps every leaf, limit and total while adding no prerequisite and no
-    weight: ``c`` is not needed. Exact integers, as fractions are slow here.
+    weight: ``c`` is not needed. Weights are exact integers on one scale.
     """
-    raw = [e.attrs.credits if plan == "credits" else (e.cost or Fraction(0)) for e, _, _, _ in chosen]
-    scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
-    weights = [w.numerator * (scale // w.denominator) for w in raw]
-    top = math.floor(bound * scale)
-    ready: dict[int, list[int]] = {}  # group -> the weights of its ready, free members
-    for (e, _, _, is_ready), w in zip(chosen, weights, strict=True):
-        if is_ready and free(e):
-            ready.setdefault(e.group, []).append(w)
-    for ws in ready.values():
-        ws.sort()
-    out = []
-    for (e, _, _, is_ready), w in zip(chosen, weights, strict=True):
-        if is_ready or w > top:
-            continue  # ready, or heavier than the whole plan
-        stand_ins = [ready[h] for h in ct.dominators[e.group] if h in ready]
-        swaps = sum(bisect.bisect_right(ws, w) for ws in stand_ins)
-        low = min((ws[0] for ws in stand_ins), default=0)
-        if swaps == 0 or low <= 0 or swaps <= (top - w) // low:
-            out.append(e)
-    return out
-
-
-def prerequisites_met(r: Requirement, have: set[str]) -> bool:
-    """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.)"""
-    if r.credential is not None:
-        return r.credential in have
-    kids = [prerequisites_met(c, have) for c in r.children()]
-    if not kids:
-        return True
-    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
-    return sum(kids) >= k
+    lay = ct.layout
+    assert lay is not None
+    entries, weights = ct.catalogue, lay.weights[plan]
+    top = math.floor(bound * lay.scale[plan])
+    stand_in: dict[int, list[int]] = {}  # group -> the sorted weights of its ready, free members
+    for _, members in lay.groups["audit"]:
+        ws = sorted(weights[k] for k in members if k not in unready and k not in fixed)
+        if ws:
+            stand_in[entries[members[0]].group] = ws
+    kept: set[int] = set()
+    memo: dict[tuple[int, int], bool] = {}
+    for k in unready:
+        w = weights[k]
+        if w > top:
+            continue  # heavier than the whole plan
+        g = entries[k].group
+        if (g, w) not in memo:
+            lists = [stand_in[h] for h in ct.dominators[g] if h in stand_in]
+            swaps = sum(bisect.bisect_right(ws, w) for ws in lists)
+            low = min((ws[0] for ws in lists), default=0)
+            memo[(g, w)] = swaps == 0 or low <= 0 or swaps <= (top - w) // low
+        if memo[(g, w)]:
+            kept.add(k)
+    return kept
 
 
 def _add_external(
@@ -564,8 +545,9 @@ def _add_external(
 ) -> None:
     """Other providers' catalogue credentials that some credit rule for the target could take as a source."""
     have = {it.credential for it in items}
-    for c in sorted(rb.credentials.values(), key=lambda c: c.id):
-        if c.provider == v.provider or c.type == "qualification" or c.id in have:
+    others = sorted((c for provider, cs in rb.credentials_by_provider.items() if provider != v.provider for c in cs), key=lambda c: c.id)
+    for c in others:
+        if c.type == "qualification" or c.id in have:
             continue
         attrs = credential_attrs(rb, c.id, v.system)
         probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))

@@ -9,6 +9,7 @@ a :class:`RuleBase` exists only when they found no error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -178,6 +179,24 @@ class RuleBase:
 
     def qualification_ids(self) -> list[str]:
         return sorted(self.qualifications)
+
+    @functools.cached_property
+    def offerings(self) -> tuple[str, ...]:
+        """Every offering name of the catalogues, sorted (a plan's default term calendar)."""
+        return tuple(sorted({o for c in self.credentials.values() for o in c.offered}))
+
+    @functools.cached_property
+    def credentials_by_id(self) -> tuple[CredentialInfo, ...]:
+        """Every credential, in id order (computed once: 20,000-credential bases are sorted once)."""
+        return tuple(sorted(self.credentials.values(), key=lambda c: c.id))
+
+    @functools.cached_property
+    def credentials_by_provider(self) -> dict[str, tuple[CredentialInfo, ...]]:
+        """Each provider's credentials, in id order."""
+        out: dict[str, list[CredentialInfo]] = {}
+        for c in self.credentials_by_id:
+            out.setdefault(c.provider, []).append(c)
+        return {p: tuple(cs) for p, cs in out.items()}
 
     def level_key(self, level: str) -> tuple[str, int] | None:
         return self.level_order.get(level)
