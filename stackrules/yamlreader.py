@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.parser import Parser
@@ -44,8 +44,9 @@ _FALSE = {"false", "False", "FALSE"}
 _NULL = {"", "~", "null", "Null", "NULL"}
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """Where a value stands: 1-based line and column of its start and end."""
+
     line: int
     column: int
     end_line: int
@@ -100,6 +101,17 @@ def _event_span(start: Any, end: Any) -> Span:
     return Span(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
 
 
+_SCALAR, _SEQ, _SEQ_END, _MAP, _MAP_END, _ALIAS = (
+    yaml.ScalarEvent,
+    yaml.SequenceStartEvent,
+    yaml.SequenceEndEvent,
+    yaml.MappingStartEvent,
+    yaml.MappingEndEvent,
+    yaml.AliasEvent,
+)
+_NUMERIC_START = frozenset("+-.0123456789")
+
+
 def _mark(ev: Any) -> tuple[int, int]:
     m = ev.start_mark
     return (m.line + 1, m.column + 1) if m is not None else (1, 1)
@@ -129,27 +141,32 @@ class _Builder:
                     self.file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"
                 )
             )
-        if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
+        kind = type(ev)
+        if kind is _ALIAS or ev.anchor is not None:
             line, col = _mark(ev)
             raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full"))
         if ev.tag is not None and ev.tag != "!":
             line, col = _mark(ev)
             raise _ReadError(Diagnostic(self.file, line, col, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag"))
-        if isinstance(ev, yaml.ScalarEvent):
-            self.smap.values[path] = _event_span(ev, ev)
+        events = self.events
+        if kind is _SCALAR:
+            a: Any = ev.start_mark
+            b: Any = ev.end_mark
+            self.smap.values[path] = Span(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
             return self.scalar(ev)
-        if isinstance(ev, yaml.SequenceStartEvent):
+        if kind is _SEQ:
             items: list[Any] = []
-            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
+            while type(events[self.pos]) is not _SEQ_END:
                 items.append(self.value((*path, len(items)), depth + 1))
-            self.smap.values[path] = _event_span(ev, self.events[self.pos])
+            self.smap.values[path] = _event_span(ev, events[self.pos])
             self.pos += 1
             return tuple(items)
-        assert isinstance(ev, yaml.MappingStartEvent)
+        assert kind is _MAP
         out: dict[str, Any] = {}
-        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
-            kev = self.events[self.pos]
-            if not isinstance(kev, yaml.ScalarEvent):
+        keys = self.smap.keys
+        while type(events[self.pos]) is not _MAP_END:
+            kev = events[self.pos]
+            if type(kev) is not _SCALAR:
                 self.err(kev, "SR1001", "a mapping key must be a plain word", "write the key as text")
                 self.skip()  # the key
                 self.skip()  # its value
@@ -167,8 +184,11 @@ class _Builder:
                 self.err(kev, "SR1002", f"duplicate key `{key}`", "remove or rename this second occurrence")
                 self.skip()
                 continue
-            self.smap.keys[(*path, key)] = _event_span(kev, kev)
-            out[key] = self.value((*path, key), depth + 1)
+            ka: Any = kev.start_mark
+            kb: Any = kev.end_mark
+            sub = (*path, key)
+            keys[sub] = Span(ka.line + 1, ka.column + 1, kb.line + 1, kb.column + 1)
+            out[key] = self.value(sub, depth + 1)
         self.smap.values[path] = _event_span(ev, self.events[self.pos])
         self.pos += 1
         return out
@@ -196,6 +216,8 @@ class _Builder:
             return True
         if text in _FALSE:
             return False
+        if text[0] not in _NUMERIC_START and len(text) > 3:
+            return text  # neither a number nor a YAML 1.1 boolean: text
         if text.lower() in _BOOL_11:
             self.err(ev, "SR1005", f"`{text}` is a boolean in YAML 1.1 and text in YAML 1.2", f'write `"{text}"` for text, or true/false')
             return text
@@ -234,7 +256,7 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
         text = text[1:]
     lines = tuple(text.splitlines())
     smap.lines = lines
-    for i, raw in enumerate(lines, 1):
+    for i, raw in enumerate(lines if "\t" in text else (), 1):
         indent = len(raw) - len(raw.lstrip(" \t"))
         tab = raw.find("\t", 0, indent)
         if tab >= 0 and raw.strip():
@@ -269,11 +291,12 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
     finally:
         if hasattr(loader, "dispose"):
             loader.dispose()
-    starts = [ev for ev in events if isinstance(ev, yaml.DocumentStartEvent)]
+    starts = [ev for ev in events if type(ev) is yaml.DocumentStartEvent]
     if len(starts) > 1:
         m = _mark(starts[1])
         return None, smap, [Diagnostic(file, m[0], m[1], "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
-    body = [ev for ev in events if not isinstance(ev, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent)]
+    frame = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
+    body = [ev for ev in events if type(ev) not in frame]
     if not body:
         return None, smap, [Diagnostic(file, 1, 1, "SR1011", "the file holds no document", "start it with `kind:`")]
     builder = _Builder(file, smap, diags, body)
