@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .diagnostics import CODES, Diagnostic, suggestion
 from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
@@ -48,6 +47,9 @@ from .rulebase import (
     system_of_catalog,
 )
 from .yamlreader import Path
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -365,11 +367,14 @@ class _TreeChecks:
     cx: _Ctx
     qual_types: dict[str, tuple[Loaded, int]]
     cred_src: dict[str, tuple[Loaded, Path]]
+    _pools: dict[str, list[Attrs]] = field(default_factory=dict)  # the catalogue as filters see it, per credit system
 
     def known_ids(self) -> set[str]:
         return set(self.rb.credentials) | set(self.rb.qualifications)
 
     def run(self) -> None:
+        import networkx as nx  # only a full load checks cycles: a cached load never imports it
+
         nest = nx.DiGraph()
         prereq = nx.DiGraph()
         for cid, info in sorted(self.rb.credentials.items()):
@@ -524,6 +529,8 @@ class _TreeChecks:
     def qualification(self, v: QualVersion, nest: nx.DiGraph) -> None:
         item, base = v.origin, v.base_path
         ids: dict[str, Path] = {}
+        import networkx as nx
+
         refs = nx.DiGraph()
         trees: list[tuple[Requirement, Path, str | None]] = [(v.requires, base + ("requires",), None)]
         trees += [(node, base + ("define", name), name) for name, node in sorted(v.define.items())]
@@ -565,7 +572,9 @@ class _TreeChecks:
     def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
         """Warn about pools that no credential in the whole rule base could fill."""
         matcher = Matcher(self.rb, v.fields)
-        pool: list[Attrs] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials.values() if c.type != "qualification"]
+        if v.system not in self._pools:
+            self._pools[v.system] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials_by_id if c.type != "qualification"]
+        pool = list(self._pools[v.system])
         for rule in self.rb.rules:
             for j, g in enumerate(rule.doc.grant):
                 if isinstance(g, UnspecifiedGrant) and (not isinstance(g.unspecified, Quantity) or g.unspecified.system in (None, *self.rb.systems)):
@@ -575,30 +584,38 @@ class _TreeChecks:
                 if n.credits is None and n.count is None and n.competencies is None:
                     continue
                 f = n.where or Filter()
-                matching = [a for a in pool if matcher.match(f, a)]
-                if n.credits is not None:
-                    need = self.rb.convert(n.credits, v.system) if (n.credits.system is None or n.credits.system in self.rb.systems) else Fraction(0)
-                    have = sum((a.credits for a in matching), Fraction(0))
-                    if have < need:
-                        self.cx.diags.append(
-                            v.origin.smap.diag(
-                                p + ("credits",),
-                                "SR4001",
-                                f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)",
-                                "check the filter, or add credentials that match it",
-                            )
+                need = Fraction(0)
+                if n.credits is not None and (n.credits.system is None or n.credits.system in self.rb.systems):
+                    need = self.rb.convert(n.credits, v.system)
+                # scan until the pool is shown fillable (usually after a few credentials)
+                have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
+                for a in pool:
+                    if have >= need and count >= (n.count or 0) and not uncovered:
+                        break
+                    if matcher.match(f, a):
+                        have += a.credits
+                        count += 1
+                        uncovered.difference_update(a.competencies)
+                if n.credits is not None and have < need:
+                    self.cx.diags.append(
+                        v.origin.smap.diag(
+                            p + ("credits",),
+                            "SR4001",
+                            f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)",
+                            "check the filter, or add credentials that match it",
                         )
-                if n.count is not None and len(matching) < n.count:
+                    )
+                if n.count is not None and count < n.count:
                     self.cx.diags.append(
                         v.origin.smap.diag(
                             p + ("count",),
                             "SR4001",
-                            f"only {len(matching)} credentials in the rule base match this pool, which needs {n.count}",
+                            f"only {count} credentials in the rule base match this pool, which needs {n.count}",
                             "check the filter, or add credentials that match it",
                         )
                     )
                 for i, comp in enumerate(n.competencies or ()):
-                    if not any(comp in a.competencies for a in matching):
+                    if comp in uncovered:
                         self.cx.diags.append(
                             v.origin.smap.diag(
                                 p + ("competencies", i),
@@ -769,6 +786,8 @@ def _val(x: object) -> Fraction:
 
 
 def _cycles(g: nx.DiGraph) -> list[list[str]]:
+    import networkx as nx
+
     out = []
     for comp in nx.strongly_connected_components(g):
         nodes = sorted(comp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -110,7 +111,8 @@ def _as_of(value: str | None) -> dt.date:
 def _engine(rules: Sequence[str]) -> Any:
     from .engine import load
 
-    return load(*rules)
+    # STACKRULES_CACHE names a folder for checked rule bases (see stackrules.cache): unchanged files load fast
+    return load(*rules, cache=os.environ.get("STACKRULES_CACHE") or None)
 
 
 def _learner(path: str) -> Any:

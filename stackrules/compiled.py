@@ -20,7 +20,7 @@ from .rulebase import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .tree import CLimit, CNode, expand
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogueEntry:
     """A catalogue credential as an addition: attributes in the target's system, and where it fits."""
 

@@ -8,7 +8,7 @@ import gc
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -20,7 +20,7 @@ from .decision import Decision
 from .diagnostics import Diagnostic
 from .errors import LearnerError, RequestError, RuleBaseError
 from .learner import Learner
-from .loader import Loaded, read_documents, shipped_paths
+from .loader import Loaded, expand_paths, read_documents, shipped_paths
 from .models import LearnerDoc
 from .rulebase import QualVersion, RuleBase
 
@@ -173,20 +173,37 @@ def _digest(loaded: Iterable[Loaded]) -> str:
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def load(*paths: str | os.PathLike[str]) -> Engine:
+def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> Engine:
     """Load, check and compile a rule base (the shipped one when no path is given).
 
     Raises :class:`RuleBaseError` with every diagnostic when anything is wrong;
-    nothing is half-loaded.
+    nothing is half-loaded. ``cache`` names a folder where the checked rule base
+    is kept, keyed by the bytes of every file read: a later load of unchanged
+    files reads it back instead of parsing and checking again (see
+    :mod:`stackrules.cache`).
     """
-    engine, diags = load_with_diagnostics(*paths)
+    engine, diags = load_with_diagnostics(*paths, cache=cache)
     if engine is None:
         raise RuleBaseError(diags)
     return engine
 
 
-def load_with_diagnostics(*paths: str | os.PathLike[str]) -> tuple[Engine | None, list[Diagnostic]]:
+def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> tuple[Engine | None, list[Diagnostic]]:
+    from . import cache as disk
+
     roots = list(paths) if paths else [str(p) for p in shipped_paths()]
+    name: str | None = None
+    if cache is not None:
+        files, missing = expand_paths(roots)
+        if not missing:
+            try:
+                name = disk.key(files)
+            except OSError:
+                name = None  # an unreadable file: the full load reports it
+            with bulk():
+                found = disk.read(cache, name) if name else None
+            if isinstance(found, Engine):
+                return found, list(found.warnings)
     with bulk():
         loaded, diags = read_documents(roots)
         rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
@@ -194,4 +211,8 @@ def load_with_diagnostics(*paths: str | os.PathLike[str]) -> tuple[Engine | None
     diags += more
     if rb is None or any(d.severity == "error" for d in diags):
         return None, diags
-    return Engine(rb, tuple(d for d in diags if d.severity == "warning"), _digest(rule_docs)), diags
+    # the documents' source maps served the checks; decisions need only the locations kept in the rule base
+    engine = Engine(replace(rb, documents=()), tuple(d for d in diags if d.severity == "warning"), _digest(rule_docs))
+    if name is not None and cache is not None:
+        disk.write(cache, name, engine)
+    return engine, diags

@@ -12,7 +12,7 @@ from .quantity import Quantity
 from .rulebase import QualVersion, RuleBase
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attrs:
     """What a filter can see of a credential, a holding or granted credit."""
 

@@ -14,7 +14,7 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .compiled import CompiledTarget, compile_target, prerequisites_met
@@ -177,7 +177,7 @@ def build_problem(
             continue
         home = v.provider is None or hv.provider == v.provider
         a = hv.attrs
-        attrs = Attrs(**{**a.__dict__, "credits": in_target(hv.credits, hv.system), "source": "home", "system": v.system})
+        attrs = replace(a, credits=in_target(hv.credits, hv.system), source="home", system=v.system)
         items.append(
             Item(len(items), hv.key, hv.holding.credential, "holding" if home else "external", attrs, pending=hv.pending, points=hv.points, holding=hv)
         )

@@ -30,7 +30,7 @@ from .quantity import Quantity, convert
 from .yamlreader import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """Where a thing is defined, for explanations (``file:line``)."""
 
@@ -80,7 +80,7 @@ class ProviderInfo:
         return self.grade_scale.points.get(grade)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CredentialInfo:
     """A catalogue credential with its credit in its provider's system."""
 
