@@ -153,7 +153,7 @@ def text_or_mapping(text: Any, mapping: Any, what: str) -> Any:
 class Model(BaseModel):
     """Base of every model: frozen, strict, unknown keys refused with did-you-mean."""
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", populate_by_name=False, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", populate_by_name=False, arbitrary_types_allowed=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
