@@ -14,6 +14,7 @@ from .fastpath import greedy_completion
 from .learner import Learner
 from .models import Basis, Filter
 from .problem import Compiler, Item, Problem, Refusal, build_problem
+from .quantity import total
 from .rulebase import RuleBase
 from .solve import Choice, might_complete, solve
 from .tree import CNode
@@ -104,7 +105,7 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
     else:
         status = "not_met"
     claimed_items = ev.claimed.get(top.index, [])
-    counted = sum((it.credits for it in claimed_items), Fraction(0))
+    counted = total(it.credits for it in claimed_items)
     additions: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:
@@ -127,7 +128,7 @@ def audit_json(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, lea
             "parent": parent,
             "status": ev.status[n.index],
             "claimed": [it.key for it in its],
-            "credits": q(sum((it.credits for it in its), Fraction(0))),
+            "credits": q(total(it.credits for it in its)),
         }
         if n.kind == "pool" and n.credits is not None:
             entry["required"] = q(n.credits)

@@ -20,6 +20,7 @@ from fractions import Fraction
 from .errors import VerificationError
 from .filters import Matcher
 from .problem import Item, Problem, _conditions
+from .quantity import total
 from .solve import Choice
 from .tree import CLimit, CNode
 
@@ -195,12 +196,12 @@ def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFi
     counts = _counts(p, n, choice, keep)
     members = [(p.items[i], k) for i, k in counts.items() if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
     if lim.kind.endswith("credits"):
-        return sum((it.credits * k for it, k in members), Fraction(0))
+        return total([it.credits for it, _ in members], [k for _, k in members])
     if lim.kind.endswith("count"):
         return Fraction(sum(k for _, k in members))
     if lim.kind == "min_gpa":
         graded = [(it, k) for it, k in members if it.points is not None]
-        weight = sum((it.credits * k for it, k in graded), Fraction(0))
+        weight = total([it.credits for it, _ in graded], [k for _, k in graded])
         if weight == 0:
             return Fraction(0) if graded else lim.bound
         return sum((it.credits * k * (it.points or 0) for it, k in graded), Fraction(0)) / weight
@@ -228,7 +229,7 @@ def _met_now(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set
     elif n.kind == "pool":
         claims = _claims(n, choice, p, keep)
         if n.credits is not None:
-            ok = sum((it.credits * k for it, k in claims), Fraction(0)) >= n.credits
+            ok = total([it.credits for it, _ in claims], [k for _, k in claims]) >= n.credits
         else:
             ok = sum(k for _, k in claims) >= (n.count or 0)
     elif n.kind == "competencies":
@@ -240,7 +241,7 @@ def _met_now(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set
         ok = sum(kids) >= need
     if ok and n.min_total is not None:
         counts = _counts(p, n, choice, keep)
-        ok = sum((p.items[i].credits * k for i, k in counts.items()), Fraction(0)) >= n.min_total
+        ok = total([p.items[i].credits for i in counts], list(counts.values())) >= n.min_total
     if ok:
         for lim in n.limits:
             value = _limit_value(p, n, lim, choice, keep)
@@ -255,7 +256,7 @@ def _met_source(p: Problem, n: CNode, choice: Choice) -> bool:
     if n.kind == "pool":
         its = [p.items[i] for i in choice.source_claims.get(n.index, [])]
         if n.credits is not None:
-            return sum((it.credits for it in its), Fraction(0)) >= n.credits
+            return total(it.credits for it in its) >= n.credits
         return len(its) >= (n.count or 0)
     if n.kind == "competencies":
         have = {c for i in choice.source_claims.get(n.index, []) for c in p.items[i].attrs.competencies}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .problem import Problem
+from .quantity import total
 from .solve import Choice
 from .tree import CNode
 
@@ -77,7 +78,7 @@ def greedy_completion(p: Problem) -> Choice | None:
     if not fill(p.top):
         return None
     target = p.top.min_total or Fraction(0)
-    claimed = sum((items[i].credits for i in used), Fraction(0))
+    claimed = total(items[i].credits for i in used)
     if claimed < target:
         # the total needs more: over-claim into pools, least contested items first
         pools = [n for n in p.top.leaves() if n.kind == "pool"]

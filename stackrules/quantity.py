@@ -8,6 +8,7 @@ decimal, or a fraction (``"24"``, ``"1.5"``, ``"2/3"``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -90,3 +91,20 @@ def fmt(value: Fraction) -> str:
 def convert(value: Fraction, source_year: Fraction, target_year: Fraction) -> Fraction:
     """``value`` x (target full-time year / source full-time year), exactly."""
     return value * target_year / source_year
+
+
+def total(values: Iterable[Fraction], times: Iterable[int] | None = None) -> Fraction:
+    """The exact sum of ``values`` (each times the matching count of ``times``, if given).
+
+    Credit is nearly always whole, so whole values are added as integers and
+    only the rest as fractions: the same exact result, several times faster
+    than ``sum`` over fractions, which audits do thousands of times.
+    """
+    whole = 0
+    rest = Fraction(0)
+    for v, k in zip(values, times, strict=True) if times is not None else ((v, 1) for v in values):
+        if v.denominator == 1:
+            whole += v.numerator * k
+        else:
+            rest += v * k
+    return rest + whole if rest else Fraction(whole)

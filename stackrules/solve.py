@@ -19,6 +19,7 @@ from fractions import Fraction
 from .filters import Matcher
 from .milp import Model
 from .problem import Problem
+from .quantity import total
 from .tree import CLimit, CNode
 
 
@@ -430,7 +431,7 @@ def might_complete(p: Problem) -> bool:
         if n.kind == "credential":
             good = bool(its)
         elif n.kind == "pool":
-            good = sum((it.credits for it in its), Fraction(0)) >= n.credits if n.credits is not None else len(its) >= (n.count or 0)
+            good = total(it.credits for it in its) >= n.credits if n.credits is not None else len(its) >= (n.count or 0)
         elif n.kind == "competencies":
             good = set(n.competencies) <= {c for it in its for c in it.attrs.competencies}
         else:
@@ -438,7 +439,7 @@ def might_complete(p: Problem) -> bool:
             good = sum(kids) >= (len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k)
         if good and n.min_total is not None:
             reach = {i for leaf in n.leaves() for i in own.get(leaf.index, [])}
-            good = sum((p.items[i].credits for i in reach), Fraction(0)) >= n.min_total
+            good = total(p.items[i].credits for i in reach) >= n.min_total
         return good
 
     return ok(p.top)
