@@ -596,34 +596,19 @@ class _TreeChecks:
                         have += a.credits
                         count += 1
                         uncovered.difference_update(a.competencies)
+                shortfalls: list[tuple[Path, str, str]] = []
                 if n.credits is not None and have < need:
-                    self.cx.diags.append(
-                        v.origin.smap.diag(
-                            p + ("credits",),
-                            "SR4001",
-                            f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)",
-                            "check the filter, or add credentials that match it",
-                        )
-                    )
+                    msg = f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)"
+                    shortfalls.append((("credits",), msg, "check the filter, or add credentials that match it"))
                 if n.count is not None and count < n.count:
-                    self.cx.diags.append(
-                        v.origin.smap.diag(
-                            p + ("count",),
-                            "SR4001",
-                            f"only {count} credentials in the rule base match this pool, which needs {n.count}",
-                            "check the filter, or add credentials that match it",
-                        )
-                    )
+                    msg = f"only {count} credentials in the rule base match this pool, which needs {n.count}"
+                    shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
                 for i, comp in enumerate(n.competencies or ()):
                     if comp in uncovered:
-                        self.cx.diags.append(
-                            v.origin.smap.diag(
-                                p + ("competencies", i),
-                                "SR4001",
-                                f"no credential in the rule base covers competency `{comp}`",
-                                "add a credential that lists it under `competencies`",
-                            )
-                        )
+                        msg = f"no credential in the rule base covers competency `{comp}`"
+                        shortfalls.append((("competencies", i), msg, "add a credential that lists it under `competencies`"))
+                for sub, msg, help_ in shortfalls:
+                    self.cx.diags.append(v.origin.smap.diag(p + sub, "SR4001", msg, help_))
 
     def rule(self, rule: RuleInfo) -> None:
         item, r = rule.origin, rule.doc
