@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -155,11 +155,18 @@ class Model(BaseModel):
 
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", populate_by_name=False, arbitrary_types_allowed=True, defer_build=True)
 
+    known_keys: ClassVar[frozenset[str]] = frozenset()  # each model's keys, as written in YAML
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.known_keys = frozenset(f.alias or name for name, f in cls.model_fields.items())
+
     @model_validator(mode="before")
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = {f.alias or name for name, f in cls.model_fields.items()}
+        if isinstance(data, dict) and not data.keys() <= cls.known_keys:
+            allowed = set(cls.known_keys)
             for key in data:
                 if key not in allowed:
                     close = did_you_mean(str(key), allowed)

@@ -163,7 +163,7 @@ class _Builder:
             return tuple(items)
         assert kind is _MAP
         out: dict[str, Any] = {}
-        keys = self.smap.keys
+        keys, values = self.smap.keys, self.smap.values
         while type(events[self.pos]) is not _MAP_END:
             kev = events[self.pos]
             if type(kev) is not _SCALAR:
@@ -188,7 +188,16 @@ class _Builder:
             kb: Any = kev.end_mark
             sub = (*path, key)
             keys[sub] = Span(ka.line + 1, ka.column + 1, kb.line + 1, kb.column + 1)
-            out[key] = self.value(sub, depth + 1)
+            nxt = events[self.pos]
+            if type(nxt) is _SCALAR and nxt.anchor is None and nxt.tag is None and depth < MAX_DEPTH:
+                # the common case, a plain scalar value, read here: what value() would do, without the call
+                self.pos += 1
+                va: Any = nxt.start_mark
+                vb: Any = nxt.end_mark
+                values[sub] = Span(va.line + 1, va.column + 1, vb.line + 1, vb.column + 1)
+                out[key] = self.scalar(nxt)
+            else:
+                out[key] = self.value(sub, depth + 1)
         self.smap.values[path] = _event_span(ev, self.events[self.pos])
         self.pos += 1
         return out
