@@ -85,6 +85,9 @@ class Model:
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.5)
         h.setOptionValue("random_seed", 0)
+        # measured: the feasibility-jump heuristic took half of each audit MIP's time (median 9.1 -> 4.3 ms
+        # on 24-requirement audits); it only looks for a first solution, so optimality proofs are unchanged
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         n = len(self.lb)
         if n < SMALL_MODEL:
             # measured: on audit-sized models HiGHS's presolve costs more than it saves
