@@ -63,6 +63,7 @@ class CompiledTarget:
     incompatible: frozenset[str]  # credentials in any `incompatible` pair of the rule base
     dominators: tuple[tuple[int, ...], ...] = ()  # per group: the groups whose members can always replace its members
     layout: CatalogueLayout | None = None
+    holding_leaves: frozenset[int] = frozenset()  # leaves whose filters read what only a holding has (grade, award date, source)
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -155,7 +156,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     entries = [CatalogueEntry(c.id, attrs, c.cost, fits, sig, group, cheapness[k]) for k, (c, attrs, fits, sig, group) in enumerate(rows)]
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
     layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, involved)
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]), layout)
+    holding_leaves = frozenset(leaf.index for leaf in leaves if leaf.where is not None and leaf.where.attributes() & {"grade", "awarded", "source"})
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]), layout, holding_leaves)
 
 
 def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int], involved: set[str]) -> CatalogueLayout:

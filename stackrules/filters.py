@@ -31,8 +31,23 @@ class Attrs:
     title: str | None = None
     system: str | None = None  # the credit system `credits` is in
 
+    def counted_as(self, credits: Fraction, system: str | None, source: str) -> Attrs:
+        """The same credential with its credit in another system (``dataclasses.replace`` is slow on hot paths)."""
+        a = self
+        return Attrs(
+            a.id, a.provider, a.type, credits, a.level, a.framework_level, a.tags, a.fields, a.competencies, a.grade, a.awarded, source, a.title, system
+        )
 
-def credential_attrs(rb: RuleBase, cid: str, system: str | None = None, source: str = "home", provider: str | None = None) -> Attrs:
+
+def credential_attrs(
+    rb: RuleBase,
+    cid: str,
+    system: str | None = None,
+    source: str = "home",
+    provider: str | None = None,
+    grade: str | None = None,
+    awarded: dt.date | None = None,
+) -> Attrs:
     """A catalogue credential as a filter sees it, its credit in ``system`` (default: its provider's)."""
     c = rb.credentials[cid]
     own = rb.providers[c.provider].system
@@ -47,6 +62,8 @@ def credential_attrs(rb: RuleBase, cid: str, system: str | None = None, source: 
         tags=c.tags,
         fields=c.fields,
         competencies=c.competencies,
+        grade=grade,
+        awarded=awarded,
         title=c.title,
         source=source,
         system=target,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
         if info is not None:
             system: str | None = prov.system if prov else None
             credits = info.credits
-            attrs = replace(credential_attrs(rb, info.id), grade=h.grade, awarded=h.awarded)
+            attrs = credential_attrs(rb, info.id, grade=h.grade, awarded=h.awarded)
         else:
             q = h.credits
             system = q.system if q and q.system else (prov.system if prov else None)

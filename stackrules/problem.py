@@ -14,7 +14,7 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .compiled import CompiledTarget, compile_target, prerequisites_met
@@ -177,7 +177,7 @@ def build_problem(
             continue
         home = v.provider is None or hv.provider == v.provider
         a = hv.attrs
-        attrs = replace(a, credits=in_target(hv.credits, hv.system), source="home", system=v.system)
+        attrs = a.counted_as(in_target(hv.credits, hv.system), v.system, "home")
         items.append(
             Item(len(items), hv.key, hv.holding.credential, "holding" if home else "external", attrs, pending=hv.pending, points=hv.points, holding=hv)
         )
@@ -332,12 +332,25 @@ def build_problem(
     eligible: dict[int, list[int]] = {}
     exception_claims: dict[tuple[int, int], LearnerException] = {}
     open_leaves = [leaf for leaf in top.leaves() if leaf.index not in waived_subtree and leaf.index not in waived]
+    # a holding of a catalogue credential fits, before grades and dates, the leaves the compiler found for it,
+    # unless a leaf's filter reads what only a holding has (grade, award date, source)
+    fits: dict[int, frozenset[int]] = {}
+    if ct.layout is not None:
+        for it in items:
+            k = ct.layout.position.get(it.credential) if it.origin == "holding" else None
+            if k is not None:
+                fits[it.index] = frozenset(ct.catalogue[k].leaves)
     for leaf in open_leaves:
         lst: list[int] = []
+        static = leaf.index not in ct.holding_leaves
         for it in items:
             if it.origin == "external" or (it.origin == "addition" and v.provider is not None and it.attrs.provider != v.provider):
                 continue
-            ok = leaf_accepts(leaf, it, leaf.target_fields)
+            known = fits.get(it.index) if static else None
+            if known is not None:
+                ok = leaf.index in known and _conditions(rb, leaf, it.attrs, as_of)
+            else:
+                ok = leaf_accepts(leaf, it, leaf.target_fields)
             if not ok:
                 for subtree, cred, instead, e in substitutes:
                     if leaf.index in subtree and leaf.kind == "credential" and leaf.credential == instead and it.credential == cred:

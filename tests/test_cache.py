@@ -94,3 +94,22 @@ def test_compiled_fits_equal_matching_every_leaf(engine: stackrules.Engine) -> N
             attrs = credential_attrs(rb, c.id, v.system)
             want = tuple(leaf.index for leaf in leaves if leaf_accepts_static(rb, leaf, attrs, Matcher(rb, leaf.target_fields), c.id))
             assert got.get(c.id, ()) == want, (v.id, c.id)
+
+
+def test_holdings_fit_the_leaves_matching_each_would_give(engine: stackrules.Engine) -> None:
+    # build_problem takes a catalogue holding's leaves from the compiler, then applies grades and dates
+    from stackrules.problem import _conditions, build_problem
+
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        learner = stackrules.load_learner(path)
+        for target in ("exu:BIT", "exu:GCDS", "exu:MDS"):
+            p = build_problem(engine.rules, learner.doc, target, AS_OF, True, compiler=engine.compiled)
+            for leaf in p.top.leaves():
+                if leaf.index not in p.eligible:
+                    continue
+                for it in p.items:
+                    if it.origin != "holding" or (leaf.index, it.index) in p.exception_claims:
+                        continue
+                    matcher = Matcher(engine.rules, leaf.target_fields)
+                    want = leaf_accepts_static(engine.rules, leaf, it.attrs, matcher, it.credential) and _conditions(engine.rules, leaf, it.attrs, AS_OF)
+                    assert (it.index in p.eligible[leaf.index]) == want, (path.name, target, leaf.path, it.key)
