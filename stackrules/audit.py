@@ -39,7 +39,8 @@ def run_audit(
     ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float
 ) -> tuple[Problem, Choice, Evaluation, dict[str, Any]]:
     p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler)
-    fast = greedy_completion(p) if might_complete(p) else None
+    might = might_complete(p)
+    fast = greedy_completion(p) if might else None
     if fast is not None:
         try:
             ev = verify(p, fast)
@@ -47,7 +48,7 @@ def run_audit(
             ev = None  # the greedy broke a rule: the exact solver decides
         if ev is not None and ev.status.get(p.top.index) in ("met", "met_pending"):
             return p, fast, ev, audit_json(p, fast, ev, ctx.prov, learner)
-    choice = solve(p, time_limit)
+    choice = solve(p, time_limit, might)
     ev = verify(p, choice)
     return p, choice, ev, audit_json(p, choice, ev, ctx.prov, learner)
 

@@ -192,9 +192,17 @@ def _counts(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> dict[int,
 
 
 def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
-    matcher = Matcher(p.rb, n.target_fields)
     counts = _counts(p, n, choice, keep)
-    members = [(p.items[i], k) for i, k in counts.items() if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
+    if lim.where is None:
+        members = [(p.items[i], k) for i, k in counts.items()]
+    else:
+        # whether an item falls under a limit does not change between the views of one check: match it once
+        known = p.limit_members.setdefault((n.index, id(lim)), {})
+        matcher = Matcher(p.rb, n.target_fields)
+        for i in counts:
+            if i not in known:
+                known[i] = matcher.match(lim.where, p.items[i].attrs)
+        members = [(p.items[i], k) for i, k in counts.items() if known[i]]
     if lim.kind.endswith("credits"):
         return total([it.credits for it, _ in members], [k for _, k in members])
     if lim.kind.endswith("count"):

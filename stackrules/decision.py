@@ -1,7 +1,8 @@
 """Decisions: the immutable result of an audit, assessment, plan or exploration.
 
-A decision is its JSON document (LANGUAGE.md section 13), kept as canonical
-text so that it is immutable and the same input gives the same bytes.
+A decision is its JSON document (LANGUAGE.md section 13), kept as compact
+canonical text so that it is immutable and the same input gives the same
+bytes; :meth:`Decision.dumps` indents it for people and files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from .quantity import fmt
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    # compact: only then does the json module use its C encoder (indenting is done in Python, and slow)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Decision:
         return data
 
     def dumps(self) -> str:
-        return self._json
+        """The document as indented JSON text (always the same bytes for the same decision)."""
+        return json.dumps(json.loads(self._json), ensure_ascii=False, indent=2)
 
     @property
     def status(self) -> str:

@@ -104,6 +104,8 @@ class Problem:
     bound: Fraction | None = None  # an upper bound on the plan's objective, when one is known
     catalogue_added: bool = False
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
+    # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
+    limit_members: dict[tuple[int, int], dict[int, bool]] = field(default_factory=dict)
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""

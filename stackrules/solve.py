@@ -375,7 +375,7 @@ class _Builder:
         return levels
 
 
-def solve(p: Problem, time_limit: float) -> Choice:
+def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
     """The best choice by LANGUAGE.md section 11, proven optimal (or the best found by the deadline).
 
     Three models, smallest first: the learner's own items must complete the
@@ -387,7 +387,7 @@ def solve(p: Problem, time_limit: float) -> Choice:
     deadline = time.monotonic() + time_limit
     modes: list[tuple[bool, bool]] = []
     if p.with_additions:
-        if might_complete(p):
+        if might_complete(p) if might is None else might:
             modes.append((True, False))
         modes.append((True, True))
     modes.append((False, False))
