@@ -348,7 +348,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
                 reason = f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:
             reason = "no requirement of the target accepts it"
-        elif any((min(it.index, j), max(it.index, j)) in incompatible for j in claimed):
+        elif incompatible and any((min(it.index, j), max(it.index, j)) in incompatible for j in claimed):
             reason = "incompatible with a credential that counts"
         else:
             reason = "not needed: the requirements it could fill are complete, or a limit leaves no room"

@@ -331,28 +331,35 @@ def build_problem(
             apps.append(app)
 
     # ---- eligibility of the learner's items (holdings and granted credit)
-    eligible: dict[int, list[int]] = {}
     exception_claims: dict[tuple[int, int], LearnerException] = {}
     open_leaves = [leaf for leaf in top.leaves() if leaf.index not in waived_subtree and leaf.index not in waived]
-    # a holding of a catalogue credential fits, before grades and dates, the leaves the compiler found for it,
-    # unless a leaf's filter reads what only a holding has (grade, award date, source)
-    fits: dict[int, frozenset[int]] = {}
+    # A holding of a catalogue credential fits, before grades and dates, the leaves the compiler found for it,
+    # except leaves whose filters read what only a holding has (grade, award date, source): those, and every
+    # other item, are matched leaf by leaf. Exceptions can make any leaf accept an item.
+    fits: dict[int, tuple[int, ...]] = {}
     if ct.layout is not None:
         for it in items:
             k = ct.layout.position.get(it.credential) if it.origin == "holding" else None
             if k is not None:
-                fits[it.index] = frozenset(ct.catalogue[k].leaves)
-    for leaf in open_leaves:
-        lst: list[int] = []
-        static = leaf.index not in ct.holding_leaves
-        for it in items:
-            if it.origin == "external" or (it.origin == "addition" and v.provider is not None and it.attrs.provider != v.provider):
-                continue
-            known = fits.get(it.index) if static else None
-            if known is not None:
-                ok = leaf.index in known and _conditions(rb, leaf, it.attrs, as_of)
-            else:
-                ok = leaf_accepts(leaf, it, leaf.target_fields)
+                fits[it.index] = ct.catalogue[k].leaves
+    by_index = {leaf.index: leaf for leaf in open_leaves}
+    matched = [leaf for leaf in open_leaves if leaf.index in ct.holding_leaves]
+    eligible: dict[int, list[int]] = {leaf.index: [] for leaf in open_leaves}
+    for it in items:
+        if it.origin == "external" or (it.origin == "addition" and v.provider is not None and it.attrs.provider != v.provider):
+            continue
+        known = fits.get(it.index)
+        if known is not None and not substitutes and not adds:
+            for i in known:
+                fit = by_index.get(i)
+                if fit is not None and i not in ct.holding_leaves and _conditions(rb, fit, it.attrs, as_of):
+                    eligible[i].append(it.index)
+            for leaf in matched:
+                if leaf_accepts(leaf, it, leaf.target_fields):
+                    eligible[leaf.index].append(it.index)
+            continue
+        for leaf in open_leaves:
+            ok = leaf_accepts(leaf, it, leaf.target_fields)
             if not ok:
                 for subtree, cred, instead, e in substitutes:
                     if leaf.index in subtree and leaf.kind == "credential" and leaf.credential == instead and it.credential == cred:
@@ -363,8 +370,7 @@ def build_problem(
                         ok = True
                         exception_claims[(leaf.index, it.index)] = e
             if ok:
-                lst.append(it.index)
-        eligible[leaf.index] = lst
+                eligible[leaf.index].append(it.index)
 
     # catalogue additions (for `remaining`) come in later, when a model needs them: Problem.add_catalogue
     incompatible, same = _constraints(rb, items)
