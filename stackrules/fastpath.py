@@ -5,7 +5,9 @@ the independent checker finds it valid and the target met (so ``remaining``
 is 0), no granted credit and no rule application is used (both 0), and the
 credit claimed equals the target's total (the least any completion can
 claim). Anything else, including a greedy that fails, goes to the exact
-solver. Cases with credit rules, exceptions or `shares_with` always do.
+solver. Credit rules may be in play as long as none could exempt a node (an
+exemption could lower the credit a completion must claim); exceptions and
+`shares_with` always go to the solver.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .tree import CNode
 
 
 def greedy_completion(p: Problem) -> Choice | None:
-    if p.apps or p.waived or p.exception_claims or any(n.shares_with for n in p.top.walk()):
+    if any(app.exempt for app in p.apps) or p.waived or p.exception_claims or any(n.shares_with for n in p.top.walk()):
         return None
     if any(n.kind == "competencies" for n in p.top.leaves()):
         return None
