@@ -32,11 +32,26 @@ def greedy_completion(p: Problem) -> Choice | None:
         for i in lst:
             reach[i] = reach.get(i, 0) + 1
     reserved = {i for n in p.top.leaves() if n.kind == "credential" for i in own.get(n.index, [])}
+    for scarce_first in (False, True):
+        found = _attempt(p, own, reach, reserved, scarce_first)
+        if found is not None:
+            return found
+    return None
+
+
+def _attempt(p: Problem, own: dict[int, list[int]], reach: dict[int, int], reserved: set[int], scarce_first: bool) -> Choice | None:
+    """One greedy pass: children of `all` in document order, or (``scarce_first``) the scarcest pools first."""
+    items = p.items
     used: set[int] = set()
     claims: dict[int, list[int]] = {}
 
     def order(i: int) -> tuple[bool, int, str]:
         return (i in reserved, reach.get(i, 0), items[i].key)
+
+    def scarcity(c: CNode) -> tuple[bool, int]:
+        # named credentials first (they have no choice), then the child the fewest items could fill
+        leaves = c.leaves()
+        return (any(leaf.kind != "credential" for leaf in leaves), len({i for leaf in leaves for i in own.get(leaf.index, [])}))
 
     def fill(n: CNode) -> bool:
         if n.kind == "credential":
@@ -49,9 +64,12 @@ def greedy_completion(p: Problem) -> Choice | None:
         if n.kind == "pool":
             got: list[int] = []
             total = Fraction(0)
-            for i in sorted((i for i in own.get(n.index, []) if i not in used), key=order):
-                if (n.credits is not None and total >= n.credits) or (n.count is not None and len(got) >= n.count):
-                    break
+            free = sorted((i for i in own.get(n.index, []) if i not in used), key=order)
+            while free and not ((n.credits is not None and total >= n.credits) or (n.count is not None and len(got) >= n.count)):
+                # for a credit pool, an item that does not overshoot what is still needed, if there is one
+                short = n.credits - total if n.credits is not None else None
+                i = next((i for i in free if short is None or items[i].credits <= short), free[0])
+                free.remove(i)
                 got.append(i)
                 total += items[i].credits
             ok = total >= n.credits if n.credits is not None else len(got) >= (n.count or 0)
@@ -62,7 +80,7 @@ def greedy_completion(p: Problem) -> Choice | None:
             return True
         need = len(n.children) if n.kind == "all" else 1 if n.kind == "any" else n.k
         done = 0
-        for c in n.children:
+        for c in sorted(n.children, key=scarcity) if scarce_first and n.kind == "all" else n.children:
             if done >= need:
                 break
             saved_used, saved_claims = set(used), {k: list(v) for k, v in claims.items()}
@@ -84,9 +102,11 @@ def greedy_completion(p: Problem) -> Choice | None:
     if claimed < target:
         # the total needs more: over-claim into pools, least contested items first
         pools = [n for n in p.top.leaves() if n.kind == "pool"]
-        for i in sorted((i for i in reach if i not in used), key=order):
+        for i in sorted((i for i in reach if i not in used), key=lambda i: (items[i].credits > target - claimed, *order(i))):
             if claimed >= target:
                 break
+            if claimed + items[i].credits > target and any(claimed + items[j].credits <= target for j in reach if j not in used and j != i):
+                continue  # an item that fits the total exactly may still come
             leaf = next((n for n in pools if i in own.get(n.index, [])), None)
             if leaf is not None:
                 claims.setdefault(leaf.index, []).append(i)
