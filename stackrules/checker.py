@@ -126,17 +126,24 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     everything: ItemFilter = lambda it: True  # noqa: E731
     done: ItemFilter = lambda it: it.origin != "addition" and not it.pending  # noqa: E731
     with_pending: ItemFilter = lambda it: it.origin != "addition"  # noqa: E731
-    # maximum-type limits hold for the whole choice, additions included
-    for n in p.top.walk():
-        for lim in n.limits:
-            if lim.is_max:
-                value = _limit_value(p, n, lim, choice, everything)
-                if value > lim.bound:
-                    fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
-    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt, {}):
-        fail("the completion does not complete the target")
+    met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
+    # when nothing claimed is pending or added, the three views see the same claims: evaluate once
+    uniform = not any(items[i].origin == "addition" or items[i].pending for i in used)
+    if uniform:
+        done = with_pending = everything
+        met_done = met_pending = met_all
+    values: dict[tuple[int, int], Fraction] = {}  # (node, limit) -> value, for the uniform case
+    # maximum-type limits hold for the whole choice, additions included
+    for n in p.top.walk():
+        for k, lim in enumerate(n.limits):
+            if lim.is_max:
+                value = values[(n.index, k)] = _limit_value(p, n, lim, choice, everything)
+                if value > lim.bound:
+                    fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
+    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt, met_all):
+        fail("the completion does not complete the target")
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"
@@ -144,14 +151,14 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             ev.status[n.index] = "exempt"
         elif _met(p, n, choice, done, ev.exempt, met_done):
             ev.status[n.index] = "met"
-        elif _met(p, n, choice, with_pending, ev.exempt, met_pending):
+        elif not uniform and _met(p, n, choice, with_pending, ev.exempt, met_pending):
             ev.status[n.index] = "met_pending"
         else:
             ev.status[n.index] = "not_met"
         ev.claimed[n.index] = _distinct(p, n, choice, with_pending)
-        ev.added[n.index] = [it for it in _distinct(p, n, choice, everything) if it.origin == "addition"]
-        for lim in n.limits:
-            value = _limit_value(p, n, lim, choice, with_pending)
+        ev.added[n.index] = [] if uniform else [it for it in _distinct(p, n, choice, everything) if it.origin == "addition"]
+        for k, lim in enumerate(n.limits):
+            value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, lim, choice, with_pending)
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short"))
     return ev
