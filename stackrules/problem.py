@@ -284,11 +284,18 @@ def build_problem(
         # other providers' credentials the learner could take to earn credit (micro-credentials that stack)
         _add_external(rb, v, items, [(rule_trees[r.id], tv) for r, tv in applicable], leaf_accepts)
         sources_all = list(items)
+    by_credential: dict[str, list[Item]] = {}
+    for it in sources_all:
+        by_credential.setdefault(it.credential, []).append(it)
     for rule, tv in applicable:
         tree = rule_trees[rule.id]
         cands: list[int] = []
-        for it in sources_all:
-            if any(leaf_accepts(leaf, it, tv.fields) for leaf in tree.leaves()):
+        leaves = tree.leaves()
+        named = [leaf.credential for leaf in leaves if leaf.kind == "credential" and leaf.credential]
+        # a `from` of named credentials looks only at items of those credentials (in item order)
+        pool = sorted((it for c in set(named) for it in by_credential.get(c, [])), key=lambda it: it.index) if len(named) == len(leaves) else sources_all
+        for it in pool:
+            if any(leaf_accepts(leaf, it, tv.fields) for leaf in leaves):
                 why = source_ok(rule, it)
                 if why is None:
                     cands.append(it.index)
