@@ -83,11 +83,14 @@ def _attempt(p: Problem, own: dict[int, list[int]], reach: dict[int, int], reser
         for c in sorted(n.children, key=scarcity) if scarce_first and n.kind == "all" else n.children:
             if done >= need:
                 break
+            if n.kind == "all":
+                if not fill(c):
+                    return False  # the whole fill fails: nothing to undo
+                done += 1
+                continue
             saved_used, saved_claims = set(used), {k: list(v) for k, v in claims.items()}
             if fill(c):
                 done += 1
-            elif n.kind == "all":
-                return False
             else:
                 used.clear()
                 used.update(saved_used)
