@@ -6,8 +6,8 @@
 Prints load-and-compile time, plan p50/p99 for the 24- and 60-requirement
 degrees, how many plans were proven optimal, and the peak memory of the
 process. Targets (DESIGN.md): 24 requirements p50 < 100 ms at 2,000 or 20,000
-credentials; 60 requirements p50 < 300 ms at 20,000, proven optimal within 5 s;
-load and compile 20,000 credentials < 2 s; peak memory < 200 MB.
+credentials; 60 requirements p50 < 300 ms at 20,000, proven optimal within 5 s.
+Loading and the memory of a process that plans are measured by load_bench.py.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def main() -> None:
                 f"  {reqs} requirements, {n_learners} learners: plan p50 {pct(times, 0.5) * 1e3:.0f} ms, p99 {pct(times, 0.99) * 1e3:.0f} ms; proven optimal {proven}/{n_learners}"
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of the whole run: {peak:.0f} MB")
+    # this process also generated and parsed every catalogue: benchmarks/load_bench.py measures a serving process
+    print(f"peak memory of this whole benchmark process: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

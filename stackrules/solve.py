@@ -15,12 +15,15 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .filters import Matcher
-from .milp import Model
 from .problem import Problem
 from .quantity import total
 from .tree import CLimit, CNode
+
+if TYPE_CHECKING:
+    from .milp import Model
 
 
 @dataclass
@@ -35,6 +38,13 @@ class Choice:
     bound: float | None = None
 
 
+def _new_model() -> Model:
+    # HiGHS and NumPy load on the first model: an audit the fast path decides never needs them
+    from .milp import Model
+
+    return Model()
+
+
 def _lcm(values: list[Fraction]) -> int:
     d = 1
     for v in values:
@@ -45,7 +55,7 @@ def _lcm(values: list[Fraction]) -> int:
 @dataclass
 class _Builder:
     p: Problem
-    m: Model = field(default_factory=Model)
+    m: Model = field(default_factory=_new_model)
     x: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, leaf) -> var
     s: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, from-leaf) -> var
     u: dict[int, int] = field(default_factory=dict)  # item -> var
