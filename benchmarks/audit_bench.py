@@ -67,6 +67,7 @@ def main() -> None:
         )
         # the baseline on the same instances
         ratios: list[float] = []
+        slow_ratios: list[float] = []  # where the enumeration takes over 1 s (DESIGN.md's criterion)
         slow = timeouts = 0
         sample = learners[:: max(1, len(learners) // 10)]
         for lrn in sample:
@@ -81,18 +82,27 @@ def main() -> None:
                 timeouts += 1
             if theirs >= 1.0:
                 slow += 1
+                slow_ratios.append(theirs / ours)
             ratios.append(theirs / ours)
+        over = f"where it takes over 1 s ({slow}): min {min(slow_ratios):.0f}x, " if slow_ratios else ""
         print(
-            f"  degreepath-style enumeration on {len(sample)} of them: {timeouts} stopped at {args.baseline_limit:.0f} s, {slow} over 1 s; "
-            f"ratio (theirs/ours) min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x (a stopped run counts as {args.baseline_limit:.0f} s)"
+            f"  degreepath-style enumeration on {len(sample)} of them: {timeouts} stopped at {args.baseline_limit:.0f} s; ratio (theirs/ours) "
+            f"{over}over all min {min(ratios):.1f}x (never slower: {min(ratios) >= 1}), median {statistics.median(ratios):.0f}x "
+            f"(a stopped run counts as {args.baseline_limit:.0f} s: lower bounds)"
         )
     # throughput: one process, the 24-requirement case with 40 holdings
+    # five passes over the batch: the median, and the best (least disturbed by other work on a shared machine)
     batch = [stackrules.load_learner(learner(units, degrees[24], 40, seed=50_000 + k)) for k in range(60 if not args.quick else 20)]
-    t = time.perf_counter()
-    for lrn in batch:
-        engine.audit(lrn, "bu:DEG24", AS_OF)
-    rate = len(batch) / (time.perf_counter() - t)
-    print(f"throughput: {rate:.0f} audits/s (24 requirements, 40 holdings, one process)")
+    rates = []
+    for _ in range(5):
+        t = time.perf_counter()
+        for lrn in batch:
+            engine.audit(lrn, "bu:DEG24", AS_OF)
+        rates.append(len(batch) / (time.perf_counter() - t))
+    print(
+        f"throughput: median {statistics.median(rates):.0f}, best {max(rates):.0f} audits/s over 5 passes "
+        f"(24 requirements, 40 holdings, {len(batch)} learners, one process)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,21 @@ from .quantity import total
 from .solve import Choice
 from .tree import CLimit, CNode
 
-ItemFilter = Callable[[Item], bool]
+
+
+@dataclass
+class ItemFilter:
+    """A view of the choice (done, with pending study, everything): which claimed items it sees.
+
+    It remembers each node's claims as it sees them, as the checker asks for
+    the same leaf's claims once per ancestor.
+    """
+
+    keep: Callable[[Item], bool]
+    seen: dict[int, list[tuple[Item, int]]] = field(default_factory=dict)
+
+    def __call__(self, it: Item) -> bool:
+        return self.keep(it)
 
 
 @dataclass
@@ -123,9 +137,9 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
 
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
-    everything: ItemFilter = lambda it: True  # noqa: E731
-    done: ItemFilter = lambda it: it.origin != "addition" and not it.pending  # noqa: E731
-    with_pending: ItemFilter = lambda it: it.origin != "addition"  # noqa: E731
+    everything = ItemFilter(lambda it: True)
+    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending)
+    with_pending = ItemFilter(lambda it: it.origin != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
@@ -178,7 +192,10 @@ def _sharing_pairs(p: Problem) -> set[tuple[int, int]]:
 
 
 def _claims(n: CNode, choice: Choice, p: Problem, keep: ItemFilter) -> list[tuple[Item, int]]:
-    return [(p.items[i], k) for i, k in choice.claims.get(n.index, []) if keep(p.items[i])]
+    found = keep.seen.get(n.index)
+    if found is None:
+        found = keep.seen[n.index] = [(p.items[i], k) for i, k in choice.claims.get(n.index, []) if keep(p.items[i])]
+    return found
 
 
 def _distinct(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> list[Item]:
