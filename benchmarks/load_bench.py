@@ -4,7 +4,8 @@
     python benchmarks/load_bench.py --quick    # CLI cold start only
 
 Prints the median wall time of fresh processes running the README's audit,
-without and with the rule-base cache (STACKRULES_CACHE); then, for a generated
+without the rule-base cache (STACKRULES_CACHE=off) and with it (the CLI's
+default after a first run); then, for a generated
 20,000-credential rule base, a full load and check, a cached load, the first
 compile of each degree, and the peak memory of separate processes that audit
 or plan over it from the cache. Targets (DESIGN.md): cold start < 0.5 s; load
@@ -74,13 +75,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
     env = dict(os.environ)
-    env.pop("STACKRULES_CACHE", None)
+    env["STACKRULES_CACHE"] = "off"
     plain = _median_run(AUDIT, env, args.runs)
     with tempfile.TemporaryDirectory() as cache:
         env["STACKRULES_CACHE"] = cache
         _median_run(AUDIT, env, 1)  # fills the cache
         cached = _median_run(AUDIT, env, args.runs)
-    print(f"CLI cold start to a first audit (median of {args.runs} fresh processes): {plain:.2f} s; with the cache {cached:.2f} s (target < 0.5 s)")
+    print(
+        f"CLI cold start to a first audit (median of {args.runs} fresh processes): with the cache (the default) {cached:.2f} s; without it {plain:.2f} s (target < 0.5 s)"
+    )
     if args.quick:
         return
     sys.path.insert(0, str(HERE))

@@ -27,6 +27,7 @@ from typing import Any
 from ._version import __version__
 
 FORMAT = 1  # raised whenever what is pickled changes shape
+KEEP = 8  # entries kept per folder, the most recently written
 
 
 def key(files: list[Path]) -> str:
@@ -78,4 +79,15 @@ def write(folder: str | os.PathLike[str], name: str, value: Any) -> bool:
             raise
     except OSError:
         return False
+    _prune(Path(folder))
     return True
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP most recently written entries; a file that vanishes meanwhile is no matter."""
+    try:
+        entries = sorted(folder.glob("*.pickle"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -25,7 +25,6 @@ from .solve import Choice
 from .tree import CLimit, CNode
 
 
-
 @dataclass
 class ItemFilter:
     """A view of the choice (done, with pending study, everything): which claimed items it sees.

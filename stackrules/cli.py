@@ -108,11 +108,20 @@ def _as_of(value: str | None) -> dt.date:
         raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
 
 
+def cache_folder() -> str | None:
+    """Where the CLI keeps checked rule bases: STACKRULES_CACHE, else the user's cache folder; None when off."""
+    raw = os.environ.get("STACKRULES_CACHE")
+    if raw is not None:
+        return None if raw.strip().lower() in ("", "off", "0", "no", "false") else raw
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "stackrules")
+
+
 def _engine(rules: Sequence[str]) -> Any:
     from .engine import load
 
-    # STACKRULES_CACHE names a folder for checked rule bases (see stackrules.cache): unchanged files load fast
-    return load(*rules, cache=os.environ.get("STACKRULES_CACHE") or None)
+    # unchanged rule bases load from the cache (see stackrules.cache); a cache that cannot be written is skipped
+    return load(*rules, cache=cache_folder())
 
 
 def _learner(path: str) -> Any:

@@ -28,3 +28,9 @@ def write(tmp_path: Path):  # type: ignore[no-untyped-def]
         return tmp_path
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def _no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI caches checked rule bases in the user's cache folder; tests never touch it."""
+    monkeypatch.setenv("STACKRULES_CACHE", "off")

@@ -71,6 +71,27 @@ def test_a_rule_base_with_errors_is_never_cached(tmp_path: Path, write) -> None:
     assert not cache.exists() or not list(cache.glob("*.pickle"))
 
 
+def test_the_cli_cache_folder_defaults_to_the_users_and_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from stackrules.cli import cache_folder
+
+    monkeypatch.delenv("STACKRULES_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_folder() == str(tmp_path / "stackrules")
+    for off in ("off", "0", ""):
+        monkeypatch.setenv("STACKRULES_CACHE", off)
+        assert cache_folder() is None
+
+
+def test_a_cache_folder_keeps_only_the_latest_entries(tmp_path: Path) -> None:
+    from stackrules import cache
+
+    for k in range(cache.KEEP + 3):
+        assert cache.write(tmp_path, f"{k:064d}", {"k": k})
+        os.utime(tmp_path / f"{k:064d}.pickle", ns=(k * 10**9, k * 10**9))
+    kept = sorted(int(f.stem) for f in tmp_path.glob("*.pickle"))
+    assert kept == list(range(3, cache.KEEP + 3)) and cache.read(tmp_path, f"{cache.KEEP + 2:064d}") == {"k": cache.KEEP + 2}
+
+
 def test_the_cli_uses_the_cache_named_by_the_environment(tmp_path: Path) -> None:
     env = {**os.environ, "STACKRULES_CACHE": str(tmp_path / "cache")}
     cmd = [sys.executable, "-m", "stackrules", "audit", "--learner", str(EXAMPLES / "eva.yaml"), "--target", "exu:GCDS", "--as-of", "2026-11-28"]
