@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from .filters import Attrs, Matcher, credential_attrs
 from .models import Requirement
@@ -38,7 +39,9 @@ class CatalogueLayout:
     """The catalogue arranged for adding it to a problem quickly (positions index ``catalogue``).
 
     A learner changes little of it: which credentials need prerequisites they
-    lack, and which they already have. Everything else is arranged here once.
+    lack, and which they already have. Everything else is arranged here, once:
+    what audits need when the target is compiled, what only plans need (groups
+    per objective, weights) on the first plan that asks, then kept.
     """
 
     position: Mapping[str, int]  # credential -> its entry
@@ -47,11 +50,54 @@ class CatalogueLayout:
     mentions: Mapping[str, tuple[int, ...]]  # credential -> entries whose prerequisites name it
     named: frozenset[int]  # entries that fill a leaf naming them
     involved: frozenset[int]  # entries in an `incompatible` pair
-    # per audit or plan objective: (group key, its entries) with the entries cheapest first for plans
-    groups: Mapping[str, tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]]
-    slot: Mapping[str, tuple[int, ...]]  # per audit or plan objective: each entry's place in ``groups``
-    weights: Mapping[str, tuple[int, ...]]  # "credits" / "cost": each entry's, as exact integers on one scale
-    scale: Mapping[str, int]  # that scale: weight = value * scale
+    entries: tuple[CatalogueEntry, ...] = field(repr=False)
+    offered: tuple[tuple[str, ...], ...] = field(repr=False)  # each entry's offerings (for `terms`)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # filled once per name, never changed
+
+    def groups(self, name: str) -> tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]:
+        """For an audit ("audit") or a plan objective: (group key, its entries), entries cheapest first for plans."""
+        return self._arranged(name)[0]
+
+    def slot(self, name: str) -> tuple[int, ...]:
+        """Each entry's place in :meth:`groups`."""
+        return self._arranged(name)[1]
+
+    def _arranged(self, name: str) -> tuple[tuple[tuple[tuple[object, ...], tuple[int, ...]], ...], tuple[int, ...]]:
+        found = self._memo.get(name)
+        if found is None:
+            found = self._memo.setdefault(name, _arrange(self.entries, self.offered, name))
+        return found  # type: ignore[no-any-return]
+
+    def weights(self, name: str) -> tuple[tuple[int, ...], int]:
+        """Each entry's credit ("credits") or cost ("cost") as exact integers, and the scale: weight = value * scale."""
+        key = "weights:" + name
+        found = self._memo.get(key)
+        if found is None:
+            raw = [e.attrs.credits if name == "credits" else (e.cost or Fraction(0)) for e in self.entries]
+            scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
+            found = self._memo.setdefault(key, (tuple(w.numerator * (scale // w.denominator) for w in raw), scale))
+        return found  # type: ignore[no-any-return]
+
+
+def _arrange(
+    entries: tuple[CatalogueEntry, ...], offered: tuple[tuple[str, ...], ...], name: str
+) -> tuple[tuple[tuple[tuple[object, ...], tuple[int, ...]], ...], tuple[int, ...]]:
+    keys: dict[str, Callable[[int], tuple[object, ...]]] = {
+        "audit": lambda k: (entries[k].group,),
+        "credits": lambda k: (entries[k].group,),
+        "cost": lambda k: (entries[k].group, entries[k].cost),
+        "terms": lambda k: (entries[k].group, offered[k]),
+    }
+    key = keys[name]
+    order = range(len(entries)) if name == "audit" else sorted(range(len(entries)), key=lambda k: entries[k].cheapness)
+    found: dict[tuple[object, ...], list[int]] = {}
+    for k in order:
+        found.setdefault(key(k), []).append(k)
+    where = [0] * len(entries)
+    for place, members in enumerate(found.values()):
+        for k in members:
+            where[k] = place
+    return tuple((g, tuple(members)) for g, members in found.items()), tuple(where)
 
 
 @dataclass(frozen=True)
@@ -171,31 +217,6 @@ def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int],
         for n, _ in iter_nodes(pre, ()):
             if n.credential:
                 mentions.setdefault(n.credential, []).append(k)
-    cheapest = sorted(range(len(entries)), key=lambda k: entries[k].cheapness)
-    keys: dict[str, Callable[[CatalogueEntry], tuple[object, ...]]] = {
-        "audit": lambda e: (e.group,),
-        "credits": lambda e: (e.group,),
-        "cost": lambda e: (e.group, e.cost),
-        "terms": lambda e: (e.group, rb.credentials[e.credential].offered),
-    }
-    groups: dict[str, tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]] = {}
-    slots: dict[str, tuple[int, ...]] = {}
-    for name, key in keys.items():
-        found: dict[tuple[object, ...], list[int]] = {}
-        for k in range(len(entries)) if name == "audit" else cheapest:
-            found.setdefault(key(entries[k]), []).append(k)
-        groups[name] = tuple((g, tuple(members)) for g, members in found.items())
-        where = [0] * len(entries)
-        for place, members in enumerate(found.values()):
-            for k in members:
-                where[k] = place
-        slots[name] = tuple(where)
-    weights: dict[str, tuple[int, ...]] = {}
-    scales: dict[str, int] = {}
-    for name, raw in (("credits", [e.attrs.credits for e in entries]), ("cost", [e.cost or Fraction(0) for e in entries])):
-        scale = math.lcm(*(w.denominator for w in raw)) if raw else 1
-        weights[name] = tuple(w.numerator * (scale // w.denominator) for w in raw)
-        scales[name] = scale
     return CatalogueLayout(
         position={e.credential: k for k, e in enumerate(entries)},
         ids=tuple(e.credential for e in entries),
@@ -203,10 +224,8 @@ def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int],
         mentions={c: tuple(ks) for c, ks in mentions.items()},
         named=frozenset(k for k, e in enumerate(entries) if named_leaves.intersection(e.leaves)),
         involved=frozenset(k for k, e in enumerate(entries) if e.credential in involved),
-        groups=groups,
-        slot=slots,
-        weights=weights,
-        scale=scales,
+        entries=tuple(entries),
+        offered=tuple(rb.credentials[e.credential].offered for e in entries),
     )
 
 

@@ -503,8 +503,9 @@ def _add_catalogue(
     skip = unready | alone
     made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
     layout = plan or "audit"
-    touched = {lay.slot[layout][k] for k in skip}  # only these groups lose members
-    for place, (_, members) in enumerate(lay.groups[layout]):
+    slot = lay.slot(layout)
+    touched = {slot[k] for k in skip}  # only these groups lose members
+    for place, (_, members) in enumerate(lay.groups(layout)):
         if place in touched:
             members = tuple([k for k in members if k not in skip])
         if members:
@@ -544,10 +545,11 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     """
     lay = ct.layout
     assert lay is not None
-    entries, weights = ct.catalogue, lay.weights[plan]
-    top = math.floor(bound * lay.scale[plan])
+    entries = ct.catalogue
+    weights, scale = lay.weights(plan)
+    top = math.floor(bound * scale)
     stand_in: dict[int, list[int]] = {}  # group -> the sorted weights of its ready, free members
-    for _, members in lay.groups["audit"]:
+    for _, members in lay.groups("audit"):
         ws = sorted(weights[k] for k in members if k not in unready and k not in fixed)
         if ws:
             stand_in[entries[members[0]].group] = ws
