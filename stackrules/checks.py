@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .diagnostics import CODES, Diagnostic, suggestion
 from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
@@ -51,6 +51,8 @@ from .yamlreader import Path
 if TYPE_CHECKING:
     import networkx as nx
 
+T = TypeVar("T")
+
 
 @dataclass
 class _Ctx:
@@ -64,6 +66,12 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
     """Index the documents and check them; a RuleBase only when nothing is wrong."""
     cx = _Ctx()
     by_kind: dict[str, list[Loaded]] = {}
+    # equal values (credit, tags, offerings) shared by thousands of credentials are kept once
+    shared: dict[object, object] = {}
+
+    def one(value: T) -> T:
+        return shared.setdefault((type(value), value), value)  # type: ignore[return-value]
+
     for item in loaded:
         by_kind.setdefault(item.doc.kind, []).append(item)
 
@@ -220,17 +228,17 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
                 provider=pid,
                 title=c.title,
                 type=c.type,
-                credits=credits,
+                credits=one(credits),
                 level=c.level,
                 framework_level=c.framework_level,
-                tags=c.tags,
-                fields=c.fields,
-                competencies=c.competencies,
+                tags=one(c.tags),
+                fields=one(c.fields),
+                competencies=one(c.competencies),
                 prerequisites=c.prerequisites,
-                incompatible=c.incompatible,
-                cost=c.cost.amount if c.cost else None,
+                incompatible=one(c.incompatible),
+                cost=one(c.cost.amount) if c.cost else None,
                 currency=c.cost.currency if c.cost else None,
-                offered=c.offered,
+                offered=one(c.offered),
                 loc=loc_of(item, path),
             )
             cred_src[c.id] = (item, path)

@@ -174,6 +174,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     verdicts: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[bool, ...]]] = {}
     rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], tuple[object, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
+    first: dict[int, tuple[object, ...]] = {}
     for c in rb.credentials_by_id:
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
@@ -190,7 +191,9 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         if not fits:
             continue
         signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
-        rows.append((c, attrs, fits, signature, numbers.setdefault(signature, len(numbers))))
+        group = numbers.setdefault(signature, len(numbers))
+        signature = first.setdefault(group, signature)  # one signature object per group, shared by its members
+        rows.append((c, attrs, fits, signature, group))
     # cheapest first (no cost last), then by id; costs compared as integers on one scale
     costs = [r[0].cost for r in rows]
     scale = math.lcm(*(x.denominator for x in costs if x is not None)) if any(x is not None for x in costs) else 1
