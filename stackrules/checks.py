@@ -234,7 +234,7 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
                 tags=one(c.tags),
                 fields=one(c.fields),
                 competencies=one(c.competencies),
-                prerequisites=c.prerequisites,
+                prerequisites=one(c.prerequisites),
                 incompatible=one(c.incompatible),
                 cost=one(c.cost.amount) if c.cost else None,
                 currency=c.cost.currency if c.cost else None,
