@@ -213,3 +213,15 @@ def test_fast_plan_matches_the_full_model(tmp_path_factory: Any, cat: tuple[list
     for cid in fast["added"]:
         pre = engine.rules.credentials[cid].prerequisites
         assert pre is None or pre.credential in have, f"{cid} needs {pre.credential}"
+
+
+def test_terms_plans_schedule_each_credential_in_a_term_that_offers_it(engine: stackrules.Engine) -> None:
+    # grouped credentials must share offerings under `terms`, else a group's first member would decide for all
+    for name in ("ben", "tariq", "noor"):
+        learner = stackrules.load_learner(EXAMPLES / f"{name}.yaml")
+        plan = engine.plan(learner, "exu:BIT", AS_OF, objective="terms").to_json()
+        assert plan["status"] == "planned" and plan["unscheduled"] == []
+        for t in plan["terms"]:
+            for cid in t["credentials"]:
+                offered = engine.rules.credentials[cid].offered
+                assert not offered or t["name"] in offered, (name, cid, t["name"], offered)
