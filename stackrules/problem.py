@@ -465,7 +465,8 @@ def _add_catalogue(
     Which of those are kept: all of them; with ``quick``, only those a leaf
     names (a plan's fast first model); with ``bound``, an upper bound on the
     plan's objective, all but those that ready credentials dominate (see
-    :func:`_undominated`). Returns the ones kept.
+    :func:`_undominated`). Returns the credentials in the model whose
+    prerequisites the learner lacks (a plan's fast path compares them).
     """
     entries, lay = ct.catalogue, ct.layout
     assert lay is not None
