@@ -2,10 +2,11 @@
 
 Loading a 20,000-credential rule base spends most of its time reading YAML
 and checking it; when none of its files changed, the checked rule base can be
-read back instead. The key covers the engine version, the Python version and
-each file's path and bytes, so any edit, move or upgrade misses the cache and
-loads afresh. A cache entry is written whole (a temporary file renamed into
-place) or not at all, and an unreadable entry is ignored, never trusted.
+read back instead. The key covers the engine version, the Python version, the
+package's own source and each file's path and bytes, so any edit, move or
+upgrade misses the cache and loads afresh. A cache entry is written whole (a
+temporary file renamed into place) or not at all, and an unreadable entry is
+ignored, never trusted.
 
 The cache holds pickles: keep the directory writable by you alone, as for
 ``__pycache__``.
@@ -31,8 +32,15 @@ KEEP = 8  # entries kept per folder, the most recently written
 
 
 def key(files: list[Path]) -> str:
-    """The cache key of a rule base made of ``files`` (as found, in order)."""
+    """The cache key of a rule base made of ``files`` (as found, in order).
+
+    It covers the package's own source too, so that an edited checkout (an
+    editable install keeps its version number) never reads an engine pickled
+    by other code.
+    """
     h = hashlib.sha256(f"stackrules {__version__} format {FORMAT} python {sys.version_info[:3]}\n".encode())
+    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(hashlib.sha256(source.read_bytes()).digest())
     for f in files:
         h.update(str(f.resolve()).encode() + b"\0")
         h.update(hashlib.sha256(f.read_bytes()).digest())
