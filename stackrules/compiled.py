@@ -29,8 +29,7 @@ class CatalogueEntry:
     attrs: Attrs
     cost: Fraction | None
     leaves: tuple[int, ...]  # leaf indices it can fill (before exceptions)
-    signature: tuple[object, ...]  # equal signatures are interchangeable for `remaining`
-    group: int  # a number per distinct signature (cheap to hash)
+    group: int  # equal (credit, leaves, limits) signatures share a number: interchangeable for `remaining`
     cheapness: int = 0  # rank by (no cost last, cost, id): a plan names a group's cheapest members first
 
 
@@ -106,10 +105,9 @@ class CompiledTarget:
     top: CNode
     nodes: tuple[CNode, ...]
     catalogue: tuple[CatalogueEntry, ...]  # only credentials some leaf can use, sorted by id
-    incompatible: frozenset[str]  # credentials in any `incompatible` pair of the rule base
-    dominators: tuple[tuple[int, ...], ...] = ()  # per group: the groups whose members can always replace its members
-    layout: CatalogueLayout | None = None
-    holding_leaves: frozenset[int] = frozenset()  # leaves whose filters read what only a holding has (grade, award date, source)
+    dominators: tuple[tuple[int, ...], ...]  # per group: the groups whose members can always replace its members
+    layout: CatalogueLayout
+    holding_leaves: frozenset[int]  # leaves whose filters read what only a holding has (grade, award date, source)
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -172,9 +170,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
             by_name.setdefault(leaf.credential, []).append(leaf.index)
     open_leaves = [leaf for leaf in leaves if leaf.kind != "credential"]
     verdicts: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[bool, ...]]] = {}
-    rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], tuple[object, ...], int]] = []
+    rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
-    first: dict[int, tuple[object, ...]] = {}
     for c in rb.credentials_by_id:
         if c.type == "qualification" or (v.provider is not None and c.provider != v.provider):
             continue
@@ -191,9 +188,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         if not fits:
             continue
         signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
-        group = numbers.setdefault(signature, len(numbers))
-        signature = first.setdefault(group, signature)  # one signature object per group, shared by its members
-        rows.append((c, attrs, fits, signature, group))
+        rows.append((c, attrs, fits, numbers.setdefault(signature, len(numbers))))
     # cheapest first (no cost last), then by id; costs compared as integers on one scale
     costs = [r[0].cost for r in rows]
     scale = math.lcm(*(x.denominator for x in costs if x is not None)) if any(x is not None for x in costs) else 1
@@ -202,11 +197,11 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     cheapness = [0] * len(rows)
     for place, k in enumerate(order):
         cheapness[k] = place
-    entries = [CatalogueEntry(c.id, attrs, c.cost, fits, sig, group, cheapness[k]) for k, (c, attrs, fits, sig, group) in enumerate(rows)]
+    entries = [CatalogueEntry(c.id, attrs, c.cost, fits, group, cheapness[k]) for k, (c, attrs, fits, group) in enumerate(rows)]
     involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
     layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, involved)
     holding_leaves = frozenset(leaf.index for leaf in leaves if leaf.where is not None and leaf.where.attributes() & {"grade", "awarded", "source"})
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), frozenset(involved), _dominators(numbers, [lim for _, lim in limited]), layout, holding_leaves)
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited]), layout, holding_leaves)
 
 
 def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int], involved: set[str]) -> CatalogueLayout:

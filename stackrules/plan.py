@@ -25,6 +25,7 @@ from .explain import footer, section
 from .learner import Learner
 from .models import Requirement
 from .problem import Item, Problem, build_problem
+from .quantity import total
 from .rulebase import RuleBase
 from .solve import Choice, _Builder
 
@@ -40,10 +41,10 @@ class PlanOptions:
     terms: tuple[str, ...] = ()  # the term calendar, repeating; default: every offering name, sorted
 
 
-def _calendar(p: Problem, opts: PlanOptions) -> tuple[str, ...]:
+def _calendar(rb: RuleBase, opts: PlanOptions) -> tuple[str, ...]:
     if opts.terms:
         return opts.terms
-    return p.rb.offerings or ("term",)
+    return rb.offerings or ("term",)
 
 
 def _prereq_rows(b: _Builder, p: Problem) -> None:
@@ -222,6 +223,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     if opts.alternatives < 0 or opts.alternatives > 20:
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
     deadline = time.monotonic() + time_limit
+    calendar = _calendar(ctx.rb, opts)
 
     def problem(quick: bool = False, bound: Fraction | None = None) -> Problem:
         return build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=opts.objective, quick=quick, bound=bound)
@@ -236,16 +238,13 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the full model's LP bound may prove it; else the (smaller) full model is solved.
         fast = problem(quick=True)
-        quick = _attempt(fast, opts, _calendar(fast, opts), _load(ctx, fast, opts), [], deadline)
+        quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], deadline)
         if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
-            if opts.objective == "credits":
-                bound = sum((it.credits for it in quick.chosen), Fraction(0))
-            else:
-                bound = sum((it.cost or Fraction(0) for it in quick.chosen), Fraction(0))
+            bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             p = problem(bound=bound)
             proven = p.unready <= fast.unready
             if not proven:
-                b, _, levels, _ = _model(p, opts, _calendar(p, opts), _load(ctx, p, opts), [])
+                b, _, levels, _ = _model(p, opts, calendar, _load(ctx, p, opts), [])
                 lp = b.m.relaxation(levels[0], deadline)
                 proven = lp is not None and quick.primary <= math.ceil(lp - 1e-6)
             if proven:
@@ -254,7 +253,6 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     if p is None:
         p = problem()
     load = _load(ctx, p, opts)
-    calendar = _calendar(p, opts)
     if not plans:
         cuts: list[list[int]] = []
         for _ in range(opts.alternatives + 1):

@@ -344,11 +344,10 @@ def build_problem(
     # except leaves whose filters read what only a holding has (grade, award date, source): those, and every
     # other item, are matched leaf by leaf. Exceptions can make any leaf accept an item.
     fits: dict[int, tuple[int, ...]] = {}
-    if ct.layout is not None:
-        for it in items:
-            k = ct.layout.position.get(it.credential) if it.origin == "holding" else None
-            if k is not None:
-                fits[it.index] = ct.catalogue[k].leaves
+    for it in items:
+        k = ct.layout.position.get(it.credential) if it.origin == "holding" else None
+        if k is not None:
+            fits[it.index] = ct.catalogue[k].leaves
     by_index = {leaf.index: leaf for leaf in open_leaves}
     matched = [leaf for leaf in open_leaves if leaf.index in ct.holding_leaves]
     eligible: dict[int, list[int]] = {leaf.index: [] for leaf in open_leaves}
@@ -469,7 +468,6 @@ def _add_catalogue(
     prerequisites the learner lacks (a plan's fast path compares them).
     """
     entries, lay = ct.catalogue, ct.layout
-    assert lay is not None
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
@@ -545,7 +543,6 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     weight: ``c`` is not needed. Weights are exact integers on one scale.
     """
     lay = ct.layout
-    assert lay is not None
     entries = ct.catalogue
     weights, scale = lay.weights(plan)
     top = math.floor(bound * scale)
