@@ -29,7 +29,7 @@ import degreepath_style
 from instances import catalogue, learner, pct, write_rule_base
 
 import stackrules
-from stackrules.problem import build_problem
+from stackrules.decide.problem import build_problem
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterator
 from fractions import Fraction
 
-from stackrules.problem import Problem
-from stackrules.tree import CNode
+from stackrules.compile.tree import CNode
+from stackrules.decide.problem import Problem
 
 
 class TimedOut(Exception):

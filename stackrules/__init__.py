@@ -12,19 +12,10 @@ from .decision import Decision
 from .diagnostics import Diagnostic
 from .engine import Engine, load
 from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
-from .learner import Learner, load_learner
-from .models import (
-    CatalogDoc,
-    Credential,
-    CreditRuleDoc,
-    CreditSystemsDoc,
-    CrosswalkDoc,
-    FrameworkDoc,
-    LearnerDoc,
-    QualificationDoc,
-    Requirement,
-)
-from .quantity import Quantity
+from .language.documents import Learner
+from .language.models import CatalogDoc, Credential, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, LearnerDoc, QualificationDoc, Requirement
+from .language.quantity import Quantity
+from .source.learners import load_learner
 
 __all__ = [
     "CatalogDoc",

@@ -43,7 +43,7 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> None:
         click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
         return
     cache: dict[str, list[str] | None] = {}
-    from .loader import shipped_paths
+    from .source.files import shipped_paths
 
     shipped = shipped_paths()
     for d in diags:
@@ -125,7 +125,7 @@ def _engine(rules: Sequence[str]) -> Any:
 
 
 def _learner(path: str) -> Any:
-    from .learner import load_learner
+    from .source.learners import load_learner
 
     if not Path(path).exists():
         raise LearnerError([Diagnostic(path, 1, 1, "SR1012", f"`{path}` does not exist", "check the path")])
@@ -166,9 +166,9 @@ def main() -> None:
 @_guard(_fmt)
 def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     """Check rule-base files (default: the shipped rule base). Exit 0 valid, 3 invalid."""
-    from .checks import build
-    from .loader import read_documents, shipped_paths
-    from .models import LearnerDoc
+    from .language.models import LearnerDoc
+    from .rulebase.checks import build
+    from .source.files import read_documents, shipped_paths
 
     roots = list(paths) or [str(p) for p in shipped_paths()]
     loaded, diags = read_documents(roots)
@@ -280,7 +280,7 @@ def explore(no_plans: bool, learner: str, as_of: str | None, look_ahead: bool, r
 @_guard(lambda kw: "text")
 def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of: str | None) -> int:
     """Export the credential graph (DOT, Mermaid or JSON)."""
-    from .graph import neighbourhood, to_dot, to_json, to_mermaid
+    from .compile.graph import neighbourhood, to_dot, to_json, to_mermaid
 
     engine = _engine(rules)
     g = engine.graph(_as_of(as_of))
@@ -332,7 +332,7 @@ def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str
 @_guard(lambda kw: "json")
 def schema(kind: str) -> int:
     """Print the JSON Schema of one document kind (for editors' YAML language servers)."""
-    from .schema import json_schema
+    from .language.schema import json_schema
 
     click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
     return EXIT_OK

@@ -1,74 +1,59 @@
-"""Decisions: the immutable result of an audit, assessment, plan or exploration.
+"""The public decision: a decision record, with its JSON and its explanation.
 
-A decision is its JSON document (LANGUAGE.md section 13), kept as compact
-canonical text so that it is immutable and the same input gives the same
-bytes; :meth:`Decision.dumps` indents it for people and files.
+The record (:mod:`stackrules.decisions`) is what deciding produces; this
+wrapper is what the Python API returns. It adds the text explanation
+(:mod:`stackrules.render`), which is why it sits above both.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .quantity import fmt
-
-
-def canonical(data: Any) -> str:
-    # compact: only then does the json module use its C encoder (indenting is done in Python, and slow)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+from .decisions.record import Record
+from .render.text import render_text
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision. ``to_json()`` gives the document; the properties read it."""
+    """One decision: ``to_json()`` gives LANGUAGE.md section 13's document, ``text()`` the explanation."""
 
-    kind: str  # audit | assess | plan | explore
-    _json: str
+    record: Record
+
+    def __repr__(self) -> str:
+        return f"Decision(kind={self.kind!r}, target={self.target!r}, status={self.status!r})"
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self._json)
-        return data
+        return self.record.to_json()
 
     def dumps(self) -> str:
         """The document as indented JSON text (always the same bytes for the same decision)."""
-        return json.dumps(json.loads(self._json), ensure_ascii=False, indent=2)
+        return self.record.dumps()
 
     @property
     def status(self) -> str:
-        return str(self.to_json().get("status", ""))
+        return self.record.status
 
     @property
     def target(self) -> str | None:
-        t = self.to_json().get("target")
-        return None if t is None else str(t)
+        return self.record.target
 
     def quantity(self, *path: str) -> Fraction | None:
-        cur: Any = self.to_json()
-        for key in path:
-            if not isinstance(cur, dict) or key not in cur:
-                return None
-            cur = cur[key]
-        return None if cur is None else Fraction(str(cur))
+        return self.record.quantity(*path)
 
     @property
     def remaining(self) -> Fraction | None:
-        return self.quantity("credits", "remaining")
+        return self.record.remaining
 
     @property
     def counted(self) -> Fraction | None:
-        return self.quantity("credits", "counted")
+        return self.record.counted
 
     def text(self) -> str:
-        from .explain import render_text
-
-        return render_text(self)
-
-    @staticmethod
-    def build(kind: str, data: dict[str, Any]) -> Decision:
-        return Decision(kind, canonical(data))
-
-
-def q(value: Fraction | None) -> str | None:
-    return None if value is None else fmt(value)
+        """The explanation for people (LANGUAGE.md section 11), the same bytes for the same decision."""
+        return render_text(self.record)

@@ -13,16 +13,16 @@ from fractions import Fraction
 from typing import Any
 
 from ._version import __version__
-from .audit import Context, Provenance, audit_decision
-from .checks import build, learner_diagnostics
-from .compiled import CompiledTarget, compile_target, nested_choice, target_key
+from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
+from .decide.audit import Context, Provenance, audit_decision
 from .decision import Decision
 from .diagnostics import Diagnostic
 from .errors import LearnerError, RequestError, RuleBaseError
-from .learner import Learner
-from .loader import Loaded, expand_paths, read_documents, shipped_paths
-from .models import LearnerDoc
-from .rulebase import QualVersion, RuleBase
+from .language.documents import Learner, Loaded
+from .language.models import LearnerDoc
+from .rulebase.checks import build, learner_diagnostics
+from .rulebase.index import QualVersion, RuleBase
+from .source.files import expand_paths, read_documents, shipped_paths
 
 DEFAULT_TIME_LIMIT = 10.0
 
@@ -69,7 +69,7 @@ class Engine:
 
     def _learner(self, learner: Learner | LearnerDoc) -> Learner:
         if isinstance(learner, LearnerDoc):
-            from .yamlreader import SourceMap
+            from .language.positions import SourceMap
 
             learner = Learner(learner, Loaded(learner, SourceMap("<learner>", ())))
         diags = [d for d in learner_diagnostics(self.rules, learner.origin) if d.severity == "error"]
@@ -82,16 +82,16 @@ class Engine:
     ) -> Decision:
         """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11)."""
         _check_args(as_of, time_limit)
-        return audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit)
+        return Decision(audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit))
 
     def assess(
         self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
     ) -> Decision:
         """The advanced-standing statement: credit granted rule by rule, refusals, what remains."""
-        from .assess import assess_decision
+        from .decide.assess import assess_decision
 
         _check_args(as_of, time_limit)
-        return assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit)
+        return Decision(assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit))
 
     def plan(
         self,
@@ -106,18 +106,18 @@ class Engine:
         time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> Decision:
         """The cheapest set of catalogue credentials that completes ``target`` (LANGUAGE.md section 11)."""
-        from .plan import PlanOptions, plan_decision
+        from .decide.plan import PlanOptions, plan_decision
 
         _check_args(as_of, time_limit)
         opts = PlanOptions(objective, alternatives, None if max_load is None else Fraction(max_load), tuple(terms))
-        return plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit)
+        return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
 
     def explore(self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
         """Every qualification ranked by remaining credit for this learner, each with a one-line why."""
-        from .plan import explore_decision
+        from .decide.explore import explore_decision
 
         _check_args(as_of, time_limit)
-        return explore_decision(self, self._learner(learner), as_of, time_limit, plans)
+        return Decision(explore_decision(self.context, self._learner(learner), as_of, time_limit, plans))
 
     def graph(self, day: dt.date) -> Any:
         """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.graph`."""
@@ -125,7 +125,7 @@ class Engine:
 
     def _graph(self, day: dt.date) -> Any:
         """The shared graph for ``day``, built once per set of versions in force (a memo, never changed)."""
-        from .graph import build_graph
+        from .compile.graph import build_graph
 
         targets = [self.compiled(v, day) for v in self.rules.versions_on(day)]
         key = tuple(target_key(ct.version, nested_choice(self.rules, ct.version, day)) for ct in targets)
@@ -136,7 +136,7 @@ class Engine:
 
     def counts_towards(self, credential: str, day: dt.date) -> list[dict[str, Any]]:
         """Every qualification and node ``credential`` can count towards, directly or through credit rules."""
-        from .graph import counts_towards
+        from .compile.graph import counts_towards
 
         return counts_towards(self._graph(day), credential)
 
@@ -189,7 +189,7 @@ def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = 
 
 
 def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> tuple[Engine | None, list[Diagnostic]]:
-    from . import cache as disk
+    from .source import cache as disk
 
     roots = list(paths) if paths else [str(p) for p in shipped_paths()]
     name: str | None = None

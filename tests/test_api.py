@@ -79,8 +79,8 @@ def test_unknown_target_is_a_request_error(engine: stackrules.Engine) -> None:
 
 
 def test_schema_for_every_kind_is_json_schema() -> None:
-    from stackrules.models import KINDS
-    from stackrules.schema import json_schema
+    from stackrules.language.models import KINDS
+    from stackrules.language.schema import json_schema
 
     for kind in KINDS:
         s = json_schema(kind)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import stackrules
-from stackrules.compiled import leaf_accepts_static
-from stackrules.filters import Matcher, credential_attrs
+from stackrules.compile.target import leaf_accepts_static
+from stackrules.rulebase.filters import Matcher, credential_attrs
 
 from .conftest import AS_OF, ROOT
 
@@ -83,7 +83,7 @@ def test_the_cli_cache_folder_defaults_to_the_users_and_can_be_turned_off(monkey
 
 
 def test_a_cache_folder_keeps_only_the_latest_entries(tmp_path: Path) -> None:
-    from stackrules import cache
+    from stackrules.source import cache
 
     for k in range(cache.KEEP + 3):
         assert cache.write(tmp_path, f"{k:064d}", {"k": k})
@@ -119,7 +119,7 @@ def test_compiled_fits_equal_matching_every_leaf(engine: stackrules.Engine) -> N
 
 def test_holdings_fit_the_leaves_matching_each_would_give(engine: stackrules.Engine) -> None:
     # build_problem takes a catalogue holding's leaves from the compiler, then applies grades and dates
-    from stackrules.problem import _conditions, build_problem
+    from stackrules.decide.problem import _conditions, build_problem
 
     for path in sorted(EXAMPLES.glob("*.yaml")):
         learner = stackrules.load_learner(path)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from stackrules.checks import build
 from stackrules.diagnostics import CODES
-from stackrules.loader import read_documents
-from stackrules.yamlreader import MAX_BYTES, MAX_DEPTH, read_yaml
+from stackrules.rulebase.checks import build
+from stackrules.source.files import read_documents
+from stackrules.source.yamlreader import MAX_BYTES, MAX_DEPTH, read_yaml
 
 HERE = Path(__file__).parent / "diagnostics"
 BASE = HERE / "base"

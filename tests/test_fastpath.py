@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import stackrules
-import stackrules.audit as audit_module
-from stackrules.fastpath import greedy_completion
-from stackrules.problem import build_problem
+import stackrules.decide.audit as audit_module
+from stackrules.decide.fastpath import greedy_completion
+from stackrules.decide.problem import build_problem
 
 from .conftest import AS_OF, ROOT
 

@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackrules.loader import parse_document
-from stackrules.models import KINDS
-from stackrules.yamlreader import SourceMap, read_yaml
+from stackrules.language.documents import parse_document
+from stackrules.language.models import KINDS
+from stackrules.language.positions import SourceMap
+from stackrules.source.yamlreader import read_yaml
 
 scalars = st.one_of(
     st.none(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from stackrules.milp import Model
+from stackrules.decide.milp import Model
 
 
 def _deadline() -> float:

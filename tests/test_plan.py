@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stackrules
-from stackrules.graph import from_json, to_dot, to_json, to_mermaid
+from stackrules.compile.graph import from_json, to_dot, to_json, to_mermaid
 
 from .conftest import AS_OF, ROOT
 from .test_oracle import Instance, _accepts, _leaves, _met, engine_for, instances

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from stackrules.checks import build
-from stackrules.loader import read_documents, shipped_paths
-from stackrules.models import FrameworkDoc
+from stackrules.language.models import FrameworkDoc
+from stackrules.rulebase.checks import build
+from stackrules.source.files import read_documents, shipped_paths
 
 from .conftest import ROOT
 

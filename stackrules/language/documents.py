@@ -1,24 +1,41 @@
-"""Loading: files to validated documents with their source maps (the only I/O).
-
-Reading a path never raises for a rule author's mistake: every problem is a
-:class:`~stackrules.diagnostics.Diagnostic` with a position.
-"""
+"""Documents: validating one document's data against its kind's model, and a learner as validated."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import CODES, Diagnostic, did_you_mean
-from .models import KINDS, Model
-from .yamlreader import Path, SourceMap, read_yaml
+from ..diagnostics import CODES, Diagnostic, did_you_mean
+from .models import KINDS, LearnerDoc, Model
+from .positions import Path, SourceMap
 
-YAML_SUFFIXES = (".yaml", ".yml")
+
+@dataclass(frozen=True)
+class Learner:
+    """A validated learner document, with where it came from."""
+
+    doc: LearnerDoc
+    origin: Loaded
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+
+def _tupled(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _tupled(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_tupled(v) for v in value)
+    if isinstance(value, float):
+        from decimal import Decimal
+
+        return Decimal(repr(value))
+    return value
+
 
 _CODE_BY_TYPE = {
     "unknown_key": "SR2001",
@@ -35,6 +52,7 @@ _CODE_BY_TYPE = {
     "invalid_filter": "SR2010",
     "unknown_grade": "SR3012",
 }
+
 
 _TYPE_NAMES = {
     "int": "a whole number",
@@ -168,76 +186,3 @@ def parse_document(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | No
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, validation_diagnostics(exc, data, smap)
-
-
-def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
-    """Files under ``paths`` (folders searched for *.yaml / *.yml), sorted, deduplicated."""
-    files: list[FsPath] = []
-    diags: list[Diagnostic] = []
-    for raw in paths:
-        p = FsPath(raw)
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file()))
-        elif p.is_file():
-            files.append(p)
-        else:
-            diags.append(Diagnostic(str(raw), 1, 1, "SR1012", f"`{raw}` does not exist", "check the path"))
-    unique: dict[str, FsPath] = {}
-    for f in files:
-        unique.setdefault(str(f.resolve()), f)
-    return list(unique.values()), diags
-
-
-def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
-    name = display_name(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
-    data, smap, diags = read_yaml(raw, name)
-    if data is None or diags:
-        return None, diags  # one mistake, one error: a value the reader refused is not validated again
-    doc, more = parse_document(data, smap, allowed_kinds)
-    diags.extend(more)
-    if doc is None or any(d.severity == "error" for d in diags):
-        return None, diags
-    return Loaded(doc, smap), diags
-
-
-def display_name(file: FsPath) -> str:
-    """How a file is named in diagnostics and explanations: stable across machines.
-
-    Files of the shipped rule base are named from the base (``rules/...``),
-    other files relative to the working folder when they are under it.
-    """
-    resolved = file.resolve()
-    shipped = shipped_paths()
-    if shipped:
-        base = shipped[0].parent
-        if resolved.is_relative_to(base):
-            return resolved.relative_to(base).as_posix()
-    try:
-        return resolved.relative_to(FsPath.cwd().resolve()).as_posix()
-    except ValueError:
-        return file.as_posix()
-
-
-def read_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Loaded], list[Diagnostic]]:
-    files, diags = expand_paths(paths)
-    loaded: list[Loaded] = []
-    for f in files:
-        doc, more = read_document(f)
-        diags.extend(more)
-        if doc is not None:
-            loaded.append(doc)
-    return loaded, diags
-
-
-def shipped_paths() -> list[FsPath]:
-    """The rule base shipped with the package: ``frameworks/`` and ``rules/``."""
-    here = FsPath(__file__).resolve().parent
-    for base in (here / "data", here.parent):
-        fw, rules = base / "frameworks", base / "rules"
-        if fw.is_dir() and rules.is_dir():
-            return [fw, rules]
-    return []

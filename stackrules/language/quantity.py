@@ -14,6 +14,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:/\d+)?"
+
+
 _QUANTITY = re.compile(rf"\s*({_NUMBER})\s*(?:([a-z][a-z0-9-]*))?\s*")
 
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, TypeVar
 
-from .diagnostics import CODES, Diagnostic, suggestion
-from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
-from .loader import Loaded
-from .models import (
+from ..diagnostics import CODES, Diagnostic, suggestion
+from ..language.documents import Loaded
+from ..language.models import (
     CatalogDoc,
     CreditRuleDoc,
     CreditSystemsDoc,
@@ -32,24 +31,14 @@ from .models import (
     SpecifiedGrant,
     UnspecifiedGrant,
 )
-from .quantity import Quantity
-from .rulebase import (
-    CredentialInfo,
-    Loc,
-    ProviderInfo,
-    QualVersion,
-    RuleBase,
-    RuleInfo,
-    System,
-    in_system,
-    iter_nodes,
-    loc_of,
-    system_of_catalog,
-)
-from .yamlreader import Path
+from ..language.positions import Path
+from ..language.quantity import Quantity
+from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
+from .index import CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, iter_nodes, loc_of, system_of_catalog
 
 if TYPE_CHECKING:
     import networkx as nx
+
 
 T = TypeVar("T")
 

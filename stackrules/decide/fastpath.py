@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..compile.tree import CNode
+from ..language.quantity import total
+from .choice import Choice
 from .problem import Problem
-from .quantity import total
-from .solve import Choice
-from .tree import CNode
 
 
 def greedy_completion(p: Problem) -> Choice | None:

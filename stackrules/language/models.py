@@ -27,13 +27,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .diagnostics import did_you_mean
+from ..diagnostics import did_you_mean
 from .quantity import Quantity, QuantityError, parse_quantity, to_fraction
 
-# ---------------------------------------------------------------- scalars
-
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
+
+
 CRED_RE = re.compile(r"([a-z][a-z0-9-]*):([A-Za-z0-9._-]+)")
+
+
 LEVEL_RE = re.compile(r"([a-z][a-z0-9-]*):([A-Za-z0-9._-]+)")
 
 
@@ -117,18 +119,35 @@ def _range(value: object) -> tuple[Fraction, Fraction]:
 
 _NUM_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^[-+]?(\d+(\.\d+)?|\.\d+)(/\d+)?$"}]}
 
+
 Slug = Annotated[str, PlainValidator(_slug), WithJsonSchema({"type": "string", "pattern": "^[a-z][a-z0-9-]*$"})]
+
+
 CredId = Annotated[str, PlainValidator(_cred_id), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"})]
+
+
 LevelRef = Annotated[str, PlainValidator(_level_ref), WithJsonSchema({"type": "string", "pattern": r"^[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$"})]
+
+
 Qty = Annotated[Quantity, PlainValidator(_quantity), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})]
+
+
 Num = Annotated[Fraction, PlainValidator(_fraction), WithJsonSchema(_NUM_SCHEMA)]
+
+
 Share = Annotated[Fraction, PlainValidator(_share), WithJsonSchema(_NUM_SCHEMA)]
+
+
 Date = Annotated[_dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
 Range = Annotated[
     tuple[Fraction, Fraction],
     PlainValidator(_range),
     WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}]}),
 ]
+
+
 Confidence = Literal["verified", "secondary", "unconfirmed"]
 
 
@@ -174,8 +193,6 @@ class Model(BaseModel):
         return data
 
 
-# ---------------------------------------------------------------- filters
-
 ATTRIBUTES = (
     "id",
     "provider",
@@ -192,8 +209,14 @@ ATTRIBUTES = (
     "title",
     "related_field",
 )
+
+
 LIST_ATTRIBUTES = frozenset({"tags", "fields", "competencies"})
+
+
 ORDER_OPS = ("gte", "gt", "lte", "lt")
+
+
 OPS = ("eq", "gte", "gt", "lte", "lt", "ne", "in", "not_in", "prefix")
 
 
@@ -306,9 +329,6 @@ def _filter(value: object) -> Filter:
 FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "object", "description": "attribute: condition (LANGUAGE.md section 7)"})]
 
 
-# ---------------------------------------------------------------- requirement nodes and limits
-
-
 class MinDistinct(Model):
     count: int = Field(ge=1)
     of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level"]
@@ -399,9 +419,6 @@ class Requirement(Model):
         return self.all or self.any or self.of or ()
 
 
-# ---------------------------------------------------------------- framework-level documents
-
-
 class Level(Model):
     level: int | str
     name: str
@@ -478,9 +495,6 @@ class CrosswalkDoc(Model):
     pairs: tuple[CrosswalkPair, ...]
 
 
-# ---------------------------------------------------------------- catalogs
-
-
 class Provider(Model):
     id: Slug
     name: str
@@ -551,9 +565,6 @@ class CatalogDoc(Model):
     note: str | None = None
 
 
-# ---------------------------------------------------------------- qualifications
-
-
 class Effective(Model):
     from_: Date | None = Field(default=None, alias="from")
     until: Date | None = None
@@ -583,9 +594,6 @@ class QualificationDoc(Model):
     limits: tuple[Limit, ...] = ()
     note: str | None = None
     source: str | None = None
-
-
-# ---------------------------------------------------------------- credit rules
 
 
 class Basis(Model):
@@ -679,9 +687,6 @@ class CreditRuleDoc(Model):
         return data
 
 
-# ---------------------------------------------------------------- learners
-
-
 class Enrolment(Model):
     qualification: str
     commenced: Date | None = None
@@ -742,6 +747,7 @@ class LearnerDoc(Model):
 
 
 Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | LearnerDoc
+
 
 KINDS: dict[str, type[Model]] = {
     "framework": FrameworkDoc,

@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .models import Filter, Limit, Requirement
-from .rulebase import QualVersion, RuleBase
+from ..language.models import Filter, Limit, Requirement
+from ..rulebase.index import QualVersion, RuleBase
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Expander:
         for lim in limits:
 
             def q(x: object) -> Fraction:
-                from .quantity import Quantity
+                from ..language.quantity import Quantity
 
                 assert isinstance(x, Quantity)
                 return self.rb.rescale(self.rb.convert(x, v.system), v.system, self.system)

@@ -14,20 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .loader import Loaded
-from .models import (
-    CatalogDoc,
-    CreditRuleDoc,
-    Effective,
-    FrameworkDoc,
-    GradeScale,
-    Limit,
-    Requirement,
-    ShareOf,
-    UnspecifiedGrant,
-)
-from .quantity import Quantity, convert
-from .yamlreader import Path
+from ..language.documents import Loaded
+from ..language.models import CatalogDoc, CreditRuleDoc, Effective, FrameworkDoc, GradeScale, Limit, Requirement, ShareOf, UnspecifiedGrant
+from ..language.positions import Path
+from ..language.quantity import Quantity, convert
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ._version import __version__
+from .._version import __version__
 
 FORMAT = 1  # raised whenever what is pickled changes shape
+
+
 KEEP = 8  # entries kept per folder, the most recently written
 
 
@@ -39,7 +41,7 @@ def key(files: list[Path]) -> str:
     by other code.
     """
     h = hashlib.sha256(f"stackrules {__version__} format {FORMAT} python {sys.version_info[:3]}\n".encode())
-    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    for source in sorted(Path(__file__).resolve().parent.parent.rglob("*.py")):
         h.update(hashlib.sha256(source.read_bytes()).digest())
     for f in files:
         h.update(str(f.resolve()).encode() + b"\0")

@@ -3,59 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
-from typing import Any
 
-from .diagnostics import Diagnostic
-from .errors import LearnerError
-from .filters import Attrs, credential_attrs
-from .loader import Loaded, parse_document, read_document
-from .models import Holding, LearnerDoc
-from .rulebase import RuleBase
-from .yamlreader import SourceMap
-
-
-@dataclass(frozen=True)
-class Learner:
-    """A validated learner document, with where it came from."""
-
-    doc: LearnerDoc
-    origin: Loaded
-
-    @property
-    def id(self) -> str:
-        return self.doc.id
-
-
-def _tupled(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _tupled(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return tuple(_tupled(v) for v in value)
-    if isinstance(value, float):
-        from decimal import Decimal
-
-        return Decimal(repr(value))
-    return value
-
-
-def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
-    """A learner from a YAML file or from a dict (as JSON would give)."""
-    if isinstance(source, dict):
-        data = _tupled(source)
-        data.setdefault("kind", "learner")
-        smap = SourceMap("<learner>", ())
-        doc, diags = parse_document(data, smap, ("learner",))
-        if doc is None:
-            raise LearnerError(diags)
-        return Learner(doc, Loaded(doc, smap))
-    loaded, diags = read_document(Path(source), ("learner",))
-    if loaded is None:
-        raise LearnerError(diags or [Diagnostic(str(source), 1, 1, "SR1011", "not a learner document", None)])
-    return Learner(loaded.doc, loaded)
+from ..language.models import Holding, LearnerDoc
+from ..rulebase.filters import Attrs, credential_attrs
+from ..rulebase.index import RuleBase
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
+from ..decisions.record import Record, q
+from ..language.documents import Learner
 from .audit import Context, run_audit
-from .decision import Decision, q
-from .explain import footer, missing_lines, section
-from .learner import Learner
 
 _REASONS = {
     "cap": "a cap on credit leaves no room",
@@ -26,7 +25,14 @@ _REASONS = {
 }
 
 
-def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Decision:
+def _grant_title(p: Any, key: str) -> str:
+    for it in p.items:
+        if it.key == key:
+            return str(it.attrs.title or key)
+    return key
+
+
+def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Record:
     p, _, _, audit = run_audit(ctx, learner, target, as_of, look_ahead, time_limit)
     unit = audit["credits"]["system"]
     titles = {hv.key: (hv.attrs.title or hv.key) for hv in p.holdings}
@@ -76,38 +82,4 @@ def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date,
         "provenance": audit["provenance"],
     }
     data["credits"]["system"] = unit
-    return Decision.build("assess", data)
-
-
-def _grant_title(p: Any, key: str) -> str:
-    for it in p.items:
-        if it.key == key:
-            return str(it.attrs.title or key)
-    return key
-
-
-def assess_text(d: dict[str, Any]) -> str:
-    c = d["credits"]
-    unit = c["system"]
-    out = [f"Advanced standing statement: {d['title']} ({d['target']})", f"Learner {d['learner']}, assessed as of {d['as_of']}", ""]
-    out.append(f"Credit granted: {c['granted']} {unit} of the {c['required']} {unit} required.")
-    rem = "no combination of catalogue study completes it" if c["remaining"] is None else f"{c['remaining']} {unit}"
-    out.append(f"Study remaining: {rem}.")
-    if d["granted"]:
-        out.append("")
-        out.append("Credit granted, rule by rule")
-        for g in d["granted"]:
-            basis = g["basis"]["reference"] if g.get("basis") else "no basis recorded"
-            out.append(f"  {g['rule']} ({g['type']}): {g['title'] or ''}".rstrip())
-            out.append(f"      basis: {basis}; rule at {g['location']}")
-            out.append("      for: " + ", ".join(f"{s['holding']} {s['title']}" for s in g["sources"]))
-            for item in g["granted"]:
-                out.append(f"      granted: {item['as']} ({item['title']}), {item['credits']} {unit}")
-            for n in g["exempt"]:
-                out.append(f"      exempt from: {n}")
-    section(out, "Caps", [f"  {cap['id']}: {cap['value']} of at most {cap['bound']} {unit} used" for cap in d["caps"]])
-    section(out, "Credit refused", [f"  {', '.join(r['sources'])} under {r['rule']}: {r['explanation']} ({r['detail']})" for r in d["refused"]])
-    section(out, "Prior learning not credited", [f"  {n['holding']} {n['title']}: {n['detail']}" for n in d["not_credited"]])
-    section(out, "Study that remains", missing_lines(d["remaining_study"], unit))
-    out += ["", footer(d)]
-    return "\n".join(out) + "\n"
+    return Record.build("assess", data)

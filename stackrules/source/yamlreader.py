@@ -13,72 +13,52 @@ sequences become ``tuple`` (models are frozen).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
+from ..language.positions import Path, SourceMap, Span
 
 _CParser: Any
+
+
 try:  # libyaml's event parser when PyYAML has it: same events, about 20 times faster
     from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - pure-Python PyYAML
     _CParser = None
 
+
 MAX_BYTES = 16 * 1024 * 1024
+
+
 MAX_DEPTH = 64
 
-Path = tuple[str | int, ...]
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+
+
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+(\.[0-9]*)?")
+
+
 _DECIMAL = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
 _BOOL_11 = {"yes", "no", "on", "off", "y", "n"}
+
+
 _TRUE = {"true", "True", "TRUE"}
+
+
 _FALSE = {"false", "False", "FALSE"}
+
+
 _NULL = {"", "~", "null", "Null", "NULL"}
-
-
-class Span(NamedTuple):
-    """Where a value stands: 1-based line and column of its start and end."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass
-class SourceMap:
-    """Where every value (and every mapping key) of one document stands."""
-
-    file: str
-    lines: tuple[str, ...]
-    values: dict[Path, Span] = field(default_factory=dict)
-    keys: dict[Path, Span] = field(default_factory=dict)
-
-    def span(self, path: Path, on_key: bool = False) -> Span:
-        """The span of ``path``; the nearest existing ancestor if it has none."""
-        p = tuple(path)
-        while True:
-            if on_key and p in self.keys:
-                return self.keys[p]
-            if p in self.values:
-                return self.values[p]
-            if not p:
-                return Span(1, 1, 1, 2)
-            p = p[:-1]
-            on_key = False
-
-    def diag(self, path: Path, code: str, message: str, help: str | None = None, on_key: bool = False) -> Diagnostic:
-        s = self.span(path, on_key)
-        end = s.end_column if s.end_line == s.line else None
-        return Diagnostic(self.file, s.line, s.column, code, message, help, end)
 
 
 class _PureParser(Reader, Scanner, Parser):
@@ -109,6 +89,8 @@ _SCALAR, _SEQ, _SEQ_END, _MAP, _MAP_END, _ALIAS = (
     yaml.MappingEndEvent,
     yaml.AliasEvent,
 )
+
+
 _NUMERIC_START = frozenset("+-.0123456789")
 
 

@@ -17,7 +17,11 @@ import numpy as np
 from highspy import _core as hc
 
 INF = math.inf
+
+
 SMALL_MODEL = 800  # columns; below this, solve without HiGHS presolve
+
+
 _EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubles (docs/design.md)
 
 

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..compile.tree import CNode
+from ..decisions.record import Record, q
+from ..errors import VerificationError
+from ..language.documents import Learner
+from ..language.models import Basis, Filter
+from ..language.quantity import total
+from ..rulebase.index import RuleBase
 from .checker import Evaluation, verify
-from .decision import Decision, q
-from .errors import VerificationError
+from .choice import Choice
 from .fastpath import greedy_completion
-from .learner import Learner
-from .models import Basis, Filter
 from .problem import Compiler, Item, Problem, Refusal, build_problem
-from .quantity import total
-from .rulebase import RuleBase
-from .solve import Choice, might_complete, solve
-from .tree import CNode
+from .solve import might_complete, solve
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ def run_audit(
     return p, choice, ev, audit_json(p, choice, ev, ctx.prov, learner)
 
 
-def audit_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Decision:
-    return Decision.build("audit", run_audit(ctx, learner, target, as_of, look_ahead, time_limit)[3])
+def audit_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> Record:
+    return Record.build("audit", run_audit(ctx, learner, target, as_of, look_ahead, time_limit)[3])
 
 
 def _unit(p: Problem) -> str:
@@ -354,6 +355,3 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
             reason = "not needed: the requirements it could fill are complete, or a limit leaves no room"
         out.append({"holding": hv.key, "reason": reason})
     return out
-
-
-__all__ = ["Context", "Provenance", "audit_decision", "run_audit"]

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .errors import VerificationError
-from .filters import Matcher
+from ..compile.tree import CLimit, CNode
+from ..errors import VerificationError
+from ..language.quantity import total
+from ..rulebase.filters import Matcher
+from .choice import Choice
 from .problem import Item, Problem, _conditions
-from .quantity import total
-from .solve import Choice
-from .tree import CLimit, CNode
 
 
 @dataclass

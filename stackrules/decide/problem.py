@@ -17,20 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .compiled import CompiledTarget, compile_target, prerequisites_met
-from .errors import RequestError
-from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
-from .learner import HoldingView, view_holdings
-from .models import (
-    ExemptGrant,
-    IntoFilter,
-    LearnerDoc,
-    LearnerException,
-    SpecifiedGrant,
-    UnspecifiedGrant,
-)
-from .rulebase import QualVersion, RuleBase, RuleInfo, iter_nodes
-from .tree import CNode, Expander, link
+from ..compile.target import CompiledTarget, compile_target, prerequisites_met
+from ..compile.tree import CNode, Expander, link
+from ..errors import RequestError
+from ..language.models import ExemptGrant, IntoFilter, LearnerDoc, LearnerException, SpecifiedGrant, UnspecifiedGrant
+from ..rulebase.filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
+from ..rulebase.index import QualVersion, RuleBase, RuleInfo, iter_nodes
+from .holdings import HoldingView, view_holdings
 
 
 @dataclass
@@ -118,7 +111,7 @@ class Problem:
 
 def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date) -> tuple[QualVersion, dt.date]:
     if target not in rb.qualifications:
-        from .diagnostics import suggestion
+        from ..diagnostics import suggestion
 
         raise RequestError("SR5001", f"unknown target `{target}`", suggestion(target, rb.qualifications) or "name a qualification of the rule base")
     day = as_of

@@ -17,25 +17,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .filters import Matcher
+from ..compile.tree import CLimit, CNode
+from ..language.quantity import total
+from ..rulebase.filters import Matcher
+from .choice import Choice
 from .problem import Problem
-from .quantity import total
-from .tree import CLimit, CNode
 
 if TYPE_CHECKING:
     from .milp import Model
-
-
-@dataclass
-class Choice:
-    """What the solver chose: claims, applications used, and its proof status."""
-
-    status: str  # optimal | infeasible | time_limit
-    claims: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # leaf -> [(item, count)]
-    source_claims: dict[int, list[int]] = field(default_factory=dict)  # from-leaf -> [item]
-    apps: list[int] = field(default_factory=list)
-    completion: bool = True  # the model required the target to be met (with additions)
-    bound: float | None = None
 
 
 def _new_model() -> Model:
@@ -453,6 +442,3 @@ def might_complete(p: Problem) -> bool:
         return good
 
     return ok(p.top)
-
-
-__all__ = ["Choice", "might_complete", "solve"]

@@ -17,10 +17,10 @@ from typing import Any
 
 import networkx as nx
 
-from .compiled import CompiledTarget
-from .filters import Matcher, credential_attrs, version_attrs
-from .models import IntoFilter, SpecifiedGrant
-from .rulebase import RuleBase, iter_nodes
+from ..language.models import IntoFilter, SpecifiedGrant
+from ..rulebase.filters import Matcher, credential_attrs, version_attrs
+from ..rulebase.index import RuleBase, iter_nodes
+from .target import CompiledTarget
 from .tree import CNode
 
 
@@ -176,6 +176,3 @@ def to_mermaid(g: nx.DiGraph) -> str:
     for a, b, d in sorted(g.edges(data=True)):
         lines.append(f"  {ids[a]} -->|{d.get('kind', '')}| {ids[b]}")
     return "\n".join(lines) + "\n"
-
-
-__all__ = ["build_graph", "counts_towards", "from_json", "neighbourhood", "to_dot", "to_json", "to_mermaid"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .filters import Attrs, Matcher, credential_attrs
-from .models import Requirement
-from .rulebase import CredentialInfo, QualVersion, RuleBase, iter_nodes
+from ..language.models import Requirement
+from ..rulebase.filters import Attrs, Matcher, credential_attrs
+from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .tree import CLimit, CNode, expand
 
 

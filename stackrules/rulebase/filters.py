@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .models import LIST_ATTRIBUTES, Filter, Term, UnspecifiedGrant
-from .quantity import Quantity
-from .rulebase import QualVersion, RuleBase
+from ..language.models import LIST_ATTRIBUTES, Filter, Term, UnspecifiedGrant
+from ..language.quantity import Quantity
+from .index import QualVersion, RuleBase
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,20 +16,22 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from .audit import Context, audit_decision, audit_json
+from ..compile.target import prerequisites_met
+from ..decisions.record import Record, q
+from ..errors import RequestError
+from ..language.documents import Learner
+from ..language.models import Requirement
+from ..language.quantity import total
+from ..rulebase.index import RuleBase
+from .audit import Context, audit_json
 from .checker import verify
-from .compiled import prerequisites_met
-from .decision import Decision, q
-from .errors import RequestError
-from .explain import footer, section
-from .learner import Learner
-from .models import Requirement
+from .choice import Choice
 from .problem import Item, Problem, build_problem
-from .quantity import total
-from .rulebase import RuleBase
-from .solve import Choice, _Builder
+from .solve import _Builder
 
 OBJECTIVES = ("credits", "cost", "terms")
+
+
 MAX_TERMS = 24
 
 
@@ -217,7 +219,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return _Attempt(sol.status, choice, chosen, fixed, primary, None)
 
 
-def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Decision:
+def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Record:
     if opts.objective not in OBJECTIVES:
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
     if opts.alternatives < 0 or opts.alternatives > 20:
@@ -279,7 +281,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             "provenance": {"rules_digest": ctx.prov.rules_digest, "engine": ctx.prov.engine},
             "proof": proof,
         }
-        return Decision.build("plan", data)
+        return Record.build("plan", data)
     first, alternatives = plans[0], plans[1:]
     ev = verify(p, first[0])
     audit = audit_json(p, first[0], ev, ctx.prov, learner)
@@ -287,7 +289,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     data["alternatives"] = [_summary(p, alt, calendar, load) for alt in alternatives]
     for alt in alternatives:
         verify(p, alt[0])
-    return Decision.build("plan", data)
+    return Record.build("plan", data)
 
 
 def _members(p: Problem, it: Item, copies: int) -> list[Item]:
@@ -453,93 +455,3 @@ def _plan_json(
         "proof": proof,
         "provenance": audit["provenance"],
     }
-
-
-def plan_text(d: dict[str, Any]) -> str:
-    out = [f"Plan for {d['title']} ({d['target']}), learner {d['learner']}, as of {d['as_of']}"]
-    if d["status"] == "no_plan":
-        out.append(f"No plan: {d['why']}.")
-        return "\n".join(out) + "\n"
-    unit = d["credits"]["system"]
-    if d["status"] == "met":
-        out.append("Already complete: nothing to add.")
-    cost = d["cost"]
-    cur = cost["currency"] if isinstance(cost["currency"], str) else "/".join(cost["currency"])
-    price = f", cost {cost['amount']} {cur}".rstrip() if cur or cost["amount"] != "0" else ""
-    out.append(
-        f"Objective: least {d['objective']}. Add {len(d['added'])} credentials, {d['added_credits']} {unit}{price}; {len(d['terms'])} terms at most {d['max_load']} {unit} each."
-    )
-    out.append(f"Proof: {d['proof']}.")
-    section(out, "Term by term", [f"  term {t['term']} ({t['name']}), {t['credits']} {unit}: {', '.join(t['credentials'])}" for t in d["terms"]])
-    if d["unscheduled"]:
-        out.append(f"  not schedulable within {MAX_TERMS} terms: {', '.join(d['unscheduled'])}")
-    section(out, "Why each one", [f"  {s['credential']} {s['title'] or ''} ({s['credits']} {unit}): {s['why']}" for s in d["steps"]])
-    section(out, "Credit used", [f"  {c['rule']}: from {', '.join(c['sources'])} grants {', '.join(g['as'] for g in c['granted'])}" for c in d["credit"]])
-    section(
-        out,
-        "Alternatives",
-        [f"  {k}. {a['added_credits']} {unit}, cost {a['cost']}, {a['terms']} terms: {', '.join(a['added'])}" for k, a in enumerate(d["alternatives"], 2)],
-    )
-    out += ["", footer(d)]
-    return "\n".join(out) + "\n"
-
-
-__all__ = ["PlanOptions", "explore_decision", "explore_text", "plan_decision", "plan_text"]
-
-
-def explore_decision(engine: Any, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True) -> Decision:
-    """Every qualification ranked by what remains for this learner ("what can I finish?")."""
-    rows: list[dict[str, Any]] = []
-    for qid in engine.rules.qualification_ids():
-        try:
-            audit = audit_decision(engine.context, learner, qid, as_of, False, time_limit).to_json()  # the learner is checked once, by the caller
-        except RequestError as exc:
-            rows.append({"target": qid, "title": None, "status": "unavailable", "remaining": None, "why": exc.message})
-            continue
-        rem = audit["credits"]["remaining"]
-        unit = audit["credits"]["system"]
-        row: dict[str, Any] = {
-            "target": qid,
-            "title": audit["title"],
-            "status": audit["status"],
-            "system": unit,
-            "counted": audit["credits"]["counted"],
-            "required": audit["credits"]["required"],
-            "remaining": rem,
-        }
-        if audit["status"] in ("met", "met_pending"):
-            row["why"] = "complete" if audit["status"] == "met" else "complete once in-progress study is passed"
-        elif rem is None:
-            row["why"] = audit["missing"][0]["text"] if audit["missing"] else "cannot be completed from the catalogue"
-        else:
-            parts = [f"{m['node']} {m['credits']}" for m in audit["missing"][:3]]
-            row["why"] = f"{rem} {unit} to go: " + ", ".join(parts) + (" ..." if len(audit["missing"]) > 3 else "")
-        if with_plans and rem is not None and audit["status"] not in ("met", "met_pending"):
-            plan = plan_decision(engine.context, learner, qid, as_of, PlanOptions(), time_limit).to_json()
-            row["plan_credits"] = plan.get("added_credits")
-            row["plan_size"] = len(plan.get("added", []))
-        rows.append(row)
-
-    def key(r: dict[str, Any]) -> tuple[int, Fraction, str]:
-        rem = r.get("remaining")
-        years = Fraction(rem) / engine.rules.systems[r["system"]].full_time_year if rem is not None and r.get("system") else None
-        return (0 if years is not None else 1, years if years is not None else Fraction(0), r["target"])
-
-    rows.sort(key=key)
-    data = {
-        "learner": learner.id,
-        "as_of": as_of.isoformat(),
-        "ranked_by": "remaining, in full-time years",
-        "qualifications": rows,
-        "provenance": {"rules_digest": engine.digest, "engine": engine.provenance.engine},
-    }
-    return Decision.build("explore", data)
-
-
-def explore_text(d: dict[str, Any]) -> str:
-    out = [f"What learner {d['learner']} can finish, as of {d['as_of']} (least remaining first)", ""]
-    for k, r in enumerate(d["qualifications"], 1):
-        title = f" {r['title']}" if r.get("title") else ""
-        plan = f"; cheapest plan adds {r['plan_size']} credentials, {r['plan_credits']} {r['system']}" if r.get("plan_size") is not None else ""
-        out.append(f"{k:>3}. {r['target']}{title}: {r['why']}{plan}")
-    return "\n".join(out) + "\n"

@@ -1,0 +1,20 @@
+"""A choice: which claims and rule applications an allocation makes, from the solver or the fast path.
+
+The checker reads a choice without trusting where it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Choice:
+    """What the solver chose: claims, applications used, and its proof status."""
+
+    status: str  # optimal | infeasible | time_limit
+    claims: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # leaf -> [(item, count)]
+    source_claims: dict[int, list[int]] = field(default_factory=dict)  # from-leaf -> [item]
+    apps: list[int] = field(default_factory=list)
+    completion: bool = True  # the model required the target to be met (with additions)
+    bound: float | None = None

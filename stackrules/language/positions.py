@@ -1,0 +1,57 @@
+"""The strict YAML reader: text in, plain data and a source map out.
+
+PyYAML (libyaml when present) parses the text into events, which keep their
+positions; this module builds data from the events itself, so it can refuse
+what YAML 1.1 would otherwise accept silently:
+duplicate keys, anchors and aliases, tab indentation, ``yes``/``no``/``on``/
+``off`` as booleans and ``0410`` as octal. Plain scalars follow a small
+YAML 1.2 core subset: ``null``/``~``, ``true``/``false``, integers, and
+decimals (read as exact :class:`~decimal.Decimal`). Mappings become ``dict``,
+sequences become ``tuple`` (models are frozen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..diagnostics import Diagnostic
+
+Path = tuple[str | int, ...]
+
+
+class Span(NamedTuple):
+    """Where a value stands: 1-based line and column of its start and end."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class SourceMap:
+    """Where every value (and every mapping key) of one document stands."""
+
+    file: str
+    lines: tuple[str, ...]
+    values: dict[Path, Span] = field(default_factory=dict)
+    keys: dict[Path, Span] = field(default_factory=dict)
+
+    def span(self, path: Path, on_key: bool = False) -> Span:
+        """The span of ``path``; the nearest existing ancestor if it has none."""
+        p = tuple(path)
+        while True:
+            if on_key and p in self.keys:
+                return self.keys[p]
+            if p in self.values:
+                return self.values[p]
+            if not p:
+                return Span(1, 1, 1, 2)
+            p = p[:-1]
+            on_key = False
+
+    def diag(self, path: Path, code: str, message: str, help: str | None = None, on_key: bool = False) -> Diagnostic:
+        s = self.span(path, on_key)
+        end = s.end_column if s.end_line == s.line else None
+        return Diagnostic(self.file, s.line, s.column, code, message, help, end)

@@ -1,0 +1,48 @@
+"""Pieces every text rendering shares: marks, words, titled sections, the footer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MARK = {"met": "[x]", "met_pending": "[~]", "not_met": "[ ]", "waived": "[w]", "exempt": "[e]", "ok": "[x]", "short": "[ ]"}
+
+
+WORD = {
+    "met": "met",
+    "met_pending": "met once in-progress study is passed",
+    "not_met": "not met",
+    "waived": "waived",
+    "exempt": "exempt",
+    "indeterminate": "indeterminate (the time limit stopped the solver before it proved an answer)",
+}
+
+
+def section(out: list[str], title: str, lines: list[str]) -> None:
+    """A titled block of an explanation, left out when it has nothing to say."""
+    if lines:
+        out += ["", title, *lines]
+
+
+def missing_lines(missing: list[dict[str, Any]], unit: str) -> list[str]:
+    """What is still needed, one line per node: `core (12 cp): ...`."""
+    return [f"  {m['node']}" + (f" ({m['credits']} {unit})" if m.get("credits") else "") + f": {m['text']}" for m in missing]
+
+
+def footer(d: dict[str, Any], proof: bool = False) -> str:
+    prov = d["provenance"]
+    return f"{prov['engine']}, rules {prov['rules_digest'][:19]}" + (f", proof: {d.get('proof')}" if proof else "")
+
+
+def wrap(items: list[str], width: int = 88, indent: str = "      ") -> list[str]:
+    lines: list[str] = []
+    cur = indent
+    for it in items:
+        piece = it if cur == indent else ", " + it
+        if len(cur) + len(piece) > width and cur != indent:
+            lines.append(cur + ",")
+            cur = indent + it
+        else:
+            cur += piece
+    if cur != indent:
+        lines.append(cur)
+    return lines
