@@ -144,7 +144,7 @@ Date = Annotated[_dt.date, PlainValidator(_date), WithJsonSchema({"type": "strin
 Range = Annotated[
     tuple[Fraction, Fraction],
     PlainValidator(_range),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}]}),
+    WithJsonSchema({"anyOf": [_NUM_SCHEMA, {"type": "array", "items": _NUM_SCHEMA, "minItems": 2, "maxItems": 2}]}),
 ]
 
 

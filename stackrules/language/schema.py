@@ -1,15 +1,36 @@
-"""JSON Schema for every document kind, generated from the models."""
+"""JSON Schema for every document kind, generated from the models.
+
+The models accept a few shorthands that their generated schema does not show
+by itself: a bare credential id where a requirement node is expected (a
+leaf), and a bare credential id as a specified grant. Those definitions are
+widened here to "a credential id, or the mapping", so every document the
+models accept validates against its kind's schema.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .models import KINDS
+from pydantic import TypeAdapter
+
+from .models import KINDS, CredId
+
+# definitions that also take a bare credential id, and what the id means there
+_ID_SHORTHANDS = {
+    "Requirement": "a credential id: the learner holds it (a leaf)",
+    "SpecifiedGrant": "a credential id: credit granted as that credential",
+}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
     model = KINDS[kind]
     schema = model.model_json_schema(by_alias=True, mode="validation")
+    cred_id = TypeAdapter(CredId).json_schema()
+    defs: dict[str, Any] = schema.get("$defs", {})
+    for name, meaning in _ID_SHORTHANDS.items():
+        if name in defs:
+            mapping = defs[name]
+            defs[name] = {"anyOf": [{**cred_id, "description": meaning}, mapping]}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"stackrules {kind} document"
     return schema
