@@ -4,6 +4,7 @@ The layers, lowest first (docs/design.md draws them):
 
     _version, diagnostics, errors       what every stage may report (in that order)
     language/    what a document is: models, quantities, positions, schema
+    credentials/ verifiable credentials: offline verification and signing (no rule base)
     rulebase/    the checked rule base: index, filters, check passes
     compile/     compiled targets: trees, catalogue layout, graph
     decisions/   typed decision records
@@ -30,6 +31,7 @@ LAYERS = [
     "diagnostics",
     "errors",
     "language",
+    "credentials",
     "rulebase",
     "compile",
     "decisions",
@@ -42,7 +44,7 @@ LAYERS = [
     "__main__",
     "__init__",
 ]
-PURE = {"diagnostics", "errors", "language", "rulebase", "compile", "decisions", "decide", "render"}
+PURE = {"diagnostics", "errors", "language", "credentials", "rulebase", "compile", "decisions", "decide", "render"}
 BANNED_MODULES = {"os", "pathlib", "socket", "urllib", "http", "subprocess", "shutil", "requests", "io", "tempfile"}
 BANNED_CALLS = {"open", "today", "now", "utcnow", "getenv"}
 

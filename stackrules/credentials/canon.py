@@ -1,0 +1,237 @@
+"""JSON-LD to canonical N-Quads (RDFC-1.0), offline, in safe mode, within bounds.
+
+- Contexts come only from the :class:`ContextStore` the caller hands in (the
+  copies shipped with the package); any other URL fails, so nothing is ever
+  fetched.
+- Safe mode: a property the contexts do not define, or a type or id that is
+  not an absolute IRI, would be dropped by canonicalisation and so escape the
+  signature; it makes the document unsafe instead (:class:`UnsafeDocument`).
+- Bounds: input size, JSON node count, quads, blank nodes, and the work of the
+  N-degree hashing (the part of RDFC-1.0 that hostile blank-node graphs make
+  explode). The work bound counts hashing steps rather than reading a clock,
+  so a refusal is deterministic and the module stays pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import LRUCache
+from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+
+
+class CanonError(ValueError):
+    """The document cannot be canonicalised safely (the credential is malformed)."""
+
+
+class UnknownContext(CanonError):
+    """A context URL that is not one of the shipped copies."""
+
+
+class UnsafeDocument(CanonError):
+    """Canonicalisation would drop part of the document (JSON-LD safe mode)."""
+
+
+class TooLarge(CanonError):
+    """The document exceeds a canonicalisation bound."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what is canonicalised; past any of them the document is refused."""
+
+    max_bytes: int = 1 << 20
+    max_json_nodes: int = 20_000
+    max_depth: int = 64
+    max_quads: int = 10_000
+    max_blank_nodes: int = 1_000
+    # N-degree hashing: calls of Hash N-Degree Quads, and the largest group of
+    # blank nodes whose first-degree hashes tie (its permutations are tried).
+    max_ndegree_calls: int = 2_000
+    max_tied_group: int = 6
+
+
+@dataclass(frozen=True)
+class ContextStore:
+    """JSON-LD contexts by URL: the only documents the loader serves."""
+
+    documents: Mapping[str, Any]
+
+    def load(self, url: str, options: Any = None) -> dict[str, Any]:
+        doc = self.documents.get(url)
+        if doc is None:
+            raise UnknownContext(f"context `{url}` is not one of the shipped contexts")
+        return {"contextUrl": None, "documentUrl": url, "document": doc}
+
+    def knows(self, url: str) -> bool:
+        return url in self.documents
+
+
+def count_json(value: Any, limits: Limits) -> int:
+    """Nodes in a parsed JSON value; raises :class:`TooLarge` past the node or depth bound."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        count += 1
+        if count > limits.max_json_nodes:
+            raise TooLarge(f"more than {limits.max_json_nodes} JSON values")
+        if depth > limits.max_depth:
+            raise TooLarge(f"nested deeper than {limits.max_depth}")
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+    return count
+
+
+class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
+    """PyLD's RDFC-1.0 with a bound on the N-degree work."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__()
+        self._limits = limits
+        self._calls = 0
+
+    def main(self, dataset: Any, options: Any) -> Any:
+        quads = sum(len(v) for v in dataset.values())
+        if quads > self._limits.max_quads:
+            raise TooLarge(f"{quads} quads (at most {self._limits.max_quads})")
+        blanks = set()
+        for triples in dataset.values():
+            for t in triples:
+                for part in ("subject", "object"):
+                    if t[part]["type"] == "blank node":
+                        blanks.add(t[part]["value"])
+        if len(blanks) > self._limits.max_blank_nodes:
+            raise TooLarge(f"{len(blanks)} blank nodes (at most {self._limits.max_blank_nodes})")
+        return super().main(dataset, options)
+
+    def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        self._calls += 1
+        if self._calls > self._limits.max_ndegree_calls:
+            raise TooLarge(f"blank-node graph needs more than {self._limits.max_ndegree_calls} N-degree hashing steps")
+        return super().hash_n_degree_quads(id_, issuer)
+
+    def create_hash_to_related(self, id_: Any, issuer: Any) -> Any:
+        related = super().create_hash_to_related(id_, issuer)
+        for nodes in related.values():
+            if len(nodes) > self._limits.max_tied_group:
+                raise TooLarge(f"{len(nodes)} indistinguishable blank nodes (at most {self._limits.max_tied_group})")
+        return related
+
+
+def _is_absolute_iri(value: str) -> bool:
+    if value.startswith("_:"):
+        return True
+    scheme, sep, _ = value.partition(":")
+    return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
+def _check_expanded(value: Any) -> None:
+    """Every @type and @id in an expanded document is an absolute IRI or a blank node."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            is_value = "@value" in v
+            for k, x in v.items():
+                if k == "@id" and isinstance(x, str) and not _is_absolute_iri(x):
+                    raise UnsafeDocument(f"`{x}` is not an absolute IRI (JSON-LD safe mode)")
+                if k == "@type" and not is_value:
+                    for t in x if isinstance(x, list) else [x]:
+                        if isinstance(t, str) and not _is_absolute_iri(t):
+                            raise UnsafeDocument(f"type `{t}` is not defined by the credential's contexts")
+                if k != "@value":
+                    stack.append(x)
+
+
+@dataclass(frozen=True)
+class Canonicaliser:
+    """Canonical N-Quads of JSON-LD documents, memoised by content digest.
+
+    The memo maps the SHA-256 of a document's canonical JSON text to the
+    SHA-256 of its canonical N-Quads (or to the reason it was refused); the
+    PyLD resolved-context cache is this object's own, never PyLD's global one.
+    """
+
+    contexts: ContextStore
+    limits: Limits = Limits()
+    memo_size: int = 4096
+    _memo: dict[str, bytes | CanonError] = field(default_factory=dict, repr=False, compare=False)
+    _resolved: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(maxsize=256), repr=False, compare=False)
+
+    def nquads(self, document: Mapping[str, Any]) -> str:
+        """Canonical N-Quads of ``document`` (raises :class:`CanonError`)."""
+        count_json(document, self.limits)
+        dropped: list[str] = []
+
+        def on_drop(prop: str | None) -> None:
+            dropped.append(str(prop))
+
+        options: dict[str, Any] = {
+            "documentLoader": self.contexts.load,
+            "contextResolver": ContextResolver(self._resolved, self.contexts.load),
+            "base": None,
+        }
+        processor = jsonld.JsonLdProcessor(on_property_dropped=on_drop)
+        try:
+            expanded = processor.expand(dict(document), options)
+            if dropped:
+                raise UnsafeDocument(f"property `{dropped[0]}` is not defined by the credential's contexts")
+            _check_expanded(expanded)
+            dataset = processor.to_rdf(expanded, {**options, "produceGeneralizedRdf": False})
+            out = _BoundedURDNA2015(self.limits).main(dataset, {"format": "application/n-quads"})
+        except CanonError:
+            raise
+        except jsonld.JsonLdError as e:
+            raise CanonError(_jsonld_cause(e)) from None
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as e:
+            raise CanonError(f"not valid JSON-LD: {e}") from None
+        return str(out)
+
+    def digest(self, document: Mapping[str, Any]) -> bytes:
+        """SHA-256 of the canonical N-Quads of ``document``, from the memo when seen before."""
+        try:
+            key_text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError) as e:
+            raise CanonError(f"not JSON: {e}") from None
+        if len(key_text) > self.limits.max_bytes:
+            raise TooLarge(f"document larger than {self.limits.max_bytes} bytes")
+        key = hashlib.sha256(key_text.encode("utf-8")).hexdigest()
+        hit = self._memo.get(key)
+        if isinstance(hit, CanonError):
+            raise hit
+        if hit is not None:
+            return hit
+        try:
+            value: bytes | CanonError = hashlib.sha256(self.nquads(document).encode("utf-8")).digest()
+        except CanonError as e:
+            value = e
+        if len(self._memo) >= self.memo_size:
+            self._memo.clear()
+        self._memo[key] = value
+        if isinstance(value, CanonError):
+            raise value
+        return value
+
+
+def _jsonld_cause(error: BaseException) -> str:
+    """The innermost message of a PyLD error chain (an unknown context, usually)."""
+    e: BaseException | None = error
+    last = error
+    while e is not None:
+        if isinstance(e, UnknownContext):
+            return str(e)
+        last = e
+        e = e.__cause__ or getattr(e, "cause", None)
+    msg = getattr(last, "message", None) or str(last).splitlines()[0]
+    return f"not valid JSON-LD: {msg}"
