@@ -387,3 +387,37 @@ def test_a_mutation_that_keeps_the_canonical_form_still_verifies() -> None:
     doc = copy.deepcopy(BASE)
     doc["type"] = list(reversed(doc["type"]))  # order of a set-valued property is not in the canonical form
     assert VERIFIER.verify(doc, trust=conformance_trust(), as_of=AS_OF)[0].outcome == "verified"
+
+
+def test_status_list_problem_for_issuer_diagnostics() -> None:
+    from stackrules.credentials.status import status_list_problem
+
+    good = {"credentialSubject": {"type": "BitstringStatusList", "encodedList": "u" + b64url_encode(gzip.compress(bytes(16)))}}
+    assert status_list_problem(json.dumps(good).encode()) is None
+    assert status_list_problem(b"not json") is not None
+    assert "BitstringStatusList" in str(status_list_problem(b'{"credentialSubject": {"type": "Other"}}'))
+    assert "GZIP" in str(status_list_problem(json.dumps({"credentialSubject": {"type": "BitstringStatusList", "encodedList": "uAAAA"}}).encode()))
+
+
+def test_one_verifier_shared_by_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = default_verifier()
+    docs = []
+    for i in range(8):
+        doc = spec_vector()
+        if i % 2:
+            doc["name"] = f"altered {i}"
+        docs.append(doc)
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda d: shared.verify(d, trust=conformance_trust(), as_of=AS_OF)[0].reason, docs * 3))
+    assert outcomes == [None, "signature"] * 12
+
+
+def test_jwt_nbf_stands_for_a_missing_issuance_date() -> None:
+    vc = {k: v for k, v in JWT_VC.items() if k != "issuanceDate"}
+    header = {"alg": "RS256", "kid": f"{EDU}#rsa-1"}
+    assert jwt_result(make_jwt(header, {**PAYLOAD, "vc": vc}, RSA_KEY)).outcome == "verified"
+    undated = {k: v for k, v in PAYLOAD.items() if k != "nbf"}
+    result = jwt_result(make_jwt(header, {**undated, "vc": vc}, RSA_KEY))
+    assert result.reason == "malformed" and "validFrom" in result.message

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,13 +162,16 @@ class Canonicaliser:
     The memo maps the SHA-256 of a document's canonical JSON text to the
     SHA-256 of its canonical N-Quads (or to the reason it was refused); the
     PyLD resolved-context cache is this object's own, never PyLD's global one.
+    A lock guards both, so one canonicaliser can be shared by threads (PyLD is
+    pure Python: the lock costs no parallelism the interpreter would give).
     """
 
     contexts: ContextStore
     limits: Limits = Limits()
     memo_size: int = 4096
-    _memo: dict[str, bytes | CanonError] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[str, bytes | tuple[type[CanonError], str]] = field(default_factory=dict, repr=False, compare=False)
     _resolved: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(maxsize=256), repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def nquads(self, document: Mapping[str, Any]) -> str:
         """Canonical N-Quads of ``document`` (raises :class:`CanonError`)."""
@@ -183,6 +187,10 @@ class Canonicaliser:
             "base": None,
         }
         processor = jsonld.JsonLdProcessor(on_property_dropped=on_drop)
+        with self._lock:
+            return self._nquads(processor, document, options, dropped)
+
+    def _nquads(self, processor: Any, document: Mapping[str, Any], options: dict[str, Any], dropped: list[str]) -> str:
         try:
             expanded = processor.expand(dict(document), options)
             if dropped:
@@ -207,20 +215,22 @@ class Canonicaliser:
         if len(key_text) > self.limits.max_bytes:
             raise TooLarge(f"document larger than {self.limits.max_bytes} bytes")
         key = hashlib.sha256(key_text.encode("utf-8")).hexdigest()
-        hit = self._memo.get(key)
-        if isinstance(hit, CanonError):
-            raise hit
+        with self._lock:
+            hit = self._memo.get(key)
+        if isinstance(hit, tuple):
+            raise hit[0](hit[1])  # a fresh exception: re-raising a stored one would grow its traceback
         if hit is not None:
             return hit
         try:
-            value: bytes | CanonError = hashlib.sha256(self.nquads(document).encode("utf-8")).digest()
+            value: bytes | tuple[type[CanonError], str] = hashlib.sha256(self.nquads(document).encode("utf-8")).digest()
         except CanonError as e:
-            value = e
-        if len(self._memo) >= self.memo_size:
-            self._memo.clear()
-        self._memo[key] = value
-        if isinstance(value, CanonError):
-            raise value
+            value = (type(e), str(e))
+        with self._lock:
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()
+            self._memo[key] = value
+        if isinstance(value, tuple):
+            raise value[0](value[1])
         return value
 
 

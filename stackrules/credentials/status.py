@@ -8,6 +8,7 @@ order). Decompression is bounded, so a hostile list cannot exhaust memory.
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -59,3 +60,22 @@ def list_subject(credential: dict[str, Any]) -> dict[str, Any]:
     if "BitstringStatusList" not in types and "StatusList2021" not in types:
         raise StatusListError("credentialSubject is not a BitstringStatusList")
     return subject
+
+
+def status_list_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a usable status-list credential, or None (for an ``issuer`` document's diagnostics).
+
+    Only its form is judged here (JSON, a BitstringStatusList subject, an
+    encodedList that inflates); its signature is checked when it is used.
+    """
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        return f"not JSON: {e}"
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    try:
+        decode_list(list_subject(value).get("encodedList"))  # type: ignore[arg-type]
+    except StatusListError as e:
+        return str(e)
+    return None

@@ -413,8 +413,6 @@ class _Run:
             facts.achievement = ach["id"]
         start = _datetime(vc.get("validFrom"), "validFrom") or _datetime(vc.get("issuanceDate"), "issuanceDate")
         until = _datetime(vc.get("validUntil"), "validUntil") or _datetime(vc.get("expirationDate"), "expirationDate")
-        if start is None:
-            raise _Refusal("malformed", "the credential has no validFrom (or issuanceDate)")
         _datetime(vc.get("awardedDate"), "awardedDate")
         if jwt is not None:
             claims = jwt.claims
@@ -425,10 +423,12 @@ class _Run:
             if "sub" in claims and facts.subject is not None and claims["sub"] != facts.subject:
                 raise _Refusal("malformed", "JWT `sub` is not the credential's subject")
             nbf, exp = _epoch(claims.get("nbf"), "nbf"), _epoch(claims.get("exp"), "exp")
-            if nbf is not None and nbf > start:
+            if nbf is not None and (start is None or nbf > start):
                 start = nbf
             if exp is not None and (until is None or exp < until):
                 until = exp
+        if start is None:
+            raise _Refusal("malformed", "the credential has no validFrom (or issuanceDate, or JWT nbf)")
         return start, until
 
     def canonical_forms(self, vc: dict[str, Any]) -> None:
