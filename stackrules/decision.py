@@ -1,4 +1,4 @@
-"""The public decision: a decision record, with its JSON and its explanation.
+"""The public decision: a typed decision record, with its JSON and its explanation.
 
 The record (:mod:`stackrules.decisions`) is what deciding produces; this
 wrapper is what the Python API returns. It adds the text explanation
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
-from .decisions.record import Record
+from .decisions.base import JSON, JSONObject, dumps
+from .decisions.explore import Exploration
+from .decisions.plan import NoPlan
+from .decisions.record import DecisionRecord
 from .render.text import render_text
 
 
@@ -19,40 +21,50 @@ from .render.text import render_text
 class Decision:
     """One decision: ``to_json()`` gives LANGUAGE.md section 13's document, ``text()`` the explanation."""
 
-    record: Record
+    record: DecisionRecord
 
     def __repr__(self) -> str:
         return f"Decision(kind={self.kind!r}, target={self.target!r}, status={self.status!r})"
 
     @property
     def kind(self) -> str:
+        """``audit``, ``assess``, ``plan`` or ``explore``."""
         return self.record.kind
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
+        """The document (a new dict each call: changing it does not change the decision)."""
         return self.record.to_json()
 
     def dumps(self) -> str:
         """The document as indented JSON text (always the same bytes for the same decision)."""
-        return self.record.dumps()
+        return dumps(self.record.to_json())
 
     @property
     def status(self) -> str:
-        return self.record.status
+        """The decision's status (``met``, ``not_met``, ``planned``, ...); empty for an exploration, which has none."""
+        return "" if isinstance(self.record, Exploration) else str(self.record.status.value)
 
     @property
     def target(self) -> str | None:
-        return self.record.target
+        return None if isinstance(self.record, Exploration) else self.record.target
 
     def quantity(self, *path: str) -> Fraction | None:
-        return self.record.quantity(*path)
+        """The exact quantity at ``path`` in the document (``quantity("credits", "required")``), None if absent."""
+        cur: JSON = self.record.to_json()
+        for key in path:
+            if not isinstance(cur, dict) or key not in cur:
+                return None
+            cur = cur[key]
+        return None if cur is None else Fraction(str(cur))
 
     @property
     def remaining(self) -> Fraction | None:
-        return self.record.remaining
+        """Credit still needed (None: no catalogue completion, or a decision without one)."""
+        return None if isinstance(self.record, Exploration | NoPlan) else self.record.credits.remaining
 
     @property
     def counted(self) -> Fraction | None:
-        return self.record.counted
+        return None if isinstance(self.record, Exploration | NoPlan) else self.record.credits.counted
 
     def text(self) -> str:
         """The explanation for people (LANGUAGE.md section 11), the same bytes for the same decision."""

@@ -14,16 +14,16 @@ import math
 import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
 
 from ..compile.target import prerequisites_met
-from ..decisions.record import Record, q
+from ..decisions.audit import AuditDecision, AuditStatus, Proof
+from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm
 from ..errors import RequestError
 from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import total
 from ..rulebase.index import RuleBase
-from .audit import Context, audit_json
+from .audit import Context, audit_record
 from .checker import verify
 from .choice import Choice
 from .problem import Item, Problem, build_problem
@@ -99,7 +99,7 @@ def _prereq_var(b: _Builder, r: Requirement, held: set[str], added: dict[str, li
 
 def _schedule(
     p: Problem, added: list[Item], calendar: tuple[str, ...], load: Fraction, choice: Choice, fixed: dict[str, int] | None = None
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[tuple[PlanTerm, ...], tuple[str, ...]]:
     """Term by term, prerequisites first, within offerings and the load.
 
     ``fixed`` gives each credential's term when the solver chose them (objective
@@ -108,12 +108,12 @@ def _schedule(
     held = {it.credential for it in p.items if it.origin == "holding"}
     held |= {p.items[i].credential for claims in choice.claims.values() for i, _ in claims if p.items[i].origin == "grant"}
     if fixed is not None:
-        terms: list[dict[str, Any]] = []
+        terms: list[PlanTerm] = []
         for t in sorted(set(fixed.values())):
             its = sorted((it for it in added if fixed.get(it.key) == t), key=lambda it: it.key)
             used = sum((it.credits for it in its), Fraction(0))
-            terms.append({"term": t, "name": calendar[(t - 1) % len(calendar)], "credentials": [it.key for it in its], "credits": q(used)})
-        return terms, sorted(it.key for it in added if it.key not in fixed)
+            terms.append(PlanTerm(t, calendar[(t - 1) % len(calendar)], tuple(it.key for it in its), used))
+        return tuple(terms), tuple(sorted(it.key for it in added if it.key not in fixed))
     todo = sorted(added, key=lambda it: it.key)
     done: set[str] = set(held)
     terms = []
@@ -131,10 +131,10 @@ def _schedule(
                 todo.remove(it)
         done |= {it.credential for it in taken}
         if taken:
-            terms.append({"term": t + 1, "name": name, "credentials": [it.key for it in taken], "credits": q(used)})
+            terms.append(PlanTerm(t + 1, name, tuple(it.key for it in taken), used))
         if not todo:
             break
-    return terms, [it.key for it in todo]
+    return tuple(terms), tuple(it.key for it in todo)
 
 
 def _load(ctx: Context, p: Problem, opts: PlanOptions) -> Fraction:
@@ -219,7 +219,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return _Attempt(sol.status, choice, chosen, fixed, primary, None)
 
 
-def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Record:
+def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Plan | NoPlan:
     if opts.objective not in OBJECTIVES:
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
     if opts.alternatives < 0 or opts.alternatives > 20:
@@ -270,26 +270,15 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             if got.status != "optimal":
                 break
     if not plans:
-        data: dict[str, Any] = {
-            "target": p.version.id,
-            "title": p.version.title,
-            "learner": learner.id,
-            "status": "no_plan",
-            "objective": opts.objective,
-            "as_of": as_of.isoformat(),
-            "why": "no set of catalogue credentials completes the target within its rules and limits",
-            "provenance": {"rules_digest": ctx.prov.rules_digest, "engine": ctx.prov.engine},
-            "proof": proof,
-        }
-        return Record.build("plan", data)
+        why = "no set of catalogue credentials completes the target within its rules and limits"
+        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, ctx.prov, Proof(proof))
     first, alternatives = plans[0], plans[1:]
     ev = verify(p, first[0])
-    audit = audit_json(p, first[0], ev, ctx.prov, learner)
-    data = _plan_json(p, first, opts, calendar, load, audit, proof)
-    data["alternatives"] = [_summary(p, alt, calendar, load) for alt in alternatives]
+    audit = audit_record(p, first[0], ev, ctx.prov, learner)
+    summaries = tuple(_summary(p, alt, calendar, load) for alt in alternatives)
     for alt in alternatives:
         verify(p, alt[0])
-    return Record.build("plan", data)
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), summaries)
 
 
 def _members(p: Problem, it: Item, copies: int) -> list[Item]:
@@ -378,23 +367,24 @@ def _credentials_in(r: Requirement) -> list[str]:
     return out
 
 
-def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int] | None], calendar: tuple[str, ...], load: Fraction) -> dict[str, Any]:
+def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int] | None], calendar: tuple[str, ...], load: Fraction) -> Alternative:
     choice, added, fixed = plan
     credits = sum((it.credits for it in added), Fraction(0))
     cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
     terms, _ = _schedule(p, added, calendar, load, choice, fixed)
-    return {"added": sorted(it.key for it in added), "added_credits": q(credits), "cost": q(cost), "terms": len(terms)}
+    return Alternative(tuple(sorted(it.key for it in added)), credits, cost, len(terms))
 
 
-def _plan_json(
+def _plan_record(
     p: Problem,
     plan: tuple[Choice, list[Item], dict[str, int] | None],
     opts: PlanOptions,
     calendar: tuple[str, ...],
     load: Fraction,
-    audit: dict[str, Any],
-    proof: str,
-) -> dict[str, Any]:
+    audit: AuditDecision,
+    proof: Proof,
+    alternatives: tuple[Alternative, ...],
+) -> Plan:
     choice, added, fixed = plan
     credits = sum((it.credits for it in added), Fraction(0))
     cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
@@ -427,31 +417,24 @@ def _plan_json(
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         if it.key in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(needed_by[it.key])))
-        steps.append(
-            {
-                "credential": it.key,
-                "title": it.attrs.title,
-                "credits": q(it.credits),
-                "cost": q(it.cost) if it.cost is not None else None,
-                "why": "; ".join(why) or "completes the total",
-            }
-        )
-    return {
-        "target": audit["target"],
-        "title": audit["title"],
-        "learner": audit["learner"],
-        "status": "met" if not added and audit["status"] == "met" else "planned",
-        "objective": opts.objective,
-        "as_of": audit["as_of"],
-        "credits": audit["credits"],
-        "added": sorted(it.key for it in added),
-        "added_credits": q(credits),
-        "cost": {"amount": q(cost), "currency": currencies[0] if len(currencies) == 1 else currencies},
-        "max_load": q(load),
-        "terms": terms,
-        "unscheduled": unscheduled,
-        "steps": steps,
-        "credit": audit["credit"],
-        "proof": proof,
-        "provenance": audit["provenance"],
-    }
+        steps.append(PlanStep(it.key, it.attrs.title, it.credits, it.cost, "; ".join(why) or "completes the total"))
+    return Plan(
+        target=audit.target,
+        title=audit.title,
+        learner=audit.learner,
+        status=PlanStatus.MET if not added and audit.status is AuditStatus.MET else PlanStatus.PLANNED,
+        objective=Objective(opts.objective),
+        as_of=audit.as_of,
+        credits=audit.credits,
+        added=tuple(sorted(it.key for it in added)),
+        added_credits=credits,
+        cost=PlanCost(cost, currencies[0] if len(currencies) == 1 else tuple(currencies)),
+        max_load=load,
+        terms=terms,
+        unscheduled=unscheduled,
+        steps=tuple(steps),
+        credit=audit.credit,
+        proof=proof,
+        provenance=audit.provenance,
+        alternatives=alternatives,
+    )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from fractions import Fraction
+
+from ..decisions.audit import Missing
+from ..decisions.base import Provenance, q
 
 MARK = {"met": "[x]", "met_pending": "[~]", "not_met": "[ ]", "waived": "[w]", "exempt": "[e]", "ok": "[x]", "short": "[ ]"}
 
@@ -17,20 +21,24 @@ WORD = {
 }
 
 
+def n(value: Fraction | None) -> str:
+    """A quantity as the JSON writes it (``None`` for a missing one, as text has always shown it)."""
+    return str(q(value))
+
+
 def section(out: list[str], title: str, lines: list[str]) -> None:
     """A titled block of an explanation, left out when it has nothing to say."""
     if lines:
         out += ["", title, *lines]
 
 
-def missing_lines(missing: list[dict[str, Any]], unit: str) -> list[str]:
+def missing_lines(missing: Iterable[Missing], unit: str) -> list[str]:
     """What is still needed, one line per node: `core (12 cp): ...`."""
-    return [f"  {m['node']}" + (f" ({m['credits']} {unit})" if m.get("credits") else "") + f": {m['text']}" for m in missing]
+    return [f"  {m.node}" + (f" ({n(m.credits)} {unit})" if m.credits is not None else "") + f": {m.text}" for m in missing]
 
 
-def footer(d: dict[str, Any], proof: bool = False) -> str:
-    prov = d["provenance"]
-    return f"{prov['engine']}, rules {prov['rules_digest'][:19]}" + (f", proof: {d.get('proof')}" if proof else "")
+def footer(prov: Provenance, proof: str | None = None) -> str:
+    return f"{prov.engine}, rules {prov.rules_digest[:19]}" + (f", proof: {proof}" if proof is not None else "")
 
 
 def wrap(items: list[str], width: int = 88, indent: str = "      ") -> list[str]:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from ..decisions.record import Record
+from ..decisions.assess import AssessStatement
+from ..decisions.audit import AuditDecision
+from ..decisions.explore import Exploration
+from ..decisions.record import DecisionRecord
 from .assess import assess_text
 from .audit import audit_text
 from .plan import explore_text, plan_text
 
 
-def render_text(decision: Record) -> str:
-    data = decision.to_json()
-    if decision.kind == "audit":
-        return audit_text(data)
-    if decision.kind == "explore":
-        return explore_text(data)
-    if decision.kind == "plan":
-        return plan_text(data)
-    if decision.kind == "assess":
-        return assess_text(data)
-    return str(data)
+def render_text(decision: DecisionRecord) -> str:
+    if isinstance(decision, AuditDecision):
+        return audit_text(decision)
+    if isinstance(decision, AssessStatement):
+        return assess_text(decision)
+    if isinstance(decision, Exploration):
+        return explore_text(decision)
+    return plan_text(decision)

@@ -1,0 +1,150 @@
+"""The assessment record: the advanced-standing statement (LANGUAGE.md section 11, ``assess``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import ClassVar, Literal
+
+from .audit import AuditStatus, Basis, LimitResult, Missing, Refusal, RefusalReason, RuleType
+from .base import JSONObject, Provenance, q, records
+
+EXPLANATION = {
+    RefusalReason.CAP: "a cap on credit leaves no room",
+    RefusalReason.NOT_NEEDED: "not needed to complete the target",
+    RefusalReason.CONDITION: "a condition of the rule is not met",
+    RefusalReason.SOURCE_USED: "the prior learning is already used",
+    RefusalReason.NOT_EFFECTIVE: "the rule is not in force",
+}
+
+
+class NotCreditedReason(StrEnum):
+    NO_RULE = "no_rule"  # no credit rule applies to it
+    OTHER = "other"  # see the detail
+
+
+@dataclass(frozen=True, slots=True)
+class AssessCredits:
+    system: str
+    required: Fraction
+    counted: Fraction
+    remaining: Fraction | None
+    granted: Fraction
+
+    def to_json(self) -> JSONObject:
+        return {
+            "system": self.system,
+            "required": q(self.required),
+            "counted": q(self.counted),
+            "remaining": q(self.remaining),
+            "granted": q(self.granted),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A holding a rule was applied to."""
+
+    holding: str
+    title: str
+
+    def to_json(self) -> JSONObject:
+        return {"holding": self.holding, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class GrantedAs:
+    """Credit granted, with the title of what it is granted as."""
+
+    as_: str
+    credits: Fraction
+    title: str
+
+    def to_json(self) -> JSONObject:
+        return {"as": self.as_, "credits": q(self.credits), "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class GrantedCredit:
+    """One rule's credit, as the credit office states it."""
+
+    rule: str
+    type: RuleType
+    title: str | None
+    basis: Basis | None
+    location: str
+    sources: tuple[Source, ...]
+    granted: tuple[GrantedAs, ...]
+    exempt: tuple[str, ...]
+    credits: Fraction
+
+    def to_json(self) -> JSONObject:
+        return {
+            "rule": self.rule,
+            "type": self.type,
+            "title": self.title,
+            "basis": None if self.basis is None else self.basis.to_json(),
+            "location": self.location,
+            "sources": records(self.sources),
+            "granted": records(self.granted),
+            "exempt": list(self.exempt),
+            "credits": q(self.credits),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotCredited:
+    """Prior learning neither credited nor refused by a rule."""
+
+    holding: str
+    title: str
+    reason: NotCreditedReason
+    detail: str
+
+    def to_json(self) -> JSONObject:
+        return {"holding": self.holding, "title": self.title, "reason": self.reason.value, "detail": self.detail}
+
+
+def refusal_json(r: Refusal) -> JSONObject:
+    """A refusal as the statement writes it: with its explanation."""
+    out = r.to_json()
+    out["explanation"] = EXPLANATION[r.reason]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AssessStatement:
+    """An assessment: the credit granted rule by rule, what was refused or not credited, the study that remains."""
+
+    kind: ClassVar[Literal["assess"]] = "assess"
+
+    target: str
+    title: str
+    learner: str
+    status: AuditStatus
+    as_of: dt.date
+    credits: AssessCredits
+    granted: tuple[GrantedCredit, ...]
+    refused: tuple[Refusal, ...]
+    not_credited: tuple[NotCredited, ...]
+    caps: tuple[LimitResult, ...]
+    remaining_study: tuple[Missing, ...]
+    provenance: Provenance
+
+    def to_json(self) -> JSONObject:
+        return {
+            "target": self.target,
+            "title": self.title,
+            "learner": self.learner,
+            "status": self.status.value,
+            "as_of": self.as_of.isoformat(),
+            "credits": self.credits.to_json(),
+            "granted": records(self.granted),
+            "refused": [refusal_json(r) for r in self.refused],
+            "not_credited": records(self.not_credited),
+            "caps": records(self.caps),
+            "remaining_study": records(self.remaining_study),
+            "provenance": self.provenance.to_json(),
+        }

@@ -1,0 +1,348 @@
+"""The audit decision (LANGUAGE.md sections 11, 13 and 16) and the parts other decisions reuse.
+
+Every record is frozen and slotted; statuses, reasons and kinds are enums or
+``Literal``s; quantities are exact :class:`~fractions.Fraction` values, which
+``to_json()`` writes as section 13's strings, in today's field order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import ClassVar, Literal
+
+from .base import JSONObject, Provenance, day, q, records
+
+ExceptionType = Literal["waive", "substitute", "add"]
+RuleType = Literal["articulation", "stacking", "policy", "precedent", "rpl"]
+
+
+class AuditStatus(StrEnum):
+    """The answer of an audit."""
+
+    MET = "met"
+    MET_PENDING = "met_pending"
+    NOT_MET = "not_met"
+    INDETERMINATE = "indeterminate"  # the time limit stopped the solver before it proved an answer
+
+
+class NodeStatus(StrEnum):
+    MET = "met"
+    MET_PENDING = "met_pending"
+    NOT_MET = "not_met"
+    WAIVED = "waived"
+    EXEMPT = "exempt"
+
+
+class LimitStatus(StrEnum):
+    OK = "ok"
+    SHORT = "short"
+
+
+class LimitKind(StrEnum):
+    """A compiled limit's kind (``max_share``/``min_share`` compile to credits, with ``share`` set)."""
+
+    MAX_CREDITS = "max_credits"
+    MIN_CREDITS = "min_credits"
+    MAX_COUNT = "max_count"
+    MIN_COUNT = "min_count"
+    MIN_GPA = "min_gpa"
+    MIN_DISTINCT = "min_distinct"
+
+    @property
+    def is_max(self) -> bool:
+        return self.value.startswith("max")
+
+
+class Proof(StrEnum):
+    """How the reported choice was proved: the solver's status (a plan says ``indeterminate`` when it was not)."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+    INDETERMINATE = "indeterminate"
+
+
+class RefusalReason(StrEnum):
+    """Why credit was refused; when several hold, the first of these (section 16)."""
+
+    NOT_EFFECTIVE = "not_effective"
+    CONDITION = "condition"
+    SOURCE_USED = "source_used"
+    CAP = "cap"
+    NOT_NEEDED = "not_needed"
+
+
+class UnusedCause(StrEnum):
+    """Why a holding is not counted (its ``reason`` text says it for people)."""
+
+    DOES_NOT_COUNT = "does_not_count"  # not passed, not yet awarded, or in progress without look-ahead
+    REFUSED = "refused"  # another provider's: a credit rule could use it, see `refused`
+    NO_RULE = "no_rule"  # another provider's, and no credit rule applies to it
+    NOT_ACCEPTED = "not_accepted"  # no requirement of the target accepts it
+    INCOMPATIBLE = "incompatible"  # incompatible with a credential that counts
+    NOT_NEEDED = "not_needed"  # the requirements it could fill are complete, or a limit leaves no room
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The qualification version audited: when it is in force, where it is written."""
+
+    effective_from: dt.date | None
+    effective_until: dt.date | None
+    location: str
+
+    def to_json(self) -> JSONObject:
+        return {"effective_from": day(self.effective_from), "effective_until": day(self.effective_until), "location": self.location}
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    """The target's credit in its system: required, counted by the choice, remaining (None: no catalogue completion)."""
+
+    system: str
+    required: Fraction
+    counted: Fraction
+    remaining: Fraction | None
+
+    def to_json(self) -> JSONObject:
+        return {"system": self.system, "required": q(self.required), "counted": q(self.counted), "remaining": q(self.remaining)}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResult:
+    """One node with an id, in tree order, with what its subtree claimed."""
+
+    id: str
+    title: str | None
+    parent: str | None  # the nearest enclosing node with an id
+    status: NodeStatus
+    claimed: tuple[str, ...]
+    credits: Fraction
+    required: Fraction | None = None  # a credit pool's credits, or a node's min_total
+    required_count: int | None = None  # a counting pool's count
+    location: str | None = None
+    pending: tuple[str, ...] = ()  # claimed holdings still in progress
+    exceptions: tuple[str, ...] = ()  # `type: reason` of the exceptions its claims use
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {
+            "id": self.id,
+            "title": self.title,
+            "parent": self.parent,
+            "status": self.status.value,
+            "claimed": list(self.claimed),
+            "credits": q(self.credits),
+        }
+        if self.required is not None:
+            out["required"] = q(self.required)
+        elif self.required_count is not None:
+            out["required_count"] = self.required_count
+        if self.location:
+            out["location"] = self.location
+        if self.pending:
+            out["pending"] = list(self.pending)
+        if self.exceptions:
+            out["exceptions"] = list(self.exceptions)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class LimitResult:
+    """One limit, the qualification's or a node's (``node``: the nearest node with an id; None at the top)."""
+
+    id: str
+    kind: LimitKind
+    status: LimitStatus
+    value: Fraction
+    bound: Fraction
+    where: str | None = None  # the filter, as a reader would say it
+    credit_cap: bool = False  # a maximum on credit granted by rules
+    node: str | None = None
+    share: Fraction | None = None  # for max_share / min_share
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {"id": self.id, "kind": self.kind.value, "status": self.status.value, "value": q(self.value), "bound": q(self.bound)}
+        if self.where is not None:
+            out["where"] = self.where
+        if self.credit_cap:
+            out["credit_cap"] = True
+        if self.node is not None:
+            out["node"] = self.node
+        if self.share is not None:
+            out["share"] = q(self.share)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """Credit granted by an application, as a credential (or as unspecified credit)."""
+
+    as_: str
+    credits: Fraction
+
+    def to_json(self) -> JSONObject:
+        return {"as": self.as_, "credits": q(self.credits)}
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    reference: str
+    url: str | None
+
+    def to_json(self) -> JSONObject:
+        return {"reference": self.reference, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditApplication:
+    """One application of a credit rule that the reported choice uses."""
+
+    rule: str
+    type: RuleType
+    title: str | None
+    application: int  # the rule's slot number
+    into: str
+    basis: Basis | None
+    sources: tuple[str, ...]
+    granted: tuple[Granted, ...]  # only what the choice claims
+    location: str
+    exempt: tuple[str, ...] = ()  # node ids it exempts
+
+    @property
+    def credits(self) -> Fraction:
+        return sum((g.credits for g in self.granted), Fraction(0))
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {
+            "rule": self.rule,
+            "type": self.type,
+            "title": self.title,
+            "application": self.application,
+            "into": self.into,
+            "basis": None if self.basis is None else self.basis.to_json(),
+            "sources": list(self.sources),
+            "granted": [g.to_json() for g in self.granted],
+            "location": self.location,
+        }
+        if self.exempt:
+            out["exempt"] = list(self.exempt)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Credit a rule would give that the decision refuses, and why."""
+
+    rule: str
+    sources: tuple[str, ...]
+    reason: RefusalReason
+    detail: str
+
+    def to_json(self) -> JSONObject:
+        return {"rule": self.rule, "sources": list(self.sources), "reason": self.reason.value, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """What is still needed under one node (or the qualification); ``credits`` None when nothing completes it."""
+
+    node: str
+    credits: Fraction | None
+    credentials: tuple[str, ...]
+    text: str
+
+    def to_json(self) -> JSONObject:
+        return {"node": self.node, "credits": q(self.credits), "credentials": list(self.credentials), "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Unused:
+    """A holding the decision does not count: ``cause`` for programs, ``reason`` for people."""
+
+    holding: str
+    cause: UnusedCause
+    reason: str
+
+    def to_json(self) -> JSONObject:
+        return {"holding": self.holding, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionEntry:
+    """A learner's exception, and what it did in this decision."""
+
+    type: ExceptionType
+    node: str
+    credential: str | None
+    instead_of: str | None
+    reason: str
+    approved_by: str
+    date: dt.date
+    effect: str
+
+    def to_json(self) -> JSONObject:
+        return {
+            "type": self.type,
+            "node": self.node,
+            "credential": self.credential,
+            "instead_of": self.instead_of,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "date": self.date.isoformat(),
+            "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDecision:
+    """An audit: is the target met for this learner on this day, and what is still needed."""
+
+    kind: ClassVar[Literal["audit"]] = "audit"
+
+    target: str
+    title: str
+    learner: str
+    status: AuditStatus
+    as_of: dt.date
+    version: Version
+    look_ahead: bool
+    credits: Credits
+    nodes: tuple[NodeResult, ...]
+    limits: tuple[LimitResult, ...]
+    credit: tuple[CreditApplication, ...]
+    refused: tuple[Refusal, ...]
+    missing: tuple[Missing, ...]
+    unused: tuple[Unused, ...]
+    exceptions: tuple[ExceptionEntry, ...]
+    pending: tuple[str, ...]
+    proof: Proof
+    provenance: Provenance
+    bound: float | None = None  # the solver's bound, when indeterminate
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {
+            "target": self.target,
+            "title": self.title,
+            "learner": self.learner,
+            "status": self.status.value,
+            "as_of": self.as_of.isoformat(),
+            "version": self.version.to_json(),
+            "look_ahead": self.look_ahead,
+            "credits": self.credits.to_json(),
+            "nodes": records(self.nodes),
+            "limits": records(self.limits),
+            "credit": records(self.credit),
+            "refused": records(self.refused),
+            "missing": records(self.missing),
+            "unused": records(self.unused),
+            "exceptions": records(self.exceptions),
+            "pending": list(self.pending),
+            "proof": self.proof.value,
+        }
+        if self.status is AuditStatus.INDETERMINATE:
+            out["bound"] = self.bound
+        out["provenance"] = self.provenance.to_json()
+        return out

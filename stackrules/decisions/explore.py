@@ -1,0 +1,79 @@
+"""The exploration record: every qualification ranked by what remains (LANGUAGE.md sections 11 and 16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import ClassVar, Literal
+
+from .audit import AuditStatus
+from .base import JSONObject, Provenance, q, records
+
+RANKED_BY = "remaining, in full-time years"
+
+
+@dataclass(frozen=True, slots=True)
+class ExploreRow:
+    """One qualification, with its audit's figures and, when asked and possible, its cheapest plan's size."""
+
+    target: str
+    title: str
+    status: AuditStatus
+    system: str
+    counted: Fraction
+    required: Fraction
+    remaining: Fraction | None
+    why: str
+    plan_credits: Fraction | None = None  # None also when no plan was found
+    plan_size: int | None = None  # None: no plan was asked for
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {
+            "target": self.target,
+            "title": self.title,
+            "status": self.status.value,
+            "system": self.system,
+            "counted": q(self.counted),
+            "required": q(self.required),
+            "remaining": q(self.remaining),
+            "why": self.why,
+        }
+        if self.plan_size is not None:
+            out["plan_credits"] = q(self.plan_credits)
+            out["plan_size"] = self.plan_size
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class UnavailableRow:
+    """A qualification that could not be audited for this learner on this day, and why."""
+
+    status: ClassVar[Literal["unavailable"]] = "unavailable"
+
+    target: str
+    why: str
+
+    def to_json(self) -> JSONObject:
+        return {"target": self.target, "title": None, "status": self.status, "remaining": None, "why": self.why}
+
+
+@dataclass(frozen=True, slots=True)
+class Exploration:
+    """What one learner can finish: every qualification, least remaining first."""
+
+    kind: ClassVar[Literal["explore"]] = "explore"
+
+    learner: str
+    as_of: dt.date
+    qualifications: tuple[ExploreRow | UnavailableRow, ...]
+    provenance: Provenance
+
+    def to_json(self) -> JSONObject:
+        return {
+            "learner": self.learner,
+            "as_of": self.as_of.isoformat(),
+            "ranked_by": RANKED_BY,
+            "qualifications": records(self.qualifications),
+            "provenance": self.provenance.to_json(),
+        }
