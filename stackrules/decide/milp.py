@@ -5,16 +5,23 @@ go. Objectives are lexicographic: levels are folded into one weighted sum
 while the weights stay exact in floating point (all coefficients are
 integers), otherwise solved one after another, each fixing the previous
 optimum. The relative MIP gap is 0, so an ``optimal`` answer is proven.
+
+Every solve runs HiGHS on one thread and leaves no HiGHS scheduler behind on
+the calling thread (docs/design.md, "Processes"): a process that has decided
+can fork, and code sharing the thread with its own HiGHS settings is not
+disturbed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from highspy import _core as hc
+from highspy import Highs, HighsLp, HighsModelStatus, HighsStatus, HighsVarType, MatrixFormat, _core
 
 INF = math.inf
 
@@ -77,15 +84,24 @@ class Model:
             cost[j] = float(w)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
         h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
-        h.run()
-        if h.getModelStatus() != hc.HighsModelStatus.kOptimal:
+        with _one_thread():
+            _execute(h)
+        if h.getModelStatus() != HighsModelStatus.kOptimal:
             return None
         return float(h.getInfo().objective_function_value)
 
-    def _highs(self) -> hc._Highs:
-        """A HiGHS instance holding this model, all columns continuous."""
-        h = hc._Highs()
+    def _highs(self) -> _core._Highs:
+        """A HiGHS instance holding this model, all columns continuous.
+
+        The instance is highspy's core class: its public subclass ``highspy.Highs``
+        writes HiGHS's banner to standard output when constructed (highspy 1.16),
+        before any option can silence it, which would corrupt JSON on stdout.
+        """
+        h = _core._Highs()
         h.setOptionValue("output_flag", False)
+        # one thread per solve: HiGHS's worker threads do not survive fork(), and a forked child
+        # that inherited a multi-threaded scheduler waits for them for ever (docs/design.md, "Processes")
+        h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.5)
         h.setOptionValue("random_seed", 0)
@@ -97,7 +113,7 @@ class Model:
             # measured: on audit-sized models HiGHS's presolve costs more than it saves
             # (24-requirement audits, median solve 10.9 ms with it, 4.0 ms without)
             h.setOptionValue("presolve", "off")
-        lp = hc.HighsLp()
+        lp = HighsLp()
         lp.num_col_ = n
         lp.num_row_ = len(self.rows_lo)
         lp.col_cost_ = np.zeros(n)
@@ -105,7 +121,7 @@ class Model:
         lp.col_upper_ = np.array(self.ub, dtype=float)
         lp.row_lower_ = np.array(self.rows_lo, dtype=float)
         lp.row_upper_ = np.array(self.rows_hi, dtype=float)
-        lp.a_matrix_.format_ = hc.MatrixFormat.kRowwise
+        lp.a_matrix_.format_ = MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.row_value, dtype=float)
@@ -114,6 +130,10 @@ class Model:
 
     def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
         """Minimise the levels lexicographically (each a map var -> integer cost)."""
+        with _one_thread():
+            return self._solve(levels, deadline)
+
+    def _solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
         groups = _fold_with_parts(levels, self)
         h = self._highs()  # continuous first: see _run
         n = len(self.lb)
@@ -129,10 +149,10 @@ class Model:
                 cost[j] = float(w)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
             status = _run(h, ints)
-            if status == hc.HighsModelStatus.kInfeasible:
+            if status == HighsModelStatus.kInfeasible:
                 return Solution("infeasible", [], [])
             sol = list(h.getSolution().col_value)
-            if status != hc.HighsModelStatus.kOptimal:
+            if status != HighsModelStatus.kOptimal:
                 info = h.getInfo()
                 has = info.primal_solution_status == 2 if hasattr(info, "primal_solution_status") else bool(sol)
                 return Solution("time_limit", sol if has else values, [float(info.mip_dual_bound)])
@@ -146,7 +166,7 @@ class Model:
         return Solution("optimal", values, [])
 
 
-def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:
+def _run(h: _core._Highs, ints: np.ndarray) -> HighsModelStatus:
     """Solve the LP relaxation; when its optimum is integral it is the integer optimum too.
 
     Otherwise (a fractional vertex) solve the MIP with a zero gap. An infeasible
@@ -154,15 +174,15 @@ def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:
     HiGHS 1.16 was seen to stop at a non-optimal point and report it optimal
     when handed the previous level's solution (tests/cases/ guard against it).
     """
-    kind = hc.HighsVarType
+    kind = HighsVarType
     h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kContinuous] * len(ints)))
-    h.run()
+    _execute(h)
     status = h.getModelStatus()
-    if status == hc.HighsModelStatus.kInfeasible:
+    if status == HighsModelStatus.kInfeasible:
         return status
     bound = -INF
-    if status == hc.HighsModelStatus.kOptimal:
+    if status == HighsModelStatus.kOptimal:
         bound = float(h.getInfo().objective_function_value)
         vals = np.asarray(h.getSolution().col_value)
         if len(ints) == 0 or float(np.max(np.abs(vals[ints] - np.round(vals[ints])))) < 1e-9:
@@ -171,20 +191,49 @@ def _run(h: hc._Highs, ints: np.ndarray) -> hc.HighsModelStatus:
     # same instance report a wrong optimum; clearing the solver avoids it (tests/test_milp.py)
     h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kInteger] * len(ints)))
-    h.run()
+    _execute(h)
     status = h.getModelStatus()
-    if status == hc.HighsModelStatus.kOptimal and float(h.getInfo().objective_function_value) < bound - 1e-6 * max(1.0, abs(bound)):
+    if status == HighsModelStatus.kOptimal and float(h.getInfo().objective_function_value) < bound - 1e-6 * max(1.0, abs(bound)):
         raise SolverError(f"HiGHS reported an optimum {h.getInfo().objective_function_value} below the LP bound {bound}")
     return status
 
 
 class SolverError(RuntimeError):
-    """HiGHS gave an answer that contradicts itself; never returned as a decision."""
+    """HiGHS gave an answer that contradicts itself, or refused to run; never returned as a decision."""
 
 
-def _fold(levels: list[dict[int, int]], model: Model) -> list[dict[int, int]]:
-    """Fold lexicographic levels into as few weighted sums as stay exact."""
-    return [weights for weights, _ in _fold_with_parts(levels, model)]
+def _execute(h: _core._Highs) -> None:
+    """Run HiGHS on one thread; an error is raised, never read as a time limit.
+
+    HiGHS keeps one task scheduler per calling thread, created by the first run
+    on that thread with the run's ``threads`` option, and refuses (an error
+    status, nothing logged with output off) a run whose ``threads`` differs from
+    it. Ours are always 1 and :func:`_one_thread` removes the scheduler after
+    each solve, so a refusal means other code on this thread started HiGHS with
+    another count and is in the middle of nothing (its runs have returned):
+    its scheduler is shut down, to be re-created by its next run, and ours runs.
+    """
+    if h.run() != HighsStatus.kError:
+        return
+    Highs.resetGlobalScheduler(True)
+    if h.run() == HighsStatus.kError:
+        raise SolverError("HiGHS refused to run the model")
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Leave no HiGHS scheduler on the calling thread once a solve is done.
+
+    Our solves make a single-threaded scheduler (no worker threads, so nothing a
+    forked child could wait for); shutting it down afterwards means code that
+    later runs HiGHS on this thread with its own ``threads`` setting starts its
+    own, as if stackrules had never run. It costs microseconds per solve. HiGHS
+    keeps the scheduler per OS thread, so this touches no other thread's state.
+    """
+    try:
+        yield
+    finally:
+        Highs.resetGlobalScheduler(True)
 
 
 def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[dict[int, int], list[dict[int, int]]]]:
