@@ -421,3 +421,31 @@ def test_jwt_nbf_stands_for_a_missing_issuance_date() -> None:
     undated = {k: v for k, v in PAYLOAD.items() if k != "nbf"}
     result = jwt_result(make_jwt(header, {**undated, "vc": vc}, RSA_KEY))
     assert result.reason == "malformed" and "validFrom" in result.message
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "type", "@id", "@type", "@context", "proof", "x", "@value"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([*LEAVES, ("proof",), ("proof", "verificationMethod"), ("@context",), ("credentialSubject",), ("issuer",)]), JSON_VALUES)
+def test_arbitrary_json_anywhere_is_a_result_never_a_traceback(path: tuple[Any, ...], value: Any) -> None:
+    doc = copy.deepcopy(BASE)
+    target = doc
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    results = VERIFIER.verify(doc, trust=conformance_trust(), as_of=AS_OF)
+    assert results and all(r.outcome == "verified" or r.reason for r in results)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200))
+def test_arbitrary_input_is_a_result_never_a_traceback(data: bytes | str) -> None:
+    result = VERIFIER.verify(data, trust=conformance_trust(), as_of=AS_OF)[0]
+    assert result.outcome == "refused" and result.reason == "malformed"
