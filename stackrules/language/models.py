@@ -1,7 +1,7 @@
 """Frozen, validated models of every document kind (LANGUAGE.md sections 1-10).
 
 The models describe shape only; meaning across files (ids that must exist,
-cycles, ...) is checked in :mod:`stackrules.checks`. Validation is strict:
+cycles, ...) is checked in :mod:`stackrules.rulebase.passes`. Validation is strict:
 no silent coercion of ``"3"`` to 3 or of ``true`` to 1. Unknown keys are
 refused with a did-you-mean.
 """

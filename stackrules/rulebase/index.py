@@ -2,8 +2,8 @@
 
 Quantities are converted into exact rationals in the right credit system,
 framework levels are ordered, versions of qualifications are kept side by
-side. :func:`build` also runs the semantic checks (:mod:`stackrules.checks`);
-a :class:`RuleBase` exists only when they found no error.
+side. :mod:`stackrules.rulebase.build` builds it; :mod:`stackrules.rulebase.checks`
+runs the semantic passes over it and hands it out only when they found no error.
 """
 
 from __future__ import annotations

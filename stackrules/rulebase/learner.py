@@ -1,0 +1,116 @@
+"""Checks of a learner document against a rule base.
+
+Two entry points: :func:`learner_diagnostics` for a learner given to a
+checked rule base (every decision), and the ``learners`` pass of
+:mod:`stackrules.rulebase.passes` for learner files checked along with
+rule files (``stackrules check``).
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Diagnostic, suggestion
+from ..language.documents import Loaded
+from ..language.models import LearnerDoc
+from ..language.positions import Path
+from .build import Reporter
+from .index import QualVersion, RuleBase, iter_nodes
+
+
+def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
+    doc: LearnerDoc = item.doc
+    for i, e in enumerate(doc.enrolments):
+        if e.qualification not in rb.qualifications:
+            report.error(
+                item, ("enrolments", i, "qualification"), "SR3001", f"unknown qualification `{e.qualification}`", suggestion(e.qualification, rb.qualifications)
+            )
+    seen: dict[str, int] = {}
+    for i, h in enumerate(doc.holdings):
+        path: Path = ("holdings", i)
+        if h.credential in seen and doc.holdings[seen[h.credential]].status == h.status and h.awarded == doc.holdings[seen[h.credential]].awarded:
+            report.error(item, path + ("credential",), "SR3006", f"`{h.credential}` is listed twice", "remove the repeated holding")
+        seen.setdefault(h.credential, i)
+        info = rb.credentials.get(h.credential)
+        prov_id = h.credential.partition(":")[0]
+        if info is None and not h.described:
+            known = set(rb.credentials) | set(rb.qualifications)
+            report.error(
+                item,
+                path + ("credential",),
+                "SR3014",
+                f"unknown credential `{h.credential}`, and the holding does not describe it",
+                suggestion(h.credential, known) or "describe it inline with `title`, `provider` and `credits`",
+            )
+            continue
+        if info is None:
+            if h.title is None:
+                report.error(item, path, "SR2002", "missing key `title` for a credential described inline", "add `title:`")
+            if h.credits is None:
+                report.error(
+                    item,
+                    path,
+                    "SR2002",
+                    "missing key `credits` for a credential described inline",
+                    "add `credits:` (with a credit system unless its provider has a catalog)",
+                )
+            elif h.credits.system is None and prov_id not in rb.providers:
+                report.error(
+                    item,
+                    path + ("credits",),
+                    "SR3004",
+                    f"provider `{prov_id}` has no catalog, so `credits` must name its system",
+                    f'write for example `"{h.credits.value} ects"`',
+                )
+            elif h.credits.system is not None and h.credits.system not in rb.systems:
+                report.error(item, path + ("credits",), "SR3004", f"unknown credit system `{h.credits.system}`", suggestion(h.credits.system, rb.systems))
+            if h.provider is not None and h.provider != prov_id:
+                report.error(
+                    item,
+                    path + ("provider",),
+                    "SR2007",
+                    f"`{h.credential}` does not belong to provider `{h.provider}`",
+                    f"name it `{h.provider}:{h.credential.partition(':')[2]}`",
+                )
+            if h.framework_level is not None and h.framework_level not in rb.level_order:
+                report.error(
+                    item, path + ("framework_level",), "SR3003", f"unknown framework level `{h.framework_level}`", suggestion(h.framework_level, rb.level_order)
+                )
+        if h.grade is not None:
+            prov = rb.providers.get(prov_id)
+            if prov is not None and prov.grade_scale is not None and h.grade not in prov.grade_scale.order:
+                report.error(
+                    item,
+                    path + ("grade",),
+                    "SR3012",
+                    f"`{h.grade}` is not a grade of `{prov_id}`",
+                    suggestion(h.grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)),
+                )
+    for i, ex in enumerate(doc.exceptions):
+        path = ("exceptions", i)
+        qid, _, node = ex.node.partition("#")
+        if qid not in rb.qualifications:
+            report.error(item, path + ("node",), "SR3001", f"unknown qualification `{qid}`", suggestion(qid, rb.qualifications))
+        elif node and not any(has_node_id(v, node) for v in rb.qualifications[qid]):
+            ids = sorted({nid for v in rb.qualifications[qid] for nid in node_ids(v)})
+            report.error(item, path + ("node",), "SR3005", f"`{ex.node}` names no node of `{qid}`", suggestion(node, ids))
+        for key in ("credential", "instead_of"):
+            cid = getattr(ex, key)
+            if cid is not None and cid not in rb.credentials and not any(h.credential == cid for h in doc.holdings):
+                report.error(item, path + (key,), "SR3001", f"unknown credential `{cid}`", suggestion(cid, rb.credentials))
+
+
+def learner_diagnostics(rb: RuleBase, item: Loaded) -> list[Diagnostic]:
+    """A learner document checked against a checked rule base (the entry point for decisions)."""
+    report = Reporter()
+    check_learner(rb, item, report)
+    return report.diags
+
+
+def node_ids(v: QualVersion) -> list[str]:
+    out = [n.id for n, _ in iter_nodes(v.requires, ()) if n.id]
+    for d in v.define.values():
+        out += [n.id for n, _ in iter_nodes(d, ()) if n.id]
+    return out
+
+
+def has_node_id(v: QualVersion, node: str) -> bool:
+    return node in node_ids(v)

@@ -1,0 +1,430 @@
+"""The semantic checks: named passes over the indexed rule base, run in order.
+
+As a compiler names its stages, each pass has a name and a function that
+reads the index (:class:`Context`) and reports diagnostics; a later pass may
+use what an earlier one built (the prerequisite and nesting graphs). The
+passes, in order:
+
+``credentials``
+    incompatible ids, and each prerequisite node (ids, grades, quantities,
+    filters, limits); builds the prerequisite graph
+``prerequisite-cycles``
+    prerequisites that form a cycle (SR3008)
+``qualification-trees``
+    each version's tree and `define:` blocks: nodes, unique node ids, `ref`
+    names and their cycles, `shares_with`, limits; builds the nesting graph;
+    then warns about pools no credential could fill (SR4001)
+``nesting-cycles``
+    qualifications that nest in a cycle (SR3008)
+``credit-rules``
+    `into`, `from`, `when` and `grant` of every credit rule; a rule whose
+    `into` matches nothing (SR4002)
+``learners``
+    learner documents checked along with the rule base
+    (:func:`stackrules.rulebase.learner.check_learner`)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ..diagnostics import suggestion
+from ..language.documents import Loaded
+from ..language.models import ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
+from ..language.positions import Path
+from ..language.quantity import Quantity
+from .build import Indexed, Reporter
+from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
+from .index import QualVersion, RuleBase, RuleInfo, iter_nodes
+from .learner import check_learner, has_node_id, node_ids
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@dataclass
+class Context:
+    """What every pass reads (the index) and the graphs passes build for later ones."""
+
+    rb: RuleBase
+    report: Reporter
+    qual_types: dict[str, tuple[Loaded, int]]
+    cred_src: dict[str, tuple[Loaded, Path]]
+    unknown_systems: bool
+    prereq: nx.DiGraph
+    nest: nx.DiGraph
+    _pools: dict[str, list[Attrs]] = field(default_factory=dict)  # the catalogue as filters see it, per credit system
+
+    @classmethod
+    def of(cls, ix: Indexed) -> Context:
+        import networkx as nx  # only a full load checks cycles: a cached load never imports it
+
+        return cls(ix.rb, ix.report, ix.qual_types, ix.cred_src, ix.unknown_systems, nx.DiGraph(), nx.DiGraph())
+
+    def known_ids(self) -> set[str]:
+        return set(self.rb.credentials) | set(self.rb.qualifications)
+
+    def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential") -> None:
+        prov = cid.partition(":")[0]
+        known = self.known_ids()
+        help_ = suggestion(cid, known)
+        if help_ is None and prov not in self.rb.providers:
+            near = suggestion(prov, self.rb.providers)
+            help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
+        self.report.error(item, path, "SR3001", f"unknown {what} `{cid}`", help_)
+
+    def node_basics(self, n: Requirement, p: Path, item: Loaded, v: QualVersion | None) -> None:
+        """Checks that need only the node itself and the rule base."""
+        if n.credential is not None:
+            if n.credential not in self.rb.credentials and n.credential not in self.rb.qualifications:
+                self.unknown(n.credential, item, p + ("credential",) if _has_key(item, p, "credential") else p)
+            elif n.min_grade is not None:
+                self.grade(n.min_grade, n.credential.partition(":")[0], item, p + ("min_grade",))
+        elif n.min_grade is not None and v is not None and v.provider is not None:
+            self.grade(n.min_grade, v.provider, item, p + ("min_grade",))
+        if n.qualification is not None and n.qualification not in self.rb.qualifications:
+            self.unknown(n.qualification, item, p + ("qualification",), "qualification")
+        if n.at_least is not None and n.of is not None and n.at_least > len(n.of):
+            self.report.error(
+                item,
+                p + ("at_least",),
+                "SR3009",
+                f"`at_least: {n.at_least}` but the node has only {len(n.of)} children",
+                f"lower it to at most {len(n.of)}, or add children",
+            )
+        if n.credits is not None:
+            self.quantity(n.credits, item, p + ("credits",))
+        if n.where is not None:
+            self.filter_levels(n.where, item, p + ("where",))
+        self.limits(n.limits, item, p, v)
+
+    def grade(self, grade: str, provider: str, item: Loaded, path: Path) -> None:
+        prov = self.rb.providers.get(provider)
+        if prov is None:
+            return
+        if prov.grade_scale is None:
+            self.report.error(
+                item,
+                path,
+                "SR3011",
+                f"provider `{provider}` has no grade scale, so `{grade}` cannot be compared",
+                f"add a `grade_scale` to the catalog of `{provider}`, or remove the grade condition",
+            )
+        elif grade not in prov.grade_scale.order:
+            self.report.error(
+                item,
+                path,
+                "SR3012",
+                f"`{grade}` is not a grade of `{provider}`",
+                suggestion(grade, prov.grade_scale.order) or ("grades: " + ", ".join(prov.grade_scale.order)),
+            )
+
+    def quantity(self, q: Quantity, item: Loaded, path: Path) -> None:
+        if q.system is not None and q.system not in self.rb.systems:
+            self.report.error(item, path, "SR3004", f"unknown credit system `{q.system}`", suggestion(q.system, self.rb.systems))
+
+    def filter_levels(self, f: Filter, item: Loaded, path: Path) -> None:
+        for t in f.terms:
+            if t.attr == "framework_level":
+                for val in t.value if isinstance(t.value, tuple) else (t.value,):
+                    if val not in self.rb.level_order:
+                        self.report.error(item, path + ("framework_level",), "SR3003", f"unknown framework level `{val}`", suggestion(val, self.rb.level_order))
+        for group in f.any_of:
+            for g in group:
+                self.filter_levels(g, item, path)
+        for g in f.nots:
+            self.filter_levels(g, item, path)
+
+    def limits(self, limits: tuple[Limit, ...], item: Loaded, p: Path, v: QualVersion | None) -> None:
+        for i, lim in enumerate(limits):
+            lp = p + ("limits", i)
+            for key in ("max_credits", "min_credits"):
+                q = getattr(lim, key)
+                if q is not None:
+                    self.quantity(q, item, lp + (key,))
+            if lim.where is not None:
+                self.filter_levels(lim.where, item, lp + ("where",))
+            if lim.min_gpa is not None and v is not None and v.provider is not None:
+                scale = self.rb.providers[v.provider].grade_scale
+                if scale is None or scale.points is None:
+                    self.report.error(
+                        item,
+                        lp + ("min_gpa",),
+                        "SR3011",
+                        f"`min_gpa` needs grade points, and provider `{v.provider}` has none",
+                        "add `points:` to the provider's `grade_scale`",
+                    )
+            pairs = (("min_credits", "max_credits"), ("min_count", "max_count"), ("min_share", "max_share"))
+            for lo_key, hi_key in pairs:
+                lo, hi = getattr(lim, lo_key), getattr(lim, hi_key)
+                if lo is not None and hi is not None and _val(lo) > _val(hi):
+                    self.report.error(
+                        item, lp + (lo_key,), "SR3010", f"`{lo_key}` is above `{hi_key}` in the same limit", "lower the minimum or raise the maximum"
+                    )
+        for i, a in enumerate(limits):
+            for b in limits[i + 1 :]:
+                if a.where != b.where:
+                    continue
+                for lo_key, hi_key in (("min_credits", "max_credits"), ("min_count", "max_count"), ("min_share", "max_share")):
+                    for lo_l, hi_l in ((a, b), (b, a)):
+                        lo, hi = getattr(lo_l, lo_key), getattr(hi_l, hi_key)
+                        if lo is not None and hi is not None and _val(lo) > _val(hi):
+                            idx = limits.index(lo_l)
+                            self.report.error(
+                                item,
+                                p + ("limits", idx, lo_key),
+                                "SR3010",
+                                f"`{lo_key}` is above the `{hi_key}` of another limit with the same filter",
+                                "lower the minimum or raise the maximum",
+                            )
+
+    def qualification(self, v: QualVersion) -> None:
+        item, base = v.origin, v.base_path
+        ids: dict[str, Path] = {}
+        import networkx as nx
+
+        refs = nx.DiGraph()
+        trees: list[tuple[Requirement, Path, str | None]] = [(v.requires, base + ("requires",), None)]
+        trees += [(node, base + ("define", name), name) for name, node in sorted(v.define.items())]
+        self.limits(v.limits, item, base, v)
+        for root, rpath, defname in trees:
+            for n, p in iter_nodes(root, rpath):
+                self.node_basics(n, p, item, v)
+                if n.id is not None:
+                    if n.id in ids:
+                        self.report.error(
+                            item, p + ("id",), "SR3006", f"node id `{n.id}` is used twice in `{v.id}`", "node ids must be unique inside a qualification"
+                        )
+                    ids[n.id] = p
+                if n.ref is not None:
+                    if n.ref not in v.define:
+                        self.report.error(
+                            item,
+                            p + ("ref",),
+                            "SR3005",
+                            f"`ref: {n.ref}` names no block under `define:`",
+                            suggestion(n.ref, v.define) or "define it under the qualification's `define:`",
+                        )
+                    else:
+                        refs.add_edge(defname or "#requires", n.ref)
+                if n.qualification is not None and n.qualification in self.rb.qualifications:
+                    self.nest.add_edge(v.id, n.qualification)
+                if n.credential is not None and n.credential in self.rb.qualifications:
+                    self.nest.add_edge(v.id, n.credential)
+        for cycle in _cycles(refs):
+            name = cycle[0]
+            self.report.error(
+                item, base + ("define", name), "SR3008", "`ref` blocks form a cycle: " + " -> ".join(cycle + [name]), "remove one `ref` of the cycle"
+            )
+        for root, rpath, _ in trees:
+            for n, p in iter_nodes(root, rpath):
+                for i, other in enumerate(n.shares_with):
+                    if other not in ids:
+                        self.report.error(item, p + ("shares_with", i), "SR3005", f"`shares_with` names unknown node `{other}`", suggestion(other, ids))
+        self.satisfiable(v, trees)
+
+    def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
+        """Warn about pools that no credential in the whole rule base could fill.
+
+        Not when a credit system is unknown (already an error): credit in it
+        cannot be compared, and a warning built on it would mislead.
+        """
+        if self.unknown_systems:
+            return
+        matcher = Matcher(self.rb, v.fields)
+        if v.system not in self._pools:
+            self._pools[v.system] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials_by_id if c.type != "qualification"]
+        pool = list(self._pools[v.system])
+        for rule in self.rb.rules:
+            for j, g in enumerate(rule.doc.grant):
+                if isinstance(g, UnspecifiedGrant) and (not isinstance(g.unspecified, Quantity) or g.unspecified.system in (None, *self.rb.systems)):
+                    pool.append(grant_attrs(g, f"credit:{rule.id}:{j}", v.provider or "", self.rb.grant_amount(g, v), v.system))
+        for root, rpath, _ in trees:
+            for n, p in iter_nodes(root, rpath):
+                if n.credits is None and n.count is None and n.competencies is None:
+                    continue
+                f = n.where or Filter()
+                need = Fraction(0)
+                if n.credits is not None and (n.credits.system is None or n.credits.system in self.rb.systems):
+                    need = self.rb.convert(n.credits, v.system)
+                # scan until the pool is shown fillable (usually after a few credentials)
+                have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
+                for a in pool:
+                    if have >= need and count >= (n.count or 0) and not uncovered:
+                        break
+                    if matcher.match(f, a):
+                        have += a.credits
+                        count += 1
+                        uncovered.difference_update(a.competencies)
+                shortfalls: list[tuple[Path, str, str]] = []
+                if n.credits is not None and have < need:
+                    msg = f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)"
+                    shortfalls.append((("credits",), msg, "check the filter, or add credentials that match it"))
+                if n.count is not None and count < n.count:
+                    msg = f"only {count} credentials in the rule base match this pool, which needs {n.count}"
+                    shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
+                for i, comp in enumerate(n.competencies or ()):
+                    if comp in uncovered:
+                        msg = f"no credential in the rule base covers competency `{comp}`"
+                        shortfalls.append((("competencies", i), msg, "add a credential that lists it under `competencies`"))
+                for sub, msg, help_ in shortfalls:
+                    self.report.diags.append(v.origin.smap.diag(p + sub, "SR4001", msg, help_))
+
+    def rule(self, rule: RuleInfo) -> None:
+        item, r = rule.origin, rule.doc
+        if isinstance(r.into, str):
+            if r.into not in self.rb.qualifications:
+                self.unknown(r.into, item, ("into",), "qualification")
+                return
+            targets = [r.into]
+        else:
+            into: IntoFilter = r.into
+            self.filter_levels(into.where, item, ("into", "where"))
+            targets = [qid for qid in self.rb.qualifications if _qual_matches(self.rb, into.where, qid)]
+            if not targets and r.type != "policy":  # policy defaults are general by design
+                self.report.diags.append(
+                    item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter")
+                )
+        for n, p in iter_nodes(r.from_, ("from",)):
+            self.node_basics(n, p, item, None)
+            if n.ref is not None:
+                self.report.error(item, p + ("ref",), "SR3005", "`ref` cannot be used in a credit rule's `from`", "write the node out in full")
+        if r.when and r.when.min_grade is not None:
+            provs = {n.credential.partition(":")[0] for n, _ in iter_nodes(r.from_, ()) if n.credential}
+            for prov in sorted(provs):
+                self.grade(r.when.min_grade, prov, item, ("when", "min_grade"))
+        for j, g in enumerate(r.grant):
+            gp: Path = ("grant", j)
+            if isinstance(g, SpecifiedGrant) and g.credential not in self.rb.credentials:
+                self.unknown(g.credential, item, gp)
+            elif isinstance(g, UnspecifiedGrant):
+                if isinstance(g.unspecified, Quantity):
+                    self.quantity(g.unspecified, item, gp + ("unspecified",))
+                if g.framework_level:
+                    if g.framework_level not in self.rb.level_order:
+                        self.report.error(
+                            item,
+                            gp + ("framework_level",),
+                            "SR3003",
+                            f"unknown framework level `{g.framework_level}`",
+                            suggestion(g.framework_level, self.rb.level_order),
+                        )
+            elif isinstance(g, ExemptGrant):
+                qid, _, node = g.exempt.partition("#")
+                if qid not in self.rb.qualifications:
+                    self.unknown(qid, item, gp + ("exempt",), "qualification")
+                elif not node or not any(has_node_id(v, node) for v in self.rb.qualifications[qid]):
+                    ids = sorted({nid for v in self.rb.qualifications[qid] for nid in node_ids(v)})
+                    self.report.error(
+                        item, gp + ("exempt",), "SR3005", f"`{g.exempt}` names no node of `{qid}`", suggestion(node, ids) or "write `QUALIFICATION#node-id`"
+                    )
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One named check over the index."""
+
+    name: str
+    run: Callable[[Context], None]
+
+
+def check_credentials(ctx: Context) -> None:
+    for cid, info in sorted(ctx.rb.credentials.items()):
+        item, path = ctx.cred_src[cid]
+        for i, other in enumerate(info.incompatible):
+            if other not in ctx.rb.credentials:
+                ctx.unknown(other, item, path + ("incompatible", i))
+        if info.prerequisites is not None:
+            for n, p in iter_nodes(info.prerequisites, path + ("prerequisites",)):
+                ctx.node_basics(n, p, item, None)
+                if n.credential is not None and n.credential in ctx.rb.credentials:
+                    ctx.prereq.add_edge(cid, n.credential)
+
+
+def check_prerequisite_cycles(ctx: Context) -> None:
+    for cycle in _cycles(ctx.prereq):
+        item, path = ctx.cred_src[cycle[0]]
+        ctx.report.error(
+            item,
+            path + ("prerequisites",),
+            "SR3008",
+            "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]),
+            "remove one prerequisite of the cycle",
+        )
+
+
+def check_qualification_trees(ctx: Context) -> None:
+    for _qid, versions in sorted(ctx.rb.qualifications.items()):
+        for v in versions:
+            ctx.qualification(v)
+
+
+def check_nesting_cycles(ctx: Context) -> None:
+    for cycle in _cycles(ctx.nest):
+        v = ctx.rb.qualifications[cycle[0]][0]
+        ctx.report.error(
+            v.origin,
+            v.base_path + ("requires",),
+            "SR3008",
+            "qualifications nest in a cycle: " + " -> ".join(cycle + [cycle[0]]),
+            "remove one `qualification:` node of the cycle",
+        )
+
+
+def check_credit_rules(ctx: Context) -> None:
+    for rule in ctx.rb.rules:
+        ctx.rule(rule)
+
+
+def check_learners(ctx: Context) -> None:
+    for item in ctx.rb.documents:
+        if isinstance(item.doc, LearnerDoc):
+            check_learner(ctx.rb, item, ctx.report)
+
+
+PASSES: tuple[Pass, ...] = (
+    Pass("credentials", check_credentials),
+    Pass("prerequisite-cycles", check_prerequisite_cycles),
+    Pass("qualification-trees", check_qualification_trees),
+    Pass("nesting-cycles", check_nesting_cycles),
+    Pass("credit-rules", check_credit_rules),
+    Pass("learners", check_learners),
+)
+
+
+def run_passes(ix: Indexed, passes: tuple[Pass, ...] = PASSES) -> None:
+    """Run ``passes`` in order over the index; each reports into ``ix.report``."""
+    ctx = Context.of(ix)
+    for p in passes:
+        p.run(ctx)
+
+
+def _has_key(item: Loaded, path: Path, key: str) -> bool:
+    return path + (key,) in item.smap.values
+
+
+def _val(x: object) -> Fraction:
+    if isinstance(x, Quantity):
+        return x.value
+    assert isinstance(x, int | Fraction)
+    return Fraction(x)
+
+
+def _cycles(g: nx.DiGraph) -> list[list[str]]:
+    import networkx as nx
+
+    out = []
+    for comp in nx.strongly_connected_components(g):
+        nodes = sorted(comp)
+        if len(nodes) > 1 or g.has_edge(nodes[0], nodes[0]):
+            sub = g.subgraph(nodes)
+            cyc = nx.find_cycle(sub, source=nodes[0])
+            out.append([str(a) for a, _ in cyc])
+    return sorted(out)
+
+
+def _qual_matches(rb: RuleBase, f: Filter, qid: str) -> bool:
+    return qid in rb.qualifications and Matcher(rb).match(f, version_attrs(rb.qualifications[qid][-1]))

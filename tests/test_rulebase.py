@@ -1,0 +1,79 @@
+"""The checked rule base: indexing, then named passes in order; what a newcomer gets wrong first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import stackrules
+from stackrules.cli import main
+from stackrules.errors import RuleBaseError
+from stackrules.rulebase.build import index_documents
+from stackrules.rulebase.checks import build
+from stackrules.rulebase.passes import PASSES, run_passes
+from stackrules.source.files import read_documents
+
+from .conftest import ROOT
+
+DIAG = ROOT / "tests" / "diagnostics"
+
+
+def test_the_passes_are_named_and_ordered() -> None:
+    assert [p.name for p in PASSES] == ["credentials", "prerequisite-cycles", "qualification-trees", "nesting-cycles", "credit-rules", "learners"]
+
+
+def test_a_later_pass_uses_what_an_earlier_one_built() -> None:
+    loaded, _ = read_documents([DIAG / "base", DIAG / "cases" / "SR3008-prerequisite-cycle.yaml"])
+    for p in PASSES:
+        ix = index_documents(loaded)
+        assert ix.report.diags == []  # indexing alone finds nothing wrong here
+        run_passes(ix, (p,))
+        codes = [d.code for d in ix.report.diags]
+        # the cycle needs the graph the `credentials` pass builds: alone, the cycle pass finds no edge
+        assert codes == [], (p.name, codes)
+    ix = index_documents(loaded)
+    run_passes(ix, PASSES[:2])
+    assert [d.code for d in ix.report.diags] == ["SR3008"]
+
+
+def test_build_is_index_then_every_pass() -> None:
+    loaded, _ = read_documents([ROOT / "frameworks", ROOT / "rules", ROOT / "examples" / "learners"])
+    ix = index_documents(loaded)
+    run_passes(ix)
+    rb, diags = build(loaded)
+    assert rb is not None and diags == ix.report.diags
+
+
+def test_rules_without_frameworks_is_a_positioned_unknown_credit_system_not_a_crash() -> None:
+    """The commonest newcomer mistake: `rules/` without `frameworks/` (it used to raise KeyError: 'ects')."""
+    with pytest.raises(RuleBaseError) as caught:
+        stackrules.load(ROOT / "rules")
+    diags = caught.value.diagnostics
+    systems = [d for d in diags if d.code == "SR3004" and d.message == "unknown credit system `ects`"]
+    assert systems and systems[0].file.endswith("euro-university/catalog.yaml") and (systems[0].line, systems[0].column) == (4, 16)
+    assert systems[0].help and "credit_systems" in systems[0].help
+    loaded, _ = read_documents([ROOT / "rules"])
+    _, raw = build(loaded)
+    assert raw[0].code == "SR3004"  # reported while indexing, before any check uses the system
+
+
+def test_cli_check_rules_without_frameworks_exits_3_with_diagnostics() -> None:
+    result = CliRunner().invoke(main, ["check", str(ROOT / "rules")])
+    assert result.exit_code == 3, result.output
+    assert "error[SR3004]: unknown credit system `ects`" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_an_unknown_system_does_not_crash_the_pool_check_which_waits_for_comparable_credit(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "kind: catalog\nprovider: {id: zed, name: Zed}\ncredit_system: nope\ncredentials:\n  - {id: 'zed:Z1', title: Z1, credits: 6}\n", encoding="utf-8"
+    )
+    (tmp_path / "q.yaml").write_text("kind: qualification\nid: 'own:Q'\ntitle: Q\nprovider: own\ncredits: 6\nrequires: {credits: 6}\n", encoding="utf-8")
+    (tmp_path / "own.yaml").write_text(
+        "kind: catalog\nprovider: {id: own, name: Own}\ncredit_system: {id: own-cp, full_time_year: 48}\ncredentials: []\n", encoding="utf-8"
+    )
+    loaded, _ = read_documents([tmp_path])
+    _, diags = build(loaded)
+    assert [d.code for d in diags] == ["SR3004"]
