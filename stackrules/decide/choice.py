@@ -6,6 +6,7 @@ The checker reads a choice without trusting where it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
@@ -18,3 +19,4 @@ class Choice:
     apps: list[int] = field(default_factory=list)
     completion: bool = True  # the model required the target to be met (with additions)
     bound: float | None = None
+    path: Literal["solver", "fast"] = "solver"  # what made it: the exact solver or the greedy fast path (internal, not in the JSON)
