@@ -28,8 +28,8 @@ CASE_BASE = Path(__file__).parent / "cases" / "_base"
 
 def decide(engine: stackrules.Engine, learner: stackrules.Learner, target: str, as_of: dt.date, look_ahead: bool = False) -> tuple[str, dict[str, Any]]:
     """Which path decided the audit, and the decision."""
-    _, choice, _, data = run_audit(engine.context, learner, target, as_of, look_ahead, 60.0)
-    return choice.path, data
+    _, choice, _, decision = run_audit(engine.context, learner, target, as_of, look_ahead, 60.0)
+    return choice.path, decision.to_json()
 
 
 def solver_only(
