@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import pickle
 from enum import StrEnum
 from fractions import Fraction
 
@@ -171,3 +172,11 @@ def test_decision_reads_the_record(engine: stackrules.Engine) -> None:
     assert repr(decision) == "Decision(kind='audit', target='exu:BIT', status='not_met')"
     explore = engine.explore(lrn, AS_OF, plans=False)
     assert explore.status == "" and explore.target is None and explore.remaining is None
+
+
+def test_decisions_pickle_and_compare_by_value(engine: stackrules.Engine) -> None:
+
+    lrn = stackrules.load_learner(EX / "tariq.yaml")
+    for decision in (engine.audit(lrn, "exu:BIT", AS_OF), engine.plan(lrn, "exu:BIT", AS_OF), engine.assess(lrn, "exu:BIT", AS_OF)):
+        again = pickle.loads(pickle.dumps(decision))
+        assert again == decision and again.dumps() == decision.dumps() and again.text() == decision.text()
