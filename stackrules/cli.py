@@ -21,7 +21,7 @@ import click
 
 from ._version import __version__
 from .decision import Decision
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, escape_text
 from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2, 3, 4
@@ -29,27 +29,24 @@ EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _source_lines(file: str, cache: dict[str, list[str] | None]) -> list[str] | None:
-    if file not in cache:
-        try:
-            cache[file] = Path(file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            cache[file] = None
-    return cache[file]
-
-
 def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
         return
-    cache: dict[str, list[str] | None] = {}
-    from .source.files import shipped_paths
+    from .source.files import quote_lines, shipped_paths
 
     shipped = shipped_paths()
+    wanted: dict[str, list[tuple[int, int]]] = {}
     for d in diags:
-        if d.file not in cache and shipped and not Path(d.file).exists() and (shipped[0].parent / d.file).exists():
-            cache[d.file] = (shipped[0].parent / d.file).read_text(encoding="utf-8").splitlines()
-        click.echo(d.render(_source_lines(d.file, cache)), err=True)
+        wanted.setdefault(d.file, []).append((d.line, d.column))
+    quoted: dict[str, dict[int, str]] = {}
+    for file, lines in wanted.items():  # each file read once, only up to the last line quoted
+        path = Path(file)
+        if shipped and not path.exists() and (shipped[0].parent / file).exists():
+            path = shipped[0].parent / file
+        quoted[file] = quote_lines(path, lines)
+    for d in diags:
+        click.echo(d.render(line_text=quoted[d.file].get(d.line)), err=True)
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = len(diags) - errors
     if errors or warnings:
@@ -76,15 +73,15 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
                 emit_diagnostics([exc.diagnostic()], fmt)
                 code = EXIT_INVALID
             except VerificationError as exc:
-                click.echo(f"internal error: {exc}", err=True)
+                click.echo(escape_text(f"internal error: {exc}"), err=True)
                 code = EXIT_INTERNAL
             except StackrulesError as exc:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(escape_text(f"error: {exc}"), err=True)
                 code = EXIT_INVALID
             except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except Exception as exc:  # the last line of defence: report, never a traceback
-                click.echo(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files", err=True)
+                click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
                 code = EXIT_INTERNAL
             sys.exit(code or 0)
 
@@ -119,9 +116,12 @@ def cache_folder() -> str | None:
 
 def _engine(rules: Sequence[str]) -> Any:
     from .engine import load
+    from .source.cache import Cache
 
-    # unchanged rule bases load from the cache (see stackrules.cache); a cache that cannot be written is skipped
-    return load(*rules, cache=cache_folder())
+    # unchanged rule bases load from the cache (see stackrules.source.cache); a cache that cannot be written is skipped,
+    # one that is unsafe to read is skipped with a warning
+    folder = cache_folder()
+    return load(*rules, cache=None if folder is None else Cache(Path(folder), warn=lambda m: click.echo(f"warning: {escape_text(m)}", err=True)))
 
 
 def _learner(path: str) -> Any:
@@ -295,7 +295,7 @@ def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of
     if fmt == "json":
         click.echo(json.dumps(to_json(g), indent=2))
     else:
-        click.echo(to_dot(g) if fmt == "dot" else to_mermaid(g), nl=False)
+        click.echo(escape_text(to_dot(g) if fmt == "dot" else to_mermaid(g)), nl=False)
     return EXIT_OK
 
 
@@ -319,11 +319,11 @@ def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str
     for row in found:
         via = f" via {', '.join(v.removeprefix('rule:') for v in row['via'])}" if row["via"] else " directly"
         if "node" in row:
-            click.echo(f"{row['node']} ({', '.join(row['qualifications'])}){via}")
+            click.echo(escape_text(f"{row['node']} ({', '.join(row['qualifications'])}){via}"))
         else:
-            click.echo(f"{row['qualification']} (credit){via}")
+            click.echo(escape_text(f"{row['qualification']} (credit){via}"))
     if not found:
-        click.echo(f"{credential} counts towards nothing in this rule base")
+        click.echo(escape_text(f"{credential} counts towards nothing in this rule base"))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from .decisions.base import JSON, JSONObject, dumps
 from .decisions.explore import Exploration
 from .decisions.plan import NoPlan
 from .decisions.record import DecisionRecord
+from .diagnostics import escape_text
 from .render.text import render_text
 
 
@@ -67,5 +68,11 @@ class Decision:
         return None if isinstance(self.record, Exploration | NoPlan) else self.record.credits.counted
 
     def text(self) -> str:
-        """The explanation for people (LANGUAGE.md section 11), the same bytes for the same decision."""
-        return render_text(self.record)
+        """The explanation for people (LANGUAGE.md section 11), the same bytes for the same decision.
+
+        Every character that could act on a terminal (controls but the
+        newline, ANSI escape sequences, NUL, bidirectional overrides) is
+        shown escaped: a value from a learner or rule file cannot forge
+        output (LANGUAGE.md section 18).
+        """
+        return escape_text(render_text(self.record))

@@ -7,6 +7,7 @@ every code with what it means and how to fix it; a test keeps the two in step.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,7 @@ _CODES: tuple[Code, ...] = (
     Code("SR1010", "multiple-documents", "error", "a file holds more than one YAML document", "put each document in its own file"),
     Code("SR1011", "not-a-document", "error", "the file is empty or its top level is not a mapping", "start the file with `kind:` and the document's keys"),
     Code("SR1012", "unreadable", "error", "a path cannot be read", "check that the path exists and is readable"),
+    Code("SR1013", "not-a-file", "error", "a path names a folder, a pipe or a device, not a regular file", "name a YAML file"),
     # 2xxx: document shape
     Code("SR2001", "unknown-key", "error", "a key is not allowed here", "remove it, or correct its spelling as suggested"),
     Code("SR2002", "missing-key", "error", "a required key is missing", "add the key"),
@@ -156,21 +158,53 @@ class Diagnostic:
             out["help"] = self.help
         return out
 
-    def render(self, source_lines: Sequence[str] | None = None) -> str:
-        """``file:line:column: error[CODE]: message``, the source line, a caret, help."""
+    def render(self, source_lines: Sequence[str] | None = None, *, line_text: str | None = None) -> str:
+        """``file:line:column: error[CODE]: message``, the source line, a caret, help.
+
+        The source line is ``line_text`` or taken from ``source_lines``; a
+        long line is shown as a window around the column. Everything that
+        came from input is escaped (:func:`escape_text`): a file name, value
+        or line cannot drive the terminal.
+        """
         head = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
-        parts = [head]
-        if source_lines is not None and 1 <= self.line <= len(source_lines):
-            text = source_lines[self.line - 1].rstrip("\n").replace("\t", " ")
-            width = 1
-            if self.end_column is not None and self.end_column > self.column:
-                width = self.end_column - self.column
+        parts = [escape_text(head)]
+        if line_text is None and source_lines is not None and 1 <= self.line <= len(source_lines):
+            line_text = source_lines[self.line - 1]
+        if line_text is not None:
+            text = line_text.rstrip("\r\n").replace("\t", " ")
+            at = self.column - 1
+            span = self.end_column - self.column if self.end_column is not None and self.end_column > self.column else 1
+            start = max(0, at - QUOTE_WIDTH // 2) if len(text) > QUOTE_WIDTH else 0
+            before = "..." if start > 0 else ""
+            after = "..." if len(text) > start + QUOTE_WIDTH else ""
+            shown = before + escape_text(text[start : start + QUOTE_WIDTH]) + after
             gutter = f"{self.line:>4} | "
-            parts.append(gutter + text)
-            parts.append(" " * (len(gutter) + self.column - 1) + "^" * width)
+            offset = min(len(before) + len(escape_text(text[start:at])) + max(0, at - len(text)), len(shown))
+            width = max(1, min(len(escape_text(text[at : at + span])), len(shown) - offset))
+            parts.append(gutter + shown)
+            parts.append(" " * (len(gutter) + offset) + "^" * width)
         if self.help:
-            parts.append(f"  = help: {self.help}")
+            parts.append(escape_text(f"  = help: {self.help}"))
         return "\n".join(parts)
+
+
+QUOTE_WIDTH = 160  # characters of a source line quoted under a diagnostic
+
+
+# C0 controls but the newline, DEL, C1 controls, bidi embeddings, overrides, isolates and marks, line and paragraph separators
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    c = m.group()
+    return {"\t": "\\t", "\r": "\\r"}.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def escape_text(text: str) -> str:
+    """``text`` safe to print: every control character but the newline, ANSI escape
+    sequences (their ESC), NUL and bidirectional overrides appear as visible
+    escapes (``\\x1b``, ``\\x00``, ``\\u202e``) instead of acting on the terminal."""
+    return _UNSAFE.sub(_escape_char, text)
 
 
 def did_you_mean(word: str, known: Iterable[str], n: int = 3) -> list[str]:

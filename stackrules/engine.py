@@ -10,7 +10,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
@@ -22,7 +23,10 @@ from .language.documents import Learner, Loaded
 from .language.models import LearnerDoc
 from .rulebase.checks import build, learner_diagnostics
 from .rulebase.index import QualVersion, RuleBase
-from .source.files import expand_paths, read_documents, shipped_paths
+from .source.files import parse_sources, read_sources, shipped_paths
+
+if TYPE_CHECKING:
+    from .source.cache import Cache
 
 DEFAULT_TIME_LIMIT = 10.0
 
@@ -173,14 +177,15 @@ def _digest(loaded: Iterable[Loaded]) -> str:
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> Engine:
+def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | Cache | None = None) -> Engine:
     """Load, check and compile a rule base (the shipped one when no path is given).
 
     Raises :class:`RuleBaseError` with every diagnostic when anything is wrong;
-    nothing is half-loaded. ``cache`` names a folder where the checked rule base
-    is kept, keyed by the bytes of every file read: a later load of unchanged
+    nothing is half-loaded. ``cache`` names a folder (or is a
+    :class:`~stackrules.source.cache.Cache`) where the checked rule base is
+    kept, keyed by the bytes of every file read: a later load of unchanged
     files reads it back instead of parsing and checking again (see
-    :mod:`stackrules.cache`).
+    :mod:`stackrules.source.cache`).
     """
     engine, diags = load_with_diagnostics(*paths, cache=cache)
     if engine is None:
@@ -188,24 +193,23 @@ def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = 
     return engine
 
 
-def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> tuple[Engine | None, list[Diagnostic]]:
+def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | Cache | None = None) -> tuple[Engine | None, list[Diagnostic]]:
     from .source import cache as disk
 
     roots = list(paths) if paths else [str(p) for p in shipped_paths()]
+    store = None if cache is None else cache if isinstance(cache, disk.Cache) else disk.Cache(Path(cache))
     name: str | None = None
-    if cache is not None:
-        files, missing = expand_paths(roots)
-        if not missing:
-            try:
-                name = disk.key(files)
-            except OSError:
-                name = None  # an unreadable file: the full load reports it
-            with bulk():
-                found = disk.read(cache, name) if name else None
-            if isinstance(found, Engine):
-                return found, list(found.warnings)
+    # every file is read once: the cache key and the parser see the same bytes
+    sources, diags = read_sources(roots)
+    if store is not None and not diags:
+        name = disk.key((s.name, s.raw) for s in sources if s.raw is not None)
+        with bulk():
+            found = store.read(name)
+        if isinstance(found, Engine):
+            return found, list(found.warnings)
     with bulk():
-        loaded, diags = read_documents(roots)
+        loaded, more = parse_sources(sources)
+        diags += more
         rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
         rb, more = build(loaded)
     diags += more
@@ -213,6 +217,6 @@ def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLi
         return None, diags
     # the documents' source maps served the checks; decisions need only the locations kept in the rule base
     engine = Engine(replace(rb, documents=()), tuple(d for d in diags if d.severity == "warning"), _digest(rule_docs))
-    if name is not None and cache is not None:
-        disk.write(cache, name, engine)
+    if name is not None and store is not None:
+        store.write(name, engine)
     return engine, diags

@@ -7,12 +7,14 @@ Reading a path never raises for a rule author's mistake: every problem is a
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path as FsPath
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import QUOTE_WIDTH, Diagnostic
 from ..language.documents import Loaded, parse_document
-from .yamlreader import read_yaml
+from .yamlreader import MAX_BYTES, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -35,12 +37,56 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath],
     return list(unique.values()), diags
 
 
-def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
-    name = display_name(file)
+def read_bytes(file: FsPath, name: str | None = None) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of ``file``, read once, or why not.
+
+    Only a regular file is read, and never past the size limit: the file is
+    opened without blocking (a FIFO cannot hang the reader), checked with
+    ``fstat`` on the open descriptor (a folder, ``/dev/zero`` or a pipe is
+    refused at once) and read to at most the limit and one byte.
+    """
+    name = name if name is not None else display_name(file)
     try:
-        raw = file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe" if stat.S_ISFIFO(st.st_mode) else "a device or other special file"
+            return None, [Diagnostic(name, 1, 1, "SR1013", f"`{name}` is {what}, not a regular file", "name a YAML file")]
+        if st.st_size > MAX_BYTES:
+            return None, [_too_large(name, st.st_size)]
+        chunks: list[bytes] = []
+        left = MAX_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_BYTES:
+        return None, [_too_large(name, len(raw))]
+    return raw, []
+
+
+def _too_large(name: str, size: int) -> Diagnostic:
+    more = "over" if size > MAX_BYTES + 1 else "at least one byte over"
+    return Diagnostic(name, 1, 1, "SR1007", f"the file is {more} the limit of {MAX_BYTES} bytes", "split it into several files")
+
+
+def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None, raw: bytes | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
+    """One document from ``file`` (or from ``raw``, its bytes already read: they are parsed as they are)."""
+    name = display_name(file)
+    if raw is None:
+        raw, problems = read_bytes(file, name)
+        if raw is None:
+            return None, problems
     data, smap, diags = read_yaml(raw, name)
     if data is None or diags:
         return None, diags  # one mistake, one error: a value the reader refused is not validated again
@@ -49,6 +95,41 @@ def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None) -> t
     if doc is None or any(d.severity == "error" for d in diags):
         return None, diags
     return Loaded(doc, smap), diags
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file as read: its path, its name in diagnostics, and its bytes (None when it could not be read)."""
+
+    path: FsPath
+    name: str
+    raw: bytes | None
+
+
+def read_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source], list[Diagnostic]]:
+    """Every file under ``paths``, each read once (see :func:`read_bytes`), with the problems met."""
+    files, diags = expand_paths(paths)
+    sources: list[Source] = []
+    for f in files:
+        name = display_name(f)
+        raw, problems = read_bytes(f, name)
+        diags.extend(problems)
+        sources.append(Source(f, name, raw))
+    return sources, diags
+
+
+def parse_sources(sources: Iterable[Source]) -> tuple[list[Loaded], list[Diagnostic]]:
+    """The documents in ``sources``, parsed from the bytes read (never read again)."""
+    loaded: list[Loaded] = []
+    diags: list[Diagnostic] = []
+    for s in sources:
+        if s.raw is None:
+            continue
+        doc, more = read_document(s.path, raw=s.raw)
+        diags.extend(more)
+        if doc is not None:
+            loaded.append(doc)
+    return loaded, diags
 
 
 def display_name(file: FsPath) -> str:
@@ -69,15 +150,57 @@ def display_name(file: FsPath) -> str:
         return file.as_posix()
 
 
+def quote_lines(file: str | os.PathLike[str], wanted: Iterable[tuple[int, int]]) -> dict[int, str]:
+    """The lines of ``file`` that diagnostics quote, each given as (line, column), read in one pass.
+
+    Only a regular file is read, without blocking, and only up to the last
+    line wanted (never past the size limit); of each wanted line, only what
+    can be shown around its column is kept.
+    """
+    keep: dict[int, int] = {}
+    for line, column in wanted:
+        keep[line] = max(keep.get(line, 0), 4 * (max(column, 1) + QUOTE_WIDTH))  # bytes: at most 4 a character
+    if not keep:
+        return {}
+    try:
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return {}
+    found: dict[int, bytes] = {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        last, line, seen, part = max(keep), 1, 0, b""
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            while line <= last and seen <= MAX_BYTES:
+                chunk = fh.readline(1 << 16)
+                if not chunk:
+                    if part or line in keep:
+                        found[line] = part
+                    break
+                seen += len(chunk)
+                if line in keep and len(part) < keep[line]:
+                    part += chunk[: keep[line] - len(part)]
+                if chunk.endswith(b"\n"):
+                    if line in keep:
+                        found[line] = part
+                    line, part = line + 1, b""
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
+    out: dict[int, str] = {}
+    for n, raw in found.items():
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        out[n] = raw.decode("utf-8", "replace").rstrip("\r\n")
+    return out
+
+
 def read_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Loaded], list[Diagnostic]]:
-    files, diags = expand_paths(paths)
-    loaded: list[Loaded] = []
-    for f in files:
-        doc, more = read_document(f)
-        diags.extend(more)
-        if doc is not None:
-            loaded.append(doc)
-    return loaded, diags
+    sources, diags = read_sources(paths)
+    loaded, more = parse_sources(sources)
+    return loaded, diags + more
 
 
 def shipped_paths() -> list[FsPath]:
