@@ -1,4 +1,4 @@
-"""The command line: ``stackrules check|audit|assess|plan|explore|graph|schema``.
+"""The command line: ``stackrules check|audit|assess|plan|explore|graph|schema|serve``.
 
 Exit codes (LANGUAGE.md section 12): 0 success; 2 not met / no plan; 3 invalid
 input; 4 indeterminate (time limit); 1 internal error. Human diagnostics go to
@@ -335,6 +335,59 @@ def schema(kind: str) -> int:
     from .language.schema import json_schema
 
     click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+@main.command()
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule-base file or folder (repeatable). Default: the shipped base.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Worker processes that decide (0: in the server process).")
+@click.option("--queue", type=click.IntRange(0, 10_000), default=64, show_default=True, help="Requests that may wait for a worker; more get 503.")
+@click.option("--token-file", type=click.Path(dir_okay=False), default=None, help="A file holding the bearer token required on every route.")
+@click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision to this file.")
+@click.option("--cors-origin", "cors_origins", multiple=True, help="An origin allowed to call the service from a browser (repeatable; CORS is off by default).")
+@click.option("--max-body", type=click.IntRange(1024, 100_000_000), default=1_000_000, show_default=True, help="Largest request body, in bytes.")
+@click.option("--max-time-limit", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, help="Cap on a request's time limit, in seconds.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
+@_guard(lambda kw: "text")
+def serve(
+    rules: tuple[str, ...],
+    host: str,
+    port: int,
+    workers: int,
+    queue: int,
+    token_file: str | None,
+    decision_log: str | None,
+    cors_origins: tuple[str, ...],
+    max_body: int,
+    max_time_limit: float,
+    log_level: str,
+) -> int:
+    """Serve decisions over HTTP (needs the `serve` extra: pip install 'stackrules[serve]')."""
+    try:
+        from .service.config import ServiceConfig
+        from .service.server import TokenFileError, read_token
+        from .service.server import serve as run_server
+    except ImportError as exc:
+        raise StackrulesError(f"the HTTP service needs FastAPI and uvicorn: pip install 'stackrules[serve]' ({exc})") from None
+    try:
+        token = read_token(token_file) if token_file else None
+    except TokenFileError as exc:
+        raise RequestError("SR5002", str(exc), "put a long random token on the file's first line") from None
+    config = ServiceConfig(
+        rules=tuple(rules),
+        workers=workers,
+        queue=queue,
+        token=token,
+        decision_log=decision_log,
+        cors_origins=tuple(cors_origins),
+        max_body=max_body,
+        max_time_limit=max_time_limit,
+        default_time_limit=min(10.0, max_time_limit),
+        cache=cache_folder(),
+    )
+    run_server(config, host=host, port=port, log_level=log_level)
     return EXIT_OK
 
 

@@ -11,7 +11,9 @@ The layers, lowest first (docs/design.md draws them):
     decide/      deciding one (learner, target, day)
     render/      text renderings of decisions
     source/      the only I/O: files, YAML, learners, the cache
-    decision, engine, cli, __main__, __init__   the facade and the edges (in that order)
+    decision, engine                    the facade
+    service/     the HTTP service (the only module that imports a web library)
+    cli, __main__, __init__             the command line and the package (in that order)
 
 Every import of a package module, at the top of a file or inside a function
 (a function-level import hides a cycle, it does not remove it), must go to
@@ -40,6 +42,7 @@ LAYERS = [
     "source",
     "decision",
     "engine",
+    "service",
     "cli",
     "__main__",
     "__init__",
@@ -47,6 +50,7 @@ LAYERS = [
 PURE = {"diagnostics", "errors", "language", "credentials", "rulebase", "compile", "decisions", "decide", "render"}
 BANNED_MODULES = {"os", "pathlib", "socket", "urllib", "http", "subprocess", "shutil", "requests", "io", "tempfile"}
 BANNED_CALLS = {"open", "today", "now", "utcnow", "getenv"}
+WEB_MODULES = {"fastapi", "starlette", "uvicorn", "httpx", "anyio", "h11", "multipart"}
 
 
 def _modules() -> dict[str, Path]:
@@ -155,3 +159,16 @@ def test_core_module_is_pure(module: str) -> None:
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
             assert name not in BANNED_CALLS, f"{module}:{node.lineno} calls {name}()"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _stage(m) != "service"))
+def test_web_libraries_only_in_the_service(module: str) -> None:
+    """The engine and the CLI load without FastAPI: only stackrules/service/ imports a web library."""
+    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        assert not {n.split(".")[0] for n in names} & WEB_MODULES, f"{module}:{node.lineno} imports {names}"
