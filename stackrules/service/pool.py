@@ -1,10 +1,11 @@
 """The worker pool: processes that each receive the engine once, behind a bounded queue.
 
 Workers are started with ``forkserver`` (or ``spawn``), never ``fork``: a child
-forked from a process that has already solved can hang inside HiGHS. Each
-worker unpickles the engine once, in its initializer, and initialises HiGHS's
-task scheduler with one thread before any decision (HiGHS sizes its scheduler
-on the first solve of a process), so N workers use N cores and no more.
+forked from a process that has already solved could hang inside HiGHS (the
+engine now guards against it too, docs/design.md "Processes", but a fresh
+interpreter per worker is the safe default). Each worker unpickles the engine
+once, in its initializer. Every solve runs HiGHS on one thread (decide/milp.py
+sets it per solve), so N workers use N cores and no more.
 
 Admission is counted on the event loop: at most ``workers + queue`` requests
 are in the pool at once; one more is refused at once (the service answers 503
@@ -41,26 +42,6 @@ _SLOT = _Slot()
 
 def _init(engine_bytes: bytes) -> None:
     _SLOT.engine = pickle.loads(engine_bytes)
-    single_threaded_highs()
-
-
-def single_threaded_highs() -> None:
-    """Size HiGHS's process-wide task scheduler to one thread: its first solve in a process fixes the size."""
-    import numpy as np
-    from highspy import _core as hc
-
-    h = hc._Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    lp = hc.HighsLp()
-    lp.num_col_ = 1
-    lp.num_row_ = 0
-    lp.col_cost_ = np.array([1.0])
-    lp.col_lower_ = np.array([0.0])
-    lp.col_upper_ = np.array([1.0])
-    lp.integrality_ = [hc.HighsVarType.kInteger]
-    h.passModel(lp)
-    h.run()
 
 
 def _run_in_worker(task: Task) -> Outcome:
