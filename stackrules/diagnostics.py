@@ -41,6 +41,7 @@ _CODES: tuple[Code, ...] = (
     Code("SR1011", "not-a-document", "error", "the file is empty or its top level is not a mapping", "start the file with `kind:` and the document's keys"),
     Code("SR1012", "unreadable", "error", "a path cannot be read", "check that the path exists and is readable"),
     Code("SR1013", "not-a-file", "error", "a path names a folder, a pipe or a device, not a regular file", "name a YAML file"),
+    Code("SR1014", "no-documents", "error", "a folder given as a rule base holds no YAML file", "name the folder that holds the `.yaml` files, or add them"),
     # 2xxx: document shape
     Code("SR2001", "unknown-key", "error", "a key is not allowed here", "remove it, or correct its spelling as suggested"),
     Code("SR2002", "missing-key", "error", "a required key is missing", "add the key"),
@@ -121,6 +122,26 @@ _CODES: tuple[Code, ...] = (
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A code no longer reported; its number is never given to another meaning."""
+
+    code: str
+    slug: str
+    summary: str
+    why: str
+
+
+RETIRED: tuple[Retired, ...] = (
+    Retired(
+        "SR3015",
+        "cross-framework",
+        "levels of two frameworks were compared without a crosswalk",
+        "never reported: such a comparison is false, not an error (a condition across frameworks holds only through a crosswalk)",
+    ),
+)
 BY_SLUG: dict[str, Code] = {c.slug: c for c in _CODES}
 
 

@@ -15,7 +15,7 @@ from stackrules.rulebase.checks import build
 from stackrules.rulebase.passes import PASSES, run_passes
 from stackrules.source.files import read_documents
 
-from .conftest import ROOT
+from .conftest import AS_OF, ROOT
 
 DIAG = ROOT / "tests" / "diagnostics"
 
@@ -77,3 +77,49 @@ def test_an_unknown_system_does_not_crash_the_pool_check_which_waits_for_compara
     loaded, _ = read_documents([tmp_path])
     _, diags = build(loaded)
     assert [d.code for d in diags] == ["SR3004"]
+
+
+def test_an_empty_folder_is_an_error_not_the_shipped_base(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a rule\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(empty)])
+    assert result.exit_code == 3
+    assert "error[SR1014]" in result.stderr and "holds no YAML file" in result.stderr
+    assert "ok:" not in result.stdout
+    learner = ROOT / "examples" / "learners" / "amira.yaml"
+    result = CliRunner().invoke(main, ["audit", "--rules", str(empty), "--learner", str(learner), "--target", "exu:BIT", "--as-of", "2026-11-28"])
+    assert result.exit_code == 3
+    assert result.stderr.count("error[") == 1 and "error[SR1014]" in result.stderr  # the rules are blamed, not the learner
+    with pytest.raises(RuleBaseError) as caught:
+        stackrules.load(empty, ROOT / "frameworks")  # one empty folder in a list is an error too
+    assert [d.code for d in caught.value.diagnostics if d.severity == "error"] == ["SR1014"]
+
+
+def _learner_help(engine: stackrules.Engine, node: str) -> str | None:
+    from stackrules.errors import LearnerError
+
+    doc = {
+        "id": "L-x",
+        "exceptions": [{"type": "waive", "node": node, "reason": "r", "approved_by": "a", "date": "2026-01-01"}],
+    }
+    with pytest.raises(LearnerError) as caught:
+        engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF)
+    (d,) = caught.value.diagnostics
+    return d.help
+
+
+def test_did_you_mean_for_a_node_outside_its_qualification_is_the_whole_id(engine: stackrules.Engine) -> None:
+    """LANGUAGE.md section 16, "Ids in messages": `core` is not valid in a learner's exception; `exu:BIT#core` is."""
+    assert _learner_help(engine, "exu:BIT#cor") == "did you mean `exu:BIT#core`?"
+    assert _learner_help(engine, "exu:BTI#core") == "did you mean `exu:BIT#core`?"
+    assert _learner_help(engine, "exu:BTI") == "did you mean `exu:BIT`?"  # waiving a whole qualification names it alone
+
+
+def test_did_you_mean_for_an_exempt_grant_is_the_whole_id(tmp_path: Path) -> None:
+    rule = "kind: credit_rule\nid: r\ntype: policy\ninto: exu:BIT\nfrom: exu:COMP1010\ngrant: [{exempt: 'exu:BIT#cor'}]\n"
+    (tmp_path / "r.yaml").write_text(rule, encoding="utf-8")
+    loaded, _ = read_documents([ROOT / "frameworks", ROOT / "rules", tmp_path / "r.yaml"])
+    _, diags = build(loaded)
+    (d,) = [d for d in diags if d.code == "SR3005"]
+    assert d.help == "did you mean `exu:BIT#core`?"

@@ -8,7 +8,7 @@ rule files (``stackrules check``).
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic, suggestion
+from ..diagnostics import Diagnostic, did_you_mean, suggestion
 from ..language.documents import Loaded
 from ..language.models import LearnerDoc
 from ..language.positions import Path
@@ -88,10 +88,9 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
         path = ("exceptions", i)
         qid, _, node = ex.node.partition("#")
         if qid not in rb.qualifications:
-            report.error(item, path + ("node",), "SR3001", f"unknown qualification `{qid}`", suggestion(qid, rb.qualifications))
+            report.error(item, path + ("node",), "SR3001", f"unknown qualification `{qid}`", node_suggestion(rb, qid, node))
         elif node and not any(has_node_id(v, node) for v in rb.qualifications[qid]):
-            ids = sorted({nid for v in rb.qualifications[qid] for nid in node_ids(v)})
-            report.error(item, path + ("node",), "SR3005", f"`{ex.node}` names no node of `{qid}`", suggestion(node, ids))
+            report.error(item, path + ("node",), "SR3005", f"`{ex.node}` names no node of `{qid}`", node_suggestion(rb, qid, node))
         for key in ("credential", "instead_of"):
             cid = getattr(ex, key)
             if cid is not None and cid not in rb.credentials and not any(h.credential == cid for h in doc.holdings):
@@ -114,3 +113,29 @@ def node_ids(v: QualVersion) -> list[str]:
 
 def has_node_id(v: QualVersion, node: str) -> bool:
     return node in node_ids(v)
+
+
+def node_suggestion(rb: RuleBase, qid: str, node: str) -> str | None:
+    """A did-you-mean for ``QUALIFICATION#node`` written outside the qualification, in that form.
+
+    LANGUAGE.md section 16: a bare node id (``core``) is not valid where the
+    user wrote ``exu:BIT#core``, so the suggestions are whole ids. An unknown
+    qualification is suggested with the node when it has one of that name
+    (else its closest node), or alone when no node was written.
+    """
+    if qid in rb.qualifications:
+        ids = sorted({nid for v in rb.qualifications[qid] for nid in node_ids(v)})
+        shown = [f"{qid}#{n}" for n in did_you_mean(node, ids)]
+    else:
+        shown = []
+        for q in did_you_mean(qid, rb.qualifications):
+            ids = sorted({nid for v in rb.qualifications[q] for nid in node_ids(v)})
+            if not node:
+                shown.append(q)
+            elif node in ids:
+                shown.append(f"{q}#{node}")
+            else:
+                shown += [f"{q}#{n}" for n in did_you_mean(node, ids)[:1]]
+    if not shown:
+        return None
+    return "did you mean " + " or ".join(f"`{c}`" for c in shown) + "?"

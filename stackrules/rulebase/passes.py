@@ -39,7 +39,7 @@ from ..language.quantity import Quantity
 from .build import Indexed, Reporter
 from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from .index import QualVersion, RuleBase, RuleInfo, iter_nodes
-from .learner import check_learner, has_node_id, node_ids
+from .learner import check_learner, has_node_id, node_suggestion
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -67,10 +67,10 @@ class Context:
     def known_ids(self) -> set[str]:
         return set(self.rb.credentials) | set(self.rb.qualifications)
 
-    def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential") -> None:
+    def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential", help_: str | None = None) -> None:
         prov = cid.partition(":")[0]
         known = self.known_ids()
-        help_ = suggestion(cid, known)
+        help_ = help_ or suggestion(cid, known)
         if help_ is None and prov not in self.rb.providers:
             near = suggestion(prov, self.rb.providers)
             help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
@@ -315,11 +315,14 @@ class Context:
             elif isinstance(g, ExemptGrant):
                 qid, _, node = g.exempt.partition("#")
                 if qid not in self.rb.qualifications:
-                    self.unknown(qid, item, gp + ("exempt",), "qualification")
+                    self.unknown(qid, item, gp + ("exempt",), "qualification", node_suggestion(self.rb, qid, node) if node else None)
                 elif not node or not any(has_node_id(v, node) for v in self.rb.qualifications[qid]):
-                    ids = sorted({nid for v in self.rb.qualifications[qid] for nid in node_ids(v)})
                     self.report.error(
-                        item, gp + ("exempt",), "SR3005", f"`{g.exempt}` names no node of `{qid}`", suggestion(node, ids) or "write `QUALIFICATION#node-id`"
+                        item,
+                        gp + ("exempt",),
+                        "SR3005",
+                        f"`{g.exempt}` names no node of `{qid}`",
+                        (node_suggestion(self.rb, qid, node) if node else None) or "write `QUALIFICATION#node-id`",
                     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
-from ..diagnostics import QUOTE_WIDTH, Diagnostic
+from ..diagnostics import CODES, QUOTE_WIDTH, Diagnostic
 from ..language.documents import Loaded, parse_document
 from .yamlreader import MAX_BYTES, read_yaml
 
@@ -20,13 +20,20 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
-    """Files under ``paths`` (folders searched for *.yaml / *.yml), sorted, deduplicated."""
+    """Files under ``paths`` (folders searched for *.yaml / *.yml), sorted, deduplicated.
+
+    A path that does not exist, or a folder with no YAML file in it, is an error:
+    an empty rule base is never silently taken for the shipped one.
+    """
     files: list[FsPath] = []
     diags: list[Diagnostic] = []
     for raw in paths:
         p = FsPath(raw)
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file()))
+            found = sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file())
+            if not found:
+                diags.append(Diagnostic(str(raw), 1, 1, "SR1014", f"`{raw}` holds no YAML file (*.yaml, *.yml)", CODES["SR1014"].fix))
+            files.extend(found)
         elif p.is_file():
             files.append(p)
         else:
