@@ -75,6 +75,9 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert sorted(u["holding"] for u in got["unused"]) == sorted(want)
         elif key == "missing_credentials":
             assert sorted(c for m in got["missing"] for c in m["credentials"]) == sorted(want)
+        elif key == "missing_text":
+            texts = {m["node"]: m["text"] for m in got["missing"]}
+            assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
         else:

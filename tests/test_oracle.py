@@ -2,7 +2,8 @@
 
 The oracle knows nothing of the engine's model: it tries every way of giving
 each catalogue credential to one leaf (or to none), keeps those that meet the
-tree, the total and the limits, and takes the cheapest in credential not yet
+tree, the total and the limits (nested qualifications' included: their own
+total, a cap on their tree's root node and one on the qualification), and takes the cheapest in credential not yet
 held. The engine must agree on the status and on ``remaining``; adding a
 holding must never turn met into not met nor raise ``remaining``; and the same
 input must give the same bytes.
@@ -50,6 +51,21 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Nest:
+    """A nested qualification ``{qualification: id}``: its own tree, total, root-node cap and qualification-level cap."""
+
+    id: str
+    inner: Group
+    total: int
+    cap_a: int | None  # on the nested tree's root node: at most this much credit of tag a
+    max_count: int | None  # the nested qualification's own limit: at most this many credentials
+
+    @property
+    def children(self) -> tuple[Any, ...]:
+        return (self.inner,)
+
+
+@dataclass(frozen=True)
 class Instance:
     creds: tuple[Cred, ...]
     tree: Any
@@ -91,6 +107,46 @@ def instances(draw: st.DrawFn) -> Instance:
     return Instance(creds, tree, total, max_level1, held)
 
 
+@st.composite
+def nested_instances(draw: st.DrawFn) -> Instance:
+    """An outer tree holding one or two levels of nested qualifications with limits of their own."""
+    base = draw(instances())
+    ids = [c.id for c in base.creds]
+    leaf_budget = [4 - len(_leaves(base.tree))]
+
+    def group(depth: int) -> Group:
+        kids: list[Any] = []
+        for _ in range(draw(st.integers(1, max(1, min(2, leaf_budget[0]))))):
+            if leaf_budget[0] <= 0:
+                break
+            leaf_budget[0] -= 1
+            kind = draw(st.sampled_from(["credential", "credits", "count"]))
+            if kind == "credential":
+                kids.append(Leaf("credential", credential=draw(st.sampled_from(ids))))
+            elif kind == "credits":
+                kids.append(Leaf("credits", amount=draw(st.sampled_from([6, 9, 12])), tag=draw(st.sampled_from([None, "a", "b"]))))
+            else:
+                kids.append(Leaf("count", amount=draw(st.integers(1, 2)), tag=draw(st.sampled_from([None, "a", "b"]))))
+        if depth < 2 and draw(st.booleans()):
+            kids.append(nest(depth + 1))
+        if not kids:
+            kids.append(Leaf("count", amount=1))
+        kind = draw(st.sampled_from(["all", "any"])) if len(kids) > 1 else "all"
+        return Group(kind, tuple(kids))
+
+    def nest(depth: int) -> Nest:
+        return Nest(
+            f"t:N{depth}",
+            group(depth),
+            draw(st.sampled_from([0, 6, 12])),
+            draw(st.sampled_from([None, 0, 6])),
+            draw(st.sampled_from([None, 1, 2])),
+        )
+
+    outer = Group(base.tree.kind, (*base.tree.children, nest(1)), k=base.tree.k)
+    return Instance(base.creds, outer, base.total, base.max_level1, base.held)
+
+
 # ---------------------------------------------------------------- the oracle
 
 
@@ -104,9 +160,29 @@ def _met(node: Any, got: dict[int, list[Cred]], counter: list[int]) -> bool:
         if node.kind == "credits":
             return sum(c.credits for c in claims) >= node.amount
         return len(claims) >= node.amount
+    if isinstance(node, Nest):
+        start = counter[0]
+        ok = _met(node.inner, got, counter)
+        return ok and sum(c.credits for i in range(start, counter[0]) for c in got.get(i, [])) >= node.total
     kids = [_met(c, got, counter) for c in node.children]
     need = len(kids) if node.kind == "all" else 1 if node.kind == "any" else node.k
     return sum(kids) >= need
+
+
+def _within_caps(node: Any, got: dict[int, list[Cred]], counter: list[int]) -> bool:
+    """Does every nested qualification's cap hold for what its subtree claims (met or not)?"""
+    if isinstance(node, Leaf):
+        counter[0] += 1
+        return True
+    start = counter[0]
+    ok = all([_within_caps(c, got, counter) for c in node.children])
+    if isinstance(node, Nest):
+        claimed = [c for i in range(start, counter[0]) for c in got.get(i, [])]
+        if node.cap_a is not None and sum(c.credits for c in claimed if "a" in c.tags) > node.cap_a:
+            ok = False
+        if node.max_count is not None and len(claimed) > node.max_count:
+            ok = False
+    return ok
 
 
 def _accepts(leaf: Leaf, c: Cred) -> bool:
@@ -132,6 +208,8 @@ def oracle(inst: Instance) -> Fraction | None:
             continue
         if inst.max_level1 is not None and sum(c.credits for c in used if c.level == 1) > inst.max_level1:
             continue
+        if not _within_caps(inst.tree, got, [0]):
+            continue
         if not _met(inst.tree, got, [0]):
             continue
         cost = Fraction(sum(c.credits for c in used if c.id not in inst.held))
@@ -143,7 +221,27 @@ def oracle(inst: Instance) -> Fraction | None:
 # ---------------------------------------------------------------- the same instance as YAML
 
 
+def _nests(node: Any) -> list[Nest]:
+    if isinstance(node, Leaf):
+        return []
+    own = [node] if isinstance(node, Nest) else []
+    return own + [n for c in node.children for n in _nests(c)]
+
+
+def _nest_doc(n: Nest) -> dict[str, Any]:
+    """The nested qualification: the cap on its tree's root node, the count limit on the qualification."""
+    requires = _node_doc(n.inner)
+    if n.cap_a is not None:
+        requires["limits"] = [{"id": f"cap-{n.id[2:].lower()}", "max_credits": n.cap_a, "where": {"tags": "a"}}]
+    doc: dict[str, Any] = {"kind": "qualification", "id": n.id, "title": n.id, "provider": "t", "credits": n.total, "requires": requires}
+    if n.max_count is not None:
+        doc["limits"] = [{"id": f"count-{n.id[2:].lower()}", "max_count": n.max_count}]
+    return doc
+
+
 def _node_doc(node: Any) -> Any:
+    if isinstance(node, Nest):
+        return {"qualification": node.id}
     if isinstance(node, Leaf):
         if node.kind == "credential":
             return node.credential
@@ -169,6 +267,8 @@ def engine_for(inst: Instance, folder: Path) -> stackrules.Engine:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
     (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    for n in _nests(inst.tree):
+        (folder / f"{n.id[2:]}.yaml").write_text(yaml.safe_dump(_nest_doc(n), sort_keys=False))
     return stackrules.load(folder)
 
 
@@ -208,6 +308,18 @@ def test_adding_a_holding_never_hurts(tmp_path_factory: Any, inst: Instance, pic
 def test_same_input_same_bytes(tmp_path_factory: Any, inst: Instance) -> None:
     engine = engine_for(inst, tmp_path_factory.mktemp("rb"))
     assert audit(engine, inst.held).dumps() == audit(engine, inst.held).dumps()
+
+
+@_SETTINGS
+@given(nested_instances())
+def test_solver_agrees_with_brute_force_on_nested_qualifications(tmp_path_factory: Any, inst: Instance) -> None:
+    """Nested trees (one or two levels) with limits on their root node and on the nested qualification."""
+    engine = engine_for(inst, tmp_path_factory.mktemp("rb"))
+    decision = audit(engine, inst.held)
+    want = oracle(inst)
+    assert decision.remaining == want, (inst, decision.to_json()["nodes"], decision.to_json()["limits"])
+    assert decision.status == ("met" if want == 0 else "not_met")
+    assert all(lim["status"] == "ok" for lim in decision.to_json()["limits"] if lim["kind"].startswith("max"))
 
 
 # ---------------------------------------------------------------- with a credit rule

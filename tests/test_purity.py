@@ -127,9 +127,11 @@ def test_no_cycles_inside_a_folder() -> None:
 
 # The checker re-derives what it checks from the rule base and the problem's items: it may read
 # the problem and the choice it is handed, the node semantics written once, and the stages below,
-# never the solver, the fast path or the explanation.
+# never the solver, the fast path or the explanation. It reads the qualification documents again
+# (their trees and limits, for the limits it checks), so it may name what a document is.
 CHECKER_MAY_IMPORT = {
     "errors",
+    "language.models",
     "language.quantity",
     "rulebase.filters",
     "rulebase.index",

@@ -56,6 +56,7 @@ class CNode:
     shares_with: tuple[str, ...] = ()
     qualification: str | None = None  # the qualification this node belongs to
     nested: str | None = None  # set on the root of a nested qualification's subtree
+    unavailable: str | None = None  # why no claim can meet this node (a nested qualification not in force)
     parent: CNode | None = field(default=None, repr=False)
     target_fields: tuple[str, ...] = ()
     loc: str | None = None  # file:line of the node in its qualification's document
@@ -187,7 +188,10 @@ class Expander:
         elif r.qualification is not None:
             nested = self.rb.version(r.qualification, self.day)
             if nested is None:
-                raise TreeError(f"no version of `{r.qualification}` is in force on {self.day}")
+                # a node no claim can meet: the audit reports it not met, with the reason
+                node = self.new("any", unavailable=f"no version of `{r.qualification}` is in force on {self.day.isoformat()}", **common)
+                node.limits = self.limits(r.limits, v)
+                return node
             if nested.id in stack:
                 raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (nested.id,))}")
             node = self.new("all", **common)
@@ -203,7 +207,8 @@ class Expander:
             )
             sub.nested = nested.id
             sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system)
-            sub.limits = self.limits(nested.limits, nested)
+            # the nested root keeps its own limits; the nested qualification's apply to the same subtree
+            sub.limits = [*sub.limits, *self.limits(nested.limits, nested)]
             node.children = [sub]
         elif r.credential is not None:
             node = self.new("credential", credential=r.credential, min_grade=mg, within_years=wy, **common)

@@ -252,11 +252,12 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         return ()
     top = p.top
     if not choice.completion:
-        out = [
-            Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`")
-            for n in top.walk()
-            if n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children)
-        ]
+        out = []
+        for n in top.walk():
+            if n.unavailable is not None and ev.status[n.index] == "not_met":
+                out.append(Missing(_nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
+            elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
+                out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`"))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}

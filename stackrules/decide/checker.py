@@ -6,7 +6,10 @@ is claimed twice (unless `shares_with` allows it), that sources feed one
 application and are then not claimed directly, that incompatible credentials
 are not both used, that every maximum-type limit holds, and that the
 completion the solver found really completes the target. It then evaluates
-every node's status from the claims alone. A violation raises
+every node's status from the claims alone. The limits and the nested
+qualifications' totals it checks are read again from the qualification
+documents (their trees, their ``limits``, nesting walked here), not taken from
+the expanded tree, so an expansion that drops or changes one is caught. A violation raises
 :class:`~stackrules.errors.VerificationError`: a solver bug shows up as an
 error, never as a wrong audit.
 """
@@ -19,8 +22,10 @@ from fractions import Fraction
 
 from ..compile.tree import CLimit, CNode
 from ..errors import VerificationError
-from ..language.quantity import total
+from ..language.models import Limit, Requirement
+from ..language.quantity import Quantity, total
 from ..rulebase.filters import Matcher
+from ..rulebase.index import QualVersion
 from .choice import Choice
 from .problem import Item, Problem, _conditions
 
@@ -134,6 +139,13 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         if sum(1 for i in group if i in used) > 1:
             fail(f"`{items[group[0]].credential}` counts twice")
 
+    rules = derive_rules(p)
+    for n in p.top.walk():
+        if n.limits != rules.limits.get(n.index, []):
+            fail(f"the limits of `{n.id or n.path}` differ from the rule base")
+        if n.min_total != rules.totals.get(n.index):
+            fail(f"the total of `{n.id or n.path}` differs from the rule base")
+
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
     everything = ItemFilter(lambda it: True)
@@ -150,28 +162,28 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     values: dict[tuple[int, int], Fraction] = {}  # (node, limit) -> value, for the uniform case
     # maximum-type limits hold for the whole choice, additions included
     for n in p.top.walk():
-        for k, lim in enumerate(n.limits):
+        for k, lim in enumerate(rules.limits.get(n.index, ())):
             if lim.is_max:
-                value = values[(n.index, k)] = _limit_value(p, n, lim, choice, everything)
+                value = values[(n.index, k)] = _limit_value(p, n, k, lim, choice, everything)
                 if value > lim.bound:
                     fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
-    if choice.completion and not _met(p, p.top, choice, everything, ev.exempt, met_all):
+    if choice.completion and not _met(p, rules, p.top, choice, everything, ev.exempt, met_all):
         fail("the completion does not complete the target")
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"
         elif n.index in ev.exempt:
             ev.status[n.index] = "exempt"
-        elif _met(p, n, choice, done, ev.exempt, met_done):
+        elif _met(p, rules, n, choice, done, ev.exempt, met_done):
             ev.status[n.index] = "met"
-        elif not uniform and _met(p, n, choice, with_pending, ev.exempt, met_pending):
+        elif not uniform and _met(p, rules, n, choice, with_pending, ev.exempt, met_pending):
             ev.status[n.index] = "met_pending"
         else:
             ev.status[n.index] = "not_met"
         ev.claimed[n.index] = _distinct(p, n, choice, with_pending)
         ev.added[n.index] = [] if uniform else [it for it in _distinct(p, n, choice, everything) if it.origin == "addition"]
-        for k, lim in enumerate(n.limits):
-            value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, lim, choice, with_pending)
+        for k, lim in enumerate(rules.limits.get(n.index, ())):
+            value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, k, lim, choice, with_pending)
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short"))
     return ev
@@ -214,13 +226,14 @@ def _counts(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> dict[int,
     return {i: min(totals[i], p.items[i].multiplicity) for i in totals}
 
 
-def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
+def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
+    """The value of ``n``'s limit number ``number`` (``lim``) over what the subtree claims."""
     counts = _counts(p, n, choice, keep)
     if lim.where is None:
         members = [(p.items[i], k) for i, k in counts.items()]
     else:
         # whether an item falls under a limit does not change between the views of one check: match it once
-        known = p.limit_members.setdefault((n.index, id(lim)), {})
+        known = p.limit_members.setdefault((n.index, number), {})
         matcher = Matcher(p.rb, n.target_fields)
         for i in counts:
             if i not in known:
@@ -245,14 +258,14 @@ def _limit_value(p: Problem, n: CNode, lim: CLimit, choice: Choice, keep: ItemFi
     return Fraction(len(values))
 
 
-def _met(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
+def _met(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
     """Is ``n`` met by the claims of the items ``keep`` admits? (``memo``: per view, per node.)"""
     if n.index not in memo:
-        memo[n.index] = _met_now(p, n, choice, keep, exempt, memo)
+        memo[n.index] = _met_now(p, rules, n, choice, keep, exempt, memo)
     return memo[n.index]
 
 
-def _met_now(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
+def _met_now(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
     if n.index in p.waived or n.index in exempt:
         return True
     if n.kind == "credential":
@@ -267,15 +280,16 @@ def _met_now(p: Problem, n: CNode, choice: Choice, keep: ItemFilter, exempt: set
         have = {c for it, _ in _claims(n, choice, p, keep) for c in it.attrs.competencies}
         ok = set(n.competencies) <= have
     else:
-        kids = [_met(p, c, choice, keep, exempt, memo) for c in n.children]
+        kids = [_met(p, rules, c, choice, keep, exempt, memo) for c in n.children]
         need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
         ok = sum(kids) >= need
-    if ok and n.min_total is not None:
+    min_total = rules.totals.get(n.index)
+    if ok and min_total is not None:
         counts = _counts(p, n, choice, keep)
-        ok = total([p.items[i].credits for i in counts], list(counts.values())) >= n.min_total
+        ok = total([p.items[i].credits for i in counts], list(counts.values())) >= min_total
     if ok:
-        for lim in n.limits:
-            value = _limit_value(p, n, lim, choice, keep)
+        for k, lim in enumerate(rules.limits.get(n.index, ())):
+            value = _limit_value(p, n, k, lim, choice, keep)
             if not lim.is_max and value < lim.bound:
                 ok = False
     return ok
@@ -295,3 +309,113 @@ def _met_source(p: Problem, n: CNode, choice: Choice) -> bool:
     kids = [_met_source(p, c, choice) for c in n.children]
     need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
     return sum(kids) >= need
+
+
+# ---------------------------------------------------------------- limits and totals, from the rule base
+
+
+@dataclass
+class Rules:
+    """What the qualification documents say each expanded node must respect: its limits, its nested total."""
+
+    limits: dict[int, list[CLimit]] = field(default_factory=dict)
+    totals: dict[int, Fraction] = field(default_factory=dict)
+
+
+def derive_rules(p: Problem) -> Rules:
+    """Walk the target's document, and each nested qualification's, alongside the expanded tree.
+
+    Every limit written on a node (the root of a nested tree included), and a
+    nested qualification's own ``limits`` and ``credits``, land on the
+    expanded node that governs the same subtree. A tree whose shape does not
+    follow the documents is a broken expansion: it fails verification.
+    """
+    v = p.version
+    out = Rules()
+
+    def fail(n: CNode, what: str) -> None:
+        raise VerificationError(f"decision for `{v.id}` failed verification: the expanded tree at `{n.id or n.path}` {what}")
+
+    def add(n: CNode, limits: tuple[Limit, ...], qv: QualVersion) -> None:
+        if limits:
+            out.limits.setdefault(n.index, []).extend(_limits(p, limits, qv))
+
+    def child(n: CNode, i: int, count: int) -> CNode:
+        if len(n.children) != count:
+            fail(n, f"has {len(n.children)} children where the rule base has {count}")
+        return n.children[i]
+
+    def walk(r: Requirement, qv: QualVersion, n: CNode, refs: tuple[str, ...]) -> None:
+        if r.ref is not None:
+            if r.ref in refs or r.ref not in qv.define:
+                fail(n, f"expands `ref: {r.ref}`, which cannot be expanded")
+            if r.id is None and not r.limits:
+                walk(qv.define[r.ref], qv, n, (*refs, r.ref))
+                return
+            add(n, r.limits, qv)
+            walk(qv.define[r.ref], qv, child(n, 0, 1), (*refs, r.ref))
+            return
+        add(n, r.limits, qv)
+        if r.qualification is not None:
+            nested = p.rb.version(r.qualification, p.day)
+            if nested is None:
+                if n.children:
+                    fail(n, f"expands `{r.qualification}`, which has no version in force on {p.day.isoformat()}")
+                return
+            sub = child(n, 0, 1)
+            walk(nested.requires, nested, sub, ())
+            add(sub, nested.limits, nested)
+            out.totals[sub.index] = p.rb.rescale(nested.credits, nested.system, v.system)
+            return
+        if r.credential is not None:
+            if n.kind != "credential" or n.credential != r.credential:
+                fail(n, f"is not the credential `{r.credential}`")
+            return
+        kids = r.children()
+        pool = r.credits is not None or r.count is not None or r.competencies is not None
+        group = n
+        if kids and pool:
+            group = child(n, 0, 2)
+            if n.children[1].kind not in ("pool", "competencies"):
+                fail(n, "does not end in its pool")
+        for i, c in enumerate(kids):
+            walk(c, qv, child(group, i, len(kids)), refs)
+
+    out.totals[p.top.index] = v.credits
+    add(p.top, v.limits, v)
+    walk(v.requires, v, child(p.top, 0, 1), ())
+    return out
+
+
+def _limits(p: Problem, limits: tuple[Limit, ...], qv: QualVersion) -> list[CLimit]:
+    """A document's limits with bounds in the target's system (``max_share``/``min_share`` of ``qv``'s credits)."""
+    system = p.version.system
+    rb = p.rb
+
+    def amount(x: Quantity) -> Fraction:
+        return rb.rescale(rb.convert(x, qv.system), qv.system, system)
+
+    share_base = rb.rescale(qv.credits, qv.system, system)
+    out: list[CLimit] = []
+    for lim in limits:
+
+        def put(kind: str, bound: Fraction, share: Fraction | None = None, of: str | None = None, lim: Limit = lim) -> None:
+            out.append(CLimit(lim.id, kind, bound, lim.where, of=of, note=lim.note, share=share))
+
+        if lim.max_credits is not None:
+            put("max_credits", amount(lim.max_credits))
+        if lim.min_credits is not None:
+            put("min_credits", amount(lim.min_credits))
+        if lim.max_share is not None:
+            put("max_credits", lim.max_share * share_base, share=lim.max_share)
+        if lim.min_share is not None:
+            put("min_credits", lim.min_share * share_base, share=lim.min_share)
+        if lim.max_count is not None:
+            put("max_count", Fraction(lim.max_count))
+        if lim.min_count is not None:
+            put("min_count", Fraction(lim.min_count))
+        if lim.min_gpa is not None:
+            put("min_gpa", lim.min_gpa)
+        if lim.min_distinct is not None:
+            put("min_distinct", Fraction(lim.min_distinct.count), of=lim.min_distinct.of)
+    return out

@@ -74,6 +74,7 @@ class Problem:
     rb: RuleBase
     version: QualVersion
     as_of: dt.date
+    day: dt.date  # the day the target's tree is expanded for (an enrolment's commencement, else ``as_of``)
     look_ahead: bool
     top: CNode
     nodes: list[CNode]
@@ -377,6 +378,7 @@ def build_problem(
         rb,
         v,
         as_of,
+        day,
         look_ahead,
         top,
         nodes,
