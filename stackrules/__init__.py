@@ -8,6 +8,7 @@
 """
 
 from ._version import __version__
+from .compile.graph import Towards, TowardsRow
 from .decision import Decision
 from .diagnostics import Diagnostic
 from .engine import Engine, load
@@ -36,6 +37,8 @@ __all__ = [
     "Requirement",
     "RuleBaseError",
     "StackrulesError",
+    "Towards",
+    "TowardsRow",
     "VerificationError",
     "__version__",
     "load",

@@ -1,10 +1,14 @@
-"""The command line: ``stackrules check|audit|assess|plan|explore|graph|schema|serve``.
+"""The command line: ``stackrules check|audit|assess|plan|explore|graph|towards|schema|serve``.
 
-Exit codes (LANGUAGE.md section 12): 0 success; 2 not met / no plan; 3 invalid
-input; 4 indeterminate (time limit); 1 internal error. Human diagnostics go to
-stderr as ``file:line:column: error[CODE]: message`` with the source line and a
-caret; with ``--format json`` a failure on input prints ``{"diagnostics": [...]}``
-to stdout.
+Exit codes (LANGUAGE.md sections 12 and 16; docs/language.md): 0 success;
+2 only from ``audit`` (not met) and ``plan`` (no plan); 3 invalid input,
+usage errors included (a missing or unknown option, a value out of range);
+4 indeterminate (``audit`` and ``plan``: the time limit); 1 internal error.
+``assess``, ``explore``, ``graph``, ``towards`` and ``schema`` exit 0 whenever
+they print their output. Human diagnostics go to stderr as
+``file:line:column: error[CODE]: message`` with the source line and a caret;
+with ``--format json`` any failure on input, a usage error too, prints
+``{"diagnostics": [...]}`` to stdout.
 """
 
 from __future__ import annotations
@@ -53,11 +57,6 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> None:
         click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
 
 
-class _Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
 def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
     """Turn every failure into a diagnostic and an exit code; never a traceback."""
 
@@ -93,7 +92,55 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
 
 
 def _fmt(kwargs: dict[str, Any]) -> str:
-    return str(kwargs.get("fmt") or "text")
+    """The format diagnostics follow: JSON when the command's output is JSON, else text."""
+    return "json" if kwargs.get("fmt") == "json" else "text"
+
+
+def _asks_for_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--format json`` (the last ``--format`` wins, as in click)."""
+    fmt = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--format" and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--format="):
+            fmt = arg.split("=", 1)[1]
+    return fmt == "json"
+
+
+class _Commands(click.Group):
+    """The command group: usage errors are input errors (exit 3) and follow ``--format json``.
+
+    click reports a usage error (a missing or unknown option, a value out of
+    range, a missing argument) with exit 2, which stackrules reserves for "not
+    met"; here it exits 3 like every other bad input, as a SR5002 diagnostic
+    on stdout when ``--format json`` was asked for, else click's usage message
+    on stderr.
+    """
+
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True, **extra: Any
+    ) -> Any:
+        if not standalone_mode:  # the caller handles click's exceptions itself
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            if _asks_for_json(argv):
+                where = f"`{exc.ctx.command_path} --help`" if exc.ctx is not None else "`stackrules --help`"
+                emit_diagnostics([Diagnostic("<request>", 1, 1, "SR5002", exc.format_message(), f"see {where}")], "json")
+            else:
+                exc.show()
+            sys.exit(EXIT_INVALID)
+        except click.ClickException as exc:  # click's other input errors (an unreadable file it opened)
+            exc.show()
+            sys.exit(EXIT_INVALID)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -153,7 +200,7 @@ def decide_options(fn: F) -> F:
     return common(fn)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="stackrules", cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stackrules")
 def main() -> None:
     """stackrules: exact audits, credit transfer and pathway planning for stackable credentials."""
@@ -209,11 +256,11 @@ def audit(target: str, learner: str, as_of: str | None, look_ahead: bool, rules:
 @decide_options
 @_guard(_fmt)
 def assess(target: str, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
-    """Assess prior learning for credit: the advanced-standing statement."""
+    """Assess prior learning for credit: the advanced-standing statement (exit 0 whenever it is printed)."""
     day = _as_of(as_of)
     decision = _engine(rules).assess(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit)
     _print(decision, fmt)
-    return EXIT_INDETERMINATE if decision.status == "indeterminate" else EXIT_OK
+    return EXIT_OK  # section 16: an indeterminate statement says so in its status, not in the exit code
 
 
 @main.command()
@@ -277,7 +324,7 @@ def explore(no_plans: bool, learner: str, as_of: str | None, look_ahead: bool, r
 @click.option("--depth", type=click.IntRange(1, 10), default=2, show_default=True)
 @click.option("--rules", "rules", multiple=True, type=click.Path())
 @click.option("--as-of", "as_of", default=None)
-@_guard(lambda kw: "text")
+@_guard(_fmt)
 def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of: str | None) -> int:
     """Export the credential graph (DOT, Mermaid or JSON)."""
     from .compile.graph import neighbourhood, to_dot, to_json, to_mermaid
@@ -306,24 +353,9 @@ def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard(_fmt)
 def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str) -> int:
-    """Everything CREDENTIAL can count towards, directly or through credit rules."""
-    engine = _engine(rules)
-    if credential not in engine.rules.credentials:
-        from .diagnostics import suggestion
-
-        raise RequestError("SR5002", f"unknown credential `{credential}`", suggestion(credential, engine.rules.credentials))
-    found = engine.counts_towards(credential, _as_of(as_of))
-    if fmt == "json":
-        click.echo(json.dumps({"credential": credential, "counts_towards": found}, indent=2))
-        return EXIT_OK
-    for row in found:
-        via = f" via {', '.join(v.removeprefix('rule:') for v in row['via'])}" if row["via"] else " directly"
-        if "node" in row:
-            click.echo(escape_text(f"{row['node']} ({', '.join(row['qualifications'])}){via}"))
-        else:
-            click.echo(escape_text(f"{row['qualification']} (credit){via}"))
-    if not found:
-        click.echo(escape_text(f"{credential} counts towards nothing in this rule base"))
+    """Everything CREDENTIAL (or a qualification) can count towards, directly or through credit rules."""
+    found = _engine(rules).counts_towards(credential, _as_of(as_of))
+    click.echo(found.dumps() if fmt == "json" else found.text(), nl=fmt == "json")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .compile.graph import Towards
 from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
 from .decide.audit import Context, Provenance, audit_decision
 from .decision import Decision
@@ -131,18 +132,32 @@ class Engine:
         """The shared graph for ``day``, built once per set of versions in force (a memo, never changed)."""
         from .compile.graph import build_graph
 
-        targets = [self.compiled(v, day) for v in self.rules.versions_on(day)]
-        key = tuple(target_key(ct.version, nested_choice(self.rules, ct.version, day)) for ct in targets)
+        in_force = [v for v in (self.rules.version(qid, day) for qid in self.rules.qualification_ids()) if v is not None]
+        targets = [self.compiled(v, day) for v in in_force]
+        rules = tuple(r.id for r in self.rules.rules if r.doc.effective is None or r.doc.effective.contains(day))
+        key = (*(target_key(ct.version, nested_choice(self.rules, ct.version, day)) for ct in targets), rules)
         found = self._graphs.get(key)
         if found is None:
-            found = self._graphs.setdefault(key, build_graph(self.rules, targets))
+            found = self._graphs.setdefault(key, build_graph(self.rules, targets, day))
         return found
 
-    def counts_towards(self, credential: str, day: dt.date) -> list[dict[str, Any]]:
-        """Every qualification and node ``credential`` can count towards, directly or through credit rules."""
+    def counts_towards(self, credential: str, as_of: dt.date) -> Towards:
+        """Every requirement node and qualification ``credential`` can count towards on ``as_of``.
+
+        Directly or through the credit rules in force that day; for a qualification
+        id, the nodes that nest it. An id that is neither raises :class:`RequestError`.
+        """
         from .compile.graph import counts_towards
 
-        return counts_towards(self._graph(day), credential)
+        _check_args(as_of, DEFAULT_TIME_LIMIT)
+        if credential in self.rules.credentials:
+            return counts_towards(self._graph(as_of), credential, "credential", as_of)
+        if credential in self.rules.qualifications:
+            return counts_towards(self._graph(as_of), credential, "qualification", as_of)
+        from .diagnostics import suggestion
+
+        known = [*self.rules.credentials, *self.rules.qualifications]
+        raise RequestError("SR5002", f"unknown credential or qualification `{credential}`", suggestion(credential, known))
 
 
 @contextlib.contextmanager

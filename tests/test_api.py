@@ -32,6 +32,8 @@ def test_public_names_are_pinned() -> None:
         "Requirement",
         "RuleBaseError",
         "StackrulesError",
+        "Towards",
+        "TowardsRow",
         "VerificationError",
         "__version__",
         "load",

@@ -7,16 +7,24 @@ node to its parts), ``counts_towards`` (a credential to a leaf it can fill),
 ``nests`` (a node to a qualification nested in it), ``consumes`` (a
 credential a credit rule can take as a source), ``grants`` (a rule to the
 credential or qualification its credit goes to), ``prerequisite_of``,
-``at_level`` and ``crosswalk``.
+``at_level`` and ``crosswalk``. Every node has a ``kind`` and a ``label``.
+
+The graph is of one day (LANGUAGE.md section 16, "Dates"): the qualification
+versions and the credit rules in force that day, and an ``into: {where}``
+filter is matched against the version in force.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import networkx as nx
 
+from ..diagnostics import escape_text
 from ..language.models import IntoFilter, SpecifiedGrant
 from ..rulebase.filters import Matcher, credential_attrs, version_attrs
 from ..rulebase.index import RuleBase, iter_nodes
@@ -24,12 +32,12 @@ from .target import CompiledTarget
 from .tree import CNode
 
 
-def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
+def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) -> nx.DiGraph:
+    """The graph of ``compiled`` (the versions in force on ``day``) and the credit rules in force that day."""
     g = nx.DiGraph()
     for c in rb.credentials_by_id:
         g.add_node(f"credential:{c.id}", kind="credential", label=c.title, type=c.type, provider=c.provider)
         if c.framework_level:
-            g.add_node(f"level:{c.framework_level}", kind="level", label=c.framework_level)
             g.add_edge(f"credential:{c.id}", f"level:{c.framework_level}", kind="at_level")
         if c.prerequisites is not None:
             for n, _ in iter_nodes(c.prerequisites, ()):
@@ -53,6 +61,8 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
                 fits.setdefault((v.id, entry.credential), []).append(_name(ct.nodes[leaf], v.id))
     quals = {n for n, d in g.nodes(data=True) if d.get("kind") == "qualification"}
     for rule in rb.rules:
+        if rule.doc.effective is not None and not rule.doc.effective.contains(day):
+            continue
         r = f"rule:{rule.id}"
         g.add_node(r, kind="rule", label=rule.doc.title or rule.id, type=rule.doc.type)
         for n, _ in iter_nodes(rule.doc.from_, ()):
@@ -63,7 +73,7 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
                 for cid in rb.credentials:
                     if m.match(n.where, credential_attrs(rb, cid)):
                         g.add_edge(f"credential:{cid}", r, kind="consumes")
-        targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into)
+        targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into, day)
         for t in targets:
             if f"qualification:{t}" in quals:
                 for grant in rule.doc.grant:
@@ -73,11 +83,32 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget]) -> nx.DiGraph:
                             g.add_edge(r, leaf_name, kind="grants", credential=grant.credential)
                     else:
                         g.add_edge(r, f"qualification:{t}", kind="grants")
+    _name_the_rest(g, rb, day)
     return g
 
 
-def _into(rb: RuleBase, into: IntoFilter) -> list[str]:
-    return sorted(qid for qid, versions in rb.qualifications.items() if Matcher(rb).match(into.where, version_attrs(versions[-1])))
+def _name_the_rest(g: nx.DiGraph, rb: RuleBase, day: dt.date) -> None:
+    """Give a kind and a label to the nodes only an edge made: levels, nested qualifications not in force."""
+    for n, d in g.nodes(data=True):
+        if "kind" in d:
+            continue
+        kind, _, ident = n.partition(":")
+        d["kind"] = kind
+        if kind == "qualification" and ident in rb.qualifications:
+            d["label"] = (rb.version(ident, day) or rb.qualifications[ident][-1]).title
+        else:
+            d["label"] = ident
+
+
+def _into(rb: RuleBase, into: IntoFilter, day: dt.date) -> list[str]:
+    """The qualifications whose version in force on ``day`` matches an ``into: {where}`` filter."""
+    m = Matcher(rb)
+    found = []
+    for qid in sorted(rb.qualifications):
+        v = rb.version(qid, day)
+        if v is not None and m.match(into.where, version_attrs(v)):
+            found.append(qid)
+    return found
 
 
 def _name(n: CNode, qid: str) -> str:
@@ -90,6 +121,8 @@ def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str) -> None:
     me = _name(n, qid)
     label = n.id or n.title or (n.credential if n.kind == "credential" else n.kind)
     g.add_node(me, kind="node", label=label, node_kind=n.kind)
+    if n.title:
+        g.nodes[me]["title"] = n.title
     g.add_edge(parent, me, kind="requires")
     if n.nested:
         g.add_edge(me, f"qualification:{n.nested}", kind="nests")
@@ -106,36 +139,124 @@ def neighbourhood(g: nx.DiGraph, focus: str, depth: int = 2) -> nx.DiGraph:
     return g.subgraph(keep).copy()
 
 
-def counts_towards(g: nx.DiGraph, credential: str) -> list[dict[str, Any]]:
-    """Every qualification and node a credential can count towards, directly or through credit rules."""
-    start = f"credential:{credential}"
+How = Literal["direct", "credit", "nested"]
+
+
+@dataclass(frozen=True)
+class Towards:
+    """What a credential (or a qualification) can count towards on one day: :meth:`Engine.counts_towards`.
+
+    Each row names a requirement node by its id outside its qualification
+    (``exu:BIT#core``: the nearest node with an id that holds the leaf or pool
+    it can fill), or ``None`` for credit towards a qualification's total; the
+    node's or qualification's title; every qualification the node is part of
+    (the one it belongs to and those that nest it); ``how`` (``direct``: it
+    fills the node itself; ``credit``: through the credit rules in ``via``;
+    ``nested``: the qualification asked about is nested there).
+    """
+
+    credential: str
+    kind: Literal["credential", "qualification"]
+    as_of: dt.date
+    rows: tuple[TowardsRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "credential": self.credential,
+            "kind": self.kind,
+            "as_of": self.as_of.isoformat(),
+            "counts_towards": [r.to_json() for r in self.rows],
+        }
+
+    def dumps(self) -> str:
+        """The document as indented JSON text (the same bytes for the same answer)."""
+        return json.dumps(self.to_json(), indent=2)
+
+    def text(self) -> str:
+        if not self.rows:
+            return escape_text(f"{self.credential} counts towards nothing in force on {self.as_of.isoformat()}\n")
+        lines = []
+        for r in self.rows:
+            how = {"direct": "directly", "nested": "nested there"}.get(r.how) or f"via {', '.join(r.via)}"
+            if r.node is None:
+                lines.append(f"{r.qualifications[0]} ({r.title}), credit towards its total: {how}")
+                continue
+            also = [q for q in r.qualifications if not r.node.startswith(q + "#")]
+            lines.append(f"{r.node} ({r.title}){', also in ' + ', '.join(also) if also else ''}: {how}")
+        return escape_text("\n".join(lines) + "\n")
+
+
+@dataclass(frozen=True)
+class TowardsRow:
+    node: str | None
+    title: str
+    qualifications: tuple[str, ...]
+    how: How
+    via: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "title": self.title, "qualifications": list(self.qualifications), "how": self.how, "via": list(self.via)}
+
+
+def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "qualification"], day: dt.date) -> Towards:
+    """Every node and qualification ``credential`` can count towards in ``g``, directly or through credit rules.
+
+    For a qualification, the nodes that nest it (the next step of a stack).
+    """
+    start = f"{kind}:{credential}"
     if start not in g:
-        return []
-    out = []
-    # follow counts_towards, consumes and grants forward; requires/nests backward to their qualification
-    forward = {"counts_towards", "consumes", "grants"}
-    seen = {start: [start]}
-    queue = [start]
-    while queue:
-        cur = queue.pop(0)
-        for _, nxt, data in sorted(g.out_edges(cur, data=True)):
-            if data["kind"] in forward and nxt not in seen:
-                seen[nxt] = [*seen[cur], nxt]
-                queue.append(nxt)
-    for target, path in sorted(seen.items()):
-        kind = g.nodes[target].get("kind")
-        if kind == "node":
-            quals = [a for a in nx.ancestors(g, target) if g.nodes[a].get("kind") == "qualification"]
-            out.append(
-                {
-                    "node": target.removeprefix("node:"),
-                    "qualifications": sorted(q.removeprefix("qualification:") for q in quals),
-                    "via": [p for p in path[1:-1] if p.startswith("rule:")],
-                }
-            )
-        elif kind == "qualification" and target != start:
-            out.append({"qualification": target.removeprefix("qualification:"), "via": [p for p in path[1:-1] if p.startswith("rule:")]})
-    return out
+        return Towards(credential, kind, day, ())
+    found: dict[tuple[str | None, str], TowardsRow] = {}
+
+    def add(target: str, how: How, via: tuple[str, ...]) -> None:
+        data = g.nodes[target]
+        if data["kind"] == "qualification":
+            qid = target.removeprefix("qualification:")
+            row = TowardsRow(None, str(data["label"]), (qid,), how, via)
+        else:
+            named = _named(g, target)
+            if named.startswith("qualification:"):  # a leaf right under the root: the qualification itself
+                return add(named, how, via)
+            quals = sorted(a.removeprefix("qualification:") for a in nx.ancestors(g, named) if g.nodes[a]["kind"] == "qualification")
+            row = TowardsRow(named.removeprefix("node:"), str(g.nodes[named].get("title") or g.nodes[named]["label"]), tuple(quals), how, via)
+        key = (row.node, row.qualifications[0] if row.node is None else "")
+        if key not in found or (len(row.via), row.via) < (len(found[key].via), found[key].via):
+            found[key] = row
+
+    if kind == "qualification":
+        for src, _, data in g.in_edges(start, data=True):
+            if data["kind"] == "nests":
+                add(src, "nested", ())
+    else:
+        # follow counts_towards, consumes and grants forward (breadth first: the shortest way in)
+        forward = {"counts_towards", "consumes", "grants"}
+        seen: dict[str, tuple[str, ...]] = {start: (start,)}
+        queue = [start]
+        while queue:
+            cur = queue.pop(0)
+            for _, nxt, data in sorted(g.out_edges(cur, data=True)):
+                if data["kind"] in forward and nxt not in seen:
+                    seen[nxt] = (*seen[cur], nxt)
+                    queue.append(nxt)
+        for target, path in sorted(seen.items()):
+            if target == start or g.nodes[target]["kind"] not in ("node", "qualification"):
+                continue
+            via = tuple(p.removeprefix("rule:") for p in path[1:-1] if p.startswith("rule:"))
+            add(target, "credit" if via else "direct", via)
+    rows = sorted(found.values(), key=lambda r: (r.qualifications[0], r.node or "", r.via))
+    return Towards(credential, kind, day, tuple(rows))
+
+
+def _named(g: nx.DiGraph, node: str) -> str:
+    """The nearest node with an id that holds ``node`` (itself if named), else its qualification."""
+    cur = node
+    while True:
+        if cur.startswith("qualification:") or "#" in cur:
+            return cur
+        parents: list[str] = sorted(p for p, _, d in g.in_edges(cur, data=True) if d["kind"] == "requires")
+        if not parents:
+            return cur
+        cur = parents[0]
 
 
 def to_json(g: nx.DiGraph) -> dict[str, Any]:

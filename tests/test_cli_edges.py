@@ -1,0 +1,211 @@
+"""The command line's edges: usage errors, exit codes per command, the graph's nodes, `towards` on a day.
+
+LANGUAGE.md sections 12 and 16: a usage error is bad input (exit 3) and
+follows `--format json`; `assess`, `explore`, `towards`, `graph` and `schema`
+exit 0 when they print their output; `towards` and `graph` honour `--as-of`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import stackrules
+from stackrules.cli import main
+from stackrules.compile.graph import Towards, to_json
+
+from .conftest import ROOT
+
+EX = ROOT / "examples" / "learners"
+AMIRA = str(EX / "amira.yaml")
+DAY = "2026-11-28"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+USAGE_ERRORS = [
+    (["audit", "--learner", AMIRA], "Missing option '--target'"),
+    (["audit", "--target", "exu:BIT"], "Missing option '--learner'"),
+    (["audit", "--learner", AMIRA, "--target", "exu:BIT", "--bogus"], "No such option"),
+    (["assess", "--learner", AMIRA, "--target", "exu:BIT", "--time-limit", "soon"], "'soon' is not a valid float"),
+    (["plan", "--learner", AMIRA, "--target", "exu:BIT", "--alternatives", "99"], "99 is not in the range"),
+    (["plan", "--learner", AMIRA, "--target", "exu:BIT", "--objective", "speed"], "'speed' is not one of"),
+    (["explore", "--learner", AMIRA, "--bogus"], "No such option"),
+    (["graph", "--depth", "0"], "0 is not in the range"),
+    (["towards"], "Missing argument 'CREDENTIAL'"),
+    (["check", "--bogus"], "No such option"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS, ids=[" ".join(a[:1] + a[-1:]) for a, _ in USAGE_ERRORS])
+def test_a_usage_error_exits_3_and_follows_format_json(args: list[str], message: str) -> None:
+    code, out, err = run(*args, "--format", "json")
+    assert code == 3, (out, err)
+    diags = json.loads(out)["diagnostics"]
+    assert [d["code"] for d in diags] == ["SR5002"] and message in diags[0]["message"]
+    assert diags[0]["help"] == f"see `stackrules {args[0]} --help`"
+    code, out, err = run(*args)
+    assert code == 3 and out == "" and "Usage: stackrules" in err and message in err
+
+
+def test_format_json_is_read_as_click_reads_it() -> None:
+    code, out, _ = run("audit", "--learner", AMIRA, "--format=json")
+    assert code == 3 and json.loads(out)["diagnostics"][0]["code"] == "SR5002"
+    code, out, err = run("audit", "--learner", AMIRA, "--format", "json", "--format", "text")  # the last one wins
+    assert code == 3 and out == "" and "Missing option '--target'" in err
+
+
+def test_help_version_and_no_command() -> None:
+    assert run("--version")[0] == 0
+    code, out, _ = run("audit", "--help")
+    assert code == 0 and out.startswith("Usage: stackrules audit")
+    code, _, err = run()
+    assert code == 3 and "Commands:" in err
+
+
+def test_an_unreadable_learner_exits_3_in_json(tmp_path: Path) -> None:
+    for learner in (str(tmp_path / "none.yaml"), str(tmp_path)):
+        code, out, _ = run("audit", "--learner", learner, "--target", "exu:BIT", "--format", "json")
+        assert code == 3 and json.loads(out)["diagnostics"][0]["code"] == "SR1012"
+
+
+def test_commands_that_print_their_output_exit_0() -> None:
+    # an assessment stopped by the time limit says so in its status; it is still printed, so exit 0
+    code, out, _ = run("assess", "--learner", str(EX / "ben.yaml"), "--target", "exu:BIT", "--as-of", DAY, "--time-limit", "0.000000001", "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "indeterminate"
+    code, out, _ = run("assess", "--learner", str(EX / "tariq.yaml"), "--target", "exu:BIT", "--as-of", DAY, "--format", "json")
+    assert code == 0 and json.loads(out)["target"] == "exu:BIT"
+    code, out, _ = run("explore", "--learner", str(EX / "ben.yaml"), "--as-of", DAY, "--no-plans", "--format", "json")
+    assert code == 0 and json.loads(out)["qualifications"]
+    for args in (["graph", "--format", "json"], ["towards", "exu:COMP1010", "--format", "json"], ["schema", "learner"]):
+        code, out, _ = run(*args)
+        assert code == 0 and json.loads(out)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["graph", "--focus", "exu:NOPE"],
+        ["graph", "--as-of", "tomorrow"],
+        ["towards", "exu:NOPE"],
+        ["towards", "exu:COMP1010", "--as-of", "28/11/2026"],
+        ["assess", "--learner", AMIRA, "--target", "exu:NOPE"],
+        ["explore", "--learner", AMIRA, "--as-of", "soon"],
+    ],
+)
+def test_bad_input_to_the_other_commands_exits_3_and_follows_format_json(args: list[str]) -> None:
+    code, out, _ = run(*args, "--format", "json")
+    assert code == 3 and json.loads(out)["diagnostics"][0]["code"] in ("SR5001", "SR5002")
+    code, out, err = run(*args)
+    assert code == 3 and out == "" and "error[SR500" in err
+
+
+@pytest.mark.parametrize("day", ["2019-06-01", "2024-06-01", DAY])
+def test_every_graph_node_has_a_kind_and_a_label(day: str) -> None:
+    code, out, _ = run("graph", "--format", "json", "--as-of", day)
+    assert code == 0
+    nodes = json.loads(out)["nodes"]
+    assert nodes and all(n.get("kind") and n.get("label") for n in nodes), [n for n in nodes if not (n.get("kind") and n.get("label"))]
+    levels = [n for n in nodes if n["id"].startswith("level:")]
+    assert {n["id"] for n in levels} >= {"level:eqf:6", "level:qf-ehea:first-cycle", "level:aqf:7"}  # crosswalk-only levels too
+    assert all(n["kind"] == "level" and n["label"] == n["id"].removeprefix("level:") for n in levels)
+
+
+def test_the_graph_of_a_day_has_the_rules_and_versions_in_force(engine: stackrules.Engine) -> None:
+    def rules_and_titles(day: dt.date) -> tuple[set[str], set[str]]:
+        data = to_json(engine.graph(day))
+        return {n["id"] for n in data["nodes"] if n["kind"] == "rule"}, {n["label"] for n in data["nodes"] if n["kind"] == "qualification"}
+
+    rules_2020, titles_2020 = rules_and_titles(dt.date(2020, 6, 1))
+    rules_2026, titles_2026 = rules_and_titles(dt.date(2026, 11, 28))
+    # the diploma articulation starts in 2024; the certificate IV one ended in 2023
+    assert "rule:exu-tafe-dip-it" not in rules_2020 and "rule:exu-tafe-cert4-it" in rules_2020
+    assert "rule:exu-tafe-dip-it" in rules_2026 and "rule:exu-tafe-cert4-it" not in rules_2026
+    assert "Bachelor of Information Technology (2020 rules)" in titles_2020 and "Bachelor of Information Technology" in titles_2026
+    assert "Bachelor of Information Technology (2020 rules)" not in titles_2026
+
+
+def test_towards_leaves_out_rules_not_in_force() -> None:
+    code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", "2020-06-01", "--format", "json")
+    assert code == 0 and json.loads(out)["counts_towards"] == []
+    code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", "2020-06-01")
+    assert code == 0 and out == "tafe-nsw:ICT50220 counts towards nothing in force on 2020-06-01\n"
+    code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", DAY, "--format", "json")
+    rows = json.loads(out)["counts_towards"]
+    assert rows and all(r["via"] == ["exu-tafe-dip-it"] and r["how"] == "credit" for r in rows)
+
+
+def test_towards_names_nodes_by_id_and_title_never_by_position() -> None:
+    code, out, _ = run("towards", "exu:COMP1010", "--as-of", DAY)
+    assert code == 0 and "@" not in out
+    assert out.splitlines() == [
+        "exu:BIT#computing (Computing electives): directly",
+        "exu:BIT#core (Core units): directly",
+        "exu:BIT#electives (Free electives): directly",
+    ]
+    code, out, _ = run("towards", "eux:DS-MC1", "--as-of", DAY)
+    assert "exu:GCDS#data-electives (Data electives), also in exu:MDS: via eux-ds-foundations" in out.splitlines()
+    assert "exu:GCDS (Graduate Certificate in Data Science), credit towards its total: via eux-ds-stack" in out.splitlines()
+
+
+def test_towards_a_qualification_lists_the_nodes_that_nest_it() -> None:
+    code, out, err = run("towards", "exu:GCDS", "--as-of", DAY)
+    assert code == 0, err
+    assert out == "exu:MDS#gradcert (Graduate Certificate in Data Science): nested there\n"
+    code, out, _ = run("towards", "exu:GCDS", "--as-of", DAY, "--format", "json")
+    data = json.loads(out)
+    assert data["kind"] == "qualification" and data["counts_towards"][0]["how"] == "nested"
+
+
+ORG = {
+    "frameworks.yaml": "kind: credit_systems\nsystems: [{id: cp, name: Credit points, full_time_year: 48}]\n",
+    "org.yaml": (
+        "kind: catalog\nprovider: {id: org, name: Org}\ncredit_system: cp\ncredentials:\n"
+        "  - {id: org:U1, title: Unit one, type: unit, credits: 12}\n"
+        "  - {id: org:U2, title: Unit two, type: unit, credits: 12}\n"
+    ),
+    "ext.yaml": "kind: catalog\nprovider: {id: ext, name: Elsewhere}\ncredit_system: cp\ncredentials:\n  - {id: ext:X1, title: Outside unit, type: unit, credits: 12}\n",
+    "q-old.yaml": (
+        "kind: qualification\nid: org:Q\ntitle: Old Q\nprovider: org\ncredits: 24\ntags: [old]\neffective: {until: 2024-12-31}\n"
+        "requires: {all: [{id: both, title: Both units, all: [org:U1, org:U2]}]}\n"
+    ),
+    "q-new.yaml": (
+        "kind: qualification\nid: org:Q\ntitle: New Q\nprovider: org\ncredits: 24\ntags: [new]\neffective: {from: 2025-01-01}\n"
+        "requires: {all: [{id: both, title: Both units, all: [org:U1, org:U2]}]}\n"
+    ),
+    "rule.yaml": (
+        "kind: credit_rule\nid: ext-into-new\ntype: precedent\ntitle: Outside unit into the new Q\n"
+        "basis: {reference: test}\ninto: {where: {tags: new}}\nfrom: {all: [ext:X1]}\ngrant: [org:U1]\n"
+    ),
+}
+
+
+def test_towards_matches_into_where_against_the_version_in_force(write) -> None:  # type: ignore[no-untyped-def]
+    folder = write(ORG)
+    engine = stackrules.load(folder)
+    before = engine.counts_towards("ext:X1", dt.date(2024, 6, 1))
+    after = engine.counts_towards("ext:X1", dt.date(2025, 6, 1))
+    assert before.rows == ()  # the version in force in 2024 is tagged `old`: the rule's filter does not match it
+    assert [(r.node, r.title, r.how, r.via) for r in after.rows] == [("org:Q#both", "Both units", "credit", ("ext-into-new",))]
+    code, out, _ = run("towards", "ext:X1", "--rules", str(folder), "--as-of", "2024-06-01")
+    assert code == 0 and out == "ext:X1 counts towards nothing in force on 2024-06-01\n"
+
+
+def test_counts_towards_is_a_result_like_the_other_calls(engine: stackrules.Engine) -> None:
+    found = engine.counts_towards("exu:COMP1010", dt.date(2026, 11, 28))
+    assert isinstance(found, Towards) and isinstance(found, stackrules.Towards)
+    data = found.to_json()
+    assert data["credential"] == "exu:COMP1010" and data["kind"] == "credential" and data["as_of"] == "2026-11-28"
+    assert set(data["counts_towards"][0]) == {"node", "title", "qualifications", "how", "via"}
+    assert found.dumps() == json.dumps(data, indent=2)
+    with pytest.raises(stackrules.RequestError, match="unknown credential or qualification `exu:COMP101`"):
+        engine.counts_towards("exu:COMP101", dt.date(2026, 11, 28))
+    with pytest.raises(stackrules.RequestError, match="as_of"):
+        engine.counts_towards("exu:COMP1010", "2026-11-28")  # type: ignore[arg-type]
