@@ -271,6 +271,7 @@ class ExploreDecision(Open):
 
 class Towards(Open):
     credential: str
+    kind: str
     as_of: str
     counts_towards: list[dict[str, Any]]
     decision_id: str
@@ -280,8 +281,17 @@ class Towards(Open):
             "examples": [
                 {
                     "credential": "tafe-nsw:ICT50220",
+                    "kind": "credential",
                     "as_of": "2026-11-28",
-                    "counts_towards": [{"qualification": "exu:BIT", "via": ["rule:exu-tafe-dip-it"]}],
+                    "counts_towards": [
+                        {
+                            "node": None,
+                            "title": "Bachelor of Information Technology",
+                            "qualifications": ["exu:BIT"],
+                            "how": "credit",
+                            "via": ["exu-tafe-dip-it"],
+                        }
+                    ],
                     "decision_id": DECISION_ID,
                 }
             ]

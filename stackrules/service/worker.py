@@ -227,8 +227,8 @@ def _render(decision: Decision, did: str, inputs: str, text: bool) -> Outcome:
 def _towards(engine: Engine, task: Task) -> Outcome:
     p = task.params
     credential = p["credential"]
-    if credential not in engine.rules.credentials:
-        hint = suggestion(credential, engine.rules.credentials)
+    if credential not in engine.rules.credentials and credential not in engine.rules.qualifications:
+        hint = suggestion(credential, [*engine.rules.credentials, *engine.rules.qualifications])
         extra: dict[str, Any] = {"diagnostics": [{"code": "SR5002", "message": f"unknown credential `{credential}`", "pointer": "/credential"}]}
         if hint:
             extra["diagnostics"][0]["help"] = hint
@@ -236,7 +236,7 @@ def _towards(engine: Engine, task: Task) -> Outcome:
         raise Problem("unknown-credential", f"unknown credential `{credential}`" + (f": {hint}" if hint else ""), extra)
     found = engine.counts_towards(credential, _day(p))
     did, inputs = decision_ids("towards", p, engine.digest)
-    doc = {"credential": credential, "as_of": p["as_of"], "counts_towards": found, "decision_id": did}
+    doc = {**found.to_json(), "decision_id": did}
     body = json.dumps(doc, ensure_ascii=False, indent=2).encode()
     return Outcome(200, body, JSON, {"ETag": etag(body), "X-Decision-Id": did}, None, did, inputs)
 
