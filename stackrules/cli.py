@@ -33,22 +33,19 @@ EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> None:
+def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequence[str]] = ()) -> None:
+    """Print ``diags``; ``roots`` are the lists of paths the files were read from (names are relative to them)."""
     if fmt == "json":
         click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
         return
-    from .source.files import quote_lines, shipped_paths
+    from .source.files import quote_lines, source_path
 
-    shipped = shipped_paths()
     wanted: dict[str, list[tuple[int, int]]] = {}
     for d in diags:
         wanted.setdefault(d.file, []).append((d.line, d.column))
     quoted: dict[str, dict[int, str]] = {}
     for file, lines in wanted.items():  # each file read once, only up to the last line quoted
-        path = Path(file)
-        if shipped and not path.exists() and (shipped[0].parent / file).exists():
-            path = shipped[0].parent / file
-        quoted[file] = quote_lines(path, lines)
+        quoted[file] = quote_lines(source_path(file, *roots), lines)
     for d in diags:
         click.echo(d.render(line_text=quoted[d.file].get(d.line)), err=True)
     errors = sum(1 for d in diags if d.severity == "error")
@@ -66,7 +63,7 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
             try:
                 code = fn(**kwargs)
             except (RuleBaseError, LearnerError) as exc:
-                emit_diagnostics(exc.diagnostics, fmt)
+                emit_diagnostics(exc.diagnostics, fmt, [list(kwargs.get("rules") or ())])
                 code = EXIT_INVALID
             except RequestError as exc:
                 emit_diagnostics([exc.diagnostic()], fmt)
@@ -231,7 +228,7 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     if fmt == "json":
         emit_diagnostics(diags, "json")
     else:
-        emit_diagnostics(diags, "text")
+        emit_diagnostics(diags, "text", [roots, list(rules)])
         if not errors:
             n = len(loaded)
             click.echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")

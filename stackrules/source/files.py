@@ -87,9 +87,14 @@ def _too_large(name: str, size: int) -> Diagnostic:
     return Diagnostic(name, 1, 1, "SR1007", f"the file is {more} the limit of {MAX_BYTES} bytes", "split it into several files")
 
 
-def read_document(file: FsPath, allowed_kinds: Iterable[str] | None = None, raw: bytes | None = None) -> tuple[Loaded | None, list[Diagnostic]]:
-    """One document from ``file`` (or from ``raw``, its bytes already read: they are parsed as they are)."""
-    name = display_name(file)
+def read_document(
+    file: FsPath, allowed_kinds: Iterable[str] | None = None, raw: bytes | None = None, name: str | None = None
+) -> tuple[Loaded | None, list[Diagnostic]]:
+    """One document from ``file`` (or from ``raw``, its bytes already read: they are parsed as they are).
+
+    ``name`` is how diagnostics and decisions name the file (default: :func:`display_name`).
+    """
+    name = name if name is not None else display_name(file)
     if raw is None:
         raw, problems = read_bytes(file, name)
         if raw is None:
@@ -115,10 +120,12 @@ class Source:
 
 def read_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source], list[Diagnostic]]:
     """Every file under ``paths``, each read once (see :func:`read_bytes`), with the problems met."""
+    paths = list(paths)
     files, diags = expand_paths(paths)
+    base = names_base(paths)
     sources: list[Source] = []
     for f in files:
-        name = display_name(f)
+        name = display_name(f, base)
         raw, problems = read_bytes(f, name)
         diags.extend(problems)
         sources.append(Source(f, name, raw))
@@ -132,29 +139,75 @@ def parse_sources(sources: Iterable[Source]) -> tuple[list[Loaded], list[Diagnos
     for s in sources:
         if s.raw is None:
             continue
-        doc, more = read_document(s.path, raw=s.raw)
+        doc, more = read_document(s.path, raw=s.raw, name=s.name)
         diags.extend(more)
         if doc is not None:
             loaded.append(doc)
     return loaded, diags
 
 
-def display_name(file: FsPath) -> str:
-    """How a file is named in diagnostics and explanations: stable across machines.
+def names_base(paths: Iterable[str | os.PathLike[str]]) -> FsPath | None:
+    """The folder that files read from ``paths`` are named relative to (LANGUAGE.md section 16).
 
-    Files of the shipped rule base are named from the base (``rules/...``),
-    other files relative to the working folder when they are under it.
+    The folder given (a file given names its own folder); for several, the
+    deepest folder that holds them all, so names stay distinct: the shipped
+    ``frameworks/`` and ``rules/`` give the base that holds both, and a copy of
+    them anywhere gives the same names. None when the paths share no folder
+    but the file-system root (each file is then named as :func:`display_name`
+    names it without a base).
+    """
+    folders = []
+    for raw in paths:
+        p = FsPath(raw).resolve()
+        folders.append(p if p.is_dir() else p.parent)
+    if not folders:
+        return None
+    try:
+        common = FsPath(os.path.commonpath([str(f) for f in folders]))
+    except ValueError:  # different drives
+        return None
+    return None if common == FsPath(common.anchor) else common
+
+
+def display_name(file: FsPath, base: FsPath | None = None) -> str:
+    """How a file is named in diagnostics and explanations: the same wherever the rules lie.
+
+    Relative to ``base`` (see :func:`names_base`) when the file is under it;
+    otherwise files of the shipped rule base are named from the base
+    (``rules/...``), other files relative to the working folder when they are
+    under it, else as given.
     """
     resolved = file.resolve()
+    if base is not None and resolved.is_relative_to(base):
+        return resolved.relative_to(base).as_posix()
     shipped = shipped_paths()
     if shipped:
-        base = shipped[0].parent
-        if resolved.is_relative_to(base):
-            return resolved.relative_to(base).as_posix()
+        shipped_base = shipped[0].parent
+        if resolved.is_relative_to(shipped_base):
+            return resolved.relative_to(shipped_base).as_posix()
     try:
         return resolved.relative_to(FsPath.cwd().resolve()).as_posix()
     except ValueError:
         return file.as_posix()
+
+
+def source_path(name: str, *root_lists: Iterable[str | os.PathLike[str]]) -> FsPath:
+    """The file a diagnostic's ``name`` stands for, to quote its lines.
+
+    Tried in order: under the names base of each list of paths the files were
+    read from, then as written (the working folder), then under the shipped base.
+    """
+    for roots in root_lists:
+        base = names_base(roots)
+        if base is not None and (base / name).is_file():
+            return base / name
+    path = FsPath(name)
+    if path.exists():
+        return path
+    shipped = shipped_paths()
+    if shipped and (shipped[0].parent / name).exists():
+        return shipped[0].parent / name
+    return path
 
 
 def quote_lines(file: str | os.PathLike[str], wanted: Iterable[tuple[int, int]]) -> dict[int, str]:
