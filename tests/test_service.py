@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import stackrules
 from stackrules import cli
 from stackrules.service import ServiceConfig
 from stackrules.service.pool import Pool
+from stackrules.service.problems import Problem
 from stackrules.service.worker import learner_from_json
 
 from .conftest import ROOT
@@ -375,9 +377,39 @@ def pooled(engine: stackrules.Engine) -> Iterator[Client]:
 
 def test_pool_uses_forkserver_worker_processes(pooled: Client) -> None:
     pool = pooled.service.current.pool
-    executor = pool._executor
-    assert type(executor).__name__ == "ProcessPoolExecutor" and executor._mp_context.get_start_method() == "forkserver"
-    assert len(executor._processes) == 2
+    assert pool.start_method == "forkserver" and len(pool._all) == 2
+    assert all(w.process.is_alive() and w.process.pid != os.getpid() for w in pool._all)
+
+
+def test_a_worker_that_dies_is_replaced(engine: stackrules.Engine) -> None:
+    with serving(ServiceConfig(workers=1), engine) as c:
+        pool = c.service.current.pool
+        [first] = pool._all
+        first.process.kill()
+        first.process.join(10)
+        r = c.post("/v1/audit", json=audit_body())
+        if r.status_code == 503:  # the request met the dead worker: refused, and the worker replaced
+            problem(r, 503, "overloaded")
+            r = c.post("/v1/audit", json=audit_body())
+        assert r.status_code == 200
+        [second] = pool._all
+        assert second is not first and second.process.is_alive()
+
+
+def test_a_worker_that_overruns_is_killed_and_replaced(engine: stackrules.Engine) -> None:
+    from stackrules.service.worker import Task
+
+    with serving(ServiceConfig(workers=1), engine) as c:
+        pool = c.service.current.pool
+        [first] = pool._all
+        params = {"learner": learner_json(EXAMPLES / "dana.yaml"), "target": "exu:MDS", "as_of": AS_OF, "objective": "credits"}
+        params |= {"alternatives": 5, "max_load": None, "terms": [], "time_limit": 10.0}
+        with pytest.raises(Problem) as stopped:
+            c.runner.run(pool.submit(Task("plan", params), 0.01))
+        assert stopped.value.slug == "timeout"
+        first.process.join(10)
+        assert not first.process.is_alive() and pool._all[0] is not first
+        assert c.post("/v1/audit", json=audit_body()).status_code == 200
 
 
 CASES = [(n.stem, kind, t) for n in sorted(EXAMPLES.glob("*.yaml")) for kind in ("audit", "assess", "plan") for t in ("exu:BIT", "exu:MDS", "exu:GCDS")]

@@ -143,7 +143,7 @@ class Service:
             engine = await asyncio.to_thread(_load, self.config)
             new = await self._snapshot(engine)
             self.current = new
-            await asyncio.to_thread(old.pool.shutdown)  # requests already in the old pool finish there
+            await old.pool.shutdown()  # requests already in the old pool finish there
             log.info("rule base reloaded: %s (was %s)", engine.digest, old.engine.digest)
             return {**new.info, "previous_digest": old.engine.digest, "changed": old.engine.digest != engine.digest}
 
@@ -153,7 +153,7 @@ class Service:
         current, self.current = self.current, None
         if current is not None:
             self._initial = current.engine
-            await asyncio.to_thread(current.pool.shutdown)
+            await current.pool.shutdown()
         if self.log is not None:
             self.log.close()
             self.log = None

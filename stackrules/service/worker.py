@@ -30,6 +30,7 @@ from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.positions import SourceMap, Span
 from ..language.quantity import fmt
 from ..rulebase.index import QualVersion
+from ..source.learners import load_learner
 from .problems import PROBLEM_JSON, Problem, pointer
 
 JSON = "application/json"
@@ -179,14 +180,22 @@ def _day(params: dict[str, Any]) -> dt.date:
 
 def _decide(engine: Engine, task: Task) -> Outcome:
     p = task.params
-    learner, diags, where = learner_from_json(p["learner"])
-    if learner is None:
-        raise _learner_problem(diags, where)
+    if not isinstance(p.get("learner"), dict):  # a learner is data: never a path to open
+        raise Problem(
+            "invalid-request", "`learner` must be a JSON object", {"diagnostics": [{"code": "SR2003", "message": "not an object", "pointer": "/learner"}]}
+        )
     day = _day(p)
     try:
-        decision = _call(engine, task.kind, learner, p, day)
-    except LearnerError as exc:
-        raise _learner_problem(list(exc.diagnostics), where) from None
+        # the common case first, as the Python API reads a learner from a dict; positions only when something is wrong
+        decision = _call(engine, task.kind, load_learner(p["learner"]), p, day)
+    except LearnerError:
+        learner, diags, where = learner_from_json(p["learner"])
+        if learner is None:
+            raise _learner_problem(diags, where) from None
+        try:
+            decision = _call(engine, task.kind, learner, p, day)
+        except LearnerError as exc:
+            raise _learner_problem(list(exc.diagnostics), where) from None
     did, inputs = decision_ids(task.kind, p, engine.digest)
     return _render(decision, did, inputs, task.text)
 
