@@ -142,7 +142,6 @@ RETIRED: tuple[Retired, ...] = (
         "never reported: such a comparison is false, not an error (a condition across frameworks holds only through a crosswalk)",
     ),
 )
-BY_SLUG: dict[str, Code] = {c.slug: c for c in _CODES}
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,56 @@ def test_counts_towards_is_a_result_like_the_other_calls(engine: stackrules.Engi
         engine.counts_towards("exu:COMP101", dt.date(2026, 11, 28))
     with pytest.raises(stackrules.RequestError, match="as_of"):
         engine.counts_towards("exu:COMP1010", "2026-11-28")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", ["examples/learners/amira.yaml", ROOT / "examples" / "learners" / "amira.yaml", {"id": "L"}, 42])
+def test_a_learner_that_is_not_loaded_is_a_request_error_naming_load_learner(engine: stackrules.Engine, given: object) -> None:
+    day = dt.date(2026, 11, 28)
+    calls: list[Callable[[], object]] = [
+        lambda: engine.audit(given, "exu:BIT", day),  # type: ignore[arg-type]
+        lambda: engine.assess(given, "exu:BIT", day),  # type: ignore[arg-type]
+        lambda: engine.plan(given, "exu:BIT", day),  # type: ignore[arg-type]
+        lambda: engine.explore(given, day),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(stackrules.RequestError, match=r"must be a stackrules\.Learner") as info:
+            call()
+        assert info.value.help is not None and "stackrules.load_learner(path)" in info.value.help
+
+
+def test_overlapping_builds_on_threads_never_switch_the_collector_under_each_other() -> None:
+    import gc
+    import threading
+
+    from stackrules.engine import bulk
+
+    a_inside, b_inside, a_left = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with bulk():
+            a_inside.set()
+            b_inside.wait(10)
+        a_left.set()
+
+    def second() -> None:
+        a_inside.wait(10)
+        with bulk():
+            b_inside.set()
+            a_left.wait(10)
+            seen["after the first left"] = gc.isenabled()  # still inside the second build
+        seen["after both left"] = gc.isenabled()
+
+    was = gc.isenabled()
+    for start_enabled in (True, False):
+        (gc.enable if start_enabled else gc.disable)()
+        for event in (a_inside, b_inside, a_left):
+            event.clear()
+        seen.clear()
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert seen == {"after the first left": False, "after both left": start_enabled}
+    (gc.enable if was else gc.disable)()

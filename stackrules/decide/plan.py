@@ -82,7 +82,7 @@ def _prereq_var(b: _Builder, r: Requirement, held: set[str], added: dict[str, li
         return v
     kids = [_prereq_var(b, c, held, added, rb) for c in r.children()]
     if not kids:
-        return -1  # pools in prerequisites are not modelled: treated as met (docs/semantics.md)
+        return -1  # pools in prerequisites are not modelled: treated as met (docs/language.md)
     k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
     if sum(1 for x in kids if x == -1) >= k:
         return -1
@@ -234,7 +234,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     proof = "optimal"
     p: Problem | None = None
     if opts.objective != "terms" and opts.alternatives == 0:
-        # Fast path (DESIGN.md): plan first without the credentials whose prerequisites the learner
+        # Fast path (docs/design.md): plan first without the credentials whose prerequisites the learner
         # lacks (unless a leaf names them); the rest merge into few groups. That plan's objective
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
         # that ready ones dominate. If what is left was in the first model, the fast plan is

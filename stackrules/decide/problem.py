@@ -3,8 +3,8 @@
 This module gathers everything an audit chooses between, with no solver in
 sight: the learner's holdings that count, the credit that rule applications
 could grant, the catalogue credentials that could be added (for
-``remaining``), and which item may fill which leaf. :mod:`stackrules.solve`
-turns it into an integer program; :mod:`stackrules.checker` re-verifies a
+``remaining``), and which item may fill which leaf. :mod:`stackrules.decide.solve`
+turns it into an integer program; :mod:`stackrules.decide.checker` re-verifies a
 choice against it independently.
 """
 
@@ -530,7 +530,7 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
 
     Let D be the ready, freely exchangeable credentials that can stand in for
-    ``c`` (its group's dominators, see :mod:`stackrules.compiled`) and weigh no
+    ``c`` (its group's dominators, see :mod:`stackrules.compile.target`) and weigh no
     more than it (credit, or cost). An optimal plan P has objective at most
     ``bound``; if it takes ``c``, at most ``(bound - w(c)) // min w(D)`` members
     of D are in P too. When D is larger, one of D is unused, and swapping it for

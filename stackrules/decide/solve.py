@@ -369,7 +369,7 @@ class _Builder:
         rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
         levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
         # Among choices equal on every level above, HiGHS's deterministic search decides
-        # (docs/semantics.md, "Ties"): a rank-weighted tie-break level would need a second
+        # (docs/language.md, "Ties"): a rank-weighted tie-break level would need a second
         # solve per audit, as its weights do not fold exactly with the levels above.
         return levels
 
