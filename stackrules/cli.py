@@ -282,15 +282,16 @@ def plan(
     time_limit: float,
 ) -> int:
     """The cheapest way to complete a target, term by term."""
-    from fractions import Fraction
 
     day = _as_of(as_of)
     load = None
     if max_load is not None:
+        from .language.quantity import QuantityError, to_fraction
+
         try:
-            load = Fraction(max_load)
-        except (ValueError, ZeroDivisionError):
-            raise RequestError("SR5002", f"`--max-load {max_load}` is not a number", "write e.g. 24") from None
+            load = to_fraction(max_load)  # bounded before any arithmetic: `1e999999999` is refused at once
+        except QuantityError as exc:
+            raise RequestError("SR5002", f"`--max-load {max_load}`: {exc}", "write e.g. 24") from None
         if load <= 0:
             raise RequestError("SR5002", "`--max-load` must be above zero", None)
     terms = tuple(t.strip() for t in term_names.split(",") if t.strip()) if term_names else ()

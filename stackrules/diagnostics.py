@@ -42,6 +42,9 @@ _CODES: tuple[Code, ...] = (
     Code("SR1012", "unreadable", "error", "a path cannot be read", "check that the path exists and is readable"),
     Code("SR1013", "not-a-file", "error", "a path names a folder, a pipe or a device, not a regular file", "name a YAML file"),
     Code("SR1014", "no-documents", "error", "a folder given as a rule base holds no YAML file", "name the folder that holds the `.yaml` files, or add them"),
+    Code("SR1015", "too-many-values", "error", "the document holds more values than the limit", "split it into several files"),
+    Code("SR1016", "list-too-long", "error", "a list or mapping has more entries than the limit", "split it, or spread it over several files"),
+    Code("SR1017", "text-too-long", "error", "a text value is longer than the limit", "shorten it; put long notes in a linked document"),
     # 2xxx: document shape
     Code("SR2001", "unknown-key", "error", "a key is not allowed here", "remove it, or correct its spelling as suggested"),
     Code("SR2002", "missing-key", "error", "a required key is missing", "add the key"),
@@ -65,6 +68,21 @@ _CODES: tuple[Code, ...] = (
         "a filter names an unknown attribute or a condition that does not fit it",
         "use the attributes and conditions listed in docs/language.md",
     ),
+    Code(
+        "SR2011",
+        "number-too-large",
+        "error",
+        "a number is over its bound (10^9 in size; `within_years` at most 200)",
+        "write a smaller number: credits, costs, years, loads and counts are at most 1000000000",
+    ),
+    Code(
+        "SR2012",
+        "number-too-precise",
+        "error",
+        "a number has more than 12 digits after the point or in its denominator",
+        "round it to at most 12 decimal places, or use a smaller denominator",
+    ),
+    Code("SR2013", "date-out-of-range", "error", "a date is outside the years 1000 to 8999", "write the date as it is meant, YYYY-MM-DD"),
     # 3xxx: meaning across files
     Code(
         "SR3001",

@@ -22,7 +22,8 @@ from .decision import Decision
 from .diagnostics import Diagnostic
 from .errors import LearnerError, RequestError, RuleBaseError
 from .language.documents import Learner, Loaded
-from .language.models import LearnerDoc
+from .language.models import FIRST_DAY, LAST_DAY, LearnerDoc
+from .language.quantity import QuantityError, to_fraction
 from .rulebase.checks import build, learner_diagnostics
 from .rulebase.index import QualVersion, RuleBase
 from .source.files import parse_sources, read_sources, shipped_paths
@@ -122,7 +123,7 @@ class Engine:
         from .decide.plan import PlanOptions, plan_decision
 
         _check_args(as_of, time_limit)
-        opts = PlanOptions(objective, alternatives, None if max_load is None else Fraction(max_load), tuple(terms))
+        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms))
         return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
 
     def explore(self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
@@ -208,9 +209,18 @@ def bulk() -> Iterator[None]:
                 gc.enable()
 
 
+def _max_load(value: object) -> Fraction:
+    try:
+        return to_fraction(value)
+    except QuantityError as exc:
+        raise RequestError("SR5002", f"`max_load`: {exc}", "give a number of credits per term, such as 24") from None
+
+
 def _check_args(as_of: object, time_limit: float) -> None:
     if not isinstance(as_of, dt.date):
         raise RequestError("SR5002", "`as_of` must be a date", "pass datetime.date(YYYY, M, D)")
+    if not FIRST_DAY.year <= as_of.year <= LAST_DAY.year:  # so that no date arithmetic leaves the calendar
+        raise RequestError("SR5002", f"`as_of` {as_of.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
     if not time_limit > 0:
         raise RequestError("SR5002", "the time limit must be above zero", None)
 

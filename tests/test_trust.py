@@ -101,3 +101,113 @@ def test_a_hostile_value_in_a_diagnostic_is_escaped(tmp_path: Path) -> None:
     out = _audit(bad)
     assert out.returncode == 3 and "Traceback" not in out.stderr
     assert "\x1b" not in out.stderr and "\u202e" not in out.stderr and "\\x1b[31mStatus: MET\\u202e" in out.stderr
+
+
+# -- bounded inputs: every bound a positioned diagnostic, found while reading (LANGUAGE.md section 18)
+
+
+def _codes(text: str) -> list[tuple[str, int, int]]:
+    from stackrules.source.yamlreader import read_yaml
+
+    return [(d.code, d.line, d.column) for d in read_yaml(text.encode(), "f.yaml")[2]]
+
+
+def test_a_list_or_mapping_past_its_length_is_refused_at_the_first_entry_over() -> None:
+    from stackrules.source.yamlreader import MAX_ENTRIES
+
+    items = ",".join(["1"] * (MAX_ENTRIES + 5))
+    assert _codes(f"kind: catalog\nx: [{items}]\n") == [("SR1016", 2, 5 + 2 * MAX_ENTRIES)]
+    assert _codes(f"kind: catalog\nx: [{items[: 2 * MAX_ENTRIES - 1]}]\n") == []
+    keys = "".join(f"k{i}: 1\n" for i in range(MAX_ENTRIES + 1))
+    assert _codes("kind: catalog\n" + keys)[0][0] == "SR1016"
+
+
+def test_the_values_of_a_document_are_counted_as_they_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackrules.source import yamlreader
+
+    monkeypatch.setattr(yamlreader, "MAX_VALUES", 1000)
+    row = f"  - [{','.join(['1'] * 9)}]\n"
+    rows = row * 200  # 2,004 values, no list over its length
+    found = _codes("kind: catalog\nx:\n" + rows)
+    assert found == [("SR1015", 102, 14)]  # the 1,001st value (keys count): the fifth item of the 100th row
+    assert _codes("kind: catalog\nx:\n" + row * 99) == []
+
+
+def test_the_reader_keeps_no_event_memory_grows_with_the_data_not_the_events() -> None:
+    # a legal 4 MiB list: the events are not all held at once (they were 340 times the text)
+    import tracemalloc
+
+    from stackrules.source.yamlreader import MAX_ENTRIES
+
+    text = b"kind: catalog\nx: [" + b",".join([b"1"] * (MAX_ENTRIES - 1)) + b"]\n"
+    from stackrules.source.yamlreader import read_yaml
+
+    tracemalloc.start()
+    data, _, diags = read_yaml(text, "f.yaml")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert diags == [] and len(data["x"]) == MAX_ENTRIES - 1
+    assert peak < 400 * len(text), peak  # spans and paths for each value; no Mark objects kept
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("1e999999999", "SR2011"),
+        ("1e308", "SR2011"),
+        ("9" * 5001, "SR2011"),
+        ("1000000001", "SR2011"),
+        ("-1000000001", "SR2011"),
+        ("1e-999999999", "SR2012"),
+        ("0.0000000000001", "SR2012"),
+        ('"1/3000000000000"', "SR2012"),
+        ('"1.0000000000001 ects"', "SR2012"),
+        (f'"{"9" * 5001} ects"', "SR2011"),
+        (f'"1/{"3" * 5001}"', "SR2012"),
+    ],
+)
+def test_numbers_past_their_bounds_are_refused_at_once_with_a_position(value: str, code: str, tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text(f"kind: catalog\nprovider: {{id: zed, name: Zed}}\ncredit_system: ects\ncredentials:\n  - {{id: zed:Z1, title: Z, credits: {value}}}\n")
+    from stackrules.source.files import read_documents
+
+    _, diags = read_documents([f])
+    assert [(d.code, d.line, d.column) for d in diags] == [(code, 5, 37)]
+    assert len(diags[0].message) < 200
+
+
+@pytest.mark.parametrize("value", ["1000000000", "0.000000000001", '"1/999999999999"', "1.500000000000000", "2e3", '"30 ects"'])
+def test_numbers_within_their_bounds_are_read(value: str, tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text(f"kind: catalog\nprovider: {{id: zed, name: Zed}}\ncredit_system: ects\ncredentials:\n  - {{id: zed:Z1, title: Z, credits: {value}}}\n")
+    from stackrules.source.files import read_documents
+
+    loaded, diags = read_documents([f])
+    assert diags == [] and len(loaded) == 1
+
+
+def test_a_learner_given_as_data_is_bounded_too() -> None:
+    from fractions import Fraction
+
+    from stackrules.language.quantity import NumberBound, to_fraction
+
+    for bad in (10**5000, Fraction(1, 10**13), Fraction(10**10), "1" * 5001):
+        with pytest.raises(NumberBound):
+            to_fraction(bad)
+    with pytest.raises(stackrules.LearnerError) as err:
+        stackrules.load_learner({"id": "L-1", "holdings": [{"credential": "zz:X", "title": "X", "provider": "zz", "credits": 10**5000}]})
+    assert [d.code for d in err.value.diagnostics] == ["SR2011"]
+
+
+def test_dates_are_bounded_so_date_arithmetic_stays_in_the_calendar(engine: stackrules.Engine, tmp_path: Path) -> None:
+    import datetime as dt
+
+    learner = tmp_path / "l.yaml"
+    learner.write_text("kind: learner\nid: L-1\nholdings:\n  - {credential: exu:COMP1010, awarded: 0001-01-01}\n", encoding="utf-8")
+    with pytest.raises(stackrules.LearnerError) as err:
+        stackrules.load_learner(learner)
+    assert [(d.code, d.line, d.column) for d in err.value.diagnostics] == [("SR2013", 4, 41)]
+    ok = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    for day in (dt.date(1, 1, 1), dt.date(9999, 12, 31)):
+        with pytest.raises(stackrules.RequestError):
+            engine.audit(ok, "exu:BIT", day)

@@ -51,6 +51,9 @@ _CODE_BY_TYPE = {
     "invalid_date": "SR2009",
     "invalid_filter": "SR2010",
     "unknown_grade": "SR3012",
+    "number_too_large": "SR2011",
+    "number_too_precise": "SR2012",
+    "date_out_of_range": "SR2013",
 }
 
 

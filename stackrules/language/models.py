@@ -8,6 +8,7 @@ refused with a did-you-mean.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..diagnostics import did_you_mean
-from .quantity import Quantity, QuantityError, parse_quantity, to_fraction
+from .quantity import MAX_YEARS, NumberBound, Quantity, QuantityError, parse_quantity, to_fraction
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -67,9 +68,15 @@ def _level_ref(value: object) -> str:
     return value
 
 
+def _bound_error(exc: NumberBound) -> PydanticCustomError:
+    return _err("number_too_large" if exc.code == "SR2011" else "number_too_precise", "{why}", why=str(exc))
+
+
 def _quantity(value: object) -> Quantity:
     try:
         q = parse_quantity(value)
+    except NumberBound as exc:
+        raise _bound_error(exc) from None
     except QuantityError as exc:
         raise _err("invalid_quantity", "{why}", why=str(exc)) from None
     if q.value < 0:
@@ -80,6 +87,8 @@ def _quantity(value: object) -> Quantity:
 def _fraction(value: object) -> Fraction:
     try:
         f = to_fraction(value)
+    except NumberBound as exc:
+        raise _bound_error(exc) from None
     except QuantityError as exc:
         raise _err("invalid_quantity", "{why}", why=str(exc)) from None
     if f < 0:
@@ -94,15 +103,29 @@ def _share(value: object) -> Fraction:
     return f
 
 
+FIRST_DAY = _dt.date(1000, 1, 1)  # dates are bounded so that no date arithmetic can leave the calendar
+
+
+LAST_DAY = _dt.date(8999, 12, 31)
+
+
 def _date(value: object) -> _dt.date:
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _err("invalid_date", "`{value}` is not a date: write YYYY-MM-DD", value=str(value))
+    day: _dt.date | None = value if isinstance(value, _dt.date) else None
+    if isinstance(value, str) and len(value) <= 32:
+        with contextlib.suppress(ValueError):
+            day = _dt.date.fromisoformat(value)
+    if day is None:
+        raise _err("invalid_date", "`{value}` is not a date: write YYYY-MM-DD", value=str(value)[:32])
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _err("date_out_of_range", "`{value}` is outside the years {lo} to {hi}", value=day.isoformat(), lo=FIRST_DAY.year, hi=LAST_DAY.year)
+    return day
+
+
+def _years(value: object) -> Fraction:
+    f = _fraction(value)
+    if f > MAX_YEARS:
+        raise _err("number_too_large", "`within_years` is at most {most}, got `{v}`", most=MAX_YEARS, v=str(value))
+    return f
 
 
 def _range(value: object) -> tuple[Fraction, Fraction]:
@@ -136,6 +159,9 @@ Num = Annotated[Fraction, PlainValidator(_fraction), WithJsonSchema(_NUM_SCHEMA)
 
 
 Share = Annotated[Fraction, PlainValidator(_share), WithJsonSchema(_NUM_SCHEMA)]
+
+
+Years = Annotated[Fraction, PlainValidator(_years), WithJsonSchema(_NUM_SCHEMA)]
 
 
 Date = Annotated[_dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
@@ -257,6 +283,8 @@ def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
     if attr == "credits":
         try:
             return parse_quantity(value)
+        except NumberBound as exc:
+            raise _err("number_too_large" if exc.code == "SR2011" else "number_too_precise", "{why}", why=str(exc), at=at) from None
         except QuantityError as exc:
             raise _err("invalid_filter", "{why}", why=str(exc), at=at) from None
     if attr == "level":
@@ -382,7 +410,7 @@ class Requirement(Model):
     ref: str | None = None
     limits: tuple[Limit, ...] = ()
     min_grade: str | None = None
-    within_years: Num | None = None
+    within_years: Years | None = None
     shares_with: tuple[Slug, ...] = ()
 
     @model_validator(mode="before")
@@ -607,7 +635,7 @@ class IntoFilter(Model):
 
 
 class When(Model):
-    within_years: Num | None = None
+    within_years: Years | None = None
     min_grade: str | None = None
 
 

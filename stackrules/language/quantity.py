@@ -16,11 +16,94 @@ from fractions import Fraction
 _NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:/\d+)?"
 
 
+MAX_MAGNITUDE = 10**9  # credits, costs, years, loads and counts (LANGUAGE.md section 18)
+
+
+MAX_PLACES = 12  # digits after the point, or in a denominator
+
+
+MAX_YEARS = 200  # `within_years`
+
+
+_MAX_DIGITS = len(str(MAX_MAGNITUDE))
+
+
 _QUANTITY = re.compile(rf"\s*({_NUMBER})\s*(?:([a-z][a-z0-9-]*))?\s*")
 
 
 class QuantityError(ValueError):
     """A quantity could not be read."""
+
+
+class NumberBound(QuantityError):
+    """A number is over a bound (``code`` SR2011: too large; SR2012: too precise); checked before any arithmetic."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _shown(text: str) -> str:
+    return f"`{text}`" if len(text) <= 32 else f"`{text[:16]}...{text[-8:]}` ({len(text)} characters)"
+
+
+def _too_large(text: str) -> NumberBound:
+    return NumberBound("SR2011", f"{_shown(text)} is over the bound of {MAX_MAGNITUDE} in size")
+
+
+def _too_precise(text: str) -> NumberBound:
+    return NumberBound("SR2012", f"{_shown(text)} has more than {MAX_PLACES} digits after the point or in its denominator")
+
+
+def check_decimal(text: str) -> Decimal:
+    """The exact decimal ``text`` (``1.5``, ``2e3``), refused past the bounds before any arithmetic on it."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if len(exponent.lstrip("+-")) > 4:
+        raise _too_precise(text) if exponent.startswith("-") else _too_large(text)
+    if len(mantissa) > 2 * _MAX_DIGITS + MAX_PLACES:
+        raise _too_large(text)
+    return _bounded_decimal(Decimal(text), text)
+
+
+def check_int(text: str) -> int:
+    """The integer ``text`` (digits, an optional sign), refused past the bound before it is converted."""
+    if len(text) < _MAX_DIGITS:
+        return int(text)  # nine digits at most: within the bound
+    if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+        raise _too_large(text)
+    number = int(text)
+    if abs(number) > MAX_MAGNITUDE:
+        raise _too_large(text)
+    return number
+
+
+def _bounded_decimal(value: Decimal, text: str) -> Decimal:
+    if not value.is_finite():
+        raise QuantityError("a quantity must be finite")
+    if value == 0:
+        return value
+    if value.adjusted() >= _MAX_DIGITS or abs(value) > MAX_MAGNITUDE:
+        raise _too_large(text)
+    shape = value.as_tuple()
+    assert isinstance(shape.exponent, int)
+    if shape.exponent + _trailing_zeros(shape.digits) < -MAX_PLACES:
+        raise _too_precise(text)
+    return value
+
+
+def _trailing_zeros(digits: tuple[int, ...]) -> int:
+    n = 0
+    while n < len(digits) - 1 and digits[-1 - n] == 0:
+        n += 1
+    return n
+
+
+def _bounded(value: Fraction, text: str) -> Fraction:
+    if abs(value) > MAX_MAGNITUDE:
+        raise _too_large(text)
+    if value.denominator > 10**MAX_PLACES:
+        raise _too_precise(text)
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,23 +122,28 @@ def to_fraction(value: object) -> Fraction:
     if isinstance(value, bool):
         raise QuantityError("a quantity cannot be true or false")
     if isinstance(value, int):
+        if abs(value) > MAX_MAGNITUDE:
+            raise _too_large(str(value) if value.bit_length() < 1000 else f"an integer of {value.bit_length()} bits")
         return Fraction(value)
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise QuantityError("a quantity must be finite")
-        return Fraction(value)
+        return Fraction(_bounded_decimal(value, str(value) if len(value.as_tuple().digits) < 100 else f"a number of {len(value.as_tuple().digits)} digits"))
     if isinstance(value, Fraction):
-        return value
+        return _bounded(value, "a fraction")
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(_NUMBER, text):
-            if "/" in text:
-                num, den = text.split("/")
+            num, _, den = text.partition("/")
+            whole, _, places = num.lstrip("+-").partition(".")
+            if len(whole.lstrip("0")) > _MAX_DIGITS:
+                raise _too_large(text)
+            if len(places.rstrip("0")) > MAX_PLACES or len(den.lstrip("0")) > MAX_PLACES:
+                raise _too_precise(text)
+            if den:
                 if int(den) == 0:
                     raise QuantityError(f"`{value}` divides by zero")
-                return Fraction(Decimal(num)) / int(den)
-            return Fraction(Decimal(text))
-    raise QuantityError(f"`{value}` is not a number")
+                return _bounded(Fraction(Decimal(num)) / int(den), text)
+            return _bounded(Fraction(Decimal(num)), text)
+    raise QuantityError(f"`{value}` is not a number" if len(str(value)) <= 40 else "this is not a number")
 
 
 def parse_quantity(value: object) -> Quantity:

@@ -27,7 +27,7 @@ from ..diagnostics import Diagnostic, suggestion
 from ..engine import Engine
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
-from ..language.positions import SourceMap, Span
+from ..language.positions import SourceMap, pack
 from ..language.quantity import fmt
 from ..rulebase.index import QualVersion
 from ..source.learners import load_learner
@@ -109,20 +109,20 @@ def _suggested(help_: str) -> list[str]:
 
 def learner_from_json(data: Any, prefix: tuple[str | int, ...] = ("learner",)) -> tuple[Learner | None, list[Diagnostic], dict[int, str]]:
     """Validate a learner sent as JSON; diagnostics carry synthetic lines that ``where`` maps to pointers."""
-    values: dict[tuple[str | int, ...], Span] = {}
-    keys: dict[tuple[str | int, ...], Span] = {}
+    values: dict[tuple[str | int, ...], int] = {}  # spans packed (language.positions.pack)
+    keys: dict[tuple[str | int, ...], int] = {}
     where: dict[int, str] = {}
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     line = 1
     while stack:
         path, value = stack.pop()
         line += 1
-        values[path] = Span(line, 1, line, 2)
+        values[path] = pack(line, 1, line, 2)
         where[line] = pointer(prefix + path)
         if isinstance(value, dict):
             for k, v in value.items():
                 line += 1
-                keys[(*path, k)] = Span(line, 1, line, 2)
+                keys[(*path, k)] = pack(line, 1, line, 2)
                 where[line] = pointer((*prefix, *path, k))
                 stack.append(((*path, k), v))
         elif isinstance(value, list):

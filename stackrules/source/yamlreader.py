@@ -1,20 +1,27 @@
 """The strict YAML reader: text in, plain data and a source map out.
 
 PyYAML (libyaml when present) parses the text into events, which keep their
-positions; this module builds data from the events itself, so it can refuse
-what YAML 1.1 would otherwise accept silently:
-duplicate keys, anchors and aliases, tab indentation, ``yes``/``no``/``on``/
-``off`` as booleans and ``0410`` as octal. Plain scalars follow a small
-YAML 1.2 core subset: ``null``/``~``, ``true``/``false``, integers, and
-decimals (read as exact :class:`~decimal.Decimal`). Mappings become ``dict``,
-sequences become ``tuple`` (models are frozen).
+positions; this module builds data from the events itself, as they come (no
+event is kept once read), so it can refuse what YAML 1.1 would otherwise
+accept silently: duplicate keys, anchors and aliases, tab indentation,
+``yes``/``no``/``on``/``off`` as booleans and ``0410`` as octal. Plain
+scalars follow a small YAML 1.2 core subset: ``null``/``~``,
+``true``/``false``, integers, and decimals (read as exact
+:class:`~decimal.Decimal`). Mappings become ``dict``, sequences become
+``tuple`` (models are frozen).
+
+Every input is bounded while it is read (LANGUAGE.md section 18): the file's
+size, the nesting depth, the number of values in a document, the entries of
+one list or mapping, the length of one text, and every number (at most 10^9
+in size, at most 12 digits after the point), each past its bound a
+positioned diagnostic before any arithmetic or any more reading.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -23,7 +30,8 @@ from yaml.reader import Reader
 from yaml.scanner import Scanner
 
 from ..diagnostics import Diagnostic
-from ..language.positions import Path, SourceMap, Span
+from ..language.positions import Path, SourceMap, Span, pack
+from ..language.quantity import MAX_MAGNITUDE, MAX_PLACES, NumberBound, check_decimal, check_int
 
 _CParser: Any
 
@@ -34,10 +42,19 @@ except ImportError:  # pragma: no cover - pure-Python PyYAML
     _CParser = None
 
 
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024  # a file
 
 
-MAX_DEPTH = 64
+MAX_DEPTH = 64  # nesting
+
+
+MAX_VALUES = 500_000  # values (scalars, lists, mappings and keys) in one document: a 20,000-credential catalogue holds 460,000
+
+
+MAX_ENTRIES = 100_000  # items of one list, or keys of one mapping
+
+
+MAX_TEXT = 65_536  # characters of one text value or key
 
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
@@ -94,111 +111,131 @@ _SCALAR, _SEQ, _SEQ_END, _MAP, _MAP_END, _ALIAS = (
 _NUMERIC_START = frozenset("+-.0123456789")
 
 
+_NODES = frozenset((_SCALAR, _SEQ, _MAP))
+
+
 def _mark(ev: Any) -> tuple[int, int]:
     m = ev.start_mark
     return (m.line + 1, m.column + 1) if m is not None else (1, 1)
 
 
+def _packed(start: Any, end: Any) -> int:
+    a, b = start.start_mark, end.end_mark
+    return pack(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
+
+
 @dataclass
 class _Builder:
-    """Builds plain data straight from the (already checked) event stream, recording spans."""
+    """Builds plain data from the event stream as it is parsed, recording spans and counting what it reads."""
 
     file: str
     smap: SourceMap
     diags: list[Diagnostic]
-    events: list[Any]
-    pos: int = 0
+    parser: Any
+    values: int = 0
+
+    def fail(self, ev: Any, code: str, message: str, help: str | None = None) -> _ReadError:
+        line, col = _mark(ev)
+        return _ReadError(Diagnostic(self.file, line, col, code, message, help))
 
     def err(self, ev: Any, code: str, message: str, help: str | None = None) -> None:
         s = _event_span(ev, ev)
         self.diags.append(Diagnostic(self.file, s.line, s.column, code, message, help, s.end_column if s.end_line == s.line else None))
 
+    def next(self) -> Any:
+        ev = self.parser.get_event()
+        if type(ev) in _NODES:
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise self.too_many(ev)
+        return ev
+
+    def too_many(self, ev: Any) -> _ReadError:
+        return self.fail(ev, "SR1015", f"the document holds more than {MAX_VALUES} values", "split it into several files")
+
+    def too_long(self, ev: Any) -> _ReadError:
+        return self.fail(ev, "SR1017", f"a text of {len(ev.value)} characters, over the limit of {MAX_TEXT}", "shorten it")
+
     def value(self, path: Path, depth: int) -> Any:
-        ev = self.events[self.pos]
-        self.pos += 1
+        ev = self.next()
         if depth > MAX_DEPTH:
-            line, col = _mark(ev)
-            raise _ReadError(
-                Diagnostic(
-                    self.file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`"
-                )
-            )
+            raise self.fail(ev, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`")
         kind = type(ev)
         if kind is _ALIAS or ev.anchor is not None:
-            line, col = _mark(ev)
-            raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full"))
+            raise self.fail(ev, "SR1003", "YAML anchors and aliases are not allowed", "write the value out in full")
         if ev.tag is not None and ev.tag != "!":
-            line, col = _mark(ev)
-            raise _ReadError(Diagnostic(self.file, line, col, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag"))
-        events = self.events
+            raise self.fail(ev, "SR1001", f"explicit tag `{ev.tag}` is not allowed", "remove the tag")
+        peek, get = self.parser.peek_event, self.parser.get_event
         if kind is _SCALAR:
-            a: Any = ev.start_mark
-            b: Any = ev.end_mark
-            self.smap.values[path] = Span(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
+            self.smap.values[path] = _packed(ev, ev)
             return self.scalar(ev)
         if kind is _SEQ:
             items: list[Any] = []
-            while type(events[self.pos]) is not _SEQ_END:
+            while type(peek()) is not _SEQ_END:
+                if len(items) == MAX_ENTRIES:
+                    raise self.fail(peek(), "SR1016", f"a list of more than {MAX_ENTRIES} items", "split it, or spread it over several files")
                 items.append(self.value((*path, len(items)), depth + 1))
-            self.smap.values[path] = _event_span(ev, events[self.pos])
-            self.pos += 1
+            self.smap.values[path] = _packed(ev, get())
             return tuple(items)
         assert kind is _MAP
         out: dict[str, Any] = {}
         keys, values = self.smap.keys, self.smap.values
-        while type(events[self.pos]) is not _MAP_END:
-            kev = events[self.pos]
+        entries = 0
+        while type(peek()) is not _MAP_END:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                raise self.fail(peek(), "SR1016", f"a mapping of more than {MAX_ENTRIES} keys", "split it, or spread it over several files")
+            kev = self.next()
             if type(kev) is not _SCALAR:
                 self.err(kev, "SR1001", "a mapping key must be a plain word", "write the key as text")
-                self.skip()  # the key
-                self.skip()  # its value
+                self.skip(kev)  # the key
+                self.skip(self.next())  # its value
                 continue
             if kev.anchor is not None or (kev.tag is not None and kev.tag != "!"):
-                line, col = _mark(kev)
-                raise _ReadError(Diagnostic(self.file, line, col, "SR1003", "YAML anchors, aliases and tags are not allowed on keys", "write the key plainly"))
-            self.pos += 1
-            key = str(kev.value)
+                raise self.fail(kev, "SR1003", "YAML anchors, aliases and tags are not allowed on keys", "write the key plainly")
+            key = kev.value
+            if len(key) > MAX_TEXT:
+                raise self.too_long(kev)
             if key == "<<":
                 self.err(kev, "SR1003", "merge keys (`<<`) are not allowed", "write the keys out in full")
-                self.skip()
+                self.skip(self.next())
                 continue
             if key in out:
                 self.err(kev, "SR1002", f"duplicate key `{key}`", "remove or rename this second occurrence")
-                self.skip()
+                self.skip(self.next())
                 continue
-            ka: Any = kev.start_mark
-            kb: Any = kev.end_mark
             sub = (*path, key)
-            keys[sub] = Span(ka.line + 1, ka.column + 1, kb.line + 1, kb.column + 1)
-            nxt = events[self.pos]
+            keys[sub] = _packed(kev, kev)
+            nxt = peek()
             if type(nxt) is _SCALAR and nxt.anchor is None and nxt.tag is None and depth < MAX_DEPTH:
                 # the common case, a plain scalar value, read here: what value() would do, without the call
-                self.pos += 1
-                va: Any = nxt.start_mark
-                vb: Any = nxt.end_mark
-                values[sub] = Span(va.line + 1, va.column + 1, vb.line + 1, vb.column + 1)
+                get()
+                self.values += 1
+                if self.values > MAX_VALUES:
+                    raise self.too_many(nxt)
+                values[sub] = _packed(nxt, nxt)
                 out[key] = self.scalar(nxt)
             else:
                 out[key] = self.value(sub, depth + 1)
-        self.smap.values[path] = _event_span(ev, self.events[self.pos])
-        self.pos += 1
+        self.smap.values[path] = _packed(ev, get())
         return out
 
-    def skip(self) -> None:
-        """Step over one whole value."""
-        level = 0
-        while True:
-            ev = self.events[self.pos]
-            self.pos += 1
-            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+    def skip(self, ev: Any) -> None:
+        """Step over the rest of the value that ``ev`` starts (still counted and bounded)."""
+        level = 1 if type(ev) in (_SEQ, _MAP) else 0
+        while level:
+            ev = self.next()
+            if type(ev) in (_SEQ, _MAP):
                 level += 1
-            elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                if level > MAX_DEPTH:
+                    raise self.fail(ev, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it")
+            elif type(ev) in (_SEQ_END, _MAP_END):
                 level -= 1
-            if level == 0:
-                return
 
     def scalar(self, ev: Any) -> Any:
-        text = str(ev.value)
+        text = ev.value
+        if len(text) > MAX_TEXT:
+            raise self.too_long(ev)
         if ev.style:  # quoted or block scalars are always strings
             return text
         if text in _NULL:
@@ -215,10 +252,13 @@ class _Builder:
         if _LEADING_ZERO.fullmatch(text):
             self.err(ev, "SR1006", f"`{text}` has a leading zero (YAML 1.1 reads it as octal)", f'write `"{text}"` if it is a code, or drop the leading zero')
             return text
-        if _INT.fullmatch(text):
-            return int(text)
-        if _DECIMAL.fullmatch(text):
-            return Decimal(text)
+        try:
+            if _INT.fullmatch(text):
+                return check_int(text)
+            if _DECIMAL.fullmatch(text):
+                return check_decimal(text)
+        except NumberBound as exc:  # before any arithmetic: `1e999999999` costs nothing
+            self.err(ev, exc.code, str(exc), f"write at most {MAX_MAGNITUDE}" if exc.code == "SR2011" else f"round it to at most {MAX_PLACES} decimal places")
         return text
 
 
@@ -231,6 +271,21 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     line = before.count(b"\n") + 1
     col = offset - (before.rfind(b"\n") + 1) + 1
     return line, col
+
+
+def _syntax(file: str, exc: yaml.MarkedYAMLError, lines: int) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    help_ = "fix the syntax at this position"
+    at_end = exc.problem_mark is not None and (exc.problem_mark.line >= lines or "stream end" in problem)
+    if exc.context_mark is not None and at_end:
+        # the file ended inside a bracket or quote: point at where it opened
+        mark = exc.context_mark
+        help_ = f"this is never closed ({exc.context})"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if "maximum nesting depth" in problem:  # libyaml's own bound (1,000 levels), met before ours is checked
+        return Diagnostic(file, line, col, "SR1008", f"the document nests deeper than {MAX_DEPTH} levels", "flatten it, for instance with `define:` and `ref`")
+    return Diagnostic(file, line, col, "SR1001", f"invalid YAML: {problem}", help_)
 
 
 def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
@@ -259,44 +314,35 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, SourceMap, list[Diagnostic]]
         line = text.count("\n", 0, bad) + 1
         col = bad - (text.rfind("\n", 0, bad) + 1) + 1
         return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: the control character U+{ord(text[bad]):04X} is not allowed", "remove it")]
-    loader: Any = _CParser(text) if _CParser is not None else _PureParser(text)
+    parser: Any = _CParser(text) if _CParser is not None else _PureParser(text)
+    builder = _Builder(file, smap, diags, parser)
+    collecting = gc.isenabled()
+    gc.disable()  # every object built here lives on: the cyclic collector would walk them again and again
     try:
-        # Refuse anchors and aliases at the event level, before composition
-        # (so an alias bomb costs nothing).
         # anchors, aliases and tags are refused as the events are read into data
-        # (aliases are never expanded, so an alias bomb costs nothing)
-        events: list[Any] = []
-        while loader.check_event():
-            events.append(loader.get_event())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        help_ = "fix the syntax at this position"
-        at_end = exc.problem_mark is not None and (exc.problem_mark.line >= len(lines) or "stream end" in problem)
-        if exc.context_mark is not None and at_end:
-            # the file ended inside a bracket or quote: point at where it opened
-            mark = exc.context_mark
-            help_ = f"this is never closed ({exc.context})"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, smap, [Diagnostic(file, line, col, "SR1001", f"invalid YAML: {problem}", help_)]
-    finally:
-        if hasattr(loader, "dispose"):
-            loader.dispose()
-    starts = [ev for ev in events if type(ev) is yaml.DocumentStartEvent]
-    if len(starts) > 1:
-        m = _mark(starts[1])
-        return None, smap, [Diagnostic(file, m[0], m[1], "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
-    frame = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
-    body = [ev for ev in events if type(ev) not in frame]
-    if not body:
-        return None, smap, [Diagnostic(file, 1, 1, "SR1011", "the file holds no document", "start it with `kind:`")]
-    builder = _Builder(file, smap, diags, body)
-    try:
+        # (aliases are never expanded, so an alias bomb costs nothing), and no event is kept
+        parser.get_event()  # the stream's start
+        if type(parser.peek_event()) is yaml.StreamEndEvent:
+            return None, smap, [Diagnostic(file, 1, 1, "SR1011", "the file holds no document", "start it with `kind:`")]
+        parser.get_event()  # the document's start
+        first = parser.peek_event()
         value = builder.value((), 0)
+        parser.get_event()  # the document's end
+        nxt = parser.peek_event()
+        if type(nxt) is yaml.DocumentStartEvent:
+            m = _mark(nxt)
+            return None, smap, [Diagnostic(file, m[0], m[1], "SR1010", "a file holds more than one YAML document", "put each document in its own file")]
+    except yaml.MarkedYAMLError as exc:
+        return None, smap, [_syntax(file, exc, len(lines))]
     except _ReadError as exc:
         return None, smap, [exc.diag]
+    finally:
+        if collecting:
+            gc.enable()
+        if hasattr(parser, "dispose"):
+            parser.dispose()
     if not isinstance(value, dict):
-        first = _mark(body[0])
-        diags.append(Diagnostic(file, first[0], first[1], "SR1011", "the top level of a document must be a mapping", "start it with `kind:`"))
+        line, col = _mark(first)
+        diags.append(Diagnostic(file, line, col, "SR1011", "the top level of a document must be a mapping", "start it with `kind:`"))
         return None, smap, diags
     return value, smap, diags
