@@ -6,7 +6,9 @@ tree, the total and the limits (nested qualifications' included: their own
 total, a cap on their tree's root node and one on the qualification), and takes the cheapest in credential not yet
 held. The engine must agree on the status and on ``remaining``; adding a
 holding must never turn met into not met nor raise ``remaining``; and the same
-input must give the same bytes.
+input must give the same bytes. The widened oracle (at the end) adds nested
+groups, several limits at once, pending study with look-ahead (`met_pending`),
+`shares_with` between two nodes, and a waiver, substitution or addition.
 """
 
 from __future__ import annotations
@@ -390,3 +392,194 @@ def test_adding_a_holding_never_hurts_with_credit_rules(tmp_path_factory: Any, r
             assert after.status == "met"
         if before.remaining is not None:
             assert after.remaining is not None and after.remaining <= before.remaining
+
+
+# ---------------------------------------------------------------- widened: nested trees, several limits, pending study, sharing, exceptions
+
+
+@dataclass(frozen=True)
+class Wide:
+    creds: tuple[Cred, ...]
+    tree: Group  # children are leaves or groups of leaves; the top's children are nodes n0, n1, ...
+    total: int
+    limits: tuple[tuple[str, str, int], ...]  # (kind, filter key, bound): max_credits level1 | max_count tag a | min_credits tag b
+    held: frozenset[str]
+    pending: frozenset[str]  # held, but in progress (counted with look-ahead)
+    shares: tuple[int, int] | None  # top child i shares_with top child j
+    exception: tuple[str, int, str, str] | None  # (waive | add | substitute, top child, credential, instead_of)
+
+
+@st.composite
+def wide_instances(draw: st.DrawFn) -> Wide:
+    n = draw(st.integers(2, 4))
+    creds = tuple(
+        Cred(f"t:K{i}", draw(st.sampled_from([3, 6, 6, 12])), draw(st.integers(1, 3)), tuple(sorted(draw(st.sets(st.sampled_from(["a", "b"]), max_size=2)))))
+        for i in range(n)
+    )
+    ids = [c.id for c in creds]
+
+    def leaf() -> Leaf:
+        kind = draw(st.sampled_from(["credential", "credits", "count"]))
+        if kind == "credential":
+            return Leaf("credential", credential=draw(st.sampled_from(ids)))
+        if kind == "credits":
+            return Leaf("credits", amount=draw(st.sampled_from([3, 6, 9])), tag=draw(st.sampled_from([None, "a", "b"])))
+        return Leaf("count", amount=draw(st.integers(1, 2)), tag=draw(st.sampled_from([None, "a", "b"])))
+
+    def group(children: tuple[Any, ...]) -> Group:
+        kind = draw(st.sampled_from(["all", "any", "at_least"])) if len(children) > 1 else "all"
+        return Group(kind, children, k=draw(st.integers(1, len(children))) if kind == "at_least" else 0)
+
+    kids: list[Any] = []
+    for _ in range(draw(st.integers(2, 3))):
+        kids.append(leaf() if draw(st.booleans()) else group(tuple(leaf() for _ in range(draw(st.integers(1, 2))))))
+    if sum(len(_leaves(c)) for c in kids) > 4:
+        kids = kids[:2]
+    tree = group(tuple(kids))
+    total = draw(st.sampled_from([0, 6, 12]))
+    limits = tuple(draw(st.sets(st.sampled_from([("max_credits", "level1", 6), ("max_count", "a", 1), ("min_credits", "b", 6)]), max_size=2)))
+    held = frozenset(draw(st.sets(st.sampled_from(ids), max_size=n)))
+    pending = frozenset(draw(st.sets(st.sampled_from(sorted(held)), max_size=2))) if held else frozenset()
+    shares = None
+    if draw(st.booleans()):
+        i, j = draw(st.permutations(range(len(kids))))[:2]
+        shares = (i, j)
+    exception = None
+    choice = draw(st.sampled_from([None, "waive", "add", "substitute"]))
+    if choice is not None:
+        k = draw(st.integers(0, len(kids) - 1))
+        named = [lf.credential for lf in _leaves(kids[k]) if lf.kind == "credential"]
+        cred = draw(st.sampled_from(ids))
+        if choice == "substitute" and named:
+            exception = ("substitute", k, cred, draw(st.sampled_from(named)))
+        elif choice == "add" and any(lf.kind != "credential" for lf in _leaves(kids[k])):
+            exception = ("add", k, cred, "")
+        elif choice == "waive":
+            exception = ("waive", k, "", "")
+    return Wide(creds, tree, total, tuple(sorted(limits)), held, pending, shares, exception)
+
+
+def _limit_ok(kind: str, key: str, bound: int, used: list[Cred]) -> bool:
+    if kind == "max_credits":
+        return sum(c.credits for c in used if c.level == 1) <= bound
+    if kind == "max_count":
+        return sum(1 for c in used if key in c.tags) <= bound
+    return sum(c.credits for c in used if key in c.tags) >= bound
+
+
+def wide_oracle(w: Wide) -> tuple[str, Fraction | None]:
+    """The status and ``remaining`` by brute force: every assignment of credentials to leaves (or two sharing leaves)."""
+    top = list(w.tree.children)
+    owner: list[int] = []  # leaf -> its top child
+    leaves: list[Leaf] = []
+    for k, child in enumerate(top):
+        for lf in _leaves(child):
+            owner.append(k)
+            leaves.append(lf)
+    waived = {w.exception[1]} if w.exception and w.exception[0] == "waive" else set()
+    share = {w.shares[0], w.shares[1]} if w.shares else set()
+
+    def accepts(i: int, c: Cred) -> bool:
+        if owner[i] in waived:
+            return False  # a waived node claims nothing
+        lf = leaves[i]
+        if _accepts(lf, c):
+            return True
+        if w.exception is None or owner[i] != w.exception[1] or c.id not in w.held or c.id != w.exception[2]:
+            return False  # an exception lets the learner's own credential count, not study still to take
+        if w.exception[0] == "add":
+            return lf.kind != "credential"
+        return w.exception[0] == "substitute" and lf.kind == "credential" and lf.credential == w.exception[3]
+
+    def options(c: Cred) -> list[tuple[int, ...]]:
+        one = [i for i in range(len(leaves)) if accepts(i, c)]
+        out: list[tuple[int, ...]] = [(), *((i,) for i in one)]
+        if w.shares:
+            out += [(i, j) for i in one for j in one if i < j and owner[i] != owner[j] and {owner[i], owner[j]} == share]
+        return out
+
+    def met(node: Any, got: dict[int, list[Cred]], counter: list[int], depth: int, k: int) -> bool:
+        if depth == 1 and k in waived:
+            counter[0] += len(_leaves(node))
+            return True
+        if isinstance(node, Leaf):
+            claims = got.get(counter[0], [])
+            counter[0] += 1
+            if node.kind == "credential":
+                return len(claims) == 1
+            if node.kind == "credits":
+                return sum(c.credits for c in claims) >= node.amount
+            return len(claims) >= node.amount
+        kids = [met(c, got, counter, depth + 1, i if depth == 0 else k) for i, c in enumerate(node.children)]
+        need = len(kids) if node.kind == "all" else 1 if node.kind == "any" else node.k
+        return sum(kids) >= need
+
+    best: dict[str, Fraction] = {}
+    for choice in itertools.product(*(options(c) for c in w.creds)):
+        got: dict[int, list[Cred]] = {}
+        for c, where in zip(w.creds, choice, strict=True):
+            for i in where:
+                got.setdefault(i, []).append(c)
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        used = [c for c, where in zip(w.creds, choice, strict=True) if where]
+        if sum(c.credits for c in used) < w.total or not all(_limit_ok(kind, key, bound, used) for kind, key, bound in w.limits):
+            continue
+        if not met(w.tree, got, [0], 0, -1):
+            continue
+        cost = Fraction(sum(c.credits for c in used if c.id not in w.held))
+        kind = "added" if cost else "pending" if any(c.id in w.pending for c in used) else "done"
+        if kind not in best or cost < best[kind]:
+            best[kind] = cost
+    if "done" in best:
+        return "met", Fraction(0)
+    if "pending" in best:
+        return "met_pending", Fraction(0)
+    return "not_met", best.get("added")
+
+
+def wide_engine(w: Wide, folder: Path) -> stackrules.Engine:
+    catalog = {
+        "kind": "catalog",
+        "provider": {"id": "t", "name": "T"},
+        "credit_system": {"id": "t-cp", "full_time_year": 48},
+        "credentials": [{"id": c.id, "title": c.id, "credits": c.credits, "level": c.level, "tags": list(c.tags)} for c in w.creds],
+    }
+    kids = []
+    for k, child in enumerate(w.tree.children):
+        doc = _node_doc(child)
+        doc = {"id": f"n{k}", **(doc if isinstance(doc, dict) else {"all": [doc]})}
+        if w.shares and w.shares[0] == k:
+            doc["shares_with"] = [f"n{w.shares[1]}"]
+        kids.append(doc)
+    requires: dict[str, Any] = {"at_least": w.tree.k, "of": kids} if w.tree.kind == "at_least" else {w.tree.kind: kids}
+    qual: dict[str, Any] = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "credits": w.total, "requires": requires}
+    filters = {"level1": {"level": 1}, "a": {"tags": "a"}, "b": {"tags": "b"}}
+    if w.limits:
+        qual["limits"] = [{"id": f"lim{i}", kind: bound, "where": filters[key]} for i, (kind, key, bound) in enumerate(w.limits)]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    return stackrules.load(folder)
+
+
+def wide_learner(w: Wide) -> stackrules.Learner:
+    holdings = [{"credential": h, **({"status": "in_progress"} if h in w.pending else {})} for h in sorted(w.held)]
+    exceptions = []
+    if w.exception is not None:
+        kind, k, cred, instead = w.exception
+        e: dict[str, Any] = {"type": kind, "node": f"t:Q#n{k}", "reason": "r", "approved_by": "a", "date": "2026-01-01"}
+        if kind != "waive":
+            e["credential"] = cred
+        if kind == "substitute":
+            e["instead_of"] = instead
+        exceptions.append(e)
+    return stackrules.load_learner({"id": "L", "holdings": holdings, "exceptions": exceptions})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(wide_instances())
+def test_solver_agrees_with_brute_force_on_nested_trees_limits_pending_sharing_and_exceptions(tmp_path_factory: Any, w: Wide) -> None:
+    engine = wide_engine(w, tmp_path_factory.mktemp("rb"))
+    decision = engine.audit(wide_learner(w), "t:Q", AS_OF, look_ahead=True)
+    assert (decision.status, decision.remaining) == wide_oracle(w), (w, decision.to_json()["nodes"])
