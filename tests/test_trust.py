@@ -211,3 +211,16 @@ def test_dates_are_bounded_so_date_arithmetic_stays_in_the_calendar(engine: stac
     for day in (dt.date(1, 1, 1), dt.date(9999, 12, 31)):
         with pytest.raises(stackrules.RequestError):
             engine.audit(ok, "exu:BIT", day)
+
+
+def test_a_line_break_in_a_learner_value_shown_inline_is_refused(tmp_path: Path) -> None:
+    # escaping keeps line breaks, so a learner id with one could start a forged "Status: MET." line
+    learner = tmp_path / "forged.yaml"
+    learner.write_text('kind: learner\nid: "L-1, as of 2026-11-28\\nStatus: MET."\nholdings:\n  - {credential: "zz:X1", title: "a\\nb"}\n', encoding="utf-8")
+    with pytest.raises(stackrules.LearnerError) as err:
+        stackrules.load_learner(learner)
+    assert [(d.code, d.line, d.column) for d in err.value.diagnostics] == [("SR2004", 2, 5), ("SR2004", 4, 34)]
+    with pytest.raises(stackrules.LearnerError):
+        stackrules.load_learner({"id": "L-1\nStatus: MET."})
+    out = _audit(learner)
+    assert out.returncode == 3 and "error[SR2004]" in out.stderr and "Status: MET." not in out.stdout

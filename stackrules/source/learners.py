@@ -9,6 +9,7 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..errors import LearnerError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
+from ..language.models import LearnerDoc
 from ..language.positions import SourceMap
 from .files import read_document
 
@@ -22,8 +23,33 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
         doc, diags = parse_document(data, smap, ("learner",))
         if doc is None:
             raise LearnerError(diags)
-        return Learner(doc, Loaded(doc, smap))
-    loaded, diags = read_document(Path(source), ("learner",))
-    if loaded is None:
-        raise LearnerError(diags or [Diagnostic(str(source), 1, 1, "SR1011", "not a learner document", None)])
+        loaded = Loaded(doc, smap)
+    else:
+        found, diags = read_document(Path(source), ("learner",))
+        if found is None:
+            raise LearnerError(diags or [Diagnostic(str(source), 1, 1, "SR1011", "not a learner document", None)])
+        loaded = found
+    lines = _multi_line(loaded)
+    if lines:
+        raise LearnerError(lines)
     return Learner(loaded.doc, loaded)
+
+
+def _multi_line(loaded: Loaded) -> list[Diagnostic]:
+    """The learner's values that text output shows inline (its id and name, holding titles, exceptions) are one line each.
+
+    Text output escapes every other control character (a line break is the
+    one it keeps), so a line break here could start a forged line of the
+    explanation, such as ``Status: MET.``.
+    """
+    doc: LearnerDoc = loaded.doc
+    fields: list[tuple[tuple[str | int, ...], str | None]] = [(("id",), doc.id), (("name",), doc.name)]
+    fields += [(("holdings", i, "title"), h.title) for i, h in enumerate(doc.holdings)]
+    for i, e in enumerate(doc.exceptions):
+        fields += [(("exceptions", i, k), getattr(e, k, None)) for k in ("node", "reason", "approved_by")]
+    out = []
+    for path, value in fields:
+        if value is not None and "\n" in value:
+            where = "`" + ".".join(str(p) for p in path) + "`"
+            out.append(loaded.smap.diag(path, "SR2004", f"{where} holds a line break", "write it on one line"))
+    return out
