@@ -123,3 +123,14 @@ def test_did_you_mean_for_an_exempt_grant_is_the_whole_id(tmp_path: Path) -> Non
     _, diags = build(loaded)
     (d,) = [d for d in diags if d.code == "SR3005"]
     assert d.help == "did you mean `exu:BIT#core`?"
+
+
+def test_a_filter_quantity_in_an_unknown_system_is_reported(tmp_path: Path) -> None:
+    """A `credits:` condition in an unknown system used to be compared as a bare number, silently."""
+    q = "kind: qualification\nid: 'exu:Q'\ntitle: Q\nprovider: exu\ncredits: 6\nrequires: {credits: 6, where: {credits: {gte: '6 ectz'}}}\n"
+    (tmp_path / "q.yaml").write_text(q, encoding="utf-8")
+    loaded, _ = read_documents([ROOT / "frameworks", ROOT / "rules", tmp_path / "q.yaml"])
+    _, diags = build(loaded)
+    errors = [d for d in diags if d.severity == "error"]
+    assert [(d.code, d.message, d.line, d.column) for d in errors] == [("SR3004", "unknown credit system `ectz`", 6, 41)]
+    assert errors[0].help == "did you mean `ects`?"

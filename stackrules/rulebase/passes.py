@@ -127,7 +127,12 @@ class Context:
             self.report.error(item, path, "SR3004", f"unknown credit system `{q.system}`", suggestion(q.system, self.rb.systems))
 
     def filter_levels(self, f: Filter, item: Loaded, path: Path) -> None:
+        """Framework levels and credit systems a filter names must exist (a quantity in an unknown system compares with nothing)."""
         for t in f.terms:
+            if t.attr == "credits":
+                for q in t.value if isinstance(t.value, tuple) else (t.value,):
+                    if q.system is not None and q.system not in self.rb.systems:
+                        self.report.error(item, path + ("credits",), "SR3004", f"unknown credit system `{q.system}`", suggestion(q.system, self.rb.systems))
             if t.attr == "framework_level":
                 for val in t.value if isinstance(t.value, tuple) else (t.value,):
                     if val not in self.rb.level_order:
