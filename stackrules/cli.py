@@ -266,6 +266,7 @@ def assess(target: str, learner: str, as_of: str | None, look_ahead: bool, rules
 @click.option("--alternatives", type=click.IntRange(0, 20), default=0, help="Also show the next K best distinct plans.")
 @click.option("--max-load", type=str, default=None, help="Credit per term, in the target's system (default: half a full-time year).")
 @click.option("--terms", "term_names", type=str, default=None, help="The term calendar, e.g. S1,S2 (default: every offering name).")
+@click.option("--allow-unpriced", is_flag=True, help="Objective cost: credentials without a price may be chosen (counted as unknown cost).")
 @decide_options
 @_guard(_fmt)
 def plan(
@@ -274,6 +275,7 @@ def plan(
     alternatives: int,
     max_load: str | None,
     term_names: str | None,
+    allow_unpriced: bool,
     learner: str,
     as_of: str | None,
     look_ahead: bool,
@@ -296,7 +298,16 @@ def plan(
             raise RequestError("SR5002", "`--max-load` must be above zero", None)
     terms = tuple(t.strip() for t in term_names.split(",") if t.strip()) if term_names else ()
     decision = _engine(rules).plan(
-        _learner(learner), target, day, objective=objective, alternatives=alternatives, max_load=load, terms=terms, time_limit=time_limit
+        _learner(learner),
+        target,
+        day,
+        objective=objective,
+        alternatives=alternatives,
+        max_load=load,
+        terms=terms,
+        allow_unpriced=allow_unpriced,
+        look_ahead=look_ahead,
+        time_limit=time_limit,
     )
     _print(decision, fmt)
     if decision.to_json().get("proof") == "indeterminate":

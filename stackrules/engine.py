@@ -117,13 +117,15 @@ class Engine:
         alternatives: int = 0,
         max_load: Fraction | int | None = None,
         terms: tuple[str, ...] = (),
+        allow_unpriced: bool = False,
+        look_ahead: bool = False,
         time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> Decision:
         """The cheapest set of catalogue credentials that completes ``target`` (LANGUAGE.md section 11)."""
         from .decide.plan import PlanOptions, plan_decision
 
         _check_args(as_of, time_limit)
-        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms))
+        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
         return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
 
     def explore(self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:

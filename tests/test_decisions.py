@@ -29,7 +29,7 @@ from stackrules.decisions.audit import (
 )
 from stackrules.decisions.base import Provenance, dumps
 from stackrules.decisions.explore import Exploration, ExploreRow
-from stackrules.decisions.plan import NoPlan, Objective, Plan, PlanStatus
+from stackrules.decisions.plan import NoPlan, Objective, Plan, PlanStatus, Unplaceable
 
 from .conftest import AS_OF, ROOT
 
@@ -151,9 +151,10 @@ def test_plan_and_explore_records(engine: stackrules.Engine) -> None:
 
 def test_no_plan_record() -> None:
     prov = Provenance("sha256:0", "stackrules test")
-    rec = NoPlan("t:Q", "Q", "l", Objective.COST, dt.date(2026, 1, 2), "nothing completes it", prov, Proof.OPTIMAL)
+    rec = NoPlan("t:Q", "Q", "l", Objective.COST, dt.date(2026, 1, 2), "nothing completes it", (Unplaceable("t:X", "offered only in S3"),), prov, Proof.OPTIMAL)
     assert rec.status is PlanStatus.NO_PLAN and rec.kind == "plan"
-    assert list(rec.to_json()) == ["target", "title", "learner", "status", "objective", "as_of", "why", "provenance", "proof"]
+    assert list(rec.to_json()) == ["target", "title", "learner", "status", "objective", "as_of", "why", "cannot_place", "provenance", "proof"]
+    assert rec.to_json()["cannot_place"] == [{"credential": "t:X", "why": "offered only in S3"}]
     decision = stackrules.Decision(rec)
     assert decision.status == "no_plan" and decision.remaining is None and decision.counted is None and decision.target == "t:Q"
 

@@ -50,7 +50,7 @@ class CatalogueLayout:
     named: frozenset[int]  # entries that fill a leaf naming them
     involved: frozenset[int]  # entries in an `incompatible` pair
     entries: tuple[CatalogueEntry, ...] = field(repr=False)
-    offered: tuple[tuple[str, ...], ...] = field(repr=False)  # each entry's offerings (for `terms`)
+    offered: tuple[tuple[str, ...], ...] = field(repr=False)  # each entry's offerings (plans schedule by them)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # filled once per name, never changed
 
     def groups(self, name: str) -> tuple[tuple[tuple[object, ...], tuple[int, ...]], ...]:
@@ -81,13 +81,12 @@ class CatalogueLayout:
 def _arrange(
     entries: tuple[CatalogueEntry, ...], offered: tuple[tuple[str, ...], ...], name: str
 ) -> tuple[tuple[tuple[tuple[object, ...], tuple[int, ...]], ...], tuple[int, ...]]:
+    # a plan tells apart what any of its levels or its schedule does: cost (a level or a tie break) and offerings
     keys: dict[str, Callable[[int], tuple[object, ...]]] = {
         "audit": lambda k: (entries[k].group,),
-        "credits": lambda k: (entries[k].group,),
-        "cost": lambda k: (entries[k].group, entries[k].cost),
-        "terms": lambda k: (entries[k].group, offered[k]),
+        "plan": lambda k: (entries[k].group, entries[k].cost, offered[k]),
     }
-    key = keys[name]
+    key = keys["audit" if name == "audit" else "plan"]
     order = range(len(entries)) if name == "audit" else sorted(range(len(entries)), key=lambda k: entries[k].cheapness)
     found: dict[tuple[object, ...], list[int]] = {}
     for k in order:

@@ -2,9 +2,15 @@
 
 A plan is the audit's completion model with the objective changed: least
 added credit (``credits``), least cost (``cost``), or fewest terms
-(``terms``), honouring prerequisites (transitively: a prerequisite the
-learner lacks is added too), ``incompatible``, offerings and a per-term load.
-Alternatives are found by excluding each plan found and solving again.
+(``terms``), with the other two breaking ties (``TIE_BREAKS``). Whatever the
+objective, the schedule is part of the model (decide/schedule.py): offerings,
+the per-term load, prerequisites by term (through credit too) and
+``incompatible`` are constraints, so every plan can be carried out term by
+term; a target that cannot be completed within them has no plan. Between the
+objective and the tie breaks, a plan keeps the audit's credit choice. Each
+plan is re-verified by the audit checker (the target is met) and by the plan
+checker (decide/plancheck.py: the schedule and the figures) before it is
+returned. Alternatives exclude each plan found and solve again.
 """
 
 from __future__ import annotations
@@ -15,24 +21,24 @@ import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..compile.target import prerequisites_met
 from ..decisions.audit import AuditDecision, AuditStatus, Proof
-from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm
+from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm, Unplaceable
 from ..errors import RequestError
 from ..language.documents import Learner
 from ..language.models import Requirement
-from ..language.quantity import total
+from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase
-from .audit import Context, audit_record
+from .audit import Context, audit_record, run_audit
 from .checker import verify
 from .choice import Choice
+from .plancheck import PlannedTerm, UsedCredit, check_plan
 from .problem import Item, Problem, build_problem
+from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
 from .solve import _Builder
 
 OBJECTIVES = ("credits", "cost", "terms")
-
-
-MAX_TERMS = 24
+# after a plan's own objective, the other two break ties, in this order (LANGUAGE.md section 16)
+TIE_BREAKS = {"credits": ("cost", "terms"), "cost": ("terms", "credits"), "terms": ("cost", "credits")}
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class PlanOptions:
     alternatives: int = 0
     max_load: Fraction | None = None  # credit per term, in the target's system; default half a full-time year
     terms: tuple[str, ...] = ()  # the term calendar, repeating; default: every offering name, sorted
+    allow_unpriced: bool = False  # objective cost: may credentials without a price be chosen?
+    look_ahead: bool = False  # in-progress and planned holdings count (and are never added again)
 
 
 def _calendar(rb: RuleBase, opts: PlanOptions) -> tuple[str, ...]:
@@ -49,105 +57,29 @@ def _calendar(rb: RuleBase, opts: PlanOptions) -> tuple[str, ...]:
     return rb.offerings or ("term",)
 
 
-def _prereq_rows(b: _Builder, p: Problem) -> None:
-    """An added credential needs its prerequisites held or added."""
-    held = {it.credential for it in p.items if it.origin == "holding"}
-    added: dict[str, list[int]] = {}  # credential -> the variables that give it: added, or granted as credit
-    for it in p.items:
-        if it.origin in ("addition", "grant") and it.index in b.u and it.multiplicity == 1:
-            added.setdefault(it.credential, []).append(b.u[it.index])
-    for it in p.items:
-        if it.origin != "addition" or it.index not in b.u:
-            continue
-        info = p.rb.credentials.get(it.credential)
-        if info is None or info.prerequisites is None:
-            continue
-        need = _prereq_var(b, info.prerequisites, held, added, p.rb)
-        if need is None:
-            b.m.fix(b.u[it.index], 0.0)  # its prerequisites cannot be met
-        elif need != -1:
-            b.m.row({b.u[it.index]: 1.0, need: -1.0}, hi=0)
-
-
-def _prereq_var(b: _Builder, r: Requirement, held: set[str], added: dict[str, list[int]], rb: RuleBase) -> int | None:
-    """A variable that is 1 only if ``r`` is met by held, granted or added credentials; -1 if already met; None if never."""
-    if r.credential is not None:
-        if r.credential in held:
-            return -1
-        ways = added.get(r.credential, [])
-        if len(ways) <= 1:
-            return ways[0] if ways else None
-        v = b.m.var("has")
-        b.m.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
-        return v
-    kids = [_prereq_var(b, c, held, added, rb) for c in r.children()]
-    if not kids:
-        return -1  # pools in prerequisites are not modelled: treated as met (docs/language.md)
-    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
-    if sum(1 for x in kids if x == -1) >= k:
-        return -1
-    live = [x for x in kids if x is not None and x != -1]
-    done = sum(1 for x in kids if x == -1)
-    if done + len(live) < k:
-        return None
-    v = b.m.var("prereq")
-    row = {x: -1.0 for x in live}
-    row[v] = float(k - done)
-    b.m.row(row, hi=0)
-    return v
-
-
-def _schedule(
-    p: Problem, added: list[Item], calendar: tuple[str, ...], load: Fraction, choice: Choice, fixed: dict[str, int] | None = None
-) -> tuple[tuple[PlanTerm, ...], tuple[str, ...]]:
-    """Term by term, prerequisites first, within offerings and the load.
-
-    ``fixed`` gives each credential's term when the solver chose them (objective
-    ``terms``); otherwise a list schedule: earliest term first, by id.
-    """
-    held = {it.credential for it in p.items if it.origin == "holding"}
-    held |= {p.items[i].credential for claims in choice.claims.values() for i, _ in claims if p.items[i].origin == "grant"}
-    if fixed is not None:
-        terms: list[PlanTerm] = []
-        for t in sorted(set(fixed.values())):
-            its = sorted((it for it in added if fixed.get(it.key) == t), key=lambda it: it.key)
-            used = sum((it.credits for it in its), Fraction(0))
-            terms.append(PlanTerm(t, calendar[(t - 1) % len(calendar)], tuple(it.key for it in its), used))
-        return tuple(terms), tuple(sorted(it.key for it in added if it.key not in fixed))
-    todo = sorted(added, key=lambda it: it.key)
-    done: set[str] = set(held)
-    terms = []
-    for t in range(MAX_TERMS):
-        name = calendar[t % len(calendar)]
-        taken: list[Item] = []
-        used = Fraction(0)
-        for it in list(todo):
-            info = p.rb.credentials.get(it.credential)
-            offered = not info or not info.offered or name in info.offered
-            ready = info is None or info.prerequisites is None or prerequisites_met(info.prerequisites, done)
-            if offered and ready and used + it.credits <= load:
-                taken.append(it)
-                used += it.credits
-                todo.remove(it)
-        done |= {it.credential for it in taken}
-        if taken:
-            terms.append(PlanTerm(t + 1, name, tuple(it.key for it in taken), used))
-        if not todo:
-            break
-    return tuple(terms), tuple(it.key for it in todo)
-
-
 def _load(ctx: Context, p: Problem, opts: PlanOptions) -> Fraction:
     """Credit per term: as asked, else half a full-time year of the target's system."""
     return opts.max_load if opts.max_load is not None else ctx.rb.systems[p.version.system].full_time_year / 2
 
 
-def _cost_scale(items: list[Item]) -> int:
+def _ready(p: Problem) -> set[str]:
+    """Credentials the learner has from the first term: held (in progress too, with look-ahead) and counting."""
+    return {it.credential for it in p.items if it.origin in ("holding", "external")}
+
+
+def _weights(adds: list[Item], what: str, scale: int) -> dict[int, int]:
+    """Each added item's weight on one objective (cost: a price unknown weighs more than any known one)."""
+    if what == "credits":
+        return {it.index: int(it.credits * scale) for it in adds}
+    if what == "terms":
+        return {}
     d = 1
-    for it in items:
+    for it in adds:
         if it.cost is not None:
             d = d * it.cost.denominator // math.gcd(d, it.cost.denominator)
-    return d
+    known = {it.index: int(it.cost * d) for it in adds if it.cost is not None}
+    unknown = 2 * max(known.values(), default=0) + 1
+    return {it.index: known.get(it.index, unknown) for it in adds}
 
 
 @dataclass
@@ -157,66 +89,251 @@ class _Attempt:
     status: str
     choice: Choice | None
     chosen: list[Item]
-    fixed: dict[str, int] | None
+    terms: dict[str, int]
     primary: int | None  # the first objective level's optimum
-    bound: float | None  # for the full model: the LP bound of the first level
+    ties_proven: bool = True
+
+
+@dataclass(frozen=True)
+class _Keep:
+    """The audit's credit choice, which a plan keeps unless changing it lowers the objective."""
+
+    sources: frozenset[tuple[str, str]]  # (rule id, held source's key)
 
 
 def _model(
-    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]]
-) -> tuple[_Builder, list[Item], list[dict[int, int]], dict[int, dict[int, float]]]:
+    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, horizon: int | None
+) -> tuple[_Builder, list[Item], dict[str, dict[int, int]], list[dict[int, int]], Timing | None]:
+    """A plan model: with terms up to ``horizon``, or without terms (``None``: a relaxation of it).
+
+    Returns the model, the addable items, the plan's named levels, the audit's levels, the timing.
+    """
     b = _Builder(p)
     b.build(True, True)
-    _prereq_rows(b, p)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
+    ready = _ready(p)
+    for it in adds:
+        info = p.rb.credentials.get(it.credential)
+        if it.credential in ready or (info is not None and ready.intersection(info.incompatible)):
+            b.m.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
+        elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
+            b.m.fix(b.u[it.index], 0.0)  # a price unknown is not free
+    timing = None
+    if horizon is None:
+        add_prerequisite_rows(b, p, ready)
+    else:
+        timing = add_schedule(b, p, adds, calendar, load, horizon, ready)
     for cut in cuts:
         # exclude a plan already found: not exactly the same set of additions
         row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
         b.m.row(row, hi=len(cut) - 0.5)
-    levels = b.objectives(True)
-    credits = {b.u[it.index]: int(it.credits * int(b.scale)) for it in adds}
-    zvars: dict[int, dict[int, float]] = {}
-    if opts.objective == "cost":
-        cs = _cost_scale(adds)
-        levels = [{b.u[it.index]: int((it.cost or 0) * cs) for it in adds if it.cost}, credits, *levels[1:]]
-    elif opts.objective == "terms":
-        span, zvars = _terms_model(b, p, adds, calendar, load)
-        levels = [span, credits, *levels[1:]]
-    else:
-        levels = [credits, *levels[1:]]
-    return b, adds, levels, zvars
+    # the audit's credit kept: each held source stays with the rule the audit gave it (study the plan
+    # adds may earn credit freely)
+    kept: dict[int, int] = {}
+    for app in p.apps:
+        for leaf in app.root.leaves():
+            for i in p.source_eligible.get(leaf.index, []):
+                if p.items[i].origin != "addition" and (i, leaf.index) in b.s:
+                    kept[b.s[(i, leaf.index)]] = -1 if (app.rule.id, p.items[i].key) in keep.sources else 1
+    named = {
+        "credits": {b.u[i]: w for i, w in _weights(adds, "credits", int(b.scale)).items() if w},
+        "cost": {b.u[i]: w for i, w in _weights(adds, "cost", int(b.scale)).items() if w},
+        "terms": {timing.last: 1} if timing is not None else {},
+        "keep": kept,
+    }
+    return b, adds, named, b.objectives(True)[1:], timing
 
 
-def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], deadline: float) -> _Attempt:
-    b, adds, levels, zvars = _model(p, opts, calendar, load, cuts)
-    own = 1 if opts.objective == "credits" else 2  # the plan's own levels; the rest are the audit's order
-    sol = b.m.solve(levels[:own], deadline)
-    if sol.status == "infeasible" or not sol.values:
-        return _Attempt(sol.status, None, [], None, None, None)
-    if sol.status == "optimal" and levels[own:]:
-        # The plan (its set of additions) is chosen; among the ways to use it, the audit's order of
-        # section 11 picks the claims. Solving that order over every plan of equal cost as well would
-        # cost far more and change no figure a plan reports (docs/language.md, "Plans").
-        for level in levels[:own]:
-            b.m.row({j: float(w) for j, w in level.items()}, hi=round(sum(w * sol.values[j] for j, w in level.items())) + 0.5)
-        for it in adds:
-            b.m.fix(b.u[it.index], float(round(sol.values[b.u[it.index]])))
-        tie = b.m.solve(levels[own:], deadline)
-        if tie.values:
-            sol = replace(tie, status="optimal")
-    choice = Choice(sol.status, completion=True)
+MAX_REASONS = 8  # credentials named in a "no plan" answer
+
+
+def _order(opts: PlanOptions) -> list[str]:
+    """The plan's own levels: its objective, the audit's credit kept, the two tie breaks."""
+    return [opts.objective, "keep", *TIE_BREAKS[opts.objective]]
+
+
+def _read(p: Problem, b: _Builder, adds: list[Item], values: list[float], status: str) -> tuple[Choice, dict[int, list[Item]]]:
+    choice = Choice(status, completion=True)
     for (i, leaf), j in sorted(b.x.items()):
-        k = round(sol.values[j])
+        k = round(values[j])
         if k > 0:
             choice.claims.setdefault(leaf, []).append((i, k))
     for (i, leaf), j in sorted(b.s.items()):
-        if round(sol.values[j]) > 0:
+        if round(values[j]) > 0:
             choice.source_claims.setdefault(leaf, []).append(i)
-    choice.apps = [a for a, j in sorted(b.a.items()) if round(sol.values[j]) > 0]
-    chosen = [x for it in adds for x in _members(p, it, round(sol.values[b.u[it.index]]))]
-    fixed = _fixed_terms(p, chosen, zvars, sol.values) if opts.objective == "terms" else None
-    primary = round(sum(w * sol.values[j] for j, w in levels[0].items())) if levels and levels[0] else 0
-    return _Attempt(sol.status, choice, chosen, fixed, primary, None)
+    choice.apps = [a for a, j in sorted(b.a.items()) if round(values[j]) > 0]
+    by_index: dict[int, list[Item]] = {}
+    for it in adds:
+        members = _members(p, it, round(values[b.u[it.index]]))
+        if members:
+            by_index[it.index] = members
+    return choice, by_index
+
+
+def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each application used: the credentials it grants and the sources the plan adds for it."""
+    return [
+        (uc.grants, tuple(s for s, i in zip(uc.sources, uc.source_items, strict=True) if p.items[i].origin == "addition")) for uc in _credit_used(p, choice)
+    ]
+
+
+TIE_SHARE = 0.2  # of the time left, for each tie-break solve (at least 0.25 s); past it the best found is used and the plan says so
+
+
+def _tie_deadline(deadline: float) -> float:
+    now = time.monotonic()
+    return min(deadline, now + max(0.25, TIE_SHARE * (deadline - now)))
+
+
+def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float) -> _Attempt:
+    """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
+
+    Two models keep this fast and exact. First the levels before ``terms`` are solved without terms
+    (a relaxation: every schedulable plan is a plan of it), and its plan is scheduled term by term.
+    That schedule's length L bounds the fewest terms of any plan equal so far, so the model with
+    terms needs a horizon of L only; there those levels are held at the relaxation's values (the
+    scheduled plan attains them) and the rest are solved. When L is already the least possible
+    (the credit to add over the load), the schedule is kept without the second model. When the
+    relaxation's plan cannot be scheduled, the model with terms decides alone over MAX_TERMS.
+    The objective and the audit's credit kept are proven; each tie break gets TIE_SHARE of the time left
+    and, when not proven within its share of the time, the best one found is used (``ties_proven`` says which).
+    """
+    order = _order(opts)
+    ready = _ready(p)
+    own = order[:2]  # proven: the objective, the audit's credit kept
+    before = order[: order.index("terms")]  # the levels the relaxation decides
+    b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None)
+    levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
+    sol = b.m.solve([named[k] for k in levels_a], deadline)
+    if sol.status != "optimal":
+        return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {}, None)
+    proven_ties = True
+    if before[2:]:
+        for k in levels_a:
+            if named[k]:
+                b.m.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
+        tie = b.m.solve([named[k] for k in before[2:]], _tie_deadline(deadline))
+        if tie.values:
+            sol = tie
+        proven_ties = tie.status == "optimal"
+    held_at = {k: round(sum(w * sol.values[j] for j, w in named[k].items())) for k in before}
+    choice, by_index = _read(p, b, adds, sol.values, "optimal")
+    chosen = [x for its in by_index.values() for x in its]
+    first = list_schedule(p, chosen, _grants(p, choice), calendar, load, ready)
+    if first is not None and order[0] == "credits":
+        least = math.ceil(total(it.credits for it in chosen) / load) if chosen else 0
+        if max(first.values(), default=0) <= least:
+            # no plan equal on the levels above (they all add this much credit) takes fewer terms
+            b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
+            return _finish(p, b, adds, named, audit_levels, None, order, held_at, by_index, first, proven_ties, deadline)
+    horizon = max(first.values(), default=1) if first is not None else MAX_TERMS
+    b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon)
+    assert timing is not None
+    rest = order
+    if first is not None and order[0] != "terms":
+        for k in before:
+            if named[k]:
+                b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
+        rest = order[order.index("terms") :]
+    tied = rest[0] not in own
+    sol = b.m.solve([named[k] for k in rest], _tie_deadline(deadline) if tied else deadline)
+    if not sol.values and first is not None and tied:
+        # no better schedule found in time: the relaxation's plan, as scheduled term by term
+        b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
+        return _finish(p, b, adds, named, audit_levels, None, order, held_at, by_index, first, False, deadline)
+    if sol.status == "infeasible" or not sol.values:
+        return _Attempt(sol.status, None, [], {}, None)
+    proven_ties = proven_ties and (sol.status == "optimal" or not tied)
+    if sol.status != "optimal" and not tied:
+        return _Attempt(sol.status, None, [], {}, None)
+    held_at = {k: round(sum(w * sol.values[j] for j, w in named[k].items())) for k in order if named[k]}
+    _, by_index = _read(p, b, adds, sol.values, "optimal")
+    terms = read_schedule(p, timing, by_index, sol.values)
+    return _finish(p, b, adds, named, audit_levels, timing, order, held_at, by_index, terms, proven_ties, deadline)
+
+
+def _finish(
+    p: Problem,
+    b: _Builder,
+    adds: list[Item],
+    named: dict[str, dict[int, int]],
+    audit_levels: list[dict[int, int]],
+    timing: Timing | None,
+    order: list[str],
+    held_at: dict[str, int],
+    by_index: dict[int, list[Item]],
+    terms: dict[str, int],
+    proven_ties: bool,
+    deadline: float,
+) -> _Attempt:
+    """The plan is chosen (its additions and their terms); the audit's order of section 11 picks its claims."""
+    for it in adds:
+        b.m.fix(b.u[it.index], float(len(by_index.get(it.index, []))))
+        if timing is not None:
+            for t, z in timing.take[it.index].items():
+                b.m.fix(z, float(sum(1 for x in by_index.get(it.index, []) if terms[x.key] == t)))
+    for k in order:
+        if named[k] and k in held_at:
+            b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
+    sol = b.m.solve(audit_levels, deadline)
+    if not sol.values:
+        return _Attempt(sol.status, None, [], {}, None)
+    choice, _ = _read(p, b, adds, sol.values, "optimal" if sol.status == "optimal" else sol.status)
+    chosen = [x for its in by_index.values() for x in its]
+    primary = held_at.get(order[0], max(terms.values(), default=0))
+    return _Attempt("optimal", choice, chosen, terms, primary, proven_ties)
+
+
+def _keep_of(p: Problem, choice: Choice) -> _Keep:
+    """Which held sources feed which rule in ``choice``."""
+    sources: set[tuple[str, str]] = set()
+    for a in choice.apps:
+        app = p.apps[a]
+        for leaf in app.root.leaves():
+            for i in choice.source_claims.get(leaf.index, []):
+                if p.items[i].origin != "addition":
+                    sources.add((app.rule.id, p.items[i].key))
+    return _Keep(frozenset(sources))
+
+
+def _credit_used(p: Problem, choice: Choice) -> list[UsedCredit]:
+    out = []
+    for a in choice.apps:
+        app = p.apps[a]
+        items = sorted({i for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, [])}, key=lambda i: p.items[i].credential)
+        out.append(UsedCredit(app.rule.id, tuple(sorted(p.items[g].credential for g in app.grants)), tuple(p.items[i].credential for i in items), tuple(items)))
+    return out
+
+
+def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, deadline: float) -> tuple[Unplaceable, ...]:
+    """Why no plan fits: the credentials that cannot be placed, from a model without terms."""
+    b = _Builder(p)
+    b.build(True, True)
+    adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
+    ready = _ready(p)
+    for it in adds:
+        if it.credential in ready:
+            b.m.fix(b.u[it.index], 0.0)
+    sol = b.m.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
+    if sol.status != "optimal":
+        return (Unplaceable(None, "no combination of catalogue credentials meets the requirements, whatever the schedule (the audit says what is missing)"),)
+    out = []
+    unit = p.version.system
+    for it in adds:
+        if round(sol.values[b.u[it.index]]) <= 0:
+            continue
+        info = p.rb.credentials.get(it.credential)
+        if info is not None and info.offered and not set(info.offered) & set(calendar):
+            out.append(Unplaceable(it.key, f"offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"))
+        elif it.credits > load:
+            out.append(Unplaceable(it.key, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
+        elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
+            out.append(Unplaceable(it.key, "it has no price (use --allow-unpriced to plan with it)"))
+    if not out:
+        out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
+    if len(out) > MAX_REASONS:
+        out = [*out[:MAX_REASONS], Unplaceable(None, f"and {len(out) - MAX_REASONS} more")]
+    return tuple(out)
 
 
 def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Plan | NoPlan:
@@ -224,61 +341,92 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
     if opts.alternatives < 0 or opts.alternatives > 20:
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
+    if opts.max_load is not None and opts.max_load <= 0:
+        raise RequestError("SR5002", "the load per term must be more than 0", None)
     deadline = time.monotonic() + time_limit
     calendar = _calendar(ctx.rb, opts)
+    # the audit's credit choice, which the plan keeps unless changing it lowers the objective
+    audit_p, audit_choice, _, _ = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
+    keep = _keep_of(audit_p, audit_choice)
 
     def problem(quick: bool = False, bound: Fraction | None = None) -> Problem:
-        return build_problem(ctx.rb, learner.doc, target, as_of, False, compiler=ctx.compiler, plan=opts.objective, quick=quick, bound=bound)
+        return build_problem(ctx.rb, learner.doc, target, as_of, opts.look_ahead, compiler=ctx.compiler, plan=opts.objective, quick=quick, bound=bound)
 
-    plans: list[tuple[Choice, list[Item], dict[str, int] | None]] = []
+    plans: list[tuple[Choice, list[Item], dict[str, int]]] = []
     proof = "optimal"
+    ties_proven = True
     p: Problem | None = None
     if opts.objective != "terms" and opts.alternatives == 0:
         # Fast path (docs/design.md): plan first without the credentials whose prerequisites the learner
         # lacks (unless a leaf names them); the rest merge into few groups. That plan's objective
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
         # that ready ones dominate. If what is left was in the first model, the fast plan is
-        # optimal; else the full model's LP bound may prove it; else the (smaller) full model is solved.
+        # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True)
-        quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], deadline)
+        quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
         if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             p = problem(bound=bound)
-            proven = p.unready <= fast.unready
-            if not proven:
-                b, _, levels, _ = _model(p, opts, calendar, _load(ctx, p, opts), [])
-                lp = b.m.relaxation(levels[0], deadline)
-                proven = lp is not None and quick.primary <= math.ceil(lp - 1e-6)
-            if proven:
+            # the same candidates: the fast plan is optimal on every level (an LP bound would prove
+            # the objective only, not the tie breaks)
+            if p.unready <= fast.unready:
                 p = fast
-                plans.append((quick.choice, quick.chosen, quick.fixed))
+                plans.append((quick.choice, quick.chosen, quick.terms))
+                ties_proven = quick.ties_proven
     if p is None:
         p = problem()
     load = _load(ctx, p, opts)
     if not plans:
         cuts: list[list[int]] = []
         for _ in range(opts.alternatives + 1):
-            got = _attempt(p, opts, calendar, load, cuts, deadline)
+            got = _attempt(p, opts, calendar, load, cuts, keep, deadline)
             if got.choice is None:
                 if got.status == "time_limit":
                     proof = "indeterminate"
                 break
             if got.status != "optimal":
                 proof = "indeterminate"
-            plans.append((got.choice, got.chosen, got.fixed))
+            if not plans:
+                ties_proven = got.ties_proven
+            plans.append((got.choice, got.chosen, got.terms))
             cuts.append(sorted({it.index for it in got.chosen}))
             if got.status != "optimal":
                 break
     if not plans:
-        why = "no set of catalogue credentials completes the target within its rules and limits"
-        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, ctx.prov, Proof(proof))
+        cannot: tuple[Unplaceable, ...] = ()
+        if proof == "indeterminate":
+            why = "not decided within the time limit"
+        else:
+            why = "no set of catalogue credentials completes the target within its rules, the offerings and the load"
+            cannot = _why_not(p, opts, calendar, load, deadline)
+        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, Proof(proof))
     first, alternatives = plans[0], plans[1:]
+    for choice, chosen, terms in plans:
+        verify(p, choice)  # raises unless the holdings and the additions complete the target
+        _check(p, opts, calendar, load, choice, chosen, terms, choice.completion)
     ev = verify(p, first[0])
     audit = audit_record(p, first[0], ev, ctx.prov, learner)
-    summaries = tuple(_summary(p, alt, calendar, load) for alt in alternatives)
-    for alt in alternatives:
-        verify(p, alt[0])
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), summaries)
+    summaries = tuple(_summary(p, alt) for alt in alternatives)
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries)
+
+
+def _check(
+    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, choice: Choice, chosen: list[Item], terms: dict[str, int], met: bool
+) -> None:
+    """The plan checker, on what the plan reports (decide/plancheck.py)."""
+    planned = _terms(p, chosen, terms, calendar)
+    check_plan(
+        p.rb,
+        p.version.system,
+        _ready(p),
+        [PlannedTerm(t.term, t.name, t.credentials) for t in planned],
+        load,
+        _credit_used(p, choice),
+        total(it.credits for it in chosen),
+        total(it.cost or Fraction(0) for it in chosen),
+        max(terms.values(), default=0),
+        met,
+    )
 
 
 def _members(p: Problem, it: Item, copies: int) -> list[Item]:
@@ -295,71 +443,6 @@ def _members(p: Problem, it: Item, copies: int) -> list[Item]:
     return out
 
 
-def _fixed_terms(p: Problem, chosen: list[Item], zvars: dict[int, dict[int, float]], values: list[float]) -> dict[str, int]:
-    """The term the solver gave each chosen credential (members of a group fill its terms in order)."""
-    out: dict[str, int] = {}
-    by_index: dict[int, list[Item]] = {}
-    for it in chosen:
-        by_index.setdefault(it.index, []).append(it)
-    for index, its in by_index.items():
-        slots: list[int] = []
-        for z, t in sorted(zvars.get(index, {}).items(), key=lambda kv: kv[1]):
-            slots += [int(t)] * round(values[z])
-        for it, t in zip(sorted(its, key=lambda it: it.key), slots, strict=False):
-            out[it.key] = t
-    return out
-
-
-def _terms_model(b: _Builder, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction) -> tuple[dict[int, int], dict[int, dict[int, float]]]:
-    """Term variables for the ``terms`` objective: the makespan level, and each item's term variables."""
-    total = sum((it.credits * it.multiplicity for it in adds), Fraction(0))
-    horizon = min(MAX_TERMS, max(1, math.ceil(total / load)) + len(calendar) + 4)
-    scale = b.scale
-    span = b.m.var("terms", 0, float(horizon))
-    order: dict[int, dict[int, float]] = {}
-    for it in adds:
-        info = p.rb.credentials.get(it.credential)
-        zs: dict[int, float] = {}
-        for t in range(horizon):
-            name = calendar[t % len(calendar)]
-            if info is not None and info.offered and name not in info.offered:
-                continue
-            z = b.m.var(f"term[{it.key},{t + 1}]", 0, float(it.multiplicity))
-            w = b.m.var(f"busy[{it.key},{t + 1}]")
-            b.m.row({z: 1.0, w: -float(it.multiplicity)}, hi=0)
-            b.m.row({span: 1.0, w: -float(t + 1)}, lo=0)
-            zs[z] = float(t + 1)
-        row = dict.fromkeys(zs, 1.0)
-        row[b.u[it.index]] = -1.0
-        b.m.row(row, lo=0, hi=0)
-        order[it.index] = zs
-    for t in range(horizon):
-        row = {}
-        for it in adds:
-            for z, tt in order[it.index].items():
-                if tt == t + 1:
-                    row[z] = float(it.credits * scale)
-        if row:
-            b.m.row(row, hi=float(load * scale))
-    by_cred = {it.credential: it for it in adds if it.multiplicity == 1}
-    for it in adds:
-        info = p.rb.credentials.get(it.credential)
-        if info is None or info.prerequisites is None or it.multiplicity != 1:
-            continue
-        for n in _credentials_in(info.prerequisites):
-            pre = by_cred.get(n)
-            if pre is None:
-                continue
-            # when both are added, the prerequisite comes in an earlier term
-            row = dict(order[it.index])
-            for z, tt in order[pre.index].items():
-                row[z] = row.get(z, 0.0) - tt
-            row[b.u[pre.index]] = -float(horizon + 1)
-            row[b.u[it.index]] = row.get(b.u[it.index], 0.0) - float(horizon + 1)
-            b.m.row(row, lo=1.0 - 2 * (horizon + 1))
-    return {span: 1}, order
-
-
 def _credentials_in(r: Requirement) -> list[str]:
     out = [r.credential] if r.credential else []
     for c in r.children():
@@ -367,29 +450,66 @@ def _credentials_in(r: Requirement) -> list[str]:
     return out
 
 
-def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int] | None], calendar: tuple[str, ...], load: Fraction) -> Alternative:
-    choice, added, fixed = plan
-    credits = sum((it.credits for it in added), Fraction(0))
-    cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
-    terms, _ = _schedule(p, added, calendar, load, choice, fixed)
-    return Alternative(tuple(sorted(it.key for it in added)), credits, cost, len(terms))
+def _terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> tuple[PlanTerm, ...]:
+    """The schedule term by term, up to the last term used; a term left empty says why."""
+    last = max(terms.values(), default=0)
+    by_term: dict[int, list[Item]] = {}
+    for it in chosen:
+        by_term.setdefault(terms[it.key], []).append(it)
+    when = {it.credential: terms[it.key] for it in chosen}
+    out = []
+    for t in range(1, last + 1):
+        name = calendar[(t - 1) % len(calendar)]
+        its = sorted(by_term.get(t, []), key=lambda it: it.key)
+        empty = None if its else _why_empty(p, chosen, when, t, name)
+        out.append(PlanTerm(t, name, tuple(it.key for it in its), total(it.credits for it in its), empty))
+    return tuple(out)
+
+
+def _why_empty(p: Problem, chosen: list[Item], when: dict[str, int], t: int, name: str) -> str:
+    """Why nothing is taken in term ``t``: each later credential is not offered then, or waits for a prerequisite."""
+    reasons = []
+    for it in sorted(chosen, key=lambda it: it.key):
+        if when[it.credential] <= t:
+            continue
+        info = p.rb.credentials.get(it.credential)
+        if info is not None and info.offered and name not in info.offered:
+            reasons.append(f"{it.key} is offered only in {', '.join(info.offered)}")
+            continue
+        waits = sorted(c for c in _credentials_in(info.prerequisites) if when.get(c, 0) >= t) if info and info.prerequisites else []
+        if waits:
+            reasons.append(f"{it.key} waits for {', '.join(waits)}")
+    return "; ".join(reasons[:3]) or "nothing left can be taken then"
+
+
+def _cost(p: Problem, added: list[Item]) -> PlanCost:
+    priced = [it for it in added if it.cost is not None]
+    currencies = sorted({c.currency for it in priced if (c := p.rb.credentials.get(it.credential)) and c.currency})
+    return PlanCost(
+        total(it.cost or Fraction(0) for it in priced),
+        currencies[0] if len(currencies) == 1 else tuple(currencies),
+        tuple(sorted(it.key for it in added if it.cost is None)),
+    )
+
+
+def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int]]) -> Alternative:
+    _, added, terms = plan
+    return Alternative(tuple(sorted(it.key for it in added)), total(it.credits for it in added), _cost(p, added), max(terms.values(), default=0))
 
 
 def _plan_record(
     p: Problem,
-    plan: tuple[Choice, list[Item], dict[str, int] | None],
+    plan: tuple[Choice, list[Item], dict[str, int]],
     opts: PlanOptions,
     calendar: tuple[str, ...],
     load: Fraction,
     audit: AuditDecision,
     proof: Proof,
+    keep: _Keep,
+    ties_proven: bool,
     alternatives: tuple[Alternative, ...],
 ) -> Plan:
-    choice, added, fixed = plan
-    credits = sum((it.credits for it in added), Fraction(0))
-    cost = sum((it.cost or Fraction(0) for it in added), Fraction(0))
-    currencies = sorted({c.currency for it in added if (c := p.rb.credentials.get(it.credential)) and c.currency})
-    terms, unscheduled = _schedule(p, added, calendar, load, choice, fixed)
+    choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
     for leaf, claims in choice.claims.items():
         for i, _ in claims:
@@ -409,7 +529,7 @@ def _plan_record(
             for i in choice.source_claims.get(source_leaf.index, []):
                 feeds.setdefault(i, []).append(app.rule.id)
     steps = []
-    for it in sorted(added, key=lambda it: it.key):
+    for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
         if it.index in feeds:
             why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
@@ -417,24 +537,29 @@ def _plan_record(
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         if it.key in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(needed_by[it.key])))
-        steps.append(PlanStep(it.key, it.attrs.title, it.credits, it.cost, "; ".join(why) or "completes the total"))
+        info = p.rb.credentials.get(it.credential)
+        location = str(info.loc) if info is not None else None
+        steps.append(PlanStep(it.key, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location))
     return Plan(
         target=audit.target,
         title=audit.title,
         learner=audit.learner,
         status=PlanStatus.MET if not added and audit.status is AuditStatus.MET else PlanStatus.PLANNED,
         objective=Objective(opts.objective),
+        tie_breaks=tuple(Objective(t) for t in TIE_BREAKS[opts.objective]),
         as_of=audit.as_of,
         credits=audit.credits,
         added=tuple(sorted(it.key for it in added)),
-        added_credits=credits,
-        cost=PlanCost(cost, currencies[0] if len(currencies) == 1 else tuple(currencies)),
+        added_credits=total(it.credits for it in added),
+        cost=_cost(p, added),
         max_load=load,
-        terms=terms,
-        unscheduled=unscheduled,
+        calendar=calendar,
+        terms=_terms(p, added, when, calendar),
         steps=tuple(steps),
         credit=audit.credit,
+        credit_changed=_keep_of(p, choice) != keep,
         proof=proof,
+        tie_breaks_proven=ties_proven,
         provenance=audit.provenance,
         alternatives=alternatives,
     )

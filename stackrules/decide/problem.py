@@ -530,35 +530,55 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
 
     Let D be the ready, freely exchangeable credentials that can stand in for
-    ``c`` (its group's dominators, see :mod:`stackrules.compile.target`) and weigh no
-    more than it (credit, or cost). An optimal plan P has objective at most
-    ``bound``; if it takes ``c``, at most ``(bound - w(c)) // min w(D)`` members
-    of D are in P too. When D is larger, one of D is unused, and swapping it for
-    ``c`` keeps every leaf, limit and total while adding no prerequisite and no
-    weight: ``c`` is not needed. Weights are exact integers on one scale.
+    ``c`` (its group's dominators, see :mod:`stackrules.compile.target`) and
+    are no worse than it on every level of a plan and in its schedule: they
+    weigh no more on the objective (credit, or cost), cost no more (a price
+    unknown is the dearest), and are offered in every term ``c`` is. An
+    optimal plan P has objective at most ``bound``; if it takes ``c``, at most
+    ``(bound - w(c)) // min w(D)`` members of D are in P too. When D is
+    larger, one of D is unused, and swapping it for ``c`` (in ``c``'s term)
+    keeps every leaf, limit, total, term and load, adds no prerequisite and
+    worsens no level: ``c`` is not needed. Weights are exact integers on one scale.
     """
     lay = ct.layout
     entries = ct.catalogue
     weights, scale = lay.weights(plan)
     top = math.floor(bound * scale)
-    stand_in: dict[int, list[int]] = {}  # group -> the sorted weights of its ready, free members
+
+    def dearer(a: Fraction | None, b: Fraction | None) -> bool:
+        return (a is None and b is not None) or (a is not None and b is not None and a > b)
+
+    def covers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return not a or (bool(b) and set(b) <= set(a))
+
+    # group -> (cost, offerings) -> the sorted weights of its ready, free members with them
+    stand_in: dict[int, dict[tuple[Fraction | None, tuple[str, ...]], list[int]]] = {}
     for _, members in lay.groups("audit"):
-        ws = sorted(weights[k] for k in members if k not in unready and k not in fixed)
-        if ws:
-            stand_in[entries[members[0]].group] = ws
+        for k in members:
+            if k not in unready and k not in fixed:
+                stand_in.setdefault(entries[k].group, {}).setdefault((entries[k].cost, lay.offered[k]), []).append(weights[k])
+    for sigs in stand_in.values():
+        for ws in sigs.values():
+            ws.sort()
     kept: set[int] = set()
-    memo: dict[tuple[int, int], bool] = {}
+    memo: dict[tuple[int, int, Fraction | None, tuple[str, ...]], bool] = {}
     for k in unready:
         w = weights[k]
         if w > top:
             continue  # heavier than the whole plan
         g = entries[k].group
-        if (g, w) not in memo:
-            lists = [stand_in[h] for h in ct.dominators[g] if h in stand_in]
+        key = (g, w, entries[k].cost, lay.offered[k])
+        if key not in memo:
+            lists = [
+                ws
+                for h in ct.dominators[g]
+                for (cost, offered), ws in stand_in.get(h, {}).items()
+                if not dearer(cost, entries[k].cost) and covers(offered, lay.offered[k])
+            ]
             swaps = sum(bisect.bisect_right(ws, w) for ws in lists)
             low = min((ws[0] for ws in lists), default=0)
-            memo[(g, w)] = swaps == 0 or low <= 0 or swaps <= (top - w) // low
-        if memo[(g, w)]:
+            memo[key] = swaps == 0 or low <= 0 or swaps <= (top - w) // low
+        if memo[key]:
             kept.add(k)
     return kept
 
@@ -579,8 +599,11 @@ def _add_external(
 
 
 def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
-    """Prerequisites of candidate additions (transitively), as additions that fill no leaf."""
-    have = {it.credential for it in items}
+    """Prerequisites of candidate additions (transitively), as additions that fill no leaf.
+
+    A prerequisite that some rule could grant is still added as a candidate: the plan may take it
+    instead of the credit's source."""
+    have = {it.credential for it in items if it.origin != "grant"}
     queue = [it.credential for it in items if it.origin == "addition"]
     system = items[0].attrs.system if items else None
     while queue:

@@ -32,9 +32,13 @@ class PlanTerm:
     name: str  # its name in the calendar
     credentials: tuple[str, ...]
     credits: Fraction
+    why_empty: str | None = None  # a term left empty says why (offerings, prerequisites)
 
     def to_json(self) -> JSONObject:
-        return {"term": self.term, "name": self.name, "credentials": list(self.credentials), "credits": q(self.credits)}
+        out: JSONObject = {"term": self.term, "name": self.name, "credentials": list(self.credentials), "credits": q(self.credits)}
+        if self.why_empty is not None:
+            out["why_empty"] = self.why_empty
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +47,38 @@ class PlanStep:
 
     credential: str
     title: str | None
+    term: int  # when it is taken
     credits: Fraction
     cost: Fraction | None
     why: str
+    location: str | None  # its catalogue entry, file:line
 
     def to_json(self) -> JSONObject:
-        return {"credential": self.credential, "title": self.title, "credits": q(self.credits), "cost": q(self.cost), "why": self.why}
+        return {
+            "credential": self.credential,
+            "title": self.title,
+            "term": self.term,
+            "credits": q(self.credits),
+            "cost": q(self.cost),
+            "why": self.why,
+            "location": self.location,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class PlanCost:
-    """What the added credentials cost: one currency, or the list of those involved (none, or several)."""
+    """What the added credentials cost: one currency, or the list of those involved (none, or several).
+
+    ``amount`` adds the known prices; ``unknown`` names what has no price (never counted as free).
+    """
 
     amount: Fraction
     currency: str | tuple[str, ...]
+    unknown: tuple[str, ...] = ()
 
     def to_json(self) -> JSONObject:
         currency: JSON = self.currency if isinstance(self.currency, str) else list(self.currency)
-        return {"amount": q(self.amount), "currency": currency}
+        return {"amount": q(self.amount), "currency": currency, "unknown": list(self.unknown)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +87,11 @@ class Alternative:
 
     added: tuple[str, ...]
     added_credits: Fraction
-    cost: Fraction
-    terms: int  # how many terms it takes
+    cost: PlanCost
+    terms: int  # the last term it uses
 
     def to_json(self) -> JSONObject:
-        return {"added": list(self.added), "added_credits": q(self.added_credits), "cost": q(self.cost), "terms": self.terms}
+        return {"added": list(self.added), "added_credits": q(self.added_credits), "cost": self.cost.to_json(), "terms": self.terms}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +105,20 @@ class Plan:
     learner: str
     status: Literal[PlanStatus.MET, PlanStatus.PLANNED]
     objective: Objective
+    tie_breaks: tuple[Objective, ...]  # after the objective, in this order
     as_of: dt.date
     credits: Credits  # the audit's figures with the plan's additions
     added: tuple[str, ...]
     added_credits: Fraction
     cost: PlanCost
     max_load: Fraction
-    terms: tuple[PlanTerm, ...]
-    unscheduled: tuple[str, ...]
+    calendar: tuple[str, ...]  # the term names, repeating
+    terms: tuple[PlanTerm, ...]  # every term up to the last one used
     steps: tuple[PlanStep, ...]
     credit: tuple[CreditApplication, ...]
-    proof: Proof
+    credit_changed: bool  # the plan uses held prior learning differently from the audit (only when that lowers the objective)
+    proof: Proof  # of the objective and the audit's credit kept
+    tie_breaks_proven: bool  # False: the best tie break found within the time, not proven
     provenance: Provenance
     alternatives: tuple[Alternative, ...]
 
@@ -108,25 +129,39 @@ class Plan:
             "learner": self.learner,
             "status": self.status.value,
             "objective": self.objective.value,
+            "tie_breaks": [t.value for t in self.tie_breaks],
             "as_of": self.as_of.isoformat(),
             "credits": self.credits.to_json(),
             "added": list(self.added),
             "added_credits": q(self.added_credits),
             "cost": self.cost.to_json(),
             "max_load": q(self.max_load),
+            "calendar": list(self.calendar),
             "terms": records(self.terms),
-            "unscheduled": list(self.unscheduled),
             "steps": records(self.steps),
             "credit": records(self.credit),
+            "credit_changed": self.credit_changed,
             "proof": self.proof.value,
+            "tie_breaks_proven": self.tie_breaks_proven,
             "provenance": self.provenance.to_json(),
             "alternatives": records(self.alternatives),
         }
 
 
 @dataclass(frozen=True, slots=True)
+class Unplaceable:
+    """Why no plan fits: a credential a completion needs that cannot be placed (or, without one, the reason)."""
+
+    credential: str | None
+    why: str
+
+    def to_json(self) -> JSONObject:
+        return {"credential": self.credential, "why": self.why}
+
+
+@dataclass(frozen=True, slots=True)
 class NoPlan:
-    """No plan: nothing the catalogue offers completes the target."""
+    """No plan: nothing the catalogue offers completes the target within the rules, offerings and load (or time ran out)."""
 
     kind: ClassVar[Literal["plan"]] = "plan"
     status: ClassVar[Literal[PlanStatus.NO_PLAN]] = PlanStatus.NO_PLAN
@@ -137,6 +172,7 @@ class NoPlan:
     objective: Objective
     as_of: dt.date
     why: str
+    cannot_place: tuple[Unplaceable, ...]
     provenance: Provenance
     proof: Proof
 
@@ -149,6 +185,7 @@ class NoPlan:
             "objective": self.objective.value,
             "as_of": self.as_of.isoformat(),
             "why": self.why,
+            "cannot_place": records(self.cannot_place),
             "provenance": self.provenance.to_json(),
             "proof": self.proof.value,
         }

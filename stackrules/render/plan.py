@@ -2,36 +2,64 @@
 
 from __future__ import annotations
 
-from ..decide.plan import MAX_TERMS
 from ..decisions.explore import Exploration, ExploreRow
-from ..decisions.plan import NoPlan, Plan, PlanStatus
+from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .common import footer, n, section
+
+
+def _terms(count: int) -> str:
+    return f"{count} term" + ("" if count == 1 else "s")
+
+
+def _cost_text(cost: PlanCost) -> str:
+    cur = cost.currency if isinstance(cost.currency, str) else "/".join(cost.currency)
+    text = f"cost {n(cost.amount)} {cur}".rstrip() if cur or cost.amount != 0 else ""
+    if cost.unknown:
+        text = (text + " " if text else "cost ") + f"+{len(cost.unknown)} of unknown cost"
+    return text
 
 
 def plan_text(d: Plan | NoPlan) -> str:
     out = [f"Plan for {d.title} ({d.target}), learner {d.learner}, as of {d.as_of.isoformat()}"]
     if isinstance(d, NoPlan):
         out.append(f"No plan: {d.why}.")
+        out += [f"  {c.credential}: {c.why}" if c.credential else f"  {c.why}" for c in d.cannot_place]
+        out += ["", footer(d.provenance)]
         return "\n".join(out) + "\n"
     unit = d.credits.system
     if d.status is PlanStatus.MET:
         out.append("Already complete: nothing to add.")
-    cost = d.cost
-    cur = cost.currency if isinstance(cost.currency, str) else "/".join(cost.currency)
-    price = f", cost {n(cost.amount)} {cur}".rstrip() if cur or cost.amount != 0 else ""
+    price = _cost_text(d.cost)
+    ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
-        f"Objective: least {d.objective}. Add {len(d.added)} credentials, {n(d.added_credits)} {unit}{price}; {len(d.terms)} terms at most {n(d.max_load)} {unit} each."
+        f"Objective: least {d.objective}, then {ties}. Add {len(d.added)} credentials, {n(d.added_credits)} {unit}"
+        + (f", {price}" if price else "")
+        + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit} each ({', '.join(d.calendar)}, repeating)."
     )
-    out.append(f"Proof: {d.proof}.")
-    section(out, "Term by term", [f"  term {t.term} ({t.name}), {n(t.credits)} {unit}: {', '.join(t.credentials)}" for t in d.terms])
-    if d.unscheduled:
-        out.append(f"  not schedulable within {MAX_TERMS} terms: {', '.join(d.unscheduled)}")
-    section(out, "Why each one", [f"  {s.credential} {s.title or ''} ({n(s.credits)} {unit}): {s.why}" for s in d.steps])
+    proven = "proven" if d.tie_breaks_proven else "the best found within the time limit, not proven"
+    out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
+    if d.credit_changed:
+        out.append(f"The credit used differs from the audit's: keeping the audit's credit would not give the least {d.objective}.")
+    lines = []
+    for t in d.terms:
+        if t.credentials:
+            lines.append(f"  term {t.term} ({t.name}), {n(t.credits)} {unit}: {', '.join(t.credentials)}")
+        else:
+            lines.append(f"  term {t.term} ({t.name}): nothing ({t.why_empty})")
+    section(out, "Term by term", lines)
+    section(
+        out,
+        "Why each one",
+        [f"  {s.credential} {s.title or ''} ({n(s.credits)} {unit}, term {s.term}): {s.why}" + (f" [{s.location}]" if s.location else "") for s in d.steps],
+    )
     section(out, "Credit used", [f"  {c.rule}: from {', '.join(c.sources)} grants {', '.join(g.as_ for g in c.granted)}" for c in d.credit])
     section(
         out,
         "Alternatives",
-        [f"  {k}. {n(a.added_credits)} {unit}, cost {n(a.cost)}, {a.terms} terms: {', '.join(a.added)}" for k, a in enumerate(d.alternatives, 2)],
+        [
+            f"  {k}. {n(a.added_credits)} {unit}, {_cost_text(a.cost) or 'no cost'}, {_terms(a.terms)}: {', '.join(a.added)}"
+            for k, a in enumerate(d.alternatives, 2)
+        ],
     )
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"

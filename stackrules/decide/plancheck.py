@@ -1,0 +1,130 @@
+"""The plan checker: re-verifies a plan's schedule from the rule base alone before it is returned.
+
+It reads the plan as a student would carry it out (terms, each with the
+credentials taken together) and the credit the plan relies on (rule
+applications: what each grants, from which sources), and re-derives from the
+rule base's catalogue, never from the plan model's variables:
+
+- every added credential exists in the catalogue, is not one the learner
+  already holds (or has in progress, with look-ahead), and is taken once;
+- each is taken in a term whose name is among its offerings;
+- each term's credit (in the target's system) is within the load;
+- each credential's prerequisite tree is met before its term, by what the
+  learner holds, what earlier terms took, or credit granted by a rule whose
+  added sources were all taken in earlier terms;
+- no two credentials taken or held are ``incompatible``;
+- the reported figures: credit added, cost, terms (the last term used).
+
+That the target is met by the holdings plus the additions is the audit
+checker's part (:func:`stackrules.decide.checker.verify` on the plan's
+claims); :func:`check_plan` is called with its verdict. A plan that fails
+raises :class:`~stackrules.errors.VerificationError`: a bug, never output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import VerificationError
+from ..language.models import Requirement
+from ..rulebase.index import RuleBase
+
+
+@dataclass(frozen=True)
+class PlannedTerm:
+    index: int  # from 1
+    name: str
+    credentials: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UsedCredit:
+    """A rule application the plan relies on: the credentials it grants and its sources."""
+
+    rule: str
+    grants: tuple[str, ...]
+    sources: tuple[str, ...]
+    source_items: tuple[int, ...] = ()  # the plan model's items, for the planner's own use
+
+
+def _met(r: Requirement, have: set[str]) -> bool:
+    if r.credential is not None:
+        return r.credential in have
+    kids = [_met(c, have) for c in r.children()]
+    if not kids:
+        return True  # a pool in a prerequisite tree counts as met, as in the plan model
+    need = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    return sum(kids) >= need
+
+
+def check_plan(
+    rb: RuleBase,
+    target_system: str,
+    held: set[str],
+    terms: Sequence[PlannedTerm],
+    load: Fraction,
+    credit: Sequence[UsedCredit],
+    reported_credits: Fraction,
+    reported_cost: Fraction,
+    reported_terms: int,
+    target_met: bool,
+) -> None:
+    """Raise :class:`VerificationError` unless the plan can be carried out as written."""
+
+    def fail(why: str) -> None:
+        raise VerificationError(f"plan check: {why}")
+
+    if not target_met:
+        fail("the target is not met by the holdings and the additions")
+    seen: set[str] = set()
+    credits_total = Fraction(0)
+    cost_total = Fraction(0)
+    when: dict[str, int] = {}
+    for term in terms:
+        if term.index < 1:
+            fail(f"term {term.index} is before the first term")
+        used = Fraction(0)
+        for c in term.credentials:
+            info = rb.credentials.get(c)
+            if info is None:
+                fail(f"`{c}` is not in any catalogue")
+                continue
+            if c in held:
+                fail(f"`{c}` is already held and is added again")
+            if c in seen:
+                fail(f"`{c}` is taken twice")
+            seen.add(c)
+            when[c] = term.index
+            if info.offered and term.name not in info.offered:
+                fail(f"`{c}` is taken in term {term.index} ({term.name}) but is offered only in {', '.join(info.offered)}")
+            prov = rb.providers.get(info.provider)
+            credit_here = rb.rescale(info.credits, prov.system, target_system) if prov is not None else info.credits
+            used += credit_here
+            credits_total += credit_here
+            cost_total += info.cost or Fraction(0)
+        if used > load:
+            fail(f"term {term.index} takes {used}, over the load of {load}")
+    # prerequisites: what is available before each term
+    for term in sorted(terms, key=lambda t: t.index):
+        before = set(held) | {c for c, t in when.items() if t < term.index}
+        for uc in credit:
+            if all(s in held or when.get(s, term.index) < term.index for s in uc.sources):
+                before |= set(uc.grants)
+        for c in term.credentials:
+            info = rb.credentials[c]
+            if info.prerequisites is not None and not _met(info.prerequisites, before):
+                fail(f"`{c}` is taken in term {term.index} before its prerequisites are met")
+    everything = held | seen
+    for c in sorted(seen):
+        for other in rb.credentials[c].incompatible:
+            if other in everything:
+                fail(f"`{c}` and `{other}` are incompatible")
+    last = max((t.index for t in terms if t.credentials), default=0)
+    if reported_terms != last:
+        fail(f"the plan reports {reported_terms} terms but its last term is {last}")
+    if reported_credits != credits_total:
+        fail(f"the plan reports {reported_credits} added credit but its credentials carry {credits_total}")
+    if reported_cost != cost_total:
+        fail(f"the plan reports a cost of {reported_cost} but its credentials cost {cost_total}")

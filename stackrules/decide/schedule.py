@@ -1,0 +1,315 @@
+"""Schedules inside the plan model: terms, offerings, the load, and prerequisites by term.
+
+Every plan, whatever its objective, is chosen with these rows (LANGUAGE.md
+section 16, "Plans"), so a plan the solver proves optimal is one a student can
+carry out term by term:
+
+- an added credential is taken in one term of the horizon, and only in a term
+  whose name is among its offerings (``offered``; none listed: every term);
+- the credit taken in one term is at most the load;
+- a credential may be taken in term *t* only when its prerequisite tree is met
+  before *t*: by credentials the learner holds (in-progress ones too with
+  look-ahead), by credentials taken in earlier terms, or by credit a rule
+  grants, which exists only from the term after the last of the sources the
+  plan adds for it (credit from a held source exists from the start);
+- the last term used is a variable, so that the objective ``terms`` (or a tie
+  break) can minimise it.
+
+Prerequisite trees are all/any/at_least over named credentials; a pool inside
+a prerequisite tree counts as met (docs/language.md, "Plans").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..language.models import Requirement
+from .problem import Item, Problem
+from .solve import _Builder
+
+MAX_TERMS = 24  # the longest plan considered; a target that needs more is not planned
+
+
+@dataclass
+class Timing:
+    """The schedule's variables in one plan model."""
+
+    horizon: int
+    calendar: tuple[str, ...]
+    take: dict[int, dict[int, int]]  # added item -> term (from 1) -> variable: copies taken that term
+    last: int  # variable: the last term used (0 when nothing is added)
+    _grant_ready: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def term_name(self, t: int) -> str:
+        return self.calendar[(t - 1) % len(self.calendar)]
+
+
+def offered_in(p: Problem, it: Item, name: str) -> bool:
+    info = p.rb.credentials.get(it.credential)
+    return info is None or not info.offered or name in info.offered
+
+
+def add_schedule(b: _Builder, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: set[str]) -> Timing:
+    """Add the schedule rows for ``adds`` (items with a use variable) to the model ``b``."""
+    m = b.m
+    timing = Timing(horizon, calendar, {}, m.var("last-term", 0, float(horizon)))
+    for it in adds:
+        u = b.u[it.index]
+        take: dict[int, int] = {}
+        for t in range(1, horizon + 1):
+            if offered_in(p, it, timing.term_name(t)):
+                take[t] = m.var(f"take[{it.key},{t}]", 0, float(it.multiplicity))
+        row = dict.fromkeys(take.values(), 1.0)
+        row[u] = -1.0
+        m.row(row, lo=0, hi=0)  # taken once per copy added (never: no term offers it)
+        for t, z in take.items():
+            if it.multiplicity == 1:
+                m.row({timing.last: 1.0, z: -float(t)}, lo=0)
+            else:
+                busy = m.var(f"busy[{it.key},{t}]")
+                m.row({z: 1.0, busy: -float(it.multiplicity)}, hi=0)
+                m.row({timing.last: 1.0, busy: -float(t)}, lo=0)
+        timing.take[it.index] = take
+    for t in range(1, horizon + 1):
+        row = {timing.take[it.index][t]: b.c(it.credits) for it in adds if t in timing.take[it.index]}
+        if row:
+            m.row(row, hi=b.c(load))
+    _prerequisite_rows(b, p, adds, timing, ready)
+    return timing
+
+
+def _prerequisite_rows(b: _Builder, p: Problem, adds: list[Item], timing: Timing, ready: set[str]) -> None:
+    m = b.m
+    singles: dict[str, list[int]] = {}  # credential -> added single items
+    for it in adds:
+        if it.multiplicity == 1:
+            singles.setdefault(it.credential, []).append(it.index)
+    grants: dict[str, list[int]] = {}  # credential -> grant items (credit granted as that credential)
+    for it in p.items:
+        if it.origin == "grant" and it.index in b.u and it.app is not None:
+            grants.setdefault(it.credential, []).append(it.index)
+    sources: dict[int, list[tuple[int, list[int]]]] = {}  # app -> [(added source item, its source-claim vars)]
+    for app in p.apps:
+        by_item: dict[int, list[int]] = {}
+        for leaf in app.root.leaves():
+            for i in p.source_eligible.get(leaf.index, []):
+                if p.items[i].origin == "addition" and (i, leaf.index) in b.s:
+                    by_item.setdefault(i, []).append(b.s[(i, leaf.index)])
+        sources[app.index] = sorted(by_item.items())
+
+    def done_before(i: int, t: int) -> dict[int, float]:
+        return {z: 1.0 for tt, z in timing.take.get(i, {}).items() if tt < t}
+
+    def grant_ready(app: int, t: int) -> int:
+        key = (app, t)
+        if key not in timing._grant_ready:
+            g = m.var(f"credit-ready[{app},{t}]", 0, 1, integer=False)
+            m.row({g: 1.0, b.a[app]: -1.0}, hi=0)
+            for i, svars in sources[app]:
+                # the source is used by this application only if taken before term t
+                row = {g: 1.0, **dict.fromkeys(svars, 1.0)}
+                for z, c in done_before(i, t).items():
+                    row[z] = row.get(z, 0.0) - c
+                m.row(row, hi=1)
+            timing._grant_ready[key] = g
+        return timing._grant_ready[key]
+
+    memo: dict[tuple[int, int], bool | dict[int, float]] = {}
+
+    def met(r: Requirement, t: int) -> bool | dict[int, float]:
+        """True, False, or an expression (var -> coefficient) that is at most 1 and is 1 only if ``r`` is met before ``t``."""
+        key = (id(r), t)
+        if key in memo:
+            return memo[key]
+        out: bool | dict[int, float]
+        if r.credential is not None:
+            c = r.credential
+            if c in ready:
+                out = True
+            else:
+                ways: list[dict[int, float]] = [done_before(i, t) for i in singles.get(c, [])]
+                ways += [{grant_ready(p.items[g].app, t): 1.0} for g in grants.get(c, []) if p.items[g].app is not None]  # type: ignore[arg-type]
+                ways = [w for w in ways if w]
+                if not ways:
+                    out = False
+                elif len(ways) == 1:
+                    out = ways[0]
+                else:
+                    v = m.var(f"has[{c},{t}]")
+                    row: dict[int, float] = {v: 1.0}
+                    for w in ways:
+                        for j, coef in w.items():
+                            row[j] = row.get(j, 0.0) - coef
+                    m.row(row, hi=0)
+                    out = {v: 1.0}
+        else:
+            kids = [met(c, t) for c in r.children()]
+            if not kids:
+                out = True  # a pool in a prerequisite tree counts as met
+            else:
+                k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+                done = sum(1 for x in kids if x is True)
+                live = [x for x in kids if isinstance(x, dict)]
+                if done >= k:
+                    out = True
+                elif done + len(live) < k:
+                    out = False
+                else:
+                    v = m.var(f"prereq[{t}]")
+                    row = {v: float(k - done)}
+                    for x in live:
+                        for j, coef in x.items():
+                            row[j] = row.get(j, 0.0) - coef
+                    m.row(row, hi=0)
+                    out = {v: 1.0}
+        memo[key] = out
+        return out
+
+    for it in adds:
+        info = p.rb.credentials.get(it.credential)
+        if info is None or info.prerequisites is None:
+            continue
+        for t, z in timing.take[it.index].items():
+            need = met(info.prerequisites, t)
+            if need is True:
+                continue
+            if need is False:
+                m.fix(z, 0.0)
+                continue
+            row = {z: 1.0}
+            for j, coef in need.items():
+                row[j] = row.get(j, 0.0) - coef * it.multiplicity
+            m.row(row, hi=0)
+
+
+def read_schedule(p: Problem, timing: Timing, chosen: dict[int, list[Item]], values: list[float]) -> dict[str, int]:
+    """The term of each chosen credential (a group's members fill its terms in order)."""
+    out: dict[str, int] = {}
+    for index, its in chosen.items():
+        slots: list[int] = []
+        for t, z in sorted(timing.take.get(index, {}).items()):
+            slots += [t] * round(values[z])
+        for it, t in zip(sorted(its, key=lambda x: x.key), slots, strict=False):
+            out[it.key] = t
+    return out
+
+
+def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
+    """The schedule without terms (a relaxation): an added credential needs its prerequisites held, granted or added."""
+    have: dict[str, list[int]] = {}  # credential -> the variables that give it: added, or granted as credit
+    for it in p.items:
+        if it.origin == "addition" and it.index in b.u and it.multiplicity == 1:
+            have.setdefault(it.credential, []).append(b.u[it.index])
+        elif it.origin == "grant" and it.app is not None:
+            have.setdefault(it.credential, []).append(b.a[it.app])  # granted when the application is used, claimed or not
+
+    def var(r: Requirement) -> int | None:
+        """A variable that is 1 only if ``r`` is met; -1 if already met; None if never."""
+        if r.credential is not None:
+            if r.credential in ready:
+                return -1
+            ways = have.get(r.credential, [])
+            if len(ways) <= 1:
+                return ways[0] if ways else None
+            v = b.m.var("has")
+            b.m.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
+            return v
+        kids = [var(c) for c in r.children()]
+        if not kids:
+            return -1  # a pool in a prerequisite tree counts as met
+        k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+        done = sum(1 for x in kids if x == -1)
+        live = [x for x in kids if x is not None and x != -1]
+        if done >= k:
+            return -1
+        if done + len(live) < k:
+            return None
+        v = b.m.var("prereq")
+        row = {x: -1.0 for x in live}
+        row[v] = float(k - done)
+        b.m.row(row, hi=0)
+        return v
+
+    for it in p.items:
+        if it.origin != "addition" or it.index not in b.u:
+            continue
+        info = p.rb.credentials.get(it.credential)
+        if info is None or info.prerequisites is None:
+            continue
+        need = var(info.prerequisites)
+        if need is None:
+            b.m.fix(b.u[it.index], 0.0)  # its prerequisites cannot be met
+        elif need != -1:
+            b.m.row({b.u[it.index]: float(it.multiplicity), need: -float(it.multiplicity)}, hi=0)
+
+
+def list_schedule(
+    p: Problem, chosen: list[Item], grants: list[tuple[tuple[str, ...], tuple[str, ...]]], calendar: tuple[str, ...], load: Fraction, ready: set[str]
+) -> dict[str, int] | None:
+    """A schedule for ``chosen`` found term by term (an upper bound on the fewest terms), or None within MAX_TERMS.
+
+    ``grants``: (credentials granted, the sources the plan adds for them). Each term takes what is
+    offered and ready, longest chain of dependants first, within the load.
+    """
+
+    def met(r: Requirement, have: set[str]) -> bool:
+        if r.credential is not None:
+            return r.credential in have
+        kids = [met(c, have) for c in r.children()]
+        if not kids:
+            return True
+        need = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+        return sum(kids) >= need
+
+    names = {it.credential for it in chosen}
+    depends: dict[str, set[str]] = {}
+    for it in chosen:
+        info = p.rb.credentials.get(it.credential)
+        pre = info.prerequisites if info else None
+        mentioned = {n for n in _named(pre)} if pre is not None else set()
+        for granted, sources in grants:
+            if mentioned & set(granted):
+                mentioned |= set(sources)
+        depends[it.key] = {c for c in mentioned if c in names}
+    depth: dict[str, int] = {}
+
+    def chain(key: str, seen: frozenset[str] = frozenset()) -> int:
+        if key not in depth:
+            after = [k for k, deps in depends.items() if key in deps and k not in seen]
+            depth[key] = 1 + max((chain(k, seen | {key}) for k in after), default=0)
+        return depth[key]
+
+    todo = sorted(chosen, key=lambda it: (-chain(it.credential), it.key))
+    done: set[str] = set(ready)
+    out: dict[str, int] = {}
+    for t in range(1, MAX_TERMS + 1):
+        if not todo:
+            break
+        name = calendar[(t - 1) % len(calendar)]
+        have = set(done)
+        for granted, sources in grants:
+            if all(s in done for s in sources):
+                have |= set(granted)
+        used = Fraction(0)
+        taken: list[Item] = []
+        for it in todo:
+            info = p.rb.credentials.get(it.credential)
+            if not offered_in(p, it, name) or used + it.credits > load:
+                continue
+            if info is not None and info.prerequisites is not None and not met(info.prerequisites, have):
+                continue
+            taken.append(it)
+            used += it.credits
+        for it in taken:
+            out[it.key] = t
+            todo.remove(it)
+        done |= {it.credential for it in taken}
+    return None if todo else out
+
+
+def _named(r: Requirement) -> list[str]:
+    out = [r.credential] if r.credential else []
+    for c in r.children():
+        out += _named(c)
+    return out
