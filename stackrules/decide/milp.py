@@ -128,14 +128,20 @@ class Model:
         h.passModel(lp)
         return h
 
-    def solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
-        """Minimise the levels lexicographically (each a map var -> integer cost)."""
-        with _one_thread():
-            return self._solve(levels, deadline)
+    def solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None) -> Solution:
+        """Minimise the levels lexicographically (each a map var -> integer cost).
 
-    def _solve(self, levels: list[dict[int, int]], deadline: float) -> Solution:
+        ``node_limit`` bounds the branch-and-bound nodes of each MIP solve: a limit on work, not
+        on time, so that an answer cut short is the same answer on every machine and every run.
+        """
+        with _one_thread():
+            return self._solve(levels, deadline, node_limit)
+
+    def _solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None) -> Solution:
         groups = _fold_with_parts(levels, self)
         h = self._highs()  # continuous first: see _run
+        if node_limit is not None:
+            h.setOptionValue("mip_max_nodes", node_limit)
         n = len(self.lb)
         ints = np.array([j for j, t in enumerate(self.integer) if t], dtype=np.int32)
         values: list[float] = []

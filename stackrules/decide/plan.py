@@ -177,12 +177,7 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
     ]
 
 
-TIE_SHARE = 0.2  # of the time left, for each tie-break solve (at least 0.25 s); past it the best found is used and the plan says so
-
-
-def _tie_deadline(deadline: float) -> float:
-    now = time.monotonic()
-    return min(deadline, now + max(0.25, TIE_SHARE * (deadline - now)))
+TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
 def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float) -> _Attempt:
@@ -195,8 +190,8 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     scheduled plan attains them) and the rest are solved. When L is already the least possible
     (the credit to add over the load), the schedule is kept without the second model. When the
     relaxation's plan cannot be scheduled, the model with terms decides alone over MAX_TERMS.
-    The objective and the audit's credit kept are proven; each tie break gets TIE_SHARE of the time left
-    and, when not proven within its share of the time, the best one found is used (``ties_proven`` says which).
+    The objective and the audit's credit kept are proven; each tie break gets TIE_NODES branch-and-bound nodes (a bound on work, not time: the same plan on every run)
+    and, when not proven within them, the best one found is used (``ties_proven`` says which).
     """
     order = _order(opts)
     ready = _ready(p)
@@ -212,7 +207,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         for k in levels_a:
             if named[k]:
                 b.m.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
-        tie = b.m.solve([named[k] for k in before[2:]], _tie_deadline(deadline))
+        tie = b.m.solve([named[k] for k in before[2:]], deadline, TIE_NODES)
         if tie.values:
             sol = tie
         proven_ties = tie.status == "optimal"
@@ -236,7 +231,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
                 b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
         rest = order[order.index("terms") :]
     tied = rest[0] not in own
-    sol = b.m.solve([named[k] for k in rest], _tie_deadline(deadline) if tied else deadline)
+    sol = b.m.solve([named[k] for k in rest], deadline, TIE_NODES if tied else None)
     if not sol.values and first is not None and tied:
         # no better schedule found in time: the relaxation's plan, as scheduled term by term
         b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)

@@ -36,7 +36,7 @@ def plan_text(d: Plan | NoPlan) -> str:
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit} each ({', '.join(d.calendar)}, repeating)."
     )
-    proven = "proven" if d.tie_breaks_proven else "the best found within the time limit, not proven"
+    proven = "proven" if d.tie_breaks_proven else "the best found within the search bound, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
     if d.credit_changed:
         out.append(f"The credit used differs from the audit's: keeping the audit's credit would not give the least {d.objective}.")
