@@ -465,7 +465,9 @@ def _add_catalogue(
     entries, lay = ct.catalogue, ct.layout
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
-    distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
+    # min_distinct tells apart what merging would hide; with shares_with one added credential may fill two leaves,
+    # which a merged group's claims cannot tell from two copies: either way every entry stays single
+    distinct = any(n.shares_with or any(lim.kind == "min_distinct" for lim in n.limits) for n in ct.top.walk())
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
     # entries never merged: the learner has them, they are in an incompatibility, or all are distinct
     fixed = set(range(len(entries))) if distinct else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
