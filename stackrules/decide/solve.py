@@ -344,6 +344,9 @@ class _Builder:
 
         if completion:
             levels.append(credit_level(lambda it: it.origin == "addition"))
+            # met before met_pending (section 16): least credit claimed from pending holdings
+            if any(it.pending for it in p.items):
+                levels.append(credit_level(lambda it: it.pending))
         else:
             # progress: as many met nodes as possible, the named ones first
             named = {self.met[n.index]: -1 for n in p.top.walk() if n.id is not None or n is p.top}
