@@ -120,7 +120,8 @@ def test_compiled_fits_equal_matching_every_leaf(engine: stackrules.Engine) -> N
 
 def test_holdings_fit_the_leaves_matching_each_would_give(engine: stackrules.Engine) -> None:
     # build_problem takes a catalogue holding's leaves from the compiler, then applies grades and dates
-    from stackrules.decide.problem import _conditions, build_problem
+    from stackrules.decide.problem import build_problem
+    from stackrules.decide.semantics import conditions
 
     for path in sorted(EXAMPLES.glob("*.yaml")):
         learner = stackrules.load_learner(path)
@@ -133,7 +134,7 @@ def test_holdings_fit_the_leaves_matching_each_would_give(engine: stackrules.Eng
                     if it.origin != "holding" or (leaf.index, it.index) in p.exception_claims:
                         continue
                     matcher = Matcher(engine.rules, leaf.target_fields)
-                    want = leaf_accepts_static(engine.rules, leaf, it.attrs, matcher, it.credential) and _conditions(engine.rules, leaf, it.attrs, AS_OF)
+                    want = leaf_accepts_static(engine.rules, leaf, it.attrs, matcher, it.credential) and conditions(engine.rules, leaf, it.attrs, AS_OF)
                     assert (it.index in p.eligible[leaf.index]) == want, (path.name, target, leaf.path, it.key)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..language.models import Requirement
 from ..rulebase.filters import Attrs, Matcher, credential_attrs
 from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
-from .tree import CLimit, CNode, expand
+from .tree import CLimit, CNode, expand, group_kind, need
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +233,7 @@ def prerequisites_met(r: Requirement, have: set[str]) -> bool:
     kids = [prerequisites_met(c, have) for c in r.children()]
     if not kids:
         return True
-    k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
-    return sum(kids) >= k
+    return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)
 
 
 def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit]) -> tuple[tuple[int, ...], ...]:

@@ -90,6 +90,24 @@ class CNode:
         return out
 
 
+def group_kind(r: Requirement) -> str:
+    """A group node's kind: ``all``, ``any`` or ``at_least``."""
+    return "all" if r.all is not None else "any" if r.any is not None else "at_least"
+
+
+def need(kind: str, children: int, k: int) -> int:
+    """How many of ``children`` a group of ``kind`` (``all``, ``any``, ``at_least`` with ``k``) needs met.
+
+    The one place the threshold is written: the node semantics
+    (decide/semantics.py) and prerequisite trees read it here.
+    """
+    if kind == "all":
+        return children
+    if kind == "any":
+        return 1
+    return k
+
+
 class TreeError(Exception):
     """A tree cannot be expanded (a broken invariant: checks should have caught it)."""
 
@@ -217,7 +235,7 @@ class Expander:
             pool = r.credits is not None or r.count is not None or r.competencies is not None
             kids: list[CNode] = []
             if group:
-                kind = "all" if r.all is not None else "any" if r.any is not None else "at_least"
+                kind = group_kind(r)
                 key = "all" if r.all is not None else "any" if r.any is not None else "of"
                 for i, child in enumerate(r.children()):
                     cpath = (*dpath, key, i) if dpath is not None else None

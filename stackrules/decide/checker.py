@@ -9,7 +9,13 @@ completion the solver found really completes the target. It then evaluates
 every node's status from the claims alone. The limits and the nested
 qualifications' totals it checks are read again from the qualification
 documents (their trees, their ``limits``, nesting walked here), not taken from
-the expanded tree, so an expansion that drops or changes one is caught. A violation raises
+the expanded tree, so an expansion that drops or changes one is caught.
+
+Its independence is the short list of modules it may import (pinned by
+tests/test_purity.py): the errors, quantities and the document models, the
+rule base's index and filters, the expanded tree, the problem and the choice
+it is handed, and the node semantics written once (``semantics.py``), never
+the solver, the fast path or the explanation. A violation raises
 :class:`~stackrules.errors.VerificationError`: a solver bug shows up as an
 error, never as a wrong audit.
 """
@@ -26,8 +32,9 @@ from ..language.models import Limit, Requirement
 from ..language.quantity import Quantity, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion
+from . import semantics
 from .choice import Choice
-from .problem import Item, Problem, _conditions
+from .problem import Item, Problem
 
 
 @dataclass
@@ -65,15 +72,7 @@ class Evaluation:
 def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
     if (leaf.index, it.index) in p.exception_claims:
         return True
-    if not _conditions(p.rb, leaf, it.attrs, p.as_of):
-        return False
-    if leaf.kind == "credential":
-        return it.credential == leaf.credential
-    if leaf.where is not None and not Matcher(p.rb, leaf.target_fields).match(leaf.where, it.attrs):
-        return False
-    if leaf.kind == "competencies":
-        return bool(set(leaf.competencies) & set(it.attrs.competencies))
-    return True
+    return semantics.leaf_accepts(p.rb, leaf, it.attrs, it.credential, p.as_of, Matcher(p.rb, leaf.target_fields))
 
 
 def verify(p: Problem, choice: Choice) -> Evaluation:
@@ -85,7 +84,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         raise VerificationError(f"decision for `{p.version.id}` failed verification: {msg}")
 
     leaves = {n.index: n for n in p.top.leaves()}
-    sharing = _sharing_pairs(p)
+    sharing = semantics.sharing_pairs(p.top)
     uses: dict[int, list[tuple[int, int]]] = {}
     for leaf_i, claims in choice.claims.items():
         leaf = leaves.get(leaf_i)
@@ -189,19 +188,6 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     return ev
 
 
-def _sharing_pairs(p: Problem) -> set[tuple[int, int]]:
-    by_id = {n.id: n for n in p.top.walk() if n.id}
-    out: set[tuple[int, int]] = set()
-    for n in p.top.walk():
-        for other in n.shares_with:
-            o = by_id.get(other)
-            if o is not None:
-                for a in n.leaves():
-                    for b in o.leaves():
-                        out.add((min(a.index, b.index), max(a.index, b.index)))
-    return out
-
-
 def _claims(n: CNode, choice: Choice, p: Problem, keep: ItemFilter) -> list[tuple[Item, int]]:
     found = keep.seen.get(n.index)
     if found is None:
@@ -272,17 +258,11 @@ def _met_now(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilte
         ok = bool(_claims(n, choice, p, keep))
     elif n.kind == "pool":
         claims = _claims(n, choice, p, keep)
-        if n.credits is not None:
-            ok = total([it.credits for it, _ in claims], [k for _, k in claims]) >= n.credits
-        else:
-            ok = sum(k for _, k in claims) >= (n.count or 0)
+        ok = semantics.pool_met(n, total([it.credits for it, _ in claims], [k for _, k in claims]), sum(k for _, k in claims))
     elif n.kind == "competencies":
-        have = {c for it, _ in _claims(n, choice, p, keep) for c in it.attrs.competencies}
-        ok = set(n.competencies) <= have
+        ok = semantics.competencies_met(n, (c for it, _ in _claims(n, choice, p, keep) for c in it.attrs.competencies))
     else:
-        kids = [_met(p, rules, c, choice, keep, exempt, memo) for c in n.children]
-        need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
-        ok = sum(kids) >= need
+        ok = semantics.group_met(n, [_met(p, rules, c, choice, keep, exempt, memo) for c in n.children])
     min_total = rules.totals.get(n.index)
     if ok and min_total is not None:
         counts = _counts(p, n, choice, keep)
@@ -300,15 +280,10 @@ def _met_source(p: Problem, n: CNode, choice: Choice) -> bool:
         return bool(choice.source_claims.get(n.index))
     if n.kind == "pool":
         its = [p.items[i] for i in choice.source_claims.get(n.index, [])]
-        if n.credits is not None:
-            return total(it.credits for it in its) >= n.credits
-        return len(its) >= (n.count or 0)
+        return semantics.pool_met(n, total(it.credits for it in its), len(its))
     if n.kind == "competencies":
-        have = {c for i in choice.source_claims.get(n.index, []) for c in p.items[i].attrs.competencies}
-        return set(n.competencies) <= have
-    kids = [_met_source(p, c, choice) for c in n.children]
-    need = len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k
-    return sum(kids) >= need
+        return semantics.competencies_met(n, (c for i in choice.source_claims.get(n.index, []) for c in p.items[i].attrs.competencies))
+    return semantics.group_met(n, [_met_source(p, c, choice) for c in n.children])
 
 
 # ---------------------------------------------------------------- limits and totals, from the rule base

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from ..compile.tree import CNode
 from ..language.quantity import total
+from . import semantics
 from .choice import Choice
 from .problem import Problem
 
@@ -84,20 +85,20 @@ def _attempt(p: Problem, own: dict[int, list[int]], reach: dict[int, int], reser
             got: list[int] = []
             total = Fraction(0)
             free = sorted((i for i in own.get(n.index, []) if free_of(i, ())), key=order)
-            while free and not ((n.credits is not None and total >= n.credits) or (n.count is not None and len(got) >= n.count)):
+            while free and not semantics.pool_met(n, total, len(got)):
                 # for a credit pool, an item that does not overshoot what is still needed, if there is one
                 short = n.credits - total if n.credits is not None else None
                 i = next((i for i in free if short is None or items[i].credits <= short), free[0])
                 got.append(i)
                 total += items[i].credits
                 free = [j for j in free if j != i and free_of(j, got)]
-            ok = total >= n.credits if n.credits is not None else len(got) >= (n.count or 0)
+            ok = semantics.pool_met(n, total, len(got))
             if not ok:
                 return False
             used.update(got)
             claims[n.index] = got
             return True
-        need = len(n.children) if n.kind == "all" else 1 if n.kind == "any" else n.k
+        need = semantics.threshold(n)
         done = 0
         for c in sorted(n.children, key=scarcity) if scarce_first and n.kind == "all" else n.children:
             if done >= need:

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..compile.tree import group_kind
+from ..compile.tree import need as group_need
 from ..errors import VerificationError
 from ..language.models import Requirement
 from ..rulebase.index import RuleBase
@@ -55,7 +57,7 @@ def _met(r: Requirement, have: set[str]) -> bool:
     kids = [_met(c, have) for c in r.children()]
     if not kids:
         return True  # a pool in a prerequisite tree counts as met, as in the plan model
-    need = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+    need = group_need(group_kind(r), len(kids), r.at_least or 1)
     return sum(kids) >= need
 
 

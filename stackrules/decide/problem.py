@@ -23,7 +23,9 @@ from ..errors import RequestError
 from ..language.models import ExemptGrant, IntoFilter, LearnerDoc, LearnerException, SpecifiedGrant, UnspecifiedGrant
 from ..rulebase.filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
 from ..rulebase.index import QualVersion, RuleBase, RuleInfo, iter_nodes
+from . import semantics
 from .holdings import HoldingView, view_holdings
+from .semantics import years_before
 
 
 @dataclass
@@ -245,7 +247,7 @@ def build_problem(
         if when.within_years is not None:
             if a.awarded is None:
                 return "the award date is unknown, and the rule needs it within " + _years(when.within_years)
-            limit = _years_before(as_of, when.within_years)
+            limit = years_before(as_of, when.within_years)
             if a.awarded < limit:
                 return f"awarded {a.awarded}, more than {_years(when.within_years)} before {as_of}"
         if when.min_grade is not None:
@@ -257,15 +259,7 @@ def build_problem(
         return None
 
     def leaf_accepts(leaf: CNode, it: Item, fields: tuple[str, ...]) -> bool:
-        a = it.attrs
-        if leaf.kind == "credential":
-            return it.credential == leaf.credential and _conditions(rb, leaf, a, as_of)
-        f = leaf.where
-        if f is not None and not matcher(fields).match(f, a):
-            return False
-        if leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies):
-            return False
-        return _conditions(rb, leaf, a, as_of)
+        return semantics.leaf_accepts(rb, leaf, it.attrs, it.credential, as_of, matcher(fields))
 
     non_policy_sources: dict[str, set[int]] = {}
     rule_candidates: dict[str, list[int]] = {}
@@ -352,7 +346,7 @@ def build_problem(
         if known is not None and not substitutes and not adds:
             for i in known:
                 fit = by_index.get(i)
-                if fit is not None and i not in ct.holding_leaves and _conditions(rb, fit, it.attrs, as_of):
+                if fit is not None and i not in ct.holding_leaves and semantics.conditions(rb, fit, it.attrs, as_of):
                     eligible[i].append(it.index)
             for leaf in matched:
                 if leaf_accepts(leaf, it, leaf.target_fields):
@@ -644,44 +638,11 @@ def _min_sources(node: CNode) -> int:
     if node.kind == "competencies":
         return 1
     sizes = sorted(_min_sources(c) for c in node.children)
-    if not sizes:
-        return 0
-    if node.kind == "all":
-        return sum(sizes)
-    if node.kind == "any":
-        return sizes[0]
-    return sum(sizes[: node.k])
+    return sum(sizes[: semantics.threshold(node)])
 
 
 def _years(y: Fraction) -> str:
     return f"{y} year" + ("" if y == 1 else "s")
-
-
-def _years_before(day: dt.date, years: Fraction) -> dt.date:
-    whole = int(years)
-    rest = years - whole
-    try:
-        base = day.replace(year=day.year - whole)
-    except ValueError:
-        base = day.replace(year=day.year - whole, day=28)
-    return base - dt.timedelta(days=int(rest * 365))
-
-
-def _conditions(rb: RuleBase, leaf: CNode, a: Attrs, as_of: dt.date) -> bool:
-    if a.source == "credit":
-        return True  # recency and grades are judged on the sources, by the rule's `when`
-    if leaf.min_grade is not None and a.id is not None and a.grade is not None:
-        prov = rb.providers.get(a.provider)
-        mine = prov.grade_rank(a.grade) if prov else None
-        need = prov.grade_rank(leaf.min_grade) if prov else None
-        if mine is None or need is None or mine < need:
-            return False
-    elif leaf.min_grade is not None and a.grade is None and a.awarded is not None:
-        return False
-    if leaf.within_years is not None:
-        if a.awarded is not None and a.awarded < _years_before(as_of, leaf.within_years):
-            return False
-    return True
 
 
 def _effective_text(rule: RuleInfo, as_of: dt.date) -> str:

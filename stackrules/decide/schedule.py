@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..compile.tree import group_kind
+from ..compile.tree import need as group_need
 from ..language.models import Requirement
 from .problem import Item, Problem
 from .solve import _Builder
@@ -148,7 +150,7 @@ def _prerequisite_rows(b: _Builder, p: Problem, adds: list[Item], timing: Timing
             if not kids:
                 out = True  # a pool in a prerequisite tree counts as met
             else:
-                k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+                k = group_need(group_kind(r), len(kids), r.at_least or 1)
                 done = sum(1 for x in kids if x is True)
                 live = [x for x in kids if isinstance(x, dict)]
                 if done >= k:
@@ -218,7 +220,7 @@ def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
         kids = [var(c) for c in r.children()]
         if not kids:
             return -1  # a pool in a prerequisite tree counts as met
-        k = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+        k = group_need(group_kind(r), len(kids), r.at_least or 1)
         done = sum(1 for x in kids if x == -1)
         live = [x for x in kids if x is not None and x != -1]
         if done >= k:
@@ -259,7 +261,7 @@ def list_schedule(
         kids = [met(c, have) for c in r.children()]
         if not kids:
             return True
-        need = len(kids) if r.all is not None else 1 if r.any is not None else (r.at_least or 1)
+        need = group_need(group_kind(r), len(kids), r.at_least or 1)
         return sum(kids) >= need
 
     names = {it.credential for it in chosen}

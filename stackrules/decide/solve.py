@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ..compile.tree import CLimit, CNode
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
+from . import semantics
 from .choice import Choice
 from .problem import Problem
 
@@ -95,7 +96,7 @@ class _Builder:
         by_item: dict[int, list[int]] = {}
         for i, leaf_index in self.x:
             by_item.setdefault(i, []).append(leaf_index)
-        sharing = self.sharing = self._sharing()
+        sharing = self.sharing = semantics.sharing_pairs(p.top)
         for it in items:
             if it.index not in self.u:
                 continue
@@ -173,22 +174,6 @@ class _Builder:
         if completion:
             m.fix(self.met[p.top.index], 1.0)
 
-    def _sharing(self) -> set[tuple[int, int]]:
-        """Pairs of leaves that may claim the same item (through `shares_with`)."""
-        p = self.p
-        by_id = {n.id: n for n in p.top.walk() if n.id}
-        pairs: set[tuple[int, int]] = set()
-        for n in p.top.walk():
-            for other in n.shares_with:
-                o = by_id.get(other)
-                if o is None:
-                    continue
-                for l1 in n.leaves():
-                    for l2 in o.leaves():
-                        if l1.index != l2.index:
-                            pairs.add((min(l1.index, l2.index), max(l1.index, l2.index)))
-        return pairs
-
     def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[tuple[int, int]]]:
         """Item -> (leaf, claim variable) inside ``n``'s subtree."""
         out: dict[int, list[tuple[int, int]]] = {}
@@ -257,7 +242,7 @@ class _Builder:
                 for c in kids:
                     m.row({**need, self.met_of(c, exempted, direct): -1.0}, hi=0)
             else:
-                k = 1 if n.kind == "any" else n.k
+                k = semantics.threshold(n)
                 row = {self.met_of(c, exempted, direct): -1.0 for c in kids}
                 for key, val in need.items():
                     row[key] = row.get(key, 0.0) + k * val
@@ -433,12 +418,11 @@ def might_complete(p: Problem) -> bool:
         if n.kind == "credential":
             good = bool(its)
         elif n.kind == "pool":
-            good = total(it.credits for it in its) >= n.credits if n.credits is not None else len(its) >= (n.count or 0)
+            good = semantics.pool_met(n, total(it.credits for it in its), len(its))
         elif n.kind == "competencies":
-            good = set(n.competencies) <= {c for it in its for c in it.attrs.competencies}
+            good = semantics.competencies_met(n, (c for it in its for c in it.attrs.competencies))
         else:
-            kids = [ok(c) for c in n.children]
-            good = sum(kids) >= (len(kids) if n.kind == "all" else 1 if n.kind == "any" else n.k)
+            good = semantics.group_met(n, [ok(c) for c in n.children])
         if good and n.min_total is not None:
             reach = {i for leaf in n.leaves() for i in own.get(leaf.index, [])}
             good = total(p.items[i].credits for i in reach) >= n.min_total
