@@ -28,7 +28,7 @@ from stackrules.decisions.audit import (
     UnusedCause,
 )
 from stackrules.decisions.base import Provenance, dumps
-from stackrules.decisions.explore import Exploration, ExploreRow
+from stackrules.decisions.explore import Exploration, ExploreRow, UnavailableRow
 from stackrules.decisions.plan import NoPlan, Objective, Plan, PlanStatus, Unplaceable
 
 from .conftest import AS_OF, ROOT
@@ -181,3 +181,20 @@ def test_decisions_pickle_and_compare_by_value(engine: stackrules.Engine) -> Non
     for decision in (engine.audit(lrn, "exu:BIT", AS_OF), engine.plan(lrn, "exu:BIT", AS_OF), engine.assess(lrn, "exu:BIT", AS_OF)):
         again = pickle.loads(pickle.dumps(decision))
         assert again == decision and again.dumps() == decision.dumps() and again.text() == decision.text()
+
+
+def test_unavailable_rows_and_indeterminate_audits(engine: stackrules.Engine) -> None:
+    eva = stackrules.load_learner(EX / "eva.yaml")
+    explore = engine.explore(eva, dt.date(2015, 1, 1), plans=False).record
+    assert isinstance(explore, Exploration)
+    gone = [r for r in explore.qualifications if isinstance(r, UnavailableRow)]
+    assert gone
+    first_gone = explore.qualifications.index(gone[0])
+    assert all(isinstance(r, UnavailableRow) or r.remaining is None for r in explore.qualifications[first_gone:])  # after every ranked row
+    assert gone[0].to_json() == {"target": gone[0].target, "title": None, "status": "unavailable", "remaining": None, "why": gone[0].why}
+    audit = engine.audit(eva, "exu:BIT", AS_OF, time_limit=1e-9).record
+    assert isinstance(audit, AuditDecision)
+    assert audit.status is AuditStatus.INDETERMINATE and audit.proof is Proof.TIME_LIMIT
+    doc = audit.to_json()
+    assert list(doc)[-2:] == ["bound", "provenance"] and doc["bound"] == audit.bound
+    assert audit.credits.remaining is None and audit.missing == ()
