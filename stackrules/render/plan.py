@@ -34,7 +34,7 @@ def plan_text(d: Plan | NoPlan) -> str:
     out.append(
         f"Objective: least {d.objective}, then {ties}. Add {len(d.added)} credentials, {n(d.added_credits)} {unit}"
         + (f", {price}" if price else "")
-        + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit} each ({', '.join(d.calendar)}, repeating)."
+        + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''} ({', '.join(d.calendar)}, repeating)."
     )
     proven = "proven" if d.tie_breaks_proven else "the best found within the search bound, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
