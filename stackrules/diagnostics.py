@@ -137,6 +137,13 @@ _CODES: tuple[Code, ...] = (
         "name a qualification or a framework qualification type with `requires`",
     ),
     Code("SR5002", "bad-argument", "error", "a command-line or API argument is invalid", "see `stackrules COMMAND --help`"),
+    Code(
+        "SR5003",
+        "inexact-figures",
+        "error",
+        "a decision's credit figures are too fine or too large for the solver to decide exactly",
+        "round credits to at most 3 decimals, or use a credit system with smaller numbers",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

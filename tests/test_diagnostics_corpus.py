@@ -62,7 +62,7 @@ def test_missing_path_is_a_diagnostic() -> None:
 
 def test_every_code_is_documented_and_has_a_corpus_case_or_a_test() -> None:
     docs = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    tested = {_expected(c)[0] for c in CASES} | {"SR1007", "SR1008", "SR1009", "SR1012", "SR1013", "SR1015", "SR1016", "SR5001", "SR5002"}
+    tested = {_expected(c)[0] for c in CASES} | {"SR1007", "SR1008", "SR1009", "SR1012", "SR1013", "SR1015", "SR1016", "SR5001", "SR5002", "SR5003"}
     for code in CODES:
         assert f"`{code}`" in docs, f"{code} is not in docs/diagnostics.md"
         assert code in tested, f"{code} has no test"

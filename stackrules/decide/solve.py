@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..compile.tree import CLimit, CNode
+from ..errors import RequestError
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from . import semantics
@@ -33,6 +34,28 @@ def _new_model() -> Model:
     from .milp import Model
 
     return Model()
+
+
+EXACT_RANGE = 10**7  # the largest credit figure, scaled to integers, that the solver decides exactly
+
+
+def _within_exact_range(figures: list[Fraction], scale: int) -> None:
+    """Refuse credit figures the solver cannot tell apart exactly, rather than risk a wrong answer.
+
+    Credit is scaled to integers by the least common denominator. HiGHS works in floating point
+    with tolerances; on integers up to 10**7 a difference of one unit is never lost, but figures
+    like 11.9999999 next to 12 (scale 10**7) or credits of 10**8 were seen to give a wrong
+    "no completion" or a decision the checker refused.
+    """
+    top = max((abs(v) for v in figures), default=Fraction(0)) * scale
+    if top > EXACT_RANGE:
+        fine = sorted({v for v in figures if v.denominator > 1000}, key=lambda v: v.denominator)[:3]
+        why = f"figures such as {', '.join(str(float(v)) for v in fine)} need a scale of {scale}" if fine else f"a figure of {float(top / scale):g} credits"
+        raise RequestError(
+            "SR5003",
+            f"the credit figures of this decision are too fine or too large to decide exactly ({why})",
+            "round credits to at most 3 decimals, or use a credit system with smaller numbers",
+        )
 
 
 def _lcm(values: list[Fraction]) -> int:
@@ -65,12 +88,14 @@ class _Builder:
         p, m = self.p, self.m
         use_additions = completion and additions
         self.eligible = {leaf: [i for i in lst if use_additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
-        self.scale = _lcm(
+        figures = (
             [it.credits for it in p.items]
             + [n.credits for n in p.nodes if n.credits]
             + [lim.bound for n in p.top.walk() for lim in n.limits]
             + [p.top.min_total or Fraction(0)]
         )
+        self.scale = _lcm(figures)
+        _within_exact_range(figures, self.scale)
         items = p.items
         self.cred = [self.c(it.credits) for it in items]
         for it in items:
