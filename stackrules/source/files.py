@@ -19,6 +19,31 @@ from .yamlreader import MAX_BYTES, read_yaml
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
+MAX_WALK = 100_000  # entries looked at under one folder named as a rule base
+
+
+def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool]:
+    """The YAML files under ``folder`` (symlinked folders not followed), and whether the walk hit MAX_WALK.
+
+    Entries that vanish or cannot be read during the walk (``/proc``, permissions) are skipped.
+    """
+    found: list[FsPath] = []
+    seen = 0
+    for root, dirs, names in os.walk(folder, onerror=lambda _: None):
+        dirs.sort()
+        seen += len(dirs) + len(names)
+        if seen > MAX_WALK:
+            return [], True
+        for name in names:
+            f = FsPath(root) / name
+            try:
+                if f.suffix in YAML_SUFFIXES and f.is_file():
+                    found.append(f)
+            except OSError:
+                continue
+    return sorted(found), False
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
     """Files under ``paths`` (folders searched for *.yaml / *.yml), sorted, deduplicated.
 
@@ -30,7 +55,19 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath],
     for raw in paths:
         p = FsPath(raw)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES and f.is_file())
+            found, too_many = _yaml_under(p)
+            if too_many:
+                diags.append(
+                    Diagnostic(
+                        str(raw),
+                        1,
+                        1,
+                        "SR1012",
+                        f"`{raw}` holds more than {MAX_WALK} entries: it is not a rule-base folder",
+                        "name the folders of the rule base",
+                    )
+                )
+                continue
             if not found:
                 diags.append(Diagnostic(str(raw), 1, 1, "SR1014", f"`{raw}` holds no YAML file (*.yaml, *.yml)", CODES["SR1014"].fix))
             files.extend(found)
