@@ -29,6 +29,11 @@ def plan_text(d: Plan | NoPlan) -> str:
     unit = d.credits.system
     if d.status is PlanStatus.MET:
         out.append("Already complete: nothing to add.")
+    elif not d.added:
+        out.append("Nothing to add: the target is complete once the in-progress and planned study counted (look-ahead) is passed.")
+    if not d.added:
+        out += ["", footer(d.provenance)]
+        return "\n".join(out) + "\n"
     price = _cost_text(d.cost)
     ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
