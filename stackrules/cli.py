@@ -322,7 +322,7 @@ def plan(
 def explore(no_plans: bool, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
     """Every qualification ranked by what remains: "what can I finish with what I have?"."""
     day = _as_of(as_of)
-    decision = _engine(rules).explore(_learner(learner), day, plans=not no_plans, time_limit=time_limit)
+    decision = _engine(rules).explore(_learner(learner), day, plans=not no_plans, look_ahead=look_ahead, time_limit=time_limit)
     _print(decision, fmt)
     return EXIT_OK
 

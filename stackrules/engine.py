@@ -128,12 +128,14 @@ class Engine:
         opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
         return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
 
-    def explore(self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, time_limit: float = DEFAULT_TIME_LIMIT) -> Decision:
+    def explore(
+        self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
+    ) -> Decision:
         """Every qualification ranked by remaining credit for this learner, each with a one-line why."""
         from .decide.explore import explore_decision
 
         _check_args(as_of, time_limit)
-        return Decision(explore_decision(self.context, self._learner(learner), as_of, time_limit, plans))
+        return Decision(explore_decision(self.context, self._learner(learner), as_of, time_limit, plans, look_ahead))
 
     def graph(self, day: dt.date) -> Any:
         """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.compile.graph`."""

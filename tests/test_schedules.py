@@ -319,3 +319,17 @@ def test_plans_match_a_brute_force_scheduler(tmp_path_factory: Any, inst: dict[s
     assert got[0] == want[0], (got, want)
     if plan["tie_breaks_proven"]:
         assert got == want, (got, want)
+
+
+def test_look_ahead_works_for_explore_as_for_audit(engine: stackrules.Engine) -> None:
+    learner = stackrules.load_learner(EXAMPLES / "chen.yaml")
+    audit = engine.audit(learner, "exu:BIT", AS_OF, look_ahead=True).to_json()
+    assert audit["status"] == "met_pending"
+    rows = {r["target"]: r for r in engine.explore(learner, AS_OF, plans=False, look_ahead=True).to_json()["qualifications"]}
+    assert rows["exu:BIT"]["status"] == "met_pending"
+    plain = {r["target"]: r for r in engine.explore(learner, AS_OF, plans=False).to_json()["qualifications"]}
+    assert plain["exu:BIT"]["status"] == "not_met"
+    res = CliRunner().invoke(
+        main, ["explore", "--learner", str(EXAMPLES / "chen.yaml"), "--as-of", "2026-11-28", "--look-ahead", "--no-plans", "--format", "json"]
+    )
+    assert res.exit_code == 0 and any(r["status"] == "met_pending" for r in json.loads(res.output)["qualifications"])

@@ -17,12 +17,12 @@ from .plan import PlanOptions, plan_decision
 _DONE = (AuditStatus.MET, AuditStatus.MET_PENDING)
 
 
-def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True) -> Exploration:
+def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True, look_ahead: bool = False) -> Exploration:
     """Every qualification ranked by what remains for this learner ("what can I finish?")."""
     rows: list[ExploreRow | UnavailableRow] = []
     for qid in ctx.rb.qualification_ids():
         try:
-            audit = audit_decision(ctx, learner, qid, as_of, False, time_limit)  # the learner is checked once, by the caller
+            audit = audit_decision(ctx, learner, qid, as_of, look_ahead, time_limit)  # the learner is checked once, by the caller
         except RequestError as exc:
             rows.append(UnavailableRow(qid, exc.message))
             continue
@@ -38,7 +38,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         plan_credits: Fraction | None = None
         plan_size: int | None = None
         if with_plans and rem is not None and audit.status not in _DONE:
-            plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(), time_limit)
+            plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(look_ahead=look_ahead), time_limit)
             plan_credits, plan_size = (plan.added_credits, len(plan.added)) if isinstance(plan, Plan) else (None, 0)
         rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size))
 
