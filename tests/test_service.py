@@ -440,3 +440,11 @@ def test_service_json_is_the_clis_byte_for_byte(pooled: Client, engine: stackrul
         added = f',\n  "decision_id": "{did}"\n}}'
         assert text.endswith(added), (name, kind, target)
         assert text[: -len(added)] + "\n}\n" == cli_out, (name, kind, target)
+
+
+def test_look_ahead_is_carried_by_plan_and_explore(client: Client) -> None:
+    chen = learner_json(EXAMPLES / "chen.yaml")
+    rows = client.post("/v1/explore", json={"learner": chen, "as_of": AS_OF, "plans": False, "look_ahead": True}).json()["qualifications"]
+    assert {r["target"]: r["status"] for r in rows}["exu:BIT"] == "met_pending"
+    plan = client.post("/v1/plan", json={"learner": chen, "target": "exu:BIT", "as_of": AS_OF, "look_ahead": True}).json()
+    assert plan["added"] == []

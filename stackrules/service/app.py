@@ -460,6 +460,8 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             "alternatives": body.alternatives,
             "max_load": body.max_load,
             "terms": list(body.terms),
+            "look_ahead": body.look_ahead,
+            "allow_unpriced": body.allow_unpriced,
             "time_limit": cfg.time_limit(body.time_limit),
         }
         return await decide("plan", params, request)
@@ -471,6 +473,7 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             "learner": body.learner,
             "as_of": _day(body.as_of),
             "plans": body.plans,
+            "look_ahead": body.look_ahead,
             "time_limit": cfg.time_limit(body.time_limit),
         }
         return await decide("explore", params, request)

@@ -91,6 +91,8 @@ class PlanRequest(Strict):
     terms: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
         default_factory=list, max_length=40, description="The term calendar, e.g. `[S1, S2]` (default: every offering name)."
     )
+    look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending); never added again by a plan.")
+    allow_unpriced: bool = Field(default=False, description="Objective cost: credentials without a price may be chosen.")
     time_limit: TimeLimit = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"learner": EXAMPLE_LEARNER, "target": "exu:BIT", "as_of": "2026-11-28", "objective": "cost"}]})
@@ -115,6 +117,7 @@ class ExploreRequest(Strict):
     learner: LearnerJSON
     as_of: AsOf = None
     plans: bool = Field(default=True, description="Also the size of the cheapest plan for each (slower).")
+    look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending).")
     time_limit: TimeLimit = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"learner": EXAMPLE_LEARNER, "as_of": "2026-11-28"}]})

@@ -216,9 +216,11 @@ def _call(engine: Engine, kind: str, learner: Learner, p: dict[str, Any], day: d
             alternatives=p["alternatives"],
             max_load=load,
             terms=tuple(p["terms"]),
+            allow_unpriced=p.get("allow_unpriced", False),
+            look_ahead=p.get("look_ahead", False),
             time_limit=limit,
         )
-    return engine.explore(learner, day, plans=p["plans"], time_limit=limit)
+    return engine.explore(learner, day, plans=p["plans"], look_ahead=p.get("look_ahead", False), time_limit=limit)
 
 
 def _render(decision: Decision, did: str, inputs: str, text: bool) -> Outcome:
