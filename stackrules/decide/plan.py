@@ -90,7 +90,6 @@ class _Attempt:
     choice: Choice | None
     chosen: list[Item]
     terms: dict[str, int]
-    primary: int | None  # the first objective level's optimum
     ties_proven: bool = True
 
 
@@ -172,9 +171,12 @@ def _read(p: Problem, b: _Builder, adds: list[Item], values: list[float], status
 
 def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Each application used: the credentials it grants and the sources the plan adds for it."""
-    return [
-        (uc.grants, tuple(s for s, i in zip(uc.sources, uc.source_items, strict=True) if p.items[i].origin == "addition")) for uc in _credit_used(p, choice)
-    ]
+    out = []
+    for a in choice.apps:
+        app = p.apps[a]
+        added = {p.items[i].credential for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, []) if p.items[i].origin == "addition"}
+        out.append((tuple(sorted(p.items[g].credential for g in app.grants)), tuple(sorted(added))))
+    return out
 
 
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
@@ -201,7 +203,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
     sol = b.m.solve([named[k] for k in levels_a], deadline)
     if sol.status != "optimal":
-        return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {}, None)
+        return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {})
     proven_ties = True
     if before[2:]:
         for k in levels_a:
@@ -237,10 +239,10 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
         return _finish(p, b, adds, named, audit_levels, None, order, held_at, by_index, first, False, deadline)
     if sol.status == "infeasible" or not sol.values:
-        return _Attempt(sol.status, None, [], {}, None)
+        return _Attempt(sol.status, None, [], {})
     proven_ties = proven_ties and (sol.status == "optimal" or not tied)
     if sol.status != "optimal" and not tied:
-        return _Attempt(sol.status, None, [], {}, None)
+        return _Attempt(sol.status, None, [], {})
     held_at = {k: round(sum(w * sol.values[j] for j, w in named[k].items())) for k in order if named[k]}
     _, by_index = _read(p, b, adds, sol.values, "optimal")
     terms = read_schedule(p, timing, by_index, sol.values)
@@ -272,11 +274,10 @@ def _finish(
             b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
     sol = b.m.solve(audit_levels, deadline)
     if not sol.values:
-        return _Attempt(sol.status, None, [], {}, None)
+        return _Attempt(sol.status, None, [], {})
     choice, _ = _read(p, b, adds, sol.values, "optimal" if sol.status == "optimal" else sol.status)
     chosen = [x for its in by_index.values() for x in its]
-    primary = held_at.get(order[0], max(terms.values(), default=0))
-    return _Attempt("optimal", choice, chosen, terms, primary, proven_ties)
+    return _Attempt("optimal", choice, chosen, terms, proven_ties)
 
 
 def _keep_of(p: Problem, choice: Choice) -> _Keep:
@@ -295,8 +296,8 @@ def _credit_used(p: Problem, choice: Choice) -> list[UsedCredit]:
     out = []
     for a in choice.apps:
         app = p.apps[a]
-        items = sorted({i for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, [])}, key=lambda i: p.items[i].credential)
-        out.append(UsedCredit(app.rule.id, tuple(sorted(p.items[g].credential for g in app.grants)), tuple(p.items[i].credential for i in items), tuple(items)))
+        sources = sorted({p.items[i].credential for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, [])})
+        out.append(UsedCredit(app.rule.id, tuple(sorted(p.items[g].credential for g in app.grants)), tuple(sources)))
     return out
 
 
@@ -359,7 +360,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True)
         quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
-        if quick.status == "optimal" and quick.choice is not None and quick.primary is not None:
+        if quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             p = problem(bound=bound)
             # the same candidates: the fast plan is optimal on every level (an LP bound would prove

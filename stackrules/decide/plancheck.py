@@ -48,7 +48,6 @@ class UsedCredit:
     rule: str
     grants: tuple[str, ...]
     sources: tuple[str, ...]
-    source_items: tuple[int, ...] = ()  # the plan model's items, for the planner's own use
 
 
 def _met(r: Requirement, have: set[str]) -> bool:

@@ -21,7 +21,7 @@ a prerequisite tree counts as met (docs/language.md, "Plans").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from ..compile.tree import group_kind
@@ -41,7 +41,6 @@ class Timing:
     calendar: tuple[str, ...]
     take: dict[int, dict[int, int]]  # added item -> term (from 1) -> variable: copies taken that term
     last: int  # variable: the last term used (0 when nothing is added)
-    _grant_ready: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def term_name(self, t: int) -> str:
         return self.calendar[(t - 1) % len(self.calendar)]
@@ -103,9 +102,11 @@ def _prerequisite_rows(b: _Builder, p: Problem, adds: list[Item], timing: Timing
     def done_before(i: int, t: int) -> dict[int, float]:
         return {z: 1.0 for tt, z in timing.take.get(i, {}).items() if tt < t}
 
+    ready_vars: dict[tuple[int, int], int] = {}  # (application, term) -> its credit-ready variable
+
     def grant_ready(app: int, t: int) -> int:
         key = (app, t)
-        if key not in timing._grant_ready:
+        if key not in ready_vars:
             g = m.var(f"credit-ready[{app},{t}]", 0, 1, integer=False)
             m.row({g: 1.0, b.a[app]: -1.0}, hi=0)
             for i, svars in sources[app]:
@@ -114,8 +115,8 @@ def _prerequisite_rows(b: _Builder, p: Problem, adds: list[Item], timing: Timing
                 for z, c in done_before(i, t).items():
                     row[z] = row.get(z, 0.0) - c
                 m.row(row, hi=1)
-            timing._grant_ready[key] = g
-        return timing._grant_ready[key]
+            ready_vars[key] = g
+        return ready_vars[key]
 
     memo: dict[tuple[int, int], bool | dict[int, float]] = {}
 
