@@ -126,9 +126,10 @@ def test_no_cycles_inside_a_folder() -> None:
 
 
 # The checker re-derives what it checks from the rule base and the problem's items: it may read
-# the problem and the choice it is handed, the node semantics written once, and the stages below,
-# never the solver, the fast path or the explanation. It reads the qualification documents again
-# (their trees and limits, for the limits it checks), so it may name what a document is.
+# the problem, its items and the choice it is handed, the node semantics written once, and the
+# stages below, never the audit model, the solver, the fast path or the explanation. It reads the
+# qualification documents again (their trees and limits, for the limits it checks), so it may name
+# what a document is.
 CHECKER_MAY_IMPORT = {
     "errors",
     "language.models",
@@ -137,13 +138,31 @@ CHECKER_MAY_IMPORT = {
     "rulebase.index",
     "compile.tree",
     "decide.problem",
+    "decide.items",
     "decide.choice",
     "decide.semantics",
 }
+# What the checker must never reach, even through the modules it may import: the model it checks
+# (model, solve, the HiGHS wrapper, the fast path, the plan's rows) and what reads its answer.
+CHECKER_MUST_NOT_REACH = {"decide.model", "decide.solve", "decide.milp", "decide.fastpath", "decide.schedule", "decide.plan", "decide.audit"}
+
+
+def _reach(module: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        for dep in _imports(todo.pop()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
 
 
 def test_checker_is_independent() -> None:
     assert _imports("decide.checker") <= CHECKER_MAY_IMPORT, sorted(_imports("decide.checker") - CHECKER_MAY_IMPORT)
+    reached = _reach("decide.checker")
+    assert "decide.credit" in reached  # the problem applies the credit rules the checker re-checks
+    assert not reached & CHECKER_MUST_NOT_REACH, sorted(reached & CHECKER_MUST_NOT_REACH)
 
 
 CORE = sorted(m for m in MODULES if _stage(m) in PURE)

@@ -34,7 +34,8 @@ from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion
 from . import semantics
 from .choice import Choice
-from .problem import Item, Problem
+from .items import Item
+from .problem import Problem
 
 
 @dataclass

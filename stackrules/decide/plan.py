@@ -31,10 +31,10 @@ from ..rulebase.index import RuleBase
 from .audit import Context, audit_record, run_audit
 from .checker import verify
 from .choice import Choice
+from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
 from .problem import Item, Problem, build_problem
 from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
-from .solve import _Builder
 
 OBJECTIVES = ("credits", "cost", "terms")
 # after a plan's own objective, the other two break ties, in this order (LANGUAGE.md section 16)
@@ -102,21 +102,21 @@ class _Keep:
 
 def _model(
     p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, horizon: int | None
-) -> tuple[_Builder, list[Item], dict[str, dict[int, int]], list[dict[int, int]], Timing | None]:
+) -> tuple[AuditModel, list[Item], dict[str, dict[int, int]], list[dict[int, int]], Timing | None]:
     """A plan model: with terms up to ``horizon``, or without terms (``None``: a relaxation of it).
 
     Returns the model, the addable items, the plan's named levels, the audit's levels, the timing.
     """
-    b = _Builder(p)
+    b = AuditModel(p)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)
     for it in adds:
         info = p.rb.credentials.get(it.credential)
         if it.credential in ready or (info is not None and ready.intersection(info.incompatible)):
-            b.m.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
+            b.milp.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
-            b.m.fix(b.u[it.index], 0.0)  # a price unknown is not free
+            b.milp.fix(b.u[it.index], 0.0)  # a price unknown is not free
     timing = None
     if horizon is None:
         add_prerequisite_rows(b, p, ready)
@@ -125,7 +125,7 @@ def _model(
     for cut in cuts:
         # exclude a plan already found: not exactly the same set of additions
         row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
-        b.m.row(row, hi=len(cut) - 0.5)
+        b.milp.row(row, hi=len(cut) - 0.5)
     # the audit's credit kept: each held source stays with the rule the audit gave it (study the plan
     # adds may earn credit freely)
     kept: dict[int, int] = {}
@@ -151,16 +151,8 @@ def _order(opts: PlanOptions) -> list[str]:
     return [opts.objective, "keep", *TIE_BREAKS[opts.objective]]
 
 
-def _read(p: Problem, b: _Builder, adds: list[Item], values: list[float], status: str) -> tuple[Choice, dict[int, list[Item]]]:
-    choice = Choice(status, completion=True)
-    for (i, leaf), j in sorted(b.x.items()):
-        k = round(values[j])
-        if k > 0:
-            choice.claims.setdefault(leaf, []).append((i, k))
-    for (i, leaf), j in sorted(b.s.items()):
-        if round(values[j]) > 0:
-            choice.source_claims.setdefault(leaf, []).append(i)
-    choice.apps = [a for a, j in sorted(b.a.items()) if round(values[j]) > 0]
+def _read(p: Problem, b: AuditModel, adds: list[Item], values: list[float], status: str) -> tuple[Choice, dict[int, list[Item]]]:
+    choice = b.read(status, values, True)
     by_index: dict[int, list[Item]] = {}
     for it in adds:
         members = _members(p, it, round(values[b.u[it.index]]))
@@ -201,15 +193,15 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     before = order[: order.index("terms")]  # the levels the relaxation decides
     b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None)
     levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
-    sol = b.m.solve([named[k] for k in levels_a], deadline)
+    sol = b.milp.solve([named[k] for k in levels_a], deadline)
     if sol.status != "optimal":
         return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {})
     proven_ties = True
     if before[2:]:
         for k in levels_a:
             if named[k]:
-                b.m.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
-        tie = b.m.solve([named[k] for k in before[2:]], deadline, TIE_NODES)
+                b.milp.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
+        tie = b.milp.solve([named[k] for k in before[2:]], deadline, TIE_NODES)
         if tie.values:
             sol = tie
         proven_ties = tie.status == "optimal"
@@ -230,10 +222,10 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     if first is not None and order[0] != "terms":
         for k in before:
             if named[k]:
-                b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
+                b.milp.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
         rest = order[order.index("terms") :]
     tied = rest[0] not in own
-    sol = b.m.solve([named[k] for k in rest], deadline, TIE_NODES if tied else None)
+    sol = b.milp.solve([named[k] for k in rest], deadline, TIE_NODES if tied else None)
     if not sol.values and first is not None and tied:
         # no better schedule found in time: the relaxation's plan, as scheduled term by term
         b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
@@ -251,7 +243,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
 
 def _finish(
     p: Problem,
-    b: _Builder,
+    b: AuditModel,
     adds: list[Item],
     named: dict[str, dict[int, int]],
     audit_levels: list[dict[int, int]],
@@ -265,14 +257,14 @@ def _finish(
 ) -> _Attempt:
     """The plan is chosen (its additions and their terms); the audit's order of section 11 picks its claims."""
     for it in adds:
-        b.m.fix(b.u[it.index], float(len(by_index.get(it.index, []))))
+        b.milp.fix(b.u[it.index], float(len(by_index.get(it.index, []))))
         if timing is not None:
             for t, z in timing.take[it.index].items():
-                b.m.fix(z, float(sum(1 for x in by_index.get(it.index, []) if terms[x.key] == t)))
+                b.milp.fix(z, float(sum(1 for x in by_index.get(it.index, []) if terms[x.key] == t)))
     for k in order:
         if named[k] and k in held_at:
-            b.m.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
-    sol = b.m.solve(audit_levels, deadline)
+            b.milp.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
+    sol = b.milp.solve(audit_levels, deadline)
     if not sol.values:
         return _Attempt(sol.status, None, [], {})
     choice, _ = _read(p, b, adds, sol.values, "optimal" if sol.status == "optimal" else sol.status)
@@ -303,14 +295,14 @@ def _credit_used(p: Problem, choice: Choice) -> list[UsedCredit]:
 
 def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, deadline: float) -> tuple[Unplaceable, ...]:
     """Why no plan fits: the credentials that cannot be placed, from a model without terms."""
-    b = _Builder(p)
+    b = AuditModel(p)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)
     for it in adds:
         if it.credential in ready:
-            b.m.fix(b.u[it.index], 0.0)
-    sol = b.m.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
+            b.milp.fix(b.u[it.index], 0.0)
+    sol = b.milp.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
     if sol.status != "optimal":
         return (Unplaceable(None, "no combination of catalogue credentials meets the requirements, whatever the schedule (the audit says what is missing)"),)
     out = []

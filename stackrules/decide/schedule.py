@@ -27,8 +27,8 @@ from fractions import Fraction
 from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..language.models import Requirement
+from .model import AuditModel
 from .problem import Item, Problem
-from .solve import _Builder
 
 MAX_TERMS = 24  # the longest plan considered; a target that needs more is not planned
 
@@ -51,9 +51,9 @@ def offered_in(p: Problem, it: Item, name: str) -> bool:
     return info is None or not info.offered or name in info.offered
 
 
-def add_schedule(b: _Builder, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: set[str]) -> Timing:
+def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: set[str]) -> Timing:
     """Add the schedule rows for ``adds`` (items with a use variable) to the model ``b``."""
-    m = b.m
+    m = b.milp
     timing = Timing(horizon, calendar, {}, m.var("last-term", 0, float(horizon)))
     for it in adds:
         u = b.u[it.index]
@@ -80,8 +80,8 @@ def add_schedule(b: _Builder, p: Problem, adds: list[Item], calendar: tuple[str,
     return timing
 
 
-def _prerequisite_rows(b: _Builder, p: Problem, adds: list[Item], timing: Timing, ready: set[str]) -> None:
-    m = b.m
+def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timing, ready: set[str]) -> None:
+    m = b.milp
     singles: dict[str, list[int]] = {}  # credential -> added single items
     for it in adds:
         if it.multiplicity == 1:
@@ -198,7 +198,7 @@ def read_schedule(p: Problem, timing: Timing, chosen: dict[int, list[Item]], val
     return out
 
 
-def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
+def add_prerequisite_rows(b: AuditModel, p: Problem, ready: set[str]) -> None:
     """The schedule without terms (a relaxation): an added credential needs its prerequisites held, granted or added."""
     have: dict[str, list[int]] = {}  # credential -> the variables that give it: added, or granted as credit
     for it in p.items:
@@ -215,8 +215,8 @@ def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
             ways = have.get(r.credential, [])
             if len(ways) <= 1:
                 return ways[0] if ways else None
-            v = b.m.var("has")
-            b.m.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
+            v = b.milp.var("has")
+            b.milp.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
             return v
         kids = [var(c) for c in r.children()]
         if not kids:
@@ -228,10 +228,10 @@ def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
             return -1
         if done + len(live) < k:
             return None
-        v = b.m.var("prereq")
+        v = b.milp.var("prereq")
         row = {x: -1.0 for x in live}
         row[v] = float(k - done)
-        b.m.row(row, hi=0)
+        b.milp.row(row, hi=0)
         return v
 
     for it in p.items:
@@ -242,9 +242,9 @@ def add_prerequisite_rows(b: _Builder, p: Problem, ready: set[str]) -> None:
             continue
         need = var(info.prerequisites)
         if need is None:
-            b.m.fix(b.u[it.index], 0.0)  # its prerequisites cannot be met
+            b.milp.fix(b.u[it.index], 0.0)  # its prerequisites cannot be met
         elif need != -1:
-            b.m.row({b.u[it.index]: float(it.multiplicity), need: -float(it.multiplicity)}, hi=0)
+            b.milp.row({b.u[it.index]: float(it.multiplicity), need: -float(it.multiplicity)}, hi=0)
 
 
 def list_schedule(

@@ -1,0 +1,209 @@
+"""Catalogue additions: the credentials a completion (``remaining``) or a plan may add.
+
+Interchangeable catalogue credentials are merged into one item with a
+multiplicity (their compiled signature: same leaves, credit and limits);
+what the learner has, what takes part in an incompatibility and what needs
+prerequisites stays single. A plan may also add other providers' credentials
+that a credit rule could take as sources, and the prerequisites of whatever
+it adds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable
+from fractions import Fraction
+
+from ..compile.target import CompiledTarget, prerequisites_met
+from ..compile.tree import CNode
+from ..rulebase.filters import credential_attrs
+from ..rulebase.index import QualVersion, RuleBase, iter_nodes
+from .items import Item
+
+
+def add_catalogue(
+    rb: RuleBase,
+    ct: CompiledTarget,
+    items: list[Item],
+    eligible: dict[int, list[int]],
+    open_leaves: set[int],
+    plan: str | None = None,
+    quick: bool = False,
+    bound: Fraction | None = None,
+) -> frozenset[str]:
+    """Catalogue credentials that could be added, merged when interchangeable.
+
+    Two additions are interchangeable when they fill the same leaves, carry the
+    same credit and fall under the same limits (their compiled signature), and
+    neither takes part in an incompatibility nor is a credential the learner
+    already has. Only credit counts for ``remaining``, so which member of a
+    group is "added" is immaterial. A plan (``plan`` names its objective) also
+    keeps apart what its objective tells apart (cost, or offerings for terms)
+    and names a group's cheapest members first. Credentials whose prerequisites
+    the learner lacks stay single, with their prerequisites (transitively; those
+    that fill no leaf are added as additions that fill none).
+
+    Which of those are kept: all of them; with ``quick``, only those a leaf
+    names (a plan's fast first model); with ``bound``, an upper bound on the
+    plan's objective, all but those that ready credentials dominate (see
+    :func:`_undominated`). Returns the credentials in the model whose
+    prerequisites the learner lacks (a plan's fast path compares them).
+    """
+    entries, lay = ct.catalogue, ct.layout
+    present = {it.credential for it in items}
+    held = {it.credential for it in items if it.origin == "holding"}
+    # min_distinct tells apart what merging would hide; with shares_with one added credential may fill two leaves,
+    # which a merged group's claims cannot tell from two copies: either way every entry stays single
+    distinct = any(n.shares_with or any(lim.kind == "min_distinct" for lim in n.limits) for n in ct.top.walk())
+    every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
+    # entries never merged: the learner has them, they are in an incompatibility, or all are distinct
+    fixed = set(range(len(entries))) if distinct else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
+    unready: set[int] = set()
+    single: set[int] = set()
+    if plan is not None:
+        maybe = {k for c in held for k in lay.mentions.get(c, ())}
+        unready = {k for k in lay.prereq if k not in maybe or not _prereq_met(rb, entries[k].credential, held)}
+        if quick:
+            kept = unready & lay.named
+        elif bound is not None and plan in ("credits", "cost"):
+            kept = _undominated(ct, unready, fixed, plan, bound)
+        else:
+            kept = set(unready)
+        # what they need (and what other providers' candidates need) stays single, so that a
+        # prerequisite row can name it
+        queue = sorted({entries[k].credential for k in kept} | {it.credential for it in items if it.origin == "addition"})
+        needed = set(queue)
+        while queue:
+            info = rb.credentials.get(queue.pop())
+            if info is None or info.prerequisites is None:
+                continue
+            for n, _ in iter_nodes(info.prerequisites, ()):
+                if n.credential and n.credential not in needed:
+                    needed.add(n.credential)
+                    queue.append(n.credential)
+        single = kept | {lay.position[c] for c in needed if c in lay.position}
+    alone = (fixed | single) - (unready - single)
+    skip = unready | alone
+    made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
+    layout = plan or "audit"
+    slot = lay.slot(layout)
+    touched = {slot[k] for k in skip}  # only these groups lose members
+    for place, (_, members) in enumerate(lay.groups(layout)):
+        if place in touched:
+            members = tuple([k for k in members if k not in skip])
+        if members:
+            made.append((min(members), members))
+    made.sort()  # in catalogue (id) order of each one's first member
+    ids = lay.ids
+    for _, members in made:
+        entry = entries[members[0]]
+        fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
+        if not fits:
+            continue
+        item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=tuple(map(ids.__getitem__, members)))
+        item.multiplicity = len(members)
+        items.append(item)
+        for leaf in fits:
+            eligible[leaf].append(item.index)
+    if plan is not None:
+        _add_prerequisites(rb, items)
+    return frozenset(entries[k].credential for k in unready & single)
+
+
+def _prereq_met(rb: RuleBase, credential: str, held: set[str]) -> bool:
+    pre = rb.credentials[credential].prerequisites
+    return pre is None or prerequisites_met(pre, held)
+
+
+def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
+    """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
+
+    Let D be the ready, freely exchangeable credentials that can stand in for
+    ``c`` (its group's dominators, see :mod:`stackrules.compile.target`) and
+    are no worse than it on every level of a plan and in its schedule: they
+    weigh no more on the objective (credit, or cost), cost no more (a price
+    unknown is the dearest), and are offered in every term ``c`` is. An
+    optimal plan P has objective at most ``bound``; if it takes ``c``, at most
+    ``(bound - w(c)) // min w(D)`` members of D are in P too. When D is
+    larger, one of D is unused, and swapping it for ``c`` (in ``c``'s term)
+    keeps every leaf, limit, total, term and load, adds no prerequisite and
+    worsens no level: ``c`` is not needed. Weights are exact integers on one scale.
+    """
+    lay = ct.layout
+    entries = ct.catalogue
+    weights, scale = lay.weights(plan)
+    top = math.floor(bound * scale)
+
+    def dearer(a: Fraction | None, b: Fraction | None) -> bool:
+        return (a is None and b is not None) or (a is not None and b is not None and a > b)
+
+    def covers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return not a or (bool(b) and set(b) <= set(a))
+
+    # group -> (cost, offerings) -> the sorted weights of its ready, free members with them
+    stand_in: dict[int, dict[tuple[Fraction | None, tuple[str, ...]], list[int]]] = {}
+    for _, members in lay.groups("audit"):
+        for k in members:
+            if k not in unready and k not in fixed:
+                stand_in.setdefault(entries[k].group, {}).setdefault((entries[k].cost, lay.offered[k]), []).append(weights[k])
+    for sigs in stand_in.values():
+        for ws in sigs.values():
+            ws.sort()
+    kept: set[int] = set()
+    memo: dict[tuple[int, int, Fraction | None, tuple[str, ...]], bool] = {}
+    for k in unready:
+        w = weights[k]
+        if w > top:
+            continue  # heavier than the whole plan
+        g = entries[k].group
+        key = (g, w, entries[k].cost, lay.offered[k])
+        if key not in memo:
+            lists = [
+                ws
+                for h in ct.dominators[g]
+                for (cost, offered), ws in stand_in.get(h, {}).items()
+                if not dearer(cost, entries[k].cost) and covers(offered, lay.offered[k])
+            ]
+            swaps = sum(bisect.bisect_right(ws, w) for ws in lists)
+            low = min((ws[0] for ws in lists), default=0)
+            memo[key] = swaps == 0 or low <= 0 or swaps <= (top - w) // low
+        if memo[key]:
+            kept.add(k)
+    return kept
+
+
+def add_external(
+    rb: RuleBase, v: QualVersion, items: list[Item], trees: list[tuple[CNode, QualVersion]], accepts: Callable[[CNode, Item, tuple[str, ...]], bool]
+) -> None:
+    """Other providers' catalogue credentials that some credit rule for the target could take as a source."""
+    have = {it.credential for it in items}
+    others = sorted((c for provider, cs in rb.credentials_by_provider.items() if provider != v.provider for c in cs), key=lambda c: c.id)
+    for c in others:
+        if c.type == "qualification" or c.id in have:
+            continue
+        attrs = credential_attrs(rb, c.id, v.system)
+        probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
+        if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()):
+            items.append(probe)
+
+
+def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
+    """Prerequisites of candidate additions (transitively), as additions that fill no leaf.
+
+    A prerequisite that some rule could grant is still added as a candidate: the plan may take it
+    instead of the credit's source."""
+    have = {it.credential for it in items if it.origin != "grant"}
+    queue = [it.credential for it in items if it.origin == "addition"]
+    system = items[0].attrs.system if items else None
+    while queue:
+        info = rb.credentials.get(queue.pop())
+        if info is None or info.prerequisites is None:
+            continue
+        for n, _ in iter_nodes(info.prerequisites, ()):
+            if n.credential and n.credential not in have and n.credential in rb.credentials:
+                have.add(n.credential)
+                queue.append(n.credential)
+                c = rb.credentials[n.credential]
+                attrs = credential_attrs(rb, c.id, system)
+                items.append(Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,)))

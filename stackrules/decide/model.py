@@ -1,0 +1,407 @@
+"""The audit as an integer program: a :class:`~stackrules.decide.problem.Problem` as rows over exact integers.
+
+Variables: a claim per (item, leaf) the filters allow, a use per item, a
+"met" per node, one per rule application (and its source claims). Claims,
+node logic, pools, limits, caps and the total are linear constraints over
+exact integers (credit scaled to a common denominator). The objective is
+LANGUAGE.md section 11 in order: least ``remaining``; least granted credit;
+least total credit; fewest rule applications; then a deterministic
+preference for the lexicographically first claims. ``milp.py`` wraps HiGHS.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ..compile.tree import CLimit, CNode
+from ..errors import RequestError
+from ..rulebase.filters import Matcher
+from . import semantics
+from .choice import Choice
+from .problem import Problem
+
+if TYPE_CHECKING:
+    from .milp import Model
+
+
+def _new_model() -> Model:
+    # HiGHS and NumPy load on the first model: an audit the fast path decides never needs them
+    from .milp import Model
+
+    return Model()
+
+
+EXACT_RANGE = 10**7  # the largest credit figure, scaled to integers, that the solver decides exactly
+
+
+def _within_exact_range(figures: list[Fraction], scale: int) -> None:
+    """Refuse credit figures the solver cannot tell apart exactly, rather than risk a wrong answer.
+
+    Credit is scaled to integers by the least common denominator. HiGHS works in floating point
+    with tolerances; on integers up to 10**7 a difference of one unit is never lost, but figures
+    like 11.9999999 next to 12 (scale 10**7) or credits of 10**8 were seen to give a wrong
+    "no completion" or a decision the checker refused.
+    """
+    top = max((abs(v) for v in figures), default=Fraction(0)) * scale
+    if top > EXACT_RANGE:
+        fine = sorted({v for v in figures if v.denominator > 1000}, key=lambda v: v.denominator)[:3]
+        why = f"figures such as {', '.join(str(float(v)) for v in fine)} need a scale of {scale}" if fine else f"a figure of {float(top / scale):g} credits"
+        raise RequestError(
+            "SR5003",
+            f"the credit figures of this decision are too fine or too large to decide exactly ({why})",
+            "round credits to at most 3 decimals, or use a credit system with smaller numbers",
+        )
+
+
+def _lcm(values: list[Fraction]) -> int:
+    d = 1
+    for v in values:
+        d = d * v.denominator // math.gcd(d, v.denominator)
+    return d
+
+
+@dataclass
+class AuditModel:
+    """The audit's integer program over a :class:`~stackrules.decide.problem.Problem`.
+
+    ``build`` adds the variables and rows, ``objectives`` gives section 11's
+    levels, ``read`` turns a solution into a :class:`Choice`. A plan builds
+    the same model and adds its own rows and levels through ``milp`` (the
+    HiGHS wrapper) and the variable tables: ``x`` claims, ``s`` source
+    claims, ``u`` uses, ``met`` nodes, ``a`` rule applications.
+    """
+
+    p: Problem
+    milp: Model = field(default_factory=_new_model)
+    x: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, leaf) -> var
+    s: dict[tuple[int, int], int] = field(default_factory=dict)  # (item, from-leaf) -> var
+    u: dict[int, int] = field(default_factory=dict)  # item -> var
+    met: dict[int, int] = field(default_factory=dict)  # node -> var
+    a: dict[int, int] = field(default_factory=dict)  # app -> var
+    eligible: dict[int, list[int]] = field(default_factory=dict)  # leaf -> items this model may claim
+    sharing: set[tuple[int, int]] = field(default_factory=set)  # leaf pairs that may claim one item
+    cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
+    scale: int = 1
+
+    def c(self, value: Fraction) -> float:
+        v = value * self.scale
+        return float(v.numerator) if v.denominator == 1 else float(v)
+
+    def build(self, completion: bool, additions: bool = True) -> None:
+        """``completion``: the target must be met; ``additions``: catalogue credentials may be added."""
+        p, m = self.p, self.milp
+        use_additions = completion and additions
+        self.eligible = {leaf: [i for i in lst if use_additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
+        figures = (
+            [it.credits for it in p.items]
+            + [n.credits for n in p.nodes if n.credits]
+            + [lim.bound for n in p.top.walk() for lim in n.limits]
+            + [p.top.min_total or Fraction(0)]
+        )
+        self.scale = _lcm(figures)
+        _within_exact_range(figures, self.scale)
+        items = p.items
+        self.cred = [self.c(it.credits) for it in items]
+        for it in items:
+            if it.origin == "addition" and not use_additions:
+                continue
+            self.u[it.index] = m.var(f"use[{it.key}]", 0, float(it.multiplicity))
+        for app in p.apps:
+            self.a[app.index] = m.var(f"app[{app.rule.id}:{app.number}]")
+        for app in p.apps:
+            if app.number > 1:
+                prev = next(b for b in p.apps if b.rule.id == app.rule.id and b.number == app.number - 1)
+                m.row({self.a[app.index]: 1, self.a[prev.index]: -1}, hi=0)
+            for g in app.grants:
+                m.row({self.u[g]: 1, self.a[app.index]: -1}, hi=0)
+        exempted: dict[int, list[int]] = {}
+        for app in p.apps:
+            for n in app.exempt:
+                exempted.setdefault(n, []).append(self.a[app.index])
+        # claims
+        for leaf in p.top.leaves():
+            for i in self.eligible.get(leaf.index, []):
+                self.x[(i, leaf.index)] = m.var(f"x[{items[i].key},{leaf.path}]", 0, float(items[i].multiplicity))
+        by_item: dict[int, list[int]] = {}
+        for i, leaf_index in self.x:
+            by_item.setdefault(i, []).append(leaf_index)
+        sharing = self.sharing = semantics.sharing_pairs(p.top)
+        for it in items:
+            if it.index not in self.u:
+                continue
+            leaves = by_item.get(it.index, [])
+            if not sharing:
+                row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
+                row[self.u[it.index]] = -1.0
+                if it.origin == "addition":
+                    # an added credential may be taken without being claimed (a prerequisite, a source):
+                    # `u` is what is taken, and claims never exceed it
+                    m.row(row, hi=0)
+                else:
+                    m.row(row, lo=0, hi=0)
+            else:
+                for lf in leaves:
+                    m.row({self.x[(it.index, lf)]: 1, self.u[it.index]: -1}, hi=0)
+                row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
+                row[self.u[it.index]] = -1.0
+                m.row(row, lo=0)
+                for k, l1 in enumerate(leaves):
+                    for l2 in leaves[k + 1 :]:
+                        if (min(l1, l2), max(l1, l2)) not in sharing:
+                            m.row({self.x[(it.index, l1)]: 1, self.x[(it.index, l2)]: 1, self.u[it.index]: -1}, hi=0)
+        # sources: a holding feeds one application, and is then not claimed directly
+        for app in p.apps:
+            for leaf in app.root.leaves():
+                for i in p.source_eligible.get(leaf.index, []):
+                    self.s[(i, leaf.index)] = m.var(f"src[{items[i].key},{leaf.path}]")
+        src_by_item: dict[int, list[int]] = {}
+        for (i, _), j in self.s.items():
+            src_by_item.setdefault(i, []).append(j)
+        for i, js in src_by_item.items():
+            row = dict.fromkeys(js, 1.0)
+            if p.items[i].origin == "addition":
+                # study to be taken feeds at most one application, and only if it is added
+                if i in self.u:
+                    row[self.u[i]] = -1.0
+                    m.row(row, hi=0)
+                else:
+                    for j in js:
+                        m.fix(j, 0.0)
+            else:
+                # a holding feeds at most one application, and is then not claimed directly
+                row[self.u[i]] = 1.0
+                m.row(row, hi=1)
+        for pair in p.incompatible:
+            if pair[0] in self.u and pair[1] in self.u:
+                m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
+        for group in p.same_credential:
+            present = [self.u[i] for i in group if i in self.u]
+            if len(present) > 1:
+                m.row(dict.fromkeys(present, 1.0), hi=1)
+        # node logic
+        self._node(p.top, exempted, direct=True)
+        for app in p.apps:
+            self._node(app.root, {}, direct=False)
+            m.row({self.a[app.index]: 1, self.met[app.root.index]: -1}, hi=0)
+            for leaf in app.root.leaves():
+                cands = p.source_eligible.get(leaf.index, [])
+                if cands:
+                    row = {self.s[(i, leaf.index)]: 1.0 for i in cands}
+                    row[self.a[app.index]] = -float(len(cands))
+                    m.row(row, hi=0)
+        # exempt nodes claim nothing
+        for node_index, avars in exempted.items():
+            node = p.nodes[node_index]
+            for leaf in node.leaves():
+                xs = [self.x[(i, leaf.index)] for i in self.eligible.get(leaf.index, [])]
+                if xs:
+                    big = float(sum(p.items[i].multiplicity for i in self.eligible[leaf.index]))
+                    for av in avars:
+                        row = {xv: 1.0 for xv in xs}
+                        row[av] = big
+                        m.row(row, hi=big)
+        if completion:
+            m.fix(self.met[p.top.index], 1.0)
+
+    def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[tuple[int, int]]]:
+        """Item -> (leaf, claim variable) inside ``n``'s subtree."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        elig = self.eligible if direct else self.p.source_eligible
+        table = self.x if direct else self.s
+        for leaf in n.leaves():
+            for i in elig.get(leaf.index, []):
+                out.setdefault(i, []).append((leaf.index, table[(i, leaf.index)]))
+        return out
+
+    def _usage(self, n: CNode, direct: bool) -> dict[int, dict[int, float]]:
+        """Item -> a linear expression for how many copies the subtree uses.
+
+        Without `shares_with` every claim is a distinct copy (a merged group of
+        catalogue additions may be claimed by several leaves), so the claims add
+        up; where two leaves share, an item they both claim counts once.
+        """
+        out: dict[int, dict[int, float]] = {}
+        for i, claims in self._claims_in(n, direct).items():
+            leaves = [leaf for leaf, _ in claims]
+            vars_ = [v for _, v in claims]
+            shared = any((min(a, b), max(a, b)) in self.sharing for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+            if not shared:
+                out[i] = dict.fromkeys(vars_, 1.0)
+            else:
+                # with sharing a subtree may claim an item twice; count it once
+                w = self.milp.var(f"in[{self.p.items[i].key},{n.path}]", 0, float(self.p.items[i].multiplicity))
+                for xv in vars_:
+                    self.milp.row({w: 1, xv: -1}, lo=0)
+                row = {xv: 1.0 for xv in vars_}
+                row[w] = -1.0
+                self.milp.row(row, lo=0)
+                out[i] = {w: 1.0}
+        return out
+
+    def _node(self, n: CNode, exempted: dict[int, list[int]], direct: bool) -> None:
+        p, m = self.p, self.milp
+        mv = self.met[n.index] = m.var(f"met[{n.path}]")
+        # `need` is met minus any exemption: what the node's own logic must support
+        need = {mv: 1.0}
+        for av in exempted.get(n.index, []):
+            need[av] = need.get(av, 0.0) - 1.0
+        if n.index in p.waived:
+            m.fix(mv, 1.0)
+            return
+        elig = self.eligible if direct else p.source_eligible
+        table = self.x if direct else self.s
+        if n.kind == "credential":
+            xs = {table[(i, n.index)]: 1.0 for i in elig.get(n.index, [])}
+            m.row({**xs, **{k: -v for k, v in need.items()}}, lo=0)
+            if xs:
+                m.row(xs, hi=1)
+        elif n.kind == "pool":
+            xs_c: dict[int, float] = {}
+            for i in elig.get(n.index, []):
+                xs_c[table[(i, n.index)]] = self.cred[i] if n.credits is not None else 1.0
+            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+            m.row({**xs_c, **{k: -amount * v for k, v in need.items()}}, lo=0)
+        elif n.kind == "competencies":
+            for comp in n.competencies:
+                xs = {table[(i, n.index)]: 1.0 for i in elig.get(n.index, []) if comp in p.items[i].attrs.competencies}
+                m.row({**xs, **{k: -v for k, v in need.items()}}, lo=0)
+        else:
+            kids = n.children
+            if n.kind == "all":
+                for c in kids:
+                    m.row({**need, self.met_of(c, exempted, direct): -1.0}, hi=0)
+            else:
+                k = semantics.threshold(n)
+                row = {self.met_of(c, exempted, direct): -1.0 for c in kids}
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) + k * val
+                m.row(row, hi=0)
+        if n.min_total is not None or n.limits:
+            usage = self._usage(n, direct)
+            if n.min_total is not None:
+                row = {}
+                for i, expr in usage.items():
+                    for var, coef in expr.items():
+                        row[var] = row.get(var, 0.0) + coef * self.cred[i]
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) - self.c(n.min_total) * val
+                m.row(row, lo=0)
+            for lim in n.limits:
+                self._limit(n, lim, usage, need)
+
+    def met_of(self, c: CNode, exempted: dict[int, list[int]], direct: bool) -> int:
+        if c.index not in self.met:
+            self._node(c, exempted, direct)
+        return self.met[c.index]
+
+    def _limit(self, n: CNode, lim: CLimit, usage: dict[int, dict[int, float]], need: dict[int, float]) -> None:
+        p, m = self.p, self.milp
+        matcher = Matcher(p.rb, n.target_fields)
+        members = [i for i in usage if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
+        row: dict[int, float] = {}
+        if lim.kind in ("max_credits", "min_credits", "max_count", "min_count"):
+            for i in members:
+                w = self.cred[i] if lim.kind.endswith("credits") else 1.0
+                for var, coef in usage[i].items():
+                    row[var] = row.get(var, 0.0) + coef * w
+            bound = self.c(lim.bound) if lim.kind.endswith("credits") else float(lim.bound)
+            if lim.is_max:
+                m.row(row, hi=bound)
+            else:
+                for key, val in need.items():
+                    row[key] = row.get(key, 0.0) - bound * val
+                m.row(row, lo=0)
+        elif lim.kind == "min_gpa":
+            big = 0.0
+            for i in members:
+                pts = p.items[i].points
+                if pts is None:
+                    continue
+                coef_v = self.c(p.items[i].credits * (pts - lim.bound))
+                big += abs(coef_v) * p.items[i].multiplicity
+                for var, coef in usage[i].items():
+                    row[var] = row.get(var, 0.0) + coef * coef_v
+            for key, val in need.items():
+                row[key] = row.get(key, 0.0) - big * val
+            m.row(row, lo=-big)
+        elif lim.kind == "min_distinct":
+            assert lim.of is not None
+            values: dict[str, list[int]] = {}
+            for i in members:
+                raw = getattr(p.items[i].attrs, lim.of)
+                for raw_value in raw if isinstance(raw, tuple) else (raw,):
+                    if raw_value is not None:
+                        values.setdefault(str(raw_value), []).append(i)
+            drow: dict[int, float] = {}
+            for value_name, its in sorted(values.items()):
+                d = m.var(f"distinct[{n.path},{value_name}]")
+                r2 = {d: 1.0}
+                for i in its:
+                    for var, coef in usage[i].items():
+                        r2[var] = r2.get(var, 0.0) - coef
+                m.row(r2, hi=0)
+                drow[d] = 1.0
+            for key, val in need.items():
+                drow[key] = drow.get(key, 0.0) - float(lim.bound) * val
+            m.row(drow, lo=0)
+
+    def objectives(self, completion: bool) -> list[dict[int, int]]:
+        p = self.p
+        levels: list[dict[int, int]] = []
+
+        def credit_level(pred: object) -> dict[int, int]:
+            out: dict[int, int] = {}
+            for it in p.items:
+                if it.index in self.u and pred(it):  # type: ignore[operator]
+                    out[self.u[it.index]] = int(it.credits * self.scale)
+            return out
+
+        if completion:
+            levels.append(credit_level(lambda it: it.origin == "addition"))
+            # met before met_pending (section 16): least credit claimed from pending holdings
+            if any(it.pending for it in p.items):
+                levels.append(credit_level(lambda it: it.pending))
+        else:
+            # progress: as many met nodes as possible, the named ones first
+            named = {self.met[n.index]: -1 for n in p.top.walk() if n.id is not None or n is p.top}
+            levels.append(named)
+        if completion:
+            levels.append(credit_level(lambda it: it.origin == "grant"))
+            levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
+        else:
+            # no completion exists: show as much progress as the rules allow
+            levels.append({j: -w for j, w in credit_level(lambda it: it.origin in ("holding", "grant")).items()})
+            levels.append(credit_level(lambda it: it.origin == "grant"))
+        levels.append({self.a[app.index]: 1 for app in p.apps})
+        # claims inside alternatives (children of `any` / `at_least`) only where they complete one
+        optional: dict[int, int] = {}
+        for n in p.top.walk():
+            if n.kind in ("any", "at_least"):
+                for c in n.children:
+                    for leaf in c.leaves():
+                        for i in self.eligible.get(leaf.index, []):
+                            optional[self.x[(i, leaf.index)]] = 1
+        levels.append(optional)
+        # between equally good rule applications, the rule that sorts first by id
+        rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
+        levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
+        # Among choices equal on every level above, HiGHS's deterministic search decides
+        # (docs/language.md, "Ties"): a rank-weighted tie-break level would need a second
+        # solve per audit, as its weights do not fold exactly with the levels above.
+        return levels
+
+    def read(self, status: str, values: list[float], completion: bool) -> Choice:
+        """The choice a solution's ``values`` make: claims, source claims, rule applications."""
+        choice = Choice(status, completion=completion)
+        for (i, leaf), j in sorted(self.x.items()):
+            k = round(values[j])
+            if k > 0:
+                choice.claims.setdefault(leaf, []).append((i, k))
+        for (i, leaf), j in sorted(self.s.items()):
+            if round(values[j]) > 0:
+                choice.source_claims.setdefault(leaf, []).append(i)
+        choice.apps = [a for a, j in sorted(self.a.items()) if round(values[j]) > 0]
+        return choice
