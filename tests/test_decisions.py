@@ -121,6 +121,8 @@ def test_refusal_reasons_and_record_json() -> None:
         "node": "core",
         "share": "1/3",
     }
+    top = LimitResult("cap", LimitKind.MAX_CREDITS, LimitStatus.OK, Fraction(1), Fraction(2))
+    assert top.to_json() == {"id": "cap", "kind": "max_credits", "status": "ok", "value": "1", "bound": "2", "node": None}  # section 16: null at the top
     r = Refusal("r", ("a:X",), RefusalReason.CAP, "full")
     assert r.to_json() == {"rule": "r", "sources": ["a:X"], "reason": "cap", "detail": "full"}
 

@@ -50,7 +50,7 @@ def same_decision(fast: dict[str, Any], exact: dict[str, Any]) -> None:
     for key in ("status", "credits", "credit", "refused", "missing", "pending", "exceptions", "proof"):
         assert fast[key] == exact[key], key
     assert {n["id"]: n["status"] for n in fast["nodes"]} == {n["id"]: n["status"] for n in exact["nodes"]}
-    assert [(lim["id"], lim.get("node"), lim["status"]) for lim in fast["limits"]] == [(lim["id"], lim.get("node"), lim["status"]) for lim in exact["limits"]]
+    assert [(lim["id"], lim["node"], lim["status"]) for lim in fast["limits"]] == [(lim["id"], lim["node"], lim["status"]) for lim in exact["limits"]]
 
 
 # ---------------------------------------------------------------- the shipped example learners

@@ -169,8 +169,7 @@ class LimitResult:
             out["where"] = self.where
         if self.credit_cap:
             out["credit_cap"] = True
-        if self.node is not None:
-            out["node"] = self.node
+        out["node"] = self.node  # null for the qualification's own limits (LANGUAGE.md section 16)
         if self.share is not None:
             out["share"] = q(self.share)
         return out

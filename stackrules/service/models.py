@@ -157,7 +157,9 @@ class AuditDecision(Open):
     as_of: str
     credits: dict[str, Any]
     nodes: list[Any]
-    limits: list[Any]
+    limits: list[Any] = Field(
+        description="Every limit, the qualification's and each node's, each with its `node`: the nearest node with an id, `null` for the qualification's own (LANGUAGE.md section 16)."
+    )
     credit: list[Any]
     refused: list[Any]
     missing: list[Any]
@@ -174,7 +176,19 @@ class AuditDecision(Open):
                     "as_of": "2026-11-28",
                     "credits": {"system": "exu-cp", "required": "144", "counted": "42", "remaining": "102"},
                     "nodes": [{"id": "core", "status": "not_met", "claimed": ["exu:COMP1010"], "credits": "6"}],
-                    "limits": [{"id": "credit-cap", "node": None, "status": "ok", "value": "30", "bound": "96"}],
+                    "limits": [
+                        {
+                            "id": "credit-cap",
+                            "kind": "max_credits",
+                            "status": "ok",
+                            "value": "30",
+                            "bound": "96",
+                            "where": "source: credit",
+                            "credit_cap": True,
+                            "node": None,
+                            "share": "2/3",
+                        }
+                    ],
                     "credit": [{"rule": "exu-tafe-dip-it", "sources": ["tafe-nsw:ICT50220"], "granted": [{"as": "credit:exu-tafe-dip-it:1", "credits": "24"}]}],
                     "refused": [{"rule": "aqf-diploma-3y-bachelor", "sources": ["tafe-nsw:ICT50220"], "reason": "source_used"}],
                     "missing": [{"node": "core", "credits": "30", "credentials": ["exu:COMP1020"], "text": "30 exu-cp to go"}],
