@@ -1,7 +1,8 @@
-"""The command line: ``stackrules check|audit|assess|plan|explore|graph|towards|schema|serve``.
+"""The command line: ``stackrules check|audit|assess|plan|explore|batch|impact|cohort-report|graph|towards|schema|serve``.
 
 Exit codes (LANGUAGE.md sections 12 and 16; docs/language.md): 0 success;
-2 only from ``audit`` (not met) and ``plan`` (no plan); 3 invalid input,
+2 only from ``audit`` (not met), ``plan`` (no plan) and ``impact`` (some
+decision changes); 3 invalid input (``batch``: some learner could not be read),
 usage errors included (a missing or unknown option, a value out of range);
 4 indeterminate (``audit`` and ``plan``: the time limit); 1 internal error.
 ``assess``, ``explore``, ``graph``, ``towards`` and ``schema`` exit 0 whenever
@@ -377,6 +378,233 @@ def schema(kind: str) -> int:
 
     click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
     return EXIT_OK
+
+
+def cohort_options(fn: F) -> F:
+    fn = click.option("--as-of", "as_of", default=None, help="The day of the decisions (YYYY-MM-DD). Default: today.")(fn)
+    fn = click.option("--look-ahead", is_flag=True, help="Count in-progress and planned study (marked pending).")(fn)
+    fn = click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per decision before it is indeterminate.")(fn)
+    fn = click.option("--workers", type=click.IntRange(1, 512), default=None, help="Local worker processes (default: one per core).")(fn)
+    fn = click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where learners are decided.")(fn)
+    fn = click.option("--scheduler", default=None, help="The Dask scheduler's address (tcp://HOST:8786), with --executor dask.")(fn)
+    return fn
+
+
+def _cohort_job(engine: Any, command: str, target: str | None, as_of: str | None, look_ahead: bool, time_limit: float) -> Any:
+    from .cohort.batch import Job
+
+    if not time_limit > 0:
+        raise RequestError("SR5002", "`--time-limit` must be above zero", None)
+    if command != "explore":
+        if target is None:
+            raise RequestError("SR5002", f"`--command {command}` needs `--target`", "give --target, e.g. exu:BIT")
+        if target not in engine.qualifications():
+            from .diagnostics import suggestion
+
+            raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
+    return Job(command, target, _as_of(as_of), look_ahead, time_limit)
+
+
+def _scheduler(executor: str, scheduler: str | None) -> None:
+    if executor == "dask" and not scheduler:
+        raise RequestError("SR5002", "`--executor dask` needs `--scheduler ADDRESS`", "start one with `dask scheduler` and give its tcp:// address")
+    if executor != "dask" and scheduler:
+        raise RequestError("SR5002", "`--scheduler` is for `--executor dask`", None)
+
+
+@main.command()
+@click.option("--learners", "learners", required=True, type=click.Path(), help="The cohort: a folder of learner files, a .jsonl file or a .csv of holdings.")
+@click.option("--target", default=None, help="The qualification every learner is decided against, e.g. exu:BIT.")
+@click.option("--command", "command", type=click.Choice(["audit", "assess", "plan", "explore"]), default="audit", show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The JSON-lines file of decisions (one a learner, in input order).")
+@click.option(
+    "--summary", "summary", default=None, type=click.Path(dir_okay=False), help="Also write a CSV summary (status, counted, remaining, granted, seconds)."
+)
+@click.option("--resume", is_flag=True, help="Keep the decisions already in --out and decide only the rest.")
+@click.option("--progress/--no-progress", "progress", default=None, help="A progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule-base file or folder (repeatable). Default: the shipped base.")
+@cohort_options
+@_guard(lambda kw: "text")
+def batch(
+    learners: str,
+    target: str | None,
+    command: str,
+    out: str,
+    summary: str | None,
+    resume: bool,
+    progress: bool | None,
+    rules: tuple[str, ...],
+    as_of: str | None,
+    look_ahead: bool,
+    time_limit: float,
+    workers: int | None,
+    executor: str,
+    scheduler: str | None,
+) -> int:
+    """Decide a whole cohort: JSON lines in input order, a summary at the end.
+
+    Exit 0 when every learner was decided, 3 when some could not be (their
+    error rows are in the output), 1 when a worker died (what finished is kept:
+    run again with --resume).
+    """
+    from .cohort import output
+    from .cohort.batch import WorkersLost, default_workers
+    from .cohort.inputs import read_cohort
+
+    _scheduler(executor, scheduler)
+    engine = _engine(rules)
+    job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
+    items = read_cohort(learners)
+    stderr = sys.stderr
+    show = stderr.isatty() if progress is None else progress
+    where = f"Dask at {scheduler}" if executor == "dask" else f"{workers or default_workers()} local worker{'s' * ((workers or default_workers()) != 1)}"
+    path = Path(out)
+    try:
+        tally = output.write_batch(
+            engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
+        )
+    except WorkersLost as exc:
+        click.echo(escape_text(f"error: {exc}"), err=True)
+        return EXIT_INTERNAL
+    click.echo(tally.text(where), err=True, nl=False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if summary is not None:
+        output.write_summary(Path(summary), output.summary_rows(lines, tally.seconds))
+    errors = sum(1 for raw in lines if '"error":' in raw and json.loads(raw).get("error") is not None)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+@main.command()
+@click.option("--before", "before", multiple=True, required=True, type=click.Path(), help="The rule base before the change (repeatable).")
+@click.option("--after", "after", multiple=True, required=True, type=click.Path(), help="The rule base after the change (repeatable, paired with --before).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule files both bases share (repeatable), e.g. frameworks.")
+@click.option("--learners", "learners", required=True, type=click.Path(), help="The cohort: a folder of learner files, a .jsonl file or a .csv of holdings.")
+@click.option("--target", default=None, help="The qualification decided, e.g. exu:BIT.")
+@click.option("--command", "command", type=click.Choice(["audit", "assess", "plan"]), default="audit", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cohort_options
+@_guard(_fmt)
+def impact(
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+    rules: tuple[str, ...],
+    learners: str,
+    target: str | None,
+    command: str,
+    fmt: str,
+    as_of: str | None,
+    look_ahead: bool,
+    time_limit: float,
+    workers: int | None,
+    executor: str,
+    scheduler: str | None,
+) -> int:
+    """Who a rule change affects: every learner decided under both bases.
+
+    Exit 0 when no decision changes, 2 when some do (a rule repository's CI
+    can gate on it), 3 on invalid input.
+    """
+    from .cohort.impact import impact as run_impact
+    from .cohort.inputs import read_cohort
+
+    if len(before) != len(after):
+        raise RequestError("SR5002", "give as many --after paths as --before paths (they are paired in order)", None)
+    _scheduler(executor, scheduler)
+    old = _engine([*before, *rules])
+    new = _engine([*after, *rules])
+    job = _cohort_job(old, command, target, as_of, look_ahead, time_limit)
+    if target is not None and target not in new.qualifications():
+        raise RequestError("SR5002", f"the target `{target}` is not in the rule base after the change", None)
+    found = run_impact(old, new, before, after, job, read_cohort(learners), executor=executor, workers=workers, scheduler=scheduler)
+    if fmt == "json":
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(escape_text(found.text()), nl=False)
+    return EXIT_NOT_MET if found.changes else EXIT_OK
+
+
+@main.command(name="cohort-report")
+@click.option("--decisions", "decisions", multiple=True, type=click.Path(dir_okay=False), help="Batch output (JSON lines; repeatable, e.g. audits and plans).")
+@click.option("--learners", "learners", default=None, type=click.Path(), help="Or decide this cohort first (see `stackrules batch`).")
+@click.option("--target", default=None, help="With --learners: the qualification decided.")
+@click.option(
+    "--command", "commands", multiple=True, type=click.Choice(["audit", "assess", "plan"]), help="With --learners: what to decide (repeatable; default audit)."
+)
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="With --learners: the rule base (default: the shipped one).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--charts", "charts", default=None, type=click.Path(file_okay=False), help="Draw the charts into this folder (needs matplotlib).")
+@click.option("--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True)
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows per table and bars per chart.")
+@click.option("--band", type=click.IntRange(1, 100_000), default=24, show_default=True, help="Width of the remaining-credit bands.")
+@cohort_options
+@_guard(_fmt)
+def cohort_report(
+    decisions: tuple[str, ...],
+    learners: str | None,
+    target: str | None,
+    commands: tuple[str, ...],
+    rules: tuple[str, ...],
+    fmt: str,
+    charts: str | None,
+    chart_format: str,
+    top: int,
+    band: int,
+    as_of: str | None,
+    look_ahead: bool,
+    time_limit: float,
+    workers: int | None,
+    executor: str,
+    scheduler: str | None,
+) -> int:
+    """Cohort analytics: blocking requirements, credit transfer, remaining credit, planned terms, stacks."""
+    from .cohort.charts import draw
+    from .cohort.report import cohort_report as figures
+    from .cohort.report import render_text
+
+    if bool(decisions) == (learners is not None):
+        raise RequestError("SR5002", "give either --decisions FILE or --learners IN", None)
+    rows: list[dict[str, Any]] = []
+    if decisions:
+        for name in decisions:
+            rows += _result_rows(Path(name))
+    else:
+        from .cohort.batch import run
+        from .cohort.inputs import read_cohort
+
+        _scheduler(executor, scheduler)
+        engine = _engine(rules)
+        items = read_cohort(learners or "")
+        for command in commands or ("audit",):
+            job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
+            rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
+    report = figures(rows)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(escape_text(render_text(report, top, band)), nl=False)
+    if charts is not None:
+        for path in draw(report, Path(charts), chart_format, top, band):
+            click.echo(f"chart: {path}", err=True)
+    return EXIT_OK
+
+
+def _result_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a batch output file; a line that is not a batch result is an input error."""
+    if not path.is_file():
+        raise RequestError("SR5002", f"`{path}` is not a file", "give the --out file of `stackrules batch`")
+    rows = []
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except ValueError:
+                raise RequestError("SR5002", f"`{path}` line {number} is not JSON", "give the --out file of `stackrules batch`") from None
+            if not isinstance(row, dict) or "learner" not in row or not isinstance(row.get("decision", row.get("error")), dict):
+                raise RequestError("SR5002", f"`{path}` line {number} is not a batch result", "give the --out file of `stackrules batch`")
+            rows.append(row)
+    return rows
 
 
 @main.command()

@@ -12,6 +12,7 @@ The layers, lowest first (docs/design.md draws them):
     render/      text renderings of decisions
     source/      the only I/O: files, YAML, learners, the cache
     decision, engine                    the facade
+    cohort/      many learners: batches (local processes, Dask), impact, cohort figures and charts
     service/     the HTTP service (the only module that imports a web library)
     cli, __main__, __init__             the command line and the package (in that order)
 
@@ -42,6 +43,7 @@ LAYERS = [
     "source",
     "decision",
     "engine",
+    "cohort",
     "service",
     "cli",
     "__main__",

@@ -1,0 +1,278 @@
+"""Deciding a cohort: one learner at a time, on local worker processes, or on a Dask cluster.
+
+Whatever runs it, :func:`run` yields one :class:`Result` per learner in input
+order, and the same bytes for the same input: a result holds the decision's
+JSON line, made where it was decided, and nothing that depends on the run
+(the time taken is kept beside it, for summaries only).
+
+Local workers are processes started with ``forkserver`` (or ``spawn``), never
+``fork``: a forked child would inherit the parent's threads and locks
+half-held. Each worker receives the engine once, when it starts; learners
+travel in chunks. A worker that dies (killed, out of memory) ends the run
+with :class:`WorkersLost` after every finished result was yielded, in or out
+of order: nothing finished is lost, and a resumed run decides the rest.
+
+With Dask, the engine is scattered once to every worker of the cluster and
+learners are sent in chunks that name it; results stream back and are put in
+input order here. HiGHS runs one thread per solve in every worker (the engine
+sets it), so a worker per core is the right size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..decision import Decision
+from ..engine import Engine
+from ..errors import LearnerError, RequestError, StackrulesError
+from .inputs import Item, parse
+from .report import credit_rows
+
+COMMANDS = ("audit", "assess", "plan", "explore")
+START_METHODS = ("forkserver", "spawn")
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to decide for every learner."""
+
+    command: str
+    target: str | None
+    as_of: dt.date
+    look_ahead: bool = False
+    time_limit: float = 10.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """One learner's outcome: the output line (deterministic) and figures for summaries."""
+
+    index: int
+    key: str
+    line: str  # one JSON document, no newline
+    status: str  # the decision's status; ``error`` for a learner that could not be decided
+    counted: Fraction | None = None
+    remaining: Fraction | None = None
+    granted: Fraction = Fraction(0)
+    seconds: float = 0.0
+
+
+class WorkersLost(StackrulesError):
+    """A worker process died mid-batch; every result finished before was yielded."""
+
+
+def decide(engine: Engine, job: Job, learner: Any) -> Decision:
+    """One decision through the public API, as :func:`run` makes it for every learner."""
+    if job.command == "audit":
+        return engine.audit(learner, _target(job), job.as_of, look_ahead=job.look_ahead, time_limit=job.time_limit)
+    if job.command == "assess":
+        return engine.assess(learner, _target(job), job.as_of, look_ahead=job.look_ahead, time_limit=job.time_limit)
+    if job.command == "plan":
+        return engine.plan(learner, _target(job), job.as_of, look_ahead=job.look_ahead, time_limit=job.time_limit)
+    if job.command == "explore":
+        return engine.explore(learner, job.as_of, plans=False, look_ahead=job.look_ahead, time_limit=job.time_limit)
+    raise RequestError("SR5002", f"unknown command `{job.command}`", f"use one of {', '.join(COMMANDS)}")
+
+
+def _target(job: Job) -> str:
+    if job.target is None:
+        raise RequestError("SR5002", f"`{job.command}` needs a target", "give --target, e.g. exu:BIT")
+    return job.target
+
+
+def line_of(item: Item, body: dict[str, Any]) -> str:
+    """A result line: where the learner was, its id, then the decision or the error."""
+    return json.dumps({"index": item.index, "learner": item.key, "source": item.where, **body}, ensure_ascii=False, separators=(",", ":"))
+
+
+def granted(doc: dict[str, Any]) -> Fraction:
+    """Credit granted by credit rules in a decision document (0 when it has none)."""
+    return sum((amount for _, _, amount in credit_rows(doc)), Fraction(0))
+
+
+def decide_item(engine: Engine, job: Job, item: Item) -> Result:
+    """One learner's result; an input or request error is an error row, never an exception."""
+    start = time.perf_counter()
+    try:
+        decision = decide(engine, job, parse(item))
+    except (LearnerError, RequestError) as exc:
+        diags = exc.diagnostics if isinstance(exc, LearnerError) else [exc.diagnostic(item.where)]
+        line = line_of(item, {"kind": job.command, "error": {"diagnostics": [d.to_json() for d in diags]}})
+        return Result(item.index, item.key, line, "error", seconds=time.perf_counter() - start)
+    doc = decision.to_json()
+    line = line_of(item, {"kind": job.command, "decision": doc})
+    status = decision.status or "explored"
+    return Result(item.index, item.key, line, status, decision.counted, decision.remaining, granted(doc), time.perf_counter() - start)
+
+
+def decide_chunk(engine: Engine, job: Job, items: Sequence[Item]) -> list[Result]:
+    return [decide_item(engine, job, item) for item in items]
+
+
+def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def chunk_size(count: int, workers: int) -> int:
+    """Small enough to balance the load and stream, large enough to keep messages few."""
+    return max(1, min(64, count // max(1, workers * 8)))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run(
+    engine: Engine,
+    job: Job,
+    items: Sequence[Item],
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+) -> Iterator[Result]:
+    """Every item's result in input order (see the module's docstring for how and where)."""
+    n = default_workers() if workers is None else workers
+    size = chunk or chunk_size(len(items), n)
+    if executor == "dask":
+        if scheduler is None:
+            raise RequestError("SR5002", "the Dask executor needs a scheduler address", "give --scheduler tcp://HOST:8786")
+        return _dask(engine, job, items, scheduler, size)
+    if executor != "local":
+        raise RequestError("SR5002", f"unknown executor `{executor}`", "use local or dask")
+    if n <= 1 or len(items) <= 1:
+        return (decide_item(engine, job, item) for item in items)
+    return _local(engine, job, items, n, size)
+
+
+def _in_order(
+    submit: Callable[[list[Item]], Any],
+    done_of: Callable[[set[Any]], set[Any]],
+    result_of: Callable[[Any], list[Result]],
+    items: Sequence[Item],
+    size: int,
+    ahead: int,
+) -> Iterator[Result]:
+    """Submit chunks (at most ``ahead`` in flight) and yield their results in input order."""
+    pending = iter(chunks(items, size))
+    order: list[Any] = []  # futures in submission order, not yet yielded
+    finished: dict[int, list[Result]] = {}
+    index = {}  # future -> position in submission order
+    position = 0
+    next_out = 0
+    running: set[Any] = set()
+
+    def top_up() -> None:
+        nonlocal position
+        while len(running) < ahead:
+            part = next(pending, None)
+            if part is None:
+                return
+            fut = submit(part)
+            index[fut] = position
+            order.append(fut)
+            running.add(fut)
+            position += 1
+
+    top_up()
+    while running:
+        for fut in done_of(running):
+            running.discard(fut)
+            finished[index.pop(fut)] = result_of(fut)
+        while next_out in finished:
+            yield from finished.pop(next_out)
+            next_out += 1
+        top_up()
+
+
+def _init_worker(engine: Engine, job: Job) -> None:
+    _WORKER.clear()
+    _WORKER.append((engine, job))
+
+
+_WORKER: list[tuple[Engine, Job]] = []  # this worker process's engine and job, set once by its initializer
+
+
+def _worker_chunk(items: list[Item]) -> list[Result]:
+    engine, job = _WORKER[0]
+    return decide_chunk(engine, job, items)
+
+
+def start_method() -> str:
+    available = multiprocessing.get_all_start_methods()
+    return next(m for m in START_METHODS if m in available)
+
+
+def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Iterator[Result]:
+    ctx = multiprocessing.get_context(start_method())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job))
+    futures: list[Future[list[Result]]] = []
+
+    def submit(part: list[Item]) -> Future[list[Result]]:
+        fut = pool.submit(_worker_chunk, part)
+        futures.append(fut)
+        return fut
+
+    def done_of(running: set[Any]) -> set[Any]:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        return done
+
+    yielded: set[int] = set()
+    try:
+        for result in _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3):
+            yielded.add(result.index)
+            yield result
+    except BrokenProcessPool:
+        # every chunk that finished before the worker died is kept, in input order among themselves
+        kept = [r for f in futures if f.done() and not f.cancelled() and f.exception() is None for r in f.result() if r.index not in yielded]
+        yield from sorted(kept, key=lambda r: r.index)
+        raise WorkersLost(
+            f"a worker process died; {len(yielded) + len(kept)} of {len(items)} learners were decided and written: run again with --resume"
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_chunk(engine: Engine, job: Job, items: list[Item]) -> list[Result]:
+    return decide_chunk(engine, job, items)
+
+
+def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size: int) -> Iterator[Result]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise StackrulesError(f"the Dask executor needs dask.distributed: pip install 'stackrules[cohort]' ({exc})") from None
+    with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        engine_ref = client.scatter(engine, broadcast=True, hash=False)  # once per worker
+        job_ref = client.scatter(job, broadcast=True, hash=False)
+
+        arrived = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
+
+        def submit(part: list[Item]) -> Any:
+            fut = client.submit(_dask_chunk, engine_ref, job_ref, part, pure=False)
+            arrived.add(fut)  # type: ignore[no-untyped-call]
+            return fut
+
+        def done_of(running: set[Any]) -> set[Any]:
+            return {next(arrived)}
+
+        yield from _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3)

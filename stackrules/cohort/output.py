@@ -1,0 +1,221 @@
+"""Batch output: JSON lines in input order, resuming, the CSV summary, the end summary and the progress line.
+
+The output file holds one JSON document a line, ``{"index", "learner", "source",
+"decision" | "error"}``, in input order. Lines are written and flushed as results
+arrive, so a batch that stops (a dead worker, Ctrl-C, a full disk) keeps every
+finished result. ``--resume`` reads the lines back (a last line cut short is
+dropped), decides only the learners not there, and leaves the file as an
+uninterrupted run would have written it: the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, Any
+
+from ..engine import Engine
+from ..errors import RequestError
+from . import batch
+from .batch import Job, Result, granted
+from .inputs import Item
+
+
+def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
+    """The results already in ``path`` (index to line), after dropping a last line cut short.
+
+    Refuses a file whose lines do not belong to ``items`` (another cohort's output).
+    """
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    good = data.rfind(b"\n") + 1
+    done: dict[int, str] = {}
+    for offset, raw in enumerate(data[:good].splitlines(), start=1):
+        try:
+            row = json.loads(raw)
+            index, key = row["index"], row["learner"]
+        except (ValueError, KeyError, TypeError):
+            raise RequestError("SR5002", f"`{path}` line {offset} is not a batch result", "resume only into a file that an earlier batch wrote") from None
+        if not isinstance(index, int) or not 0 <= index < len(items) or items[index].key != key:
+            raise RequestError(
+                "SR5002", f"`{path}` line {offset} is learner {key!r}, not one of this cohort at that place", "resume with the same cohort input"
+            )
+        done[index] = raw.decode("utf-8")
+    if good < len(data):  # a line cut short by the stop: decided again
+        with path.open("r+b") as fh:
+            fh.truncate(good)
+    return done
+
+
+def put_in_order(path: Path) -> None:
+    """Rewrite ``path`` with its lines sorted by input index, when they are not (after a resumed run)."""
+    lines = path.read_bytes().splitlines()
+    indexes = [json.loads(raw)["index"] for raw in lines]
+    if indexes == sorted(indexes):
+        return
+    ordered = [raw for _, raw in sorted(zip(indexes, lines, strict=True))]
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(b"".join(raw + b"\n" for raw in ordered))
+    os.replace(tmp, path)
+
+
+@dataclass
+class Tally:
+    """Counts and times of one run, for the summary at the end."""
+
+    total: int
+    skipped: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    seconds: dict[int, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, result: Result) -> None:
+        self.statuses[result.status] += 1
+        self.seconds[result.index] = result.seconds
+
+    @property
+    def done(self) -> int:
+        return self.skipped + sum(self.statuses.values())
+
+    def text(self, workers: str) -> str:
+        decided = sum(self.statuses.values())
+        elapsed = time.perf_counter() - self.started
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines = [
+            f"{decided} learner{'s' * (decided != 1)} decided"
+            + (f" ({counts})" if counts else "")
+            + (f", {self.skipped} already in the output" if self.skipped else "")
+        ]
+        times = sorted(self.seconds.values())
+        if times:
+            p50, p99 = percentile(times, 50), percentile(times, 99)
+            rate = decided / elapsed if elapsed > 0 else 0.0
+            lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s on {workers}")
+        errors = self.statuses.get("error", 0)
+        if errors:
+            lines.append(f"{errors} learner{'s' * (errors != 1)} could not be decided: see the error rows in the output")
+        return "\n".join(lines) + "\n"
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile of sorted values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+SUMMARY_COLUMNS = ("index", "learner", "status", "counted", "remaining", "granted", "seconds")
+
+
+def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[str, Any]]:
+    """One summary row per result line (``seconds`` empty for a learner decided by an earlier run)."""
+    rows = []
+    for raw in lines:
+        row = json.loads(raw)
+        doc = row.get("decision")
+        credits = (doc or {}).get("credits") or {}
+        status = "error" if doc is None else str(doc.get("status", "explored"))
+        took = seconds.get(row["index"])
+        rows.append(
+            {
+                "index": row["index"],
+                "learner": row["learner"],
+                "status": status,
+                "counted": credits.get("counted", ""),
+                "remaining": credits.get("remaining", "") or "",
+                "granted": "" if doc is None else str(granted(doc)),
+                "seconds": "" if took is None else f"{took:.4f}",
+            }
+        )
+    return rows
+
+
+def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+class Progress:
+    """One line on a terminal: done of total, rate and ETA; redrawn at most ten times a second."""
+
+    def __init__(self, stream: IO[str], total: int, done: int = 0) -> None:
+        self.stream, self.total, self.first = stream, total, done
+        self.started = time.perf_counter()
+        self.drawn = 0.0
+
+    def update(self, done: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self.drawn < 0.1:
+            return
+        self.drawn = now
+        elapsed = now - self.started
+        rate = (done - self.first) / elapsed if elapsed > 0 else 0.0
+        left = self.total - done
+        eta = f"{int(left / rate) // 60}:{int(left / rate) % 60:02d}" if rate > 0 else "-:--"
+        width = 30
+        filled = width * done // self.total if self.total else width
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{self.total} learners  {rate:.1f}/s  ETA {eta} ")
+        self.stream.flush()
+
+    def close(self, done: int) -> None:
+        self.update(done, force=True)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def fraction_text(value: Fraction | None) -> str:
+    if value is None:
+        return ""
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def write_batch(
+    engine: Engine,
+    job: Job,
+    items: Sequence[Item],
+    out: Path,
+    *,
+    resume: bool = False,
+    executor: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    progress: IO[str] | None = None,
+) -> Tally:
+    """Decide ``items`` into ``out`` (JSON lines in input order), resuming from what is there when asked.
+
+    Each line is written and flushed as its result arrives (in input order);
+    when the run stops early every finished result is in the file. A run that
+    completes leaves the file in input order, resumed or not.
+    """
+    done = read_done(out, items) if resume else {}
+    if not resume or not out.exists():
+        out.write_bytes(b"")
+    todo = [item for item in items if item.index not in done]
+    tally = Tally(total=len(items), skipped=len(done))
+    bar = Progress(progress, len(items), len(done)) if progress is not None else None
+    try:
+        with out.open("ab") as fh:
+            for result in batch.run(engine, job, todo, executor=executor, workers=workers, scheduler=scheduler, chunk=chunk):
+                fh.write(result.line.encode("utf-8") + b"\n")
+                fh.flush()
+                tally.add(result)
+                if bar is not None:
+                    bar.update(tally.done)
+    finally:
+        if bar is not None:
+            bar.close(tally.done)
+    put_in_order(out)
+    return tally
