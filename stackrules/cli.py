@@ -448,7 +448,7 @@ def batch(
     run again with --resume).
     """
     from .cohort import output
-    from .cohort.batch import WorkersLost, default_workers
+    from .cohort.batch import WorkersLost
     from .cohort.inputs import read_cohort
 
     _scheduler(executor, scheduler)
@@ -457,7 +457,6 @@ def batch(
     items = read_cohort(learners)
     stderr = sys.stderr
     show = stderr.isatty() if progress is None else progress
-    where = f"Dask at {scheduler}" if executor == "dask" else f"{workers or default_workers()} local worker{'s' * ((workers or default_workers()) != 1)}"
     path = Path(out)
     try:
         tally = output.write_batch(
@@ -466,7 +465,7 @@ def batch(
     except WorkersLost as exc:
         click.echo(escape_text(f"error: {exc}"), err=True)
         return EXIT_INTERNAL
-    click.echo(tally.text(where), err=True, nl=False)
+    click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()
     if summary is not None:
         output.write_summary(Path(summary), output.summary_rows(lines, tally.seconds))

@@ -40,6 +40,7 @@ from .report import credit_rows
 
 COMMANDS = ("audit", "assess", "plan", "explore")
 START_METHODS = ("forkserver", "spawn")
+SMALL = 32  # learners decided in this process even when workers are asked for: starting workers would cost more
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,14 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def where(count: int, *, executor: str = "local", workers: int | None = None, scheduler: str | None = None) -> str:
+    """Where :func:`run` decides ``count`` learners, for people: ``in this process``, ``on 2 local workers``, ``on Dask at ADDRESS``."""
+    if executor == "dask":
+        return f"on Dask at {scheduler}"
+    n = default_workers() if workers is None else workers
+    return "in this process" if n <= 1 or count <= SMALL else f"on {n} local workers"
+
+
 def run(
     engine: Engine,
     job: Job,
@@ -158,7 +167,7 @@ def run(
         return _dask(engine, job, items, scheduler, size)
     if executor != "local":
         raise RequestError("SR5002", f"unknown executor `{executor}`", "use local or dask")
-    if n <= 1 or len(items) <= 1:
+    if n <= 1 or len(items) <= SMALL:
         return (decide_item(engine, job, item) for item in items)
     return _local(engine, job, items, n, size)
 

@@ -7,6 +7,7 @@ a chart; a chart with no data is not drawn.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +29,28 @@ def _pyplot() -> Any:
 
 
 def _bar(plt: Any, path: Path, title: str, labels: list[str], values: list[float], xlabel: str, horizontal: bool = True) -> None:
-    height = max(2.5, 0.35 * len(labels) + 1.2) if horizontal else 3.5
-    fig, ax = plt.subplots(figsize=(8, height))
+    from matplotlib.ticker import MaxNLocator
+
+    # long labels (stacks of credentials, bands) wrap, so the bars keep their width
+    labels = [textwrap.fill(label, 40 if horizontal else 12, break_on_hyphens=False) for label in labels]
+    rows = sum(label.count("\n") + 1 for label in labels)
+    height = max(2.5, 0.3 * rows + 0.25 * len(labels) + 1.2) if horizontal else 3.5
+    fig, ax = plt.subplots(figsize=(9, height))
     try:
+        integral = all(float(v).is_integer() for v in values)
         if horizontal:
             ax.barh(range(len(labels)), values, color="#3b6ea5")
             ax.set_yticks(range(len(labels)), labels)
             ax.invert_yaxis()
             ax.set_xlabel(xlabel)
+            if integral:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         else:
             ax.bar(range(len(labels)), values, color="#3b6ea5")
             ax.set_xticks(range(len(labels)), labels)
             ax.set_ylabel(xlabel)
+            if integral:
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         fig.tight_layout()
         # the same bytes for the same figures: no creation date, no random ids in SVG

@@ -73,6 +73,7 @@ class Tally:
 
     total: int
     skipped: int = 0
+    where: str = "in this process"  # what decided: in this process, on N local workers, on Dask at ADDRESS
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: dict[int, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -85,7 +86,7 @@ class Tally:
     def done(self) -> int:
         return self.skipped + sum(self.statuses.values())
 
-    def text(self, workers: str) -> str:
+    def text(self) -> str:
         decided = sum(self.statuses.values())
         elapsed = time.perf_counter() - self.started
         counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -98,7 +99,7 @@ class Tally:
         if times:
             p50, p99 = percentile(times, 50), percentile(times, 99)
             rate = decided / elapsed if elapsed > 0 else 0.0
-            lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s on {workers}")
+            lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s {self.where}")
         errors = self.statuses.get("error", 0)
         if errors:
             lines.append(f"{errors} learner{'s' * (errors != 1)} could not be decided: see the error rows in the output")
@@ -204,7 +205,7 @@ def write_batch(
     if not resume or not out.exists():
         out.write_bytes(b"")
     todo = [item for item in items if item.index not in done]
-    tally = Tally(total=len(items), skipped=len(done))
+    tally = Tally(total=len(items), skipped=len(done), where=batch.where(len(todo), executor=executor, workers=workers, scheduler=scheduler))
     bar = Progress(progress, len(items), len(done)) if progress is not None else None
     try:
         with out.open("ab") as fh:

@@ -199,13 +199,13 @@ def _transfers(table: Mapping[str, list[Any]]) -> tuple[Transfer, ...]:
 
 
 def remaining_bands(remaining: Iterable[tuple[Fraction, int]], width: int) -> list[tuple[str, int]]:
-    """Remaining credit in bands of ``width`` (``0``, ``1-24``, ``25-48`` ...), for tables and charts."""
+    """Remaining credit in bands of ``width`` (``0``, ``over 0 to 24``, ``over 24 to 48`` ...), for tables and charts."""
     bands: Counter[int] = Counter()
     for value, n in remaining:
         bands[0 if value <= 0 else int(-(-value // width))] += n
     out = []
     for band in sorted(bands):
-        label = "0" if band == 0 else f"{(band - 1) * width}+ to {band * width}"
+        label = "0" if band == 0 else f"over {(band - 1) * width} to {band * width}"
         out.append((label, bands[band]))
     return out
 
