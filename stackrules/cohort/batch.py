@@ -249,10 +249,12 @@ def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: 
         for result in _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3):
             yielded.add(result.index)
             yield result
-    except BrokenProcessPool:
-        # every chunk that finished before the worker died is kept, in input order among themselves
+    except (BrokenProcessPool, KeyboardInterrupt) as exc:
+        # every chunk that finished before the stop is kept, in input order among themselves
         kept = [r for f in futures if f.done() and not f.cancelled() and f.exception() is None for r in f.result() if r.index not in yielded]
         yield from sorted(kept, key=lambda r: r.index)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         raise WorkersLost(
             f"a worker process died; {len(yielded) + len(kept)} of {len(items)} learners were decided and written: run again with --resume"
         ) from None
