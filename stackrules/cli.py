@@ -236,27 +236,40 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     return EXIT_INVALID if errors else EXIT_OK
 
 
+CATALOG_YEAR = click.option(
+    "--catalog-year",
+    "catalog_year",
+    type=int,
+    default=None,
+    help="What-if: use the version of the target in force in this catalogue year (1 January, else the first that year), not the learner's.",
+)
+
+
 @main.command()
 @click.option("--target", required=True, help="The qualification to audit, e.g. exu:BIT.")
+@CATALOG_YEAR
 @decide_options
 @_guard(_fmt)
-def audit(target: str, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
+def audit(target: str, catalog_year: int | None, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
     """Audit a learner against a qualification, with the explanation."""
     day = _as_of(as_of)
     engine = _engine(rules)
-    decision = engine.audit(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit)
+    decision = engine.audit(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
     _print(decision, fmt)
     return {"met": EXIT_OK, "met_pending": EXIT_OK, "indeterminate": EXIT_INDETERMINATE}.get(decision.status, EXIT_NOT_MET)
 
 
 @main.command()
 @click.option("--target", required=True, help="The qualification credit is assessed towards.")
+@CATALOG_YEAR
 @decide_options
 @_guard(_fmt)
-def assess(target: str, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float) -> int:
+def assess(
+    target: str, catalog_year: int | None, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float
+) -> int:
     """Assess prior learning for credit: the advanced-standing statement (exit 0 whenever it is printed)."""
     day = _as_of(as_of)
-    decision = _engine(rules).assess(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit)
+    decision = _engine(rules).assess(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
     _print(decision, fmt)
     return EXIT_OK  # section 16: an indeterminate statement says so in its status, not in the exit code
 

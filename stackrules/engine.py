@@ -92,20 +92,39 @@ class Engine:
         return learner
 
     def audit(
-        self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
+        self,
+        learner: Learner | LearnerDoc,
+        target: str,
+        as_of: dt.date,
+        *,
+        look_ahead: bool = False,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        catalog_year: int | None = None,
     ) -> Decision:
-        """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11)."""
-        _check_args(as_of, time_limit)
-        return Decision(audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit))
+        """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11).
+
+        ``catalog_year``: audit against the version of that catalogue year (in
+        force on 1 January, else the first to come into force that year)
+        instead of the learner's own, as a what-if.
+        """
+        _check_args(as_of, time_limit, catalog_year)
+        return Decision(audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
 
     def assess(
-        self, learner: Learner | LearnerDoc, target: str, as_of: dt.date, *, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
+        self,
+        learner: Learner | LearnerDoc,
+        target: str,
+        as_of: dt.date,
+        *,
+        look_ahead: bool = False,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        catalog_year: int | None = None,
     ) -> Decision:
-        """The advanced-standing statement: credit granted rule by rule, refusals, what remains."""
+        """The advanced-standing statement: credit granted rule by rule, refusals, what remains (``catalog_year`` as for ``audit``)."""
         from .decide.assess import assess_decision
 
-        _check_args(as_of, time_limit)
-        return Decision(assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit))
+        _check_args(as_of, time_limit, catalog_year)
+        return Decision(assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
 
     def plan(
         self,
@@ -220,7 +239,13 @@ def _max_load(value: object) -> Fraction:
         raise RequestError("SR5002", f"`max_load`: {exc}", "give a number of credits per term, such as 24") from None
 
 
-def _check_args(as_of: object, time_limit: float) -> None:
+def _check_args(as_of: object, time_limit: float, catalog_year: object = None) -> None:
+    if catalog_year is not None and (
+        isinstance(catalog_year, bool) or not isinstance(catalog_year, int) or not FIRST_DAY.year <= catalog_year <= LAST_DAY.year
+    ):
+        raise RequestError(
+            "SR5002", f"`catalog_year` must be a year from {FIRST_DAY.year} to {LAST_DAY.year}, got {catalog_year!r}", "pass a whole year, e.g. 2020"
+        )
     if not isinstance(as_of, dt.date):
         raise RequestError("SR5002", "`as_of` must be a date", "pass datetime.date(YYYY, M, D)")
     if not FIRST_DAY.year <= as_of.year <= LAST_DAY.year:  # so that no date arithmetic leaves the calendar

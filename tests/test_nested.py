@@ -36,8 +36,8 @@ def _dropping(limit_id: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real = tree.Expander.limits
     dropped: list[str] = []
 
-    def limits(self: tree.Expander, limits: tuple[object, ...], v: object) -> list[tree.CLimit]:
-        out = real(self, limits, v)  # type: ignore[arg-type]
+    def limits(self: tree.Expander, limits: tuple[object, ...], v: object, at: tuple[str | int, ...] | None = None) -> list[tree.CLimit]:
+        out = real(self, limits, v, at)  # type: ignore[arg-type]
         kept = [lim for lim in out if lim.id != limit_id]
         if len(kept) != len(out):
             dropped.append(limit_id)

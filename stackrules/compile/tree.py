@@ -9,7 +9,7 @@ Quantities are converted into the target's credit system.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..language.models import Filter, Limit, Requirement
@@ -27,6 +27,7 @@ class CLimit:
     of: str | None = None  # min_distinct attribute
     note: str | None = None
     share: Fraction | None = None  # the share, for max_share / min_share (shown as such)
+    loc: str | None = field(default=None, compare=False)  # file:line in its document (for explanations only)
 
     @property
     def is_max(self) -> bool:
@@ -124,10 +125,12 @@ class Expander:
         self.nodes.append(n)
         return n
 
-    def limits(self, limits: tuple[Limit, ...], v: QualVersion) -> list[CLimit]:
+    def limits(self, limits: tuple[Limit, ...], v: QualVersion, at: tuple[str | int, ...] | None = None) -> list[CLimit]:
+        """A node's limits in the target's system; ``at``: the document path of the ``limits`` list, for locations."""
         out: list[CLimit] = []
         share_base = self.rb.rescale(v.credits, v.system, self.system)
-        for lim in limits:
+        for j, lim in enumerate(limits):
+            first = len(out)
 
             def q(x: object) -> Fraction:
                 from ..language.quantity import Quantity
@@ -151,6 +154,9 @@ class Expander:
                 out.append(CLimit(lim.id, "min_gpa", lim.min_gpa, lim.where, note=lim.note))
             if lim.min_distinct is not None:
                 out.append(CLimit(lim.id, "min_distinct", Fraction(lim.min_distinct.count), lim.where, of=lim.min_distinct.of, note=lim.note))
+            if at is not None:
+                where = f"{v.origin.file}:{v.origin.smap.span((*at, j)).line}"
+                out[first:] = [replace(c, loc=where) for c in out[first:]]
         return out
 
     def qualification(self, v: QualVersion, prefix: str, stack: tuple[str, ...]) -> CNode:
@@ -208,7 +214,7 @@ class Expander:
             if nested is None:
                 # a node no claim can meet: the audit reports it not met, with the reason
                 node = self.new("any", unavailable=f"no version of `{r.qualification}` is in force on {self.day.isoformat()}", **common)
-                node.limits = self.limits(r.limits, v)
+                node.limits = self.limits(r.limits, v, (*dpath, "limits") if dpath is not None else None)
                 return node
             if nested.id in stack:
                 raise TreeError(f"qualifications nest in a cycle: {' -> '.join(stack + (nested.id,))}")
@@ -226,7 +232,7 @@ class Expander:
             sub.nested = nested.id
             sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system)
             # the nested root keeps its own limits; the nested qualification's apply to the same subtree
-            sub.limits = [*sub.limits, *self.limits(nested.limits, nested)]
+            sub.limits = [*sub.limits, *self.limits(nested.limits, nested, (*nested.base_path, "limits") if dpath is not None else None)]
             node.children = [sub]
         elif r.credential is not None:
             node = self.new("credential", credential=r.credential, min_grade=mg, within_years=wy, **common)
@@ -253,7 +259,7 @@ class Expander:
                 )
                 if not group:
                     node = pnode
-                    node.limits = self.limits(r.limits, v)
+                    node.limits = self.limits(r.limits, v, (*dpath, "limits") if dpath is not None else None)
                     return node
                 kids.append(pnode)
             if group and pool:
@@ -266,7 +272,7 @@ class Expander:
                 node = self.new(kind, **common)
                 node.children = kids
                 node.k = r.at_least or 0
-        node.limits = node.limits or self.limits(r.limits, v)
+        node.limits = node.limits or self.limits(r.limits, v, (*dpath, "limits") if dpath is not None else None)
         return node
 
 
@@ -283,6 +289,6 @@ def expand(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[CNode, list[CNod
     top = ex.new("all", id=None, title=v.title, path="0", qualification=v.id, target_fields=v.fields, loc=str(v.loc))
     top.children = [root]
     top.min_total = v.credits
-    top.limits = ex.limits(v.limits, v)
+    top.limits = ex.limits(v.limits, v, (*v.base_path, "limits"))
     link(top)
     return top, ex.nodes

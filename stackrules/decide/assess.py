@@ -11,22 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from ..decisions.assess import AssessCredits, AssessStatement, GrantedAs, GrantedCredit, NotCredited, NotCreditedReason, Source
+from ..decisions.assess import AssessCredits, AssessStatement, GrantedAs, GrantedCredit, NotCredited, NotCreditedReason, Source, Surplus
 from ..decisions.audit import UnusedCause
 from ..language.documents import Learner
-from .audit import Context, run_audit
+from .audit import Context, nearest_id, run_audit
+from .choice import Choice
 from .problem import Problem
 
 
-def _grant_title(p: Problem, key: str) -> str:
-    for it in p.items:
-        if it.key == key:
-            return str(it.attrs.title or key)
-    return key
-
-
-def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> AssessStatement:
-    p, _, _, audit = run_audit(ctx, learner, target, as_of, look_ahead, time_limit)
+def assess_decision(
+    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None = None
+) -> AssessStatement:
+    p, choice, _, audit = run_audit(ctx, learner, target, as_of, look_ahead, time_limit, catalog_year)
     titles = {hv.key: (hv.attrs.title or hv.key) for hv in p.holdings}
     granted = tuple(
         GrantedCredit(
@@ -36,9 +32,10 @@ def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date,
             basis=c.basis,
             location=c.location,
             sources=tuple(Source(s, titles.get(s, s)) for s in c.sources),
-            granted=tuple(GrantedAs(g.as_, g.credits, _grant_title(p, g.as_)) for g in c.granted),
+            granted=tuple(GrantedAs(g.as_, g.credits, g.title or c.title or g.as_) for g in c.granted),
             exempt=c.exempt,
             credits=c.credits,
+            confidence=c.confidence,
         )
         for c in audit.credit
     )
@@ -54,17 +51,37 @@ def assess_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date,
         if u.holding not in refused_sources
     )
     c = audit.credits
+    given = sum((g.credits for g in granted), Fraction(0))
+    surplus = _surplus(p, choice)
+    beyond = None if c.remaining is None else c.counted + c.remaining - c.required
+    unusable = min(sum((s.credit for s in surplus), Fraction(0)), beyond if beyond is not None else given, given)
     return AssessStatement(
         target=audit.target,
         title=audit.title,
         learner=audit.learner,
         status=audit.status,
         as_of=audit.as_of,
-        credits=AssessCredits(c.system, c.required, c.counted, c.remaining, sum((g.credits for g in granted), Fraction(0))),
+        credits=AssessCredits(c.system, c.required, c.counted, c.remaining, given, c.counted - given, given - unusable, unusable, beyond),
         granted=granted,
         refused=audit.refused,
         not_credited=not_credited,
         caps=tuple(lim for lim in audit.limits if lim.credit_cap),
         remaining_study=audit.missing,
         provenance=audit.provenance,
+        surplus=surplus,
     )
+
+
+def _surplus(p: Problem, choice: Choice) -> tuple[Surplus, ...]:
+    """Pools whose own holdings and granted credit pass what they need (an indivisible grant into a pool already full)."""
+    out = []
+    for leaf in p.top.leaves():
+        if leaf.kind != "pool" or leaf.credits is None:
+            continue
+        held = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition"]
+        have = sum((it.credits * k for it, k in held), Fraction(0))
+        if have <= leaf.credits:
+            continue
+        credit = sum((it.credits * k for it, k in held if it.origin == "grant"), Fraction(0))
+        out.append(Surplus(nearest_id(leaf, p), have, leaf.credits, min(credit, have - leaf.credits)))
+    return tuple(out)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..compile.tree import CNode
+from ..compile.tree import CLimit, CNode
 from ..decisions.audit import (
+    Applied,
     AuditDecision,
     AuditStatus,
     Basis,
@@ -27,13 +28,15 @@ from ..decisions.audit import (
     Unused,
     UnusedCause,
     Version,
+    VersionChoice,
 )
 from ..decisions.base import Provenance as Provenance
 from ..decisions.base import q
 from ..errors import VerificationError
 from ..language.documents import Learner
-from ..language.models import Filter
+from ..language.models import Enrolment, Filter
 from ..language.quantity import total
+from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from .checker import Evaluation, verify
 from .choice import Choice
@@ -52,8 +55,12 @@ class Context:
 
 
 def run_audit(
-    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float
+    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None = None
 ) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
+    """Audit ``learner`` against ``target`` (``catalog_year``: against the version of that year, as a what-if)."""
+    catalog = catalog_year is not None
+    if catalog_year is not None:
+        learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, catalog_year))
     p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler)
     might = might_complete(p)
     fast = greedy_completion(p) if might else None
@@ -63,21 +70,45 @@ def run_audit(
         except VerificationError:
             ev = None  # the greedy broke a rule: the exact solver decides
         if ev is not None and ev.status.get(p.top.index) in ("met", "met_pending"):
-            return p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner)
+            return p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner, catalog)
     choice = solve(p, time_limit, might)
     ev = verify(p, choice)
-    return p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner)
+    return p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog)
 
 
-def audit_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float) -> AuditDecision:
-    return run_audit(ctx, learner, target, as_of, look_ahead, time_limit)[3]
+def audit_decision(
+    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None = None
+) -> AuditDecision:
+    return run_audit(ctx, learner, target, as_of, look_ahead, time_limit, catalog_year)[3]
+
+
+def catalog_day(rb: RuleBase, target: str, year: int) -> dt.date:
+    """The day whose version a catalogue year means: 1 January, else the first day a version comes into force that year.
+
+    A year with no version in force at all gives 1 January, which the version
+    lookup then refuses with the versions that exist (SR5001).
+    """
+    first = dt.date(year, 1, 1)
+    if target not in rb.qualifications or rb.version(target, first) is not None:
+        return first
+    starts = [
+        v.effective.from_ for v in rb.qualifications[target] if v.effective is not None and v.effective.from_ is not None and v.effective.from_.year == year
+    ]
+    return min(starts, default=first)
+
+
+def as_if_commenced(learner: Learner, target: str, day: dt.date) -> Learner:
+    """The learner as if enrolled in ``target`` from ``day``: the version in force that day is the one audited (section 5)."""
+    kept = tuple(e for e in learner.doc.enrolments if e.qualification != target)
+    doc = learner.doc.model_copy(update={"enrolments": (*kept, Enrolment.model_construct(qualification=target, commenced=day))})
+    return replace(learner, doc=doc)
 
 
 def _unit(p: Problem) -> str:
     return p.version.system
 
 
-def _nearest_id(n: CNode, p: Problem) -> str:
+def nearest_id(n: CNode, p: Problem) -> str:
     cur: CNode | None = n
     while cur is not None:
         if cur.id is not None:
@@ -88,27 +119,65 @@ def _nearest_id(n: CNode, p: Problem) -> str:
 
 def _filter_text(n: CNode) -> str:
     if n.where is None:
-        return "any credential"
-    return "credentials with " + filter_text(n.where)
+        return "of any study"
+    return f"({filter_text(n.where)})"
+
+
+_NEGATE = {"eq": "ne", "ne": "eq", "gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "in": "not_in", "not_in": "in"}
 
 
 def filter_text(f: Filter) -> str:
-    """A filter as a reader would say it: `tags: data; level >= 3`."""
-    parts = []
-    for t in f.terms:
-        val = t.value
-        if isinstance(val, tuple):
-            val = ", ".join(str(v) for v in val)
-        op = {"eq": ":", "in": " in", "not_in": " not in", "ne": " not", "gte": " >=", "gt": " >", "lte": " <=", "lt": " <", "prefix": " starting"}[t.op]
-        parts.append(f"{t.attr}{op} {val}")
+    """A filter as a reader would say it: `tagged data, level 3 or above`, `level below 4`."""
+    parts = [_term_text(t.attr, t.op, t.value) for t in f.terms]
     for group in f.any_of:
-        parts.append("any of (" + " | ".join(filter_text(g) for g in group) + ")")
+        parts.append("either " + " or ".join(_grouped(g) for g in group))
     for g in f.nots:
-        parts.append(f"not ({filter_text(g)})")
-    return "; ".join(parts)
+        if len(g.terms) == 1 and not g.any_of and not g.nots and g.terms[0].op in _NEGATE:
+            t = g.terms[0]
+            parts.append(_term_text(t.attr, _NEGATE[t.op], t.value))
+        else:
+            parts.append(f"not {_grouped(g)}")
+    return ", ".join(parts)
 
 
-def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, learner: Learner) -> AuditDecision:
+def _grouped(f: Filter) -> str:
+    text = filter_text(f)
+    return f"({text})" if len(f.terms) + len(f.any_of) + len(f.nots) > 1 else text
+
+
+def _term_text(attr: str, op: str, value: object) -> str:
+    """One condition in words (``level`` ``lt`` 4: `level below 4`)."""
+    if isinstance(value, tuple):
+        vals = [str(v) for v in value]
+        joined = ", ".join(vals[:-1]) + f" or {vals[-1]}" if len(vals) > 1 else "".join(vals)
+    else:
+        joined = str(value)
+    if attr == "related_field":
+        return "in a related field" if (value is True) == (op == "eq") else "not in a related field"
+    if attr == "source" and op in ("eq", "ne"):
+        said = {"home": "studied at the provider", "credit": "granted as credit"}.get(joined, f"source {joined}")
+        return said if op == "eq" else f"not {said}"
+    if attr == "tags":
+        return {"eq": f"tagged {joined}", "ne": f"not tagged {joined}", "in": f"tagged {joined}", "not_in": f"tagged none of {joined}"}.get(
+            op, f"tags {op} {joined}"
+        )
+    name = attr.replace("_", " ")
+    words = {
+        "eq": f"{name} {joined}",
+        "ne": f"{name} other than {joined}",
+        "in": f"{name} {joined}",
+        "not_in": f"{name} other than {joined}",
+        "gte": f"{name} {joined} or above",
+        "gt": f"{name} above {joined}",
+        "lte": f"{name} {joined} or below",
+        "lt": f"{name} below {joined}",
+        "prefix": f"{name} starting {joined}",
+    }
+    return words.get(op, f"{name} {op} {joined}")
+
+
+def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, learner: Learner, catalog: bool = False) -> AuditDecision:
+    """The audit's record of a checked choice (``catalog``: the version was chosen by a requested catalogue year)."""
     unit = _unit(p)
     top = p.top
     indeterminate = choice.status == "time_limit"
@@ -139,10 +208,17 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         for leaf in app.root.leaves():
             for i in choice.source_claims.get(leaf.index, []):
                 fed[i] = app.index
+    chosen_by: VersionChoice = "as_of"
+    if catalog:
+        chosen_by = "catalog_year"
+    elif any(e.qualification == p.version.id and e.commenced is not None for e in learner.doc.enrolments):
+        chosen_by = "commencement"
     version = Version(
         p.version.effective.from_ if p.version.effective else None,
         p.version.effective.until if p.version.effective else None,
         str(p.version.loc),
+        p.day,
+        chosen_by,
     )
     return AuditDecision(
         target=p.version.id,
@@ -164,7 +240,32 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         proof=Proof(choice.status),
         provenance=prov,
         bound=choice.bound if indeterminate else None,
+        applied=tuple(_applied(it) for it in claimed_items),
+        gpa=_gpa(claimed_items),
     )
+
+
+def _applied(it: Item) -> Applied:
+    """A claimed item as a reader wants it: title, credit, grade, date."""
+    h = it.holding.holding if it.holding is not None else None
+    return Applied(
+        it.key,
+        it.attrs.title,
+        it.credits,
+        "credit" if it.origin == "grant" else "home",
+        it.attrs.grade,
+        it.attrs.awarded,
+        h.status if h is not None else "completed",
+    )
+
+
+def _gpa(items: list[Item]) -> Fraction | None:
+    """The credit-weighted grade points of the counted study whose grade scale has points (None when none has)."""
+    graded = [it for it in items if it.points is not None and it.credits > 0]
+    weight = total(it.credits for it in graded)
+    if not graded or weight == 0:
+        return None
+    return sum((it.credits * (it.points or 0) for it in graded), Fraction(0)) / weight
 
 
 def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]:
@@ -217,11 +318,17 @@ def _limits(p: Problem, ev: Evaluation) -> tuple[LimitResult, ...]:
             bound=r.limit.bound,
             where=None if r.limit.where is None else filter_text(r.limit.where),
             credit_cap=r.limit.is_max and r.limit.kind == "max_credits" and _on_credit(r.limit.where),
-            node=None if r.node is p.top else _nearest_id(r.node, p),
+            node=None if r.node is p.top else nearest_id(r.node, p),
             share=r.limit.share,
+            location=_limit_loc(r.node, r.limit),
         )
         for r in ev.limits
     )
+
+
+def _limit_loc(n: CNode, lim: CLimit) -> str | None:
+    """Where a limit the checker derived is written: the compiled tree's equal limit knows (locations do not compare)."""
+    return next((c.loc for c in n.limits if c == lim), None)
 
 
 def _credit(p: Problem, choice: Choice, fed: dict[int, int], claimed: set[int]) -> tuple[CreditApplication, ...]:
@@ -239,9 +346,10 @@ def _credit(p: Problem, choice: Choice, fed: dict[int, int], claimed: set[int]) 
                 into=app.into,
                 basis=None if doc.basis is None else Basis(doc.basis.reference, doc.basis.url),
                 sources=tuple(sorted(p.items[i].key for i, x in fed.items() if x == a)),
-                granted=tuple(Granted(p.items[g].key, p.items[g].credits) for g in app.grants if g in claimed),
+                granted=tuple(Granted(p.items[g].key, p.items[g].credits, p.items[g].attrs.title) for g in app.grants if g in claimed),
                 location=str(app.rule.loc),
                 exempt=tuple(nid for n in app.exempt if (nid := p.nodes[n].id) is not None),
+                confidence=doc.confidence if doc.confidence not in (None, "verified") else None,
             )
         )
     return tuple(out)
@@ -255,7 +363,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         out = []
         for n in top.walk():
             if n.unavailable is not None and ev.status[n.index] == "not_met":
-                out.append(Missing(_nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
+                out.append(Missing(nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
             elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
                 out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`"))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
@@ -263,36 +371,137 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     credits: dict[str, Fraction] = {}
     credentials: dict[str, list[str]] = {}
     parts: dict[str, list[str]] = {}
+    shared: dict[int, list[str]] = {}  # an added item -> the nodes it is reported under (shares_with)
+    beyond: dict[str, Fraction] = {}  # added credit a pool claims beyond its own need, by the node whose total needs it
+
+    def put(nid: str, amount: Fraction, text: str) -> None:
+        credits[nid] = credits.get(nid, Fraction(0)) + amount
+        parts.setdefault(nid, []).append(text)
+
     for leaf in top.leaves():
         adds = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin == "addition"]
         if not adds:
             continue
-        nid = _nearest_id(leaf, p)
-        amount = sum((it.credits * k for it, k in adds), Fraction(0))
-        credits[nid] = credits.get(nid, Fraction(0)) + amount
-        creds = credentials.setdefault(nid, [])
-        said = parts.setdefault(nid, [])
+        nid = nearest_id(leaf, p)
+        credentials.setdefault(nid, [])
         if leaf.kind == "credential":
-            creds += [it.key for it, _ in adds]
-            said += [f"{it.key} {it.attrs.title or ''}".strip() for it, _ in adds]
+            for it, k in adds:
+                put(nid, it.credits * k, f"{it.key} {it.attrs.title or ''}".strip())
+                credentials[nid].append(it.key)
+                shared.setdefault(it.index, []).append(nid)
+            continue
+        mine, extra = _pool_share(p, leaf, choice, adds)
+        if mine:
+            put(nid, mine, f"{q(mine)} {unit} more {_filter_text(leaf)}")
+        for it, _ in adds:
+            shared.setdefault(it.index, []).append(nid)
+        if extra:
+            owner = _total_owner(leaf, p)
+            beyond[owner] = beyond.get(owner, Fraction(0)) + extra
+    for owner, amount in sorted(beyond.items()):
+        node = next((n for n in top.walk() if n.min_total is not None and nearest_id(n, p) == owner), top)
+        after = total(it.credits for it in ev.claimed.get(node.index, [])) + _added(p, choice, node)
+        if node.min_total is not None and after - amount < node.min_total:
+            of = f"the total of {q(node.min_total)} {unit}"
         else:
-            said.append(f"{q(amount)} {unit} more of {_filter_text(leaf)}")
+            of = "the limits"
+        credentials.setdefault(owner, [])
+        put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, for {of} (beyond what each requirement needs)")
+    copies: dict[int, int] = {}
+    for leaf_claims in choice.claims.values():
+        for i, k in leaf_claims:
+            if p.items[i].origin == "addition":
+                copies[i] = copies.get(i, 0) + k
+    for i, nids in sorted(shared.items()):
+        it = p.items[i]
+        twice = copies.get(i, 0) - it.multiplicity
+        if twice > 0 and len(set(nids)) > 1:  # one added credential claimed by two nodes that share (shares_with)
+            also = " and ".join(sorted(set(nids)))
+            parts[nids[0]].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also} (shares_with), once in `remaining`")
     return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid])) for nid in credits)
+
+
+def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, Fraction]:
+    """How much of a pool's added credit the pool itself needs, and how much it claims beyond that.
+
+    A pool claims more than it needs only when something above it needs more
+    (a total, a limit): that surplus is reported there, not as the pool's.
+    """
+    claims = choice.claims.get(leaf.index, [])
+    held = [(p.items[i], k) for i, k in claims if p.items[i].origin != "addition"]
+    have_credit = sum((it.credits * k for it, k in held), Fraction(0))
+    have_count = sum(k for _, k in held)
+    copies = sorted(((it.credits, it.key) for it, k in adds for _ in range(k)), key=lambda x: (-x[0], x[1]))
+    mine = Fraction(0)
+    extra = Fraction(0)
+    for c, _ in copies:
+        if leaf.credits is not None:
+            short = have_credit < leaf.credits
+        else:
+            short = have_count < (leaf.count or 0)
+        if short:
+            mine += c
+        else:
+            extra += c
+        have_credit += c
+        have_count += 1
+    return mine, extra
+
+
+def _added(p: Problem, choice: Choice, node: CNode) -> Fraction:
+    """The credit of the distinct additions claimed in ``node``'s subtree."""
+    seen: dict[int, int] = {}
+    for leaf in node.leaves():
+        for i, k in choice.claims.get(leaf.index, []):
+            if p.items[i].origin == "addition":
+                seen[i] = seen.get(i, 0) + k
+    return sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in seen.items()), Fraction(0))
+
+
+def _total_owner(leaf: CNode, p: Problem) -> str:
+    """The node whose own total a pool's surplus serves: the nearest enclosing qualification total, else the target."""
+    for a in leaf.ancestors():
+        if a.min_total is not None:
+            return nearest_id(a, p)
+    return p.version.id
 
 
 def _on_credit(f: Filter | None) -> bool:
     return f is not None and any(t.attr == "source" and t.value == "credit" for t in f.terms)
 
 
+_PRECEDENCE = list(RefusalReason)  # section 16: when several reasons hold, the first
+
+
 def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int]) -> tuple[Refusal, ...]:
-    out = [Refusal(r.rule, r.sources, RefusalReason(r.reason), r.detail) for r in p.refusals_static]
-    caps = [r for r in ev.limits if r.limit.is_max and r.value >= r.limit.bound and _on_credit(r.limit.where)]
+    """Everything a rule could have credited that the choice does not use, each with its first reason (section 16)."""
+    found: dict[tuple[str, str], tuple[RefusalReason, str]] = {}
+
+    def refuse(rule_id: str, key: str, reason: RefusalReason, detail: str) -> None:
+        have = found.get((rule_id, key))
+        if have is None or _PRECEDENCE.index(reason) < _PRECEDENCE.index(have[0]):
+            found[(rule_id, key)] = (reason, detail)
+
+    rules = {r.id: r for r in p.rb.rules}
+    for r in p.refusals_static:
+        for key in r.sources:
+            refuse(r.rule, key, RefusalReason(r.reason), r.detail)
+    # a rule not in force on the day is refused as such, whatever else holds for its sources
+    for rule_id, key in list(found):
+        eff = rules[rule_id].doc.effective if rule_id in rules else None
+        if eff is not None and not eff.contains(p.as_of):
+            refuse(
+                rule_id, key, RefusalReason.NOT_EFFECTIVE, f"in force from {eff.from_ or 'the start'} until {eff.until or 'further notice'}, not on {p.as_of}"
+            )
     rules_seen: dict[str, set[int]] = {}
+    grants_of: dict[str, list[int]] = {}
     for app in p.apps:
         cands = rules_seen.setdefault(app.rule.id, set())
+        grants_of.setdefault(app.rule.id, list(app.grants))
         for leaf in app.root.leaves():
             cands.update(p.source_eligible.get(leaf.index, []))
     used_rules = {p.apps[a].rule.id: a for a in choice.apps}
+    met = ev.status.get(p.top.index) in ("met", "met_pending", "waived", "exempt")
     for rule_id, cands in sorted(rules_seen.items()):
         for i in sorted(cands, key=lambda i: p.items[i].key):
             key = p.items[i].key
@@ -300,26 +509,53 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 continue
             if i in fed:
                 other = p.apps[fed[i]].rule.id
-                out.append(Refusal(rule_id, (key,), RefusalReason.SOURCE_USED, f"`{key}` already earns credit under `{other}`"))
+                refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{key}` already earns credit under `{other}`")
             elif i in claimed:
-                out.append(Refusal(rule_id, (key,), RefusalReason.SOURCE_USED, f"`{key}` counts directly towards the target"))
-            elif caps:
-                c = caps[0]
-                out.append(
-                    Refusal(
-                        rule_id,
-                        (key,),
-                        RefusalReason.CAP,
-                        f"limit `{c.limit.id or c.limit.kind}` leaves no room for more credit ({q(c.value)} of {q(c.limit.bound)})",
-                    )
-                )
+                refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{key}` counts directly towards the target")
+            elif (full := _full_limit(p, ev, grants_of.get(rule_id, []))) is not None:
+                refuse(rule_id, key, RefusalReason.CAP, full)
+            elif rule_id in used_rules:
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, "its other sources already earned the credit needed")
+            elif met:
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, "the target is complete without it")
             else:
-                why = "the target is complete without it" if rule_id not in used_rules else "its other sources already earned the credit needed"
-                out.append(Refusal(rule_id, (key,), RefusalReason.NOT_NEEDED, why))
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, "it would not reduce the study that remains")
     merged: dict[tuple[str, RefusalReason, str], list[str]] = {}
-    for r in out:
-        merged.setdefault((r.rule, r.reason, r.detail), []).extend(r.sources)
-    return tuple(Refusal(rule, tuple(sorted(set(srcs))), reason, detail) for (rule, reason, detail), srcs in sorted(merged.items()))
+    for (rule_id, key), (reason, detail) in found.items():
+        merged.setdefault((rule_id, reason, detail), []).append(key)
+    return tuple(
+        Refusal(rule, tuple(sorted(set(srcs))), reason, detail, str(rules[rule].loc) if rule in rules else None)
+        for (rule, reason, detail), srcs in sorted(merged.items())
+    )
+
+
+def _full_limit(p: Problem, ev: Evaluation, grants: list[int]) -> str | None:
+    """Why a maximum leaves no room for a rule's grant, or None (section 16's `cap`).
+
+    Only a limit that could count the grant: its node's subtree has a leaf
+    that accepts the granted credit, its ``where`` matches it, and adding the
+    (indivisible) grant would pass its bound.
+    """
+    if not grants:
+        return None
+    for r in ev.limits:
+        if not r.limit.is_max or r.limit.kind not in ("max_credits", "max_count"):
+            continue
+        leaves = {leaf.index for leaf in r.node.leaves()}
+        counted = [
+            g
+            for g in grants
+            if any(g in p.eligible.get(leaf, ()) for leaf in leaves)
+            and (r.limit.where is None or Matcher(p.rb, r.node.target_fields).match(r.limit.where, p.items[g].attrs))
+        ]
+        if not counted:
+            continue
+        more = Fraction(len(counted)) if r.limit.kind == "max_count" else total(p.items[g].credits for g in counted)
+        if r.value + more > r.limit.bound:
+            name = r.limit.id or r.limit.kind
+            unit = "" if r.limit.kind == "max_count" else f" {p.version.system}"
+            return f"limit `{name}` leaves no room for {q(more)}{unit} more ({q(r.value)} of at most {q(r.limit.bound)})"
+    return None
 
 
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) -> tuple[Unused, ...]:
@@ -345,8 +581,8 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:
             cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
-        elif incompatible and any((min(it.index, j), max(it.index, j)) in incompatible for j in claimed):
-            cause, reason = UnusedCause.INCOMPATIBLE, "incompatible with a credential that counts"
+        elif incompatible and (clash := sorted(p.items[j].key for j in claimed if (min(it.index, j), max(it.index, j)) in incompatible)):
+            cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
         out.append(Unused(hv.key, cause, reason))

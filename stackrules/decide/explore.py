@@ -30,6 +30,8 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         rem = c.remaining
         if audit.status in _DONE:
             why = "complete" if audit.status is AuditStatus.MET else "complete once in-progress study is passed"
+        elif audit.status is AuditStatus.INDETERMINATE:
+            why = "not decided within the time limit"
         elif rem is None:
             why = audit.missing[0].text if audit.missing else "cannot be completed from the catalogue"
         else:
@@ -40,7 +42,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         if with_plans and rem is not None and audit.status not in _DONE:
             plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(look_ahead=look_ahead), time_limit)
             plan_credits, plan_size = (plan.added_credits, len(plan.added)) if isinstance(plan, Plan) else (None, 0)
-        rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size))
+        rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size, audit.version.location))
 
     def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, str]:
         if isinstance(r, UnavailableRow) or r.remaining is None:

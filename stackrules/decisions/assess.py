@@ -27,11 +27,25 @@ class NotCreditedReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AssessCredits:
+    """The statement's figures, which reconcile (each identity is checked by the tests on every shipped statement):
+
+    - ``counted = counted_study + granted`` (granted credit is credit the choice counts);
+    - ``granted = applicable + unusable`` (credit that reduces the study that remains, and credit that cannot);
+    - ``remaining = required - counted + beyond_need`` when a completion exists
+      (``beyond_need``: what counts, or what a completion adds, past what the
+      requirements can use: a pool already full, an indivisible grant or unit);
+    - ``0 <= unusable <= beyond_need``.
+    """
+
     system: str
     required: Fraction
     counted: Fraction
     remaining: Fraction | None
     granted: Fraction
+    counted_study: Fraction = Fraction(0)
+    applicable: Fraction = Fraction(0)
+    unusable: Fraction = Fraction(0)
+    beyond_need: Fraction | None = None
 
     def to_json(self) -> JSONObject:
         return {
@@ -40,7 +54,24 @@ class AssessCredits:
             "counted": q(self.counted),
             "remaining": q(self.remaining),
             "granted": q(self.granted),
+            "counted_study": q(self.counted_study),
+            "applicable": q(self.applicable),
+            "unusable": q(self.unusable),
+            "beyond_need": q(self.beyond_need),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Surplus:
+    """A requirement that counts more than it needs: why some credit does not reduce the study that remains."""
+
+    node: str
+    counted: Fraction
+    needed: Fraction
+    credit: Fraction  # of ``counted``, credit granted
+
+    def to_json(self) -> JSONObject:
+        return {"node": self.node, "counted": q(self.counted), "needed": q(self.needed), "credit": q(self.credit)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +110,7 @@ class GrantedCredit:
     granted: tuple[GrantedAs, ...]
     exempt: tuple[str, ...]
     credits: Fraction
+    confidence: str | None = None  # the rule's `confidence` when not `verified`: the figure rests on an unconfirmed source
 
     def to_json(self) -> JSONObject:
         return {
@@ -91,6 +123,7 @@ class GrantedCredit:
             "granted": records(self.granted),
             "exempt": list(self.exempt),
             "credits": q(self.credits),
+            "confidence": self.confidence,
         }
 
 
@@ -132,6 +165,7 @@ class AssessStatement:
     caps: tuple[LimitResult, ...]
     remaining_study: tuple[Missing, ...]
     provenance: Provenance
+    surplus: tuple[Surplus, ...] = ()
 
     def to_json(self) -> JSONObject:
         return {
@@ -146,5 +180,6 @@ class AssessStatement:
             "not_credited": records(self.not_credited),
             "caps": records(self.caps),
             "remaining_study": records(self.remaining_study),
+            "surplus": records(self.surplus),
             "provenance": self.provenance.to_json(),
         }

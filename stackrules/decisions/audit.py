@@ -86,16 +86,25 @@ class UnusedCause(StrEnum):
     NOT_NEEDED = "not_needed"  # the requirements it could fill are complete, or a limit leaves no room
 
 
+VersionChoice = Literal["commencement", "as_of", "catalog_year"]
+
+
 @dataclass(frozen=True, slots=True)
 class Version:
-    """The qualification version audited: when it is in force, where it is written."""
+    """The qualification version audited: when it is in force, where it is written, which day chose it and why."""
 
     effective_from: dt.date | None
     effective_until: dt.date | None
     location: str
+    chosen_on: dt.date | None = None  # the day whose version is used
+    chosen_by: VersionChoice | None = None  # the enrolment's commencement, ``as_of``, or a requested catalogue year
 
     def to_json(self) -> JSONObject:
-        return {"effective_from": day(self.effective_from), "effective_until": day(self.effective_until), "location": self.location}
+        out: JSONObject = {"effective_from": day(self.effective_from), "effective_until": day(self.effective_until), "location": self.location}
+        if self.chosen_by is not None:
+            out["chosen_on"] = day(self.chosen_on)
+            out["chosen_by"] = self.chosen_by
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +171,7 @@ class LimitResult:
     credit_cap: bool = False  # a maximum on credit granted by rules
     node: str | None = None
     share: Fraction | None = None  # for max_share / min_share
+    location: str | None = None  # file:line of the limit in its document
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"id": self.id, "kind": self.kind.value, "status": self.status.value, "value": q(self.value), "bound": q(self.bound)}
@@ -172,6 +182,8 @@ class LimitResult:
         out["node"] = self.node  # null for the qualification's own limits (LANGUAGE.md section 16)
         if self.share is not None:
             out["share"] = q(self.share)
+        if self.location is not None:
+            out["location"] = self.location
         return out
 
 
@@ -181,9 +193,13 @@ class Granted:
 
     as_: str
     credits: Fraction
+    title: str | None = None  # the credential's title, or the grant's (never only `credit:RULE:N`)
 
     def to_json(self) -> JSONObject:
-        return {"as": self.as_, "credits": q(self.credits)}
+        out: JSONObject = {"as": self.as_, "credits": q(self.credits)}
+        if self.title is not None:
+            out["title"] = self.title
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +225,7 @@ class CreditApplication:
     granted: tuple[Granted, ...]  # only what the choice claims
     location: str
     exempt: tuple[str, ...] = ()  # node ids it exempts
+    confidence: str | None = None  # the rule's `confidence`, when it is not `verified`: the figure rests on an unconfirmed source
 
     @property
     def credits(self) -> Fraction:
@@ -228,6 +245,8 @@ class CreditApplication:
         }
         if self.exempt:
             out["exempt"] = list(self.exempt)
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         return out
 
 
@@ -239,9 +258,13 @@ class Refusal:
     sources: tuple[str, ...]
     reason: RefusalReason
     detail: str
+    location: str | None = None  # file:line of the rule
 
     def to_json(self) -> JSONObject:
-        return {"rule": self.rule, "sources": list(self.sources), "reason": self.reason.value, "detail": self.detail}
+        out: JSONObject = {"rule": self.rule, "sources": list(self.sources), "reason": self.reason.value, "detail": self.detail}
+        if self.location is not None:
+            out["location"] = self.location
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +278,30 @@ class Missing:
 
     def to_json(self) -> JSONObject:
         return {"node": self.node, "credits": q(self.credits), "credentials": list(self.credentials), "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A holding or a grant the choice claims, as the explanation shows it: title, credit, grade, date."""
+
+    holding: str
+    title: str | None
+    credits: Fraction
+    source: Literal["home", "credit"]
+    grade: str | None = None
+    awarded: dt.date | None = None
+    status: str = "completed"  # completed | in_progress | planned (pending ones count only with look-ahead)
+
+    def to_json(self) -> JSONObject:
+        return {
+            "holding": self.holding,
+            "title": self.title,
+            "credits": q(self.credits),
+            "source": self.source,
+            "grade": self.grade,
+            "awarded": day(self.awarded),
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +367,8 @@ class AuditDecision:
     proof: Proof
     provenance: Provenance
     bound: float | None = None  # the solver's bound, when indeterminate
+    applied: tuple[Applied, ...] = ()  # what the claims are, for people: one entry per claimed holding or grant
+    gpa: Fraction | None = None  # credit-weighted grade points of the counted study, where its grade scale has points
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -340,7 +389,10 @@ class AuditDecision:
             "exceptions": records(self.exceptions),
             "pending": list(self.pending),
             "proof": self.proof.value,
+            "applied": records(self.applied),
         }
+        if self.gpa is not None:
+            out["gpa"] = q(self.gpa)
         if self.status is AuditStatus.INDETERMINATE:
             out["bound"] = self.bound
         out["provenance"] = self.provenance.to_json()

@@ -27,6 +27,7 @@ class ExploreRow:
     why: str
     plan_credits: Fraction | None = None  # None also when no plan was found
     plan_size: int | None = None  # None: no plan was asked for
+    location: str | None = None  # file:line of the version audited
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -42,6 +43,8 @@ class ExploreRow:
         if self.plan_size is not None:
             out["plan_credits"] = q(self.plan_credits)
             out["plan_size"] = self.plan_size
+        if self.location is not None:
+            out["location"] = self.location
         return out
 
 

@@ -3,37 +3,71 @@
 An assessment is the audit's joint decision seen from the credit office: the
 credit granted towards the target rule by rule (type, basis, sources, as
 what, how much), after caps; all prior learning refused or left unused, with
-the reason; and the study that remains.
+the reason; and the study that remains. Its figures reconcile as printed:
+counted is credit granted plus own study, granted is what reduces the study
+that remains plus what cannot, and remaining is required less counted plus
+what counts beyond the requirements' needs.
 """
 
 from __future__ import annotations
 
-from ..decisions.assess import EXPLANATION, AssessStatement
-from .common import footer, missing_lines, n, section
+from ..decisions.assess import EXPLANATION, AssessStatement, NotCreditedReason
+from ..decisions.audit import AuditStatus
+from .common import CONFIDENCE, footer, grant_name, missing_lines, n, section
 
 
 def assess_text(d: AssessStatement) -> str:
     c = d.credits
     unit = c.system
     out = [f"Advanced standing statement: {d.title} ({d.target})", f"Learner {d.learner}, assessed as of {d.as_of.isoformat()}", ""]
-    out.append(f"Credit granted: {n(c.granted)} {unit} of the {n(c.required)} {unit} required.")
-    rem = "no combination of catalogue study completes it" if c.remaining is None else f"{n(c.remaining)} {unit}"
-    out.append(f"Study remaining: {rem}.")
+    rules = len(d.granted)
+    out.append(f"Credit granted: {n(c.granted)} {unit}" + (f", by {rules} rule{'s' * (rules != 1)}." if rules else "."))
+    if c.granted:
+        out.append(f"  reduces the study that remains: {n(c.applicable)} {unit}")
+        if c.unusable:
+            why = "; ".join(f"{s.node} counts {n(s.counted)} {unit} where it needs {n(s.needed)}" for s in d.surplus if s.credit)
+            over = sum((s.credit for s in d.surplus), c.unusable * 0) - c.unusable
+            rest = f", and the total takes {n(over)} {unit} of the excess" if over > 0 else ""
+            out.append(f"  cannot be used: {n(c.unusable)} {unit} ({why}{rest}; a grant is not split)")
+    out.append(
+        f"Counted towards the {n(c.required)} {unit} required: {n(c.counted)} {unit}"
+        f" ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study)."
+    )
+    if d.status is AuditStatus.INDETERMINATE:
+        out.append("Study remaining: not decided within the time limit.")
+    elif c.remaining is None:
+        out.append("Study remaining: no combination of catalogue study completes it.")
+    else:
+        sums = f"{n(c.required)} required - {n(c.counted)} counted"
+        if c.beyond_need:
+            sums += f" + {n(c.beyond_need)} counted or added beyond what the requirements need"
+        out.append(f"Study remaining: {n(c.remaining)} {unit} = {sums}.")
     if d.granted:
         out.append("")
         out.append("Credit granted, rule by rule")
         for g in d.granted:
             basis = g.basis.reference if g.basis is not None else "no basis recorded"
-            out.append(f"  {g.rule} ({g.type}): {g.title or ''}".rstrip())
-            out.append(f"      basis: {basis}; rule at {g.location}")
+            out.append(f"  {g.rule} ({g.type}): {g.title or ''} [{g.location}]".replace(":  [", ": [").rstrip())
+            out.append(f"      basis: {basis}")
+            if g.confidence is not None:
+                out.append(f"      {CONFIDENCE.format(confidence=g.confidence)}")
             out.append("      for: " + ", ".join(f"{s.holding} {s.title}" for s in g.sources))
             for item in g.granted:
-                out.append(f"      granted: {item.as_} ({item.title}), {n(item.credits)} {unit}")
+                out.append(f"      granted: {grant_name(item.as_, item.title)}, {n(item.credits)} {unit}")
             for x in g.exempt:
                 out.append(f"      exempt from: {x}")
-    section(out, "Caps", [f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used" for cap in d.caps])
-    section(out, "Credit refused", [f"  {', '.join(r.sources)} under {r.rule}: {EXPLANATION[r.reason]} ({r.detail})" for r in d.refused])
-    section(out, "Prior learning not credited", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited])
+    section(out, "Caps", [f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used" + _at(cap.location) for cap in d.caps])
+    section(out, "Credit refused", [f"  {', '.join(r.sources)} under {r.rule}: {EXPLANATION[r.reason]} ({r.detail})" + _at(r.location) for r in d.refused])
+    section(
+        out,
+        "Not assessed: no credit rule covers it (refer to a credit officer)",
+        [f"  {x.holding} {x.title}" for x in d.not_credited if x.reason is NotCreditedReason.NO_RULE],
+    )
+    section(out, "Prior learning not credited", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.reason is not NotCreditedReason.NO_RULE])
     section(out, "Study that remains", missing_lines(d.remaining_study, unit))
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"
+
+
+def _at(location: str | None) -> str:
+    return f" [{location}]" if location else ""

@@ -1,29 +1,81 @@
-"""The audit explanation: requirements, limits, credit, what is still needed."""
+"""The audit explanation: requirements, limits, credit, what is still needed.
+
+Every statement cites where its rule is written (``[file:line]``); applied
+study shows its title, credit, grade and date; a legend explains the marks.
+"""
 
 from __future__ import annotations
 
-from ..decisions.audit import AuditDecision, AuditStatus
-from .common import MARK, WORD, footer, missing_lines, n, section, wrap
+from fractions import Fraction
+
+from ..decisions.audit import Applied, AuditDecision, AuditStatus, Version
+from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
+
+_CHOSEN = {
+    "commencement": "the version in force when the learner commenced ({day})",
+    "as_of": "the version in force on {day}",
+    "catalog_year": "the version of the requested catalogue year (in force on {day}; a what-if, not the learner's own)",
+}
+
+
+def _percent(part: Fraction, whole: Fraction) -> str:
+    if whole <= 0:
+        return "100%"
+    return f"{int(min(part, whole) * 100 / whole)}%"
+
+
+def _version(v: Version) -> str:
+    start = v.effective_from.isoformat() if v.effective_from else "the start"
+    span = f"in force from {start}" + (f" to {v.effective_until.isoformat()}" if v.effective_until else " with no end date set")
+    why = _CHOSEN[v.chosen_by].format(day=v.chosen_on.isoformat() if v.chosen_on else "") + ", " if v.chosen_by else ""
+    return f"Rules: {why}{span} [{v.location}]."
+
+
+def _two_places(x: Fraction) -> str:
+    """An exact value rounded half to even at two decimal places, written out (`6.09`)."""
+    hundredths = round(x * 100)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _applied(a: Applied | None, key: str, unit: str) -> str:
+    if a is None:
+        return key
+    parts = [f"{n(a.credits)} {unit}"] if a.credits else []
+    if a.source == "credit":
+        parts.append("credit granted")
+    if a.grade:
+        parts.append(a.grade)
+    if a.awarded:
+        parts.append(a.awarded.isoformat())
+    if a.status != "completed":
+        parts.append(a.status.replace("_", " "))
+    name = grant_name(key, a.title) if a.source == "credit" and key.startswith("credit:") else f"{key} {a.title}" if a.title else key
+    return f"{name} ({', '.join(parts)})" if parts else name
 
 
 def audit_text(d: AuditDecision) -> str:
     c = d.credits
     unit = c.system
     out = [f"{d.title} ({d.target}) for learner {d.learner}, as of {d.as_of.isoformat()}"]
-    status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (in-progress study must be passed)"
-    rem = "no catalogue completion" if c.remaining is None else f"{n(c.remaining)} {unit} remaining"
-    out.append(f"Status: {status}. {n(c.counted)} of {n(c.required)} {unit} counted; {rem}.")
-    v = d.version
-    if v.effective_from or v.effective_until:
-        start = v.effective_from.isoformat() if v.effective_from else "the start"
-        until = v.effective_until.isoformat() if v.effective_until else "now"
-        out.append(f"Rules in force from {start} until {until} ({v.location}).")
+    if d.status is AuditStatus.INDETERMINATE:
+        out.append(f"Status: NOT DECIDED within the time limit. {n(c.counted)} of {n(c.required)} {unit} counted so far; what remains is not known.")
+    else:
+        status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (in-progress study must be passed)"
+        rem = "no catalogue study completes it" if c.remaining is None else f"{n(c.remaining)} {unit} remaining"
+        out.append(f"Status: {status}. {n(c.counted)} of {n(c.required)} {unit} counted; {rem}.")
+    met = sum(1 for node in d.nodes if node.status.value != "not_met")
+    progress = f"Progress: {_percent(c.counted, c.required)} of the credit, {met} of {len(d.nodes)} requirements met"
+    if d.gpa is not None:
+        progress += f"; GPA {_two_places(d.gpa)} over the graded study counted (credit-weighted grade points)"
+    out.append(progress + ".")
+    out.append(_version(d.version))
     if d.look_ahead:
         out.append("Look-ahead: in-progress and planned study counts, marked (pending).")
     out.append("")
     out.append("Requirements")
     depth: dict[str, int] = {}
     pending = set(d.pending)
+    applied = {a.holding: a for a in d.applied}
     for node in d.nodes:
         lvl = depth[node.parent] + 1 if node.parent is not None and node.parent in depth else 0
         depth[node.id] = lvl
@@ -31,13 +83,16 @@ def audit_text(d: AuditDecision) -> str:
         progress = ""
         if node.required is not None:
             progress = f", {n(node.credits)} of {n(node.required)} {unit}"
+        elif node.required_count is not None:
+            progress = f", {len(node.claimed)} of {node.required_count}"
         elif node.claimed:
             progress = f", {n(node.credits)} {unit}"
         title = f" {node.title}" if node.title else ""
-        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress})")
+        at = f" [{node.location}]" if node.location else ""
+        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}){at}")
         if node.claimed and not any(m.parent == node.id and m.claimed for m in d.nodes):
-            names = [k + (" (pending)" if k in pending else "") for k in node.claimed]
-            out.extend(wrap(names, indent=pad + "    "))
+            for k in node.claimed:
+                out.append(f"{pad}    {_applied(applied.get(k), k, unit)}" + (" (pending)" if k in pending and k not in applied else ""))
         for e in node.exceptions:
             out.append(f"{pad}    by exception: {e}")
     if d.limits:
@@ -47,19 +102,28 @@ def audit_text(d: AuditDecision) -> str:
             rel = "at most" if lim.kind.is_max else "at least"
             where = f" in {lim.node}" if lim.node else ""
             share = f" ({n(lim.share)} of the degree)" if lim.share is not None else ""
-            out.append(f"  {MARK[lim.status]} {lim.id}{where}: {n(lim.value)}, {rel} {n(lim.bound)}{share}")
+            over = f" ({lim.where})" if lim.where else ""
+            at = f" [{lim.location}]" if lim.location else ""
+            out.append(f"  {MARK[lim.status]} {lim.id}{over}{where}: {n(lim.value)}, {rel} {n(lim.bound)}{share}{at}")
     if d.credit:
         out.append("")
         out.append("Credit granted")
         for cr in d.credit:
-            basis = f"; basis: {cr.basis.reference}" if cr.basis is not None else ""
-            out.append(f"  {cr.rule} ({cr.type}){basis}")
+            out.append(f"  {cr.rule} ({cr.type}): {cr.title} [{cr.location}]" if cr.title else f"  {cr.rule} ({cr.type}) [{cr.location}]")
+            if cr.basis is not None:
+                out.append(f"      basis: {cr.basis.reference}")
+            if cr.confidence is not None:
+                out.append(f"      {CONFIDENCE.format(confidence=cr.confidence)}")
             out.append(f"      from {', '.join(cr.sources) or 'no sources'}")
             for g in cr.granted:
-                out.append(f"      grants {g.as_}: {n(g.credits)} {unit}")
+                out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
-    section(out, "Credit refused", [f"  {r.rule}: {', '.join(r.sources)}: {r.reason.replace('_', ' ')} ({r.detail})" for r in d.refused])
+    section(
+        out,
+        "Credit refused",
+        [f"  {r.rule}: {', '.join(r.sources)}: {r.reason.replace('_', ' ')} ({r.detail})" + (f" [{r.location}]" if r.location else "") for r in d.refused],
+    )
     section(out, "Still needed", missing_lines(d.missing, unit))
     section(out, "Not counted", [f"  {u.holding}: {u.reason}" for u in d.unused])
     section(
@@ -67,5 +131,8 @@ def audit_text(d: AuditDecision) -> str:
         "Exceptions",
         [f"  {e.type} {e.node}: {e.reason} (approved by {e.approved_by} on {e.date.isoformat()}); {e.effect}" for e in d.exceptions],
     )
-    out += ["", footer(d.provenance, proof=d.proof)]
+    out += ["", LEGEND, footer(d.provenance, proof=d.proof)]
     return "\n".join(out) + "\n"
+
+
+__all__ = ["audit_text", "wrap"]

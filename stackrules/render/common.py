@@ -21,6 +21,21 @@ WORD = {
 }
 
 
+LEGEND = (
+    "Marks: [x] met, [~] met once in-progress study is passed, [ ] not met, [w] waived, [e] exempt;"
+    " (pending) in progress or planned, counted with look-ahead; [file:line] where the rule is written."
+)
+
+CONFIDENCE = "not confirmed: this figure rests on a source marked `{confidence}`; confirm it before relying on it"
+
+
+def grant_name(as_: str, title: str | None) -> str:
+    """Granted credit as people name it: a credential with its title, block credit by its title (never `credit:RULE:N` alone)."""
+    if as_.startswith("credit:"):
+        return title or "unspecified credit"
+    return f"{as_} {title}" if title else as_
+
+
 def n(value: Fraction | None) -> str:
     """A quantity as the JSON writes it (``None`` for a missing one, as text has always shown it)."""
     return str(q(value))

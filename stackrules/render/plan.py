@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..decisions.explore import Exploration, ExploreRow
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
-from .common import footer, n, section
+from .common import footer, grant_name, n, section
 
 
 def _terms(count: int) -> str:
@@ -57,7 +57,11 @@ def plan_text(d: Plan | NoPlan) -> str:
         "Why each one",
         [f"  {s.credential} {s.title or ''} ({n(s.credits)} {unit}, term {s.term}): {s.why}" + (f" [{s.location}]" if s.location else "") for s in d.steps],
     )
-    section(out, "Credit used", [f"  {c.rule}: from {', '.join(c.sources)} grants {', '.join(g.as_ for g in c.granted)}" for c in d.credit])
+    section(
+        out,
+        "Credit used",
+        [f"  {c.rule}: from {', '.join(c.sources)} grants {', '.join(grant_name(g.as_, g.title) for g in c.granted)} [{c.location}]" for c in d.credit],
+    )
     section(
         out,
         "Alternatives",
@@ -78,5 +82,6 @@ def explore_text(d: Exploration) -> str:
             plan = f"; cheapest plan adds {r.plan_size} credentials, {n(r.plan_credits)} {r.system}" if r.plan_size is not None else ""
         else:
             title = plan = ""
-        out.append(f"{k:>3}. {r.target}{title}: {r.why}{plan}")
+        at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
+        out.append(f"{k:>3}. {r.target}{title}: {r.why}{plan}{at}")
     return "\n".join(out) + "\n"

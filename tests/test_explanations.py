@@ -1,0 +1,228 @@
+"""Explanations people can read, statements that add up (issue 10, parts 4 to 6).
+
+Every shipped learner against every shipped qualification: the statement's
+figures reconcile (read from its JSON record, not its text), "Still needed"
+sums to ``remaining`` and charges no pool more than it needs, and every
+statement of the text cites where its rule is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import stackrules
+from stackrules.cli import main
+from stackrules.decisions.audit import AuditDecision, AuditStatus, Credits
+from stackrules.errors import RequestError
+from stackrules.render.text import render_text
+
+from .conftest import AS_OF, ROOT
+
+LEARNERS = sorted((ROOT / "examples" / "learners").glob("*.yaml"))
+
+LOC = re.compile(r"\[(rules|frameworks)/[^\]]+\.yaml:\d+\]")
+
+
+def _f(value: str | None) -> Fraction:
+    assert value is not None
+    return Fraction(value)
+
+
+@pytest.fixture(scope="module")
+def statements(engine: stackrules.Engine) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(p.stem, t): engine.assess(stackrules.load_learner(p), t, AS_OF).to_json() for p in LEARNERS for t in engine.rules.qualification_ids()}
+
+
+@pytest.fixture(scope="module")
+def audits(engine: stackrules.Engine) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(p.stem, t): engine.audit(stackrules.load_learner(p), t, AS_OF).to_json() for p in LEARNERS for t in engine.rules.qualification_ids()}
+
+
+def test_every_shipped_statement_reconciles(statements: dict[tuple[str, str], dict[str, Any]]) -> None:
+    assert len(statements) >= len(LEARNERS) * 3
+    for key, s in statements.items():
+        c = s["credits"]
+        granted = sum((_f(g["credits"]) for g in s["granted"]), Fraction(0))
+        assert _f(c["granted"]) == granted, key
+        assert sum((_f(item["credits"]) for g in s["granted"] for item in g["granted"]), Fraction(0)) == granted, key
+        assert _f(c["counted"]) == _f(c["counted_study"]) + granted, key
+        assert _f(c["applicable"]) + _f(c["unusable"]) == granted, key
+        assert _f(c["unusable"]) >= 0 and _f(c["counted_study"]) >= 0, key
+        if c["remaining"] is not None:
+            beyond = _f(c["beyond_need"])
+            assert _f(c["remaining"]) == _f(c["required"]) - _f(c["counted"]) + beyond, key
+            assert 0 <= _f(c["unusable"]) <= beyond, key
+            assert sum((_f(m["credits"]) for m in s["remaining_study"]), Fraction(0)) == _f(c["remaining"]), key
+        for cap in s["caps"]:
+            assert _f(cap["value"]) <= _f(cap["bound"]) or cap["status"] == "short", key
+
+
+def test_priya_statement_says_what_of_the_credit_cannot_be_used(statements: dict[tuple[str, str], dict[str, Any]], engine: stackrules.Engine) -> None:
+    s = statements[("priya", "exu:BIT")]
+    c = s["credits"]
+    assert (c["granted"], c["applicable"], c["unusable"], c["remaining"], c["beyond_need"]) == ("72", "60", "12", "84", "12")
+    assert s["surplus"] == [{"node": "electives", "counted": "72", "needed": "54", "credit": "18"}]
+    assert s["granted"][0]["confidence"] == "unconfirmed"
+    text = render_text(engine.assess(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", AS_OF).record)
+    assert "cannot be used: 12 exu-cp (electives counts 72 exu-cp where it needs 54, and the total takes 6 exu-cp of the excess" in text
+    assert "Study remaining: 84 exu-cp = 144 required - 72 counted + 12 counted or added beyond what the requirements need." in text
+    assert "not confirmed: this figure rests on a source marked `unconfirmed`" in text
+    assert "granted: AQF pathway credit, 72 exu-cp" in text and "credit:aqf-level-6-3y-bachelor:1" not in text
+
+
+def test_still_needed_sums_to_remaining_and_charges_no_pool_beyond_its_need(audits: dict[tuple[str, str], dict[str, Any]]) -> None:
+    for key, a in audits.items():
+        if a["credits"]["remaining"] is None:
+            continue
+        assert sum((_f(m["credits"]) for m in a["missing"]), Fraction(0)) == _f(a["credits"]["remaining"]), key
+        nodes = {n["id"]: n for n in a["nodes"]}
+        for m in a["missing"]:
+            node = nodes.get(m["node"])
+            if node is not None and "required" in node and not m["credentials"]:
+                # a pool: what it still needs, rounded up to whole units, never the total's surplus
+                assert _f(m["credits"]) < _f(node["required"]) - _f(node["credits"]) + 12, key
+
+
+def test_ben_computing_is_charged_what_it_needs_and_the_total_its_surplus(audits: dict[tuple[str, str], dict[str, Any]]) -> None:
+    a = audits[("ben", "exu:BIT")]
+    missing = {m["node"]: m for m in a["missing"]}
+    computing = next(n for n in a["nodes"] if n["id"] == "computing")
+    assert _f(missing["computing"]["credits"]) == _f(computing["required"]) - _f(computing["credits"])
+    assert missing["exu:BIT"]["credits"] == "6"
+    assert "for the total of 144 exu-cp" in missing["exu:BIT"]["text"]
+
+
+def test_filters_read_as_plain_english(audits: dict[tuple[str, str], dict[str, Any]]) -> None:
+    a = audits[("ben", "exu:BIT")]
+    texts = " ".join(m["text"] for m in a["missing"]) + " " + " ".join(lim.get("where", "") for lim in a["limits"])
+    assert "level below 4" in texts and "tagged computing" in texts and "level 3 or above" in texts and "granted as credit" in texts
+    assert "not (" not in texts and ">=" not in texts
+
+
+def test_audit_text_cites_file_and_line_on_every_statement(engine: stackrules.Engine) -> None:
+    sam = stackrules.load_learner(ROOT / "examples/learners/sam.yaml")
+    text = render_text(engine.audit(sam, "exu:BIT", AS_OF).record)
+    sections = {"Requirements": r"^\s+\[.\] ", "Limits": r"^  \[.\] ", "Credit granted": r"^  \S", "Credit refused": r"^  \S"}
+    seen = set()
+    current = None
+    for line in text.splitlines():
+        if line in sections:
+            current = line
+            continue
+        if not line.strip():
+            current = None
+            continue
+        if current is not None and re.match(sections[current], line):
+            assert LOC.search(line), f"{current}: {line}"
+            seen.add(current)
+    assert seen == set(sections)
+    assert LOC.search(next(line for line in text.splitlines() if line.startswith("Rules: ")))
+    assert text.count("Marks: [x] met") == 1
+
+
+def test_applied_study_shows_title_grade_and_date_and_the_gpa(engine: stackrules.Engine) -> None:
+    dana = stackrules.load_learner(ROOT / "examples/learners/dana.yaml")
+    d = engine.audit(dana, "exu:BIT", AS_OF)
+    text = render_text(d.record)
+    assert "exu:COMP1010 Programming Fundamentals (6 exu-cp, DN, 2025-06-30)" in text
+    record = d.to_json()
+    assert record["gpa"] == "67/11"  # (DN 6 x 5 + HD 7 x 3 + CR 5 x 2 + ...) credit-weighted over the 11 graded units counted
+    assert "GPA 6.09 over the graded study counted" in text
+    assert "Progress: 45% of the credit, 2 of 6 requirements met" in text
+    assert {a["holding"]: a["grade"] for a in record["applied"]}["exu:COMP1010"] == "DN"
+
+
+def test_no_untrue_phrasing_and_no_none(engine: stackrules.Engine) -> None:
+    for p in LEARNERS:
+        text = render_text(engine.audit(stackrules.load_learner(p), "exu:BIT", AS_OF).record)
+        assert "until now" not in text and "None" not in text, p.stem
+        assert "with no end date set" in text
+
+
+def test_an_indeterminate_audit_says_it_was_not_decided(engine: stackrules.Engine) -> None:
+    ben = stackrules.load_learner(ROOT / "examples/learners/ben.yaml")
+    rec = engine.audit(ben, "exu:BIT", AS_OF).record
+    assert isinstance(rec, AuditDecision)
+    timed_out = dataclasses.replace(rec, status=AuditStatus.INDETERMINATE, credits=dataclasses.replace(rec.credits, remaining=None), missing=())
+    assert isinstance(timed_out.credits, Credits)
+    text = render_text(timed_out)
+    assert "not decided within the time limit" in text.lower()
+    assert "cannot be completed" not in text and "no catalogue" not in text and "None" not in text
+
+
+def test_explore_and_plan_text_cite_their_rules(engine: stackrules.Engine) -> None:
+    eva = stackrules.load_learner(ROOT / "examples/learners/eva.yaml")
+    explore = render_text(engine.explore(eva, AS_OF, plans=False).record)
+    rows = [line for line in explore.splitlines() if re.match(r"^\s+\d+\. ", line)]
+    assert rows and all(LOC.search(line) for line in rows), explore
+    plan = render_text(engine.plan(eva, "exu:MDS", AS_OF).record)
+    used = plan.split("Credit used\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert used and all(LOC.search(line) for line in used)
+    assert "Stacked data micro-credentials" in plan and "credit:eux-ds-stack:1" not in plan
+
+
+def test_not_assessed_is_apart_from_refused(engine: stackrules.Engine) -> None:
+    sam = stackrules.load_learner(ROOT / "examples/learners/sam.yaml")
+    text = render_text(engine.assess(sam, "exu:BIT", AS_OF).record)
+    block = text.split("Not assessed: no credit rule covers it (refer to a credit officer)\n", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines() == ["  uscc:ENGL101 English Composition", "  ext:python-basics Python Basics"]
+    refused = text.split("Credit refused\n", 1)[1].split("\n\n", 1)[0]
+    assert "uscc:CS102" in refused and "ENGL101" not in refused
+
+
+def test_the_data_major_admits_no_postgraduate_unit(engine: stackrules.Engine) -> None:
+    doc = {
+        "kind": "learner",
+        "id": "L-PG",
+        "enrolments": [{"qualification": "exu:BIT", "commenced": "2025-02-24"}],
+        "holdings": [{"credential": c, "awarded": "2026-06-30", "grade": "CR"} for c in ("exu:DATA2001", "exu:DATA3001", "exu:DATA5001", "exu:DATA5002")],
+    }
+    a = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    data = next(n for n in a["nodes"] if n["id"] == "data")
+    assert data["status"] == "not_met"
+    assert not {"exu:DATA5001", "exu:DATA5002"} & {c for n in a["nodes"] for c in n["claimed"]}
+
+
+def test_catalog_year_audits_against_the_chosen_version(engine: stackrules.Engine, tmp_path: Path) -> None:
+    dana = stackrules.load_learner(ROOT / "examples/learners/dana.yaml")
+    own = engine.audit(dana, "exu:BIT", AS_OF).to_json()["version"]
+    what_if = engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2020).to_json()["version"]
+    assert own["location"].startswith("rules/example-university/bit-2025.yaml") and own["chosen_by"] == "commencement"
+    assert what_if == {
+        "effective_from": "2020-01-01",
+        "effective_until": "2024-12-31",
+        "location": "rules/example-university/bit-2020.yaml:2",
+        "chosen_on": "2020-01-01",
+        "chosen_by": "catalog_year",
+    }
+    assert engine.assess(dana, "exu:BIT", AS_OF, catalog_year=2020).to_json()["title"] == "Bachelor of Information Technology (2020 rules)"
+    with pytest.raises(RequestError, match="no version of `exu:BIT` is in force on 2019-01-01"):
+        engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2019)
+    with pytest.raises(RequestError, match="catalog_year"):
+        engine.audit(dana, "exu:BIT", AS_OF, catalog_year="2020")  # type: ignore[arg-type]
+    result = CliRunner().invoke(
+        main, ["audit", "--learner", str(ROOT / "examples/learners/dana.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--catalog-year", "2020"]
+    )
+    assert "the version of the requested catalogue year (in force on 2020-01-01; a what-if" in result.output
+    assert "[rules/example-university/bit-2020.yaml:2]" in result.output
+
+
+def test_catalog_year_day_is_the_first_version_of_that_year(engine: stackrules.Engine) -> None:
+    from stackrules.decide.audit import catalog_day
+
+    assert catalog_day(engine.rules, "exu:BIT", 2025) == dt.date(2025, 1, 1)
+    assert catalog_day(engine.rules, "exu:BIT", 2019) == dt.date(2019, 1, 1)
+
+
+def test_incompatible_names_the_credential_it_clashes_with(engine: stackrules.Engine) -> None:
+    amira = stackrules.load_learner(ROOT / "examples/learners/amira.yaml")
+    unused = {u["holding"]: u["reason"] for u in engine.audit(amira, "exu:BIT", AS_OF).to_json()["unused"]}
+    assert unused["exu:INFO2010"] == "incompatible with exu:COMP1040, which counts"
