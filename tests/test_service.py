@@ -448,3 +448,14 @@ def test_look_ahead_is_carried_by_plan_and_explore(client: Client) -> None:
     assert {r["target"]: r["status"] for r in rows}["exu:BIT"] == "met_pending"
     plan = client.post("/v1/plan", json={"learner": chen, "target": "exu:BIT", "as_of": AS_OF, "look_ahead": True}).json()
     assert plan["added"] == []
+
+
+def test_catalog_year_is_carried_by_audit_and_assess(client: Client) -> None:
+    dana = learner_json(EXAMPLES / "dana.yaml")
+    for kind in ("audit", "assess"):
+        own = client.post(f"/v1/{kind}", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF}).json()
+        what_if = client.post(f"/v1/{kind}", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": 2020}).json()
+        assert own["title"] == "Bachelor of Information Technology"
+        assert what_if["title"] == "Bachelor of Information Technology (2020 rules)"
+        assert own["decision_id"] != what_if["decision_id"]
+    problem(client.post("/v1/audit", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": "2020"}), 422, "invalid-request")

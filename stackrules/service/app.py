@@ -599,13 +599,16 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
 
 
 def _decide_params(body: AuditRequest | AssessRequest, cfg: ServiceConfig) -> dict[str, Any]:
-    return {
+    params: dict[str, Any] = {
         "learner": body.learner,
         "target": body.target,
         "as_of": _day(body.as_of),
         "look_ahead": body.look_ahead,
         "time_limit": cfg.time_limit(body.time_limit),
     }
+    if body.catalog_year is not None:  # only when asked: the inputs digest of every other request stays as it was
+        params["catalog_year"] = body.catalog_year
+    return params
 
 
 async def _reload_on_signal(service: Service) -> None:

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
+from ..language.models import FIRST_DAY, LAST_DAY
+
 LEARNER_MARK = "x-stackrules-learner"  # replaced by a reference to the learner's schema in the OpenAPI document
 LearnerJSON = Annotated[
     dict[str, Any],
@@ -67,6 +69,12 @@ class DecideRequest(Strict):
     as_of: AsOf = None
     look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending).")
     time_limit: TimeLimit = None
+    catalog_year: int | None = Field(
+        default=None,
+        ge=FIRST_DAY.year,
+        le=LAST_DAY.year,
+        description="What-if: use the target's version of this catalogue year (in force on 1 January, else the first that year), not the learner's.",
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"learner": EXAMPLE_LEARNER, "target": "exu:BIT", "as_of": "2026-11-28"}]})
 

@@ -203,9 +203,9 @@ def _decide(engine: Engine, task: Task) -> Outcome:
 def _call(engine: Engine, kind: str, learner: Learner, p: dict[str, Any], day: dt.date) -> Decision:
     limit = float(p["time_limit"])
     if kind == "audit":
-        return engine.audit(learner, p["target"], day, look_ahead=p["look_ahead"], time_limit=limit)
+        return engine.audit(learner, p["target"], day, look_ahead=p["look_ahead"], time_limit=limit, catalog_year=p.get("catalog_year"))
     if kind == "assess":
-        return engine.assess(learner, p["target"], day, look_ahead=p["look_ahead"], time_limit=limit)
+        return engine.assess(learner, p["target"], day, look_ahead=p["look_ahead"], time_limit=limit, catalog_year=p.get("catalog_year"))
     if kind == "plan":
         load = None if p["max_load"] is None else Fraction(p["max_load"])
         return engine.plan(
