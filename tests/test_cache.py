@@ -344,3 +344,19 @@ def test_the_cli_warns_once_and_still_decides_when_the_cache_folder_is_unsafe(tm
     warnings = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and f"the folder `{cache}` can be written by group or others (mode 0777)" in warnings[0], out.stderr
     assert not list(cache.iterdir())  # nothing written there either
+
+
+def test_pruning_leaves_the_users_own_files_alone(tmp_path: Path) -> None:
+    # STACKRULES_CACHE may name a folder that already holds the user's files: only what a cache wrote is removed
+    rules, cache = _copy_shipped(tmp_path), tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    mine = ["model.pickle", ".notes.tmp", "report.entry", ".tmp", "x" * 64 + ".pickle"]
+    for n in mine:
+        (cache / n).write_text("important\n")
+    old = cache / ("0123456789abcdef" * 4 + ".pickle")  # format 1's own files go
+    old_tmp = cache / ".0123456789abcdef-k3j2.tmp"
+    old.write_bytes(b"x")
+    old_tmp.write_bytes(b"x")
+    stackrules.load(rules, cache=cache)
+    assert all((cache / n).read_text() == "important\n" for n in mine)
+    assert not old.exists() and not old_tmp.exists()

@@ -399,10 +399,23 @@ def _prune(fd: int) -> None:
                 _unlink(fd, n)
         elif n.endswith(SUFFIX) and _valid_name(n[: -len(SUFFIX)]):
             entries.append((st.st_mtime_ns, n))
-        elif n.endswith(".pickle") or (n.startswith(".") and n.endswith(".tmp")):
+        elif _format_1(n):
             _unlink(fd, n)  # entries and temporary files of the unauthenticated format 1: never read again
     for _, old in sorted(entries, reverse=True)[KEEP:]:
         _unlink(fd, old)
+
+
+def _format_1(n: str) -> bool:
+    """A file the unauthenticated format 1 wrote: ``<64 hex>.pickle`` or ``.<16 hex>-<random>.tmp``.
+
+    Only these are removed: STACKRULES_CACHE may name a folder that holds the user's own
+    files, and a name that merely ends in ``.pickle`` or ``.tmp`` is not ours to delete.
+    """
+    if n.endswith(".pickle"):
+        return _valid_name(n[: -len(".pickle")])
+    if n.startswith(".") and n.endswith(".tmp") and len(n) > 18 and n[17] == "-":
+        return all(c in "0123456789abcdef" for c in n[1:17])
+    return False
 
 
 def read(folder: str | os.PathLike[str], name: str) -> Any | None:
