@@ -28,6 +28,7 @@ from ._version import __version__
 from .decision import Decision
 from .diagnostics import Diagnostic, escape_text
 from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
+from .language.models import KINDS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2, 3, 4
 
@@ -383,7 +384,7 @@ def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "learner"]))
+@click.argument("kind", type=click.Choice(list(KINDS)))
 @_guard(lambda kw: "json")
 def schema(kind: str) -> int:
     """Print the JSON Schema of one document kind (for editors' YAML language servers)."""

@@ -119,6 +119,13 @@ _CODES: tuple[Code, ...] = (
         "describe it inline (title, provider, credits) or correct the id",
     ),
     Code("SR3016", "invalid-range", "error", "an `effective` range ends before it starts", "swap or correct the dates"),
+    Code(
+        "SR3017",
+        "described-under-catalog",
+        "error",
+        "a learner describes inline a holding of a provider that has a catalog (a learner file cannot create its credentials or credit)",
+        "name one of the provider's catalogue credentials; inline descriptions are for providers without a catalog",
+    ),
     # 4xxx: warnings
     Code(
         "SR4001",

@@ -73,6 +73,13 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert refused == sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in want)
         elif key == "unused":
             assert sorted(u["holding"] for u in got["unused"]) == sorted(want)
+        elif key == "unused_causes":
+            causes = {u["holding"]: u["cause"] for u in got["unused"]}
+            assert {k: causes.get(k) for k in want} == want
+        elif key == "exceptions_refused":
+            assert [[e["node"], e["reason"]] for e in got["exceptions_refused"]] == want
+        elif key == "exceptions":
+            assert [e["node"] for e in got["exceptions"]] == want
         elif key == "missing_credentials":
             assert sorted(c for m in got["missing"] for c in m["credentials"]) == sorted(want)
         elif key == "missing_text":

@@ -560,6 +560,8 @@ def wide_engine(w: Wide, folder: Path) -> stackrules.Engine:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
     (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    approvers = {"kind": "approvers", "provider": "t", "approvers": [{"id": "a", "name": "A", "may": ["waive", "substitute", "add"]}]}
+    (folder / "approvers.yaml").write_text(yaml.safe_dump(approvers, sort_keys=False))
     return stackrules.load(folder)
 
 

@@ -15,6 +15,7 @@ from ..decisions.audit import (
     CreditApplication,
     Credits,
     ExceptionEntry,
+    ExceptionRefused,
     Granted,
     LimitKind,
     LimitResult,
@@ -242,6 +243,9 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         bound=choice.bound if indeterminate else None,
         applied=tuple(_applied(it) for it in claimed_items),
         gpa=_gpa(claimed_items),
+        exceptions_refused=tuple(
+            ExceptionRefused(e.type, e.node, e.credential, e.instead_of, e.approved_by, e.date, reason, detail) for e, reason, detail in p.exceptions_refused
+        ),
     )
 
 
@@ -567,7 +571,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
     incompatible = set(p.incompatible)
     for hv in p.holdings:
         if not hv.counts:
-            out.append(Unused(hv.key, UnusedCause.DOES_NOT_COUNT, hv.why_not or ""))
+            out.append(Unused(hv.key, UnusedCause(hv.why_code) if hv.why_code else UnusedCause.DOES_NOT_COUNT, hv.why_not or ""))
             continue
         it: Item | None = item_of.get(hv.index)
         if it is None:

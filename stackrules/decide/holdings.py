@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..language.models import Holding, LearnerDoc
@@ -26,6 +26,7 @@ class HoldingView:
     pending: bool
     why_not: str | None
     points: Fraction | None
+    why_code: str | None = None  # a cause of the decisions' UnusedCause when ``why_not`` is not only "does not count"
 
 
 def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead: bool) -> list[HoldingView]:
@@ -63,12 +64,45 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
             )
         pending = h.status != "completed"
         why_not = None
+        why_code: str | None = None
         if pending and not look_ahead:
             why_not = f"{h.status.replace('_', ' ')}: it counts only with look-ahead"
         elif h.awarded is not None and h.awarded > as_of:
             why_not = f"awarded on {h.awarded}, after {as_of}"
+        elif h.grade is not None and (prov is None or prov.grade_scale is None):
+            why_not = f"graded {h.grade} by `{provider}`, which has no grade scale: a grade that cannot be checked does not count"
+            why_code = "ungraded_provider"
         elif prov is not None and not prov.passes(h.grade):
             why_not = f"grade {h.grade} is below the pass grade {prov.grade_scale.pass_ if prov.grade_scale else ''}".rstrip()
         points = prov.points(h.grade) if prov else None
-        out.append(HoldingView(i, key, h, provider, system, credits, attrs, why_not is None, pending and why_not is None, why_not, points))
-    return out
+        out.append(HoldingView(i, key, h, provider, system, credits, attrs, why_not is None, pending and why_not is None, why_not, points, why_code))
+    return _once_each(out)
+
+
+def _once_each(views: list[HoldingView]) -> list[HoldingView]:
+    """One credential held twice counts once (sections 16 and 18), as its latest passing attempt.
+
+    Among the holdings of one credential that would count, the one kept is a
+    completed one before a pending one, then the latest ``awarded`` (an undated
+    one before any dated one), then the last listed. The others do not count,
+    so they can neither be claimed nor feed a credit rule, and their reason
+    names the record kept.
+    """
+    by_credential: dict[str, list[HoldingView]] = {}
+    for hv in views:
+        if hv.counts:
+            by_credential.setdefault(hv.holding.credential, []).append(hv)
+    dropped: dict[int, HoldingView] = {}
+    for group in by_credential.values():
+        if len(group) < 2:
+            continue
+        kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
+        when = f"awarded {kept.holding.awarded.isoformat()}" if kept.holding.awarded is not None else "undated"
+        # the record kept takes the group's first key (the plain id unless an earlier attempt did not pass), the others the rest in order
+        keys = sorted((hv.key for hv in group), key=lambda k: int(k.rpartition("@")[2]) if "@" in k else 1)
+        dropped[kept.index] = replace(kept, key=keys[0])
+        others = [hv for hv in group if hv is not kept]
+        for hv, key in zip(others, keys[1:], strict=True):
+            why = f"held again: `{hv.holding.credential}` counts once, as the holding {when} (holdings[{kept.index}], the latest passing attempt)"
+            dropped[hv.index] = replace(hv, key=key, counts=False, pending=False, why_not=why, why_code="repeat")
+    return [dropped.get(hv.index, hv) for hv in views]

@@ -23,6 +23,7 @@ from ..language.models import LearnerDoc, LearnerException
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
+from .authority import RefusedReason, exception_refusal
 from .catalogue import add_catalogue
 from .credit import apply_credit_rules, in_scope
 from .holdings import HoldingView, view_holdings
@@ -58,6 +59,7 @@ class Problem:
     plan: str | None = None  # the plan's objective, for a plan
     quick: bool = False  # a plan's fast first model (see _add_catalogue)
     bound: Fraction | None = None  # an upper bound on the plan's objective, when one is known
+    exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = field(default_factory=list)  # section 18
     catalogue_added: bool = False
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
     # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
@@ -138,11 +140,13 @@ def build_problem(
     exceptions: list[tuple[LearnerException, str]] = []
     substitutes: list[tuple[set[int], str, str, LearnerException]] = []
     adds: list[tuple[set[int], str, LearnerException]] = []
+    exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = []
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
-        if not scoped:
-            exceptions.append((e, f"not applied: `{e.node}` is not part of `{v.id}` as audited"))
+        refused = exception_refusal(rb, v, e, as_of, bool(scoped))
+        if refused is not None:
+            exceptions_refused.append((e, *refused))
             continue
         subtree = {m.index for n in scoped for m in n.walk()}
         if e.type == "waive":
@@ -234,6 +238,7 @@ def build_problem(
         quick,
         bound,
     )
+    problem.exceptions_refused = exceptions_refused
     if plan is not None:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem

@@ -16,6 +16,7 @@ from typing import ClassVar, Literal
 from .base import JSONObject, Provenance, day, q, records
 
 ExceptionType = Literal["waive", "substitute", "add"]
+ExceptionRefusedReason = Literal["approver_not_listed", "type_not_permitted", "dated_after_as_of", "outside_target", "needs_qualification_scope"]
 RuleType = Literal["articulation", "stacking", "policy", "precedent", "rpl"]
 
 
@@ -84,6 +85,8 @@ class UnusedCause(StrEnum):
     NOT_ACCEPTED = "not_accepted"  # no requirement of the target accepts it
     INCOMPATIBLE = "incompatible"  # incompatible with a credential that counts
     NOT_NEEDED = "not_needed"  # the requirements it could fill are complete, or a limit leaves no room
+    REPEAT = "repeat"  # the same credential held again: it counts once, as the record the reason names
+    UNGRADED_PROVIDER = "ungraded_provider"  # graded by a provider with no grade scale: the grade cannot be checked
 
 
 VersionChoice = Literal["commencement", "as_of", "catalog_year"]
@@ -313,7 +316,7 @@ class Unused:
     reason: str
 
     def to_json(self) -> JSONObject:
-        return {"holding": self.holding, "reason": self.reason}
+        return {"holding": self.holding, "cause": self.cause.value, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +342,32 @@ class ExceptionEntry:
             "approved_by": self.approved_by,
             "date": self.date.isoformat(),
             "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRefused:
+    """A learner's exception that does not count (section 18), and why."""
+
+    type: ExceptionType
+    node: str
+    credential: str | None
+    instead_of: str | None
+    approved_by: str
+    date: dt.date
+    reason: ExceptionRefusedReason
+    detail: str
+
+    def to_json(self) -> JSONObject:
+        return {
+            "type": self.type,
+            "node": self.node,
+            "credential": self.credential,
+            "instead_of": self.instead_of,
+            "approved_by": self.approved_by,
+            "date": self.date.isoformat(),
+            "reason": self.reason,
+            "detail": self.detail,
         }
 
 
@@ -369,6 +398,7 @@ class AuditDecision:
     bound: float | None = None  # the solver's bound, when indeterminate
     applied: tuple[Applied, ...] = ()  # what the claims are, for people: one entry per claimed holding or grant
     gpa: Fraction | None = None  # credit-weighted grade points of the counted study, where its grade scale has points
+    exceptions_refused: tuple[ExceptionRefused, ...] = ()
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -387,6 +417,7 @@ class AuditDecision:
             "missing": records(self.missing),
             "unused": records(self.unused),
             "exceptions": records(self.exceptions),
+            "exceptions_refused": records(self.exceptions_refused),
             "pending": list(self.pending),
             "proof": self.proof.value,
             "applied": records(self.applied),

@@ -774,7 +774,30 @@ class LearnerDoc(Model):
     note: str | None = None
 
 
-Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | LearnerDoc
+ExceptionKind = Literal["waive", "substitute", "add", "approve", "block", "value"]
+
+
+class Approver(Model):
+    """Someone whose approval makes a learner's exception count (LANGUAGE.md section 18)."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    may: tuple[ExceptionKind, ...] = Field(min_length=1)
+    scope: Literal["nodes", "qualification"] = "nodes"
+    note: str | None = None
+
+
+class ApproversDoc(Model):
+    """The people a provider lists as approvers of learners' exceptions."""
+
+    kind: Literal["approvers"]
+    provider: Slug
+    approvers: tuple[Approver, ...] = Field(min_length=1)
+    source: str | None = None
+    note: str | None = None
+
+
+Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | ApproversDoc | LearnerDoc
 
 
 KINDS: dict[str, type[Model]] = {
@@ -784,5 +807,6 @@ KINDS: dict[str, type[Model]] = {
     "catalog": CatalogDoc,
     "qualification": QualificationDoc,
     "credit_rule": CreditRuleDoc,
+    "approvers": ApproversDoc,
     "learner": LearnerDoc,
 }

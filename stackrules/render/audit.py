@@ -131,6 +131,11 @@ def audit_text(d: AuditDecision) -> str:
         "Exceptions",
         [f"  {e.type} {e.node}: {e.reason} (approved by {e.approved_by} on {e.date.isoformat()}); {e.effect}" for e in d.exceptions],
     )
+    section(
+        out,
+        "Exceptions refused",
+        [f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()}): {e.reason.replace('_', ' ')} ({e.detail})" for e in d.exceptions_refused],
+    )
     out += ["", LEGEND, footer(d.provenance, proof=d.proof)]
     return "\n".join(out) + "\n"
 

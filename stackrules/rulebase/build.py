@@ -23,9 +23,9 @@ from typing import TypeVar
 
 from ..diagnostics import CODES, Diagnostic, suggestion
 from ..language.documents import Loaded
-from ..language.models import CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc
+from ..language.models import ApproversDoc, CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc
 from ..language.positions import Path
-from .index import CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, loc_of, system_of_catalog
+from .index import ApproverInfo, CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, loc_of, system_of_catalog
 
 T = TypeVar("T")
 
@@ -75,6 +75,7 @@ class _Indexer:
     cred_src: dict[str, tuple[Loaded, Path]] = field(default_factory=dict)
     qualifications: dict[str, list[QualVersion]] = field(default_factory=dict)
     rules: list[RuleInfo] = field(default_factory=list)
+    approvers: dict[str, dict[str, ApproverInfo]] = field(default_factory=dict)
 
     def run(self) -> Indexed:
         for item in self.loaded:
@@ -86,6 +87,7 @@ class _Indexer:
         self.qualification_documents()
         self.framework_types()
         self.credit_rules()
+        self.approvers_()
         rb = RuleBase(
             systems=self.systems,
             frameworks=self.frameworks,
@@ -96,6 +98,7 @@ class _Indexer:
             qualifications={k: tuple(sorted(v, key=_version_key)) for k, v in self.qualifications.items()},
             rules=tuple(sorted(self.rules, key=lambda r: r.id)),
             documents=tuple(self.loaded),
+            approvers=self.approvers,
         )
         return Indexed(rb, self.report, self.qual_types, self.cred_src, self.unknown_systems)
 
@@ -401,5 +404,29 @@ class _Indexer:
             self.rules.append(RuleInfo(r, seen[r.id], item))
 
 
+    # ---- approvers: who may approve a learner's exceptions, per provider (section 18)
+
+    def approvers_(self) -> None:
+        for item in self.of_kind("approvers"):
+            doc: ApproversDoc = item.doc
+            if doc.provider not in self.providers:
+                self.report.error(
+                    item, ("provider",), "SR3002", f"provider `{doc.provider}` has no catalog", suggestion(doc.provider, self.providers)
+                )
+                continue
+            listed = self.approvers.setdefault(doc.provider, {})
+            for i, a in enumerate(doc.approvers):
+                if a.id in listed:
+                    self.report.error(
+                        item,
+                        ("approvers", i, "id"),
+                        "SR3006",
+                        f"approver `{a.id}` of `{doc.provider}` is listed twice (first at {listed[a.id].loc})",
+                        "remove or rename one of them",
+                    )
+                    continue
+                listed[a.id] = ApproverInfo(a.id, doc.provider, a.name, frozenset(a.may), a.scope, loc_of(item, ("approvers", i, "id")))
+
 def _version_key(v: QualVersion) -> tuple[object, ...]:
     return ((v.effective.from_ if v.effective and v.effective.from_ else dt.date.min),)
+

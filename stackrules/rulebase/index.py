@@ -71,6 +71,18 @@ class ProviderInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ApproverInfo:
+    """An approver a provider lists (``kind: approvers``): whose exceptions count, of which types, how far."""
+
+    id: str
+    provider: str
+    name: str
+    may: frozenset[str]
+    scope: str  # "nodes" or "qualification"
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class CredentialInfo:
     """A catalogue credential with its credit in its provider's system."""
 
@@ -139,6 +151,7 @@ class RuleBase:
     qualifications: dict[str, tuple[QualVersion, ...]]
     rules: tuple[RuleInfo, ...]
     documents: tuple[Loaded, ...] = field(repr=False)
+    approvers: dict[str, dict[str, ApproverInfo]] = field(default_factory=dict)  # provider -> approver id -> approver
 
     def convert(self, q: Quantity, context_system: str) -> Fraction:
         """``q`` in ``context_system`` (a bare number is already in it)."""

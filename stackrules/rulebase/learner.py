@@ -31,6 +31,20 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
         seen.setdefault(h.credential, i)
         info = rb.credentials.get(h.credential)
         prov_id = h.credential.partition(":")[0]
+        if h.described and prov_id in rb.providers:
+            # section 18: a learner file may not create credentials (or credit) under a provider the rule base catalogues
+            what = "is one of its credentials" if info is not None else "is not one of its credentials"
+            key = next(k for k in ("title", "provider", "credits") if getattr(h, k) is not None)
+            hint = suggestion(h.credential, [c.id for c in rb.credentials_by_provider.get(prov_id, ())]) if info is None else None
+            report.error(
+                item,
+                path + (key,),
+                "SR3017",
+                f"`{prov_id}` has a catalog, so a holding of it cannot be described inline (`{h.credential}` {what})",
+                (hint + "; " if hint else "") + "name the catalogue's credential and drop `title`, `provider` and `credits`",
+                on_key=True,
+            )
+            continue
         if info is None and not h.described:
             known = set(rb.credentials) | set(rb.qualifications)
             report.error(
@@ -38,7 +52,8 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
                 path + ("credential",),
                 "SR3014",
                 f"unknown credential `{h.credential}`, and the holding does not describe it",
-                suggestion(h.credential, known) or "describe it inline with `title`, `provider` and `credits`",
+                suggestion(h.credential, known)
+                or (f"`{prov_id}` has a catalog: name one of its credentials" if prov_id in rb.providers else "describe it inline with `title`, `provider` and `credits`"),
             )
             continue
         if info is None:

@@ -492,4 +492,4 @@ class ProblemDetails(Open):
 
 
 GraphFormat = Literal["json", "dot", "mermaid"]
-SchemaKind = Literal["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "learner"]
+SchemaKind = Literal["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "approvers", "learner"]

@@ -1,0 +1,44 @@
+"""What a learner file may not create (LANGUAGE.md section 18): exceptions without a listed approver.
+
+A learner file is an assertion; the rule base is the institution's decision.
+An exception counts only when its ``approved_by`` is an approver the target's
+provider lists (``kind: approvers``), the approver may approve its type, it is
+dated on or before ``as_of``, and its node lies inside the target (the whole
+qualification only for an approver with ``scope: qualification``). Anything
+else is refused with a reason and shown in the decision; it never stops the
+audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ..language.models import LearnerException
+from ..rulebase.index import QualVersion, RuleBase
+
+RefusedReason = Literal["approver_not_listed", "type_not_permitted", "dated_after_as_of", "outside_target", "needs_qualification_scope"]
+
+
+def exception_refusal(rb: RuleBase, v: QualVersion, e: LearnerException, as_of: dt.date, in_target: bool) -> tuple[RefusedReason, str] | None:
+    """Why ``e`` does not count towards ``v`` on ``as_of`` (reason, words), or None when it counts.
+
+    ``in_target`` says whether the node it names is part of the target as audited.
+    The first reason that holds is given, in the order of section 18.
+    """
+    provider = v.provider
+    approver = rb.approvers.get(provider, {}).get(e.approved_by) if provider is not None else None
+    if approver is None:
+        if provider is None:
+            return "approver_not_listed", f"`{v.id}` has no provider, so no approver is listed for it"
+        return "approver_not_listed", f"`{e.approved_by}` is not an approver `{provider}` lists"
+    if e.type not in approver.may:
+        may = ", ".join(sorted(approver.may))
+        return "type_not_permitted", f"`{approver.id}` ({approver.name}) may approve {may}, not {e.type}"
+    if e.date > as_of:
+        return "dated_after_as_of", f"dated {e.date.isoformat()}, after {as_of.isoformat()}"
+    if not in_target:
+        return "outside_target", f"`{e.node}` is not part of `{v.id}` as audited"
+    if "#" not in e.node and approver.scope != "qualification":
+        return "needs_qualification_scope", f"`{e.node}` is the whole qualification, and `{approver.id}` may approve only for nodes"
+    return None
