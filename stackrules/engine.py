@@ -107,7 +107,7 @@ class Engine:
         force on 1 January, else the first to come into force that year)
         instead of the learner's own, as a what-if.
         """
-        _check_args(as_of, time_limit, catalog_year)
+        _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
         return Decision(audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
 
     def assess(
@@ -123,7 +123,7 @@ class Engine:
         """The advanced-standing statement: credit granted rule by rule, refusals, what remains (``catalog_year`` as for ``audit``)."""
         from .decide.assess import assess_decision
 
-        _check_args(as_of, time_limit, catalog_year)
+        _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
         return Decision(assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
 
     def plan(
@@ -143,7 +143,18 @@ class Engine:
         """The cheapest set of catalogue credentials that completes ``target`` (LANGUAGE.md section 11)."""
         from .decide.plan import PlanOptions, plan_decision
 
-        _check_args(as_of, time_limit)
+        _check_args(
+            as_of,
+            time_limit,
+            target=target,
+            **{
+                "text:objective": objective,
+                "count:alternatives": alternatives,
+                "names:terms": terms,
+                "flag:allow_unpriced": allow_unpriced,
+                "flag:look_ahead": look_ahead,
+            },
+        )
         opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
         return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
 
@@ -153,11 +164,12 @@ class Engine:
         """Every qualification ranked by remaining credit for this learner, each with a one-line why."""
         from .decide.explore import explore_decision
 
-        _check_args(as_of, time_limit)
+        _check_args(as_of, time_limit, **{"flag:plans": plans, "flag:look_ahead": look_ahead})
         return Decision(explore_decision(self.context, self._learner(learner), as_of, time_limit, plans, look_ahead))
 
     def graph(self, day: dt.date) -> Any:
         """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.compile.graph`."""
+        _check_args(day, DEFAULT_TIME_LIMIT)
         return self._graph(day).copy()
 
     def _graph(self, day: dt.date) -> Any:
@@ -181,7 +193,7 @@ class Engine:
         """
         from .compile.graph import counts_towards
 
-        _check_args(as_of, DEFAULT_TIME_LIMIT)
+        _check_args(as_of, DEFAULT_TIME_LIMIT, **{"text:credential": credential})
         if credential in self.rules.credentials:
             return counts_towards(self._graph(as_of), credential, "credential", as_of)
         if credential in self.rules.qualifications:
@@ -239,19 +251,44 @@ def _max_load(value: object) -> Fraction:
         raise RequestError("SR5002", f"`max_load`: {exc}", "give a number of credits per term, such as 24") from None
 
 
-def _check_args(as_of: object, time_limit: float, catalog_year: object = None) -> None:
+def _a(value: object) -> str:
+    """``value``'s type in words, for a message: "an int", "a str"."""
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _check_args(as_of: object, time_limit: object, catalog_year: object = None, **more: object) -> None:
+    """Arguments of the wrong type are a RequestError that says what to pass, never a TypeError later on.
+
+    ``more`` names further arguments by kind: ``target`` (an id, text), ``flag:NAME``
+    (a bool), ``count:NAME`` (an int), ``text:NAME`` (a str), ``names:NAME`` (a list of str).
+    """
     if catalog_year is not None and (
         isinstance(catalog_year, bool) or not isinstance(catalog_year, int) or not FIRST_DAY.year <= catalog_year <= LAST_DAY.year
     ):
         raise RequestError(
             "SR5002", f"`catalog_year` must be a year from {FIRST_DAY.year} to {LAST_DAY.year}, got {catalog_year!r}", "pass a whole year, e.g. 2020"
         )
-    if not isinstance(as_of, dt.date):
-        raise RequestError("SR5002", "`as_of` must be a date", "pass datetime.date(YYYY, M, D)")
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        raise RequestError("SR5002", f"`as_of` must be a date, not {_a(as_of)}", "pass datetime.date(YYYY, M, D)")
     if not FIRST_DAY.year <= as_of.year <= LAST_DAY.year:  # so that no date arithmetic leaves the calendar
         raise RequestError("SR5002", f"`as_of` {as_of.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+    if isinstance(time_limit, bool) or not isinstance(time_limit, int | float | Fraction):
+        raise RequestError("SR5002", f"`time_limit` must be a number of seconds, not {_a(time_limit)}", "pass for example time_limit=10")
     if not time_limit > 0:
         raise RequestError("SR5002", "the time limit must be above zero", None)
+    for key, value in more.items():
+        kind, _, name = key.partition(":")
+        if kind == "target" and not isinstance(value, str):
+            raise RequestError("SR5002", f"the target must be a qualification id, not {_a(value)}", 'pass the id as text, for example "exu:BIT"')
+        if kind == "flag" and not isinstance(value, bool):
+            raise RequestError("SR5002", f"`{name}` must be True or False, not {_a(value)}", None)
+        if kind == "count" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise RequestError("SR5002", f"`{name}` must be a whole number, not {_a(value)}", None)
+        if kind == "text" and not isinstance(value, str):
+            raise RequestError("SR5002", f"`{name}` must be text, not {_a(value)}", None)
+        if kind == "names" and (isinstance(value, str) or not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)):
+            raise RequestError("SR5002", f"`{name}` must be a list of names (text), not {_a(value)}", 'pass for example ("S1", "S2")')
 
 
 def _digest(loaded: Iterable[Loaded]) -> str:
@@ -279,6 +316,11 @@ def load(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | Cache |
 def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLike[str] | Cache | None = None) -> tuple[Engine | None, list[Diagnostic]]:
     from .source import cache as disk
 
+    for path in paths:
+        if not isinstance(path, str | os.PathLike):
+            raise RequestError("SR5002", f"a rule-base path must be a path (text or pathlib.Path), not {_a(path)}", "pass file or folder names")
+    if cache is not None and not isinstance(cache, str | os.PathLike | disk.Cache):
+        raise RequestError("SR5002", f"`cache` must be a folder path or a stackrules Cache, not {_a(cache)}", None)
     roots = list(paths) if paths else [str(p) for p in shipped_paths()]
     store = None if cache is None else cache if isinstance(cache, disk.Cache) else disk.Cache(Path(cache))
     name: str | None = None

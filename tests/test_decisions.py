@@ -199,4 +199,4 @@ def test_unavailable_rows_and_indeterminate_audits(engine: stackrules.Engine) ->
     assert audit.status is AuditStatus.INDETERMINATE and audit.proof is Proof.TIME_LIMIT
     doc = audit.to_json()
     assert list(doc)[-2:] == ["bound", "provenance"] and doc["bound"] == audit.bound
-    assert audit.credits.remaining is None and audit.missing == ()
+    assert audit.credits.remaining is None and [m.text for m in audit.missing] == ["not decided within the time limit: what is still needed is not known"]

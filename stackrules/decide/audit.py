@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -55,9 +56,13 @@ class Context:
     compiler: Compiler | None = None
 
 
+MIN_SOLVE = 1e-6  # seconds a solver is given when the budget is spent: it stops at once, and the answer is `indeterminate`
+
+
 def run_audit(
     ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None = None
 ) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
+    start = time.monotonic()  # the time limit bounds building the model too, not only the solver (section 18)
     """Audit ``learner`` against ``target`` (``catalog_year``: against the version of that year, as a what-if)."""
     catalog = catalog_year is not None
     if catalog_year is not None:
@@ -72,7 +77,7 @@ def run_audit(
             ev = None  # the greedy broke a rule: the exact solver decides
         if ev is not None and ev.status.get(p.top.index) in ("met", "met_pending"):
             return p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner, catalog)
-    choice = solve(p, time_limit, might)
+    choice = solve(p, max(time_limit - (time.monotonic() - start), MIN_SOLVE), might)
     ev = verify(p, choice)
     return p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog)
 
@@ -235,7 +240,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         credit=_credit(p, choice, fed, claimed_keys),
         refused=_refusals(p, choice, ev, fed, claimed_keys),
         missing=_missing(p, choice, ev, indeterminate),
-        unused=_unused(p, choice, claimed_keys, fed),
+        unused=_unused(p, choice, claimed_keys, fed, indeterminate),
         exceptions=tuple(ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, effect) for e, effect in p.exceptions),
         pending=tuple(sorted(pending)),
         proof=Proof(choice.status),
@@ -359,9 +364,12 @@ def _credit(p: Problem, choice: Choice, fed: dict[int, int], claimed: set[int]) 
     return tuple(out)
 
 
+NOT_DECIDED = "not decided within the time limit"
+
+
 def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) -> tuple[Missing, ...]:
     if indeterminate:
-        return ()
+        return (Missing(p.version.id, None, (), f"{NOT_DECIDED}: what is still needed is not known"),)
     top = p.top
     if not choice.completion:
         out = []
@@ -562,7 +570,7 @@ def _full_limit(p: Problem, ev: Evaluation, grants: list[int]) -> str | None:
     return None
 
 
-def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) -> tuple[Unused, ...]:
+def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
     out = []
     item_of = {it.holding.index: it for it in p.items if it.holding is not None}
     eligible_anywhere = {i for lst in p.eligible.values() for i in lst}
@@ -578,7 +586,9 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int]) 
             continue
         if it.index in claimed or it.index in fed:
             continue
-        if it.origin == "external":
+        if indeterminate:
+            cause, reason = UnusedCause.NOT_DECIDED, f"{NOT_DECIDED}: whether it counts is not known"
+        elif it.origin == "external":
             if it.index in sources_anywhere or hv.key in refused_static:
                 cause, reason = UnusedCause.REFUSED, "from another provider: a credit rule could use it, but see `refused`"
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from fractions import Fraction
 
 from ..decisions.audit import AuditStatus
@@ -11,7 +12,7 @@ from ..decisions.explore import Exploration, ExploreRow, UnavailableRow
 from ..decisions.plan import Plan
 from ..errors import RequestError
 from ..language.documents import Learner
-from .audit import Context, audit_decision
+from .audit import MIN_SOLVE, Context, audit_decision
 from .plan import PlanOptions, plan_decision
 
 _DONE = (AuditStatus.MET, AuditStatus.MET_PENDING)
@@ -20,9 +21,14 @@ _DONE = (AuditStatus.MET, AuditStatus.MET_PENDING)
 def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True, look_ahead: bool = False) -> Exploration:
     """Every qualification ranked by what remains for this learner ("what can I finish?")."""
     rows: list[ExploreRow | UnavailableRow] = []
+    deadline = time.monotonic() + time_limit  # one budget for every audit and plan of the exploration (section 18)
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), MIN_SOLVE)
+
     for qid in ctx.rb.qualification_ids():
         try:
-            audit = audit_decision(ctx, learner, qid, as_of, look_ahead, time_limit)  # the learner is checked once, by the caller
+            audit = audit_decision(ctx, learner, qid, as_of, look_ahead, left())  # the learner is checked once, by the caller
         except RequestError as exc:
             rows.append(UnavailableRow(qid, exc.message))
             continue
@@ -40,7 +46,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         plan_credits: Fraction | None = None
         plan_size: int | None = None
         if with_plans and rem is not None and audit.status not in _DONE:
-            plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(look_ahead=look_ahead), time_limit)
+            plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(look_ahead=look_ahead), left())
             plan_credits, plan_size = (plan.added_credits, len(plan.added)) if isinstance(plan, Plan) else (None, 0)
         rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size, audit.version.location))
 

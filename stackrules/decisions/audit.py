@@ -86,6 +86,7 @@ class UnusedCause(StrEnum):
     INCOMPATIBLE = "incompatible"  # incompatible with a credential that counts
     NOT_NEEDED = "not_needed"  # the requirements it could fill are complete, or a limit leaves no room
     REPEAT = "repeat"  # the same credential held again: it counts once, as the record the reason names
+    NOT_DECIDED = "not_decided"  # the time limit stopped the solver before it proved whether the holding counts
     UNGRADED_PROVIDER = "ungraded_provider"  # graded by a provider with no grade scale: the grade cannot be checked
 
 

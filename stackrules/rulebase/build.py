@@ -403,16 +403,13 @@ class _Indexer:
             seen[r.id] = loc_of(item, ("id",))
             self.rules.append(RuleInfo(r, seen[r.id], item))
 
-
     # ---- approvers: who may approve a learner's exceptions, per provider (section 18)
 
     def approvers_(self) -> None:
         for item in self.of_kind("approvers"):
             doc: ApproversDoc = item.doc
             if doc.provider not in self.providers:
-                self.report.error(
-                    item, ("provider",), "SR3002", f"provider `{doc.provider}` has no catalog", suggestion(doc.provider, self.providers)
-                )
+                self.report.error(item, ("provider",), "SR3002", f"provider `{doc.provider}` has no catalog", suggestion(doc.provider, self.providers))
                 continue
             listed = self.approvers.setdefault(doc.provider, {})
             for i, a in enumerate(doc.approvers):
@@ -427,6 +424,6 @@ class _Indexer:
                     continue
                 listed[a.id] = ApproverInfo(a.id, doc.provider, a.name, frozenset(a.may), a.scope, loc_of(item, ("approvers", i, "id")))
 
+
 def _version_key(v: QualVersion) -> tuple[object, ...]:
     return ((v.effective.from_ if v.effective and v.effective.from_ else dt.date.min),)
-

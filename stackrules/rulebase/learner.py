@@ -53,7 +53,11 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
                 "SR3014",
                 f"unknown credential `{h.credential}`, and the holding does not describe it",
                 suggestion(h.credential, known)
-                or (f"`{prov_id}` has a catalog: name one of its credentials" if prov_id in rb.providers else "describe it inline with `title`, `provider` and `credits`"),
+                or (
+                    f"`{prov_id}` has a catalog: name one of its credentials"
+                    if prov_id in rb.providers
+                    else "describe it inline with `title`, `provider` and `credits`"
+                ),
             )
             continue
         if info is None:

@@ -73,6 +73,8 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath],
             files.extend(found)
         elif p.is_file():
             files.append(p)
+        elif p.exists():
+            files.append(p)  # a pipe, a device or a socket: read_bytes refuses it for what it is (SR1013), without reading it
         else:
             diags.append(Diagnostic(str(raw), 1, 1, "SR1012", f"`{raw}` does not exist", "check the path"))
     unique: dict[str, FsPath] = {}

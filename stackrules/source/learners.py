@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from ..errors import LearnerError
+from ..errors import LearnerError, RequestError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.models import LearnerDoc
 from ..language.positions import SourceMap
@@ -16,6 +16,12 @@ from .files import read_document
 
 def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
     """A learner from a YAML file or from a dict (as JSON would give)."""
+    if not isinstance(source, dict | str | os.PathLike):
+        raise RequestError(
+            "SR5002",
+            f"a learner is read from a file path or a dict, not from a {type(source).__name__}",
+            "pass the YAML file's path, or the learner document as a dict",
+        )
     if isinstance(source, dict):
         data = _tupled(source)
         data.setdefault("kind", "learner")

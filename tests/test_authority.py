@@ -1,0 +1,254 @@
+"""A learner file cannot create authority, and errors are errors (LANGUAGE.md section 18).
+
+Holdings under a catalogued provider, one credential held twice, grades
+without a scale, exceptions without a listed approver, the time limit over
+the whole decision, wrong argument types in the Python API, and special files
+named as rule files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import stackrules
+from stackrules.decide import audit as decide_audit
+from stackrules.decide import explore as decide_explore
+from stackrules.errors import LearnerError, RequestError
+
+from .conftest import AS_OF, ROOT
+
+EXAMPLES = ROOT / "examples" / "learners"
+
+
+def _doc(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+    return _iso(data)  # type: ignore[no-any-return]
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# ---------------------------------------------------------------- holdings
+
+
+def test_a_unit_invented_under_a_catalogued_provider_is_an_error_with_position_and_help(engine: stackrules.Engine) -> None:
+    doc = _doc("amira.yaml")
+    doc["holdings"].append({"credential": "exu:X3001", "title": "Made up", "provider": "exu", "credits": 24, "level": 3})
+    with pytest.raises(LearnerError) as caught:
+        engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF)
+    (d,) = caught.value.diagnostics
+    assert d.code == "SR3017" and "exu" in d.message and d.help
+    # a catalogue credential described inline is refused too: its credit is the catalogue's, never the learner's
+    doc = _doc("amira.yaml")
+    doc["holdings"][0] = {**doc["holdings"][0], "credits": 48}
+    with pytest.raises(LearnerError) as caught:
+        engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF)
+    assert [d.code for d in caught.value.diagnostics] == ["SR3017"]
+    # a provider without a catalog may still be described inline (sam's badge)
+    assert engine.audit(stackrules.load_learner(EXAMPLES / "sam.yaml"), "exu:BIT", AS_OF).status == "not_met"
+
+
+def test_one_credential_held_twice_counts_once_and_the_reason_names_the_record_kept(engine: stackrules.Engine) -> None:
+    doc = {
+        "id": "L-twice",
+        "holdings": [
+            {"credential": "exu:COMP1010", "awarded": "2025-06-30", "grade": "PS"},
+            {"credential": "exu:COMP1010", "awarded": "2026-06-30", "grade": "HD"},
+        ],
+    }
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert d["credits"]["counted"] == "6"
+    (unused,) = [u for u in d["unused"] if u["cause"] == "repeat"]
+    assert unused["holding"] == "exu:COMP1010@2"
+    assert "2026-06-30" in unused["reason"] and "holdings[1]" in unused["reason"]  # the later passing attempt is kept
+    claimed = [c for n in d["nodes"] for c in n["claimed"]]
+    assert claimed.count("exu:COMP1010") == 1 and "exu:COMP1010@2" not in claimed
+
+
+def test_a_failed_attempt_does_not_take_the_place_of_a_pass(engine: stackrules.Engine) -> None:
+    doc = {
+        "id": "L-retake",
+        "holdings": [
+            {"credential": "exu:COMP1010", "awarded": "2025-06-30", "grade": "HD"},
+            {"credential": "exu:COMP1010", "awarded": "2026-06-30", "grade": "FL"},
+        ],
+    }
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert d["credits"]["counted"] == "6"
+    causes = {u["holding"]: u["cause"] for u in d["unused"]}
+    assert causes == {"exu:COMP1010@2": "does_not_count"}
+
+
+# ---------------------------------------------------------------- grades
+
+
+def test_the_tafe_catalogue_has_its_competency_scale(engine: stackrules.Engine) -> None:
+    doc = _doc("tariq.yaml")
+    base = engine.assess(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    doc["holdings"][0] = {**doc["holdings"][0], "grade": "C"}
+    competent = engine.assess(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert competent["credits"] == base["credits"]
+    doc["holdings"][0] = {**doc["holdings"][0], "grade": "NYC"}
+    nyc = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert any(u["holding"] == "tafe-nsw:ICT50220" and u["cause"] == "does_not_count" and "NYC" in u["reason"] for u in nyc["unused"])
+    doc["holdings"][0] = {**doc["holdings"][0], "grade": "NOT YET COMPETENT"}
+    with pytest.raises(LearnerError) as caught:
+        engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF)
+    assert [d.code for d in caught.value.diagnostics] == ["SR3012"]
+
+
+def test_a_grade_from_a_provider_without_a_scale_does_not_count(engine: stackrules.Engine) -> None:
+    doc = _doc("sam.yaml")
+    doc["holdings"][4] = {**doc["holdings"][4], "grade": "NOT YET COMPETENT"}
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    (u,) = [u for u in d["unused"] if u["holding"] == "ext:python-basics"]
+    assert u["cause"] == "ungraded_provider" and "no grade scale" in u["reason"]
+
+
+# ---------------------------------------------------------------- exceptions
+
+
+def test_dana_s_approved_exceptions_count_and_a_self_approved_one_is_refused(engine: stackrules.Engine) -> None:
+    dana = stackrules.load_learner(EXAMPLES / "dana.yaml")
+    d = engine.audit(dana, "exu:BIT", AS_OF).to_json()
+    assert [e["node"] for e in d["exceptions"]] == ["exu:BIT#core", "exu:BIT#computing"] and d["exceptions_refused"] == []
+    assert {n["id"]: n["status"] for n in d["nodes"]}["computing"] == "waived"
+    doc = _doc("dana.yaml")
+    doc["exceptions"].append({"type": "waive", "node": "exu:BIT", "reason": "I say so", "approved_by": "me", "date": "2099-01-01"})
+    doc["exceptions"][1] = {**doc["exceptions"][1], "approved_by": "Head of School of Computing"}
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert d["status"] == "not_met"
+    assert [(e["node"], e["reason"]) for e in d["exceptions_refused"]] == [
+        ("exu:BIT#computing", "approver_not_listed"),
+        ("exu:BIT", "approver_not_listed"),
+    ]
+    assert {n["id"]: n["status"] for n in d["nodes"]}["computing"] != "waived"
+    text = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).text()
+    assert "Exceptions refused" in text and "`me` is not an approver `exu` lists" in text
+
+
+def test_an_approver_without_qualification_scope_cannot_waive_the_whole_award(engine: stackrules.Engine) -> None:
+    doc = {"id": "L-w", "exceptions": [{"type": "waive", "node": "exu:BIT", "reason": "r", "approved_by": "head-computing", "date": "2026-01-01"}]}
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert d["status"] == "not_met" and [e["reason"] for e in d["exceptions_refused"]] == ["needs_qualification_scope"]
+    doc["exceptions"][0]["approved_by"] = "adean-education"
+    d = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()
+    assert d["status"] == "met" and d["exceptions_refused"] == []
+
+
+def test_approvers_of_an_uncatalogued_provider_or_listed_twice_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "kind: approvers\nprovider: exu\napprovers:\n  - {id: x, name: Ann, may: [waive]}\n  - {id: x, name: Bo, may: [add]}\n", encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text("kind: approvers\nprovider: nobody\napprovers: [{id: z, name: Cy, may: [waive]}]\n", encoding="utf-8")
+    with pytest.raises(stackrules.RuleBaseError) as caught:
+        stackrules.load(ROOT / "frameworks", ROOT / "rules", tmp_path)
+    assert sorted((d.code, Path(d.file).name, d.line) for d in caught.value.diagnostics if d.severity == "error") == [
+        ("SR3002", "b.yaml", 2),
+        ("SR3006", "a.yaml", 5),
+    ]
+
+
+# ---------------------------------------------------------------- the time limit
+
+
+def test_the_time_limit_counts_building_the_model(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the problem takes (on this fake clock) longer than the whole limit: the solver gets no time, and the answer says so."""
+    ticks = iter(range(0, 10**6, 1000))
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return float(next(ticks))
+
+    monkeypatch.setattr(decide_audit, "time", Clock)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    d = engine.audit(ben, "exu:BIT", AS_OF, time_limit=500)
+    doc = d.to_json()
+    assert doc["status"] == "indeterminate"
+    assert [m["text"] for m in doc["missing"]] == ["not decided within the time limit: what is still needed is not known"]
+    assert {u["cause"] for u in doc["unused"]} <= {"not_decided", "does_not_count"} and any(u["cause"] == "not_decided" for u in doc["unused"])
+    assert "not decided within the time limit" in d.text().lower() and "no catalogue" not in d.text()
+    a = engine.assess(ben, "exu:BIT", AS_OF, time_limit=500)
+    assert a.to_json()["status"] == "indeterminate" and "Study remaining: not decided within the time limit" in a.text()
+
+
+def test_explore_shares_one_budget(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each audit of an exploration gets what is left of one budget, not a fresh limit (the fake clock spends it on the first)."""
+    ticks = iter(range(0, 10**6, 1000))
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return float(next(ticks))
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    rows = engine.explore(ben, AS_OF, plans=False, time_limit=1500).to_json()["qualifications"]
+    assert any(r["status"] == "indeterminate" for r in rows)
+    assert all("not decided within the time limit" in r["why"] for r in rows if r["status"] == "indeterminate")
+
+
+# ---------------------------------------------------------------- the Python API
+
+
+def _calls(engine: stackrules.Engine, ben: stackrules.Learner) -> dict[str, Any]:
+    return {
+        "learner an int": lambda: engine.audit(5, "exu:BIT", AS_OF),  # type: ignore[arg-type]
+        "target an int": lambda: engine.audit(ben, 5, AS_OF),  # type: ignore[arg-type]
+        "target None": lambda: engine.assess(ben, None, AS_OF),  # type: ignore[arg-type]
+        "as_of a datetime": lambda: engine.audit(ben, "exu:BIT", dt.datetime(2026, 11, 28)),
+        "as_of text": lambda: engine.audit(ben, "exu:BIT", "2026-11-28"),  # type: ignore[arg-type]
+        "time_limit text": lambda: engine.audit(ben, "exu:BIT", AS_OF, time_limit="3"),  # type: ignore[arg-type]
+        "look_ahead text": lambda: engine.audit(ben, "exu:BIT", AS_OF, look_ahead="yes"),  # type: ignore[arg-type]
+        "alternatives text": lambda: engine.plan(ben, "exu:BIT", AS_OF, alternatives="2"),  # type: ignore[arg-type]
+        "terms one string": lambda: engine.plan(ben, "exu:BIT", AS_OF, terms="S1"),  # type: ignore[arg-type]
+        "terms ints": lambda: engine.plan(ben, "exu:BIT", AS_OF, terms=(1, 2)),  # type: ignore[arg-type]
+        "objective an int": lambda: engine.plan(ben, "exu:BIT", AS_OF, objective=5),  # type: ignore[arg-type]
+        "plans text": lambda: engine.explore(ben, AS_OF, plans="no"),  # type: ignore[arg-type]
+        "towards an int": lambda: engine.counts_towards(5, AS_OF),  # type: ignore[arg-type]
+        "graph an int": lambda: engine.graph(5),  # type: ignore[arg-type]
+        "load_learner an int": lambda: stackrules.load_learner(5),  # type: ignore[arg-type]
+        "load_learner a list": lambda: stackrules.load_learner([1]),  # type: ignore[arg-type]
+        "load an int": lambda: stackrules.load(5),  # type: ignore[arg-type]
+        "load a cache of an int": lambda: stackrules.load(ROOT / "frameworks", cache=5),  # type: ignore[arg-type]
+    }
+
+
+def test_wrong_argument_types_are_request_errors_that_say_what_to_pass(engine: stackrules.Engine) -> None:
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    for name, call in _calls(engine, ben).items():
+        with pytest.raises(RequestError) as caught:
+            call()
+        assert caught.value.code == "SR5002", name
+        assert " not " in caught.value.message or "unknown objective" in caught.value.message, (name, caught.value.message)
+
+
+# ---------------------------------------------------------------- special files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_check_of_a_device_or_a_pipe_says_what_it_is_not_that_it_is_missing(tmp_path: Path) -> None:
+    fifo = tmp_path / "rules.yaml"
+    os.mkfifo(fifo)
+    env = {**os.environ, "STACKRULES_CACHE": "off"}
+    for path, what in ((Path("/dev/zero"), "a device"), (fifo, "a pipe")):
+        if not path.exists():
+            continue
+        out = subprocess.run([sys.executable, "-m", "stackrules", "check", str(path)], env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert out.returncode == 3 and "SR1013" in out.stderr and what in out.stderr and "does not exist" not in out.stderr, out.stderr
