@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 import yaml
 
 import stackrules
-from stackrules.decide.checker import verify
+from stackrules.decide.checker import verify, verify_outcome
 from stackrules.decide.choice import Choice
 from stackrules.decide.problem import Problem, build_problem
 from stackrules.decide.solve import solve
@@ -257,6 +258,54 @@ def test_an_addition_outside_a_completion(tmp_path: Path) -> None:
     bad = copy.deepcopy(choice)
     bad.completion = False
     refused(p, bad, "`t:A2` was added outside a completion")
+
+
+# ---------------------------------------------------------------- the decision's status and its completion witness
+
+
+def _outcome_refused(p: Problem, choice: Choice, status: str, remaining: Fraction | None, listed: list[str], message: str) -> None:
+    ev = verify(p, choice)
+    with pytest.raises(VerificationError, match="failed verification: " + message):
+        verify_outcome(p, choice, ev, status, remaining, listed)
+
+
+def test_the_true_outcome_and_its_witness_pass(tmp_path: Path) -> None:
+    p = _short_problem(tmp_path)
+    choice = solved(p)
+    verify_outcome(p, choice, verify(p, choice), "not_met", Fraction(6), ["t:A2"])
+
+
+def test_a_wrong_status_is_refused(tmp_path: Path) -> None:
+    p = _short_problem(tmp_path)
+    choice = solved(p)
+    _outcome_refused(p, choice, "met", Fraction(6), ["t:A2"], "the status is `met`, but the claims make it `not_met`")
+
+
+def test_a_too_high_or_too_low_remaining_is_refused(tmp_path: Path) -> None:
+    p = _short_problem(tmp_path)
+    choice = solved(p)
+    _outcome_refused(p, choice, "not_met", Fraction(12), ["t:A2"], "`remaining` is 12, but the completion adds 6")
+    _outcome_refused(p, choice, "not_met", Fraction(0), ["t:A2"], "`remaining` is 0, but the completion adds 6")
+
+
+def test_a_remaining_without_a_completion_or_a_missing_credential_not_added_is_refused(tmp_path: Path) -> None:
+    p = _short_problem(tmp_path)
+    choice = solved(p)
+    _outcome_refused(p, choice, "not_met", Fraction(6), ["t:B1"], "`t:B1` is listed as missing, but the completion does not add it")
+    bad = copy.deepcopy(choice)
+    bad.claims = {lf: [(i, k) for i, k in its if p.items[i].origin != "addition"] for lf, its in bad.claims.items()}
+    bad.completion = False
+    _outcome_refused(p, bad, "not_met", Fraction(6), [], "`remaining` is 6, but the choice completes nothing")
+
+
+def test_a_witness_that_does_not_complete_the_target_is_refused(tmp_path: Path) -> None:
+    p = _short_problem(tmp_path)
+    choice = solved(p)
+    ev = verify(p, choice)
+    bad = copy.deepcopy(choice)
+    bad.claims = {lf: [(i, k) for i, k in its if p.items[i].origin != "addition"] for lf, its in bad.claims.items()}
+    with pytest.raises(VerificationError, match="the learner's items and the listed additions do not complete the target"):
+        verify_outcome(p, bad, ev, "not_met", Fraction(0), [])
 
 
 def test_a_completion_that_does_not_complete(tmp_path: Path) -> None:

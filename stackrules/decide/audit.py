@@ -40,7 +40,7 @@ from ..language.models import Enrolment, Filter
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
-from .checker import Evaluation, verify
+from .checker import Evaluation, verify, verify_outcome
 from .choice import Choice
 from .fastpath import greedy_completion
 from .problem import Compiler, Item, Problem, build_problem
@@ -76,10 +76,16 @@ def run_audit(
         except VerificationError:
             ev = None  # the greedy broke a rule: the exact solver decides
         if ev is not None and ev.status.get(p.top.index) in ("met", "met_pending"):
-            return p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner, catalog)
+            return p, fast, ev, _checked(p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner, catalog))
     choice = solve(p, max(time_limit - (time.monotonic() - start), MIN_SOLVE), might)
     ev = verify(p, choice)
-    return p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog)
+    return p, choice, ev, _checked(p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog))
+
+
+def _checked(p: Problem, choice: Choice, ev: Evaluation, record: AuditDecision) -> AuditDecision:
+    """``record`` once the checker has verified its status and its completion witness against the choice."""
+    verify_outcome(p, choice, ev, record.status.value, record.credits.remaining, [c for m in record.missing for c in m.credentials])
+    return record
 
 
 def audit_decision(

@@ -22,7 +22,7 @@ error, never as a wrong audit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -187,6 +187,52 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short"))
     return ev
+
+
+def verify_outcome(p: Problem, choice: Choice, ev: Evaluation, status: str, remaining: Fraction | None, listed: Iterable[str]) -> None:
+    """What a decision says about its target, checked against the choice: the status, and the completion witness.
+
+    The status must be the one the checker's own evaluation gives (``ev``,
+    from :func:`verify`). A ``remaining`` figure must come with its witness:
+    the choice is a completion, the learner's items plus exactly the catalogue
+    credentials it adds meet the target (evaluated again here, from the
+    claims and the limits read from the rule base), those additions total
+    exactly ``remaining``, and every credential the decision lists as missing
+    is one of them. A met decision needs nothing more (``remaining`` 0). That
+    no smaller completion exists rests on the solver's proof, not on this check.
+    """
+
+    def fail(msg: str) -> None:
+        raise VerificationError(f"decision for `{p.version.id}` failed verification: {msg}")
+
+    top = ev.status.get(p.top.index, "not_met")
+    if choice.status == "time_limit":
+        expected = "indeterminate"
+    else:
+        expected = "met" if top in ("met", "waived", "exempt") else "met_pending" if top == "met_pending" else "not_met"
+    if status != expected:
+        fail(f"the status is `{status}`, but the claims make it `{expected}`")
+    if remaining is None:
+        return
+    if not choice.completion:
+        fail(f"`remaining` is {remaining}, but the choice completes nothing")
+    counts: dict[int, int] = {}
+    for claims in choice.claims.values():
+        for i, k in claims:
+            if p.items[i].origin == "addition":
+                counts[i] = counts.get(i, 0) + k
+    witness = sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in counts.items()), Fraction(0))
+    if witness != remaining:
+        fail(f"`remaining` is {remaining}, but the completion adds {witness}")
+    if status == "met" and remaining != 0:
+        fail(f"the target is met, yet `remaining` is {remaining}")
+    exempt = {n for a in choice.apps for n in p.apps[a].exempt}
+    if not _met(p, derive_rules(p), p.top, choice, ItemFilter(lambda it: True), exempt, {}):
+        fail("the learner's items and the listed additions do not complete the target")
+    added = {p.items[i].key for i in counts}
+    for key in listed:
+        if key not in added:
+            fail(f"`{key}` is listed as missing, but the completion does not add it")
 
 
 def _claims(n: CNode, choice: Choice, p: Problem, keep: ItemFilter) -> list[tuple[Item, int]]:
