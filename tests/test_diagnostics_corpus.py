@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackrules.diagnostics import CODES
+from stackrules.diagnostics import _CODES, CODES
 from stackrules.rulebase.checks import build
 from stackrules.source.files import read_documents
 from stackrules.source.yamlreader import MAX_BYTES, MAX_DEPTH, read_yaml
@@ -58,6 +58,15 @@ def test_generated_cases_for_size_depth_and_encoding() -> None:
 def test_missing_path_is_a_diagnostic() -> None:
     _, diags = read_documents(["no/such/folder"])
     assert [d.code for d in diags] == ["SR1012"]
+
+
+def test_each_code_and_name_is_given_once() -> None:
+    # CODES is built from the list: a code given twice would silently keep only its last meaning
+    codes = [c.code for c in _CODES]
+    names = [c.slug for c in _CODES]
+    assert len(codes) == len(set(codes)), sorted({c for c in codes if codes.count(c) > 1})
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
+    assert len(CODES) == len(_CODES)
 
 
 def test_every_code_is_documented_and_has_a_corpus_case_or_a_test() -> None:
