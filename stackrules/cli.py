@@ -1,8 +1,8 @@
-"""The command line: ``stackrules check|audit|assess|plan|explore|batch|impact|cohort-report|graph|towards|schema|serve``.
+"""The command line: ``stackrules check|audit|assess|plan|explore|batch|impact|cohort-report|graph|towards|verify|keygen|import|schema|serve``.
 
 Exit codes (LANGUAGE.md sections 12 and 16; docs/language.md): 0 success;
-2 only from ``audit`` (not met), ``plan`` (no plan) and ``impact`` (some
-decision changes); 3 invalid input (``batch``: some learner could not be read),
+2 only from ``audit`` (not met), ``plan`` (no plan), ``impact`` (some
+decision changes) and ``verify`` (a credential refused); 3 invalid input (``batch``: some learner could not be read),
 usage errors included (a missing or unknown option, a value out of range);
 4 indeterminate (``audit`` and ``plan``: the time limit); 1 internal error.
 ``assess``, ``explore``, ``graph``, ``towards`` and ``schema`` exit 0 whenever
@@ -262,17 +262,49 @@ def audit(target: str, catalog_year: int | None, learner: str, as_of: str | None
 
 @main.command()
 @click.option("--target", required=True, help="The qualification credit is assessed towards.")
+@click.option(
+    "--sign", "sign", type=click.Path(dir_okay=False), default=None, help="Print the statement as a credential signed with this key file (stackrules keygen)."
+)
 @CATALOG_YEAR
 @decide_options
 @_guard(_fmt)
 def assess(
-    target: str, catalog_year: int | None, learner: str, as_of: str | None, look_ahead: bool, rules: tuple[str, ...], fmt: str, time_limit: float
+    target: str,
+    sign: str | None,
+    catalog_year: int | None,
+    learner: str,
+    as_of: str | None,
+    look_ahead: bool,
+    rules: tuple[str, ...],
+    fmt: str,
+    time_limit: float,
 ) -> int:
-    """Assess prior learning for credit: the advanced-standing statement (exit 0 whenever it is printed)."""
+    """Assess prior learning for credit: the advanced-standing statement (exit 0 whenever it is printed).
+
+    With --sign KEYFILE the statement is printed as a verifiable credential
+    (a CLR 2.0 ClrCredential signed with eddsa-rdfc-2022) that `stackrules
+    verify`, given an issuer document for the signing office, accepts.
+    """
     day = _as_of(as_of)
-    decision = _engine(rules).assess(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
-    _print(decision, fmt)
+    key = _signing_key(sign) if sign is not None else None  # a bad key file fails before any work
+    engine = _engine(rules)
+    who = _learner(learner)
+    decision = engine.assess(who, target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
+    if key is None:
+        _print(decision, fmt)
+    else:
+        signed = engine.sign_statement(decision, key, dt.datetime.now(dt.UTC), identities=who.doc.identities)
+        click.echo(json.dumps(signed, ensure_ascii=False, indent=2))
     return EXIT_OK  # section 16: an indeterminate statement says so in its status, not in the exit code
+
+
+def _signing_key(path: str) -> Any:
+    from .source.badges import SigningKeyError, read_signing_key
+
+    try:
+        return read_signing_key(path)
+    except SigningKeyError as exc:
+        raise LearnerError([Diagnostic(path, 1, 1, "SR6006", str(exc), "make one with `stackrules keygen --issuer URL --out KEYFILE`")]) from None
 
 
 @main.command()
@@ -381,6 +413,178 @@ def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str
     found = _engine(rules).counts_towards(credential, _as_of(as_of))
     click.echo(found.dumps() if fmt == "json" else found.text(), nl=fmt == "json")
     return EXIT_OK
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule base whose `issuer` documents are trusted. Default: the shipped base.")
+@click.option("--as-of", "as_of", default=None, help="The day of verification (YYYY-MM-DD). Default: today.")
+@click.option("--identity", "identities", multiple=True, help="An identity of the learner the credentials must be about (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard(_fmt)
+def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, identities: tuple[str, ...], fmt: str) -> int:
+    """Verify Open Badges 3.0 / CLR 2.0 credentials offline (JSON, VC-JWT, baked PNG or SVG).
+
+    Exit 0 when every credential verified, 2 when any was refused, 3 on bad input.
+    """
+    from .source.badges import BadgeFileError, read_badge
+
+    day = _as_of(as_of)
+    data: list[tuple[str, bytes]] = []
+    problems: list[Diagnostic] = []
+    for f in files:
+        try:
+            data.append((f, read_badge(f)))
+        except BadgeFileError as exc:
+            problems.append(Diagnostic(f, 1, 1, "SR6005", f"cannot read the credential file `{f}`: {exc}", "check the path"))
+    if problems:
+        raise LearnerError(problems)
+    engine = _engine(rules)
+    results = [r for name, raw in data for r in engine.verifier.verify(raw, trust=engine.rules.issuers, as_of=day, identities=identities, source=name)]
+    if fmt == "json":
+        out = {
+            "as_of": day.isoformat(),
+            "credentials": [_result_json(r) for r in results],
+            "provenance": engine.provenance.to_json(),
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(escape_text("".join(_result_text(r) for r in results)), nl=False)
+    return EXIT_OK if all(r.outcome == "verified" for r in results) else EXIT_NOT_MET
+
+
+def _result_json(r: Any) -> dict[str, Any]:
+    return {
+        "source": r.source,
+        "outcome": r.outcome,
+        "reason": r.reason,
+        "message": r.message,
+        "id": r.credential_id,
+        "type": r.kind,
+        "issuer": r.issuer,
+        "trust_entry": r.trust_entry,
+        "subject": r.subject,
+        "achievement": r.achievement,
+        "credential": r.credential,
+        "awarded": None if r.awarded is None else r.awarded.isoformat(),
+        "proof": r.proof_type,
+        "part_of": r.part_of,
+    }
+
+
+def _result_text(r: Any) -> str:
+    head = f"{r.source}: {r.outcome.upper()}" + (f": {r.reason.replace('_', ' ')} ({r.message})" if r.outcome == "refused" else "")
+    facts = [
+        f"{k} {v}"
+        for k, v in (
+            ("type", r.kind),
+            ("issuer", r.issuer if r.trust_entry is None else f"{r.issuer} (trusted as {r.trust_entry})"),
+            ("achievement", r.achievement),
+            ("counts as", r.credential),
+            ("awarded", None if r.awarded is None else r.awarded.isoformat()),
+            ("proof", r.proof_type),
+        )
+        if v is not None
+    ]
+    return head + "\n" + "".join(f"    {f}\n" for f in facts)
+
+
+@main.command()
+@click.option("--issuer", "issuer", required=True, help="The issuer id statements are signed as (a URL or DID the office controls).")
+@click.option("--name", "name", default=None, help="The office's name, as signed statements show it.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The key file to write (owner-only; never overwritten).")
+@click.option("--provider", "provider", default="PROVIDER", help="The provider to name in the printed issuer document.")
+@_guard(lambda kw: "text")
+def keygen(issuer: str, name: str | None, out: str, provider: str) -> int:
+    """Make an Ed25519 key pair for `assess --sign`; print the issuer document that trusts it.
+
+    The key file holds the secret key: keep it private. The printed `issuer`
+    document (with the public multikey) is what another institution adds to
+    its rule base to verify the statements this key signs.
+    """
+    from .source.badges import new_signing_key, write_signing_key
+
+    key = new_signing_key(issuer, name)
+    try:
+        write_signing_key(out, key)
+    except FileExistsError:
+        raise RequestError("SR5002", f"`{out}` already exists: a key file is never overwritten", "choose another --out") from None
+    except OSError as exc:
+        raise RequestError("SR5002", f"cannot write `{out}`: {exc.strerror}", "check the folder") from None
+    click.echo(f"# key written to {out} (secret: keep it private)")
+    click.echo(f"# public multikey: {key.keys.public}")
+    click.echo("# the issuer document another institution adds to its rule base to trust statements signed with it:")
+    click.echo(escape_text(key.issuer_document("issuer:" + _slug(key.name), provider)), nl=False)
+    return EXIT_OK
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "office"
+
+
+@main.command(name="import")
+@click.argument("folder", type=click.Path())
+@click.option("--id", "learner_id", required=True, help="The learner's id in the learner file written.")
+@click.option("--name", "name", default=None, help="The learner's name.")
+@click.option("--identity", "identities", multiple=True, help="An identity of the learner (an id, email or DID; repeatable).")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="The learner file to write (default: print it).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule base used to note each credential's outcome. Default: the shipped base.")
+@click.option("--as-of", "as_of", default=None, help="The day of the noted outcomes (YYYY-MM-DD). Default: today.")
+@_guard(lambda kw: "text")
+def import_(folder: str, learner_id: str, name: str | None, identities: tuple[str, ...], out: str | None, rules: tuple[str, ...], as_of: str | None) -> int:
+    """Turn a folder of badge files (JSON, JWT, PNG, SVG) into a learner file with `verifiable:` holdings.
+
+    Each file becomes a holding `{verifiable: PATH}` (relative to the learner
+    file), with a comment giving its outcome on --as-of against the rule
+    base's issuers; decisions verify them again on their own day.
+    """
+    from .source.badges import BadgeFileError, badge_files, read_badge
+
+    day = _as_of(as_of)
+    base = Path(folder)
+    if not base.is_dir():
+        raise RequestError("SR5002", f"`{folder}` is not a folder", "name the folder that holds the badge files")
+    found = badge_files(base)
+    if not found:
+        raise RequestError("SR5002", f"`{folder}` holds no badge file (*.json, *.jsonld, *.jwt, *.png, *.svg)", None)
+    engine = _engine(rules)
+    where = Path(out).resolve().parent if out else Path.cwd()
+    lines = ["kind: learner", f"id: {json.dumps(learner_id)}"]
+    if name:
+        lines.append(f"name: {json.dumps(name)}")
+    if identities:
+        lines.append("identities: [" + ", ".join(json.dumps(i) for i in identities) + "]")
+    lines.append("holdings:")
+    for f in found:
+        rel = os.path.relpath(f.resolve(), where)
+        try:
+            results = engine.verifier.verify(read_badge(f), trust=engine.rules.issuers, as_of=day, identities=identities, source=rel)
+            note = "; ".join(
+                f"{r.credential} (verified)" if r.earns else (f"{r.reason} ({r.message})" if r.outcome == "refused" else "verified, earns nothing itself")
+                for r in results
+            )
+        except BadgeFileError as exc:
+            note = f"cannot be read: {exc}"
+        lines.append(f"  - verifiable: {json.dumps(Path(rel).as_posix())}   # on {day.isoformat()}: {_one_line(note)}")
+    text = "\n".join(lines) + "\n"
+    if out is None:
+        click.echo(escape_text(text), nl=False)
+        return EXIT_OK
+    try:
+        with open(out, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise RequestError("SR5002", f"`{out}` already exists: it is never overwritten", "choose another --out") from None
+    except OSError as exc:
+        raise RequestError("SR5002", f"cannot write `{out}`: {exc.strerror}", "check the folder") from None
+    click.echo(f"wrote {out}: {len(found)} credential file{'s' * (len(found) != 1)}")
+    return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    return escape_text(" ".join(text.split()))[:300]
 
 
 @main.command()

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .decisions.base import JSON, JSONObject, dumps
+from .decisions.credentials import CredentialReport
 from .decisions.explore import Exploration
 from .decisions.plan import NoPlan
 from .decisions.record import DecisionRecord
 from .diagnostics import escape_text
+from .render.credentials import with_credentials
 from .render.text import render_text
 
 
@@ -23,6 +25,8 @@ class Decision:
     """One decision: ``to_json()`` gives LANGUAGE.md section 13's document, ``text()`` the explanation."""
 
     record: DecisionRecord
+    # the learner's verifiable credentials as verified for this decision; None when the learner has none
+    credentials: CredentialReport | None = None
 
     def __repr__(self) -> str:
         return f"Decision(kind={self.kind!r}, target={self.target!r}, status={self.status!r})"
@@ -33,12 +37,18 @@ class Decision:
         return self.record.kind
 
     def to_json(self) -> JSONObject:
-        """The document (a new dict each call: changing it does not change the decision)."""
-        return self.record.to_json()
+        """The document (a new dict each call: changing it does not change the decision).
+
+        With verifiable holdings it also has ``unverified`` (each refused
+        credential and its reason) and ``provenance.credentials`` (each
+        credential that verified and the holding it became).
+        """
+        out = self.record.to_json()
+        return out if self.credentials is None else self.credentials.add_to(out)
 
     def dumps(self) -> str:
         """The document as indented JSON text (always the same bytes for the same decision)."""
-        return dumps(self.record.to_json())
+        return dumps(self.to_json())
 
     @property
     def status(self) -> str:
@@ -51,7 +61,7 @@ class Decision:
 
     def quantity(self, *path: str) -> Fraction | None:
         """The exact quantity at ``path`` in the document (``quantity("credits", "required")``), None if absent."""
-        cur: JSON = self.record.to_json()
+        cur: JSON = self.to_json()
         for key in path:
             if not isinstance(cur, dict) or key not in cur:
                 return None
@@ -75,4 +85,7 @@ class Decision:
         shown escaped: a value from a learner or rule file cannot forge
         output (LANGUAGE.md section 18).
         """
-        return escape_text(render_text(self.record))
+        text = render_text(self.record)
+        if self.credentials is not None:
+            text = with_credentials(text, self.credentials)
+        return escape_text(text)

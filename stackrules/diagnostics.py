@@ -151,6 +151,50 @@ _CODES: tuple[Code, ...] = (
         "a decision's credit figures are too fine or too large for the solver to decide exactly",
         "round credits to at most 3 decimals, or use a credit system with smaller numbers",
     ),
+    # 6xxx: verifiable credentials (issuer documents, credential files, signing keys)
+    Code(
+        "SR6001",
+        "invalid-issuer-key",
+        "error",
+        "an issuer's key is not a usable public key (a malformed multikey, JWK or did:key)",
+        "copy the key again from the issuer",
+    ),
+    Code(
+        "SR6002",
+        "unusable-status-list",
+        "error",
+        "an issuer's status-list copy does not exist, cannot be read, or is not a Bitstring Status List credential",
+        "save the issuer's status-list credential beside the issuer document and name it relative to it",
+    ),
+    Code(
+        "SR6003",
+        "issuer-listed-twice",
+        "error",
+        "an issuer id is listed by two issuer documents in force on a common day",
+        "list each issuer id in one issuer document, or give the documents non-overlapping `effective` ranges",
+    ),
+    Code(
+        "SR6004",
+        "achievement-other-provider",
+        "error",
+        "an issuer maps an achievement to a credential of another provider",
+        "map achievements to the issuer's own provider's credentials",
+    ),
+    Code("SR6005", "unreadable-credential", "error", "a credential file cannot be read (missing, not a regular file, or too large)", "check the path"),
+    Code(
+        "SR6006",
+        "bad-signing-key",
+        "error",
+        "a signing key file cannot be read or holds no Ed25519 secret key",
+        "make one with `stackrules keygen --out KEYFILE`",
+    ),
+    Code(
+        "SR6007",
+        "credential-file-in-data",
+        "error",
+        "a learner given as data (the Python API or HTTP) names a credential file",
+        "give the credential inline (`verifiable:` with the credential or its VC-JWT), or load the learner from its file",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

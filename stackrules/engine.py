@@ -19,7 +19,8 @@ from .compile.graph import Towards
 from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
 from .decide.audit import Context, Provenance, audit_decision
 from .decision import Decision
-from .diagnostics import Diagnostic
+from .decisions.credentials import CredentialReport
+from .diagnostics import CODES, Diagnostic
 from .errors import LearnerError, RequestError, RuleBaseError
 from .language.documents import Learner, Loaded
 from .language.models import FIRST_DAY, LAST_DAY, LearnerDoc
@@ -29,6 +30,8 @@ from .rulebase.index import QualVersion, RuleBase
 from .source.files import parse_sources, read_sources, shipped_paths
 
 if TYPE_CHECKING:
+    from .credentials import Verifier
+    from .source.badges import SigningKey
     from .source.cache import Cache
 
 DEFAULT_TIME_LIMIT = 10.0
@@ -44,6 +47,8 @@ class Engine:
     # compiled targets, built on first use and never changed after: a memo, not state
     _compiled: dict[tuple[object, ...], CompiledTarget] = field(default_factory=dict, repr=False, compare=False)
     _graphs: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    # the credential verifier (shipped contexts, memoised canonical forms), built on first use
+    _verifier: dict[str, Verifier] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def provenance(self) -> Provenance:
@@ -66,6 +71,7 @@ class Engine:
         state = dict(self.__dict__)
         state["_compiled"] = {}  # rebuilt on demand in the receiving process
         state["_graphs"] = {}
+        state["_verifier"] = {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -91,6 +97,35 @@ class Engine:
             raise LearnerError(diags)
         return learner
 
+    @property
+    def verifier(self) -> Verifier:
+        """The credential verifier over the shipped JSON-LD contexts (one per engine, shared: it memoises)."""
+        found = self._verifier.get("shipped")
+        if found is None:
+            from .source.badges import default_verifier
+
+            found = self._verifier.setdefault("shipped", default_verifier())
+        return found
+
+    def _resolved(self, learner: Learner | LearnerDoc, as_of: dt.date) -> tuple[Learner, CredentialReport | None]:
+        """The checked learner with its verifiable holdings verified on ``as_of`` (LANGUAGE.md section 15)."""
+        checked = self._learner(learner)
+        if not checked.doc.verifiable:
+            return checked, None
+        from .decide.verifiable import resolve
+        from .source.badges import names_file
+
+        files = [
+            checked.origin.smap.diag(
+                ("verifiable", k, "verifiable"), "SR6007", f"`{v.verifiable}` names a credential file, and a learner given as data reads no files", None
+            )
+            for k, v in enumerate(checked.doc.verifiable)
+            if names_file(v.verifiable) and (k >= len(checked.badges) or checked.badges[k] is None)
+        ]
+        if files:
+            raise LearnerError([replace(d, help=CODES["SR6007"].fix) for d in files])
+        return resolve(self.rules, checked, as_of, self.verifier)
+
     def audit(
         self,
         learner: Learner | LearnerDoc,
@@ -108,7 +143,8 @@ class Engine:
         instead of the learner's own, as a what-if.
         """
         _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
-        return Decision(audit_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
+        resolved, report = self._resolved(learner, as_of)
+        return Decision(audit_decision(self.context, resolved, target, as_of, look_ahead, time_limit, catalog_year), report)
 
     def assess(
         self,
@@ -124,7 +160,8 @@ class Engine:
         from .decide.assess import assess_decision
 
         _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
-        return Decision(assess_decision(self.context, self._learner(learner), target, as_of, look_ahead, time_limit, catalog_year))
+        resolved, report = self._resolved(learner, as_of)
+        return Decision(assess_decision(self.context, resolved, target, as_of, look_ahead, time_limit, catalog_year), report)
 
     def plan(
         self,
@@ -156,7 +193,8 @@ class Engine:
             },
         )
         opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
-        return Decision(plan_decision(self.context, self._learner(learner), target, as_of, opts, time_limit))
+        resolved, report = self._resolved(learner, as_of)
+        return Decision(plan_decision(self.context, resolved, target, as_of, opts, time_limit), report)
 
     def explore(
         self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
@@ -165,7 +203,33 @@ class Engine:
         from .decide.explore import explore_decision
 
         _check_args(as_of, time_limit, **{"flag:plans": plans, "flag:look_ahead": look_ahead})
-        return Decision(explore_decision(self.context, self._learner(learner), as_of, time_limit, plans, look_ahead))
+        resolved, report = self._resolved(learner, as_of)
+        return Decision(explore_decision(self.context, resolved, as_of, time_limit, plans, look_ahead), report)
+
+    def sign_statement(self, decision: Decision, key: SigningKey, created: dt.datetime, *, identities: tuple[str, ...] = ()) -> dict[str, Any]:
+        """An assess decision as a signed verifiable credential (a CLR 2.0 ``ClrCredential``; see :mod:`stackrules.decide.statement`).
+
+        ``key`` comes from :func:`stackrules.source.badges.read_signing_key`
+        (a ``stackrules keygen`` file); ``created`` is the signing time (the
+        caller reads the clock); ``identities`` name the learner in the
+        credential's subject (its first is the subject ``id``).
+        """
+        from .decide.statement import statement_credential
+
+        if decision.kind != "assess":
+            raise RequestError("SR5002", f"only an assess decision is a statement to sign, not {decision.kind}", "sign the result of Engine.assess")
+        if not isinstance(created, dt.datetime) or created.tzinfo is None:
+            raise RequestError("SR5002", "`created` must be a datetime with a time zone", "pass datetime.datetime.now(datetime.UTC)")
+        return statement_credential(
+            decision.to_json(),
+            issuer=key.issuer,
+            issuer_name=key.name,
+            key_id=key.key_id,
+            keys=key.keys,
+            canon=self.verifier.canon,
+            created=created,
+            identities=tuple(identities),
+        )
 
     def graph(self, day: dt.date) -> Any:
         """The rule base as a networkx ``DiGraph`` (versions in force on ``day``); see :mod:`stackrules.compile.graph`."""
@@ -294,6 +358,8 @@ def _check_args(as_of: object, time_limit: object, catalog_year: object = None, 
 def _digest(loaded: Iterable[Loaded]) -> str:
     """A digest of the rule base's text, independent of where its files live."""
     parts = sorted(hashlib.sha256("\n".join(item.smap.lines).encode()).hexdigest() for item in loaded)
+    # the files a document names (an issuer's status lists) decide too: a revocation changes the digest
+    parts += sorted(hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest() for item in loaded for _, data in item.attachments)
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -326,6 +392,9 @@ def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLi
     name: str | None = None
     # every file is read once: the cache key and the parser see the same bytes
     sources, diags = read_sources(roots)
+    if any(s.raw is not None and b"status_lists" in s.raw for s in sources):
+        # an issuer's status lists are files the key does not cover (they are named inside a document): never cached
+        store = None
     if store is not None and not diags:
         name = disk.key((s.name, s.raw) for s in sources if s.raw is not None)
         with bulk():

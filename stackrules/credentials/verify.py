@@ -240,16 +240,20 @@ class _Run:
 
     def credential(self, data: bytes | str | Mapping[str, Any], source: str, part_of: str | None, depth: int) -> list[VerificationResult]:
         facts = _Facts()
-        nested: list[Any] = []
+        decoded: dict[str, Any] | ParsedJwt | None = None
         try:
             decoded = self.decode(data)
             result = self.check(decoded, facts, source, part_of)
-            vc = decoded.credential if isinstance(decoded, ParsedJwt) else decoded
-            if facts.kind == "ClrCredential":
-                inner = _subject(vc).get("verifiableCredential")
-                nested = inner if isinstance(inner, list) else ([] if inner is None else [inner])
         except _Refusal as r:
             result = self.refused(facts, source, part_of, r)
+        # a CLR's nested credentials are each signed by their own issuer: verified on their own even when the envelope fails
+        nested: list[Any] = []
+        if facts.kind == "ClrCredential" and decoded is not None:
+            vc = decoded.credential if isinstance(decoded, ParsedJwt) else decoded
+            subject = vc.get("credentialSubject")
+            subject = subject[0] if isinstance(subject, list) and len(subject) == 1 else subject
+            inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+            nested = inner if isinstance(inner, list) else ([] if inner is None else [inner])
         out = [result]
         if depth < MAX_CLR_DEPTH:
             for i, item in enumerate(nested):

@@ -19,6 +19,8 @@ class Learner:
 
     doc: LearnerDoc
     origin: Loaded
+    # the bytes of each `verifiable:` holding given as a path, in the order of ``doc.verifiable`` (None: inline)
+    badges: tuple[bytes | None, ...] = ()
 
     @property
     def id(self) -> str:
@@ -74,6 +76,8 @@ class Loaded:
 
     doc: Any
     smap: SourceMap
+    # files a document names and stackrules reads with it (an issuer's status lists): as written, then bytes or why not
+    attachments: tuple[tuple[str, bytes | str], ...] = ()
 
     @property
     def file(self) -> str:
@@ -185,7 +189,46 @@ def parse_document(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | No
         help_ = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else "use one of " + ", ".join(f"`{k}`" for k in kinds)
         return None, [smap.diag(("kind",), "SR2005", f"unknown document kind `{kind}`", help_)]
     model: type[Model] = KINDS[str(kind)]
+    if kind == "learner":
+        if "verifiable" in data:
+            return None, [
+                smap.diag(
+                    ("verifiable",), "SR2001", "unknown key `verifiable`", "a verifiable credential is a holding: `holdings: [{verifiable: PATH}]`", on_key=True
+                )
+            ]
+        data = split_verifiable(data, smap)
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, validation_diagnostics(exc, data, smap)
+
+
+def split_verifiable(data: dict[str, Any], smap: SourceMap) -> dict[str, Any]:
+    """Move ``holdings`` entries that are ``{verifiable: ...}`` to the learner's ``verifiable`` list.
+
+    The source map is changed in place to match, so every diagnostic about a
+    holding still points at the line the author wrote: plain holdings keep
+    ``("holdings", j)`` for their new index j, verifiable ones answer to
+    ``("verifiable", k)``.
+    """
+    holdings = data.get("holdings")
+    if not isinstance(holdings, tuple) or not any(isinstance(h, dict) and "verifiable" in h for h in holdings):
+        return data
+    moves: dict[Path, Path] = {}
+    plain: list[Any] = []
+    verifiable: list[Any] = []
+    for i, h in enumerate(holdings):
+        if isinstance(h, dict) and "verifiable" in h:
+            moves[("holdings", i)] = ("verifiable", len(verifiable))
+            verifiable.append(h)
+        else:
+            moves[("holdings", i)] = ("holdings", len(plain))
+            plain.append(h)
+    smap.values = {_moved(p, moves): v for p, v in smap.values.items()}
+    smap.keys = {_moved(p, moves): v for p, v in smap.keys.items()}
+    return {**data, "holdings": tuple(plain), "verifiable": tuple(verifiable)}
+
+
+def _moved(path: Path, moves: dict[Path, Path]) -> Path:
+    head = tuple(path[:2])
+    return moves[head] + tuple(path[2:]) if head in moves else tuple(path)

@@ -764,12 +764,28 @@ class LearnerException(Model):
         return self
 
 
+class VerifiableHolding(Model):
+    """A holding given as a verifiable credential (LANGUAGE.md section 15).
+
+    ``verifiable`` is a path relative to the learner file, a VC-JWT, or the
+    credential inline. In a learner file these entries stand in ``holdings``
+    beside the plain ones; :func:`stackrules.language.documents.parse_document`
+    moves them to :attr:`LearnerDoc.verifiable` (keeping their positions), so
+    every ``holdings`` entry is a plain :class:`Holding`.
+    """
+
+    verifiable: text_or_mapping(str, dict[str, Any], "a path, a VC-JWT or the credential as a mapping")  # type: ignore[valid-type]
+    note: str | None = None
+
+
 class LearnerDoc(Model):
     kind: Literal["learner"]
     id: str
     name: str | None = None
+    identities: tuple[str, ...] = ()
     enrolments: tuple[Enrolment, ...] = ()
     holdings: tuple[Holding, ...] = ()
+    verifiable: tuple[VerifiableHolding, ...] = ()
     exceptions: tuple[LearnerException, ...] = ()
     note: str | None = None
 
@@ -797,7 +813,39 @@ class ApproversDoc(Model):
     note: str | None = None
 
 
-Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | ApproversDoc | LearnerDoc
+
+
+class IssuerKey(Model):
+    """One verification method an issuer signs with: an Ed25519 ``multikey`` or a ``jwk`` (a ``did:key`` id may give neither)."""
+
+    id: str = Field(min_length=1)
+    multikey: str | None = None
+    jwk: dict[str, str] | None = None
+
+
+class AchievementMapping(Model):
+    achievement: str = Field(min_length=1)
+    credential: CredId
+
+
+class IssuerDoc(Model):
+    """A trust-list entry (LANGUAGE.md section 15): which issuer ids, keys and achievements the office recognises."""
+
+    kind: Literal["issuer"]
+    id: str = Field(min_length=1)
+    name: str | None = None
+    provider: Slug
+    ids: tuple[str, ...] = Field(min_length=1)
+    keys: tuple[IssuerKey, ...] = ()
+    effective: Effective | None = None
+    status_lists: dict[str, str] = Field(default_factory=dict)
+    achievements: tuple[AchievementMapping, ...] = ()
+    note: str | None = None
+    source: str | None = None
+
+
+
+Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | ApproversDoc | LearnerDoc | IssuerDoc
 
 
 KINDS: dict[str, type[Model]] = {
@@ -809,4 +857,5 @@ KINDS: dict[str, type[Model]] = {
     "credit_rule": CreditRuleDoc,
     "approvers": ApproversDoc,
     "learner": LearnerDoc,
+    "issuer": IssuerDoc,
 }

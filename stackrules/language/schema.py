@@ -31,6 +31,22 @@ def json_schema(kind: str) -> dict[str, Any]:
         if name in defs:
             mapping = defs[name]
             defs[name] = {"anyOf": [{**cred_id, "description": meaning}, mapping]}
+    if kind == "learner":
+        _verifiable_holdings(schema, defs)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"stackrules {kind} document"
     return schema
+
+
+def _verifiable_holdings(schema: dict[str, Any], defs: dict[str, Any]) -> None:
+    """A learner's ``holdings`` entries are plain or ``{verifiable: ...}`` (LANGUAGE.md section 15).
+
+    The model keeps verifiable entries apart (``LearnerDoc.verifiable``, filled
+    from ``holdings`` while parsing); a document writes them in ``holdings``,
+    and a top-level ``verifiable`` key is refused.
+    """
+    props = schema.get("properties", {})
+    props.pop("verifiable", None)
+    holdings = props.get("holdings")
+    if isinstance(holdings, dict) and "VerifiableHolding" in defs:
+        holdings["items"] = {"anyOf": [{"$ref": "#/$defs/Holding"}, {"$ref": "#/$defs/VerifiableHolding"}]}

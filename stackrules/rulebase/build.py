@@ -19,13 +19,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..diagnostics import CODES, Diagnostic, suggestion
 from ..language.documents import Loaded
 from ..language.models import ApproversDoc, CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc
 from ..language.positions import Path
 from .index import ApproverInfo, CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, loc_of, system_of_catalog
+
+if TYPE_CHECKING:
+    from ..credentials import IssuerTrust
 
 T = TypeVar("T")
 
@@ -88,6 +91,11 @@ class _Indexer:
         self.framework_types()
         self.credit_rules()
         self.approvers_()
+        issuers: tuple[IssuerTrust, ...] = ()
+        if self.of_kind("issuer"):  # the verifier (PyLD, cryptography) is imported only for a rule base that trusts issuers
+            from .issuers import index_issuers
+
+            issuers = index_issuers(self.of_kind("issuer"), self.providers, self.credentials, self.report)
         rb = RuleBase(
             systems=self.systems,
             frameworks=self.frameworks,
@@ -99,6 +107,7 @@ class _Indexer:
             rules=tuple(sorted(self.rules, key=lambda r: r.id)),
             documents=tuple(self.loaded),
             approvers=self.approvers,
+            issuers=issuers,
         )
         return Indexed(rb, self.report, self.qual_types, self.cred_src, self.unknown_systems)
 

@@ -13,11 +13,15 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..language.documents import Loaded
 from ..language.models import CatalogDoc, CreditRuleDoc, Effective, FrameworkDoc, GradeScale, Limit, Requirement, ShareOf, UnspecifiedGrant
 from ..language.positions import Path
 from ..language.quantity import Quantity, convert
+
+if TYPE_CHECKING:
+    from ..credentials import IssuerTrust
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,7 @@ class RuleBase:
     rules: tuple[RuleInfo, ...]
     documents: tuple[Loaded, ...] = field(repr=False)
     approvers: dict[str, dict[str, ApproverInfo]] = field(default_factory=dict)  # provider -> approver id -> approver
+    issuers: tuple[IssuerTrust, ...] = ()  # the trust list of the `issuer` documents (LANGUAGE.md section 15), by id
 
     def convert(self, q: Quantity, context_system: str) -> Fraction:
         """``q`` in ``context_system`` (a bare number is already in it)."""

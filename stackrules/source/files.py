@@ -145,7 +145,20 @@ def read_document(
     diags.extend(more)
     if doc is None or any(d.severity == "error" for d in diags):
         return None, diags
-    return Loaded(doc, smap), diags
+    return Loaded(doc, smap, attachments_of(doc, file)), diags
+
+
+def attachments_of(doc: object, file: FsPath) -> tuple[tuple[str, bytes | str], ...]:
+    """The files a document names, read beside it: an issuer's status-list copies (bytes, or why they cannot be read)."""
+    from ..language.models import IssuerDoc
+
+    if not isinstance(doc, IssuerDoc):
+        return ()
+    out: list[tuple[str, bytes | str]] = []
+    for written in sorted(set(doc.status_lists.values())):
+        raw, problems = read_bytes(file.parent / written, written)
+        out.append((written, raw if raw is not None else problems[0].message))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,40 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
     lines = _multi_line(loaded)
     if lines:
         raise LearnerError(lines)
-    return Learner(loaded.doc, loaded)
+    badges: tuple[bytes | None, ...] = ()
+    if not isinstance(source, dict) and loaded.doc.verifiable:
+        badges = _badges(loaded, Path(source).parent)
+    return Learner(loaded.doc, loaded, badges)
+
+
+def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
+    """The bytes of every `verifiable:` holding given as a path (relative to the learner file); None for one given inline.
+
+    A path that cannot be read is an error in the learner file (SR6005); what
+    the file holds is judged later, when it is verified on the decision's day.
+    """
+    from .badges import BadgeFileError, names_file, read_badge
+
+    out: list[bytes | None] = []
+    problems: list[Diagnostic] = []
+    for k, v in enumerate(loaded.doc.verifiable):
+        if not names_file(v.verifiable):
+            out.append(None)
+            continue
+        try:
+            out.append(read_badge(folder / v.verifiable))
+        except BadgeFileError as e:
+            problems.append(
+                loaded.smap.diag(
+                    ("verifiable", k, "verifiable"),
+                    "SR6005",
+                    f"cannot read the credential file `{v.verifiable}`: {e}",
+                    "give a path relative to the learner file",
+                )
+            )
+    if problems:
+        raise LearnerError(problems)
+    return tuple(out)
 
 
 def _multi_line(loaded: Loaded) -> list[Diagnostic]:

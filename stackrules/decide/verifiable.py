@@ -1,0 +1,98 @@
+"""A learner's verifiable holdings, verified on the decision's day and turned into plain holdings (LANGUAGE.md section 15).
+
+:func:`resolve` takes the learner (its ``verifiable:`` entries, and the bytes
+of those given as files, read by ``source/``), the rule base's trust list and
+a verifier, and returns the learner whose holdings also hold every verified
+achievement credential as a holding of the catalogue credential it maps to,
+with a :class:`~stackrules.decisions.credentials.CredentialReport` saying
+what verified and what did not. A credential that fails is never an error:
+it earns nothing and is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from ..credentials import VerificationResult, Verifier
+from ..decisions.credentials import CredentialReport, UnverifiedCredential, VerifiedCredential
+from ..language.documents import Learner
+from ..language.models import Holding
+from ..rulebase.index import RuleBase
+
+
+def plain_json(value: Any) -> Any:
+    """A value read from YAML (tuples, exact decimals) as JSON data (lists, numbers), for an inline credential."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [plain_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def source_name(learner: Learner, k: int) -> str:
+    """How the ``k``-th verifiable holding is named in decisions: its path as written, else its place in the learner file."""
+    value = learner.doc.verifiable[k].verifiable
+    if k < len(learner.badges) and learner.badges[k] is not None and isinstance(value, str):
+        return value
+    line = learner.origin.smap.span(("verifiable", k)).line
+    return f"{learner.origin.file}:{line} (inline)"
+
+
+def resolve(rb: RuleBase, learner: Learner, as_of: dt.date, verifier: Verifier) -> tuple[Learner, CredentialReport]:
+    """The learner with its verified credentials as holdings, and what verifying found."""
+    verified: list[VerifiedCredential] = []
+    unverified: list[UnverifiedCredential] = []
+    added: list[Holding] = []
+    for k, entry in enumerate(learner.doc.verifiable):
+        data = learner.badges[k] if k < len(learner.badges) else None
+        given: bytes | str | Mapping[str, Any] = data if data is not None else plain_json(entry.verifiable)
+        results = verifier.verify(given, trust=rb.issuers, as_of=as_of, identities=learner.doc.identities, source=source_name(learner, k))
+        for r in results:
+            if r.earns:
+                holding, grade = _holding(rb, r)
+                added.append(holding)
+                verified.append(
+                    VerifiedCredential(
+                        source=r.source,
+                        holding=holding.credential,
+                        awarded=r.awarded,
+                        grade=grade,
+                        credential_id=r.credential_id,
+                        issuer=str(r.issuer),
+                        trust_entry=str(r.trust_entry),
+                        achievement=r.achievement,
+                        proof=r.proof_type,
+                        part_of=r.part_of,
+                    )
+                )
+            elif r.outcome == "refused":
+                unverified.append(
+                    UnverifiedCredential(
+                        source=r.source,
+                        reason=str(r.reason),
+                        message=r.message,
+                        credential_id=r.credential_id,
+                        issuer=r.issuer,
+                        achievement=r.achievement,
+                        part_of=r.part_of,
+                    )
+                )
+    doc = learner.doc.model_copy(update={"holdings": learner.doc.holdings + tuple(added)})
+    return replace(learner, doc=doc), CredentialReport(tuple(verified), tuple(unverified))
+
+
+def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
+    """The holding a verified credential becomes: the mapped credential, awarded that day, with its grade when the provider has a scale."""
+    assert r.credential is not None
+    provider = rb.providers.get(r.credential.partition(":")[0])
+    scale = provider.grade_scale if provider is not None else None
+    grade = next((g for g in r.grades if scale is not None and g in scale.order), None)
+    return Holding.model_construct(credential=r.credential, awarded=r.awarded, grade=grade, status="completed"), grade
