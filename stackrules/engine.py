@@ -6,11 +6,13 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import json
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +32,25 @@ from .rulebase.index import QualVersion, RuleBase
 from .source.files import parse_sources, read_sources, shipped_paths
 
 if TYPE_CHECKING:
-    from .credentials import Verifier
+    from .credentials import VerificationResult, Verifier
     from .source.badges import SigningKey
     from .source.cache import Cache
 
 DEFAULT_TIME_LIMIT = 10.0
+VERIFIED_MEMO = 4096  # verified credentials an engine remembers (see Engine._verify)
+
+
+def _content_digest(given: object) -> str | None:
+    """A digest of a credential as given (bytes, text or parsed JSON); None when it cannot be serialised (it is then not memoised)."""
+    if isinstance(given, bytes):
+        return hashlib.sha256(given).hexdigest()
+    if isinstance(given, str):
+        return hashlib.sha256(given.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        text = json.dumps(given, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return "json:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,7 @@ class Engine:
     _graphs: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
     # the credential verifier (shipped contexts, memoised canonical forms), built on first use
     _verifier: dict[str, Verifier] = field(default_factory=dict, repr=False, compare=False)
+    _verified: dict[tuple[object, ...], tuple[VerificationResult, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def provenance(self) -> Provenance:
@@ -72,6 +89,7 @@ class Engine:
         state["_compiled"] = {}  # rebuilt on demand in the receiving process
         state["_graphs"] = {}
         state["_verifier"] = {}
+        state["_verified"] = {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -124,7 +142,26 @@ class Engine:
         ]
         if files:
             raise LearnerError([replace(d, help=CODES["SR6007"].fix) for d in files])
-        return resolve(self.rules, checked, as_of, self.verifier)
+        return resolve(self.rules, checked, partial(self._verify, as_of))
+
+    def _verify(self, as_of: dt.date, given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str) -> tuple[VerificationResult, ...]:
+        """One credential's results, memoised by its content digest, the day, the identities and its name.
+
+        The same learner audited again (another target, another command, an
+        HTTP client asking twice) verifies nothing twice; the results depend
+        on nothing else, since the trust list is the engine's own. The memo
+        is bounded (cleared past :data:`VERIFIED_MEMO` entries).
+        """
+        digest = _content_digest(given)
+        key = None if digest is None else (digest, as_of, identities, source)
+        found = None if key is None else self._verified.get(key)
+        if found is None:
+            found = self.verifier.verify(given, trust=self.rules.issuers, as_of=as_of, identities=identities, source=source)
+            if key is not None:
+                if len(self._verified) >= VERIFIED_MEMO:
+                    self._verified.clear()
+                self._verified[key] = found
+        return found
 
     def audit(
         self,

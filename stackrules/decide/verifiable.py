@@ -12,7 +12,7 @@ it earns nothing and is reported with its reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -46,15 +46,27 @@ def source_name(learner: Learner, k: int) -> str:
     return f"{learner.origin.file}:{line} (inline)"
 
 
-def resolve(rb: RuleBase, learner: Learner, as_of: dt.date, verifier: Verifier) -> tuple[Learner, CredentialReport]:
-    """The learner with its verified credentials as holdings, and what verifying found."""
+Verify = Callable[[bytes | str | Mapping[str, Any], tuple[str, ...], str], tuple[VerificationResult, ...]]
+
+
+def verifying(rb: RuleBase, verifier: Verifier, as_of: dt.date) -> Verify:
+    """Verification against ``rb``'s trust list on ``as_of``: (credential, identities, source name) to results."""
+
+    def verify(given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str) -> tuple[VerificationResult, ...]:
+        return verifier.verify(given, trust=rb.issuers, as_of=as_of, identities=identities, source=source)
+
+    return verify
+
+
+def resolve(rb: RuleBase, learner: Learner, verify: Verify) -> tuple[Learner, CredentialReport]:
+    """The learner with its verified credentials as holdings, and what verifying found (``verify``: see :func:`verifying`)."""
     verified: list[VerifiedCredential] = []
     unverified: list[UnverifiedCredential] = []
     added: list[Holding] = []
     for k, entry in enumerate(learner.doc.verifiable):
         data = learner.badges[k] if k < len(learner.badges) else None
         given: bytes | str | Mapping[str, Any] = data if data is not None else plain_json(entry.verifiable)
-        results = verifier.verify(given, trust=rb.issuers, as_of=as_of, identities=learner.doc.identities, source=source_name(learner, k))
+        results = verify(given, learner.doc.identities, source_name(learner, k))
         for r in results:
             if r.earns:
                 holding, grade = _holding(rb, r)
