@@ -412,8 +412,31 @@ def test_a_worker_that_overruns_is_killed_and_replaced(engine: stackrules.Engine
         assert c.post("/v1/audit", json=audit_body()).status_code == 200
 
 
-CASES = [(n.stem, kind, t) for n in sorted(EXAMPLES.glob("*.yaml")) for kind in ("audit", "assess", "plan") for t in ("exu:BIT", "exu:MDS", "exu:GCDS")]
-CASES += [(n.stem, "explore", None) for n in sorted(EXAMPLES.glob("*.yaml"))]
+# every example learner but those naming badge files: a service never reads files a request names (SR6007,
+# test_verifiable_holdings_over_http), so those learners send their credentials inline and their `source` names differ
+SENDABLE = [n for n in sorted(EXAMPLES.glob("*.yaml")) if "verifiable:" not in n.read_text(encoding="utf-8")]
+CASES = [(n.stem, kind, t) for n in SENDABLE for kind in ("audit", "assess", "plan") for t in ("exu:BIT", "exu:MDS", "exu:GCDS")]
+CASES += [(n.stem, "explore", None) for n in SENDABLE]
+
+
+def test_verifiable_holdings_over_http(client: Client) -> None:
+    badges = EXAMPLES / "badges" / "eva"
+    learner = {
+        "id": "L-0010",
+        "identities": ["did:example:eva"],
+        "holdings": [
+            {"verifiable": json.loads((badges / "ds-mc1.json").read_text(encoding="utf-8"))},
+            {"verifiable": (badges / "ds-mc3.jwt").read_text(encoding="utf-8").strip()},
+        ],
+    }
+    r = client.post("/v1/audit", json={"learner": learner, "target": "exu:GCDS", "as_of": "2026-11-29"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert [v["holding"] for v in doc["provenance"]["credentials"]] == ["eux:DS-MC1"]
+    assert [u["reason"] for u in doc["unverified"]] == ["expired"]
+    learner["holdings"] = [{"verifiable": "badges/eva/ds-mc1.json"}]
+    body = problem(client.post("/v1/audit", json={"learner": learner, "target": "exu:GCDS", "as_of": "2026-11-29"}), 422, "invalid-learner")
+    assert [(d["code"], d["pointer"]) for d in body["diagnostics"]] == [("SR6007", "/learner/holdings/0/verifiable")]
 
 
 def test_service_json_is_the_clis_byte_for_byte(pooled: Client, engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -115,7 +115,8 @@ def test_decisions_over_the_socket(server: Server, engine: stackrules.Engine) ->
 
 
 def test_concurrent_clients(server: Server) -> None:
-    learners = [learner_json(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    # a learner naming badge files is refused over HTTP (a service reads no files a request names: SR6007)
+    learners = [learner_json(p) for p in sorted(EXAMPLES.glob("*.yaml")) if "verifiable:" not in p.read_text(encoding="utf-8")]
     results: list[int] = []
 
     def one(k: int) -> None:
