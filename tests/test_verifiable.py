@@ -412,3 +412,48 @@ def test_statement_api_refuses_other_decisions(engine: stackrules.Engine) -> Non
     d = engine.audit(stackrules.load_learner(EX / "amira.yaml"), "exu:BIT", DAY)
     with pytest.raises(stackrules.RequestError):
         engine.sign_statement(d, read_signing_key(OFFICE_KEY), dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
+
+
+# --- the conformance files through the command line ---------------------------------------
+
+
+def test_verify_cli_gives_every_conformance_file_its_manifest_outcome(tmp_path: Path) -> None:
+    from .test_credentials import REFUSED
+    from .vc_support import conformance_dir, conformance_trust
+
+    root = conformance_dir()
+    if root is None:
+        pytest.skip("../shared/conformance/ob3 is not beside this clone (CI lays it there; set STACKRULES_SHARED to use another copy)")
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    # the trust list of tests/vc_support.py written as the rule base an office would keep: a catalogue and issuer documents
+    trust = conformance_trust()
+    mapped = sorted({c for t in trust for c in t.achievements.values()})
+    catalog = "kind: catalog\nprovider: {id: ex, name: Conformance}\ncredit_system: {id: ex-cp, full_time_year: 60}\ncredentials:\n"
+    (tmp_path / "catalog.yaml").write_text(catalog + "".join(f"  - {{id: {json.dumps(c)}, title: {c}, credits: 1}}\n" for c in mapped))
+    lists = {url: root / path for url, path in manifest["status_lists"].items()}
+    for n, t in enumerate(trust):
+        doc: dict[str, Any] = {
+            "kind": "issuer",
+            "id": t.entry,
+            "provider": "ex",
+            "ids": list(t.ids),
+            "keys": [k.model_dump(exclude_none=True) for k in t.keys],
+            "achievements": [{"achievement": a, "credential": c} for a, c in sorted(t.achievements.items())],
+        }
+        if t.entry == "issuer:1edtech":
+            doc["status_lists"] = {}
+            for i, (url, path) in enumerate(sorted(lists.items())):
+                (tmp_path / f"list-{i}.json").write_bytes(path.read_bytes())
+                doc["status_lists"][url] = f"list-{i}.json"
+        (tmp_path / f"issuer-{n}.yaml").write_text(json.dumps(doc))  # JSON is YAML
+    names = sorted(manifest["files"])
+    code, out, err = run("verify", "--rules", str(tmp_path), "--as-of", "2026-11-29", "--format", "json", *(str(root / "credentials" / n) for n in names))
+    assert code == 2, err
+    firsts = {Path(c["source"]).relative_to(root / "credentials").as_posix(): c for c in json.loads(out)["credentials"] if c["part_of"] is None}
+    assert sorted(firsts) == names
+    for name in names:
+        if name in REFUSED:
+            assert (firsts[name]["outcome"], firsts[name]["reason"]) == ("refused", REFUSED[name]), (name, firsts[name]["message"])
+            assert firsts[name]["message"]
+        else:
+            assert firsts[name]["outcome"] == "verified", (name, firsts[name]["reason"], firsts[name]["message"])
