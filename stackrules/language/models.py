@@ -813,8 +813,6 @@ class ApproversDoc(Model):
     note: str | None = None
 
 
-
-
 class IssuerKey(Model):
     """One verification method an issuer signs with: an Ed25519 ``multikey`` or a ``jwk`` (a ``did:key`` id may give neither)."""
 
@@ -842,7 +840,6 @@ class IssuerDoc(Model):
     achievements: tuple[AchievementMapping, ...] = ()
     note: str | None = None
     source: str | None = None
-
 
 
 Document = FrameworkDoc | CreditSystemsDoc | CrosswalkDoc | CatalogDoc | QualificationDoc | CreditRuleDoc | ApproversDoc | LearnerDoc | IssuerDoc
