@@ -56,7 +56,15 @@ def assess_text(d: AssessStatement) -> str:
                 out.append(f"      granted: {grant_name(item.as_, item.title)}, {n(item.credits)} {unit}")
             for x in g.exempt:
                 out.append(f"      exempt from: {x}")
-    section(out, "Caps", [f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used" + _at(cap.location) for cap in d.caps])
+    section(
+        out,
+        "Caps",
+        [
+            f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used, room for {n(max(cap.bound - cap.value, cap.bound * 0))} more"
+            + _at(cap.location)
+            for cap in d.caps
+        ],
+    )
     section(out, "Credit refused", [f"  {', '.join(r.sources)} under {r.rule}: {EXPLANATION[r.reason]} ({r.detail})" + _at(r.location) for r in d.refused])
     section(
         out,

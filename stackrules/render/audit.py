@@ -12,9 +12,9 @@ from ..decisions.audit import Applied, AuditDecision, AuditStatus, Version
 from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
 
 _CHOSEN = {
-    "commencement": "the version in force when the learner commenced ({day})",
-    "as_of": "the version in force on {day}",
-    "catalog_year": "the version of the requested catalogue year (in force on {day}; a what-if, not the learner's own)",
+    "commencement": "the one in force when the learner commenced, {day}",
+    "as_of": "the one in force on {day}",
+    "catalog_year": "the requested catalogue year's, in force on {day} (a what-if, not the learner's own)",
 }
 
 
@@ -25,10 +25,13 @@ def _percent(part: Fraction, whole: Fraction) -> str:
 
 
 def _version(v: Version) -> str:
-    start = v.effective_from.isoformat() if v.effective_from else "the start"
-    span = f"in force from {start}" + (f" to {v.effective_until.isoformat()}" if v.effective_until else " with no end date set")
-    why = _CHOSEN[v.chosen_by].format(day=v.chosen_on.isoformat() if v.chosen_on else "") + ", " if v.chosen_by else ""
-    return f"Rules: {why}{span} [{v.location}]."
+    if v.effective_from is None and v.effective_until is None:
+        span = "version with no effective dates"
+    else:
+        start = f"from {v.effective_from.isoformat()}" if v.effective_from else "from the start"
+        span = f"version in force {start}" + (f" to {v.effective_until.isoformat()}" if v.effective_until else ", no end date set")
+    why = "; " + _CHOSEN[v.chosen_by].format(day=v.chosen_on.isoformat() if v.chosen_on else "") if v.chosen_by else ""
+    return f"Rules: {span} [{v.location}]{why}."
 
 
 def _two_places(x: Fraction) -> str:
