@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
 
 import stackrules
 from stackrules.cli import main
@@ -25,6 +26,8 @@ from stackrules.errors import RequestError
 from stackrules.render.text import render_text
 
 from .conftest import AS_OF, ROOT
+from .test_oracle import AS_OF as ORACLE_DAY
+from .test_oracle import RuleInstance, rule_engine, rule_instances
 
 LEARNERS = sorted((ROOT / "examples" / "learners").glob("*.yaml"))
 
@@ -228,3 +231,28 @@ def test_incompatible_names_the_credential_it_clashes_with(engine: stackrules.En
     amira = stackrules.load_learner(ROOT / "examples/learners/amira.yaml")
     unused = {u["holding"]: u["reason"] for u in engine.audit(amira, "exu:BIT", AS_OF).to_json()["unused"]}
     assert unused["exu:INFO2010"] == "incompatible with exu:COMP1040, which counts"
+
+
+# ---------------------------------------------------------------- the same identities on generated instances
+
+
+def check_statement(s: dict[str, Any], a: dict[str, Any]) -> None:
+    """The identities of a statement (and of its audit's "Still needed"), read from the JSON records."""
+    c = s["credits"]
+    granted = sum((_f(g["credits"]) for g in s["granted"]), Fraction(0))
+    assert _f(c["granted"]) == granted
+    assert _f(c["counted"]) == _f(c["counted_study"]) + granted == _f(a["credits"]["counted"])
+    assert _f(c["applicable"]) + _f(c["unusable"]) == granted and _f(c["unusable"]) >= 0
+    if c["remaining"] is not None:
+        assert _f(c["remaining"]) == _f(c["required"]) - _f(c["counted"]) + _f(c["beyond_need"])
+        assert 0 <= _f(c["unusable"]) <= _f(c["beyond_need"])
+        assert sum((_f(m["credits"]) for m in a["missing"]), Fraction(0)) == _f(c["remaining"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rule_instances())
+def test_generated_statements_reconcile(tmp_path_factory: Any, ri: RuleInstance) -> None:
+    engine = rule_engine(ri, tmp_path_factory.mktemp("rb"))
+    holdings = [{"credential": h} for h in sorted(ri.base.held)] + ([{"credential": "e:S"}] if ri.holds_source else [])
+    learner = stackrules.load_learner({"id": "L", "holdings": holdings})
+    check_statement(engine.assess(learner, "t:Q", ORACLE_DAY).to_json(), engine.audit(learner, "t:Q", ORACLE_DAY).to_json())
