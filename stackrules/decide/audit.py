@@ -62,8 +62,8 @@ MIN_SOLVE = 1e-6  # seconds a solver is given when the budget is spent: it stops
 def run_audit(
     ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None = None
 ) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
-    start = time.monotonic()  # the time limit bounds building the model too, not only the solver (section 18)
     """Audit ``learner`` against ``target`` (``catalog_year``: against the version of that year, as a what-if)."""
+    start = time.monotonic()  # the time limit bounds building the model too, not only the solver (section 18)
     catalog = catalog_year is not None
     if catalog_year is not None:
         learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, catalog_year))
