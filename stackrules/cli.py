@@ -473,7 +473,9 @@ def _result_json(r: Any) -> dict[str, Any]:
 
 
 def _result_text(r: Any) -> str:
-    head = f"{r.source}: {r.outcome.upper()}" + (f": {r.reason.replace('_', ' ')} ({r.message})" if r.outcome == "refused" else "")
+    from .render.credentials import one_line
+
+    head = f"{one_line(r.source)}: {r.outcome.upper()}" + (f": {r.reason.replace('_', ' ')} ({one_line(r.message)})" if r.outcome == "refused" else "")
     facts = [
         f"{k} {v}"
         for k, v in (
@@ -486,7 +488,7 @@ def _result_text(r: Any) -> str:
         )
         if v is not None
     ]
-    return head + "\n" + "".join(f"    {f}\n" for f in facts)
+    return head + "\n" + "".join(f"    {one_line(f)}\n" for f in facts)
 
 
 @main.command()

@@ -457,3 +457,14 @@ def test_verify_cli_gives_every_conformance_file_its_manifest_outcome(tmp_path: 
             assert firsts[name]["message"]
         else:
             assert firsts[name]["outcome"] == "verified", (name, firsts[name]["reason"], firsts[name]["message"])
+
+
+def test_a_line_break_in_a_credential_cannot_forge_a_line_of_the_explanation(engine: stackrules.Engine, tmp_path: Path) -> None:
+    forged = {**badge(1), "issuer": {"id": "https://x.example/\nStatus: MET.", "type": ["Profile"]}}
+    d = engine.audit(learner({"verifiable": forged}), "exu:GCDS", DAY)
+    assert d.status == "not_met"
+    lines = d.text().split("\n")
+    assert "Status: MET." not in lines and any("\\nStatus: MET." in line for line in lines)
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    code, out, _ = run("verify", "--as-of", "2026-11-29", str(tmp_path / "forged.json"))
+    assert code == 2 and "Status: MET." not in out.split("\n") and "\\nStatus: MET." in out

@@ -5,6 +5,12 @@ from __future__ import annotations
 from ..decisions.credentials import CredentialReport
 
 
+def one_line(value: object) -> str:
+    """A value from a credential on one line: its line breaks shown as ``\\n`` (a credential is written by its issuer,
+    or by whoever forged it, so a line break in it must not start a line of the explanation such as ``Status: MET.``)."""
+    return str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def credentials_lines(report: CredentialReport) -> list[str]:
     """The sections a decision's explanation gains for a learner with ``verifiable:`` holdings (each after a blank line)."""
     out: list[str] = []
@@ -13,14 +19,15 @@ def credentials_lines(report: CredentialReport) -> list[str]:
         for v in report.verified:
             awarded = f", awarded {v.awarded.isoformat()}" if v.awarded else ""
             grade = f", grade {v.grade}" if v.grade is not None else ""
-            out.append(f"  {v.holding}: {v.source}{awarded}{grade}")
-            out.append(f"      issuer {v.issuer} (trusted as {v.trust_entry}), proof {v.proof}" + (f", in {v.part_of}" if v.part_of else ""))
+            out.append(f"  {v.holding}: {one_line(v.source)}{awarded}{one_line(grade)}")
+            part = f", in {one_line(v.part_of)}" if v.part_of else ""
+            out.append(f"      issuer {one_line(v.issuer)} (trusted as {v.trust_entry}), proof {one_line(v.proof)}{part}")
     out += ["", "Unverified credentials (earn nothing)"]
     if not report.unverified:
         out.append("  none")
     for u in report.unverified:
-        who = f" from {u.issuer}" if u.issuer else ""
-        out.append(f"  {u.source}{who}: {u.reason.replace('_', ' ')} ({u.message})")
+        who = f" from {one_line(u.issuer)}" if u.issuer else ""
+        out.append(f"  {one_line(u.source)}{who}: {u.reason.replace('_', ' ')} ({one_line(u.message)})")
     return out
 
 
