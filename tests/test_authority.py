@@ -63,6 +63,24 @@ def test_a_unit_invented_under_a_catalogued_provider_is_an_error_with_position_a
     assert engine.audit(stackrules.load_learner(EXAMPLES / "sam.yaml"), "exu:BIT", AS_OF).status == "not_met"
 
 
+def test_an_inline_holding_counts_only_through_credit_rules_even_for_a_framework_target(engine: stackrules.Engine) -> None:
+    """Section 18: inline holdings are external. A framework type has no provider, yet a self-described certificate is no home study of it."""
+    doc = {
+        "id": "L-inline",
+        "holdings": [{"credential": "ext:grad-cert", "title": "A graduate certificate", "provider": "ext", "credits": "0.5 eftsl", "framework_level": "aqf:8"}],
+    }
+    d = engine.audit(stackrules.load_learner(doc), "aqf:graduate-certificate", AS_OF).to_json()
+    assert d["status"] == "not_met"
+    assert [(u["holding"], u["cause"]) for u in d["unused"]] == [("ext:grad-cert", "no_rule")]
+    # a catalogue credential still counts directly towards a framework target
+    doc = {
+        "id": "L-cat",
+        "holdings": [{"credential": c, "awarded": "2026-06-30", "grade": "PS"} for c in ("exu:DATA5001", "exu:DATA5002", "exu:DATA5003", "exu:DATA5004")],
+    }
+    d = engine.audit(stackrules.load_learner(doc), "aqf:graduate-certificate", AS_OF).to_json()
+    assert d["credits"]["counted"] != "0"
+
+
 def test_one_credential_held_twice_counts_once_and_the_reason_names_the_record_kept(engine: stackrules.Engine) -> None:
     doc = {
         "id": "L-twice",
@@ -252,3 +270,20 @@ def test_check_of_a_device_or_a_pipe_says_what_it_is_not_that_it_is_missing(tmp_
             continue
         out = subprocess.run([sys.executable, "-m", "stackrules", "check", str(path)], env=env, capture_output=True, text=True, timeout=60, check=False)
         assert out.returncode == 3 and "SR1013" in out.stderr and what in out.stderr and "does not exist" not in out.stderr, out.stderr
+
+
+def test_the_approvers_schema_is_printed_and_accepts_the_shipped_document() -> None:
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from stackrules.cli import main
+
+    result = CliRunner().invoke(main, ["schema", "approvers"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    doc = yaml.safe_load((ROOT / "rules" / "example-university" / "approvers.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    bad = {**doc, "approvers": [{"id": "x", "name": "X", "may": ["rubber-stamp"]}]}
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))

@@ -128,7 +128,8 @@ def build_problem(
     for hv in holdings:
         if not hv.counts:
             continue
-        home = v.provider is None or hv.provider == v.provider
+        # a holding described inline (a provider without a catalogue) is external whatever the target: it counts only through credit rules (section 18)
+        home = hv.provider == v.provider or (v.provider is None and hv.holding.credential in rb.credentials)
         a = hv.attrs
         attrs = a.counted_as(in_target(hv.credits, hv.system), v.system, "home")
         items.append(
