@@ -346,6 +346,8 @@ def bulk() -> Iterator[None]:
 
 
 def _max_load(value: object) -> Fraction:
+    if isinstance(value, float):  # credit arithmetic is exact: a binary float is not taken as a credit figure
+        raise RequestError("SR5002", f"`max_load` must be exact, not a float ({value!r})", 'pass an int, a Fraction or text such as "24" or "7.5"')
     try:
         return to_fraction(value)
     except QuantityError as exc:

@@ -237,6 +237,7 @@ def _calls(engine: stackrules.Engine, ben: stackrules.Learner) -> dict[str, Any]
         "alternatives text": lambda: engine.plan(ben, "exu:BIT", AS_OF, alternatives="2"),  # type: ignore[arg-type]
         "terms one string": lambda: engine.plan(ben, "exu:BIT", AS_OF, terms="S1"),  # type: ignore[arg-type]
         "terms ints": lambda: engine.plan(ben, "exu:BIT", AS_OF, terms=(1, 2)),  # type: ignore[arg-type]
+        "max_load a float": lambda: engine.plan(ben, "exu:BIT", AS_OF, max_load=7.5),
         "objective an int": lambda: engine.plan(ben, "exu:BIT", AS_OF, objective=5),  # type: ignore[arg-type]
         "plans text": lambda: engine.explore(ben, AS_OF, plans="no"),  # type: ignore[arg-type]
         "towards an int": lambda: engine.counts_towards(5, AS_OF),  # type: ignore[arg-type]
