@@ -135,6 +135,13 @@ _CODES: tuple[Code, ...] = (
         "check the filter and the credit amounts, or add credentials",
     ),
     Code("SR4002", "rule-never-applies", "warning", "this credit rule can never apply", "check `into`, `from` and `effective`"),
+    Code(
+        "SR4003",
+        "id-pattern-mismatch",
+        "warning",
+        "a credential's id does not follow its catalog's `id_pattern`, so it has no subject or number",
+        "give it `subject:` and `number:`, or correct the id",
+    ),
     # 5xxx: requests
     Code(
         "SR5001",

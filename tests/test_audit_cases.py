@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import stackrules
+from stackrules.decide.audit import run_audit
 
 HERE = Path(__file__).parent / "cases"
 BASE = HERE / "_base"
@@ -36,7 +37,12 @@ def run_case(case: Path, tmp: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     as_of = spec.get("as_of", dt.date(2026, 6, 30))
     method = spec.get("method", "audit")
     decision = getattr(engine, method)(learner, spec["target"], as_of, look_ahead=bool(spec.get("look_ahead")))
-    return spec, decision.to_json()
+    got = decision.to_json()
+    if "path" in spec.get("expect", {}):
+        _, choice, _, again = run_audit(engine.context, learner, spec["target"], as_of, bool(spec.get("look_ahead")), 60.0)
+        assert again.to_json() == got
+        got["path"] = choice.path
+    return spec, got
 
 
 def _stringify(value: Any) -> Any:
@@ -87,6 +93,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
+        elif key == "path":  # which path decided: the greedy fast path, or the solver (the fast path declined)
+            assert got["path"] == want
         else:
             raise AssertionError(f"unknown expectation `{key}`")
 

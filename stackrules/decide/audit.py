@@ -170,7 +170,13 @@ def _term_text(attr: str, op: str, value: object) -> str:
         said = {"home": "studied at the provider", "credit": "granted as credit"}.get(joined, f"source {joined}")
         return said if op == "eq" else f"not {said}"
     if attr == "tags":
-        return {"eq": f"tagged {joined}", "ne": f"not tagged {joined}", "in": f"tagged {joined}", "not_in": f"tagged none of {joined}"}.get(
+        return {
+            "eq": f"tagged {joined}",
+            "ne": f"not tagged {joined}",
+            "in": f"tagged {joined}",
+            "not_in": f"tagged none of {joined}",
+            "glob": f"tagged like {joined}",
+        }.get(
             op, f"tags {op} {joined}"
         )
     name = attr.replace("_", " ")
@@ -184,6 +190,7 @@ def _term_text(attr: str, op: str, value: object) -> str:
         "lte": f"{name} {joined} or below",
         "lt": f"{name} below {joined}",
         "prefix": f"{name} starting {joined}",
+        "glob": f"{name} like {joined}",
     }
     return words.get(op, f"{name} {op} {joined}")
 
@@ -409,7 +416,13 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
                 shared.setdefault(it.index, []).append(nid)
             continue
         mine, extra = _pool_share(p, leaf, choice, adds)
-        if mine:
+        if leaf.count is not None and leaf.credits is None:
+            # a count in its own words, never as credit (section 17)
+            have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
+            k = max(0, min(sum(m for _, m in adds), leaf.count - have))
+            if k:
+                put(nid, mine, f"{k} more {'credential' if k == 1 else 'credentials'} {_filter_text(leaf)}")
+        elif mine:
             put(nid, mine, f"{q(mine)} {unit} more {_filter_text(leaf)}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)

@@ -61,6 +61,8 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
                 awarded=h.awarded,
                 title=h.title,
                 system=system,
+                subject=h.subject,
+                number=h.number,
             )
         pending = h.status != "completed"
         why_not = None

@@ -233,6 +233,8 @@ ATTRIBUTES = (
     "awarded",
     "source",
     "title",
+    "subject",
+    "number",
     "related_field",
 )
 
@@ -243,7 +245,10 @@ LIST_ATTRIBUTES = frozenset({"tags", "fields", "competencies"})
 ORDER_OPS = ("gte", "gt", "lte", "lt")
 
 
-OPS = ("eq", "gte", "gt", "lte", "lt", "ne", "in", "not_in", "prefix")
+OPS = ("eq", "gte", "gt", "lte", "lt", "ne", "in", "not_in", "prefix", "glob")
+
+
+TEXT_OPS = ("prefix", "glob")  # conditions on text only
 
 
 @dataclass(frozen=True)
@@ -287,9 +292,9 @@ def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
             raise _err("number_too_large" if exc.code == "SR2011" else "number_too_precise", "{why}", why=str(exc), at=at) from None
         except QuantityError as exc:
             raise _err("invalid_filter", "{why}", why=str(exc), at=at) from None
-    if attr == "level":
+    if attr in ("level", "number"):
         if not isinstance(value, int):
-            raise _err("invalid_filter", "`level` compares with a whole number, got `{v}`", v=str(value), at=at)
+            raise _err("invalid_filter", "`{attr}` compares with a whole number, got `{v}`", attr=attr, v=str(value), at=at)
         return value
     if attr == "awarded":
         try:
@@ -331,10 +336,10 @@ def parse_filter(data: object, at: tuple[Any, ...] = ()) -> Filter:
                     raise _err("invalid_filter", "unknown condition `{op}`", op=str(op), at=opat, on_key=True, suggest=tuple(did_you_mean(str(op), OPS)))
                 if op in ORDER_OPS and key in LIST_ATTRIBUTES:
                     raise _err("invalid_filter", "`{op}` cannot compare the list attribute `{key}`", op=op, key=key, at=opat, on_key=True)
-                if op in ORDER_OPS and key in ("tags", "id", "provider", "type", "title", "source"):
-                    raise _err("invalid_filter", "`{key}` has no order: use `in`, `prefix` or `ne`", key=key, at=opat, on_key=True)
-                if op == "prefix" and key in ("level", "credits", "awarded"):
-                    raise _err("invalid_filter", "`prefix` applies to text attributes", at=opat, on_key=True)
+                if op in ORDER_OPS and key in ("tags", "id", "provider", "type", "title", "source", "subject"):
+                    raise _err("invalid_filter", "`{key}` has no order: use `in`, `prefix`, `glob` or `ne`", key=key, at=opat, on_key=True)
+                if op in TEXT_OPS and key in ("level", "credits", "awarded", "number"):
+                    raise _err("invalid_filter", "`{op}` applies to text attributes, not to `{key}`", op=op, key=key, at=opat, on_key=True)
                 if op in ("in", "not_in"):
                     if not isinstance(value, tuple):
                         raise _err("invalid_filter", "`{op}` takes a list", op=op, at=opat)
@@ -359,7 +364,7 @@ FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "ob
 
 class MinDistinct(Model):
     count: int = Field(ge=1)
-    of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level"]
+    of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level", "subject"]
 
 
 class Limit(Model):
@@ -556,12 +561,68 @@ class Cost(Model):
 CredentialType = Literal["unit", "micro-credential", "badge", "assessment", "qualification"]
 
 
+SUBJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _subject(value: object) -> str:
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected a subject code such as `CSCI`, got {got}", got=type(value).__name__)
+    if not SUBJECT_RE.fullmatch(value):
+        raise _err("invalid_value", "`{value}` is not a subject code: letters and digits, starting with a letter (such as `CSCI`)", value=value)
+    return value
+
+
+Subject = Annotated[str, PlainValidator(_subject), WithJsonSchema({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]*$"})]
+
+
+CourseNumber = Annotated[int, Field(ge=0, le=10**9)]
+
+
+ID_PATTERN_PARTS = ("provider", "subject", "number", "suffix")
+ID_PATTERN_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def id_pattern_regex(pattern: str) -> re.Pattern[str]:
+    """``{provider}:{subject}{number}`` as a regular expression with named groups."""
+    out, at = [], 0
+    for m in ID_PATTERN_RE.finditer(pattern):
+        out.append(re.escape(pattern[at : m.start()]))
+        part = m.group(1)
+        out.append({"provider": r"[a-z][a-z0-9-]*", "subject": r"(?P<subject>[A-Za-z]+)", "number": r"(?P<number>[0-9]+)", "suffix": r"[A-Za-z0-9._-]*"}[part])
+        at = m.end()
+    out.append(re.escape(pattern[at:]))
+    return re.compile("".join(out))
+
+
+def _id_pattern(value: object) -> str:
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected a pattern such as `{example}`, got {got}", example="{provider}:{subject}{number}", got=type(value).__name__)
+    parts = ID_PATTERN_RE.findall(value)
+    for part in parts:
+        if part not in ID_PATTERN_PARTS:
+            close = did_you_mean(part, ID_PATTERN_PARTS)
+            hint = f" (did you mean `{{{close[0]}}}`?)" if close else ""
+            known = ", ".join(f"`{{{k}}}`" for k in ID_PATTERN_PARTS)
+            raise _err("invalid_value", "{msg}", msg=f"`{{{part}}}` is not a part of an id pattern: use {known}{hint}")
+    if parts.count("subject") != 1 or parts.count("number") != 1 or len(set(parts)) != len(parts):
+        raise _err("invalid_value", "{msg}", msg="an id pattern names `{subject}` and `{number}` once each, such as `{provider}:{subject}{number}`")
+    rest = ID_PATTERN_RE.sub("", value)
+    if "{" in rest or "}" in rest:
+        raise _err("invalid_value", "an id pattern has an unmatched brace")
+    return value
+
+
+IdPattern = Annotated[str, PlainValidator(_id_pattern), WithJsonSchema({"type": "string", "description": "such as {provider}:{subject}{number}"})]
+
+
 class Credential(Model):
     id: CredId
     title: str
     type: CredentialType = "unit"
     credits: Qty | None = None
     level: int | None = None
+    subject: Subject | None = None
+    number: CourseNumber | None = None
     framework_level: LevelRef | None = None
     tags: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
@@ -588,6 +649,7 @@ class CatalogDoc(Model):
     provider: Provider
     credit_system: text_or_mapping(Slug, InlineSystem, "a credit system id or `{id, full_time_year}`")  # type: ignore[valid-type]
     grade_scale: GradeScale | None = None
+    id_pattern: IdPattern | None = None
     credentials: tuple[Credential, ...] = ()
     source: str | None = None
     note: str | None = None
@@ -652,6 +714,8 @@ class UnspecifiedGrant(Model):
     type: CredentialType = "unit"
     title: str | None = None
     level: int | None = None
+    subject: Subject | None = None
+    number: CourseNumber | None = None
     framework_level: LevelRef | None = None
     tags: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
@@ -731,6 +795,8 @@ class Holding(Model):
     credits: Qty | None = None
     type: CredentialType | None = None
     level: int | None = None
+    subject: Subject | None = None
+    number: CourseNumber | None = None
     framework_level: LevelRef | None = None
     tags: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()

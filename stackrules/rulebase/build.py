@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..diagnostics import CODES, Diagnostic, suggestion
 from ..language.documents import Loaded
-from ..language.models import ApproversDoc, CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc
+from ..language.models import ApproversDoc, CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc, id_pattern_regex
 from ..language.positions import Path
 from .index import ApproverInfo, CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, loc_of, system_of_catalog
 
@@ -258,6 +258,7 @@ class _Indexer:
     def catalog_credentials(self, item: Loaded, cat: CatalogDoc, pid: str) -> None:
         sid = self.providers[pid].system
         one = self.one
+        pattern = id_pattern_regex(cat.id_pattern) if cat.id_pattern is not None else None
         for i, c in enumerate(cat.credentials):
             path: Path = ("credentials", i)
             if c.id.partition(":")[0] != pid:
@@ -276,6 +277,21 @@ class _Indexer:
             if c.credits is not None and self.check_system(c.credits.system, item, path + ("credits",)) and sid in self.systems:
                 credits = in_system(self.systems, c.credits, sid)
             self.check_level(c.framework_level, item, path + ("framework_level",))
+            subject, number = c.subject, c.number
+            if pattern is not None and (subject is None or number is None):
+                m = pattern.fullmatch(c.id)
+                if m is None:
+                    self.report.error(
+                        item,
+                        path + ("id",),
+                        "SR4003",
+                        f"`{c.id}` does not follow the catalog's id_pattern `{cat.id_pattern}`: it has no "
+                        + " or ".join(k for k, val in (("subject", subject), ("number", number)) if val is None),
+                        "give it `subject:` and `number:`, or correct the id",
+                    )
+                else:
+                    subject = subject if subject is not None else m.group("subject")
+                    number = number if number is not None else int(m.group("number"))
             self.credentials[c.id] = CredentialInfo(
                 id=c.id,
                 provider=pid,
@@ -293,6 +309,8 @@ class _Indexer:
                 currency=c.cost.currency if c.cost else None,
                 offered=one(c.offered),
                 loc=loc_of(item, path),
+                subject=one(subject) if subject is not None else None,
+                number=number,
             )
             self.cred_src[c.id] = (item, path)
 

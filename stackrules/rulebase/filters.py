@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from fractions import Fraction
 from typing import Any
 
@@ -30,12 +31,29 @@ class Attrs:
     source: str = "home"
     title: str | None = None
     system: str | None = None  # the credit system `credits` is in
+    subject: str | None = None
+    number: int | None = None
 
     def counted_as(self, credits: Fraction, system: str | None, source: str) -> Attrs:
         """The same credential with its credit in another system (``dataclasses.replace`` is slow on hot paths)."""
         a = self
         return Attrs(
-            a.id, a.provider, a.type, credits, a.level, a.framework_level, a.tags, a.fields, a.competencies, a.grade, a.awarded, source, a.title, system
+            a.id,
+            a.provider,
+            a.type,
+            credits,
+            a.level,
+            a.framework_level,
+            a.tags,
+            a.fields,
+            a.competencies,
+            a.grade,
+            a.awarded,
+            source,
+            a.title,
+            system,
+            a.subject,
+            a.number,
         )
 
 
@@ -67,6 +85,8 @@ def credential_attrs(
         title=c.title,
         source=source,
         system=target,
+        subject=c.subject,
+        number=c.number,
     )
 
 
@@ -85,6 +105,8 @@ def grant_attrs(g: UnspecifiedGrant, key: str, provider: str, credits: Fraction,
         title=title or g.title,
         source="credit",
         system=system,
+        subject=g.subject,
+        number=g.number,
     )
 
 
@@ -148,6 +170,8 @@ class Matcher:
                 return t.value not in have
             if t.op == "prefix":
                 return any(str(x).startswith(t.value) for x in have)
+            if t.op == "glob":
+                return any(fnmatchcase(str(x), t.value) for x in have)
             return False
         if t.op == "eq":
             return bool(v == t.value)
@@ -159,6 +183,8 @@ class Matcher:
             return v not in t.value
         if t.op == "prefix":
             return str(v).startswith(t.value)
+        if t.op == "glob":
+            return fnmatchcase(str(v), t.value)
         return self._order(t, a, v)
 
     def _order(self, t: Term, a: Attrs, v: Any) -> bool:

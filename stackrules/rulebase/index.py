@@ -106,6 +106,8 @@ class CredentialInfo:
     currency: str | None
     offered: tuple[str, ...]
     loc: Loc
+    subject: str | None = None
+    number: int | None = None
 
 
 @dataclass(frozen=True)
