@@ -126,6 +126,13 @@ _CODES: tuple[Code, ...] = (
         "a learner describes inline a holding of a provider that has a catalog (a learner file cannot create its credentials or credit)",
         "name one of the provider's catalogue credentials; inline descriptions are for providers without a catalog",
     ),
+    Code(
+        "SR3018",
+        "share-without-total",
+        "error",
+        "a `max_share` or `min_share` limit stands in a qualification that has no `credits` total",
+        "give the qualification `credits:`, or bound the credit itself with `max_credits` / `min_credits`",
+    ),
     # 4xxx: warnings
     Code(
         "SR4001",

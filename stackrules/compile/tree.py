@@ -128,7 +128,7 @@ class Expander:
     def limits(self, limits: tuple[Limit, ...], v: QualVersion, at: tuple[str | int, ...] | None = None) -> list[CLimit]:
         """A node's limits in the target's system; ``at``: the document path of the ``limits`` list, for locations."""
         out: list[CLimit] = []
-        share_base = self.rb.rescale(v.credits, v.system, self.system)
+        share_base = self.rb.rescale(v.credits, v.system, self.system) if v.credits is not None else Fraction(0)
         for j, lim in enumerate(limits):
             first = len(out)
 
@@ -230,7 +230,7 @@ class Expander:
                 dpath=(*nested.base_path, "requires") if dpath is not None else None,
             )
             sub.nested = nested.id
-            sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system)
+            sub.min_total = self.rb.rescale(nested.credits, nested.system, self.system) if nested.credits is not None else None
             # the nested root keeps its own limits; the nested qualification's apply to the same subtree
             sub.limits = [*sub.limits, *self.limits(nested.limits, nested, (*nested.base_path, "limits") if dpath is not None else None)]
             node.children = [sub]

@@ -53,7 +53,7 @@ def assess_decision(
     c = audit.credits
     given = sum((g.credits for g in granted), Fraction(0))
     surplus = _surplus(p, choice)
-    beyond = None if c.remaining is None else c.counted + c.remaining - c.required
+    beyond = None if c.remaining is None or c.required is None else c.counted + c.remaining - c.required
     unusable = min(sum((s.credit for s in surplus), Fraction(0)), beyond if beyond is not None else given, given)
     return AssessStatement(
         target=audit.target,

@@ -176,9 +176,7 @@ def _term_text(attr: str, op: str, value: object) -> str:
             "in": f"tagged {joined}",
             "not_in": f"tagged none of {joined}",
             "glob": f"tagged like {joined}",
-        }.get(
-            op, f"tags {op} {joined}"
-        )
+        }.get(op, f"tags {op} {joined}")
     name = attr.replace("_", " ")
     words = {
         "eq": f"{name} {joined}",

@@ -387,7 +387,8 @@ def derive_rules(p: Problem) -> Rules:
             sub = child(n, 0, 1)
             walk(nested.requires, nested, sub, ())
             add(sub, nested.limits, nested)
-            out.totals[sub.index] = p.rb.rescale(nested.credits, nested.system, v.system)
+            if nested.credits is not None:
+                out.totals[sub.index] = p.rb.rescale(nested.credits, nested.system, v.system)
             return
         if r.credential is not None:
             if n.kind != "credential" or n.credential != r.credential:
@@ -403,7 +404,8 @@ def derive_rules(p: Problem) -> Rules:
         for i, c in enumerate(kids):
             walk(c, qv, child(group, i, len(kids)), refs)
 
-    out.totals[p.top.index] = v.credits
+    if v.credits is not None:
+        out.totals[p.top.index] = v.credits
     add(p.top, v.limits, v)
     walk(v.requires, v, child(p.top, 0, 1), ())
     return out
@@ -417,7 +419,7 @@ def _limits(p: Problem, limits: tuple[Limit, ...], qv: QualVersion) -> list[CLim
     def amount(x: Quantity) -> Fraction:
         return rb.rescale(rb.convert(x, qv.system), qv.system, system)
 
-    share_base = rb.rescale(qv.credits, qv.system, system)
+    share_base = rb.rescale(qv.credits, qv.system, system) if qv.credits is not None else Fraction(0)
     out: list[CLimit] = []
     for lim in limits:
 

@@ -38,7 +38,7 @@ class AssessCredits:
     """
 
     system: str
-    required: Fraction
+    required: Fraction | None  # None: the target has no credit total (section 17)
     counted: Fraction
     remaining: Fraction | None
     granted: Fraction

@@ -116,7 +116,7 @@ class Credits:
     """The target's credit in its system: required, counted by the choice, remaining (None: no catalogue completion)."""
 
     system: str
-    required: Fraction
+    required: Fraction | None  # None: the target has no credit total (section 17)
     counted: Fraction
     remaining: Fraction | None
 

@@ -22,7 +22,7 @@ class ExploreRow:
     status: AuditStatus
     system: str
     counted: Fraction
-    required: Fraction
+    required: Fraction | None  # None: the target has no credit total (section 17)
     remaining: Fraction | None
     why: str
     plan_credits: Fraction | None = None  # None also when no plan was found

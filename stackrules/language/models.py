@@ -675,7 +675,7 @@ class QualificationDoc(Model):
     provider: Slug
     type: LevelRef | None = None
     framework_level: LevelRef | None = None
-    credits: Qty
+    credits: Qty | None = None  # optional (section 17): without it the target is met when its tree is
     fields: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     effective: Effective | None = None

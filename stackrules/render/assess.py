@@ -29,19 +29,20 @@ def assess_text(d: AssessStatement) -> str:
             over = sum((s.credit for s in d.surplus), c.unusable * 0) - c.unusable
             rest = f", and the total takes {n(over)} {unit} of the excess" if over > 0 else ""
             out.append(f"  cannot be used: {n(c.unusable)} {unit} ({why}{rest}; a grant is not split)")
-    out.append(
-        f"Counted towards the {n(c.required)} {unit} required: {n(c.counted)} {unit}"
-        f" ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study)."
-    )
+    towards = f"Counted towards the {n(c.required)} {unit} required" if c.required is not None else "Counted (the target has no credit total)"
+    out.append(f"{towards}: {n(c.counted)} {unit} ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study).")
     if d.status is AuditStatus.INDETERMINATE:
         out.append("Study remaining: not decided within the time limit.")
     elif c.remaining is None:
         out.append("Study remaining: no combination of catalogue study completes it.")
     else:
-        sums = f"{n(c.required)} required - {n(c.counted)} counted"
-        if c.beyond_need:
-            sums += f" + {n(c.beyond_need)} counted or added beyond what the requirements need"
-        out.append(f"Study remaining: {n(c.remaining)} {unit} = {sums}.")
+        if c.required is None:
+            out.append(f"Study remaining: {n(c.remaining)} {unit}, what the requirements still need (no credit total).")
+        else:
+            sums = f"{n(c.required)} required - {n(c.counted)} counted"
+            if c.beyond_need:
+                sums += f" + {n(c.beyond_need)} counted or added beyond what the requirements need"
+            out.append(f"Study remaining: {n(c.remaining)} {unit} = {sums}.")
     if d.granted:
         out.append("")
         out.append("Credit granted, rule by rule")

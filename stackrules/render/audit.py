@@ -61,13 +61,20 @@ def audit_text(d: AuditDecision) -> str:
     unit = c.system
     out = [f"{d.title} ({d.target}) for learner {d.learner}, as of {d.as_of.isoformat()}"]
     if d.status is AuditStatus.INDETERMINATE:
-        out.append(f"Status: NOT DECIDED within the time limit. {n(c.counted)} of {n(c.required)} {unit} counted so far; what remains is not known.")
+        of = f"{n(c.counted)} of {n(c.required)} {unit}" if c.required is not None else f"{n(c.counted)} {unit}"
+        out.append(f"Status: NOT DECIDED within the time limit. {of} counted so far; what remains is not known.")
     else:
         status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (in-progress study must be passed)"
         rem = "no catalogue study completes it" if c.remaining is None else f"{n(c.remaining)} {unit} remaining"
-        out.append(f"Status: {status}. {n(c.counted)} of {n(c.required)} {unit} counted; {rem}.")
+        of = (
+            f"{n(c.counted)} of {n(c.required)} {unit} counted"
+            if c.required is not None
+            else f"{n(c.counted)} {unit} counted (no credit total: met when every requirement is)"
+        )
+        out.append(f"Status: {status}. {of}; {rem}.")
     met = sum(1 for node in d.nodes if node.status.value != "not_met")
-    progress = f"Progress: {_percent(c.counted, c.required)} of the credit, {met} of {len(d.nodes)} requirements met"
+    credit = f"{_percent(c.counted, c.required)} of the credit, " if c.required is not None else ""
+    progress = f"Progress: {credit}{met} of {len(d.nodes)} requirements met"
     if d.gpa is not None:
         progress += f"; GPA {_two_places(d.gpa)} over the graded study counted (credit-weighted grade points)"
     out.append(progress + ".")

@@ -340,7 +340,7 @@ class _Indexer:
             if q.effective and q.effective.from_ and q.effective.until and q.effective.until < q.effective.from_:
                 self.report.error(item, ("effective",), "SR3016", "`until` is before `from`", "swap or correct the dates")
             sid = self.providers[q.provider].system
-            if not self.check_system(q.credits.system, item, ("credits",)) or sid not in self.systems:
+            if (q.credits is not None and not self.check_system(q.credits.system, item, ("credits",))) or sid not in self.systems:
                 continue
             self.add_version(
                 item,
@@ -350,7 +350,7 @@ class _Indexer:
                     title=q.title,
                     provider=q.provider,
                     system=sid,
-                    credits=in_system(self.systems, q.credits, sid),
+                    credits=in_system(self.systems, q.credits, sid) if q.credits is not None else None,
                     type=q.type,
                     framework_level=q.framework_level,
                     fields=q.fields,

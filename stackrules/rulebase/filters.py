@@ -33,6 +33,7 @@ class Attrs:
     system: str | None = None  # the credit system `credits` is in
     subject: str | None = None
     number: int | None = None
+    has_credits: bool = True  # false for a qualification without a total: a condition on `credits` is then false
 
     def counted_as(self, credits: Fraction, system: str | None, source: str) -> Attrs:
         """The same credential with its credit in another system (``dataclasses.replace`` is slow on hot paths)."""
@@ -116,7 +117,8 @@ def version_attrs(v: QualVersion) -> Attrs:
         id=v.id,
         provider=v.provider or "",
         type=v.type or "",
-        credits=v.credits,
+        credits=v.credits if v.credits is not None else Fraction(0),
+        has_credits=v.credits is not None,
         framework_level=v.framework_level,
         fields=v.fields,
         tags=v.tags,
@@ -157,7 +159,7 @@ class Matcher:
         if v is None:
             return False
         if t.attr == "credits":
-            return self._credits(t, a)
+            return a.has_credits and self._credits(t, a)
         if t.attr in LIST_ATTRIBUTES:
             have = set(v)
             if t.op == "eq":

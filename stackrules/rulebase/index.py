@@ -118,7 +118,7 @@ class QualVersion:
     title: str
     provider: str | None  # None: a framework target, every provider counts directly
     system: str
-    credits: Fraction
+    credits: Fraction | None  # None: no total (section 17), met when the tree is
     type: str | None
     framework_level: str | None
     fields: tuple[str, ...]
@@ -175,7 +175,7 @@ class RuleBase:
         if isinstance(amount, Quantity):
             return self.convert(amount, into.system)
         assert isinstance(amount, ShareOf)
-        return amount.share * into.credits
+        return amount.share * into.credits if into.credits is not None else Fraction(0)  # a share of no total is nothing
 
     def version(self, qid: str, day: dt.date) -> QualVersion | None:
         for v in self.qualifications.get(qid, ()):

@@ -152,6 +152,17 @@ class Context:
                     self.quantity(q, item, lp + (key,))
             if lim.where is not None:
                 self.filter_levels(lim.where, item, lp + ("where",))
+            if v is not None and v.credits is None:
+                for key in ("max_share", "min_share"):
+                    if getattr(lim, key) is not None:
+                        self.report.error(
+                            item,
+                            lp + (key,),
+                            "SR3018",
+                            f"`{key}` is a share of the qualification's `credits`, and `{v.id}` has no credit total",
+                            "give the qualification `credits:`, or bound the credit itself with `max_credits` / `min_credits`",
+                            on_key=True,
+                        )
             if lim.min_gpa is not None and v is not None and v.provider is not None:
                 scale = self.rb.providers[v.provider].grade_scale
                 if scale is None or scale.points is None:

@@ -281,7 +281,7 @@ def _version_json(v: QualVersion) -> dict[str, Any]:
         "effective_from": eff.from_.isoformat() if eff and eff.from_ else None,
         "effective_until": eff.until.isoformat() if eff and eff.until else None,
         "title": v.title,
-        "credits": fmt(v.credits),
+        "credits": fmt(v.credits) if v.credits is not None else None,
         "system": v.system,
         "location": str(v.loc),
     }
