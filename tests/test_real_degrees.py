@@ -6,6 +6,7 @@ cases cannot show: what is derived while loading, what is refused, and what the 
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import jsonschema
@@ -124,3 +125,11 @@ def test_a_bad_id_pattern_stops_loading(tmp_path: Path) -> None:
     (tmp_path / "numb.yaml").write_text(NUMBERED.replace("{number}{suffix}", "{number}{number}"), encoding="utf-8")
     with pytest.raises(RuleBaseError, match="once each"):
         stackrules.load(DIAG_BASE, tmp_path / "numb.yaml")
+
+
+def test_quarter_hours_ship_with_the_frameworks() -> None:
+    import stackrules
+
+    rb = stackrules.load().context.rb
+    assert rb.systems["us-qh"].full_time_year == 45
+    assert rb.rescale(Fraction(9, 2), "us-qh", "us-sch") == 3

@@ -42,7 +42,8 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
         if info is not None:
             system: str | None = prov.system if prov else None
             credits = info.credits
-            attrs = credential_attrs(rb, info.id, grade=h.grade, awarded=h.awarded)
+            term = h.term or (prov.term_of(h.awarded) if prov else None)
+            attrs = credential_attrs(rb, info.id, grade=h.grade, awarded=h.awarded, term=term, held=True)
         else:
             q = h.credits
             system = q.system if q and q.system else (prov.system if prov else None)
@@ -63,6 +64,7 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
                 system=system,
                 subject=h.subject,
                 number=h.number,
+                term=h.term or (prov.term_of(h.awarded) if prov else None),
             )
         pending = h.status != "completed"
         why_not = None

@@ -364,7 +364,7 @@ FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "ob
 
 class MinDistinct(Model):
     count: int = Field(ge=1)
-    of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level", "subject"]
+    of: Literal["tags", "fields", "competencies", "provider", "type", "level", "framework_level", "subject", "term"]
 
 
 class Limit(Model):
@@ -553,6 +553,37 @@ class GradeScale(Model):
         return self
 
 
+TERM_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _term_id(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _err("wrong_type", "expected a term such as `2025-S1`, got {got}", got=type(value).__name__)
+    if not TERM_RE.fullmatch(value) or len(value) > 64:
+        raise _err("invalid_value", "`{value}` is not a term name: letters, digits, `.`, `_` and `-` (such as `2025-S1`)", value=value[:64])
+    return value
+
+
+TermId = Annotated[str, PlainValidator(_term_id), WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"})]
+
+
+class TermPeriod(Model):
+    """One period of a provider's calendar: a holding awarded inside it belongs to that term."""
+
+    id: TermId
+    from_: Date = Field(alias="from")
+    until: Date
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TermPeriod:
+        if self.until < self.from_:
+            raise _err("invalid_value", "a term's `until` is before its `from`", at=("until",))
+        return self
+
+
 class Cost(Model):
     amount: Num
     currency: str
@@ -650,9 +681,20 @@ class CatalogDoc(Model):
     credit_system: text_or_mapping(Slug, InlineSystem, "a credit system id or `{id, full_time_year}`")  # type: ignore[valid-type]
     grade_scale: GradeScale | None = None
     id_pattern: IdPattern | None = None
+    terms: tuple[TermPeriod, ...] = ()
     credentials: tuple[Credential, ...] = ()
     source: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _calendar(self) -> CatalogDoc:
+        for j, t in enumerate(self.terms):
+            for k, other in enumerate(self.terms[:j]):
+                if t.id == other.id:
+                    raise _err("invalid_value", "the term `{t}` is listed twice in `terms` (first as entry {k})", t=t.id, k=k + 1, at=("terms", j, "id"))
+                if t.from_ <= other.until and other.from_ <= t.until:
+                    raise _err("invalid_value", "the term `{t}` overlaps `{o}`: a date belongs to one term", t=t.id, o=other.id, at=("terms", j, "from"))
+        return self
 
 
 class Effective(Model):
@@ -787,6 +829,7 @@ class Enrolment(Model):
 class Holding(Model):
     credential: CredId
     awarded: Date | None = None
+    term: TermId | None = None  # else derived from `awarded` by the provider's `terms:` calendar
     grade: str | None = None
     status: Literal["completed", "in_progress", "planned"] = "completed"
     # an inline description, for credentials no catalog holds

@@ -247,7 +247,8 @@ class _Indexer:
                 continue
             sid = system_of_catalog(cat)
             self.check_system(sid, item, ("credit_system",))
-            self.providers[pid] = ProviderInfo(pid, cat.provider.name, sid, cat.grade_scale, loc_of(item, ("provider",)))
+            calendar = tuple((t.id, t.from_, t.until) for t in cat.terms)
+            self.providers[pid] = ProviderInfo(pid, cat.provider.name, sid, cat.grade_scale, loc_of(item, ("provider",)), calendar)
         for item in self.of_kind("catalog"):
             cat = item.doc
             pid = cat.provider.id

@@ -34,6 +34,7 @@ class Attrs:
     subject: str | None = None
     number: int | None = None
     has_credits: bool = True  # false for a qualification without a total: a condition on `credits` is then false
+    term: str | None = None  # the term a holding was taken in; a credential not yet held: a later term of its own
 
     def counted_as(self, credits: Fraction, system: str | None, source: str) -> Attrs:
         """The same credential with its credit in another system (``dataclasses.replace`` is slow on hot paths)."""
@@ -55,6 +56,8 @@ class Attrs:
             system,
             a.subject,
             a.number,
+            a.has_credits,
+            a.term,
         )
 
 
@@ -66,8 +69,15 @@ def credential_attrs(
     provider: str | None = None,
     grade: str | None = None,
     awarded: dt.date | None = None,
+    term: str | None = None,
+    held: bool = False,
 ) -> Attrs:
-    """A catalogue credential as a filter sees it, its credit in ``system`` (default: its provider's)."""
+    """A catalogue credential as a filter sees it, its credit in ``system`` (default: its provider's).
+
+    A holding (``held``) was taken in ``term`` (None: not known); a credential not held yet would be
+    taken in a later term of its own, so distinct-term limits (`min_distinct of: term`) count each
+    catalogue addition as a term of its own; granted credit (``source="credit"``) has no term.
+    """
     c = rb.credentials[cid]
     own = rb.providers[c.provider].system
     target = system or own
@@ -88,6 +98,7 @@ def credential_attrs(
         system=target,
         subject=c.subject,
         number=c.number,
+        term=term if held or source == "credit" else f"later:{c.id}",
     )
 
 

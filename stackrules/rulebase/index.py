@@ -55,6 +55,16 @@ class ProviderInfo:
     system: str
     grade_scale: GradeScale | None
     loc: Loc
+    terms: tuple[tuple[str, dt.date, dt.date], ...] = ()  # the calendar: (term, first day, last day)
+
+    def term_of(self, day: dt.date | None) -> str | None:
+        """The calendar term a date falls in (None: no calendar, or between terms)."""
+        if day is None:
+            return None
+        for tid, lo, hi in self.terms:
+            if lo <= day <= hi:
+                return tid
+        return None
 
     def grade_rank(self, grade: str) -> int | None:
         if self.grade_scale is None or grade not in self.grade_scale.order:
