@@ -93,6 +93,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
+        elif key == "equivalents":
+            assert got.get("equivalents", []) == want
         elif key == "path":  # which path decided: the greedy fast path, or the solver (the fast path declined)
             assert got["path"] == want
         else:

@@ -21,7 +21,15 @@ DIAG = ROOT / "tests" / "diagnostics"
 
 
 def test_the_passes_are_named_and_ordered() -> None:
-    assert [p.name for p in PASSES] == ["credentials", "prerequisite-cycles", "qualification-trees", "nesting-cycles", "credit-rules", "learners"]
+    assert [p.name for p in PASSES] == [
+        "credentials",
+        "prerequisite-cycles",
+        "supersedes-cycles",
+        "qualification-trees",
+        "nesting-cycles",
+        "credit-rules",
+        "learners",
+    ]
 
 
 def test_a_later_pass_uses_what_an_earlier_one_built() -> None:

@@ -136,7 +136,7 @@ def target_key(v: QualVersion, nested: tuple[tuple[str, object], ...]) -> tuple[
 def leaf_accepts_static(rb: RuleBase, leaf: CNode, a: Attrs, matcher: Matcher, credential: str) -> bool:
     """Does a leaf accept a credential, on its attributes alone (no grade, no date)?"""
     if leaf.kind == "credential":
-        return credential == leaf.credential
+        return credential == leaf.credential or (leaf.credential is not None and credential in rb.equivalents.get(leaf.credential, ()))
     if leaf.where is not None and not matcher.match(leaf.where, a):
         return False
     return not (leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies))
@@ -166,7 +166,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     by_name: dict[str, list[int]] = {}
     for leaf in leaves:
         if leaf.kind == "credential" and leaf.credential is not None:
-            by_name.setdefault(leaf.credential, []).append(leaf.index)
+            for name in (leaf.credential, *sorted(rb.equivalents.get(leaf.credential, ()))):
+                by_name.setdefault(name, []).append(leaf.index)
     open_leaves = [leaf for leaf in leaves if leaf.kind != "credential"]
     verdicts: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[bool, ...]]] = {}
     rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []

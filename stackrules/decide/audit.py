@@ -15,6 +15,7 @@ from ..decisions.audit import (
     Basis,
     CreditApplication,
     Credits,
+    Equivalent,
     ExceptionEntry,
     ExceptionRefused,
     Granted,
@@ -262,6 +263,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         exceptions_refused=tuple(
             ExceptionRefused(e.type, e.node, e.credential, e.instead_of, e.approved_by, e.date, reason, detail) for e, reason, detail in p.exceptions_refused
         ),
+        equivalents=_equivalents(p, choice),
     )
 
 
@@ -286,6 +288,20 @@ def _gpa(items: list[Item]) -> Fraction | None:
     if not graded or weight == 0:
         return None
     return sum((it.credits * (it.points or 0) for it in graded), Fraction(0)) / weight
+
+
+def _equivalents(p: Problem, choice: Choice) -> tuple[Equivalent, ...]:
+    """Holdings a credential leaf counts as the credential it names (`supersedes` / `equivalent`), in tree order."""
+    out = []
+    for leaf in p.top.leaves():
+        if leaf.kind != "credential" or leaf.credential is None:
+            continue
+        stands_for = p.rb.equivalents.get(leaf.credential, frozenset())
+        for i, _ in choice.claims.get(leaf.index, []):
+            it = p.items[i]
+            if it.origin != "addition" and it.credential != leaf.credential and it.credential in stands_for:
+                out.append(Equivalent(nearest_id(leaf, p), it.key, leaf.credential, p.rb.relation(it.credential, leaf.credential)))
+    return tuple(out)
 
 
 def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]:

@@ -309,6 +309,19 @@ class Applied:
 
 
 @dataclass(frozen=True, slots=True)
+class Equivalent:
+    """A holding counted where a leaf names another credential it stands for (`supersedes` / `equivalent`)."""
+
+    node: str
+    holding: str
+    as_: str
+    relation: str  # supersedes (the holding supersedes the named one) | superseded | equivalent
+
+    def to_json(self) -> JSONObject:
+        return {"node": self.node, "holding": self.holding, "as": self.as_, "relation": self.relation}
+
+
+@dataclass(frozen=True, slots=True)
 class Unused:
     """A holding the decision does not count: ``cause`` for programs, ``reason`` for people."""
 
@@ -400,6 +413,7 @@ class AuditDecision:
     applied: tuple[Applied, ...] = ()  # what the claims are, for people: one entry per claimed holding or grant
     gpa: Fraction | None = None  # credit-weighted grade points of the counted study, where its grade scale has points
     exceptions_refused: tuple[ExceptionRefused, ...] = ()
+    equivalents: tuple[Equivalent, ...] = ()  # holdings counted as a credential they stand for (section 17)
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -425,6 +439,8 @@ class AuditDecision:
         }
         if self.gpa is not None:
             out["gpa"] = q(self.gpa)
+        if self.equivalents:
+            out["equivalents"] = records(self.equivalents)
         if self.status is AuditStatus.INDETERMINATE:
             out["bound"] = self.bound
         out["provenance"] = self.provenance.to_json()

@@ -660,6 +660,8 @@ class Credential(Model):
     competencies: tuple[str, ...] = ()
     prerequisites: Requirement | None = None
     incompatible: tuple[CredId, ...] = ()
+    supersedes: tuple[CredId, ...] = ()  # older ids this one replaces (a renumbered course, a superseded unit)
+    equivalent: tuple[CredId, ...] = ()  # ids that count as this one, and this one as them
     hours: Num | None = None
     cost: Cost | None = None
     offered: tuple[str, ...] = ()

@@ -129,6 +129,8 @@ def audit_text(d: AuditDecision) -> str:
                 out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
+    said = {"supersedes": "which it supersedes", "superseded": "which supersedes it", "equivalent": "its equivalent"}
+    section(out, "Counted as another credential", [f"  {e.holding} counts as {e.as_} in {e.node}, {said[e.relation]}" for e in d.equivalents])
     section(
         out,
         "Credit refused",

@@ -312,6 +312,8 @@ class _Indexer:
                 loc=loc_of(item, path),
                 subject=one(subject) if subject is not None else None,
                 number=number,
+                supersedes=one(c.supersedes),
+                equivalent=one(c.equivalent),
             )
             self.cred_src[c.id] = (item, path)
 

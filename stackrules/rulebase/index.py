@@ -118,6 +118,8 @@ class CredentialInfo:
     loc: Loc
     subject: str | None = None
     number: int | None = None
+    supersedes: tuple[str, ...] = ()
+    equivalent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,41 @@ class RuleBase:
         for c in self.credentials_by_id:
             out.setdefault(c.provider, []).append(c)
         return {p: tuple(cs) for p, cs in out.items()}
+
+    @functools.cached_property
+    def equivalents(self) -> dict[str, frozenset[str]]:
+        """Each credential that `supersedes` or `equivalent` links to others: the others it stands for.
+
+        Links go both ways and chain (a course renumbered twice stands for both older numbers); only
+        credentials that have such a link are keys.
+        """
+        parent: dict[str, str] = {}
+
+        def root(x: str) -> str:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for c in self.credentials_by_id:
+            for other in (*c.supersedes, *c.equivalent):
+                if other in self.credentials:
+                    a, b = root(c.id), root(other)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        groups: dict[str, set[str]] = {}
+        for x in parent:
+            groups.setdefault(root(x), set()).add(x)
+        return {x: frozenset(g - {x}) for g in groups.values() if len(g) > 1 for x in g}
+
+    def relation(self, held: str, named: str) -> str:
+        """How ``held`` stands for ``named``: `supersedes`, `superseded`, or `equivalent`."""
+        h, n = self.credentials.get(held), self.credentials.get(named)
+        if h is not None and named in h.supersedes:
+            return "supersedes"
+        if n is not None and held in n.supersedes:
+            return "superseded"
+        return "equivalent"
 
     def level_key(self, level: str) -> tuple[str, int] | None:
         return self.level_order.get(level)

@@ -6,10 +6,13 @@ use what an earlier one built (the prerequisite and nesting graphs). The
 passes, in order:
 
 ``credentials``
-    incompatible ids, and each prerequisite node (ids, grades, quantities,
-    filters, limits); builds the prerequisite graph
+    incompatible, `supersedes` and `equivalent` ids, and each prerequisite
+    node (ids, grades, quantities, filters, limits); builds the prerequisite
+    and supersedes graphs
 ``prerequisite-cycles``
     prerequisites that form a cycle (SR3008)
+``supersedes-cycles``
+    credentials that supersede each other in a cycle (SR3008)
 ``qualification-trees``
     each version's tree and `define:` blocks: nodes, unique node ids, `ref`
     names and their cycles, `shares_with`, limits; builds the nesting graph;
@@ -56,13 +59,14 @@ class Context:
     unknown_systems: bool
     prereq: nx.DiGraph
     nest: nx.DiGraph
+    supersede: nx.DiGraph
     _pools: dict[str, list[Attrs]] = field(default_factory=dict)  # the catalogue as filters see it, per credit system
 
     @classmethod
     def of(cls, ix: Indexed) -> Context:
         import networkx as nx  # only a full load checks cycles: a cached load never imports it
 
-        return cls(ix.rb, ix.report, ix.qual_types, ix.cred_src, ix.unknown_systems, nx.DiGraph(), nx.DiGraph())
+        return cls(ix.rb, ix.report, ix.qual_types, ix.cred_src, ix.unknown_systems, nx.DiGraph(), nx.DiGraph(), nx.DiGraph())
 
     def known_ids(self) -> set[str]:
         return set(self.rb.credentials) | set(self.rb.qualifications)
@@ -356,6 +360,12 @@ def check_credentials(ctx: Context) -> None:
         for i, other in enumerate(info.incompatible):
             if other not in ctx.rb.credentials:
                 ctx.unknown(other, item, path + ("incompatible", i))
+        for key in ("supersedes", "equivalent"):
+            for i, other in enumerate(getattr(info, key)):
+                if other not in ctx.rb.credentials:
+                    ctx.unknown(other, item, path + (key, i), help_=(suggestion(other, ctx.known_ids()) or "list the older credential in its catalogue too"))
+                elif key == "supersedes":
+                    ctx.supersede.add_edge(cid, other)
         if info.prerequisites is not None:
             for n, p in iter_nodes(info.prerequisites, path + ("prerequisites",)):
                 ctx.node_basics(n, p, item, None)
@@ -372,6 +382,18 @@ def check_prerequisite_cycles(ctx: Context) -> None:
             "SR3008",
             "prerequisites form a cycle: " + " -> ".join(cycle + [cycle[0]]),
             "remove one prerequisite of the cycle",
+        )
+
+
+def check_supersedes_cycles(ctx: Context) -> None:
+    for cycle in _cycles(ctx.supersede):
+        item, path = ctx.cred_src[cycle[0]]
+        ctx.report.error(
+            item,
+            path + ("supersedes",),
+            "SR3008",
+            "`supersedes` forms a cycle: " + " -> ".join(cycle + [cycle[0]]),
+            "a credential supersedes only older ones: remove one link of the cycle (use `equivalent` for two that count as each other)",
         )
 
 
@@ -407,6 +429,7 @@ def check_learners(ctx: Context) -> None:
 PASSES: tuple[Pass, ...] = (
     Pass("credentials", check_credentials),
     Pass("prerequisite-cycles", check_prerequisite_cycles),
+    Pass("supersedes-cycles", check_supersedes_cycles),
     Pass("qualification-trees", check_qualification_trees),
     Pass("nesting-cycles", check_nesting_cycles),
     Pass("credit-rules", check_credit_rules),
