@@ -93,6 +93,10 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
+        elif key == "remaining_records":
+            assert got["credits"].get("remaining_records", 0) == want
+        elif key == "missing_records":
+            assert {m["node"]: m.get("records", 0) for m in got["missing"]} == want
         elif key == "equivalents":
             assert got.get("equivalents", []) == want
         elif key == "path":  # which path decided: the greedy fast path, or the solver (the fast path declined)

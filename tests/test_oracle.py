@@ -256,12 +256,19 @@ def _node_doc(node: Any) -> Any:
     return {node.kind: [_node_doc(c) for c in node.children]}
 
 
+def _cred_doc(c: Cred) -> dict[str, Any]:
+    """A catalogue entry; a credential of no credit is a record (section 17: a recital attended, an exam passed)."""
+    if c.credits == 0:
+        return {"id": c.id, "title": c.id, "type": "record", "level": c.level, "tags": list(c.tags)}
+    return {"id": c.id, "title": c.id, "credits": c.credits, "level": c.level, "tags": list(c.tags)}
+
+
 def engine_for(inst: Instance, folder: Path) -> stackrules.Engine:
     catalog = {
         "kind": "catalog",
         "provider": {"id": "t", "name": "T"},
         "credit_system": {"id": "t-cp", "full_time_year": 48},
-        "credentials": [{"id": c.id, "title": c.id, "credits": c.credits, "level": c.level, "tags": list(c.tags)} for c in inst.creds],
+        "credentials": [_cred_doc(c) for c in inst.creds],
     }
     qual: dict[str, Any] = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "credits": inst.total, "requires": _node_doc(inst.tree)}
     if inst.max_level1 is not None:
@@ -322,6 +329,59 @@ def test_solver_agrees_with_brute_force_on_nested_qualifications(tmp_path_factor
     assert decision.remaining == want, (inst, decision.to_json()["nodes"], decision.to_json()["limits"])
     assert decision.status == ("met" if want == 0 else "not_met")
     assert all(lim["status"] == "ok" for lim in decision.to_json()["limits"] if lim["kind"].startswith("max"))
+
+
+# ---------------------------------------------------------------- records (section 17)
+
+
+@st.composite
+def record_instances(draw: st.DrawFn) -> Instance:
+    """Some catalogue entries are records: no credit, counted in `count` leaves and credential leaves."""
+    base = draw(instances())
+    records = draw(st.sets(st.integers(0, len(base.creds) - 1), min_size=1, max_size=len(base.creds)))
+    creds = tuple(Cred(c.id, 0, c.level, c.tags) if i in records else c for i, c in enumerate(base.creds))
+    return Instance(creds, base.tree, base.total, base.max_level1, base.held)
+
+
+def record_oracle(inst: Instance) -> tuple[Fraction, int] | None:
+    """The least credit not yet held that completes the target, then the fewest records not yet held (lexicographic)."""
+    leaves = _leaves(inst.tree)
+    options: list[list[int | None]] = [[None] + [i for i, lf in enumerate(leaves) if _accepts(lf, c)] for c in inst.creds]
+    best: tuple[Fraction, int] | None = None
+    for choice in itertools.product(*options):
+        got: dict[int, list[Cred]] = {}
+        for c, i in zip(inst.creds, choice, strict=True):
+            if i is not None:
+                got.setdefault(i, []).append(c)
+        used = [c for c, i in zip(inst.creds, choice, strict=True) if i is not None]
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        if sum(c.credits for c in used) < inst.total:
+            continue
+        if inst.max_level1 is not None and sum(c.credits for c in used if c.level == 1) > inst.max_level1:
+            continue
+        if not _met(inst.tree, got, [0]):
+            continue
+        new = [c for c in used if c.id not in inst.held]
+        cost = (Fraction(sum(c.credits for c in new)), sum(1 for c in new if c.credits == 0))
+        if best is None or cost < best:
+            best = cost
+    return best
+
+
+@_SETTINGS
+@given(record_instances())
+def test_records_agree_with_brute_force(tmp_path_factory: Any, inst: Instance) -> None:
+    """`remaining` is credit; the records a completion also needs are `remaining_records`, and the target is met only with neither."""
+    engine = engine_for(inst, tmp_path_factory.mktemp("rb"))
+    data = audit(engine, inst.held).to_json()
+    want = record_oracle(inst)
+    got_remaining = data["credits"]["remaining"]
+    if want is None:
+        assert got_remaining is None, (inst, data["nodes"])
+        return
+    assert (Fraction(got_remaining), data["credits"].get("remaining_records", 0)) == want, (inst, data["nodes"], data["missing"])
+    assert data["status"] == ("met" if want == (0, 0) else "not_met")
 
 
 # ---------------------------------------------------------------- with a credit rule

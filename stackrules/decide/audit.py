@@ -216,8 +216,10 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
             if p.items[i].origin == "addition":
                 additions[i] = additions.get(i, 0) + k
     remaining: Fraction | None = None
+    records = 0
     if choice.completion and not indeterminate:
         remaining = sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in additions.items()), Fraction(0))
+        records = sum(min(k, p.items[i].multiplicity) for i, k in additions.items() if p.items[i].attrs.type == "record")
     pending = {it.key for it in claimed_items if it.pending}
 
     claimed_keys = {it.index for it in claimed_items}
@@ -246,7 +248,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         as_of=p.as_of,
         version=version,
         look_ahead=p.look_ahead,
-        credits=Credits(unit, p.version.credits, counted, remaining),
+        credits=Credits(unit, p.version.credits, counted, remaining, records),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev),
         credit=_credit(p, choice, fed, claimed_keys),
@@ -417,12 +419,15 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         credits[nid] = credits.get(nid, Fraction(0)) + amount
         parts.setdefault(nid, []).append(text)
 
+    records: dict[str, int] = {}  # records (no credit) still needed: said as counts, never as "0 credits"
+
     for leaf in top.leaves():
         adds = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin == "addition"]
         if not adds:
             continue
         nid = nearest_id(leaf, p)
         credentials.setdefault(nid, [])
+        records[nid] = records.get(nid, 0) + sum(k for it, k in adds if it.attrs.type == "record")
         if leaf.kind == "credential":
             for it, k in adds:
                 put(nid, it.credits * k, f"{it.key} {it.attrs.title or ''}".strip())
@@ -435,7 +440,8 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
-                put(nid, mine, f"{k} more {'credential' if k == 1 else 'credentials'} {_filter_text(leaf)}")
+                noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
+                put(nid, mine, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}")
         elif mine:
             put(nid, mine, f"{q(mine)} {unit} more {_filter_text(leaf)}")
         for it, _ in adds:
@@ -463,7 +469,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         if twice > 0 and len(set(nids)) > 1:  # one added credential claimed by two nodes that share (shares_with)
             also = " and ".join(sorted(set(nids)))
             parts[nids[0]].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also} (shares_with), once in `remaining`")
-    return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid])) for nid in credits)
+    return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid]), records.get(nid, 0)) for nid in credits)
 
 
 def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, Fraction]:

@@ -361,6 +361,10 @@ class AuditModel:
 
         if completion:
             levels.append(credit_level(lambda it: it.origin == "addition"))
+            # records carry no credit (section 17): among completions with the least credit, the fewest records added
+            records = {self.u[it.index]: 1 for it in p.items if it.index in self.u and it.origin == "addition" and it.attrs.type == "record"}
+            if records:
+                levels.append(records)
             # met before met_pending (section 16): least credit claimed from pending holdings
             if any(it.pending for it in p.items):
                 levels.append(credit_level(lambda it: it.pending))

@@ -119,9 +119,13 @@ class Credits:
     required: Fraction | None  # None: the target has no credit total (section 17)
     counted: Fraction
     remaining: Fraction | None
+    remaining_records: int = 0  # records (no credit) the completion also needs: a target can need them with 0 credit remaining
 
     def to_json(self) -> JSONObject:
-        return {"system": self.system, "required": q(self.required), "counted": q(self.counted), "remaining": q(self.remaining)}
+        out: JSONObject = {"system": self.system, "required": q(self.required), "counted": q(self.counted), "remaining": q(self.remaining)}
+        if self.remaining_records:
+            out["remaining_records"] = self.remaining_records
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,9 +283,13 @@ class Missing:
     credits: Fraction | None
     credentials: tuple[str, ...]
     text: str
+    records: int = 0  # records (type: record, no credit) among what is needed
 
     def to_json(self) -> JSONObject:
-        return {"node": self.node, "credits": q(self.credits), "credentials": list(self.credentials), "text": self.text}
+        out: JSONObject = {"node": self.node, "credits": q(self.credits), "credentials": list(self.credentials), "text": self.text}
+        if self.records:
+            out["records"] = self.records
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -589,7 +589,13 @@ class Cost(Model):
     currency: str
 
 
-CredentialType = Literal["unit", "micro-credential", "badge", "assessment", "qualification"]
+CredentialType = Literal["unit", "micro-credential", "badge", "assessment", "qualification", "record"]
+
+
+def _record_without_credit(type_: str | None, credits: Quantity | None) -> None:
+    """A record (a recital attended, a proficiency exam passed) carries no credit (section 17)."""
+    if type_ == "record" and credits is not None and credits.value != 0:
+        raise _err("invalid_value", "a record carries no credit: remove `credits` (records count in `count` nodes and leaves)", at=("credits",))
 
 
 SUBJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -668,6 +674,11 @@ class Credential(Model):
     url: str | None = None
     note: str | None = None
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _record(self) -> Credential:
+        _record_without_credit(self.type, self.credits)
+        return self
 
 
 class InlineSystem(Model):
@@ -848,6 +859,11 @@ class Holding(Model):
     competencies: tuple[str, ...] = ()
     evidence: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _record(self) -> Holding:
+        _record_without_credit(self.type, self.credits)
+        return self
 
     @property
     def described(self) -> bool:

@@ -66,6 +66,8 @@ def audit_text(d: AuditDecision) -> str:
     else:
         status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (in-progress study must be passed)"
         rem = "no catalogue study completes it" if c.remaining is None else f"{n(c.remaining)} {unit} remaining"
+        if c.remaining_records:
+            rem += f" and {c.remaining_records} record{'' if c.remaining_records == 1 else 's'}"
         of = (
             f"{n(c.counted)} of {n(c.required)} {unit} counted"
             if c.required is not None

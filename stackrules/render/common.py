@@ -49,7 +49,17 @@ def section(out: list[str], title: str, lines: list[str]) -> None:
 
 def missing_lines(missing: Iterable[Missing], unit: str) -> list[str]:
     """What is still needed, one line per node: `core (12 cp): ...`."""
-    return [f"  {m.node}" + (f" ({n(m.credits)} {unit})" if m.credits is not None else "") + f": {m.text}" for m in missing]
+    return [f"  {m.node}" + _amount(m, unit) + f": {m.text}" for m in missing]
+
+
+def _amount(m: Missing, unit: str) -> str:
+    """`(12 cp)`; records in their own words: `(2 records)`, `(3 cp and 1 record)`, never `(0 cp)`."""
+    if m.credits is None:
+        return ""
+    said = [f"{n(m.credits)} {unit}"] if m.credits or not m.records else []
+    if m.records:
+        said.append(f"{m.records} record{'' if m.records == 1 else 's'}")
+    return " (" + " and ".join(said) + ")"
 
 
 def footer(prov: Provenance, proof: str | None = None) -> str:
