@@ -133,6 +133,13 @@ _CODES: tuple[Code, ...] = (
         "a `max_share` or `min_share` limit stands in a qualification that has no `credits` total",
         "give the qualification `credits:`, or bound the credit itself with `max_credits` / `min_credits`",
     ),
+    Code(
+        "SR3019",
+        "not-national",
+        "error",
+        "a qualification's `home_catalogs` names a catalogue that is not `national: true`",
+        "mark that catalogue `national: true`, or count its credentials through a credit rule",
+    ),
     # 4xxx: warnings
     Code(
         "SR4001",

@@ -178,7 +178,7 @@ def add_external(
 ) -> None:
     """Other providers' catalogue credentials that some credit rule for the target could take as a source."""
     have = {it.credential for it in items}
-    others = sorted((c for provider, cs in rb.credentials_by_provider.items() if provider != v.provider for c in cs), key=lambda c: c.id)
+    others = sorted((c for provider, cs in rb.credentials_by_provider.items() if not v.is_home(provider) for c in cs), key=lambda c: c.id)
     for c in others:
         if c.type == "qualification" or c.id in have:
             continue

@@ -96,7 +96,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             fail(f"`{leaf.path}` claims more than one credential")
         for i, k in claims:
             it = items[i]
-            if it.origin == "external":
+            if it.origin == "external" or (it.origin in ("holding", "addition") and not p.version.is_home(it.attrs.provider)):
                 fail(f"`{it.key}` is from another provider and was claimed directly")
             if it.origin == "grant" and app_of_grant.get(i) not in chosen_apps:
                 fail(f"`{it.key}` is credit from an application that was not used")

@@ -128,8 +128,9 @@ def build_problem(
     for hv in holdings:
         if not hv.counts:
             continue
-        # a holding described inline (a provider without a catalogue) is external whatever the target: it counts only through credit rules (section 18)
-        home = hv.provider == v.provider or (v.provider is None and hv.holding.credential in rb.credentials)
+        # its own provider or a national catalogue it lists (section 17); for a framework target any catalogued
+        # holding; a holding described inline is external whatever the target: it counts only through credit rules (section 18)
+        home = v.is_home(hv.provider) if v.provider is not None else hv.holding.credential in rb.credentials
         a = hv.attrs
         attrs = a.counted_as(in_target(hv.credits, hv.system), v.system, "home")
         items.append(
@@ -185,7 +186,7 @@ def build_problem(
     matched = [leaf for leaf in open_leaves if leaf.index in ct.holding_leaves]
     eligible: dict[int, list[int]] = {leaf.index: [] for leaf in open_leaves}
     for it in items:
-        if it.origin == "external" or (it.origin == "addition" and v.provider is not None and it.attrs.provider != v.provider):
+        if it.origin == "external" or (it.origin == "addition" and not v.is_home(it.attrs.provider)):
             continue
         known = fits.get(it.index)
         if known is not None and not substitutes and not adds:

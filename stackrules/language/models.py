@@ -694,6 +694,7 @@ class CatalogDoc(Model):
     credit_system: text_or_mapping(Slug, InlineSystem, "a credit system id or `{id, full_time_year}`")  # type: ignore[valid-type]
     grade_scale: GradeScale | None = None
     id_pattern: IdPattern | None = None
+    national: bool = False  # a nationally owned catalogue (a training package): home study where a qualification lists it
     terms: tuple[TermPeriod, ...] = ()
     credentials: tuple[Credential, ...] = ()
     source: str | None = None
@@ -731,6 +732,7 @@ class QualificationDoc(Model):
     type: LevelRef | None = None
     framework_level: LevelRef | None = None
     credits: Qty | None = None  # optional (section 17): without it the target is met when its tree is
+    home_catalogs: tuple[Slug, ...] = ()  # national catalogues whose credentials count as home study (section 17)
     fields: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     effective: Effective | None = None

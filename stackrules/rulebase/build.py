@@ -248,7 +248,7 @@ class _Indexer:
             sid = system_of_catalog(cat)
             self.check_system(sid, item, ("credit_system",))
             calendar = tuple((t.id, t.from_, t.until) for t in cat.terms)
-            self.providers[pid] = ProviderInfo(pid, cat.provider.name, sid, cat.grade_scale, loc_of(item, ("provider",)), calendar)
+            self.providers[pid] = ProviderInfo(pid, cat.provider.name, sid, cat.grade_scale, loc_of(item, ("provider",)), calendar, cat.national)
         for item in self.of_kind("catalog"):
             cat = item.doc
             pid = cat.provider.id
@@ -365,6 +365,7 @@ class _Indexer:
                     loc=loc_of(item, ("id",)),
                     origin=item,
                     base_path=(),
+                    home_catalogs=q.home_catalogs,
                 ),
             )
 

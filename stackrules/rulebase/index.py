@@ -56,6 +56,7 @@ class ProviderInfo:
     grade_scale: GradeScale | None
     loc: Loc
     terms: tuple[tuple[str, dt.date, dt.date], ...] = ()  # the calendar: (term, first day, last day)
+    national: bool = False  # a nationally owned catalogue: home study in qualifications that list it
 
     def term_of(self, day: dt.date | None) -> str | None:
         """The calendar term a date falls in (None: no calendar, or between terms)."""
@@ -142,9 +143,14 @@ class QualVersion:
     loc: Loc
     origin: Loaded = field(compare=False, repr=False)
     base_path: Path = ()
+    home_catalogs: tuple[str, ...] = ()  # national catalogues that count as home study (section 17)
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective is None or self.effective.contains(day)
+
+    def is_home(self, provider: str) -> bool:
+        """Does a credential of ``provider`` count directly (home study), without a credit rule?"""
+        return self.provider is None or provider == self.provider or provider in self.home_catalogs
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,18 @@ class Context:
         trees: list[tuple[Requirement, Path, str | None]] = [(v.requires, base + ("requires",), None)]
         trees += [(node, base + ("define", name), name) for name, node in sorted(v.define.items())]
         self.limits(v.limits, item, base, v)
+        for i, pid in enumerate(v.home_catalogs):
+            prov = self.rb.providers.get(pid)
+            if prov is None:
+                self.report.error(item, base + ("home_catalogs", i), "SR3002", f"provider `{pid}` has no catalog", suggestion(pid, self.rb.providers))
+            elif not prov.national:
+                self.report.error(
+                    item,
+                    base + ("home_catalogs", i),
+                    "SR3019",
+                    f"`{pid}` is not a national catalogue: only `national: true` catalogues count as home study elsewhere",
+                    f"mark the catalog of `{pid}` `national: true`, or count its credentials through a credit rule",
+                )
         for root, rpath, defname in trees:
             for n, p in iter_nodes(root, rpath):
                 self.node_basics(n, p, item, v)
