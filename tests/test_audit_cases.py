@@ -93,6 +93,12 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
+        elif key == "unused_causes":
+            assert {u["holding"]: u["cause"] for u in got["unused"] if u["holding"] in want} == want
+        elif key == "unused_reasons":
+            assert {u["holding"]: u["reason"] for u in got["unused"] if u["holding"] in want} == want
+        elif key == "unused_reason_texts":
+            assert sorted(u["reason"] for u in got["unused"]) == sorted(want)
         elif key == "remaining_records":
             assert got["credits"].get("remaining_records", 0) == want
         elif key == "missing_records":

@@ -384,6 +384,76 @@ def test_records_agree_with_brute_force(tmp_path_factory: Any, inst: Instance) -
     assert data["status"] == ("met" if want == (0, 0) else "not_met")
 
 
+# ---------------------------------------------------------------- repeatable credentials (section 17)
+
+
+@dataclass(frozen=True)
+class RepeatInstance:
+    base: Instance
+    bound: dict[str, int]  # repeatable credentials and their `max`
+    held: dict[str, int]  # how many passing holdings of each credential
+
+
+@st.composite
+def repeat_instances(draw: st.DrawFn) -> RepeatInstance:
+    base = draw(instances())
+    ids = [c.id for c in base.creds]
+    repeatable = draw(st.sets(st.sampled_from(ids), min_size=1, max_size=2))
+    bound = {c: draw(st.integers(2, 3)) for c in sorted(repeatable)}
+    held = {c: draw(st.integers(1, bound.get(c, 1) + 1)) for c in sorted(base.held)}
+    return RepeatInstance(base, bound, held)
+
+
+def repeat_oracle(ri: RepeatInstance) -> Fraction | None:
+    """Each repeatable credential is up to `max` copies, every other one copy; copies not held cost their credit."""
+    inst = ri.base
+    leaves = _leaves(inst.tree)
+    copies = [c for c in inst.creds for _ in range(ri.bound.get(c.id, 1))]
+    options: list[list[int | None]] = [[None] + [i for i, lf in enumerate(leaves) if _accepts(lf, c)] for c in copies]
+    best: Fraction | None = None
+    for choice in itertools.product(*options):
+        got: dict[int, list[Cred]] = {}
+        for c, i in zip(copies, choice, strict=True):
+            if i is not None:
+                got.setdefault(i, []).append(c)
+        used = [c for c, i in zip(copies, choice, strict=True) if i is not None]
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        if sum(c.credits for c in used) < inst.total:
+            continue
+        if inst.max_level1 is not None and sum(c.credits for c in used if c.level == 1) > inst.max_level1:
+            continue
+        if not _met(inst.tree, got, [0]):
+            continue
+        per_id: dict[str, int] = {}
+        for c in used:
+            per_id[c.id] = per_id.get(c.id, 0) + 1
+        cost = Fraction(sum(max(0, k - ri.held.get(cid, 0)) * next(c.credits for c in inst.creds if c.id == cid) for cid, k in per_id.items()))
+        if best is None or cost < best:
+            best = cost
+    return best
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(repeat_instances())
+def test_repeatable_credentials_agree_with_brute_force(tmp_path_factory: Any, ri: RepeatInstance) -> None:
+    """Repeats count once per passing holding up to `max`; a credential held more often than it may count counts its bound."""
+    folder = tmp_path_factory.mktemp("rb")
+    engine_for(ri.base, folder)
+    path = folder / "catalog.yaml"
+    catalog = yaml.safe_load(path.read_text())
+    for entry in catalog["credentials"]:
+        if entry["id"] in ri.bound:
+            entry["repeatable"] = {"max": ri.bound[entry["id"]]}
+    path.write_text(yaml.safe_dump(catalog, sort_keys=False))
+    engine = stackrules.load(folder)
+    holdings = [{"credential": cid, "awarded": f"2020-01-{k + 1:02d}"} for cid, n in sorted(ri.held.items()) for k in range(n)]
+    decision = engine.audit(stackrules.load_learner({"id": "L", "holdings": holdings}), "t:Q", AS_OF)
+    want = repeat_oracle(ri)
+    assert decision.remaining == want, (ri, decision.to_json()["nodes"], decision.to_json()["missing"])
+    assert decision.status == ("met" if want == 0 else "not_met")
+
+
 # ---------------------------------------------------------------- with a credit rule
 
 

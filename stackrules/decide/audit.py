@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from ..compile.target import leaf_accepts_static
 from ..compile.tree import CLimit, CNode
 from ..decisions.audit import (
     Applied,
@@ -41,6 +42,7 @@ from ..language.models import Enrolment, Filter
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
+from . import semantics
 from .checker import Evaluation, verify, verify_outcome
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -609,6 +611,21 @@ def _full_limit(p: Problem, ev: Evaluation, grants: list[int]) -> str | None:
     return None
 
 
+def _condition_failed(p: Problem, it: Item) -> str | None:
+    """A condition that keeps a holding out of a leaf that would otherwise take it: `condition: grade D below CR in core`."""
+    for leaf in p.top.leaves():
+        if leaf.index not in p.eligible or not leaf_accepts_static(p.rb, leaf, it.attrs, Matcher(p.rb, leaf.target_fields), it.credential):
+            continue
+        if semantics.conditions(p.rb, leaf, it.attrs, p.as_of):
+            continue
+        where = nearest_id(leaf, p)
+        a = it.attrs
+        if leaf.min_grade is not None and semantics.conditions(p.rb, replace(leaf, min_grade=None), a, p.as_of):
+            return f"condition: grade {a.grade or 'none'} below {leaf.min_grade} in `{where}`"
+        return f"condition: awarded {a.awarded}, more than {q(leaf.within_years)} years before {p.as_of.isoformat()}, too old for `{where}`"
+    return None
+
+
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
     out = []
     item_of = {it.holding.index: it for it in p.items if it.holding is not None}
@@ -633,7 +650,11 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             else:
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:
-            cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
+            failed = _condition_failed(p, it)
+            if failed is not None:
+                cause, reason = UnusedCause.CONDITION, failed
+            else:
+                cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
         elif incompatible and (clash := sorted(p.items[j].key for j in claimed if (min(it.index, j), max(it.index, j)) in incompatible)):
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         else:

@@ -11,6 +11,7 @@ it adds.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -59,6 +60,7 @@ def add_catalogue(
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
     # entries never merged: the learner has them, they are in an incompatibility, or all are distinct
     fixed = set(range(len(entries))) if distinct else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
+    fixed |= {k for k, e in enumerate(entries) if rb.credentials[e.credential].repeat_max is not None}  # repeats stay single
     unready: set[int] = set()
     single: set[int] = set()
     if plan is not None:
@@ -101,8 +103,19 @@ def add_catalogue(
         fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
+        repeats = rb.credentials[entry.credential].repeat_max if len(members) == 1 else None
+        if repeats is not None and distinct:
+            # each repeat is taken in a later term of its own (distinct-term limits tell them apart)
+            for r in range(1, repeats + 1):
+                key = entry.credential if r == 1 else f"{entry.credential}@+{r}"
+                attrs = dataclasses.replace(entry.attrs, term=f"later:{entry.credential}#{r}")
+                item = Item(len(items), key, entry.credential, "addition", attrs, cost=entry.cost, members=(entry.credential,))
+                items.append(item)
+                for leaf in fits:
+                    eligible[leaf].append(item.index)
+            continue
         item = Item(len(items), entry.credential, entry.credential, "addition", entry.attrs, cost=entry.cost, members=tuple(map(ids.__getitem__, members)))
-        item.multiplicity = len(members)
+        item.multiplicity = repeats or len(members)
         items.append(item)
         for leaf in fits:
             eligible[leaf].append(item.index)

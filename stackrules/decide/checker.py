@@ -136,8 +136,10 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         if x in used and y in used:
             fail(f"`{items[x].key}` and `{items[y].key}` are incompatible and both count")
     for group in p.same_credential:
-        if sum(1 for i in group if i in used) > 1:
-            fail(f"`{items[group[0]].credential}` counts twice")
+        bound = semantics.repeat_bound(p.rb, items[group[0]].credential)
+        copies = sum(min(items[i].multiplicity, sum(k for _, k in uses[i])) for i in group if i in used)
+        if copies > bound:
+            fail(f"`{items[group[0]].credential}` counts {copies} times" + (f", more than its bound {bound}" if bound > 1 else ""))
 
     rules = derive_rules(p)
     for n in p.top.walk():

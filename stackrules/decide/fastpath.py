@@ -31,6 +31,8 @@ def greedy_completion(p: Problem) -> Choice | None:
         return None
     if any(n.kind == "competencies" for n in p.top.leaves()):
         return None
+    if any(semantics.repeat_bound(p.rb, p.items[g[0]].credential) > 1 for g in p.same_credential):
+        return None  # repeatable credentials held more than once: the solver decides how many copies count
     items = p.items
     # completed home study only: a choice resting on pending study is not provably the least pending credit (section 16)
     own = {leaf: [i for i in lst if items[i].origin == "holding" and not items[i].pending] for leaf, lst in p.eligible.items()}

@@ -80,18 +80,21 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
             why_not = f"grade {h.grade} is below the pass grade {prov.grade_scale.pass_ if prov.grade_scale else ''}".rstrip()
         points = prov.points(h.grade) if prov else None
         out.append(HoldingView(i, key, h, provider, system, credits, attrs, why_not is None, pending and why_not is None, why_not, points, why_code))
-    return _once_each(out)
+    bounds = {cid: info.repeat_max for cid, info in rb.credentials.items() if info.repeat_max is not None}
+    return _once_each(out, bounds)
 
 
-def _once_each(views: list[HoldingView]) -> list[HoldingView]:
+def _once_each(views: list[HoldingView], repeatable: dict[str, int] | None = None) -> list[HoldingView]:
     """One credential held twice counts once (sections 16 and 18), as its latest passing attempt.
 
     Among the holdings of one credential that would count, the one kept is a
     completed one before a pending one, then the latest ``awarded`` (an undated
     one before any dated one), then the last listed. The others do not count,
     so they can neither be claimed nor feed a credit rule, and their reason
-    names the record kept.
+    names the record kept. A `repeatable` credential (section 17) keeps up to
+    its bound of holdings, by the same order; each kept one is its own item.
     """
+    repeatable = repeatable or {}
     by_credential: dict[str, list[HoldingView]] = {}
     for hv in views:
         if hv.counts:
@@ -99,6 +102,15 @@ def _once_each(views: list[HoldingView]) -> list[HoldingView]:
     dropped: dict[int, HoldingView] = {}
     for group in by_credential.values():
         if len(group) < 2:
+            continue
+        bound = repeatable.get(group[0].holding.credential)
+        if bound is not None:
+            if len(group) <= bound:
+                continue  # every passing holding counts, each its own item
+            order = sorted(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index), reverse=True)
+            for hv in order[bound:]:
+                why = f"counts at most {bound} times (`repeatable`), and {bound} later holdings of `{hv.holding.credential}` count"
+                dropped[hv.index] = replace(hv, counts=False, pending=False, why_not=why, why_code="repeat")
             continue
         kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
         when = f"awarded {kept.holding.awarded.isoformat()}" if kept.holding.awarded is not None else "undated"

@@ -180,7 +180,7 @@ class AuditModel:
         for group in p.same_credential:
             present = [self.u[i] for i in group if i in self.u]
             if len(present) > 1:
-                m.row(dict.fromkeys(present, 1.0), hi=1)
+                m.row(dict.fromkeys(present, 1.0), hi=float(semantics.repeat_bound(p.rb, p.items[group[0]].credential)))
         # node logic
         self._node(p.top, exempted, direct=True)
         for app in p.apps:

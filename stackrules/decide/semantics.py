@@ -96,6 +96,15 @@ def years_before(day: dt.date, years: Fraction) -> dt.date:
     return base - dt.timedelta(days=int(rest * 365))
 
 
+# ---------------------------------------------------------------- repeats
+
+
+def repeat_bound(rb: RuleBase, credential: str) -> int:
+    """How many holdings (and additions) of one credential may count: its `repeatable` bound, else once (section 16)."""
+    info = rb.credentials.get(credential)
+    return info.repeat_max if info is not None and info.repeat_max is not None else 1
+
+
 # ---------------------------------------------------------------- sharing
 
 

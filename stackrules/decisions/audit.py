@@ -88,6 +88,7 @@ class UnusedCause(StrEnum):
     REPEAT = "repeat"  # the same credential held again: it counts once, as the record the reason names
     NOT_DECIDED = "not_decided"  # the time limit stopped the solver before it proved whether the holding counts
     UNGRADED_PROVIDER = "ungraded_provider"  # graded by a provider with no grade scale: the grade cannot be checked
+    CONDITION = "condition"  # a requirement would take it, but a condition of it fails (grade, age)
 
 
 VersionChoice = Literal["commencement", "as_of", "catalog_year"]

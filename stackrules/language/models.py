@@ -666,6 +666,7 @@ class Credential(Model):
     competencies: tuple[str, ...] = ()
     prerequisites: Requirement | None = None
     incompatible: tuple[CredId, ...] = ()
+    repeatable: Repeatable | None = None  # counts once per passing holding, up to the bound (section 17)
     supersedes: tuple[CredId, ...] = ()  # older ids this one replaces (a renumbered course, a superseded unit)
     equivalent: tuple[CredId, ...] = ()  # ids that count as this one, and this one as them
     hours: Num | None = None
@@ -678,6 +679,22 @@ class Credential(Model):
     @model_validator(mode="after")
     def _record(self) -> Credential:
         _record_without_credit(self.type, self.credits)
+        if self.repeatable is not None and self.repeatable.max_credits is not None and (self.credits is None or self.credits.value == 0):
+            raise _err("invalid_value", "`max_credits` bounds repeats by credit, and this credential carries none: use `max`", at=("repeatable", "max_credits"))
+        return self
+
+
+class Repeatable(Model):
+    """A credential taken for credit more than once (lessons, ensembles): each passing holding counts, up to the bound."""
+
+    max: int | None = Field(default=None, ge=1, le=1000)
+    max_credits: Qty | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> Repeatable:
+        if self.max is None and self.max_credits is None:
+            raise _err("missing_key", "`repeatable` needs a bound: `max` (times) or `max_credits`", key="max")
         return self
 
 

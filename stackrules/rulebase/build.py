@@ -23,7 +23,17 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..diagnostics import CODES, Diagnostic, suggestion
 from ..language.documents import Loaded
-from ..language.models import ApproversDoc, CatalogDoc, CreditRuleDoc, CreditSystemsDoc, CrosswalkDoc, FrameworkDoc, QualificationDoc, id_pattern_regex
+from ..language.models import (
+    ApproversDoc,
+    CatalogDoc,
+    Credential,
+    CreditRuleDoc,
+    CreditSystemsDoc,
+    CrosswalkDoc,
+    FrameworkDoc,
+    QualificationDoc,
+    id_pattern_regex,
+)
 from ..language.positions import Path
 from .index import ApproverInfo, CredentialInfo, Loc, ProviderInfo, QualVersion, RuleBase, RuleInfo, System, in_system, loc_of, system_of_catalog
 
@@ -314,8 +324,19 @@ class _Indexer:
                 number=number,
                 supersedes=one(c.supersedes),
                 equivalent=one(c.equivalent),
+                repeat_max=self.repeat_bound(c, credits, sid),
             )
             self.cred_src[c.id] = (item, path)
+
+    def repeat_bound(self, c: Credential, credits: Fraction, sid: str) -> int | None:
+        """How many holdings of a repeatable credential may count: `max`, and `max_credits` over its credit."""
+        r = c.repeatable
+        if r is None:
+            return None
+        bounds = [r.max] if r.max is not None else []
+        if r.max_credits is not None and credits > 0 and sid in self.systems and (r.max_credits.system is None or r.max_credits.system in self.systems):
+            bounds.append(int(in_system(self.systems, r.max_credits, sid) // credits))
+        return max(1, min(bounds)) if bounds else None
 
     # ---- qualifications: documents (versions side by side), then framework types with `requires`
 

@@ -121,6 +121,7 @@ class CredentialInfo:
     number: int | None = None
     supersedes: tuple[str, ...] = ()
     equivalent: tuple[str, ...] = ()
+    repeat_max: int | None = None  # repeatable: how many passing holdings may count (None: one, section 16)
 
 
 @dataclass(frozen=True)
