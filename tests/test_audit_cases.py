@@ -93,6 +93,10 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: texts.get(k) for k in want} == want
         elif key == "pending":
             assert got["pending"] == want
+        elif key == "exceptions_effects":
+            assert [e["effect"] for e in got["exceptions"]] == want
+        elif key == "node_why":
+            assert {n["id"]: n.get("why") for n in got["nodes"] if n["id"] in want} == want
         elif key == "unused_causes":
             assert {u["holding"]: u["cause"] for u in got["unused"] if u["holding"] in want} == want
         elif key == "unused_reasons":

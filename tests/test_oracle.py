@@ -384,6 +384,75 @@ def test_records_agree_with_brute_force(tmp_path_factory: Any, inst: Instance) -
     assert data["status"] == ("met" if want == (0, 0) else "not_met")
 
 
+# ---------------------------------------------------------------- `when` (section 17)
+
+
+@dataclass(frozen=True)
+class WhenInstance:
+    base: Instance
+    track: dict[int, str]  # top-level child -> the `track` fact it applies to; the learner's track is "a"
+
+
+@st.composite
+def when_instances(draw: st.DrawFn) -> WhenInstance:
+    base = draw(instances())
+    n = len(base.tree.children)
+    track = {i: draw(st.sampled_from(["a", "b"])) for i in sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n)))}
+    return WhenInstance(base, track)
+
+
+def when_oracle(wi: WhenInstance) -> Fraction | None:
+    """A child whose `when` names another track is not part of the tree: met under `all`, nothing under `any` / `at_least`."""
+    inst = wi.base
+    leaves = _leaves(inst.tree)  # the tree is one group of leaves
+    aside = {i for i, t in wi.track.items() if t != "a"}
+    options: list[list[int | None]] = [[None] + [i for i, lf in enumerate(leaves) if i not in aside and _accepts(lf, c)] for c in inst.creds]
+    best: Fraction | None = None
+    for choice in itertools.product(*options):
+        got: dict[int, list[Cred]] = {}
+        for c, i in zip(inst.creds, choice, strict=True):
+            if i is not None:
+                got.setdefault(i, []).append(c)
+        used = [c for c, i in zip(inst.creds, choice, strict=True) if i is not None]
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        if sum(c.credits for c in used) < inst.total:
+            continue
+        if inst.max_level1 is not None and sum(c.credits for c in used if c.level == 1) > inst.max_level1:
+            continue
+        kids = [(inst.tree.kind == "all") if i in aside else _met(leaf, got, [i]) for i, leaf in enumerate(leaves)]
+        need = len(kids) if inst.tree.kind == "all" else 1 if inst.tree.kind == "any" else inst.tree.k
+        if sum(kids) < need:
+            continue
+        cost = Fraction(sum(c.credits for c in used if c.id not in inst.held))
+        if best is None or cost < best:
+            best = cost
+    return best
+
+
+@_SETTINGS
+@given(when_instances())
+def test_when_agrees_with_brute_force(tmp_path_factory: Any, wi: WhenInstance) -> None:
+    folder = tmp_path_factory.mktemp("rb")
+    engine_for(wi.base, folder)
+    path = folder / "q.yaml"
+    qual = yaml.safe_load(path.read_text())
+    group = qual["requires"]
+    key = next(k for k in ("all", "any", "of") if k in group)
+    kids = group[key] if isinstance(group, dict) else None
+    assert kids is not None
+    for i, t in wi.track.items():
+        kid = kids[i] if isinstance(kids[i], dict) else {"credential": kids[i]}
+        kids[i] = {**kid, "when": {"fact": {"track": t}}}
+    path.write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(folder)
+    learner = stackrules.load_learner({"id": "L", "facts": {"track": "a"}, "holdings": [{"credential": h} for h in sorted(wi.base.held)]})
+    decision = engine.audit(learner, "t:Q", AS_OF)
+    want = when_oracle(wi)
+    assert decision.remaining == want, (wi, decision.to_json()["nodes"])
+    assert decision.status == ("met" if want == 0 else "not_met")
+
+
 # ---------------------------------------------------------------- repeatable credentials (section 17)
 
 

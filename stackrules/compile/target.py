@@ -135,6 +135,8 @@ def target_key(v: QualVersion, nested: tuple[tuple[str, object], ...]) -> tuple[
 
 def leaf_accepts_static(rb: RuleBase, leaf: CNode, a: Attrs, matcher: Matcher, credential: str) -> bool:
     """Does a leaf accept a credential, on its attributes alone (no grade, no date)?"""
+    if leaf.kind == "approval":
+        return False  # a sign-off claims nothing
     if leaf.kind == "credential":
         return credential == leaf.credential or (leaf.credential is not None and credential in rb.equivalents.get(leaf.credential, ()))
     if leaf.where is not None and not matcher.match(leaf.where, a):

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from ..language.models import Filter, Limit, Requirement
+from ..language.models import Condition, Filter, Limit, Requirement
 from ..rulebase.index import QualVersion, RuleBase
 
 
@@ -58,6 +58,9 @@ class CNode:
     qualification: str | None = None  # the qualification this node belongs to
     nested: str | None = None  # set on the root of a nested qualification's subtree
     unavailable: str | None = None  # why no claim can meet this node (a nested qualification not in force)
+    approval: str | None = None  # an `approval` leaf: whose sign-off it waits for (section 17)
+    when: tuple[Condition, ...] = ()  # the node applies only when each of these holds for the learner (section 17)
+    unless: tuple[Condition, ...] = ()  # ... and none of these
     parent: CNode | None = field(default=None, repr=False)
     target_fields: tuple[str, ...] = ()
     loc: str | None = None  # file:line of the node in its qualification's document
@@ -66,7 +69,7 @@ class CNode:
 
     @property
     def is_leaf(self) -> bool:
-        return self.kind in ("credential", "pool", "competencies")
+        return self.kind in ("credential", "pool", "competencies", "approval")
 
     def walk(self) -> list[CNode]:
         """This node and its subtree, depth first (computed once: trees are complete when walked)."""
@@ -177,6 +180,25 @@ class Expander:
         refs: tuple[str, ...] = (),
         dpath: tuple[str | int, ...] | None = None,
     ) -> CNode:
+        n = self._node(r, v, prefix, pos, stack, min_grade, within, refs, dpath)
+        if r.when is not None:
+            n.when = (*n.when, r.when)
+        if r.unless is not None:
+            n.unless = (*n.unless, r.unless)
+        return n
+
+    def _node(
+        self,
+        r: Requirement,
+        v: QualVersion,
+        prefix: str,
+        pos: str,
+        stack: tuple[str, ...],
+        min_grade: str | None,
+        within: Fraction | None,
+        refs: tuple[str, ...],
+        dpath: tuple[str | int, ...] | None,
+    ) -> CNode:
         nid = (prefix + r.id) if r.id else None
         path = pos or "0"
         mg = r.min_grade or min_grade
@@ -236,6 +258,8 @@ class Expander:
             node.children = [sub]
         elif r.credential is not None:
             node = self.new("credential", credential=r.credential, min_grade=mg, within_years=wy, **common)
+        elif r.approval is not None:
+            node = self.new("approval", approval=r.approval, **common)
         else:
             group = r.all is not None or r.any is not None or r.at_least is not None
             pool = r.credits is not None or r.count is not None or r.competencies is not None

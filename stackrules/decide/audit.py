@@ -343,9 +343,22 @@ def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]
                 location=n.loc or None,
                 pending=tuple(sorted(it.key for it in its if it.pending)),
                 exceptions=tuple(via),
+                why=_why(p, n, ev),
             )
         )
     return tuple(out)
+
+
+def _why(p: Problem, n: CNode, ev: Evaluation) -> str | None:
+    """Why a node is not applicable (its own condition, or an enclosing node's) or waits for a sign-off."""
+    status = ev.status[n.index]
+    if status == "pending_approval":
+        return p.settled_why.get(n.index)
+    if status == "not_applicable":
+        for a in (n, *n.ancestors()):
+            if a.index in p.settled_why:
+                return p.settled_why[a.index] if a is n else f"{p.settled_why[a.index]} (`{nearest_id(a, p)}`)"
+    return None
 
 
 def _limits(p: Problem, ev: Evaluation) -> tuple[LimitResult, ...]:
@@ -405,7 +418,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     if not choice.completion:
         out = []
         for n in top.walk():
-            if n.unavailable is not None and ev.status[n.index] == "not_met":
+            if ev.status[n.index] == "pending_approval" and n.id is not None:
+                out.append(Missing(n.id, None, (), f"waiting for approval: {p.settled_why.get(n.index, 'an approval')}"))
+            elif n.unavailable is not None and ev.status[n.index] == "not_met":
                 out.append(Missing(nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
             elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
                 out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`"))
@@ -471,6 +486,11 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         if twice > 0 and len(set(nids)) > 1:  # one added credential claimed by two nodes that share (shares_with)
             also = " and ".join(sorted(set(nids)))
             parts[nids[0]].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also} (shares_with), once in `remaining`")
+    for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
+        if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits:
+            credits[n.id] = Fraction(0)
+            credentials[n.id] = []
+            parts[n.id] = [f"waiting for approval: {p.settled_why.get(n.index, 'an approval')}"]
     return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid]), records.get(nid, 0)) for nid in credits)
 
 

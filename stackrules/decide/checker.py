@@ -48,6 +48,7 @@ class ItemFilter:
 
     keep: Callable[[Item], bool]
     seen: dict[int, list[tuple[Item, int]]] = field(default_factory=dict)
+    completion: bool = False  # the completion's view: a sign-off still to come counts as given
 
     def __call__(self, it: Item) -> bool:
         return self.keep(it)
@@ -150,14 +151,14 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
 
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
-    everything = ItemFilter(lambda it: True)
+    everything = ItemFilter(lambda it: True, completion=True)
     done = ItemFilter(lambda it: it.origin != "addition" and not it.pending)
     with_pending = ItemFilter(lambda it: it.origin != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
-    uniform = not any(items[i].origin == "addition" or items[i].pending for i in used)
+    uniform = not any(items[i].origin == "addition" or items[i].pending for i in used) and all(a == b for a, b in p.settled.values())
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all
@@ -171,9 +172,14 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
                     fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
     if choice.completion and not _met(p, rules, p.top, choice, everything, ev.exempt, met_all):
         fail("the completion does not complete the target")
+    aside = {m.index for i, (now, _) in p.settled.items() if p.nodes[i].kind != "approval" for m in p.nodes[i].walk()}
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"
+        elif n.index in aside:
+            ev.status[n.index] = "not_applicable"
+        elif n.index in p.settled:
+            ev.status[n.index] = "met" if p.settled[n.index][0] else "pending_approval"
         elif n.index in ev.exempt:
             ev.status[n.index] = "exempt"
         elif _met(p, rules, n, choice, done, ev.exempt, met_done):
@@ -303,6 +309,8 @@ def _met(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, e
 def _met_now(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
     if n.index in p.waived or n.index in exempt:
         return True
+    if n.index in p.settled:
+        return p.settled[n.index][1 if keep.completion else 0]
     if n.kind == "credential":
         ok = bool(_claims(n, choice, p, keep))
     elif n.kind == "pool":

@@ -31,6 +31,8 @@ def greedy_completion(p: Problem) -> Choice | None:
         return None
     if any(n.kind == "competencies" for n in p.top.leaves()):
         return None
+    if p.settled:
+        return None  # nodes that do not apply, or sign-offs: the solver decides around them
     if any(semantics.repeat_bound(p.rb, p.items[g[0]].credential) > 1 for g in p.same_credential):
         return None  # repeatable credentials held more than once: the solver decides how many copies count
     items = p.items

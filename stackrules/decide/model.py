@@ -85,12 +85,14 @@ class AuditModel:
     sharing: set[tuple[int, int]] = field(default_factory=set)  # leaf pairs that may claim one item
     cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
     scale: int = 1
+    completion: bool = False  # the model being built must complete the target (additions may come in)
 
     def c(self, value: Fraction) -> float:
         v = value * self.scale
         return float(v.numerator) if v.denominator == 1 else float(v)
 
     def build(self, completion: bool, additions: bool = True) -> None:
+        self.completion = completion
         """``completion``: the target must be met; ``additions``: catalogue credentials may be added."""
         p, m = self.p, self.milp
         use_additions = completion and additions
@@ -250,6 +252,10 @@ class AuditModel:
             need[av] = need.get(av, 0.0) - 1.0
         if n.index in p.waived:
             m.fix(mv, 1.0)
+            return
+        if direct and n.index in p.settled:
+            # not applicable to this learner, or a sign-off: its state is the learner's, not the claims'
+            m.fix(mv, 1.0 if p.settled[n.index][1 if self.completion else 0] else 0.0)
             return
         elig = self.eligible if direct else p.source_eligible
         table = self.x if direct else self.s

@@ -64,6 +64,11 @@ class Problem:
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
     # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
     limit_members: dict[tuple[int, int], dict[int, bool]] = field(default_factory=dict)
+    # nodes whose met-ness this learner settles, not claims (section 17): node -> (met as things stand, met in a
+    # completion). A node that does not apply (`when` / `unless`) is met under `all` and counts for nothing under
+    # `any` / `at_least`; an `approval` node is met once approved, and a completion assumes its approval comes.
+    settled: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+    settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""
@@ -139,6 +144,7 @@ def build_problem(
 
     # ---- exceptions
     waived: set[int] = set()
+    approved: set[int] = set()
     exceptions: list[tuple[LearnerException, str]] = []
     substitutes: list[tuple[set[int], str, str, LearnerException]] = []
     adds: list[tuple[set[int], str, LearnerException]] = []
@@ -154,6 +160,13 @@ def build_problem(
         if e.type == "waive":
             waived |= {n.index for n in scoped}
             exceptions.append((e, f"`{e.node}` is waived"))
+        elif e.type == "approve":
+            signed = [n for n in scoped if n.kind == "approval"]
+            if not signed:
+                exceptions.append((e, f"not applied: `{e.node}` is not an `approval` node"))
+                continue
+            approved |= {n.index for n in signed}
+            exceptions.append((e, f"`{e.node}` is approved ({signed[0].approval})"))
         elif e.type == "substitute":
             assert e.credential and e.instead_of
             substitutes.append((subtree, e.credential, e.instead_of, e))
@@ -163,6 +176,10 @@ def build_problem(
             adds.append((subtree, e.credential, e))
             exceptions.append((e, f"`{e.credential}` may be claimed by `{e.node}`"))
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
+
+    # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
+    settled, settled_why = _settle(rb, learner, top, holdings, approved)
+    waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
     # ---- credit rules: which apply, their sources, their applications
     def leaf_accepts(leaf: CNode, it: Item, fields: tuple[str, ...]) -> bool:
@@ -239,11 +256,47 @@ def build_problem(
         plan,
         quick,
         bound,
+        settled=settled,
+        settled_why=settled_why,
     )
     problem.exceptions_refused = exceptions_refused
     if plan is not None:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem
+
+
+def _settle(
+    rb: RuleBase, learner: LearnerDoc, top: CNode, holdings: list[HoldingView], approved: set[int]
+) -> tuple[dict[int, tuple[bool, bool]], dict[int, str]]:
+    """Which nodes do not apply to this learner, and the state of each sign-off (section 17)."""
+    settled: dict[int, tuple[bool, bool]] = {}
+    why: dict[int, str] = {}
+    counting = [hv for hv in holdings if hv.counts]
+
+    def visit(n: CNode) -> None:
+        for cond in n.when:
+            if not semantics.condition_holds(rb, cond, learner.facts, counting):
+                return stand_aside(n, "applies only " + semantics.condition_text(cond))
+        for cond in n.unless:
+            if semantics.condition_holds(rb, cond, learner.facts, counting):
+                return stand_aside(n, "does not apply " + semantics.condition_text(cond))
+        if n.kind == "approval":
+            ok = n.index in approved
+            settled[n.index] = (ok, True)
+            if not ok:
+                why[n.index] = n.approval or "an approval"
+        for c in n.children:
+            visit(c)
+        return None
+
+    def stand_aside(n: CNode, reason: str) -> None:
+        # not part of the tree for this learner: met under `all` (nothing to do), nothing under `any` / `at_least`
+        value = n.parent is None or n.parent.kind == "all"
+        settled[n.index] = (value, value)
+        why[n.index] = reason
+
+    visit(top)
+    return settled, why
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:

@@ -17,11 +17,13 @@ read the answers here rather than each writing them out:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
+from typing import Protocol
 
 from ..compile.target import leaf_accepts_static
-from ..compile.tree import CNode, need
+from ..compile.tree import CNode, group_kind, need
+from ..language.models import Condition, Requirement
 from ..rulebase.filters import Attrs, Matcher
 from ..rulebase.index import RuleBase
 
@@ -94,6 +96,78 @@ def years_before(day: dt.date, years: Fraction) -> dt.date:
     except ValueError:
         base = day.replace(year=day.year - whole, day=28)
     return base - dt.timedelta(days=int(rest * 365))
+
+
+# ---------------------------------------------------------------- when a node applies (section 17)
+
+
+class HeldLike(Protocol):
+    """What a condition reads of a holding that counts: its credential and its attributes."""
+
+    @property
+    def attrs(self) -> Attrs: ...
+
+
+def condition_holds(rb: RuleBase, cond: Condition, facts: Mapping[str, object], held: Sequence[HeldLike]) -> bool:
+    """Does a `when` / `unless` condition hold for this learner: every fact it names, and its `holds` node?"""
+    for name, want in (cond.fact or {}).items():
+        have = facts.get(name)
+        if have is None:
+            return False
+        wants = {str(w) for w in (want if isinstance(want, tuple) else (want,))}
+        haves = {str(h) for h in (have if isinstance(have, tuple) else (have,))}
+        if not wants & haves:
+            return False
+    return cond.holds is None or holds(rb, cond.holds, held)
+
+
+def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike]) -> bool:
+    """Is a requirement node met by the learner's counting holdings as they stand (no claims: a test, not an audit)?"""
+    if r.credential is not None:
+        names = {r.credential, *rb.equivalents.get(r.credential, ())}
+        return any(h.attrs.id in names for h in held)
+    matcher = Matcher(rb)
+    inside = [h for h in held if r.where is None or matcher.match(r.where, h.attrs)]
+    if r.credits is not None:
+        q = r.credits
+
+        def worth(a: Attrs) -> Fraction:
+            if q.system is None or a.system is None or q.system not in rb.systems or a.system not in rb.systems:
+                return a.credits
+            return rb.rescale(a.credits, a.system, q.system)
+
+        return sum((worth(h.attrs) for h in inside), Fraction(0)) >= q.value
+    if r.count is not None:
+        return len(inside) >= r.count
+    if r.competencies is not None:
+        return set(r.competencies) <= {c for h in inside for c in h.attrs.competencies}
+    kids = [holds(rb, c, held) for c in r.children()]
+    if not kids:
+        return False
+    return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)
+
+
+def condition_text(cond: Condition) -> str:
+    """`when emphasis is piano`, `if the learner holds nus:MA1513` (after "applies only" / "does not apply")."""
+    parts = []
+    for name, want in (cond.fact or {}).items():
+        vals = want if isinstance(want, tuple) else (want,)
+        parts.append(f"when {name} is " + " or ".join(str(w) for w in vals))
+    if cond.holds is not None:
+        parts.append("if the learner holds " + _holds_text(cond.holds))
+    return " and ".join(parts)
+
+
+def _holds_text(r: Requirement) -> str:
+    if r.credential is not None:
+        return r.credential
+    if r.credits is not None:
+        return f"{r.credits.value} credit" + (" matching the condition" if r.where is not None else "")
+    if r.count is not None:
+        return f"{r.count} credential{'s' if r.count != 1 else ''}" + (" matching the condition" if r.where is not None else "")
+    kids = [_holds_text(c) for c in r.children()]
+    joiner = " and " if r.all is not None else " or "
+    return "(" + joiner.join(kids) + ")" if len(kids) > 1 else (kids[0] if kids else "")
 
 
 # ---------------------------------------------------------------- repeats

@@ -58,6 +58,8 @@ def might_complete(p: Problem) -> bool:
     def ok(n: CNode) -> bool:
         if n.index in p.waived or n.index in exemptable:
             return True
+        if n.index in p.settled:
+            return p.settled[n.index][0]
         its = [p.items[i] for i in own.get(n.index, [])]
         if n.kind == "credential":
             good = bool(its)

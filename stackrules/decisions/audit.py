@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 
 from .base import JSONObject, Provenance, day, q, records
 
-ExceptionType = Literal["waive", "substitute", "add"]
+ExceptionType = Literal["waive", "substitute", "add", "approve"]
 ExceptionRefusedReason = Literal["approver_not_listed", "type_not_permitted", "dated_after_as_of", "outside_target", "needs_qualification_scope"]
 RuleType = Literal["articulation", "stacking", "policy", "precedent", "rpl"]
 
@@ -35,6 +35,8 @@ class NodeStatus(StrEnum):
     NOT_MET = "not_met"
     WAIVED = "waived"
     EXEMPT = "exempt"
+    NOT_APPLICABLE = "not_applicable"  # `when` / `unless` leave it out of this learner's tree (section 17)
+    PENDING_APPROVAL = "pending_approval"  # an `approval` node no `approve` exception has signed yet
 
 
 class LimitStatus(StrEnum):
@@ -144,6 +146,7 @@ class NodeResult:
     location: str | None = None
     pending: tuple[str, ...] = ()  # claimed holdings still in progress
     exceptions: tuple[str, ...] = ()  # `type: reason` of the exceptions its claims use
+    why: str | None = None  # for a node not applicable or pending approval: why, in words
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -154,6 +157,8 @@ class NodeResult:
             "claimed": list(self.claimed),
             "credits": q(self.credits),
         }
+        if self.why is not None:
+            out["why"] = self.why
         if self.required is not None:
             out["required"] = q(self.required)
         elif self.required_count is not None:

@@ -396,10 +396,32 @@ def _node_input(data: Any) -> Any:
     return data
 
 
+FactValue = str | int | bool | _dt.date | tuple[str | int, ...]
+
+
+class Condition(Model):
+    """When a node applies (section 17): learner facts (`fact`), holdings (`holds`, a requirement node); all must hold."""
+
+    fact: dict[str, FactValue] | None = None
+    holds: Requirement | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Condition:
+        if self.fact is None and self.holds is None:
+            raise _err("invalid_node", "a condition tests `fact: {name: value}` or `holds: NODE`")
+        if self.fact is not None and not self.fact:
+            raise _err("invalid_node", "`fact` names at least one fact", at=("fact",))
+        return self
+
+
 class Requirement(Model):
     """One requirement node (LANGUAGE.md section 6). A bare string is a credential leaf."""
 
     id: Slug | None = None
+    approval: str | None = Field(default=None, min_length=1)  # met only by a learner's `approve` exception (section 17)
+    when: Condition | None = None  # the node applies only when this holds (section 17)
+    unless: Condition | None = None  # the node applies only when this does not hold
     title: str | None = None
     note: str | None = None
     credential: CredId | None = None
@@ -427,7 +449,7 @@ class Requirement(Model):
     def _forms(self) -> Requirement:
         groups = [k for k in ("all", "any", "at_least") if getattr(self, k) is not None]
         pools = [k for k in ("credits", "count", "competencies") if getattr(self, k) is not None]
-        singles = [k for k in ("credential", "qualification", "ref") if getattr(self, k) is not None]
+        singles = [k for k in ("credential", "qualification", "ref", "approval") if getattr(self, k) is not None]
         if len(groups) > 1:
             raise _err("invalid_node", "a node has one of `all`, `any`, `at_least`; this one has " + " and ".join(f"`{g}`" for g in groups))
         if (self.at_least is None) != (self.of is None):
@@ -442,8 +464,11 @@ class Requirement(Model):
             raise _err("invalid_node", "`where` filters a pool: add `credits: Q` or `count: N`")
         if not (groups or pools or singles):
             raise _err(
-                "invalid_node", "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification` or `ref`"
+                "invalid_node",
+                "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification`, `ref` or `approval`",
             )
+        if self.approval is not None and self.id is None:
+            raise _err("invalid_node", "an `approval` node needs an `id`: the learner's `approve` exception names it", at=("approval",))
         if (self.min_grade is not None or self.within_years is not None) and not (self.credential or pools or groups):
             raise _err("invalid_node", "`min_grade` and `within_years` apply to credential leaves, pools and groups")
         return self
@@ -890,7 +915,7 @@ class Holding(Model):
 
 
 class LearnerException(Model):
-    type: Literal["waive", "substitute", "add"]
+    type: Literal["waive", "substitute", "add", "approve"]
     node: str
     credential: CredId | None = None
     instead_of: CredId | None = None
@@ -905,8 +930,8 @@ class LearnerException(Model):
             raise _err("missing_key", "a `{t}` exception needs `credential`", t=self.type, key="credential")
         if self.type == "substitute" and self.instead_of is None:
             raise _err("missing_key", "a `substitute` exception needs `instead_of`", key="instead_of")
-        if self.type == "waive" and (self.credential or self.instead_of):
-            raise _err("invalid_value", "a `waive` exception takes no `credential` or `instead_of`")
+        if self.type in ("waive", "approve") and (self.credential or self.instead_of):
+            raise _err("invalid_value", "a `{t}` exception takes no `credential` or `instead_of`", t=self.type)
         return self
 
 
@@ -930,6 +955,7 @@ class LearnerDoc(Model):
     name: str | None = None
     identities: tuple[str, ...] = ()
     enrolments: tuple[Enrolment, ...] = ()
+    facts: dict[str, FactValue] = Field(default_factory=dict)  # what the learner states: emphasis, medium, declared (section 17)
     holdings: tuple[Holding, ...] = ()
     verifiable: tuple[VerifiableHolding, ...] = ()
     exceptions: tuple[LearnerException, ...] = ()

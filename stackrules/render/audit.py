@@ -101,7 +101,8 @@ def audit_text(d: AuditDecision) -> str:
             progress = f", {n(node.credits)} {unit}"
         title = f" {node.title}" if node.title else ""
         at = f" [{node.location}]" if node.location else ""
-        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}){at}")
+        why = f": {node.why}" if node.why else ""
+        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}{why}){at}")
         if node.claimed and not any(m.parent == node.id and m.claimed for m in d.nodes):
             for k in node.claimed:
                 out.append(f"{pad}    {_applied(applied.get(k), k, unit)}" + (" (pending)" if k in pending and k not in applied else ""))

@@ -8,7 +8,17 @@ from fractions import Fraction
 from ..decisions.audit import Missing
 from ..decisions.base import Provenance, q
 
-MARK = {"met": "[x]", "met_pending": "[~]", "not_met": "[ ]", "waived": "[w]", "exempt": "[e]", "ok": "[x]", "short": "[ ]"}
+MARK = {
+    "met": "[x]",
+    "met_pending": "[~]",
+    "not_met": "[ ]",
+    "waived": "[w]",
+    "exempt": "[e]",
+    "not_applicable": "[-]",
+    "pending_approval": "[?]",
+    "ok": "[x]",
+    "short": "[ ]",
+}
 
 
 WORD = {
@@ -17,6 +27,8 @@ WORD = {
     "not_met": "not met",
     "waived": "waived",
     "exempt": "exempt",
+    "not_applicable": "not applicable",
+    "pending_approval": "pending approval",
     "indeterminate": "indeterminate (the time limit stopped the solver before it proved an answer)",
 }
 
@@ -54,7 +66,7 @@ def missing_lines(missing: Iterable[Missing], unit: str) -> list[str]:
 
 def _amount(m: Missing, unit: str) -> str:
     """`(12 cp)`; records in their own words: `(2 records)`, `(3 cp and 1 record)`, never `(0 cp)`."""
-    if m.credits is None:
+    if m.credits is None or (m.credits == 0 and not m.records):
         return ""
     said = [f"{n(m.credits)} {unit}"] if m.credits or not m.records else []
     if m.records:

@@ -225,6 +225,11 @@ class Context:
         for root, rpath, defname in trees:
             for n, p in iter_nodes(root, rpath):
                 self.node_basics(n, p, item, v)
+                for key in ("when", "unless"):
+                    cond = getattr(n, key)
+                    if cond is not None and cond.holds is not None:
+                        for hn, hp in iter_nodes(cond.holds, p + (key, "holds")):
+                            self.node_basics(hn, hp, item, None)
                 if n.id is not None:
                     if n.id in ids:
                         self.report.error(
