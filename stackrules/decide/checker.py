@@ -140,7 +140,11 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         bound = semantics.repeat_bound(p.rb, items[group[0]].credential)
         copies = sum(min(items[i].multiplicity, sum(k for _, k in uses[i])) for i in group if i in used)
         if copies > bound:
-            fail(f"`{items[group[0]].credential}` counts {copies} times" + (f", more than its bound {bound}" if bound > 1 else ""))
+            fail(
+                f"`{items[group[0]].credential}` counts twice"
+                if bound == 1
+                else f"`{items[group[0]].credential}` counts {copies} times, more than its bound {bound}"
+            )
 
     rules = derive_rules(p)
     for n in p.top.walk():
