@@ -151,7 +151,10 @@ def audit_text(d: AuditDecision) -> str:
         "Exceptions refused",
         [f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()}): {e.reason.replace('_', ' ')} ({e.detail})" for e in d.exceptions_refused],
     )
-    out += ["", LEGEND, footer(d.provenance, proof=d.proof)]
+    legend = LEGEND
+    if any(node.status.value in ("not_applicable", "pending_approval") for node in d.nodes):
+        legend += " [-] not applicable to this learner, [?] pending approval (section 17)."
+    out += ["", legend, footer(d.provenance, proof=d.proof)]
     return "\n".join(out) + "\n"
 
 
