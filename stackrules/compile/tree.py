@@ -210,7 +210,13 @@ class Expander:
             span = v.origin.smap.span(dpath)
             where = f"{v.origin.file}:{span.line}"
         common = dict(
-            id=nid, title=r.title, path=path, qualification=v.id, target_fields=v.fields, shares_with=tuple(prefix + s for s in r.shares_with), loc=where
+            id=nid,
+            title=r.title,
+            path=path,
+            qualification=v.id,
+            target_fields=v.fields,
+            shares_with=tuple(s if s == "all" else prefix + s for s in r.shares_with),
+            loc=where,
         )
         node: CNode
         if r.ref is not None:

@@ -182,13 +182,17 @@ def repeat_bound(rb: RuleBase, credential: str) -> int:
 # ---------------------------------------------------------------- sharing
 
 
+SHARE_ALL = "all"
+
+
 def sharing_pairs(top: CNode) -> set[tuple[int, int]]:
     """Pairs ``(a, b)``, ``a < b``, of leaves under ``top`` that may claim the same item (``shares_with``)."""
     by_id = {n.id: n for n in top.walk() if n.id}
     pairs: set[tuple[int, int]] = set()
     for n in top.walk():
         for other in n.shares_with:
-            o = by_id.get(other)
+            # `all` (section 17): the node's claims are free to count in every other node of the tree
+            o = top if other == SHARE_ALL else by_id.get(other)
             if o is None:
                 continue
             for l1 in n.leaves():

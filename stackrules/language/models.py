@@ -396,6 +396,21 @@ def _node_input(data: Any) -> Any:
     return data
 
 
+def _shares_with(value: object) -> tuple[str, ...]:
+    if value == "all":
+        return ("all",)  # section 17: the node's claims are free to count in every other node
+    if not isinstance(value, tuple):
+        raise _err("wrong_type", "`shares_with` is `all` or a list of node ids, got {got}", got=type(value).__name__)
+    return tuple(_slug(v) for v in value)
+
+
+SharesWith = Annotated[
+    tuple[str, ...],
+    PlainValidator(_shares_with),
+    WithJsonSchema({"anyOf": [{"const": "all"}, {"type": "array", "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"}}]}),
+]
+
+
 FactValue = str | int | bool | _dt.date | tuple[str | int, ...]
 
 
@@ -438,7 +453,7 @@ class Requirement(Model):
     limits: tuple[Limit, ...] = ()
     min_grade: str | None = None
     within_years: Years | None = None
-    shares_with: tuple[Slug, ...] = ()
+    shares_with: SharesWith = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -259,7 +259,7 @@ class Context:
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 for i, other in enumerate(n.shares_with):
-                    if other not in ids:
+                    if other not in ids and other != "all":
                         self.report.error(item, p + ("shares_with", i), "SR3005", f"`shares_with` names unknown node `{other}`", suggestion(other, ids))
         self.satisfiable(v, trees)
 
