@@ -671,7 +671,10 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:
             failed = _condition_failed(p, it)
-            if failed is not None:
+            kept_out = sorted({nearest_id(p.nodes[leaf], p) for leaf, i in p.blocked if i == it.index})
+            if kept_out:
+                cause, reason = UnusedCause.NOT_ACCEPTED, "a `block` exception keeps it out of " + ", ".join(f"`{k}`" for k in kept_out)
+            elif failed is not None:
                 cause, reason = UnusedCause.CONDITION, failed
             else:
                 cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"

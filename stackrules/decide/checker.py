@@ -72,6 +72,8 @@ class Evaluation:
 
 
 def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
+    if (leaf.index, it.index) in p.blocked:
+        return False  # a `block` exception: whatever else would allow it
     if (leaf.index, it.index) in p.exception_claims:
         return True
     return semantics.leaf_accepts(p.rb, leaf, it.attrs, it.credential, p.as_of, Matcher(p.rb, leaf.target_fields))

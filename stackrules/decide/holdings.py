@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -44,6 +45,8 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
             credits = info.credits
             term = h.term or (prov.term_of(h.awarded) if prov else None)
             attrs = credential_attrs(rb, info.id, grade=h.grade, awarded=h.awarded, term=term, held=True)
+            if h.tags:  # the holding's own tags (a topics course's section attribute), added to the credential's (section 17)
+                attrs = dataclasses.replace(attrs, tags=tuple(dict.fromkeys((*attrs.tags, *h.tags))))
         else:
             q = h.credits
             system = q.system if q and q.system else (prov.system if prov else None)

@@ -69,6 +69,7 @@ class Problem:
     # `any` / `at_least`; an `approval` node is met once approved, and a completion assumes its approval comes.
     settled: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
+    blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""
@@ -145,6 +146,7 @@ def build_problem(
     # ---- exceptions
     waived: set[int] = set()
     approved: set[int] = set()
+    blocks: list[tuple[set[int], str]] = []
     exceptions: list[tuple[LearnerException, str]] = []
     substitutes: list[tuple[set[int], str, str, LearnerException]] = []
     adds: list[tuple[set[int], str, LearnerException]] = []
@@ -167,6 +169,10 @@ def build_problem(
                 continue
             approved |= {n.index for n in signed}
             exceptions.append((e, f"`{e.node}` is approved ({signed[0].approval})"))
+        elif e.type == "block":
+            assert e.credential
+            blocks.append((subtree, e.credential))
+            exceptions.append((e, f"`{e.credential}` may not count in `{e.node}`"))
         elif e.type == "substitute":
             assert e.credential and e.instead_of
             substitutes.append((subtree, e.credential, e.instead_of, e))
@@ -196,7 +202,8 @@ def build_problem(
     # other item, are matched leaf by leaf. Exceptions can make any leaf accept an item.
     fits: dict[int, tuple[int, ...]] = {}
     for it in items:
-        k = ct.layout.position.get(it.credential) if it.origin == "holding" else None
+        own_tags = it.holding is not None and bool(it.holding.holding.tags)  # its own tags: matched leaf by leaf
+        k = ct.layout.position.get(it.credential) if it.origin == "holding" and not own_tags else None
         if k is not None:
             fits[it.index] = ct.catalogue[k].leaves
     by_index = {leaf.index: leaf for leaf in open_leaves}
@@ -228,6 +235,14 @@ def build_problem(
                         exception_claims[(leaf.index, it.index)] = e
             if ok:
                 eligible[leaf.index].append(it.index)
+    # `block` exceptions (section 17): a credential may not count in a node, whatever else allows it
+    blocked: set[tuple[int, int]] = set()
+    for subtree, cred in blocks:
+        for leaf_index, lst in eligible.items():
+            if leaf_index in subtree:
+                gone = [i for i in lst if items[i].credential == cred]
+                blocked |= {(leaf_index, i) for i in gone}
+                lst[:] = [i for i in lst if items[i].credential != cred]
 
     # catalogue additions (for `remaining`) come in later, when a model needs them: Problem.add_catalogue
     incompatible, same = _constraints(rb, items)
@@ -258,6 +273,7 @@ def build_problem(
         bound,
         settled=settled,
         settled_why=settled_why,
+        blocked=frozenset(blocked),
     )
     problem.exceptions_refused = exceptions_refused
     if plan is not None:

@@ -930,7 +930,7 @@ class Holding(Model):
 
 
 class LearnerException(Model):
-    type: Literal["waive", "substitute", "add", "approve"]
+    type: Literal["waive", "substitute", "add", "approve", "block"]
     node: str
     credential: CredId | None = None
     instead_of: CredId | None = None
@@ -941,7 +941,7 @@ class LearnerException(Model):
 
     @model_validator(mode="after")
     def _needs(self) -> LearnerException:
-        if self.type in ("substitute", "add") and self.credential is None:
+        if self.type in ("substitute", "add", "block") and self.credential is None:
             raise _err("missing_key", "a `{t}` exception needs `credential`", t=self.type, key="credential")
         if self.type == "substitute" and self.instead_of is None:
             raise _err("missing_key", "a `substitute` exception needs `instead_of`", key="instead_of")
