@@ -133,3 +133,21 @@ def test_quarter_hours_ship_with_the_frameworks() -> None:
     rb = stackrules.load().context.rb
     assert rb.systems["us-qh"].full_time_year == 45
     assert rb.rescale(Fraction(9, 2), "us-qh", "us-sch") == 3
+
+
+def test_a_value_exception_changes_only_its_learners_tree(tmp_path: Path) -> None:
+    """The compiled tree is shared between learners: a `value` exception works on the problem's own copy."""
+    import datetime as dt
+
+    import stackrules
+
+    (tmp_path / "q.yaml").write_text(
+        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires: {id: electives, credits: 12, where: {tags: b}}\n", encoding="utf-8"
+    )
+    engine = stackrules.load(ROOT / "tests" / "cases" / "_base", tmp_path / "q.yaml")
+    holdings = [{"credential": "t:B1"}]
+    exception = {"type": "value", "node": "t:Q#electives", "value": 6, "reason": "r", "approved_by": "registrar", "date": "2026-01-10"}
+    day = dt.date(2026, 6, 30)
+    assert engine.audit(stackrules.load_learner({"id": "A", "holdings": holdings, "exceptions": [exception]}), "t:Q", day).status == "met"
+    assert engine.audit(stackrules.load_learner({"id": "B", "holdings": holdings}), "t:Q", day).status == "not_met"
+    assert engine.audit(stackrules.load_learner({"id": "A", "holdings": holdings, "exceptions": [exception]}), "t:Q", day).status == "met"

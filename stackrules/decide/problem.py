@@ -11,6 +11,7 @@ independently.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ..compile.target import CompiledTarget, compile_target
 from ..compile.tree import CNode
 from ..errors import RequestError
 from ..language.models import LearnerDoc, LearnerException
+from ..language.quantity import Quantity
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
@@ -115,6 +117,10 @@ def build_problem(
     ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
     top = ct.top
     nodes = list(ct.nodes)  # from-trees of credit rules are numbered after the target's nodes
+    valued = [e for e in learner.exceptions if e.type == "value"]
+    if valued:
+        # `value` exceptions change a node's threshold for this learner: on this problem's own copy of the tree
+        top, nodes = copy.deepcopy((top, nodes))
     holdings = view_holdings(rb, learner, as_of, look_ahead)
     items: list[Item] = []
     matcher_cache: dict[tuple[str, ...], Matcher] = {}
@@ -169,6 +175,10 @@ def build_problem(
                 continue
             approved |= {n.index for n in signed}
             exceptions.append((e, f"`{e.node}` is approved ({signed[0].approval})"))
+        elif e.type == "value":
+            assert e.value is not None
+            changed = _revalue(rb, v, scoped, e.value)
+            exceptions.append((e, changed))
         elif e.type == "block":
             assert e.credential
             blocks.append((subtree, e.credential))
@@ -279,6 +289,22 @@ def build_problem(
     if plan is not None:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem
+
+
+def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity) -> str:
+    """Apply a `value` exception to its node (this problem's copy): a pool's credit or count, a group's `at_least`."""
+    n = scoped[0]
+    whole = value.value.denominator == 1
+    if n.kind == "pool" and n.credits is not None:
+        old, n.credits = n.credits, rb.convert(value, v.system)
+        return f"`{n.id}` needs {n.credits} instead of {old}"
+    if n.kind == "pool" and n.count is not None and whole:
+        old_count, n.count = n.count, int(value.value)
+        return f"`{n.id}` needs {n.count} instead of {old_count}"
+    if n.kind == "at_least" and whole and 0 < value.value <= len(n.children):
+        old_k, n.k = n.k, int(value.value)
+        return f"`{n.id}` needs {n.k} of its parts instead of {old_k}"
+    return f"not applied: `{n.id}` has no threshold a `value` of {value.value} can set (a credit or count pool, or `at_least` up to its parts)"
 
 
 def _settle(

@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 
 from .base import JSONObject, Provenance, day, q, records
 
-ExceptionType = Literal["waive", "substitute", "add", "approve", "block"]
+ExceptionType = Literal["waive", "substitute", "add", "approve", "block", "value"]
 ExceptionRefusedReason = Literal["approver_not_listed", "type_not_permitted", "dated_after_as_of", "outside_target", "needs_qualification_scope"]
 RuleType = Literal["articulation", "stacking", "policy", "precedent", "rpl"]
 

@@ -930,10 +930,11 @@ class Holding(Model):
 
 
 class LearnerException(Model):
-    type: Literal["waive", "substitute", "add", "approve", "block"]
+    type: Literal["waive", "substitute", "add", "approve", "block", "value"]
     node: str
     credential: CredId | None = None
     instead_of: CredId | None = None
+    value: Qty | None = None  # a `value` exception: the node's threshold for this learner (credit, count or `at_least`)
     reason: str = Field(min_length=1)
     approved_by: str = Field(min_length=1)
     date: Date
@@ -945,7 +946,11 @@ class LearnerException(Model):
             raise _err("missing_key", "a `{t}` exception needs `credential`", t=self.type, key="credential")
         if self.type == "substitute" and self.instead_of is None:
             raise _err("missing_key", "a `substitute` exception needs `instead_of`", key="instead_of")
-        if self.type in ("waive", "approve") and (self.credential or self.instead_of):
+        if self.type == "value" and self.value is None:
+            raise _err("missing_key", "a `value` exception needs `value` (the node's new threshold)", key="value")
+        if self.type != "value" and self.value is not None:
+            raise _err("invalid_value", "only a `value` exception takes `value`", at=("value",))
+        if self.type in ("waive", "approve", "value") and (self.credential or self.instead_of):
             raise _err("invalid_value", "a `{t}` exception takes no `credential` or `instead_of`", t=self.type)
         return self
 
