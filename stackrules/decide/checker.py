@@ -241,7 +241,7 @@ def verify_outcome(p: Problem, choice: Choice, ev: Evaluation, status: str, rema
     if status == "met" and remaining != 0:
         fail(f"the target is met, yet `remaining` is {remaining}")
     exempt = {n for a in choice.apps for n in p.apps[a].exempt}
-    if not _met(p, derive_rules(p), p.top, choice, ItemFilter(lambda it: True), exempt, {}):
+    if not _met(p, derive_rules(p), p.top, choice, ItemFilter(lambda it: True, completion=True), exempt, {}):
         fail("the learner's items and the listed additions do not complete the target")
     added = {p.items[i].key for i in counts}
     for key in listed:
