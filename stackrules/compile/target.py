@@ -175,7 +175,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
     for c in rb.credentials_by_id:
-        if c.type == "qualification" or not v.is_home(c.provider):
+        if c.type == "qualification" or not v.is_home(c.provider) or c.id in rb.superseded:
             continue
         attrs = credential_attrs(rb, c.id, v.system)
         key = tuple(getattr(attrs, name) for name in read)

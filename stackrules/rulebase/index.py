@@ -253,6 +253,11 @@ class RuleBase:
             groups.setdefault(root(x), set()).add(x)
         return {x: frozenset(g - {x}) for g in groups.values() if len(g) > 1 for x in g}
 
+    @functools.cached_property
+    def superseded(self) -> frozenset[str]:
+        """Credentials another one supersedes: retired, so never proposed as study still to take."""
+        return frozenset(old for c in self.credentials_by_id for old in c.supersedes)
+
     def relation(self, held: str, named: str) -> str:
         """How ``held`` stands for ``named``: `supersedes`, `superseded`, or `equivalent`."""
         h, n = self.credentials.get(held), self.credentials.get(named)

@@ -293,8 +293,11 @@ class Context:
                     if have >= need and count >= (n.count or 0) and not uncovered:
                         break
                     if matcher.match(f, a):
-                        have += a.credits
-                        count += 1
+                        # a repeatable credential (section 17) can fill a pool up to its bound of times
+                        info = self.rb.credentials.get(a.id)
+                        times = info.repeat_max if info is not None and info.repeat_max is not None else 1
+                        have += a.credits * times
+                        count += times
                         uncovered.difference_update(a.competencies)
                 shortfalls: list[tuple[Path, str, str]] = []
                 if n.credits is not None and have < need:
