@@ -103,7 +103,9 @@ def add_catalogue(
         fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
-        repeats = rb.credentials[entry.credential].repeat_max if len(members) == 1 else None
+        # a repeatable credential may be added again up to its bound, for `remaining`; plans take it once
+        # (taking it again across a plan's terms is not built: docs/language.md, section 17)
+        repeats = rb.credentials[entry.credential].repeat_max if len(members) == 1 and plan is None else None
         if repeats is not None and distinct:
             # each repeat is taken in a later term of its own (distinct-term limits tell them apart)
             for r in range(1, repeats + 1):
