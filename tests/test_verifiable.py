@@ -104,6 +104,8 @@ def test_eva_badges_audit_counts_two_badges_and_refuses_two_with_reasons(engine:
     assert "badges/eva/ds-mc3.jwt from https://eux.example/issuers/badges: expired (valid until 2026-06-30, before 2026-11-29)" in text
     assert "badges/eva/ds-mc4.svg from https://eux.example/issuers/badges: signature (" in text
     assert text.rstrip("\n").split("\n")[-1].startswith("stackrules ")  # the footer stays last
+    if "\nMarks: " in text:  # the legend of marks stays just before the footer
+        assert text.index("\nMarks: ") > text.index("Unverified credentials")
 
 
 @pytest.mark.parametrize("command", ["audit", "assess", "plan"])
