@@ -184,6 +184,8 @@ def _as_of(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", "that month has no such day") from None
         raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
 
 

@@ -263,3 +263,13 @@ def test_overlapping_builds_on_threads_never_switch_the_collector_under_each_oth
             t.join(20)
         assert seen == {"after the first left": False, "after both left": start_enabled}
     (gc.enable if was else gc.disable)()
+
+
+def test_a_day_the_calendar_lacks_is_named_so_not_a_wrong_format() -> None:
+    # 2025-06-31 is written as YYYY-MM-DD: telling the user to write YYYY-MM-DD would send them in circles
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner({"kind": "learner", "id": "x", "holdings": [{"credential": "exu:COMP1010", "awarded": "2025-06-31"}]})
+    assert "`2025-06-31` is not a day of the calendar" in str(caught.value)
+    result = CliRunner().invoke(main, ["audit", "--learner", str(ROOT / "examples/learners/eva.yaml"), "--target", "exu:BIT", "--as-of", "2026-02-30"])
+    assert result.exit_code == 3
+    assert "`--as-of 2026-02-30` is not a day of the calendar" in result.stderr
