@@ -470,3 +470,28 @@ def test_a_line_break_in_a_credential_cannot_forge_a_line_of_the_explanation(eng
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     code, out, _ = run("verify", "--as-of", "2026-11-29", str(tmp_path / "forged.json"))
     assert code == 2 and "Status: MET." not in out.split("\n") and "\\nStatus: MET." in out
+
+
+def test_a_clr_yields_one_holding_per_verified_credential_inside_it(engine: stackrules.Engine) -> None:
+    tampered = badge(3)
+    tampered["credentialSubject"]["result"][0]["value"] = "A"
+    clr = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "https://eux.example/records/eva",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": EUX_KEY.issuer, "type": ["Profile"], "name": "Universitas Exemplaris (example)"},
+        "validFrom": "2025-07-01T00:00:00Z",
+        "name": "Eva's record",
+        "credentialSubject": {"id": "did:example:eva", "type": ["ClrSubject"], "verifiableCredential": [badge(1), badge(2), tampered]},
+    }
+    signed = sign(VERIFIER.canon, clr, EUX_KEY.keys, EUX_KEY.key_id, dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    doc = engine.audit(learner({"verifiable": signed}), "exu:GCDS", DAY).to_json()
+    verified = doc["provenance"]["credentials"]
+    assert [v["holding"] for v in verified] == ["eux:DS-MC1", "eux:DS-MC2"]
+    assert len({v["part_of"] for v in verified}) == 1 and verified[0]["part_of"].endswith("(inline)")  # both from the one CLR
+    assert [(u["reason"], u["source"].endswith("#verifiableCredential[2]")) for u in doc["unverified"]] == [("signature", True)]
+    assert doc["credit"][0]["sources"] == ["eux:DS-MC1", "eux:DS-MC2"]
