@@ -130,8 +130,10 @@ def main() -> None:
     driver_cpu = time.process_time() - cpu0
     assert digest == ref, "the pool's output differs from one process's"
     worker_cpu = sum(peak.cpu.values())
-    # the speed-up the pool would reach with its cores to itself: one process's CPU over the busiest of (workers' share, driver)
-    free = single_cpu / max(worker_cpu / args.workers, driver_cpu, 1e-9)
+    # the speed-up the pool would reach on free cores: workers and driver share the machine's cores, no worker is faster
+    # than its share of the chunks, and the driver runs on one core
+    cores = os.cpu_count() or 1
+    free = single_cpu / max((worker_cpu + driver_cpu) / cores, worker_cpu / args.workers, driver_cpu, 1e-9)
     figures["local"] = {
         "seconds": round(local, 2),
         "learners_per_s": round(n / local, 1),
