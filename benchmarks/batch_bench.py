@@ -52,18 +52,27 @@ def _generator() -> Any:
 
 
 class Peak:
-    """The largest resident memory of the processes ``find()`` returns, sampled every 50 ms."""
+    """The largest resident memory and the CPU time of the processes ``find()`` returns, sampled every 100 ms."""
 
     def __init__(self, find: Any) -> None:
         self.find, self.peak, self.stop = find, 0, threading.Event()
+        self.cpu: dict[int, float] = {}  # CPU seconds (user + system) of each process, at its last sample
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        # finding the processes walks every process of the machine: done every 2 s, not at every sample, so that
+        # measuring costs the driver next to nothing
+        found: list[psutil.Process] = []
+        looked = 0.0
         while not self.stop.is_set():
-            for p in self.find():
+            if time.monotonic() - looked > 2.0 or not found:
+                found, looked = self.find(), time.monotonic()
+            for p in found:
                 with contextlib.suppress(psutil.Error):
                     self.peak = max(self.peak, p.memory_info().rss)
-            self.stop.wait(0.05)
+                    t = p.cpu_times()
+                    self.cpu[p.pid] = t.user + t.system
+            self.stop.wait(0.1)
 
     def __enter__(self) -> Peak:
         self.thread.start()
@@ -105,29 +114,46 @@ def main() -> None:
     figures: dict[str, Any] = {"learners": n, "workers": args.workers}
 
     rss0 = me.memory_info().rss
+    cpu0 = time.process_time()
     with Peak(lambda: [me]) as peak:
         single, ref = _run(engine, items, workers=1)
+    single_cpu = time.process_time() - cpu0
     figures["single"] = {
         "seconds": round(single, 2),
         "learners_per_s": round(n / single, 1),
+        "cpu_ms_per_learner": round(1000 * single_cpu / n, 2),
         "rss_mb": round(peak.peak / 2**20, 1),
         "rss_growth_mb": round((peak.peak - rss0) / 2**20, 1),
     }
-    print(f"one process:   {single:8.2f} s  {n / single:8.1f} learners/s  (process {peak.peak / 2**20:.0f} MB)")
+    print(f"one process:   {single:8.2f} s  {n / single:8.1f} learners/s  CPU {1000 * single_cpu / n:.2f} ms a learner  (process {peak.peak / 2**20:.0f} MB)")
 
     def pool_workers() -> list[psutil.Process]:
         return [p for p in me.children(recursive=True) if p.ppid() != me.pid or "spawn_main" in " ".join(p.cmdline())]
 
+    cpu0 = time.process_time()
     with Peak(pool_workers) as peak:
         local, digest = _run(engine, items, workers=args.workers)
+    driver_cpu = time.process_time() - cpu0
     assert digest == ref, "the pool's output differs from one process's"
+    worker_cpu = sum(peak.cpu.values())
+    # the speed-up the pool would reach on free cores: workers and driver share the machine's cores, no worker is faster
+    # than its share of the chunks, and the driver runs on one core
+    cores = os.cpu_count() or 1
+    free = single_cpu / max((worker_cpu + driver_cpu) / cores, worker_cpu / args.workers, driver_cpu, 1e-9)
     figures["local"] = {
         "seconds": round(local, 2),
         "learners_per_s": round(n / local, 1),
         "speed_up": round(single / local, 2),
+        "worker_cpu_ms_per_learner": round(1000 * worker_cpu / n, 2),
+        "driver_cpu_ms_per_learner": round(1000 * driver_cpu / n, 2),
+        "speed_up_on_free_cores": round(free, 2),
         "worker_rss_mb": round(peak.peak / 2**20, 1),
     }
-    print(f"local pool:    {local:8.2f} s  {n / local:8.1f} learners/s  speed-up {single / local:.2f}x  (largest worker {peak.peak / 2**20:.0f} MB)")
+    print(
+        f"local pool:    {local:8.2f} s  {n / local:8.1f} learners/s  speed-up {single / local:.2f}x"
+        f"  CPU {1000 * worker_cpu / n:.2f} ms a learner in workers, {1000 * driver_cpu / n:.2f} ms in the driver"
+        f" (speed-up on free cores {free:.2f}x; largest worker {peak.peak / 2**20:.0f} MB)"
+    )
 
     overhead = 0.0
     if not args.no_dask:
@@ -137,7 +163,15 @@ def main() -> None:
         with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
             start = time.perf_counter() - t0
 
+            def cpu_of_workers() -> float:
+                with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+                    return sum(client.run(lambda: sum(psutil.Process().cpu_times()[:2])).values())
+
+            before = cpu_of_workers()
+            cpu0 = time.process_time()
             dask_s, digest = _run(engine, items, executor="dask", scheduler=cluster.scheduler_address)
+            dask_driver = time.process_time() - cpu0
+            dask_cpu = cpu_of_workers() - before
             assert digest == ref, "Dask's output differs from one process's"
             with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
                 worker_rss = max(client.run(lambda: psutil.Process().memory_info().rss).values())
@@ -147,14 +181,17 @@ def main() -> None:
             "learners_per_s": round(n / dask_s, 1),
             "overhead_vs_local": round(overhead, 3),
             "cluster_start_s": round(start, 2),
+            "worker_cpu_ms_per_learner": round(1000 * dask_cpu / n, 2),
+            "driver_cpu_ms_per_learner": round(1000 * dask_driver / n, 2),
             "worker_rss_mb": round(worker_rss / 2**20, 1),
         }
         print(
             f"Dask cluster:  {dask_s:8.2f} s  {n / dask_s:8.1f} learners/s  overhead {100 * overhead:+.1f}% vs the pool"
+            f"  CPU {1000 * dask_cpu / n:.2f} ms a learner in workers, {1000 * dask_driver / n:.2f} ms in the driver"
             f"  (cluster start {start:.1f} s, largest worker {worker_rss / 2**20:.0f} MB after the run)"
         )
 
-    per = single / n
+    per = single_cpu / n  # CPU, not wall time: what a free core spends on a learner
     one_machine = per * 50_000 / 16
     cluster4 = per * 50_000 / 64 * (1 + max(overhead, 0.0))
     figures["projection"] = {"per_learner_ms": round(per * 1000, 2), "50k_on_16_cores_s": round(one_machine, 1), "50k_on_4x16_dask_s": round(cluster4, 1)}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,24 +36,59 @@ EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequence[str]] = ()) -> None:
-    """Print ``diags``; ``roots`` are the lists of paths the files were read from (names are relative to them)."""
+SHOWN_REPEATS = 3  # the same mistake shown in full this many times in text; the rest listed by place
+
+
+def _mistake(d: Diagnostic) -> tuple[str, str]:
+    """What makes two diagnostics the same mistake: the code and the first thing the message names."""
+    named = re.search(r"`([^`]*)`", d.message)
+    return d.code, named.group(1) if named else d.message
+
+
+def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequence[str]] = (), summary: bool = True) -> None:
+    """Print ``diags``; ``roots`` are the lists of paths the files were read from (names are relative to them).
+
+    JSON lists every diagnostic. Text shows the same mistake (one code about the same first
+    named thing, e.g. SR3013 about framework `aqf`) in full SHOWN_REPEATS times, then one line
+    naming where else it occurs: a missing framework otherwise repeats itself once per
+    catalogue line and hides every other error.
+    """
     if fmt == "json":
         click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
         return
     from .source.files import quote_lines, source_path
 
-    wanted: dict[str, list[tuple[int, int]]] = {}
+    seen: dict[tuple[str, str], list[Diagnostic]] = {}
+    shown: list[Diagnostic] = []
     for d in diags:
+        same = seen.setdefault(_mistake(d), [])
+        same.append(d)
+        if len(same) <= SHOWN_REPEATS:
+            shown.append(d)
+    wanted: dict[str, list[tuple[int, int]]] = {}
+    for d in shown:
         wanted.setdefault(d.file, []).append((d.line, d.column))
     quoted: dict[str, dict[int, str]] = {}
     for file, lines in wanted.items():  # each file read once, only up to the last line quoted
         quoted[file] = quote_lines(source_path(file, *roots), lines)
-    for d in diags:
+    for d in shown:
         click.echo(d.render(line_text=quoted[d.file].get(d.line)), err=True)
+        same = seen[_mistake(d)]
+        if len(same) > SHOWN_REPEATS and d is same[SHOWN_REPEATS - 1]:
+            rest = same[SHOWN_REPEATS:]
+            by_file: dict[str, list[int]] = {}
+            for x in rest:
+                by_file.setdefault(x.file, []).append(x.line)
+            places = "; ".join(
+                f"{f} line{'s' * (len(ls) != 1)} {', '.join(map(str, ls[:10]))}{f' and {len(ls) - 10} more' if len(ls) > 10 else ''}"
+                for f, ls in by_file.items()
+            )
+            thing = _mistake(d)[1]
+            what = f" (`{thing}`)" if thing != d.message else ""
+            click.echo(f"{d.severity}[{d.code}]: {len(rest)} more like this{what}: {places}\n", err=True)
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = len(diags) - errors
-    if errors or warnings:
+    if summary and (errors or warnings):
         click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
 
 
@@ -148,6 +184,8 @@ def _as_of(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", "that month has no such day") from None
         raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
 
 
@@ -212,7 +250,7 @@ def main() -> None:
 @_guard(_fmt)
 def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     """Check rule-base files (default: the shipped rule base). Exit 0 valid, 3 invalid."""
-    from .language.models import LearnerDoc
+    from .language.models import CreditSystemsDoc, FrameworkDoc, LearnerDoc
     from .rulebase.checks import build
     from .source.files import read_documents, shipped_paths
 
@@ -230,11 +268,21 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     if fmt == "json":
         emit_diagnostics(diags, "json")
     else:
-        emit_diagnostics(diags, "text", [roots, list(rules)])
+        # without errors the "ok" line below is the summary: one summary, not two
+        emit_diagnostics(diags, "text", [roots, list(rules)], summary=bool(errors))
         if not errors:
             n = len(loaded)
             click.echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")
+        elif any(d.code in _NEEDS_FRAMEWORKS for d in errors) and not any(isinstance(x.doc, (FrameworkDoc, CreditSystemsDoc)) for x in loaded):
+            # the commonest newcomer mistake: a rule folder checked without the frameworks it names
+            click.echo(
+                "note: no framework or credit-system document was loaded; check the rules with the frameworks they use, e.g. `stackrules check rules frameworks`",
+                err=True,
+            )
     return EXIT_INVALID if errors else EXIT_OK
+
+
+_NEEDS_FRAMEWORKS = frozenset({"SR3004", "SR3013"})  # unknown credit system, unknown framework
 
 
 CATALOG_YEAR = click.option(

@@ -29,6 +29,8 @@ class Decision:
     credentials: CredentialReport | None = None
 
     def __repr__(self) -> str:
+        if isinstance(self.record, Exploration):  # no target and no status: who, and how many qualifications
+            return f"Decision(kind='explore', learner={self.record.learner!r}, qualifications={len(self.record.qualifications)})"
         return f"Decision(kind={self.kind!r}, target={self.target!r}, status={self.status!r})"
 
     @property

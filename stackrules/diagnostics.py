@@ -330,7 +330,8 @@ def did_you_mean(word: str, known: Iterable[str], n: int = 3) -> list[str]:
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
     if not close:
         lowered = {k.lower(): k for k in pool}
-        close = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.5)]
+        # the same cutoff, ignoring case: a looser one suggested `exu-cp` for `us-sch`
+        close = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]
     return close
 
 

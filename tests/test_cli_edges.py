@@ -263,3 +263,21 @@ def test_overlapping_builds_on_threads_never_switch_the_collector_under_each_oth
             t.join(20)
         assert seen == {"after the first left": False, "after both left": start_enabled}
     (gc.enable if was else gc.disable)()
+
+
+def test_a_day_the_calendar_lacks_is_named_so_not_a_wrong_format() -> None:
+    # 2025-06-31 is written as YYYY-MM-DD: telling the user to write YYYY-MM-DD would send them in circles
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner({"kind": "learner", "id": "x", "holdings": [{"credential": "exu:COMP1010", "awarded": "2025-06-31"}]})
+    assert "`2025-06-31` is not a day of the calendar" in str(caught.value)
+    result = CliRunner().invoke(main, ["audit", "--learner", str(ROOT / "examples/learners/eva.yaml"), "--target", "exu:BIT", "--as-of", "2026-02-30"])
+    assert result.exit_code == 3
+    assert "`--as-of 2026-02-30` is not a day of the calendar" in result.stderr
+
+
+def test_a_load_in_exponent_form_is_called_that_not_not_a_number() -> None:
+    args = ["plan", "--learner", str(ROOT / "examples/learners/eva.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--max-load", "1e999999999"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 3
+    assert "`1e999999999` is written with an exponent: write the number in digits" in result.stderr
+    assert "is not a number" not in result.stderr

@@ -1,9 +1,9 @@
 """Offline verification of Open Badges 3.0 / CLR 2.0 credentials (LANGUAGE.md section 15).
 
-The conformance files are read from ../shared/conformance/ob3 beside the
-clone (CI lays it there; STACKRULES_SHARED points elsewhere); without it those
-tests skip with a message. Everything else runs on data kept in
-tests/credentials/ or made here with the published test key.
+The conformance files are read from tests/conformance/ob3 (a copy of the
+reference validator's samples with their manifest; STACKRULES_SHARED points at
+another copy). Everything else runs on data kept in tests/credentials/ or made
+here with the published test key.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from .vc_support import (
 VERIFIER = default_verifier()
 ROOT = conformance_dir()
 MANIFEST: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8")) if ROOT else {"files": {}}
-NO_SHARED = "../shared/conformance/ob3 is not beside this clone (CI lays it there; set STACKRULES_SHARED to use another copy)"
+NO_SHARED = "the conformance set is missing: tests/conformance/ob3/manifest.json (or STACKRULES_SHARED/conformance/ob3)"
 
 # The reason each refused conformance file gets (docs/credentials.md explains the `either` choices).
 REFUSED = {
@@ -95,7 +95,7 @@ def spec_vector() -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(MANIFEST["files"]) or ["(absent)"])
 def test_conformance_file_gets_the_manifest_outcome(name: str) -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     expect = MANIFEST["files"][name]["expect"]
     results = VERIFIER.verify(read_badge(ROOT / "credentials" / name), trust=manifest_trust(ROOT), as_of=AS_OF, source=name)
     first = results[0]
@@ -111,7 +111,7 @@ def test_conformance_file_gets_the_manifest_outcome(name: str) -> None:
 
 def test_every_manifest_file_is_classified() -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     files = MANIFEST["files"]
     assert set(REFUSED) <= set(files)
     assert {n for n, f in files.items() if f["expect"] == "reject"} <= set(REFUSED)
@@ -120,7 +120,7 @@ def test_every_manifest_file_is_classified() -> None:
 
 def test_clr_nested_credentials_are_verified_on_their_own() -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     for name in ("clr20/simple.json", "clr20/simple.jwt"):
         results = VERIFIER.verify(read_badge(ROOT / "credentials" / name), trust=manifest_trust(ROOT), as_of=AS_OF, source=name)
         assert [r.kind for r in results] == ["ClrCredential", "AchievementCredential" if name.endswith("jwt") else "OpenBadgeCredential"]
@@ -132,7 +132,7 @@ def test_clr_nested_credentials_are_verified_on_their_own() -> None:
 
 def test_baked_png_and_svg_carry_the_same_credential_as_the_json() -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     from stackrules.credentials.baked import from_png, from_svg
 
     png = json.loads(from_png(read_badge(ROOT / "credentials/ob30/simple-json.png"), 1 << 20))
@@ -144,7 +144,7 @@ def test_baked_png_and_svg_carry_the_same_credential_as_the_json() -> None:
 
 def test_revocation_reads_the_bit_the_spec_names() -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     from stackrules.credentials.status import bit, decode_list
 
     testlist = json.loads((ROOT / "credentials/ob30/bit-string-list/testlist").read_text(encoding="utf-8"))
@@ -374,7 +374,7 @@ def test_input_of_no_known_form_is_malformed() -> None:
 
 def test_shipped_contexts_match_the_conformance_copies() -> None:
     if ROOT is None:
-        pytest.skip(NO_SHARED)
+        pytest.fail(NO_SHARED)
     package = Path(__file__).resolve().parent.parent / "stackrules" / "credentials" / "contexts"
     for f in sorted((ROOT / "contexts").iterdir()):
         assert (package / f.name).read_bytes() == f.read_bytes(), f.name

@@ -175,6 +175,7 @@ def test_decision_reads_the_record(engine: stackrules.Engine) -> None:
     assert repr(decision) == "Decision(kind='audit', target='exu:BIT', status='not_met')"
     explore = engine.explore(lrn, AS_OF, plans=False)
     assert explore.status == "" and explore.target is None and explore.remaining is None
+    assert repr(explore) == f"Decision(kind='explore', learner='{lrn.id}', qualifications={len(explore.to_json()['qualifications'])})"
 
 
 def test_decisions_pickle_and_compare_by_value(engine: stackrules.Engine) -> None:

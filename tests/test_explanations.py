@@ -144,7 +144,8 @@ def test_applied_study_shows_title_grade_and_date_and_the_gpa(engine: stackrules
     record = d.to_json()
     assert record["gpa"] == "67/11"  # (DN 6 x 5 + HD 7 x 3 + CR 5 x 2 + ...) credit-weighted over the 11 graded units counted
     assert "GPA 6.09 over the graded study counted" in text
-    assert "Progress: 45% of the credit, 2 of 6 requirements met" in text
+    # section 16's most progress: her data units meet the data major (and so the major), the shortfall is free electives
+    assert "Progress: 45% of the credit, 4 of 6 requirements met" in text
     assert {a["holding"]: a["grade"] for a in record["applied"]}["exu:COMP1010"] == "DN"
 
 
@@ -259,3 +260,13 @@ def test_generated_statements_reconcile(tmp_path_factory: Any, ri: RuleInstance)
     holdings = [{"credential": h} for h in sorted(ri.base.held)] + ([{"credential": "e:S"}] if ri.holds_source else [])
     learner = stackrules.load_learner({"id": "L", "holdings": holdings})
     check_statement(engine.assess(learner, "t:Q", ORACLE_DAY).to_json(), engine.audit(learner, "t:Q", ORACLE_DAY).to_json())
+
+
+def test_statement_text_cites_file_and_line_on_every_grant_cap_and_refusal(engine: stackrules.Engine) -> None:
+    sam = stackrules.load_learner(ROOT / "examples/learners/sam.yaml")
+    text = render_text(engine.assess(sam, "exu:BIT", AS_OF).record)
+    blocks = {title: text.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0].splitlines() for title in ("Credit granted, rule by rule", "Caps", "Credit refused")}
+    rules = [line for line in blocks["Credit granted, rule by rule"] if not line.startswith("      ")]
+    assert len(rules) == 2 and all(LOC.search(line) for line in rules)
+    assert blocks["Caps"] and all(LOC.search(line) for line in blocks["Caps"])
+    assert blocks["Credit refused"] and all(LOC.search(line) for line in blocks["Credit refused"])

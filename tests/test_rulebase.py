@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_cli_check_rules_without_frameworks_exits_3_with_diagnostics() -> None:
     assert result.exit_code == 3, result.output
     assert "error[SR3004]: unknown credit system `ects`" in result.stderr
     assert "internal error" not in result.stderr
+    # one missing framework is one mistake: shown in full three times, then where else it occurs
+    err = result.stderr
+    assert err.count("unknown framework `aqf`") == 3
+    assert "error[SR3013]: 54 more like this (`aqf`): example-university/catalog.yaml lines 8, 9," in err
+    assert "74 errors" in err  # the count is of every diagnostic, as JSON lists them all
+    assert "note: no framework or credit-system document was loaded" in err and "stackrules check rules frameworks" in err
+    assert "did you mean `exu-cp`" not in err  # `us-sch` is not a near miss of `exu-cp`
+    as_json = CliRunner().invoke(main, ["check", str(ROOT / "rules"), "--format", "json"])
+    assert len(json.loads(as_json.stdout)["diagnostics"]) == 75  # 74 errors and the warning
+
+
+def test_a_clean_check_with_warnings_prints_one_summary() -> None:
+    result = CliRunner().invoke(main, ["check", str(ROOT / "frameworks")])
+    assert result.exit_code == 0, result.output
+    assert "ok: 12 documents checked, 1 warning" in result.stdout
+    assert "0 errors" not in result.stderr
 
 
 def test_an_unknown_system_does_not_crash_the_pool_check_which_waits_for_comparable_credit(tmp_path: Path) -> None:

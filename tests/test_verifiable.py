@@ -104,6 +104,8 @@ def test_eva_badges_audit_counts_two_badges_and_refuses_two_with_reasons(engine:
     assert "badges/eva/ds-mc3.jwt from https://eux.example/issuers/badges: expired (valid until 2026-06-30, before 2026-11-29)" in text
     assert "badges/eva/ds-mc4.svg from https://eux.example/issuers/badges: signature (" in text
     assert text.rstrip("\n").split("\n")[-1].startswith("stackrules ")  # the footer stays last
+    if "\nMarks: " in text:  # the legend of marks stays just before the footer
+        assert text.index("\nMarks: ") > text.index("Unverified credentials")
 
 
 @pytest.mark.parametrize("command", ["audit", "assess", "plan"])
@@ -422,8 +424,7 @@ def test_verify_cli_gives_every_conformance_file_its_manifest_outcome(tmp_path: 
     from .vc_support import conformance_dir, conformance_trust
 
     root = conformance_dir()
-    if root is None:
-        pytest.skip("../shared/conformance/ob3 is not beside this clone (CI lays it there; set STACKRULES_SHARED to use another copy)")
+    assert root is not None, "the conformance set is missing: tests/conformance/ob3/manifest.json"
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     # the trust list of tests/vc_support.py written as the rule base an office would keep: a catalogue and issuer documents
     trust = conformance_trust()
@@ -468,3 +469,28 @@ def test_a_line_break_in_a_credential_cannot_forge_a_line_of_the_explanation(eng
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     code, out, _ = run("verify", "--as-of", "2026-11-29", str(tmp_path / "forged.json"))
     assert code == 2 and "Status: MET." not in out.split("\n") and "\\nStatus: MET." in out
+
+
+def test_a_clr_yields_one_holding_per_verified_credential_inside_it(engine: stackrules.Engine) -> None:
+    tampered = badge(3)
+    tampered["credentialSubject"]["result"][0]["value"] = "A"
+    clr = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "https://eux.example/records/eva",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": EUX_KEY.issuer, "type": ["Profile"], "name": "Universitas Exemplaris (example)"},
+        "validFrom": "2025-07-01T00:00:00Z",
+        "name": "Eva's record",
+        "credentialSubject": {"id": "did:example:eva", "type": ["ClrSubject"], "verifiableCredential": [badge(1), badge(2), tampered]},
+    }
+    signed = sign(VERIFIER.canon, clr, EUX_KEY.keys, EUX_KEY.key_id, dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    doc = engine.audit(learner({"verifiable": signed}), "exu:GCDS", DAY).to_json()
+    verified = doc["provenance"]["credentials"]
+    assert [v["holding"] for v in verified] == ["eux:DS-MC1", "eux:DS-MC2"]
+    assert len({v["part_of"] for v in verified}) == 1 and verified[0]["part_of"].endswith("(inline)")  # both from the one CLR
+    assert [(u["reason"], u["source"].endswith("#verifiableCredential[2]")) for u in doc["unverified"]] == [("signature", True)]
+    assert doc["credit"][0]["sources"] == ["eux:DS-MC1", "eux:DS-MC2"]

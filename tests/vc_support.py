@@ -14,8 +14,10 @@ from stackrules.credentials import IssuerTrust, KeyPair, keypair_from_secret
 from stackrules.credentials.multibase import b64url_encode
 
 REPO = Path(__file__).resolve().parent.parent
-# CI lays shared/ beside the clone; a worktree elsewhere can point at it with STACKRULES_SHARED.
-CONFORMANCE = REPO.parent / "shared" / "conformance" / "ob3"
+# The conformance set (1EdTech's reference validator's sample credentials, Apache-2.0, with its
+# licence and manifest) is kept in tests/conformance/ob3 so that a clean clone tests against it;
+# STACKRULES_SHARED=DIR points at another copy (DIR/conformance/ob3) instead.
+CONFORMANCE = Path(__file__).resolve().parent / "conformance" / "ob3"
 HERE = Path(__file__).resolve().parent / "credentials"
 AS_OF = dt.date(2026, 11, 29)
 

@@ -179,25 +179,29 @@ def _in_order(
     items: Sequence[Item],
     size: int,
     ahead: int,
+    release: Callable[[Any], None] = lambda fut: None,
 ) -> Iterator[Result]:
-    """Submit chunks (at most ``ahead`` in flight) and yield their results in input order."""
+    """Submit chunks and yield their results in input order.
+
+    At most ``ahead`` chunks run at once, and at most ``4 * ahead`` finished
+    ones wait for an earlier chunk (memory stays bounded however long the
+    cohort). A chunk's future is released once its results are yielded.
+    """
     pending = iter(chunks(items, size))
-    order: list[Any] = []  # futures in submission order, not yet yielded
-    finished: dict[int, list[Result]] = {}
-    index = {}  # future -> position in submission order
+    finished: dict[int, tuple[Any, list[Result]]] = {}  # position -> (future, results), not yet yielded
+    index: dict[Any, int] = {}  # running future -> position in submission order
     position = 0
     next_out = 0
     running: set[Any] = set()
 
     def top_up() -> None:
         nonlocal position
-        while len(running) < ahead:
+        while len(running) < ahead and len(finished) < 4 * ahead:
             part = next(pending, None)
             if part is None:
                 return
             fut = submit(part)
             index[fut] = position
-            order.append(fut)
             running.add(fut)
             position += 1
 
@@ -205,9 +209,11 @@ def _in_order(
     while running:
         for fut in done_of(running):
             running.discard(fut)
-            finished[index.pop(fut)] = result_of(fut)
+            finished[index.pop(fut)] = (fut, result_of(fut))
         while next_out in finished:
-            yield from finished.pop(next_out)
+            fut, results = finished.pop(next_out)
+            yield from results
+            release(fut)
             next_out += 1
         top_up()
 
@@ -233,11 +239,11 @@ def start_method() -> str:
 def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Iterator[Result]:
     ctx = multiprocessing.get_context(start_method())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job))
-    futures: list[Future[list[Result]]] = []
+    futures: set[Future[list[Result]]] = set()  # submitted, results not yet all yielded
 
     def submit(part: list[Item]) -> Future[list[Result]]:
         fut = pool.submit(_worker_chunk, part)
-        futures.append(fut)
+        futures.add(fut)
         return fut
 
     def done_of(running: set[Any]) -> set[Any]:
@@ -246,7 +252,7 @@ def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: 
 
     yielded: set[int] = set()
     try:
-        for result in _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3):
+        for result in _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3, futures.discard):
             yielded.add(result.index)
             yield result
     except (BrokenProcessPool, KeyboardInterrupt) as exc:
@@ -286,4 +292,4 @@ def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size:
         def done_of(running: set[Any]) -> set[Any]:
             return {next(arrived)}
 
-        yield from _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3)
+        yield from _in_order(submit, done_of, lambda f: f.result(), items, size, workers * 3, lambda f: f.release())

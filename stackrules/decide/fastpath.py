@@ -1,12 +1,14 @@
 """The fast path: a greedy allocation for audits the learner's own study completes.
 
-It is accepted only when it is provably optimal by LANGUAGE.md section 11:
-the independent checker finds it valid and the target met (so ``remaining``
-is 0), no granted credit and no rule application is used (both 0), and the
-credit claimed equals the target's total (the least any completion can
-claim). Anything else, including a greedy that fails, goes to the exact
-solver. Credit rules may be in play as long as none could exempt a node (an
-exemption could lower the credit a completion must claim); exceptions and
+It is accepted only when it is provably optimal by LANGUAGE.md section 16's
+order for a met audit (the "most progress" key is applied to not-met audits
+only, docs/language.md, so it does not enter here): the independent
+checker finds it valid and the target met (so ``remaining`` is 0), no
+pending credit (it claims completed study only), no granted credit and no
+rule application is used (all 0), and the credit claimed equals the target's
+total (the least any completion can claim). Anything else, including a
+greedy that fails, goes to the exact solver. Credit rules may be in play
+as long as none could exempt a node (an exemption could lower the credit a completion must claim); exceptions and
 `shares_with` always go to the solver. The greedy claims completed home
 study only (a choice resting on pending study is not provably the one with
 the least pending credit), never lets two incompatible holdings (or two

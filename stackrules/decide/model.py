@@ -4,9 +4,12 @@ Variables: a claim per (item, leaf) the filters allow, a use per item, a
 "met" per node, one per rule application (and its source claims). Claims,
 node logic, pools, limits, caps and the total are linear constraints over
 exact integers (credit scaled to a common denominator). The objective is
-LANGUAGE.md section 11 in order: least ``remaining``; least granted credit;
-least total credit; fewest rule applications; then a deterministic
-preference for the lexicographically first claims. ``milp.py`` wraps HiGHS.
+LANGUAGE.md section 16's reported choice in order: least ``remaining``; for
+an audit that is not met, most progress (:meth:`AuditModel.add_progress`:
+the most nodes the learner's own claims meet, then the most achieved towards
+each node's need); least credit claimed from pending holdings; least
+granted credit; least total credit; fewest rule applications; then the
+engine's documented ties (docs/language.md). ``milp.py`` wraps HiGHS.
 """
 
 from __future__ import annotations
@@ -86,6 +89,12 @@ class AuditModel:
     cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
     scale: int = 1
     completion: bool = False  # the model being built must complete the target (additions may come in)
+    additions: bool = False  # catalogue credentials may be added (this model completes the target)
+    own_met: dict[int, int] = field(default_factory=dict)  # node -> var: met by the learner's own claims (add_progress)
+    achieved: dict[int, tuple[int, bool]] = field(default_factory=dict)  # node -> (var, in credit): own progress towards its need
+    _exempted: dict[int, list[int]] = field(default_factory=dict)  # node -> the applications that exempt it
+    _usages: dict[tuple[int, bool], dict[int, dict[int, float]]] = field(default_factory=dict)
+    _could: dict[int, bool] = field(default_factory=dict)  # node -> could the learner's own items meet it
 
     def c(self, value: Fraction) -> float:
         v = value * self.scale
@@ -95,7 +104,7 @@ class AuditModel:
         self.completion = completion
         """``completion``: the target must be met; ``additions``: catalogue credentials may be added."""
         p, m = self.p, self.milp
-        use_additions = completion and additions
+        use_additions = self.additions = completion and additions
         self.eligible = {leaf: [i for i in lst if use_additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
         figures = (
             [it.credits for it in p.items]
@@ -119,7 +128,7 @@ class AuditModel:
                 m.row({self.a[app.index]: 1, self.a[prev.index]: -1}, hi=0)
             for g in app.grants:
                 m.row({self.u[g]: 1, self.a[app.index]: -1}, hi=0)
-        exempted: dict[int, list[int]] = {}
+        exempted = self._exempted
         for app in p.apps:
             for n in app.exempt:
                 exempted.setdefault(n, []).append(self.a[app.index])
@@ -208,6 +217,124 @@ class AuditModel:
         if completion:
             m.fix(self.met[p.top.index], 1.0)
 
+    def add_progress(self) -> None:
+        """Section 16's "most progress" for an audit that is not met: what the learner's own claims achieve.
+
+        ``own_met`` holds, for every node of the target (leaves included), a
+        variable that may be 1 only when the learner's own claims (holdings
+        and granted credit, no catalogue addition) meet it; ``achieved``, for
+        each pool and each node with a credit total, the credit (or count) of
+        own claims towards its need, up to the need. Without additions in the
+        model every claim is the learner's own and ``own_met`` is ``met``.
+        :meth:`objectives` then maximises both after ``remaining``.
+        """
+        self._own(self.p.top)
+
+    def progress_is_fixed(self) -> bool:
+        """After :meth:`add_progress`: no choice can make progress (nothing the learner holds counts anywhere)."""
+        m = self.milp
+        return not self.achieved and all(m.lb[v] == m.ub[v] for v in self.own_met.values())
+
+    def _own(self, n: CNode) -> int:
+        p, m = self.p, self.milp
+        if n.index in p.waived:
+            self.own_met[n.index] = self.met[n.index]  # met as waived; its subtree is not modelled
+            return self.met[n.index]
+        for c in n.children:
+            self._own(c)
+        own_leaf = [(i, self.x[(i, n.index)]) for i in self.eligible.get(n.index, []) if p.items[i].origin != "addition"] if not n.children else []
+        # achieved towards the node's need: a pool's own credit (or count), a credit total's own credit, up to the need
+        if n.kind == "pool" and own_leaf and (n.credits or n.count):
+            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+            ach = m.var(f"achieved[{n.path}]", 0, amount, integer=False)
+            m.row({ach: 1.0, **{xv: -(self.cred[i] if n.credits is not None else 1.0) for i, xv in own_leaf}}, hi=0)
+            self.achieved[n.index] = (ach, n.credits is not None)
+        own_credit = self._own_credit(n) if n.min_total else {}
+        if own_credit and n.min_total:
+            ach = m.var(f"achieved-total[{n.path}]", 0, self.c(n.min_total), integer=False)
+            m.row({ach: 1.0, **{k: -v for k, v in own_credit.items()}}, hi=0)
+            self.achieved[n.index] = (ach, True)
+        if not self.additions:
+            self.own_met[n.index] = self.met[n.index]
+            return self.met[n.index]
+        om = self.own_met[n.index] = m.var(f"own-met[{n.path}]")
+        if not self._could_own(n):
+            m.fix(om, 0.0)  # the learner's own items cannot meet it whatever they claim: nothing to branch on
+            return om
+        m.row({om: 1.0, self.met[n.index]: -1.0}, hi=0)
+        need = {om: 1.0}
+        for av in self._exempted.get(n.index, []):
+            need[av] = need.get(av, 0.0) - 1.0
+        neg = {k: -v for k, v in need.items()}
+        if n.kind == "credential":
+            m.row({**{xv: 1.0 for _, xv in own_leaf}, **neg}, lo=0)
+        elif n.kind == "pool":
+            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+            terms = {xv: (self.cred[i] if n.credits is not None else 1.0) for i, xv in own_leaf}
+            m.row({**terms, **{k: amount * v for k, v in neg.items()}}, lo=0)
+        elif n.kind == "competencies":
+            for comp in n.competencies:
+                m.row({**{xv: 1.0 for i, xv in own_leaf if comp in p.items[i].attrs.competencies}, **neg}, lo=0)
+        elif n.kind == "all":
+            for c in n.children:
+                m.row({**need, self.own_met[c.index]: -1.0}, hi=0)
+        else:
+            k = semantics.threshold(n)
+            row = {self.own_met[c.index]: -1.0 for c in n.children}
+            for key, val in need.items():
+                row[key] = row.get(key, 0.0) + k * val
+            m.row(row, hi=0)
+        if n.min_total is not None:
+            m.row({**self._own_credit(n), **{k: self.c(n.min_total) * v for k, v in neg.items()}}, lo=0)
+        for lim in n.limits:
+            if not lim.is_max:
+                usage = {i: expr for i, expr in self._usage(n, True).items() if p.items[i].origin != "addition"}
+                self._limit(n, lim, usage, need)
+        return om
+
+    def _could_own(self, n: CNode) -> bool:
+        """Whether the learner's own items could meet ``n`` at all (claims may overlap: an upper bound)."""
+        if n.index not in self._could:
+            self._could[n.index] = self._could_own_now(n)
+        return self._could[n.index]
+
+    def _could_own_now(self, n: CNode) -> bool:
+        p = self.p
+        if n.index in p.waived or n.index in self._exempted:
+            return True
+        if n.children:
+            ok = [self._could_own(c) for c in n.children]
+            if not (all(ok) if n.kind == "all" else sum(ok) >= semantics.threshold(n)):
+                return False
+        else:
+            own = [i for i in self.eligible.get(n.index, []) if p.items[i].origin != "addition"]
+            if n.kind == "credential" and not own:
+                return False
+            if n.kind == "pool":
+                got = (
+                    sum((p.items[i].credits * p.items[i].multiplicity for i in own), Fraction(0))
+                    if n.credits is not None
+                    else sum(p.items[i].multiplicity for i in own)
+                )
+                if got < (n.credits if n.credits is not None else (n.count or 0)):
+                    return False
+            if n.kind == "competencies" and any(not any(comp in p.items[i].attrs.competencies for i in own) for comp in n.competencies):
+                return False
+        if n.min_total is not None:
+            items = {i for leaf in n.leaves() for i in self.eligible.get(leaf.index, []) if p.items[i].origin != "addition"}
+            if sum((p.items[i].credits * p.items[i].multiplicity for i in items), Fraction(0)) < n.min_total:
+                return False
+        return True
+
+    def _own_credit(self, n: CNode) -> dict[int, float]:
+        """The credit of the learner's own items ``n``'s subtree uses, as a linear expression."""
+        row: dict[int, float] = {}
+        for i, expr in self._usage(n, True).items():
+            if self.p.items[i].origin != "addition":
+                for var, coef in expr.items():
+                    row[var] = row.get(var, 0.0) + coef * self.cred[i]
+        return row
+
     def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[tuple[int, int]]]:
         """Item -> (leaf, claim variable) inside ``n``'s subtree."""
         out: dict[int, list[tuple[int, int]]] = {}
@@ -225,7 +352,9 @@ class AuditModel:
         catalogue additions may be claimed by several leaves), so the claims add
         up; where two leaves share, an item they both claim counts once.
         """
-        out: dict[int, dict[int, float]] = {}
+        if (n.index, direct) in self._usages:
+            return self._usages[(n.index, direct)]
+        out: dict[int, dict[int, float]] = self._usages.setdefault((n.index, direct), {})
         for i, claims in self._claims_in(n, direct).items():
             leaves = [leaf for leaf, _ in claims]
             vars_ = [v for _, v in claims]
@@ -366,25 +495,18 @@ class AuditModel:
             return out
 
         if completion:
-            levels.append(credit_level(lambda it: it.origin == "addition"))
+            levels.append(credit_level(lambda it: it.origin == "addition"))  # least remaining
             # records carry no credit (section 17): among completions with the least credit, the fewest records added
             records = {self.u[it.index]: 1 for it in p.items if it.index in self.u and it.origin == "addition" and it.attrs.type == "record"}
             if records:
                 levels.append(records)
-            # met before met_pending (section 16): least credit claimed from pending holdings
-            if any(it.pending for it in p.items):
-                levels.append(credit_level(lambda it: it.pending))
-        else:
-            # progress: as many met nodes as possible, the named ones first
-            named = {self.met[n.index]: -1 for n in p.top.walk() if n.id is not None or n is p.top}
-            levels.append(named)
-        if completion:
-            levels.append(credit_level(lambda it: it.origin == "grant"))
-            levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
-        else:
-            # no completion exists: show as much progress as the rules allow
-            levels.append({j: -w for j, w in credit_level(lambda it: it.origin in ("holding", "grant")).items()})
-            levels.append(credit_level(lambda it: it.origin == "grant"))
+        if self.own_met:
+            levels += self.progress_levels()
+        # met before met_pending (section 16): least credit claimed from pending holdings
+        if any(it.pending for it in p.items):
+            levels.append(credit_level(lambda it: it.pending))
+        levels.append(credit_level(lambda it: it.origin == "grant"))
+        levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
         levels.append({self.a[app.index]: 1 for app in p.apps})
         # claims inside alternatives (children of `any` / `at_least`) only where they complete one
         optional: dict[int, int] = {}
@@ -402,6 +524,16 @@ class AuditModel:
         # (docs/language.md, "Ties"): a rank-weighted tie-break level would need a second
         # solve per audit, as its weights do not fold exactly with the levels above.
         return levels
+
+    def progress_levels(self) -> list[dict[int, int]]:
+        """Section 16's most progress, after :meth:`add_progress`: the most nodes the learner's own claims
+        meet (every node, leaves included); then the most achieved towards each node's need, credit
+        before counts (a pool of credit and a pool of counts are not in one unit)."""
+        return [
+            {v: -1 for v in sorted(set(self.own_met.values()))},
+            {v: -1 for v, in_credit in self.achieved.values() if in_credit},
+            {v: -1 for v, in_credit in self.achieved.values() if not in_credit},
+        ]
 
     def read(self, status: str, values: list[float], completion: bool) -> Choice:
         """The choice a solution's ``values`` make: claims, source claims, rule applications."""

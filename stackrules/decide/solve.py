@@ -13,6 +13,7 @@ from ..compile.tree import CNode
 from ..language.quantity import total
 from . import semantics
 from .choice import Choice
+from .milp import Solution
 from .model import AuditModel
 from .problem import Problem
 
@@ -38,16 +39,50 @@ def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
             p.add_catalogue()
         b = AuditModel(p)
         b.build(completion, additions)
+        if not completion:
+            # nothing completes the target: the most progress, every claim being the learner's own
+            b.add_progress()
         sol = b.milp.solve(b.objectives(completion), deadline)
         if sol.status == "infeasible":
             continue
         if not sol.values:
             # stopped before any solution: nothing is claimed, nothing is completed
             return Choice(sol.status, completion=False, bound=sol.bound[0] if sol.bound else None)
+        if additions and sol.status == "optimal":
+            # the learner's own items do not complete the target: not met, and section 16's most progress
+            # comes right after least remaining
+            sol = _most_progress(b, sol, deadline)
         choice = b.read(sol.status, sol.values, completion)
         choice.bound = sol.bound[0] if sol.bound else None
         return choice
     return Choice("infeasible", completion=False)
+
+
+def _most_progress(b: AuditModel, first: Solution, deadline: float) -> Solution:
+    """Section 16's reported choice for a not-met audit with a completion, ``remaining`` first.
+
+    ``first`` is the completion model's optimum on section 16's order without
+    the progress levels: it gives the least ``remaining``. Then ``remaining``
+    is held at that least and the model, with the progress levels added
+    (:meth:`AuditModel.add_progress`), is solved again on the rest of the
+    order. Progress rows are only ever added here, for audits that are not
+    met: met audits and plans never pay for them.
+    """
+    least = b.objectives(True)[0]
+    b.milp.row({j: float(w) for j, w in least.items()}, hi=_value(least, first.values) + 0.5)
+    b.add_progress()
+    if b.progress_is_fixed():
+        return first  # every choice makes the same (no) progress: the later levels already decided
+    b.milp.light_presolve = True
+    sol = b.milp.solve(b.objectives(True)[1:], deadline)
+    if sol.values:
+        return sol
+    # stopped before the progress levels found any choice: the first, proven on least remaining only
+    return Solution("time_limit", first.values, sol.bound)
+
+
+def _value(level: dict[int, int], values: list[float]) -> int:
+    return round(sum(w * values[j] for j, w in level.items()))
 
 
 def might_complete(p: Problem) -> bool:

@@ -115,6 +115,8 @@ def _date(value: object) -> _dt.date:
         with contextlib.suppress(ValueError):
             day = _dt.date.fromisoformat(value)
     if day is None:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # the form is right, the day is not
+            raise _err("invalid_date", "`{value}` is not a day of the calendar: that month has no such day", value=value)
         raise _err("invalid_date", "`{value}` is not a date: write YYYY-MM-DD", value=str(value)[:32])
     if not FIRST_DAY <= day <= LAST_DAY:
         raise _err("date_out_of_range", "`{value}` is outside the years {lo} to {hi}", value=day.isoformat(), lo=FIRST_DAY.year, hi=LAST_DAY.year)

@@ -32,9 +32,17 @@ def credentials_lines(report: CredentialReport) -> list[str]:
 
 
 def with_credentials(text: str, report: CredentialReport) -> str:
-    """``text`` (an explanation ending in its footer line) with the credential sections before the footer."""
+    """``text`` (an explanation ending in its footer line) with the credential sections before the footer.
+
+    They go before the closing legend of marks (``Marks: ...``) when the
+    explanation has one, so the legend and the footer stay last.
+    """
     lines = text.rstrip("\n").split("\n")
     head, foot = lines[:-1], lines[-1:]
     while head and head[-1] == "":
         head.pop()
+    if head and head[-1].startswith("Marks: "):
+        foot = [head.pop(), "", *foot]
+        while head and head[-1] == "":
+            head.pop()
     return "\n".join([*head, *credentials_lines(report), "", *foot]) + "\n"

@@ -1,0 +1,202 @@
+"""Section 16's "most progress", against a brute force on tiny instances.
+
+In a not-met audit with a completion (``remaining`` a number), the nodes
+reported met are as many as any least-``remaining`` completion lets the
+learner's own holdings meet (no catalogue addition counted), so no node is
+reported not met that the holdings could meet as well, at no cost to
+``remaining`` and without losing another met node. "Still needed" adds up:
+the ``missing`` entries' credits sum to ``remaining``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+import stackrules
+from tests.test_oracle import AS_OF, Cred, Instance, Leaf, _accepts, _leaves, instances, oracle
+
+
+def _doc(node: Any, ids: list[str]) -> Any:
+    """The requirement tree with an id on every node (pre-order ``n0``, ``n1``, ...), so every status is reported."""
+    nid = f"n{len(ids)}"
+    ids.append(nid)
+    if isinstance(node, Leaf):
+        if node.kind == "credential":
+            return {"id": nid, "credential": node.credential}
+        doc: dict[str, Any] = {"id": nid, "credits" if node.kind == "credits" else "count": node.amount}
+        if node.tag:
+            doc["where"] = {"tags": node.tag}
+        return doc
+    kids = [_doc(c, ids) for c in node.children]
+    if node.kind == "at_least":
+        return {"id": nid, "at_least": node.k, "of": kids}
+    return {"id": nid, node.kind: kids}
+
+
+def _own_met(node: Any, got: dict[int, list[Cred]], counter: list[int], out: list[bool]) -> bool:
+    """Each node's status (pre-order, as ``_doc`` numbers them) from the claims in ``got``; leaves numbered in tree order."""
+    slot = len(out)
+    out.append(False)
+    if isinstance(node, Leaf):
+        claims = got.get(counter[0], [])
+        counter[0] += 1
+        if node.kind == "credential":
+            ok = any(c.id == node.credential for c in claims)
+        elif node.kind == "credits":
+            ok = sum(c.credits for c in claims) >= node.amount
+        else:
+            ok = len(claims) >= node.amount
+    else:
+        kids = [_own_met(c, got, counter, out) for c in node.children]
+        ok = sum(kids) >= (len(kids) if node.kind == "all" else 1 if node.kind == "any" else node.k)
+    out[slot] = ok
+    return ok
+
+
+def _achieved(inst: Instance, own: dict[int, list[Cred]]) -> tuple[int, int]:
+    """Section 16's "most achieved towards each node's need" as docs/language.md reads it: each pool's own
+    credit (or count) up to its need, and the qualification's own credit up to its total; credit, then counts."""
+    credit = count = 0
+    for k, leaf in enumerate(_leaves(inst.tree)):
+        claims = own.get(k, [])
+        if leaf.kind == "credits":
+            credit += min(sum(c.credits for c in claims), leaf.amount)
+        elif leaf.kind == "count":
+            count += min(len(claims), leaf.amount)
+    distinct = {c.id: c.credits for v in own.values() for c in v}
+    return credit + min(sum(distinct.values()), inst.total), count
+
+
+def _best_progress(inst: Instance, remaining: Fraction) -> list[tuple[set[int], tuple[int, int]]]:
+    """For every completion with ``remaining`` added credit: the nodes (pre-order index) the holdings alone meet, and what they achieve."""
+    leaves = _leaves(inst.tree)
+    options: list[list[int | None]] = [[None] + [i for i, lf in enumerate(leaves) if _accepts(lf, c)] for c in inst.creds]
+    found: list[tuple[set[int], tuple[int, int]]] = []
+    for choice in itertools.product(*options):
+        got: dict[int, list[Cred]] = {}
+        for c, i in zip(inst.creds, choice, strict=True):
+            if i is not None:
+                got.setdefault(i, []).append(c)
+        used = [c for c, i in zip(inst.creds, choice, strict=True) if i is not None]
+        if any(leaves[i].kind == "credential" and len(v) > 1 for i, v in got.items()):
+            continue
+        if sum(c.credits for c in used) < inst.total:
+            continue
+        if inst.max_level1 is not None and sum(c.credits for c in used if c.level == 1) > inst.max_level1:
+            continue
+        flags: list[bool] = []
+        if not _own_met(inst.tree, got, [0], flags) or sum(c.credits for c in used if c.id not in inst.held) != remaining:
+            continue
+        own = {k: [c for c in v if c.id in inst.held] for k, v in got.items()}
+        own_flags: list[bool] = []
+        _own_met(inst.tree, own, [0], own_flags)
+        found.append(({k for k, f in enumerate(own_flags) if f}, _achieved(inst, own)))
+    return found
+
+
+def _engine(inst: Instance, folder: Path, ids: list[str]) -> stackrules.Engine:
+    catalog = {
+        "kind": "catalog",
+        "provider": {"id": "t", "name": "T"},
+        "credit_system": {"id": "t-cp", "full_time_year": 48},
+        "credentials": [{"id": c.id, "title": c.id, "credits": c.credits, "level": c.level, "tags": list(c.tags)} for c in inst.creds],
+    }
+    qual: dict[str, Any] = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "credits": inst.total, "requires": _doc(inst.tree, ids)}
+    if inst.max_level1 is not None:
+        qual["limits"] = [{"id": "cap", "max_credits": inst.max_level1, "where": {"level": 1}}]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    return stackrules.load(folder)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(instances())
+def test_not_met_audit_shows_every_node_the_holdings_can_meet(tmp_path_factory: Any, inst: Instance) -> None:
+    ids: list[str] = []
+    engine = _engine(inst, tmp_path_factory.mktemp("rb"), ids)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in sorted(inst.held)]})
+    got = engine.audit(learner, "t:Q", AS_OF).to_json()
+    remaining = None if got["credits"]["remaining"] is None else Fraction(got["credits"]["remaining"])
+    assert remaining == oracle(inst)
+    if remaining is None:
+        return
+    # "Still needed" adds up to `remaining`
+    assert sum((Fraction(m["credits"]) for m in got["missing"]), Fraction(0)) == remaining, got["missing"]
+    if got["status"] != "not_met":
+        return
+    status = {n["id"]: n["status"] for n in got["nodes"]}
+    reported = {k for k, nid in enumerate(ids) if status[nid] == "met"}
+    found = _best_progress(inst, remaining)
+    options = [o for o, _ in found]
+    assert options, "the brute force finds the engine's completion"
+    # no least-remaining completion keeps every reported met node and meets one more from the holdings
+    for k, nid in enumerate(ids):
+        if k not in reported:
+            better = [o for o in options if reported | {k} <= o]
+            assert not better, (nid, got["nodes"], inst)
+    # and none meets more nodes from the holdings in any other way
+    assert len(reported) == max(len(o) for o in options), (got["nodes"], inst)
+    # among those, none achieves more towards the nodes' needs
+    claimed = {nid: n for nid, n in ((n["id"], n) for n in got["nodes"])}
+    credit = count = 0
+    for k, leaf in enumerate(_leaves(inst.tree)):
+        node = claimed[_leaf_ids(inst.tree, ids)[k]]
+        if leaf.kind == "credits":
+            credit += min(Fraction(node["credits"]), leaf.amount)
+        elif leaf.kind == "count":
+            count += min(len(node["claimed"]), leaf.amount)
+    mine = (credit + min(Fraction(got["credits"]["counted"]), inst.total), count)
+    assert mine == max(a for o, a in found if len(o) == len(reported)), (got["nodes"], inst)
+
+
+def _leaf_ids(tree: Any, ids: list[str]) -> list[str]:
+    """The ids ``_doc`` gave the leaves, in tree order."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        out_index = len(seen)
+        seen.append(node)
+        if isinstance(node, Leaf):
+            out.append(ids[out_index])
+        else:
+            for c in node.children:
+                walk(c)
+
+    seen: list[Any] = []
+    walk(tree)
+    return out
+
+
+def _case_engine(tmp: Path) -> tuple[stackrules.Engine, dict[str, Any]]:
+    case = yaml.safe_load((Path(__file__).parent / "cases" / "progress-restricted-pool-first.yaml").read_text(encoding="utf-8"))
+    for name, doc in case["rules"].items():
+        (tmp / name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return stackrules.load(tmp), case
+
+
+def test_progress_rows_only_for_audits_not_met(tmp_path: Path, monkeypatch: Any) -> None:
+    """Met audits never pay for most progress; a not-met audit with a completion gets it after least remaining."""
+    from stackrules.decide.model import AuditModel
+
+    calls: list[bool] = []
+    real = AuditModel.add_progress
+
+    def spy(self: AuditModel) -> None:
+        calls.append(self.additions)
+        real(self)
+
+    monkeypatch.setattr(AuditModel, "add_progress", spy)
+    engine, case = _case_engine(tmp_path)
+    not_met = engine.audit(stackrules.load_learner(case["learner"]), "d:Q", AS_OF)
+    assert not_met.status == "not_met" and calls == [True]
+    calls.clear()
+    held = ["d:DATA1", "d:DATA2", "d:GEN1", "d:GEN2", "d:GEN3", "d:GEN4"]
+    met = engine.audit(stackrules.load_learner({"id": "M", "holdings": [{"credential": c} for c in held]}), "d:Q", AS_OF)
+    assert met.status == "met" and calls == []
