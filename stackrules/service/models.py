@@ -328,7 +328,7 @@ class VersionInfo(Open):
     effective_from: str | None
     effective_until: str | None
     title: str
-    credits: str
+    credits: str | None  # None: no credit total (section 17)
     system: str
     location: str
 
