@@ -508,3 +508,27 @@ def test_an_unexpected_exception_while_reading_is_malformed_not_raised(monkeypat
     monkeypatch.setattr(verify_module._Run, "check", boom)
     result = VERIFIER.verify(spec_vector(), trust=conformance_trust(), as_of=AS_OF)[0]
     assert result.outcome == "refused" and result.reason == "malformed" and "OverflowError" in result.message
+
+
+def test_png_second_credential_chunk_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackrules.credentials import baked
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    spaces = zlib.compress(b" " * (4 << 20), 9)
+    itxt = chunk(b"iTXt", b"openbadgecredential\0\1\0\0\0" + spaces)
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    png = b"\x89PNG\r\n\x1a\n" + ihdr + itxt * 40 + chunk(b"IEND", b"")
+    inflated: list[int] = []
+    real = baked._inflate
+
+    def counting(data: bytes, max_bytes: int) -> bytes:
+        out = real(data, max_bytes)
+        inflated.append(len(out))
+        return out
+
+    monkeypatch.setattr(baked, "_inflate", counting)
+    result = VERIFIER.verify(png, trust=conformance_trust(), as_of=AS_OF)[0]
+    assert result.reason == "malformed" and "more than one" in result.message
+    assert len(inflated) == 1
