@@ -49,7 +49,8 @@ def from_png(data: bytes, max_bytes: int) -> str:
     """The credential text in a PNG's ``openbadgecredential`` iTXt chunk."""
     if not is_png(data):
         raise BakedError("not a PNG file")
-    pos, found, chunks = len(PNG_SIGNATURE), [], 0
+    pos, chunks = len(PNG_SIGNATURE), 0
+    found: list[bytes] = []
     while pos + 8 <= len(data):
         chunks += 1
         if chunks > MAX_CHUNKS:
