@@ -160,7 +160,9 @@ def main() -> None:
         import distributed
 
         t0 = time.perf_counter()
-        with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
+        with distributed.LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=40
+        ) as cluster:
             start = time.perf_counter() - t0
 
             def cpu_of_workers() -> float:

@@ -552,8 +552,11 @@ def keygen(issuer: str, name: str | None, out: str, provider: str) -> int:
     document (with the public multikey) is what another institution adds to
     its rule base to verify the statements this key signs.
     """
+    from .credentials import is_absolute_iri
     from .source.badges import new_signing_key, write_signing_key
 
+    if not is_absolute_iri(issuer):
+        raise RequestError("SR5002", f"--issuer `{issuer}` is not an absolute IRI", "give a URL or DID the office controls, e.g. https://registrar.example.edu")
     key = new_signing_key(issuer, name)
     try:
         write_signing_key(out, key)

@@ -409,9 +409,15 @@ def test_cli_cohort_report_tables_json_and_charts(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
-    """A real Dask cluster on this machine: a scheduler and two single-threaded worker processes."""
+    """A real Dask cluster on this machine: a scheduler and two single-threaded worker processes.
+
+    On 127.0.0.1, its HTTP server on a free port: with ``dashboard_address=None`` distributed
+    still binds its default 8787 and warns (an error under -W error) when another cluster holds it.
+    """
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as found:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=40
+    ) as found:
         yield found
 
 

@@ -449,3 +449,86 @@ def test_arbitrary_json_anywhere_is_a_result_never_a_traceback(path: tuple[Any, 
 def test_arbitrary_input_is_a_result_never_a_traceback(data: bytes | str) -> None:
     result = VERIFIER.verify(data, trust=conformance_trust(), as_of=AS_OF)[0]
     assert result.outcome == "refused" and result.reason == "malformed"
+
+
+def _status_setup(raw_index: Any) -> tuple[dict[str, Any], tuple[IssuerTrust, ...]]:
+    keys = conformance_keypair()
+    url = "https://example.edu/status/1"
+    status_list = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": EDU,
+        "validFrom": "2020-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": "u" + b64url_encode(gzip.compress(bytes(16384))),
+        },
+    }
+    signed_list = sign(VERIFIER.canon, status_list, keys, f"{EDU}#{keys.public}", dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    doc = spec_vector()
+    doc["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    doc["credentialStatus"] = {
+        "id": f"{url}#x",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": raw_index,
+        "statusListCredential": url,
+    }
+    signed = sign(VERIFIER.canon, doc, keys, f"{EDU}#{keys.public}", dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    data = json.dumps(signed_list).encode()
+    trust = tuple(t.model_copy(update={"status_lists": {url: data}}) if t.entry == "issuer:example-edu" else t for t in conformance_trust())
+    return signed, trust
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("-inf"), 1.5, 2.0, True, 10**20, -1, "-1", "1e3", " 7", "", None, [3]])
+def test_a_status_index_that_is_not_a_non_negative_integer_is_status_unknown(raw: Any) -> None:
+    signed, trust = _status_setup(raw)
+    # through JSON text too, where Infinity and huge integers arrive from the parser
+    for data in (signed, json.dumps(signed).encode()):
+        result = VERIFIER.verify(data, trust=trust, as_of=AS_OF)[0]
+        assert result.outcome == "refused", raw
+        assert result.reason in {"status_unknown", "signature", "malformed"}, (raw, result.reason)
+
+
+@pytest.mark.parametrize("raw", [3, "3"])
+def test_a_status_index_as_integer_or_decimal_string_is_read(raw: Any) -> None:
+    signed, trust = _status_setup(raw)
+    assert VERIFIER.verify(signed, trust=trust, as_of=AS_OF)[0].outcome == "verified"
+
+
+def test_an_unexpected_exception_while_reading_is_malformed_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackrules.credentials import verify as verify_module
+
+    def boom(self: Any, decoded: Any, facts: Any, source: str, part_of: str | None) -> Any:
+        raise OverflowError("cannot convert float infinity to integer")
+
+    monkeypatch.setattr(verify_module._Run, "check", boom)
+    result = VERIFIER.verify(spec_vector(), trust=conformance_trust(), as_of=AS_OF)[0]
+    assert result.outcome == "refused" and result.reason == "malformed" and "OverflowError" in result.message
+
+
+def test_png_second_credential_chunk_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackrules.credentials import baked
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    spaces = zlib.compress(b" " * (4 << 20), 9)
+    itxt = chunk(b"iTXt", b"openbadgecredential\0\1\0\0\0" + spaces)
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    png = b"\x89PNG\r\n\x1a\n" + ihdr + itxt * 40 + chunk(b"IEND", b"")
+    inflated: list[int] = []
+    real = baked._inflate
+
+    def counting(data: bytes, max_bytes: int) -> bytes:
+        out = real(data, max_bytes)
+        inflated.append(len(out))
+        return out
+
+    monkeypatch.setattr(baked, "_inflate", counting)
+    result = VERIFIER.verify(png, trust=conformance_trust(), as_of=AS_OF)[0]
+    assert result.reason == "malformed" and "more than one" in result.message
+    assert len(inflated) == 1

@@ -494,3 +494,32 @@ def test_a_clr_yields_one_holding_per_verified_credential_inside_it(engine: stac
     assert len({v["part_of"] for v in verified}) == 1 and verified[0]["part_of"].endswith("(inline)")  # both from the one CLR
     assert [(u["reason"], u["source"].endswith("#verifiableCredential[2]")) for u in doc["unverified"]] == [("signature", True)]
     assert doc["credit"][0]["sources"] == ["eux:DS-MC1", "eux:DS-MC2"]
+
+
+def test_keygen_refuses_an_issuer_that_is_not_an_absolute_iri(tmp_path: Path) -> None:
+    for issuer in ("not a url", "12345", "_:b0", "https://office example/"):
+        out = tmp_path / "k.json"
+        code, _, err = run("keygen", "--issuer", issuer, "--out", str(out))
+        assert code == 3 and "SR5002" in err and "absolute IRI" in err, (issuer, err)
+        assert not out.exists()
+
+
+def test_assess_sign_with_a_non_iri_identity_names_it_as_an_identifier(tmp_path: Path) -> None:
+    learner = tmp_path / "tariq.yaml"
+    learner.write_text((EX / "tariq.yaml").read_text().replace("kind: learner\n", 'kind: learner\nidentities: ["12345"]\n', 1))
+    code, out, err = run("assess", "--learner", str(learner), "--target", "exu:BIT", "--as-of", "2026-11-28", "--sign", str(OFFICE_KEY))
+    assert code == 0, err
+    subject = json.loads(out)["credentialSubject"]
+    assert "id" not in subject
+    assert {"type": "IdentityObject", "identityHash": "12345", "identityType": "identifier", "hashed": False} in subject["identifier"]
+    learner.write_text((EX / "tariq.yaml").read_text().replace("kind: learner\n", 'kind: learner\nidentities: ["did:example:tariq"]\n', 1))
+    code, out, _ = run("assess", "--learner", str(learner), "--target", "exu:BIT", "--as-of", "2026-11-28", "--sign", str(OFFICE_KEY))
+    assert code == 0 and json.loads(out)["credentialSubject"]["id"] == "did:example:tariq"
+
+
+def test_a_key_file_whose_issuer_is_not_an_iri_is_sr6006(tmp_path: Path) -> None:
+    data = json.loads(OFFICE_KEY.read_text())
+    data["issuer"] = "not a url"
+    (tmp_path / "k.json").write_text(json.dumps(data))
+    code, out, _ = run("assess", "--learner", str(EX / "tariq.yaml"), "--target", "exu:BIT", "--format", "json", "--sign", str(tmp_path / "k.json"))
+    assert code == 3 and json.loads(out)["diagnostics"][0]["code"] == "SR6006"

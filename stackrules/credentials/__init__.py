@@ -7,7 +7,7 @@ network. ``stackrules.source.badges`` reads badge files and the shipped contexts
 
 from __future__ import annotations
 
-from .canon import CanonError, Canonicaliser, ContextStore, Limits
+from .canon import CanonError, Canonicaliser, ContextStore, Limits, is_absolute_iri
 from .dataintegrity import sign
 from .keys import KeyPair, KeyProblem, generate_keypair, keypair_from_secret
 from .trust import IssuerTrust, TrustedKey, find_issuer, key_problem
@@ -28,6 +28,7 @@ __all__ = [
     "Verifier",
     "find_issuer",
     "generate_keypair",
+    "is_absolute_iri",
     "key_problem",
     "keypair_from_secret",
     "sign",

@@ -49,7 +49,8 @@ def from_png(data: bytes, max_bytes: int) -> str:
     """The credential text in a PNG's ``openbadgecredential`` iTXt chunk."""
     if not is_png(data):
         raise BakedError("not a PNG file")
-    pos, found, chunks = len(PNG_SIGNATURE), [], 0
+    pos, chunks = len(PNG_SIGNATURE), 0
+    found: list[bytes] = []
     while pos + 8 <= len(data):
         chunks += 1
         if chunks > MAX_CHUNKS:
@@ -64,6 +65,10 @@ def from_png(data: bytes, max_bytes: int) -> str:
                 raise BakedError("iTXt chunk fails its CRC")
             keyword, sep, rest = body.partition(b"\0")
             if sep and keyword == PNG_KEYWORD:
+                # refused at the second chunk, before inflating it: only one chunk is ever inflated,
+                # so the inflated bytes per file are bounded by ``max_bytes``
+                if found:
+                    raise BakedError("the PNG has more than one `openbadgecredential` chunk")
                 if len(rest) < 2:
                     raise BakedError("truncated iTXt chunk")
                 compressed, method, rest = rest[0], rest[1], rest[2:]
@@ -81,8 +86,6 @@ def from_png(data: bytes, max_bytes: int) -> str:
         pos += 12 + length
     if not found:
         raise BakedError("the PNG has no `openbadgecredential` iTXt chunk")
-    if len(found) > 1:
-        raise BakedError("the PNG has more than one `openbadgecredential` chunk")
     try:
         return found[0].decode("utf-8")
     except UnicodeDecodeError:

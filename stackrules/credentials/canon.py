@@ -128,6 +128,14 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
         return related
 
 
+def is_absolute_iri(value: str) -> bool:
+    """An absolute IRI (scheme ``:`` rest, no white space or control character), never a blank node."""
+    if value.startswith("_:") or any(c.isspace() or ord(c) < 0x20 for c in value):
+        return False
+    scheme, sep, rest = value.partition(":")
+    return bool(sep) and bool(rest) and scheme[:1].isalpha() and all(c.isascii() and (c.isalnum() or c in "+-.") for c in scheme)
+
+
 def _is_absolute_iri(value: str) -> bool:
     if value.startswith("_:"):
         return True

@@ -246,6 +246,8 @@ class _Run:
             result = self.check(decoded, facts, source, part_of)
         except _Refusal as r:
             result = self.refused(facts, source, part_of, r)
+        except Exception as e:  # last resort: no credential input may raise out of the verifier
+            result = self.refused(facts, source, part_of, _Refusal("malformed", f"the credential could not be read ({type(e).__name__})"))
         # a CLR's nested credentials are each signed by their own issuer: verified on their own even when the envelope fails
         nested: list[Any] = []
         if facts.kind == "ClrCredential" and decoded is not None:
@@ -500,10 +502,9 @@ class _Run:
             raise _Refusal("status_unknown", f"status of type `{kind}` cannot be checked offline")
         url = st.get("statusListCredential")
         purpose = st.get("statusPurpose")
-        try:
-            index = int(st.get("statusListIndex"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise _Refusal("status_unknown", "the status entry has no integer statusListIndex") from None
+        index = _status_index(st.get("statusListIndex"))
+        if index is None:
+            raise _Refusal("status_unknown", "the status entry has no non-negative integer statusListIndex")
         data = entry.status_lists.get(url) if isinstance(url, str) else None
         if data is None:
             raise _Refusal("status_unknown", f"no local copy of status list `{url}`")
@@ -554,3 +555,17 @@ def _public(key: TrustedKey) -> PublicKey:
         return key.public_key()
     except (KeyProblem, MultibaseError) as e:
         raise _Refusal("untrusted_key", f"trusted key `{key.id}` is not usable: {e}") from None
+
+
+_MAX_STATUS_INDEX_DIGITS = 12
+
+
+def _status_index(raw: Any) -> int | None:
+    """A ``statusListIndex``: a non-negative JSON integer or decimal string (as the spec allows), else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 <= raw < 10**_MAX_STATUS_INDEX_DIGITS else None
+    if isinstance(raw, str) and 0 < len(raw) <= _MAX_STATUS_INDEX_DIGITS and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None

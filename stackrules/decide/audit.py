@@ -288,10 +288,10 @@ def _applied(it: Item) -> Applied:
 def _gpa(items: list[Item]) -> Fraction | None:
     """The credit-weighted grade points of the counted study whose grade scale has points (None when none has)."""
     graded = [it for it in items if it.points is not None and it.credits > 0]
-    weight = total(it.credits for it in graded)
-    if not graded or weight == 0:
+    if not graded:
         return None
-    return sum((it.credits * (it.points or 0) for it in graded), Fraction(0)) / weight
+    weight = total([it.credits for it in graded])
+    return total([it.credits * (it.points or 0) for it in graded]) / weight
 
 
 def _equivalents(p: Problem, choice: Choice) -> tuple[Equivalent, ...]:

@@ -24,7 +24,7 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from ..credentials import Canonicaliser, KeyPair, sign
+from ..credentials import Canonicaliser, KeyPair, is_absolute_iri, sign
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -43,9 +43,12 @@ def _stamp(created: dt.datetime) -> str:
 
 def _subject_base(statement: dict[str, Any], identities: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if identities:
+    idents = [{"type": "IdentityObject", "identityHash": str(statement.get("learner", "")), "identityType": "identifier", "hashed": False}]
+    if identities and is_absolute_iri(identities[0]):
         out["id"] = identities[0]
-    out["identifier"] = [{"type": "IdentityObject", "identityHash": str(statement.get("learner", "")), "identityType": "identifier", "hashed": False}]
+    elif identities:  # a student number or e-mail is no IRI: a plain identifier, as the subject check matches
+        idents.append({"type": "IdentityObject", "identityHash": identities[0], "identityType": "identifier", "hashed": False})
+    out["identifier"] = idents
     return out
 
 

@@ -140,6 +140,10 @@ def read_signing_key(path: str | os.PathLike[str]) -> SigningKey:
         raise SigningKeyError(f"`secretKeyMultibase` is not an Ed25519 secret key: {e}") from None
     if isinstance(data.get("publicKeyMultibase"), str) and data["publicKeyMultibase"] != keys.public:
         raise SigningKeyError("`publicKeyMultibase` is not the public half of `secretKeyMultibase`")
+    from ..credentials import is_absolute_iri
+
+    if not is_absolute_iri(data["issuer"]) or not is_absolute_iri(data["key_id"]):
+        raise SigningKeyError("the key file's `issuer` and `key_id` must be absolute IRIs (a URL or DID)")
     name = data.get("name")
     return SigningKey(data["issuer"], data["key_id"], name if isinstance(name, str) else data["issuer"], keys)
 
