@@ -602,8 +602,14 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
     found = badge_files(base)
     if not found:
         raise RequestError("SR5002", f"`{folder}` holds no badge file (*.json, *.jsonld, *.jwt, *.png, *.svg)", None)
-    engine = _engine(rules)
     where = Path(out).resolve().parent if out else Path.cwd()
+    if os.path.relpath(base.resolve(), where).split(os.sep)[0] == os.pardir:
+        raise RequestError(
+            "SR5002",
+            f"`{folder}` is not inside the folder of the learner file written: its `verifiable:` paths may not lead outside that folder",
+            "write the learner file (--out, or run from) in FOLDER or a folder above it",
+        )
+    engine = _engine(rules)
     lines = ["kind: learner", f"id: {json.dumps(learner_id)}"]
     if name:
         lines.append(f"name: {json.dumps(name)}")
