@@ -517,6 +517,7 @@ def _result_json(r: Any) -> dict[str, Any]:
         "awarded": None if r.awarded is None else r.awarded.isoformat(),
         "proof": r.proof_type,
         "part_of": r.part_of,
+        "subject_checked": r.subject_checked,
     }
 
 
@@ -536,6 +537,8 @@ def _result_text(r: Any) -> str:
         )
         if v is not None
     ]
+    if r.outcome == "verified" and not r.subject_checked:
+        facts.append(f"subject not checked: no --identity given (subject {r.subject or 'none'})")
     return head + "\n" + "".join(f"    {one_line(f)}\n" for f in facts)
 
 
@@ -615,6 +618,8 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
         lines.append(f"name: {json.dumps(name)}")
     if identities:
         lines.append("identities: [" + ", ".join(json.dumps(i) for i in identities) + "]")
+    else:
+        click.echo("warning: no --identity given: the learner file lists no identities, so no credential's subject is checked", err=True)
     lines.append("holdings:")
     for f in found:
         rel = os.path.relpath(f.resolve(), where)

@@ -556,3 +556,32 @@ def test_import_does_not_follow_a_symlink_out_of_the_folder(tmp_path: Path) -> N
     code, out, _ = run("import", str(folder), "--id", "L-1", "--as-of", "2026-11-29", "--out", str(tmp_path / "l.yaml"))
     written = (tmp_path / "l.yaml").read_text()
     assert code == 0 and "1 credential file" in out and "own.json" in written and "link.json" not in written and "secret" not in written
+
+
+def test_no_identities_means_the_subject_is_not_checked_and_every_output_says_so(tmp_path: Path) -> None:
+    text = (EX / "eva-badges.yaml").read_text()
+    assert 'identities: ["did:example:eva"]\n' in text
+    learner = tmp_path / "eva.yaml"
+    learner.write_text(text.replace('identities: ["did:example:eva"]\n', ""))
+    (tmp_path / "badges" / "eva").mkdir(parents=True)
+    for f in (EX / "badges" / "eva").iterdir():
+        (tmp_path / "badges" / "eva" / f.name).write_bytes(f.read_bytes())
+    code, out, err = run("audit", "--learner", str(learner), "--target", "exu:GCDS", "--as-of", DAY.isoformat())
+    assert "subject not checked: the learner lists no identities (subject did:example:eva)" in out, err
+    code, out, _ = run("audit", "--learner", str(learner), "--target", "exu:GCDS", "--as-of", DAY.isoformat(), "--format", "json")
+    verified = json.loads(out)["provenance"]["credentials"]
+    assert verified and all(v["subject_checked"] is False and v["subject"] == "did:example:eva" for v in verified)
+    # with identities: checked, and the bytes say nothing more
+    code, out, _ = run("audit", "--learner", str(EX / "eva-badges.yaml"), "--target", "exu:GCDS", "--as-of", DAY.isoformat(), "--format", "json")
+    assert all("subject_checked" not in v for v in json.loads(out)["provenance"]["credentials"])
+    badge_file = str(tmp_path / "badges" / "eva" / "ds-mc1.json")
+    code, out, _ = run("verify", "--as-of", "2026-11-29", badge_file)
+    assert code == 0 and "subject not checked: no --identity given (subject did:example:eva)" in out
+    code, out, _ = run("verify", "--as-of", "2026-11-29", "--identity", "did:example:eva", badge_file)
+    assert code == 0 and "subject not checked" not in out
+    code, out, _ = run("verify", "--as-of", "2026-11-29", "--format", "json", badge_file)
+    assert json.loads(out)["credentials"][0]["subject_checked"] is False
+    code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-1", "--as-of", "2026-11-29", "--out", str(tmp_path / "imported.yaml"))
+    assert code == 0 and "warning: no --identity given" in err
+    code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-1", "--identity", "did:example:eva", "--out", str(tmp_path / "again.yaml"))
+    assert code == 0 and "warning" not in err

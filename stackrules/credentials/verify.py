@@ -76,6 +76,8 @@ class VerificationResult(BaseModel):
     grades: tuple[str, ...] = ()
     proof_type: str | None = None
     part_of: str | None = None
+    #: False when no identities were given: the subject was not checked (step 8 skipped)
+    subject_checked: bool = True
 
     @property
     def earns(self) -> bool:
@@ -369,6 +371,7 @@ class _Run:
             grades=grades,
             proof_type=facts.proof_type,
             part_of=part_of,
+            subject_checked=bool(self.identities),
         )
 
     # --- the checks -------------------------------------------------------
