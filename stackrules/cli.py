@@ -517,6 +517,7 @@ def _result_json(r: Any) -> dict[str, Any]:
         "awarded": None if r.awarded is None else r.awarded.isoformat(),
         "proof": r.proof_type,
         "part_of": r.part_of,
+        "subject_checked": r.subject_checked,
     }
 
 
@@ -536,6 +537,8 @@ def _result_text(r: Any) -> str:
         )
         if v is not None
     ]
+    if r.outcome == "verified" and not r.subject_checked:
+        facts.append(f"subject not checked: no --identity given (subject {r.subject or 'none'})")
     return head + "\n" + "".join(f"    {one_line(f)}\n" for f in facts)
 
 
@@ -602,13 +605,21 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
     found = badge_files(base)
     if not found:
         raise RequestError("SR5002", f"`{folder}` holds no badge file (*.json, *.jsonld, *.jwt, *.png, *.svg)", None)
-    engine = _engine(rules)
     where = Path(out).resolve().parent if out else Path.cwd()
+    if os.path.relpath(base.resolve(), where).split(os.sep)[0] == os.pardir:
+        raise RequestError(
+            "SR5002",
+            f"`{folder}` is not inside the folder of the learner file written: its `verifiable:` paths may not lead outside that folder",
+            "write the learner file (--out, or run from) in FOLDER or a folder above it",
+        )
+    engine = _engine(rules)
     lines = ["kind: learner", f"id: {json.dumps(learner_id)}"]
     if name:
         lines.append(f"name: {json.dumps(name)}")
     if identities:
         lines.append("identities: [" + ", ".join(json.dumps(i) for i in identities) + "]")
+    else:
+        click.echo("warning: no --identity given: the learner file lists no identities, so no credential's subject is checked", err=True)
     lines.append("holdings:")
     for f in found:
         rel = os.path.relpath(f.resolve(), where)

@@ -385,3 +385,21 @@ def test_verifier_is_shareable_and_immutable() -> None:
     with pytest.raises(AttributeError):
         VERIFIER.max_bytes = 1  # type: ignore[misc]
     assert isinstance(VERIFIER, Verifier)
+
+
+def test_an_expired_data_integrity_proof_is_expired_and_created_is_no_bound() -> None:
+    doc = spec_vector()
+    keys = conformance_keypair()
+    method = doc["proof"]["verificationMethod"]
+    signed = sign(VERIFIER.canon, doc, keys, method, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), expires=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert signed["proof"]["expires"] == "2025-01-01T00:00:00Z"
+    result = verify(signed, as_of=dt.date(2025, 1, 2))[0]
+    assert result.reason == "expired" and "proof expires 2025-01-01" in result.message
+    assert verify(signed, as_of=dt.date(2025, 1, 1))[0].outcome == "verified"
+    bad = copy.deepcopy(signed)
+    bad["proof"]["expires"] = "soon"
+    assert verify(bad, as_of=dt.date(2024, 6, 1))[0].reason == "malformed"
+    # a proof made after the as-of day still vouches: validity is validFrom's
+    late = _resign(spec_vector(), method)
+    assert late["proof"]["created"] > "2019-06-01"
+    assert verify(late, as_of=dt.date(2019, 6, 1))[0].outcome == "verified"

@@ -398,7 +398,12 @@ def test_assess_sign_with_a_bad_key_file_is_sr6006(tmp_path: Path) -> None:
 
 def test_import_turns_a_folder_of_badges_into_a_learner_that_audits_the_same(tmp_path: Path, engine: stackrules.Engine) -> None:
     out = tmp_path / "eva.yaml"
-    code, text, _ = run("import", str(EX / "badges" / "eva"), "--id", "L-0010", "--identity", "did:example:eva", "--as-of", "2026-11-29", "--out", str(out))
+    code, _, err = run("import", str(EX / "badges" / "eva"), "--id", "L-0010", "--as-of", "2026-11-29", "--out", str(out))
+    assert code == 3 and "SR5002" in err and "not inside the folder of the learner file" in err and not out.exists()
+    for f in (EX / "badges" / "eva").iterdir():
+        (tmp_path / "badges").mkdir(exist_ok=True)
+        (tmp_path / "badges" / f.name).write_bytes(f.read_bytes())
+    code, text, _ = run("import", str(tmp_path / "badges"), "--id", "L-0010", "--identity", "did:example:eva", "--as-of", "2026-11-29", "--out", str(out))
     assert code == 0 and "4 credential files" in text
     written = out.read_text()
     assert "# on 2026-11-29: eux:DS-MC1 (verified)" in written and "expired (valid until 2026-06-30" in written
@@ -406,7 +411,7 @@ def test_import_turns_a_folder_of_badges_into_a_learner_that_audits_the_same(tmp
     original = engine.audit(stackrules.load_learner(EVA), "exu:GCDS", DAY).to_json()
     assert without_credentials(imported) == without_credentials(original)
     assert [u["reason"] for u in imported["unverified"]] == ["expired", "signature"]
-    code, _, err = run("import", str(EX / "badges" / "eva"), "--id", "L-0010", "--out", str(out))
+    code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-0010", "--out", str(out))
     assert code == 3 and "already exists" in err
 
 
@@ -523,3 +528,60 @@ def test_a_key_file_whose_issuer_is_not_an_iri_is_sr6006(tmp_path: Path) -> None
     (tmp_path / "k.json").write_text(json.dumps(data))
     code, out, _ = run("assess", "--learner", str(EX / "tariq.yaml"), "--target", "exu:BIT", "--format", "json", "--sign", str(tmp_path / "k.json"))
     assert code == 3 and json.loads(out)["diagnostics"][0]["code"] == "SR6006"
+
+
+def test_verifiable_paths_outside_the_learner_folder_are_refused_alike(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.json"
+    outside.write_text(json.dumps(badge(1)))
+    folder = tmp_path / "learner"
+    (folder / "badges").mkdir(parents=True)
+    (folder / "badges" / "ok.json").write_text(json.dumps(badge(1)))
+    os.symlink(outside, folder / "link.json")
+    os.symlink(tmp_path / "missing.json", folder / "dangling.json")
+    paths = [str(outside), str(tmp_path / "missing.json"), "../secret.json", "../missing.json", "badges/../../secret.json", "link.json", "dangling.json"]
+    holdings = "".join(f"  - verifiable: {json.dumps(p)}\n" for p in ["badges/ok.json", "badges/../badges/ok.json", *paths])
+    (folder / "l.yaml").write_text("kind: learner\nid: L-1\nholdings:\n" + holdings)
+    with pytest.raises(LearnerError) as err:
+        stackrules.load_learner(folder / "l.yaml")
+    found = [(d.code, d.line, d.message.split(": ", 1)[1]) for d in err.value.diagnostics]
+    assert found == [("SR6005", 6 + i, "the path leads outside the learner file's folder") for i in range(len(paths))]
+
+
+def test_import_does_not_follow_a_symlink_out_of_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "secret.json").write_text(json.dumps(badge(1)))
+    folder = tmp_path / "badges"
+    folder.mkdir()
+    (folder / "own.json").write_text(json.dumps(badge(1)))
+    os.symlink(tmp_path / "secret.json", folder / "link.json")
+    code, out, _ = run("import", str(folder), "--id", "L-1", "--as-of", "2026-11-29", "--out", str(tmp_path / "l.yaml"))
+    written = (tmp_path / "l.yaml").read_text()
+    assert code == 0 and "1 credential file" in out and "own.json" in written and "link.json" not in written and "secret" not in written
+
+
+def test_no_identities_means_the_subject_is_not_checked_and_every_output_says_so(tmp_path: Path) -> None:
+    text = (EX / "eva-badges.yaml").read_text()
+    assert 'identities: ["did:example:eva"]\n' in text
+    learner = tmp_path / "eva.yaml"
+    learner.write_text(text.replace('identities: ["did:example:eva"]\n', ""))
+    (tmp_path / "badges" / "eva").mkdir(parents=True)
+    for f in (EX / "badges" / "eva").iterdir():
+        (tmp_path / "badges" / "eva" / f.name).write_bytes(f.read_bytes())
+    code, out, err = run("audit", "--learner", str(learner), "--target", "exu:GCDS", "--as-of", DAY.isoformat())
+    assert "subject not checked: the learner lists no identities (subject did:example:eva)" in out, err
+    code, out, _ = run("audit", "--learner", str(learner), "--target", "exu:GCDS", "--as-of", DAY.isoformat(), "--format", "json")
+    verified = json.loads(out)["provenance"]["credentials"]
+    assert verified and all(v["subject_checked"] is False and v["subject"] == "did:example:eva" for v in verified)
+    # with identities: checked, and the bytes say nothing more
+    code, out, _ = run("audit", "--learner", str(EX / "eva-badges.yaml"), "--target", "exu:GCDS", "--as-of", DAY.isoformat(), "--format", "json")
+    assert all("subject_checked" not in v for v in json.loads(out)["provenance"]["credentials"])
+    badge_file = str(tmp_path / "badges" / "eva" / "ds-mc1.json")
+    code, out, _ = run("verify", "--as-of", "2026-11-29", badge_file)
+    assert code == 0 and "subject not checked: no --identity given (subject did:example:eva)" in out
+    code, out, _ = run("verify", "--as-of", "2026-11-29", "--identity", "did:example:eva", badge_file)
+    assert code == 0 and "subject not checked" not in out
+    code, out, _ = run("verify", "--as-of", "2026-11-29", "--format", "json", badge_file)
+    assert json.loads(out)["credentials"][0]["subject_checked"] is False
+    code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-1", "--as-of", "2026-11-29", "--out", str(tmp_path / "imported.yaml"))
+    assert code == 0 and "warning: no --identity given" in err
+    code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-1", "--identity", "did:example:eva", "--out", str(tmp_path / "again.yaml"))
+    assert code == 0 and "warning" not in err

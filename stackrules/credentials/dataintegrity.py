@@ -52,8 +52,9 @@ def sign(
     keys: KeyPair,
     verification_method: str,
     created: _dt.datetime,
+    expires: _dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """``document`` with an ``eddsa-rdfc-2022`` proof made with ``keys`` (``created`` is an argument: no clock here)."""
+    """``document`` with an ``eddsa-rdfc-2022`` proof made with ``keys`` (``created`` is an argument: no clock here; ``expires`` optional)."""
     body = unsecured(document)
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
@@ -62,6 +63,8 @@ def sign(
         "cryptosuite": "eddsa-rdfc-2022",
         "proofPurpose": "assertionMethod",
     }
+    if expires is not None:
+        proof["expires"] = expires.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     proof_hash, doc_hash = signing_hashes(canon, body, proof)
     signature = keys.signer().sign(proof_hash + doc_hash)
     return {**body, "proof": {**proof, "proofValue": "z" + b58encode(signature)}}

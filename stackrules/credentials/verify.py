@@ -76,6 +76,8 @@ class VerificationResult(BaseModel):
     grades: tuple[str, ...] = ()
     proof_type: str | None = None
     part_of: str | None = None
+    #: False when no identities were given: the subject was not checked (step 8 skipped)
+    subject_checked: bool = True
 
     @property
     def earns(self) -> bool:
@@ -297,7 +299,8 @@ class _Run:
                 if isinstance(alg, str) and alg.lower() == "none":
                     raise _Refusal("unsupported_proof", "JWT `alg: none` is refused: an unsigned JWT proves nothing")
                 raise _Refusal("unsupported_proof", f"JWT algorithm `{alg}` is not supported (RS256, ES256, EdDSA)")
-        else:
+        proof_expires: _dt.datetime | None = None
+        if jwt is None:
             proofs = di.proofs_of(vc)
             if not proofs:
                 raise _Refusal("unsupported_proof", "the credential has no proof")
@@ -307,6 +310,9 @@ class _Run:
                     raise _Refusal("unsupported_proof", f"proof `{kind}` is not supported (DataIntegrityProof with eddsa-rdfc-2022)")
                 if p.get("proofPurpose") != "assertionMethod":
                     raise _Refusal("unsupported_proof", f"proof purpose `{p.get('proofPurpose')}` is not assertionMethod")
+                expires = _datetime(p.get("expires"), "proof.expires")
+                if expires is not None and (proof_expires is None or expires < proof_expires):
+                    proof_expires = expires
             facts.proof_type = str(proofs[0]["cryptosuite"])
 
         # 3. untrusted_issuer
@@ -329,6 +335,9 @@ class _Run:
             raise _Refusal("not_yet_valid", f"valid from {start.date().isoformat()}, after {self.as_of.isoformat()}")
         if until is not None and until.date() < self.as_of:
             raise _Refusal("expired", f"valid until {until.date().isoformat()}, before {self.as_of.isoformat()}")
+        # a Data Integrity proof that expired before as_of no longer vouches on as_of (its `created` is not a bound: see docs)
+        if proof_expires is not None and proof_expires.date() < self.as_of:
+            raise _Refusal("expired", f"proof expires {proof_expires.date().isoformat()}, before {self.as_of.isoformat()}")
 
         # 7. status
         if not status_list:
@@ -369,6 +378,7 @@ class _Run:
             grades=grades,
             proof_type=facts.proof_type,
             part_of=part_of,
+            subject_checked=bool(self.identities),
         )
 
     # --- the checks -------------------------------------------------------

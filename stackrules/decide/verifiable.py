@@ -83,6 +83,8 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify) -> tuple[Learner, Cr
                         achievement=r.achievement,
                         proof=r.proof_type,
                         part_of=r.part_of,
+                        subject=r.subject,
+                        subject_checked=r.subject_checked,
                     )
                 )
             elif r.outcome == "refused":

@@ -29,6 +29,8 @@ class VerifiedCredential:
     achievement: str | None
     proof: str | None
     part_of: str | None = None
+    subject: str | None = None
+    subject_checked: bool = True
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -45,6 +47,9 @@ class VerifiedCredential:
             out["grade"] = self.grade
         if self.part_of is not None:
             out["part_of"] = self.part_of
+        if not self.subject_checked:  # the learner lists no identities: whose credential it is was not checked
+            out["subject_checked"] = False
+            out["subject"] = self.subject
         return out
 
 

@@ -22,6 +22,8 @@ def credentials_lines(report: CredentialReport) -> list[str]:
             out.append(f"  {v.holding}: {one_line(v.source)}{awarded}{one_line(grade)}")
             part = f", in {one_line(v.part_of)}" if v.part_of else ""
             out.append(f"      issuer {one_line(v.issuer)} (trusted as {v.trust_entry}), proof {one_line(v.proof)}{part}")
+            if not v.subject_checked:
+                out.append(f"      subject not checked: the learner lists no identities (subject {one_line(v.subject or 'none')})")
     out += ["", "Unverified credentials (earn nothing)"]
     if not report.unverified:
         out.append("  none")

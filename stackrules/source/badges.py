@@ -79,8 +79,30 @@ def names_file(value: object) -> bool:
 
 
 def badge_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """Badge files under ``folder``, sorted."""
-    return sorted(f for f in Path(folder).rglob("*") if f.is_file() and f.suffix.lower() in BADGE_SUFFIXES)
+    """Badge files under ``folder``, sorted; a symbolic link that leads outside ``folder`` is skipped."""
+    root = os.path.realpath(folder)
+    return sorted(f for f in Path(folder).rglob("*") if f.suffix.lower() in BADGE_SUFFIXES and _inside(root, os.path.realpath(f)) and f.is_file())
+
+
+def _inside(root: str, target: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def contained_path(folder: str | os.PathLike[str], written: str) -> Path:
+    """The file a `verifiable:` path names, relative to ``folder`` (the learner file's).
+
+    An absolute path, or one that leads outside ``folder`` (by ``..`` or a
+    symbolic link), is refused with :class:`BadgeFileError` before the file
+    is opened, with one message whether or not the target exists.
+    """
+    outside = BadgeFileError("the path leads outside the learner file's folder")
+    if os.path.isabs(written) or Path(written).drive or Path(written).is_absolute():
+        raise outside
+    root = os.path.realpath(folder)
+    target = os.path.realpath(os.path.join(root, written))
+    if not _inside(root, target) or target == root:
+        raise outside
+    return Path(target)
 
 
 class SigningKeyError(ValueError):

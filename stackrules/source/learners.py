@@ -50,7 +50,7 @@ def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
     A path that cannot be read is an error in the learner file (SR6005); what
     the file holds is judged later, when it is verified on the decision's day.
     """
-    from .badges import BadgeFileError, names_file, read_badge
+    from .badges import BadgeFileError, contained_path, names_file, read_badge
 
     out: list[bytes | None] = []
     problems: list[Diagnostic] = []
@@ -59,14 +59,14 @@ def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
             out.append(None)
             continue
         try:
-            out.append(read_badge(folder / v.verifiable))
+            out.append(read_badge(contained_path(folder, v.verifiable)))
         except BadgeFileError as e:
             problems.append(
                 loaded.smap.diag(
                     ("verifiable", k, "verifiable"),
                     "SR6005",
                     f"cannot read the credential file `{v.verifiable}`: {e}",
-                    "give a path relative to the learner file",
+                    "give a path relative to the learner file, inside its folder",
                 )
             )
     if problems:
