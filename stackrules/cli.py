@@ -521,6 +521,17 @@ def _result_json(r: Any) -> dict[str, Any]:
     }
 
 
+def _proof_text(r: Any) -> str | None:
+    """The proof type, saying so when a refusal came before the proof was checked or because it failed."""
+    if r.proof_type is None or r.outcome == "verified":
+        return r.proof_type  # type: ignore[no-any-return]
+    if r.reason in ("malformed", "unsupported_proof", "untrusted_issuer", "untrusted_key"):
+        return f"{r.proof_type} (not checked)"
+    if r.reason == "signature":
+        return f"{r.proof_type} (does not verify)"
+    return r.proof_type  # type: ignore[no-any-return]
+
+
 def _result_text(r: Any) -> str:
     from .render.credentials import one_line
 
@@ -533,7 +544,7 @@ def _result_text(r: Any) -> str:
             ("achievement", r.achievement),
             ("counts as", r.credential),
             ("awarded", None if r.awarded is None else r.awarded.isoformat()),
-            ("proof", r.proof_type),
+            ("proof", _proof_text(r)),
         )
         if v is not None
     ]

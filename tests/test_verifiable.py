@@ -585,3 +585,13 @@ def test_no_identities_means_the_subject_is_not_checked_and_every_output_says_so
     assert code == 0 and "warning: no --identity given" in err
     code, _, err = run("import", str(tmp_path / "badges"), "--id", "L-1", "--identity", "did:example:eva", "--out", str(tmp_path / "again.yaml"))
     assert code == 0 and "warning" not in err
+
+
+def test_verify_text_does_not_show_an_unchecked_proof_as_if_it_passed(tmp_path: Path) -> None:
+    doc = json.loads((EX / "badges" / "eva" / "ds-mc1.json").read_text())
+    doc["issuer"]["id"] = "https://evil.example/issuer"
+    (tmp_path / "untrusted.json").write_text(json.dumps(doc))
+    code, out, _ = run("verify", "--as-of", "2026-11-29", str(tmp_path / "untrusted.json"))
+    assert code == 2 and "proof eddsa-rdfc-2022 (not checked)" in out
+    code, out, _ = run("verify", "--as-of", "2026-11-29", str(EX / "badges" / "eva" / "ds-mc1.json"))
+    assert code == 0 and "proof eddsa-rdfc-2022\n" in out
