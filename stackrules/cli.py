@@ -745,12 +745,14 @@ def batch(
     from .cohort.inputs import read_cohort
 
     _scheduler(executor, scheduler)
+    path = Path(out)
+    summary_path = None if summary is None else Path(summary)
+    output.check_outputs(Path(learners), [("--out", path), ("--summary", summary_path)])
     engine = _engine(rules)
     job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
     items = read_cohort(learners)
     stderr = sys.stderr
     show = stderr.isatty() if progress is None else progress
-    path = Path(out)
     try:
         tally = output.write_batch(
             engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
@@ -760,8 +762,8 @@ def batch(
         return EXIT_INTERNAL
     click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()
-    if summary is not None:
-        output.write_summary(Path(summary), output.summary_rows(lines, tally.seconds))
+    if summary_path is not None:
+        output.write_summary(summary_path, output.summary_rows(lines, tally.seconds))
     errors = sum(1 for raw in lines if '"error":' in raw and json.loads(raw).get("error") is not None)
     return EXIT_INVALID if errors else EXIT_OK
 
@@ -855,6 +857,12 @@ def cohort_report(
 
     if bool(decisions) == (learners is not None):
         raise RequestError("SR5002", "give either --decisions FILE or --learners IN", None)
+    if charts is not None:
+        from .cohort.charts import pyplot
+        from .cohort.output import check_folder
+
+        pyplot()  # matplotlib is there, before anything is decided
+        check_folder(Path(charts), "--charts")
     rows: list[dict[str, Any]] = []
     if decisions:
         for name in decisions:
@@ -875,7 +883,11 @@ def cohort_report(
     else:
         click.echo(escape_text(render_text(report, top, band)), nl=False)
     if charts is not None:
-        for path in draw(report, Path(charts), chart_format, top, band):
+        try:
+            drawn = draw(report, Path(charts), chart_format, top, band)
+        except OSError as exc:
+            raise RequestError("SR5002", f"writing the charts into `{charts}` failed: {exc.strerror or exc}", "free space or write somewhere else") from None
+        for path in drawn:
             click.echo(f"chart: {path}", err=True)
     return EXIT_OK
 

@@ -10,6 +10,7 @@ uninterrupted run would have written it: the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -26,6 +27,72 @@ from ..errors import RequestError
 from . import batch
 from .batch import Job, Result, granted
 from .inputs import Item
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (symbolic links and hard links resolved)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def check_outputs(cohort: Path, outputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Refuse output files that would overwrite the cohort or each other, or cannot be written, before anything is decided.
+
+    ``outputs`` are ``(option, path)`` pairs such as ``("--out", out)``.
+    """
+    given = [(name, path) for name, path in outputs if path is not None]
+    for i, (name, path) in enumerate(given):
+        if cohort.exists() and (
+            same_file(path, cohort) or (cohort.is_dir() and path.resolve().is_relative_to(cohort.resolve()) and path.suffix in (".yaml", ".yml"))
+        ):
+            raise RequestError("SR5002", f"`{name} {path}` is the cohort input `{cohort}`: it would be overwritten", f"write {name} to another file")
+        for other_name, other in given[:i]:
+            if same_file(path, other):
+                raise RequestError("SR5002", f"`{name} {path}` is the same file as `{other_name} {other}`", f"write {name} to another file")
+    for name, path in given:
+        check_writable(path, name)
+
+
+def check_writable(path: Path, name: str) -> None:
+    """Refuse a file that cannot be written (no such folder, a folder, a device, a read-only place) without changing it."""
+    what = f"`{name} {path}`"
+    if path.exists() and not path.is_file():
+        raise RequestError("SR5002", f"{what} is not a regular file", f"give {name} a file path")
+    if not path.parent.is_dir():
+        raise RequestError("SR5002", f"{what}: the folder `{path.parent}` does not exist", "create the folder first, or write somewhere else")
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise RequestError("SR5002", f"{what} cannot be written: {exc.strerror or exc}", "write somewhere you may write") from None
+    finally:
+        if not existed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def check_folder(folder: Path, name: str) -> None:
+    """Refuse a folder for output files that cannot be made or written, before anything is decided."""
+    what = f"`{name} {folder}`"
+    if folder.exists() and not folder.is_dir():
+        raise RequestError("SR5002", f"{what} is not a folder", f"give {name} a folder path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".stackrules-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RequestError("SR5002", f"{what} cannot be written: {exc.strerror or exc}", "write somewhere you may write") from None
+
+
+def write_failed(path: Path, exc: OSError, kept: str) -> RequestError:
+    """The error for a write that failed mid-run (a full disk, a file removed): exit 3, saying what was kept."""
+    return RequestError("SR5002", f"writing `{path}` failed: {exc.strerror or exc}; {kept}", "free space or write somewhere else, then run again")
 
 
 def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
@@ -141,10 +208,13 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
 
 
 def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as exc:
+        raise write_failed(path, exc, "the decisions are in the --out file") from None
 
 
 class Progress:
@@ -202,8 +272,26 @@ def write_batch(
     completes leaves the file in input order, resumed or not.
     """
     done = read_done(out, items) if resume else {}
-    if not resume or not out.exists():
-        out.write_bytes(b"")
+    try:
+        if not resume or not out.exists():
+            out.write_bytes(b"")
+        return _write(engine, job, items, out, done, executor, workers, scheduler, chunk, progress)
+    except OSError as exc:
+        raise write_failed(out, exc, "every line written before is kept: run again with --resume") from None
+
+
+def _write(
+    engine: Engine,
+    job: Job,
+    items: Sequence[Item],
+    out: Path,
+    done: dict[int, str],
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    chunk: int | None,
+    progress: IO[str] | None,
+) -> Tally:
     todo = [item for item in items if item.index not in done]
     tally = Tally(total=len(items), skipped=len(done), where=batch.where(len(todo), executor=executor, workers=workers, scheduler=scheduler))
     bar = Progress(progress, len(items), len(done)) if progress is not None else None
