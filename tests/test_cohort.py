@@ -156,10 +156,16 @@ def test_cli_batch_summary_resume_and_progress(small: Path, tmp_path: Path) -> N
     assert code == 3 and "33 learners decided" in err and "30 already in the output" in err
     assert "\r[" in err and "63/63 learners" in err and "/s" in err and "ETA" in err
     assert out.read_bytes() == full
-    # out of order (as a run stopped by a dead worker leaves it) is put back in order
-    out.write_bytes(b"".join(lines[:10] + lines[12:20] + [lines[11]]))
+    # gaps (as a run stopped by a dead worker leaves them) are filled, and the file put back in order
+    out.write_bytes(b"".join(lines[:10] + lines[12:20]))
     code, _, err = cli(*args, "--resume")
-    assert code == 3 and "44 learners decided" in err and out.read_bytes() == full
+    assert code == 3 and "45 learners decided" in err and out.read_bytes() == full
+    # lines out of input order (no batch leaves them so) are refused, the file untouched
+    shuffled = b"".join(lines[:10] + lines[12:20] + [lines[11]])
+    out.write_bytes(shuffled)
+    code, _, err = cli(*args, "--resume")
+    assert code == 3 and "out of input order" in err and out.read_bytes() == shuffled
+    out.write_bytes(full)
     # resuming another cohort's output is refused
     other = tmp_path / "other.jsonl"
     other.write_text("\n".join(LINES[100:110]) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from stackrules.cli import main
+from stackrules.cohort.inputs import read_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES = (ROOT / "examples" / "cohort" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()
@@ -122,3 +124,170 @@ def test_a_full_disk_mid_batch_is_exit_3_and_keeps_what_was_written(few: Path, t
     assert code == 3 and "No space left on device" in err and "--resume" in err and "internal error" not in err, err
     assert len(writes) == 3
     assert [json.loads(line)["index"] for line in out.read_text().splitlines()] == [0, 1]
+
+
+# --- 2. resuming only this run's own results
+
+
+def test_resume_refuses_lines_made_under_another_command_target_day_rules_or_input(few: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    code, _, err = batch(few, "--out", str(out))
+    assert code == 0, err
+    full = out.read_bytes()
+    first = full.splitlines(keepends=True)[:2]
+    base = ["batch", "--learners", str(few), "--out", str(out), "--resume"]
+    for more, said in [
+        (("--target", "exu:BIT", "--as-of", "2026-10-15", "--command", "assess"), "another --command audit (this run: assess)"),
+        (("--target", "exu:GCDS", "--as-of", "2026-10-15"), "another --target exu:BIT (this run: exu:GCDS)"),
+        (("--target", "exu:BIT", "--as-of", "2026-10-16"), "another --as-of 2026-10-15 (this run: 2026-10-16)"),
+        (("--target", "exu:BIT", "--as-of", "2026-10-15", "--look-ahead"), "another --look-ahead false (this run: true)"),
+        (("--target", "exu:BIT", "--as-of", "2026-10-15", "--rules", str(ROOT / "rules"), "--rules", str(ROOT / "frameworks")), None),
+    ]:
+        out.write_bytes(b"".join(first))
+        code, _, err = cli(*base, *more)
+        if said is None:  # the shipped base named explicitly is the same rule base: resumed
+            assert code == 0 and "2 already in the output" in err, err
+            continue
+        assert code == 3 and "SR5002" in err and said in err, (more, err)
+        assert out.read_bytes() == b"".join(first)
+    # a changed rule base (its digest differs)
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    some = sorted(rules.rglob("*.yaml"))[0]
+    some.write_text(some.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    out.write_bytes(b"".join(first))
+    code, _, err = cli(*base, "--target", "exu:BIT", *DAY, "--rules", str(rules), "--rules", str(ROOT / "frameworks"))
+    assert code == 3 and "another rule base sha256:" in err, err
+    # a learner whose input changed since (same id, other holdings)
+    changed = json.loads(LINES[1])
+    changed["holdings"] = changed["holdings"][:1]
+    few.write_text("\n".join([LINES[0], json.dumps(changed), *LINES[2:4]]) + "\n", encoding="utf-8")
+    out.write_bytes(b"".join(first))
+    code, _, err = batch(few, "--out", str(out), "--resume")
+    assert code == 3 and "line 2: learner 'C-00002' changed in the cohort input" in err, err
+    # an index given twice
+    out.write_bytes(first[0] + first[0])
+    code, _, err = batch(few, "--out", str(out), "--resume")
+    assert code == 3 and "a second time" in err, err
+
+
+# --- 3. one bad learner never stops the batch
+
+
+def _deep(levels: int) -> str:
+    return '{"kind":"learner","id":"DEEP","holdings":' + "[" * levels + "]" * levels + "}"
+
+
+def test_bad_json_lines_are_error_rows_with_stable_codes(tmp_path: Path) -> None:
+    good = LINES[:2]
+    bad = [
+        (_deep(200_000), "SR1008"),  # json.loads would end in RecursionError
+        (_deep(900), "SR1008"),  # parsed, then too deep for the learner reader
+        ('{"kind":"learner","id":"BIG","holdings":[{"credential":"exu:COMP1010","credits":' + "9" * 5000 + "}]}", "SR2011"),
+        ('{"kind":"learner","id":"TWICE","id":"TWICE2","holdings":[]}', "SR1002"),
+        (b'{"kind":"learner","id":"\xff\xfe","holdings":[]}'.decode("latin-1"), "SR1009"),
+    ]
+    path = tmp_path / "bad.jsonl"
+    raw = [line.encode("utf-8") for line in good[:1]]
+    raw += [line.encode("latin-1") if code == "SR1009" else line.encode("utf-8") for line, code in bad]
+    raw += [good[1].encode("utf-8")]
+    path.write_bytes(b"\n".join(raw) + b"\n")
+    out = tmp_path / "o.jsonl"
+    code, _, err = batch(path, "--out", str(out))
+    assert code == 3 and "internal error" not in err and "Traceback" not in err, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [("decision" in r) for r in rows] == [True, False, False, False, False, False, True]
+    for row, (_, want) in zip(rows[1:6], bad, strict=True):
+        diag = row["error"]["diagnostics"][0]
+        assert diag["code"] == want and diag["file"] == str(path) and diag["line"] == row["index"] + 1, row
+
+
+def test_a_huge_json_line_is_skipped_with_a_bound_on_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from stackrules.cohort import inputs
+
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as fh:
+        fh.write(LINES[0].encode() + b"\n")
+        fh.write(b'{"id":"HUGE","notes":"' + b"x" * (4 * inputs.MAX_LINE) + b'"}\n')
+        fh.write(LINES[1].encode() + b"\n")
+    tracemalloc.start()
+    try:
+        items = read_cohort(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [i.key for i in items] == ["C-00001", "line 2", "C-00002"]
+    assert items[1].errors[0].code == "SR1007" and items[1].errors[0].line == 2
+    assert peak < 2.5 * inputs.MAX_LINE, peak  # the line (four times the bound) was never held whole
+
+
+def test_load_learner_of_a_deep_dict_is_a_learner_error() -> None:
+    import stackrules
+
+    doc: dict[str, Any] = {"kind": "learner", "id": "x", "holdings": []}
+    inner = doc
+    for _ in range(900):
+        inner["extra"] = {}
+        inner = inner["extra"]
+    with pytest.raises(stackrules.LearnerError) as found:
+        stackrules.load_learner(doc)
+    assert found.value.diagnostics[0].code == "SR1008"
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(stackrules.LearnerError):
+        stackrules.load_learner({"id": "x", "holdings": looped})
+
+
+def test_bad_csv_rows_are_their_learners_error_rows(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_bytes(
+        b"learner_id,credential,awarded,grade,status\n"
+        b"S1,exu:COMP1010,2025-06-30,CR,\n"
+        b"S2,exu:COMP1010,2025-06-30,\xe9,\n"
+        b"S3,exu:COMP1010,2025-06-30," + b"H" * 140_000 + b",\n"
+        b"S4,exu:COMP1010,2025-06-30,HD,\n"
+    )
+    items = read_cohort(path)
+    assert [(i.key, i.errors[0].code if i.errors else None, i.where.rsplit(":", 1)[1]) for i in items] == [
+        ("S1", None, "2"),
+        ("S2", "SR1009", "3"),
+        ("S3", "SR1017", "4"),
+        ("S4", None, "5"),
+    ]
+    out = tmp_path / "o.jsonl"
+    code, _, err = batch(path, "--out", str(out))
+    assert code == 3 and "internal error" not in err, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [("decision" in r) for r in rows] == [True, False, False, True]
+    twice = tmp_path / "twice.csv"
+    twice.write_text("learner_id,credential,grade,grade\nS1,exu:COMP1010,HD,CR\n", encoding="utf-8")
+    code, _, err = batch(twice, "--out", str(out))
+    assert code == 3 and "column grade more than once" in err, err
+
+
+def test_error_rows_carry_the_line_of_the_input(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "learner_id,credential,awarded,grade,status\nS1,exu:COMP1010,2025-06-30,CR,\nS2,exu:COMP1010,2025-13-30,HD,\nS2,exu:MATH1010,2025-06-30,HD,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.jsonl"
+    code, _, err = batch(path, "--out", str(out))
+    assert code == 3, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    diag = rows[1]["error"]["diagnostics"][0]
+    assert (diag["file"], diag["line"]) == (str(path), 3), diag
+
+
+def test_a_linked_learner_outside_the_cohort_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    outside = tmp_path / "secret.yaml"
+    shutil.copy(ROOT / "examples" / "learners" / "ben.yaml", outside)
+    shutil.copy(ROOT / "examples" / "learners" / "tariq.yaml", folder / "a.yaml")
+    (folder / "b.yaml").symlink_to(outside)
+    items = read_cohort(folder)
+    assert [(i.key, bool(i.errors)) for i in items] == [("L-0005", False), ("b", True)]
+    assert "outside the cohort folder" in items[1].errors[0].message

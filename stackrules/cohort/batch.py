@@ -35,7 +35,7 @@ from typing import Any
 from ..decision import Decision
 from ..engine import Engine
 from ..errors import LearnerError, RequestError, StackrulesError
-from .inputs import Item, parse
+from .inputs import Item, parse, placed
 from .report import credit_rows
 
 COMMANDS = ("audit", "assess", "plan", "explore")
@@ -91,6 +91,11 @@ def _target(job: Job) -> str:
     return job.target
 
 
+def run_of(engine: Engine, job: Job) -> dict[str, Any]:
+    """What a result line was decided under, beside its command (``kind``): a resumed run keeps only lines made under the same."""
+    return {"target": job.target, "as_of": job.as_of.isoformat(), "look_ahead": job.look_ahead, "rules": engine.digest}
+
+
 def line_of(item: Item, body: dict[str, Any]) -> str:
     """A result line: where the learner was, its id, then the decision or the error."""
     return json.dumps({"index": item.index, "learner": item.key, "source": item.where, **body}, ensure_ascii=False, separators=(",", ":"))
@@ -107,11 +112,11 @@ def decide_item(engine: Engine, job: Job, item: Item) -> Result:
     try:
         decision = decide(engine, job, parse(item))
     except (LearnerError, RequestError) as exc:
-        diags = exc.diagnostics if isinstance(exc, LearnerError) else [exc.diagnostic(item.where)]
-        line = line_of(item, {"kind": job.command, "error": {"diagnostics": [d.to_json() for d in diags]}})
+        diags = exc.diagnostics if isinstance(exc, LearnerError) else [placed(exc.diagnostic(), item.where)]
+        line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "error": {"diagnostics": [d.to_json() for d in diags]}})
         return Result(item.index, item.key, line, "error", seconds=time.perf_counter() - start)
     doc = decision.to_json()
-    line = line_of(item, {"kind": job.command, "decision": doc})
+    line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "decision": doc})
     status = decision.status or "explored"
     return Result(item.index, item.key, line, status, decision.counted, decision.remaining, granted(doc), time.perf_counter() - start)
 

@@ -95,26 +95,50 @@ def write_failed(path: Path, exc: OSError, kept: str) -> RequestError:
     return RequestError("SR5002", f"writing `{path}` failed: {exc.strerror or exc}; {kept}", "free space or write somewhere else, then run again")
 
 
-def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
+def read_done(path: Path, items: Sequence[Item], expected: dict[str, Any] | None = None) -> dict[int, str]:
     """The results already in ``path`` (index to line), after dropping a last line cut short.
 
-    Refuses a file whose lines do not belong to ``items`` (another cohort's output).
+    Refuses a file whose lines do not belong to this run: another cohort's
+    learner at a place, a learner whose input changed since, a line decided
+    under another command, target, day, look-ahead or rule base (``expected``:
+    the ``kind`` and ``run`` of this run's lines), an index given twice or out
+    of input order.
     """
     if not path.exists():
         return {}
     data = path.read_bytes()
     good = data.rfind(b"\n") + 1
     done: dict[int, str] = {}
+    last = -1
+    hint = "resume with the same cohort, command, --target, --as-of, --look-ahead and rules, or write to a new --out file"
     for offset, raw in enumerate(data[:good].splitlines(), start=1):
         try:
             row = json.loads(raw)
             index, key = row["index"], row["learner"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise RequestError("SR5002", f"`{path}` line {offset} is not a batch result", "resume only into a file that an earlier batch wrote") from None
-        if not isinstance(index, int) or not 0 <= index < len(items) or items[index].key != key:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(items) or items[index].key != key:
+            raise RequestError("SR5002", f"`{path}` line {offset} is learner {key!r}, not one of this cohort at that place", hint)
+        if index in done:
             raise RequestError(
-                "SR5002", f"`{path}` line {offset} is learner {key!r}, not one of this cohort at that place", "resume with the same cohort input"
+                "SR5002", f"`{path}` line {offset} gives learner {key!r} (#{index}) a second time", "resume only into a file that an earlier batch wrote"
             )
+        if index < last:
+            raise RequestError(
+                "SR5002",
+                f"`{path}` line {offset} (#{index}) comes after #{last}: the lines are out of input order",
+                "resume only into a file that an earlier batch wrote",
+            )
+        last = index
+        if row.get("input") != items[index].digest:
+            raise RequestError("SR5002", f"`{path}` line {offset}: learner {key!r} changed in the cohort input since it was decided", hint)
+        if expected is not None:
+            run = row.get("run") if isinstance(row.get("run"), dict) else {}
+            got = {"command": row.get("kind"), **{name: run.get(name) for name in expected["run"]}}
+            want = {"command": expected["kind"], **expected["run"]}
+            differs = [f"{_NAMES.get(name, name)} {_shown(got[name])} (this run: {_shown(want[name])})" for name in want if got[name] != want[name]]
+            if differs:
+                raise RequestError("SR5002", f"`{path}` line {offset} was decided under another {'; '.join(differs)}", hint)
         done[index] = raw.decode("utf-8")
     if good < len(data):  # a line cut short by the stop: decided again
         with path.open("r+b") as fh:
@@ -122,10 +146,21 @@ def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
     return done
 
 
+_NAMES = {"as_of": "--as-of", "look_ahead": "--look-ahead", "rules": "rule base", "target": "--target", "command": "--command"}
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def put_in_order(path: Path) -> None:
-    """Rewrite ``path`` with its lines sorted by input index, when they are not (after a resumed run)."""
-    lines = path.read_bytes().splitlines()
-    indexes = [json.loads(raw)["index"] for raw in lines]
+    """Rewrite ``path`` with its lines sorted by input index, when they are not (after a resumed run, or one that stopped)."""
+    data = path.read_bytes()
+    lines = data[: data.rfind(b"\n") + 1].splitlines()  # a last line cut short is decided again by a resumed run
+    try:
+        indexes = [json.loads(raw)["index"] for raw in lines]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return  # not all this run's lines: left as it is (a resumed run refuses it, saying why)
     if indexes == sorted(indexes):
         return
     ordered = [raw for _, raw in sorted(zip(indexes, lines, strict=True))]
@@ -271,7 +306,7 @@ def write_batch(
     when the run stops early every finished result is in the file. A run that
     completes leaves the file in input order, resumed or not.
     """
-    done = read_done(out, items) if resume else {}
+    done = read_done(out, items, {"kind": job.command, "run": batch.run_of(engine, job)}) if resume else {}
     try:
         if not resume or not out.exists():
             out.write_bytes(b"")
@@ -303,6 +338,10 @@ def _write(
                 tally.add(result)
                 if bar is not None:
                     bar.update(tally.done)
+    except BaseException:  # stopped (Ctrl-C, SIGTERM, a dead worker, a full disk): what is kept is left in input order too
+        with contextlib.suppress(OSError):
+            put_in_order(out)
+        raise
     finally:
         if bar is not None:
             bar.close(tally.done)
