@@ -795,8 +795,10 @@ def impact(
 ) -> int:
     """Who a rule change affects: every learner decided under both bases.
 
-    Exit 0 when no decision changes, 2 when some do (a rule repository's CI
-    can gate on it), 3 on invalid input.
+    Exit 0 when every learner was compared and no decision changes, 2 when
+    some do (a rule repository's CI can gate on it); otherwise 3 when some
+    learner could not be read (an error row) and 4 when some decision was not
+    made within the time limit (could not compare); 3 on invalid input.
     """
     from .cohort.impact import impact as run_impact
     from .cohort.inputs import read_cohort
@@ -814,7 +816,11 @@ def impact(
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(escape_text(found.text()), nl=False)
-    return EXIT_NOT_MET if found.changes else EXIT_OK
+    if found.changes:
+        return EXIT_NOT_MET
+    if found.unread:
+        return EXIT_INVALID
+    return EXIT_INDETERMINATE if found.uncompared else EXIT_OK
 
 
 @main.command(name="cohort-report")

@@ -291,3 +291,56 @@ def test_a_linked_learner_outside_the_cohort_folder_is_refused(tmp_path: Path) -
     items = read_cohort(folder)
     assert [(i.key, bool(i.errors)) for i in items] == [("L-0005", False), ("b", True)]
     assert "outside the cohort folder" in items[1].errors[0].message
+
+
+# --- 4. impact compares answers only
+
+
+def _fake_runs(monkeypatch: pytest.MonkeyPatch, sides: list[list[dict[str, Any]]]) -> None:
+    """batch.run as impact calls it, once per rule base, giving these decision documents (or errors) in turn."""
+    from stackrules.cohort import batch as batch_module
+    from stackrules.cohort import impact as impact_module
+
+    calls = iter(sides)
+
+    def run(engine: Any, job: Any, items: Any, **kwargs: Any) -> Any:
+        docs = next(calls)
+        for item, doc in zip(items, docs, strict=True):
+            body = {"error": doc["error"]} if "error" in doc else {"decision": doc}
+            line = batch_module.line_of(item, {"kind": "audit", **body})
+            yield batch_module.Result(item.index, item.key, line, "error" if "error" in doc else str(doc["status"]))
+
+    monkeypatch.setattr(impact_module.batch, "run", run)
+
+
+def test_impact_counts_indeterminate_and_error_sides_as_could_not_compare(few: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    timed_out = {"status": "indeterminate", "proof": "time_limit", "credits": {"remaining": None}, "missing": []}
+    unproven = {"status": "not_met", "proof": "time_limit", "credits": {"remaining": "30"}, "missing": ["a"]}
+    answer = {"status": "not_met", "proof": "optimal", "credits": {"remaining": "24"}, "missing": ["b"]}
+    other = {"status": "not_met", "proof": "optimal", "credits": {"remaining": "24"}, "missing": ["c"]}
+    error = {"error": {"diagnostics": []}}
+    _fake_runs(monkeypatch, [[timed_out, unproven, answer, answer], [answer, answer, answer, answer]])
+    args = ["impact", "--before", str(ROOT / "rules"), "--after", str(ROOT / "rules"), "--rules", str(ROOT / "frameworks")]
+    args += ["--learners", str(few), "--target", "exu:BIT", *DAY, "--workers", "1"]
+    code, out, err = cli(*args)
+    assert code == 4, (out, err)  # nothing changed, but two learners could not be compared: not 0
+    assert "Learners whose decision changes: 0 of 4" in out and "could not compare  2" in out and "unchanged          2" in out, out
+    assert "before not decided within the time limit, after not_met" in out
+    _fake_runs(monkeypatch, [[error, answer, answer, answer], [error, answer, answer, other]])
+    code, out, err = cli(*args, "--format", "json")
+    found = json.loads(out)
+    assert code == 2 and found["summary"]["could not compare"] == 1 and found["summary"]["changed"] == 1
+    assert found["could_not_compare"] == [{"index": 0, "learner": "C-00001", "before": "could not be read", "after": "could not be read"}]
+    _fake_runs(monkeypatch, [[answer, answer, answer, answer], [answer, answer, answer, other]])
+    code, out, err = cli(*args)
+    assert code == 2 and "[no rule file differs]" in out and "[]" not in out, out
+
+
+def test_impact_of_a_cohort_no_learner_of_which_can_be_read_is_not_0(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n[1]\n", encoding="utf-8")
+    code, out, err = cli(
+        "impact", "--before", str(ROOT / "rules"), "--after", str(ROOT / "rules"), "--rules", str(ROOT / "frameworks"),
+        "--learners", str(bad), "--target", "exu:BIT", *DAY,
+    )  # fmt: skip
+    assert code == 3 and "could not compare  2" in out, (out, err)
