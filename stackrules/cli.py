@@ -828,7 +828,11 @@ def impact(
 @click.option("--learners", "learners", default=None, type=click.Path(), help="Or decide this cohort first (see `stackrules batch`).")
 @click.option("--target", default=None, help="With --learners: the qualification decided.")
 @click.option(
-    "--command", "commands", multiple=True, type=click.Choice(["audit", "assess", "plan"]), help="With --learners: what to decide (repeatable; default audit)."
+    "--command",
+    "commands",
+    multiple=True,
+    type=click.Choice(["audit", "assess", "plan"]),
+    help="With --learners: what to decide (one command a report; default audit).",
 )
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="With --learners: the rule base (default: the shipped one).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -869,10 +873,32 @@ def cohort_report(
 
         pyplot()  # matplotlib is there, before anything is decided
         check_folder(Path(charts), "--charts")
+    if len(set(commands)) > 1:
+        raise RequestError("SR5002", "a cohort report is of one command's decisions", "run cohort-report once per --command")
     rows: list[dict[str, Any]] = []
     if decisions:
+        seen: dict[tuple[Any, Any], str] = {}
+        kinds: dict[str, str] = {}
         for name in decisions:
-            rows += _result_rows(Path(name))
+            for number, row in _result_rows(Path(name)):
+                kind = str(row.get("kind") or "audit")
+                kinds.setdefault(kind, f"`{name}` line {number}")
+                if len(kinds) > 1:
+                    first, where = next(iter(kinds.items()))
+                    raise RequestError(
+                        "SR5002",
+                        f"`{name}` line {number} is a {kind} decision, {where} a {first} decision: a cohort report is of one command's decisions",
+                        "run cohort-report once per command",
+                    )
+                key = (row.get("source"), row.get("learner"))
+                if key in seen:
+                    raise RequestError(
+                        "SR5002",
+                        f"`{name}` line {number} gives learner {row.get('learner')!r} of {row.get('source')} again ({seen[key]})",
+                        "give each batch output once",
+                    )
+                seen[key] = f"`{name}` line {number}"
+                rows.append(row)
     else:
         from .cohort.batch import run
         from .cohort.inputs import read_cohort
@@ -880,9 +906,8 @@ def cohort_report(
         _scheduler(executor, scheduler)
         engine = _engine(rules)
         items = read_cohort(learners or "")
-        for command in commands or ("audit",):
-            job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
-            rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
+        job = _cohort_job(engine, (commands or ("audit",))[0], target, as_of, look_ahead, time_limit)
+        rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
     report = figures(rows)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -895,11 +920,17 @@ def cohort_report(
             raise RequestError("SR5002", f"writing the charts into `{charts}` failed: {exc.strerror or exc}", "free space or write somewhere else") from None
         for path in drawn:
             click.echo(f"chart: {path}", err=True)
+    if report.errors and (learners is not None or report.errors == report.learners):
+        click.echo(f"{report.errors} of {report.learners} learners could not be read: see the error rows", err=True)
+        return EXIT_INVALID
     return EXIT_OK
 
 
-def _result_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a batch output file; a line that is not a batch result is an input error."""
+def _result_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a batch output file with their line numbers; a line that is not a batch result is an input error."""
+    from .cohort.report import check_shape
+    from .cohort.report import cohort_report as figures
+
     if not path.is_file():
         raise RequestError("SR5002", f"`{path}` is not a file", "give the --out file of `stackrules batch`")
     rows = []
@@ -909,11 +940,19 @@ def _result_rows(path: Path) -> list[dict[str, Any]]:
                 continue
             try:
                 row = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise RequestError("SR5002", f"`{path}` line {number} is not JSON", "give the --out file of `stackrules batch`") from None
-            if not isinstance(row, dict) or "learner" not in row or not isinstance(row.get("decision", row.get("error")), dict):
+            bad = not isinstance(row, dict) or "learner" not in row or not isinstance(row.get("decision", row.get("error")), dict)
+            if not bad:
+                try:  # every figure of the row can be computed: its parts have the shapes a batch writes
+                    if row.get("decision") is not None:
+                        check_shape(row["decision"])
+                    figures([row])
+                except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError):
+                    bad = True
+            if bad:
                 raise RequestError("SR5002", f"`{path}` line {number} is not a batch result", "give the --out file of `stackrules batch`")
-            rows.append(row)
+            rows.append((number, row))
     return rows
 
 

@@ -344,3 +344,44 @@ def test_impact_of_a_cohort_no_learner_of_which_can_be_read_is_not_0(tmp_path: P
         "--learners", str(bad), "--target", "exu:BIT", *DAY,
     )  # fmt: skip
     assert code == 3 and "could not compare  2" in out, (out, err)
+
+
+# --- 5. cohort reports of one command, each learner once, from well-formed rows
+
+
+def test_cohort_report_refuses_mixes_duplicates_and_malformed_rows(few: Path, tmp_path: Path) -> None:
+    audits, plans = tmp_path / "a.jsonl", tmp_path / "p.jsonl"
+    assert batch(few, "--out", str(audits))[0] == 0
+    assert batch(few, "--out", str(plans), "--command", "plan")[0] in (0, 3)
+    code, out, err = cli("cohort-report", "--decisions", str(audits))
+    assert code == 0 and "Cohort: 4 learners" in out, err
+    code, _, err = cli("cohort-report", "--decisions", str(audits), "--decisions", str(plans))
+    assert code == 3 and "a plan decision" in err and "one command's decisions" in err, err
+    code, _, err = cli("cohort-report", "--decisions", str(audits), "--decisions", str(audits))
+    assert code == 3 and "again" in err, err
+    code, _, err = cli("cohort-report", "--learners", str(few), "--target", "exu:BIT", *DAY, "--command", "audit", "--command", "plan")
+    assert code == 3 and "one command's decisions" in err, err
+    row = json.loads(audits.read_text().splitlines()[0])
+    bad = tmp_path / "bad.jsonl"
+    for change in [
+        lambda d: d["credits"].update(remaining="abc"),
+        lambda d: d.update(nodes=[1]),
+        lambda d: d.update(credit="zz"),
+        lambda d: d.update(credit=[{"rule": "r", "sources": ["x:y"], "granted": [{"credits": "zz"}]}]),
+        lambda d: d.update(nodes=[{"id": 3, "status": "not_met"}]),
+    ]:
+        doc = json.loads(json.dumps(row))
+        change(doc["decision"])
+        bad.write_text(audits.read_text() + json.dumps(doc) + "\n")
+        code, _, err = cli("cohort-report", "--decisions", str(bad))
+        assert code == 3 and "SR5002" in err and "line 5 is not a batch result" in err and "internal error" not in err, err
+    bad.write_text(audits.read_text() + '{"learner":"x","decision":' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    code, _, err = cli("cohort-report", "--decisions", str(bad))
+    assert code == 3 and "line 5 is not" in err and "internal error" not in err, err
+
+
+def test_cohort_report_of_learners_none_of_which_can_be_read_is_not_0(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n[1]\n", encoding="utf-8")
+    code, out, err = cli("cohort-report", "--learners", str(bad), "--target", "exu:BIT", *DAY)
+    assert code == 3 and "2 of 2 learners could not be read" in err, (out, err)
