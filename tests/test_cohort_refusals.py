@@ -385,3 +385,21 @@ def test_cohort_report_of_learners_none_of_which_can_be_read_is_not_0(tmp_path: 
     bad.write_text("{not json\n[1]\n", encoding="utf-8")
     code, out, err = cli("cohort-report", "--learners", str(bad), "--target", "exu:BIT", *DAY)
     assert code == 3 and "2 of 2 learners could not be read" in err, (out, err)
+
+
+# --- 6. no formulas in the CSV summary
+
+
+def test_summary_cells_that_a_spreadsheet_would_run_get_an_apostrophe(tmp_path: Path) -> None:
+    import csv
+
+    ids = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tT", "\rR", "plain"]
+    cohort = tmp_path / "c.jsonl"
+    cohort.write_text("\n".join(json.dumps({"kind": "learner", "id": i, "holdings": []}) for i in ids) + "\n", encoding="utf-8")
+    out, summary = tmp_path / "o.jsonl", tmp_path / "s.csv"
+    code, _, err = batch(cohort, "--out", str(out), "--summary", str(summary))
+    assert code == 0, err
+    with summary.open(newline="", encoding="utf-8") as fh:
+        learners = [row["learner"] for row in csv.DictReader(fh)]
+    assert learners == ["'" + i for i in ids[:-1]] + ["plain"]
+    assert [json.loads(line)["learner"] for line in out.read_text(encoding="utf-8").splitlines()] == ids

@@ -231,7 +231,7 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
         rows.append(
             {
                 "index": row["index"],
-                "learner": row["learner"],
+                "learner": inert(str(row["learner"])),
                 "status": status,
                 "counted": credits.get("counted", ""),
                 "remaining": credits.get("remaining", "") or "",
@@ -242,10 +242,18 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
     return rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one starting with = + - @ tab or CR gets a leading apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
     try:
         with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\r\n")  # RFC 4180: a CR in a cell is quoted too
             writer.writeheader()
             writer.writerows(rows)
     except OSError as exc:
