@@ -403,3 +403,17 @@ def test_summary_cells_that_a_spreadsheet_would_run_get_an_apostrophe(tmp_path: 
         learners = [row["learner"] for row in csv.DictReader(fh)]
     assert learners == ["'" + i for i in ids[:-1]] + ["plain"]
     assert [json.loads(line)["learner"] for line in out.read_text(encoding="utf-8").splitlines()] == ids
+
+
+# --- 8. a Dask scheduler that cannot be reached
+
+
+def test_an_unreachable_or_malformed_dask_scheduler_is_refused_promptly(few: Path, tmp_path: Path) -> None:
+    import time
+
+    pytest.importorskip("distributed")
+    for address in ("garbage://x", "tcp://127.0.0.1:1", "nonsense"):
+        started = time.monotonic()
+        code, _, err = batch(few, "--out", str(tmp_path / "o.jsonl"), "--executor", "dask", "--scheduler", address)
+        assert code == 3 and "SR5002" in err and "cannot reach the Dask scheduler" in err and "Traceback" not in err, (address, err)
+        assert time.monotonic() - started < 30

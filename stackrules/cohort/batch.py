@@ -273,6 +273,38 @@ def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+CONNECT_TIMEOUT = 5.0  # seconds to reach a Dask scheduler before the batch is refused
+
+
+def connect(client_class: Any, scheduler: str) -> Any:
+    """A Dask client of ``scheduler``; an address that is malformed or does not answer soon is a request error, not a hang."""
+    try:
+        _probe(scheduler)  # before a client exists: a failed one times out again when it is collected
+        return client_class(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
+    except Exception as exc:  # whatever the address gives back (a timeout, a refused or garbled answer) refuses the batch
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RequestError(
+            "SR5002",
+            f"cannot reach the Dask scheduler at `{scheduler}` within {CONNECT_TIMEOUT:g} s: {why}",
+            "start one with `dask scheduler` and give its address, e.g. tcp://HOST:8786",
+        ) from None
+
+
+def _probe(scheduler: str) -> None:
+    """Raise unless ``scheduler`` is an address Dask knows and, for TCP, something listens there."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    scheme, location = parse_address(scheduler)
+    get_backend(scheme)  # ValueError: an unknown scheme
+    if scheme in ("tcp", "tls"):
+        host, port = parse_host_port(location)
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+
+
 def _dask_chunk(engine: Engine, job: Job, items: list[Item]) -> list[Result]:
     return decide_chunk(engine, job, items)
 
@@ -282,7 +314,8 @@ def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size:
         from distributed import Client, as_completed
     except ImportError as exc:
         raise StackrulesError(f"the Dask executor needs dask.distributed: pip install 'stackrules[cohort]' ({exc})") from None
-    with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+    client = connect(Client, scheduler)
+    with client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         engine_ref = client.scatter(engine, broadcast=True, hash=False)  # once per worker
         job_ref = client.scatter(job, broadcast=True, hash=False)
