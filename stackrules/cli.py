@@ -14,12 +14,15 @@ with ``--format json`` any failure on input, a usage error too, prints
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -705,6 +708,23 @@ def _scheduler(executor: str, scheduler: str | None) -> None:
         raise RequestError("SR5002", "`--scheduler` is for `--executor dask`", None)
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does (finished results written, workers stopped), in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 @main.command()
 @click.option("--learners", "learners", required=True, type=click.Path(), help="The cohort: a folder of learner files, a .jsonl file or a .csv of holdings.")
 @click.option("--target", default=None, help="The qualification every learner is decided against, e.g. exu:BIT.")
@@ -754,11 +774,20 @@ def batch(
     stderr = sys.stderr
     show = stderr.isatty() if progress is None else progress
     try:
-        tally = output.write_batch(
-            engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
-        )
+        with _sigterm_as_interrupt():
+            tally = output.write_batch(
+                engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
+            )
     except WorkersLost as exc:
         click.echo(escape_text(f"error: {exc}"), err=True)
+        return EXIT_INTERNAL
+    except output.Stopped as stop:
+        click.echo(stop.tally.text(), err=True, nl=False)
+        done = path.read_text(encoding="utf-8").splitlines()
+        click.echo(escape_text(f"interrupted: {len(done)} of {len(items)} learners are in `{path}`; run again with --resume to decide the rest"), err=True)
+        if summary_path is not None:
+            output.write_summary(summary_path, output.summary_rows(done, stop.tally.seconds))
+            click.echo(escape_text(f"the summary of those {len(done)} is in `{summary_path}`"), err=True)
         return EXIT_INTERNAL
     click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -234,6 +234,12 @@ def test_load_learner_of_a_deep_dict_is_a_learner_error() -> None:
     with pytest.raises(stackrules.LearnerError) as found:
         stackrules.load_learner(doc)
     assert found.value.diagnostics[0].code == "SR1008"
+    credential: dict[str, Any] = {"x": 1}
+    for _ in range(900):  # an inline credential too deep even for the verifier's bound
+        credential = {"nested": credential}
+    with pytest.raises(stackrules.LearnerError) as found:
+        stackrules.load_learner({"id": "x", "holdings": [{"verifiable": credential}]})
+    assert found.value.diagnostics[0].code == "SR1008"
     looped: list[Any] = []
     looped.append(looped)
     with pytest.raises(stackrules.LearnerError):
@@ -417,3 +423,53 @@ def test_an_unreachable_or_malformed_dask_scheduler_is_refused_promptly(few: Pat
         code, _, err = batch(few, "--out", str(tmp_path / "o.jsonl"), "--executor", "dask", "--scheduler", address)
         assert code == 3 and "SR5002" in err and "cannot reach the Dask scheduler" in err and "Traceback" not in err, (address, err)
         assert time.monotonic() - started < 30
+
+
+# --- 7. SIGTERM and Ctrl-C
+
+
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_a_stopped_batch_writes_what_finished_leaves_no_process_and_prints_no_traceback(how: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    cohort = tmp_path / "c.jsonl"
+    cohort.write_text("\n".join(LINES[:200]) + "\n", encoding="utf-8")
+    out, summary = tmp_path / "o.jsonl", tmp_path / "s.csv"
+    cmd = [sys.executable, "-m", "stackrules", "batch", "--learners", str(cohort), "--target", "exu:BIT", *DAY]
+    cmd += ["--out", str(out), "--summary", str(summary), "--workers", "2"]
+    env = {**os.environ, "STACKRULES_CACHE": "off"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    children: list[Any] = []
+    stopped = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        children = psutil.Process(proc.pid).children(recursive=True) or children
+        if out.exists() and out.read_bytes().count(b"\n") >= 6 and children:
+            if how == "sigterm":
+                os.kill(proc.pid, signal.SIGTERM)
+            else:  # a terminal's Ctrl-C reaches the whole process group
+                os.killpg(proc.pid, signal.SIGINT)
+            stopped = True
+            break
+        time.sleep(0.02)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:  # whatever happened, nothing this test started outlives it
+        _, leftover = psutil.wait_procs(children, timeout=5)
+        for c in leftover:
+            c.kill()
+        proc.kill()
+    assert stopped, "the batch finished before it could be stopped"
+    text = err.decode()
+    assert proc.returncode == 1 and "interrupted:" in text and "--resume" in text, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    kept = out.read_text(encoding="utf-8").splitlines()
+    indexes = [json.loads(line)["index"] for line in kept]
+    assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes) and 6 <= len(kept) < 200
+    assert len(summary.read_text(encoding="utf-8").splitlines()) == len(kept) + 1
+    assert not leftover, leftover  # no worker nor forkserver outlived the batch

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -224,6 +225,8 @@ def _in_order(
 
 
 def _init_worker(engine: Engine, job: Job) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool, a worker prints no traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.append((engine, job))
 

@@ -169,6 +169,14 @@ def put_in_order(path: Path) -> None:
     os.replace(tmp, path)
 
 
+class Stopped(Exception):
+    """The batch was interrupted (Ctrl-C, SIGTERM); every finished result is in the output, in input order."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__("interrupted")
+        self.tally = tally
+
+
 @dataclass
 class Tally:
     """Counts and times of one run, for the summary at the end."""
@@ -346,9 +354,11 @@ def _write(
                 tally.add(result)
                 if bar is not None:
                     bar.update(tally.done)
-    except BaseException:  # stopped (Ctrl-C, SIGTERM, a dead worker, a full disk): what is kept is left in input order too
+    except BaseException as exc:  # stopped (Ctrl-C, SIGTERM, a dead worker, a full disk): what is kept is left in input order too
         with contextlib.suppress(OSError):
             put_in_order(out)
+        if isinstance(exc, KeyboardInterrupt):
+            raise Stopped(tally) from None
         raise
     finally:
         if bar is not None:
