@@ -691,14 +691,18 @@ def _cohort_job(engine: Any, command: str, target: str | None, as_of: str | None
 
     if not time_limit > 0:
         raise RequestError("SR5002", "`--time-limit` must be above zero", None)
-    if command != "explore":
-        if target is None:
-            raise RequestError("SR5002", f"`--command {command}` needs `--target`", "give --target, e.g. exu:BIT")
-        if target not in engine.qualifications():
-            from .diagnostics import suggestion
+    if command != "explore" and target is None:
+        raise RequestError("SR5002", f"`--command {command}` needs `--target`", "give --target, e.g. exu:BIT")
+    if target is not None and target not in engine.qualifications():  # explore too: a target given is never ignored unchecked
+        from .diagnostics import suggestion
 
-            raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
-    return Job(command, target, _as_of(as_of), look_ahead, time_limit)
+        raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
+    day = _as_of(as_of)
+    from .language.models import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY.year <= day.year <= LAST_DAY.year:  # as audit refuses it, before any learner is decided
+        raise RequestError("SR5002", f"`as_of` {day.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+    return Job(command, target, day, look_ahead, time_limit)
 
 
 def _scheduler(executor: str, scheduler: str | None) -> None:

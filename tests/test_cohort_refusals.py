@@ -473,3 +473,14 @@ def test_a_stopped_batch_writes_what_finished_leaves_no_process_and_prints_no_tr
     assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes) and 6 <= len(kept) < 200
     assert len(summary.read_text(encoding="utf-8").splitlines()) == len(kept) + 1
     assert not leftover, leftover  # no worker nor forkserver outlived the batch
+
+
+# --- 10. smaller
+
+
+def test_batch_refuses_a_day_out_of_range_and_an_unknown_explore_target(few: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    code, _, err = cli("batch", "--learners", str(few), "--target", "exu:BIT", "--as-of", "0001-01-01", "--out", str(out))
+    assert code == 3 and "outside the years" in err and not out.exists(), err
+    code, _, err = cli("batch", "--learners", str(few), "--command", "explore", "--target", "exu:NOPE", *DAY, "--out", str(out))
+    assert code == 3 and "unknown target `exu:NOPE`" in err and not out.exists(), err

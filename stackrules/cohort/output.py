@@ -197,22 +197,24 @@ class Tally:
         return self.skipped + sum(self.statuses.values())
 
     def text(self) -> str:
-        decided = sum(self.statuses.values())
+        done = sum(self.statuses.values())  # results of this run, error rows included
+        errors = self.statuses.get("error", 0)
+        decided = done - errors
         elapsed = time.perf_counter() - self.started
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])))
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])) if s != "error")
         lines = [
             f"{decided} learner{'s' * (decided != 1)} decided"
             + (f" ({counts})" if counts else "")
+            + (f", {errors} could not be read (error rows)" if errors else "")
             + (f", {self.skipped} already in the output" if self.skipped else "")
         ]
         times = sorted(self.seconds.values())
         if times:
             p50, p99 = percentile(times, 50), percentile(times, 99)
-            rate = decided / elapsed if elapsed > 0 else 0.0
+            rate = done / elapsed if elapsed > 0 else 0.0
             lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s {self.where}")
-        errors = self.statuses.get("error", 0)
         if errors:
-            lines.append(f"{errors} learner{'s' * (errors != 1)} could not be decided: see the error rows in the output")
+            lines.append(f"the {errors} error row{'s' * (errors != 1)} in the output say why each learner could not be read")
         return "\n".join(lines) + "\n"
 
 
