@@ -14,12 +14,15 @@ with ``--format json`` any failure on input, a usage error too, prints
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -688,14 +691,18 @@ def _cohort_job(engine: Any, command: str, target: str | None, as_of: str | None
 
     if not time_limit > 0:
         raise RequestError("SR5002", "`--time-limit` must be above zero", None)
-    if command != "explore":
-        if target is None:
-            raise RequestError("SR5002", f"`--command {command}` needs `--target`", "give --target, e.g. exu:BIT")
-        if target not in engine.qualifications():
-            from .diagnostics import suggestion
+    if command != "explore" and target is None:
+        raise RequestError("SR5002", f"`--command {command}` needs `--target`", "give --target, e.g. exu:BIT")
+    if target is not None and target not in engine.qualifications():  # explore too: a target given is never ignored unchecked
+        from .diagnostics import suggestion
 
-            raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
-    return Job(command, target, _as_of(as_of), look_ahead, time_limit)
+        raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
+    day = _as_of(as_of)
+    from .language.models import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY.year <= day.year <= LAST_DAY.year:  # as audit refuses it, before any learner is decided
+        raise RequestError("SR5002", f"`as_of` {day.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+    return Job(command, target, day, look_ahead, time_limit)
 
 
 def _scheduler(executor: str, scheduler: str | None) -> None:
@@ -703,6 +710,23 @@ def _scheduler(executor: str, scheduler: str | None) -> None:
         raise RequestError("SR5002", "`--executor dask` needs `--scheduler ADDRESS`", "start one with `dask scheduler` and give its tcp:// address")
     if executor != "dask" and scheduler:
         raise RequestError("SR5002", "`--scheduler` is for `--executor dask`", None)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does (finished results written, workers stopped), in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 @main.command()
@@ -745,23 +769,34 @@ def batch(
     from .cohort.inputs import read_cohort
 
     _scheduler(executor, scheduler)
+    path = Path(out)
+    summary_path = None if summary is None else Path(summary)
+    output.check_outputs(Path(learners), [("--out", path), ("--summary", summary_path)])
     engine = _engine(rules)
     job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
     items = read_cohort(learners)
     stderr = sys.stderr
     show = stderr.isatty() if progress is None else progress
-    path = Path(out)
     try:
-        tally = output.write_batch(
-            engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
-        )
+        with _sigterm_as_interrupt():
+            tally = output.write_batch(
+                engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
+            )
     except WorkersLost as exc:
         click.echo(escape_text(f"error: {exc}"), err=True)
         return EXIT_INTERNAL
+    except output.Stopped as stop:
+        click.echo(stop.tally.text(), err=True, nl=False)
+        done = path.read_text(encoding="utf-8").splitlines()
+        click.echo(escape_text(f"interrupted: {len(done)} of {len(items)} learners are in `{path}`; run again with --resume to decide the rest"), err=True)
+        if summary_path is not None:
+            output.write_summary(summary_path, output.summary_rows(done, stop.tally.seconds))
+            click.echo(escape_text(f"the summary of those {len(done)} is in `{summary_path}`"), err=True)
+        return EXIT_INTERNAL
     click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()
-    if summary is not None:
-        output.write_summary(Path(summary), output.summary_rows(lines, tally.seconds))
+    if summary_path is not None:
+        output.write_summary(summary_path, output.summary_rows(lines, tally.seconds))
     errors = sum(1 for raw in lines if '"error":' in raw and json.loads(raw).get("error") is not None)
     return EXIT_INVALID if errors else EXIT_OK
 
@@ -793,8 +828,10 @@ def impact(
 ) -> int:
     """Who a rule change affects: every learner decided under both bases.
 
-    Exit 0 when no decision changes, 2 when some do (a rule repository's CI
-    can gate on it), 3 on invalid input.
+    Exit 0 when every learner was compared and no decision changes, 2 when
+    some do (a rule repository's CI can gate on it); otherwise 3 when some
+    learner could not be read (an error row) and 4 when some decision was not
+    made within the time limit (could not compare); 3 on invalid input.
     """
     from .cohort.impact import impact as run_impact
     from .cohort.inputs import read_cohort
@@ -812,7 +849,11 @@ def impact(
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(escape_text(found.text()), nl=False)
-    return EXIT_NOT_MET if found.changes else EXIT_OK
+    if found.changes:
+        return EXIT_NOT_MET
+    if found.unread:
+        return EXIT_INVALID
+    return EXIT_INDETERMINATE if found.uncompared else EXIT_OK
 
 
 @main.command(name="cohort-report")
@@ -820,7 +861,11 @@ def impact(
 @click.option("--learners", "learners", default=None, type=click.Path(), help="Or decide this cohort first (see `stackrules batch`).")
 @click.option("--target", default=None, help="With --learners: the qualification decided.")
 @click.option(
-    "--command", "commands", multiple=True, type=click.Choice(["audit", "assess", "plan"]), help="With --learners: what to decide (repeatable; default audit)."
+    "--command",
+    "commands",
+    multiple=True,
+    type=click.Choice(["audit", "assess", "plan"]),
+    help="With --learners: what to decide (one command a report; default audit).",
 )
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="With --learners: the rule base (default: the shipped one).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -855,10 +900,38 @@ def cohort_report(
 
     if bool(decisions) == (learners is not None):
         raise RequestError("SR5002", "give either --decisions FILE or --learners IN", None)
+    if charts is not None:
+        from .cohort.charts import pyplot
+        from .cohort.output import check_folder
+
+        pyplot()  # matplotlib is there, before anything is decided
+        check_folder(Path(charts), "--charts")
+    if len(set(commands)) > 1:
+        raise RequestError("SR5002", "a cohort report is of one command's decisions", "run cohort-report once per --command")
     rows: list[dict[str, Any]] = []
     if decisions:
+        seen: dict[tuple[Any, Any], str] = {}
+        kinds: dict[str, str] = {}
         for name in decisions:
-            rows += _result_rows(Path(name))
+            for number, row in _result_rows(Path(name)):
+                kind = str(row.get("kind") or "audit")
+                kinds.setdefault(kind, f"`{name}` line {number}")
+                if len(kinds) > 1:
+                    first, where = next(iter(kinds.items()))
+                    raise RequestError(
+                        "SR5002",
+                        f"`{name}` line {number} is a {kind} decision, {where} a {first} decision: a cohort report is of one command's decisions",
+                        "run cohort-report once per command",
+                    )
+                key = (row.get("source"), row.get("learner"))
+                if key in seen:
+                    raise RequestError(
+                        "SR5002",
+                        f"`{name}` line {number} gives learner {row.get('learner')!r} of {row.get('source')} again ({seen[key]})",
+                        "give each batch output once",
+                    )
+                seen[key] = f"`{name}` line {number}"
+                rows.append(row)
     else:
         from .cohort.batch import run
         from .cohort.inputs import read_cohort
@@ -866,22 +939,31 @@ def cohort_report(
         _scheduler(executor, scheduler)
         engine = _engine(rules)
         items = read_cohort(learners or "")
-        for command in commands or ("audit",):
-            job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
-            rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
+        job = _cohort_job(engine, (commands or ("audit",))[0], target, as_of, look_ahead, time_limit)
+        rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
     report = figures(rows)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(escape_text(render_text(report, top, band)), nl=False)
     if charts is not None:
-        for path in draw(report, Path(charts), chart_format, top, band):
+        try:
+            drawn = draw(report, Path(charts), chart_format, top, band)
+        except OSError as exc:
+            raise RequestError("SR5002", f"writing the charts into `{charts}` failed: {exc.strerror or exc}", "free space or write somewhere else") from None
+        for path in drawn:
             click.echo(f"chart: {path}", err=True)
+    if report.errors and (learners is not None or report.errors == report.learners):
+        click.echo(f"{report.errors} of {report.learners} learners could not be read: see the error rows", err=True)
+        return EXIT_INVALID
     return EXIT_OK
 
 
-def _result_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a batch output file; a line that is not a batch result is an input error."""
+def _result_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a batch output file with their line numbers; a line that is not a batch result is an input error."""
+    from .cohort.report import check_shape
+    from .cohort.report import cohort_report as figures
+
     if not path.is_file():
         raise RequestError("SR5002", f"`{path}` is not a file", "give the --out file of `stackrules batch`")
     rows = []
@@ -891,11 +973,19 @@ def _result_rows(path: Path) -> list[dict[str, Any]]:
                 continue
             try:
                 row = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise RequestError("SR5002", f"`{path}` line {number} is not JSON", "give the --out file of `stackrules batch`") from None
-            if not isinstance(row, dict) or "learner" not in row or not isinstance(row.get("decision", row.get("error")), dict):
+            bad = not isinstance(row, dict) or "learner" not in row or not isinstance(row.get("decision", row.get("error")), dict)
+            if not bad:
+                try:  # every figure of the row can be computed: its parts have the shapes a batch writes
+                    if row.get("decision") is not None:
+                        check_shape(row["decision"])
+                    figures([row])
+                except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, RecursionError):
+                    bad = True
+            if bad:
                 raise RequestError("SR5002", f"`{path}` line {number} is not a batch result", "give the --out file of `stackrules batch`")
-            rows.append(row)
+            rows.append((number, row))
     return rows
 
 

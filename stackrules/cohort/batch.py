@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,7 +36,7 @@ from typing import Any
 from ..decision import Decision
 from ..engine import Engine
 from ..errors import LearnerError, RequestError, StackrulesError
-from .inputs import Item, parse
+from .inputs import Item, parse, placed
 from .report import credit_rows
 
 COMMANDS = ("audit", "assess", "plan", "explore")
@@ -91,6 +92,11 @@ def _target(job: Job) -> str:
     return job.target
 
 
+def run_of(engine: Engine, job: Job) -> dict[str, Any]:
+    """What a result line was decided under, beside its command (``kind``): a resumed run keeps only lines made under the same."""
+    return {"target": job.target, "as_of": job.as_of.isoformat(), "look_ahead": job.look_ahead, "rules": engine.digest}
+
+
 def line_of(item: Item, body: dict[str, Any]) -> str:
     """A result line: where the learner was, its id, then the decision or the error."""
     return json.dumps({"index": item.index, "learner": item.key, "source": item.where, **body}, ensure_ascii=False, separators=(",", ":"))
@@ -107,11 +113,11 @@ def decide_item(engine: Engine, job: Job, item: Item) -> Result:
     try:
         decision = decide(engine, job, parse(item))
     except (LearnerError, RequestError) as exc:
-        diags = exc.diagnostics if isinstance(exc, LearnerError) else [exc.diagnostic(item.where)]
-        line = line_of(item, {"kind": job.command, "error": {"diagnostics": [d.to_json() for d in diags]}})
+        diags = exc.diagnostics if isinstance(exc, LearnerError) else [placed(exc.diagnostic(), item.where)]
+        line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "error": {"diagnostics": [d.to_json() for d in diags]}})
         return Result(item.index, item.key, line, "error", seconds=time.perf_counter() - start)
     doc = decision.to_json()
-    line = line_of(item, {"kind": job.command, "decision": doc})
+    line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "decision": doc})
     status = decision.status or "explored"
     return Result(item.index, item.key, line, status, decision.counted, decision.remaining, granted(doc), time.perf_counter() - start)
 
@@ -219,6 +225,8 @@ def _in_order(
 
 
 def _init_worker(engine: Engine, job: Job) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool, a worker prints no traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.append((engine, job))
 
@@ -268,6 +276,38 @@ def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+CONNECT_TIMEOUT = 5.0  # seconds to reach a Dask scheduler before the batch is refused
+
+
+def connect(client_class: Any, scheduler: str) -> Any:
+    """A Dask client of ``scheduler``; an address that is malformed or does not answer soon is a request error, not a hang."""
+    try:
+        _probe(scheduler)  # before a client exists: a failed one times out again when it is collected
+        return client_class(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
+    except Exception as exc:  # whatever the address gives back (a timeout, a refused or garbled answer) refuses the batch
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RequestError(
+            "SR5002",
+            f"cannot reach the Dask scheduler at `{scheduler}` within {CONNECT_TIMEOUT:g} s: {why}",
+            "start one with `dask scheduler` and give its address, e.g. tcp://HOST:8786",
+        ) from None
+
+
+def _probe(scheduler: str) -> None:
+    """Raise unless ``scheduler`` is an address Dask knows and, for TCP, something listens there."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    scheme, location = parse_address(scheduler)
+    get_backend(scheme)  # ValueError: an unknown scheme
+    if scheme in ("tcp", "tls"):
+        host, port = parse_host_port(location)
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
+            pass
+
+
 def _dask_chunk(engine: Engine, job: Job, items: list[Item]) -> list[Result]:
     return decide_chunk(engine, job, items)
 
@@ -277,7 +317,8 @@ def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size:
         from distributed import Client, as_completed
     except ImportError as exc:
         raise StackrulesError(f"the Dask executor needs dask.distributed: pip install 'stackrules[cohort]' ({exc})") from None
-    with Client(scheduler, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+    client = connect(Client, scheduler)
+    with client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         engine_ref = client.scatter(engine, broadcast=True, hash=False)  # once per worker
         job_ref = client.scatter(job, broadcast=True, hash=False)

@@ -17,7 +17,7 @@ from .report import CohortReport, remaining_bands
 FORMATS = ("png", "svg")
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     try:
         import matplotlib
 
@@ -66,7 +66,7 @@ def draw(report: CohortReport, folder: Path, fmt: str = "png", top: int = 10, ba
     """Draw the report's charts into ``folder``; the paths written, in a fixed order."""
     if fmt not in FORMATS:
         raise StackrulesError(f"charts are drawn as {' or '.join(FORMATS)}, not {fmt}")
-    plt = _pyplot()
+    plt = pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 

@@ -6,6 +6,10 @@ flip, remaining credit up or down, credit granted or lost, or any other part
 of the decision. Each changed learner cites the rule files that differ between
 the two bases and that its decisions name (by an id the file defines, or by
 its location); when none is named, every differing file is cited.
+
+A learner with an error row or an undecided answer (indeterminate, or not
+proved within the time limit) on either side is not compared: it is counted
+as "could not compare", never as a change or as unchanged.
 """
 
 from __future__ import annotations
@@ -51,6 +55,38 @@ class Side:
     status: str
     remaining: Fraction | None
     granted: Fraction
+    unproven: bool = False  # the time limit stopped the solver before it proved this answer
+
+
+UNPROVEN = ("time_limit", "indeterminate")  # a decision's proof when the time limit stopped the solver
+
+
+def undecided(side: Side) -> bool:
+    """Whether a side is no answer to compare: an error row, or a decision the time limit stopped (indeterminate, or not proved)."""
+    return side.status in ("error", "indeterminate") or side.unproven
+
+
+@dataclass(frozen=True)
+class Uncompared:
+    """A learner whose two decisions cannot be compared: an error or an indeterminate decision on either side."""
+
+    index: int
+    learner: str
+    before: Side
+    after: Side
+
+    def why(self, side: Side) -> str:
+        if side.status == "error":
+            return "could not be read"
+        if side.status == "indeterminate" or side.unproven:
+            return "not decided within the time limit"
+        return side.status
+
+    def text(self) -> str:
+        return f"{self.learner} (#{self.index}): before {self.why(self.before)}, after {self.why(self.after)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "learner": self.learner, "before": self.why(self.before), "after": self.why(self.after)}
 
 
 @dataclass(frozen=True)
@@ -73,7 +109,8 @@ class Change:
             bits.append(f"credit granted {qtext(self.before.granted)} -> {qtext(self.after.granted)} ({'+' if delta > 0 else '-'}{qtext(abs(delta))})")
         if not bits:
             bits.append("decision differs in " + ", ".join(self.parts))
-        return f"{self.learner} (#{self.index}): " + "; ".join(bits) + " [" + ", ".join(self.files) + "]"
+        cited = ", ".join(self.files) if self.files else "no rule file differs"
+        return f"{self.learner} (#{self.index}): " + "; ".join(bits) + " [" + cited + "]"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +132,12 @@ class Impact:
     learners: int
     files: tuple[FileChange, ...]
     changes: tuple[Change, ...]
+    uncompared: tuple[Uncompared, ...] = ()
+
+    @property
+    def unread(self) -> int:
+        """Learners that could not be read (an error row on either side)."""
+        return sum(1 for u in self.uncompared if "error" in (u.before.status, u.after.status))
 
     def counts(self) -> dict[str, int]:
         c: Counter[str] = Counter()
@@ -113,13 +156,20 @@ class Impact:
                 c["credit granted up" if a.granted > b.granted else "credit granted down"] += 1
             if b.status == a.status and b.remaining == a.remaining and b.granted == a.granted:
                 c["other differences"] += 1
-        return {"learners": self.learners, "changed": len(self.changes), "unchanged": self.learners - len(self.changes), **dict(sorted(c.items()))}
+        return {
+            "learners": self.learners,
+            "changed": len(self.changes),
+            "unchanged": self.learners - len(self.changes) - len(self.uncompared),
+            "could not compare": len(self.uncompared),
+            **dict(sorted(c.items())),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
             "summary": self.counts(),
             "files": [{"file": f.shown, "change": f.how} for f in self.files],
             "changes": [ch.to_json() for ch in self.changes],
+            "could_not_compare": [u.to_json() for u in self.uncompared],
         }
 
     def text(self) -> str:
@@ -128,6 +178,10 @@ class Impact:
         out.append("")
         out.append(f"Learners whose decision changes: {len(self.changes)} of {self.learners}")
         out += [f"  {ch.text()}" for ch in self.changes]
+        if self.uncompared:
+            out.append("")
+            out.append(f"Learners that could not be compared: {len(self.uncompared)} (an error or the time limit on either side)")
+            out += [f"  {u.text()}" for u in self.uncompared]
         out.append("")
         rows = list(self.counts().items())
         width = max(len(k) for k, _ in rows)
@@ -214,7 +268,10 @@ def _side(row: Mapping[str, Any]) -> Side:
     credits = doc.get("credits") or {}
     remaining = credits.get("remaining") if isinstance(credits, dict) else None
     return Side(
-        str(doc.get("status", "explored")), None if remaining is None else Fraction(str(remaining)), sum((x for _, _, x in credit_rows(doc)), Fraction(0))
+        str(doc.get("status", "explored")),
+        None if remaining is None else Fraction(str(remaining)),
+        sum((x for _, _, x in credit_rows(doc)), Fraction(0)),
+        doc.get("proof") in UNPROVEN,
     )
 
 
@@ -256,8 +313,13 @@ def impact(
 
     first = list(rows(before))
     changes = []
+    uncompared = []
     for b, a in zip(first, rows(after), strict=True):
+        sb, sa = _side(b), _side(a)
+        if undecided(sb) or undecided(sa):
+            uncompared.append(Uncompared(b["index"], b["learner"], sb, sa))
+            continue
         found = compare(b["index"], b["learner"], b, a, files)
         if found is not None:
             changes.append(found)
-    return Impact(len(items), files, tuple(changes))
+    return Impact(len(items), files, tuple(changes), tuple(uncompared))

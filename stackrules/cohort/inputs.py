@@ -10,16 +10,19 @@ only splits the input.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..diagnostics import Diagnostic
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner
+from ..language.quantity import NumberBound, check_int
 from ..source.learners import load_learner
 
 CSV_COLUMNS = ("learner_id", "credential", "awarded", "grade", "status")
@@ -36,6 +39,11 @@ class Item:
     where: str  # file, file:line or file:rows
     source: Learner | dict[str, Any] | None = None
     errors: tuple[Diagnostic, ...] = field(default=())
+    digest: str = ""  # of the learner as given (the file, the line, the CSV rows): a resumed run keeps only results of the same learner
+
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def cohort_kind(path: str | os.PathLike[str]) -> str:
@@ -69,20 +77,21 @@ def parse(item: Item) -> Learner:
     if isinstance(item.source, Learner):
         return item.source
     if item.source is None:
-        raise LearnerError([Diagnostic(item.where, 1, 1, "SR1011", "no learner document", None)])
+        raise LearnerError([placed(Diagnostic("<learner>", 1, 1, "SR1011", "no learner document", None), item.where)])
     try:
         return load_learner(item.source)
     except LearnerError as exc:
-        raise LearnerError([_placed(d, item.where) for d in exc.diagnostics]) from None
+        raise LearnerError([placed(d, item.where) for d in exc.diagnostics]) from None
 
 
-def _placed(d: Diagnostic, where: str) -> Diagnostic:
-    """A diagnostic about a learner given as data, named by where the data is (``cohort.jsonl:17``)."""
-    if d.file != "<learner>":
+def placed(d: Diagnostic, where: str) -> Diagnostic:
+    """A diagnostic about a learner given as data, named by where the data is (``cohort.jsonl:17``, the first row of ``holdings.csv:3-7``)."""
+    if d.file not in ("<learner>", "<request>"):
         return d
     file, _, line = where.rpartition(":")
-    if file and line.isdigit():
-        return Diagnostic(file, int(line), 1, d.code, d.message, d.help)
+    first = line.split("-", 1)[0]
+    if file and first.isdigit():
+        return Diagnostic(file, int(first), 1, d.code, d.message, d.help)
     return Diagnostic(where, d.line, d.column, d.code, d.message, d.help)
 
 
@@ -90,90 +99,180 @@ def _folder(folder: Path) -> Iterator[Item]:
     files = sorted(f for f in folder.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
     if not files:
         raise RequestError("SR5002", f"the cohort folder `{folder}` holds no .yaml learner file", "name the folder that holds the learner files")
+    inside = folder.resolve()
     for i, f in enumerate(files):
         where = str(f)
+        real = f.resolve()
+        if not real.is_relative_to(inside):
+            problem = Diagnostic(where, 1, 1, "SR1012", f"`{f}` is a link to `{real}`, outside the cohort folder", "copy the learner file into the folder")
+            yield Item(i, f.stem, where, None, (problem,))
+            continue
+        try:
+            digest = digest_of(f.read_bytes())
+        except OSError:
+            digest = ""
         try:
             learner = load_learner(f)
         except LearnerError as exc:
-            yield Item(i, f.stem, where, None, tuple(exc.diagnostics))
+            yield Item(i, f.stem, where, None, tuple(exc.diagnostics), digest)
             continue
-        yield Item(i, learner.doc.id, where, learner)
+        yield Item(i, learner.doc.id, where, learner, digest=digest)
+
+
+class _LineProblem(Exception):
+    def __init__(self, code: str, message: str, help: str | None, column: int = 1) -> None:
+        super().__init__(message)
+        self.code, self.message, self.help, self.column = code, message, help, column
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _LineProblem("SR1002", f"the key `{key[:80]}` is given twice in one object", "remove or rename the second occurrence")
+        out[key] = value
+    return out
+
+
+def _json_line(raw: bytes) -> Any:
+    """One JSON line, bounded like a YAML file: UTF-8, no key twice, numbers within bounds, nesting within the interpreter's reach."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _LineProblem("SR1009", f"the line is not UTF-8 text (byte {exc.start + 1})", "save the file as UTF-8", exc.start + 1) from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=check_int)
+    except NumberBound as exc:
+        raise _LineProblem(exc.code, str(exc), "write the number within its bounds") from None
+    except RecursionError:
+        raise _LineProblem("SR1008", "the line nests too deep", "give the learner document as written") from None
+    except json.JSONDecodeError as exc:
+        raise _LineProblem("SR1001", f"the line is not valid JSON: {exc}", "write one learner document as JSON on each line", exc.colno) from None
+    except ValueError as exc:
+        raise _LineProblem("SR1001", f"the line is not valid JSON: {exc}", "write one learner document as JSON on each line") from None
 
 
 def _jsonl(file: Path) -> Iterator[Item]:
     index = 0
+    number = 0
     with file.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        while True:
+            raw = fh.readline(MAX_LINE + 1)  # bounded: a line longer than the limit is never held whole
+            if not raw:
+                break
+            number += 1
             where = f"{file}:{number}"
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_LINE:
-                yield Item(index, f"line {number}", where, None, (Diagnostic(str(file), number, 1, "SR1007", f"line {number} is over {MAX_LINE} bytes", None),))
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                hashed = hashlib.sha256(raw)
+                while True:  # skip to the end of the line, a bounded piece at a time
+                    more = fh.readline(1 << 20)
+                    hashed.update(more)
+                    if not more or more.endswith(b"\n"):
+                        break
+                problem = Diagnostic(str(file), number, 1, "SR1007", f"line {number} is over {MAX_LINE} bytes", "a learner document is far smaller")
+                yield Item(index, f"line {number}", where, None, (problem,), "sha256:" + hashed.hexdigest())
                 index += 1
                 continue
+            if not raw.strip():
+                continue
+            digest = digest_of(raw.rstrip(b"\r\n"))
             try:
-                data = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                column = exc.colno if isinstance(exc, json.JSONDecodeError) else 1
-                yield Item(
-                    index,
-                    f"line {number}",
-                    where,
-                    None,
-                    (
-                        Diagnostic(
-                            str(file), number, column, "SR1001", f"line {number} is not valid JSON: {exc}", "write one learner document as JSON on each line"
-                        ),
-                    ),
-                )
+                data = _json_line(raw)
+            except _LineProblem as exc:
+                problem = Diagnostic(str(file), number, exc.column, exc.code, f"line {number}: {exc.message}", exc.help)
+                yield Item(index, f"line {number}", where, None, (problem,), digest)
                 index += 1
                 continue
             if not isinstance(data, dict):
-                yield Item(
-                    index,
-                    f"line {number}",
-                    where,
-                    None,
-                    (
-                        Diagnostic(
-                            str(file), number, 1, "SR1011", f"line {number} is not a JSON object", "write one learner document as a JSON object on each line"
-                        ),
-                    ),
+                problem = Diagnostic(
+                    str(file), number, 1, "SR1011", f"line {number} is not a JSON object", "write one learner document as a JSON object on each line"
                 )
+                yield Item(index, f"line {number}", where, None, (problem,), digest)
                 index += 1
                 continue
             key = data.get("id")
-            yield Item(index, key if isinstance(key, str) and key else f"line {number}", where, data)
+            yield Item(index, key if isinstance(key, str) and key else f"line {number}", where, data, digest=digest)
             index += 1
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def _lines(fh: IO[str], last: list[str]) -> Iterator[str]:
+    """The file's lines, remembering the last one given (for a row the csv module refuses)."""
+    for line in fh:
+        last[0] = line
+        yield line
+
+
 def _csv(file: Path) -> Iterator[Item]:
-    """Holdings, one a row, grouped by ``learner_id`` in order of first appearance."""
-    with file.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        columns = [c.strip() for c in reader.fieldnames or ()]
+    """Holdings, one a row, grouped by ``learner_id`` in order of first appearance.
+
+    A row the csv module refuses (a cell over its limit of 131,072 characters)
+    or that is not UTF-8 is an error of its learner (when its ``learner_id``
+    can be read) or of that row; the other learners are read on.
+    """
+    learners: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[int]] = {}
+    errors: dict[str, list[Diagnostic]] = {}
+    texts: dict[str, list[str]] = {}
+    with file.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
+        last = [""]
+        reader = csv.reader(_lines(fh, last))
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise RequestError("SR5002", f"the cohort `{file}` has a header the csv module refuses: {exc}", "give a header line") from None
+        columns = [c.strip() for c in header or ()]
         missing = [c for c in CSV_REQUIRED if c not in columns]
         unknown = [c for c in columns if c not in CSV_COLUMNS]
-        if missing or unknown:
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if missing or unknown or twice:
             what = (
                 f"missing column{'s' * (len(missing) != 1)} {', '.join(missing)}"
                 if missing
                 else f"unknown column{'s' * (len(unknown) != 1)} {', '.join(unknown)}"
+                if unknown
+                else f"column{'s' * (len(twice) != 1)} {', '.join(twice)} more than once"
             )
-            raise RequestError("SR5002", f"the cohort `{file}` has {what}", f"the columns are {', '.join(CSV_COLUMNS)} (learner_id and credential required)")
-        learners: dict[str, dict[str, Any]] = {}
-        rows: dict[str, list[int]] = {}
-        errors: dict[str, list[Diagnostic]] = {}
-        for number, raw in enumerate(reader, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-            if None in raw:  # more cells than columns
-                errors.setdefault(row.get("learner_id") or f"row {number}", []).append(
-                    Diagnostic(str(file), number, 1, "SR2001", f"row {number} has more cells than the header has columns", "quote cells that hold commas")
+            raise RequestError(
+                "SR5002",
+                f"the cohort `{file}` has {_NOT_UTF8.sub('?', what)}",
+                f"the columns are {', '.join(CSV_COLUMNS)} (learner_id and credential required), each once",
+            )
+        at = columns.index("learner_id")
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader, None)
+            except csv.Error as exc:
+                key = _id_of_refused(last[0], at) or f"row {start}"
+                errors.setdefault(key, []).append(
+                    Diagnostic(str(file), start, 1, "SR1017", f"row {start} is refused: {exc}", "keep every cell under 131,072 characters")
                 )
+                rows.setdefault(key, []).append(start)
+                learners.setdefault(key, {"kind": "learner", "id": key, "holdings": []})
+                continue
+            if cells is None:
+                break
+            number = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            row = {columns[i]: c.strip() for i, c in enumerate(cells) if i < len(columns)}
             lid = row.get("learner_id", "")
+            if _NOT_UTF8.search(lid):
+                lid = ""
             key = lid or f"row {number}"
             doc = learners.setdefault(key, {"kind": "learner", "id": lid, "holdings": []})
             rows.setdefault(key, []).append(number)
+            texts.setdefault(key, []).append(json.dumps(cells, ensure_ascii=True))
+            if len(cells) > len(columns):
+                errors.setdefault(key, []).append(
+                    Diagnostic(str(file), number, 1, "SR2001", f"row {number} has more cells than the header has columns", "quote cells that hold commas")
+                )
+            if any(_NOT_UTF8.search(c) for c in cells):
+                errors.setdefault(key, []).append(Diagnostic(str(file), number, 1, "SR1009", f"row {number} is not UTF-8 text", "save the file as UTF-8"))
+                continue
             if not lid:
                 errors.setdefault(key, []).append(
                     Diagnostic(str(file), number, 1, "SR2002", f"row {number} has no learner_id", "give every row the learner's id")
@@ -189,8 +288,22 @@ def _csv(file: Path) -> Iterator[Item]:
     for index, (key, doc) in enumerate(learners.items()):
         numbers = rows[key]
         where = f"{file}:{numbers[0]}" if len(numbers) == 1 else f"{file}:{numbers[0]}-{numbers[-1]}"
+        digest = digest_of("\n".join(texts.get(key, ())).encode("utf-8"))
         found = errors.get(key)
         if found:
-            yield Item(index, key, where, None, tuple(found))
+            yield Item(index, key, where, None, tuple(found), digest)
         else:
-            yield Item(index, key, f"{file}:{numbers[0]}" if len(numbers) == 1 else where, doc)
+            yield Item(index, key, where, doc, digest=digest)
+
+
+def _id_of_refused(line: str, at: int) -> str:
+    """The learner_id of a row the csv module refused, when it comes before the cell that is too long."""
+    try:
+        cells = next(csv.reader([line[:4096]]), [])
+    except csv.Error:
+        return ""
+    if at < len(cells) - 1:  # the last cell read may be cut short
+        lid = cells[at].strip()
+        if lid and not _NOT_UTF8.search(lid):
+            return lid
+    return ""

@@ -10,6 +10,7 @@ uninterrupted run would have written it: the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -28,26 +29,116 @@ from .batch import Job, Result, granted
 from .inputs import Item
 
 
-def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (symbolic links and hard links resolved)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def check_outputs(cohort: Path, outputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Refuse output files that would overwrite the cohort or each other, or cannot be written, before anything is decided.
+
+    ``outputs`` are ``(option, path)`` pairs such as ``("--out", out)``.
+    """
+    given = [(name, path) for name, path in outputs if path is not None]
+    for i, (name, path) in enumerate(given):
+        if cohort.exists() and (
+            same_file(path, cohort) or (cohort.is_dir() and path.resolve().is_relative_to(cohort.resolve()) and path.suffix in (".yaml", ".yml"))
+        ):
+            raise RequestError("SR5002", f"`{name} {path}` is the cohort input `{cohort}`: it would be overwritten", f"write {name} to another file")
+        for other_name, other in given[:i]:
+            if same_file(path, other):
+                raise RequestError("SR5002", f"`{name} {path}` is the same file as `{other_name} {other}`", f"write {name} to another file")
+    for name, path in given:
+        check_writable(path, name)
+
+
+def check_writable(path: Path, name: str) -> None:
+    """Refuse a file that cannot be written (no such folder, a folder, a device, a read-only place) without changing it."""
+    what = f"`{name} {path}`"
+    if path.exists() and not path.is_file():
+        raise RequestError("SR5002", f"{what} is not a regular file", f"give {name} a file path")
+    if not path.parent.is_dir():
+        raise RequestError("SR5002", f"{what}: the folder `{path.parent}` does not exist", "create the folder first, or write somewhere else")
+    existed = path.exists()
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise RequestError("SR5002", f"{what} cannot be written: {exc.strerror or exc}", "write somewhere you may write") from None
+    finally:
+        if not existed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def check_folder(folder: Path, name: str) -> None:
+    """Refuse a folder for output files that cannot be made or written, before anything is decided."""
+    what = f"`{name} {folder}`"
+    if folder.exists() and not folder.is_dir():
+        raise RequestError("SR5002", f"{what} is not a folder", f"give {name} a folder path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".stackrules-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RequestError("SR5002", f"{what} cannot be written: {exc.strerror or exc}", "write somewhere you may write") from None
+
+
+def write_failed(path: Path, exc: OSError, kept: str) -> RequestError:
+    """The error for a write that failed mid-run (a full disk, a file removed): exit 3, saying what was kept."""
+    return RequestError("SR5002", f"writing `{path}` failed: {exc.strerror or exc}; {kept}", "free space or write somewhere else, then run again")
+
+
+def read_done(path: Path, items: Sequence[Item], expected: dict[str, Any] | None = None) -> dict[int, str]:
     """The results already in ``path`` (index to line), after dropping a last line cut short.
 
-    Refuses a file whose lines do not belong to ``items`` (another cohort's output).
+    Refuses a file whose lines do not belong to this run: another cohort's
+    learner at a place, a learner whose input changed since, a line decided
+    under another command, target, day, look-ahead or rule base (``expected``:
+    the ``kind`` and ``run`` of this run's lines), an index given twice or out
+    of input order.
     """
     if not path.exists():
         return {}
     data = path.read_bytes()
     good = data.rfind(b"\n") + 1
     done: dict[int, str] = {}
+    last = -1
+    hint = "resume with the same cohort, command, --target, --as-of, --look-ahead and rules, or write to a new --out file"
     for offset, raw in enumerate(data[:good].splitlines(), start=1):
         try:
             row = json.loads(raw)
             index, key = row["index"], row["learner"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise RequestError("SR5002", f"`{path}` line {offset} is not a batch result", "resume only into a file that an earlier batch wrote") from None
-        if not isinstance(index, int) or not 0 <= index < len(items) or items[index].key != key:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(items) or items[index].key != key:
+            raise RequestError("SR5002", f"`{path}` line {offset} is learner {key!r}, not one of this cohort at that place", hint)
+        if index in done:
             raise RequestError(
-                "SR5002", f"`{path}` line {offset} is learner {key!r}, not one of this cohort at that place", "resume with the same cohort input"
+                "SR5002", f"`{path}` line {offset} gives learner {key!r} (#{index}) a second time", "resume only into a file that an earlier batch wrote"
             )
+        if index < last:
+            raise RequestError(
+                "SR5002",
+                f"`{path}` line {offset} (#{index}) comes after #{last}: the lines are out of input order",
+                "resume only into a file that an earlier batch wrote",
+            )
+        last = index
+        if row.get("input") != items[index].digest:
+            raise RequestError("SR5002", f"`{path}` line {offset}: learner {key!r} changed in the cohort input since it was decided", hint)
+        if expected is not None:
+            run = row.get("run") if isinstance(row.get("run"), dict) else {}
+            got = {"command": row.get("kind"), **{name: run.get(name) for name in expected["run"]}}
+            want = {"command": expected["kind"], **expected["run"]}
+            differs = [f"{_NAMES.get(name, name)} {_shown(got[name])} (this run: {_shown(want[name])})" for name in want if got[name] != want[name]]
+            if differs:
+                raise RequestError("SR5002", f"`{path}` line {offset} was decided under another {'; '.join(differs)}", hint)
         done[index] = raw.decode("utf-8")
     if good < len(data):  # a line cut short by the stop: decided again
         with path.open("r+b") as fh:
@@ -55,16 +146,35 @@ def read_done(path: Path, items: Sequence[Item]) -> dict[int, str]:
     return done
 
 
+_NAMES = {"as_of": "--as-of", "look_ahead": "--look-ahead", "rules": "rule base", "target": "--target", "command": "--command"}
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def put_in_order(path: Path) -> None:
-    """Rewrite ``path`` with its lines sorted by input index, when they are not (after a resumed run)."""
-    lines = path.read_bytes().splitlines()
-    indexes = [json.loads(raw)["index"] for raw in lines]
+    """Rewrite ``path`` with its lines sorted by input index, when they are not (after a resumed run, or one that stopped)."""
+    data = path.read_bytes()
+    lines = data[: data.rfind(b"\n") + 1].splitlines()  # a last line cut short is decided again by a resumed run
+    try:
+        indexes = [json.loads(raw)["index"] for raw in lines]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return  # not all this run's lines: left as it is (a resumed run refuses it, saying why)
     if indexes == sorted(indexes):
         return
     ordered = [raw for _, raw in sorted(zip(indexes, lines, strict=True))]
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(b"".join(raw + b"\n" for raw in ordered))
     os.replace(tmp, path)
+
+
+class Stopped(Exception):
+    """The batch was interrupted (Ctrl-C, SIGTERM); every finished result is in the output, in input order."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__("interrupted")
+        self.tally = tally
 
 
 @dataclass
@@ -87,22 +197,24 @@ class Tally:
         return self.skipped + sum(self.statuses.values())
 
     def text(self) -> str:
-        decided = sum(self.statuses.values())
+        done = sum(self.statuses.values())  # results of this run, error rows included
+        errors = self.statuses.get("error", 0)
+        decided = done - errors
         elapsed = time.perf_counter() - self.started
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])))
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items(), key=lambda kv: (-kv[1], kv[0])) if s != "error")
         lines = [
             f"{decided} learner{'s' * (decided != 1)} decided"
             + (f" ({counts})" if counts else "")
+            + (f", {errors} could not be read (error rows)" if errors else "")
             + (f", {self.skipped} already in the output" if self.skipped else "")
         ]
         times = sorted(self.seconds.values())
         if times:
             p50, p99 = percentile(times, 50), percentile(times, 99)
-            rate = decided / elapsed if elapsed > 0 else 0.0
+            rate = done / elapsed if elapsed > 0 else 0.0
             lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s {self.where}")
-        errors = self.statuses.get("error", 0)
         if errors:
-            lines.append(f"{errors} learner{'s' * (errors != 1)} could not be decided: see the error rows in the output")
+            lines.append(f"the {errors} error row{'s' * (errors != 1)} in the output say why each learner could not be read")
         return "\n".join(lines) + "\n"
 
 
@@ -129,7 +241,7 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
         rows.append(
             {
                 "index": row["index"],
-                "learner": row["learner"],
+                "learner": inert(str(row["learner"])),
                 "status": status,
                 "counted": credits.get("counted", ""),
                 "remaining": credits.get("remaining", "") or "",
@@ -140,11 +252,22 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
     return rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one starting with = + - @ tab or CR gets a leading apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\r\n")  # RFC 4180: a CR in a cell is quoted too
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as exc:
+        raise write_failed(path, exc, "the decisions are in the --out file") from None
 
 
 class Progress:
@@ -201,9 +324,27 @@ def write_batch(
     when the run stops early every finished result is in the file. A run that
     completes leaves the file in input order, resumed or not.
     """
-    done = read_done(out, items) if resume else {}
-    if not resume or not out.exists():
-        out.write_bytes(b"")
+    done = read_done(out, items, {"kind": job.command, "run": batch.run_of(engine, job)}) if resume else {}
+    try:
+        if not resume or not out.exists():
+            out.write_bytes(b"")
+        return _write(engine, job, items, out, done, executor, workers, scheduler, chunk, progress)
+    except OSError as exc:
+        raise write_failed(out, exc, "every line written before is kept: run again with --resume") from None
+
+
+def _write(
+    engine: Engine,
+    job: Job,
+    items: Sequence[Item],
+    out: Path,
+    done: dict[int, str],
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    chunk: int | None,
+    progress: IO[str] | None,
+) -> Tally:
     todo = [item for item in items if item.index not in done]
     tally = Tally(total=len(items), skipped=len(done), where=batch.where(len(todo), executor=executor, workers=workers, scheduler=scheduler))
     bar = Progress(progress, len(items), len(done)) if progress is not None else None
@@ -215,6 +356,12 @@ def write_batch(
                 tally.add(result)
                 if bar is not None:
                     bar.update(tally.done)
+    except BaseException as exc:  # stopped (Ctrl-C, SIGTERM, a dead worker, a full disk): what is kept is left in input order too
+        with contextlib.suppress(OSError):
+            put_in_order(out)
+        if isinstance(exc, KeyboardInterrupt):
+            raise Stopped(tally) from None
+        raise
     finally:
         if bar is not None:
             bar.close(tally.done)

@@ -3,10 +3,12 @@
 From the result lines of a batch (audit, assess, plan or explore decisions, or
 error rows) :func:`cohort_report` computes what a committee asks of a cohort:
 
-- which requirement nodes and limits block the most learners (not met nodes,
-  limits short or over, in audit and assess decisions);
+- which requirement nodes and limits block the most learners (not met nodes
+  of learners whose target is not met, under no met node; limits short or
+  over, in audit and assess decisions);
 - how much credit transfer grants, by credit rule and by the source's
-  provider (the part of a credential id before its colon);
+  provider (the part of a credential id before its colon); a plan's
+  applications from study it proposes (``added``) are not transfer;
 - the distribution of remaining credit, and of planned terms to completion
   (plan decisions);
 - the stacks that lead to completion: for every met decision, the prior
@@ -14,7 +16,8 @@ error rows) :func:`cohort_report` computes what a committee asks of a cohort:
   providers than the target's), counted by learners.
 
 Every figure is exact (credit as fractions) and the same for the same lines,
-whatever their order.
+whatever their order. One report is of one command's decisions, each learner
+once (the command line refuses mixes), so shares are shares of learners.
 """
 
 from __future__ import annotations
@@ -121,17 +124,19 @@ def cohort_report(rows: Iterable[Mapping[str, Any]]) -> CohortReport:
         status = str(doc.get("status", "explored"))
         statuses[status] += 1
         target = str(doc.get("target") or "")
-        for node in doc.get("nodes") or ():
-            if node.get("status") == "not_met":
-                key = (target, str(node["id"]))
-                nodes[key] += 1
-                titles[key] = str(node.get("title") or "")
+        for node in blocking(doc):
+            key = (target, str(node["id"]))
+            nodes[key] += 1
+            titles[key] = str(node.get("title") or "")
         for limit in doc.get("limits") or ():
             if limit.get("status") not in (None, "ok"):
                 key = (target, str(limit["id"]))
                 limits[key] += 1
                 limit_kinds[key] = str(limit.get("kind") or "")
+        proposed = {str(c) for c in doc.get("added") or ()} if kind == "plan" else set()
         for rule, sources, amount in credit_rows(doc):
+            if proposed.intersection(sources):  # a plan's proposed study, not credit transfer granted
+                continue
             entry = by_rule[rule]
             entry[0].add(who)
             entry[1] += 1
@@ -162,6 +167,68 @@ def cohort_report(rows: Iterable[Mapping[str, Any]]) -> CohortReport:
         planned_terms=tuple(sorted(terms.items())),
         stacks=tuple(sorted((Stack(t, c, n) for (t, c), n in stacks.items()), key=lambda s: (-s.learners, s.target, s.credentials))),
     )
+
+
+def check_shape(doc: Any) -> None:
+    """Raise ValueError unless ``doc`` has the shapes of a decision a batch writes, where the figures read them."""
+
+    def need(ok: bool) -> None:
+        if not ok:
+            raise ValueError("not a decision")
+
+    def number(value: Any) -> None:
+        need(isinstance(value, str | int) and not isinstance(value, bool))
+        Fraction(str(value))
+
+    need(isinstance(doc, dict))
+    need(isinstance(doc.get("status", ""), str) and isinstance(doc.get("target", ""), str | None))
+    credits = doc.get("credits")
+    need(credits is None or isinstance(credits, dict))
+    for name in ("counted", "remaining"):
+        if isinstance(credits, dict) and credits.get(name) is not None:
+            number(credits[name])
+    for key in ("nodes", "limits", "credit", "granted", "terms", "added"):
+        need(isinstance(doc.get(key) or [], list))
+    for node in doc.get("nodes") or ():
+        need(isinstance(node, dict) and isinstance(node.get("id"), str) and isinstance(node.get("status"), str))
+        need(node.get("parent") is None or isinstance(node.get("parent"), str))
+        need(all(isinstance(c, str) for c in node.get("claimed") or ()))
+    for limit in doc.get("limits") or ():
+        need(isinstance(limit, dict) and isinstance(limit.get("id"), str))
+    for c in doc.get("added") or ():
+        need(isinstance(c, str))
+    for credit in [*(doc.get("credit") or ()), *(r for r in doc.get("granted") or () if isinstance(r, dict) and "rule" in r)]:
+        need(isinstance(credit, dict) and isinstance(credit.get("rule"), str) and isinstance(credit.get("sources") or [], list))
+        need(isinstance(credit.get("granted") or [], list))
+        for source in credit.get("sources") or ():
+            need(isinstance(source, str) or (isinstance(source, dict) and isinstance(source.get("holding"), str)))
+        for g in credit.get("granted") or ():
+            need(isinstance(g, dict))
+            number(g.get("credits", "0"))
+
+
+def blocking(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The requirement nodes that block a learner: not met, in a decision whose target is not met, under no met node.
+
+    A major not met beside another option that is met (its parent is met)
+    blocks nothing, nor does anything in a met or undecided decision.
+    """
+    if doc.get("status") != "not_met":
+        return []
+    nodes = list(doc.get("nodes") or ())
+    met = {str(n.get("id")) for n in nodes if n.get("status") in MET}
+    parents = {str(n.get("id")): n.get("parent") for n in nodes}
+    out = []
+    for node in nodes:
+        if node.get("status") != "not_met":
+            continue
+        parent, seen = node.get("parent"), set()
+        while parent is not None and str(parent) not in met and str(parent) not in seen:
+            seen.add(str(parent))
+            parent = parents.get(str(parent))
+        if parent is None or str(parent) in seen:
+            out.append(node)
+    return out
 
 
 def credit_rows(doc: Mapping[str, Any]) -> list[tuple[str, list[str], Fraction]]:

@@ -12,6 +12,7 @@ from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.models import LearnerDoc
 from ..language.positions import SourceMap
 from .files import read_document
+from .yamlreader import MAX_DEPTH, MAX_VALUES
 
 
 def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
@@ -23,6 +24,9 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
             "pass the YAML file's path, or the learner document as a dict",
         )
     if isinstance(source, dict):
+        shape = _shape_problem(source)
+        if shape is not None:
+            raise LearnerError([shape])
         data = _tupled(source)
         data.setdefault("kind", "learner")
         smap = SourceMap("<learner>", ())
@@ -42,6 +46,35 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
     if not isinstance(source, dict) and loaded.doc.verifiable:
         badges = _badges(loaded, Path(source).parent)
     return Learner(loaded.doc, loaded, badges)
+
+
+CREDENTIAL_DEPTH = 400  # nesting inside an inline `verifiable:` credential, judged by the verifier (too deep is `malformed` there)
+
+
+def _shape_problem(data: dict[str, Any]) -> Diagnostic | None:
+    """A learner given as data is held to a YAML file's bounds (nesting, values), walked without recursion.
+
+    A document nested deeper than the recursion limit (JSON allows it) would
+    otherwise end in a RecursionError, not a diagnostic; a structure that
+    holds itself is too deep as well. An inline credential (the value of a
+    ``verifiable`` key) is the verifier's to judge: it may nest deeper than a
+    learner's own keys, up to a bound well within the interpreter's reach.
+    """
+    stack: list[tuple[Any, int, int]] = [(data, 1, MAX_DEPTH)]
+    values = 0
+    while stack:
+        value, depth, limit = stack.pop()
+        values += 1
+        if values > MAX_VALUES:
+            return Diagnostic("<learner>", 1, 1, "SR1015", f"the learner holds more than {MAX_VALUES} values", "give only the learner's own data")
+        if isinstance(value, dict | list | tuple):
+            if depth > limit:
+                return Diagnostic("<learner>", 1, 1, "SR1008", f"the learner nests deeper than {limit} levels", "give the learner document as written")
+            if isinstance(value, dict):
+                stack.extend((v, 1, CREDENTIAL_DEPTH) if k == "verifiable" else (v, depth + 1, limit) for k, v in value.items())
+            else:
+                stack.extend((v, depth + 1, limit) for v in value)
+    return None
 
 
 def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
