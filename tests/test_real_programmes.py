@@ -85,3 +85,11 @@ def test_real_programme_rule_files_cite_their_source_and_date() -> None:
     for path in sorted([*(ROOT / "rules" / "training-packages").glob("*.yaml"), *(ROOT / "rules" / "evangel-music").glob("*.yaml")]):
         text = path.read_text(encoding="utf-8")
         assert "source:" in text and "read 2026-11-29" in text, path.name
+
+
+def test_explore_says_when_no_plan_was_found_never_none(engine: stackrules.Engine) -> None:
+    # repeats the plan cannot take again leave the music degree with no plan: the row says so in words
+    text = engine.explore(stackrules.load_learner(REAL / "bm-performance-ben.yaml"), AS_OF).text()
+    row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
+    assert "no plan was found" in row
+    assert "None" not in text

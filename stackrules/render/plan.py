@@ -79,7 +79,12 @@ def explore_text(d: Exploration) -> str:
     for k, r in enumerate(d.qualifications, 1):
         if isinstance(r, ExploreRow):
             title = f" {r.title}" if r.title else ""
-            plan = f"; cheapest plan adds {r.plan_size} credentials, {n(r.plan_credits)} {r.system}" if r.plan_size is not None else ""
+            if r.plan_size is None:
+                plan = ""  # no plan was asked for
+            elif r.plan_credits is None:
+                plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
+            else:
+                plan = f"; cheapest plan adds {r.plan_size} credentials, {n(r.plan_credits)} {r.system}"
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
