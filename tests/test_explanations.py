@@ -23,6 +23,7 @@ import stackrules
 from stackrules.cli import main
 from stackrules.decisions.audit import AuditDecision, AuditStatus, Credits
 from stackrules.errors import RequestError
+from stackrules.render.common import n
 from stackrules.render.text import render_text
 
 from .conftest import AS_OF, ROOT
@@ -270,3 +271,19 @@ def test_statement_text_cites_file_and_line_on_every_grant_cap_and_refusal(engin
     assert len(rules) == 2 and all(LOC.search(line) for line in rules)
     assert blocks["Caps"] and all(LOC.search(line) for line in blocks["Caps"])
     assert blocks["Credit refused"] and all(LOC.search(line) for line in blocks["Credit refused"])
+
+
+def test_the_audit_status_line_adds_up(engine: stackrules.Engine) -> None:
+    # 72 counted + 84 remaining is not 144: the line says what of the counted credit the requirements cannot use
+    for path in sorted((ROOT / "examples/learners").glob("*.yaml")):
+        learner = stackrules.load_learner(path)
+        for target in ("exu:BIT", "exu:GCDS", "exu:MDS"):
+            d = engine.audit(learner, target, AS_OF)
+            c = d.record.credits
+            if c.required is None or c.remaining is None:
+                continue
+            line = d.text().splitlines()[1]
+            beyond = c.counted + c.remaining - c.required
+            assert (f"({n(beyond)} {c.system} of the credit counted is beyond" in line) == (beyond > 0), line
+    priya = engine.audit(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", AS_OF).text()
+    assert "72 of 144 exu-cp counted; 84 exu-cp remaining (12 exu-cp of the credit counted is beyond what the requirements can use)." in priya

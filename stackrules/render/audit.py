@@ -73,6 +73,10 @@ def audit_text(d: AuditDecision) -> str:
             if c.required is not None
             else f"{n(c.counted)} {unit} counted (no credit total: met when every requirement is)"
         )
+        if c.required is not None and c.remaining is not None and c.counted + c.remaining > c.required:
+            # counted credit the requirements cannot use (a pool already full): say so, or the figures do not add up
+            beyond = c.counted + c.remaining - c.required
+            rem += f" ({n(beyond)} {unit} of the credit counted is beyond what the requirements can use)"
         out.append(f"Status: {status}. {of}; {rem}.")
     met = sum(1 for node in d.nodes if node.status.value != "not_met")
     credit = f"{_percent(c.counted, c.required)} of the credit, " if c.required is not None else ""
