@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stackrules
-from stackrules.diagnostics import CODES
 from stackrules.errors import LearnerError, RequestError, StackrulesError
 
 from .conftest import AS_OF, ROOT
+from .diagkit import assert_positioned
 
 EXAMPLES = sorted((ROOT / "examples" / "learners").glob("*.yaml"))
 ENGINE = stackrules.load()
@@ -117,24 +117,12 @@ def mutated(draw: st.DrawFn) -> Any:
     return doc
 
 
-def _positioned(exc: StackrulesError) -> None:
-    if isinstance(exc, RequestError):
-        assert exc.code in CODES and exc.message
-        return
-    diags = getattr(exc, "diagnostics", None)
-    assert diags, f"{type(exc).__name__} without diagnostics: {exc}"
-    for d in diags:
-        assert d.code in CODES, d.render()
-        assert d.line >= 1 and d.column >= 1, d.render()
-        assert d.render()
-
-
 def _decide(learner: stackrules.Learner, target: str) -> None:
     try:
         decision = ENGINE.audit(learner, target, AS_OF, time_limit=2)
     except StackrulesError as exc:
         assert isinstance(exc, LearnerError | RequestError), repr(exc)
-        _positioned(exc)
+        assert_positioned(exc)
         return
     json.dumps(decision.to_json())
     assert decision.text()
@@ -146,7 +134,7 @@ def _through_a_file(tmp: Path, raw: bytes, target: str) -> None:
     try:
         learner = stackrules.load_learner(path)
     except StackrulesError as exc:
-        _positioned(exc)
+        assert_positioned(exc)
         return
     _decide(learner, target)
 
@@ -155,7 +143,7 @@ def _through_a_dict(data: Any, target: str) -> None:
     try:
         learner = stackrules.load_learner(data)
     except StackrulesError as exc:
-        _positioned(exc)
+        assert_positioned(exc)
         return
     _decide(learner, target)
 

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stackrules
-from stackrules.diagnostics import CODES
 from stackrules.errors import LearnerError, RequestError, RuleBaseError, StackrulesError
 
 from .conftest import AS_OF, ROOT
+from .diagkit import assert_positioned
 
 FILES = sorted(p.relative_to(ROOT).as_posix() for folder in ("rules", "frameworks") for p in (ROOT / folder).rglob("*.yaml"))
 EVA = stackrules.load_learner(ROOT / "examples" / "learners" / "eva.yaml")
@@ -100,18 +100,6 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
-def _positioned(exc: StackrulesError) -> None:
-    if isinstance(exc, RequestError):
-        assert exc.code in CODES and exc.message
-        return
-    diags = getattr(exc, "diagnostics", None)
-    assert diags, f"{type(exc).__name__} without diagnostics: {exc}"
-    for d in diags:
-        assert d.code in CODES, d.render()
-        assert d.line >= 1 and d.column >= 1, d.render()
-        assert d.render()
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     to = tmp_path_factory.mktemp("shipped")
@@ -130,13 +118,13 @@ def test_a_mutated_rule_file_gives_diagnostics_or_decisions(base: Path, change: 
         try:
             engine = stackrules.load(base / "frameworks", base / "rules")
         except RuleBaseError as exc:
-            _positioned(exc)
+            assert_positioned(exc)
             return
         try:
             decision = engine.audit(EVA, target, AS_OF, time_limit=2)
         except StackrulesError as exc:
             assert isinstance(exc, LearnerError | RequestError), repr(exc)
-            _positioned(exc)
+            assert_positioned(exc)
             return
         json.dumps(decision.to_json())
         assert decision.text()
@@ -152,6 +140,6 @@ def test_the_fuzzer_reaches_both_outcomes(base: Path) -> None:
         broken.write_bytes(b"kind: [unclosed\n")
         with pytest.raises(RuleBaseError) as caught:
             stackrules.load(base / "frameworks", base / "rules")
-        _positioned(caught.value)
+        assert_positioned(caught.value)
     finally:
         shutil.copyfile(ROOT / FILES[0], broken)
