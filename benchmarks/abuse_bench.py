@@ -20,6 +20,7 @@ The exit status is the number of failed cases.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -131,6 +132,39 @@ def _within(folder: Path) -> list[str]:
     return _check(folder, text)
 
 
+def _clr_of_copies(folder: Path, *, signed: bool) -> list[str]:
+    """A 3.4 MB CLR holding 3,000 distinct copies of a shipped badge, audited with --time-limit 1.
+
+    ``signed``: each copy keeps the badge's proof (by the trusted issuer's
+    listed key), so each must be canonicalised before its signature fails;
+    else the proofs are taken off and each copy is refused unsigned, without
+    canonicalisation. Either way the bounds hold (200 nested credentials
+    verified, the time limit): the decision lists the rest as `too_many` or
+    `time_limit` (docs/credentials.md, "Bounds on the work").
+    """
+    badge = json.loads((ROOT / "examples/learners/badges/eva/ds-mc1.json").read_text(encoding="utf-8"))
+    if not signed:
+        badge.pop("proof")
+        badge["name"] = badge["name"] + " " + "x" * 300  # the unsigned copies as large as the signed ones
+    copies = [{**badge, "id": f"urn:uuid:00000000-0000-4000-8000-{i:012d}"} for i in range(3000)]
+    clr = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": badge["issuer"],
+        "validFrom": "2025-01-01T00:00:00Z",
+        "name": "Transcript",
+        "credentialSubject": {"id": "did:example:eva", "type": ["ClrSubject"], "verifiableCredential": copies},
+    }
+    (folder / "clr.json").write_text(json.dumps(clr), encoding="utf-8")
+    path = _learner(folder, "identities: ['did:example:eva']\nholdings:\n  - verifiable: clr.json\n")
+    return _audit(path, "--time-limit", "1", "--format", "json")
+
+
 CASES: tuple[Case, ...] = (
     Case("credits: 1e999999999", lambda d: _audit(_learner(d, _holding("1e999999999"))), True, expect="SR2011"),
     Case("credits: 1e308", lambda d: _audit(_learner(d, _holding("1e308"))), True, expect="SR2011"),
@@ -157,6 +191,8 @@ CASES: tuple[Case, ...] = (
     Case("1.1 million values in small maps", _many_maps, expect="SR1015"),
     Case("one 15 MiB line", _long_line, expect="SR1017"),
     Case("150,000 keys in one mapping", _many_keys, expect="SR1016"),
+    Case("CLR, 3,000 unsigned copies (3.4 MB)", lambda d: _clr_of_copies(d, signed=False), exits=(2, 4), expect=""),
+    Case("CLR, 3,000 copies with proofs (3.4 MB)", lambda d: _clr_of_copies(d, signed=True), exits=(2, 4), expect=""),
 )
 
 

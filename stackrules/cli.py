@@ -472,12 +472,18 @@ def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str
 @click.option("--as-of", "as_of", default=None, help="The day of verification (YYYY-MM-DD). Default: today.")
 @click.option("--identity", "identities", multiple=True, help="An identity of the learner the credentials must be about (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds of verifying; credentials left then are refused as time_limit.")
 @_guard(_fmt)
-def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, identities: tuple[str, ...], fmt: str) -> int:
+def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, identities: tuple[str, ...], fmt: str, time_limit: float) -> int:
     """Verify Open Badges 3.0 / CLR 2.0 credentials offline (JSON, VC-JWT, baked PNG or SVG).
 
     Exit 0 when every credential verified, 2 when any was refused, 3 on bad input.
     """
+    import time
+
+    if not time_limit > 0:
+        raise RequestError("SR5002", "`--time-limit` must be above zero", "give the seconds verifying may take, e.g. --time-limit 10")
+    from .credentials import UNCHECKED
     from .source.badges import BadgeFileError, read_badge
 
     day = _as_of(as_of)
@@ -491,7 +497,15 @@ def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, id
     if problems:
         raise LearnerError(problems)
     engine = _engine(rules)
-    results = [r for name, raw in data for r in engine.verifier.verify(raw, trust=engine.rules.issuers, as_of=day, identities=identities, source=name)]
+    deadline = time.monotonic() + time_limit
+
+    def stop() -> bool:
+        return time.monotonic() > deadline
+
+    results: list[Any] = []
+    for name, raw in data:  # one request: at most the verifier's max_credentials in all, as for one learner
+        counted = sum(1 for r in results if r.reason not in UNCHECKED)
+        results.extend(engine.verifier.verify(raw, trust=engine.rules.issuers, as_of=day, identities=identities, source=name, counted=counted, stop=stop))
     if fmt == "json":
         out = {
             "as_of": day.isoformat(),
@@ -610,6 +624,7 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
     file), with a comment giving its outcome on --as-of against the rule
     base's issuers; decisions verify them again on their own day.
     """
+    from .credentials import UNCHECKED
     from .source.badges import BadgeFileError, badge_files, read_badge
 
     day = _as_of(as_of)
@@ -635,10 +650,12 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
     else:
         click.echo("warning: no --identity given: the learner file lists no identities, so no credential's subject is checked", err=True)
     lines.append("holdings:")
+    counted = 0  # the files are one learner's: verified against one bound, as decisions will
     for f in found:
         rel = os.path.relpath(f.resolve(), where)
         try:
-            results = engine.verifier.verify(read_badge(f), trust=engine.rules.issuers, as_of=day, identities=identities, source=rel)
+            results = engine.verifier.verify(read_badge(f), trust=engine.rules.issuers, as_of=day, identities=identities, source=rel, counted=counted)
+            counted += sum(1 for r in results if r.reason not in UNCHECKED)
             note = "; ".join(
                 f"{r.credential} (verified)" if r.earns else (f"{r.reason} ({r.message})" if r.outcome == "refused" else "verified, earns nothing itself")
                 for r in results

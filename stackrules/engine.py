@@ -9,7 +9,8 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import partial
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .compile.graph import Towards
 from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
-from .decide.audit import Context, Provenance, audit_decision
+from .decide.audit import MIN_SOLVE, Context, Provenance, audit_decision
 from .decision import Decision
 from .decisions.credentials import CredentialReport
 from .diagnostics import CODES, Diagnostic
@@ -125,8 +126,13 @@ class Engine:
             found = self._verifier.setdefault("shipped", default_verifier())
         return found
 
-    def _resolved(self, learner: Learner | LearnerDoc, as_of: dt.date) -> tuple[Learner, CredentialReport | None]:
-        """The checked learner with its verifiable holdings verified on ``as_of`` (LANGUAGE.md section 15)."""
+    def _resolved(self, learner: Learner | LearnerDoc, as_of: dt.date, deadline: float | None = None) -> tuple[Learner, CredentialReport | None]:
+        """The checked learner with its verifiable holdings verified on ``as_of`` (LANGUAGE.md section 15).
+
+        ``deadline`` (``time.monotonic()``): the credentials not verified by
+        then are listed as ``time_limit`` (the decision's time limit bounds
+        verifying too, section 18).
+        """
         checked = self._learner(learner)
         if not checked.doc.verifiable:
             return checked, None
@@ -142,22 +148,26 @@ class Engine:
         ]
         if files:
             raise LearnerError([replace(d, help=CODES["SR6007"].fix) for d in files])
-        return resolve(self.rules, checked, partial(self._verify, as_of))
+        stop = None if deadline is None else (lambda: time.monotonic() > deadline)
+        return resolve(self.rules, checked, partial(self._verify, as_of), stop)
 
-    def _verify(self, as_of: dt.date, given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str) -> tuple[VerificationResult, ...]:
-        """One credential's results, memoised by its content digest, the day, the identities and its name.
+    def _verify(
+        self, as_of: dt.date, given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str, counted: int, stop: Callable[[], bool] | None
+    ) -> tuple[VerificationResult, ...]:
+        """One credential's results, memoised by its content digest, the day, the identities, its name and ``counted``.
 
         The same learner audited again (another target, another command, an
         HTTP client asking twice) verifies nothing twice; the results depend
-        on nothing else, since the trust list is the engine's own. The memo
-        is bounded (cleared past :data:`VERIFIED_MEMO` entries).
+        on nothing else, since the trust list is the engine's own. Results
+        cut short by the time limit are not remembered. The memo is bounded
+        (cleared past :data:`VERIFIED_MEMO` entries).
         """
         digest = _content_digest(given)
-        key = None if digest is None else (digest, as_of, identities, source)
+        key = None if digest is None else (digest, as_of, identities, source, counted)
         found = None if key is None else self._verified.get(key)
         if found is None:
-            found = self.verifier.verify(given, trust=self.rules.issuers, as_of=as_of, identities=identities, source=source)
-            if key is not None:
+            found = self.verifier.verify(given, trust=self.rules.issuers, as_of=as_of, identities=identities, source=source, counted=counted, stop=stop)
+            if key is not None and not any(r.reason == "time_limit" for r in found):
                 if len(self._verified) >= VERIFIED_MEMO:
                     self._verified.clear()
                 self._verified[key] = found
@@ -180,8 +190,9 @@ class Engine:
         instead of the learner's own, as a what-if.
         """
         _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
-        resolved, report = self._resolved(learner, as_of)
-        return Decision(audit_decision(self.context, resolved, target, as_of, look_ahead, time_limit, catalog_year), report)
+        start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
+        resolved, report = self._resolved(learner, as_of, start + time_limit)
+        return Decision(audit_decision(self.context, resolved, target, as_of, look_ahead, _left(start, time_limit), catalog_year), report)
 
     def assess(
         self,
@@ -197,8 +208,9 @@ class Engine:
         from .decide.assess import assess_decision
 
         _check_args(as_of, time_limit, catalog_year, target=target, **{"flag:look_ahead": look_ahead})
-        resolved, report = self._resolved(learner, as_of)
-        return Decision(assess_decision(self.context, resolved, target, as_of, look_ahead, time_limit, catalog_year), report)
+        start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
+        resolved, report = self._resolved(learner, as_of, start + time_limit)
+        return Decision(assess_decision(self.context, resolved, target, as_of, look_ahead, _left(start, time_limit), catalog_year), report)
 
     def plan(
         self,
@@ -230,8 +242,9 @@ class Engine:
             },
         )
         opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
-        resolved, report = self._resolved(learner, as_of)
-        return Decision(plan_decision(self.context, resolved, target, as_of, opts, time_limit), report)
+        start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
+        resolved, report = self._resolved(learner, as_of, start + time_limit)
+        return Decision(plan_decision(self.context, resolved, target, as_of, opts, _left(start, time_limit)), report)
 
     def explore(
         self, learner: Learner | LearnerDoc, as_of: dt.date, *, plans: bool = True, look_ahead: bool = False, time_limit: float = DEFAULT_TIME_LIMIT
@@ -240,8 +253,9 @@ class Engine:
         from .decide.explore import explore_decision
 
         _check_args(as_of, time_limit, **{"flag:plans": plans, "flag:look_ahead": look_ahead})
-        resolved, report = self._resolved(learner, as_of)
-        return Decision(explore_decision(self.context, resolved, as_of, time_limit, plans, look_ahead), report)
+        start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
+        resolved, report = self._resolved(learner, as_of, start + time_limit)
+        return Decision(explore_decision(self.context, resolved, as_of, _left(start, time_limit), plans, look_ahead), report)
 
     def sign_statement(self, decision: Decision, key: SigningKey, created: dt.datetime, *, identities: tuple[str, ...] = ()) -> dict[str, Any]:
         """An assess decision as a signed verifiable credential (a CLR 2.0 ``ClrCredential``; see :mod:`stackrules.decide.statement`).
@@ -343,6 +357,11 @@ def bulk() -> Iterator[None]:
             _bulk_depth -= 1
             if _bulk_depth == 0 and _bulk_restore:
                 gc.enable()
+
+
+def _left(start: float, time_limit: float) -> float:
+    """What is left of ``time_limit`` seconds since ``start`` for the decision itself (a sliver once spent: it is then indeterminate)."""
+    return max(time_limit - (time.monotonic() - start), MIN_SOLVE)
 
 
 def _max_load(value: object) -> Fraction:

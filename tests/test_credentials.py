@@ -45,7 +45,7 @@ REFUSED = {
     "ob30/bit-string-list/credential-status-revoked-blank-nodes.json": "revoked",
     "ob30/bit-string-list/credential-status-revoked.json": "revoked",
     "ob30/complete.json": "status_unknown",
-    "ob30/complete_v1.json": "malformed",
+    "ob30/complete_v1.json": "unsupported_proof",
     "ob30/credential-status-revoked.json": "unsupported_proof",
     "ob30/endorsement-err-schema-status-refresh.json": "unsupported_proof",
     "ob30/sd/derivedcredential.json": "unsupported_proof",

@@ -11,10 +11,13 @@ from .canon import CanonError, Canonicaliser, ContextStore, Limits, is_absolute_
 from .dataintegrity import sign
 from .keys import KeyPair, KeyProblem, generate_keypair, keypair_from_secret
 from .trust import IssuerTrust, TrustedKey, find_issuer, key_problem
-from .verify import REASONS, Reason, VerificationResult, Verifier
+from .verify import MAX_CREDENTIALS, MAX_NESTED, REASONS, UNCHECKED, Reason, VerificationResult, Verifier
 
 __all__ = [
+    "MAX_CREDENTIALS",
+    "MAX_NESTED",
     "REASONS",
+    "UNCHECKED",
     "CanonError",
     "Canonicaliser",
     "ContextStore",

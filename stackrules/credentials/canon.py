@@ -10,6 +10,10 @@
   N-degree hashing (the part of RDFC-1.0 that hostile blank-node graphs make
   explode). The work bound counts hashing steps rather than reading a clock,
   so a refusal is deterministic and the module stays pure.
+- A caller's ``stop`` (its own clock: the time limit of a decision) is asked
+  at every step of expansion, RDF conversion and hashing; once it says True
+  the work ends with :class:`Interrupted`, which is not a property of the
+  document and is never memoised.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +45,35 @@ class UnsafeDocument(CanonError):
 
 class TooLarge(CanonError):
     """The document exceeds a canonicalisation bound."""
+
+
+class Interrupted(Exception):
+    """The caller's ``stop`` said the time is up before the canonical form was found (nothing is memoised)."""
+
+
+Stop = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
+
+
+class _StoppableProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """PyLD's processor, asking ``stop`` at every step of expansion and of RDF conversion."""
+
+    def __init__(self, on_property_dropped: Callable[[str | None], None], stop: Stop) -> None:
+        super().__init__(on_property_dropped=on_property_dropped)
+        self._stop = stop
+
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:
+        if self._stop():
+            raise Interrupted
+        return super()._expand(*args, **kwargs)
+
+    def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:
+        if self._stop():
+            raise Interrupted
+        return super()._object_to_rdf(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -68,7 +101,7 @@ class ContextStore:
         doc = self.documents.get(url)
         if doc is None:
             raise UnknownContext(f"context `{url}` is not one of the shipped contexts")
-        return {"contextUrl": None, "documentUrl": url, "document": doc}
+        return {"contextUrl": None, "documentUrl": url, "document": doc, "tag": "static"}
 
     def knows(self, url: str) -> bool:
         return url in self.documents
@@ -95,10 +128,16 @@ def count_json(value: Any, limits: Limits) -> int:
 class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
     """PyLD's RDFC-1.0 with a bound on the N-degree work."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, stop: Stop = _never) -> None:
         super().__init__()
         self._limits = limits
         self._calls = 0
+        self._stop = stop
+
+    def hash_first_degree_quads(self, id_: Any) -> Any:
+        if self._stop():
+            raise Interrupted
+        return super().hash_first_degree_quads(id_)
 
     def main(self, dataset: Any, options: Any) -> Any:
         quads = sum(len(v) for v in dataset.values())
@@ -115,6 +154,8 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
         return super().main(dataset, options)
 
     def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        if self._stop():
+            raise Interrupted
         self._calls += 1
         if self._calls > self._limits.max_ndegree_calls:
             raise TooLarge(f"blank-node graph needs more than {self._limits.max_ndegree_calls} N-degree hashing steps")
@@ -181,8 +222,8 @@ class Canonicaliser:
     _resolved: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(maxsize=256), repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
-    def nquads(self, document: Mapping[str, Any]) -> str:
-        """Canonical N-Quads of ``document`` (raises :class:`CanonError`)."""
+    def nquads(self, document: Mapping[str, Any], stop: Stop = _never) -> str:
+        """Canonical N-Quads of ``document`` (raises :class:`CanonError`, or :class:`Interrupted` once ``stop`` says so)."""
         count_json(document, self.limits)
         dropped: list[str] = []
 
@@ -194,28 +235,30 @@ class Canonicaliser:
             "contextResolver": ContextResolver(self._resolved, self.contexts.load),
             "base": None,
         }
-        processor = jsonld.JsonLdProcessor(on_property_dropped=on_drop)
+        processor = _StoppableProcessor(on_drop, stop)
         with self._lock:
-            return self._nquads(processor, document, options, dropped)
+            return self._nquads(processor, document, options, dropped, stop)
 
-    def _nquads(self, processor: Any, document: Mapping[str, Any], options: dict[str, Any], dropped: list[str]) -> str:
+    def _nquads(self, processor: Any, document: Mapping[str, Any], options: dict[str, Any], dropped: list[str], stop: Stop) -> str:
         try:
             expanded = processor.expand(dict(document), options)
             if dropped:
                 raise UnsafeDocument(f"property `{dropped[0]}` is not defined by the credential's contexts")
             _check_expanded(expanded)
             dataset = processor.to_rdf(expanded, {**options, "produceGeneralizedRdf": False})
-            out = _BoundedURDNA2015(self.limits).main(dataset, {"format": "application/n-quads"})
-        except CanonError:
+            out = _BoundedURDNA2015(self.limits, stop).main(dataset, {"format": "application/n-quads"})
+        except (CanonError, Interrupted):
             raise
         except jsonld.JsonLdError as e:
+            if _interrupted(e):
+                raise Interrupted from None
             raise CanonError(_jsonld_cause(e)) from None
         except Exception as e:  # PyLD on hostile input: any failure is a refusal, never a traceback
             raise CanonError(f"not valid JSON-LD: {type(e).__name__}: {e}") from None
         return str(out)
 
-    def digest(self, document: Mapping[str, Any]) -> bytes:
-        """SHA-256 of the canonical N-Quads of ``document``, from the memo when seen before."""
+    def digest(self, document: Mapping[str, Any], stop: Stop = _never) -> bytes:
+        """SHA-256 of the canonical N-Quads of ``document``, from the memo when seen before (``stop``: see :meth:`nquads`)."""
         try:
             key_text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError) as e:
@@ -230,7 +273,7 @@ class Canonicaliser:
         if hit is not None:
             return hit
         try:
-            value: bytes | tuple[type[CanonError], str] = hashlib.sha256(self.nquads(document).encode("utf-8")).digest()
+            value: bytes | tuple[type[CanonError], str] = hashlib.sha256(self.nquads(document, stop).encode("utf-8")).digest()
         except CanonError as e:
             value = (type(e), str(e))
         with self._lock:
@@ -240,6 +283,18 @@ class Canonicaliser:
         if isinstance(value, tuple):
             raise value[0](value[1])
         return value
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether a PyLD error chain was caused by :class:`Interrupted` (PyLD wraps what it calls)."""
+    e: BaseException | None = error
+    seen = 0
+    while e is not None and seen < 100:
+        if isinstance(e, Interrupted):
+            return True
+        e = e.__cause__ or getattr(e, "cause", None) or e.__context__
+        seen += 1
+    return False
 
 
 def _jsonld_cause(error: BaseException) -> str:

@@ -5,7 +5,14 @@ file, its text, or a parsed object), the trust list, ``as_of`` and the
 learner's identities, and returns one :class:`VerificationResult` per
 credential: the credential itself, then, for a CLR, each credential inside it,
 each verified on its own. Checks run in section 15's order and the first
-failure is the reason; nothing here reads a file, a clock or the network.
+failure is the reason, except that canonicalisation (the JSON-LD safe-mode
+part of ``malformed``, the one expensive step) waits until the proof is of a
+supported kind and the issuer is trusted, so an unsigned or untrusted
+credential costs no canonicalisation. The work is bounded: at most
+``max_nested`` credentials of one CLR and at most ``max_credentials`` in one
+call are verified, and a caller's ``stop`` ends the call (the rest are
+refused as ``too_many`` or ``time_limit``, never dropped). Nothing here reads
+a file, a clock or the network: the caller's ``stop`` reads the clock.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -21,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import dataintegrity as di
 from .baked import BakedError, from_png, from_svg, is_png, is_svg
-from .canon import CanonError, Canonicaliser, ContextStore, Limits
+from .canon import CanonError, Canonicaliser, ContextStore, Interrupted, Limits
 from .jwt import SUPPORTED_ALGS, JwtError, ParsedJwt, looks_like_jwt, parse
 from .keys import ALG_FOR_TYPE, KeyProblem, PublicKey, from_jwk
 from .multibase import MultibaseError, multibase_decode
@@ -41,13 +48,20 @@ Reason = Literal[
     "status_unknown",
     "subject_mismatch",
     "unknown_achievement",
+    # not checks of the credential but bounds on the work: it was not verified at all
+    "too_many",
+    "time_limit",
 ]
-REASONS: tuple[Reason, ...] = get_args(Reason)  # in the order section 15 checks them
+REASONS: tuple[Reason, ...] = get_args(Reason)  # in the order section 15 checks them, then the two bounds
+UNCHECKED: tuple[Reason, ...] = ("too_many", "time_limit")  # reasons of a credential that was never checked
 VC_CONTEXTS = ("https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1")
 ACHIEVEMENT_TYPES = ("OpenBadgeCredential", "AchievementCredential")
 OTHER_TYPES = ("ClrCredential", "EndorsementCredential", "BitstringStatusListCredential")
 STATUS_ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 MAX_CLR_DEPTH = 2
+MAX_NESTED = 200  # credentials verified inside one CLR; the rest are refused as too_many
+MAX_CREDENTIALS = 500  # credentials verified for one learner (each badge, each CLR and each credential inside one)
+NOT_IN_TIME = "not verified within the time limit, so it earns nothing here; run again with a longer --time-limit, or time_limit= in Python"
 
 
 class VerificationResult(BaseModel):
@@ -171,6 +185,8 @@ class Verifier:
 
     canon: Canonicaliser
     max_bytes: int = 4 << 20
+    max_nested: int = MAX_NESTED
+    max_credentials: int = MAX_CREDENTIALS
 
     @classmethod
     def with_contexts(cls, contexts: Mapping[str, Any], limits: Limits | None = None) -> Verifier:
@@ -184,9 +200,22 @@ class Verifier:
         as_of: _dt.date,
         identities: Sequence[str] = (),
         source: str = "credential",
+        counted: int = 0,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[VerificationResult, ...]:
-        """The results for ``data``: the credential itself first, then any it contains (CLR)."""
-        run = _Run(self, tuple(trust), as_of, tuple(identities))
+        """The results for ``data``: the credential itself first, then any it contains (CLR).
+
+        ``counted``: credentials already verified for the same learner or
+        request; at most :attr:`max_credentials` are verified in all (the
+        credential and each one inside it count), the rest are refused as
+        ``too_many``, as are a CLR's credentials past :attr:`max_nested`.
+        ``stop``: asked before each credential; once it says True the rest
+        are refused as ``time_limit`` (it is the caller's clock: the verifier
+        reads none). The rest of a CLR's credentials refused for one bound
+        are one result, whose source names their range
+        (``#verifiableCredential[200-2999]``).
+        """
+        run = _Run(self, tuple(trust), as_of, tuple(identities), self.max_credentials - counted, stop)
         return tuple(run.credential(data, source, None, 0))
 
 
@@ -196,7 +225,11 @@ class _Run:
     trust: tuple[IssuerTrust, ...]
     as_of: _dt.date
     identities: tuple[str, ...]
+    left: int  # credentials this run may still verify
+    stop: Callable[[], bool] | None = None
     _lists: dict[str, bytes | str] = field(default_factory=dict)
+    # results of credentials already verified in this run, by content digest: a duplicate costs a digest, not a verification
+    _seen: dict[str, VerificationResult] = field(default_factory=dict)
 
     # --- decoding ---------------------------------------------------------
 
@@ -241,6 +274,14 @@ class _Run:
     # --- one credential ---------------------------------------------------
 
     def credential(self, data: bytes | str | Mapping[str, Any], source: str, part_of: str | None, depth: int) -> list[VerificationResult]:
+        bound = self.bound()
+        if bound is not None:
+            return [self.unchecked(source, part_of, *bound)]
+        self.left -= 1
+        memo = _memo_key(data)
+        seen = None if memo is None else self._seen.get(memo)
+        if seen is not None:
+            return [seen.model_copy(update={"source": source, "part_of": part_of})]
         facts = _Facts()
         decoded: dict[str, Any] | ParsedJwt | None = None
         try:
@@ -248,6 +289,9 @@ class _Run:
             result = self.check(decoded, facts, source, part_of)
         except _Refusal as r:
             result = self.refused(facts, source, part_of, r)
+        except Interrupted:  # the caller's time ran out while canonicalising: not a property of the credential
+            result = self.refused(facts, source, part_of, _Refusal("time_limit", NOT_IN_TIME))
+            memo = None
         except Exception as e:  # last resort: no credential input may raise out of the verifier
             result = self.refused(facts, source, part_of, _Refusal("malformed", f"the credential could not be read ({type(e).__name__})"))
         # a CLR's nested credentials are each signed by their own issuer: verified on their own even when the envelope fails
@@ -258,11 +302,42 @@ class _Run:
             subject = subject[0] if isinstance(subject, list) and len(subject) == 1 else subject
             inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
             nested = inner if isinstance(inner, list) else ([] if inner is None else [inner])
+        elif memo is not None:
+            self._seen[memo] = result  # a CLR is not memoised: its results are many, named after its source
         out = [result]
         if depth < MAX_CLR_DEPTH:
             for i, item in enumerate(nested):
+                bound = self.bound(i, len(nested))
+                if bound is not None:
+                    where = f"{source}#verifiableCredential[{i}]" if i == len(nested) - 1 else f"{source}#verifiableCredential[{i}-{len(nested) - 1}]"
+                    out.append(self.unchecked(where, source, *bound))
+                    break
                 out.extend(self.credential(item, f"{source}#verifiableCredential[{i}]", source, depth + 1))
         return out
+
+    def bound(self, index: int = 0, count: int = 0) -> tuple[Reason, str] | None:
+        """Why the next credential (the ``index``-th of ``count`` in a CLR) is not verified at all, or None."""
+        if self.stop is not None and self.stop():
+            return "time_limit", NOT_IN_TIME
+        cap = self.verifier.max_nested
+        if index >= cap:
+            rest = count - index
+            these = "this one was" if rest == 1 else f"these {rest} were"
+            return "too_many", (
+                f"at most {cap} of a CLR's credentials are verified, and this one holds {count}: {these} not verified and earn nothing; "
+                "send them as separate badge files, or split the record"
+            )
+        if self.left <= 0:
+            total = self.verifier.max_credentials
+            these = "this one comes" if count - index <= 1 else "these come"
+            return "too_many", (
+                f"at most {total} credentials are verified for one learner, counting each badge, each CLR and each credential inside one: "
+                f"{these} after them, so not verified and earn nothing; give only the credentials this decision needs"
+            )
+        return None
+
+    def unchecked(self, source: str, part_of: str | None, reason: Reason, message: str) -> VerificationResult:
+        return VerificationResult(source=source, outcome="refused", reason=reason, message=message, part_of=part_of)
 
     def refused(self, facts: _Facts, source: str, part_of: str | None, r: _Refusal) -> VerificationResult:
         return VerificationResult(
@@ -286,10 +361,8 @@ class _Run:
         vc = jwt.credential if jwt else decoded
         assert isinstance(vc, dict)
 
-        # 1. malformed: shape, contexts, safe mode
+        # 1. malformed: shape and context URLs (safe mode, which needs canonicalisation, comes after step 3)
         start, until = self.shape(vc, jwt, facts)
-        if jwt is None:
-            self.canonical_forms(vc)
 
         # 2. unsupported_proof
         if jwt is not None:
@@ -323,6 +396,12 @@ class _Run:
             why = "no issuer document in force on " + self.as_of.isoformat() + " lists" if listed else "no issuer document lists"
             raise _Refusal("untrusted_issuer", f"{why} issuer `{facts.issuer}`")
         facts.trust_entry = entry.entry
+
+        # 1, continued. malformed: JSON-LD safe mode and the canonicalisation bounds. Canonicalising is the one
+        # expensive step, so it waits until the proof is of a supported kind and the issuer is trusted: an unsigned
+        # or untrusted credential is refused without it (its reason is then that, even if it is unsafe too)
+        if jwt is None:
+            self.canonical_forms(vc)
 
         # 4. untrusted_key and 5. signature
         if jwt is not None:
@@ -437,10 +516,11 @@ class _Run:
     def canonical_forms(self, vc: dict[str, Any]) -> None:
         """Canonicalise the document and each supported proof's options: safe mode, bounds (memoised)."""
         try:
-            self.verifier.canon.digest(di.unsecured(vc))
+            stop = self.stop or _never
+            self.verifier.canon.digest(di.unsecured(vc), stop)
             for p in di.proofs_of(vc):
                 if di.is_supported(p):
-                    self.verifier.canon.digest(di.proof_options(vc, p))
+                    self.verifier.canon.digest(di.proof_options(vc, p), stop)
         except CanonError as e:
             raise _Refusal("malformed", str(e)) from None
 
@@ -558,6 +638,23 @@ class _Run:
             raise _Refusal("status_unknown", str(self._lists[memo])) from None
         self._lists[memo] = bits
         return bits
+
+
+def _never() -> bool:
+    return False
+
+
+def _memo_key(data: bytes | str | Mapping[str, Any]) -> str | None:
+    """A digest of a credential as given, for the run's memo (None: not memoised)."""
+    if isinstance(data, bytes):
+        return "b:" + hashlib.sha256(data).hexdigest()
+    if isinstance(data, str):
+        return "s:" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return "j:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _public(key: TrustedKey) -> PublicKey:

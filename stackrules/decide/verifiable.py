@@ -7,6 +7,12 @@ achievement credential as a holding of the catalogue credential it maps to,
 with a :class:`~stackrules.decisions.credentials.CredentialReport` saying
 what verified and what did not. A credential that fails is never an error:
 it earns nothing and is reported with its reason.
+
+The work is bounded per learner: the credentials verified (each badge, each
+CLR and each credential inside one) are counted across the learner's
+holdings against the verifier's ``max_credentials``, and ``stop`` (the
+decision's time limit, read by the caller) ends verification; what is left
+is reported as ``too_many`` or ``time_limit``, never dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from ..credentials import VerificationResult, Verifier
+from ..credentials import UNCHECKED, VerificationResult, Verifier
 from ..decisions.credentials import CredentialReport, UnverifiedCredential, VerifiedCredential
 from ..language.documents import Learner
 from ..language.models import Holding
@@ -46,27 +52,37 @@ def source_name(learner: Learner, k: int) -> str:
     return f"{learner.origin.file}:{line} (inline)"
 
 
-Verify = Callable[[bytes | str | Mapping[str, Any], tuple[str, ...], str], tuple[VerificationResult, ...]]
+Stop = Callable[[], bool]
+#: (credential, identities, source name, credentials already counted for the learner, stop) to results
+Verify = Callable[[bytes | str | Mapping[str, Any], tuple[str, ...], str, int, Stop | None], tuple[VerificationResult, ...]]
 
 
 def verifying(rb: RuleBase, verifier: Verifier, as_of: dt.date) -> Verify:
-    """Verification against ``rb``'s trust list on ``as_of``: (credential, identities, source name) to results."""
+    """Verification against ``rb``'s trust list on ``as_of`` (see :data:`Verify`)."""
 
-    def verify(given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str) -> tuple[VerificationResult, ...]:
-        return verifier.verify(given, trust=rb.issuers, as_of=as_of, identities=identities, source=source)
+    def verify(
+        given: bytes | str | Mapping[str, Any], identities: tuple[str, ...], source: str, counted: int, stop: Stop | None
+    ) -> tuple[VerificationResult, ...]:
+        return verifier.verify(given, trust=rb.issuers, as_of=as_of, identities=identities, source=source, counted=counted, stop=stop)
 
     return verify
 
 
-def resolve(rb: RuleBase, learner: Learner, verify: Verify) -> tuple[Learner, CredentialReport]:
-    """The learner with its verified credentials as holdings, and what verifying found (``verify``: see :func:`verifying`)."""
+def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = None) -> tuple[Learner, CredentialReport]:
+    """The learner with its verified credentials as holdings, and what verifying found (``verify``: see :func:`verifying`).
+
+    ``stop`` says when the decision's time is up: the credentials not yet
+    verified then are listed as ``time_limit``.
+    """
     verified: list[VerifiedCredential] = []
     unverified: list[UnverifiedCredential] = []
     added: list[Holding] = []
+    counted = 0
     for k, entry in enumerate(learner.doc.verifiable):
         data = learner.badges[k] if k < len(learner.badges) else None
         given: bytes | str | Mapping[str, Any] = data if data is not None else plain_json(entry.verifiable)
-        results = verify(given, learner.doc.identities, source_name(learner, k))
+        results = verify(given, learner.doc.identities, source_name(learner, k), counted, stop)
+        counted += sum(1 for r in results if r.reason not in UNCHECKED)
         for r in results:
             if r.earns:
                 holding, grade = _holding(rb, r)
