@@ -70,7 +70,7 @@ def run_audit(
     catalog = catalog_year is not None
     if catalog_year is not None:
         learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, catalog_year))
-    p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler)
+    p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())
     might = might_complete(p)
     fast = greedy_completion(p) if might else None
     if fast is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -30,7 +31,8 @@ class HoldingView:
     why_code: str | None = None  # a cause of the decisions' UnusedCause when ``why_not`` is not only "does not count"
 
 
-def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead: bool) -> list[HoldingView]:
+def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead: bool, places: Sequence[str] = ()) -> list[HoldingView]:
+    """Each holding as it stands on ``as_of``; ``places`` says where each comes from (``Learner.holding_places``), for reasons."""
     out: list[HoldingView] = []
     seen: dict[str, int] = {}
     for i, h in enumerate(learner.holdings):
@@ -84,10 +86,20 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
         points = prov.points(h.grade) if prov else None
         out.append(HoldingView(i, key, h, provider, system, credits, attrs, why_not is None, pending and why_not is None, why_not, points, why_code))
     bounds = {cid: info.repeat_max for cid, info in rb.credentials.items() if info.repeat_max is not None}
-    return _once_each(out, bounds)
+    return _once_each(rb, out, bounds, places)
 
 
-def _once_each(views: list[HoldingView], repeatable: dict[str, int] | None = None) -> list[HoldingView]:
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _named(rb: RuleBase, credential: str) -> str:
+    """A credential as a person reads it: its title and id."""
+    info = rb.credentials.get(credential)
+    return f"{info.title} (`{credential}`)" if info is not None and info.title else f"`{credential}`"
+
+
+def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int] | None = None, places: Sequence[str] = ()) -> list[HoldingView]:
     """One credential held twice counts once (sections 16 and 18), as its latest passing attempt.
 
     Among the holdings of one credential that would count, the one kept is a
@@ -117,11 +129,12 @@ def _once_each(views: list[HoldingView], repeatable: dict[str, int] | None = Non
             continue
         kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
         when = f"awarded {kept.holding.awarded.isoformat()}" if kept.holding.awarded is not None else "undated"
+        where = places[kept.index] if kept.index < len(places) else f"the {_ordinal(kept.index + 1)} holding"
         # the record kept takes the group's first key (the plain id unless an earlier attempt did not pass), the others the rest in order
         keys = sorted((hv.key for hv in group), key=lambda k: int(k.rpartition("@")[2]) if "@" in k else 1)
         dropped[kept.index] = replace(kept, key=keys[0])
         others = [hv for hv in group if hv is not kept]
         for hv, key in zip(others, keys[1:], strict=True):
-            why = f"held again: `{hv.holding.credential}` counts once, as the holding {when} (holdings[{kept.index}], the latest passing attempt)"
+            why = f"held again: {_named(rb, hv.holding.credential)} counts once, as the holding {when} ({where}, the latest passing attempt)"
             dropped[hv.index] = replace(hv, key=key, counts=False, pending=False, why_not=why, why_code="repeat")
     return [dropped.get(hv.index, hv) for hv in views]

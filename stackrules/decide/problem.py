@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -112,6 +112,7 @@ def build_problem(
     plan: str | None = None,
     quick: bool = False,
     bound: Fraction | None = None,
+    places: Sequence[str] = (),
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
     ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
@@ -121,7 +122,7 @@ def build_problem(
     if valued:
         # `value` exceptions change a node's threshold for this learner: on this problem's own copy of the tree
         top, nodes = copy.deepcopy((top, nodes))
-    holdings = view_holdings(rb, learner, as_of, look_ahead)
+    holdings = view_holdings(rb, learner, as_of, look_ahead, places)
     items: list[Item] = []
     matcher_cache: dict[tuple[str, ...], Matcher] = {}
 

@@ -116,7 +116,8 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = 
                     )
                 )
     doc = learner.doc.model_copy(update={"holdings": learner.doc.holdings + tuple(added)})
-    return replace(learner, doc=doc), CredentialReport(tuple(verified), tuple(unverified))
+    sources = tuple(v.source for v in verified)
+    return replace(learner, doc=doc, verified_from=learner.verified_from + sources), CredentialReport(tuple(verified), tuple(unverified))
 
 
 def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:

@@ -21,10 +21,29 @@ class Learner:
     origin: Loaded
     # the bytes of each `verifiable:` holding given as a path, in the order of ``doc.verifiable`` (None: inline)
     badges: tuple[bytes | None, ...] = ()
+    # once its credentials are verified: the source of each holding a verified credential added (the last of ``doc.holdings``)
+    verified_from: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return self.doc.id
+
+    def holding_places(self) -> tuple[str, ...]:
+        """Where each of ``doc.holdings`` comes from, as a person finds it.
+
+        ``FILE:LINE`` for a holding written in a learner file, ``holdings[i]``
+        (its index in the data given) for a learner given as data, and the
+        credential's source (a badge file, or ``FILE:LINE (inline)``) for one
+        a verified credential added.
+        """
+        held = self.doc.holdings
+        own = len(held) - len(self.verified_from)
+        smap = self.origin.smap
+        out = []
+        for i in range(own):
+            path = ("holdings", i)
+            out.append(f"{smap.file}:{smap.span(path).line}" if path in smap.values else f"holdings[{i}]")
+        return (*out, *(f"the verified credential `{source}`" for source in self.verified_from))
 
 
 def _tupled(value: Any) -> Any:
