@@ -424,36 +424,17 @@ def test_statement_api_refuses_other_decisions(engine: stackrules.Engine) -> Non
 # --- the conformance files through the command line ---------------------------------------
 
 
-def test_verify_cli_gives_every_conformance_file_its_manifest_outcome(tmp_path: Path) -> None:
+def test_verify_cli_gives_every_conformance_file_its_manifest_outcome() -> None:
+    """As README.md tells a newcomer: the shipped tests/conformance/ob3-rules trusts the conformance issuers."""
     from .test_credentials import REFUSED
-    from .vc_support import conformance_dir, conformance_trust
+    from .vc_support import CONFORMANCE, conformance_dir
 
     root = conformance_dir()
     assert root is not None, "the conformance set is missing: tests/conformance/ob3/manifest.json"
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    # the trust list of tests/vc_support.py written as the rule base an office would keep: a catalogue and issuer documents
-    trust = conformance_trust()
-    mapped = sorted({c for t in trust for c in t.achievements.values()})
-    catalog = "kind: catalog\nprovider: {id: ex, name: Conformance}\ncredit_system: {id: ex-cp, full_time_year: 60}\ncredentials:\n"
-    (tmp_path / "catalog.yaml").write_text(catalog + "".join(f"  - {{id: {json.dumps(c)}, title: {c}, credits: 1}}\n" for c in mapped))
-    lists = {url: root / path for url, path in manifest["status_lists"].items()}
-    for n, t in enumerate(trust):
-        doc: dict[str, Any] = {
-            "kind": "issuer",
-            "id": t.entry,
-            "provider": "ex",
-            "ids": list(t.ids),
-            "keys": [k.model_dump(exclude_none=True) for k in t.keys],
-            "achievements": [{"achievement": a, "credential": c} for a, c in sorted(t.achievements.items())],
-        }
-        if t.entry == "issuer:1edtech":
-            doc["status_lists"] = {}
-            for i, (url, path) in enumerate(sorted(lists.items())):
-                (tmp_path / f"list-{i}.json").write_bytes(path.read_bytes())
-                doc["status_lists"][url] = f"list-{i}.json"
-        (tmp_path / f"issuer-{n}.yaml").write_text(json.dumps(doc))  # JSON is YAML
+    rules = CONFORMANCE.parent / "ob3-rules"
     names = sorted(manifest["files"])
-    code, out, err = run("verify", "--rules", str(tmp_path), "--as-of", "2026-11-29", "--format", "json", *(str(root / "credentials" / n) for n in names))
+    code, out, err = run("verify", "--rules", str(rules), "--as-of", "2026-11-29", "--format", "json", *(str(root / "credentials" / n) for n in names))
     assert code == 2, err
     firsts = {Path(c["source"]).relative_to(root / "credentials").as_posix(): c for c in json.loads(out)["credentials"] if c["part_of"] is None}
     assert sorted(firsts) == names
@@ -463,6 +444,19 @@ def test_verify_cli_gives_every_conformance_file_its_manifest_outcome(tmp_path: 
             assert firsts[name]["message"]
         else:
             assert firsts[name]["outcome"] == "verified", (name, firsts[name]["reason"], firsts[name]["message"])
+
+
+def test_the_shipped_conformance_rule_base_is_the_tests_trust_list() -> None:
+    """tests/conformance/ob3-rules holds, as issuer documents, exactly the trust list the credential tests verify against."""
+    from .vc_support import CONFORMANCE, manifest_trust
+
+    shipped = {t.entry: t for t in stackrules.load(CONFORMANCE.parent / "ob3-rules").rules.issuers}
+    expected = {t.entry: t for t in manifest_trust(CONFORMANCE)}
+    assert sorted(shipped) == sorted(expected)
+    for entry, t in expected.items():
+        got = shipped[entry]
+        assert (got.ids, got.keys, dict(got.achievements)) == (t.ids, t.keys, dict(t.achievements)), entry
+        assert dict(got.status_lists) == dict(t.status_lists), entry
 
 
 def test_a_line_break_in_a_credential_cannot_forge_a_line_of_the_explanation(engine: stackrules.Engine, tmp_path: Path) -> None:
