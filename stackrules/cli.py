@@ -746,16 +746,50 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before)
 
 
+@contextlib.contextmanager
+def _held_stops() -> Iterator[list[int]]:
+    """While output is written, Ctrl-C and SIGTERM are held (the list gets each one that came): no output is cut half-way."""
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    before = {sig: signal.signal(sig, lambda signum, frame: came.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield came
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def _interrupted(what: str) -> int:
+    """The message and exit code (1) of a command stopped by Ctrl-C or SIGTERM."""
+    click.echo(escape_text(f"interrupted: {what}"), err=True)
+    return EXIT_INTERNAL
+
+
+def _progress_stream(progress: bool | None) -> Any:
+    """stderr for a progress bar when asked, or by default when stderr is a terminal; else None (quiet)."""
+    stderr = sys.stderr
+    return stderr if (stderr.isatty() if progress is None else progress) else None
+
+
+PROGRESS = click.option("--progress/--no-progress", "progress", default=None, help="A progress bar on stderr (default: when stderr is a terminal).")
+
+
 @main.command()
 @click.option("--learners", "learners", required=True, type=click.Path(), help="The cohort: a folder of learner files, a .jsonl file or a .csv of holdings.")
 @click.option("--target", default=None, help="The qualification every learner is decided against, e.g. exu:BIT.")
 @click.option("--command", "command", type=click.Choice(["audit", "assess", "plan", "explore"]), default="audit", show_default=True)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The JSON-lines file of decisions (one a learner, in input order).")
 @click.option(
-    "--summary", "summary", default=None, type=click.Path(dir_okay=False), help="Also write a CSV summary (status, counted, remaining, granted, seconds)."
+    "--summary",
+    "summaries",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Also write a summary (status, counted, remaining, granted, seconds): CSV, or Parquet when FILE ends in .parquet (repeatable).",
 )
 @click.option("--resume", is_flag=True, help="Keep the decisions already in --out and decide only the rest.")
-@click.option("--progress/--no-progress", "progress", default=None, help="A progress bar on stderr (default: when stderr is a terminal).")
+@PROGRESS
 @click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule-base file or folder (repeatable). Default: the shipped base.")
 @cohort_options
 @_guard(lambda kw: "text")
@@ -764,7 +798,7 @@ def batch(
     target: str | None,
     command: str,
     out: str,
-    summary: str | None,
+    summaries: tuple[str, ...],
     resume: bool,
     progress: bool | None,
     rules: tuple[str, ...],
@@ -787,17 +821,17 @@ def batch(
 
     _scheduler(executor, scheduler)
     path = Path(out)
-    summary_path = None if summary is None else Path(summary)
-    output.check_outputs(Path(learners), [("--out", path), ("--summary", summary_path)])
+    summary_paths = [Path(name) for name in summaries]
+    output.check_outputs(Path(learners), [("--out", path), *(("--summary", p) for p in summary_paths)])
+    if any(output.is_parquet(p) for p in summary_paths):
+        output.parquet()  # pyarrow is there, before anything is decided
     engine = _engine(rules)
     job = _cohort_job(engine, command, target, as_of, look_ahead, time_limit)
     items = read_cohort(learners)
-    stderr = sys.stderr
-    show = stderr.isatty() if progress is None else progress
     try:
         with _sigterm_as_interrupt():
             tally = output.write_batch(
-                engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=stderr if show else None
+                engine, job, items, path, resume=resume, executor=executor, workers=workers, scheduler=scheduler, progress=_progress_stream(progress)
             )
     except WorkersLost as exc:
         click.echo(escape_text(f"error: {exc}"), err=True)
@@ -806,13 +840,14 @@ def batch(
         click.echo(stop.tally.text(), err=True, nl=False)
         done = path.read_text(encoding="utf-8").splitlines()
         click.echo(escape_text(f"interrupted: {len(done)} of {len(items)} learners are in `{path}`; run again with --resume to decide the rest"), err=True)
-        if summary_path is not None:
-            output.write_summary(summary_path, output.summary_rows(done, stop.tally.seconds))
-            click.echo(escape_text(f"the summary of those {len(done)} is in `{summary_path}`"), err=True)
+        with _held_stops():
+            for summary_path in summary_paths:
+                output.write_summary(summary_path, output.summary_rows(done, stop.tally.seconds))
+                click.echo(escape_text(f"the summary of those {len(done)} is in `{summary_path}`"), err=True)
         return EXIT_INTERNAL
     click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()
-    if summary_path is not None:
+    for summary_path in summary_paths:
         output.write_summary(summary_path, output.summary_rows(lines, tally.seconds))
     errors = sum(1 for raw in lines if '"error":' in raw and json.loads(raw).get("error") is not None)
     return EXIT_INVALID if errors else EXIT_OK
@@ -826,6 +861,7 @@ def batch(
 @click.option("--target", default=None, help="The qualification decided, e.g. exu:BIT.")
 @click.option("--command", "command", type=click.Choice(["audit", "assess", "plan"]), default="audit", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@PROGRESS
 @cohort_options
 @_guard(_fmt)
 def impact(
@@ -836,6 +872,7 @@ def impact(
     target: str | None,
     command: str,
     fmt: str,
+    progress: bool | None,
     as_of: str | None,
     look_ahead: bool,
     time_limit: float,
@@ -848,7 +885,8 @@ def impact(
     Exit 0 when every learner was compared and no decision changes, 2 when
     some do (a rule repository's CI can gate on it); otherwise 3 when some
     learner could not be read (an error row) and 4 when some decision was not
-    made within the time limit (could not compare); 3 on invalid input.
+    made within the time limit (could not compare); 3 on invalid input; 1 when
+    stopped (Ctrl-C, SIGTERM) before the report was written.
     """
     from .cohort.impact import impact as run_impact
     from .cohort.inputs import read_cohort
@@ -861,11 +899,19 @@ def impact(
     job = _cohort_job(old, command, target, as_of, look_ahead, time_limit)
     if target is not None and target not in new.qualifications():
         raise RequestError("SR5002", f"the target `{target}` is not in the rule base after the change", None)
-    found = run_impact(old, new, before, after, job, read_cohort(learners), executor=executor, workers=workers, scheduler=scheduler)
-    if fmt == "json":
-        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(escape_text(found.text()), nl=False)
+    items = read_cohort(learners)
+    try:
+        with _sigterm_as_interrupt():
+            found = run_impact(
+                old, new, before, after, job, items, executor=executor, workers=workers, scheduler=scheduler, progress=_progress_stream(progress)
+            )
+    except KeyboardInterrupt:
+        return _interrupted(f"not every one of the {len(items)} learners was decided under both rule bases; no impact report was written")
+    text = json.dumps(found.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else escape_text(found.text())
+    with _held_stops() as stops:
+        click.echo(text, nl=False)
+    if stops:
+        return _interrupted("after the impact report was written in full")
     if found.changes:
         return EXIT_NOT_MET
     if found.unread:
@@ -890,6 +936,7 @@ def impact(
 @click.option("--chart-format", type=click.Choice(["png", "svg"]), default="png", show_default=True)
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows per table and bars per chart.")
 @click.option("--band", type=click.IntRange(1, 100_000), default=24, show_default=True, help="Width of the remaining-credit bands.")
+@PROGRESS
 @cohort_options
 @_guard(_fmt)
 def cohort_report(
@@ -903,6 +950,7 @@ def cohort_report(
     chart_format: str,
     top: int,
     band: int,
+    progress: bool | None,
     as_of: str | None,
     look_ahead: bool,
     time_limit: float,
@@ -910,8 +958,14 @@ def cohort_report(
     executor: str,
     scheduler: str | None,
 ) -> int:
-    """Cohort analytics: blocking requirements, credit transfer, remaining credit, planned terms, stacks."""
-    from .cohort.charts import draw
+    """Cohort analytics: blocking requirements, credit transfer, remaining credit, planned terms, stacks.
+
+    Exit 0 when the report is written, 3 on invalid input or (with --learners)
+    when some learner could not be read; 1 when stopped (Ctrl-C, SIGTERM):
+    before the report, nothing is written; while charts are drawn, those
+    drawn are whole and the rest are not there.
+    """
+    from .cohort.charts import drawing
     from .cohort.report import cohort_report as figures
     from .cohort.report import render_text
 
@@ -952,24 +1006,39 @@ def cohort_report(
     else:
         from .cohort.batch import run
         from .cohort.inputs import read_cohort
+        from .cohort.output import shown
 
         _scheduler(executor, scheduler)
         engine = _engine(rules)
         items = read_cohort(learners or "")
         job = _cohort_job(engine, (commands or ("audit",))[0], target, as_of, look_ahead, time_limit)
-        rows += [json.loads(r.line) for r in run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)]
-    report = figures(rows)
-    if fmt == "json":
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(escape_text(render_text(report, top, band)), nl=False)
-    if charts is not None:
         try:
-            drawn = draw(report, Path(charts), chart_format, top, band)
+            with (
+                _sigterm_as_interrupt(),
+                contextlib.closing(run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)) as results,
+                contextlib.closing(shown(results, _progress_stream(progress), len(items))) as counted,
+            ):
+                for result in counted:
+                    rows.append(json.loads(result.line))
+        except KeyboardInterrupt:
+            return _interrupted(f"{len(rows)} of {len(items)} learners were decided; no report was written")
+    report = figures(rows)
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else escape_text(render_text(report, top, band))
+    with _held_stops() as stops:
+        click.echo(text, nl=False)
+    if stops:
+        return _interrupted("after the report was written in full; no chart was drawn" if charts is not None else "after the report was written in full")
+    if charts is not None:
+        drawn = 0
+        try:
+            with _sigterm_as_interrupt():
+                for path in drawing(report, Path(charts), chart_format, top, band):
+                    drawn += 1
+                    click.echo(f"chart: {path}", err=True)
         except OSError as exc:
             raise RequestError("SR5002", f"writing the charts into `{charts}` failed: {exc.strerror or exc}", "free space or write somewhere else") from None
-        for path in drawn:
-            click.echo(f"chart: {path}", err=True)
+        except KeyboardInterrupt:
+            return _interrupted(f"the report was written; {drawn} chart{'s' * (drawn != 1)} drawn into `{charts}` (each whole), the rest not")
     if report.errors and (learners is not None or report.errors == report.learners):
         click.echo(f"{report.errors} of {report.learners} learners could not be read: see the error rows", err=True)
         return EXIT_INVALID

@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -163,7 +163,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     chunk: int | None = None,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Every item's result in input order (see the module's docstring for how and where)."""
     n = default_workers() if workers is None else workers
     size = chunk or chunk_size(len(items), n)
@@ -244,7 +244,7 @@ def start_method() -> str:
     return next(m for m in START_METHODS if m in available)
 
 
-def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Iterator[Result]:
+def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Generator[Result, None, None]:
     ctx = multiprocessing.get_context(start_method())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job))
     futures: set[Future[list[Result]]] = set()  # submitted, results not yet all yielded
@@ -312,7 +312,7 @@ def _dask_chunk(engine: Engine, job: Job, items: list[Item]) -> list[Result]:
     return decide_chunk(engine, job, items)
 
 
-def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size: int) -> Iterator[Result]:
+def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size: int) -> Generator[Result, None, None]:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:

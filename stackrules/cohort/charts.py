@@ -7,7 +7,10 @@ a chart; a chart with no data is not drawn.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,28 +57,38 @@ def _bar(plt: Any, path: Path, title: str, labels: list[str], values: list[float
         ax.set_title(title)
         fig.tight_layout()
         # the same bytes for the same figures: no creation date, no random ids in SVG
-        metadata: dict[str, Any] = {"Date": None} if path.suffix == ".svg" else {"Software": None}
-        if path.suffix == ".svg":
+        fmt = path.suffix.lstrip(".")
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        if fmt == "svg":
             plt.rcParams["svg.hashsalt"] = "stackrules"
-        fig.savefig(path, metadata=metadata)
+        # drawn whole into a temporary file, then renamed: a run stopped while drawing leaves no chart half-written
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fig.savefig(tmp, format=fmt, metadata=metadata)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
     finally:
         plt.close(fig)
 
 
 def draw(report: CohortReport, folder: Path, fmt: str = "png", top: int = 10, band: int = 24) -> list[Path]:
     """Draw the report's charts into ``folder``; the paths written, in a fixed order."""
+    return list(drawing(report, folder, fmt, top, band))
+
+
+def drawing(report: CohortReport, folder: Path, fmt: str = "png", top: int = 10, band: int = 24) -> Iterator[Path]:
+    """Draw the report's charts into ``folder`` one at a time, yielding each path once its file is whole."""
     if fmt not in FORMATS:
         raise StackrulesError(f"charts are drawn as {' or '.join(FORMATS)}, not {fmt}")
     plt = pyplot()
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    charts: list[tuple[str, str, list[str], list[float], str, bool]] = []
 
     def chart(name: str, title: str, labels: list[str], values: list[float], xlabel: str, horizontal: bool = True) -> None:
-        if not labels:
-            return
-        path = folder / f"{name}.{fmt}"
-        _bar(plt, path, title, labels, values, xlabel, horizontal)
-        written.append(path)
+        if labels:
+            charts.append((name, title, labels, values, xlabel, horizontal))
 
     nodes = report.blocking_nodes[:top]
     chart("blocking-nodes", "Requirement nodes not met", [f"{b.target} {b.id}" for b in nodes], [b.learners for b in nodes], "learners")
@@ -103,4 +116,7 @@ def draw(report: CohortReport, folder: Path, fmt: str = "png", top: int = 10, ba
     )
     stacks = report.stacks[:top]
     chart("stacks", "Prior learning behind completions", [f"{s.target}: {' + '.join(s.credentials)}" for s in stacks], [s.learners for s in stacks], "learners")
-    return written
+    for name, title, labels, values, xlabel, horizontal in charts:
+        path = folder / f"{name}.{fmt}"
+        _bar(plt, path, title, labels, values, xlabel, horizontal)
+        yield path

@@ -14,20 +14,21 @@ as "could not compare", never as a change or as unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from ..engine import Engine
-from . import batch
-from .batch import Job
+from . import batch, output
+from .batch import Job, Result
 from .inputs import Item
 from .report import credit_rows, qtext
 
@@ -303,23 +304,42 @@ def impact(
     executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
+    progress: IO[str] | None = None,
 ) -> Impact:
-    """Decide every item under both engines and compare (the rule files are the engines' paths)."""
+    """Decide every item under both engines and compare (the rule files are the engines' paths).
+
+    ``progress``: a stream for a progress bar of the decisions (two a learner).
+    When the run is stopped (Ctrl-C), the workers are stopped before the
+    interrupt goes on: nothing is left running.
+    """
     files = differing_files(before_paths, after_paths)
 
-    def rows(engine: Engine) -> Iterable[dict[str, Any]]:
-        for result in batch.run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler):
-            yield json.loads(result.line)
+    def decided(engine: Engine) -> Generator[Result, None, None]:
+        return batch.run(engine, job, items, executor=executor, workers=workers, scheduler=scheduler)
 
-    first = list(rows(before))
+    first: list[dict[str, Any]] = []
     changes = []
     uncompared = []
-    for b, a in zip(first, rows(after), strict=True):
-        sb, sa = _side(b), _side(a)
-        if undecided(sb) or undecided(sa):
-            uncompared.append(Uncompared(b["index"], b["learner"], sb, sa))
-            continue
-        found = compare(b["index"], b["learner"], b, a, files)
-        if found is not None:
-            changes.append(found)
+    both = _both(decided, before, after)
+    with contextlib.closing(both), contextlib.closing(output.shown(both, progress, 2 * len(items), "decisions")) as results:
+        for result in results:
+            row = json.loads(result.line)
+            if len(first) < len(items):
+                first.append(row)
+                continue
+            b, a = first[row["index"]], row
+            sb, sa = _side(b), _side(a)
+            if undecided(sb) or undecided(sa):
+                uncompared.append(Uncompared(b["index"], b["learner"], sb, sa))
+                continue
+            found = compare(b["index"], b["learner"], b, a, files)
+            if found is not None:
+                changes.append(found)
     return Impact(len(items), files, tuple(changes), tuple(uncompared))
+
+
+def _both(decided: Callable[[Engine], Generator[Result, None, None]], before: Engine, after: Engine) -> Generator[Result, None, None]:
+    """Every learner's result under ``before``, then under ``after``; a run stopped part-way closes the one running."""
+    for engine in (before, after):
+        with contextlib.closing(decided(engine)) as results:
+            yield from results

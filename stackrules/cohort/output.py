@@ -16,14 +16,14 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
 from ..engine import Engine
-from ..errors import RequestError
+from ..errors import RequestError, StackrulesError
 from . import batch
 from .batch import Job, Result, granted
 from .inputs import Item
@@ -242,6 +242,7 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
             {
                 "index": row["index"],
                 "learner": inert(str(row["learner"])),
+                "learner_id": str(row["learner"]),  # as given (the Parquet summary's), not a CSV column
                 "status": status,
                 "counted": credits.get("counted", ""),
                 "remaining": credits.get("remaining", "") or "",
@@ -260,21 +261,63 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
+def is_parquet(path: Path) -> bool:
+    """Whether a ``--summary`` file is written as Parquet (its name ends in ``.parquet``) rather than CSV."""
+    return path.suffix.lower() == ".parquet"
+
+
+def parquet() -> Any:
+    """pyarrow's Parquet writer, or the error that says how to install it (checked before anything is decided)."""
     try:
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\r\n")  # RFC 4180: a CR in a cell is quoted too
-            writer.writeheader()
-            writer.writerows(rows)
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:
+        raise StackrulesError(f"a Parquet summary needs pyarrow: pip install 'stackrules[parquet]' ({exc})") from None
+    return pyarrow
+
+
+def write_summary(path: Path, rows: list[dict[str, Any]]) -> None:
+    """The summary as CSV, or as Parquet when ``path`` ends in ``.parquet``; written whole to a temporary file, then renamed into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if is_parquet(path):
+            _write_parquet(tmp, rows)
+        else:
+            with tmp.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\r\n", extrasaction="ignore")  # RFC 4180: a CR in a cell is quoted too
+                writer.writeheader()
+                writer.writerows(rows)
+        os.replace(tmp, path)
     except OSError as exc:
         raise write_failed(path, exc, "the decisions are in the --out file") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _number(text: str) -> float | None:
+    """A summary cell's exact quantity (``144``, ``15/2``) as a float for Parquet; blank is null."""
+    return None if text == "" else float(Fraction(text))
+
+
+def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Typed columns: index int64; learner (as given, no apostrophe: Parquet runs no formulas) and status strings;
+    counted, remaining, granted and seconds float64, null where the CSV cell is blank."""
+    pa = parquet()
+    columns = {
+        "index": pa.array([r["index"] for r in rows], type=pa.int64()),
+        "learner": pa.array([r["learner_id"] for r in rows], type=pa.string()),
+        "status": pa.array([r["status"] for r in rows], type=pa.string()),
+        **{name: pa.array([_number(r[name]) for r in rows], type=pa.float64()) for name in ("counted", "remaining", "granted", "seconds")},
+    }
+    pa.parquet.write_table(pa.table(columns), path)
 
 
 class Progress:
     """One line on a terminal: done of total, rate and ETA; redrawn at most ten times a second."""
 
-    def __init__(self, stream: IO[str], total: int, done: int = 0) -> None:
-        self.stream, self.total, self.first = stream, total, done
+    def __init__(self, stream: IO[str], total: int, done: int = 0, unit: str = "learners") -> None:
+        self.stream, self.total, self.first, self.unit = stream, total, done, unit
         self.started = time.perf_counter()
         self.drawn = 0.0
 
@@ -290,13 +333,28 @@ class Progress:
         width = 30
         filled = width * done // self.total if self.total else width
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total} learners  {rate:.1f}/s  ETA {eta} ")
+        self.stream.write(f"\r[{bar}] {done}/{self.total} {self.unit}  {rate:.1f}/s  ETA {eta} ")
         self.stream.flush()
 
     def close(self, done: int) -> None:
         self.update(done, force=True)
         self.stream.write("\n")
         self.stream.flush()
+
+
+def shown(results: Iterable[Result], stream: IO[str] | None, total: int, unit: str = "learners", done: int = 0) -> Generator[Result, None, None]:
+    """``results`` as they come, drawing a progress bar on ``stream`` (none when it is None) that counts them up to ``total``."""
+    if stream is None:
+        yield from results
+        return
+    bar = Progress(stream, total, done, unit)
+    try:
+        for result in results:
+            done += 1
+            bar.update(done)
+            yield result
+    finally:
+        bar.close(done)
 
 
 def fraction_text(value: Fraction | None) -> str:
