@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -437,6 +438,22 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         parts.setdefault(nid, []).append(text)
 
     records: dict[str, int] = {}  # records (no credit) still needed: said as counts, never as "0 credits"
+    needed: dict[int, set[int]] = {}  # addition -> the leaves that report it as their own need
+    surplus: list[tuple[str, int, int, Fraction]] = []  # (owner, leaf, addition, credit) a pool claims beyond its need
+    charged: dict[int, tuple[int, str]] = {}  # addition -> (its copies whose credit an entry carries, the first such node)
+
+    def charge(nid: str, copies: list[Item]) -> tuple[Fraction, list[str]]:
+        """The credit of ``copies`` not yet carried by another entry (one shared addition counts once, so the
+        entries add up to `remaining`), and the nodes that carry the rest."""
+        new, elsewhere = Fraction(0), []
+        for i, k in Counter(it.index for it in copies).items():
+            done, first = charged.get(i, (0, nid))
+            fresh = max(0, min(k, p.items[i].multiplicity - done))  # copies beyond the item's own are shared ones
+            new += p.items[i].credits * fresh
+            if fresh < k:
+                elsewhere.append(first)
+            charged[i] = (done + fresh, first)
+        return new, sorted(set(elsewhere))
 
     for leaf in top.leaves():
         adds = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin == "addition"]
@@ -447,25 +464,32 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         records[nid] = records.get(nid, 0) + sum(k for it, k in adds if it.attrs.type == "record")
         if leaf.kind == "credential":
             for it, k in adds:
-                put(nid, it.credits * k, f"{it.key} {it.attrs.title or ''}".strip())
+                put(nid, charge(nid, [it] * k)[0], f"{it.key} {it.attrs.title or ''}".strip())
                 credentials[nid].append(it.key)
                 shared.setdefault(it.index, []).append(nid)
+                needed.setdefault(it.index, set()).add(leaf.index)
             continue
-        mine, extra = _pool_share(p, leaf, choice, adds)
+        mine, mine_items, extras = _pool_share(p, leaf, choice, adds)
+        for it in mine_items:
+            needed.setdefault(it.index, set()).add(leaf.index)
+        new, elsewhere = charge(nid, mine_items)
+        under = f" ({q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)})" if mine > new else ""
         if leaf.count is not None and leaf.credits is None:
             # a count in its own words, never as credit (section 17)
             have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
                 noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
-                put(nid, mine, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}")
+                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}{under}")
         elif mine:
-            put(nid, mine, f"{q(mine)} {unit} more {_filter_text(leaf)}")
+            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf)}{under}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
-        if extra:
-            owner = _total_owner(leaf, p)
-            beyond[owner] = beyond.get(owner, Fraction(0)) + extra
+        surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
+    for owner, at, i, c in surplus:
+        # an addition another node needs (shares_with) is reported there, once: not again as surplus
+        if not needed.get(i, set()) - {at}:
+            beyond[owner] = beyond.get(owner, Fraction(0)) + c
     for owner, amount in sorted(beyond.items()):
         node = next((n for n in top.walk() if n.min_total is not None and nearest_id(n, p) == owner), top)
         after = total(it.credits for it in ev.claimed.get(node.index, [])) + _added(p, choice, node)
@@ -494,8 +518,8 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid]), records.get(nid, 0)) for nid in credits)
 
 
-def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, Fraction]:
-    """How much of a pool's added credit the pool itself needs, and how much it claims beyond that.
+def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, list[Item], list[Item]]:
+    """How much of a pool's added credit the pool itself needs, those added copies, and the copies it claims beyond that.
 
     A pool claims more than it needs only when something above it needs more
     (a total, a limit): that surplus is reported there, not as the pool's.
@@ -504,21 +528,23 @@ def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, 
     held = [(p.items[i], k) for i, k in claims if p.items[i].origin != "addition"]
     have_credit = sum((it.credits * k for it, k in held), Fraction(0))
     have_count = sum(k for _, k in held)
-    copies = sorted(((it.credits, it.key) for it, k in adds for _ in range(k)), key=lambda x: (-x[0], x[1]))
+    copies = sorted(((it, it.credits) for it, k in adds for _ in range(k)), key=lambda x: (-x[1], x[0].key))
     mine = Fraction(0)
-    extra = Fraction(0)
-    for c, _ in copies:
+    mine_items: list[Item] = []
+    extra: list[Item] = []
+    for it, c in copies:
         if leaf.credits is not None:
             short = have_credit < leaf.credits
         else:
             short = have_count < (leaf.count or 0)
         if short:
             mine += c
+            mine_items.append(it)
         else:
-            extra += c
+            extra.append(it)
         have_credit += c
         have_count += 1
-    return mine, extra
+    return mine, mine_items, extra
 
 
 def _added(p: Problem, choice: Choice, node: CNode) -> Fraction:

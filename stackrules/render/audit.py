@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..decisions.audit import Applied, AuditDecision, AuditStatus, Version
+from ..decisions.audit import Applied, AuditDecision, AuditStatus, LimitStatus, NodeStatus, Version
 from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
 
 _CHOSEN = {
@@ -78,9 +78,13 @@ def audit_text(d: AuditDecision) -> str:
             beyond = c.counted + c.remaining - c.required
             rem += f" ({n(beyond)} {unit} of the credit counted is beyond what the requirements can use)"
         out.append(f"Status: {status}. {of}; {rem}.")
-    met = sum(1 for node in d.nodes if node.status.value != "not_met")
+    # a requirement that does not apply to this learner is neither met nor counted; one waiting for a sign-off is not met yet
+    applies = [node for node in d.nodes if node.status is not NodeStatus.NOT_APPLICABLE]
+    met = sum(1 for node in applies if node.status not in (NodeStatus.NOT_MET, NodeStatus.PENDING_APPROVAL))
     credit = f"{_percent(c.counted, c.required)} of the credit, " if c.required is not None else ""
-    progress = f"Progress: {credit}{met} of {len(d.nodes)} requirements met"
+    progress = f"Progress: {credit}{met} of {len(applies)} requirements met"
+    if len(applies) < len(d.nodes):
+        progress += f" ({len(d.nodes) - len(applies)} not applicable to this learner)"
     if d.gpa is not None:
         progress += f"; GPA {_two_places(d.gpa)} over the graded study counted (credit-weighted grade points)"
     out.append(progress + ".")
@@ -105,6 +109,9 @@ def audit_text(d: AuditDecision) -> str:
             progress = f", {n(node.credits)} {unit}"
         title = f" {node.title}" if node.title else ""
         at = f" [{node.location}]" if node.location else ""
+        short = [lim.id for lim in d.limits if lim.node == node.id and lim.status is LimitStatus.SHORT]
+        if short:  # a pool can hold all its credit and still fall short of a limit: say which, or "24 of 24, not met" puzzles
+            progress += f"; limit{'' if len(short) == 1 else 's'} {', '.join(short)} not reached"
         why = f": {node.why}" if node.why else ""
         out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}{why}){at}")
         if node.claimed and not any(m.parent == node.id and m.claimed for m in d.nodes):

@@ -11,11 +11,16 @@ def _terms(count: int) -> str:
     return f"{count} term" + ("" if count == 1 else "s")
 
 
+def _credentials(count: int) -> str:
+    return f"{count} credential" + ("" if count == 1 else "s")
+
+
 def _cost_text(cost: PlanCost) -> str:
     cur = cost.currency if isinstance(cost.currency, str) else "/".join(cost.currency)
     text = f"cost {n(cost.amount)} {cur}".rstrip() if cur or cost.amount != 0 else ""
     if cost.unknown:
-        text = (text + " " if text else "cost ") + f"+{len(cost.unknown)} of unknown cost"
+        # "cost 1200 AUD +2 of unknown cost"; with no known amount, no "+" to a cost never stated
+        text = (text + f" +{len(cost.unknown)}" if text else f"{len(cost.unknown)}") + " of unknown cost"
     return text
 
 
@@ -37,7 +42,7 @@ def plan_text(d: Plan | NoPlan) -> str:
     price = _cost_text(d.cost)
     ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
-        f"Objective: least {d.objective}, then {ties}. Add {len(d.added)} credentials, {n(d.added_credits)} {unit}"
+        f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}, {n(d.added_credits)} {unit}"
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''} ({', '.join(d.calendar)}, repeating)."
     )
@@ -84,7 +89,7 @@ def explore_text(d: Exploration) -> str:
             elif r.plan_credits is None:
                 plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
             else:
-                plan = f"; cheapest plan adds {r.plan_size} credentials, {n(r.plan_credits)} {r.system}"
+                plan = f"; cheapest plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}"
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
