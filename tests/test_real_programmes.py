@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import yaml
 
 import stackrules
 
@@ -56,6 +57,126 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "limits": {"listed-electives": ("short", "8")},
         "unused": ["tp-bsb:BSBMGT617"],
     },
+    # NUS BComp (CS), computer science requirements (rules/nus-computing): a focus area (3 Area Primaries, one
+    # at level 4000, one CS Foundation module may count in both), 24 MCs of CS breadth and depth with 12 at
+    # level 4000, a team project pair, 12 MCs of industrial experience or CP4101 in its place (a declared
+    # option), and CP4101 when the learner aims for Honours (Highest Distinction) (a declared aim).
+    "bcomp-cs-wei.yaml": {
+        # every requirement held; no declared aim, so the Highest Distinction requirement and the dissertation
+        # option do not apply; CS3230 counts in Foundation and the focus area; the unused team pair is not met
+        "target": "nus:BCOMP-CS",
+        "status": "met",
+        "remaining": "0",
+        "nodes": {
+            **dict.fromkeys(["foundation", "programming-methodology", "focus-area", "algorithms-theory", "breadth-depth"], "met"),
+            **dict.fromkeys(["team-project", "software-engineering-project", "industrial-experience", "attachment"], "met"),
+            "thematic-systems-project": "not_met",
+            "dissertation-instead": "not_applicable",
+            "highest-distinction": "not_applicable",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("ok", "1"),  # CS4231
+            "algorithms-theory-one-foundation-module": ("ok", "1"),  # CS3230
+            "breadth-depth-level-4000": ("ok", "12"),  # CS4231, CS4235, CS4243
+        },
+    },
+    "bcomp-cs-aisyah.yaml": {
+        # part-way: CS2105, CS2106, CS3230 (12); two more primaries, one at level 4000, shared with breadth and
+        # depth (8); breadth and depth 24 - 4 (CS3243) - 8 = 12 more; a team pair (8); CP3880 (12): 52
+        "target": "nus:BCOMP-CS",
+        "status": "not_met",
+        "remaining": "52",
+        "nodes": {
+            "foundation": "not_met",
+            "programming-methodology": "met",
+            **dict.fromkeys(["focus-area", "algorithms-theory", "breadth-depth", "team-project"], "not_met"),
+            **dict.fromkeys(["software-engineering-project", "thematic-systems-project", "industrial-experience", "attachment"], "not_met"),
+            "dissertation-instead": "not_applicable",
+            "highest-distinction": "not_applicable",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("short", "0"),
+            "algorithms-theory-one-foundation-module": ("ok", "0"),
+            "breadth-depth-level-4000": ("short", "0"),
+        },
+    },
+    "bcomp-cs-jun.yaml": {
+        # both conditional requirements apply (aims for Highest Distinction, opted to replace the IER): the one
+        # CP4101 meets both, shared; no attachment needed
+        "target": "nus:BCOMP-CS",
+        "status": "met",
+        "remaining": "0",
+        "nodes": {
+            **dict.fromkeys(["foundation", "programming-methodology", "focus-area", "algorithms-theory", "breadth-depth"], "met"),
+            **dict.fromkeys(["team-project", "thematic-systems-project", "industrial-experience", "dissertation-instead"], "met"),
+            "highest-distinction": "met",
+            "software-engineering-project": "not_met",
+            "attachment": "not_met",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("ok", "1"),  # CS4235
+            "algorithms-theory-one-foundation-module": ("ok", "1"),
+            "breadth-depth-level-4000": ("ok", "12"),  # CS4231, CS4235, CS4244
+        },
+    },
+    "bcomp-cs-mei-ling.yaml": {
+        # aims for Highest Distinction, did not opt to replace the IER (met by CP3880): the aim requires CP4101,
+        # not held: 12. The focus area takes CS3230 and two of CS3231/CS4231/CS4235; the engine takes CS4231
+        # and CS4235 (an equal choice), hence 2 at level 4000
+        "target": "nus:BCOMP-CS",
+        "status": "not_met",
+        "remaining": "12",
+        "nodes": {
+            **dict.fromkeys(["foundation", "programming-methodology", "focus-area", "algorithms-theory", "breadth-depth"], "met"),
+            **dict.fromkeys(["team-project", "software-engineering-project", "industrial-experience", "attachment"], "met"),
+            "thematic-systems-project": "not_met",
+            "dissertation-instead": "not_applicable",
+            "highest-distinction": "not_met",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("ok", "2"),
+            "algorithms-theory-one-foundation-module": ("ok", "1"),
+            "breadth-depth-level-4000": ("ok", "12"),
+        },
+    },
+    "bcomp-cs-ravi.yaml": {
+        # focus area incomplete: CS3230 and CS3231, no level-4000 primary; breadth and depth full (24) with 8 at
+        # level 4000; one level-4000 primary (CS4231 or CS4235) completes both: 4
+        "target": "nus:BCOMP-CS",
+        "status": "not_met",
+        "remaining": "4",
+        "nodes": {
+            "foundation": "met",
+            "programming-methodology": "met",
+            **dict.fromkeys(["focus-area", "algorithms-theory", "breadth-depth", "thematic-systems-project"], "not_met"),
+            **dict.fromkeys(["team-project", "software-engineering-project", "industrial-experience", "attachment"], "met"),
+            "dissertation-instead": "not_applicable",
+            "highest-distinction": "not_applicable",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("short", "0"),
+            "algorithms-theory-one-foundation-module": ("ok", "1"),
+            "breadth-depth-level-4000": ("short", "8"),  # CS4243, CS4244
+        },
+    },
+    "bcomp-cs-kumar.yaml": {
+        # CS5206 taken in May 2011, before AY2011/2012: an Algorithms and Theory primary (and his level-4000 one)
+        "target": "nus:BCOMP-CS",
+        "status": "met",
+        "remaining": "0",
+        "nodes": {
+            **dict.fromkeys(["foundation", "programming-methodology", "focus-area", "algorithms-theory", "breadth-depth"], "met"),
+            **dict.fromkeys(["team-project", "software-engineering-project", "industrial-experience", "attachment"], "met"),
+            "thematic-systems-project": "not_met",
+            "dissertation-instead": "not_applicable",
+            "highest-distinction": "not_applicable",
+        },
+        "limits": {
+            "algorithms-theory-level-4000": ("ok", "1"),  # CS5206
+            "algorithms-theory-one-foundation-module": ("ok", "1"),
+            "breadth-depth-level-4000": ("ok", "12"),  # CS5206, CS4243, CS4244
+        },
+    },
 }
 
 
@@ -82,7 +203,7 @@ def test_real_programme_audit_matches_the_hand_check(engine: stackrules.Engine, 
 
 
 def test_real_programme_rule_files_cite_their_source_and_date() -> None:
-    for path in sorted([*(ROOT / "rules" / "training-packages").glob("*.yaml"), *(ROOT / "rules" / "evangel-music").glob("*.yaml")]):
+    for path in sorted(p for d in ("training-packages", "evangel-music", "nus-computing") for p in (ROOT / "rules" / d).glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert "source:" in text and "read 2026-11-29" in text, path.name
 
@@ -93,3 +214,47 @@ def test_explore_says_when_no_plan_was_found_never_none(engine: stackrules.Engin
     row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
     assert "no plan was found" in row
     assert "None" not in text
+
+
+def test_a_cs5206_taken_after_ay2011_is_no_focus_area_primary(engine: stackrules.Engine) -> None:
+    # the focus area page counts CS5206 only when taken before AY2011/2012: Kumar's, a year later, is an ordinary
+    # CS module, so his focus area lacks its level-4000 primary (one more, 4 MCs) though breadth and depth still take it
+    data = yaml.safe_load((REAL / "bcomp-cs-kumar.yaml").read_text(encoding="utf-8"))
+    data["holdings"][0]["awarded"] = dt.date(2012, 5, 5)
+    got = engine.audit(stackrules.load_learner(data), "nus:BCOMP-CS", AS_OF).to_json()
+    assert (got["status"], got["credits"]["remaining"]) == ("not_met", "4")
+    nodes = {n["id"]: n for n in got["nodes"]}
+    assert "nus:CS5206" not in nodes["algorithms-theory"]["claimed"]
+    assert "nus:CS5206" in nodes["breadth-depth"]["claimed"]
+
+
+def test_a_shared_addition_is_still_needed_once_not_again_for_the_limits(engine: stackrules.Engine) -> None:
+    # Ravi's one missing primary also lifts breadth and depth to 12 MCs at level 4000: "Still needed" names it once
+    # (under the focus area, counting in both), never again as "more study for the limits", so it adds up to remaining
+    got = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-ravi.yaml"), "nus:BCOMP-CS", AS_OF)
+    missing = got.to_json()["missing"]
+    assert [(m["node"], m["credits"]) for m in missing] == [("algorithms-theory", "4")]
+    assert "counts in both algorithms-theory and breadth-depth" in missing[0]["text"]
+    text = got.text()
+    assert "for the limits" not in text
+    # the pool is full (24 of 24) yet not met: the line says which limit it has not reached
+    assert "(not met, 24 of 24 nus-mc; limit breadth-depth-level-4000 not reached)" in text
+    # Aisyah's completion shares three additions (CS3230 with Foundation, CS3231 and CS4231 with breadth and depth):
+    # each entry carries only credit no earlier entry carries, so the entries add up to her 52
+    aisyah = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).to_json()
+    entries = {m["node"]: m["credits"] for m in aisyah["missing"]}
+    assert entries == {"foundation": "12", "algorithms-theory": "8", "breadth-depth": "12", "thematic-systems-project": "8", "attachment": "12"}
+    assert "(8 nus-mc of it already named under algorithms-theory)" in next(m["text"] for m in aisyah["missing"] if m["node"] == "breadth-depth")
+
+
+def test_progress_leaves_out_requirements_that_do_not_apply(engine: stackrules.Engine) -> None:
+    # Aisyah meets one requirement (CS1010 or CS1101S) of the ten that apply to her; the two conditional ones
+    # (no declared aim, no declared option) are neither met nor counted
+    text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).text()
+    assert "Progress: 1 of 10 requirements met (2 not applicable to this learner)." in text
+
+
+def test_plan_for_the_missing_dissertation_says_one_credential(engine: stackrules.Engine) -> None:
+    plan = engine.plan(stackrules.load_learner(REAL / "bcomp-cs-mei-ling.yaml"), "nus:BCOMP-CS", AS_OF)
+    assert [a for a in plan.to_json()["added"]] == ["nus:CP4101"]
+    assert "Add 1 credential, 12 nus-mc, 1 of unknown cost;" in plan.text()

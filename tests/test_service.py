@@ -118,7 +118,7 @@ def test_qualifications_and_one_qualification(client: Client) -> None:
     r = client.get("/v1/qualifications")
     assert r.status_code == 200
     rows = {q["id"]: q for q in r.json()["qualifications"]}
-    assert set(rows) == {"aqf:graduate-certificate", "exu:BIT", "exu:GCDS", "exu:MDS", "evu:BM-PERF", "tp-ict:ICT40120"}
+    assert set(rows) == {"aqf:graduate-certificate", "exu:BIT", "exu:GCDS", "exu:MDS", "evu:BM-PERF", "nus:BCOMP-CS", "tp-ict:ICT40120"}
     assert rows["tp-ict:ICT40120"]["versions"][0]["credits"] is None  # no credit total (section 17)
     assert rows["exu:BIT"]["provider"] == "exu" and rows["exu:BIT"]["framework_level"] == "aqf:7" and len(rows["exu:BIT"]["versions"]) == 2
     r = client.get("/v1/qualifications/exu:BIT", params={"as_of": AS_OF})
