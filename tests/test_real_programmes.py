@@ -258,3 +258,15 @@ def test_plan_for_the_missing_dissertation_says_one_credential(engine: stackrule
     plan = engine.plan(stackrules.load_learner(REAL / "bcomp-cs-mei-ling.yaml"), "nus:BCOMP-CS", AS_OF)
     assert [a for a in plan.to_json()["added"]] == ["nus:CP4101"]
     assert "Add 1 credential, 12 nus-mc, 1 of unknown cost;" in plan.text()
+
+
+def test_one_missing_dissertation_completes_both_conditional_requirements(engine: stackrules.Engine) -> None:
+    # Jun without CP4101: his Highest Distinction aim and his option to replace the attachment both want it, and the
+    # one module completes both (the `any` shares it): 12 MCs, not the attachment and the dissertation (24)
+    data = yaml.safe_load((REAL / "bcomp-cs-jun.yaml").read_text(encoding="utf-8"))
+    data["holdings"] = [h for h in data["holdings"] if h["credential"] != "nus:CP4101"]
+    got = engine.audit(stackrules.load_learner(data), "nus:BCOMP-CS", AS_OF).to_json()
+    assert (got["status"], got["credits"]["remaining"]) == ("not_met", "12")
+    entries = {m["node"]: (m["credits"], m["text"]) for m in got["missing"]}
+    assert entries["dissertation-instead"][0] == "12"
+    assert entries["highest-distinction"] == ("0", "nus:CP4101 B.Comp. Dissertation (already named under dissertation-instead)")

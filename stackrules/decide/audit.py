@@ -464,7 +464,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         records[nid] = records.get(nid, 0) + sum(k for it, k in adds if it.attrs.type == "record")
         if leaf.kind == "credential":
             for it, k in adds:
-                put(nid, charge(nid, [it] * k)[0], f"{it.key} {it.attrs.title or ''}".strip())
+                new, elsewhere = charge(nid, [it] * k)
+                again = f" (already named under {' and '.join(elsewhere)})" if elsewhere else ""
+                put(nid, new, f"{it.key} {it.attrs.title or ''}".strip() + again)
                 credentials[nid].append(it.key)
                 shared.setdefault(it.index, []).append(nid)
                 needed.setdefault(it.index, set()).add(leaf.index)
