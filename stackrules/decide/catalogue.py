@@ -149,37 +149,41 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     entries = ct.catalogue
     weights, scale = lay.weights(plan)
     top = math.floor(bound * scale)
+    # costs as integer ranks (a price unknown is the dearest), offerings as bit masks (0: every term)
+    costs, _ = lay.weights("cost")
+    dear = 1 + max(costs, default=0)
+    price = [costs[k] if entries[k].cost is not None else dear for k in range(len(entries))]
+    names: dict[str, int] = {}
+    offered = [sum(1 << names.setdefault(t, len(names)) for t in lay.offered[k]) for k in range(len(entries))]
 
-    def dearer(a: Fraction | None, b: Fraction | None) -> bool:
-        return (a is None and b is not None) or (a is not None and b is not None and a > b)
-
-    def covers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-        return not a or (bool(b) and set(b) <= set(a))
+    def covers(a: int, b: int) -> bool:
+        return a == 0 or (b != 0 and b & ~a == 0)
 
     # group -> (cost, offerings) -> the sorted weights of its ready, free members with them
-    stand_in: dict[int, dict[tuple[Fraction | None, tuple[str, ...]], list[int]]] = {}
+    stand_in: dict[int, dict[tuple[int, int], list[int]]] = {}
     for _, members in lay.groups("audit"):
         for k in members:
             if k not in unready and k not in fixed:
-                stand_in.setdefault(entries[k].group, {}).setdefault((entries[k].cost, lay.offered[k]), []).append(weights[k])
+                stand_in.setdefault(entries[k].group, {}).setdefault((price[k], offered[k]), []).append(weights[k])
     for sigs in stand_in.values():
         for ws in sigs.values():
             ws.sort()
     kept: set[int] = set()
-    memo: dict[tuple[int, int, Fraction | None, tuple[str, ...]], bool] = {}
+    lists_of: dict[tuple[int, int, int], list[list[int]]] = {}
+    memo: dict[tuple[int, int, int, int], bool] = {}
     for k in unready:
         w = weights[k]
         if w > top:
             continue  # heavier than the whole plan
         g = entries[k].group
-        key = (g, w, entries[k].cost, lay.offered[k])
+        key = (g, w, price[k], offered[k])
         if key not in memo:
-            lists = [
-                ws
-                for h in ct.dominators[g]
-                for (cost, offered), ws in stand_in.get(h, {}).items()
-                if not dearer(cost, entries[k].cost) and covers(offered, lay.offered[k])
-            ]
+            at = (g, price[k], offered[k])
+            lists = lists_of.get(at)
+            if lists is None:
+                lists = lists_of[at] = [
+                    ws for h in ct.dominators[g] for (cost, o), ws in stand_in.get(h, {}).items() if cost <= price[k] and covers(o, offered[k])
+                ]
             swaps = sum(bisect.bisect_right(ws, w) for ws in lists)
             low = min((ws[0] for ws in lists), default=0)
             memo[key] = swaps == 0 or low <= 0 or swaps <= (top - w) // low

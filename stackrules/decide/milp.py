@@ -93,6 +93,51 @@ class Model:
             return None
         return float(h.getInfo().objective_function_value)
 
+    def excluded_above(self, weights: dict[int, int], limit: int, columns: list[int], deadline: float) -> set[int] | None:
+        """Columns among ``columns`` (each with lower bound 0) that are 0 in every solution whose objective is at most ``limit``.
+
+        Reduced-cost fixing, proven without trusting the LP solver's accuracy: the LP's row duals ``y``
+        are only a guess; for any ``y``, weak (Lagrangian) duality gives the bound
+        ``sum_r y_r * b_r + sum_j min(d_j * lb_j, d_j * ub_j)`` with ``d = c - A^T y``, where ``b_r`` is the
+        row's lower bound when ``y_r > 0`` and its upper bound when ``y_r < 0`` (a ``y_r`` whose side is
+        unbounded is taken as 0). A solution with column ``j`` at 1 or more is then worth at least that
+        bound plus ``d_j`` (for ``d_j > 0``), so when that exceeds ``limit`` (the objective is integral)
+        the column is 0 in every solution within ``limit``; when the bound itself exceeds ``limit`` no
+        solution is within it and every column is. None when the LP gives no usable duals.
+        """
+        h = self._highs()
+        n = len(self.lb)
+        cost = np.zeros(n)
+        for j, w in weights.items():
+            cost[j] = float(w)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
+        with _one_thread():
+            _execute(h)
+        if h.getModelStatus() != HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        if not sol.dual_valid:
+            return None
+        y = np.asarray(sol.row_dual, dtype=float)
+        lo = np.asarray(self.rows_lo, dtype=float)
+        hi = np.asarray(self.rows_hi, dtype=float)
+        y = np.where((y > 0) & np.isfinite(lo), y, np.where((y < 0) & np.isfinite(hi), y, 0.0))
+        starts = np.asarray(self.row_start, dtype=np.int64)
+        index = np.asarray(self.row_index, dtype=np.int64)
+        value = np.asarray(self.row_value, dtype=float)
+        rows_of = np.repeat(np.arange(len(self.rows_lo)), np.diff(starts))
+        d = cost - np.bincount(index, weights=value * y[rows_of], minlength=n)
+        lb = np.asarray(self.lb, dtype=float)
+        ub = np.asarray(self.ub, dtype=float)
+        if np.any((d < 0) & ~np.isfinite(ub)) or np.any((d > 0) & ~np.isfinite(lb)):
+            return None
+        side = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
+        bound = float(np.dot(y, side)) + float(np.sum(np.where(d > 0, d * lb, d * ub)))
+        slack = 0.5 + 1e-9 * max(1.0, abs(limit), abs(bound))  # the objective is integral; floating error is far below this
+        # with column j at 1 or more a solution is worth at least bound + d_j (d_j > 0), and never less than bound
+        return {j for j in columns if lb[j] == 0.0 and bound + max(float(d[j]), 0.0) > limit + slack}
+
     def _highs(self) -> _core._Highs:
         """A HiGHS instance holding this model, all columns continuous.
 

@@ -95,6 +95,7 @@ class AuditModel:
     _exempted: dict[int, list[int]] = field(default_factory=dict)  # node -> the applications that exempt it
     _usages: dict[tuple[int, bool], dict[int, dict[int, float]]] = field(default_factory=dict)
     _could: dict[int, bool] = field(default_factory=dict)  # node -> could the learner's own items meet it
+    exclude: frozenset[int] = frozenset()  # additions left out of this model (a plan proved they are never taken)
 
     def c(self, value: Fraction) -> float:
         v = value * self.scale
@@ -105,7 +106,8 @@ class AuditModel:
         """``completion``: the target must be met; ``additions``: catalogue credentials may be added."""
         p, m = self.p, self.milp
         use_additions = self.additions = completion and additions
-        self.eligible = {leaf: [i for i in lst if use_additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
+        out = self.exclude
+        self.eligible = {leaf: [i for i in lst if p.items[i].origin != "addition" or (use_additions and i not in out)] for leaf, lst in p.eligible.items()}
         figures = (
             [it.credits for it in p.items]
             + [n.credits for n in p.nodes if n.credits]
@@ -117,7 +119,7 @@ class AuditModel:
         items = p.items
         self.cred = [self.c(it.credits) for it in items]
         for it in items:
-            if it.origin == "addition" and not use_additions:
+            if it.origin == "addition" and (not use_additions or it.index in out):
                 continue
             self.u[it.index] = m.var(f"use[{it.key}]", 0, float(it.multiplicity))
         for app in p.apps:

@@ -101,13 +101,21 @@ class _Keep:
 
 
 def _model(
-    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, horizon: int | None
+    p: Problem,
+    opts: PlanOptions,
+    calendar: tuple[str, ...],
+    load: Fraction,
+    cuts: list[list[int]],
+    keep: _Keep,
+    horizon: int | None,
+    exclude: frozenset[int] = frozenset(),
 ) -> tuple[AuditModel, list[Item], dict[str, dict[int, int]], list[dict[int, int]], Timing | None]:
     """A plan model: with terms up to ``horizon``, or without terms (``None``: a relaxation of it).
 
+    ``exclude``: additions left out (proven never taken by the plans this model is asked for).
     Returns the model, the addable items, the plan's named levels, the audit's levels, the timing.
     """
-    b = AuditModel(p)
+    b = AuditModel(p, exclude=exclude)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)
@@ -174,7 +182,9 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
-def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float) -> _Attempt:
+def _attempt(
+    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float, exclude: frozenset[int] = frozenset()
+) -> _Attempt:
     """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
 
     Two models keep this fast and exact. First the levels before ``terms`` are solved without terms
@@ -191,7 +201,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     ready = _ready(p)
     own = order[:2]  # proven: the objective, the audit's credit kept
     before = order[: order.index("terms")]  # the levels the relaxation decides
-    b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None)
+    b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None, exclude)
     levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
     sol = b.milp.solve([named[k] for k in levels_a], deadline)
     if sol.status != "optimal":
@@ -201,6 +211,12 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         for k in levels_a:
             if named[k]:
                 b.milp.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
+        # the plan just found bounds the first tie break: additions proven dearer than it are left out
+        k0 = before[2]
+        if named[k0]:
+            cols = {b.u[it.index] for it in adds}
+            for j in b.milp.excluded_above(named[k0], round(sum(w * sol.values[j] for j, w in named[k0].items())), sorted(cols), deadline) or ():
+                b.milp.fix(j, 0.0)
         tie = b.milp.solve([named[k] for k in before[2:]], deadline, TIE_NODES)
         if tie.values:
             sol = tie
@@ -213,10 +229,13 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         least = math.ceil(total(it.credits for it in chosen) / load) if chosen else 0
         if max(first.values(), default=0) <= least:
             # no plan equal on the levels above (they all add this much credit) takes fewer terms
-            b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
+            b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None, _unchosen(p, by_index))
             return _finish(p, b, adds, named, audit_levels, None, order, held_at, by_index, first, proven_ties, deadline)
     horizon = max(first.values(), default=1) if first is not None else MAX_TERMS
-    b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon)
+    # the model with terms holds the levels above at the relaxation's values (when it has a plan to hold them
+    # at): additions the relaxation proves too dear for those values are left out of it
+    out = _never_tied(b, adds, named, before, held_at, deadline) if first is not None and order[0] != "terms" else frozenset()
+    b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon, out | exclude)
     assert timing is not None
     rest = order
     if first is not None and order[0] != "terms":
@@ -228,7 +247,7 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     sol = b.milp.solve([named[k] for k in rest], deadline, TIE_NODES if tied else None)
     if not sol.values and first is not None and tied:
         # no better schedule found in time: the relaxation's plan, as scheduled term by term
-        b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None)
+        b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None, _unchosen(p, by_index))
         return _finish(p, b, adds, named, audit_levels, None, order, held_at, by_index, first, False, deadline)
     if sol.status == "infeasible" or not sol.values:
         return _Attempt(sol.status, None, [], {})
@@ -239,6 +258,30 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     _, by_index = _read(p, b, adds, sol.values, "optimal")
     terms = read_schedule(p, timing, by_index, sol.values)
     return _finish(p, b, adds, named, audit_levels, timing, order, held_at, by_index, terms, proven_ties, deadline)
+
+
+def _unchosen(p: Problem, by_index: dict[int, list[Item]]) -> frozenset[int]:
+    """The additions a chosen plan does not take: left out of the model that picks its claims."""
+    return frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in by_index)
+
+
+def _never_tied(b: AuditModel, adds: list[Item], named: dict[str, dict[int, int]], levels: list[str], held_at: dict[str, int], deadline: float) -> frozenset[int]:
+    """Additions that no plan equal to ``held_at`` on ``levels`` takes, proven on the relaxation ``b``.
+
+    Every plan with terms is a plan of the relaxation, so an addition that the relaxation proves
+    dearer than ``held_at`` on one of the levels (reduced-cost fixing with a bound that holds
+    whatever the LP solver's accuracy: :meth:`~stackrules.decide.milp.Model.excluded_above`) is in
+    no plan that the model with terms, holding those levels, may return.
+    """
+    cols = {b.u[it.index]: it.index for it in adds}
+    out: set[int] = set()
+    for k in levels:
+        if not named[k] or k not in held_at:
+            continue
+        found = b.milp.excluded_above(named[k], held_at[k], sorted(cols), deadline)
+        if found is not None:
+            out |= {cols[j] for j in found}
+    return frozenset(out)
 
 
 def _finish(
@@ -324,6 +367,69 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return tuple(out)
 
 
+def _lacking(p: Problem, fast: Problem) -> list[Item]:
+    """The additions of ``p`` with a credential that no addition of ``fast`` has."""
+    own = {m for it in fast.items if it.origin == "addition" for m in it.members}
+    return [it for it in p.items if it.origin == "addition" and not set(it.members) <= own]
+
+
+def _beyond_fast(p: Problem, fast: Problem, quick: _Attempt, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, keep: _Keep, deadline: float) -> frozenset[int]:
+    """The additions of ``p`` that the fast model lacks and no plan as good as the fast plan takes.
+
+    Proven on ``p``'s relaxation by reduced costs. When they are all of what the fast model lacks,
+    the fast plan is optimal for ``p`` too; either way ``p``'s models may leave them out.
+
+    The fast plan is optimal among plans made of the fast model's credentials. A plan of ``p`` at
+    least as good on the relaxation's levels (objective, the audit's credit kept, the tie breaks
+    before ``terms``; each with weights, values v) is strictly better on one level i and equal on
+    those before it, or equal on all of them (and perhaps better on later ones). For each case the
+    relaxation with rows "level k at most v_k" (k before i) bounds level i; an addition of ``p``
+    that the fast model lacks and that the bound shows cannot be in any plan within the case's
+    limit (below v_i, or at most v_i in the last case) is in no such plan. When every one of them is
+    excluded from every case, every plan as good as the fast plan is a plan of the fast model.
+    """
+    extra = _lacking(p, fast)
+    order = _order(opts)
+    before = order[: order.index("terms")]
+    b, adds, named, _, _ = _model(p, opts, calendar, load, [], keep, None)
+    extra = [it for it in extra if it.index in b.u]
+    scale = Fraction(b.scale)
+    # the fast plan's value on each level, in this model's weights (exact; a level's weight per copy is its item's)
+    d = 1
+    for it in adds:
+        if it.cost is not None:
+            d = d * it.cost.denominator // math.gcd(d, it.cost.denominator)
+    known = [it.cost * d for it in adds if it.cost is not None]
+    unknown = 2 * max(known, default=Fraction(0)) + 1
+    assert quick.choice is not None
+    used = set()
+    for a in quick.choice.apps:
+        app = fast.apps[a]
+        for leaf in app.root.leaves():
+            for i in quick.choice.source_claims.get(leaf.index, []):
+                if fast.items[i].origin != "addition":
+                    used.add((app.rule.id, fast.items[i].key))
+    value = {
+        "credits": sum((it.credits * scale for it in quick.chosen), Fraction(0)),
+        "cost": sum((it.cost * d if it.cost is not None else unknown for it in quick.chosen), Fraction(0)),
+        "keep": Fraction(sum(-1 if pair in keep.sources else 1 for pair in used)),
+    }
+    levels = [k for k in before if named[k]]
+    if not levels:
+        return frozenset()
+    cols = {b.u[it.index] for it in extra}
+    item_of = {b.u[it.index]: it.index for it in extra}
+    for n, k in enumerate(levels):
+        last = n == len(levels) - 1
+        limit = math.floor(value[k]) if last else math.ceil(value[k]) - 1
+        found = b.milp.excluded_above(named[k], limit, sorted(cols), deadline)
+        if found is None:
+            return frozenset()
+        cols &= found
+        b.milp.row({j: float(w) for j, w in named[k].items()}, hi=math.floor(value[k]) + 0.5)
+    return frozenset(item_of[j] for j in cols)
+
+
 def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Plan | NoPlan:
     if opts.objective not in OBJECTIVES:
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
@@ -344,30 +450,33 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     proof = "optimal"
     ties_proven = True
     p: Problem | None = None
+    beyond: frozenset[int] = frozenset()  # additions of the full model that no plan as good as the fast plan takes
     if opts.objective != "terms" and opts.alternatives == 0:
         # Fast path (docs/design.md): plan first without the credentials whose prerequisites the learner
         # lacks (unless a leaf names them); the rest merge into few groups. That plan's objective
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
-        # that ready ones dominate. If what is left was in the first model, the fast plan is
-        # optimal; else the (smaller) full model is solved.
+        # that ready ones dominate. Of what is left, reduced costs on the full relaxation prove most
+        # of what the fast model lacked useless to any plan as good as the fast plan: if all of it,
+        # the fast plan is optimal; else the full model is solved without them.
         fast = problem(quick=True)
         quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
         if quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             p = problem(bound=bound)
-            # the same candidates: the fast plan is optimal on every level (an LP bound would prove
-            # the objective only, not the tie breaks)
-            if p.unready <= fast.unready:
+            lacking = {it.index for it in _lacking(p, fast)}
+            beyond = _beyond_fast(p, fast, quick, opts, calendar, _load(ctx, p, opts), keep, deadline) if lacking else frozenset()
+            if p.unready <= fast.unready or beyond == lacking:
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
     if p is None:
         p = problem()
+        beyond = frozenset()
     load = _load(ctx, p, opts)
     if not plans:
         cuts: list[list[int]] = []
         for _ in range(opts.alternatives + 1):
-            got = _attempt(p, opts, calendar, load, cuts, keep, deadline)
+            got = _attempt(p, opts, calendar, load, cuts, keep, deadline, beyond)
             if got.choice is None:
                 if got.status == "time_limit":
                     proof = "indeterminate"
