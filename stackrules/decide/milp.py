@@ -122,7 +122,7 @@ class Model:
         y = np.asarray(sol.row_dual, dtype=float)
         lo = np.asarray(self.rows_lo, dtype=float)
         hi = np.asarray(self.rows_hi, dtype=float)
-        y = np.where((y > 0) & np.isfinite(lo), y, np.where((y < 0) & np.isfinite(hi), y, 0.0))
+        y[((y > 0) & ~np.isfinite(lo)) | ((y < 0) & ~np.isfinite(hi))] = 0.0
         starts = np.asarray(self.row_start, dtype=np.int64)
         index = np.asarray(self.row_index, dtype=np.int64)
         value = np.asarray(self.row_value, dtype=float)
@@ -132,8 +132,13 @@ class Model:
         ub = np.asarray(self.ub, dtype=float)
         if np.any((d < 0) & ~np.isfinite(ub)) or np.any((d > 0) & ~np.isfinite(lb)):
             return None
-        side = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
-        bound = float(np.dot(y, side)) + float(np.sum(np.where(d > 0, d * lb, d * ub)))
+        side = np.zeros(len(y))
+        side[y > 0] = lo[y > 0]
+        side[y < 0] = hi[y < 0]
+        least = np.zeros(n)  # each column's least contribution d_j * x_j over its bounds
+        least[d > 0] = d[d > 0] * lb[d > 0]
+        least[d < 0] = d[d < 0] * ub[d < 0]
+        bound = float(np.dot(y, side)) + float(np.sum(least))
         slack = 0.5 + 1e-9 * max(1.0, abs(limit), abs(bound))  # the objective is integral; floating error is far below this
         # with column j at 1 or more a solution is worth at least bound + d_j (d_j > 0), and never less than bound
         return {j for j in columns if lb[j] == 0.0 and bound + max(float(d[j]), 0.0) > limit + slack}
