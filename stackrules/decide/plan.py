@@ -98,6 +98,12 @@ class _Keep:
     """The audit's credit choice, which a plan keeps unless changing it lowers the objective."""
 
     sources: frozenset[tuple[str, str]]  # (rule id, held source's key)
+    # (item key, leaf) of the audit's claims of what the learner has: the plan's claims keep them where they can,
+    # so that what it adds lands where the audit's "Still needed" says
+    claims: frozenset[tuple[str, int]] = frozenset()
+    # the leaves where the audit's completion adds study ("Still needed"): among otherwise equal plans, the one
+    # that adds there is chosen, so that what the plan adds to a node is what the audit says it still needs
+    completes: frozenset[int] = frozenset()
 
 
 def _model(
@@ -147,6 +153,11 @@ def _model(
         "cost": {b.u[i]: w for i, w in _weights(adds, "cost", int(b.scale)).items() if w},
         "terms": {timing.last: 1} if timing is not None else {},
         "keep": kept,
+        # after the plan's own levels: as near the audit as can be (its claims of what the learner has, and
+        # additions where its completion adds them)
+        "near": {
+            j: -1 for (i, leaf), j in b.x.items() if (p.items[i].key, leaf) in keep.claims or (p.items[i].origin == "addition" and leaf in keep.completes)
+        },
     }
     return b, adds, named, b.objectives(True)[1:], timing
 
@@ -155,8 +166,8 @@ MAX_REASONS = 8  # credentials named in a "no plan" answer
 
 
 def _order(opts: PlanOptions) -> list[str]:
-    """The plan's own levels: its objective, the audit's credit kept, the two tie breaks."""
-    return [opts.objective, "keep", *TIE_BREAKS[opts.objective]]
+    """The plan's own levels: its objective, the audit's credit kept, the two tie breaks, nearness to the audit."""
+    return [opts.objective, "keep", *TIE_BREAKS[opts.objective], "near"]
 
 
 def _read(p: Problem, b: AuditModel, adds: list[Item], values: list[float], status: str) -> tuple[Choice, dict[int, list[Item]]]:
@@ -182,9 +193,7 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
-def _attempt(
-    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float, exclude: frozenset[int] = frozenset()
-) -> _Attempt:
+def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float) -> _Attempt:
     """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
 
     Two models keep this fast and exact. First the levels before ``terms`` are solved without terms
@@ -201,7 +210,7 @@ def _attempt(
     ready = _ready(p)
     own = order[:2]  # proven: the objective, the audit's credit kept
     before = order[: order.index("terms")]  # the levels the relaxation decides
-    b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None, exclude)
+    b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None)
     levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
     sol = b.milp.solve([named[k] for k in levels_a], deadline)
     if sol.status != "optimal":
@@ -217,7 +226,9 @@ def _attempt(
             cols = {b.u[it.index] for it in adds}
             for j in b.milp.excluded_above(named[k0], round(sum(w * sol.values[j] for j, w in named[k0].items())), sorted(cols), deadline) or ():
                 b.milp.fix(j, 0.0)
-        tie = b.milp.solve([named[k] for k in before[2:]], deadline, TIE_NODES)
+        # nearness to the audit is decided here too; a plan that then reaches the least terms is nearest among
+        # those with the least terms as well (the model with terms, when needed, puts terms first again)
+        tie = b.milp.solve([named[k] for k in before[2:]] + [named["near"]], deadline, TIE_NODES)
         if tie.values:
             sol = tie
         proven_ties = tie.status == "optimal"
@@ -235,7 +246,7 @@ def _attempt(
     # the model with terms holds the levels above at the relaxation's values (when it has a plan to hold them
     # at): additions the relaxation proves too dear for those values are left out of it
     out = _never_tied(b, adds, named, before, held_at, deadline) if first is not None and order[0] != "terms" else frozenset()
-    b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon, out | exclude)
+    b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon, out)
     assert timing is not None
     rest = order
     if first is not None and order[0] != "terms":
@@ -265,7 +276,9 @@ def _unchosen(p: Problem, by_index: dict[int, list[Item]]) -> frozenset[int]:
     return frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in by_index)
 
 
-def _never_tied(b: AuditModel, adds: list[Item], named: dict[str, dict[int, int]], levels: list[str], held_at: dict[str, int], deadline: float) -> frozenset[int]:
+def _never_tied(
+    b: AuditModel, adds: list[Item], named: dict[str, dict[int, int]], levels: list[str], held_at: dict[str, int], deadline: float
+) -> frozenset[int]:
     """Additions that no plan equal to ``held_at`` on ``levels`` takes, proven on the relaxation ``b``.
 
     Every plan with terms is a plan of the relaxation, so an addition that the relaxation proves
@@ -312,7 +325,8 @@ def _finish(
         return _Attempt(sol.status, None, [], {})
     choice, _ = _read(p, b, adds, sol.values, "optimal" if sol.status == "optimal" else sol.status)
     chosen = [x for its in by_index.values() for x in its]
-    return _Attempt("optimal", choice, chosen, terms, proven_ties)
+    # the plan's levels are proven; which claims the audit of it reports is proven only when this solve finished
+    return _Attempt("optimal", choice, chosen, terms, proven_ties and sol.status == "optimal")
 
 
 def _keep_of(p: Problem, choice: Choice) -> _Keep:
@@ -324,7 +338,9 @@ def _keep_of(p: Problem, choice: Choice) -> _Keep:
             for i in choice.source_claims.get(leaf.index, []):
                 if p.items[i].origin != "addition":
                     sources.add((app.rule.id, p.items[i].key))
-    return _Keep(frozenset(sources))
+    claims = {(p.items[i].key, leaf) for leaf, cl in choice.claims.items() for i, _ in cl if p.items[i].origin != "addition"}
+    completes = {leaf for leaf, cl in choice.claims.items() for i, _ in cl if p.items[i].origin == "addition"}
+    return _Keep(frozenset(sources), frozenset(claims), frozenset(completes))
 
 
 def _credit_used(p: Problem, choice: Choice) -> list[UsedCredit]:
@@ -367,69 +383,6 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return tuple(out)
 
 
-def _lacking(p: Problem, fast: Problem) -> list[Item]:
-    """The additions of ``p`` with a credential that no addition of ``fast`` has."""
-    own = {m for it in fast.items if it.origin == "addition" for m in it.members}
-    return [it for it in p.items if it.origin == "addition" and not set(it.members) <= own]
-
-
-def _beyond_fast(p: Problem, fast: Problem, quick: _Attempt, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, keep: _Keep, deadline: float) -> frozenset[int]:
-    """The additions of ``p`` that the fast model lacks and no plan as good as the fast plan takes.
-
-    Proven on ``p``'s relaxation by reduced costs. When they are all of what the fast model lacks,
-    the fast plan is optimal for ``p`` too; either way ``p``'s models may leave them out.
-
-    The fast plan is optimal among plans made of the fast model's credentials. A plan of ``p`` at
-    least as good on the relaxation's levels (objective, the audit's credit kept, the tie breaks
-    before ``terms``; each with weights, values v) is strictly better on one level i and equal on
-    those before it, or equal on all of them (and perhaps better on later ones). For each case the
-    relaxation with rows "level k at most v_k" (k before i) bounds level i; an addition of ``p``
-    that the fast model lacks and that the bound shows cannot be in any plan within the case's
-    limit (below v_i, or at most v_i in the last case) is in no such plan. When every one of them is
-    excluded from every case, every plan as good as the fast plan is a plan of the fast model.
-    """
-    extra = _lacking(p, fast)
-    order = _order(opts)
-    before = order[: order.index("terms")]
-    b, adds, named, _, _ = _model(p, opts, calendar, load, [], keep, None)
-    extra = [it for it in extra if it.index in b.u]
-    scale = Fraction(b.scale)
-    # the fast plan's value on each level, in this model's weights (exact; a level's weight per copy is its item's)
-    d = 1
-    for it in adds:
-        if it.cost is not None:
-            d = d * it.cost.denominator // math.gcd(d, it.cost.denominator)
-    known = [it.cost * d for it in adds if it.cost is not None]
-    unknown = 2 * max(known, default=Fraction(0)) + 1
-    assert quick.choice is not None
-    used = set()
-    for a in quick.choice.apps:
-        app = fast.apps[a]
-        for leaf in app.root.leaves():
-            for i in quick.choice.source_claims.get(leaf.index, []):
-                if fast.items[i].origin != "addition":
-                    used.add((app.rule.id, fast.items[i].key))
-    value = {
-        "credits": sum((it.credits * scale for it in quick.chosen), Fraction(0)),
-        "cost": sum((it.cost * d if it.cost is not None else unknown for it in quick.chosen), Fraction(0)),
-        "keep": Fraction(sum(-1 if pair in keep.sources else 1 for pair in used)),
-    }
-    levels = [k for k in before if named[k]]
-    if not levels:
-        return frozenset()
-    cols = {b.u[it.index] for it in extra}
-    item_of = {b.u[it.index]: it.index for it in extra}
-    for n, k in enumerate(levels):
-        last = n == len(levels) - 1
-        limit = math.floor(value[k]) if last else math.ceil(value[k]) - 1
-        found = b.milp.excluded_above(named[k], limit, sorted(cols), deadline)
-        if found is None:
-            return frozenset()
-        cols &= found
-        b.milp.row({j: float(w) for j, w in named[k].items()}, hi=math.floor(value[k]) + 0.5)
-    return frozenset(item_of[j] for j in cols)
-
-
 def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Plan | NoPlan:
     if opts.objective not in OBJECTIVES:
         raise RequestError("SR5002", f"unknown objective `{opts.objective}`", "use credits, cost or terms")
@@ -450,33 +403,30 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     proof = "optimal"
     ties_proven = True
     p: Problem | None = None
-    beyond: frozenset[int] = frozenset()  # additions of the full model that no plan as good as the fast plan takes
     if opts.objective != "terms" and opts.alternatives == 0:
         # Fast path (docs/design.md): plan first without the credentials whose prerequisites the learner
         # lacks (unless a leaf names them); the rest merge into few groups. That plan's objective
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
-        # that ready ones dominate. Of what is left, reduced costs on the full relaxation prove most
-        # of what the fast model lacked useless to any plan as good as the fast plan: if all of it,
-        # the fast plan is optimal; else the full model is solved without them.
+        # that ready ones dominate. If what is left was in the first model, the fast plan is
+        # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True)
         quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
         if quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             p = problem(bound=bound)
-            lacking = {it.index for it in _lacking(p, fast)}
-            beyond = _beyond_fast(p, fast, quick, opts, calendar, _load(ctx, p, opts), keep, deadline) if lacking else frozenset()
-            if p.unready <= fast.unready or beyond == lacking:
+            # the same candidates: the fast plan is optimal on every level (an LP bound would prove
+            # the objective only, not the tie breaks)
+            if p.unready <= fast.unready:
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
     if p is None:
         p = problem()
-        beyond = frozenset()
     load = _load(ctx, p, opts)
     if not plans:
         cuts: list[list[int]] = []
         for _ in range(opts.alternatives + 1):
-            got = _attempt(p, opts, calendar, load, cuts, keep, deadline, beyond)
+            got = _attempt(p, opts, calendar, load, cuts, keep, deadline)
             if got.choice is None:
                 if got.status == "time_limit":
                     proof = "indeterminate"
@@ -608,12 +558,23 @@ def _plan_record(
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
+    beyond: set[int] = set()  # additions a pool claims past its need: they count for the qualification's total
+    term_of = {it.index: when[it.key] for it in added}
     for leaf, claims in choice.claims.items():
-        for i, _ in claims:
-            node = p.nodes[leaf]
-            while node.id is None and node.parent is not None:
-                node = node.parent
-            leaf_of.setdefault(i, []).append(node.id or p.version.id)
+        node = p.nodes[leaf]
+        room = None
+        if node.kind == "pool" and node.credits is not None:
+            room = node.credits - total(p.items[i].credits * c for i, c in claims if p.items[i].origin != "addition")
+        for i, c in sorted(claims, key=lambda ic: (term_of.get(ic[0], 0), p.items[ic[0]].key)):
+            if room is not None and p.items[i].origin == "addition":
+                if room <= 0:
+                    beyond.add(i)
+                    continue
+                room -= p.items[i].credits * c
+            named = node
+            while named.id is None and named.parent is not None:
+                named = named.parent
+            leaf_of.setdefault(i, []).append(named.id or p.version.id)
     needed_by: dict[str, list[str]] = {}
     for it in added:
         info = p.rb.credentials.get(it.credential)
@@ -625,6 +586,15 @@ def _plan_record(
         for source_leaf in app.root.leaves():
             for i in choice.source_claims.get(source_leaf.index, []):
                 feeds.setdefault(i, []).append(app.rule.id)
+    added_index = {it.index for it in added}
+    earning: set[int] = set()
+    earned = Fraction(0)
+    for a in choice.apps:
+        app = p.apps[a]
+        fed = {i for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, []) if i in added_index}
+        if fed:
+            earning |= fed
+            earned += total(p.items[g].credits for g in app.grants)
     steps = []
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
@@ -632,11 +602,14 @@ def _plan_record(
             why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
+        elif it.index in beyond:
+            why.append(f"counts towards the total of {p.version.id} (beyond what each requirement needs)")
         if it.key in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(needed_by[it.key])))
         info = p.rb.credentials.get(it.credential)
         location = str(info.loc) if info is not None else None
-        steps.append(PlanStep(it.key, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location))
+        towards = tuple(sorted(set(leaf_of.get(it.index, [])))) or ((p.version.id,) if it.index in beyond else ())
+        steps.append(PlanStep(it.key, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location, towards))
     return Plan(
         target=audit.target,
         title=audit.title,
@@ -654,9 +627,11 @@ def _plan_record(
         terms=_terms(p, added, when, calendar),
         steps=tuple(steps),
         credit=audit.credit,
-        credit_changed=_keep_of(p, choice) != keep,
+        credit_changed=_keep_of(p, choice).sources != keep.sources,
         proof=proof,
         tie_breaks_proven=ties_proven,
         provenance=audit.provenance,
         alternatives=alternatives,
+        earning_study=total(it.credits for it in added if it.index in earning),
+        earned_credit=earned,
     )

@@ -52,6 +52,7 @@ class PlanStep:
     cost: Fraction | None
     why: str
     location: str | None  # its catalogue entry, file:line
+    towards: tuple[str, ...] = ()  # the nodes (nearest with an id) it counts in; the qualification's id: its total only
 
     def to_json(self) -> JSONObject:
         return {
@@ -62,6 +63,7 @@ class PlanStep:
             "cost": q(self.cost),
             "why": self.why,
             "location": self.location,
+            "counts_towards": list(self.towards),
         }
 
 
@@ -121,6 +123,10 @@ class Plan:
     tie_breaks_proven: bool  # False: the best tie break found within the time, not proven
     provenance: Provenance
     alternatives: tuple[Alternative, ...]
+    # added study that earns credit through credit rules: its own credit, and the credit it is granted
+    # (a 3-hour community-college course is 4.8 cp of study and may earn a 6-cp unit)
+    earning_study: Fraction = Fraction(0)
+    earned_credit: Fraction = Fraction(0)
 
     def to_json(self) -> JSONObject:
         return {
@@ -134,6 +140,7 @@ class Plan:
             "credits": self.credits.to_json(),
             "added": list(self.added),
             "added_credits": q(self.added_credits),
+            "credit_from_added_study": {"study": q(self.earning_study), "granted": q(self.earned_credit)},
             "cost": self.cost.to_json(),
             "max_load": q(self.max_load),
             "calendar": list(self.calendar),

@@ -43,6 +43,11 @@ def plan_text(d: Plan | NoPlan) -> str:
     ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
         f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}, {n(d.added_credits)} {unit}"
+        + (
+            f" of study ({n(d.earning_study)} {unit} of it earns {n(d.earned_credit)} {unit} of credit through credit rules)"
+            if d.earned_credit and d.earned_credit != d.earning_study
+            else ""
+        )
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''} ({', '.join(d.calendar)}, repeating)."
     )

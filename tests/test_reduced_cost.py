@@ -1,0 +1,75 @@
+"""Reduced-cost exclusion (Model.excluded_above): a column it excludes is 0 in every solution within the limit.
+
+Plans lean on it to leave additions out of their models (docs/design.md, "Plans"), so a wrong
+exclusion would make a plan that is not optimal say "optimal". Checked against brute force on
+small random integer programs, including rows with one side unbounded and columns with wide bounds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackrules.decide.milp import Model
+
+
+def _deadline() -> float:
+    return time.monotonic() + 10
+
+
+@st.composite
+def _programs(draw: st.DrawFn) -> tuple[Model, list[int], list[list[int]], list[tuple[float, float]], int]:
+    n = draw(st.integers(2, 4))
+    m = Model()
+    ubs = [draw(st.integers(1, 2)) for _ in range(n)]
+    for j in range(n):
+        m.var(f"v{j}", 0, float(ubs[j]))
+    rows: list[list[int]] = []
+    sides: list[tuple[float, float]] = []
+    for _ in range(draw(st.integers(1, 4))):
+        coefs = [draw(st.integers(-3, 3)) for _ in range(n)]
+        lo = draw(st.one_of(st.none(), st.integers(-3, 4)))
+        hi = draw(st.one_of(st.none(), st.integers(-3, 6)))
+        lo_f = float("-inf") if lo is None else float(lo)
+        hi_f = float("inf") if hi is None else float(hi)
+        if lo_f > hi_f:
+            lo_f, hi_f = hi_f, lo_f
+        m.row({j: float(c) for j, c in enumerate(coefs) if c}, lo=lo_f, hi=hi_f)
+        rows.append(coefs)
+        sides.append((lo_f, hi_f))
+    weights = [draw(st.integers(0, 9)) for _ in range(n)]
+    limit = draw(st.integers(0, 20))
+    return m, ubs, rows, sides, limit, weights  # type: ignore[return-value]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_programs())
+def test_no_excluded_column_is_used_by_a_solution_within_the_limit(program) -> None:  # type: ignore[no-untyped-def]
+    m, ubs, rows, sides, limit, weights = program
+    n = len(ubs)
+    found = m.excluded_above({j: w for j, w in enumerate(weights) if w}, limit, list(range(n)), _deadline())
+    if found is None:
+        return
+    for x in itertools.product(*(range(u + 1) for u in ubs)):
+        feasible = all(lo <= sum(c * v for c, v in zip(coefs, x, strict=True)) <= hi for coefs, (lo, hi) in zip(rows, sides, strict=True))
+        if feasible and sum(w * v for w, v in zip(weights, x, strict=True)) <= limit:
+            assert not any(x[j] for j in found), (x, found)
+
+
+def test_a_dear_column_is_excluded_and_a_cheap_one_is_not() -> None:
+    # pick one of three to cover a need of 1: costs 1, 2 and 7; within a limit of 2 the dear one is never used
+    m = Model()
+    xs = [m.var(f"x{j}") for j in range(3)]
+    m.row(dict.fromkeys(xs, 1.0), lo=1)
+    found = m.excluded_above({xs[0]: 1, xs[1]: 2, xs[2]: 7}, 2, xs, _deadline())
+    assert found == {xs[2]}
+
+
+def test_nothing_within_the_limit_excludes_every_column() -> None:
+    m = Model()
+    xs = [m.var(f"x{j}") for j in range(2)]
+    m.row(dict.fromkeys(xs, 1.0), lo=2)
+    assert m.excluded_above({xs[0]: 3, xs[1]: 3}, 5, xs, _deadline()) == set(xs)
