@@ -288,6 +288,9 @@ def _never_tied(
     """
     cols = {b.u[it.index]: it.index for it in adds}
     out: set[int] = set()
+    # measured: the credit and keep levels almost never exclude anything the cost level does not (additions
+    # weigh alike in credit), so only cost is bounded when it is held; else the first level
+    levels = ["cost"] if "cost" in levels else levels[:1]
     for k in levels:
         if not named[k] or k not in held_at:
             continue
