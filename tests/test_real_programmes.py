@@ -7,12 +7,17 @@ rule files and the learner files), not read off the engine.
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from typing import Any
 
 import pytest
 import yaml
 
 import stackrules
+from stackrules.decisions.audit import AuditStatus
+from stackrules.decisions.base import Provenance
+from stackrules.decisions.explore import Exploration, ExploreRow
+from stackrules.render.plan import explore_text
 
 from .conftest import ROOT
 
@@ -208,12 +213,23 @@ def test_real_programme_rule_files_cite_their_source_and_date() -> None:
         assert "source:" in text and "read 2026-11-29" in text, path.name
 
 
-def test_explore_says_when_no_plan_was_found_never_none(engine: stackrules.Engine) -> None:
-    # repeats the plan cannot take again leave the music degree with no plan: the row says so in words
-    text = engine.explore(stackrules.load_learner(REAL / "bm-performance-ben.yaml"), AS_OF).text()
-    row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
-    assert "no plan was found" in row
-    assert "None" not in text
+def test_the_music_degree_is_planned_with_each_repeat_in_a_term_of_its_own(engine: stackrules.Engine) -> None:
+    # Ben needs 6 more credits of primary lessons (2 each, repeatable): three more lessons, one a semester, so
+    # three terms though the credit would fit one; every shipped learner's explore finds the music degree a plan
+    ben = stackrules.load_learner(REAL / "bm-performance-ben.yaml")
+    d = engine.plan(ben, "evu:BM-PERF", AS_OF).to_json()
+    lessons = [t["term"] for t in d["terms"] for c in t["credentials"] if c == "evu:MUAP150"]
+    assert lessons == [1, 2, 3] and d["proof"] == "optimal"
+    for path in sorted((ROOT / "examples" / "learners").glob("*.yaml")):
+        text = engine.explore(stackrules.load_learner(path), AS_OF).text()
+        row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
+        assert "cheapest plan adds" in row and "None" not in text, path.name
+
+
+def test_explore_says_when_no_plan_was_found_never_none() -> None:
+    row = ExploreRow("x:Q", "A qualification", AuditStatus.NOT_MET, "cp", Fraction(6), Fraction(12), Fraction(6), "6 cp to go", None, 0)
+    text = explore_text(Exploration("L-1", AS_OF, (row,), Provenance("sha256:0", "stackrules test")))
+    assert "no plan was found" in text and "None" not in text
 
 
 def test_a_cs5206_taken_after_ay2011_is_no_focus_area_primary(engine: stackrules.Engine) -> None:

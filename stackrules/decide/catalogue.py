@@ -103,11 +103,11 @@ def add_catalogue(
         fits = entry.leaves if every_leaf else tuple(leaf for leaf in entry.leaves if leaf in open_leaves)
         if not fits:
             continue
-        # a repeatable credential may be added again up to its bound, for `remaining`; plans take it once
-        # (taking it again across a plan's terms is not built: docs/language.md, section 17)
-        repeats = rb.credentials[entry.credential].repeat_max if len(members) == 1 and plan is None else None
-        if repeats is not None and distinct:
-            # each repeat is taken in a later term of its own (distinct-term limits tell them apart)
+        # a repeatable credential may be added again up to its bound (with what is held, a row of the model)
+        repeats = rb.credentials[entry.credential].repeat_max if len(members) == 1 else None
+        if repeats is not None and (distinct or plan is not None):
+            # each repeat is an item of its own: a later term of its own for distinct-term limits, and in a plan
+            # a term of its own in the schedule (the plan's audit is re-checked with the terms it is given)
             for r in range(1, repeats + 1):
                 key = entry.credential if r == 1 else f"{entry.credential}@+{r}"
                 attrs = dataclasses.replace(entry.attrs, term=f"later:{entry.credential}#{r}")

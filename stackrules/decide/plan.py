@@ -127,7 +127,8 @@ def _model(
     ready = _ready(p)
     for it in adds:
         info = p.rb.credentials.get(it.credential)
-        if it.credential in ready or (info is not None and ready.intersection(info.incompatible)):
+        again = it.credential in ready and (info is None or info.repeat_max is None)  # a repeatable one may be taken again
+        if again or (info is not None and ready.intersection(info.incompatible)):
             b.milp.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             b.milp.fix(b.u[it.index], 0.0)  # a price unknown is not free
@@ -452,12 +453,24 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, Proof(proof))
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:
+        _give_terms(p, chosen, terms, calendar)
         verify(p, choice)  # raises unless the holdings and the additions complete the target
         _check(p, opts, calendar, load, choice, chosen, terms, choice.completion)
+    _give_terms(p, first[1], first[2], calendar)
     ev = verify(p, first[0])
     audit = audit_record(p, first[0], ev, ctx.prov, learner)
     summaries = tuple(_summary(p, alt) for alt in alternatives)
     return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries)
+
+
+def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:
+    """Each single addition carries the term the schedule gives it, so that the audit checker counts
+    distinct terms (``min_distinct: {of: term}``) as the student will take them, not as the model assumed."""
+    for it in chosen:
+        item = p.items[it.index]
+        if item.multiplicity == 1 and it.key in terms:
+            t = terms[it.key]
+            item.attrs = replace(item.attrs, term=f"plan term {t} ({calendar[(t - 1) % len(calendar)]})")
 
 
 def _check(
@@ -506,30 +519,32 @@ def _terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tupl
     by_term: dict[int, list[Item]] = {}
     for it in chosen:
         by_term.setdefault(terms[it.key], []).append(it)
-    when = {it.credential: terms[it.key] for it in chosen}
+    when: dict[str, int] = {}  # each credential's first term (a repeatable one may be taken again later)
+    for it in chosen:
+        when[it.credential] = min(when.get(it.credential, terms[it.key]), terms[it.key])
     out = []
     for t in range(1, last + 1):
         name = calendar[(t - 1) % len(calendar)]
-        its = sorted(by_term.get(t, []), key=lambda it: it.key)
-        empty = None if its else _why_empty(p, chosen, when, t, name)
-        out.append(PlanTerm(t, name, tuple(it.key for it in its), total(it.credits for it in its), empty))
+        its = sorted(by_term.get(t, []), key=lambda it: (it.credential, it.key))
+        empty = None if its else _why_empty(p, chosen, terms, when, t, name)
+        out.append(PlanTerm(t, name, tuple(it.credential for it in its), total(it.credits for it in its), empty))
     return tuple(out)
 
 
-def _why_empty(p: Problem, chosen: list[Item], when: dict[str, int], t: int, name: str) -> str:
+def _why_empty(p: Problem, chosen: list[Item], terms: dict[str, int], when: dict[str, int], t: int, name: str) -> str:
     """Why nothing is taken in term ``t``: each later credential is not offered then, or waits for a prerequisite."""
     reasons = []
-    for it in sorted(chosen, key=lambda it: it.key):
-        if when[it.credential] <= t:
+    for it in sorted(chosen, key=lambda it: (it.credential, it.key)):
+        if terms[it.key] <= t:
             continue
         info = p.rb.credentials.get(it.credential)
         if info is not None and info.offered and name not in info.offered:
-            reasons.append(f"{it.key} is offered only in {', '.join(info.offered)}")
+            reasons.append(f"{it.credential} is offered only in {', '.join(info.offered)}")
             continue
         waits = sorted(c for c in _credentials_in(info.prerequisites) if when.get(c, 0) >= t) if info and info.prerequisites else []
         if waits:
-            reasons.append(f"{it.key} waits for {', '.join(waits)}")
-    return "; ".join(reasons[:3]) or "nothing left can be taken then"
+            reasons.append(f"{it.credential} waits for {', '.join(waits)}")
+    return "; ".join(dict.fromkeys(reasons[:3])) or "nothing left can be taken then"
 
 
 def _cost(p: Problem, added: list[Item]) -> PlanCost:
@@ -538,13 +553,13 @@ def _cost(p: Problem, added: list[Item]) -> PlanCost:
     return PlanCost(
         total(it.cost or Fraction(0) for it in priced),
         currencies[0] if len(currencies) == 1 else tuple(currencies),
-        tuple(sorted(it.key for it in added if it.cost is None)),
+        tuple(sorted(it.credential for it in added if it.cost is None)),
     )
 
 
 def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int]]) -> Alternative:
     _, added, terms = plan
-    return Alternative(tuple(sorted(it.key for it in added)), total(it.credits for it in added), _cost(p, added), max(terms.values(), default=0))
+    return Alternative(tuple(sorted(it.credential for it in added)), total(it.credits for it in added), _cost(p, added), max(terms.values(), default=0))
 
 
 def _plan_record(
@@ -583,7 +598,7 @@ def _plan_record(
         info = p.rb.credentials.get(it.credential)
         if info is not None and info.prerequisites is not None:
             for pre in _credentials_in(info.prerequisites):
-                needed_by.setdefault(pre, []).append(it.key)
+                needed_by.setdefault(pre, []).append(it.credential)
     feeds: dict[int, list[str]] = {}
     for app in p.apps:
         for source_leaf in app.root.leaves():
@@ -607,12 +622,12 @@ def _plan_record(
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:
             why.append(f"counts towards the total of {p.version.id} (beyond what each requirement needs)")
-        if it.key in needed_by:
-            why.append("prerequisite of " + ", ".join(sorted(needed_by[it.key])))
+        if it.credential in needed_by:
+            why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
         info = p.rb.credentials.get(it.credential)
         location = str(info.loc) if info is not None else None
         towards = tuple(sorted(set(leaf_of.get(it.index, [])))) or ((p.version.id,) if it.index in beyond else ())
-        steps.append(PlanStep(it.key, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location, towards))
+        steps.append(PlanStep(it.credential, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location, towards))
     return Plan(
         target=audit.target,
         title=audit.title,
@@ -622,7 +637,7 @@ def _plan_record(
         tie_breaks=tuple(Objective(t) for t in TIE_BREAKS[opts.objective]),
         as_of=audit.as_of,
         credits=audit.credits,
-        added=tuple(sorted(it.key for it in added)),
+        added=tuple(sorted(it.credential for it in added)),
         added_credits=total(it.credits for it in added),
         cost=_cost(p, added),
         max_load=load,

@@ -7,6 +7,8 @@ rule base's catalogue, never from the plan model's variables:
 
 - every added credential exists in the catalogue, is not one the learner
   already holds (or has in progress, with look-ahead), and is taken once;
+  a repeatable one may be held and taken again, up to its repeat bound, each
+  repeat in a term of its own;
 - each is taken in a term whose name is among its offerings;
 - each term's credit (in the target's system) is within the load;
 - each credential's prerequisite tree is met before its term, by what the
@@ -82,8 +84,9 @@ def check_plan(
     seen: set[str] = set()
     credits_total = Fraction(0)
     cost_total = Fraction(0)
-    when: dict[str, int] = {}
-    for term in terms:
+    when: dict[str, int] = {}  # each credential's first term
+    taken: dict[str, int] = {}
+    for term in sorted(terms, key=lambda t: t.index):
         if term.index < 1:
             fail(f"term {term.index} is before the first term")
         used = Fraction(0)
@@ -92,12 +95,18 @@ def check_plan(
             if info is None:
                 fail(f"`{c}` is not in any catalogue")
                 continue
-            if c in held:
-                fail(f"`{c}` is already held and is added again")
-            if c in seen:
-                fail(f"`{c}` is taken twice")
+            taken[c] = taken.get(c, 0) + 1
+            if info.repeat_max is None:
+                if c in held:
+                    fail(f"`{c}` is already held and is added again")
+                if c in seen:
+                    fail(f"`{c}` is taken twice")
+            elif taken[c] > info.repeat_max:
+                fail(f"`{c}` is taken {taken[c]} times, more than it may be repeated ({info.repeat_max})")
+            elif c in term.credentials[: term.credentials.index(c)]:
+                fail(f"`{c}` is taken twice in term {term.index} (a repeat is taken in a later term)")
             seen.add(c)
-            when[c] = term.index
+            when.setdefault(c, term.index)
             if info.offered and term.name not in info.offered:
                 fail(f"`{c}` is taken in term {term.index} ({term.name}) but is offered only in {', '.join(info.offered)}")
             prov = rb.providers.get(info.provider)

@@ -27,6 +27,7 @@ from fractions import Fraction
 from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..language.models import Requirement
+from ..rulebase.filters import Matcher
 from .model import AuditModel
 from .problem import Item, Problem
 
@@ -76,8 +77,35 @@ def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[st
         row = {timing.take[it.index][t]: b.c(it.credits) for it in adds if t in timing.take[it.index]}
         if row:
             m.row(row, hi=b.c(load))
+    copies: dict[str, list[int]] = {}
+    for it in adds:
+        copies.setdefault(it.credential, []).append(it.index)
+    repeats = [its for its in copies.values() if len(its) > 1]  # a repeatable credential: each repeat in a term of its own
+    for members in repeats + distinct_term_members(p, adds):
+        # an addition counted by a distinct-terms limit is its own term's only one: its stand-in term in the
+        # model is then a real term of its own (the plan's audit is re-checked with the terms the schedule gives)
+        for t in range(1, horizon + 1):
+            row = {timing.take[i][t]: 1.0 for i in members if t in timing.take[i]}
+            if len(row) > 1:
+                m.row(row, hi=1)
     _prerequisite_rows(b, p, adds, timing, ready)
     return timing
+
+
+def distinct_term_members(p: Problem, adds: list[Item]) -> list[list[int]]:
+    """For each `min_distinct: {of: term}` limit, the additions it may count (eligible under its node, admitted by its filter)."""
+    out = []
+    index = {it.index for it in adds}
+    for n in p.top.walk():
+        for lim in n.limits:
+            if lim.kind != "min_distinct" or lim.of != "term":
+                continue
+            matcher = Matcher(p.rb, n.target_fields)
+            under = {i for leaf in n.leaves() for i in p.eligible.get(leaf.index, []) if i in index}
+            members = sorted(i for i in under if lim.where is None or matcher.match(lim.where, p.items[i].attrs))
+            if len(members) > 1:
+                out.append(members)
+    return out
 
 
 def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timing, ready: set[str]) -> None:
@@ -284,6 +312,13 @@ def list_schedule(
         return depth[key]
 
     todo = sorted(chosen, key=lambda it: (-chain(it.credential), it.key))
+    # what must be in terms of its own: the repeats of one credential, and what a distinct-terms limit counts
+    apart: list[set[int]] = []
+    copies: dict[str, set[int]] = {}
+    for it in chosen:
+        copies.setdefault(it.credential, set()).add(it.index)
+    apart += [its for its in copies.values() if len(its) > 1]
+    apart += [set(members) for members in distinct_term_members(p, chosen)]
     done: set[str] = set(ready)
     out: dict[str, int] = {}
     for t in range(1, MAX_TERMS + 1):
@@ -296,12 +331,17 @@ def list_schedule(
                 have |= set(granted)
         used = Fraction(0)
         taken: list[Item] = []
+        busy: set[int] = set()  # the groups of `apart` this term already has one of
         for it in todo:
             info = p.rb.credentials.get(it.credential)
             if not offered_in(p, it, name) or used + it.credits > load:
                 continue
             if info is not None and info.prerequisites is not None and not met(info.prerequisites, have):
                 continue
+            mine = {g for g, members in enumerate(apart) if it.index in members}
+            if mine & busy:
+                continue
+            busy |= mine
             taken.append(it)
             used += it.credits
         for it in taken:
