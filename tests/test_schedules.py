@@ -333,3 +333,34 @@ def test_look_ahead_works_for_explore_as_for_audit(engine: stackrules.Engine) ->
         main, ["explore", "--learner", str(EXAMPLES / "chen.yaml"), "--as-of", "2026-11-28", "--look-ahead", "--no-plans", "--format", "json"]
     )
     assert res.exit_code == 0 and any(r["status"] == "met_pending" for r in json.loads(res.output)["qualifications"])
+
+
+def test_plan_checker_takes_a_repeat_again_in_a_later_term_only(engine: stackrules.Engine) -> None:
+    lesson = "evu:MUAP150"  # 2 us-sch, repeatable up to 22 credits: 11 times
+    each = engine.rules.rescale(Fraction(2), "us-sch", "exu-cp")
+    kw: dict[str, Any] = {"load": Fraction(100), "held": {lesson}}
+    _check(engine, [(1, "S1", (lesson,)), (2, "S2", (lesson,))], credits=2 * each, cost=Fraction(0), **kw)
+    with pytest.raises(VerificationError, match="twice in term 1"):
+        _check(engine, [(1, "S1", (lesson, lesson))], credits=2 * each, cost=Fraction(0), **kw)
+    twelve = [(t, "S1", (lesson,)) for t in range(1, 13)]
+    with pytest.raises(VerificationError, match="more than it may be repeated"):
+        _check(engine, twelve, credits=12 * each, cost=Fraction(0), **kw)
+
+
+def test_the_plans_audit_counts_distinct_terms_as_the_schedule_gives_them(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dana needs four semesters of ensemble: the plan spreads them over four terms, and the audit checker
+    # re-counts the distinct terms from the schedule; handed one term for all, it refuses the plan
+    dana = stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml")
+    d = engine.plan(dana, "evu:BM-PERF", AS_OF).to_json()
+    ensembles = [t["term"] for t in d["terms"] for c in t["credentials"] if c.startswith("evu:MORG")]
+    assert len(ensembles) == 4 and len(set(ensembles)) == 4
+    import stackrules.decide.plan as planning
+
+    real = planning._give_terms
+
+    def one_term(p: Any, chosen: Any, terms: dict[str, int], calendar: tuple[str, ...]) -> None:
+        real(p, chosen, dict.fromkeys(terms, 1), calendar)
+
+    monkeypatch.setattr(planning, "_give_terms", one_term)
+    with pytest.raises(VerificationError, match="failed verification: the completion does not complete the target"):
+        engine.plan(dana, "evu:BM-PERF", AS_OF)

@@ -90,6 +90,7 @@ def check_plan(
         if term.index < 1:
             fail(f"term {term.index} is before the first term")
         used = Fraction(0)
+        this_term: set[str] = set()
         for c in term.credentials:
             info = rb.credentials.get(c)
             if info is None:
@@ -103,8 +104,9 @@ def check_plan(
                     fail(f"`{c}` is taken twice")
             elif taken[c] > info.repeat_max:
                 fail(f"`{c}` is taken {taken[c]} times, more than it may be repeated ({info.repeat_max})")
-            elif c in term.credentials[: term.credentials.index(c)]:
+            elif c in this_term:
                 fail(f"`{c}` is taken twice in term {term.index} (a repeat is taken in a later term)")
+            this_term.add(c)
             seen.add(c)
             when.setdefault(c, term.index)
             if info.offered and term.name not in info.offered:
