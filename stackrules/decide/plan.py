@@ -576,22 +576,22 @@ def _plan_record(
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
-    beyond: set[int] = set()  # additions a pool claims past its need: they count for the qualification's total
+    beyond: dict[int, str] = {}  # additions a pool claims past its need (-> the pool): they count for the total and limits
     term_of = {it.index: when[it.key] for it in added}
     for leaf, claims in choice.claims.items():
         node = p.nodes[leaf]
         room = None
         if node.kind == "pool" and node.credits is not None:
             room = node.credits - total(p.items[i].credits * c for i, c in claims if p.items[i].origin != "addition")
+        named = node
+        while named.id is None and named.parent is not None:
+            named = named.parent
         for i, c in sorted(claims, key=lambda ic: (term_of.get(ic[0], 0), p.items[ic[0]].key)):
             if room is not None and p.items[i].origin == "addition":
                 if room <= 0:
-                    beyond.add(i)
+                    beyond[i] = named.id or p.version.id
                     continue
                 room -= p.items[i].credits * c
-            named = node
-            while named.id is None and named.parent is not None:
-                named = named.parent
             leaf_of.setdefault(i, []).append(named.id or p.version.id)
     needed_by: dict[str, list[str]] = {}
     for it in added:
@@ -621,7 +621,7 @@ def _plan_record(
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:
-            why.append(f"counts towards the total of {p.version.id} (beyond what each requirement needs)")
+            why.append(f"counts in {beyond[it.index]} past what it needs: towards the total of {p.version.id} and its limits")
         if it.credential in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
         info = p.rb.credentials.get(it.credential)
