@@ -286,3 +286,9 @@ def test_one_missing_dissertation_completes_both_conditional_requirements(engine
     entries = {m["node"]: (m["credits"], m["text"]) for m in got["missing"]}
     assert entries["dissertation-instead"][0] == "12"
     assert entries["highest-distinction"] == ("0", "nus:CP4101 B.Comp. Dissertation (already named under dissertation-instead)")
+
+
+def test_a_met_degree_counts_the_alternative_not_taken_apart(engine: stackrules.Engine) -> None:
+    # Wei's degree is met; the industrial-experience alternative he did not take is neither met nor unmet progress
+    text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-wei.yaml"), "nus:BCOMP-CS", AS_OF).text()
+    assert "Progress: 9 of 9 requirements met (1 alternative not taken; 2 not applicable to this learner)." in text

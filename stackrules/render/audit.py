@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..decisions.audit import Applied, AuditDecision, AuditStatus, LimitStatus, NodeStatus, Version
+from ..decisions.audit import Applied, AuditDecision, AuditStatus, LimitStatus, NodeResult, NodeStatus, Version
 from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
 
 _CHOSEN = {
@@ -79,12 +79,29 @@ def audit_text(d: AuditDecision) -> str:
             rem += f" ({n(beyond)} {unit} of the credit counted is beyond what the requirements can use)"
         out.append(f"Status: {status}. {of}; {rem}.")
     # a requirement that does not apply to this learner is neither met nor counted; one waiting for a sign-off is not met yet
-    applies = [node for node in d.nodes if node.status is not NodeStatus.NOT_APPLICABLE]
-    met = sum(1 for node in applies if node.status not in (NodeStatus.NOT_MET, NodeStatus.PENDING_APPROVAL))
+    # an unmet node inside a met one is an alternative not taken (the other branch of an `any`): not counted either
+    by_id = {node.id: node for node in d.nodes}
+    unmet = (NodeStatus.NOT_MET, NodeStatus.PENDING_APPROVAL)
+
+    def not_taken(node: NodeResult) -> bool:
+        up = by_id.get(node.parent) if node.parent else None
+        while up is not None:
+            if up.status not in unmet and up.status is not NodeStatus.NOT_APPLICABLE:
+                return node.status in unmet
+            up = by_id.get(up.parent) if up.parent else None
+        return False
+
+    applies = [node for node in d.nodes if node.status is not NodeStatus.NOT_APPLICABLE and not not_taken(node)]
+    met = sum(1 for node in applies if node.status not in unmet)
     credit = f"{_percent(c.counted, c.required)} of the credit, " if c.required is not None else ""
     progress = f"Progress: {credit}{met} of {len(applies)} requirements met"
-    if len(applies) < len(d.nodes):
-        progress += f" ({len(d.nodes) - len(applies)} not applicable to this learner)"
+    apart = []
+    if skipped := sum(1 for node in d.nodes if not_taken(node)):
+        apart.append(f"{skipped} alternative{'' if skipped == 1 else 's'} not taken")
+    if inapplicable := sum(1 for node in d.nodes if node.status is NodeStatus.NOT_APPLICABLE):
+        apart.append(f"{inapplicable} not applicable to this learner")
+    if apart:
+        progress += f" ({'; '.join(apart)})"
     if d.gpa is not None:
         progress += f"; GPA {_two_places(d.gpa)} over the graded study counted (credit-weighted grade points)"
     out.append(progress + ".")
