@@ -289,6 +289,6 @@ def test_one_missing_dissertation_completes_both_conditional_requirements(engine
 
 
 def test_a_met_degree_counts_the_alternative_not_taken_apart(engine: stackrules.Engine) -> None:
-    # Wei's degree is met; the industrial-experience alternative he did not take is neither met nor unmet progress
+    # Wei's degree is met; the team-project alternative he did not take (CS3281 and CS3282) is not unmet progress
     text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-wei.yaml"), "nus:BCOMP-CS", AS_OF).text()
     assert "Progress: 9 of 9 requirements met (1 alternative not taken; 2 not applicable to this learner)." in text
