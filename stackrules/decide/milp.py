@@ -78,8 +78,8 @@ class Model:
         self.lb[j] = value
         self.ub[j] = value
 
-    def relaxation(self, weights: dict[int, int], deadline: float) -> float | None:
-        """The LP relaxation's optimum of one objective: a lower bound on the integer optimum."""
+    def _lp(self, weights: dict[int, int], deadline: float) -> tuple[_core._Highs, np.ndarray] | None:
+        """The LP relaxation solved for one objective: the solver and the objective's costs; None unless optimal."""
         h = self._highs()
         n = len(self.lb)
         cost = np.zeros(n)
@@ -91,7 +91,7 @@ class Model:
             _execute(h)
         if h.getModelStatus() != HighsModelStatus.kOptimal:
             return None
-        return float(h.getInfo().objective_function_value)
+        return h, cost
 
     def excluded_above(self, weights: dict[int, int], limit: int, columns: list[int], deadline: float) -> set[int] | None:
         """Columns among ``columns`` (each with lower bound 0) that are 0 in every solution whose objective is at most ``limit``.
@@ -105,17 +105,11 @@ class Model:
         the column is 0 in every solution within ``limit``; when the bound itself exceeds ``limit`` no
         solution is within it and every column is. None when the LP gives no usable duals.
         """
-        h = self._highs()
-        n = len(self.lb)
-        cost = np.zeros(n)
-        for j, w in weights.items():
-            cost[j] = float(w)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
-        with _one_thread():
-            _execute(h)
-        if h.getModelStatus() != HighsModelStatus.kOptimal:
+        solved = self._lp(weights, deadline)
+        if solved is None:
             return None
+        h, cost = solved
+        n = len(self.lb)
         sol = h.getSolution()
         if not sol.dual_valid:
             return None
