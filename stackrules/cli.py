@@ -812,8 +812,8 @@ def batch(
     """Decide a whole cohort: JSON lines in input order, a summary at the end.
 
     Exit 0 when every learner was decided, 3 when some could not be (their
-    error rows are in the output), 1 when a worker died (what finished is kept:
-    run again with --resume).
+    error rows are in the output), 1 when a worker died or the run was stopped
+    by Ctrl-C or SIGTERM (what finished is kept: run again with --resume).
     """
     from .cohort import output
     from .cohort.batch import WorkersLost

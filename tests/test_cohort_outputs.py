@@ -103,6 +103,8 @@ def test_impact_and_cohort_report_draw_no_bar_when_stderr_is_not_a_terminal(tmp_
     assert code == 0 and "Learners whose decision changes: 0 of 4" in out and "\r[" not in err and "ETA" not in err, err
     code, out, err = cli(*report)
     assert code == 0 and "Remaining credit" in out and "\r[" not in err and "ETA" not in err, err
+    # audits make no plans: the planned-terms table says why it is empty
+    assert "Planned terms to completion\n  (no plan decisions: plans are made with --command plan)\n" in out, out
     code, out2, err = cli(*report, "--progress")  # asked for: drawn all the same
     assert code == 0 and out2 == out and "\r[" in err and "4/4 learners" in err and "/s  ETA" in err, err
     # the same through a pipe from a real process
@@ -242,3 +244,33 @@ def test_a_stop_while_output_is_written_is_held_until_it_is_whole() -> None:
         time.sleep(0.05)  # the handlers run here, between bytecodes: neither stops the process
     assert came == [signal.SIGTERM, signal.SIGINT]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+# --- worker start-up
+
+
+def test_local_workers_are_forked_from_a_forkserver_that_imported_stackrules_once(tmp_path: Path) -> None:
+    script = tmp_path / "probe.py"  # a file, so that the worker can import its function
+    script.write_text("""
+import os, sys, time
+import psutil
+from concurrent.futures import ProcessPoolExecutor
+from stackrules.cohort import batch
+
+def probe(_):
+    return " ".join(psutil.Process(os.getppid()).cmdline()), time.process_time()
+
+if __name__ == "__main__":
+    assert batch.start_method() == "forkserver"
+    with ProcessPoolExecutor(max_workers=1, mp_context=batch.context()) as pool:
+        server, cpu = pool.submit(probe, 0).result()
+    print(server)
+    print(cpu)
+""")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=ENV, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    server, cpu = done.stdout.splitlines()
+    # the worker's parent is the forkserver, started with stackrules to import before it forks
+    assert "multiprocessing.forkserver" in server and "'stackrules.cohort.batch'" in server, server
+    # so the worker had no stackrules to import: importing it alone takes about half a second of CPU
+    assert float(cpu) < 0.25, cpu

@@ -7,7 +7,9 @@ JSON line, made where it was decided, and nothing that depends on the run
 
 Local workers are processes started with ``forkserver`` (or ``spawn``), never
 ``fork``: a forked child would inherit the parent's threads and locks
-half-held. Each worker receives the engine once, when it starts; learners
+half-held. The forkserver imports stackrules once, before it forks any worker
+(:func:`context`), so a worker starts without importing it again. Each worker
+receives the engine once, when it starts; learners
 travel in chunks. A worker that dies (killed, out of memory) ends the run
 with :class:`WorkersLost` after every finished result was yielded, in or out
 of order: nothing finished is lost, and a resumed run decides the rest.
@@ -244,8 +246,22 @@ def start_method() -> str:
     return next(m for m in START_METHODS if m in available)
 
 
+PRELOAD = ("stackrules.cohort.batch",)  # what a worker runs: stackrules, pydantic, HiGHS, numpy
+
+
+def context() -> Any:
+    """The workers' multiprocessing context. With ``forkserver``, the server imports stackrules once (before it forks
+    anything, with no solve running) and every worker is forked from it with the modules loaded: a worker starts in
+    milliseconds instead of importing stackrules again (about half a second of CPU each)."""
+    method = start_method()
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["__main__", *PRELOAD])  # multiprocessing's default and stackrules; from when this process's forkserver starts
+    return ctx
+
+
 def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Generator[Result, None, None]:
-    ctx = multiprocessing.get_context(start_method())
+    ctx = context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job))
     futures: set[Future[list[Result]]] = set()  # submitted, results not yet all yielded
 

@@ -285,11 +285,11 @@ def render_text(report: CohortReport, top: int = 10, band: int = 24) -> str:
     out.append("Decisions: " + ", ".join(f"{n} {k}" for k, n in report.kinds))
     out.append("Status: " + ", ".join(f"{n} {s}" for s, n in report.statuses))
 
-    def table(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    def table(title: str, head: tuple[str, ...], rows: list[tuple[str, ...]], empty: str = "(none)") -> None:
         out.append("")
         out.append(title)
         if not rows:
-            out.append("  (none)")
+            out.append(f"  {empty}")
             return
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
         out.append("  " + "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
@@ -325,7 +325,13 @@ def render_text(report: CohortReport, top: int = 10, band: int = 24) -> str:
         ("remaining", "learners", "share"),
         [(label, str(n), share(n)) for label, n in remaining_bands(report.remaining, band)],
     )
-    table("Planned terms to completion", ("terms", "learners", "share"), [(str(t), str(n), share(n)) for t, n in report.planned_terms])
+    planned = any(kind == "plan" for kind, _ in report.kinds)
+    table(
+        "Planned terms to completion",
+        ("terms", "learners", "share"),
+        [(str(t), str(n), share(n)) for t, n in report.planned_terms],
+        "(none)" if planned else "(no plan decisions: plans are made with --command plan)",
+    )
     table(
         "Stacks that lead to completion (met decisions)",
         ("target", "learners", "prior learning"),
