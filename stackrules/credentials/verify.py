@@ -515,6 +515,9 @@ class _Run:
 
     def canonical_forms(self, vc: dict[str, Any]) -> None:
         """Canonicalise the document and each supported proof's options: safe mode, bounds (memoised)."""
+        problem = _unfaithful_json(vc)
+        if problem is not None:
+            raise _Refusal("malformed", problem)
         try:
             stop = self.stop or _never
             self.verifier.canon.digest(di.unsecured(vc), stop)
@@ -638,6 +641,41 @@ class _Run:
             raise _Refusal("status_unknown", str(self._lists[memo])) from None
         self._lists[memo] = bits
         return bits
+
+
+# Keys a JSON-LD credential may use besides the terms of its contexts. Many JSON texts have one RDF form, and the
+# signature covers the RDF while the checks (dates, status, subject, achievement, a proof's expires) read the JSON:
+# a key that is a full or compact IRI, a keyword such as @nest, @included, @graph or @reverse, an alias in an
+# inline context, or another term of the shipped contexts for an IRI the checks read (``uid`` for @id, ``expiration``
+# for a proof's ``expires``) could move ``validUntil`` or ``credentialStatus`` out of their sight and keep the signature.
+_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "@direction"})
+_ALIASES = {"uid": "id", "expiration": "expires"}
+
+
+def _unfaithful_json(vc: dict[str, Any]) -> str | None:
+    """Why the JSON of ``vc`` might say less than its RDF (JSON-LD safe mode, the part the JSON shows), or None."""
+    todo: list[tuple[Any, str]] = [(vc, "")]
+    while todo:
+        value, where = todo.pop()
+        if isinstance(value, list):
+            todo.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+            continue
+        if not isinstance(value, dict):
+            continue
+        for key, item in value.items():
+            at = f"{where}.{key}" if where else key
+            if key == "@context":
+                if any(not isinstance(c, str) for c in (item if isinstance(item, list) else [item])):
+                    return f"`{at}` defines terms inline: only the shipped contexts' URLs may be given (the checks read terms as those define them)"
+                continue
+            if key.startswith("@") and key not in _KEYWORDS:
+                return f"`{at}`: the keyword `{key}` is refused in a credential (it can move a property out of where the checks read it)"
+            if ":" in key:
+                return f"`{at}`: a property written as an IRI is refused in a credential; use the term its context defines"
+            if key in _ALIASES:
+                return f"`{at}`: write `{_ALIASES[key]}` (the term the checks read), not `{key}`"
+            todo.append((item, at))
+    return None
 
 
 def _never() -> bool:
