@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from fractions import Fraction
@@ -100,6 +102,20 @@ def credential_attrs(
         number=c.number,
         term=term if held or source == "credit" else f"later:{c.id}",
     )
+
+
+def catalogue_index(rb: RuleBase, system: str) -> AttrsIndex:
+    """Every credential but awards known only as held (`type: qualification`), in id order, as filters see it in ``system``.
+
+    Built once per credit system and kept in the rule base's memo.
+    """
+    key = ("catalogue", system)
+    found = rb.memo.get(key)
+    if found is None:
+        items = tuple(credential_attrs(rb, c.id, system) for c in rb.credentials_by_id if c.type != "qualification")
+        found = rb.memo.setdefault(key, AttrsIndex.of(items))
+    assert isinstance(found, AttrsIndex)
+    return found
 
 
 def grant_attrs(g: UnspecifiedGrant, key: str, provider: str, credits: Fraction, system: str | None, title: str | None = None) -> Attrs:
@@ -244,3 +260,117 @@ def _cmp(op: str, left: Any, right: Any) -> bool:
     if op == "lt":
         return bool(left < right)
     raise ValueError(f"not an order comparison: {op}")
+
+
+INDEXED = ("subject", "provider", "type", "level", "tags")  # attributes a filter's candidates are looked up by
+
+
+ORDER: dict[str, Callable[[Sequence[int], int], tuple[int, int]]] = {  # a number condition as a slice of the sorted numbers
+    "gte": lambda ns, v: (bisect_left(ns, v), len(ns)),
+    "gt": lambda ns, v: (bisect_right(ns, v), len(ns)),
+    "lte": lambda ns, v: (0, bisect_right(ns, v)),
+    "lt": lambda ns, v: (0, bisect_left(ns, v)),
+    "eq": lambda ns, v: (bisect_left(ns, v), bisect_right(ns, v)),
+}
+
+
+def _plain(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class AttrsIndex:
+    """Attributes of many credentials, with their positions bucketed by `subject`, `provider`, `type`, `level`, `tags`.
+
+    :meth:`candidates` gives a superset of the entries a filter can match, in
+    their original order, without testing each entry: a filter that names a
+    subject (or a tag, a provider, an id prefix) looks at those entries only.
+    What matches is still decided by :class:`Matcher`; the index only skips
+    entries that cannot match.
+    """
+
+    items: tuple[Attrs, ...]
+    buckets: dict[tuple[str, object], tuple[int, ...]]
+    ids: tuple[str, ...]  # the ids, sorted
+    id_positions: tuple[int, ...]  # the position of each id in ``ids`` order
+    numbers: tuple[int, ...]  # the course numbers, sorted (entries without one left out)
+    number_positions: tuple[int, ...]  # the position of each number in ``numbers`` order
+
+    @classmethod
+    def of(cls, items: tuple[Attrs, ...]) -> AttrsIndex:
+        buckets: dict[tuple[str, object], list[int]] = {}
+        for k, a in enumerate(items):
+            for attr in INDEXED:
+                v = getattr(a, attr)
+                for x in v if attr == "tags" else (v,):
+                    if x is not None:
+                        buckets.setdefault((attr, x), []).append(k)
+        by_id = sorted(range(len(items)), key=lambda k: items[k].id)
+        by_number = sorted((k for k, a in enumerate(items) if a.number is not None), key=lambda k: items[k].number or 0)
+        return cls(
+            items,
+            {key: tuple(v) for key, v in buckets.items()},
+            tuple(items[k].id for k in by_id),
+            tuple(by_id),
+            tuple(items[k].number or 0 for k in by_number),
+            tuple(by_number),
+        )
+
+    def find(self, cid: str) -> int | None:
+        """The position of the entry with id ``cid``, if any."""
+        at = bisect_left(self.ids, cid)
+        return self.id_positions[at] if at < len(self.ids) and self.ids[at] == cid else None
+
+    def positions(self, f: Filter | None) -> Sequence[int]:
+        """Positions of the entries ``f`` can match (a superset), ascending; every position when ``f`` is None."""
+        found = None if f is None else self._positions(f)
+        return range(len(self.items)) if found is None else found
+
+    def candidates(self, f: Filter) -> tuple[Attrs, ...]:
+        found = self._positions(f)
+        if found is None:
+            return self.items
+        return tuple(self.items[k] for k in found)
+
+    def _positions(self, f: Filter) -> tuple[int, ...] | None:
+        """Positions that can match ``f`` (a superset), ascending; None: any of them can."""
+        best: tuple[int, ...] | None = None
+        for t in f.terms:
+            found = self._term_positions(t)
+            if found is not None and (best is None or len(found) < len(best)):
+                best = found
+        for group in f.any_of:
+            alts = [self._positions(g) for g in group]
+            if all(alt is not None for alt in alts):
+                union = _union([alt for alt in alts if alt is not None])
+                if best is None or len(union) < len(best):
+                    best = union
+        return best
+
+    def _term_positions(self, t: Term) -> tuple[int, ...] | None:
+        values = t.value if t.op in ("in", "not_in") else (t.value,)
+        if not isinstance(values, tuple) or not all(_plain(v) for v in values):
+            return None
+        if t.attr in INDEXED and t.op in ("eq", "in"):
+            return _union([self.buckets.get((t.attr, v), ()) for v in values])
+        if t.attr == "number" and (t.op in ORDER or t.op == "in"):
+            ranges = [ORDER[t.op](self.numbers, t.value)] if t.op in ORDER else [(bisect_left(self.numbers, v), bisect_right(self.numbers, v)) for v in values]
+            return _union([tuple(sorted(self.number_positions[lo:hi])) for lo, hi in ranges])
+        if t.attr == "id" and t.op in ("eq", "in", "prefix", "glob"):
+            out: list[tuple[int, ...]] = []
+            for v in values:
+                # an id equal to the value, or (a prefix, a glob's literal text before its first wildcard) starting with it
+                stem = str(v).split("*")[0].split("?")[0].split("[")[0] if t.op == "glob" else str(v)
+                hi = lo = bisect_left(self.ids, stem)
+                while hi < len(self.ids) and (self.ids[hi] == stem if t.op in ("eq", "in") else self.ids[hi].startswith(stem)):
+                    hi += 1
+                out.append(tuple(sorted(self.id_positions[lo:hi])))
+            return _union(out)
+        return None
+
+
+def _union(parts: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """Ascending positions in any of ``parts`` (each ascending)."""
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(sorted(set().union(*parts)))

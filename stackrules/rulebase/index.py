@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..language.documents import Loaded
 from ..language.models import CatalogDoc, CreditRuleDoc, Effective, FrameworkDoc, GradeScale, Limit, Requirement, ShareOf, UnspecifiedGrant
@@ -178,6 +178,13 @@ class RuleBase:
     documents: tuple[Loaded, ...] = field(repr=False)
     approvers: dict[str, dict[str, ApproverInfo]] = field(default_factory=dict)  # provider -> approver id -> approver
     issuers: tuple[IssuerTrust, ...] = ()  # the trust list of the `issuer` documents (LANGUAGE.md section 15), by id
+    # indexes built on first use and never changed after (a memo, not state); never pickled: rebuilt on demand
+    memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["memo"] = {}
+        return state
 
     def convert(self, q: Quantity, context_system: str) -> Fraction:
         """``q`` in ``context_system`` (a bare number is already in it)."""

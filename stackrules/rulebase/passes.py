@@ -40,7 +40,7 @@ from ..language.models import ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit
 from ..language.positions import Path
 from ..language.quantity import Quantity
 from .build import Indexed, Reporter
-from .filters import Attrs, Matcher, credential_attrs, grant_attrs, version_attrs
+from .filters import Matcher, catalogue_index, grant_attrs, version_attrs
 from .index import QualVersion, RuleBase, RuleInfo, iter_nodes
 from .learner import check_learner, has_node_id, node_suggestion
 
@@ -60,7 +60,7 @@ class Context:
     prereq: nx.DiGraph
     nest: nx.DiGraph
     supersede: nx.DiGraph
-    _pools: dict[str, list[Attrs]] = field(default_factory=dict)  # the catalogue as filters see it, per credit system
+    _into: dict[Filter, bool] = field(default_factory=dict)  # whether an `into` filter matches any qualification
 
     @classmethod
     def of(cls, ix: Indexed) -> Context:
@@ -272,13 +272,12 @@ class Context:
         if self.unknown_systems:
             return
         matcher = Matcher(self.rb, v.fields)
-        if v.system not in self._pools:
-            self._pools[v.system] = [credential_attrs(self.rb, c.id, v.system) for c in self.rb.credentials_by_id if c.type != "qualification"]
-        pool = list(self._pools[v.system])
+        catalogue = catalogue_index(self.rb, v.system)
+        grants = []
         for rule in self.rb.rules:
             for j, g in enumerate(rule.doc.grant):
                 if isinstance(g, UnspecifiedGrant) and (not isinstance(g.unspecified, Quantity) or g.unspecified.system in (None, *self.rb.systems)):
-                    pool.append(grant_attrs(g, f"credit:{rule.id}:{j}", v.provider or "", self.rb.grant_amount(g, v), v.system))
+                    grants.append(grant_attrs(g, f"credit:{rule.id}:{j}", v.provider or "", self.rb.grant_amount(g, v), v.system))
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 if n.credits is None and n.count is None and n.competencies is None:
@@ -289,7 +288,8 @@ class Context:
                     need = self.rb.convert(n.credits, v.system)
                 # scan until the pool is shown fillable (usually after a few credentials)
                 have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
-                for a in pool:
+                # only the catalogue credentials the filter can match (the index skips the rest), then granted credit
+                for a in (*catalogue.candidates(f), *grants):
                     if have >= need and count >= (n.count or 0) and not uncovered:
                         break
                     if matcher.match(f, a):
@@ -319,12 +319,13 @@ class Context:
             if r.into not in self.rb.qualifications:
                 self.unknown(r.into, item, ("into",), "qualification")
                 return
-            targets = [r.into]
+            pass
         else:
             into: IntoFilter = r.into
             self.filter_levels(into.where, item, ("into", "where"))
-            targets = [qid for qid in self.rb.qualifications if _qual_matches(self.rb, into.where, qid)]
-            if not targets and r.type != "policy":  # policy defaults are general by design
+            if into.where not in self._into:  # many rules share one `into` filter: each is tried once
+                self._into[into.where] = any(_qual_matches(self.rb, into.where, qid) for qid in self.rb.qualifications)
+            if not self._into[into.where] and r.type != "policy":  # policy defaults are general by design
                 self.report.diags.append(
                     item.smap.diag(("into",), "SR4002", "`into` matches no qualification in the rule base, so this rule never applies", "check the filter")
                 )

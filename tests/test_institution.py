@@ -1,0 +1,166 @@
+"""The generated institution (benchmarks/institution.py --quick) loads clean and decides; the catalogue index never drops a match.
+
+No timing is asserted here: benchmarks/load_bench.py prints the figures against their targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from fractions import Fraction
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import stackrules
+from stackrules.language.models import Filter, Term, parse_filter
+from stackrules.rulebase.filters import Attrs, AttrsIndex, Matcher
+
+from .conftest import ROOT
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("institution", ROOT / "benchmarks" / "institution.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("institution", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = _generator()
+
+
+@pytest.fixture(scope="module")
+def institution(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("institution")
+    GEN.generate(out, GEN.QUICK, seed=5)
+    return out
+
+
+def test_the_quick_institution_loads_clean_with_every_shape_of_qualification(institution: Path) -> None:
+    engine, diags = stackrules.engine.load_with_diagnostics(institution / "rules")
+    assert engine is not None and diags == []
+    ids = engine.qualifications()
+    assert len(ids) == GEN.QUICK.qualifications
+    for prefix in ("iu:BA-", "iu:BS-", "iu:MIN-", "iu:CERT-", "iu:GENED"):
+        assert any(q.startswith(prefix) for q in ids), prefix
+    # course numbers come from the catalogue's id_pattern, and some majors have no credit total
+    assert engine.rules.credentials["iu:ENGL1010"].subject == "ENGL" and engine.rules.credentials["iu:ENGL1010"].number == 1010
+    assert any(v.credits is None for q in ids for v in engine.rules.qualifications[q])
+    assert len(engine.rules.rules) > 2 and {p for p in engine.rules.providers} == {"iu", "cc-north", "cc-south"}
+
+
+def test_the_generated_learners_are_part_way_and_complete(institution: Path) -> None:
+    engine = stackrules.load(institution / "rules")
+    statuses = []
+    for path in sorted((institution / "learners").glob("*.yaml")):
+        learner = stackrules.load_learner(path)
+        target = learner.doc.enrolments[0].qualification
+        statuses.append(engine.audit(learner, target, dt.date(2026, 6, 30)).status)
+    assert len(statuses) == GEN.QUICK.learners
+    assert "met" in statuses and "not_met" in statuses
+
+
+def test_the_generator_is_deterministic(tmp_path: Path) -> None:
+    GEN.generate(tmp_path / "a", GEN.QUICK, seed=9)
+    GEN.generate(tmp_path / "b", GEN.QUICK, seed=9)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.yaml"))
+    assert files and files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.yaml"))
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+
+
+# ---- the catalogue index (rulebase/filters.py): candidates are a superset of the matches, in order
+
+SUBJECTS = ["CSCI", "MATH", "ART"]
+TAGS = ["a", "b", "c"]
+NUMBERS = st.sampled_from([0, 100, 999, 1000, 1010, 3000, 4999])  # few values, so that items meet the bounds exactly
+
+
+def _attrs(k: int, subject: str | None, number: int | None, tags: tuple[str, ...], provider: str, level: int | None) -> Attrs:
+    code = f"{subject or 'X'}{number if number is not None else k}"
+    return Attrs(id=f"{provider}:{code}", provider=provider, type="unit", credits=Fraction(3), level=level, tags=tags, subject=subject, number=number)
+
+
+attrs_lists = st.lists(
+    st.tuples(
+        st.sampled_from([*SUBJECTS, None]),
+        st.one_of(NUMBERS, st.none()),
+        st.lists(st.sampled_from(TAGS), unique=True, max_size=2).map(tuple),
+        st.sampled_from(["p", "q"]),
+        st.one_of(st.none(), st.integers(1, 4)),
+    ),
+    min_size=8,
+    max_size=40,
+).map(lambda rows: tuple(_attrs(k, *row) for k, row in enumerate(rows)))
+
+terms = st.one_of(
+    st.builds(lambda s: {"subject": s}, st.sampled_from(SUBJECTS)),
+    st.builds(lambda s: {"subject": s}, st.lists(st.sampled_from(SUBJECTS), min_size=1, unique=True)),
+    st.builds(lambda t: {"tags": t}, st.sampled_from(TAGS)),
+    st.builds(lambda t: {"tags": {"in": t}}, st.lists(st.sampled_from(TAGS), min_size=1, unique=True)),
+    st.builds(lambda p: {"provider": p}, st.sampled_from(["p", "q"])),
+    st.builds(lambda n: {"level": n}, st.integers(1, 4)),
+    st.builds(lambda op, n: {"number": {op: n}}, st.sampled_from(["gte", "gt", "lte", "lt", "eq"]), NUMBERS),
+    st.builds(lambda ns: {"number": {"in": ns}}, st.lists(NUMBERS, min_size=1, max_size=3)),
+    st.builds(lambda g: {"id": {"glob": g}}, st.sampled_from(["p:CSCI*", "q:MATH1*", "p:*", "*", "p:ART?", "q:[CM]*"])),
+    st.builds(lambda g: {"id": {"prefix": g}}, st.sampled_from(["p:C", "q:MATH", "p:ART1", ""])),
+    st.builds(lambda i: {"id": i}, st.sampled_from(["p:CSCI1000", "q:MATH100", "p:X3", "p:ART0"])),
+    st.builds(lambda t: {"tags": {"ne": t}}, st.sampled_from(TAGS)),
+)
+
+
+def _filters(depth: int = 2) -> st.SearchStrategy[dict[str, object]]:
+    plain = st.lists(terms, min_size=0, max_size=3).map(lambda ts: {k: v for t in ts for k, v in t.items()})
+    if depth == 0:
+        return plain
+    inner = _filters(depth - 1)
+    return st.one_of(
+        plain,
+        st.builds(lambda f, alts: {**f, "any_of": alts}, plain, st.lists(inner.filter(bool), min_size=1, max_size=3)),
+        st.builds(lambda f, n: {**f, "not": n}, plain, inner.filter(bool)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=attrs_lists, data=_filters())
+def test_the_index_never_leaves_out_a_credential_a_filter_matches(items: tuple[Attrs, ...], data: dict[str, object]) -> None:
+    def frozen(x: object) -> object:
+        if isinstance(x, dict):
+            return {k: frozen(v) for k, v in x.items()}
+        return tuple(frozen(v) for v in x) if isinstance(x, list) else x
+
+    f = parse_filter(frozen(data))
+    index = AttrsIndex.of(items)
+    m = Matcher(None)  # type: ignore[arg-type]  # no framework levels, grades or credits in these filters
+    expected = [a for a in items if m.match(f, a)]
+    candidates = index.candidates(f)
+    assert [a for a in candidates if m.match(f, a)] == expected
+    positions = list(index.positions(f))
+    assert positions == sorted(set(positions))  # ascending, each once: candidates keep the catalogue's order
+
+
+def test_the_index_narrows_a_filter_on_a_subject_or_a_number_range() -> None:
+    items = tuple(_attrs(k, SUBJECTS[k % 3], 1000 + k, (), "p", None) for k in range(300))
+    index = AttrsIndex.of(items)
+    assert len(index.candidates(Filter((Term("subject", "eq", "MATH"),)))) == 100
+    assert len(index.candidates(Filter((Term("number", "gte", 1250),)))) == 50
+    assert len(index.candidates(Filter((Term("id", "glob", "p:ART10*"),)))) == len([a for a in items if a.id.startswith("p:ART10")])
+    assert index.candidates(Filter((Term("title", "eq", "x"),))) == items  # not indexed: every entry is a candidate
+    assert index.find("p:CSCI1000") == 0 and index.find("p:NONE") is None
+
+
+def test_the_index_keeps_every_bound_of_a_number_range_and_every_id_a_pattern_matches() -> None:
+    items = tuple(_attrs(k, SUBJECTS[k % 3], n, (), "p", None) for k, n in enumerate([100, 999, 1000, 1000, 1010, 3000, None, 4999]))
+    index, m = AttrsIndex.of(items), Matcher(None)  # type: ignore[arg-type]
+    for op in ("eq", "gte", "gt", "lte", "lt"):
+        for bound in (0, 100, 999, 1000, 1005, 1010, 3000, 4999, 5000):
+            f = Filter((Term("number", op, bound),))
+            assert [a for a in index.candidates(f) if m.match(f, a)] == [a for a in items if m.match(f, a)], (op, bound)
+    for pattern in ("p:CSCI1*", "p:*", "p:MATH999", "p:[AM]*", "p:ART?0??", "*1000"):
+        f = Filter((Term("id", "glob", pattern),))
+        assert [a for a in index.candidates(f) if m.match(f, a)] == [a for a in items if m.match(f, a)], pattern
