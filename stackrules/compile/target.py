@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..language.models import Requirement
-from ..rulebase.filters import Attrs, Matcher, credential_attrs
+from ..rulebase.filters import Attrs, AttrsIndex, Matcher, catalogue_index
 from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .tree import CLimit, CNode, expand, group_kind, need
 
@@ -155,42 +155,54 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
             matchers[fields] = Matcher(rb, fields)
         return matchers[fields]
 
-    # A leaf's or limit's verdict depends only on the attributes its filter reads: credentials that
-    # agree on all of those (most of a large catalogue falls into few such classes) are matched once.
-    seen: set[str] = {"competencies"}
+    # The catalogue's index gives each leaf's candidates (a filter naming a subject, a tag, a provider, an id
+    # pattern or a number range looks only at those), and each candidate is tested once per leaf.
+    index = catalogue_index(rb, v.system)
+    items = index.items
+    home, home_set = _home(rb, v, index)
+    accepted: dict[int, list[int]] = {}  # position -> the open leaves accepting it, in leaf order
     for leaf in leaves:
-        if leaf.where is not None:
-            seen |= leaf.where.attributes()
-    for _, lim in limited:
-        if lim.where is not None:
-            seen |= lim.where.attributes()
-    read = tuple(sorted("fields" if name == "related_field" else name for name in seen))
+        if leaf.kind == "credential":
+            continue
+        if leaf.where is None and leaf.kind not in ("approval", "competencies"):
+            for k in home:  # a pool without a filter takes any home credential
+                accepted.setdefault(k, []).append(leaf.index)
+            continue
+        m = matcher(leaf.target_fields)
+        for k in index.positions(leaf.where):
+            if k in home_set and leaf_accepts_static(rb, leaf, items[k], m, items[k].id):
+                accepted.setdefault(k, []).append(leaf.index)
     by_name: dict[str, list[int]] = {}
     for leaf in leaves:
         if leaf.kind == "credential" and leaf.credential is not None:
             for name in (leaf.credential, *sorted(rb.equivalents.get(leaf.credential, ()))):
                 by_name.setdefault(name, []).append(leaf.index)
-    open_leaves = [leaf for leaf in leaves if leaf.kind != "credential"]
-    verdicts: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[bool, ...]]] = {}
+    named_at: dict[int, list[int]] = {}
+    for name, ks in by_name.items():
+        at = index.find(name)
+        if at is not None and at in home_set:
+            named_at[at] = ks
+    # A limit's verdict depends only on the attributes its filter reads: credentials that agree on all
+    # of those (most of a large catalogue falls into few such classes) are matched once.
+    seen: set[str] = set()
+    for _, lim in limited:
+        if lim.where is not None:
+            seen |= lim.where.attributes()
+    read = tuple(sorted("fields" if name == "related_field" else name for name in seen))
+    verdicts: dict[tuple[object, ...], tuple[bool, ...]] = {}
     rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
-    for c in rb.credentials_by_id:
-        if c.type == "qualification" or not v.is_home(c.provider) or c.id in rb.superseded:
-            continue
-        attrs = credential_attrs(rb, c.id, v.system)
-        key = tuple(getattr(attrs, name) for name in read)
-        verdict = verdicts.get(key)
-        if verdict is None:
-            pools = tuple(leaf.index for leaf in open_leaves if leaf_accepts_static(rb, leaf, attrs, matcher(leaf.target_fields), c.id))
-            member = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
-            verdict = verdicts[key] = (pools, member)
-        pools, member = verdict
-        named = by_name.get(c.id)
+    for k in sorted(accepted.keys() | named_at.keys()):
+        attrs = items[k]
+        pools = tuple(accepted.get(k, ()))
+        named = named_at.get(k)
         fits = tuple(sorted((*pools, *named))) if named else pools
-        if not fits:
-            continue
+        key = tuple(getattr(attrs, name) for name in read) if read else ()
+        member = verdicts.get(key)
+        if member is None:
+            member = verdicts[key] = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
         signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
-        rows.append((c, attrs, fits, numbers.setdefault(signature, len(numbers))))
+        rows.append((rb.credentials[attrs.id], attrs, fits, numbers.setdefault(signature, len(numbers))))
     # cheapest first (no cost last), then by id; costs compared as integers on one scale
     costs = [r[0].cost for r in rows]
     scale = math.lcm(*(x.denominator for x in costs if x is not None)) if any(x is not None for x in costs) else 1
@@ -200,13 +212,31 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     for place, k in enumerate(order):
         cheapness[k] = place
     entries = [CatalogueEntry(c.id, attrs, c.cost, fits, group, cheapness[k]) for k, (c, attrs, fits, group) in enumerate(rows)]
-    involved = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
-    layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, involved)
+    layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, _incompatible(rb))
     holding_leaves = frozenset(leaf.index for leaf in leaves if leaf.where is not None and leaf.where.attributes() & {"grade", "awarded", "source"})
     return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited]), layout, holding_leaves)
 
 
-def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int], involved: set[str]) -> CatalogueLayout:
+def _home(rb: RuleBase, v: QualVersion, index: AttrsIndex) -> tuple[tuple[int, ...], frozenset[int]]:
+    """The catalogue positions that count as home study in ``v`` (its provider's, its national catalogues'), not superseded."""
+    key = ("home", v.system, v.provider, v.home_catalogs)
+    found = rb.memo.get(key)
+    if found is None:
+        positions = tuple(k for k, a in enumerate(index.items) if v.is_home(a.provider) and a.id not in rb.superseded)
+        found = rb.memo.setdefault(key, (positions, frozenset(positions)))
+    return found  # type: ignore[no-any-return]
+
+
+def _incompatible(rb: RuleBase) -> frozenset[str]:
+    """Credentials in an `incompatible` pair, either side."""
+    found = rb.memo.get("incompatible")
+    if found is None:
+        pairs = {c.id for c in rb.credentials.values() if c.incompatible} | {o for c in rb.credentials.values() for o in c.incompatible}
+        found = rb.memo.setdefault("incompatible", frozenset(pairs))
+    return found  # type: ignore[no-any-return]
+
+
+def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int], involved: frozenset[str]) -> CatalogueLayout:
     prereq: set[int] = set()
     mentions: dict[str, list[int]] = {}
     for k, e in enumerate(entries):
