@@ -189,6 +189,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         if lim.where is not None:
             seen |= lim.where.attributes()
     read = tuple(sorted("fields" if name == "related_field" else name for name in seen))
+    # `min_distinct` counts distinct values of an attribute: only credentials that agree on it are interchangeable
+    spread = tuple(sorted({lim.of for _, lim in limited if lim.kind == "min_distinct" and lim.of is not None}))
     verdicts: dict[tuple[object, ...], tuple[bool, ...]] = {}
     rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []
     numbers: dict[tuple[object, ...], int] = {}
@@ -202,6 +204,8 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
         if member is None:
             member = verdicts[key] = tuple(lim.where is None or matcher(n.target_fields).match(lim.where, attrs) for n, lim in limited)
         signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
+        if spread:  # breadth limits tell credentials apart by the attributes they count
+            signature += (tuple(getattr(attrs, of) for of in spread),)
         rows.append((rb.credentials[attrs.id], attrs, fits, numbers.setdefault(signature, len(numbers))))
     # cheapest first (no cost last), then by id; costs compared as integers on one scale
     costs = [r[0].cost for r in rows]
@@ -214,7 +218,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget
     entries = [CatalogueEntry(c.id, attrs, c.cost, fits, group, cheapness[k]) for k, (c, attrs, fits, group) in enumerate(rows)]
     layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, _incompatible(rb))
     holding_leaves = frozenset(leaf.index for leaf in leaves if leaf.where is not None and leaf.where.attributes() & {"grade", "awarded", "source"})
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited]), layout, holding_leaves)
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited], spread), layout, holding_leaves)
 
 
 def _home(rb: RuleBase, v: QualVersion, index: AttrsIndex) -> tuple[tuple[int, ...], frozenset[int]]:
@@ -269,19 +273,25 @@ def prerequisites_met(r: Requirement, have: set[str]) -> bool:
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)
 
 
-def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit]) -> tuple[tuple[int, ...], ...]:
+def _dominators(numbers: dict[tuple[object, ...], int], limits: list[CLimit], spread: tuple[str, ...] = ()) -> tuple[tuple[int, ...], ...]:
     """For each signature group, the groups (itself included) whose members can stand in for its members.
 
     A credential ``r`` can stand in for ``c`` when it carries the same credit,
     fits every leaf ``c`` fits, and is no worse under every limit: inside each
     maximum ``c`` falls under, outside each minimum ``c`` counts towards. Grade
-    limits do not see additions (they have no grade); `min_distinct` turns
-    grouping off altogether. Learner-independent, so computed once per target.
+    limits do not see additions (they have no grade); under `min_distinct` the
+    two must also agree on the attributes it counts (``spread``, the
+    signature's fourth part), except the term: each addition is taken in a
+    later term of its own. Learner-independent, so computed once per target.
     """
     groups = sorted(numbers.items(), key=lambda kv: kv[1])
     masks: list[tuple[object, int, int, int]] = []  # credit, fits, max-limit membership, min-limit membership
     for sig, _ in groups:
-        credits, fits, member = sig
+        credits, fits, member = sig[:3]
+        if len(sig) > 3:  # the same credit and the same values of what `min_distinct` counts
+            values = sig[3]
+            assert isinstance(values, tuple)
+            credits = (credits, tuple(x for of, x in zip(spread, values, strict=True) if of != "term"))
         assert isinstance(fits, tuple) and isinstance(member, tuple)
         fit_mask = sum(1 << leaf for leaf in set(fits))
         over = sum(1 << k for k, (lim, inside) in enumerate(zip(limits, member, strict=True)) if inside and lim.is_max and lim.kind != "min_gpa")

@@ -54,12 +54,14 @@ def add_catalogue(
     entries, lay = ct.catalogue, ct.layout
     present = {it.credential for it in items}
     held = {it.credential for it in items if it.origin == "holding"}
-    # min_distinct tells apart what merging would hide; with shares_with one added credential may fill two leaves,
-    # which a merged group's claims cannot tell from two copies: either way every entry stays single
-    distinct = any(n.shares_with or any(lim.kind == "min_distinct" for lim in n.limits) for n in ct.top.walk())
+    # with shares_with one added credential may fill two leaves, which a merged group's claims cannot tell
+    # from two copies: every entry stays single. (`min_distinct` does not need that: the compiled signature
+    # keeps apart credentials that differ in what it counts, and each term is a later term of its own.)
+    sharing = any(n.shares_with for n in ct.top.walk())
+    distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    # entries never merged: the learner has them, they are in an incompatibility, or all are distinct
-    fixed = set(range(len(entries))) if distinct else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
+    # entries never merged: the learner has them, they are in an incompatibility, or claims are shared
+    fixed = set(range(len(entries))) if sharing else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
     fixed |= {k for k, e in enumerate(entries) if rb.credentials[e.credential].repeat_max is not None}  # repeats stay single
     unready: set[int] = set()
     single: set[int] = set()
