@@ -66,7 +66,7 @@ class Size:
         return 1 + self.majors + self.minors + self.certificates
 
 
-FULL = Size(subjects=120, courses_per_subject=142, college_courses=1480, majors=500, minors=600, certificates=399, learners=200)
+FULL = Size(subjects=120, courses_per_subject=143, college_courses=1480, majors=500, minors=600, certificates=399, learners=200)
 QUICK = Size(subjects=14, courses_per_subject=40, college_courses=120, majors=50, minors=20, certificates=14, learners=12)
 
 
