@@ -66,7 +66,7 @@ class Size:
         return 1 + self.majors + self.minors + self.certificates
 
 
-FULL = Size(subjects=120, courses_per_subject=143, college_courses=1480, majors=500, minors=600, certificates=399, learners=200)
+FULL = Size(subjects=120, courses_per_subject=142, college_courses=1480, majors=500, minors=600, certificates=399, learners=200)
 QUICK = Size(subjects=14, courses_per_subject=40, college_courses=120, majors=50, minors=20, certificates=14, learners=12)
 
 
@@ -101,7 +101,7 @@ def _courses(subject: str, school: str, n: int, rng: random.Random) -> list[dict
     per_level = max(1, n // 4)
     for k in range(n):
         level = min(4, 1 + k // per_level)
-        number = level * 1000 + 10 + 10 * (k % per_level) + rng.randrange(0, 10, 5)
+        number = level * 1000 + 10 + 10 * (k - (level - 1) * per_level) + rng.randrange(0, 10, 5)
         tags = [t for t in SCHOOLS[school] if rng.random() < 0.7] or [SCHOOLS[school][0]]
         if rng.random() < 0.08:
             tags.append("writing-intensive")
