@@ -54,6 +54,12 @@ def _content_digest(given: object) -> str | None:
     return "json:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# compiled targets an engine keeps (the least recently used is dropped, and compiled again if asked for):
+# a major of a 20,000-credential institution compiles to 2-3 MB, and an institution's learners ask for
+# hundreds of targets (benchmarks/load_bench.py: 809 MB kept them all, over the 400 MB target)
+COMPILED_KEPT = 32
+
+
 @dataclass(frozen=True)
 class Engine:
     """A rule base compiled once; decide with :meth:`audit`, :meth:`assess`, :meth:`plan`, :meth:`explore`."""
@@ -61,7 +67,7 @@ class Engine:
     rules: RuleBase = field(repr=False)
     warnings: tuple[Diagnostic, ...] = ()
     digest: str = ""
-    # compiled targets, built on first use and never changed after: a memo, not state
+    # compiled targets, built on first use and never changed after: a memo (at most COMPILED_KEPT), not state
     _compiled: dict[tuple[object, ...], CompiledTarget] = field(default_factory=dict, repr=False, compare=False)
     _graphs: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
     # the credential verifier (shipped contexts, memoised canonical forms), built on first use
@@ -79,10 +85,17 @@ class Engine:
     def compiled(self, version: QualVersion, day: dt.date) -> CompiledTarget:
         """The compiled form of ``version`` with the nested versions in force on ``day``."""
         key = target_key(version, nested_choice(self.rules, version, day))
-        found = self._compiled.get(key)
+        memo = self._compiled
+        found = memo.pop(key, None)
         if found is None:
             with bulk():
-                found = self._compiled.setdefault(key, compile_target(self.rules, version, day))
+                found = compile_target(self.rules, version, day)
+        memo[key] = found  # the most recently used last
+        while len(memo) > COMPILED_KEPT:
+            try:
+                del memo[next(iter(memo))]  # the least recently used
+            except (KeyError, StopIteration, RuntimeError):  # another thread got there first
+                break
         return found
 
     def __getstate__(self) -> dict[str, object]:

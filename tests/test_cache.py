@@ -360,3 +360,18 @@ def test_pruning_leaves_the_users_own_files_alone(tmp_path: Path) -> None:
     stackrules.load(rules, cache=cache)
     assert all((cache / n).read_text() == "important\n" for n in mine)
     assert not old.exists() and not old_tmp.exists()
+
+
+def test_the_engine_keeps_a_bounded_number_of_compiled_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an institution's learners ask for hundreds of targets: the least recently used compiled target is dropped
+    # (memory stays bounded), and compiled again when asked for, to the same decision
+    import stackrules.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "COMPILED_KEPT", 2)
+    e = stackrules.load()
+    learner = stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml")
+    first = e.audit(learner, "exu:BIT", AS_OF).dumps()
+    for target in ("exu:GCDS", "exu:MDS", "exu:BIT", "tp-ict:ICT40120"):
+        e.audit(learner, target, AS_OF)
+        assert len(e._compiled) <= 2
+    assert e.audit(learner, "exu:BIT", AS_OF).dumps() == first
