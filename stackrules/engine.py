@@ -57,7 +57,7 @@ def _content_digest(given: object) -> str | None:
 # compiled targets an engine keeps (the least recently used is dropped, and compiled again if asked for):
 # a major of a 20,000-credential institution compiles to 2-3 MB, and an institution's learners ask for
 # hundreds of targets (benchmarks/load_bench.py: 809 MB kept them all, over the 400 MB target)
-COMPILED_KEPT = 32
+COMPILED_KEPT = 16
 
 
 @dataclass(frozen=True)
