@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .compile.graph import Towards
-from .compile.target import CompiledTarget, compile_target, nested_choice, target_key
+from .compile.target import CompiledTarget, compile_target, nested_choice, target_key, tree_facts
 from .decide.audit import MIN_SOLVE, Context, Provenance, audit_decision
 from .decision import Decision
 from .decisions.credentials import CredentialReport
@@ -70,6 +70,7 @@ class Engine:
     # compiled targets, built on first use and never changed after: a memo (at most COMPILED_KEPT), not state
     _compiled: dict[tuple[object, ...], CompiledTarget] = field(default_factory=dict, repr=False, compare=False)
     _graphs: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    _facts: dict[tuple[object, ...], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)  # target key -> facts it reads
     # the credential verifier (shipped contexts, memoised canonical forms), built on first use
     _verifier: dict[str, Verifier] = field(default_factory=dict, repr=False, compare=False)
     _verified: dict[tuple[object, ...], tuple[VerificationResult, ...]] = field(default_factory=dict, repr=False, compare=False)
@@ -82,14 +83,25 @@ class Engine:
     def context(self) -> Context:
         return Context(self.rules, self.provenance, self.compiled)
 
-    def compiled(self, version: QualVersion, day: dt.date) -> CompiledTarget:
-        """The compiled form of ``version`` with the nested versions in force on ``day``."""
+    def compiled(self, version: QualVersion, day: dt.date, facts: Mapping[str, object] | None = None) -> CompiledTarget:
+        """The compiled form of ``version`` with the nested versions in force on ``day``.
+
+        ``facts``: a learner's. Filters that compare with a learner fact (section 17) read them, so such a
+        target is compiled once per combination of the values of the facts it reads (None: left unread).
+        """
         key = target_key(version, nested_choice(self.rules, version, day))
+        names = self._facts.get(key)
+        if names is None:
+            names = self._facts.setdefault(key, tree_facts(self.rules, version, day))
+        read: Mapping[str, object] | None = None
+        if names:
+            read = None if facts is None else {n: facts[n] for n in names if n in facts}
+            key = (*key, None if read is None else tuple(sorted((n, repr(val)) for n, val in read.items())))
         memo = self._compiled
         found = memo.pop(key, None)
         if found is None:
             with bulk():
-                found = compile_target(self.rules, version, day)
+                found = compile_target(self.rules, version, day, read)
         memo[key] = found  # the most recently used last
         while len(memo) > COMPILED_KEPT:
             try:
@@ -102,6 +114,7 @@ class Engine:
         state = dict(self.__dict__)
         state["_compiled"] = {}  # rebuilt on demand in the receiving process
         state["_graphs"] = {}
+        state["_facts"] = {}
         state["_verifier"] = {}
         state["_verified"] = {}
         return state

@@ -453,6 +453,62 @@ def test_when_agrees_with_brute_force(tmp_path_factory: Any, wi: WhenInstance) -
     assert decision.status == ("met" if want == 0 else "not_met")
 
 
+# ---------------------------------------------------------------- filters that compare with a learner fact (section 17)
+
+
+@dataclass(frozen=True)
+class FactInstance:
+    base: Instance
+    stated: frozenset[str]  # which of the tags `a`, `b` the learner states as the facts `ta`, `tb`
+
+
+@st.composite
+def fact_instances(draw: st.DrawFn) -> FactInstance:
+    return FactInstance(draw(instances()), frozenset(draw(st.sets(st.sampled_from(["a", "b"])))))
+
+
+def _unstated(node: Any, stated: frozenset[str]) -> Any:
+    """The tree as the oracle reads it: a pool on a tag the learner does not state accepts nothing (tag `zz`)."""
+    if isinstance(node, Leaf):
+        return Leaf(node.kind, node.credential, node.amount, "zz") if node.tag is not None and node.tag not in stated else node
+    return Group(node.kind, tuple(_unstated(c, stated) for c in node.children), node.k)
+
+
+def _fact_doc(node: Any) -> Any:
+    """Each pool's `where: {tags: X}` written as `where: {tags: {fact: tX}}`."""
+    if isinstance(node, dict):
+        out = {k: _fact_doc(v) for k, v in node.items()}
+        if isinstance(node.get("where"), dict) and isinstance(node["where"].get("tags"), str):
+            out["where"] = {"tags": {"fact": "t" + node["where"]["tags"]}}
+        return out
+    if isinstance(node, list):
+        return [_fact_doc(c) for c in node]
+    return node
+
+
+@_SETTINGS
+@given(fact_instances())
+def test_fact_filters_agree_with_brute_force(tmp_path_factory: Any, fi: FactInstance) -> None:
+    """A filter on a learner fact reads the learner's value; a fact not stated matches nothing (a limit's too)."""
+    folder = tmp_path_factory.mktemp("rb")
+    engine_for(fi.base, folder)
+    path = folder / "q.yaml"
+    qual = yaml.safe_load(path.read_text())
+    qual["requires"] = _fact_doc(qual["requires"])
+    for lim in qual.get("limits", []):
+        lim["where"] = {"level": {"fact": "year"}}  # the learner states `year: 1`: the cap on level 1 as before
+    path.write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(folder)
+    facts: dict[str, Any] = {"t" + t: t for t in sorted(fi.stated)}
+    facts["year"] = 1
+    learner = stackrules.load_learner({"id": "L", "facts": facts, "holdings": [{"credential": h} for h in sorted(fi.base.held)]})
+    decision = engine.audit(learner, "t:Q", AS_OF)
+    inst = fi.base
+    want = oracle(Instance(inst.creds, _unstated(inst.tree, fi.stated), inst.total, inst.max_level1, inst.held))
+    assert decision.remaining == want, (fi, decision.to_json()["nodes"])
+    assert decision.status == ("met" if want == 0 else "not_met")
+
+
 # ---------------------------------------------------------------- repeatable credentials (section 17)
 
 

@@ -129,6 +129,33 @@ def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str
     return tuple(sorted(out, key=lambda x: x[0]))
 
 
+def tree_facts(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[str, ...]:
+    """The learner facts that filters in ``v``'s tree compare with (nested versions in force on ``day`` too), sorted."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    stack = [v]
+    while stack:
+        cur = stack.pop()
+        for lim in cur.limits:
+            if lim.where is not None:
+                names |= lim.where.facts()
+        trees = [cur.requires, *cur.define.values()]
+        while trees:
+            node = trees.pop()
+            if node.where is not None:
+                names |= node.where.facts()
+            for lim in node.limits:
+                if lim.where is not None:
+                    names |= lim.where.facts()
+            if node.qualification is not None and node.qualification not in seen:
+                seen.add(node.qualification)
+                nv = rb.version(node.qualification, day)
+                if nv is not None:
+                    stack.append(nv)
+            trees.extend(node.children())
+    return tuple(sorted(names))
+
+
 def target_key(v: QualVersion, nested: tuple[tuple[str, object], ...]) -> tuple[object, ...]:
     return (v.id, v.effective.from_ if v.effective else None, nested)
 
@@ -144,8 +171,9 @@ def leaf_accepts_static(rb: RuleBase, leaf: CNode, a: Attrs, matcher: Matcher, c
     return not (leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies))
 
 
-def compile_target(rb: RuleBase, v: QualVersion, day: dt.date) -> CompiledTarget:
-    top, nodes = expand(rb, v, day)
+def compile_target(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[str, object] | None = None) -> CompiledTarget:
+    """``facts``: a learner's, read into the filters that compare with one (None: left unread, as no learner's)."""
+    top, nodes = expand(rb, v, day, facts)
     leaves = top.leaves()
     limited = [(n, lim) for n in top.walk() for lim in n.limits]
     matchers: dict[tuple[str, ...], Matcher] = {}

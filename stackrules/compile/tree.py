@@ -9,10 +9,12 @@ Quantities are converted into the target's credit system.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..language.models import Condition, Filter, Limit, Requirement
+from ..rulebase.filters import resolve_facts
 from ..rulebase.index import QualVersion, RuleBase
 
 
@@ -122,6 +124,13 @@ class Expander:
     day: dt.date
     system: str
     nodes: list[CNode] = field(default_factory=list)
+    facts: Mapping[str, object] | None = None  # the learner's facts, for filters that compare with one (None: not read)
+
+    def where(self, f: Filter | None) -> Filter | None:
+        """A filter with the learner's facts read into it (section 17), when the tree is expanded for a learner."""
+        if f is None or self.facts is None:
+            return f
+        return resolve_facts(f, self.facts)
 
     def new(self, kind: str, **kw: object) -> CNode:
         n = CNode(index=len(self.nodes), kind=kind, **kw)  # type: ignore[arg-type]
@@ -132,8 +141,9 @@ class Expander:
         """A node's limits in the target's system; ``at``: the document path of the ``limits`` list, for locations."""
         out: list[CLimit] = []
         share_base = self.rb.rescale(v.credits, v.system, self.system) if v.credits is not None else Fraction(0)
-        for j, lim in enumerate(limits):
+        for j, written in enumerate(limits):
             first = len(out)
+            lim = written if written.where is None or self.facts is None else written.model_copy(update={"where": self.where(written.where)})
 
             def q(x: object) -> Fraction:
                 from ..language.quantity import Quantity
@@ -285,7 +295,14 @@ class Expander:
                 if r.credits is not None:
                     credits = self.rb.rescale(self.rb.convert(r.credits, v.system), v.system, self.system)
                 pnode = self.new(
-                    pkind, credits=credits, count=r.count, where=r.where, competencies=r.competencies or (), min_grade=mg, within_years=wy, **pcommon
+                    pkind,
+                    credits=credits,
+                    count=r.count,
+                    where=self.where(r.where),
+                    competencies=r.competencies or (),
+                    min_grade=mg,
+                    within_years=wy,
+                    **pcommon,
                 )
                 if not group:
                     node = pnode
@@ -313,8 +330,9 @@ def link(root: CNode) -> None:
             c.parent = n
 
 
-def expand(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[CNode, list[CNode]]:
-    ex = Expander(rb, day, v.system)
+def expand(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[str, object] | None = None) -> tuple[CNode, list[CNode]]:
+    """The tree of ``v`` on ``day``; ``facts``: a learner's, read into filters that compare with one (section 17)."""
+    ex = Expander(rb, day, v.system, facts=facts)
     root = ex.qualification(v, "", ())
     top = ex.new("all", id=None, title=v.title, path="0", qualification=v.id, target_fields=v.fields, loc=str(v.loc))
     top.children = [root]

@@ -39,7 +39,7 @@ from ..decisions.base import Provenance as Provenance
 from ..decisions.base import q
 from ..errors import VerificationError
 from ..language.documents import Learner
-from ..language.models import Enrolment, Filter
+from ..language.models import Enrolment, FactRef, Filter, Term
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
@@ -144,11 +144,11 @@ _NEGATE = {"eq": "ne", "ne": "eq", "gte": "lt", "gt": "lte", "lte": "gt", "lt": 
 
 def filter_text(f: Filter) -> str:
     """A filter as a reader would say it: `tagged data, level 3 or above`, `level below 4`."""
-    parts = [_term_text(t.attr, t.op, t.value) for t in f.terms]
+    parts = [_fact_term_text(t) if t.fact is not None or isinstance(t.value, FactRef) else _term_text(t.attr, t.op, t.value) for t in f.terms]
     for group in f.any_of:
         parts.append("either " + " or ".join(_grouped(g) for g in group))
     for g in f.nots:
-        if len(g.terms) == 1 and not g.any_of and not g.nots and g.terms[0].op in _NEGATE:
+        if len(g.terms) == 1 and not g.any_of and not g.nots and g.terms[0].op in _NEGATE and g.terms[0].fact is None:
             t = g.terms[0]
             parts.append(_term_text(t.attr, _NEGATE[t.op], t.value))
         else:
@@ -159,6 +159,28 @@ def filter_text(f: Filter) -> str:
 def _grouped(f: Filter) -> str:
     text = filter_text(f)
     return f"({text})" if len(f.terms) + len(f.any_of) + len(f.nots) > 1 else text
+
+
+def _fact_term_text(t: Term) -> str:
+    """A condition on a learner fact (section 17): `tagged organ (the learner's medium)`; unstated, it matches nothing."""
+    if isinstance(t.value, FactRef):  # not read from a learner (a view of the rule base alone)
+        return _term_text(t.attr, t.op, f"the learner's {t.value.name}")
+    if t.op == "in" and t.value == ():
+        return _term_text(t.attr, "eq", f"the learner's {t.fact}") + f" (the learner states no `{t.fact}` that fits: matches nothing)"
+    return _term_text(t.attr, t.op, t.value) + f" (the learner's {t.fact})"
+
+
+def unstated_facts(f: Filter | None) -> list[str]:
+    """The learner facts a (read) filter needed and the learner does not state: its conditions on them match nothing."""
+    if f is None:
+        return []
+    out = [t.fact for t in f.terms if t.fact is not None and t.op == "in" and t.value == ()]
+    for group in f.any_of:
+        for g in group:
+            out += unstated_facts(g)
+    for g in f.nots:
+        out += unstated_facts(g)
+    return sorted(set(out))
 
 
 def _term_text(attr: str, op: str, value: object) -> str:
@@ -359,6 +381,12 @@ def _why(p: Problem, n: CNode, ev: Evaluation) -> str | None:
         for a in (n, *n.ancestors()):
             if a.index in p.settled_why:
                 return p.settled_why[a.index] if a is n else f"{p.settled_why[a.index]} (`{nearest_id(a, p)}`)"
+    if status == "not_met":
+        # a pool that compares with a learner fact the learner does not state (section 17) matches nothing
+        unstated = sorted({f for m in (n, *(c for c in n.children if c.id is None)) for f in unstated_facts(m.where)})
+        if unstated:
+            named = " or ".join(f"`{f}`" for f in unstated)
+            return f"the learner states no {named}, so its filter matches nothing"
     return None
 
 
@@ -424,7 +452,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             elif n.unavailable is not None and ev.status[n.index] == "not_met":
                 out.append(Missing(nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
             elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
-                out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`"))
+                why = _why(p, n, ev)
+                said = f" ({why})" if why else ""
+                out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`{said}"))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}

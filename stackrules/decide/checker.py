@@ -28,9 +28,9 @@ from fractions import Fraction
 
 from ..compile.tree import CLimit, CNode
 from ..errors import VerificationError
-from ..language.models import Limit, Requirement
+from ..language.models import Filter, Limit, Requirement
 from ..language.quantity import Quantity, total
-from ..rulebase.filters import Matcher
+from ..rulebase.filters import Matcher, resolve_facts
 from ..rulebase.index import QualVersion
 from . import semantics
 from .choice import Choice
@@ -417,6 +417,10 @@ def derive_rules(p: Problem) -> Rules:
             group = child(n, 0, 2)
             if n.children[1].kind not in ("pool", "competencies"):
                 fail(n, "does not end in its pool")
+        if pool:
+            pnode = n.children[1] if kids else n
+            if pnode.where != (None if r.where is None else resolve_facts(r.where, p.facts)):
+                fail(n, "filters otherwise than the rule base (as this learner's facts read it)")
         for i, c in enumerate(kids):
             walk(c, qv, child(group, i, len(kids)), refs)
 
@@ -438,9 +442,11 @@ def _limits(p: Problem, limits: tuple[Limit, ...], qv: QualVersion) -> list[CLim
     share_base = rb.rescale(qv.credits, qv.system, system) if qv.credits is not None else Fraction(0)
     out: list[CLimit] = []
     for lim in limits:
+        # a limit's filter as this learner reads it: conditions on learner facts take the learner's (section 17)
+        where = None if lim.where is None else resolve_facts(lim.where, p.facts)
 
-        def put(kind: str, bound: Fraction, share: Fraction | None = None, of: str | None = None, lim: Limit = lim) -> None:
-            out.append(CLimit(lim.id, kind, bound, lim.where, of=of, note=lim.note, share=share))
+        def put(kind: str, bound: Fraction, share: Fraction | None = None, of: str | None = None, lim: Limit = lim, where: Filter | None = where) -> None:
+            out.append(CLimit(lim.id, kind, bound, where, of=of, note=lim.note, share=share))
 
         if lim.max_credits is not None:
             put("max_credits", amount(lim.max_credits))

@@ -13,13 +13,13 @@ default overridden) are recorded here; the rest are the explanation's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..compile.tree import CNode, Expander, link
 from ..language.models import ExemptGrant, IntoFilter, SpecifiedGrant, UnspecifiedGrant
-from ..rulebase.filters import Matcher, credential_attrs, grant_attrs, version_attrs
+from ..rulebase.filters import Matcher, credential_attrs, grant_attrs, resolve_facts, version_attrs
 from ..rulebase.index import QualVersion, RuleBase, RuleInfo, iter_nodes
 from . import semantics
 from .catalogue import add_external
@@ -48,6 +48,7 @@ def apply_credit_rules(
     items: list[Item],
     plan: str | None,
     accepts: Accepts,
+    facts: Mapping[str, object] | None = None,
 ) -> CreditRules:
     """Every application of every rule that could grant credit towards ``v`` (granted items are appended to ``items``).
 
@@ -55,6 +56,7 @@ def apply_credit_rules(
     A plan (``plan`` names its objective) also adds other providers'
     catalogue credentials a rule could take as sources (micro-credentials
     that stack). ``accepts`` decides whether a leaf may take an item.
+    ``facts``: the learner's, read into filters that compare with one (section 17).
     """
     targets = {v.id: v}
     for n in top.walk():
@@ -66,7 +68,7 @@ def apply_credit_rules(
     source_eligible: dict[int, list[int]] = {}
     refusals: list[Refusal] = []
     # from-trees share the node numbering of the target tree, so indices never collide
-    ex = Expander(rb, day, v.system, nodes=nodes)
+    ex = Expander(rb, day, v.system, nodes=nodes, facts=facts)
 
     def into_of(rule: RuleInfo) -> QualVersion | None:
         into = rule.doc.into
@@ -74,7 +76,7 @@ def apply_credit_rules(
             return targets.get(into)
         assert isinstance(into, IntoFilter)
         for tv in targets.values():
-            if Matcher(rb).match(into.where, version_attrs(tv)):
+            if Matcher(rb).match(into.where if facts is None else resolve_facts(into.where, facts), version_attrs(tv)):
                 return tv
         return None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -72,6 +72,7 @@ class Problem:
     settled: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
     blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
+    facts: Mapping[str, object] = field(default_factory=dict)  # the learner's facts (section 17), as filters read them
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""
@@ -98,7 +99,7 @@ def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.dat
     return v, day
 
 
-Compiler = Callable[[QualVersion, dt.date], CompiledTarget]
+Compiler = Callable[[QualVersion, dt.date, Mapping[str, object] | None], CompiledTarget]
 
 
 def build_problem(
@@ -115,7 +116,8 @@ def build_problem(
     places: Sequence[str] = (),
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
-    ct = compiler(v, day) if compiler is not None else compile_target(rb, v, day)
+    # the tree as this learner sees it: filters that compare with a learner fact read the learner's (section 17)
+    ct = compiler(v, day, learner.facts) if compiler is not None else compile_target(rb, v, day, learner.facts)
     top = ct.top
     nodes = list(ct.nodes)  # from-trees of credit rules are numbered after the target's nodes
     valued = [e for e in learner.exceptions if e.type == "value"]
@@ -202,7 +204,7 @@ def build_problem(
     def leaf_accepts(leaf: CNode, it: Item, fields: tuple[str, ...]) -> bool:
         return semantics.leaf_accepts(rb, leaf, it.attrs, it.credential, as_of, matcher(fields))
 
-    credit = apply_credit_rules(rb, v, day, as_of, top, nodes, items, plan, leaf_accepts)
+    credit = apply_credit_rules(rb, v, day, as_of, top, nodes, items, plan, leaf_accepts, learner.facts)
     apps, source_eligible, refusals = credit.apps, credit.source_eligible, credit.refusals
 
     # ---- eligibility of the learner's items (holdings and granted credit)
@@ -285,6 +287,7 @@ def build_problem(
         settled=settled,
         settled_why=settled_why,
         blocked=frozenset(blocked),
+        facts=learner.facts,
     )
     problem.exceptions_refused = exceptions_refused
     if plan is not None:

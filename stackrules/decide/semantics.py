@@ -24,7 +24,7 @@ from typing import Protocol
 from ..compile.target import leaf_accepts_static
 from ..compile.tree import CNode, group_kind, need
 from ..language.models import Condition, Requirement
-from ..rulebase.filters import Attrs, Matcher
+from ..rulebase.filters import Attrs, Matcher, resolve_facts
 from ..rulebase.index import RuleBase
 
 # ---------------------------------------------------------------- thresholds
@@ -118,16 +118,17 @@ def condition_holds(rb: RuleBase, cond: Condition, facts: Mapping[str, object], 
         haves = {str(h) for h in (have if isinstance(have, tuple) else (have,))}
         if not wants & haves:
             return False
-    return cond.holds is None or holds(rb, cond.holds, held)
+    return cond.holds is None or holds(rb, cond.holds, held, facts)
 
 
-def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike]) -> bool:
+def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike], facts: Mapping[str, object] | None = None) -> bool:
     """Is a requirement node met by the learner's counting holdings as they stand (no claims: a test, not an audit)?"""
     if r.credential is not None:
         names = {r.credential, *rb.equivalents.get(r.credential, ())}
         return any(h.attrs.id in names for h in held)
     matcher = Matcher(rb)
-    inside = [h for h in held if r.where is None or matcher.match(r.where, h.attrs)]
+    where = r.where if r.where is None or facts is None else resolve_facts(r.where, facts)
+    inside = [h for h in held if where is None or matcher.match(where, h.attrs)]
     if r.credits is not None:
         q = r.credits
 
@@ -141,7 +142,7 @@ def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike]) -> bool:
         return len(inside) >= r.count
     if r.competencies is not None:
         return set(r.competencies) <= {c for h in inside for c in h.attrs.competencies}
-    kids = [holds(rb, c, held) for c in r.children()]
+    kids = [holds(rb, c, held, facts) for c in r.children()]
     if not kids:
         return False
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)

@@ -254,12 +254,24 @@ TEXT_OPS = ("prefix", "glob")  # conditions on text only
 
 
 @dataclass(frozen=True)
+class FactRef:
+    """A filter value taken from the learner's facts (section 17: `where: {tags: {fact: medium}}`)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Term:
-    """``attribute op value``; value is a scalar or a tuple (for ``in``)."""
+    """``attribute op value``; value is a scalar, a tuple (for ``in``) or a :class:`FactRef` (the learner's fact).
+
+    ``fact``: on a term whose value was read from the learner's facts, the fact's name (for explanations);
+    such a term with ``in ()`` is a fact the learner does not state (or that does not fit): it matches nothing.
+    """
 
     attr: str
     op: str
     value: Any
+    fact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +281,16 @@ class Filter:
     terms: tuple[Term, ...] = ()
     any_of: tuple[tuple[Filter, ...], ...] = ()
     nots: tuple[Filter, ...] = ()
+
+    def facts(self) -> set[str]:
+        """The learner facts this filter compares with (`{fact: name}` values not yet read from a learner)."""
+        out = {t.value.name for t in self.terms if isinstance(t.value, FactRef)}
+        for group in self.any_of:
+            for f in group:
+                out |= f.facts()
+        for f in self.nots:
+            out |= f.facts()
+        return out
 
     def attributes(self) -> set[str]:
         out = {t.attr for t in self.terms}
@@ -280,7 +302,29 @@ class Filter:
         return out
 
 
+FACT_OPS = ("eq", "ne", "in", "not_in", "gte", "gt", "lte", "lt", "prefix", "glob")  # conditions a fact's value can stand in
+
+
+def _fact_ref(attr: str, op: str, value: dict[Any, Any], at: tuple[Any, ...]) -> FactRef:
+    """`{fact: name}` in a value's place: the learner's fact of that name, read when a learner is decided."""
+    if set(value) != {"fact"}:
+        extra = sorted(str(k) for k in value if k != "fact")
+        raise _err(
+            "invalid_filter", "a fact's value is written `{fact: name}` alone, not with `{k}`", k=extra[0] if extra else "", at=at + (extra[0],), on_key=True
+        )
+    name = value["fact"]
+    if not isinstance(name, str) or not name:
+        raise _err("invalid_filter", "`fact` names a learner fact, such as `{fact: medium}`", at=at + ("fact",))
+    if attr == "related_field":
+        raise _err("invalid_filter", "`related_field` is true or false, not a learner fact", at=at)
+    if op not in FACT_OPS:
+        raise _err("invalid_filter", "`{op}` cannot compare with a learner fact", op=op, at=at)
+    return FactRef(name)
+
+
 def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
+    if isinstance(value, dict):
+        return _fact_ref(attr, op, value, at)
     if attr == "related_field":
         if not isinstance(value, bool):
             raise _err("invalid_filter", "`related_field` is true or false", at=at)
@@ -310,6 +354,22 @@ def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
     return value
 
 
+def fact_value(attr: str, value: object) -> Any:
+    """A learner fact's value as a filter on ``attr`` compares it (None: it cannot compare with that attribute)."""
+    if attr in ("level", "number") and isinstance(value, str) and value.isdigit() and len(value) <= 12:
+        value = int(value)  # a fact stated as text (`year: "3"`) still compares with a whole number
+    try:
+        return _cond_value(attr, "eq", value, ())
+    except PydanticCustomError:
+        return None
+
+
+def _list_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
+    if isinstance(value, dict):
+        raise _err("invalid_filter", "a learner fact stands for the whole list: write `{op}: {fact: name}`, not a fact inside the list", op=op, at=at)
+    return _cond_value(attr, op, value, at)
+
+
 def parse_filter(data: object, at: tuple[Any, ...] = ()) -> Filter:
     if not isinstance(data, dict):
         raise _err("invalid_filter", "a filter is a mapping of attribute to condition, such as `{tags: data}`", at=at)
@@ -329,7 +389,9 @@ def parse_filter(data: object, at: tuple[Any, ...] = ()) -> Filter:
         if key not in ATTRIBUTES:
             close = did_you_mean(str(key), ATTRIBUTES + ("any_of", "not"))
             raise _err("invalid_filter", "unknown filter attribute `{key}`", key=str(key), at=where, on_key=True, suggest=tuple(close))
-        if isinstance(cond, dict):
+        if isinstance(cond, dict) and "fact" in cond:  # `tags: {fact: medium}`: equals (contains) the learner's fact
+            terms.append(Term(key, "eq", _fact_ref(key, "eq", cond, where)))
+        elif isinstance(cond, dict):
             if not cond:
                 raise _err("invalid_filter", "an empty condition", at=where)
             for op, value in cond.items():
@@ -342,14 +404,16 @@ def parse_filter(data: object, at: tuple[Any, ...] = ()) -> Filter:
                     raise _err("invalid_filter", "`{key}` has no order: use `in`, `prefix`, `glob` or `ne`", key=key, at=opat, on_key=True)
                 if op in TEXT_OPS and key in ("level", "credits", "awarded", "number"):
                     raise _err("invalid_filter", "`{op}` applies to text attributes, not to `{key}`", op=op, key=key, at=opat, on_key=True)
-                if op in ("in", "not_in"):
+                if op in ("in", "not_in") and isinstance(value, dict):  # `in: {fact: majors}`: a list-valued fact
+                    terms.append(Term(key, op, _fact_ref(key, op, value, opat)))
+                elif op in ("in", "not_in"):
                     if not isinstance(value, tuple):
                         raise _err("invalid_filter", "`{op}` takes a list", op=op, at=opat)
-                    terms.append(Term(key, op, tuple(_cond_value(key, op, v, opat + (i,)) for i, v in enumerate(value))))
+                    terms.append(Term(key, op, tuple(_list_value(key, op, v, opat + (i,)) for i, v in enumerate(value))))
                 else:
                     terms.append(Term(key, op, _cond_value(key, op, value, opat)))
         elif isinstance(cond, tuple):
-            terms.append(Term(key, "in", tuple(_cond_value(key, "in", v, where + (i,)) for i, v in enumerate(cond))))
+            terms.append(Term(key, "in", tuple(_list_value(key, "in", v, where + (i,)) for i, v in enumerate(cond))))
         else:
             terms.append(Term(key, "eq", _cond_value(key, "eq", cond, where)))
     return Filter(tuple(terms), tuple(any_of), tuple(nots))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from fractions import Fraction
 from typing import Any
 
-from ..language.models import LIST_ATTRIBUTES, Filter, Term, UnspecifiedGrant
+from ..language.models import LIST_ATTRIBUTES, FactRef, Filter, Term, UnspecifiedGrant, fact_value
 from ..language.quantity import Quantity
 from .index import QualVersion, RuleBase
 
@@ -180,6 +180,10 @@ class Matcher:
         return not any(self.match(n, a) for n in f.nots)
 
     def _term(self, t: Term, a: Attrs) -> bool:
+        if isinstance(t.value, FactRef):
+            # a learner's fact not read yet: only views that know no learner (towards, graph, the rule base's
+            # own checks) see one, and for them the condition can hold (some learner states a fact that fits)
+            return True
         if t.attr == "related_field":
             return related(a.fields, self.target_fields) == bool(t.value)
         v: Any = getattr(a, t.attr)
@@ -248,6 +252,37 @@ class Matcher:
         if t.op == "ne":
             return a.credits != right
         return _cmp(t.op, a.credits, right)
+
+
+def resolve_facts(f: Filter, facts: Mapping[str, object]) -> Filter:
+    """The filter for one learner: each `{fact: name}` value replaced by that learner's fact (section 17).
+
+    A fact the learner does not state, or whose value cannot compare with the attribute (a date for
+    `tags`, a list for an order comparison), becomes a condition that matches nothing (`in` no value),
+    marked with the fact's name so that explanations can say why.
+    """
+    if not f.facts():
+        return f
+    terms = tuple(_resolve(t, facts) if isinstance(t.value, FactRef) else t for t in f.terms)
+    any_of = tuple(tuple(resolve_facts(g, facts) for g in group) for group in f.any_of)
+    return Filter(terms, any_of, tuple(resolve_facts(g, facts) for g in f.nots))
+
+
+def _resolve(t: Term, facts: Mapping[str, object]) -> Term:
+    name = t.value.name
+    nothing = Term(t.attr, "in", (), fact=name)
+    stated = facts.get(name)
+    if stated is None:
+        return nothing
+    values = tuple(stated) if isinstance(stated, tuple | list) else (stated,)
+    read = [fact_value(t.attr, v) for v in values]
+    if not values or any(r is None for r in read):
+        return nothing
+    if t.op in ("in", "not_in"):
+        return Term(t.attr, t.op, tuple(read), fact=name)
+    if len(read) > 1:  # a list-valued fact: equal to any of them, or to none of them
+        return Term(t.attr, {"eq": "in", "ne": "not_in"}[t.op], tuple(read), fact=name) if t.op in ("eq", "ne") else nothing
+    return Term(t.attr, t.op, read[0], fact=name)
 
 
 def _cmp(op: str, left: Any, right: Any) -> bool:

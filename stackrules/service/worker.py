@@ -27,6 +27,7 @@ from ..diagnostics import Diagnostic, suggestion
 from ..engine import Engine
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
+from ..language.models import FactRef
 from ..language.positions import SourceMap, pack
 from ..language.quantity import fmt
 from ..rulebase.index import QualVersion
@@ -318,6 +319,8 @@ def _filter_json(f: Any) -> Any:
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | bool) or value is None:
         return value
+    if isinstance(value, FactRef):
+        return {"fact": value.name}  # a learner's fact (section 17), read when a learner is decided
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Fraction):
