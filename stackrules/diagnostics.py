@@ -156,6 +156,13 @@ _CODES: tuple[Code, ...] = (
         "a credential's id does not follow its catalog's `id_pattern`, so it has no subject or number",
         "give it `subject:` and `number:`, or correct the id",
     ),
+    Code(
+        "SR4004",
+        "terms-without-calendar",
+        "warning",
+        "a `terms_since` condition stands in a qualification whose provider has no `terms:` calendar, so it never holds",
+        "give the provider's catalog a `terms:` calendar, or test the dated fact another way",
+    ),
     # 5xxx: requests
     Code(
         "SR5001",

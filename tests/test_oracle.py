@@ -453,6 +453,54 @@ def test_when_agrees_with_brute_force(tmp_path_factory: Any, wi: WhenInstance) -
     assert decision.status == ("met" if want == 0 else "not_met")
 
 
+# ---------------------------------------------------------------- `terms_since` (section 17)
+
+CALENDAR = [(f"{y}-S{k}", dt.date(y, 1 if k == 1 else 7, 15), dt.date(y, 5 if k == 1 else 11, 30)) for y in (2024, 2025, 2026) for k in (1, 2)]
+
+
+@dataclass(frozen=True)
+class SinceInstance:
+    base: Instance
+    at_least: dict[int, int]  # top-level child -> `when: {terms_since: {declared: {gte: N}}}`
+    declared: dt.date | None  # the learner's `declared` fact (None: not stated)
+
+
+@st.composite
+def since_instances(draw: st.DrawFn) -> SinceInstance:
+    base = draw(instances())
+    n = len(base.tree.children)
+    at_least = {i: draw(st.integers(0, 5)) for i in sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n)))}
+    declared = draw(st.one_of(st.none(), st.dates(dt.date(2023, 12, 1), dt.date(2026, 6, 30))))
+    return SinceInstance(base, at_least, declared)
+
+
+@_SETTINGS
+@given(since_instances())
+def test_terms_since_agrees_with_brute_force(tmp_path_factory: Any, si: SinceInstance) -> None:
+    """A child applies when enough calendar terms have begun since `declared` (counted here by hand); no date: never."""
+    folder = tmp_path_factory.mktemp("rb")
+    engine_for(si.base, folder)
+    catalog = yaml.safe_load((folder / "catalog.yaml").read_text())
+    catalog["terms"] = [{"id": t, "from": lo.isoformat(), "until": hi.isoformat()} for t, lo, hi in CALENDAR]
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    qual = yaml.safe_load((folder / "q.yaml").read_text())
+    group = qual["requires"]
+    kids = group[next(k for k in ("all", "any", "of") if k in group)]
+    for i, k in si.at_least.items():
+        kid = kids[i] if isinstance(kids[i], dict) else {"credential": kids[i]}
+        kids[i] = {**kid, "when": {"terms_since": {"declared": {"gte": k}}}}
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(folder)
+    facts = {} if si.declared is None else {"declared": si.declared.isoformat()}
+    learner = stackrules.load_learner({"id": "L", "facts": facts, "holdings": [{"credential": h} for h in sorted(si.base.held)]})
+    decision = engine.audit(learner, "t:Q", AS_OF)
+    begun = None if si.declared is None else len([t for t, lo, _ in CALENDAR if si.declared < lo <= AS_OF])
+    track = {i: "a" if begun is not None and begun >= k else "b" for i, k in si.at_least.items()}
+    want = when_oracle(WhenInstance(si.base, track))
+    assert decision.remaining == want, (si, begun, decision.to_json()["nodes"])
+    assert decision.status == ("met" if want == 0 else "not_met")
+
+
 # ---------------------------------------------------------------- filters that compare with a learner fact (section 17)
 
 

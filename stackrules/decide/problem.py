@@ -20,7 +20,7 @@ from fractions import Fraction
 from ..compile.target import CompiledTarget, compile_target
 from ..compile.tree import CNode
 from ..errors import RequestError
-from ..language.models import LearnerDoc, LearnerException
+from ..language.models import Condition, LearnerDoc, LearnerException
 from ..language.quantity import Quantity
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
@@ -197,7 +197,7 @@ def build_problem(
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
-    settled, settled_why = _settle(rb, learner, top, holdings, approved)
+    settled, settled_why = _settle(rb, learner, v, as_of, top, holdings, approved)
     waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
     # ---- credit rules: which apply, their sources, their applications
@@ -312,19 +312,31 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
 
 
 def _settle(
-    rb: RuleBase, learner: LearnerDoc, top: CNode, holdings: list[HoldingView], approved: set[int]
+    rb: RuleBase, learner: LearnerDoc, v: QualVersion, as_of: dt.date, top: CNode, holdings: list[HoldingView], approved: set[int]
 ) -> tuple[dict[int, tuple[bool, bool]], dict[int, str]]:
     """Which nodes do not apply to this learner, and the state of each sign-off (section 17)."""
     settled: dict[int, tuple[bool, bool]] = {}
     why: dict[int, str] = {}
     counting = [hv for hv in holdings if hv.counts]
+    # `terms_since` counts on the calendar of the target's provider, as holdings' terms are derived from theirs
+    provider = rb.providers.get(v.provider) if v.provider is not None else None
+    calendar = provider.terms if provider is not None else ()
+
+    def unknown(cond: Condition) -> str:
+        """Why a `terms_since` in the condition could not be counted, if so (said after the condition)."""
+        for name in cond.terms_since or {}:
+            if semantics.fact_date(learner.facts.get(name)) is None:
+                return f" (the learner states no date as `{name}`)"
+            if not calendar:
+                return f" (`{v.provider or v.id}` has no `terms:` calendar to count on)"
+        return ""
 
     def visit(n: CNode) -> None:
         for cond in n.when:
-            if not semantics.condition_holds(rb, cond, learner.facts, counting):
-                return stand_aside(n, "applies only " + semantics.condition_text(cond))
+            if not semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
+                return stand_aside(n, "applies only " + semantics.condition_text(cond) + unknown(cond))
         for cond in n.unless:
-            if semantics.condition_holds(rb, cond, learner.facts, counting):
+            if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
                 return stand_aside(n, "does not apply " + semantics.condition_text(cond))
         if n.kind == "approval":
             ok = n.index in approved

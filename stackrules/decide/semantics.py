@@ -108,8 +108,45 @@ class HeldLike(Protocol):
     def attrs(self) -> Attrs: ...
 
 
-def condition_holds(rb: RuleBase, cond: Condition, facts: Mapping[str, object], held: Sequence[HeldLike]) -> bool:
-    """Does a `when` / `unless` condition hold for this learner: every fact it names, and its `holds` node?"""
+Calendar = tuple[tuple[str, dt.date, dt.date], ...]  # a provider's `terms:`: (term, first day, last day)
+
+
+def fact_date(value: object) -> dt.date | None:
+    """A learner fact read as a date (`declared: 2024-02-01`, as a date or as its ISO text); None otherwise."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def terms_since(value: object, calendar: Calendar, as_of: dt.date) -> int | None:
+    """The derived fact `terms_since: NAME` (section 17): the terms of the calendar begun after the date in the
+    learner's fact NAME, up to ``as_of``; the term the date falls in is term 0. None: the fact is not a date,
+    or there is no calendar to count on."""
+    day = fact_date(value)
+    if day is None or not calendar:
+        return None
+    return sum(1 for _, first, _ in calendar if day < first <= as_of)
+
+
+def condition_holds(
+    rb: RuleBase,
+    cond: Condition,
+    facts: Mapping[str, object],
+    held: Sequence[HeldLike],
+    calendar: Calendar = (),
+    as_of: dt.date | None = None,
+) -> bool:
+    """Does a `when` / `unless` condition hold for this learner: every fact it names, every count of terms since a
+    dated fact (on ``calendar``, the target provider's, up to ``as_of``), and its `holds` node?"""
+    for name, count in (cond.terms_since or {}).items():
+        n = terms_since(facts.get(name), calendar, as_of) if as_of is not None else None
+        if n is None or not count.holds(n):
+            return False
     for name, want in (cond.fact or {}).items():
         have = facts.get(name)
         if have is None:
@@ -154,6 +191,8 @@ def condition_text(cond: Condition) -> str:
     for name, want in (cond.fact or {}).items():
         vals = want if isinstance(want, tuple) else (want,)
         parts.append(f"when {name} is " + " or ".join(str(w) for w in vals))
+    for name, count in (cond.terms_since or {}).items():
+        parts.append(f"when the terms since {name} are {count.words()}")
     if cond.holds is not None:
         parts.append("if the learner holds " + _holds_text(cond.holds))
     return " and ".join(parts)

@@ -480,19 +480,82 @@ SharesWith = Annotated[
 FactValue = str | int | bool | _dt.date | tuple[str | int, ...]
 
 
+class Count(Model):
+    """A whole number compared (`{gte: 4}`, `{lt: 8}`, both for a range); each bound that is given must hold."""
+
+    eq: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    ne: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    gte: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    gt: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    lte: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    lt: int | None = Field(default=None, ge=0, le=1_000_000_000)
+
+    @model_validator(mode="after")
+    def _one(self) -> Count:
+        if all(getattr(self, k) is None for k in ("eq", "ne", "gte", "gt", "lte", "lt")):
+            raise _err("invalid_node", "a comparison needs one of `eq`, `ne`, `gte`, `gt`, `lte`, `lt`")
+        return self
+
+    def holds(self, n: int) -> bool:
+        return (
+            (self.eq is None or n == self.eq)
+            and (self.ne is None or n != self.ne)
+            and (self.gte is None or n >= self.gte)
+            and (self.gt is None or n > self.gt)
+            and (self.lte is None or n <= self.lte)
+            and (self.lt is None or n < self.lt)
+        )
+
+    def words(self) -> str:
+        """`4 or more`, `fewer than 8`, `4 or more and fewer than 8`."""
+        said = {"eq": "{} exactly", "ne": "other than {}", "gte": "{} or more", "gt": "more than {}", "lte": "{} or fewer", "lt": "fewer than {}"}
+        return " and ".join(said[k].format(getattr(self, k)) for k in ("eq", "ne", "gte", "gt", "lte", "lt") if getattr(self, k) is not None)
+
+
+def _count(value: object) -> Count:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= 1_000_000_000:
+            raise _err("invalid_value", "a number of terms is between 0 and 1000000000, got `{v}`", v=str(value))
+        return Count(eq=value)
+    return Count.model_validate(value)
+
+
+CountT = Annotated[
+    Count,
+    PlainValidator(_count),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {
+                    "type": "object",
+                    "properties": {k: {"type": "integer", "minimum": 0} for k in ("eq", "ne", "gte", "gt", "lte", "lt")},
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                },
+            ]
+        }
+    ),
+]
+
+
 class Condition(Model):
-    """When a node applies (section 17): learner facts (`fact`), holdings (`holds`, a requirement node); all must hold."""
+    """When a node applies (section 17): learner facts (`fact`), terms since a dated fact (`terms_since`), holdings
+    (`holds`, a requirement node); all must hold."""
 
     fact: dict[str, FactValue] | None = None
+    terms_since: dict[str, CountT] | None = None  # the derived fact: terms begun since a dated fact, `{declared: {gte: 4}}`
     holds: Requirement | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Condition:
-        if self.fact is None and self.holds is None:
-            raise _err("invalid_node", "a condition tests `fact: {name: value}` or `holds: NODE`")
+        if self.fact is None and self.holds is None and self.terms_since is None:
+            raise _err("invalid_node", "a condition tests `fact: {name: value}`, `terms_since: {name: N}` or `holds: NODE`")
         if self.fact is not None and not self.fact:
             raise _err("invalid_node", "`fact` names at least one fact", at=("fact",))
+        if self.terms_since is not None and not self.terms_since:
+            raise _err("invalid_node", "`terms_since` names at least one dated fact, such as `{declared: {gte: 4}}`", at=("terms_since",))
         return self
 
 

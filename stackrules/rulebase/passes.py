@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..diagnostics import suggestion
+from ..diagnostics import CODES, suggestion
 from ..language.documents import Loaded
 from ..language.models import ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
 from ..language.positions import Path
@@ -227,6 +227,17 @@ class Context:
                 self.node_basics(n, p, item, v)
                 for key in ("when", "unless"):
                     cond = getattr(n, key)
+                    if cond is not None and cond.terms_since:
+                        prov = self.rb.providers.get(v.provider) if v.provider is not None else None
+                        if prov is None or not prov.terms:
+                            self.report.error(
+                                item,
+                                p + (key, "terms_since"),
+                                "SR4004",
+                                f"`terms_since` counts terms on the calendar of `{v.provider or v.id}`, which has no `terms:`: this condition never holds",
+                                f"give the catalog of `{v.provider}` a `terms:` calendar" if v.provider else CODES["SR4004"].fix,
+                                on_key=True,
+                            )
                     if cond is not None and cond.holds is not None:
                         for hn, hp in iter_nodes(cond.holds, p + (key, "holds")):
                             self.node_basics(hn, hp, item, None)
