@@ -109,6 +109,10 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {m["node"]: m.get("records", 0) for m in got["missing"]} == want
         elif key == "equivalents":
             assert got.get("equivalents", []) == want
+        elif key == "added":  # a plan's additions
+            assert got["added"] == want
+        elif key == "plan_terms":  # how many terms a plan's schedule takes
+            assert len(got["terms"]) == want
         elif key == "path":  # which path decided: the greedy fast path, or the solver (the fast path declined)
             assert got["path"] == want
         else:

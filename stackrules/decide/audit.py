@@ -328,6 +328,15 @@ def _equivalents(p: Problem, choice: Choice) -> tuple[Equivalent, ...]:
             it = p.items[i]
             if it.origin != "addition" and it.credential != leaf.credential and it.credential in stands_for:
                 out.append(Equivalent(nearest_id(leaf, p), it.key, leaf.credential, p.rb.relation(it.credential, leaf.credential)))
+    for a in sorted(set(choice.apps)):  # sources of the credit used, where a rule's `from` names a partner
+        app = p.apps[a]
+        for leaf in app.root.leaves():
+            if leaf.kind != "credential" or leaf.credential is None:
+                continue
+            for i in choice.source_claims.get(leaf.index, []):
+                it = p.items[i]
+                if it.origin != "addition" and it.credential != leaf.credential:
+                    out.append(Equivalent(p.version.id, it.key, leaf.credential, p.rb.relation(it.credential, leaf.credential), rule=app.rule.id))
     return tuple(out)
 
 

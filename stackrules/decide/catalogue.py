@@ -222,7 +222,8 @@ def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
         if info is None or info.prerequisites is None:
             continue
         for n, _ in iter_nodes(info.prerequisites, ()):
-            if n.credential and n.credential not in have and n.credential in rb.credentials:
+            # a superseded credential is retired: a prerequisite naming it is met by its successor instead
+            if n.credential and n.credential not in have and n.credential in rb.credentials and n.credential not in rb.superseded:
                 have.add(n.credential)
                 queue.append(n.credential)
                 c = rb.credentials[n.credential]

@@ -79,6 +79,11 @@ def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
     return semantics.leaf_accepts(p.rb, leaf, it.attrs, it.credential, p.as_of, Matcher(p.rb, leaf.target_fields))
 
 
+def _accepts_source(p: Problem, leaf: CNode, it: Item) -> bool:
+    """May a from-tree leaf take this holding as a source (a named credential: it, or one it stands for), re-judged?"""
+    return semantics.leaf_accepts(p.rb, leaf, it.attrs, it.credential, p.as_of, Matcher(p.rb, leaf.target_fields))
+
+
 def verify(p: Problem, choice: Choice) -> Evaluation:
     items = p.items
     chosen_apps = set(choice.apps)
@@ -128,7 +133,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
                 fed[i] = app.index
                 if i in uses:
                     fail(f"`{items[i].key}` is both a source of credit and claimed directly")
-                if i not in p.source_eligible.get(leaf.index, []):
+                if i not in p.source_eligible.get(leaf.index, []) or not _accepts_source(p, leaf, items[i]):
                     fail(f"`{items[i].key}` cannot be a source of `{app.rule.id}`")
     for a in chosen_apps:
         app = p.apps[a]

@@ -84,7 +84,7 @@ def apply_credit_rules(
     applicable: list[tuple[RuleInfo, QualVersion]] = []
     held = {it.credential for it in items}
     for rule in rb.rules:
-        if plan is None and not _could_use(rule, held):
+        if plan is None and not _could_use(rb, rule, held):
             continue  # a rule whose sources are named credentials the learner does not hold
         tv = into_of(rule)
         if tv is None:
@@ -129,8 +129,10 @@ def apply_credit_rules(
         cands: list[int] = []
         leaves = tree.leaves()
         named = [leaf.credential for leaf in leaves if leaf.kind == "credential" and leaf.credential]
-        # a `from` of named credentials looks only at items of those credentials (in item order)
-        pool = sorted((it for c in set(named) for it in by_credential.get(c, [])), key=lambda it: it.index) if len(named) == len(leaves) else sources_all
+        # a `from` of named credentials looks only at items of those credentials and of the credentials they
+        # stand for (`supersedes` / `equivalent`, section 17), in item order
+        wanted = {c for n in named for c in (n, *rb.equivalents.get(n, ()))}
+        pool = sorted((it for c in wanted for it in by_credential.get(c, [])), key=lambda it: it.index) if len(named) == len(leaves) else sources_all
         for it in pool:
             if any(accepts(leaf, it, tv.fields) for leaf in leaves):
                 why = source_ok(rule, it)
@@ -183,12 +185,12 @@ def in_scope(node: CNode, qid: str, local: str) -> bool:
     return node.id == local or node.id == f"{qid}#{local}"
 
 
-def _could_use(rule: RuleInfo, held: set[str]) -> bool:
-    """Could any of ``held`` be a source of ``rule``? Exact for `from` trees of named credentials."""
+def _could_use(rb: RuleBase, rule: RuleInfo, held: set[str]) -> bool:
+    """Could any of ``held`` be a source of ``rule``? Exact for `from` trees of named credentials (and their partners)."""
     named = True
     for n, _ in iter_nodes(rule.doc.from_, ()):
         if n.credential is not None:
-            if n.credential in held:
+            if n.credential in held or not held.isdisjoint(rb.equivalents.get(n.credential, ())):
                 return True
         elif n.credits is not None or n.count is not None or n.competencies is not None:
             named = False

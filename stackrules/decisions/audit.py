@@ -330,9 +330,13 @@ class Equivalent:
     holding: str
     as_: str
     relation: str  # supersedes (the holding supersedes the named one) | superseded | equivalent
+    rule: str | None = None  # a source of this credit rule's `from` (then ``node`` is the target), not a leaf's claim
 
     def to_json(self) -> JSONObject:
-        return {"node": self.node, "holding": self.holding, "as": self.as_, "relation": self.relation}
+        out: JSONObject = {"node": self.node, "holding": self.holding, "as": self.as_, "relation": self.relation}
+        if self.rule is not None:
+            out["rule"] = self.rule
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,7 +161,14 @@ def audit_text(d: AuditDecision) -> str:
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
     said = {"supersedes": "which it supersedes", "superseded": "which supersedes it", "equivalent": "its equivalent"}
-    section(out, "Counted as another credential", [f"  {e.holding} counts as {e.as_} in {e.node}, {said[e.relation]}" for e in d.equivalents])
+    section(
+        out,
+        "Counted as another credential",
+        [
+            f"  {e.holding} counts as {e.as_} " + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}") + f", {said[e.relation]}"
+            for e in d.equivalents
+        ],
+    )
     section(
         out,
         "Credit refused",

@@ -12,10 +12,13 @@ A learner given to a checked rule base is checked by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..diagnostics import Diagnostic
 from ..language.documents import Loaded
+from ..language.models import Requirement
 from .build import index_documents
-from .index import RuleBase
+from .index import CredentialInfo, RuleBase, iter_nodes
 from .learner import learner_diagnostics
 from .passes import run_passes
 
@@ -29,4 +32,38 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
     diags = ix.report.diags
     if any(d.severity == "error" for d in diags):
         return None, diags
-    return ix.rb, diags
+    return with_equivalent_prerequisites(ix.rb), diags
+
+
+def with_equivalent_prerequisites(rb: RuleBase) -> RuleBase:
+    """The rule base with each prerequisite that names a credential accepting its `supersedes` / `equivalent`
+    partners too (section 17): a leaf `X` becomes `any: [X, partners...]`.
+
+    Done once the checks have passed (they point into the prerequisites as written, and a course and its
+    renumbering must not read as a cycle), so that every reader of prerequisites (the catalogue additions,
+    the plan model and its schedules, the plan checker, the graph) accepts a holding of a partner alike.
+    """
+    links = rb.equivalents
+    if not links:
+        return rb
+    changed: dict[str, CredentialInfo] = {}
+    for c in rb.credentials_by_id:
+        if c.prerequisites is not None and any(n.credential in links for n, _ in iter_nodes(c.prerequisites, ())):
+            changed[c.id] = replace(c, prerequisites=_fold(c.prerequisites, links))
+    if not changed:
+        return rb
+    return replace(rb, credentials={cid: changed.get(cid, c) for cid, c in rb.credentials.items()})
+
+
+def _fold(r: Requirement, links: dict[str, frozenset[str]]) -> Requirement:
+    if r.credential is not None:
+        partners = sorted(links.get(r.credential, ()))
+        if not partners:
+            return r
+        return Requirement.model_construct(any=tuple(Requirement.model_construct(credential=x) for x in (r.credential, *partners)))
+    updates: dict[str, object] = {}
+    for key in ("all", "any", "of"):
+        kids = getattr(r, key)
+        if kids:
+            updates[key] = tuple(_fold(k, links) for k in kids)
+    return r.model_copy(update=updates) if updates else r
