@@ -140,6 +140,13 @@ _CODES: tuple[Code, ...] = (
         "a qualification's `home_catalogs` names a catalogue that is not `national: true`",
         "mark that catalogue `national: true`, or count its credentials through a credit rule",
     ),
+    Code(
+        "SR3020",
+        "shares-with-itself",
+        "error",
+        "a node names itself in `shares_with` (sharing is between two nodes: its own leaves never claim one credential twice)",
+        "name the other node that may count the same credentials, or remove the entry",
+    ),
     # 4xxx: warnings
     Code(
         "SR4001",

@@ -109,6 +109,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {m["node"]: m.get("records", 0) for m in got["missing"]} == want
         elif key == "equivalents":
             assert got.get("equivalents", []) == want
+        elif key == "shared":  # holdings counted in more than one requirement
+            assert got.get("shared", []) == want
         elif key == "added":  # a plan's additions
             assert got["added"] == want
         elif key == "plan_terms":  # how many terms a plan's schedule takes

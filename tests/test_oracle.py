@@ -8,7 +8,7 @@ held. The engine must agree on the status and on ``remaining``; adding a
 holding must never turn met into not met nor raise ``remaining``; and the same
 input must give the same bytes. The widened oracle (at the end) adds nested
 groups, several limits at once, pending study with look-ahead (`met_pending`),
-`shares_with` between two nodes, and a waiver, substitution or addition.
+`shares_with` between two nodes (everything, or only a `share` list), and a waiver, substitution or addition.
 """
 
 from __future__ import annotations
@@ -710,6 +710,7 @@ class Wide:
     pending: frozenset[str]  # held, but in progress (counted with look-ahead)
     shares: tuple[int, int] | None  # top child i shares_with top child j
     exception: tuple[str, int, str, str] | None  # (waive | add | substitute, top child, credential, instead_of)
+    share_only: frozenset[str] | None = None  # with `shares`: `share: [ids]`, only these may count in both (section 17)
 
 
 @st.composite
@@ -759,7 +760,8 @@ def wide_instances(draw: st.DrawFn) -> Wide:
             exception = ("add", k, cred, "")
         elif choice == "waive":
             exception = ("waive", k, "", "")
-    return Wide(creds, tree, total, tuple(sorted(limits)), held, pending, shares, exception)
+    share_only = frozenset(draw(st.sets(st.sampled_from(ids), min_size=1))) if shares is not None and draw(st.booleans()) else None
+    return Wide(creds, tree, total, tuple(sorted(limits)), held, pending, shares, exception, share_only)
 
 
 def _limit_ok(kind: str, key: str, bound: int, used: list[Cred]) -> bool:
@@ -797,7 +799,7 @@ def wide_oracle(w: Wide) -> tuple[str, Fraction | None]:
     def options(c: Cred) -> list[tuple[int, ...]]:
         one = [i for i in range(len(leaves)) if accepts(i, c)]
         out: list[tuple[int, ...]] = [(), *((i,) for i in one)]
-        if w.shares:
+        if w.shares and (w.share_only is None or c.id in w.share_only):
             out += [(i, j) for i in one for j in one if i < j and owner[i] != owner[j] and {owner[i], owner[j]} == share]
         return out
 
@@ -854,6 +856,8 @@ def wide_engine(w: Wide, folder: Path) -> stackrules.Engine:
         doc = {"id": f"n{k}", **(doc if isinstance(doc, dict) else {"all": [doc]})}
         if w.shares and w.shares[0] == k:
             doc["shares_with"] = [f"n{w.shares[1]}"]
+            if w.share_only is not None:
+                doc["share"] = sorted(w.share_only)
         kids.append(doc)
     requires: dict[str, Any] = {"at_least": w.tree.k, "of": kids} if w.tree.kind == "at_least" else {w.tree.kind: kids}
     qual: dict[str, Any] = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "credits": w.total, "requires": requires}

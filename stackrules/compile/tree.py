@@ -57,6 +57,7 @@ class CNode:
     limits: list[CLimit] = field(default_factory=list)
     min_total: Fraction | None = None  # a nested qualification's own `credits`
     shares_with: tuple[str, ...] = ()
+    share: frozenset[str] | None = None  # with `shares_with`: only these credentials may count in both (None: any)
     qualification: str | None = None  # the qualification this node belongs to
     nested: str | None = None  # set on the root of a nested qualification's subtree
     unavailable: str | None = None  # why no claim can meet this node (a nested qualification not in force)
@@ -226,6 +227,7 @@ class Expander:
             qualification=v.id,
             target_fields=v.fields,
             shares_with=tuple(s if s == "all" else prefix + s for s in r.shares_with),
+            share=None if r.share is None else frozenset(r.share),
             loc=where,
         )
         node: CNode
@@ -289,7 +291,9 @@ class Expander:
             if pool:
                 pkind = "competencies" if r.competencies is not None else "pool"
                 pcommon = (
-                    dict(common) if not group else dict(id=None, title=None, path=path + ".999", qualification=v.id, target_fields=v.fields, shares_with=())
+                    dict(common)
+                    if not group
+                    else dict(id=None, title=None, path=path + ".999", qualification=v.id, target_fields=v.fields, shares_with=(), share=None)
                 )
                 credits = None
                 if r.credits is not None:

@@ -30,6 +30,7 @@ from ..decisions.audit import (
     Proof,
     Refusal,
     RefusalReason,
+    Shared,
     Unused,
     UnusedCause,
     Version,
@@ -291,6 +292,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
             ExceptionRefused(e.type, e.node, e.credential, e.instead_of, e.approved_by, e.date, reason, detail) for e, reason, detail in p.exceptions_refused
         ),
         equivalents=_equivalents(p, choice),
+        shared=_shared(p, choice),
     )
 
 
@@ -315,6 +317,26 @@ def _gpa(items: list[Item]) -> Fraction | None:
         return None
     weight = total([it.credits for it in graded])
     return total([it.credits * (it.points or 0) for it in graded]) / weight
+
+
+def _shared(p: Problem, choice: Choice) -> tuple[Shared, ...]:
+    """Holdings (and granted credit) the choice counts in two or more requirements, in tree order of their first claim."""
+    by_item: dict[int, list[CNode]] = {}
+    for leaf in p.top.leaves():
+        for i, _ in choice.claims.get(leaf.index, []):
+            if p.items[i].origin != "addition":
+                by_item.setdefault(i, []).append(leaf)
+    sharing: semantics.Sharing | None = None
+    out = []
+    for i, leaves in sorted(by_item.items(), key=lambda kv: (kv[1][0].path, p.items[kv[0]].key)):
+        if len(leaves) < 2:
+            continue
+        names = tuple(dict.fromkeys(nearest_id(leaf, p) for leaf in sorted(leaves, key=lambda n: n.path)))
+        if sharing is None:
+            sharing = semantics.sharing_pairs(p.top)
+        listed = all(sharing.get((min(a.index, b.index), max(a.index, b.index))) is not None for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+        out.append(Shared(p.items[i].key, names, listed))
+    return tuple(out)
 
 
 def _equivalents(p: Problem, choice: Choice) -> tuple[Equivalent, ...]:

@@ -119,7 +119,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         for a in range(len(lst)):
             for b in range(a + 1, len(lst)):
                 pair = (min(lst[a][0], lst[b][0]), max(lst[a][0], lst[b][0]))
-                if pair not in sharing and lst[a][1] + lst[b][1] > items[i].multiplicity:
+                if not semantics.may_share(p.rb, sharing, *pair, items[i].credential) and lst[a][1] + lst[b][1] > items[i].multiplicity:
                     fail(f"`{items[i].key}` is claimed twice, by `{p.nodes[lst[a][0]].path}` and `{p.nodes[lst[b][0]].path}`")
     # sources
     fed: dict[int, int] = {}

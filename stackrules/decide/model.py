@@ -85,7 +85,7 @@ class AuditModel:
     met: dict[int, int] = field(default_factory=dict)  # node -> var
     a: dict[int, int] = field(default_factory=dict)  # app -> var
     eligible: dict[int, list[int]] = field(default_factory=dict)  # leaf -> items this model may claim
-    sharing: set[tuple[int, int]] = field(default_factory=set)  # leaf pairs that may claim one item
+    sharing: semantics.Sharing = field(default_factory=dict)  # leaf pairs that may claim one item (and which credentials)
     cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
     scale: int = 1
     completion: bool = False  # the model being built must complete the target (additions may come in)
@@ -163,7 +163,7 @@ class AuditModel:
                 m.row(row, lo=0)
                 for k, l1 in enumerate(leaves):
                     for l2 in leaves[k + 1 :]:
-                        if (min(l1, l2), max(l1, l2)) not in sharing:
+                        if not semantics.may_share(p.rb, sharing, l1, l2, it.credential):
                             m.row({self.x[(it.index, l1)]: 1, self.x[(it.index, l2)]: 1, self.u[it.index]: -1}, hi=0)
         # sources: a holding feeds one application, and is then not claimed directly
         for app in p.apps:
@@ -360,7 +360,8 @@ class AuditModel:
         for i, claims in self._claims_in(n, direct).items():
             leaves = [leaf for leaf, _ in claims]
             vars_ = [v for _, v in claims]
-            shared = any((min(a, b), max(a, b)) in self.sharing for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+            cred = self.p.items[i].credential
+            shared = any(semantics.may_share(self.p.rb, self.sharing, a, b, cred) for k, a in enumerate(leaves) for b in leaves[k + 1 :])
             if not shared:
                 out[i] = dict.fromkeys(vars_, 1.0)
             else:

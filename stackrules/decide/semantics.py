@@ -225,10 +225,15 @@ def repeat_bound(rb: RuleBase, credential: str) -> int:
 SHARE_ALL = "all"
 
 
-def sharing_pairs(top: CNode) -> set[tuple[int, int]]:
-    """Pairs ``(a, b)``, ``a < b``, of leaves under ``top`` that may claim the same item (``shares_with``)."""
+Sharing = dict[tuple[int, int], frozenset[str] | None]  # leaf pair -> the credentials it may share (None: any)
+
+
+def sharing_pairs(top: CNode) -> Sharing:
+    """Pairs ``(a, b)``, ``a < b``, of leaves under ``top`` that may claim the same item (``shares_with``), each with
+    the credentials they may share: every one (None), or only those a `share: [ids]` lists (section 17). Two
+    declarations for one pair add up: either lets what it lists count in both."""
     by_id = {n.id: n for n in top.walk() if n.id}
-    pairs: set[tuple[int, int]] = set()
+    pairs: Sharing = {}
     for n in top.walk():
         for other in n.shares_with:
             # `all` (section 17): the node's claims are free to count in every other node of the tree
@@ -238,5 +243,18 @@ def sharing_pairs(top: CNode) -> set[tuple[int, int]]:
             for l1 in n.leaves():
                 for l2 in o.leaves():
                     if l1.index != l2.index:
-                        pairs.add((min(l1.index, l2.index), max(l1.index, l2.index)))
+                        key = (min(l1.index, l2.index), max(l1.index, l2.index))
+                        if key in pairs and pairs[key] is None:
+                            continue  # another declaration already shares everything
+                        pairs[key] = None if n.share is None else (pairs.get(key) or frozenset()) | n.share
     return pairs
+
+
+def may_share(rb: RuleBase, sharing: Sharing, a: int, b: int, credential: str) -> bool:
+    """May leaves ``a`` and ``b`` both claim an item of ``credential``? (A `share` list names a credential or
+    one it stands for, `supersedes` / `equivalent`.)"""
+    key = (min(a, b), max(a, b))
+    if key not in sharing:
+        return False
+    listed = sharing[key]
+    return listed is None or credential in listed or not listed.isdisjoint(rb.equivalents.get(credential, ()))

@@ -340,6 +340,18 @@ class Equivalent:
 
 
 @dataclass(frozen=True, slots=True)
+class Shared:
+    """A holding that counts in more than one requirement (`shares_with`, `share: [ids]`), once in the total."""
+
+    holding: str
+    nodes: tuple[str, ...]  # the nearest named nodes that claim it, in tree order
+    only_listed: bool = False  # allowed by a `share: [ids]` list (only listed credentials may count in both)
+
+    def to_json(self) -> JSONObject:
+        return {"holding": self.holding, "nodes": list(self.nodes), "by": "share" if self.only_listed else "shares_with"}
+
+
+@dataclass(frozen=True, slots=True)
 class Unused:
     """A holding the decision does not count: ``cause`` for programs, ``reason`` for people."""
 
@@ -432,6 +444,7 @@ class AuditDecision:
     gpa: Fraction | None = None  # credit-weighted grade points of the counted study, where its grade scale has points
     exceptions_refused: tuple[ExceptionRefused, ...] = ()
     equivalents: tuple[Equivalent, ...] = ()  # holdings counted as a credential they stand for (section 17)
+    shared: tuple[Shared, ...] = ()  # holdings counted in more than one requirement, once in the total
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -459,6 +472,8 @@ class AuditDecision:
             out["gpa"] = q(self.gpa)
         if self.equivalents:
             out["equivalents"] = records(self.equivalents)
+        if self.shared:
+            out["shared"] = records(self.shared)
         if self.status is AuditStatus.INDETERMINATE:
             out["bound"] = self.bound
         out["provenance"] = self.provenance.to_json()

@@ -583,6 +583,7 @@ class Requirement(Model):
     min_grade: str | None = None
     within_years: Years | None = None
     shares_with: SharesWith = ()
+    share: tuple[CredId, ...] | None = None  # with `shares_with`: only these credentials may count in both (section 17)
 
     @model_validator(mode="before")
     @classmethod
@@ -611,6 +612,10 @@ class Requirement(Model):
                 "invalid_node",
                 "an empty node: give it `all`, `any`, `at_least`, `credits`, `count`, `competencies`, a credential, `qualification`, `ref` or `approval`",
             )
+        if self.share is not None and not self.shares_with:
+            raise _err("invalid_node", "`share` lists the credentials that may count in both nodes: name the other node with `shares_with`", at=("share",))
+        if self.share is not None and not self.share:
+            raise _err("invalid_node", "`share` lists at least one credential (leave `share` out to share everything)", at=("share",))
         if self.approval is not None and self.id is None:
             raise _err("invalid_node", "an `approval` node needs an `id`: the learner's `approve` exception names it", at=("approval",))
         if (self.min_grade is not None or self.within_years is not None) and not (self.credential or pools or groups):

@@ -163,6 +163,14 @@ def audit_text(d: AuditDecision) -> str:
     said = {"supersedes": "which it supersedes", "superseded": "which supersedes it", "equivalent": "its equivalent"}
     section(
         out,
+        "Counted in more than one requirement",
+        [
+            f"  {sh.holding} counts in {' and '.join(sh.nodes)}, once in the total" + (" (`share` lists it)" if sh.only_listed else " (`shares_with`)")
+            for sh in d.shared
+        ],
+    )
+    section(
+        out,
         "Counted as another credential",
         [
             f"  {e.holding} counts as {e.as_} " + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}") + f", {said[e.relation]}"

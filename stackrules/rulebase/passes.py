@@ -270,8 +270,19 @@ class Context:
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 for i, other in enumerate(n.shares_with):
-                    if other not in ids and other != "all":
+                    if other == n.id:
+                        self.report.error(
+                            item,
+                            p + ("shares_with", i),
+                            "SR3020",
+                            f"node `{n.id}` names itself in `shares_with`: a node shares with another node",
+                            CODES["SR3020"].fix,
+                        )
+                    elif other not in ids and other != "all":
                         self.report.error(item, p + ("shares_with", i), "SR3005", f"`shares_with` names unknown node `{other}`", suggestion(other, ids))
+                for i, cid in enumerate(n.share or ()):
+                    if cid not in self.rb.credentials:
+                        self.unknown(cid, item, p + ("share", i))
         self.satisfiable(v, trees)
 
     def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
