@@ -170,6 +170,13 @@ _CODES: tuple[Code, ...] = (
         "a `terms_since` condition stands in a qualification whose provider has no `terms:` calendar, so it never holds",
         "give the provider's catalog a `terms:` calendar, or test the dated fact another way",
     ),
+    Code(
+        "SR4005",
+        "share-never-both",
+        "warning",
+        "a `share` list names a credential that one of the two nodes can never claim, so it never counts in both",
+        "list only credentials both nodes accept, or correct the id or the nodes' filters",
+    ),
     # 5xxx: requests
     Code(
         "SR5001",

@@ -172,16 +172,14 @@ def _fact_term_text(t: Term) -> str:
 
 
 def unstated_facts(f: Filter | None) -> list[str]:
-    """The learner facts a (read) filter needed and the learner does not state: its conditions on them match nothing."""
+    """The learner facts a (read) filter needed and the learner does not state, when the filter therefore matches nothing."""
     if f is None:
         return []
     out = [t.fact for t in f.terms if t.fact is not None and t.op == "in" and t.value == ()]
-    for group in f.any_of:
-        for g in group:
-            out += unstated_facts(g)
-    for g in f.nots:
-        out += unstated_facts(g)
-    return sorted(set(out))
+    for group in f.any_of:  # a group matches nothing only when each of its filters does
+        if all(unstated_facts(g) for g in group):
+            out += [name for g in group for name in unstated_facts(g)]
+    return sorted(set(out))  # under `not`, a condition that matches nothing holds: not a reason
 
 
 def _term_text(attr: str, op: str, value: object) -> str:

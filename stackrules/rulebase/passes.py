@@ -283,7 +283,39 @@ class Context:
                 for i, cid in enumerate(n.share or ()):
                     if cid not in self.rb.credentials:
                         self.unknown(cid, item, p + ("share", i))
+                        continue
+                    named = {m.id: m for r, _, _ in trees for m, _ in iter_nodes(r, ()) if m.id is not None}
+                    sides = [(n.id or "this node", n)] + [(o, named[o]) for o in n.shares_with if o in named and o != n.id]
+                    never = [name for name, side in sides if self.could_claim(side, cid, v) is False]
+                    if never:
+                        self.report.error(
+                            item,
+                            p + ("share", i),
+                            "SR4005",
+                            f"`share` lists `{cid}`, which " + " and ".join(f"`{x}`" for x in never) + " can never claim, so it is never counted in both",
+                            CODES["SR4005"].fix,
+                        )
         self.satisfiable(v, trees)
+
+    def could_claim(self, r: Requirement, cid: str, v: QualVersion) -> bool | None:
+        """Could a leaf of ``r``'s subtree claim ``cid`` (named, a partner named, or matching a pool's filter)?
+        None: the subtree has `ref` blocks or nested qualifications, which this check does not follow."""
+        c = self.rb.credentials[cid]
+        if not v.is_home(c.provider):
+            return False  # another provider's credential counts only as granted credit, which is a home credential
+        attrs = credential_attrs(self.rb, cid, v.system)
+        matcher = Matcher(self.rb, v.fields)
+        unsure = False
+        for m, _ in iter_nodes(r, ()):
+            if m.ref is not None or m.qualification is not None:
+                unsure = True
+            elif m.credential is not None and (m.credential == cid or cid in self.rb.equivalents.get(m.credential, ())):
+                return True
+            elif (m.credits is not None or m.count is not None) and (m.where is None or matcher.match(m.where, attrs)):
+                return True
+            elif m.competencies is not None and set(m.competencies) & set(c.competencies) and (m.where is None or matcher.match(m.where, attrs)):
+                return True
+        return None if unsure else False
 
     def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
         """Warn about pools that no credential in the whole rule base could fill.
