@@ -309,11 +309,13 @@ class Context:
         for m, _ in iter_nodes(r, ()):
             if m.ref is not None or m.qualification is not None:
                 unsure = True
-            elif m.credential is not None and (m.credential == cid or cid in self.rb.equivalents.get(m.credential, ())):
-                return True
-            elif (m.credits is not None or m.count is not None) and (m.where is None or matcher.match(m.where, attrs)):
-                return True
-            elif m.competencies is not None and set(m.competencies) & set(c.competencies) and (m.where is None or matcher.match(m.where, attrs)):
+                continue
+            if m.credential is not None:
+                takes = m.credential == cid or cid in self.rb.equivalents.get(m.credential, ())
+            else:
+                pool = m.credits is not None or m.count is not None or (m.competencies is not None and bool(set(m.competencies) & set(c.competencies)))
+                takes = pool and (m.where is None or matcher.match(m.where, attrs))
+            if takes:
                 return True
         return None if unsure else False
 
