@@ -40,7 +40,7 @@ from ..language.models import ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit
 from ..language.positions import Path
 from ..language.quantity import Quantity
 from .build import Indexed, Reporter
-from .filters import Matcher, catalogue_index, grant_attrs, version_attrs
+from .filters import Matcher, catalogue_index, credential_attrs, grant_attrs, version_attrs
 from .index import QualVersion, RuleBase, RuleInfo, iter_nodes
 from .learner import check_learner, has_node_id, node_suggestion
 
