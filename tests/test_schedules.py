@@ -364,3 +364,120 @@ def test_the_plans_audit_counts_distinct_terms_as_the_schedule_gives_them(engine
     monkeypatch.setattr(planning, "_give_terms", one_term)
     with pytest.raises(VerificationError, match="failed verification: the completion does not complete the target"):
         engine.plan(dana, "evu:BM-PERF", AS_OF)
+
+
+# ---- repeatable credentials and distinct-term limits, against a brute-force scheduler
+
+
+@st.composite
+def _spread(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 4))
+    units = []
+    for k in range(n):
+        unit: dict[str, Any] = {
+            "id": f"t:U{k}",
+            "title": f"U{k}",
+            "credits": draw(st.sampled_from([3, 6])),
+            "tags": [draw(st.sampled_from(["a", "a", "b"]))],
+            "cost": {"amount": draw(st.sampled_from([100, 300])), "currency": "AUD"},
+        }
+        offered = draw(st.sampled_from([[], [], ["S1"], ["S2"]]))
+        if offered:
+            unit["offered"] = offered
+        repeats = draw(st.sampled_from([1, 1, 2, 3]))
+        if repeats > 1:
+            unit["repeatable"] = {"max": repeats}
+        if k > 0 and draw(st.booleans()):
+            unit["prerequisites"] = f"t:U{draw(st.integers(0, k - 1))}"
+        units.append(unit)
+    return {
+        "units": units,
+        "need": draw(st.sampled_from([6, 9, 12])),
+        "distinct": draw(st.sampled_from([None, 2, 3])),
+        "load": draw(st.sampled_from([6, 9, 12])),
+    }
+
+
+def _spread_brute(inst: dict[str, Any], objective: str) -> tuple[Fraction, ...] | None:
+    """The best (objective, tie breaks) over every multiset of additions and every schedule of it.
+
+    The target is met when the `a` units taken carry the credit the pool needs and (with a
+    distinct-terms limit) are spread over at least that many terms; each repeat of a unit is
+    taken in a term of its own; a prerequisite is taken in an earlier term."""
+    units = {u["id"]: u for u in inst["units"]}
+    ids = sorted(units)
+    bounds = [range(units[c].get("repeatable", {}).get("max", 1) + 1) for c in ids]
+    need_terms = inst["distinct"] or 0
+    best: tuple[Fraction, ...] | None = None
+    for counts in itertools.product(*bounds):
+        copies = dict(zip(ids, counts, strict=True))
+        a_units = [c for c in ids if "a" in units[c]["tags"]]
+        if sum(units[c]["credits"] * copies[c] for c in a_units) < inst["need"] or sum(copies[c] for c in a_units) < need_terms:
+            continue
+        terms = _spread_makespan(units, copies, inst["load"], need_terms)
+        if terms is None:
+            continue
+        credits = Fraction(sum(units[c]["credits"] * k for c, k in copies.items()))
+        cost = Fraction(sum(units[c]["cost"]["amount"] * k for c, k in copies.items()))
+        key = {"credits": (credits, cost, Fraction(terms)), "cost": (cost, Fraction(terms), credits), "terms": (Fraction(terms), cost, credits)}[objective]
+        if best is None or key < best:
+            best = key
+    return best
+
+
+def _spread_makespan(units: dict[str, dict[str, Any]], copies: dict[str, int], load: int, need_terms: int) -> int | None:
+    """The fewest terms that take ``copies`` (at most one of each unit per term), breadth first, or None within 24."""
+    start = (tuple(sorted(copies.items())), frozenset[str](), 0)
+    if not any(copies.values()):
+        return 0
+    frontier = {start}
+    for t in range(1, 25):
+        name = "S1" if t % 2 else "S2"
+        nxt = set()
+        for left, done, spread in frontier:
+            avail = [
+                c for c, k in left if k > 0 and (not units[c].get("offered") or name in units[c]["offered"]) and units[c].get("prerequisites") in (None, *done)
+            ]
+            for r in range(len(avail) + 1):
+                for pick in itertools.combinations(avail, r):
+                    if sum(units[c]["credits"] for c in pick) > load:
+                        continue
+                    rest = tuple((c, k - (c in pick)) for c, k in left)
+                    wider = min(need_terms, spread + any("a" in units[c]["tags"] for c in pick))
+                    if not any(k for _, k in rest):
+                        if wider >= need_terms:
+                            return t
+                        continue
+                    nxt.add((rest, done | frozenset(pick), wider))
+        frontier = nxt
+    return None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_spread(), st.sampled_from(["credits", "cost", "terms"]))
+def test_repeats_and_distinct_terms_match_a_brute_force_scheduler(tmp_path_factory: Any, inst: dict[str, Any], objective: str) -> None:
+    folder: Path = tmp_path_factory.mktemp("rb")
+    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": inst["units"]}
+    pool: dict[str, Any] = {"id": "pool", "credits": inst["need"], "where": {"tags": "a"}}
+    if inst["distinct"]:
+        pool["limits"] = [{"id": "spread", "min_distinct": {"count": inst["distinct"], "of": "term"}}]
+    qual = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "requires": {"all": [pool]}}
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(folder)
+    learner = stackrules.load_learner({"id": "L"})
+    plan = engine.plan(learner, "t:Q", AS_OF, objective=objective, max_load=inst["load"], terms=("S1", "S2"), time_limit=30).to_json()
+    want = _spread_brute(inst, objective)
+    if want is None:
+        assert plan["status"] == "no_plan", plan
+        return
+    assert plan["status"] == "planned", plan
+    for t in plan["terms"]:
+        assert len(t["credentials"]) == len(set(t["credentials"])), t  # a repeat in a term of its own
+    got_credits = Fraction(plan["added_credits"])
+    got_cost = Fraction(plan["cost"]["amount"])
+    got_terms = Fraction(len(plan["terms"]))
+    got = {"credits": (got_credits, got_cost, got_terms), "cost": (got_cost, got_terms, got_credits), "terms": (got_terms, got_cost, got_credits)}[objective]
+    assert got[0] == want[0], (got, want)
+    if plan["tie_breaks_proven"]:
+        assert got == want, (got, want)

@@ -96,6 +96,11 @@ class AuditModel:
     _usages: dict[tuple[int, bool], dict[int, dict[int, float]]] = field(default_factory=dict)
     _could: dict[int, bool] = field(default_factory=dict)  # node -> could the learner's own items meet it
     exclude: frozenset[int] = frozenset()  # additions left out of this model (a plan proved they are never taken)
+    # a plan model with terms (decide/schedule.py): how many terms. A distinct-terms limit then counts the plan's
+    # terms in which it claims an addition, instead of one stand-in term per addition
+    horizon: int | None = None
+    # (variable, added item, term): the variable is at most 1 only if the item is taken in that term (the schedule's row)
+    term_links: list[tuple[int, int, int]] = field(default_factory=list)
 
     def c(self, value: Fraction) -> float:
         v = value * self.scale
@@ -468,12 +473,32 @@ class AuditModel:
         elif lim.kind == "min_distinct":
             assert lim.of is not None
             values: dict[str, list[int]] = {}
+            planned = self.horizon is not None and lim.of == "term"
+            drow: dict[int, float] = {}
+            if planned:
+                # the model with terms: each plan term counts once when the subtree claims an addition taken then
+                assert self.horizon is not None
+                added = [i for i in members if p.items[i].origin == "addition"]
+                members = [i for i in members if p.items[i].origin != "addition"]
+                for t in range(1, self.horizon + 1) if added else ():
+                    d = m.var(f"distinct[{n.path},plan term {t}]")
+                    r1: dict[int, float] = {d: 1.0}
+                    for i in added:
+                        # w: item i is claimed here and taken in term t (w <= its claims here; w <= taken then)
+                        w = m.var(f"claimed-in[{p.items[i].key},{n.path},{t}]", 0, 1, integer=False)
+                        r2: dict[int, float] = {w: 1.0}
+                        for var, coef in usage[i].items():
+                            r2[var] = r2.get(var, 0.0) - coef
+                        m.row(r2, hi=0)
+                        self.term_links.append((w, i, t))
+                        r1[w] = -1.0
+                    m.row(r1, hi=0)
+                    drow[d] = 1.0
             for i in members:
                 raw = getattr(p.items[i].attrs, lim.of)
                 for raw_value in raw if isinstance(raw, tuple) else (raw,):
                     if raw_value is not None:
                         values.setdefault(str(raw_value), []).append(i)
-            drow: dict[int, float] = {}
             for value_name, its in sorted(values.items()):
                 d = m.var(f"distinct[{n.path},{value_name}]")
                 r2 = {d: 1.0}

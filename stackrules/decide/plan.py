@@ -121,7 +121,7 @@ def _model(
     ``exclude``: additions left out (proven never taken by the plans this model is asked for).
     Returns the model, the addable items, the plan's named levels, the audit's levels, the timing.
     """
-    b = AuditModel(p, exclude=exclude)
+    b = AuditModel(p, exclude=exclude, horizon=horizon)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)

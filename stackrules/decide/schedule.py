@@ -81,13 +81,18 @@ def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[st
     for it in adds:
         copies.setdefault(it.credential, []).append(it.index)
     repeats = [its for its in copies.values() if len(its) > 1]  # a repeatable credential: each repeat in a term of its own
-    for members in repeats + distinct_term_members(p, adds):
-        # an addition counted by a distinct-terms limit is its own term's only one: its stand-in term in the
-        # model is then a real term of its own (the plan's audit is re-checked with the terms the schedule gives)
+    for members in repeats:
         for t in range(1, horizon + 1):
             row = {timing.take[i][t]: 1.0 for i in members if t in timing.take[i]}
             if len(row) > 1:
                 m.row(row, hi=1)
+    # a distinct-terms limit counts a plan term only when an addition it claims is taken then (AuditModel._limit)
+    for w, i, t in b.term_links:
+        taken = timing.take.get(i, {})
+        if t in taken:
+            m.row({w: 1.0, taken[t]: -1.0}, hi=0)
+        else:
+            m.fix(w, 0.0)
     _prerequisite_rows(b, p, adds, timing, ready)
     return timing
 
