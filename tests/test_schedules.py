@@ -481,3 +481,20 @@ def test_repeats_and_distinct_terms_match_a_brute_force_scheduler(tmp_path_facto
     assert got[0] == want[0], (got, want)
     if plan["tie_breaks_proven"]:
         assert got == want, (got, want)
+
+
+def test_alternatives_with_a_repeatable_credential_are_different_plans(tmp_path: Path) -> None:
+    # three repeats of R are alike: excluding the plan R, R must not leave the same plan with another copy of R
+    units = [
+        {"id": "t:R", "title": "R", "credits": 6, "tags": ["a"], "cost": {"amount": 100, "currency": "AUD"}, "repeatable": {"max": 3}},
+        {"id": "t:S", "title": "S", "credits": 6, "tags": ["a"], "cost": {"amount": 200, "currency": "AUD"}},
+    ]
+    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
+    qual = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "requires": {"all": [{"id": "pool", "credits": 12, "where": {"tags": "a"}}]}}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path)
+    plan = engine.plan(stackrules.load_learner({"id": "L"}), "t:Q", AS_OF, objective="cost", alternatives=3, max_load=Fraction(12)).to_json()
+    found = [tuple(plan["added"])] + [tuple(a["added"]) for a in plan["alternatives"]]
+    assert found[:2] == [("t:R", "t:R"), ("t:R", "t:S")], found
+    assert len(set(found)) == len(found), found

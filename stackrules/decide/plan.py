@@ -16,6 +16,7 @@ returned. Alternatives exclude each plan found and solve again.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
 from dataclasses import dataclass, replace
@@ -132,6 +133,14 @@ def _model(
             b.milp.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             b.milp.fix(b.u[it.index], 0.0)  # a price unknown is not free
+    # the repeats of one credential are alike: the model takes them in order (a repeat only after the one before),
+    # so that a set of additions names one plan and excluding it (an alternative) excludes that plan, not one copy of it
+    repeats: dict[str, list[int]] = {}
+    for it in adds:
+        repeats.setdefault(it.credential, []).append(b.u[it.index])
+    for copies in repeats.values():
+        for before, after in itertools.pairwise(copies):
+            b.milp.row({after: 1.0, before: -1.0}, hi=0)
     timing = None
     if horizon is None:
         add_prerequisite_rows(b, p, ready)
