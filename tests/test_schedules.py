@@ -498,3 +498,19 @@ def test_alternatives_with_a_repeatable_credential_are_different_plans(tmp_path:
     found = [tuple(plan["added"])] + [tuple(a["added"]) for a in plan["alternatives"]]
     assert found[:2] == [("t:R", "t:R"), ("t:R", "t:S")], found
     assert len(set(found)) == len(found), found
+
+
+def test_no_plan_for_a_repeatable_credential_names_the_load_not_the_requirements(tmp_path: Path) -> None:
+    # the learner holds R once and needs two more repeats of it, each over the load: the reason is the load,
+    # not "no combination of catalogue credentials meets the requirements"
+    units = [{"id": "t:R", "title": "R", "credits": 6, "tags": ["a"], "repeatable": {"max": 3}}]
+    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
+    qual = {"kind": "qualification", "id": "t:Q", "title": "Q", "provider": "t", "requires": {"all": [{"id": "pool", "credits": 18, "where": {"tags": "a"}}]}}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:R", "awarded": "2025-06-01"}]})
+    plan = engine.plan(learner, "t:Q", AS_OF, max_load=Fraction(3)).to_json()
+    assert plan["status"] == "no_plan"
+    assert [(c["credential"], c["why"]) for c in plan["cannot_place"]] == [("t:R", "its 6 t-cp exceed the load of 3 per term")]
+    assert Fraction(engine.plan(learner, "t:Q", AS_OF, max_load=Fraction(6)).to_json()["added_credits"]) == 12

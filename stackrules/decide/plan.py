@@ -127,10 +127,8 @@ def _model(
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)
     for it in adds:
-        info = p.rb.credentials.get(it.credential)
-        again = it.credential in ready and (info is None or info.repeat_max is None)  # a repeatable one may be taken again
-        if again or (info is not None and ready.intersection(info.incompatible)):
-            b.milp.fix(b.u[it.index], 0.0)  # never added again, nor beside something incompatible already held
+        if _never_added(p, it, ready):
+            b.milp.fix(b.u[it.index], 0.0)
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             b.milp.fix(b.u[it.index], 0.0)  # a price unknown is not free
     # the repeats of one credential are alike: the model takes them in order (a repeat only after the one before),
@@ -170,6 +168,13 @@ def _model(
         },
     }
     return b, adds, named, b.objectives(True)[1:], timing
+
+
+def _never_added(p: Problem, it: Item, ready: set[str]) -> bool:
+    """Held (and not repeatable: a repeatable one may be taken again), or incompatible with something held."""
+    info = p.rb.credentials.get(it.credential)
+    again = it.credential in ready and (info is None or info.repeat_max is None)
+    return again or (info is not None and bool(ready.intersection(info.incompatible)))
 
 
 MAX_REASONS = 8  # credentials named in a "no plan" answer
@@ -372,23 +377,25 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
     ready = _ready(p)
     for it in adds:
-        if it.credential in ready:
+        if _never_added(p, it, ready):  # as in the plan model
             b.milp.fix(b.u[it.index], 0.0)
     sol = b.milp.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
     if sol.status != "optimal":
         return (Unplaceable(None, "no combination of catalogue credentials meets the requirements, whatever the schedule (the audit says what is missing)"),)
     out = []
     unit = p.version.system
+    named: set[str] = set()
     for it in adds:
-        if round(sol.values[b.u[it.index]]) <= 0:
+        if round(sol.values[b.u[it.index]]) <= 0 or it.credential in named:
             continue
+        named.add(it.credential)  # the repeats of a credential are named once, by the credential
         info = p.rb.credentials.get(it.credential)
         if info is not None and info.offered and not set(info.offered) & set(calendar):
-            out.append(Unplaceable(it.key, f"offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"))
+            out.append(Unplaceable(it.credential, f"offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"))
         elif it.credits > load:
-            out.append(Unplaceable(it.key, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
+            out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
-            out.append(Unplaceable(it.key, "it has no price (use --allow-unpriced to plan with it)"))
+            out.append(Unplaceable(it.credential, "it has no price (use --allow-unpriced to plan with it)"))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
     if len(out) > MAX_REASONS:
