@@ -20,6 +20,9 @@ class BadgeFileError(OSError):
     """A badge file that cannot be read (missing, unreadable, too large)."""
 
 
+_NUL = "the path contains a NUL character, which no file name can"
+
+
 def shipped_contexts() -> dict[str, Any]:
     """The JSON-LD contexts shipped in ``stackrules/credentials/contexts``, by URL (``map.json``)."""
     folder = resources.files("stackrules.credentials").joinpath("contexts")
@@ -38,6 +41,8 @@ def read_badge(path: str | os.PathLike[str], max_bytes: int = 4 << 20) -> bytes:
     :class:`BadgeFileError` says why not, without the folder (messages are the same wherever the files lie).
     """
     p = Path(path)
+    if "\0" in os.fspath(p):
+        raise BadgeFileError(_NUL)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
@@ -95,6 +100,8 @@ def contained_path(folder: str | os.PathLike[str], written: str) -> Path:
     symbolic link), is refused with :class:`BadgeFileError` before the file
     is opened, with one message whether or not the target exists.
     """
+    if "\0" in written:
+        raise BadgeFileError(_NUL)
     outside = BadgeFileError("the path leads outside the learner file's folder")
     if os.path.isabs(written) or Path(written).drive or Path(written).is_absolute():
         raise outside
