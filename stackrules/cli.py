@@ -667,9 +667,10 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
     if out is None:
         click.echo(escape_text(text), nl=False)
         return EXIT_OK
+    from .source.badges import write_new_file
+
     try:
-        with open(out, "x", encoding="utf-8") as fh:
-            fh.write(text)
+        write_new_file(out, text)
     except FileExistsError:
         raise RequestError("SR5002", f"`{out}` already exists: it is never overwritten", "choose another --out") from None
     except OSError as exc:

@@ -184,6 +184,49 @@ def new_signing_key(issuer: str, name: str | None = None) -> SigningKey:
 
 def write_signing_key(path: str | os.PathLike[str], key: SigningKey) -> None:
     """Write ``key`` to a new file readable by its owner only; an existing file is never overwritten."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(key.to_json(), indent=2) + "\n")
+    write_new_file(path, json.dumps(key.to_json(), indent=2) + "\n", 0o600)
+
+
+def write_new_file(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:
+    """Write ``text`` to a new file at ``path``, whole or not at all; :class:`FileExistsError` if it exists.
+
+    The text goes to a temporary file beside ``path`` first, which is then
+    hard-linked into place (atomic, and it never replaces a file): a run that
+    fails or is stopped mid-write leaves no file, and of two runs writing the
+    same path at once one wins and the other is told the file exists. Where
+    the file system has no hard links, the file is created exclusively and
+    removed again if writing it fails.
+    """
+    import tempfile
+
+    target = os.fspath(path)
+    data = memoryview(text.encode("utf-8"))
+    fd, tmp = tempfile.mkstemp(prefix=".stackrules-", suffix=".part", dir=os.path.dirname(os.path.abspath(target)))
+    try:
+        os.fchmod(fd, mode)
+        _write_all(fd, data)
+        os.close(fd)
+        fd = -1
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here: create exclusively, remove if the write fails
+            out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
+            try:
+                _write_all(out, data)
+            except BaseException:
+                os.close(out)
+                os.unlink(target)
+                raise
+            os.close(out)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        os.unlink(tmp)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+    os.fsync(fd)
