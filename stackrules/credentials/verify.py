@@ -135,7 +135,10 @@ def _datetime(value: Any, what: str) -> _dt.datetime | None:
         raise _Refusal("malformed", f"`{what}` is not an ISO 8601 date-time: `{value}`") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.UTC)
-    return parsed.astimezone(_dt.UTC)
+    try:
+        return parsed.astimezone(_dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is past the calendar in UTC
+        raise _Refusal("malformed", f"`{what}` is out of range in UTC: `{value}`") from None
 
 
 def _epoch(value: Any, what: str) -> _dt.datetime | None:
