@@ -77,6 +77,10 @@ def _shape_problem(data: dict[str, Any]) -> Diagnostic | None:
     return None
 
 
+#: the bytes of one learner's badge files in all (each file counted once): what loading one learner may hold in memory
+MAX_BADGE_BYTES = 128 << 20
+
+
 def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
     """The bytes of every `verifiable:` holding given as a path (relative to the learner file); None for one given inline.
 
@@ -87,21 +91,38 @@ def _badges(loaded: Loaded, folder: Path) -> tuple[bytes | None, ...]:
 
     out: list[bytes | None] = []
     problems: list[Diagnostic] = []
+    read: dict[Path, bytes] = {}  # a file named again is read once and shared
+    total = 0
     for k, v in enumerate(loaded.doc.verifiable):
         if not names_file(v.verifiable):
             out.append(None)
             continue
         try:
-            out.append(read_badge(contained_path(folder, v.verifiable)))
+            path = contained_path(folder, v.verifiable)
+            data = read.get(path)
+            if data is None:
+                data = read_badge(path)
+                total += len(data)
+                if total > MAX_BADGE_BYTES:
+                    raise BadgeFileError(
+                        f"the learner's badge files come to more than {MAX_BADGE_BYTES} bytes in all (each file counted once), "
+                        "so this one and those after it are not read"
+                    )
+                read[path] = data
+            out.append(data)
         except BadgeFileError as e:
             problems.append(
                 loaded.smap.diag(
                     ("verifiable", k, "verifiable"),
                     "SR6005",
                     f"cannot read the credential file `{v.verifiable}`: {e}",
-                    "give a path relative to the learner file, inside its folder",
+                    "send fewer or smaller badge files (a CLR carries many credentials in one file)"
+                    if total > MAX_BADGE_BYTES
+                    else "give a path relative to the learner file, inside its folder",
                 )
             )
+            if total > MAX_BADGE_BYTES:
+                break
     if problems:
         raise LearnerError(problems)
     return tuple(out)
