@@ -55,3 +55,29 @@ def test_a_date_past_the_calendar_in_utc_is_malformed_and_named(when: str) -> No
     result = VERIFIER.verify(doc, trust=conformance_trust(), as_of=AS_OF)[0]
     assert result.reason == "malformed" and "`validFrom`" in result.message and "out of range" in result.message
     assert dt.date(2026, 11, 29) == AS_OF
+
+
+def test_many_values_of_one_property_are_refused_before_a_quadratic_conversion() -> None:
+    import time
+
+    from stackrules.credentials import sign
+
+    from .test_credentials_attacks import EDU
+    from .vc_support import conformance_keypair
+
+    doc = spec_vector()
+    doc["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    keys = conformance_keypair()
+    signed = sign(VERIFIER.canon, doc, keys, f"{EDU}#{keys.public}", dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    for tags in ([f"t{i}" for i in range(19_000)], None):
+        hostile = json.loads(json.dumps(signed))
+        if tags is None:  # the same node (one id) given many times: its values add up
+            hostile["credentialSubject"]["achievement"]["related"] = [
+                {"id": "urn:x", "type": ["Related"], "tag": [f"t{i}-{j}" for j in range(100)]} for i in range(150)
+            ]
+        else:
+            hostile["credentialSubject"]["achievement"]["tag"] = tags
+        started = time.process_time()
+        result = VERIFIER.verify(hostile, trust=conformance_trust(), as_of=AS_OF)[0]
+        assert result.reason == "malformed" and "comparisons" in result.message, result.message
+        assert time.process_time() - started < 1.0

@@ -89,6 +89,9 @@ class Limits:
     # blank nodes whose first-degree hashes tie (its permutations are tried).
     max_ndegree_calls: int = 2_000
     max_tied_group: int = 6
+    # RDF conversion compares each value of a property of one node with the values before it (PyLD's node map):
+    # the squares of those counts, summed over properties and nodes (about 1,000 values of one property in all)
+    max_value_pairs: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,43 @@ def count_json(value: Any, limits: Limits) -> int:
         elif isinstance(v, list):
             stack.extend((x, depth + 1) for x in v)
     return count
+
+
+def count_value_pairs(value: Any, limits: Limits) -> int:
+    """The value comparisons RDF conversion makes (the values of one property of one node, squared, summed).
+
+    Objects with one ``id`` are one node, so their values of a property add
+    up; raises :class:`TooLarge` past ``limits.max_value_pairs``.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    total = 0
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+            continue
+        if not isinstance(v, dict):
+            continue
+        node = v.get("id", v.get("@id"))
+        for key, item in v.items():
+            if key == "@context":
+                continue
+            n = len(item) if isinstance(item, list) else 1
+            if isinstance(node, str):
+                before = seen.get((node, key), 0)
+                seen[(node, key)] = before + n
+                total += (before + n) ** 2 - before**2
+            else:
+                total += n * n
+            if total > limits.max_value_pairs:
+                many = seen.get((node, key), n) if isinstance(node, str) else n
+                raise TooLarge(
+                    f"{many} values of `{key}` on one node: RDF conversion compares each with the others, "
+                    f"and the document needs more than {limits.max_value_pairs} such comparisons"
+                )
+            stack.append(item)
+    return total
 
 
 class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
@@ -225,6 +265,7 @@ class Canonicaliser:
     def nquads(self, document: Mapping[str, Any], stop: Stop = _never) -> str:
         """Canonical N-Quads of ``document`` (raises :class:`CanonError`, or :class:`Interrupted` once ``stop`` says so)."""
         count_json(document, self.limits)
+        count_value_pairs(document, self.limits)
         dropped: list[str] = []
 
         def on_drop(prop: str | None) -> None:
