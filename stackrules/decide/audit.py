@@ -571,9 +571,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         if twice > 0 and len(set(nids)) > 1:  # one added credential claimed by two nodes that share (shares_with)
             also = " and ".join(sorted(set(nids)))
             # said under the first of them that has an entry (one that needs nothing more has none)
-            owner = next((nid for nid in nids if nid in parts), None)
-            if owner is not None:
-                parts[owner].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also} (shares_with), once in `remaining`")
+            said_under = next((nid for nid in nids if nid in parts), None)
+            if said_under is not None:
+                parts[said_under].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also} (shares_with), once in `remaining`")
     for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
         if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits:
             credits[n.id] = Fraction(0)
