@@ -484,3 +484,19 @@ def test_batch_refuses_a_day_out_of_range_and_an_unknown_explore_target(few: Pat
     assert code == 3 and "outside the years" in err and not out.exists(), err
     code, _, err = cli("batch", "--learners", str(few), "--command", "explore", "--target", "exu:NOPE", *DAY, "--out", str(out))
     assert code == 3 and "unknown target `exu:NOPE`" in err and not out.exists(), err
+
+
+def test_a_lone_surrogate_in_a_json_line_is_an_error_row_and_the_batch_goes_on(tmp_path: Path) -> None:
+    # `\ud800` is a valid JSON escape but half of a UTF-16 pair: nothing can write it out, so it is refused as a
+    # line, not met as an internal error halfway through the output (which lost the learners after it)
+    cohort = ROOT / "examples" / "cohort" / "cohort.jsonl"
+    lines = cohort.read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "sur.jsonl"
+    source.write_text("\n".join([*lines[:2], '{"kind": "learner", "id": "S\\ud800", "holdings": []}', *lines[2:4]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["batch", "--learners", str(source), "--target", "exu:BIT", "--as-of", "2026-10-15", "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 5
+    assert rows[2]["error"]["diagnostics"][0]["code"] == "SR1009" and "ud800" in rows[2]["error"]["diagnostics"][0]["message"]
+    assert "internal error" not in result.output

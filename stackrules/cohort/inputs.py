@@ -141,7 +141,16 @@ def _json_line(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise _LineProblem("SR1009", f"the line is not UTF-8 text (byte {exc.start + 1})", "save the file as UTF-8", exc.start + 1) from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=check_int)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=check_int)
+        # a JSON escape may name half of a UTF-16 pair (`\ud800`): not a character, and nothing can write it out
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
+        code = f"\\u{ord(bad[0]):04x}" if bad else "a lone surrogate"
+        raise _LineProblem(
+            "SR1009", f"the line holds `{code}`, half of a UTF-16 pair, which is not a character", "write the text as UTF-8 characters"
+        ) from None
     except NumberBound as exc:
         raise _LineProblem(exc.code, str(exc), "write the number within its bounds") from None
     except RecursionError:

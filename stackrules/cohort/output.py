@@ -214,7 +214,9 @@ class Tally:
             rate = done / elapsed if elapsed > 0 else 0.0
             lines.append(f"time per learner: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {rate:.1f} learners/s over {elapsed:.1f} s {self.where}")
         if errors:
-            lines.append(f"the {errors} error row{'s' * (errors != 1)} in the output say why each learner could not be read")
+            lines.append(
+                f"the {errors} error row{'s' * (errors != 1)} in the output {'say' if errors != 1 else 'says'} why {'each learner' if errors != 1 else 'the learner'} could not be read"
+            )
         return "\n".join(lines) + "\n"
 
 
