@@ -995,12 +995,13 @@ def cohort_report(
                         f"`{name}` line {number} is a {kind} decision, {where} a {first} decision: a cohort report is of one command's decisions",
                         "run cohort-report once per command",
                     )
-                key = (row.get("source"), row.get("learner"))
+                # one learner once: by its id (a row that could not be read is known by its place in its input)
+                key = (row.get("source"), row.get("learner")) if "error" in row else (None, row.get("learner"))
                 if key in seen:
                     raise RequestError(
                         "SR5002",
                         f"`{name}` line {number} gives learner {row.get('learner')!r} of {row.get('source')} again ({seen[key]})",
-                        "give each batch output once",
+                        "give each batch output once, and each learner once in a cohort (its id twice in the input decides it twice)",
                     )
                 seen[key] = f"`{name}` line {number}"
                 rows.append(row)

@@ -500,3 +500,15 @@ def test_a_lone_surrogate_in_a_json_line_is_an_error_row_and_the_batch_goes_on(t
     assert len(rows) == 5
     assert rows[2]["error"]["diagnostics"][0]["code"] == "SR1009" and "ud800" in rows[2]["error"]["diagnostics"][0]["message"]
     assert "internal error" not in result.output
+
+
+def test_a_cohort_report_refuses_one_learner_decided_twice(tmp_path: Path) -> None:
+    # the same learner on two input lines is decided twice by batch; a report of it would count that learner twice
+    lines = (ROOT / "examples" / "cohort" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "dup.jsonl"
+    source.write_text("\n".join([*lines[:3], lines[2]]) + "\n", encoding="utf-8")
+    out = tmp_path / "dup.out.jsonl"
+    CliRunner().invoke(main, ["batch", "--learners", str(source), "--target", "exu:BIT", "--as-of", "2026-10-15", "--workers", "1", "--out", str(out)])
+    result = CliRunner().invoke(main, ["cohort-report", "--decisions", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "line 4 gives learner" in result.output and "again" in result.output

@@ -281,7 +281,7 @@ def render_text(report: CohortReport, top: int = 10, band: int = 24) -> str:
     """The report as terminal tables."""
     out: list[str] = []
     decided = report.learners - report.errors
-    out.append(f"Cohort: {report.learners} learners, {decided} decided, {report.errors} error rows")
+    out.append(f"Cohort: {report.learners} learner{'s' * (report.learners != 1)}, {decided} decided, {report.errors} error row{'s' * (report.errors != 1)}")
     out.append("Decisions: " + ", ".join(f"{n} {k}" for k, n in report.kinds))
     out.append("Status: " + ", ".join(f"{n} {s}" for s, n in report.statuses))
 
