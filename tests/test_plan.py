@@ -216,3 +216,27 @@ def test_terms_plans_schedule_each_credential_in_a_term_that_offers_it(engine: s
             for cid in t["credentials"]:
                 offered = engine.rules.credentials[cid].offered
                 assert not offered or t["name"] in offered, (name, cid, t["name"], offered)
+
+
+def test_the_model_with_terms_leaves_out_what_reduced_costs_rule_out_and_the_plan_is_the_same(engine: stackrules.Engine, monkeypatch: Any) -> None:
+    # amira's cheapest plan: the relaxation proves some additions dearer than the held cost, and the model with
+    # terms is built without them (the path is taken); without the exclusion the plan's levels are the same
+    import stackrules.decide.plan as planning
+
+    amira = stackrules.load_learner(ROOT / "examples" / "learners" / "amira.yaml")
+    real = planning._never_tied
+    left_out: list[int] = []
+
+    def counted(*args: Any) -> frozenset[int]:
+        out = real(*args)
+        left_out.append(len(out))
+        return out
+
+    monkeypatch.setattr(planning, "_never_tied", counted)
+    with_it = engine.plan(amira, "exu:BIT", AS_OF, objective="cost").to_json()
+    assert left_out and left_out[0] > 0
+    monkeypatch.setattr(planning, "_never_tied", lambda *args: frozenset())
+    without = engine.plan(amira, "exu:BIT", AS_OF, objective="cost").to_json()
+    figures = ("added_credits", "cost", "proof", "tie_breaks_proven")
+    assert [with_it[k] for k in figures] == [without[k] for k in figures]
+    assert len(with_it["terms"]) == len(without["terms"])
