@@ -317,7 +317,9 @@ def list_schedule(
         return depth[key]
 
     todo = sorted(chosen, key=lambda it: (-chain(it.credential), it.key))
-    # what must be in terms of its own: the repeats of one credential, and what a distinct-terms limit counts
+    # what goes in terms of its own: the repeats of one credential, and (to be sure its count holds; this is a
+    # first schedule, an upper bound, and the model with terms may put two of them in one term) what a
+    # distinct-terms limit counts
     apart: list[set[int]] = []
     copies: dict[str, set[int]] = {}
     for it in chosen:
