@@ -96,6 +96,7 @@ class AuditModel:
     _usages: dict[tuple[int, bool], dict[int, dict[int, float]]] = field(default_factory=dict)
     _could: dict[int, bool] = field(default_factory=dict)  # node -> could the learner's own items meet it
     exclude: frozenset[int] = frozenset()  # additions left out of this model (a plan proved they are never taken)
+    drop: frozenset[tuple[int, int]] = frozenset()  # (item, leaf) claims of additions left out (decide/dominance.py)
     # a plan model with terms (decide/schedule.py): how many terms. A distinct-terms limit then counts the plan's
     # terms in which it claims an addition, instead of one stand-in term per addition
     horizon: int | None = None
@@ -112,7 +113,11 @@ class AuditModel:
         p, m = self.p, self.milp
         use_additions = self.additions = completion and additions
         out = self.exclude
-        self.eligible = {leaf: [i for i in lst if p.items[i].origin != "addition" or (use_additions and i not in out)] for leaf, lst in p.eligible.items()}
+        drop = self.drop
+        self.eligible = {
+            leaf: [i for i in lst if p.items[i].origin != "addition" or (use_additions and i not in out and (i, leaf) not in drop)]
+            for leaf, lst in p.eligible.items()
+        }
         figures = (
             [it.credits for it in p.items]
             + [n.credits for n in p.nodes if n.credits]

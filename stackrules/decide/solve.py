@@ -7,12 +7,15 @@ optimistic count that decides whether the first is worth trying.
 
 from __future__ import annotations
 
+import math
 import time
+from fractions import Fraction
 
 from ..compile.tree import CNode
 from ..language.quantity import total
 from . import semantics
 from .choice import Choice
+from .dominance import dominated_claims
 from .milp import Solution
 from .model import AuditModel
 from .problem import Problem
@@ -42,7 +45,10 @@ def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
         if not completion:
             # nothing completes the target: the most progress, every claim being the learner's own
             b.add_progress()
-        sol = b.milp.solve(b.objectives(completion), deadline)
+        if additions and p.plan is None:
+            b, sol = _completion(b, deadline)
+        else:
+            sol = b.milp.solve(b.objectives(completion), deadline)
         if sol.status == "infeasible":
             continue
         if not sol.values:
@@ -56,6 +62,52 @@ def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
         choice.bound = sol.bound[0] if sol.bound else None
         return choice
     return Choice("infeasible", completion=False)
+
+
+def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution]:
+    """The completion model's optimum, solved without the additions' claims that dominance leaves out.
+
+    The bound :func:`~stackrules.decide.dominance.dominated_claims` needs is an
+    upper bound on the least ``remaining``. The LP relaxation gives a lower
+    bound ``lb``; the smaller model is built for the guess ``remaining <= lb``.
+    If its optimum is within the guess, the guess held for the full model too
+    (``lb`` is a lower bound of it) and the smaller model's optimum is the full
+    model's on every level. Otherwise its ``remaining`` is a feasible value of
+    the full model, hence a proven bound, and the model for that bound is
+    solved; an infeasible guess falls back to the full model.
+    """
+    p = full.p
+    least = full.objectives(True)[0]
+    solved = full.milp._lp(least, deadline) if least else None
+    if solved is None:
+        return full, full.milp.solve(full.objectives(True), deadline)
+    lb = math.ceil(solved[0].getInfo().objective_function_value - 1e-6)
+    guess = True
+    while True:
+        drop = dominated_claims(p, Fraction(lb, full.scale))
+        if not drop:
+            return full, full.milp.solve(full.objectives(True), deadline)
+        # an addition none of whose claims is left is never taken (nothing but a claim makes it worth its credit)
+        claimed = {i for leaf, lst in p.eligible.items() for i in lst if (i, leaf) not in drop}
+        gone = frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in claimed and not _source(p, it.index))
+        b = AuditModel(p, drop=drop, exclude=gone)
+        b.build(True, True)
+        sol = b.milp.solve(b.objectives(True), deadline)
+        if sol.status == "infeasible":
+            if guess:
+                return full, full.milp.solve(full.objectives(True), deadline)
+            # a bound a feasible choice reached cannot leave the model infeasible (the module's argument)
+            raise AssertionError("the completion model without dominated claims is infeasible within a proven bound")
+        if sol.status != "optimal":
+            return b, sol  # stopped by the time limit: the best found, as for the full model
+        got = _value(b.objectives(True)[0], sol.values)  # the smaller model numbers its columns anew
+        if got <= lb or not guess:
+            return b, sol
+        lb, guess = got, False
+
+
+def _source(p: Problem, i: int) -> bool:
+    return any(i in lst for lst in p.source_eligible.values())
 
 
 def _most_progress(b: AuditModel, first: Solution, deadline: float) -> Solution:

@@ -1,0 +1,162 @@
+"""Claims of catalogue additions that an audit's completion never needs: dominance with a count bound.
+
+A not-met audit's completion model may hold a thousand catalogue groups that
+differ only in which limits' filters they match (free electives open to a
+whole catalogue). Most of them are interchangeable at a given leaf, and the
+solver's root search spends seconds telling symmetric completions apart.
+:func:`dominated_claims` leaves out claims that some optimal choice provably
+does without; the audit keeps every level of section 16's order exact.
+
+Claim ``(b, L)`` of addition ``b`` at leaf ``L`` is *dominated* by addition
+``d`` when ``d`` may fill ``L`` with the same credit, is a record exactly when
+``b`` is, has the same competencies, grade points and value of each
+``min_distinct`` attribute counted above ``L``, and for every other limit on
+``L`` or an ancestor matches each ``min_*`` filter ``b`` matches and no
+``max_*`` filter ``b`` does not. ``d`` must be freely exchangeable: no
+incompatibility, no repeat bound, no credit-rule source, and sharing is off.
+
+Let ``R`` bound the least ``remaining`` (credit of additions) and ``c > 0``
+be ``b``'s credit: a choice with ``remaining <= R`` takes at most ``R // c``
+copies of credit-``c`` additions. When the copies of kept dominators of
+``(b, L)`` number more than that, one of them is unused in any such choice,
+and moving ``b``'s claim at ``L`` onto it keeps every row (leaf need, limits,
+totals, distinct values) and every level of the order (``remaining``,
+records, the learner's own progress, holdings, grants, applications, claims
+in alternatives are unchanged). Repeating the move ends with none of the
+left-out claims used, so the left-out model has the same optimum on every
+level as the full one. Kept dominators are counted in an order where a
+strict dominator comes first, so no claim is left out in favour of one that
+is itself left out.
+
+One distinct-values attribute above ``L`` (``min_distinct: {of: subject}``)
+may also differ, by a second count: when every addition has credit, a choice
+within the bound takes at most ``R // c_min`` addition copies, so it uses at
+most that many values of the attribute. When the kept dominators of
+``(b, L)`` carry more values than that which none of the learner's own items
+has, one of those values is used by nothing in the choice; its dominator is
+wholly unused, and moving ``b``'s claim onto it adds a value the limit did
+not count and removes at most ``b``'s: no distinct count goes down.
+
+The bound ``R`` comes from the caller (decide/solve.py): the LP relaxation's
+least ``remaining`` as a guess, checked after the solve, or a ``remaining``
+a feasible choice reached.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+from ..compile.tree import CLimit, CNode
+from ..rulebase.filters import Matcher
+from . import semantics
+from .problem import Problem
+
+
+def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
+    """``(item, leaf)`` claims of additions no completion with ``remaining <= bound`` needs (see the module)."""
+    if semantics.sharing_pairs(p.top):
+        return frozenset()
+    items = p.items
+    tied: set[int] = {i for pair in p.incompatible for i in pair}
+    tied |= {i for group in p.same_credential for i in group}
+    tied |= {i for lst in p.source_eligible.values() for i in lst}
+    added = [it for it in items if it.origin == "addition"]
+    free = {it.index for it in added if it.index not in tied and it.credits > 0 and p.rb.credentials[it.credential].repeat_max is None}
+    # at most this many addition copies in a choice within the bound; unbounded when an addition carries no credit
+    cheapest = min((it.credits for it in added), default=Fraction(0))
+    most_copies = math.floor(bound / cheapest) if cheapest > 0 else None
+    copies = [it.multiplicity for it in items]
+    matchers: dict[tuple[str, ...], Matcher] = {}
+    own_values: dict[str, set[object]] = {}
+    out: set[tuple[int, int]] = set()
+    for leaf in p.top.leaves():
+        cands = [i for i in p.eligible.get(leaf.index, []) if i in free]
+        if len(cands) < 2:
+            continue
+        above = _limits_above(leaf)
+        # the one distinct-values attribute whose value may differ (a fresh value counts at least as much)
+        loose = next((lim.of for _, lim in above if lim.kind == "min_distinct"), None) if most_copies is not None else None
+        if loose is not None and loose not in own_values:
+            own_values[loose] = {getattr(it.attrs, loose) for it in items if it.origin != "addition"}
+        # class key (what must be equal) -> flag vector (the better side of each min / max limit) -> members
+        classes: dict[tuple[object, ...], dict[tuple[bool, ...], list[int]]] = {}
+        for i in cands:
+            it = items[i]
+            # what must be equal: credit, record-ness, grade points, competencies, and for a distinct-values or
+            # grade-average limit both whether its filter admits the item and the value it counts
+            key: list[object] = [it.credits, it.attrs.type == "record", it.points]
+            if leaf.kind == "competencies":
+                key.append(tuple(sorted(it.attrs.competencies)))
+            flags: list[bool] = []
+            for n, lim in above:
+                m = matchers.get(n.target_fields)
+                if m is None:
+                    m = matchers[n.target_fields] = Matcher(p.rb, n.target_fields)
+                hit = lim.where is None or m.match(lim.where, it.attrs)
+                if lim.kind == "min_distinct":
+                    assert lim.of is not None
+                    key += [hit] if lim.of == loose else [hit, getattr(it.attrs, lim.of)]
+                elif lim.kind == "min_gpa":
+                    key.append(hit)
+                else:
+                    # the better side: matching a minimum's filter, not matching a maximum's
+                    flags.append(hit if lim.kind.startswith("min_") else not hit)
+            classes.setdefault(tuple(key), {}).setdefault(tuple(flags), []).append(i)
+        for signature, by_flags in classes.items():
+            credit = signature[0]
+            assert isinstance(credit, Fraction)
+            most = math.floor(bound / credit)  # copies of credit `credit` a choice within the bound takes
+            values = {i: getattr(items[i].attrs, loose) if loose is not None else None for f in by_flags.values() for i in f}
+            fresh = _Fresh(own_values[loose], most_copies) if loose is not None and most_copies is not None else None
+            out |= {(i, leaf.index) for i in _left_out(by_flags, most, copies, values, fresh)}
+    return frozenset(out)
+
+
+class _Fresh:
+    """The distinct-values relaxation: values the learner's own items do not have, and how many a choice can use."""
+
+    def __init__(self, own: set[object], most_copies: int) -> None:
+        self.own = own
+        self.most_copies = most_copies
+
+
+def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplicity: Sequence[int], value: dict[int, object], fresh: _Fresh | None) -> list[int]:
+    """Members some optimal choice does without at this leaf, by the module's argument.
+
+    A member is left out when its kept dominators (flags at least its own, counted first) with its value have
+    more than ``most`` copies, or (``fresh``) when they have more distinct values that no own item has than a
+    choice within the bound has addition copies: one of those values is then unused, and so is every copy with it.
+    """
+    # a strict dominator has more true flags: processing by that count, then index, counts it first
+    order = sorted(by_flags, key=lambda f: (-sum(f), f))
+    kept: list[tuple[tuple[bool, ...], dict[object, int]]] = []  # flag vector -> value -> copies kept
+    dropped: list[int] = []
+    for flags in order:
+        above = [c for g, c in kept if all(a or not b for a, b in zip(g, flags, strict=True))]
+        mine: dict[object, int] = {}
+        above.append(mine)
+        values: set[object] = set()
+        if fresh is not None:
+            values = {v for c in above for v in c if v not in fresh.own and not isinstance(v, tuple)}
+        for i in by_flags[flags]:
+            v = value[i]
+            if sum(c.get(v, 0) for c in above) > most or (fresh is not None and len(values) > fresh.most_copies):
+                dropped.append(i)
+                continue
+            mine[v] = mine.get(v, 0) + multiplicity[i]
+            if fresh is not None and v not in fresh.own and not isinstance(v, tuple):
+                values.add(v)
+        kept.append((flags, mine))
+    return dropped
+
+
+def _limits_above(leaf: CNode) -> list[tuple[CNode, CLimit]]:
+    """The limits on ``leaf`` and its ancestors, each with its node."""
+    out: list[tuple[CNode, CLimit]] = []
+    n: CNode | None = leaf
+    while n is not None:
+        out += [(n, lim) for lim in n.limits]
+        n = n.parent
+    return out
