@@ -285,12 +285,7 @@ def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice,
         members = [(p.items[i], k) for i, k in counts.items()]
     else:
         # whether an item falls under a limit does not change between the views of one check: match it once
-        known = p.limit_members.setdefault((n.index, number), {})
-        matcher = Matcher(p.rb, n.target_fields)
-        for i in counts:
-            if i not in known:
-                known[i] = matcher.match(lim.where, p.items[i].attrs)
-        members = [(p.items[i], k) for i, k in counts.items() if known[i]]
+        members = [(p.items[i], k) for i, k in counts.items() if p.in_limit(n, number, i)]
     if lim.kind.endswith("credits"):
         return total([it.credits for it, _ in members], [k for _, k in members])
     if lim.kind.endswith("count"):

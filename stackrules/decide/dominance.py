@@ -49,7 +49,6 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from ..compile.tree import CLimit, CNode
-from ..rulebase.filters import Matcher
 from . import semantics
 from .problem import Problem
 
@@ -68,7 +67,6 @@ def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
     cheapest = min((it.credits for it in added), default=Fraction(0))
     most_copies = math.floor(bound / cheapest) if cheapest > 0 else None
     copies = [it.multiplicity for it in items]
-    matchers: dict[tuple[str, ...], Matcher] = {}
     own_values: dict[str, set[object]] = {}
     out: set[tuple[int, int]] = set()
     for leaf in p.top.leaves():
@@ -77,7 +75,7 @@ def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
             continue
         above = _limits_above(leaf)
         # the one distinct-values attribute whose value may differ (a fresh value counts at least as much)
-        loose = next((lim.of for _, lim in above if lim.kind == "min_distinct"), None) if most_copies is not None else None
+        loose = next((lim.of for _, _, lim in above if lim.kind == "min_distinct"), None) if most_copies is not None else None
         if loose is not None and loose not in own_values:
             own_values[loose] = {getattr(it.attrs, loose) for it in items if it.origin != "addition"}
         # class key (what must be equal) -> flag vector (the better side of each min / max limit) -> members
@@ -90,11 +88,8 @@ def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
             if leaf.kind == "competencies":
                 key.append(tuple(sorted(it.attrs.competencies)))
             flags: list[bool] = []
-            for n, lim in above:
-                m = matchers.get(n.target_fields)
-                if m is None:
-                    m = matchers[n.target_fields] = Matcher(p.rb, n.target_fields)
-                hit = lim.where is None or m.match(lim.where, it.attrs)
+            for n, number, lim in above:
+                hit = p.in_limit(n, number, i)
                 if lim.kind == "min_distinct":
                     assert lim.of is not None
                     key += [hit] if lim.of == loose else [hit, getattr(it.attrs, lim.of)]
@@ -152,11 +147,11 @@ def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplici
     return dropped
 
 
-def _limits_above(leaf: CNode) -> list[tuple[CNode, CLimit]]:
-    """The limits on ``leaf`` and its ancestors, each with its node."""
-    out: list[tuple[CNode, CLimit]] = []
+def _limits_above(leaf: CNode) -> list[tuple[CNode, int, CLimit]]:
+    """The limits on ``leaf`` and its ancestors, each with its node and its place among the node's limits."""
+    out: list[tuple[CNode, int, CLimit]] = []
     n: CNode | None = leaf
     while n is not None:
-        out += [(n, lim) for lim in n.limits]
+        out += [(n, k, lim) for k, lim in enumerate(n.limits)]
         n = n.parent
     return out

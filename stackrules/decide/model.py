@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from ..compile.tree import CLimit, CNode
 from ..errors import RequestError
-from ..rulebase.filters import Matcher
 from . import semantics
 from .choice import Choice
 from .problem import Problem
@@ -447,8 +446,8 @@ class AuditModel:
 
     def _limit(self, n: CNode, lim: CLimit, usage: dict[int, dict[int, float]], need: dict[int, float]) -> None:
         p, m = self.p, self.milp
-        matcher = Matcher(p.rb, n.target_fields)
-        members = [i for i in usage if lim.where is None or matcher.match(lim.where, p.items[i].attrs)]
+        number = next(k for k, other in enumerate(n.limits) if other is lim)
+        members = [i for i in usage if p.in_limit(n, number, i)]
         row: dict[int, float] = {}
         if lim.kind in ("max_credits", "min_credits", "max_count", "min_count"):
             for i in members:

@@ -73,6 +73,21 @@ class Problem:
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
     blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
     facts: Mapping[str, object] = field(default_factory=dict)  # the learner's facts (section 17), as filters read them
+    matchers: dict[tuple[str, ...], Matcher] = field(default_factory=dict)  # by a node's target fields (in_limit)
+
+    def in_limit(self, n: CNode, number: int, i: int) -> bool:
+        """Whether limit ``number`` of node ``n`` counts item ``i`` (its filter, matched once: items never change)."""
+        lim = n.limits[number]
+        if lim.where is None:
+            return True
+        known = self.limit_members.setdefault((n.index, number), {})
+        hit = known.get(i)
+        if hit is None:
+            m = self.matchers.get(n.target_fields)
+            if m is None:
+                m = self.matchers[n.target_fields] = Matcher(self.rb, n.target_fields)
+            hit = known[i] = m.match(lim.where, self.items[i].attrs)
+        return hit
 
     def add_catalogue(self) -> None:
         """Add the catalogue credentials that could complete the target (once; no-op after)."""

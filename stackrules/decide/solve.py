@@ -54,9 +54,9 @@ def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
         if not sol.values:
             # stopped before any solution: nothing is claimed, nothing is completed
             return Choice(sol.status, completion=False, bound=sol.bound[0] if sol.bound else None)
-        if additions and sol.status == "optimal":
+        if additions and sol.status == "optimal" and not b.own_met:
             # the learner's own items do not complete the target: not met, and section 16's most progress
-            # comes right after least remaining
+            # comes right after least remaining (unless the model solved already had the progress levels)
             sol = _most_progress(b, sol, deadline)
         choice = b.read(sol.status, sol.values, completion)
         choice.bound = sol.bound[0] if sol.bound else None
@@ -74,7 +74,10 @@ def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution
     (``lb`` is a lower bound of it) and the smaller model's optimum is the full
     model's on every level. Otherwise its ``remaining`` is a feasible value of
     the full model, hence a proven bound, and the model for that bound is
-    solved; an infeasible guess falls back to the full model.
+    solved; an infeasible guess falls back to the full model. The smaller
+    model carries section 16's progress levels (:meth:`AuditModel.add_progress`)
+    and is solved once on the whole order: a completion model runs only when
+    the learner's own items do not complete the target.
     """
     p = full.p
     least = full.objectives(True)[0]
@@ -92,6 +95,10 @@ def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution
         gone = frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in claimed and not _source(p, it.index))
         b = AuditModel(p, drop=drop, exclude=gone)
         b.build(True, True)
+        # this model only runs when the learner's own items do not complete the target: not met, so section
+        # 16's progress levels come right after least remaining, in the same solve
+        b.add_progress()
+        b.milp.light_presolve = True
         sol = b.milp.solve(b.objectives(True), deadline)
         if sol.status == "infeasible":
             if guess:
