@@ -116,6 +116,11 @@ class _Fresh:
         self.own = own
         self.most_copies = most_copies
 
+    def counts(self, v: object) -> bool:
+        """Whether ``v`` is a value a distinct limit counts and no own item has. A missing value (None) counts
+        for nothing; a list of values (tags) is compared whole, never as fresh."""
+        return v is not None and not isinstance(v, tuple) and v not in self.own
+
 
 def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplicity: Sequence[int], value: dict[int, object], fresh: _Fresh | None) -> list[int]:
     """Members some optimal choice does without at this leaf, by the module's argument.
@@ -134,14 +139,14 @@ def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplici
         above.append(mine)
         values: set[object] = set()
         if fresh is not None:
-            values = {v for c in above for v in c if v not in fresh.own and not isinstance(v, tuple)}
+            values = {v for c in above for v in c if fresh.counts(v)}
         for i in by_flags[flags]:
             v = value[i]
             if sum(c.get(v, 0) for c in above) > most or (fresh is not None and len(values) > fresh.most_copies):
                 dropped.append(i)
                 continue
             mine[v] = mine.get(v, 0) + multiplicity[i]
-            if fresh is not None and v not in fresh.own and not isinstance(v, tuple):
+            if fresh is not None and fresh.counts(v):
                 values.add(v)
         kept.append((flags, mine))
     return dropped
