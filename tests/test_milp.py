@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
+import pytest
+from highspy import _core
+
+from stackrules.decide import milp
 from stackrules.decide.milp import Model
 
 
@@ -63,3 +71,47 @@ def test_regression_any_with_a_fractional_relaxation(tmp_path) -> None:  # type:
     decision = engine.audit(stackrules.load_learner({"id": "L"}), "t:Q", AS_OF)
     assert oracle(inst) == 3
     assert decision.remaining == 3
+
+
+def _model_from_mps(path: Path) -> tuple[Model, dict[int, int]]:
+    """A :class:`Model` holding the MPS file's rows, bounds and integrality, and its (integral) objective as a level."""
+    h = _core._Highs()  # the public class prints a banner
+    h.setOptionValue("output_flag", False)
+    with gzip.open(path, "rb") as src, tempfile.NamedTemporaryFile(suffix=".mps") as tmp:
+        tmp.write(src.read())
+        tmp.flush()
+        h.readModel(tmp.name)
+    lp = h.getLp()
+    m = Model()
+    for j in range(lp.num_col_):
+        m.var(f"c{j}", lp.col_lower_[j], lp.col_upper_[j], integer=int(lp.integrality_[j]) == 1 if len(lp.integrality_) else False)
+    starts, index, value = lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_
+    rows: list[dict[int, float]] = [{} for _ in range(lp.num_row_)]
+    for j in range(lp.num_col_):  # HiGHS gives the matrix column by column
+        for k in range(starts[j], starts[j + 1]):
+            rows[index[k]][j] = value[k]
+    for r, terms in enumerate(rows):
+        m.row(terms, lo=lp.row_lower_[r], hi=lp.row_upper_[r])
+    return m, {j: round(c) for j, c in enumerate(lp.col_cost_) if c}
+
+
+def test_an_infeasible_answer_from_a_presolved_mip_is_checked_without_presolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS 1.16's full MIP presolve called this feasible model (an institution audit's completion model, with
+    the progress rows, saved as MPS) infeasible; the answer is re-checked without presolve, and is optimal."""
+    case = Path(__file__).parent / "cases" / "highs-presolve-infeasible.mps.gz"
+    m, level = _model_from_mps(case)
+    assert m.integer.count(True) > 500 and len(m.lb) < milp.SMALL_MODEL  # small: no presolve unless asked for
+    runs: list[str] = []
+    real = milp._execute
+
+    def counting(h: Any) -> None:
+        runs.append(str(milp._option(h, "presolve")))
+        real(h)
+
+    monkeypatch.setattr(milp, "_execute", counting)
+    monkeypatch.setattr(milp, "SMALL_MODEL", 0)  # so that this model gets HiGHS's full presolve
+    sol = m.solve([level], _deadline())
+    assert sol.status == "optimal"
+    # the path under test: the presolved MIP said infeasible and the re-check without presolve ran (when HiGHS
+    # no longer errs, only the LP and the presolved MIP run, and this line says the case no longer shows it)
+    assert runs == ["choose", "choose", "off"], runs

@@ -126,9 +126,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "bcomp-cs-mei-ling.yaml": {
         # aims for Highest Distinction, did not opt to replace the IER (met by CP3880): the aim requires CP4101,
-        # not held: 12. The focus area takes three of CS3230/CS3231/CS4231/CS4235; the engine takes CS3231,
-        # CS4231 and CS4235 (equal on every level of section 16's order: 80 counted either way), hence 2 at
-        # level 4000 and no foundation module
+        # not held: 12. The focus area takes three of CS3230/CS3231/CS4231/CS4235, at least one at level 4000
+        # and at most one foundation module (CS3230): every such choice is equal on every level of section 16's
+        # order (80 counted either way), and which one is reported is the solver's tie (docs/language.md, "Ties")
         "target": "nus:BCOMP-CS",
         "status": "not_met",
         "remaining": "12",
@@ -139,11 +139,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "dissertation-instead": "not_applicable",
             "highest-distinction": "not_met",
         },
-        "limits": {
-            "algorithms-theory-level-4000": ("ok", "2"),
-            "algorithms-theory-one-foundation-module": ("ok", "0"),
-            "breadth-depth-level-4000": ("ok", "12"),
-        },
+        "limits_any": [
+            {
+                "algorithms-theory-level-4000": ("ok", four),
+                "algorithms-theory-one-foundation-module": ("ok", foundation),
+                "breadth-depth-level-4000": ("ok", "12"),
+            }
+            for four, foundation in (("2", "0"), ("2", "1"), ("1", "1"))
+        ],
     },
     "bcomp-cs-ravi.yaml": {
         # focus area incomplete: CS3230 and CS3231, no level-4000 primary; breadth and depth full (24) with 8 at
@@ -203,7 +206,8 @@ def test_real_programme_audit_matches_the_hand_check(engine: stackrules.Engine, 
     assert got["credits"]["remaining"] == want["remaining"]
     assert got["credits"].get("remaining_records", 0) == want.get("remaining_records", 0)
     assert {n["id"]: n["status"] for n in got["nodes"]} == want["nodes"]
-    assert {lim["id"]: (lim["status"], lim["value"]) for lim in got["limits"]} == want["limits"]
+    limits = {lim["id"]: (lim["status"], lim["value"]) for lim in got["limits"]}
+    assert limits in want["limits_any"] if "limits_any" in want else limits == want["limits"]
     assert got.get("equivalents", []) == want.get("equivalents", [])
     assert sorted(u["holding"] for u in got["unused"]) == want.get("unused", [])
 

@@ -50,9 +50,10 @@ class Model:
     row_start: list[int] = field(default_factory=lambda: [0])
     row_index: list[int] = field(default_factory=list)
     row_value: list[float] = field(default_factory=list)
-    # a model with most-progress rows: at SMALL_MODEL columns or more HiGHS's light presolve (no probing; measured
-    # on the institution's nine slowest audits, 1,100-1,500 columns: median 217 ms against 370 ms with the full
-    # presolve), below that the full presolve, not none (60-requirement audits, 500 columns: p99 68 against 204 ms)
+    # a model with most-progress rows gets HiGHS's light presolve (no probing), whatever its size: measured on the
+    # institution's nine slowest audits (1,100-1,500 columns) median 217 ms against 370 ms with the full presolve,
+    # and on 60-requirement audits (500 columns) p99 about 110 ms against 204 ms with none. (The full presolve was
+    # also seen to call a feasible model of this kind infeasible: see _run.)
     light_presolve: bool = False
 
     def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
@@ -158,8 +159,7 @@ class Model:
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         n = len(self.lb)
         if self.light_presolve:
-            if n >= SMALL_MODEL:
-                h.setOptionValue("presolve_mode", 2)
+            h.setOptionValue("presolve_mode", 2)
         elif n < SMALL_MODEL:
             # measured: on audit-sized models HiGHS's presolve costs more than it saves
             # (24-requirement audits, median solve 10.9 ms with it, 4.0 ms without)
@@ -250,9 +250,23 @@ def _run(h: _core._Highs, ints: np.ndarray) -> HighsModelStatus:
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kInteger] * len(ints)))
     _execute(h)
     status = h.getModelStatus()
+    if status == HighsModelStatus.kInfeasible and _option(h, "presolve") != "off":
+        # HiGHS 1.16's MIP presolve was seen to call a feasible model infeasible (tests/cases/highs-presolve-
+        # infeasible.mps.gz, tests/test_milp.py): an infeasible answer after a feasible relaxation is only
+        # believed when the search without presolve agrees
+        h.setOptionValue("presolve", "off")
+        h.clearSolver()
+        _execute(h)
+        status = h.getModelStatus()
     if status == HighsModelStatus.kOptimal and float(h.getInfo().objective_function_value) < bound - 1e-6 * max(1.0, abs(bound)):
         raise SolverError(f"HiGHS reported an optimum {h.getInfo().objective_function_value} below the LP bound {bound}")
     return status
+
+
+def _option(h: _core._Highs, name: str) -> object:
+    """An option's value (highspy's core class returns it with a status)."""
+    got = h.getOptionValue(name)
+    return got[1] if isinstance(got, tuple) else got
 
 
 class SolverError(RuntimeError):

@@ -85,32 +85,63 @@ def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution
     if solved is None:
         return full, full.milp.solve(full.objectives(True), deadline)
     lb = math.ceil(solved[0].getInfo().objective_function_value - 1e-6)
-    guess = True
-    while True:
-        drop = dominated_claims(p, Fraction(lb, full.scale))
-        if not drop:
-            return full, full.milp.solve(full.objectives(True), deadline)
-        # an addition none of whose claims is left is never taken (nothing but a claim makes it worth its credit)
-        claimed = {i for leaf, lst in p.eligible.items() for i in lst if (i, leaf) not in drop}
-        gone = frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in claimed and not _source(p, it.index))
-        b = AuditModel(p, drop=drop, exclude=gone)
+    b, sol = _within(p, full.scale, lb, True, deadline)
+    if sol.status != "infeasible":
+        return b, sol
+    # the least remaining is above the LP's bound: the smaller model without the row finds a remaining some
+    # choice reaches, a proven bound, and the model within it is solved (or, if even that finds none, the full one)
+    loose = _smaller(p, full.scale, lb)
+    if loose is None:
+        return full, full.milp.solve(full.objectives(True), deadline)
+    first = loose.milp.solve(loose.objectives(True)[:1], deadline)
+    if first.status != "optimal":
+        return full, full.milp.solve(full.objectives(True), deadline)
+    b, sol = _within(p, full.scale, _value(loose.objectives(True)[0], first.values), False, deadline)
+    if sol.status == "infeasible":
+        raise AssertionError("the completion model without dominated claims is infeasible within a proven bound")
+    return b, sol
+
+
+def _smaller(p: Problem, scale: int, bound: int) -> AuditModel | None:
+    """The completion model without the claims dominance leaves out for ``remaining <= bound`` (scaled); None if none."""
+    drop = dominated_claims(p, Fraction(bound, scale))
+    if not drop:
+        return None
+    # an addition none of whose claims is left is never taken (nothing but a claim makes it worth its credit)
+    claimed = {i for leaf, lst in p.eligible.items() for i in lst if (i, leaf) not in drop}
+    gone = frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in claimed and not _source(p, it.index))
+    b = AuditModel(p, drop=drop, exclude=gone)
+    b.build(True, True)
+    return b
+
+
+def _within(p: Problem, scale: int, bound: int, lowest: bool, deadline: float) -> tuple[AuditModel, Solution]:
+    """The smaller model with ``remaining <= bound`` as a row, solved on the whole order; ``infeasible`` if the bound is too low.
+
+    Within the bound an addition of credit ``c`` is taken at most ``bound // c`` times (its columns' upper
+    bounds say so). With ``lowest`` (``bound`` is a lower bound of ``remaining`` too: the LP's) the first
+    level is constant and left out of the objective: a smaller range for the folded levels, often one solve
+    fewer.
+    """
+    b = _smaller(p, scale, bound)
+    if b is None:
+        b = AuditModel(p)
         b.build(True, True)
-        # this model only runs when the learner's own items do not complete the target: not met, so section
-        # 16's progress levels come right after least remaining, in the same solve
-        b.add_progress()
-        b.milp.light_presolve = True
-        sol = b.milp.solve(b.objectives(True), deadline)
-        if sol.status == "infeasible":
-            if guess:
-                return full, full.milp.solve(full.objectives(True), deadline)
-            # a bound a feasible choice reached cannot leave the model infeasible (the module's argument)
-            raise AssertionError("the completion model without dominated claims is infeasible within a proven bound")
-        if sol.status != "optimal":
-            return b, sol  # stopped by the time limit: the best found, as for the full model
-        got = _value(b.objectives(True)[0], sol.values)  # the smaller model numbers its columns anew
-        if got <= lb or not guess:
-            return b, sol
-        lb, guess = got, False
+    m = b.milp
+    for i, u in b.u.items():
+        if p.items[i].origin == "addition" and b.cred[i] > 0:
+            most = float(bound // round(b.cred[i])) if b.cred[i] == round(b.cred[i]) else math.floor(bound / b.cred[i])
+            m.ub[u] = min(m.ub[u], most)
+    for (i, _), x in b.x.items():
+        if i in b.u and p.items[i].origin == "addition":
+            m.ub[x] = min(m.ub[x], m.ub[b.u[i]])
+    m.row({j: float(w) for j, w in b.objectives(True)[0].items()}, hi=bound + 0.5)
+    # this model only runs when the learner's own items do not complete the target: not met, so section
+    # 16's progress levels come right after least remaining, in the same solve
+    b.add_progress()
+    m.light_presolve = True
+    levels = b.objectives(True)
+    return b, m.solve([{}, *levels[1:]] if lowest else levels, deadline)
 
 
 def _source(p: Problem, i: int) -> bool:
