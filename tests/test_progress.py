@@ -200,3 +200,33 @@ def test_progress_rows_only_for_audits_not_met(tmp_path: Path, monkeypatch: Any)
     held = ["d:DATA1", "d:DATA2", "d:GEN1", "d:GEN2", "d:GEN3", "d:GEN4"]
     met = engine.audit(stackrules.load_learner({"id": "M", "holdings": [{"credential": c} for c in held]}), "d:Q", AS_OF)
     assert met.status == "met" and calls == []
+
+
+def test_progress_inside_a_node_that_does_not_apply(tmp_path: Path) -> None:
+    """A waived node and a sign-off inside a `when` node that does not apply: that subtree is not modelled,
+    and the progress levels of a not-met audit (with and without a completion) count nothing in it."""
+    catalog = {
+        "kind": "catalog",
+        "provider": {"id": "u", "name": "U"},
+        "credit_system": {"id": "u-sch", "full_time_year": 30},
+        "credentials": [{"id": "u:A1", "title": "A1", "credits": 3, "tags": ["w"]}, {"id": "u:A2", "title": "A2", "credits": 3}],
+    }
+    cond = {
+        "id": "cond",
+        "when": {"fact": {"emph": "b"}},
+        "all": [{"id": "inner", "credits": 3, "where": {"tags": "w"}}, {"id": "sign", "approval": "audition"}],
+    }
+    qual = {"kind": "qualification", "id": "u:Q", "title": "Q", "provider": "u", "credits": 6, "requires": {"all": [cond, {"id": "rest", "credits": 6}]}}
+    approvers = {"kind": "approvers", "provider": "u", "approvers": [{"id": "dean", "name": "Dean", "may": ["waive"], "scope": "qualification"}]}
+    for name, doc in (("catalog", catalog), ("q", qual), ("approvers", approvers)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    engine = stackrules.load(tmp_path)
+    waive = {"type": "waive", "node": "u:Q#inner", "reason": "r", "approved_by": "dean", "date": "2026-01-01"}
+    for holdings, remaining in (([{"credential": "u:A2"}], "3"), ([], "6")):
+        for exceptions in ([], [waive]):
+            learner = stackrules.load_learner({"id": "L", "facts": {"emph": "a"}, "holdings": holdings, "exceptions": exceptions})
+            j = engine.audit(learner, "u:Q", AS_OF).to_json()
+            assert (j["status"], j["credits"]["remaining"]) == ("not_met", remaining)
+            status = {n["id"]: n["status"] for n in j["nodes"]}
+            assert status["cond"] == status["sign"] == "not_applicable"
+            assert status["rest"] == "not_met"

@@ -248,6 +248,14 @@ class AuditModel:
 
     def _own(self, n: CNode) -> int:
         p, m = self.p, self.milp
+        if n.index not in self.met:
+            # inside a node this learner settles (one that does not apply, a sign-off): its subtree is not
+            # modelled and the learner's own claims meet nothing in it, a waived node or a sign-off included
+            for c in n.children:
+                self._own(c)
+            om = self.own_met[n.index] = m.var(f"own-met[{n.path}]")
+            m.fix(om, 0.0)
+            return om
         if n.index in p.waived:
             self.own_met[n.index] = self.met[n.index]  # met as waived; its subtree is not modelled
             return self.met[n.index]
