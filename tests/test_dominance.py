@@ -372,7 +372,9 @@ def test_varied_rule_bases_change_no_figure(tmp_path: Path, monkeypatch: pytest.
         return got
 
     def reading(self: AuditModel, status: str, values: list[float], completion: bool) -> Any:
-        levels.append(tuple(round(sum(w * values[k] for k, w in level.items()), 3) for level in self.objectives(completion)))
+        # a column added after the solve (progress levels that every choice fixes alike) is at its fixed value
+        value = [*values, *self.milp.lb[len(values) :]]
+        levels.append(tuple(round(sum(w * value[k] for k, w in level.items()), 3) for level in self.objectives(completion)))
         return read(self, status, values, completion)
 
     monkeypatch.setattr(AuditModel, "read", reading)
