@@ -445,3 +445,33 @@ def test_a_pending_claim_in_the_public_decision(tmp_path: Path) -> None:
     assert got["status"] == "met_pending" and got["pending"] == ["t:A2"]
     (core,) = [n for n in got["nodes"] if n["id"] == "core"]
     assert core["status"] == "met_pending" and core["pending"] == ["t:A2"]
+
+
+def test_a_graded_record_under_a_grade_average(tmp_path: Path) -> None:
+    """A record carries no credit, so its grade weighs nothing in `min_gpa` (a credit-weighted mean): the solver's
+    row and the reported average leave it out, and the checker accepts the decision instead of refusing it."""
+    catalog = {
+        "kind": "catalog",
+        "provider": {"id": "u", "name": "U"},
+        "credit_system": {"id": "u-sch", "full_time_year": 30},
+        "grade_scale": {"order": ["F", "P", "D"], "pass": "P", "points": {"F": 0, "P": 4, "D": 6}},
+        "credentials": [{"id": "u:R1", "title": "Recital", "credits": 0, "type": "record"}, {"id": "u:A1", "title": "A1", "credits": 3}],
+    }
+    qual = {
+        "kind": "qualification",
+        "id": "u:Q",
+        "title": "Q",
+        "provider": "u",
+        "credits": 3,
+        "requires": {"all": [{"id": "recital", "count": 1, "where": {"type": "record"}}, {"id": "rest", "credits": 3}]},
+        "limits": [{"id": "gpa", "min_gpa": 5}],
+    }
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path)
+    met = engine.audit(
+        stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:R1", "grade": "P"}, {"credential": "u:A1"}]}), "u:Q", dt.date(2026, 6, 30)
+    )
+    assert met.to_json()["status"] == "met"
+    short = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:R1", "grade": "P"}]}), "u:Q", dt.date(2026, 6, 30))
+    assert (short.to_json()["status"], short.to_json()["credits"]["remaining"]) == ("not_met", "3")

@@ -294,7 +294,9 @@ def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice,
         graded = [(it, k) for it, k in members if it.points is not None]
         weight = total([it.credits for it, _ in graded], [k for _, k in graded])
         if weight == 0:
-            return Fraction(0) if graded else lim.bound
+            # nothing graded carries credit (a graded record weighs nothing in a credit-weighted mean): the limit
+            # holds, as the model's row and the audit's reported grade average say
+            return lim.bound
         return sum((it.credits * k * (it.points or 0) for it, k in graded), Fraction(0)) / weight
     values: set[str] = set()
     for it, _ in members:
