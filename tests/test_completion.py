@@ -3,7 +3,11 @@
 When the least ``remaining`` is above the LP relaxation's (credit that comes
 only in whole courses), the model held at the LP's bound is infeasible: the
 smaller model without the row finds a remaining some choice reaches, and the
-model within that proven bound decides, with the first level kept.
+model within that proven bound decides, with the first level kept. Two small
+cases pin parts of decide/dominance.py's argument that the random
+comparisons rarely reach: a minimum's filter keeps the one course it needs,
+and a subject the learner already has is never a fresh value (each fails
+when that part of the argument is removed).
 """
 
 from __future__ import annotations
@@ -69,3 +73,34 @@ def test_least_remaining_above_the_lp_bound(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(solve_module, "dominated_claims", lambda p, bound: frozenset())
     full = engine.audit(learner, "u:C", AS_OF)
     assert (full.status, full.remaining) == ("not_met", 6)
+
+
+def _write(tmp_path: Path, courses: list[dict[str, Any]], requires: dict[str, Any], limits: list[dict[str, Any]]) -> stackrules.Engine:
+    catalog = {"kind": "catalog", "provider": {"id": "u", "name": "U"}, "credit_system": {"id": "u-sch", "full_time_year": 30}}
+    catalog |= {"id_pattern": "{provider}:{subject}{number}", "credentials": courses}
+    qual = {"kind": "qualification", "id": "u:C", "title": "C", "provider": "u", "requires": requires, "limits": limits}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    return stackrules.load(tmp_path)
+
+
+def _course(cid: str, credits: int, tags: list[str] | None = None) -> dict[str, Any]:
+    return {"id": f"u:{cid}", "title": cid, "credits": credits, "level": 1, "tags": tags or []}
+
+
+def test_a_minimum_keeps_the_one_course_it_needs(tmp_path: Path) -> None:
+    """Ten untagged courses never stand in for the one 3-credit writing course a minimum needs (6, not 7)."""
+    courses = [_course(f"HIST{1000 + k}", 3) for k in range(10)] + [_course("WRIT1000", 3, ["w"]), _course("WRIT2000", 4, ["w"])]
+    engine = _write(tmp_path, courses, {"all": [{"id": "electives", "credits": 6}]}, [{"id": "writing", "min_count": 1, "where": {"tags": "w"}}])
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": []}), "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 6)
+
+
+def test_a_value_the_learner_has_is_not_fresh(tmp_path: Path) -> None:
+    """Subjects the learner's own courses have never count as fresh: the third subject costs 3 (BIOL), not 4 (ZOOL)."""
+    courses = [_course(f"{s}{1000 + k}", 3) for s in ("AAAA", "ABBB") for k in range(4)] + [_course("BIOL1000", 3), _course("ZOOL1000", 4)]
+    requires = {"all": [{"id": "breadth", "credits": 9, "limits": [{"id": "subjects", "min_distinct": {"count": 3, "of": "subject"}}]}]}
+    engine = _write(tmp_path, courses, requires, [])
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:AAAA1000"}, {"credential": "u:ABBB1000"}]})
+    d = engine.audit(learner, "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 3)
