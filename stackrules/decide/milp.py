@@ -50,10 +50,12 @@ class Model:
     row_start: list[int] = field(default_factory=lambda: [0])
     row_index: list[int] = field(default_factory=list)
     row_value: list[float] = field(default_factory=list)
-    # a model with most-progress rows gets HiGHS's light presolve (no probing), whatever its size: measured on the
-    # institution's nine slowest audits (1,100-1,500 columns) median 217 ms against 370 ms with the full presolve,
-    # and on 60-requirement audits (500 columns) p99 about 110 ms against 204 ms with none. (The full presolve was
-    # also seen to call a feasible model of this kind infeasible: see _run.)
+    # a model with most-progress rows gets HiGHS's light presolve (no probing) at SMALL_MODEL columns or more:
+    # measured on the institution's nine slowest audits (1,100-1,500 columns), median 217 ms against 370 ms with
+    # the full presolve. Below that, none, as for every small model: on the 40 not-met 60-requirement audits of
+    # audit_bench.py (500-700 columns) the slowest took 202 ms with none, 164 ms with the full presolve and 487 ms
+    # with the light one; the full presolve was seen to call a feasible model of this kind infeasible (see _run)
+    # and is not used where it cannot be checked.
     light_presolve: bool = False
 
     def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
@@ -158,7 +160,7 @@ class Model:
         # on 24-requirement audits); it only looks for a first solution, so optimality proofs are unchanged
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         n = len(self.lb)
-        if self.light_presolve:
+        if self.light_presolve and n >= SMALL_MODEL:
             h.setOptionValue("presolve_mode", 2)
         elif n < SMALL_MODEL:
             # measured: on audit-sized models HiGHS's presolve costs more than it saves
