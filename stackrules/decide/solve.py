@@ -65,19 +65,20 @@ def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
 
 
 def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution]:
-    """The completion model's optimum, solved without the additions' claims that dominance leaves out.
+    """The completion model's optimum on the whole order, without the additions' claims dominance leaves out.
 
     The bound :func:`~stackrules.decide.dominance.dominated_claims` needs is an
     upper bound on the least ``remaining``. The LP relaxation gives a lower
-    bound ``lb``; the smaller model is built for the guess ``remaining <= lb``.
-    If its optimum is within the guess, the guess held for the full model too
-    (``lb`` is a lower bound of it) and the smaller model's optimum is the full
-    model's on every level. Otherwise its ``remaining`` is a feasible value of
-    the full model, hence a proven bound, and the model for that bound is
-    solved; an infeasible guess falls back to the full model. The smaller
-    model carries section 16's progress levels (:meth:`AuditModel.add_progress`)
-    and is solved once on the whole order: a completion model runs only when
-    the learner's own items do not complete the target.
+    bound ``lb``, and the smaller model for ``lb`` is solved with
+    ``remaining <= lb`` as a row (:func:`_within`). If that is feasible, the
+    least ``remaining`` is ``lb`` in the full model too, so every choice within
+    the row is one the argument covers, and its optimum is the full model's on
+    every level. If not, the smaller model without the row gives a
+    ``remaining`` some choice reaches, a proven bound, and the model within it
+    decides. The full model, solved as it is, is the fallback when the LP or
+    that search gives nothing. A completion model runs only when the learner's
+    own items do not complete the target, so the model solved carries section
+    16's progress levels (:meth:`AuditModel.add_progress`).
     """
     p = full.p
     least = full.objectives(True)[0]
@@ -130,8 +131,7 @@ def _within(p: Problem, scale: int, bound: int, lowest: bool, deadline: float) -
     m = b.milp
     for i, u in b.u.items():
         if p.items[i].origin == "addition" and b.cred[i] > 0:
-            most = float(bound // round(b.cred[i])) if b.cred[i] == round(b.cred[i]) else math.floor(bound / b.cred[i])
-            m.ub[u] = min(m.ub[u], most)
+            m.ub[u] = min(m.ub[u], float(bound // round(b.cred[i])))  # credit is scaled to whole numbers
     for (i, _), x in b.x.items():
         if i in b.u and p.items[i].origin == "addition":
             m.ub[x] = min(m.ub[x], m.ub[b.u[i]])
@@ -155,8 +155,10 @@ def _most_progress(b: AuditModel, first: Solution, deadline: float) -> Solution:
     the progress levels: it gives the least ``remaining``. Then ``remaining``
     is held at that least and the model, with the progress levels added
     (:meth:`AuditModel.add_progress`), is solved again on the rest of the
-    order. Progress rows are only ever added here, for audits that are not
-    met: met audits and plans never pay for them.
+    order. It runs on the fallbacks of :func:`_completion`, which solve the
+    full model as it is; :func:`_within` adds the progress rows itself.
+    Progress rows are only ever added for audits that are not met: met audits
+    and plans never pay for them.
     """
     least = b.objectives(True)[0]
     b.milp.row({j: float(w) for j, w in least.items()}, hi=_value(least, first.values) + 0.5)
