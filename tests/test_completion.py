@@ -104,3 +104,14 @@ def test_a_value_the_learner_has_is_not_fresh(tmp_path: Path) -> None:
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:AAAA1000"}, {"credential": "u:ABBB1000"}]})
     d = engine.audit(learner, "u:C", AS_OF)
     assert (d.status, d.remaining) == ("not_met", 3)
+
+
+def test_a_distinct_limit_counts_only_what_its_filter_admits(tmp_path: Path) -> None:
+    """Courses the distinct-subjects limit does not count (level 2) never stand in for one it does: the second
+    level-1 subject costs 3 (ZZZZ1000), not 4 (YYYY1000)."""
+    courses = [_course("AAAA1000", 3), *({**_course(f"{s}2000", 3), "level": 2} for s in ("BBBB", "CCCC", "DDDD"))]
+    courses += [_course("YYYY1000", 4), _course("ZZZZ1000", 3)]
+    limits = [{"id": "subjects", "min_distinct": {"count": 2, "of": "subject"}, "where": {"level": 1}}]
+    engine = _write(tmp_path, courses, {"all": [{"id": "breadth", "credits": 6, "limits": limits}]}, [])
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:AAAA1000"}]}), "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 3)
