@@ -366,6 +366,8 @@ def test_assess_sign_emits_a_statement_that_verify_accepts(tmp_path: Path) -> No
     assert signed["type"] == ["VerifiableCredential", "ClrCredential"] and signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     statement = json.loads(signed["evidence"][0]["narrative"])
     assert statement["target"] == "exu:BIT" and statement["credits"]["granted"] == "48"
+    # the statement is valid from when it was signed (today, by the clock): it is verified as of that day
+    signed_on = signed["validFrom"][:10]
     (tmp_path / "statement.json").write_text(out)
     office = read_signing_key(OFFICE_KEY)
     issuer = office.issuer_document("issuer:exu-office", "exu") + (
@@ -375,7 +377,7 @@ def test_assess_sign_emits_a_statement_that_verify_accepts(tmp_path: Path) -> No
     )
     (tmp_path / "office.yaml").write_text(issuer)
     rules = [a for p in shipped_paths() for a in ("--rules", str(p))] + ["--rules", str(tmp_path / "office.yaml")]
-    code, out, _ = run("verify", *rules, "--as-of", "2026-11-29", "--format", "json", str(tmp_path / "statement.json"))
+    code, out, _ = run("verify", *rules, "--as-of", signed_on, "--format", "json", str(tmp_path / "statement.json"))
     doc = json.loads(out)
     assert code == 0, out
     assert [(c["type"], c["credential"]) for c in doc["credentials"]] == [
@@ -386,7 +388,7 @@ def test_assess_sign_emits_a_statement_that_verify_accepts(tmp_path: Path) -> No
     # altered after signing: refused
     signed["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["creditsEarned"] = 60.0
     (tmp_path / "altered.json").write_text(json.dumps(signed))
-    code, out, _ = run("verify", *rules, "--as-of", "2026-11-29", "--format", "json", str(tmp_path / "altered.json"))
+    code, out, _ = run("verify", *rules, "--as-of", signed_on, "--format", "json", str(tmp_path / "altered.json"))
     assert code == 2 and [c["reason"] for c in json.loads(out)["credentials"]] == ["signature", "signature", None]
 
 
