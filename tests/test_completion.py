@@ -31,24 +31,9 @@ def _engine(tmp_path: Path) -> stackrules.Engine:
     # 3-credit courses fall under a (loose) cap, so dominance leaves their claims out
     courses = [{"id": f"u:HIST{1000 + k}", "title": f"HIST {1000 + k}", "credits": 3, "level": 1, "tags": ["q"] if k >= 6 else []} for k in range(12)]
     courses += [{"id": f"u:ARTS{2000 + k}", "title": f"ARTS {2000 + k}", "credits": 4, "level": 2, "tags": []} for k in range(3)]
-    catalog = {
-        "kind": "catalog",
-        "provider": {"id": "u", "name": "U"},
-        "credit_system": {"id": "u-sch", "full_time_year": 30},
-        "id_pattern": "{provider}:{subject}{number}",
-        "credentials": courses,
-    }
-    qual = {
-        "kind": "qualification",
-        "id": "u:C",
-        "title": "C",
-        "provider": "u",
-        "requires": {"all": [{"id": "electives", "credits": 5}, {"id": "core", "credential": "u:HIST1000"}]},
-        "limits": [{"id": "no-level-2", "max_credits": 0, "where": {"level": 2}}, {"id": "q-cap", "max_credits": 30, "where": {"tags": "q"}}],
-    }
-    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
-    return stackrules.load(tmp_path)
+    requires = {"all": [{"id": "electives", "credits": 5}, {"id": "core", "credential": "u:HIST1000"}]}
+    limits = [{"id": "no-level-2", "max_credits": 0, "where": {"level": 2}}, {"id": "q-cap", "max_credits": 30, "where": {"tags": "q"}}]
+    return _write(tmp_path, courses, requires, limits)
 
 
 def test_least_remaining_above_the_lp_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,8 +42,8 @@ def test_least_remaining_above_the_lp_bound(tmp_path: Path, monkeypatch: pytest.
     calls: list[tuple[int, bool, str]] = []
     real = solve_module._within
 
-    def watching(p: Any, scale: int, bound: int, lowest: bool, deadline: float) -> Any:
-        b, sol = real(p, scale, bound, lowest, deadline)
+    def watching(model: Any, bound: int, lowest: bool, deadline: float) -> Any:
+        b, sol = real(model, bound, lowest, deadline)
         calls.append((bound, lowest, sol.status))
         return b, sol
 
@@ -115,3 +100,22 @@ def test_a_distinct_limit_counts_only_what_its_filter_admits(tmp_path: Path) -> 
     engine = _write(tmp_path, courses, {"all": [{"id": "breadth", "credits": 6, "limits": limits}]}, [])
     d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:AAAA1000"}]}), "u:C", AS_OF)
     assert (d.status, d.remaining) == ("not_met", 3)
+
+
+def test_least_remaining_above_the_lp_bound_with_nothing_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same, where dominance leaves nothing out: the model already built is held at the LP's 5 (infeasible),
+    and a fresh full model, solved as it is, gives 6."""
+    courses = [_course(f"HIST{1000 + k}", 3) for k in range(12)]
+    engine = _write(tmp_path, courses, {"all": [{"id": "electives", "credits": 5}, {"id": "core", "credential": "u:HIST1000"}]}, [])
+    calls: list[tuple[int, bool, str]] = []
+    real = solve_module._within
+
+    def watching(model: Any, bound: int, lowest: bool, deadline: float) -> Any:
+        b, sol = real(model, bound, lowest, deadline)
+        calls.append((bound, lowest, sol.status))
+        return b, sol
+
+    monkeypatch.setattr(solve_module, "_within", watching)
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:HIST1000"}]}), "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 6)
+    assert calls == [(5, True, "infeasible")], calls

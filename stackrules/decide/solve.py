@@ -86,49 +86,57 @@ def _completion(full: AuditModel, deadline: float) -> tuple[AuditModel, Solution
     if solved is None:
         return full, full.milp.solve(full.objectives(True), deadline)
     lb = math.ceil(solved[0].getInfo().objective_function_value - 1e-6)
-    b, sol = _within(p, full.scale, lb, True, deadline)
+    out = _left_out(p, full.scale, lb)
+    # with nothing left out the model already built is the one to hold at the bound (not built a second time)
+    b, sol = _within(_model(p, out) if out is not None else full, lb, True, deadline)
     if sol.status != "infeasible":
         return b, sol
-    # the least remaining is above the LP's bound: the smaller model without the row finds a remaining some
-    # choice reaches, a proven bound, and the model within it is solved (or, if even that finds none, the full one)
-    loose = _smaller(p, full.scale, lb)
-    if loose is None:
-        return full, full.milp.solve(full.objectives(True), deadline)
+    # the least remaining is above the LP's bound. The model solved now holds a row: a fresh one is built
+    if out is None:
+        fresh = _model(p, None)
+        return fresh, fresh.milp.solve(fresh.objectives(True), deadline)
+    # the smaller model without the row finds a remaining some choice reaches, a proven bound, and the
+    # model within it decides (or, if that search gives nothing, the full model, untouched on this path)
+    loose = _model(p, out)
     first = loose.milp.solve(loose.objectives(True)[:1], deadline)
     if first.status != "optimal":
         return full, full.milp.solve(full.objectives(True), deadline)
-    b, sol = _within(p, full.scale, _value(loose.objectives(True)[0], first.values), False, deadline)
+    bound = _value(loose.objectives(True)[0], first.values)
+    within = _left_out(p, full.scale, bound)
+    b, sol = _within(_model(p, within) if within is not None else full, bound, False, deadline)
     if sol.status == "infeasible":
         raise AssertionError("the completion model without dominated claims is infeasible within a proven bound")
     return b, sol
 
 
-def _smaller(p: Problem, scale: int, bound: int) -> AuditModel | None:
-    """The completion model without the claims dominance leaves out for ``remaining <= bound`` (scaled); None if none."""
+def _left_out(p: Problem, scale: int, bound: int) -> tuple[frozenset[tuple[int, int]], frozenset[int]] | None:
+    """The claims dominance leaves out for ``remaining <= bound`` (scaled), and the additions left with no claim;
+    None when nothing is left out."""
     drop = dominated_claims(p, Fraction(bound, scale))
     if not drop:
         return None
     # an addition none of whose claims is left is never taken (nothing but a claim makes it worth its credit)
     claimed = {i for leaf, lst in p.eligible.items() for i in lst if (i, leaf) not in drop}
     gone = frozenset(it.index for it in p.items if it.origin == "addition" and it.index not in claimed and not _source(p, it.index))
-    b = AuditModel(p, drop=drop, exclude=gone)
+    return drop, gone
+
+
+def _model(p: Problem, out: tuple[frozenset[tuple[int, int]], frozenset[int]] | None) -> AuditModel:
+    """The completion model, without what ``out`` (from :func:`_left_out`) leaves out."""
+    b = AuditModel(p, drop=out[0], exclude=out[1]) if out is not None else AuditModel(p)
     b.build(True, True)
     return b
 
 
-def _within(p: Problem, scale: int, bound: int, lowest: bool, deadline: float) -> tuple[AuditModel, Solution]:
-    """The smaller model with ``remaining <= bound`` as a row, solved on the whole order; ``infeasible`` if the bound is too low.
+def _within(b: AuditModel, bound: int, lowest: bool, deadline: float) -> tuple[AuditModel, Solution]:
+    """Completion model ``b`` with ``remaining <= bound`` as a row, solved on the whole order; ``infeasible`` if the bound is too low.
 
     Within the bound an addition of credit ``c`` is taken at most ``bound // c`` times (its columns' upper
     bounds say so). With ``lowest`` (``bound`` is a lower bound of ``remaining`` too: the LP's) the first
     level is constant and left out of the objective: a smaller range for the folded levels, often one solve
-    fewer.
+    fewer. ``b`` gains the row and the progress rows: it is not solved again without them.
     """
-    b = _smaller(p, scale, bound)
-    if b is None:
-        b = AuditModel(p)
-        b.build(True, True)
-    m = b.milp
+    p, m = b.p, b.milp
     for i, u in b.u.items():
         if p.items[i].origin == "addition" and b.cred[i] > 0:
             m.ub[u] = min(m.ub[u], float(bound // round(b.cred[i])))  # credit is scaled to whole numbers
