@@ -6,8 +6,8 @@ smaller model without the row finds a remaining some choice reaches, and the
 model within that proven bound decides, with the first level kept. Two small
 cases pin parts of decide/dominance.py's argument that the random
 comparisons rarely reach: a minimum's filter keeps the one course it needs,
-and a subject the learner already has is never a fresh value (each fails
-when that part of the argument is removed).
+and a moved claim avoids the subjects a tight distinct-values limit already
+counts (each fails when that part of the argument is removed).
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ def test_a_minimum_keeps_the_one_course_it_needs(tmp_path: Path) -> None:
     assert (d.status, d.remaining) == ("not_met", 6)
 
 
-def test_a_value_the_learner_has_is_not_fresh(tmp_path: Path) -> None:
-    """Subjects the learner's own courses have never count as fresh: the third subject costs 3 (BIOL), not 4 (ZOOL)."""
+def test_a_moved_claim_avoids_the_values_a_tight_limit_counts(tmp_path: Path) -> None:
+    """The limit needs 3 subjects and the learner's courses count 2: a course of either subject never stands in
+    for a third one, so the third subject costs 3 (BIOL), not 4 (ZOOL). Fails when the k - 1 values to avoid
+    are left out of the count."""
     courses = [_course(f"{s}{1000 + k}", 3) for s in ("AAAA", "ABBB") for k in range(4)] + [_course("BIOL1000", 3), _course("ZOOL1000", 4)]
     requires = {"all": [{"id": "breadth", "credits": 9, "limits": [{"id": "subjects", "min_distinct": {"count": 3, "of": "subject"}}]}]}
     engine = _write(tmp_path, courses, requires, [])
@@ -119,3 +121,14 @@ def test_least_remaining_above_the_lp_bound_with_nothing_left_out(tmp_path: Path
     d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "u:HIST1000"}]}), "u:C", AS_OF)
     assert (d.status, d.remaining) == ("not_met", 6)
     assert calls == [(5, True, "infeasible")], calls
+
+
+def test_a_course_counting_two_values_is_never_moved_by_the_values_count(tmp_path: Path) -> None:
+    """Three tags from 6 credits: ZZZZ1000 carries two (a, b) and one more 3-credit course the third, so 6 suffice.
+    Six one-tag courses come first and carry more values than the count needs; moving ZZZZ1000's claim onto one
+    of them would lose a tag (remaining 9). Fails when a claim counting two values is left out by that count."""
+    courses = [_course(f"AAAA{1000 + k}", 3, [f"t{k}"]) for k in range(6)] + [_course("ZZZZ1000", 3, ["a", "b"])]
+    requires = {"all": [{"id": "breadth", "credits": 6, "limits": [{"id": "tags", "min_distinct": {"count": 3, "of": "tags"}}]}]}
+    engine = _write(tmp_path, courses, requires, [])
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": []}), "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 6)

@@ -29,13 +29,21 @@ strict dominator comes first, so no claim is left out in favour of one that
 is itself left out.
 
 One distinct-values attribute above ``L`` (``min_distinct: {of: subject}``)
-may also differ, by a second count: when every addition has credit, a choice
-within the bound takes at most ``R // c_min`` addition copies, so it uses at
-most that many values of the attribute. When the kept dominators of
-``(b, L)`` carry more values than that which none of the learner's own items
-has, one of those values is used by nothing in the choice; its dominator is
-wholly unused, and moving ``b``'s claim onto it adds a value the limit did
-not count and removes at most ``b``'s: no distinct count goes down.
+may also differ, by a second count. Let ``k_j`` be the counts its limits above
+``L`` need and ``K`` the sum of ``k_j - 1``. In a choice ``C`` within the bound,
+a limit ``j`` whose counted values ``V_j`` number more than ``k_j`` stays met
+whatever one claim moves; one that holds exactly ``k_j`` stays met when the
+moved claim lands on a value outside ``V_j`` other than ``b``'s own value
+``v``: at most ``k_j - 1`` values to avoid, ``K`` over all of them. And at
+most ``R // c`` values of the kept dominators have every copy used in ``C``.
+So when the kept dominators of ``(b, L)`` carry more than ``K + R // c``
+values, one of them has an unused dominator and lies outside every ``V_j``
+but for ``v``; moving ``b``'s claim onto it keeps every limit met (a value
+other than ``v`` is counted, ``v`` at most lost: ``V_j`` stays at least
+``k_j``), and nothing else changes, as above. A missing value (None) counts for
+nothing and a list of one value (tags) counts that value; a list of two or
+more is not one of the values a claim may land on, and a claim of ``b`` whose
+list holds two or more values (each counted) is never moved by this count.
 
 The bound ``R`` comes from the caller (decide/solve.py): the LP relaxation's
 least ``remaining`` as a guess, checked after the solve, or a ``remaining``
@@ -63,21 +71,16 @@ def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
     tied |= {i for lst in p.source_eligible.values() for i in lst}
     added = [it for it in items if it.origin == "addition"]
     free = {it.index for it in added if it.index not in tied and it.credits > 0 and p.rb.credentials[it.credential].repeat_max is None}
-    # at most this many addition copies in a choice within the bound; unbounded when an addition carries no credit
-    cheapest = min((it.credits for it in added), default=Fraction(0))
-    most_copies = math.floor(bound / cheapest) if cheapest > 0 else None
     copies = [it.multiplicity for it in items]
-    own_values: dict[str, set[object]] = {}
     out: set[tuple[int, int]] = set()
     for leaf in p.top.leaves():
         cands = [i for i in p.eligible.get(leaf.index, []) if i in free]
         if len(cands) < 2:
             continue
         above = _limits_above(leaf)
-        # the one distinct-values attribute whose value may differ (a fresh value counts at least as much)
-        loose = next((lim.of for _, _, lim in above if lim.kind == "min_distinct"), None) if most_copies is not None else None
-        if loose is not None and loose not in own_values:
-            own_values[loose] = {getattr(it.attrs, loose) for it in items if it.origin != "addition"}
+        # the one distinct-values attribute whose value may differ, and how many values a moved claim must avoid
+        loose = next((lim.of for _, _, lim in above if lim.kind == "min_distinct"), None)
+        avoid = sum(math.ceil(lim.bound) - 1 for _, _, lim in above if lim.kind == "min_distinct" and lim.of == loose)
         # class key (what must be equal) -> flag vector (the better side of each min / max limit) -> members
         classes: dict[tuple[object, ...], dict[tuple[bool, ...], list[int]]] = {}
         for i in cands:
@@ -104,30 +107,25 @@ def dominated_claims(p: Problem, bound: Fraction) -> frozenset[tuple[int, int]]:
             assert isinstance(credit, Fraction)
             most = math.floor(bound / credit)  # copies of credit `credit` a choice within the bound takes
             values = {i: getattr(items[i].attrs, loose) if loose is not None else None for f in by_flags.values() for i in f}
-            fresh = _Fresh(own_values[loose], most_copies) if loose is not None and most_copies is not None else None
-            out |= {(i, leaf.index) for i in _left_out(by_flags, most, copies, values, fresh)}
+            out |= {(i, leaf.index) for i in _left_out(by_flags, most, copies, values, avoid if loose is not None else None)}
     return frozenset(out)
 
 
-class _Fresh:
-    """The distinct-values relaxation: values the learner's own items do not have, and how many a choice can use."""
-
-    def __init__(self, own: set[object], most_copies: int) -> None:
-        self.own = own
-        self.most_copies = most_copies
-
-    def counts(self, v: object) -> bool:
-        """Whether ``v`` is a value a distinct limit counts and no own item has. A missing value (None) counts
-        for nothing; a list of values (tags) is compared whole, never as fresh."""
-        return v is not None and not isinstance(v, tuple) and v not in self.own
+def _single(v: object) -> object:
+    """The one value ``v`` makes a distinct limit count, or None: a missing value (None) and an empty list count
+    nothing, a list of one value (tags) counts that value, and a list of two or more is never one value."""
+    if isinstance(v, tuple):
+        return v[0] if len(v) == 1 else None
+    return v
 
 
-def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplicity: Sequence[int], value: dict[int, object], fresh: _Fresh | None) -> list[int]:
+def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplicity: Sequence[int], value: dict[int, object], avoid: int | None) -> list[int]:
     """Members some optimal choice does without at this leaf, by the module's argument.
 
     A member is left out when its kept dominators (flags at least its own, counted first) with its value have
-    more than ``most`` copies, or (``fresh``) when they have more distinct values that no own item has than a
-    choice within the bound has addition copies: one of those values is then unused, and so is every copy with it.
+    more than ``most`` copies, or (``avoid`` is not None: the distinct-values relaxation) when they carry more
+    than ``avoid + most`` values: one of those values is then outside what the limits must keep and has a
+    dominator no choice within the bound uses.
     """
     # a strict dominator has more true flags: processing by that count, then index, counts it first
     order = sorted(by_flags, key=lambda f: (-sum(f), f))
@@ -138,16 +136,18 @@ def _left_out(by_flags: dict[tuple[bool, ...], list[int]], most: int, multiplici
         mine: dict[object, int] = {}
         above.append(mine)
         values: set[object] = set()
-        if fresh is not None:
-            values = {v for c in above for v in c if fresh.counts(v)}
+        if avoid is not None:
+            values = {_single(v) for c in above for v in c} - {None}
         for i in by_flags[flags]:
             v = value[i]
-            if sum(c.get(v, 0) for c in above) > most or (fresh is not None and len(values) > fresh.most_copies):
+            # the second count moves b's claim off b's value: sound when b counts at most one value there
+            one = not isinstance(v, tuple) or len(v) <= 1
+            if sum(c.get(v, 0) for c in above) > most or (avoid is not None and one and len(values) > avoid + most):
                 dropped.append(i)
                 continue
             mine[v] = mine.get(v, 0) + multiplicity[i]
-            if fresh is not None and fresh.counts(v):
-                values.add(v)
+            if avoid is not None and _single(v) is not None:
+                values.add(_single(v))
         kept.append((flags, mine))
     return dropped
 
