@@ -36,7 +36,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..decision import Decision
-from ..engine import Engine
+from ..engine import Engine, freeze_heap
 from ..errors import LearnerError, RequestError, StackrulesError
 from .inputs import Item, parse, placed
 from .report import credit_rows
@@ -231,6 +231,7 @@ def _init_worker(engine: Engine, job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.append((engine, job))
+    freeze_heap()  # the engine lives as long as this worker: no collection walks it again (engine.freeze_heap)
 
 
 _WORKER: list[tuple[Engine, Job]] = []  # this worker process's engine and job, set once by its initializer

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from ..engine import Engine
+from ..engine import Engine, freeze_heap
 from .problems import Problem
 from .worker import Outcome, Task, problem_outcome, run
 
@@ -43,6 +43,7 @@ def _serve(conn: Connection, engine_bytes: bytes) -> None:
     """A worker's life: receive the engine once, then answer tasks until the pipe closes."""
     engine: Engine = pickle.loads(engine_bytes)
     del engine_bytes
+    freeze_heap()  # the engine lives as long as this worker: no collection walks it again (engine.freeze_heap)
     while True:
         try:
             data = conn.recv_bytes()
