@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 import pydot
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -240,3 +241,130 @@ def test_the_model_with_terms_leaves_out_what_reduced_costs_rule_out_and_the_pla
     figures = ("added_credits", "cost", "proof", "tie_breaks_proven")
     assert [with_it[k] for k in figures] == [without[k] for k in figures]
     assert len(with_it["terms"]) == len(without["terms"])
+
+
+def _wide_catalogue(folder: Any, units: list[dict[str, Any]], named: tuple[str, ...] = ()) -> stackrules.Engine:
+    """A qualification over ``units``: a tagged pool, an upper-level pool, upper-level electives, a first-year cap (and ``named`` units)."""
+    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
+    qual = {
+        "kind": "qualification",
+        "id": "t:Q",
+        "title": "Q",
+        "provider": "t",
+        "credits": 48,
+        "requires": {
+            "all": [
+                {"id": "a-units", "credits": 12, "where": {"tags": "a"}},
+                {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}},
+                {"id": "free", "credits": 12, "where": {"level": {"gte": 2}}},
+                *([{"id": "core", "all": list(named)}] if named else []),
+            ]
+        },
+        "limits": [{"id": "cap", "max_credits": 24, "where": {"level": 1}}],
+    }
+    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    return stackrules.load(folder)
+
+
+@st.composite
+def _wide(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    """30-60 units in few signatures, with many prices and offerings (merged groups that stand in for others)."""
+    n = draw(st.integers(30, 60))
+    units: list[dict[str, Any]] = []
+    for k in range(n):
+        unit: dict[str, Any] = {
+            "id": f"t:U{k:02d}",
+            "title": f"U{k}",
+            "credits": draw(st.sampled_from([6, 6, 6, 12])),
+            "level": draw(st.integers(1, 2)),
+            "tags": [draw(st.sampled_from(["a", "b"]))],
+            "cost": {"amount": draw(st.sampled_from([500, 600, 700])), "currency": "AUD"},
+            "offered": draw(st.sampled_from([["S1"], ["S2"], ["S1", "S2"]])),
+        }
+        if k > 0 and draw(st.integers(0, 4)) == 0:
+            unit["prerequisites"] = f"t:U{draw(st.integers(0, k - 1)):02d}"
+        units.append(unit)
+    held = sorted({units[i]["id"] for i in draw(st.lists(st.integers(0, n - 1), max_size=8))})
+    return units, held
+
+
+PLAN_FIGURES = ("status", "added_credits", "cost", "proof", "tie_breaks_proven")
+
+
+def _figures(d: dict[str, Any]) -> list[Any]:
+    return [d.get(k) for k in PLAN_FIGURES] + [len(d.get("terms", ()))]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_wide(), st.sampled_from(["credits", "terms"]), st.sampled_from([None, 12]))
+def test_groups_left_out_for_stand_ins_change_no_figure(
+    tmp_path_factory: Any, cat: tuple[list[dict[str, Any]], list[str]], objective: str, load: int | None
+) -> None:
+    # merged groups that enough others stand in for are left out of a plan's models (catalogue._stood_in, with the
+    # audit's least remaining as a checked guess for the objective credits); without leaving any out, every figure
+    # of the plan is the same
+    import stackrules.decide.catalogue as catalogue
+
+    units, held = cat
+    engine = _wide_catalogue(tmp_path_factory.mktemp("rb"), units)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
+    reduced = engine.plan(learner, "t:Q", AS_OF, objective=objective, max_load=load).to_json()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(catalogue, "_stood_in", lambda ct, merged, most: merged)
+        whole = engine.plan(learner, "t:Q", AS_OF, objective=objective, max_load=load).to_json()
+    assert _figures(reduced) == _figures(whole)
+
+
+def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, monkeypatch: Any) -> None:
+    # 40 interchangeable electives at three prices and offerings (the cheapest offered in both terms), and a
+    # named unit whose prerequisite counts nowhere: the audit's least remaining (a guess for the plan's credit) is short of the plan's least credit (the
+    # prerequisite's too), so the first solve finds it over and the fast model is built again with that bound. Groups
+    # are left out both times, and the plan's figures are those found with nothing left out
+    import stackrules.decide.catalogue as catalogue
+    import stackrules.decide.plan as planning
+
+    units: list[dict[str, Any]] = [
+        {
+            "id": f"t:E{k:02d}",
+            "title": f"E{k}",
+            "credits": 6,
+            "level": 2,
+            "tags": [["a", "b"][k % 2]],
+            "cost": {"amount": 500 + 100 * (k % 3), "currency": "AUD"},
+            "offered": [["S1", "S2"], ["S1"], ["S2"]][k % 3],
+        }
+        for k in range(40)
+    ]
+    units.append({"id": "t:P", "title": "P", "credits": 6, "level": 1, "tags": ["c"], "cost": {"amount": 500, "currency": "AUD"}})
+    units.append({"id": "t:A", "title": "A", "credits": 12, "level": 2, "tags": ["c"], "cost": {"amount": 500, "currency": "AUD"}, "prerequisites": "t:P"})
+    engine = _wide_catalogue(tmp_path, units, named=("t:A",))
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:E00"}, {"credential": "t:E01"}]})
+    dropped: list[int] = []
+    real_stood_in = catalogue._stood_in
+
+    def stood_in(ct: Any, merged: list[tuple[int, ...]], most: Fraction) -> list[tuple[int, ...]]:
+        out = real_stood_in(ct, merged, most)
+        dropped.append(len(merged) - len(out))
+        return out
+
+    overs: list[Fraction] = []
+    real_attempt = planning._attempt
+
+    def attempt(*args: Any) -> Any:
+        got = real_attempt(*args)
+        if got.over is not None:
+            overs.append(got.over)
+        return got
+
+    monkeypatch.setattr(catalogue, "_stood_in", stood_in)
+    monkeypatch.setattr(planning, "_attempt", attempt)
+    reduced = engine.plan(learner, "t:Q", AS_OF).to_json()
+    assert overs and all(n > 0 for n in dropped), (overs, dropped)
+    assert "t:P" in reduced["added"] and "t:A" in reduced["added"]
+    monkeypatch.setattr(catalogue, "_stood_in", lambda ct, merged, most: merged)
+    whole = engine.plan(learner, "t:Q", AS_OF).to_json()
+    assert _figures(reduced) == _figures(whole)
+    # the electives it takes may differ, among plans equal on every level: a tag-a elective stands in for a tag-b one
+    # at the same price and offerings, so the reduced model takes tag-a ones where the whole one took tag-b ones
+    assert sorted(str(engine.rules.credentials[c].cost) for c in reduced["added"]) == sorted(str(engine.rules.credentials[c].cost) for c in whole["added"])

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 
+import numpy as np
+
 from ..compile.target import CompiledTarget, prerequisites_met
 from ..compile.tree import CNode
 from ..rulebase.filters import credential_attrs
@@ -32,6 +34,7 @@ def add_catalogue(
     plan: str | None = None,
     quick: bool = False,
     bound: Fraction | None = None,
+    most_credit: Fraction | None = None,
 ) -> frozenset[str]:
     """Catalogue credentials that could be added, merged when interchangeable.
 
@@ -48,56 +51,35 @@ def add_catalogue(
     Which of those are kept: all of them; with ``quick``, only those a leaf
     names (a plan's fast first model); with ``bound``, an upper bound on the
     plan's objective, all but those that ready credentials dominate (see
-    :func:`_undominated`). Returns the credentials in the model whose
-    prerequisites the learner lacks (a plan's fast path compares them).
+    :func:`_undominated`). With ``most_credit`` (a plan that asks for no
+    alternatives: the most credit an optimal plan can add, see
+    :func:`_stood_in`), merged groups that enough kept groups stand in for
+    are left out. Returns the credentials in the model whose prerequisites
+    the learner lacks (a plan's fast path compares them).
     """
     entries, lay = ct.catalogue, ct.layout
-    present = {it.credential for it in items}
-    held = {it.credential for it in items if it.origin == "holding"}
     # with shares_with one added credential may fill two leaves, which a merged group's claims cannot tell
     # from two copies: every entry stays single. (`min_distinct` does not need that: the compiled signature
     # keeps apart credentials that differ in what it counts, and each term is a later term of its own.)
     sharing = any(n.shares_with for n in ct.top.walk())
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    # entries never merged: the learner has them, they are in an incompatibility, or claims are shared
-    fixed = set(range(len(entries))) if sharing else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
-    fixed |= {k for k, e in enumerate(entries) if rb.credentials[e.credential].repeat_max is not None}  # repeats stay single
-    unready: set[int] = set()
-    single: set[int] = set()
-    if plan is not None:
-        maybe = {k for c in held for k in lay.mentions.get(c, ())}
-        unready = {k for k in lay.prereq if k not in maybe or not _prereq_met(rb, entries[k].credential, held)}
-        if quick:
-            kept = unready & lay.named
-        elif bound is not None and plan in ("credits", "cost"):
-            kept = _undominated(ct, unready, fixed, plan, bound)
-        else:
-            kept = set(unready)
-        # what they need (and what other providers' candidates need) stays single, so that a
-        # prerequisite row can name it
-        queue = sorted({entries[k].credential for k in kept} | {it.credential for it in items if it.origin == "addition"})
-        needed = set(queue)
-        while queue:
-            info = rb.credentials.get(queue.pop())
-            if info is None or info.prerequisites is None:
-                continue
-            for n, _ in iter_nodes(info.prerequisites, ()):
-                if n.credential and n.credential not in needed:
-                    needed.add(n.credential)
-                    queue.append(n.credential)
-        single = kept | {lay.position[c] for c in needed if c in lay.position}
+    unready, fixed, single = _selection(rb, ct, items, plan, quick, bound, sharing)
     alone = (fixed | single) - (unready - single)
     skip = unready | alone
     made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
     layout = plan or "audit"
     slot = lay.slot(layout)
     touched = {slot[k] for k in skip}  # only these groups lose members
+    merged: list[tuple[int, ...]] = []
     for place, (_, members) in enumerate(lay.groups(layout)):
         if place in touched:
             members = tuple([k for k in members if k not in skip])
         if members:
-            made.append((min(members), members))
+            merged.append(members)
+    if plan is not None and most_credit is not None and not sharing and not distinct:
+        merged = _stood_in(ct, merged, most_credit)
+    made += [(min(members), members) for members in merged]
     made.sort()  # in catalogue (id) order of each one's first member
     ids = lay.ids
     for _, members in made:
@@ -128,12 +110,145 @@ def add_catalogue(
     return frozenset(entries[k].credential for k in unready & single)
 
 
+def _selection(
+    rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str | None, quick: bool, bound: Fraction | None, sharing: bool
+) -> tuple[set[int], set[int], set[int]]:
+    """Which entries need prerequisites the learner lacks, which are never merged, and which of those stay single.
+
+    ``items``: the problem's items before the catalogue is added.
+    """
+    entries, lay = ct.catalogue, ct.layout
+    present = {it.credential for it in items}
+    held = {it.credential for it in items if it.origin == "holding"}
+    # entries never merged: the learner has them, they are in an incompatibility, or claims are shared
+    fixed = set(range(len(entries))) if sharing else set(lay.involved) | {lay.position[c] for c in present if c in lay.position}
+    fixed |= _repeatable(rb, ct)  # repeats stay single
+    unready: set[int] = set()
+    single: set[int] = set()
+    if plan is not None:
+        maybe = {k for c in held for k in lay.mentions.get(c, ())}
+        unready = {k for k in lay.prereq if k not in maybe or not _prereq_met(rb, entries[k].credential, held)}
+        if quick:
+            kept = unready & lay.named
+        elif bound is not None and plan in ("credits", "cost"):
+            kept = _undominated(ct, unready, fixed, plan, bound)
+        else:
+            kept = set(unready)
+        # what they need (and what other providers' candidates need) stays single, so that a
+        # prerequisite row can name it
+        queue = sorted({entries[k].credential for k in kept} | {it.credential for it in items if it.origin == "addition"})
+        needed = set(queue)
+        while queue:
+            info = rb.credentials.get(queue.pop())
+            if info is None or info.prerequisites is None:
+                continue
+            for n, _ in iter_nodes(info.prerequisites, ()):
+                if n.credential and n.credential not in needed:
+                    needed.add(n.credential)
+                    queue.append(n.credential)
+        single = kept | {lay.position[c] for c in needed if c in lay.position}
+    return unready, fixed, single
+
+
+def unready_with(rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str, bound: Fraction) -> frozenset[str]:
+    """What :func:`add_catalogue` returns for a plan's full model within ``bound``, without building it.
+
+    ``items``: the problem's items before the catalogue is added (the full model's are the same).
+    """
+    sharing = any(n.shares_with for n in ct.top.walk())
+    unready, _, single = _selection(rb, ct, items, plan, False, bound, sharing)
+    return frozenset(ct.catalogue[k].credential for k in unready & single)
+
+
+def _repeatable(rb: RuleBase, ct: CompiledTarget) -> frozenset[int]:
+    """The target's catalogue entries that may be taken again (``repeat_max``), found once per target."""
+    found = ct.layout._memo.get("repeatable")
+    if found is None:
+        found = ct.layout._memo.setdefault(
+            "repeatable", frozenset(k for k, e in enumerate(ct.catalogue) if rb.credentials[e.credential].repeat_max is not None)
+        )
+    return found  # type: ignore[no-any-return]
+
+
 def _prereq_met(rb: RuleBase, credential: str, held: set[str]) -> bool:
     pre = rb.credentials[credential].prerequisites
     return pre is None or prerequisites_met(pre, held)
 
 
 def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
+    """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
+
+    What :func:`_undominated_loop` finds, counted on arrays (:func:`_cells`) when they are small
+    enough: the stand-ins of an entry in group ``g`` costing ``p`` offered in ``o`` are the ready, free
+    entries of the groups that stand in for ``g``, costing at most ``p``, offered whenever ``o`` is. For
+    the objective credits they all weigh what the entry weighs (they carry its credit); for cost each
+    weighs its price, so they all weigh at most the entry and the least of them is the cheapest price
+    with a stand-in. An entry weighing nothing, or (cost) without a price, is always kept: a stand-in
+    weighing nothing, if any, makes the least weight 0.
+    """
+    cells = _cells(ct)
+    if cells is None:
+        return _undominated_loop(ct, unready, fixed, plan, bound)
+    group, _, prices, at_price, at_mask, cover, d = cells
+    weights, scale = ct.layout.weights(plan)
+    top = math.floor(bound * scale)
+    candidates = [k for k in unready if weights[k] <= top]
+    if not candidates:
+        return set()
+    free = np.ones(len(group), dtype=bool)
+    free[list(unready)] = False
+    free[list(fixed)] = False
+    exact = np.zeros((d.shape[0], len(prices), cover.shape[0]), dtype=np.int64)
+    np.add.at(exact, (group[free], at_price[free], at_mask[free]), 1)
+    standing = np.tensordot(d, np.cumsum(exact, axis=1) @ cover, axes=(1, 0))  # [g, p, o]: stand-ins costing at most p
+    # the cheapest price with a stand-in: the first price where the (cumulative) count is not 0
+    first = np.argmax(standing > 0, axis=1)  # [g, o]
+    kept: set[int] = set()
+    for k in candidates:
+        w = weights[k]
+        g, p, o = group[k], at_price[k], at_mask[k]
+        swaps = int(standing[g, p, o])
+        if w <= 0 or swaps == 0:  # (cost: a price unknown weighs 0)
+            kept.add(k)
+            continue
+        low = w if plan == "credits" else int(prices[first[g, o]])
+        if low <= 0 or swaps <= (top - w) // low:
+            kept.add(k)
+    return kept
+
+
+def _cells(ct: CompiledTarget) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The target's catalogue as arrays for counting stand-ins, once per target; None when too large to count this way.
+
+    Each entry's signature group, price (a price unknown is the dearest, one more than any known),
+    its index among the sorted prices and among the offerings; ``cover[a, b]``: offerings ``a`` include
+    every term of ``b`` (none listed: every term); ``d[g, h]``: group ``h`` stands in for ``g``.
+    """
+    lay = ct.layout
+    if "cells" in lay._memo:
+        return lay._memo["cells"]  # type: ignore[no-any-return]
+    entries = ct.catalogue
+    costs, _ = lay.weights("cost")
+    dear = 1 + max(costs, default=0)
+    price = np.array([costs[k] if entries[k].cost is not None else dear for k in range(len(entries))], dtype=np.int64)
+    prices = np.unique(price)
+    masks = sorted(set(lay.offered))
+    n = len(ct.dominators)
+    found = None
+    if n * n * max(len(prices), 1) * max(len(masks), 1) <= 20_000_000:
+        index = {m: i for i, m in enumerate(masks)}
+        cover = np.array([[not a or (bool(b) and set(b) <= set(a)) for b in masks] for a in masks], dtype=np.int64)
+        d = np.zeros((n, n), dtype=np.int64)
+        for g, hs in enumerate(ct.dominators):
+            d[g, list(hs)] = 1
+        group = np.array([e.group for e in entries], dtype=np.int64)
+        at_price = np.searchsorted(prices, price)
+        at_mask = np.array([index[o] for o in lay.offered], dtype=np.int64)
+        found = (group, price, prices, at_price, at_mask, cover, d)
+    return lay._memo.setdefault("cells", found)
+
+
+def _undominated_loop(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
     """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
 
     Let D be the ready, freely exchangeable credentials that can stand in for
@@ -192,6 +307,74 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
         if memo[key]:
             kept.add(k)
     return kept
+
+
+def _stood_in(ct: CompiledTarget, merged: list[tuple[int, ...]], most_credit: Fraction) -> list[tuple[int, ...]]:
+    """The merged groups of a plan's catalogue less those that enough others stand in for strictly.
+
+    Every member of a merged group is ready (the learner has its prerequisites),
+    free (no incompatibility, no repeat, held by nobody, named by no
+    prerequisite of anything in the model) and alike in the group on credit,
+    leaves, limits, cost and offerings. A group ``Y`` stands in for a group
+    ``X`` when ``Y``'s signature group can stand in for ``X``'s (the same
+    credit, every leaf ``X`` fills, no worse under every limit:
+    :mod:`stackrules.compile.target`), ``Y`` costs no more (a price unknown is
+    the dearest) and is offered in every term ``X`` is; strictly, when ``X``
+    does not also stand in for ``Y``. Swapping a member of ``X`` in a plan for
+    an unused member of ``Y`` (in the same term, on the same leaves) keeps
+    every leaf, limit, prerequisite, load and the credit added, and worsens no
+    level of a plan's order: not the credit, the cost, the terms, the audit's
+    credit kept (held sources only) or the nearness to the audit (the same
+    leaves are claimed).
+
+    A plan that takes a member of ``X`` and ``k`` members of groups standing
+    in for it adds at least ``(k + 1) * c`` credit (``c``: ``X``'s credit,
+    which they share). ``most_credit`` bounds the credit of every optimal plan
+    of the models this problem is for (docs/design.md, "Plans"), so
+    ``k <= most_credit / c - 1``; ``X`` is left out when the groups that stand
+    in for it strictly have ``most_credit // c`` members or more, left out or
+    not: in an optimal plan that takes ``X`` one of them is unused, and the
+    swap moves a member strictly up the (finite, acyclic) strict order, so
+    repeated swaps end in an optimal plan that takes no group left out.
+    """
+    lay = ct.layout
+    entries = ct.catalogue
+    if not merged:
+        return merged
+    d, q = _stand_in_relation(ct)
+    costs, _ = lay.weights("cost")
+    dear = 1 + max(costs, default=0)
+    keys = [(entries[m[0]].group, costs[m[0]] if entries[m[0]].cost is not None else dear, lay.offered[m[0]]) for m in merged]
+    prices = {p: i for i, p in enumerate(sorted({p for _, p, _ in keys}))}
+    masks = {o: i for i, o in enumerate(sorted({o for _, _, o in keys}))}
+    # cover[a, b]: offerings a include every term of b (none listed: every term)
+    cover = np.array([[not a or (bool(b) and set(b) <= set(a)) for b in masks] for a in masks], dtype=np.int64)
+    g = np.array([k[0] for k in keys], dtype=np.int64)
+    p = np.array([prices[k[1]] for k in keys], dtype=np.int64)
+    o = np.array([masks[k[2]] for k in keys], dtype=np.int64)
+    exact = np.zeros((len(ct.dominators), len(prices), len(masks)), dtype=np.int64)  # members per (group, price, offerings)
+    np.add.at(exact, (g, p, o), np.array([len(m) for m in merged], dtype=np.int64))
+    within = np.cumsum(exact, axis=1) @ cover  # [h, p, o]: members of h costing at most p, offered whenever o is
+    standing = np.tensordot(d, within, axes=(1, 0))[g, p, o] - np.tensordot(q, exact, axes=(1, 0))[g, p, o]
+    out = []
+    for x, members in enumerate(merged):
+        credits = entries[members[0]].attrs.credits
+        if credits > 0 and int(standing[x]) >= math.floor(most_credit / credits):
+            continue
+        out.append(members)
+    return out
+
+
+def _stand_in_relation(ct: CompiledTarget) -> tuple[np.ndarray, np.ndarray]:
+    """Signature groups as matrices: ``d[g, h]`` when ``h`` stands in for ``g``; ``q`` when each does for the other."""
+    found = ct.layout._memo.get("stand-in")
+    if found is None:
+        n = len(ct.dominators)
+        d = np.zeros((n, n), dtype=np.int64)
+        for g, hs in enumerate(ct.dominators):
+            d[g, list(hs)] = 1
+        found = ct.layout._memo.setdefault("stand-in", (d, d * d.T))
+    return found  # type: ignore[no-any-return]
 
 
 def add_external(

@@ -85,7 +85,9 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
             why_not = f"grade {h.grade} is below the pass grade {prov.grade_scale.pass_ if prov.grade_scale else ''}".rstrip()
         points = prov.points(h.grade) if prov else None
         out.append(HoldingView(i, key, h, provider, system, credits, attrs, why_not is None, pending and why_not is None, why_not, points, why_code))
-    bounds = {cid: info.repeat_max for cid, info in rb.credentials.items() if info.repeat_max is not None}
+    bounds = rb.memo.get("repeat bounds")
+    if bounds is None:  # once per rule base: a scan of every credential
+        bounds = rb.memo.setdefault("repeat bounds", {cid: info.repeat_max for cid, info in rb.credentials.items() if info.repeat_max is not None})
     return _once_each(rb, out, bounds, places)
 
 

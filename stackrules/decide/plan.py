@@ -92,6 +92,7 @@ class _Attempt:
     chosen: list[Item]
     terms: dict[str, int]
     ties_proven: bool = True
+    over: Fraction | None = None  # the model's least credit, when above a guessed ``most_credit`` (no plan read)
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,13 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     sol = b.milp.solve([named[k] for k in levels_a], deadline)
     if sol.status != "optimal":
         return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {})
+    if p.most_guessed and p.most_credit is not None and opts.objective == "credits":
+        # merged groups were left out for a guessed bound on an optimal plan's credit (catalogue._stood_in):
+        # an optimum within it proves it (this model is within the full one, whose optimum is then within it
+        # too); above it, the optimum found bounds the full model's, and the caller solves again with that
+        at_least = Fraction(round(sum(w * sol.values[j] for j, w in named["credits"].items())), int(b.scale))
+        if at_least > p.most_credit:
+            return _Attempt("over", None, [], {}, over=at_least)
     proven_ties = True
     if before[2:]:
         for k in levels_a:
@@ -413,11 +421,47 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     deadline = time.monotonic() + time_limit
     calendar = _calendar(ctx.rb, opts)
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
-    audit_p, audit_choice, _, _ = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
+    audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
     keep = _keep_of(audit_p, audit_choice)
 
-    def problem(quick: bool = False, bound: Fraction | None = None) -> Problem:
-        return build_problem(ctx.rb, learner.doc, target, as_of, opts.look_ahead, compiler=ctx.compiler, plan=opts.objective, quick=quick, bound=bound)
+    # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
+    # enough others stand in for be left out (catalogue._stood_in). Every plan fits into MAX_TERMS terms of the
+    # load, and an optimal plan of the model without terms adds no more credit than one with terms. When the
+    # learner's own items meet the target (the audit's choice adds nothing), a plan that adds nothing exists and
+    # every optimal plan adds nothing. Not for the objective cost (the relaxation's cheapest plan may add more
+    # credit) nor alternatives (a next-best plan may take what an optimal one never needs).
+    most: Fraction | None = None
+    guess: Fraction | None = None
+    if opts.objective != "cost" and opts.alternatives == 0:
+        own = audit_said.status in (AuditStatus.MET, AuditStatus.MET_PENDING) and not any(
+            audit_p.items[i].origin == "addition" for claims in audit_choice.claims.values() for i, _ in claims
+        )
+        most = Fraction(0) if own else MAX_TERMS * _load(ctx, audit_p, opts)
+        if opts.objective == "credits" and not own and audit_said.credits.remaining is not None:
+            # a guess, checked by the first solve (_attempt): the audit's least remaining
+            guess = audit_said.credits.remaining
+
+    def problem(quick: bool = False, bound: Fraction | None = None, reduced: bool = True, at_most: Fraction | None = None, guessed: bool = False) -> Problem:
+        """A plan's problem; ``at_most``: a bound on an optimal plan's credit known here (a guess, ``guessed``)."""
+        fewer = most
+        if most is not None and at_most is not None:
+            fewer = min(most, at_most)
+        elif most is not None and bound is not None and opts.objective == "credits":
+            fewer = min(most, bound)  # a plan within the bound adds at most the bound's credit
+        built = build_problem(
+            ctx.rb,
+            learner.doc,
+            target,
+            as_of,
+            opts.look_ahead,
+            compiler=ctx.compiler,
+            plan=opts.objective,
+            quick=quick,
+            bound=bound,
+            most_credit=fewer if reduced else None,
+        )
+        built.most_guessed = guessed and fewer is not None
+        return built
 
     plans: list[tuple[Choice, list[Item], dict[str, int]]] = []
     proof = "optimal"
@@ -429,17 +473,23 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the (smaller) full model is solved.
-        fast = problem(quick=True)
+        fast = problem(quick=True, at_most=guess, guessed=guess is not None)
         quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
+        if fast.most_guessed and (quick.over is not None or quick.status == "infeasible"):
+            # the guess was short: the fast model's least credit found within it bounds the fast model's
+            # (it is within the fast model); with nothing found, only the horizon's bound is known
+            fast = problem(quick=True, at_most=quick.over)
+            quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
         if quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
-            p = problem(bound=bound)
             # the same candidates: the fast plan is optimal on every level (an LP bound would prove
-            # the objective only, not the tie breaks)
-            if p.unready <= fast.unready:
+            # the objective only, not the tie breaks); the full model is built only when it has others
+            if fast.unready_with(bound) <= fast.unready:
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
+            else:
+                p = problem(bound=bound)
     if p is None:
         p = problem()
     load = _load(ctx, p, opts)
@@ -465,7 +515,8 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             why = "not decided within the time limit"
         else:
             why = "no set of catalogue credentials completes the target within its rules, the offerings and the load"
-            cannot = _why_not(p, opts, calendar, load, deadline)
+            # named from every candidate: a group left out for others that stand in for it may be what cannot be placed
+            cannot = _why_not(problem(reduced=False) if p.most_credit is not None else p, opts, calendar, load, deadline)
         return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, Proof(proof))
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:

@@ -26,7 +26,7 @@ from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
 from .authority import RefusedReason, exception_refusal
-from .catalogue import add_catalogue
+from .catalogue import add_catalogue, unready_with
 from .credit import apply_credit_rules, in_scope
 from .holdings import HoldingView, view_holdings
 from .items import Application, Item, Refusal
@@ -61,8 +61,11 @@ class Problem:
     plan: str | None = None  # the plan's objective, for a plan
     quick: bool = False  # a plan's fast first model (see _add_catalogue)
     bound: Fraction | None = None  # an upper bound on the plan's objective, when one is known
+    most_credit: Fraction | None = None  # a plan's: the most credit an optimal plan adds (catalogue._stood_in)
+    most_guessed: bool = False  # most_credit is a guess, which the plan's first solve checks
     exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = field(default_factory=list)  # section 18
     catalogue_added: bool = False
+    before_catalogue: int = 0  # how many items came before the catalogue's
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
     # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
     limit_members: dict[tuple[int, int], dict[int, bool]] = field(default_factory=dict)
@@ -94,8 +97,16 @@ class Problem:
         if self.catalogue_added or not self.with_additions or self.compiled is None:
             return
         self.catalogue_added = True
-        self.unready = add_catalogue(self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound)
+        self.before_catalogue = len(self.items)
+        self.unready = add_catalogue(
+            self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound, self.most_credit
+        )
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
+
+    def unready_with(self, bound: Fraction) -> frozenset[str]:
+        """A plan's fast model: the ``unready`` of the full model within ``bound`` (the same learner and target), not built."""
+        assert self.compiled is not None and self.plan is not None
+        return unready_with(self.rb, self.compiled, self.items[: self.before_catalogue], self.plan, bound)
 
 
 def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date) -> tuple[QualVersion, dt.date]:
@@ -129,6 +140,7 @@ def build_problem(
     quick: bool = False,
     bound: Fraction | None = None,
     places: Sequence[str] = (),
+    most_credit: Fraction | None = None,
 ) -> Problem:
     v, day = target_version(rb, learner, target, as_of)
     # the tree as this learner sees it: filters that compare with a learner fact read the learner's (section 17)
@@ -305,6 +317,7 @@ def build_problem(
         facts=learner.facts,
     )
     problem.exceptions_refused = exceptions_refused
+    problem.most_credit = most_credit
     if plan is not None:
         problem.add_catalogue()  # plans always choose from the catalogue
     return problem
