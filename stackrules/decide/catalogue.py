@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -189,7 +189,7 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     cells = _cells(ct)
     if cells is None:
         return _undominated_loop(ct, unready, fixed, plan, bound)
-    group, _, prices, at_price, at_mask, cover, d = cells
+    group, _, prices, at_price, at_mask, cover, dominators, _ = cells
     weights, scale = ct.layout.weights(plan)
     top = math.floor(bound * scale)
     candidates = [k for k in unready if weights[k] <= top]
@@ -198,9 +198,9 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     free = np.ones(len(group), dtype=bool)
     free[list(unready)] = False
     free[list(fixed)] = False
-    exact = np.zeros((d.shape[0], len(prices), cover.shape[0]), dtype=np.int64)
+    exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)
     np.add.at(exact, (group[free], at_price[free], at_mask[free]), 1)
-    standing = np.tensordot(d, np.cumsum(exact, axis=1) @ cover, axes=(1, 0))  # [g, p, o]: stand-ins costing at most p
+    standing = _summed(dominators, np.cumsum(exact, axis=1) @ cover)  # [g, p, o]: stand-ins costing at most p
     # the cheapest price with a stand-in: the first price where the (cumulative) count is not 0
     first = np.argmax(standing > 0, axis=1)  # [g, o]
     kept: set[int] = set()
@@ -217,12 +217,16 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     return kept
 
 
-def _cells(ct: CompiledTarget) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _cells(ct: CompiledTarget) -> Cells | None:
     """The target's catalogue as arrays for counting stand-ins, once per target; None when too large to count this way.
 
     Each entry's signature group, price (a price unknown is the dearest, one more than any known),
     its index among the sorted prices and among the offerings; ``cover[a, b]``: offerings ``a`` include
-    every term of ``b`` (none listed: every term); ``d[g, h]``: group ``h`` stands in for ``g``.
+    every term of ``b`` (none listed: every term); for each signature group, the groups that stand in
+    for it and those that also stand in for each other with it, as flat lists with their starts.
     """
     lay = ct.layout
     if "cells" in lay._memo:
@@ -233,19 +237,29 @@ def _cells(ct: CompiledTarget) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     price = np.array([costs[k] if entries[k].cost is not None else dear for k in range(len(entries))], dtype=np.int64)
     prices = np.unique(price)
     masks = sorted(set(lay.offered))
-    n = len(ct.dominators)
-    found = None
-    if n * n * max(len(prices), 1) * max(len(masks), 1) <= 20_000_000:
+    found: Cells | None = None
+    size = len(prices) * len(masks)
+    if len(ct.dominators) * size <= 5_000_000 and sum(map(len, ct.dominators)) * size <= 20_000_000:
         index = {m: i for i, m in enumerate(masks)}
         cover = np.array([[not a or (bool(b) and set(b) <= set(a)) for b in masks] for a in masks], dtype=np.int64)
-        d = np.zeros((n, n), dtype=np.int64)
-        for g, hs in enumerate(ct.dominators):
-            d[g, list(hs)] = 1
+        both = [tuple(h for h in hs if g in ct.dominators[h]) for g, hs in enumerate(ct.dominators)]
         group = np.array([e.group for e in entries], dtype=np.int64)
         at_price = np.searchsorted(prices, price)
         at_mask = np.array([index[o] for o in lay.offered], dtype=np.int64)
-        found = (group, price, prices, at_price, at_mask, cover, d)
+        found = (group, price, prices, at_price, at_mask, cover, _flat(ct.dominators), _flat(both))
     return lay._memo.setdefault("cells", found)
+
+
+def _flat(lists: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of group numbers (none empty: each holds its own group) as one array and each list's start."""
+    starts = np.cumsum([0] + [len(x) for x in lists[:-1]], dtype=np.int64)
+    return np.array([h for x in lists for h in x], dtype=np.int64), starts
+
+
+def _summed(lists: tuple[np.ndarray, np.ndarray], counts: np.ndarray) -> np.ndarray:
+    """For each group ``g``, the sum of ``counts[h]`` over the groups ``h`` of its list."""
+    flat, starts = lists
+    return np.add.reduceat(counts[flat], starts, axis=0)
 
 
 def _undominated_loop(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
@@ -337,44 +351,24 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, ...]], most_credit: Fr
     swap moves a member strictly up the (finite, acyclic) strict order, so
     repeated swaps end in an optimal plan that takes no group left out.
     """
-    lay = ct.layout
-    entries = ct.catalogue
-    if not merged:
-        return merged
-    d, q = _stand_in_relation(ct)
-    costs, _ = lay.weights("cost")
-    dear = 1 + max(costs, default=0)
-    keys = [(entries[m[0]].group, costs[m[0]] if entries[m[0]].cost is not None else dear, lay.offered[m[0]]) for m in merged]
-    prices = {p: i for i, p in enumerate(sorted({p for _, p, _ in keys}))}
-    masks = {o: i for i, o in enumerate(sorted({o for _, _, o in keys}))}
-    # cover[a, b]: offerings a include every term of b (none listed: every term)
-    cover = np.array([[not a or (bool(b) and set(b) <= set(a)) for b in masks] for a in masks], dtype=np.int64)
-    g = np.array([k[0] for k in keys], dtype=np.int64)
-    p = np.array([prices[k[1]] for k in keys], dtype=np.int64)
-    o = np.array([masks[k[2]] for k in keys], dtype=np.int64)
-    exact = np.zeros((len(ct.dominators), len(prices), len(masks)), dtype=np.int64)  # members per (group, price, offerings)
+    cells = _cells(ct)
+    if not merged or cells is None:
+        return merged  # (too large to count on arrays: nothing is left out)
+    group, _, prices, at_price, at_mask, cover, dominators, equals = cells
+    first = np.array([m[0] for m in merged], dtype=np.int64)
+    g, p, o = group[first], at_price[first], at_mask[first]
+    exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)  # members per (group, price, offerings)
     np.add.at(exact, (g, p, o), np.array([len(m) for m in merged], dtype=np.int64))
     within = np.cumsum(exact, axis=1) @ cover  # [h, p, o]: members of h costing at most p, offered whenever o is
-    standing = np.tensordot(d, within, axes=(1, 0))[g, p, o] - np.tensordot(q, exact, axes=(1, 0))[g, p, o]
+    # those standing in strictly: less those of groups each stands in for the other (the same price and offerings)
+    standing = _summed(dominators, within)[g, p, o] - _summed(equals, exact)[g, p, o]
     out = []
     for x, members in enumerate(merged):
-        credits = entries[members[0]].attrs.credits
+        credits = ct.catalogue[members[0]].attrs.credits
         if credits > 0 and int(standing[x]) >= math.floor(most_credit / credits):
             continue
         out.append(members)
     return out
-
-
-def _stand_in_relation(ct: CompiledTarget) -> tuple[np.ndarray, np.ndarray]:
-    """Signature groups as matrices: ``d[g, h]`` when ``h`` stands in for ``g``; ``q`` when each does for the other."""
-    found = ct.layout._memo.get("stand-in")
-    if found is None:
-        n = len(ct.dominators)
-        d = np.zeros((n, n), dtype=np.int64)
-        for g, hs in enumerate(ct.dominators):
-            d[g, list(hs)] = 1
-        found = ct.layout._memo.setdefault("stand-in", (d, d * d.T))
-    return found  # type: ignore[no-any-return]
 
 
 def add_external(
