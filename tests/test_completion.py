@@ -3,11 +3,12 @@
 When the least ``remaining`` is above the LP relaxation's (credit that comes
 only in whole courses), the model held at the LP's bound is infeasible: the
 smaller model without the row finds a remaining some choice reaches, and the
-model within that proven bound decides, with the first level kept. Two small
+model within that proven bound decides, with the first level kept. Small
 cases pin parts of decide/dominance.py's argument that the random
 comparisons rarely reach: a minimum's filter keeps the one course it needs,
-and a moved claim avoids the subjects a tight distinct-values limit already
-counts (each fails when that part of the argument is removed).
+and a moved claim avoids the subjects the tight distinct-values limits above
+its leaf already count, summed over those limits (each fails when that part
+of the argument is removed).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 import stackrules
+from stackrules.decide import milp
 from stackrules.decide import solve as solve_module
 
 AS_OF = dt.date(2026, 6, 30)
@@ -132,3 +134,54 @@ def test_a_course_counting_two_values_is_never_moved_by_the_values_count(tmp_pat
     engine = _write(tmp_path, courses, requires, [])
     d = engine.audit(stackrules.load_learner({"id": "L", "holdings": []}), "u:C", AS_OF)
     assert (d.status, d.remaining) == ("not_met", 6)
+
+
+def test_a_moved_claim_avoids_the_values_of_every_distinct_limit_above(tmp_path: Path) -> None:
+    """Two tight distinct-subjects limits above the breadth leaf count different courses: the leaf's own counts
+    AAAA and EEEE (needs 3), the group's counts level 2 only, BBBB, CCCC and FFFF from the other leaf (needs 4).
+    Only ZZZZ2001 (3 credits) is new to both, five 3-credit courses come before it, and the 4-credit YYYY2001
+    is the fallback: the least remaining is 3, not 4. Fails when the values to avoid are counted for one limit
+    (the nearest, or the largest) instead of summed over both."""
+    level_2 = [{**_course(f"{s}2001", 3), "level": 2} for s in ("AAAA", "BBBB", "CCCC", "EEEE", "FFFF", "ZZZZ")]
+    courses = [_course("AAAA1000", 3), _course("EEEE1000", 3), *level_2, {**_course("YYYY2001", 4), "level": 2}]
+    courses += [{**_course(f"{s}2000", 3, ["other"]), "level": 2} for s in ("BBBB", "CCCC", "FFFF")]
+    breadth = {"id": "breadth", "credits": 9, "where": {"not": {"tags": "other"}}, "limits": [{"id": "three", "min_distinct": {"count": 3, "of": "subject"}}]}
+    group = {"id": "group", "all": [breadth, {"id": "other", "credits": 9, "where": {"tags": "other"}}]}
+    group["limits"] = [{"id": "four", "min_distinct": {"count": 4, "of": "subject"}, "where": {"level": 2}}]
+    engine = _write(tmp_path, courses, {"all": [group]}, [])
+    held = ("AAAA1000", "EEEE1000", "BBBB2000", "CCCC2000", "FFFF2000")
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": f"u:{c}"} for c in held]}), "u:C", AS_OF)
+    assert (d.status, d.remaining) == ("not_met", 3)
+    assert [(m["node"], m["credits"]) for m in d.to_json()["missing"]] == [("breadth", "3")]
+
+
+def test_a_completion_within_a_reached_bound_is_solved_as_the_full_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by differential fuzzing (a generated rule base, `min_distinct: {of: term}` limits at several depths):
+    the least remaining is above the LP's bound and dominance leaves claims out, so the smaller model is solved
+    within the bound a choice reached (_within, the first level kept) with the progress levels folded into one
+    objective; its costs reach 1.7e9 and HiGHS's dual simplex gives up ("excessive dual values"). The audit
+    raised SolverError; now the refused group's levels are solved in turn (milp.Model._solve) and the audit
+    decides as the full model does, without anything left out (not met, 30 remaining)."""
+    engine = stackrules.load(Path(__file__).parent / "completion_cases" / "fold-refused")
+    held: list[dict[str, Any]] = [{"credential": "u:SEEE4085"}, {"credential": "u:free-0", "grade": "HD", "term": "2025-S1"}, {"credential": "u:SAAA3235"}]
+    held += [{"credential": "u:SCCC4485", "grade": "DN", "status": "in_progress"}, {"credential": "u:SAAA4445", "grade": "HD", "term": "2025-S3"}]
+    held += [{"credential": "u:SCCC3345", "status": "in_progress", "term": "2025-S2"}, {"credential": "cc:K0", "grade": "CR"}]
+    learner = stackrules.load_learner({"id": "L", "holdings": held})
+    refused: list[str] = []
+    real_run = milp._run
+
+    def watching(h: Any, ints: Any) -> Any:
+        try:
+            return real_run(h, ints)
+        except milp.SolverError as exc:
+            refused.append(str(exc))
+            raise
+
+    monkeypatch.setattr(milp, "_run", watching)
+    d = engine.audit(learner, "u:BA", AS_OF)
+    # the path under test: HiGHS refused the folded group, and its levels were solved in turn
+    assert refused, "HiGHS no longer refuses this model: the case no longer tests the split"
+    monkeypatch.setattr(solve_module, "dominated_claims", lambda p, bound: frozenset())
+    full = engine.audit(learner, "u:BA", AS_OF)
+    assert (full.status, full.remaining) == ("not_met", 30)
+    assert (d.status, d.remaining, d.to_json()["credits"]) == (full.status, full.remaining, full.to_json()["credits"])
