@@ -239,10 +239,12 @@ def _cells(ct: CompiledTarget) -> Cells | None:
     masks = sorted(set(lay.offered))
     found: Cells | None = None
     size = len(prices) * len(masks)
-    if len(ct.dominators) * size <= 5_000_000 and sum(map(len, ct.dominators)) * size <= 20_000_000:
+    pairs = sum(map(len, ct.dominators))
+    if len(ct.dominators) * size <= 5_000_000 and pairs <= 2_000_000 and pairs * size <= 20_000_000:
         index = {m: i for i, m in enumerate(masks)}
         cover = np.array([[not a or (bool(b) and set(b) <= set(a)) for b in masks] for a in masks], dtype=np.int64)
-        both = [tuple(h for h in hs if g in ct.dominators[h]) for g, hs in enumerate(ct.dominators)]
+        sets = [frozenset(hs) for hs in ct.dominators]
+        both = [tuple(h for h in hs if g in sets[h]) for g, hs in enumerate(ct.dominators)]
         group = np.array([e.group for e in entries], dtype=np.int64)
         at_price = np.searchsorted(prices, price)
         at_mask = np.array([index[o] for o in lay.offered], dtype=np.int64)
@@ -362,12 +364,16 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, ...]], most_credit: Fr
     within = np.cumsum(exact, axis=1) @ cover  # [h, p, o]: members of h costing at most p, offered whenever o is
     # those standing in strictly: less those of groups each stands in for the other (the same price and offerings)
     standing = _summed(dominators, within)[g, p, o] - _summed(equals, exact)[g, p, o]
+    need: dict[int, int | None] = {}  # signature group -> the stand-ins' members that leave it out (None: never)
     out = []
     for x, members in enumerate(merged):
-        credits = ct.catalogue[members[0]].attrs.credits
-        if credits > 0 and int(standing[x]) >= math.floor(most_credit / credits):
-            continue
-        out.append(members)
+        h = int(g[x])
+        if h not in need:
+            credits = ct.catalogue[members[0]].attrs.credits  # one credit per signature group
+            need[h] = math.floor(most_credit / credits) if credits > 0 else None
+        least = need[h]
+        if least is None or standing[x] < least:
+            out.append(members)
     return out
 
 
