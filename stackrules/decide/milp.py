@@ -66,14 +66,17 @@ class Model:
         return len(self.lb) - 1
 
     def row(self, terms: dict[int, float] | list[tuple[int, float]], lo: float = -INF, hi: float = INF) -> None:
-        items = terms.items() if isinstance(terms, dict) else terms
-        merged: dict[int, float] = {}
-        for j, c in items:
-            merged[j] = merged.get(j, 0.0) + c
+        if isinstance(terms, dict):
+            merged = terms  # one coefficient per column already
+        else:
+            merged = {}
+            for j, c in terms:
+                merged[j] = merged.get(j, 0.0) + c
+        index, value = self.row_index, self.row_value
         for j, c in merged.items():
             if c != 0.0:
-                self.row_index.append(j)
-                self.row_value.append(float(c))
+                index.append(j)
+                value.append(float(c))
         self.row_start.append(len(self.row_index))
         self.rows_lo.append(lo)
         self.rows_hi.append(hi)

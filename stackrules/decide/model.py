@@ -87,6 +87,7 @@ class AuditModel:
     sharing: semantics.Sharing = field(default_factory=dict)  # leaf pairs that may claim one item (and which credentials)
     cred: list[float] = field(default_factory=list)  # each item's credit, scaled to an integer
     scale: int = 1
+    _scaled: dict[Fraction, float] = field(default_factory=dict)  # c(): each credit figure scaled once (scale is set once, by build)
     completion: bool = False  # the model being built must complete the target (additions may come in)
     additions: bool = False  # catalogue credentials may be added (this model completes the target)
     own_met: dict[int, int] = field(default_factory=dict)  # node -> var: met by the learner's own claims (add_progress)
@@ -103,8 +104,11 @@ class AuditModel:
     term_links: list[tuple[int, int, int]] = field(default_factory=list)
 
     def c(self, value: Fraction) -> float:
-        v = value * self.scale
-        return float(v.numerator) if v.denominator == 1 else float(v)
+        got = self._scaled.get(value)
+        if got is None:
+            v = value * self.scale
+            got = self._scaled[value] = float(v.numerator) if v.denominator == 1 else float(v)
+        return got
 
     def build(self, completion: bool, additions: bool = True) -> None:
         self.completion = completion
@@ -124,6 +128,7 @@ class AuditModel:
             + [p.top.min_total or Fraction(0)]
         )
         self.scale = _lcm(figures)
+        self._scaled.clear()
         _within_exact_range(figures, self.scale)
         items = p.items
         self.cred = [self.c(it.credits) for it in items]
