@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,21 @@ def write(tmp_path: Path):  # type: ignore[no-untyped-def]
 def _no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI caches checked rule bases in the user's cache folder; tests never touch it."""
     monkeypatch.setenv("STACKRULES_CACHE", "off")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_as_at_a_terminal() -> Iterator[None]:
+    """Ctrl-C behaves as it does for a command started at a terminal, however the suite was started.
+
+    A shell starting a command in the background (``cmd &`` in a script) starts it with SIGINT
+    ignored, and Python then installs no KeyboardInterrupt handler; every process the tests start
+    inherits the ignoring, so the tests of a stopped batch or impact (tests/test_cohort_*.py) saw
+    a Ctrl-C that stops nothing. Python's own handler is put back for the session: a child process
+    started from here gets the default action again (a handled signal is reset by exec).
+    """
+    before = signal.getsignal(signal.SIGINT)
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
