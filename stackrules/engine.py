@@ -391,9 +391,9 @@ def freeze_heap() -> None:
     For a process that loads one engine and then decides for as long as it lives: a worker of
     ``stackrules serve`` or of ``stackrules cohort``, or an embedding service that loads its rule base
     once. A full collection walks every live container; with an institution's 20,000 credentials and
-    1,500 qualifications loaded that is about 250,000 objects and 160-220 ms, and the audits' own
+    1,500 qualifications loaded that is about 250,000 objects and 160-235 ms, and the audits' own
     allocations trigger one every 20-30 audits, each landing inside some audit (measured on the 200
-    audits of ``benchmarks/load_bench.py --institution``: 8 full collections of 200-234 ms each). After this
+    audits of ``benchmarks/load_bench.py --institution``: 8 full collections of 199-234 ms each). After this
     call (``gc.collect()``, then ``gc.freeze()``) those objects are never walked again; later
     collections walk only what was created after it and take a few tens of milliseconds.
 

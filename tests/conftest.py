@@ -4,6 +4,7 @@ import datetime as dt
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,24 @@ def _ctrl_c_as_at_a_terminal() -> Iterator[None]:
     yield
     if before == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.fixture
+def highs_refusals(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every time HiGHS refuses a model (milp.SolverError out of one run), recorded; the error still propagates.
+
+    A test of the recovery from a refusal asserts this list is not empty: the path it names was taken."""
+    from stackrules.decide import milp
+
+    refused: list[str] = []
+    real_run = milp._run
+
+    def watching(h: Any, ints: Any) -> Any:
+        try:
+            return real_run(h, ints)
+        except milp.SolverError as exc:
+            refused.append(str(exc))
+            raise
+
+    monkeypatch.setattr(milp, "_run", watching)
+    return refused
