@@ -152,24 +152,34 @@ def test_plan_json_is_deterministic(engine: stackrules.Engine) -> None:
 
 
 @st.composite
-def _catalogues(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
-    """A catalogue of 12-30 units in few signatures, some needing an earlier unit, and what the learner holds."""
-    n = draw(st.integers(12, 30))
+def _units(
+    draw: st.DrawFn, sizes: tuple[int, int], credits: list[int], levels: int, prices: list[int], offered: bool, prerequisite_one_in: int, most_held: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A catalogue of units in few signatures (credit, level, one tag, a price, and offerings when asked), some needing
+    an earlier unit (one in ``prerequisite_one_in``), and what the learner holds."""
+    n = draw(st.integers(*sizes))
     units: list[dict[str, Any]] = []
     for k in range(n):
         unit: dict[str, Any] = {
             "id": f"t:U{k:02d}",
             "title": f"U{k}",
-            "credits": draw(st.sampled_from([6, 6, 12])),
-            "level": draw(st.integers(1, 3)),
+            "credits": draw(st.sampled_from(credits)),
+            "level": draw(st.integers(1, levels)),
             "tags": [draw(st.sampled_from(["a", "b"]))],
-            "cost": {"amount": draw(st.sampled_from([500, 700, 900])), "currency": "AUD"},
+            "cost": {"amount": draw(st.sampled_from(prices)), "currency": "AUD"},
         }
-        if k > 0 and draw(st.booleans()):
+        if offered:
+            unit["offered"] = draw(st.sampled_from([["S1"], ["S2"], ["S1", "S2"]]))
+        if k > 0 and draw(st.integers(0, prerequisite_one_in - 1)) == 0:
             unit["prerequisites"] = f"t:U{draw(st.integers(0, k - 1)):02d}"
         units.append(unit)
-    held = sorted({units[i]["id"] for i in draw(st.lists(st.integers(0, n - 1), max_size=6))})
+    held = sorted({units[i]["id"] for i in draw(st.lists(st.integers(0, n - 1), max_size=most_held))})
     return units, held
+
+
+def _catalogues() -> st.SearchStrategy[tuple[list[dict[str, Any]], list[str]]]:
+    """12-30 units, half of them needing an earlier one."""
+    return _units((12, 30), [6, 6, 12], 3, [500, 700, 900], False, 2, 6)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -178,20 +188,8 @@ def test_fast_plan_matches_the_full_model(tmp_path_factory: Any, cat: tuple[list
     # alternatives=0 takes the fast path (ready credentials first, dropping dominated ones from the
     # full model); alternatives=1 always solves the full model: both optima must be equal
     units, held = cat
-    folder = tmp_path_factory.mktemp("rb")
-    catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
-    qual = {
-        "kind": "qualification",
-        "id": "t:Q",
-        "title": "Q",
-        "provider": "t",
-        "credits": 48,
-        "requires": {"all": [{"id": "a-units", "credits": 12, "where": {"tags": "a"}}, {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}}]},
-        "limits": [{"id": "cap", "max_credits": 24, "where": {"level": 1}}],
-    }
-    (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
-    (folder / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
-    engine = stackrules.load(folder)
+    pools = [{"id": "a-units", "credits": 12, "where": {"tags": "a"}}, {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}}]
+    engine = _rule_base(tmp_path_factory.mktemp("rb"), units, pools)
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
     fast = engine.plan(learner, "t:Q", AS_OF, objective=objective).to_json()
     full = engine.plan(learner, "t:Q", AS_OF, objective=objective, alternatives=1).to_json()
@@ -243,8 +241,8 @@ def test_the_model_with_terms_leaves_out_what_reduced_costs_rule_out_and_the_pla
     assert len(with_it["terms"]) == len(without["terms"])
 
 
-def _wide_catalogue(folder: Any, units: list[dict[str, Any]], named: tuple[str, ...] = ()) -> stackrules.Engine:
-    """A qualification over ``units``: a tagged pool, an upper-level pool, upper-level electives, a first-year cap (and ``named`` units)."""
+def _rule_base(folder: Any, units: list[dict[str, Any]], pools: list[dict[str, Any]]) -> stackrules.Engine:
+    """Catalogue ``units`` and a 48-credit qualification of ``pools`` with a first-year cap, written to ``folder`` and loaded."""
     catalog = {"kind": "catalog", "provider": {"id": "t", "name": "T"}, "credit_system": {"id": "t-cp", "full_time_year": 48}, "credentials": units}
     qual = {
         "kind": "qualification",
@@ -252,14 +250,7 @@ def _wide_catalogue(folder: Any, units: list[dict[str, Any]], named: tuple[str, 
         "title": "Q",
         "provider": "t",
         "credits": 48,
-        "requires": {
-            "all": [
-                {"id": "a-units", "credits": 12, "where": {"tags": "a"}},
-                {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}},
-                {"id": "free", "credits": 12, "where": {"level": {"gte": 2}}},
-                *([{"id": "core", "all": list(named)}] if named else []),
-            ]
-        },
+        "requires": {"all": pools},
         "limits": [{"id": "cap", "max_credits": 24, "where": {"level": 1}}],
     }
     (folder / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
@@ -267,26 +258,20 @@ def _wide_catalogue(folder: Any, units: list[dict[str, Any]], named: tuple[str, 
     return stackrules.load(folder)
 
 
-@st.composite
-def _wide(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
-    """30-60 units in few signatures, with many prices and offerings (merged groups that stand in for others)."""
-    n = draw(st.integers(30, 60))
-    units: list[dict[str, Any]] = []
-    for k in range(n):
-        unit: dict[str, Any] = {
-            "id": f"t:U{k:02d}",
-            "title": f"U{k}",
-            "credits": draw(st.sampled_from([6, 6, 6, 12])),
-            "level": draw(st.integers(1, 2)),
-            "tags": [draw(st.sampled_from(["a", "b"]))],
-            "cost": {"amount": draw(st.sampled_from([500, 600, 700])), "currency": "AUD"},
-            "offered": draw(st.sampled_from([["S1"], ["S2"], ["S1", "S2"]])),
-        }
-        if k > 0 and draw(st.integers(0, 4)) == 0:
-            unit["prerequisites"] = f"t:U{draw(st.integers(0, k - 1)):02d}"
-        units.append(unit)
-    held = sorted({units[i]["id"] for i in draw(st.lists(st.integers(0, n - 1), max_size=8))})
-    return units, held
+def _wide_catalogue(folder: Any, units: list[dict[str, Any]], named: tuple[str, ...] = ()) -> stackrules.Engine:
+    """A tagged pool, an upper-level pool, upper-level electives, a first-year cap (and ``named`` units)."""
+    pools = [
+        {"id": "a-units", "credits": 12, "where": {"tags": "a"}},
+        {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}},
+        {"id": "free", "credits": 12, "where": {"level": {"gte": 2}}},
+        *([{"id": "core", "all": list(named)}] if named else []),
+    ]
+    return _rule_base(folder, units, pools)
+
+
+def _wide() -> st.SearchStrategy[tuple[list[dict[str, Any]], list[str]]]:
+    """30-60 units with many prices and offerings (merged groups that stand in for others)."""
+    return _units((30, 60), [6, 6, 6, 12], 2, [500, 600, 700], True, 5, 8)
 
 
 PLAN_FIGURES = ("status", "added_credits", "cost", "proof", "tie_breaks_proven")
