@@ -328,7 +328,7 @@ def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, mo
     dropped: list[int] = []
     real_stood_in = catalogue._stood_in
 
-    def stood_in(ct: Any, merged: list[tuple[int, ...]], most: Fraction) -> list[tuple[int, ...]]:
+    def stood_in(ct: Any, merged: list[tuple[int, tuple[int, ...]]], most: Fraction) -> list[tuple[int, tuple[int, ...]]]:
         out = real_stood_in(ct, merged, most)
         dropped.append(len(merged) - len(out))
         return out
@@ -362,3 +362,37 @@ def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(engine: stackrules.E
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "chen.yaml"), "exu:BIT", AS_OF, objective="terms").to_json()
     assert highs_refusals, "HiGHS no longer refuses this model: the case no longer tests the split"
     assert (plan["status"], plan["proof"], len(plan["terms"]), plan["added_credits"]) == ("planned", "optimal", 2, "24")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_catalogues(), st.data())
+def test_catalogue_selection_on_arrays_matches_the_plain_count(tmp_path_factory: Any, cat: tuple[list[dict[str, Any]], list[str]], data: st.DataObject) -> None:
+    # the plan's catalogue is chosen on arrays and precomputed groups (catalogue._undominated, CatalogueLayout.ready_groups);
+    # the plain count (_undominated_loop) and filtering every group member by member give the same entries
+    import stackrules.decide.catalogue as catalogue
+    from stackrules.decide.problem import build_problem
+
+    units, held = cat
+    pools = [{"id": "a-units", "credits": 12, "where": {"tags": "a"}}, {"id": "upper", "credits": 12, "where": {"level": {"gte": 2}}}]
+    engine = _rule_base(tmp_path_factory.mktemp("rb"), units, pools)
+    version = engine.rules.version("t:Q", AS_OF)
+    assert version is not None
+    ct = engine.compiled(version, AS_OF)
+    assert catalogue._cells(ct) is not None  # the array count is the one under test
+    prereq = sorted(ct.layout.prereq)
+    for _ in range(5):
+        unready = set(data.draw(st.lists(st.sampled_from(prereq), unique=True))) if prereq else set()
+        fixed = set(data.draw(st.lists(st.integers(0, len(ct.catalogue) - 1), max_size=4)))
+        plan = data.draw(st.sampled_from(["credits", "cost"]))
+        bound = Fraction(data.draw(st.integers(0, 60)) * (1 if plan == "credits" else 100))
+        assert catalogue._undominated(ct, unready, fixed, plan, bound) == catalogue._undominated_loop(ct, unready, fixed, plan, bound)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
+    for plan, quick in (("credits", True), ("credits", False), ("cost", False), (None, False)):
+        p = build_problem(engine.rules, learner.doc, "t:Q", AS_OF, False, plan=plan, quick=quick)
+        p.add_catalogue()
+        merged = sorted(it.members for it in p.items[p.before_catalogue :] if len(it.members) > 1)
+        unready, fixed, single = catalogue._selection(engine.rules, ct, p.items[: p.before_catalogue], plan, quick, None, False)
+        skip = unready | ((fixed | single) - (unready - single))
+        every = [tuple(k for k in members if k not in skip) for _, members in ct.layout.groups(plan or "audit")]
+        expected = sorted(tuple(ct.layout.ids[k] for k in m) for m in every if len(m) > 1)
+        assert merged == expected, (plan, quick)

@@ -61,6 +61,24 @@ class CatalogueLayout:
         """Each entry's place in :meth:`groups`."""
         return self._arranged(name)[1]
 
+    def firsts(self, name: str) -> tuple[int, ...]:
+        """Each group's first entry in catalogue order (the least position): where its merged item sorts."""
+        key = "firsts:" + name
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo.setdefault(key, tuple(min(members) for _, members in self.groups(name)))
+        return found  # type: ignore[no-any-return]
+
+    def ready_groups(self, name: str) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+        """:meth:`groups` without the entries whose prerequisites name a credential (``prereq``), and each
+        one's first entry in catalogue order (0 for a group left empty)."""
+        key = "ready:" + name
+        found = self._memo.get(key)
+        if found is None:
+            kept = tuple(tuple(k for k in members if k not in self.prereq) for _, members in self.groups(name))
+            found = self._memo.setdefault(key, (kept, tuple(min(m, default=0) for m in kept)))
+        return found  # type: ignore[no-any-return]
+
     def _arranged(self, name: str) -> tuple[tuple[tuple[tuple[object, ...], tuple[int, ...]], ...], tuple[int, ...]]:
         found = self._memo.get(name)
         if found is None:

@@ -70,16 +70,24 @@ def add_catalogue(
     made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
     layout = plan or "audit"
     slot = lay.slot(layout)
-    touched = {slot[k] for k in skip}  # only these groups lose members
-    merged: list[tuple[int, ...]] = []
+    # A plan's unready entries (every one needs a prerequisite) are most of those it skips: the layout keeps each
+    # group without the entries needing prerequisites (lay.ready_groups), and only groups with another entry
+    # skipped, or with an entry whose prerequisites this learner has, are filtered here
+    needing = lay.prereq if plan is not None else frozenset()
+    base, firsts = lay.ready_groups(layout) if plan is not None else (tuple(m for _, m in lay.groups(layout)), lay.firsts(layout))
+    touched = {slot[k] for k in skip if k not in needing} | {slot[k] for k in needing - unready}
+    merged: list[tuple[int, tuple[int, ...]]] = []  # (first entry in catalogue order, members)
     for place, (_, members) in enumerate(lay.groups(layout)):
-        if place in touched:
-            members = tuple([k for k in members if k not in skip])
+        if place not in touched:
+            if base[place]:
+                merged.append((firsts[place], base[place]))
+            continue
+        members = tuple([k for k in members if k not in skip])
         if members:
-            merged.append(members)
+            merged.append((min(members), members))
     if plan is not None and most_credit is not None and not sharing and not distinct:
         merged = _stood_in(ct, merged, most_credit)
-    made += [(min(members), members) for members in merged]
+    made += merged
     made.sort()  # in catalogue (id) order of each one's first member
     ids = lay.ids
     for _, members in made:
@@ -126,8 +134,8 @@ def _selection(
     unready: set[int] = set()
     single: set[int] = set()
     if plan is not None:
-        maybe = {k for c in held for k in lay.mentions.get(c, ())}
-        unready = {k for k in lay.prereq if k not in maybe or not _prereq_met(rb, entries[k].credential, held)}
+        maybe = {k for c in held for k in lay.mentions.get(c, ())}  # entries whose prerequisites name something held
+        unready = set(lay.prereq - {k for k in maybe if k in lay.prereq and _prereq_met(rb, entries[k].credential, held)})
         if quick:
             kept = unready & lay.named
         elif bound is not None and plan in ("credits", "cost"):
@@ -192,29 +200,38 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     group, _, prices, at_price, at_mask, cover, dominators, _ = cells
     weights, scale = ct.layout.weights(plan)
     top = math.floor(bound * scale)
-    candidates = [k for k in unready if weights[k] <= top]
-    if not candidates:
+    if top >= 2**62 or max(weights, default=0) >= 2**62:
+        return _undominated_loop(ct, unready, fixed, plan, bound)  # (weights beyond int64: counted one by one)
+    ws = _weight_array(ct, plan)
+    lacking = np.fromiter(unready, dtype=np.int64, count=len(unready))
+    cand = lacking[ws[lacking] <= top]
+    if not len(cand):
         return set()
     free = np.ones(len(group), dtype=bool)
-    free[list(unready)] = False
+    free[lacking] = False
     free[list(fixed)] = False
     exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)
     np.add.at(exact, (group[free], at_price[free], at_mask[free]), 1)
     standing = _summed(dominators, np.cumsum(exact, axis=1) @ cover)  # [g, p, o]: stand-ins costing at most p
     # the cheapest price with a stand-in: the first price where the (cumulative) count is not 0
     first = np.argmax(standing > 0, axis=1)  # [g, o]
-    kept: set[int] = set()
-    for k in candidates:
-        w = weights[k]
-        g, p, o = group[k], at_price[k], at_mask[k]
-        swaps = int(standing[g, p, o])
-        if w <= 0 or swaps == 0:  # (cost: a price unknown weighs 0)
-            kept.add(k)
-            continue
-        low = w if plan == "credits" else int(prices[first[g, o]])
-        if low <= 0 or swaps <= (top - w) // low:
-            kept.add(k)
-    return kept
+    w = ws[cand]
+    g, o = group[cand], at_mask[cand]
+    swaps = standing[g, at_price[cand], o]
+    low = w if plan == "credits" else prices[first[g, o]].astype(np.int64)
+    # kept: weighing nothing (cost: a price unknown weighs 0), without a stand-in, a least stand-in weighing
+    # nothing, or too few stand-ins for a plan within the bound to leave one unused
+    keep = (w <= 0) | (swaps == 0) | (low <= 0) | (swaps <= (top - w) // np.where(low > 0, low, 1))
+    return {int(k) for k in cand[keep]}
+
+
+def _weight_array(ct: CompiledTarget, plan: str) -> np.ndarray:
+    """The layout's weights on ``plan`` as an int64 array, made once per target (the caller checks they fit)."""
+    key = "weight-array:" + plan
+    found = ct.layout._memo.get(key)
+    if found is None:
+        found = ct.layout._memo.setdefault(key, np.array(ct.layout.weights(plan)[0], dtype=np.int64))
+    return found  # type: ignore[no-any-return]
 
 
 Cells = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -325,7 +342,7 @@ def _undominated_loop(ct: CompiledTarget, unready: set[int], fixed: set[int], pl
     return kept
 
 
-def _stood_in(ct: CompiledTarget, merged: list[tuple[int, ...]], most_credit: Fraction) -> list[tuple[int, ...]]:
+def _stood_in(ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], most_credit: Fraction) -> list[tuple[int, tuple[int, ...]]]:
     """The merged groups of a plan's catalogue less those that enough others stand in for strictly.
 
     Every member of a merged group is ready (the learner has its prerequisites),
@@ -357,23 +374,23 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, ...]], most_credit: Fr
     if not merged or cells is None:
         return merged  # (too large to count on arrays: nothing is left out)
     group, _, prices, at_price, at_mask, cover, dominators, equals = cells
-    first = np.array([m[0] for m in merged], dtype=np.int64)
+    first = np.array([m[0] for _, m in merged], dtype=np.int64)
     g, p, o = group[first], at_price[first], at_mask[first]
     exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)  # members per (group, price, offerings)
-    np.add.at(exact, (g, p, o), np.array([len(m) for m in merged], dtype=np.int64))
+    np.add.at(exact, (g, p, o), np.array([len(m) for _, m in merged], dtype=np.int64))
     within = np.cumsum(exact, axis=1) @ cover  # [h, p, o]: members of h costing at most p, offered whenever o is
     # those standing in strictly: less those of groups each stands in for the other (the same price and offerings)
     standing = _summed(dominators, within)[g, p, o] - _summed(equals, exact)[g, p, o]
     need: dict[int, int | None] = {}  # signature group -> the stand-ins' members that leave it out (None: never)
     out = []
-    for x, members in enumerate(merged):
+    for x, group_of in enumerate(merged):
         h = int(g[x])
         if h not in need:
-            credits = ct.catalogue[members[0]].attrs.credits  # one credit per signature group
+            credits = ct.catalogue[group_of[1][0]].attrs.credits  # one credit per signature group
             need[h] = math.floor(most_credit / credits) if credits > 0 else None
         least = need[h]
         if least is None or standing[x] < least:
-            out.append(members)
+            out.append(group_of)
     return out
 
 

@@ -58,6 +58,25 @@ def _within_exact_range(figures: list[Fraction], scale: int) -> None:
         )
 
 
+def _scale_of(p: Problem) -> int:
+    """The problem's common denominator of credit, checked to be within the exact range; found once per set of items.
+
+    Items are only ever appended to a problem (the catalogue, once) and keep their credit, so the count of items
+    says whether the figures changed since the scale was found."""
+    if p.scale_memo is not None and p.scale_memo[0] == len(p.items):
+        return p.scale_memo[1]
+    figures = (
+        [it.credits for it in p.items]
+        + [n.credits for n in p.nodes if n.credits]
+        + [lim.bound for n in p.top.walk() for lim in n.limits]
+        + [p.top.min_total or Fraction(0)]
+    )
+    scale = _lcm(figures)
+    _within_exact_range(figures, scale)
+    p.scale_memo = (len(p.items), scale)
+    return scale
+
+
 def _lcm(values: list[Fraction]) -> int:
     d = 1
     for v in values:
@@ -121,15 +140,8 @@ class AuditModel:
             leaf: [i for i in lst if p.items[i].origin != "addition" or (use_additions and i not in out and (i, leaf) not in drop)]
             for leaf, lst in p.eligible.items()
         }
-        figures = (
-            [it.credits for it in p.items]
-            + [n.credits for n in p.nodes if n.credits]
-            + [lim.bound for n in p.top.walk() for lim in n.limits]
-            + [p.top.min_total or Fraction(0)]
-        )
-        self.scale = _lcm(figures)
+        self.scale = _scale_of(p)
         self._scaled.clear()
-        _within_exact_range(figures, self.scale)
         items = p.items
         self.cred = [self.c(it.credits) for it in items]
         for it in items:
@@ -383,7 +395,11 @@ class AuditModel:
             leaves = [leaf for leaf, _ in claims]
             vars_ = [v for _, v in claims]
             cred = self.p.items[i].credential
-            shared = any(semantics.may_share(self.p.rb, self.sharing, a, b, cred) for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+            shared = (
+                bool(self.sharing)
+                and len(leaves) > 1
+                and any(semantics.may_share(self.p.rb, self.sharing, a, b, cred) for k, a in enumerate(leaves) for b in leaves[k + 1 :])
+            )
             if not shared:
                 out[i] = dict.fromkeys(vars_, 1.0)
             else:
@@ -536,7 +552,7 @@ class AuditModel:
             out: dict[int, int] = {}
             for it in p.items:
                 if it.index in self.u and pred(it):  # type: ignore[operator]
-                    out[self.u[it.index]] = int(it.credits * self.scale)
+                    out[self.u[it.index]] = int(self.cred[it.index])  # scaled to a whole number (exact as a float)
             return out
 
         if completion:

@@ -68,12 +68,8 @@ def _ready(p: Problem) -> set[str]:
     return {it.credential for it in p.items if it.origin in ("holding", "external")}
 
 
-def _weights(adds: list[Item], what: str, scale: int) -> dict[int, int]:
-    """Each added item's weight on one objective (cost: a price unknown weighs more than any known one)."""
-    if what == "credits":
-        return {it.index: int(it.credits * scale) for it in adds}
-    if what == "terms":
-        return {}
+def _cost_weights(adds: list[Item]) -> dict[int, int]:
+    """Each added item's weight on cost, as whole numbers (a price unknown weighs more than any known one)."""
     d = 1
     for it in adds:
         if it.cost is not None:
@@ -158,8 +154,8 @@ def _model(
                 if p.items[i].origin != "addition" and (i, leaf.index) in b.s:
                     kept[b.s[(i, leaf.index)]] = -1 if (app.rule.id, p.items[i].key) in keep.sources else 1
     named = {
-        "credits": {b.u[i]: w for i, w in _weights(adds, "credits", int(b.scale)).items() if w},
-        "cost": {b.u[i]: w for i, w in _weights(adds, "cost", int(b.scale)).items() if w},
+        "credits": {b.u[it.index]: int(b.cred[it.index]) for it in adds if b.cred[it.index]},  # scaled: whole numbers
+        "cost": {b.u[i]: w for i, w in _cost_weights(adds).items() if w},
         "terms": {timing.last: 1} if timing is not None else {},
         "keep": kept,
         # after the plan's own levels: as near the audit as can be (its claims of what the learner has, and

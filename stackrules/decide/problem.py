@@ -65,6 +65,7 @@ class Problem:
     most_guessed: bool = False  # most_credit is a guess, which the plan's first solve checks
     exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = field(default_factory=list)  # section 18
     catalogue_added: bool = False
+    scale_memo: tuple[int, int] | None = None  # (items then, their credit's common denominator): decide/model.py
     before_catalogue: int = 0  # how many items came before the catalogue's
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
     # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
