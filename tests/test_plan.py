@@ -396,3 +396,42 @@ def test_catalogue_selection_on_arrays_matches_the_plain_count(tmp_path_factory:
         every = [tuple(k for k in members if k not in skip) for _, members in ct.layout.groups(plan or "audit")]
         expected = sorted(tuple(ct.layout.ids[k] for k in m) for m in every if len(m) > 1)
         assert merged == expected, (plan, quick)
+
+
+def test_fast_model_stops_at_its_relaxation_when_the_full_model_is_needed(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # benchmarks/instances.py's 2,000-credential university: for learners part-way through, the fast model's relaxation
+    # plan (scheduled term by term) bounds the optimum, and the full model within it has candidates the fast one lacks.
+    # The fast attempt then stops there (status "wider") instead of breaking ties in a model whose plan is not used;
+    # the plan is the one the fast attempt run to its end gives
+    import importlib.util
+    import sys
+
+    import stackrules.decide.plan as planning
+
+    spec = importlib.util.spec_from_file_location("instances", ROOT / "benchmarks" / "instances.py")
+    assert spec is not None and spec.loader is not None
+    instances_module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("instances", instances_module)
+    spec.loader.exec_module(instances_module)
+    degrees = instances_module.write_rule_base(tmp_path, 2000)
+    units = instances_module.catalogue(2000)
+    engine = stackrules.load(tmp_path)
+    real_attempt = planning._attempt
+    statuses: list[str] = []
+
+    def watched(*args: Any) -> Any:
+        got = real_attempt(*args)
+        statuses.append(got.status)
+        return got
+
+    def to_the_end(*args: Any) -> Any:
+        return real_attempt(*args[:7])  # without `enough`: the fast attempt breaks its ties and finishes
+
+    for k in (3, 5):
+        learner = stackrules.load_learner(instances_module.learner(units, degrees[24], 10 + 5 * k, seed=7000 + k))
+        statuses.clear()
+        monkeypatch.setattr(planning, "_attempt", watched)
+        stopped = engine.plan(learner, "bu:DEG24", AS_OF).to_json()
+        assert statuses == ["wider", "optimal"], statuses
+        monkeypatch.setattr(planning, "_attempt", to_the_end)
+        assert engine.plan(learner, "bu:DEG24", AS_OF).to_json() == stopped

@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -89,6 +90,7 @@ class _Attempt:
     terms: dict[str, int]
     ties_proven: bool = True
     over: Fraction | None = None  # the model's least credit, when above a guessed ``most_credit`` (no plan read)
+    bound: Fraction | None = None  # status "wider": the objective of a plan found, within which a wider model has more
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,16 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
-def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float) -> _Attempt:
+def _attempt(
+    p: Problem,
+    opts: PlanOptions,
+    calendar: tuple[str, ...],
+    load: Fraction,
+    cuts: list[list[int]],
+    keep: _Keep,
+    deadline: float,
+    enough: Callable[[Fraction], bool] | None = None,
+) -> _Attempt:
     """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
 
     Two models keep this fast and exact. First the levels before ``terms`` are solved without terms
@@ -217,6 +228,11 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     relaxation's plan cannot be scheduled, the model with terms decides alone over MAX_TERMS.
     The objective and the audit's credit kept are proven; each tie break gets TIE_NODES branch-and-bound nodes (a bound on work, not time: the same plan on every run)
     and, when not proven within them, the best one found is used (``ties_proven`` says which).
+
+    ``enough`` (the fast model of a plan: :func:`plan_decision`) says whether this model has every candidate an
+    optimal plan within a bound on the objective may need. The relaxation's plan, when it can be scheduled term by
+    term, is a plan, and its objective such a bound: when that is not enough, the attempt stops there (status
+    "wider", with the bound) rather than break ties in a model whose plan the caller would not use.
     """
     order = _order(opts)
     ready = _ready(p)
@@ -234,6 +250,13 @@ def _attempt(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         at_least = Fraction(round(sum(w * sol.values[j] for j, w in named["credits"].items())), int(b.scale))
         if at_least > p.most_credit:
             return _Attempt("over", None, [], {}, over=at_least)
+    if enough is not None and order[0] in ("credits", "cost"):
+        loose, loose_by = _read(p, b, adds, sol.values, "optimal")
+        taken = [x for its in loose_by.values() for x in its]
+        if list_schedule(p, taken, _grants(p, loose), calendar, load, ready) is not None:
+            bound = total(it.credits if order[0] == "credits" else it.cost or Fraction(0) for it in taken)
+            if not enough(bound):
+                return _Attempt("wider", None, [], {}, bound=bound)
     proven_ties = True
     if before[2:]:
         for k in levels_a:
@@ -470,13 +493,21 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True, at_most=guess, guessed=guess is not None)
-        quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
+
+        def enough(bound: Fraction) -> bool:
+            return fast.unready_with(bound) <= fast.unready
+
+        quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline, enough)
         if fast.most_guessed and (quick.over is not None or quick.status == "infeasible"):
             # the guess was short: the fast model's least credit found within it bounds the fast model's
             # (it is within the fast model); with nothing found, only the horizon's bound is known
             fast = problem(quick=True, at_most=quick.over)
-            quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline)
-        if quick.status == "optimal" and quick.choice is not None:
+            quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline, enough)
+        if quick.status == "wider":
+            # a plan of the fast model bounds the optimum, and the full model within it has more candidates
+            assert quick.bound is not None
+            p = problem(bound=quick.bound)
+        elif quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             # the same candidates: the fast plan is optimal on every level (an LP bound would prove
             # the objective only, not the tie breaks); the full model is built only when it has others
