@@ -207,15 +207,11 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
+Enough = Callable[[Fraction], bool]  # does a model have every candidate an optimal plan within this bound may need
+
+
 def _attempt(
-    p: Problem,
-    opts: PlanOptions,
-    calendar: tuple[str, ...],
-    load: Fraction,
-    cuts: list[list[int]],
-    keep: _Keep,
-    deadline: float,
-    enough: Callable[[Fraction], bool] | None = None,
+    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float, enough: Enough | None = None
 ) -> _Attempt:
     """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
 
