@@ -230,3 +230,38 @@ def test_progress_inside_a_node_that_does_not_apply(tmp_path: Path) -> None:
             status = {n["id"]: n["status"] for n in j["nodes"]}
             assert status["cond"] == status["sign"] == "not_applicable"
             assert status["rest"] == "not_met"
+
+
+def test_a_unit_counts_up_to_its_pools_need_in_the_relaxation(tmp_path: Path) -> None:
+    # the rows of a pool (and of a credit total or a minimum) count an item's credit up to the need (decide/model.py):
+    # the same integer points, a tighter relaxation. A 12-credit unit held towards a 3-credit pool weighs 3 in every
+    # row of that pool; with its 12 the relaxation would meet the pool, own-met included, with a quarter of the unit
+    from stackrules.decide.model import AuditModel
+    from stackrules.decide.problem import build_problem
+    from tests.test_oracle import Group, engine_for
+
+    inst = Instance(
+        (Cred("t:K0", 12, 2, ("a",)), Cred("t:K1", 3, 2, ("a",)), Cred("t:K2", 6, 2, ("b",))),
+        Group("all", (Leaf("credits", amount=3, tag="a"), Leaf("credits", amount=6, tag="b"))),
+        0,
+        None,
+        frozenset({"t:K0"}),
+    )
+    engine = engine_for(inst, tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:K0"}]})
+    p = build_problem(engine.rules, learner.doc, "t:Q", AS_OF, False, compiler=engine.compiled)
+    p.add_catalogue()
+    b = AuditModel(p)
+    b.build(True, True)
+    b.add_progress()
+    m = b.milp
+    pool = next(leaf for leaf in p.top.leaves() if leaf.credits == 3)
+    held = next(it.index for it in p.items if it.credential == "t:K0" and it.origin == "holding")
+    claim = b.x[(held, pool.index)]
+    weights = [m.row_value[k] for r in range(len(m.rows_lo)) for k in range(m.row_start[r], m.row_start[r + 1]) if m.row_index[k] == claim]
+    need = 3 * b.scale
+    assert b.cred[held] == 12 * b.scale
+    assert need in weights and -need in weights  # the pool's met and own-met rows, and its achieved credit
+    assert all(abs(w) <= need for w in weights), weights
+    decision = engine.audit(learner, "t:Q", AS_OF)
+    assert (decision.status, decision.remaining) == ("not_met", Fraction(6))

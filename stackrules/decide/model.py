@@ -283,9 +283,9 @@ class AuditModel:
         if n.kind == "pool" and own_leaf and (n.credits or n.count):
             amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
             ach = m.var(f"achieved[{n.path}]", 0, amount, integer=False)
-            m.row({ach: 1.0, **{xv: -(self.cred[i] if n.credits is not None else 1.0) for i, xv in own_leaf}}, hi=0)
+            m.row({ach: 1.0, **{xv: -(min(self.cred[i], amount) if n.credits is not None else 1.0) for i, xv in own_leaf}}, hi=0)
             self.achieved[n.index] = (ach, n.credits is not None)
-        own_credit = self._own_credit(n) if n.min_total else {}
+        own_credit = self._own_credit(n, self.c(n.min_total)) if n.min_total else {}
         if own_credit and n.min_total:
             ach = m.var(f"achieved-total[{n.path}]", 0, self.c(n.min_total), integer=False)
             m.row({ach: 1.0, **{k: -v for k, v in own_credit.items()}}, hi=0)
@@ -306,7 +306,7 @@ class AuditModel:
             m.row({**{xv: 1.0 for _, xv in own_leaf}, **neg}, lo=0)
         elif n.kind == "pool":
             amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
-            terms = {xv: (self.cred[i] if n.credits is not None else 1.0) for i, xv in own_leaf}
+            terms = {xv: (min(self.cred[i], amount) if n.credits is not None else 1.0) for i, xv in own_leaf}
             m.row({**terms, **{k: amount * v for k, v in neg.items()}}, lo=0)
         elif n.kind == "competencies":
             for comp in n.competencies:
@@ -321,7 +321,7 @@ class AuditModel:
                 row[key] = row.get(key, 0.0) + k * val
             m.row(row, hi=0)
         if n.min_total is not None:
-            m.row({**self._own_credit(n), **{k: self.c(n.min_total) * v for k, v in neg.items()}}, lo=0)
+            m.row({**self._own_credit(n, self.c(n.min_total)), **{k: self.c(n.min_total) * v for k, v in neg.items()}}, lo=0)
         for lim in n.limits:
             if not lim.is_max:
                 usage = {i: expr for i, expr in self._usage(n, True).items() if p.items[i].origin != "addition"}
@@ -362,13 +362,14 @@ class AuditModel:
                 return False
         return True
 
-    def _own_credit(self, n: CNode) -> dict[int, float]:
-        """The credit of the learner's own items ``n``'s subtree uses, as a linear expression."""
+    def _own_credit(self, n: CNode, cap: float) -> dict[int, float]:
+        """The credit of the learner's own items ``n``'s subtree uses, as a linear expression, each item's
+        counted up to ``cap`` (the need it is compared with: see :meth:`_node`)."""
         row: dict[int, float] = {}
         for i, expr in self._usage(n, True).items():
             if self.p.items[i].origin != "addition":
                 for var, coef in expr.items():
-                    row[var] = row.get(var, 0.0) + coef * self.cred[i]
+                    row[var] = row.get(var, 0.0) + coef * min(self.cred[i], cap)
         return row
 
     def _claims_in(self, n: CNode, direct: bool) -> dict[int, list[tuple[int, int]]]:
@@ -435,10 +436,12 @@ class AuditModel:
             if xs:
                 m.row(xs, hi=1)
         elif n.kind == "pool":
+            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+            # an item counts up to the pool's need (its own credit beyond it meets nothing more): the same integer
+            # points, and a tighter relaxation, as HiGHS's presolve (off or light on audit models) would find
             xs_c: dict[int, float] = {}
             for i in elig.get(n.index, []):
-                xs_c[table[(i, n.index)]] = self.cred[i] if n.credits is not None else 1.0
-            amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
+                xs_c[table[(i, n.index)]] = min(self.cred[i], amount) if n.credits is not None else 1.0
             m.row({**xs_c, **{k: -amount * v for k, v in need.items()}}, lo=0)
         elif n.kind == "competencies":
             for comp in n.competencies:
@@ -459,9 +462,10 @@ class AuditModel:
             usage = self._usage(n, direct)
             if n.min_total is not None:
                 row = {}
+                total_need = self.c(n.min_total)
                 for i, expr in usage.items():
                     for var, coef in expr.items():
-                        row[var] = row.get(var, 0.0) + coef * self.cred[i]
+                        row[var] = row.get(var, 0.0) + coef * min(self.cred[i], total_need)
                 for key, val in need.items():
                     row[key] = row.get(key, 0.0) - self.c(n.min_total) * val
                 m.row(row, lo=0)
@@ -479,11 +483,13 @@ class AuditModel:
         members = [i for i in usage if p.in_limit(n, number, i)]
         row: dict[int, float] = {}
         if lim.kind in ("max_credits", "min_credits", "max_count", "min_count"):
+            bound = self.c(lim.bound) if lim.kind.endswith("credits") else float(lim.bound)
             for i in members:
-                w = self.cred[i] if lim.kind.endswith("credits") else 1.0
+                # towards a minimum (need at most 1), an item counts up to the bound: the same integer points,
+                # a tighter relaxation (see _node). A maximum counts every credit
+                w = (self.cred[i] if lim.is_max else min(self.cred[i], bound)) if lim.kind.endswith("credits") else 1.0
                 for var, coef in usage[i].items():
                     row[var] = row.get(var, 0.0) + coef * w
-            bound = self.c(lim.bound) if lim.kind.endswith("credits") else float(lim.bound)
             if lim.is_max:
                 m.row(row, hi=bound)
             else:
