@@ -438,7 +438,7 @@ class AuditModel:
         elif n.kind == "pool":
             amount = self.c(n.credits) if n.credits is not None else float(n.count or 0)
             # an item counts up to the pool's need (its own credit beyond it meets nothing more): the same integer
-            # points, and a tighter relaxation, as HiGHS's presolve (off or light on audit models) would find
+            # points, and a tighter relaxation (HiGHS's presolve runs light or not at all on audit models)
             xs_c: dict[int, float] = {}
             for i in elig.get(n.index, []):
                 xs_c[table[(i, n.index)]] = min(self.cred[i], amount) if n.credits is not None else 1.0

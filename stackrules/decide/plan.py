@@ -489,15 +489,20 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True, at_most=guess, guessed=guess is not None)
+        answered: dict[Fraction, bool] = {}  # enough's answers for this fast model (its attempt asks first)
 
         def enough(bound: Fraction) -> bool:
-            return fast.unready_with(bound) <= fast.unready
+            """Whether the full model within ``bound`` has no candidate needing prerequisites that the fast one lacks."""
+            if bound not in answered:
+                answered[bound] = fast.unready_with(bound) <= fast.unready
+            return answered[bound]
 
         quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline, enough)
         if fast.most_guessed and (quick.over is not None or quick.status == "infeasible"):
             # the guess was short: the fast model's least credit found within it bounds the fast model's
             # (it is within the fast model); with nothing found, only the horizon's bound is known
             fast = problem(quick=True, at_most=quick.over)
+            answered.clear()
             quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline, enough)
         if quick.status == "wider":
             # a plan of the fast model bounds the optimum, and the full model within it has more candidates
@@ -507,7 +512,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
             # the same candidates: the fast plan is optimal on every level (an LP bound would prove
             # the objective only, not the tie breaks); the full model is built only when it has others
-            if fast.unready_with(bound) <= fast.unready:
+            if enough(bound):
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
