@@ -265,3 +265,41 @@ def test_a_unit_counts_up_to_its_pools_need_in_the_relaxation(tmp_path: Path) ->
     assert all(abs(w) <= need for w in weights), weights
     decision = engine.audit(learner, "t:Q", AS_OF)
     assert (decision.status, decision.remaining) == ("not_met", Fraction(6))
+
+
+def test_a_values_count_is_continuous_and_counts_each_value_once(tmp_path: Path) -> None:
+    # a distinct-values limit's columns are continuous in [0, 1] (decide/model.py): with whole claims each value
+    # counts 1 when something of it is claimed, else 0, so the integer points are the same and HiGHS has fewer
+    # integers to branch and cut on. Four HIST units are held; breadth needs 6 credits from two subjects, so
+    # the holdings fill its credit but not its subjects, and the completion adds MATH1000 (3) for the limit
+    from stackrules.decide import milp as milp_module
+
+    courses = [{"id": f"u:HIST{1000 + k}", "title": f"HIST {k}", "credits": 3} for k in range(4)]
+    courses.append({"id": "u:MATH1000", "title": "MATH", "credits": 3})
+    catalog = {"kind": "catalog", "provider": {"id": "u", "name": "U"}, "credit_system": {"id": "u-sch", "full_time_year": 30}}
+    catalog |= {"id_pattern": "{provider}:{subject}{number}", "credentials": courses}
+    breadth = {"id": "breadth", "credits": 6, "limits": [{"id": "subjects", "min_distinct": {"count": 2, "of": "subject"}}]}
+    qual = {"kind": "qualification", "id": "u:Q", "title": "Q", "provider": "u", "requires": {"all": [breadth, {"id": "more", "credits": 6}]}}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path)
+    seen: list[tuple[float, float, bool]] = []
+    real = milp_module.Model.var
+
+    def spy(self: Any, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
+        if name.startswith("distinct["):
+            seen.append((lb, ub, integer))
+        return real(self, name, lb, ub, integer)
+
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": f"u:HIST{1000 + k}"} for k in range(4)]})
+    milp_module.Model.var = spy  # type: ignore[method-assign]
+    try:
+        j = engine.audit(learner, "u:Q", AS_OF).to_json()
+    finally:
+        milp_module.Model.var = real  # type: ignore[method-assign]
+    # the path under test: the values' columns (the completion's and the learner's own) are continuous, at most 1
+    assert seen and all(s == (0.0, 1.0, False) for s in seen), seen
+    assert (j["status"], j["credits"]["remaining"]) == ("not_met", "3")
+    nodes = {n["id"]: n for n in j["nodes"]}
+    assert nodes["breadth"]["status"] == "not_met" and nodes["more"]["status"] == "met"
+    assert [(lim["status"], lim["value"]) for lim in j["limits"]] == [("short", "1")], j["limits"]
