@@ -385,6 +385,9 @@ def bulk() -> Iterator[None]:
                 gc.enable()
 
 
+FULL_COLLECTION_EVERY = 100  # collections of the middle generation between full ones, in a long-lived worker
+
+
 def freeze_heap() -> None:
     """Keep everything this process holds now out of every later run of Python's cyclic garbage collector.
 
@@ -401,9 +404,18 @@ def freeze_heap() -> None:
     becomes garbage is never reclaimed. An engine that lives as long as the process loses nothing; a
     process that loads many engines one after another should not call it (or call ``gc.unfreeze()``
     before dropping one). It changes no decision.
+
+    It also makes full collections ten times rarer: one after 100 collections of the middle generation
+    instead of Python's 10 (``gc.set_threshold``). What they walk is then the targets compiled since
+    (about 150,000 objects for the institution's learners, 30-35 ms a collection), and a decision that
+    meets one is slower by that much. Measured on the institution's 200 audits, run four times in one
+    worker: 7 full collections a round before, 1 after, and 4-6 MB more resident memory (garbage
+    cycles wait longer to be reclaimed).
     """
     gc.collect()
     gc.freeze()
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, middle, max(oldest, FULL_COLLECTION_EVERY))
 
 
 def _left(start: float, time_limit: float) -> float:

@@ -4,7 +4,8 @@ A full collection walks every live container; with an institution loaded that
 is 160-220 ms inside whichever audit triggers it (benchmarks/load_bench.py
 --institution counts them). The service's and the cohort's workers call
 ``freeze_heap`` once their engine is in hand; these tests show each worker
-takes that step, and that the step freezes what was alive.
+takes that step, and that the step freezes what was alive and makes later
+full collections rarer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 import stackrules
 from stackrules.cohort import batch
-from stackrules.engine import freeze_heap
+from stackrules.engine import FULL_COLLECTION_EVERY, freeze_heap
 from stackrules.service import pool
 
 
@@ -27,8 +28,10 @@ from stackrules.service import pool
 def thawed() -> Iterator[None]:
     """Leave the test process's collector as it found it."""
     gc.unfreeze()
+    threshold = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def test_freeze_heap_freezes_what_is_alive(thawed: None) -> None:
@@ -38,6 +41,8 @@ def test_freeze_heap_freezes_what_is_alive(thawed: None) -> None:
     # the engine's objects are in the permanent generation now: a collection no longer walks them
     assert gc.get_freeze_count() > 0
     assert not any(o is engine for o in gc.get_objects())
+    # and full collections (of what is created later) come ten times less often than Python's default
+    assert gc.get_threshold()[2] == FULL_COLLECTION_EVERY > 10
 
 
 def test_a_service_worker_freezes_its_engine(thawed: None, monkeypatch: pytest.MonkeyPatch) -> None:
