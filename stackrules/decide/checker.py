@@ -183,7 +183,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
                     fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
     if choice.completion and not _met(p, rules, p.top, choice, everything, ev.exempt, met_all):
         fail("the completion does not complete the target")
-    aside = {m.index for i, (now, _) in p.settled.items() if p.nodes[i].kind != "approval" for m in p.nodes[i].walk()}
+    aside = {m.index for i in p.aside for m in p.nodes[i].walk()}
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"

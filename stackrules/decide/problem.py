@@ -75,6 +75,7 @@ class Problem:
     # `any` / `at_least`; an `approval` node is met once approved, and a completion assumes its approval comes.
     settled: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
+    aside: frozenset[int] = frozenset()  # the settled nodes that do not apply (a sign-off among them is not pending)
     blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
     facts: Mapping[str, object] = field(default_factory=dict)  # the learner's facts (section 17), as filters read them
     matchers: dict[tuple[str, ...], Matcher] = field(default_factory=dict)  # by a node's target fields (in_limit)
@@ -225,7 +226,7 @@ def build_problem(
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
-    settled, settled_why = _settle(rb, learner, v, as_of, top, holdings, approved)
+    settled, settled_why, aside = _settle(rb, learner, v, as_of, top, holdings, approved)
     waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
     # ---- credit rules: which apply, their sources, their applications
@@ -314,6 +315,7 @@ def build_problem(
         bound,
         settled=settled,
         settled_why=settled_why,
+        aside=aside,
         blocked=frozenset(blocked),
         facts=learner.facts,
     )
@@ -342,10 +344,15 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
 
 def _settle(
     rb: RuleBase, learner: LearnerDoc, v: QualVersion, as_of: dt.date, top: CNode, holdings: list[HoldingView], approved: set[int]
-) -> tuple[dict[int, tuple[bool, bool]], dict[int, str]]:
-    """Which nodes do not apply to this learner, and the state of each sign-off (section 17)."""
+) -> tuple[dict[int, tuple[bool, bool]], dict[int, str], frozenset[int]]:
+    """Which nodes do not apply to this learner, and the state of each sign-off (section 17).
+
+    A sign-off that does not apply is not applicable like any other node, not pending: its condition is
+    tested before its approval.
+    """
     settled: dict[int, tuple[bool, bool]] = {}
     why: dict[int, str] = {}
+    aside: set[int] = set()
     counting = [hv for hv in holdings if hv.counts]
     # `terms_since` counts on the calendar of the target's provider, as holdings' terms are derived from theirs
     provider = rb.providers.get(v.provider) if v.provider is not None else None
@@ -381,9 +388,10 @@ def _settle(
         value = n.parent is None or n.parent.kind == "all"
         settled[n.index] = (value, value)
         why[n.index] = reason
+        aside.add(n.index)
 
     visit(top)
-    return settled, why
+    return settled, why, frozenset(aside)
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:
