@@ -278,6 +278,19 @@ def test_progress_leaves_out_requirements_that_do_not_apply(engine: stackrules.E
     assert "Progress: 1 of 10 requirements met (2 not applicable to this learner)." in text
 
 
+def test_modules_listed_beside_a_named_part_are_shown_under_their_group(engine: stackrules.Engine) -> None:
+    # Foundation lists nine modules and one named choice (CS1010 or CS1101S): the text shows Aisyah's five listed
+    # modules under Foundation and CS1010 under the choice, as the JSON claims do (found by a newcomer: the five
+    # were left out of the text whenever a named part claimed something)
+    text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).text()
+    lines = text.splitlines()
+    at = next(k for k, line in enumerate(lines) if "] foundation: CS Foundation" in line)
+    group = lines[at + 1 : at + 8]
+    assert [line.split()[0] for line in group[:5]] == ["nus:CS1020", "nus:CS1231", "nus:CS2010", "nus:CS2100", "nus:CS2103T"], group
+    assert "programming-methodology" in group[5] and group[6].split()[0] == "nus:CS1010"
+    assert text.count("nus:CS1010 Programming Methodology") == 1
+
+
 def test_plan_for_the_missing_dissertation_says_one_credential(engine: stackrules.Engine) -> None:
     plan = engine.plan(stackrules.load_learner(REAL / "bcomp-cs-mei-ling.yaml"), "nus:BCOMP-CS", AS_OF)
     assert [a for a in plan.to_json()["added"]] == ["nus:CP4101"]

@@ -131,8 +131,11 @@ def audit_text(d: AuditDecision) -> str:
             progress += f"; limit{'' if len(short) == 1 else 's'} {', '.join(short)} not reached"
         why = f": {node.why}" if node.why else ""
         out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}{why}){at}")
-        if node.claimed and not any(m.parent == node.id and m.claimed for m in d.nodes):
-            for k in node.claimed:
+        # what the node claims through parts without an id of their own (`all: [a, b]` beside named groups); what a
+        # named part claims is listed under that part
+        in_parts = {k for m in d.nodes if m.parent == node.id for k in m.claimed}
+        for k in node.claimed:
+            if k not in in_parts:
                 out.append(f"{pad}    {_applied(applied.get(k), k, unit)}" + (" (pending)" if k in pending and k not in applied else ""))
         for e in node.exceptions:
             out.append(f"{pad}    by exception: {e}")
