@@ -108,8 +108,8 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
     completed one before a pending one, then the latest ``awarded`` (an undated
     one before any dated one), then the last listed. The others do not count,
     so they can neither be claimed nor feed a credit rule, and their reason
-    names the record kept. A `repeatable` credential (section 17) keeps up to
-    its bound of holdings, by the same order; each kept one is its own item.
+    names the record kept. A `repeatable` credential (section 17) keeps every
+    passing holding, each its own item: the model counts at most its bound.
     """
     repeatable = repeatable or {}
     by_credential: dict[str, list[HoldingView]] = {}
@@ -120,14 +120,10 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
     for group in by_credential.values():
         if len(group) < 2:
             continue
-        bound = repeatable.get(group[0].holding.credential)
-        if bound is not None:
-            if len(group) <= bound:
-                continue  # every passing holding counts, each its own item
-            order = sorted(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index), reverse=True)
-            for hv in order[bound:]:
-                why = f"counts at most {bound} times (`repeatable`), and {bound} later holdings of `{hv.holding.credential}` count"
-                dropped[hv.index] = replace(hv, counts=False, pending=False, why_not=why, why_code="repeat")
+        if group[0].holding.credential in repeatable:
+            # every passing holding is its own item; which of them count, up to the bound, is the decision's choice
+            # like any claim (a model row), so holding more never undoes a met requirement (six lessons spread over
+            # four terms count before six in one). Among equal choices the later holdings count (model.py)
             continue
         kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
         when = f"awarded {kept.holding.awarded.isoformat()}" if kept.holding.awarded is not None else "undated"

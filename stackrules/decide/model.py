@@ -14,6 +14,7 @@ engine's documented ties (docs/language.md). ``milp.py`` wraps HiGHS.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -591,10 +592,35 @@ class AuditModel:
         # between equally good rule applications, the rule that sorts first by id
         rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
         levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
+        # a repeatable credential held more often than its bound: between equally good choices the later holdings count
+        later = self._later_repeats_first()
+        if later:
+            levels.append(later)
         # Among choices equal on every level above, HiGHS's deterministic search decides
         # (docs/language.md, "Ties"): a rank-weighted tie-break level would need a second
         # solve per audit, as its weights do not fold exactly with the levels above.
         return levels
+
+    def _later_repeats_first(self) -> dict[int, int]:
+        """For each repeatable credential held more often than its bound, a cost on using each holding: 0 for the
+        latest (a completed one before a pending one, then the latest ``awarded``, then the last listed), 1 for the
+        one before, and so on."""
+        p = self.p
+        out: dict[int, int] = {}
+        for group in p.same_credential:
+            held = [i for i in group if p.items[i].holding is not None and i in self.u]
+            if len(held) <= semantics.repeat_bound(p.rb, p.items[group[0]].credential):
+                continue
+
+            def age(i: int) -> tuple[bool, bool, dt.date, int]:
+                h = p.items[i].holding
+                assert h is not None
+                return (not h.pending, h.holding.awarded is not None, h.holding.awarded or dt.date.min, h.index)
+
+            for rank, i in enumerate(sorted(held, key=age, reverse=True)):
+                if rank:
+                    out[self.u[i]] = rank
+        return out
 
     def progress_levels(self) -> list[dict[int, int]]:
         """Section 16's most progress, after :meth:`add_progress`: the most nodes the learner's own claims
