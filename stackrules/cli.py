@@ -257,10 +257,11 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     from .rulebase.checks import build
     from .source.files import read_documents, shipped_paths
 
-    roots = list(paths) or [str(p) for p in shipped_paths()]
+    # `check --rules A --rules B` checks that base, as the other commands read `--rules` (it replaces the shipped one)
+    roots = list(paths) or list(rules) or [str(p) for p in shipped_paths()]
     loaded, diags = read_documents(roots)
     has_rules = any(not isinstance(x.doc, LearnerDoc) for x in loaded)
-    if not has_rules or rules:
+    if paths and (not has_rules or rules):
         base, more = read_documents(list(rules) or [str(p) for p in shipped_paths()])
         diags += [d for d in more]
         loaded = base + [x for x in loaded if isinstance(x.doc, LearnerDoc)] if not has_rules else base + loaded
@@ -272,7 +273,7 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
         emit_diagnostics(diags, "json")
     else:
         # without errors the "ok" line below is the summary: one summary, not two
-        emit_diagnostics(diags, "text", [roots, list(rules)], summary=bool(errors))
+        emit_diagnostics(diags, "text", [roots, list(rules)] if paths else [roots], summary=bool(errors))
         if not errors:
             n = len(loaded)
             click.echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackrules.diagnostics import _CODES, CODES
+from stackrules.diagnostics import _CODES, CODES, Diagnostic
 from stackrules.rulebase.checks import build
 from stackrules.source.files import read_documents
 from stackrules.source.yamlreader import MAX_BYTES, MAX_DEPTH, read_yaml
@@ -91,3 +91,22 @@ def test_did_you_mean_for_unknown_ids_and_keys() -> None:
     case = HERE / "cases" / "SR2001-unknown-key.yaml"
     _, diags = read_documents([case])
     assert diags[0].help == "did you mean `title`?"
+
+
+def test_qualifications_nested_deeper_than_a_decided_tree_may_be_are_sr1008(tmp_path: Path) -> None:
+    # 70 qualifications, each nesting the next: each document is shallow, the decided tree is not (an audit ran out
+    # of Python's recursion after `check` said ok; found by an adversarial run, 2026-11-30). 20 nest fine
+    def chain(n: int) -> list[Diagnostic]:
+        folder = tmp_path / f"chain{n}"
+        folder.mkdir()
+        for k in range(n):
+            inner = f"{{qualification: acme:N{k + 1}}}" if k + 1 < n else "acme:A1"
+            (folder / f"n{k}.yaml").write_text(f"kind: qualification\nid: acme:N{k}\ntitle: N{k}\nprovider: acme\nrequires: {{all: [{inner}]}}\n")
+        loaded, diags = read_documents([BASE, folder])
+        return diags + build(loaded)[1]
+
+    assert chain(20) == []
+    found = chain(70)
+    assert found and {d.code for d in found} == {"SR1008"}
+    assert all(d.help for d in found)
+    assert "nests qualifications more than 64 levels deep" in found[0].message

@@ -483,7 +483,12 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
                 why = _why(p, n, ev)
                 said = f" ({why})" if why else ""
-                out.append(Missing(n.id, None, (), f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`{said}"))
+                if p.with_additions and might_complete(p, n, additions=True):
+                    # this node alone could be completed: what cannot is the target as a whole (another node, a limit)
+                    text = f"`{n.id}` could be completed on its own from the catalogue, but not together with the rest of the target{said}"
+                else:
+                    text = f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`{said}"
+                out.append(Missing(n.id, None, (), text))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}
@@ -541,25 +546,45 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
                 noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
-                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}{under}")
+                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
         elif mine:
-            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf)}{under}")
+            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
-    for owner, at, i, c in surplus:
+    kept = [(owner, at, i, c) for owner, at, i, c in surplus if not needed.get(i, set()) - {at}]
+    for owner, _, _, c in kept:
         # an addition another node needs (shares_with) is reported there, once: not again as surplus
-        if not needed.get(i, set()) - {at}:
-            beyond[owner] = beyond.get(owner, Fraction(0)) + c
+        beyond[owner] = beyond.get(owner, Fraction(0)) + c
     for owner, amount in sorted(beyond.items()):
         node = next((n for n in top.walk() if n.min_total is not None and nearest_id(n, p) == owner), top)
         after = total(it.credits for it in ev.claimed.get(node.index, [])) + _added(p, choice, node)
         if node.min_total is not None and after - amount < node.min_total:
-            of = f"the total of {q(node.min_total)} {unit}"
-        else:
-            of = "the limits"
-        credentials.setdefault(owner, [])
-        put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, for {of} (beyond what each requirement needs)")
+            credentials.setdefault(owner, [])
+            text = f"for the total of {q(node.min_total)} {unit} (beyond what each requirement needs)"
+            put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, {text}")
+            continue
+        # not for a total: for a minimum limit over the pool that claims it (a fourth distinct term of ensemble in a
+        # pool whose credit is already there), said under that pool with its filter and the limits it serves
+        by_leaf: dict[int, tuple[Fraction, list[int]]] = {}
+        for o, at, i, c in kept:
+            if o == owner:
+                got, items = by_leaf.get(at, (Fraction(0), []))
+                by_leaf[at] = (got + c, [*items, i])
+        for at, (got, items) in sorted(by_leaf.items()):
+            leaf = p.nodes[at]
+            nid = nearest_id(leaf, p)
+            credentials.setdefault(nid, [])
+            serves, distinct = minimums_served(p, leaf, items)
+            why = f"for {serves}" if serves else "for the limits"
+            fresh = f" in a {distinct} not yet counted" if distinct else ""
+            if leaf.count is not None and leaf.credits is None:
+                # a count in its own words (section 17)
+                noun = "record" if all(p.items[i].attrs.type == "record" for i in items) else "credential"
+                more = f"{len(items)} more {noun}{'' if len(items) == 1 else 's'}"
+            else:
+                more = f"{q(got)} {unit} more"
+            put(nid, got, f"{more} {_filter_text(leaf)}{fresh}, {why}, beyond the {_need_text(leaf, unit)} `{nid}` needs")
     copies: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:
@@ -619,6 +644,62 @@ def _added(p: Problem, choice: Choice, node: CNode) -> Fraction:
             if p.items[i].origin == "addition":
                 seen[i] = seen.get(i, 0) + k
     return sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in seen.items()), Fraction(0))
+
+
+def minimums_served(p: Problem, leaf: CNode, items: list[int]) -> tuple[str, str | None]:
+    """The minimum limits on ``leaf`` or above it that count some of ``items``, in words ("limit `x` (at least 4
+    distinct terms)"), and what a distinct-values one among them counts ("term"), if any."""
+    said: list[str] = []
+    distinct: str | None = None
+    for n in (leaf, *leaf.ancestors()):
+        for k, lim in enumerate(n.limits):
+            if lim.is_max or not any(p.in_limit(n, k, i) for i in items):
+                continue
+            if lim.kind == "min_distinct":
+                words = f"at least {q(lim.bound)} distinct {lim.of}s"
+                distinct = distinct or lim.of
+            elif lim.kind == "min_gpa":
+                words = f"a GPA of at least {q(lim.bound)}"
+            elif lim.kind == "min_count":
+                words = f"at least {q(lim.bound)} credentials"
+            else:
+                words = f"at least {q(lim.bound)} {_unit(p)}"
+            said.append(f"limit `{lim.id or lim.kind}` ({words})")
+    return " and ".join(said), distinct
+
+
+def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], unit: str) -> str:
+    """What the minimum limits over ``leaf`` that the holdings leave short ask of its additions ("; at least 1 of them
+    tagged x, for limit `y`"), so that "Still needed" never reads as if any study the pool accepts would do."""
+    said: list[str] = []
+    on_path = {a.index for a in (leaf, *leaf.ancestors())}
+    for r in ev.limits:
+        lim = r.limit
+        if r.status != "short" or lim.is_max or r.node.index not in on_path:
+            continue
+        k = next((j for j, other in enumerate(r.node.limits) if other == lim), None)  # the checker reads its own copy
+        if k is None or not any(p.in_limit(r.node, k, it.index) for it in items):
+            continue
+        gap = lim.bound - r.value
+        of = f" {filter_text(lim.where)}" if lim.where is not None else ""
+        name = f"limit `{lim.id or lim.kind}`"
+        if lim.kind == "min_count":
+            said.append(f"at least {q(gap)} of {'it' if len(items) == 1 else 'them'}{of}, for {name}")
+        elif lim.kind == "min_credits":
+            said.append(f"at least {q(gap)} {unit} of it{of}, for {name}")
+        elif lim.kind == "min_distinct":
+            said.append(f"in at least {q(gap)} more distinct {lim.of}{'' if gap == 1 else 's'}{of} in all, for {name}")
+        else:
+            said.append(f"enough for {name} ({lim.kind.replace('_', ' ')} {q(lim.bound)})")
+    return "".join(f"; {x}" for x in said)
+
+
+def _need_text(leaf: CNode, unit: str) -> str:
+    if leaf.credits is not None:
+        return f"{q(leaf.credits)} {unit}"
+    if leaf.count is not None:
+        return f"{leaf.count} credential{'' if leaf.count == 1 else 's'}"
+    return "credential"
 
 
 def _total_owner(leaf: CNode, p: Problem) -> str:
@@ -736,6 +817,15 @@ def _condition_failed(p: Problem, it: Item) -> str | None:
     return None
 
 
+def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int, int]) -> int | None:
+    """The bound of a repeatable credential (section 17) that other holdings of it already fill, if so."""
+    info = p.rb.credentials.get(it.credential)
+    if info is None or info.repeat_max is None:
+        return None
+    used = sum(1 for other in p.items if other.credential == it.credential and other.holding is not None and (other.index in claimed or other.index in fed))
+    return info.repeat_max if used >= info.repeat_max else None
+
+
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
     out = []
     item_of = {it.holding.index: it for it in p.items if it.holding is not None}
@@ -770,6 +860,9 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
         elif incompatible and (clash := sorted(p.items[j].key for j in claimed if (min(it.index, j), max(it.index, j)) in incompatible)):
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
+        elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:
+            cause = UnusedCause.REPEAT
+            reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
         out.append(Unused(hv.key, cause, reason))

@@ -30,7 +30,7 @@ from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase
-from .audit import Context, audit_record, run_audit
+from .audit import Context, audit_record, minimums_served, nearest_id, run_audit
 from .checker import verify
 from .choice import Choice
 from .model import AuditModel
@@ -672,6 +672,7 @@ def _plan_record(
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
     beyond: dict[int, str] = {}  # additions a pool claims past its need (-> the pool): they count for the total and limits
+    serves: dict[int, str] = {}  # such an addition -> what it is for: a credit total above its pool, or the limits it counts in
     term_of = {it.index: when[it.key] for it in added}
     for leaf, claims in choice.claims.items():
         node = p.nodes[leaf]
@@ -685,6 +686,12 @@ def _plan_record(
             if room is not None and p.items[i].origin == "addition":
                 if room <= 0:
                     beyond[i] = named.id or p.version.id
+                    totals = [a for a in node.ancestors() if a.min_total is not None]
+                    limits, _ = minimums_served(p, node, [i])
+                    if totals:
+                        serves[i] = f"towards the total of {nearest_id(totals[0], p)}" + (f" and {limits}" if limits else "")
+                    else:
+                        serves[i] = f"for {limits}" if limits else "for the limits"
                     continue
                 room -= p.items[i].credits * c
             leaf_of.setdefault(i, []).append(named.id or p.version.id)
@@ -716,7 +723,7 @@ def _plan_record(
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:
-            why.append(f"counts in {beyond[it.index]} past what it needs: towards the total of {p.version.id} and its limits")
+            why.append(f"counts in {beyond[it.index]} past what it needs: {serves[it.index]}")
         if it.credential in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
         info = p.rb.credentials.get(it.credential)

@@ -185,9 +185,10 @@ def _value(level: dict[int, int], values: list[float]) -> int:
     return round(sum(w * values[j] for j, w in level.items()))
 
 
-def might_complete(p: Problem) -> bool:
-    """An optimistic test (claims may overlap): could the learner's items alone complete the target?"""
-    own = {leaf: [i for i in lst if p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
+def might_complete(p: Problem, node: CNode | None = None, additions: bool = False) -> bool:
+    """An optimistic test (claims may overlap): could the learner's items alone (with ``additions``, and the catalogue's
+    too) complete ``node`` (default: the target)?"""
+    own = {leaf: [i for i in lst if additions or p.items[i].origin != "addition"] for leaf, lst in p.eligible.items()}
     exemptable = {n for app in p.apps for n in app.exempt}
 
     def ok(n: CNode) -> bool:
@@ -199,14 +200,14 @@ def might_complete(p: Problem) -> bool:
         if n.kind == "credential":
             good = bool(its)
         elif n.kind == "pool":
-            good = semantics.pool_met(n, total(it.credits for it in its), len(its))
+            good = semantics.pool_met(n, total(it.credits * it.multiplicity for it in its), sum(it.multiplicity for it in its))
         elif n.kind == "competencies":
             good = semantics.competencies_met(n, (c for it in its for c in it.attrs.competencies))
         else:
             good = semantics.group_met(n, [ok(c) for c in n.children])
         if good and n.min_total is not None:
             reach = {i for leaf in n.leaves() for i in own.get(leaf.index, [])}
-            good = total(p.items[i].credits for i in reach) >= n.min_total
+            good = total(p.items[i].credits * p.items[i].multiplicity for i in reach) >= n.min_total
         return good
 
-    return ok(p.top)
+    return ok(p.top if node is None else node)

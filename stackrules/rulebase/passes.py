@@ -29,6 +29,7 @@ passes, in order:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -61,6 +62,7 @@ class Context:
     nest: nx.DiGraph
     supersede: nx.DiGraph
     _into: dict[Filter, bool] = field(default_factory=dict)  # whether an `into` filter matches any qualification
+    depths: dict[str, int] = field(default_factory=dict)  # qualification -> its deepest tree with `ref` blocks replaced
 
     @classmethod
     def of(cls, ix: Indexed) -> Context:
@@ -201,6 +203,54 @@ class Context:
                                 "lower the minimum or raise the maximum",
                             )
 
+    def expanded(self, v: QualVersion, item: Loaded, base: Path) -> None:
+        """The requirement tree as it is decided, with every `ref` replaced by its block: no deeper than a document
+        may nest (SR1008), and no node id twice (SR3006: a block with ids used by two `ref`s)."""
+        depth: dict[str, int] = {}
+        ids: dict[str, Counter[str]] = {}
+
+        def walk(n: Requirement) -> tuple[int, Counter[str]]:
+            if n.ref is not None and n.ref in v.define:
+                if n.ref not in depth:
+                    depth[n.ref], ids[n.ref] = walk(v.define[n.ref])
+                got = Counter(ids[n.ref])
+                if n.id is not None:
+                    got[n.id] += 1
+                return depth[n.ref], got
+            deepest, seen = 0, Counter([n.id] if n.id is not None else [])
+            for key in ("all", "any", "of"):
+                for kid in getattr(n, key) or ():
+                    d, c = walk(kid) if isinstance(kid, Requirement) else (0, Counter())
+                    deepest = max(deepest, d)
+                    seen.update(c)
+            return deepest + 1, seen
+
+        written: Counter[str] = Counter()
+        for root in (v.requires, *v.define.values()):
+            written.update(n.id for n, _ in iter_nodes(root, ()) if n.id is not None)
+        try:
+            levels, seen = walk(v.requires)
+        except RecursionError:  # a chain of blocks far deeper than any document may nest
+            levels, seen = MAX_TREE + 1, Counter()
+        self.depths[v.id] = max(self.depths.get(v.id, 0), levels)
+        if levels > MAX_TREE:
+            self.report.error(
+                item,
+                base + ("requires",),
+                "SR1008",
+                f"`{v.id}`'s requirements nest more than {MAX_TREE} levels deep once `ref` blocks are replaced by what they define",
+                "flatten the chain of `ref` blocks: a block may list the nodes of another instead of naming it",
+            )
+        for nid, k in sorted(seen.items()):
+            if k > 1 and written[nid] < 2:  # written twice is reported where it is written
+                self.report.error(
+                    item,
+                    base + ("requires",),
+                    "SR3006",
+                    f"node id `{nid}` appears {k} times in `{v.id}` once `ref` blocks are replaced by what they define",
+                    "a block used by more than one `ref` must not give its nodes ids (or define one block per use)",
+                )
+
     def qualification(self, v: QualVersion) -> None:
         item, base = v.origin, v.base_path
         ids: dict[str, Path] = {}
@@ -262,11 +312,14 @@ class Context:
                     self.nest.add_edge(v.id, n.qualification)
                 if n.credential is not None and n.credential in self.rb.qualifications:
                     self.nest.add_edge(v.id, n.credential)
-        for cycle in _cycles(refs):
+        cycles = _cycles(refs)
+        for cycle in cycles:
             name = cycle[0]
             self.report.error(
                 item, base + ("define", name), "SR3008", "`ref` blocks form a cycle: " + " -> ".join(cycle + [name]), "remove one `ref` of the cycle"
             )
+        if not cycles:
+            self.expanded(v, item, base)
         for root, rpath, _ in trees:
             for n, p in iter_nodes(root, rpath):
                 for i, other in enumerate(n.shares_with):
@@ -480,8 +533,12 @@ def check_qualification_trees(ctx: Context) -> None:
             ctx.qualification(v)
 
 
+MAX_TREE = 64  # levels of requirement nodes a decided tree may have: `ref` blocks and nested qualifications replaced
+
+
 def check_nesting_cycles(ctx: Context) -> None:
-    for cycle in _cycles(ctx.nest):
+    cycles = _cycles(ctx.nest)
+    for cycle in cycles:
         v = ctx.rb.qualifications[cycle[0]][0]
         ctx.report.error(
             v.origin,
@@ -490,6 +547,25 @@ def check_nesting_cycles(ctx: Context) -> None:
             "qualifications nest in a cycle: " + " -> ".join(cycle + [cycle[0]]),
             "remove one `qualification:` node of the cycle",
         )
+    if cycles:
+        return
+    # the tree a target is decided on holds its nested qualifications' trees: at most MAX_TREE levels in all (an upper
+    # bound: each tree's own depth plus the deepest tree nested anywhere in it)
+    import networkx as nx
+
+    total: dict[str, int] = {}
+    for qid in reversed(list(nx.topological_sort(ctx.nest))):
+        total[qid] = ctx.depths.get(qid, 0) + max((total[c] for c in ctx.nest.successors(qid)), default=0)
+    for qid, levels in sorted(total.items()):
+        if levels > MAX_TREE and ctx.depths.get(qid, 0) <= MAX_TREE and qid in ctx.rb.qualifications:
+            v = ctx.rb.qualifications[qid][0]
+            ctx.report.error(
+                v.origin,
+                v.base_path + ("requires",),
+                "SR1008",
+                f"`{qid}` nests qualifications more than {MAX_TREE} levels deep in all (their trees inside its own)",
+                "nest fewer qualifications inside one another: a qualification may list the requirements of another instead",
+            )
 
 
 def check_credit_rules(ctx: Context) -> None:
