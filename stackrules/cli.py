@@ -35,6 +35,7 @@ from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, 
 from .language.models import KINDS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2, 3, 4
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away, as a shell reports a process ended by SIGPIPE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,6 +118,12 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
                 code = EXIT_INVALID
             except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort):
                 raise
+            except BrokenPipeError:
+                # the reader went away (`| head`): nothing is wrong with the input, and nothing more can be written;
+                # stdout is pointed at devnull so that the interpreter's own flush at exit does not fail again
+                with contextlib.suppress(OSError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                code = EXIT_BROKEN_PIPE
             except Exception as exc:  # the last line of defence: report, never a traceback
                 click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
                 code = EXIT_INTERNAL

@@ -38,6 +38,13 @@ class LearnerError(_WithDiagnostics):
     """A learner document has errors; ``diagnostics`` lists them."""
 
 
+def _code_help(code: str) -> str | None:
+    from .diagnostics import CODES
+
+    known = CODES.get(code)
+    return known.fix if known is not None else None
+
+
 class RequestError(StackrulesError):
     """A request the engine cannot answer as asked (unknown target, bad argument)."""
 
@@ -45,7 +52,8 @@ class RequestError(StackrulesError):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.help = help
+        # every diagnostic carries help: without a specific one, the code's own (docs/diagnostics.md)
+        self.help = help if help is not None else _code_help(code)
 
     def diagnostic(self, file: str = "<request>") -> Diagnostic:
         return Diagnostic(file, 1, 1, self.code, self.message, self.help)

@@ -73,6 +73,29 @@ def test_bad_learner_dict_raises_learner_error() -> None:
     assert info.value.diagnostics[0].code == "SR2003"
 
 
+def test_a_timestamp_from_python_is_its_calendar_day(engine: stackrules.Engine) -> None:
+    # a datetime where a date belongs raised a raw TypeError (found by an adversarial run)
+    import datetime as dt
+
+    stamped = stackrules.load_learner({"id": "L", "holdings": [{"credential": "exu:COMP1010", "awarded": dt.datetime(2025, 1, 1, 5)}]})
+    dated = stackrules.load_learner({"id": "L", "holdings": [{"credential": "exu:COMP1010", "awarded": dt.date(2025, 1, 1)}]})
+    assert engine.audit(stamped, "exu:BIT", AS_OF).to_json() == engine.audit(dated, "exu:BIT", AS_OF).to_json()
+
+
+def test_a_repeatable_credential_held_twice_on_one_day_is_two_holdings() -> None:
+    # two lessons graded the same day: "listed twice" (SR3006) rejected the whole learner file, though a learner may
+    # hold repeats in one term (found by an adversarial run); a credential that is not repeatable is still refused
+    engine = stackrules.load(ROOT / "rules", ROOT / "frameworks")
+    lessons = [{"credential": "evu:MUAP150", "awarded": "2025-05-09"}] * 2
+    learner = stackrules.load_learner({"id": "L", "holdings": lessons})
+    decided = engine.audit(learner, "evu:BM-PERF", AS_OF).to_json()
+    primary = next(n for n in decided["nodes"] if n["id"] == "applied-primary")
+    assert primary["claimed"] == ["evu:MUAP150", "evu:MUAP150@2"] and primary["credits"] == "4"
+    with pytest.raises(stackrules.LearnerError) as info:
+        engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "evu:MUED231", "awarded": "2025-05-09"}] * 2}), "evu:BM-PERF", AS_OF)
+    assert info.value.diagnostics[0].code == "SR3006"
+
+
 def test_unknown_target_is_a_request_error(engine: stackrules.Engine) -> None:
     learner = stackrules.load_learner({"id": "L"})
     with pytest.raises(stackrules.RequestError) as info:

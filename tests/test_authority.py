@@ -288,3 +288,22 @@ def test_the_approvers_schema_is_printed_and_accepts_the_shipped_document() -> N
     jsonschema.Draft202012Validator(schema).validate(doc)
     bad = {**doc, "approvers": [{"id": "x", "name": "X", "may": ["rubber-stamp"]}]}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_tags_a_learner_file_gives_a_holding_are_shown_where_it_counts() -> None:
+    # section 17 lets a holding carry its own tags (a topics course's section attribute); they can move a unit into a
+    # restricted pool, so the explanation shows which tags rest on the learner file alone (found by an adversarial run)
+    from .conftest import ROOT
+
+    engine = stackrules.load(ROOT / "rules", ROOT / "frameworks")
+    data = yaml.safe_load((ROOT / "examples" / "real" / "ict40120-tom.yaml").read_text(encoding="utf-8"))
+    plain = engine.audit(stackrules.load_learner(data), "tp-ict:ICT40120", dt.date(2026, 11, 28))
+    assert not any("stated_tags" in a for a in plain.to_json()["applied"])
+    for h in data["holdings"]:
+        if h["credential"] == "tp-bsb:BSBMGT617":
+            h["tags"] = ["ict40120-elective"]
+    tagged = engine.audit(stackrules.load_learner(data), "tp-ict:ICT40120", dt.date(2026, 11, 28))
+    assert tagged.remaining < plain.remaining  # the learner's tag lets the unit count
+    entry = next(a for a in tagged.to_json()["applied"] if a["holding"] == "tp-bsb:BSBMGT617")
+    assert entry["stated_tags"] == ["ict40120-elective"]
+    assert "tagged ict40120-elective by the learner file, not the catalogue" in tagged.text()

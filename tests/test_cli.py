@@ -27,6 +27,15 @@ def test_check_shipped_base_is_clean() -> None:
     assert code == 0 and out.startswith("ok:")
 
 
+def test_check_with_rules_checks_that_base_as_the_other_commands_read_it() -> None:
+    # `--rules` replaces the shipped base for every command; `check --rules rules --rules frameworks` read the shipped
+    # base and then the same files again on top of it: 165 "already defined" errors (found by a newcomer)
+    code, out, _ = run("check")
+    again, out2, _ = run("check", "--rules", str(ROOT / "rules"), "--rules", str(ROOT / "frameworks"))
+    assert (code, again) == (0, 0), out2
+    assert out2.splitlines()[-1] == out.splitlines()[-1]  # "ok: 37 documents checked, 0 warnings"
+
+
 def test_check_invalid_file_exits_3_with_a_caret(write) -> None:  # type: ignore[no-untyped-def]
     folder = write({"bad.yaml": "kind: catalog\nprovider: {id: zed, name: Zed}\ncredit_system: ects\ncredentials: [{id: zed:Z1, titel: Z}]\n"})
     code, _, err = run("check", str(folder / "bad.yaml"))
@@ -149,3 +158,21 @@ def test_same_bytes_across_processes_and_hash_seeds() -> None:
         )
         outs.append(proc.stdout)
     assert outs[0] == outs[1] and outs[0]
+
+
+def test_a_closed_pipe_stops_quietly_with_141() -> None:
+    # `stackrules graph --format json | head -1`: the reader goes away; this was an "internal error: BrokenPipeError"
+    proc = subprocess.Popen([sys.executable, "-m", "stackrules", "graph", "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert (proc.wait(timeout=60), err) == (141, b"")
+
+
+def test_every_request_error_carries_help() -> None:
+    # a bad --time-limit or --as-of gave a SR5002 diagnostic without help (found by an adversarial run)
+    for args in (["--time-limit", "-1"], ["--as-of", "0999-01-01"]):
+        code, out, _ = run("audit", "--learner", str(EX / "eva.yaml"), "--target", "exu:BIT", "--format", "json", *args)
+        diag = json.loads(out)["diagnostics"][0]
+        assert code == 3 and diag["code"] == "SR5002" and diag["help"], diag

@@ -284,7 +284,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         proof=Proof(choice.status),
         provenance=prov,
         bound=choice.bound if indeterminate else None,
-        applied=tuple(_applied(it) for it in claimed_items),
+        applied=tuple(_applied(p, it) for it in claimed_items),
         gpa=_gpa(claimed_items),
         exceptions_refused=tuple(
             ExceptionRefused(e.type, e.node, e.credential, e.instead_of, e.approved_by, e.date, reason, detail) for e, reason, detail in p.exceptions_refused
@@ -294,9 +294,12 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
     )
 
 
-def _applied(it: Item) -> Applied:
-    """A claimed item as a reader wants it: title, credit, grade, date."""
+def _applied(p: Problem, it: Item) -> Applied:
+    """A claimed item as a reader wants it: title, credit, grade, date, and any tags only the learner file gives it."""
     h = it.holding.holding if it.holding is not None else None
+    info = p.rb.credentials.get(it.credential)
+    own = set(info.tags) if info is not None else set()
+    stated = tuple(t for t in (h.tags if h is not None else ()) if t not in own)
     return Applied(
         it.key,
         it.attrs.title,
@@ -305,6 +308,7 @@ def _applied(it: Item) -> Applied:
         it.attrs.grade,
         it.attrs.awarded,
         h.status if h is not None else "completed",
+        stated,
     )
 
 
@@ -584,7 +588,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
                 more = f"{len(items)} more {noun}{'' if len(items) == 1 else 's'}"
             else:
                 more = f"{q(got)} {unit} more"
-            put(nid, got, f"{more} {_filter_text(leaf)}{fresh}, {why}, beyond the {_need_text(leaf, unit)} `{nid}` needs")
+            put(nid, got, f"{more} {_filter_text(leaf)}{fresh}, {why}, beyond the {_need_text(leaf, unit, items, p)} `{nid}` needs")
     copies: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:
@@ -694,12 +698,14 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
     return "".join(f"; {x}" for x in said)
 
 
-def _need_text(leaf: CNode, unit: str) -> str:
+def _need_text(leaf: CNode, unit: str, items: list[int], p: Problem) -> str:
+    """A pool's own need in its own words: credit, or a count of credentials (of records, when records fill it)."""
     if leaf.credits is not None:
         return f"{q(leaf.credits)} {unit}"
+    noun = "record" if items and all(p.items[i].attrs.type == "record" for i in items) else "credential"
     if leaf.count is not None:
-        return f"{leaf.count} credential{'' if leaf.count == 1 else 's'}"
-    return "credential"
+        return f"{leaf.count} {noun}{'' if leaf.count == 1 else 's'}"
+    return noun
 
 
 def _total_owner(leaf: CNode, p: Problem) -> str:

@@ -309,9 +309,12 @@ class Applied:
     grade: str | None = None
     awarded: dt.date | None = None
     status: str = "completed"  # completed | in_progress | planned (pending ones count only with look-ahead)
+    # tags the learner file gives this holding beyond the catalogue's (section 17's holding overrides): an assertion
+    # of the learner's, shown wherever the holding counts so that an officer sees what rests on it (section 18)
+    stated_tags: tuple[str, ...] = ()
 
     def to_json(self) -> JSONObject:
-        return {
+        out: JSONObject = {
             "holding": self.holding,
             "title": self.title,
             "credits": q(self.credits),
@@ -320,6 +323,9 @@ class Applied:
             "awarded": day(self.awarded),
             "status": self.status,
         }
+        if self.stated_tags:
+            out["stated_tags"] = list(self.stated_tags)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

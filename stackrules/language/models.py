@@ -110,6 +110,8 @@ LAST_DAY = _dt.date(8999, 12, 31)
 
 
 def _date(value: object) -> _dt.date:
+    if isinstance(value, _dt.datetime):  # a timestamp from the Python API: its calendar day
+        value = value.date()
     day: _dt.date | None = value if isinstance(value, _dt.date) else None
     if isinstance(value, str) and len(value) <= 32:
         with contextlib.suppress(ValueError):

@@ -52,6 +52,8 @@ def _applied(a: Applied | None, key: str, unit: str) -> str:
         parts.append(a.awarded.isoformat())
     if a.status != "completed":
         parts.append(a.status.replace("_", " "))
+    if a.stated_tags:
+        parts.append("tagged " + ", ".join(a.stated_tags) + " by the learner file, not the catalogue")
     name = grant_name(key, a.title) if a.source == "credit" and key.startswith("credit:") else f"{key} {a.title}" if a.title else key
     return f"{name} ({', '.join(parts)})" if parts else name
 
@@ -199,7 +201,7 @@ def audit_text(d: AuditDecision) -> str:
     )
     legend = LEGEND
     if any(node.status.value in ("not_applicable", "pending_approval") for node in d.nodes):
-        legend += " [-] not applicable to this learner, [?] pending approval (section 17)."
+        legend += " [-] not applicable to this learner, [?] waiting for a sign-off (an approval)."
     out += ["", legend, footer(d.provenance, proof=d.proof)]
     return "\n".join(out) + "\n"
 

@@ -26,10 +26,16 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(doc.holdings):
         path: Path = ("holdings", i)
-        if h.credential in seen and doc.holdings[seen[h.credential]].status == h.status and h.awarded == doc.holdings[seen[h.credential]].awarded:
+        info = rb.credentials.get(h.credential)
+        repeatable = info is not None and info.repeat_max is not None  # two lessons graded on one day are two holdings
+        if (
+            not repeatable
+            and h.credential in seen
+            and doc.holdings[seen[h.credential]].status == h.status
+            and h.awarded == doc.holdings[seen[h.credential]].awarded
+        ):
             report.error(item, path + ("credential",), "SR3006", f"`{h.credential}` is listed twice", "remove the repeated holding")
         seen.setdefault(h.credential, i)
-        info = rb.credentials.get(h.credential)
         prov_id = h.credential.partition(":")[0]
         if h.described and prov_id in rb.providers:
             # section 18: a learner file may not create credentials (or credit) under a provider the rule base catalogues
