@@ -6,6 +6,7 @@ import itertools
 import json
 import warnings
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pydot
@@ -435,3 +436,19 @@ def test_fast_model_stops_at_its_relaxation_when_the_full_model_is_needed(tmp_pa
         assert statuses == ["wider", "optimal"], statuses
         monkeypatch.setattr(planning, "_attempt", to_the_end)
         assert engine.plan(learner, "bu:DEG24", AS_OF).to_json() == stopped
+
+
+def test_a_plan_says_which_sign_offs_it_cannot_bring(tmp_path: Path) -> None:
+    # the audit lists the pending audition; the plan printed a complete plan without a word of it (found by an
+    # adversarial run). No study brings a sign-off, so the plan names it apart, in both forms
+    catalog = {"kind": "catalog", "provider": {"id": "mus", "name": "Music"}, "credit_system": "us-sch"}
+    catalog["credentials"] = [{"id": "mus:THEORY1", "title": "Theory I", "credits": 3}, {"id": "mus:THEORY2", "title": "Theory II", "credits": 3}]
+    qual = {"kind": "qualification", "id": "mus:BM", "title": "BM", "provider": "mus"}
+    qual["requires"] = {"all": [{"id": "theory", "all": ["mus:THEORY1", "mus:THEORY2"]}, {"id": "audition", "approval": "department audition"}]}
+    (tmp_path / "mus.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path, ROOT / "frameworks")
+    plan = engine.plan(stackrules.load_learner({"id": "L", "holdings": [{"credential": "mus:THEORY1"}]}), "mus:BM", AS_OF)
+    assert plan.to_json()["added"] == ["mus:THEORY2"]
+    assert plan.to_json()["awaiting_approval"] == [{"node": "audition", "approval": "department audition"}]
+    assert "Not in the plan: `audition` waits for a sign-off (department audition)" in plan.text()

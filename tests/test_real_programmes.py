@@ -313,3 +313,12 @@ def test_a_met_degree_counts_the_alternative_not_taken_apart(engine: stackrules.
     # Wei's degree is met; the team-project alternative he did not take (CS3281 and CS3282) is not unmet progress
     text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-wei.yaml"), "nus:BCOMP-CS", AS_OF).text()
     assert "Progress: 9 of 9 requirements met (1 alternative not taken; 2 not applicable to this learner)." in text
+
+
+def test_bens_statement_counts_the_record_still_needed(engine: stackrules.Engine) -> None:
+    # the audit says "9 us-sch remaining and 1 record"; the advanced-standing statement said only "9 us-sch" (found by
+    # a newcomer). Records carry no credit, so they are said beside it, in both forms
+    learner = stackrules.load_learner(REAL / "bm-performance-ben.yaml")
+    statement = engine.assess(learner, "evu:BM-PERF", AS_OF)
+    assert "Study remaining: 9 us-sch and 1 record, what the requirements still need (no credit total)." in statement.text()
+    assert statement.to_json()["credits"]["remaining_records"] == 1

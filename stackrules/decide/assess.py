@@ -61,7 +61,7 @@ def assess_decision(
         learner=audit.learner,
         status=audit.status,
         as_of=audit.as_of,
-        credits=AssessCredits(c.system, c.required, c.counted, c.remaining, given, c.counted - given, given - unusable, unusable, beyond),
+        credits=AssessCredits(c.system, c.required, c.counted, c.remaining, given, c.counted - given, given - unusable, unusable, beyond, c.remaining_records),
         granted=granted,
         refused=audit.refused,
         not_credited=not_credited,

@@ -676,7 +676,13 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
     """What the minimum limits over ``leaf`` that the holdings leave short ask of its additions ("; at least 1 of them
     tagged x, for limit `y`"), so that "Still needed" never reads as if any study the pool accepts would do."""
     said: list[str] = []
-    on_path = {a.index for a in (leaf, *leaf.ancestors())}
+    # the limits of this entry's own node (the leaf, up to its nearest node with an id): a limit higher up spans
+    # several entries and is shown once, under "Limits", not as if each entry had to meet it alone
+    on_path = {leaf.index}
+    a = leaf
+    while a.id is None and a.parent is not None:
+        a = a.parent
+        on_path.add(a.index)
     for r in ev.limits:
         lim = r.limit
         if r.status != "short" or lim.is_max or r.node.index not in on_path:
@@ -692,7 +698,10 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
         elif lim.kind == "min_credits":
             said.append(f"at least {q(gap)} {unit} of it{of}, for {name}")
         elif lim.kind == "min_distinct":
-            said.append(f"in at least {q(gap)} more distinct {lim.of}{'' if gap == 1 else 's'}{of} in all, for {name}")
+            if gap == 1:
+                said.append(f"in a {lim.of}{of} not yet counted, for {name}")
+            else:
+                said.append(f"in at least {q(gap)} more distinct {lim.of}s{of} in all, for {name}")
         else:
             said.append(f"enough for {name} ({lim.kind.replace('_', ' ')} {q(lim.bound)})")
     return "".join(f"; {x}" for x in said)

@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..decisions.audit import AuditDecision, AuditStatus, Proof
+from ..decisions.audit import AuditDecision, AuditStatus, NodeStatus, Proof
 from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm, Unplaceable
 from ..errors import RequestError
 from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase
-from .audit import Context, audit_record, minimums_served, nearest_id, run_audit
+from .audit import Context, audit_record, minimums_served, run_audit
 from .checker import verify
 from .choice import Choice
 from .model import AuditModel
@@ -686,11 +686,10 @@ def _plan_record(
             if room is not None and p.items[i].origin == "addition":
                 if room <= 0:
                     beyond[i] = named.id or p.version.id
-                    totals = [a for a in node.ancestors() if a.min_total is not None]
-                    limits, _ = minimums_served(p, node, [i])
-                    if totals:
-                        serves[i] = f"towards the total of {nearest_id(totals[0], p)}" + (f" and {limits}" if limits else "")
+                    if any(a.min_total is not None for a in node.ancestors()):
+                        serves[i] = f"towards the total of {p.version.id} and its limits"
                     else:
+                        limits, _ = minimums_served(p, node, [i])
                         serves[i] = f"for {limits}" if limits else "for the limits"
                     continue
                 room -= p.items[i].credits * c
@@ -754,4 +753,5 @@ def _plan_record(
         alternatives=alternatives,
         earning_study=total(it.credits for it in added if it.index in earning),
         earned_credit=earned,
+        awaiting=tuple((nd.id, nd.why or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
     )

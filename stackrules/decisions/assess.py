@@ -46,9 +46,10 @@ class AssessCredits:
     applicable: Fraction = Fraction(0)
     unusable: Fraction = Fraction(0)
     beyond_need: Fraction | None = None
+    remaining_records: int = 0  # records (no credit) still needed too, as the audit counts them
 
     def to_json(self) -> JSONObject:
-        return {
+        out: JSONObject = {
             "system": self.system,
             "required": q(self.required),
             "counted": q(self.counted),
@@ -59,6 +60,9 @@ class AssessCredits:
             "unusable": q(self.unusable),
             "beyond_need": q(self.beyond_need),
         }
+        if self.remaining_records:
+            out["remaining_records"] = self.remaining_records
+        return out
 
 
 @dataclass(frozen=True, slots=True)

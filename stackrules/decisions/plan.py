@@ -127,9 +127,12 @@ class Plan:
     # (a 3-hour community-college course is 4.8 cp of study and may earn a 6-cp unit)
     earning_study: Fraction = Fraction(0)
     earned_credit: Fraction = Fraction(0)
+    # sign-offs the target still waits for (section 17): (node, whose approval). No study completes them, so they are
+    # not in the plan, and the target is complete only once they are given
+    awaiting: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> JSONObject:
-        return {
+        out: JSONObject = {
             "target": self.target,
             "title": self.title,
             "learner": self.learner,
@@ -153,6 +156,9 @@ class Plan:
             "provenance": self.provenance.to_json(),
             "alternatives": records(self.alternatives),
         }
+        if self.awaiting:
+            out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,13 +36,15 @@ def assess_text(d: AssessStatement) -> str:
     elif c.remaining is None:
         out.append("Study remaining: no combination of catalogue study completes it.")
     else:
+        # records carry no credit (section 17): said in their own words beside the credit, as the audit says them
+        recs = f" and {c.remaining_records} record{'s' * (c.remaining_records != 1)}" if c.remaining_records else ""
         if c.required is None:
-            out.append(f"Study remaining: {n(c.remaining)} {unit}, what the requirements still need (no credit total).")
+            out.append(f"Study remaining: {n(c.remaining)} {unit}{recs}, what the requirements still need (no credit total).")
         else:
             sums = f"{n(c.required)} required - {n(c.counted)} counted"
             if c.beyond_need:
                 sums += f" + {n(c.beyond_need)} counted or added beyond what the requirements need"
-            out.append(f"Study remaining: {n(c.remaining)} {unit} = {sums}.")
+            out.append(f"Study remaining: {n(c.remaining)} {unit}{recs} = {sums}.")
     if d.granted:
         out.append("")
         out.append("Credit granted, rule by rule")

@@ -36,8 +36,9 @@ def plan_text(d: Plan | NoPlan) -> str:
         out.append("Already complete: nothing to add.")
     elif not d.added:
         out.append("Nothing to add: the target is complete once the in-progress and planned study counted (look-ahead) is passed.")
+    waiting = [f"Not in the plan: `{node}` waits for a sign-off ({why}); the target is complete only once it is given." for node, why in d.awaiting]
     if not d.added:
-        out += ["", footer(d.provenance)]
+        out += [*waiting, "", footer(d.provenance)]
         return "\n".join(out) + "\n"
     price = _cost_text(d.cost)
     ties = ", then ".join(t.value for t in d.tie_breaks)
@@ -53,6 +54,7 @@ def plan_text(d: Plan | NoPlan) -> str:
     )
     proven = "proven" if d.tie_breaks_proven else "the best found within the search bound, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
+    out += waiting
     if d.credit_changed:
         out.append(f"The credit used differs from the audit's: keeping the audit's credit would not give the least {d.objective}.")
     lines = []

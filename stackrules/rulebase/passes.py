@@ -493,7 +493,10 @@ def check_credentials(ctx: Context) -> None:
         for key in ("supersedes", "equivalent"):
             for i, other in enumerate(getattr(info, key)):
                 if other not in ctx.rb.credentials:
-                    ctx.unknown(other, item, path + (key, i), help_=(suggestion(other, ctx.known_ids()) or "list the older credential in its catalogue too"))
+                    # the nearest id is often this entry itself (ICTICT451 for ICTICT418): never suggest that
+                    near = suggestion(other, ctx.known_ids() - {cid})
+                    older = "list the older credential in its catalogue too, as an entry of its own (a `note` can say what replaced it)"
+                    ctx.unknown(other, item, path + (key, i), help_=f"{older}; or {near}" if near else older)
                 elif key == "supersedes":
                     ctx.supersede.add_edge(cid, other)
         if info.prerequisites is not None:
