@@ -307,3 +307,24 @@ def test_tags_a_learner_file_gives_a_holding_are_shown_where_it_counts() -> None
     entry = next(a for a in tagged.to_json()["applied"] if a["holding"] == "tp-bsb:BSBMGT617")
     assert entry["stated_tags"] == ["ict40120-elective"]
     assert "tagged ict40120-elective by the learner file, not the catalogue" in tagged.text()
+
+
+def test_a_stated_term_that_begins_after_the_award_is_refused(tmp_path: Path) -> None:
+    # six ensembles awarded in one term but stated as six terms counted six distinct terms (found by an adversarial
+    # run): a term that begins after the award date cannot be the holding's, and the learner file is refused there
+    catalog = {"kind": "catalog", "provider": {"id": "mus", "name": "Music"}, "credit_system": "us-sch"}
+    catalog["terms"] = [{"id": "T1", "from": "2024-01-01", "until": "2024-06-30"}, {"id": "T2", "from": "2024-07-01", "until": "2024-12-31"}]
+    catalog["credentials"] = [{"id": "mus:ENS", "title": "Ensemble", "credits": 1, "repeatable": {"max": 4}}]
+    qual = {"kind": "qualification", "id": "mus:Q", "title": "Q", "provider": "mus"}
+    qual["requires"] = {"id": "ens", "credits": 2, "where": {"id": "mus:ENS"}, "limits": [{"id": "terms", "min_distinct": {"count": 2, "of": "term"}}]}
+    (tmp_path / "mus.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(qual, sort_keys=False))
+    engine = stackrules.load(tmp_path, Path(__file__).parent.parent / "frameworks")
+    stated = [{"credential": "mus:ENS", "awarded": "2024-03-01", "term": "T1"}, {"credential": "mus:ENS", "awarded": "2024-03-02", "term": "T2"}]
+    with pytest.raises(stackrules.LearnerError) as info:
+        engine.audit(stackrules.load_learner({"id": "L", "holdings": stated}), "mus:Q", dt.date(2026, 1, 1))
+    diag = info.value.diagnostics[0]
+    assert diag.code == "SR2004" and "`term: T2` begins on 2024-07-01" in diag.message and "`T1`" in (diag.help or "")
+    # a term stated for a late award (a grade released after the term) is the learner's to give
+    late = [{"credential": "mus:ENS", "awarded": "2024-03-01"}, {"credential": "mus:ENS", "awarded": "2025-02-01", "term": "T2"}]
+    assert engine.audit(stackrules.load_learner({"id": "L", "holdings": late}), "mus:Q", dt.date(2026, 1, 1)).status == "met"

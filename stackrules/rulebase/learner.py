@@ -37,6 +37,21 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
             report.error(item, path + ("credential",), "SR3006", f"`{h.credential}` is listed twice", "remove the repeated holding")
         seen.setdefault(h.credential, i)
         prov_id = h.credential.partition(":")[0]
+        prov = rb.providers.get(prov_id)
+        if h.term is not None and h.awarded is not None and prov is not None:
+            # a stated term that begins after the award cannot be the holding's: section 18, a learner file may not
+            # spread one term's study over others to meet a distinct-terms limit (found by an adversarial run)
+            begins = next((lo for tid, lo, _ in prov.terms if tid == h.term), None)
+            if begins is not None and begins > h.awarded:
+                report.error(
+                    item,
+                    path + ("term",),
+                    "SR2004",
+                    f"`term: {h.term}` begins on {begins.isoformat()}, after this holding's `awarded` {h.awarded.isoformat()}: study is not awarded before its term begins",
+                    (f"give the term the award falls in, `{prov.term_of(h.awarded)}`" if prov.term_of(h.awarded) else "give the term the study was taken in")
+                    + ", or correct the date",
+                    on_key=True,
+                )
         if h.described and prov_id in rb.providers:
             # section 18: a learner file may not create credentials (or credit) under a provider the rule base catalogues
             what = "is one of its credentials" if info is not None else "is not one of its credentials"
