@@ -322,3 +322,13 @@ def test_bens_statement_counts_the_record_still_needed(engine: stackrules.Engine
     statement = engine.assess(learner, "evu:BM-PERF", AS_OF)
     assert "Study remaining: 9 us-sch and 1 record, what the requirements still need (no credit total)." in statement.text()
     assert statement.to_json()["credits"]["remaining_records"] == 1
+
+
+def test_still_needed_never_offers_an_alternative_no_new_study_can_meet(engine: stackrules.Engine) -> None:
+    # a focus-area primary may be CS5206 taken before AY2011/2012; in 2026 no student can take it so, and "Still
+    # needed" offered "or (id nus:CS5206, awarded below 2011-08-01)" (found by a newcomer). The Limits and the rule
+    # file keep the alternative; what is still to be taken does not
+    got = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF)
+    entry = next(m for m in got.to_json()["missing"] if m["node"] == "algorithms-theory")
+    assert entry["text"].startswith("3 more credentials (tagged focus-algorithms-primary);"), entry["text"]
+    assert "2011" not in entry["text"]

@@ -134,10 +134,29 @@ def nearest_id(n: CNode, p: Problem) -> str:
     return p.version.id
 
 
-def _filter_text(n: CNode) -> str:
+def _filter_text(n: CNode, as_of: dt.date | None = None) -> str:
+    """A pool's filter in words; with ``as_of``, as it reads for study still to be taken (see :func:`_for_new_study`)."""
     if n.where is None:
         return "of any study"
-    return f"({filter_text(n.where)})"
+    return f"({filter_text(_for_new_study(n.where, as_of) if as_of is not None else n.where)})"
+
+
+def _for_new_study(f: Filter, as_of: dt.date) -> Filter:
+    """``f`` without the alternatives that study taken after ``as_of`` can never meet (`awarded` before a day already
+    past: "CS5206, awarded below 2011-08-01"), so that "Still needed" never offers them. A group all of whose
+    alternatives are past is kept as written: what is needed is then said as the rule says it."""
+
+    def past(g: Filter) -> bool:
+        return any(
+            t.attr == "awarded" and isinstance(t.value, dt.date) and (t.value <= as_of if t.op == "lt" else t.value < as_of if t.op == "lte" else False)
+            for t in g.terms
+        )
+
+    groups = []
+    for group in f.any_of:
+        open_ = tuple(g for g in group if not past(g))
+        groups.append(open_ if open_ else group)
+    return replace(f, any_of=tuple(groups)) if groups != list(f.any_of) else f
 
 
 _NEGATE = {"eq": "ne", "ne": "eq", "gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "in": "not_in", "not_in": "in"}
@@ -147,7 +166,7 @@ def filter_text(f: Filter) -> str:
     """A filter as a reader would say it: `tagged data, level 3 or above`, `level below 4`."""
     parts = [_fact_term_text(t) if t.fact is not None or isinstance(t.value, FactRef) else _term_text(t.attr, t.op, t.value) for t in f.terms]
     for group in f.any_of:
-        parts.append("either " + " or ".join(_grouped(g) for g in group))
+        parts.append("either " + " or ".join(_grouped(g) for g in group) if len(group) > 1 else filter_text(group[0]))
     for g in f.nots:
         if len(g.terms) == 1 and not g.any_of and not g.nots and g.terms[0].op in _NEGATE and g.terms[0].fact is None:
             t = g.terms[0]
@@ -550,9 +569,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
                 noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
-                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
+                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
         elif mine:
-            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
+            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
@@ -588,7 +607,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
                 more = f"{len(items)} more {noun}{'' if len(items) == 1 else 's'}"
             else:
                 more = f"{q(got)} {unit} more"
-            put(nid, got, f"{more} {_filter_text(leaf)}{fresh}, {why}, beyond the {_need_text(leaf, unit, items, p)} `{nid}` needs")
+            put(nid, got, f"{more} {_filter_text(leaf, p.as_of)}{fresh}, {why}, beyond the {_need_text(leaf, unit, items, p)} `{nid}` needs")
     copies: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:

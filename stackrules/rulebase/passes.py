@@ -397,6 +397,7 @@ class Context:
                     need = self.rb.convert(n.credits, v.system)
                 # scan until the pool is shown fillable (usually after a few credentials)
                 have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
+                records = 0  # matching records: they carry no credit (section 17)
                 # only the catalogue credentials the filter can match (the index skips the rest), then granted credit
                 for a in (*catalogue.candidates(f), *grants):
                     if have >= need and count >= (n.count or 0) and not uncovered:
@@ -407,11 +408,15 @@ class Context:
                         times = info.repeat_max if info is not None and info.repeat_max is not None else 1
                         have += a.credits * times
                         count += times
+                        records += a.credits == 0 and info is not None and info.type == "record"
                         uncovered.difference_update(a.competencies)
                 shortfalls: list[tuple[Path, str, str]] = []
                 if n.credits is not None and have < need:
-                    msg = f"no credentials in the rule base add up to the {need} credit this pool needs ({have} match its filter)"
-                    shortfalls.append((("credits",), msg, "check the filter, or add credentials that match it"))
+                    msg = f"no credentials in the rule base add up to the {need} credit this pool needs: what its filter matches adds up to {have}"
+                    fix = "check the filter, or add credentials that match it"
+                    if records and have == 0:
+                        fix = "the credentials it matches are records, which carry no credit: count them with `count:` instead of `credits:`"
+                    shortfalls.append((("credits",), msg, fix))
                 if n.count is not None and count < n.count:
                     msg = f"only {count} credentials in the rule base match this pool, which needs {n.count}"
                     shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
