@@ -114,7 +114,9 @@ def test_qualifications_nested_deeper_than_a_decided_tree_may_be_are_sr1008(tmp_
 
 def test_a_credit_pool_over_records_is_told_to_count_them(tmp_path: Path) -> None:
     # records carry no credit (section 17): a credit pool over them can never fill, and the help says what to write
-    (tmp_path / "c.yaml").write_text("kind: catalog\nprovider: {id: rp, name: RP}\ncredit_system: ects\ncredentials:\n  - {id: rp:REC, title: Recital, type: record}\n")
+    (tmp_path / "c.yaml").write_text(
+        "kind: catalog\nprovider: {id: rp, name: RP}\ncredit_system: ects\ncredentials:\n  - {id: rp:REC, title: Recital, type: record}\n"
+    )
     (tmp_path / "q.yaml").write_text("kind: qualification\nid: rp:Q\ntitle: Q\nprovider: rp\nrequires: {id: recs, credits: 2, where: {type: record}}\n")
     loaded, diags = read_documents([BASE, tmp_path])
     found = [d for d in diags + build(loaded)[1] if d.file.endswith("q.yaml")]
