@@ -592,6 +592,15 @@ class AuditModel:
         # between equally good rule applications, the rule that sorts first by id
         rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
         levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
+        # a leaf that names a credential takes that credential itself before one that stands for it (`supersedes`,
+        # `equivalent`): holding both OLD and NEW, each counts where it is named, not crossed
+        standing_in = {
+            x: 1
+            for (i, leaf), x in self.x.items()
+            if p.items[i].origin != "addition" and p.nodes[leaf].kind == "credential" and p.nodes[leaf].credential not in (None, p.items[i].credential)
+        }
+        if standing_in:
+            levels.append(standing_in)
         # a repeatable credential held more often than its bound: between equally good choices the later holdings count
         later = self._later_repeats_first()
         if later:
