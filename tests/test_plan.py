@@ -109,7 +109,10 @@ def test_plan_objectives_trade_off(engine: stackrules.Engine) -> None:
     learner = stackrules.load_learner(EXAMPLES / "tariq.yaml")
     by = {obj: engine.plan(learner, "exu:BIT", AS_OF, objective=obj).to_json() for obj in ("credits", "cost", "terms")}
     cost = {k: Fraction(v["cost"]["amount"]) for k, v in by.items()}
-    assert cost["cost"] <= cost["credits"] and cost["cost"] <= cost["terms"]
+    # the cheapest plan is never dearer than another plan whose every credential has a price (an unpriced one, which
+    # the cost objective does not take, is "+1 of unknown cost" and not in the amount)
+    assert all(cost["cost"] <= cost[k] for k, v in by.items() if not v["cost"]["unknown"])
+    assert not by["cost"]["cost"]["unknown"]
     terms = {k: len(v["terms"]) for k, v in by.items()}
     assert terms["terms"] <= terms["credits"] and terms["terms"] <= terms["cost"]
     assert Fraction(by["credits"]["added_credits"]) <= min(Fraction(v["added_credits"]) for v in by.values())
@@ -356,10 +359,21 @@ def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, mo
     assert sorted(str(engine.rules.credentials[c].cost) for c in reduced["added"]) == sorted(str(engine.rules.credentials[c].cost) for c in whole["added"])
 
 
-def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(engine: stackrules.Engine, highs_refusals: list[str]) -> None:
+def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(tmp_path: Path, highs_refusals: list[str]) -> None:
     """`stackrules plan --learner chen --target exu:BIT --objective terms` printed "internal error: SolverError:
     HiGHS refused to run the model" until a refused folded group was split into its levels (milp.Model._solve).
-    The path is asserted: HiGHS still refuses the folded costs here, and the plan is decided all the same."""
+    The path is asserted: HiGHS still refuses the folded costs here, and the plan is decided all the same.
+
+    The rule base is the shipped one as it was then, with the AI micro-credentials at no `level` (they have had
+    level 5 since 2026-11-30, which keeps them out of the bachelor's electives and changes this model)."""
+    import shutil
+
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    catalog = tmp_path / "rules" / "example-university" / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    assert text.count("credits: 1.5, level: 5, framework_level") == 4
+    catalog.write_text(text.replace("credits: 1.5, level: 5, framework_level", "credits: 1.5, framework_level"), encoding="utf-8")
+    engine = stackrules.load(tmp_path / "rules", ROOT / "frameworks")
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "chen.yaml"), "exu:BIT", AS_OF, objective="terms").to_json()
     assert highs_refusals, "HiGHS no longer refuses this model: the case no longer tests the split"
     assert (plan["status"], plan["proof"], len(plan["terms"]), plan["added_credits"]) == ("planned", "optimal", 2, "24")
@@ -452,3 +466,22 @@ def test_a_plan_says_which_sign_offs_it_cannot_bring(tmp_path: Path) -> None:
     assert plan.to_json()["added"] == ["mus:THEORY2"]
     assert plan.to_json()["awaiting_approval"] == [{"node": "audition", "approval": "department audition"}]
     assert "Not in the plan: `audition` waits for a sign-off (department audition)" in plan.text()
+
+
+def test_still_needed_says_what_the_whole_degree_s_limits_ask_of_the_added_study(engine: stackrules.Engine) -> None:
+    # Chen's "Still needed" named her electives but not that the degree's upper-level limit (36 cp at level 3) needs
+    # 6 more of them at level 3: following it line by line could leave her short (found by an advisor's read)
+    chen = engine.audit(stackrules.load_learner(EXAMPLES / "chen.yaml"), "exu:BIT", AS_OF).to_json()
+    entries = {m["node"]: m for m in chen["missing"]}
+    line = entries["exu:BIT"]["text"]
+    assert "at least 6 exu-cp level 3 or above, for limit `upper-level` (at least 36 exu-cp; what is held counts 18, the units named above 12)" in line
+    assert entries["exu:BIT"]["credits"] == "0"  # said once, carried by the entries above: the entries still sum to remaining
+    assert sum(Fraction(m["credits"]) for m in chen["missing"]) == Fraction(chen["credits"]["remaining"])
+
+
+def test_postgraduate_micro_credentials_are_no_bachelors_electives(engine: stackrules.Engine) -> None:
+    # the AI micro-credentials (AQF 8) had no `level`, so "Undergraduate study only" let them fill a bachelor's free
+    # electives in Ben's, Dana's and Tariq's plans (found by an advisor's read); they are level 5, as AI501 is
+    for name in ("ben", "dana", "tariq"):
+        plan = engine.plan(stackrules.load_learner(EXAMPLES / f"{name}.yaml"), "exu:BIT", AS_OF).to_json()
+        assert not [a for a in plan["added"] if a.startswith("exu:AI-M")], (name, plan["added"])

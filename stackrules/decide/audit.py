@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -608,6 +609,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             else:
                 more = f"{q(got)} {unit} more"
             put(nid, got, f"{more} {_filter_text(leaf, p.as_of)}{fresh}, {why}, beyond the {_need_text(leaf, unit, items, p)} `{nid}` needs")
+    _wider_limits(p, choice, ev, unit, put, credentials)
     copies: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:
@@ -724,6 +726,50 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
         else:
             said.append(f"enough for {name} ({lim.kind.replace('_', ' ')} {q(lim.bound)})")
     return "".join(f"; {x}" for x in said)
+
+
+def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Callable[[str, Fraction, str], None], credentials: dict[str, list[str]]) -> None:
+    """What a minimum limit over several entries (the whole degree's "at least 36 cp at level 3") asks of the study
+    still to be added beyond the units named: said once, under the limit's node, with no credit of its own (the
+    entries above carry it), so that following "Still needed" line by line meets the limit too."""
+    own_nodes: set[int] = set()  # the nodes whose limits are said with their own entry (_short_limits)
+    for leaf in p.top.leaves():
+        a = leaf
+        own_nodes.add(a.index)
+        while a.id is None and a.parent is not None:
+            a = a.parent
+            own_nodes.add(a.index)
+    for r in ev.limits:
+        lim = r.limit
+        if r.status != "short" or lim.is_max or lim.kind not in ("min_credits", "min_count") or r.node.index in own_nodes:
+            continue
+        k = next((j for j, other in enumerate(r.node.limits) if other == lim), None)
+        if k is None:
+            continue
+        named, pools = Fraction(0), set()
+        for leaf in r.node.leaves():
+            for i, c in choice.claims.get(leaf.index, []):
+                it = p.items[i]
+                if it.origin != "addition" or not p.in_limit(r.node, k, i):
+                    continue
+                if leaf.kind == "credential":
+                    named += it.credits * c if lim.kind == "min_credits" else c
+                else:
+                    pools.add(nearest_id(leaf, p))
+        rest = lim.bound - r.value - named
+        if rest <= 0 or not pools:
+            continue  # the units named above meet it (or nothing pooled counts for it)
+        nid = nearest_id(r.node, p)
+        credentials.setdefault(nid, [])
+        amount = f"{q(rest)} {unit}" if lim.kind == "min_credits" else f"{q(rest)} credential{'' if rest == 1 else 's'}"
+        of = f" {filter_text(lim.where)}" if lim.where is not None else ""
+        held = f"what is held counts {q(r.value)}" + (f", the units named above {q(named)}" if named else "")
+        bound = f"{q(lim.bound)} {unit}" if lim.kind == "min_credits" else q(lim.bound)
+        put(
+            nid,
+            Fraction(0),
+            f"of the study added under {', '.join(sorted(pools))}, at least {amount}{of}, for limit `{lim.id or lim.kind}` (at least {bound}; {held})",
+        )
 
 
 def _need_text(leaf: CNode, unit: str, items: list[int], p: Problem) -> str:
