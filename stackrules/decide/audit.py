@@ -926,7 +926,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             cause, reason = UnusedCause.NOT_DECIDED, f"{NOT_DECIDED}: whether it counts is not known"
         elif it.origin == "external":
             if it.index in sources_anywhere or hv.key in refused_static:
-                cause, reason = UnusedCause.REFUSED, "from another provider: a credit rule could use it, but see `refused`"
+                cause, reason = UnusedCause.REFUSED, "from another provider: a credit rule could use it, but refused it (see the credit refused)"
             else:
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
         elif it.index not in eligible_anywhere:

@@ -266,7 +266,13 @@ def _distinct(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> list[It
     for leaf in n.leaves():
         for it, _ in _claims(leaf, choice, p, keep):
             seen[it.index] = it
-    return sorted(seen.values(), key=lambda it: it.key)
+    return sorted(seen.values(), key=lambda it: _natural(it.key))
+
+
+def _natural(key: str) -> tuple[str, bool, int]:
+    """A claim's key in reading order: `mus:ENS`, `mus:ENS@2`, ..., `mus:ENS@10` (not `@10` before `@2`); additions last."""
+    base, _, n = key.partition("@")
+    return (base, n.startswith("+"), int(n.lstrip("+")) if n.lstrip("+").isdigit() else 1)
 
 
 def _counts(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> dict[int, int]:

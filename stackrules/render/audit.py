@@ -200,8 +200,11 @@ def audit_text(d: AuditDecision) -> str:
         [f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()}): {e.reason.replace('_', ' ')} ({e.detail})" for e in d.exceptions_refused],
     )
     legend = LEGEND
-    if any(node.status.value in ("not_applicable", "pending_approval") for node in d.nodes):
-        legend += " [-] not applicable to this learner, [?] waiting for a sign-off (an approval)."
+    shown = {node.status.value for node in d.nodes}
+    if "not_applicable" in shown:
+        legend += " [-] not applicable to this learner."
+    if "pending_approval" in shown:
+        legend += " [?] waiting for a sign-off (an approval)."
     out += ["", legend, footer(d.provenance, proof=d.proof)]
     return "\n".join(out) + "\n"
 
