@@ -485,3 +485,17 @@ def test_postgraduate_micro_credentials_are_no_bachelors_electives(engine: stack
     for name in ("ben", "dana", "tariq"):
         plan = engine.plan(stackrules.load_learner(EXAMPLES / f"{name}.yaml"), "exu:BIT", AS_OF).to_json()
         assert not [a for a in plan["added"] if a.startswith("exu:AI-M")], (name, plan["added"])
+
+
+def test_a_plan_says_when_added_study_earns_credit_only_for_a_prerequisite(engine: stackrules.Engine) -> None:
+    # Tariq's cheapest-in-credit plan takes uscc:STAT200 (4.8 cp) for the credit for exu:MATH1020 it earns, which meets
+    # Machine Learning Foundations' prerequisite (MATH1020 itself would be 6 cp, and first-year units no longer count):
+    # the step said only "earns credit" and the credit line "grants " and nothing (found reading the plans)
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "tariq.yaml"), "exu:BIT", AS_OF)
+    text = plan.text()
+    assert (
+        "uscc:STAT200 Elementary Statistics (4.8 exu-cp, term 3): earns credit under exu-uscc-stat200; its credit for exu:MATH1020 meets the prerequisite of exu:DATA2002"
+        in text
+    )
+    assert "exu-uscc-stat200: from uscc:STAT200 grants credit that counts towards no requirement" in text
+    assert " grants  [" not in text

@@ -701,10 +701,13 @@ def _plan_record(
             for pre in _credentials_in(info.prerequisites):
                 needed_by.setdefault(pre, []).append(it.credential)
     feeds: dict[int, list[str]] = {}
+    grants_of: dict[int, list[str]] = {}  # an added source -> the credentials its applications grant
     for app in p.apps:
         for source_leaf in app.root.leaves():
             for i in choice.source_claims.get(source_leaf.index, []):
                 feeds.setdefault(i, []).append(app.rule.id)
+                if app.index in choice.apps:
+                    grants_of.setdefault(i, []).extend(p.items[g].credential for g in app.grants)
     added_index = {it.index for it in added}
     earning: set[int] = set()
     earned = Fraction(0)
@@ -719,6 +722,10 @@ def _plan_record(
         why = []
         if it.index in feeds:
             why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
+            # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
+            for g in sorted(set(grants_of.get(it.index, []))):
+                if g in needed_by:
+                    why.append(f"its credit for {g} meets the prerequisite of " + ", ".join(sorted(set(needed_by[g]))))
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:

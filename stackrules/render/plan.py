@@ -72,7 +72,16 @@ def plan_text(d: Plan | NoPlan) -> str:
     section(
         out,
         "Credit used",
-        [f"  {c.rule}: from {', '.join(c.sources)} grants {', '.join(grant_name(g.as_, g.title) for g in c.granted)} [{c.location}]" for c in d.credit],
+        [
+            f"  {c.rule}: from {', '.join(c.sources)} "
+            + (
+                f"grants {', '.join(grant_name(g.as_, g.title) for g in c.granted)}"
+                if c.granted
+                else "grants credit that counts towards no requirement (see the step that earns it)"
+            )
+            + f" [{c.location}]"
+            for c in d.credit
+        ],
     )
     section(
         out,
