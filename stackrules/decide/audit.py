@@ -47,6 +47,7 @@ from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
 from .checker import Evaluation, verify, verify_outcome
+from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
 from .problem import Compiler, Item, Problem, build_problem
@@ -693,29 +694,39 @@ def minimums_served(p: Problem, leaf: CNode, items: list[int]) -> tuple[str, str
     return " and ".join(said), distinct
 
 
+def _entry_nodes(leaf: CNode) -> set[int]:
+    """The nodes a "Still needed" entry speaks for: the leaf, up to its nearest node with an id."""
+    out = {leaf.index}
+    a = leaf
+    while a.id is None and a.parent is not None:
+        a = a.parent
+        out.add(a.index)
+    return out
+
+
+def _limit_number(r: CheckedLimit) -> int | None:
+    """The position of a checked limit among its node's compiled limits (the checker reads its own copy of each)."""
+    return next((j for j, other in enumerate(r.node.limits) if other == r.limit), None)
+
+
 def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], unit: str) -> str:
     """What the minimum limits over ``leaf`` that the holdings leave short ask of its additions ("; at least 1 of them
     tagged x, for limit `y`"), so that "Still needed" never reads as if any study the pool accepts would do."""
     said: list[str] = []
-    # the limits of this entry's own node (the leaf, up to its nearest node with an id): a limit higher up spans
-    # several entries and is shown once, under "Limits", not as if each entry had to meet it alone
-    on_path = {leaf.index}
-    a = leaf
-    while a.id is None and a.parent is not None:
-        a = a.parent
-        on_path.add(a.index)
+    # the limits of this entry's own node: a limit higher up spans several entries and is said once (_wider_limits)
+    on_path = _entry_nodes(leaf)
     for r in ev.limits:
         lim = r.limit
         if r.status != "short" or lim.is_max or r.node.index not in on_path:
             continue
-        k = next((j for j, other in enumerate(r.node.limits) if other == lim), None)  # the checker reads its own copy
+        k = _limit_number(r)
         if k is None or not any(p.in_limit(r.node, k, it.index) for it in items):
             continue
         gap = lim.bound - r.value
         of = f" {filter_text(lim.where)}" if lim.where is not None else ""
         name = f"limit `{lim.id or lim.kind}`"
         if lim.kind == "min_count":
-            said.append(f"at least {q(gap)} of {'it' if len(items) == 1 else 'them'}{of}, for {name}")
+            said.append(f"it must be{of}, for {name}" if len(items) == 1 else f"at least {q(gap)} of them{of}, for {name}")
         elif lim.kind == "min_credits":
             said.append(f"at least {q(gap)} {unit} of it{of}, for {name}")
         elif lim.kind == "min_distinct":
@@ -732,18 +743,12 @@ def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Ca
     """What a minimum limit over several entries (the whole degree's "at least 36 cp at level 3") asks of the study
     still to be added beyond the units named: said once, under the limit's node, with no credit of its own (the
     entries above carry it), so that following "Still needed" line by line meets the limit too."""
-    own_nodes: set[int] = set()  # the nodes whose limits are said with their own entry (_short_limits)
-    for leaf in p.top.leaves():
-        a = leaf
-        own_nodes.add(a.index)
-        while a.id is None and a.parent is not None:
-            a = a.parent
-            own_nodes.add(a.index)
+    own_nodes = {i for leaf in p.top.leaves() for i in _entry_nodes(leaf)}  # their limits are said in their entries
     for r in ev.limits:
         lim = r.limit
         if r.status != "short" or lim.is_max or lim.kind not in ("min_credits", "min_count") or r.node.index in own_nodes:
             continue
-        k = next((j for j, other in enumerate(r.node.limits) if other == lim), None)
+        k = _limit_number(r)
         if k is None:
             continue
         named, pools = Fraction(0), set()
