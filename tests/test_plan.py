@@ -365,14 +365,19 @@ def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(tmp_path: Path, high
     The path is asserted: HiGHS still refuses the folded costs here, and the plan is decided all the same.
 
     The rule base is the shipped one as it was then, with the AI micro-credentials at no `level` (they have had
-    level 5 since 2026-11-30, which keeps them out of the bachelor's electives and changes this model)."""
+    level 5 since 2026-11-30, which keeps them out of the bachelor's electives and changes this model) and without
+    the `incompatible` lists the master's units have had since (the same content as micro-credentials)."""
+    import re
     import shutil
 
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     catalog = tmp_path / "rules" / "example-university" / "catalog.yaml"
     text = catalog.read_text(encoding="utf-8")
     assert text.count("credits: 1.5, level: 5, framework_level") == 4
-    catalog.write_text(text.replace("credits: 1.5, level: 5, framework_level", "credits: 1.5, framework_level"), encoding="utf-8")
+    text = text.replace("credits: 1.5, level: 5, framework_level", "credits: 1.5, framework_level")
+    text, overlaps = re.subn(r' incompatible: \["(?:eux:DS-MC\d|exu:AI-M1)"[^]]*\],', "", text)
+    assert overlaps == 5
+    catalog.write_text(text, encoding="utf-8")
     engine = stackrules.load(tmp_path / "rules", ROOT / "frameworks")
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "chen.yaml"), "exu:BIT", AS_OF, objective="terms").to_json()
     assert highs_refusals, "HiGHS no longer refuses this model: the case no longer tests the split"
@@ -499,3 +504,53 @@ def test_a_plan_says_when_added_study_earns_credit_only_for_a_prerequisite(engin
     )
     assert "exu-uscc-stat200: from uscc:STAT200 grants credit that counts towards no requirement" in text
     assert " grants  [" not in text
+
+
+# Study an advisor would not let a student take twice: a unit and the micro-credentials that teach its content (the
+# AI micro-credentials stack into AI501; the data micro-credentials stack into credit for the units named after them)
+SAME_CONTENT = [
+    ("exu:AI501", "exu:AI-M1"),
+    ("exu:AI501", "exu:AI-M2"),
+    ("exu:AI501", "exu:AI-M3"),
+    ("exu:AI501", "exu:AI-M4"),
+    ("exu:DATA5001", "eux:DS-MC1"),
+    ("exu:DATA5002", "eux:DS-MC2"),
+    ("exu:DATA5003", "eux:DS-MC4"),
+    ("exu:DATA5004", "eux:DS-MC3"),
+]
+
+
+@pytest.mark.parametrize("target", ["exu:MDS", "exu:GCDS"])
+def test_no_shipped_plan_takes_the_same_content_twice(engine: stackrules.Engine, target: str) -> None:
+    # Ben's master's plan took the four AI micro-credentials and AI501, and DS-MC2 with DATA5002 (both "Statistical
+    # Learning"), found by an advisor's read: the example catalogue now says they are `incompatible`
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        learner = stackrules.load_learner(path)
+        held = {h.credential for h in learner.doc.holdings}
+        for objective in ("credits", "cost"):
+            plan = engine.plan(learner, target, AS_OF, objective=objective).to_json()
+            if plan["status"] != "planned":
+                continue
+            taken = held | set(plan["added"])
+            clash = [pair for pair in SAME_CONTENT if set(pair) <= taken]
+            assert not clash, (path.name, objective, clash)
+
+
+def test_micro_credentials_still_stack_into_the_units_they_overlap(engine: stackrules.Engine) -> None:
+    # DS-MC1 and DS-MC2 are `incompatible` with DATA5001 and DATA5002 (the same content), yet together they earn credit
+    # for both: study fed to the rule that grants that credit does not count itself, so the two do not both count.
+    # Noor's cheapest certificate is the four micro-credentials (2,800 AUD), not the two units they stand for
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "noor.yaml"), "exu:GCDS", AS_OF, objective="cost").to_json()
+    assert sorted(plan["added"]) == ["eux:DS-MC1", "eux:DS-MC2", "eux:DS-MC3", "eux:DS-MC4"]
+    assert plan["cost"]["amount"] == "2800"
+    assert {c["rule"] for c in plan["credit"]} == {"eux-ds-foundations", "eux-ds-stack"}
+
+
+def test_two_prerequisites_granted_by_one_application_are_both_met(engine: stackrules.Engine) -> None:
+    # DATA5009 needs DATA5001 and DATA5002; one stacking rule grants both from DS-MC1 and DS-MC2. The model without terms
+    # wrote "prereq <= app / 2" for it (the two children's one variable counted once), so when the plan's additions were
+    # narrowed to the chosen ones Amira's master's plan came out "no plan ... does not fit into 24 terms"
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "amira.yaml"), "exu:MDS", AS_OF).to_json()
+    assert plan["status"] == "planned", plan.get("why")
+    term = {c: t["term"] for t in plan["terms"] for c in t["credentials"]}
+    assert term["exu:DATA5009"] > max(term["eux:DS-MC1"], term["eux:DS-MC2"])

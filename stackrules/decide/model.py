@@ -214,9 +214,20 @@ class AuditModel:
                 # a holding feeds at most one application, and is then not claimed directly
                 row[self.u[i]] = 1.0
                 m.row(row, hi=1)
+        direct: dict[int, list[int]] = {}
+        for (i, _), xv in self.x.items():
+            direct.setdefault(i, []).append(xv)
         for pair in p.incompatible:
             if pair[0] in self.u and pair[1] in self.u:
-                m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
+                # "may not both count". Two pieces of study are never both taken (a plan's checker says so too). Study
+                # taken and credit granted: the study counts only where it is claimed itself; fed to an application
+                # (the one that grants that credit: stacking micro-credentials into the unit they stand for) it does not
+                kinds = {p.items[k].origin for k in pair}
+                if kinds == {"addition", "grant"}:
+                    add, grant = pair if p.items[pair[0]].origin == "addition" else pair[::-1]
+                    m.row({**dict.fromkeys(direct.get(add, []), 1.0), self.u[grant]: 1.0}, hi=1)
+                else:
+                    m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
         for group in p.same_credential:
             present = [self.u[i] for i in group if i in self.u]
             if len(present) > 1:

@@ -262,8 +262,10 @@ def add_prerequisite_rows(b: AuditModel, p: Problem, ready: set[str]) -> None:
         if done + len(live) < k:
             return None
         v = b.milp.var("prereq")
-        row = {x: -1.0 for x in live}
-        row[v] = float(k - done)
+        row = {v: float(k - done)}
+        for x in live:
+            # two prerequisites may rest on one variable (credit for both from one application): each counts
+            row[x] = row.get(x, 0.0) - 1.0
         b.milp.row(row, hi=0)
         return v
 
