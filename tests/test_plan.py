@@ -554,3 +554,14 @@ def test_two_prerequisites_granted_by_one_application_are_both_met(engine: stack
     assert plan["status"] == "planned", plan.get("why")
     term = {c: t["term"] for t in plan["terms"] for c in t["credentials"]}
     assert term["exu:DATA5009"] > max(term["eux:DS-MC1"], term["eux:DS-MC2"])
+
+
+def test_a_plan_says_when_its_credit_rests_on_an_unconfirmed_figure(engine: stackrules.Engine) -> None:
+    # Priya's audit and statement say the AQF pathway default rests on a figure marked unconfirmed; her plan used the
+    # same 72 exu-cp without a word (found by an advisor's read)
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "priya.yaml"), "exu:BIT", AS_OF)
+    lines = plan.text().splitlines()
+    at = next(k for k, line in enumerate(lines) if line.startswith("  aqf-level-6-3y-bachelor: from tafe-nsw:ICT60220"))
+    assert lines[at + 1] == "      not confirmed: this figure rests on a source marked `unconfirmed`; confirm it before relying on it"
+    assert [c.get("confidence") for c in plan.to_json()["credit"] if c["rule"] == "aqf-level-6-3y-bachelor"] == ["unconfirmed"]
+    assert sum("not confirmed" in line for line in lines) == 1  # only under the rule that rests on it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..decisions.explore import Exploration, ExploreRow
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
-from .common import footer, grant_name, n, section
+from .common import CONFIDENCE, footer, grant_name, n, section
 
 
 def _terms(count: int) -> str:
@@ -69,10 +69,9 @@ def plan_text(d: Plan | NoPlan) -> str:
         "Why each one",
         [f"  {s.credential} {s.title or ''} ({n(s.credits)} {unit}, term {s.term}): {s.why}" + (f" [{s.location}]" if s.location else "") for s in d.steps],
     )
-    section(
-        out,
-        "Credit used",
-        [
+    credit: list[str] = []
+    for c in d.credit:
+        credit.append(
             f"  {c.rule}: from {', '.join(c.sources)} "
             + (
                 f"grants {', '.join(grant_name(g.as_, g.title) for g in c.granted)}"
@@ -80,9 +79,11 @@ def plan_text(d: Plan | NoPlan) -> str:
                 else "grants credit that counts towards no requirement (see the step that earns it)"
             )
             + f" [{c.location}]"
-            for c in d.credit
-        ],
-    )
+        )
+        if c.confidence is not None:
+            # the plan rests on this figure as the audit does, and says so as the audit and the statement do
+            credit.append(f"      {CONFIDENCE.format(confidence=c.confidence)}")
+    section(out, "Credit used", credit)
     section(
         out,
         "Alternatives",
