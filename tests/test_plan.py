@@ -565,3 +565,21 @@ def test_a_plan_says_when_its_credit_rests_on_an_unconfirmed_figure(engine: stac
     assert lines[at + 1] == "      not confirmed: this figure rests on a source marked `unconfirmed`; confirm it before relying on it"
     assert [c.get("confidence") for c in plan.to_json()["credit"] if c["rule"] == "aqf-level-6-3y-bachelor"] == ["unconfirmed"]
     assert sum("not confirmed" in line for line in lines) == 1  # only under the rule that rests on it
+
+
+def test_a_plan_says_which_of_its_units_the_learner_is_taking_now(engine: stackrules.Engine) -> None:
+    # without look-ahead Chen's plan scheduled the three units she is enrolled in as if new, without a word (found by
+    # an advisor's read); with look-ahead there is nothing to add
+    chen = stackrules.load_learner(EXAMPLES / "chen.yaml")
+    plan = engine.plan(chen, "exu:BIT", AS_OF)
+    doc = plan.to_json()
+    assert doc["added_while_pending"] == [
+        {"credential": "exu:COMP3010", "status": "in_progress"},
+        {"credential": "exu:COMP3030", "status": "in_progress"},
+        {"credential": "exu:SEC3001", "status": "in_progress"},
+    ]
+    pending_steps = {s["credential"] for s in doc["steps"] if s["why"].startswith("in progress now, not counted without look-ahead")}
+    assert pending_steps == {"exu:COMP3010", "exu:COMP3030", "exu:SEC3001"}
+    assert "so this plan takes it again as if it were not passed: exu:COMP3010, exu:COMP3030, exu:SEC3001." in plan.text()
+    ahead = engine.plan(chen, "exu:BIT", AS_OF, look_ahead=True).to_json()
+    assert ahead["added"] == [] and "added_while_pending" not in ahead

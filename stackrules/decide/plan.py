@@ -555,7 +555,9 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     ev = verify(p, first[0])
     audit = audit_record(p, first[0], ev, ctx.prov, learner)
     summaries = tuple(_summary(p, alt) for alt in alternatives)
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries)
+    # study the learner is taking or has planned, not counted without look-ahead: a plan that adds it again says so
+    pending: dict[str, str] = {} if opts.look_ahead else {h.credential: str(h.status) for h in learner.doc.holdings if h.status != "completed"}
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending)
 
 
 def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:
@@ -668,6 +670,7 @@ def _plan_record(
     keep: _Keep,
     ties_proven: bool,
     alternatives: tuple[Alternative, ...],
+    pending: dict[str, str],
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
@@ -720,6 +723,8 @@ def _plan_record(
     steps = []
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
+        if it.credential in pending:
+            why.append(f"{pending[it.credential].replace('_', ' ')} now, not counted without look-ahead: here in case it is not passed")
         if it.index in feeds:
             why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
             # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
@@ -761,4 +766,5 @@ def _plan_record(
         earning_study=total(it.credits for it in added if it.index in earning),
         earned_credit=earned,
         awaiting=tuple((nd.id, nd.why or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
+        added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
     )

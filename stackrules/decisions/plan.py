@@ -130,6 +130,9 @@ class Plan:
     # sign-offs the target still waits for (section 17): (node, whose approval). No study completes them, so they are
     # not in the plan, and the target is complete only once they are given
     awaiting: tuple[tuple[str, str], ...] = ()
+    # (credential, in_progress | planned): study the learner is taking or has planned that the plan adds again,
+    # because without look-ahead it does not count (the plan holds should it not be passed)
+    added_while_pending: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -158,6 +161,8 @@ class Plan:
         }
         if self.awaiting:
             out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
+        if self.added_while_pending:
+            out["added_while_pending"] = [{"credential": c, "status": status} for c, status in self.added_while_pending]
         return out
 
 

@@ -55,6 +55,12 @@ def plan_text(d: Plan | NoPlan) -> str:
     proven = "proven" if d.tie_breaks_proven else "the best found within the search bound, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
     out += waiting
+    if d.added_while_pending:
+        names = ", ".join(c for c, _ in d.added_while_pending)
+        out.append(
+            f"Without look-ahead, study in progress or planned does not count, so this plan takes it again as if it were not passed: {names}."
+            " `--look-ahead` plans on passing it."
+        )
     if d.credit_changed:
         out.append(f"The credit used differs from the audit's: keeping the audit's credit would not give the least {d.objective}.")
     lines = []
