@@ -287,3 +287,24 @@ def test_the_audit_status_line_adds_up(engine: stackrules.Engine) -> None:
             assert (f"({n(beyond)} {c.system} of the credit counted is beyond" in line) == (beyond > 0), line
     priya = engine.audit(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", AS_OF).text()
     assert "72 of 144 exu-cp counted; 84 exu-cp remaining (12 exu-cp of the credit counted is beyond what the requirements can use)." in priya
+
+
+def test_a_waiver_says_why_the_total_is_unchanged(engine: stackrules.Engine) -> None:
+    # Dana's computing electives (24 exu-cp) are waived, yet 78 exu-cp remain of the 144: the audit did not say that a
+    # waiver grants no credit (found by an advisor's read)
+    dana = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml"), "exu:BIT", AS_OF).to_json()
+    effects = [e["effect"] for e in dana["exceptions"] if e["type"] == "waive"]
+    assert effects == ["`exu:BIT#computing` is waived; a waiver grants no credit (24 exu-cp needed there), so the total of 144 exu-cp is unchanged"]
+
+
+def test_still_needed_names_the_other_choices_of_a_choice_not_yet_made(engine: stackrules.Engine) -> None:
+    # Noor has no major yet: "Still needed" listed the data major's units as if the degree required them, without
+    # saying that the security major would do instead (found by an advisor's read)
+    noor = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "noor.yaml"), "exu:BIT", AS_OF).to_json()
+    entry = next(m for m in noor["missing"] if m["node"] == "data")
+    assert entry["text"].endswith("; chosen for `major` (any one of `data`, `security`): with it the target needs the least study")
+    assert not [m for m in noor["missing"] if m["node"] != "data" and "chosen for" in m["text"]]
+    # a choice of one is no choice: Aisyah's focus area has a single option in the shipped translation
+    aisyah = engine.audit(stackrules.load_learner(ROOT / "examples" / "real" / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).to_json()
+    said = {m["node"]: m["text"] for m in aisyah["missing"] if "chosen for" in m["text"]}
+    assert sorted(said) == ["attachment", "thematic-systems-project"]

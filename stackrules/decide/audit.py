@@ -630,7 +630,26 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             credits[n.id] = Fraction(0)
             credentials[n.id] = []
             parts[n.id] = [f"waiting for approval: {p.settled_why.get(n.index, 'an approval')}"]
+    _choices_said(p, ev, parts)
     return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid]), records.get(nid, 0)) for nid in credits)
+
+
+def _choices_said(p: Problem, ev: Evaluation, parts: dict[str, list[str]]) -> None:
+    """An entry inside a choice not yet made (a child of an `any` or `at_least`, such as one major of two) names the
+    choices: the completion takes the one with which the target needs the least study, and the learner may take another."""
+    named = {n.id: n for n in p.top.walk() if n.id is not None}
+    for nid, texts in parts.items():
+        n = named.get(nid)
+        while n is not None and n.parent is not None:
+            a = n.parent
+            if a.kind in ("any", "at_least"):
+                k = semantics.threshold(a)
+                if ev.status.get(a.index) == "not_met" and len(a.children) > k and all(c.id is not None for c in a.children):
+                    among = ", ".join(f"`{c.id}`" for c in a.children)
+                    which = "" if n.id == nid else f"part of `{n.id}`, "
+                    texts.append(f"{which}chosen for `{nearest_id(a, p)}` (any {'one' if k == 1 else k} of {among}): with it the target needs the least study")
+                break
+            n = a
 
 
 def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, list[Item], list[Item]]:

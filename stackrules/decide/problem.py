@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from ..compile.target import CompiledTarget, compile_target
 from ..compile.tree import CNode
+from ..decisions.base import q
 from ..errors import RequestError
 from ..language.models import Condition, LearnerDoc, LearnerException
 from ..language.quantity import Quantity
@@ -199,7 +200,7 @@ def build_problem(
         subtree = {m.index for n in scoped for m in n.walk()}
         if e.type == "waive":
             waived |= {n.index for n in scoped}
-            exceptions.append((e, f"`{e.node}` is waived"))
+            exceptions.append((e, f"`{e.node}` is waived" + _waived_total(v, top, scoped)))
         elif e.type == "approve":
             signed = [n for n in scoped if n.kind == "approval"]
             if not signed:
@@ -409,3 +410,12 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
                 pairs.add((min(it.index, j), max(it.index, j)))
     same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
     return sorted(pairs), same
+
+
+def _waived_total(v: QualVersion, top: CNode, scoped: list[CNode]) -> str:
+    """What a waiver leaves of the target's credit total, said for the learner: a waiver grants no credit, so a total
+    the qualification sets still counts the credit the waived requirement needed (docs/language.md, "Exceptions")."""
+    need = sum((n.credits if n.kind == "pool" and n.credits is not None else n.min_total or Fraction(0) for n in scoped if n is not top), Fraction(0))
+    if top.min_total is None or not need:
+        return ""
+    return f"; a waiver grants no credit ({q(need)} {v.system} needed there), so the total of {q(top.min_total)} {v.system} is unchanged"
