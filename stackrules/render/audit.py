@@ -170,7 +170,8 @@ def audit_text(d: AuditDecision) -> str:
         out,
         "Counted in more than one requirement",
         [
-            f"  {sh.holding} counts in {' and '.join(sh.nodes)}, once in the total" + (" (`share` lists it)" if sh.only_listed else " (`shares_with`)")
+            f"  {sh.holding} counts in {' and '.join(sh.nodes)}, once in the total"
+            + (": the programme lists it as one they may share" if sh.only_listed else ": the programme lets them share credentials")
             for sh in d.shared
         ],
     )
