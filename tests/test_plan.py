@@ -583,3 +583,26 @@ def test_a_plan_says_which_of_its_units_the_learner_is_taking_now(engine: stackr
     assert "so this plan takes it again as if it were not passed: exu:COMP3010, exu:COMP3030, exu:SEC3001." in plan.text()
     ahead = engine.plan(chen, "exu:BIT", AS_OF, look_ahead=True).to_json()
     assert ahead["added"] == [] and "added_while_pending" not in ahead
+
+
+def test_a_cost_plan_that_only_prices_block_says_so(tmp_path: Path) -> None:
+    # `plan --objective cost` for Ravi (the NUS catalogue has no prices) said "no set of catalogue credentials completes
+    # the target within its rules, the offerings and the load", which is false: only the prices are missing
+    ravi = stackrules.load_learner(ROOT / "examples" / "real" / "bcomp-cs-ravi.yaml")
+    nus = stackrules.load().plan(ravi, "nus:BCOMP-CS", AS_OF, objective="cost").to_json()
+    assert nus["status"] == "no_plan"
+    assert nus["why"].startswith("the cost objective needs prices, and no credential that could complete the target has one")
+    assert {c["why"] for c in nus["cannot_place"]} == {"it has no price"}
+    # some priced: the one a completion cannot do without is named, and the plan exists with --allow-unpriced
+    units = [
+        {"id": "t:A", "title": "A", "credits": 24, "level": 2, "cost": {"amount": 900, "currency": "AUD"}},
+        {"id": "t:B", "title": "B", "credits": 24, "level": 2},
+    ]
+    engine = _rule_base(tmp_path, units, [{"id": "core", "all": ["t:A", "t:B"]}])
+    (tmp_path / "l.yaml").write_text("kind: learner\nid: L\nholdings: []\n")
+    learner = stackrules.load_learner(tmp_path / "l.yaml")
+    doc = engine.plan(learner, "t:Q", AS_OF, objective="cost").to_json()
+    assert doc["why"].startswith("every way to complete the target takes credentials without a price")
+    assert [c["credential"] for c in doc["cannot_place"]] == ["t:B"]
+    allowed = engine.plan(learner, "t:Q", AS_OF, objective="cost", allow_unpriced=True).to_json()
+    assert allowed["status"] == "planned" and allowed["cost"]["unknown"] == ["t:B"]

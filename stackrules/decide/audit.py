@@ -624,7 +624,9 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             # said under the first of them that has an entry (one that needs nothing more has none)
             said_under = next((nid for nid in nids if nid in parts), None)
             if said_under is not None:
-                parts[said_under].append(f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also}, which may share it, and once in the study remaining")
+                parts[said_under].append(
+                    f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also}, which may share it, and once in the study remaining"
+                )
     for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
         if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits:
             credits[n.id] = Fraction(0)

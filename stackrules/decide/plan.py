@@ -204,6 +204,7 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
     return out
 
 
+NO_PRICE = "it has no price (use --allow-unpriced to plan with it)"
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 
 
@@ -418,7 +419,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         elif it.credits > load:
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
-            out.append(Unplaceable(it.credential, "it has no price (use --allow-unpriced to plan with it)"))
+            out.append(Unplaceable(it.credential, NO_PRICE))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
     if len(out) > MAX_REASONS:
@@ -544,7 +545,17 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         else:
             why = "no set of catalogue credentials completes the target within its rules, the offerings and the load"
             # named from every candidate: a group left out for others that stand in for it may be what cannot be placed
-            cannot = _why_not(problem(reduced=False) if p.most_credit is not None else p, opts, calendar, load, deadline)
+            whole = problem(reduced=False) if p.most_credit is not None else p
+            cannot = _why_not(whole, opts, calendar, load, deadline)
+            if cannot and all(c.why == NO_PRICE for c in cannot):
+                # the rules, offerings and load allow a plan: only prices are missing, and the cost objective needs them
+                cannot = tuple(Unplaceable(c.credential, "it has no price") for c in cannot)
+                priced = any(it.cost is not None for it in whole.items if it.origin == "addition")
+                why = (
+                    "every way to complete the target takes credentials without a price, which the cost objective does not choose"
+                    if priced
+                    else "the cost objective needs prices, and no credential that could complete the target has one"
+                ) + " (use --allow-unpriced to plan with them, or --objective credits)"
         return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, Proof(proof))
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:
