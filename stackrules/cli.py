@@ -262,18 +262,23 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     """Check rule-base files (default: the shipped rule base). Exit 0 valid, 3 invalid."""
     from .language.models import CreditSystemsDoc, FrameworkDoc, LearnerDoc
     from .rulebase.checks import build
-    from .source.files import read_documents, shipped_paths
+    from .source.files import parse_sources, read_sources, shipped_paths, without_consequences
 
     # `check --rules A --rules B` checks that base, as the other commands read `--rules` (it replaces the shipped one)
     roots = list(paths) or list(rules) or [str(p) for p in shipped_paths()]
-    loaded, diags = read_documents(roots)
+    sources, diags = read_sources(roots)
+    loaded, parsed = parse_sources(sources)
+    diags += parsed
     has_rules = any(not isinstance(x.doc, LearnerDoc) for x in loaded)
     if paths and (not has_rules or rules):
-        base, more = read_documents(list(rules) or [str(p) for p in shipped_paths()])
-        diags += [d for d in more]
+        more_sources, more = read_sources(list(rules) or [str(p) for p in shipped_paths()])
+        base, more_parsed = parse_sources(more_sources)
+        diags += more + more_parsed
+        sources += more_sources
+        parsed += more_parsed
         loaded = base + [x for x in loaded if isinstance(x.doc, LearnerDoc)] if not has_rules else base + loaded
     _, more = build(loaded)
-    diags += more
+    diags += without_consequences(sources, parsed, more)
     diags = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code))
     errors = [d for d in diags if d.severity == "error"]
     if fmt == "json":

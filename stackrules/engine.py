@@ -30,7 +30,7 @@ from .language.models import FIRST_DAY, LAST_DAY, LearnerDoc
 from .language.quantity import QuantityError, to_fraction
 from .rulebase.checks import build, learner_diagnostics
 from .rulebase.index import QualVersion, RuleBase
-from .source.files import parse_sources, read_sources, shipped_paths
+from .source.files import parse_sources, read_sources, shipped_paths, without_consequences
 
 if TYPE_CHECKING:
     from .credentials import VerificationResult, Verifier
@@ -519,11 +519,11 @@ def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLi
         if isinstance(found, Engine):
             return found, list(found.warnings)
     with bulk():
-        loaded, more = parse_sources(sources)
-        diags += more
+        loaded, parsed = parse_sources(sources)
+        diags += parsed
         rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
         rb, more = build(loaded)
-    diags += more
+    diags += without_consequences(sources, parsed, more)
     if rb is None or any(d.severity == "error" for d in diags):
         return None, diags
     # the documents' source maps served the checks; decisions need only the locations kept in the rule base

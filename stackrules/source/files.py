@@ -323,3 +323,56 @@ def shipped_paths() -> list[FsPath]:
         if fw.is_dir() and rules.is_dir():
             return [fw, rules]
     return []
+
+
+# what depends on a document that failed to load only repeats its error: "unknown credential", "has no catalog", and
+# the rule-base-wide sums and matches (SR4001, SR4002), which are computed without it
+_CONSEQUENCES = frozenset({"SR3001", "SR3002"})
+_WIDE = frozenset({"SR4001", "SR4002"})
+
+
+def without_consequences(sources: Iterable[Source], parsed: list[Diagnostic], checked: list[Diagnostic]) -> list[Diagnostic]:
+    """``checked`` (the rule base's checks) without what follows from a document ``parsed`` refused.
+
+    A catalogue with one malformed entry is left out whole, so every qualification of its provider reported
+    "provider has no catalog" and every rule naming its credentials "unknown credential": one mistake, a screen
+    of errors. The ids and providers the refused documents declare are read from their YAML (what of it can be
+    read), and the errors that name them are left out; so are the warnings computed over the whole rule base.
+    Fixing the refused documents and checking again reports whatever else is wrong.
+    """
+    refused = {d.file for d in parsed if d.severity == "error"}
+    if not refused:
+        return checked
+    ids: set[str] = set()
+    providers: set[str] = set()
+    for s in sources:
+        if s.name in refused and s.raw is not None:
+            data, _, _ = read_yaml(s.raw, s.name)
+            if isinstance(data, dict):
+                _declared(data, ids, providers)
+
+    def follows(d: Diagnostic) -> bool:
+        if d.code in _WIDE:
+            return True
+        if d.code not in _CONSEQUENCES:
+            return False
+        subject = d.message.split("`")[1] if d.message.count("`") >= 2 else ""
+        return subject in ids or subject in providers or subject.partition(":")[0] in providers
+
+    return [d for d in checked if not follows(d)]
+
+
+def _declared(data: dict[object, object], ids: set[str], providers: set[str]) -> None:
+    """The ids a document declares (its own, its catalogue's entries) and the provider a catalogue is for."""
+    own = data.get("id")
+    if isinstance(own, str):
+        ids.add(own)
+    if data.get("kind") == "catalog":
+        provider = data.get("provider")
+        pid = provider.get("id") if isinstance(provider, dict) else None
+        if isinstance(pid, str):
+            providers.add(pid)
+        entries = data.get("credentials")
+        for entry in entries if isinstance(entries, list | tuple) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(str(entry["id"]))
