@@ -606,3 +606,20 @@ def test_a_cost_plan_that_only_prices_block_says_so(tmp_path: Path) -> None:
     assert [c["credential"] for c in doc["cannot_place"]] == ["t:B"]
     allowed = engine.plan(learner, "t:Q", AS_OF, objective="cost", allow_unpriced=True).to_json()
     assert allowed["status"] == "planned" and allowed["cost"]["unknown"] == ["t:B"]
+
+
+def test_a_plan_says_when_the_learner_gave_a_badge_for_what_it_adds(engine: stackrules.Engine) -> None:
+    # Eva's badges for DS-MC3 (expired) and DS-MC4 (altered) do not verify; her cheapest certificate plan bought both
+    # again without a word, and "Unverified credentials" named only the files (found by an advisor's read)
+    decision = engine.plan(stackrules.load_learner(EXAMPLES / "eva-badges.yaml"), "exu:GCDS", AS_OF, objective="cost")
+    doc = decision.to_json()
+    assert doc["added_unverified"] == [
+        {"credential": "eux:DS-MC3", "badge": "badges/eva/ds-mc3.jwt", "reason": "expired"},
+        {"credential": "eux:DS-MC4", "badge": "badges/eva/ds-mc4.svg", "reason": "signature"},
+    ]
+    steps = {s["credential"]: s["why"] for s in doc["steps"]}
+    assert steps["eux:DS-MC3"].startswith("the learner's badge for it (badges/eva/ds-mc3.jwt) did not verify (expired): a valid one would count instead")
+    text = decision.text()
+    assert "The learner gave badges for eux:DS-MC3, eux:DS-MC4 that did not verify" in text
+    assert "  badges/eva/ds-mc3.jwt (eux:DS-MC3) from https://eux.example/issuers/badges: expired" in text
+    assert [u.get("claims") for u in doc["unverified"]] == ["eux:DS-MC3", "eux:DS-MC4"]

@@ -228,7 +228,7 @@ def test_the_music_degree_is_planned_with_each_repeat_in_a_term_of_its_own(engin
     for path in sorted((ROOT / "examples" / "learners").glob("*.yaml")):
         text = engine.explore(stackrules.load_learner(path), AS_OF).text()
         row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
-        assert "cheapest plan adds" in row and "None" not in text, path.name
+        assert "least-credit plan adds" in row and "None" not in text, path.name
 
 
 def test_explore_says_when_no_plan_was_found_never_none() -> None:

@@ -568,7 +568,9 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     summaries = tuple(_summary(p, alt) for alt in alternatives)
     # study the learner is taking or has planned, not counted without look-ahead: a plan that adds it again says so
     pending: dict[str, str] = {} if opts.look_ahead else {h.credential: str(h.status) for h in learner.doc.holdings if h.status != "completed"}
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending)
+    # a badge the learner gave for it that did not verify: the plan takes the credential, and says a valid badge would do
+    badges = {c: (source, reason) for c, source, reason in learner.unverified_claims}
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges)
 
 
 def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:
@@ -682,6 +684,7 @@ def _plan_record(
     ties_proven: bool,
     alternatives: tuple[Alternative, ...],
     pending: dict[str, str],
+    badges: dict[str, tuple[str, str]],
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
@@ -736,6 +739,9 @@ def _plan_record(
         why = []
         if it.credential in pending:
             why.append(f"{pending[it.credential].replace('_', ' ')} now, not counted without look-ahead: here in case it is not passed")
+        if it.credential in badges:
+            source, reason = badges[it.credential]
+            why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
         if it.index in feeds:
             why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
             # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
@@ -778,4 +784,5 @@ def _plan_record(
         earned_credit=earned,
         awaiting=tuple((nd.id, nd.why or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
+        added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
     )

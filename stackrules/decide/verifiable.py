@@ -113,11 +113,14 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = 
                         issuer=r.issuer,
                         achievement=r.achievement,
                         part_of=r.part_of,
+                        claims=r.credential or _claimed(rb, r.issuer, r.achievement),
                     )
                 )
     doc = learner.doc.model_copy(update={"holdings": learner.doc.holdings + tuple(added)})
     sources = tuple(v.source for v in verified)
-    return replace(learner, doc=doc, verified_from=learner.verified_from + sources), CredentialReport(tuple(verified), tuple(unverified))
+    claims = tuple((u.claims, u.source, u.reason) for u in unverified if u.claims is not None)
+    resolved = replace(learner, doc=doc, verified_from=learner.verified_from + sources, unverified_claims=learner.unverified_claims + claims)
+    return resolved, CredentialReport(tuple(verified), tuple(unverified))
 
 
 def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
@@ -127,3 +130,13 @@ def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
     scale = provider.grade_scale if provider is not None else None
     grade = next((g for g in r.grades if scale is not None and g in scale.order), None)
     return Holding.model_construct(credential=r.credential, awarded=r.awarded, grade=grade, status="completed"), grade
+
+
+def _claimed(rb: RuleBase, issuer: str | None, achievement: str | None) -> str | None:
+    """The catalogue credential a trusted issuer's ``achievement`` stands for, or None."""
+    if issuer is None or achievement is None:
+        return None
+    for entry in rb.issuers:
+        if issuer in entry.ids and achievement in entry.achievements:
+            return entry.achievements[achievement]
+    return None

@@ -64,6 +64,9 @@ class UnverifiedCredential:
     issuer: str | None = None
     achievement: str | None = None
     part_of: str | None = None
+    # the catalogue credential its achievement stands for in the trust list (what it would have become): None when
+    # the issuer is not trusted or the trust list does not map the achievement
+    claims: str | None = None
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -76,6 +79,8 @@ class UnverifiedCredential:
         }
         if self.part_of is not None:
             out["part_of"] = self.part_of
+        if self.claims is not None:
+            out["claims"] = self.claims
         return out
 
 

@@ -15,7 +15,7 @@ RANKED_BY = "remaining, in full-time years"
 
 @dataclass(frozen=True, slots=True)
 class ExploreRow:
-    """One qualification, with its audit's figures and, when asked and possible, its cheapest plan's size."""
+    """One qualification, with its audit's figures and, when asked and possible, the size of its plan adding the least credit."""
 
     target: str
     title: str

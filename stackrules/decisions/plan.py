@@ -133,6 +133,8 @@ class Plan:
     # (credential, in_progress | planned): study the learner is taking or has planned that the plan adds again,
     # because without look-ahead it does not count (the plan holds should it not be passed)
     added_while_pending: tuple[tuple[str, str], ...] = ()
+    # (credential, badge source, reason): credentials the plan adds for which the learner gave a badge that did not verify
+    added_unverified: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -163,6 +165,8 @@ class Plan:
             out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
         if self.added_while_pending:
             out["added_while_pending"] = [{"credential": c, "status": status} for c, status in self.added_while_pending]
+        if self.added_unverified:
+            out["added_unverified"] = [{"credential": c, "badge": source, "reason": reason} for c, source, reason in self.added_unverified]
         return out
 
 

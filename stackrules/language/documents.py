@@ -23,6 +23,9 @@ class Learner:
     badges: tuple[bytes | None, ...] = ()
     # once its credentials are verified: the source of each holding a verified credential added (the last of ``doc.holdings``)
     verified_from: tuple[str, ...] = ()
+    # once verified: (catalogue credential, source, reason) for each credential that did not verify but names one the
+    # trust list maps (a plan that adds that credential says the learner has a badge for it)
+    unverified_claims: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def id(self) -> str:

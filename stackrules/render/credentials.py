@@ -29,7 +29,8 @@ def credentials_lines(report: CredentialReport) -> list[str]:
         out.append("  none")
     for u in report.unverified:
         who = f" from {one_line(u.issuer)}" if u.issuer else ""
-        out.append(f"  {one_line(u.source)}{who}: {u.reason.replace('_', ' ')} ({one_line(u.message)})")
+        what = f" ({u.claims})" if u.claims else ""
+        out.append(f"  {one_line(u.source)}{what}{who}: {u.reason.replace('_', ' ')} ({one_line(u.message)})")
     return out
 
 

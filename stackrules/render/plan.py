@@ -61,6 +61,12 @@ def plan_text(d: Plan | NoPlan) -> str:
             f"Without look-ahead, study in progress or planned does not count, so this plan takes it again as if it were not passed: {names}."
             " `--look-ahead` plans on passing it."
         )
+    if d.added_unverified:
+        names = ", ".join(c for c, _, _ in d.added_unverified)
+        out.append(
+            f'The learner gave badges for {names} that did not verify (see "Unverified credentials"): this plan takes them again;'
+            " a valid badge from the issuer would count instead."
+        )
     if d.credit_changed:
         out.append(f"The credit used differs from the audit's: keeping the audit's credit would not give the least {d.objective}.")
     lines = []
@@ -112,9 +118,11 @@ def explore_text(d: Exploration) -> str:
             elif r.plan_credits is None:
                 plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
             else:
-                plan = f"; cheapest plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}"
+                plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}"
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
         out.append(f"{k:>3}. {r.target}{title}: {r.why}{plan}{at}")
+    # the footer every explanation ends with (the rules it read); a learner's credential sections go before it
+    out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"

@@ -124,7 +124,7 @@ class ExploreRequest(Strict):
 
     learner: LearnerJSON
     as_of: AsOf = None
-    plans: bool = Field(default=True, description="Also the size of the cheapest plan for each (slower).")
+    plans: bool = Field(default=True, description="Also the size of the plan adding the least credit for each (slower).")
     look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending).")
     time_limit: TimeLimit = None
 
