@@ -499,7 +499,7 @@ def test_a_plan_says_when_added_study_earns_credit_only_for_a_prerequisite(engin
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "tariq.yaml"), "exu:BIT", AS_OF)
     text = plan.text()
     assert (
-        "uscc:STAT200 Elementary Statistics (4.8 exu-cp, term 3): earns credit under exu-uscc-stat200; its credit for exu:MATH1020 meets the prerequisite of exu:DATA2002"
+        "uscc:STAT200 Elementary Statistics (4.8 exu-cp, term 3): earns credit under exu-uscc-stat200 if passed with grade C or better; its credit for exu:MATH1020 meets the prerequisite of exu:DATA2002"
         in text
     )
     assert "exu-uscc-stat200: from uscc:STAT200 grants credit that counts towards no requirement" in text
@@ -623,3 +623,24 @@ def test_a_plan_says_when_the_learner_gave_a_badge_for_what_it_adds(engine: stac
     assert "The learner gave badges for eux:DS-MC3, eux:DS-MC4 that did not verify" in text
     assert "  badges/eva/ds-mc3.jwt (eux:DS-MC3) from https://eux.example/issuers/badges: expired" in text
     assert [u.get("claims") for u in doc["unverified"]] == ["eux:DS-MC3", "eux:DS-MC4"]
+
+
+def test_a_plan_says_which_added_study_counts_towards_nothing(engine: stackrules.Engine) -> None:
+    # Tariq's cheapest plan takes MATH1020 (level 1) for the prerequisite of DATA2001/DATA2002 while his first-year cap
+    # is already full: 6 of the 90 exu-cp he pays for count towards nothing, and the plan did not say so
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "tariq.yaml"), "exu:BIT", AS_OF, objective="cost")
+    doc = plan.to_json()
+    assert doc["added_credits"] == "90" and doc["added_credits_not_counted"] == "6"
+    math = next(s for s in doc["steps"] if s["credential"] == "exu:MATH1020")
+    assert math["why"] == "prerequisite of exu:DATA2001, exu:DATA2002; its credit counts towards no requirement of exu:BIT"
+    assert math["counts_towards"] == []
+    assert "Add 15 credentials, 90 exu-cp (6 exu-cp of it counts towards no requirement: taken for a prerequisite)" in plan.text()
+
+
+def test_a_plan_says_the_grade_its_credit_rules_ask(engine: stackrules.Engine) -> None:
+    # eux-ds-foundations asks grade C (the eux pass is E): Noor's cheapest certificate earns DATA5001/DATA5002 only with
+    # C or better, and the plan did not say so (found by an advisor's read); eux-ds-stack asks no grade
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "noor.yaml"), "exu:GCDS", AS_OF, objective="cost").to_json()
+    why = {s["credential"]: s["why"] for s in plan["steps"]}
+    assert why["eux:DS-MC1"] == "earns credit under eux-ds-foundations if passed with grade C or better"
+    assert why["eux:DS-MC3"] == "earns credit under eux-ds-stack"

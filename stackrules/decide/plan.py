@@ -735,6 +735,7 @@ def _plan_record(
             earning |= fed
             earned += total(p.items[g].credits for g in app.grants)
     steps = []
+    uncounted = Fraction(0)
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
         if it.credential in pending:
@@ -743,7 +744,7 @@ def _plan_record(
             source, reason = badges[it.credential]
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
         if it.index in feeds:
-            why.append("earns credit under " + ", ".join(sorted(set(feeds[it.index]))))
+            why.append("earns credit under " + ", ".join(_rule_condition(p, r) for r in sorted(set(feeds[it.index]))))
             # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
             for g in sorted(set(grants_of.get(it.index, []))):
                 if g in needed_by:
@@ -754,6 +755,10 @@ def _plan_record(
             why.append(f"counts in {beyond[it.index]} past what it needs: {serves[it.index]}")
         if it.credential in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
+        if it.index not in feeds and it.index not in leaf_of and it.index not in beyond:
+            # taken for what it unlocks: its own credit counts nowhere (a first-year cap already full, say)
+            why.append(f"its credit counts towards no requirement of {p.version.id}")
+            uncounted += it.credits
         info = p.rb.credentials.get(it.credential)
         location = str(info.loc) if info is not None else None
         towards = tuple(sorted(set(leaf_of.get(it.index, [])))) or ((p.version.id,) if it.index in beyond else ())
@@ -785,4 +790,13 @@ def _plan_record(
         awaiting=tuple((nd.id, nd.why or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
+        uncounted=uncounted,
     )
+
+
+def _rule_condition(p: Problem, rule_id: str) -> str:
+    """A rule the plan's study earns credit under, with the grade its `when` asks: study not yet taken is assumed to
+    reach it (docs/language.md, "Plans"), so the plan says so ("exu-uscc-cs101 if passed with grade C or better")."""
+    info = next((r for r in p.rb.rules if r.id == rule_id), None)
+    grade = info.doc.when.min_grade if info is not None and info.doc.when is not None else None
+    return f"{rule_id} if passed with grade {grade} or better" if grade else rule_id

@@ -135,6 +135,8 @@ class Plan:
     added_while_pending: tuple[tuple[str, str], ...] = ()
     # (credential, badge source, reason): credentials the plan adds for which the learner gave a badge that did not verify
     added_unverified: tuple[tuple[str, str, str], ...] = ()
+    # added credit that counts towards no requirement (study taken only for a prerequisite it meets)
+    uncounted: Fraction = Fraction(0)
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -165,6 +167,8 @@ class Plan:
             out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
         if self.added_while_pending:
             out["added_while_pending"] = [{"credential": c, "status": status} for c, status in self.added_while_pending]
+        if self.uncounted:
+            out["added_credits_not_counted"] = q(self.uncounted)
         if self.added_unverified:
             out["added_unverified"] = [{"credential": c, "badge": source, "reason": reason} for c, source, reason in self.added_unverified]
         return out

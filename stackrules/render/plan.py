@@ -49,6 +49,7 @@ def plan_text(d: Plan | NoPlan) -> str:
             if d.earned_credit and d.earned_credit != d.earning_study
             else ""
         )
+        + (f" ({n(d.uncounted)} {unit} of it counts towards no requirement: taken for a prerequisite)" if d.uncounted else "")
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''} ({', '.join(d.calendar)}, repeating)."
     )
