@@ -644,3 +644,11 @@ def test_a_plan_says_the_grade_its_credit_rules_ask(engine: stackrules.Engine) -
     why = {s["credential"]: s["why"] for s in plan["steps"]}
     assert why["eux:DS-MC1"] == "earns credit under eux-ds-foundations if passed with grade C or better"
     assert why["eux:DS-MC3"] == "earns credit under eux-ds-stack"
+
+
+def test_a_plan_says_which_of_its_units_is_a_retake(engine: stackrules.Engine) -> None:
+    # Ben failed COMP1030 (FL); his plan takes it again and said only "counts towards core" (found by an advisor's read)
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "ben.yaml"), "exu:BIT", AS_OF, objective="cost").to_json()
+    why = {s["credential"]: s["why"] for s in plan["steps"]}
+    assert why["exu:COMP1030"].startswith("a retake: the learner was graded FL on 2025-06-30, below the pass; counts towards core")
+    assert sum(w.startswith("a retake") for w in why.values()) == 1

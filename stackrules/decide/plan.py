@@ -570,7 +570,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     pending: dict[str, str] = {} if opts.look_ahead else {h.credential: str(h.status) for h in learner.doc.holdings if h.status != "completed"}
     # a badge the learner gave for it that did not verify: the plan takes the credential, and says a valid badge would do
     badges = {c: (source, reason) for c, source, reason in learner.unverified_claims}
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges)
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner))
 
 
 def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:
@@ -685,6 +685,7 @@ def _plan_record(
     alternatives: tuple[Alternative, ...],
     pending: dict[str, str],
     badges: dict[str, tuple[str, str]],
+    failed: dict[str, str],
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
@@ -740,6 +741,8 @@ def _plan_record(
         why = []
         if it.credential in pending:
             why.append(f"{pending[it.credential].replace('_', ' ')} now, not counted without look-ahead: here in case it is not passed")
+        if it.credential in failed:
+            why.append(f"a retake: the learner was graded {failed[it.credential]}, below the pass")
         if it.credential in badges:
             source, reason = badges[it.credential]
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
@@ -800,3 +803,14 @@ def _rule_condition(p: Problem, rule_id: str) -> str:
     info = next((r for r in p.rb.rules if r.id == rule_id), None)
     grade = info.doc.when.min_grade if info is not None and info.doc.when is not None else None
     return f"{rule_id} if passed with grade {grade} or better" if grade else rule_id
+
+
+def _failed(rb: RuleBase, learner: Learner) -> dict[str, str]:
+    """Credentials the learner took and failed (completed, graded below the pass): credential -> "FL on 2025-06-30".
+    A plan's step that takes one again is a retake, and says so."""
+    out: dict[str, str] = {}
+    for h in learner.doc.holdings:
+        provider = rb.providers.get(h.credential.partition(":")[0])
+        if h.status == "completed" and h.grade is not None and provider is not None and provider.grade_scale is not None and not provider.passes(h.grade):
+            out[h.credential] = h.grade + (f" on {h.awarded.isoformat()}" if h.awarded else "")
+    return out
