@@ -308,3 +308,28 @@ def test_still_needed_names_the_other_choices_of_a_choice_not_yet_made(engine: s
     aisyah = engine.audit(stackrules.load_learner(ROOT / "examples" / "real" / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).to_json()
     said = {m["node"]: m["text"] for m in aisyah["missing"] if "chosen for" in m["text"]}
     assert sorted(said) == ["attachment", "thematic-systems-project"]
+
+
+def test_the_statement_shows_the_learner_s_exceptions_and_keeps_own_study_apart(engine: stackrules.Engine) -> None:
+    # Dana's statement left out her RPL waiver and substitution (the audit showed both), and Chen's called his own
+    # in-progress units "prior learning not credited" (found by an advisor's read)
+    learners = ROOT / "examples" / "learners"
+    dana = engine.assess(stackrules.load_learner(learners / "dana.yaml"), "exu:BIT", AS_OF)
+    doc = dana.to_json()
+    assert [(e["type"], e["node"]) for e in doc["exceptions"]] == [("substitute", "exu:BIT#core"), ("waive", "exu:BIT#computing")]
+    assert doc["exceptions_refused"] == []
+    assert "\nExceptions\n  substitute exu:BIT#core: " in dana.text()
+    chen = engine.assess(stackrules.load_learner(learners / "chen.yaml"), "exu:BIT", AS_OF)
+    text = chen.text()
+    assert "Prior learning not credited" not in text
+    assert "Own study not counted (not a credit decision)\n  exu:INFO2010 Human-Computer Interaction: incompatible with exu:COMP1040" in text
+    assert all(x["own_study"] for x in chen.to_json()["not_credited"])
+    # another provider's holding stays prior learning
+    sam = engine.assess(stackrules.load_learner(learners / "sam.yaml"), "exu:BIT", AS_OF).to_json()
+    assert not any(x["own_study"] for x in sam["not_credited"] if x["holding"].startswith("uscc:"))
+
+
+def test_a_what_if_audit_says_exceptions_for_another_programme_do_not_apply_rather_than_refused(engine: stackrules.Engine) -> None:
+    dana = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml"), "exu:GCDS", AS_OF).text()
+    assert "Exceptions refused" not in dana
+    assert "Exceptions for other qualifications (not applied here)\n  substitute exu:BIT#core (approved by adean-education on 2025-03-01)" in dana

@@ -24,6 +24,7 @@ def assess_decision(
 ) -> AssessStatement:
     p, choice, _, audit = run_audit(ctx, learner, target, as_of, look_ahead, time_limit, catalog_year)
     titles = {hv.key: (hv.attrs.title or hv.key) for hv in p.holdings}
+    own = {hv.key for hv in p.holdings if p.version.is_home(hv.attrs.provider)}
     granted = tuple(
         GrantedCredit(
             rule=c.rule,
@@ -46,6 +47,7 @@ def assess_decision(
             titles.get(u.holding, u.holding),
             NotCreditedReason.NO_RULE if u.cause is UnusedCause.NO_RULE else NotCreditedReason.OTHER,
             u.reason,
+            u.holding in own,
         )
         for u in audit.unused
         if u.holding not in refused_sources
@@ -69,6 +71,8 @@ def assess_decision(
         remaining_study=audit.missing,
         provenance=audit.provenance,
         surplus=surplus,
+        exceptions=audit.exceptions,
+        exceptions_refused=audit.exceptions_refused,
     )
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import ClassVar, Literal
 
-from .audit import AuditStatus, Basis, LimitResult, Missing, Refusal, RefusalReason, RuleType
+from .audit import AuditStatus, Basis, ExceptionEntry, ExceptionRefused, LimitResult, Missing, Refusal, RefusalReason, RuleType
 from .base import JSONObject, Provenance, q, records
 
 EXPLANATION = {
@@ -139,9 +139,10 @@ class NotCredited:
     title: str
     reason: NotCreditedReason
     detail: str
+    own: bool = False  # the target provider's own study (in progress, failed, incompatible): not a credit decision
 
     def to_json(self) -> JSONObject:
-        return {"holding": self.holding, "title": self.title, "reason": self.reason.value, "detail": self.detail}
+        return {"holding": self.holding, "title": self.title, "reason": self.reason.value, "detail": self.detail, "own_study": self.own}
 
 
 def refusal_json(r: Refusal) -> JSONObject:
@@ -170,6 +171,10 @@ class AssessStatement:
     remaining_study: tuple[Missing, ...]
     provenance: Provenance
     surplus: tuple[Surplus, ...] = ()
+    # the learner's exceptions, as the audit applies or refuses them: a waiver or substitution is a recognition
+    # decision too, and the statement shows it
+    exceptions: tuple[ExceptionEntry, ...] = ()
+    exceptions_refused: tuple[ExceptionRefused, ...] = ()
 
     def to_json(self) -> JSONObject:
         return {
@@ -185,5 +190,7 @@ class AssessStatement:
             "caps": records(self.caps),
             "remaining_study": records(self.remaining_study),
             "surplus": records(self.surplus),
+            "exceptions": records(self.exceptions),
+            "exceptions_refused": records(self.exceptions_refused),
             "provenance": self.provenance.to_json(),
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..decisions.assess import EXPLANATION, AssessStatement, NotCreditedReason
 from ..decisions.audit import AuditStatus
+from .audit import exception_sections
 from .common import CONFIDENCE, footer, grant_name, missing_lines, n, section
 
 
@@ -74,7 +75,14 @@ def assess_text(d: AssessStatement) -> str:
         "Not assessed: no credit rule covers it (refer to a credit officer)",
         [f"  {x.holding} {x.title}" for x in d.not_credited if x.reason is NotCreditedReason.NO_RULE],
     )
-    section(out, "Prior learning not credited", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.reason is not NotCreditedReason.NO_RULE])
+    section(
+        out,
+        "Prior learning not credited",
+        [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.reason is not NotCreditedReason.NO_RULE and not x.own],
+    )
+    # the learner's study at the awarding provider itself (in progress, failed, incompatible) is no credit decision
+    section(out, "Own study not counted (not a credit decision)", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.own])
+    exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
     section(out, "Study that remains", missing_lines(d.remaining_study, unit))
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"

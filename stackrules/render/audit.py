@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..decisions.audit import Applied, AuditDecision, AuditStatus, LimitStatus, NodeResult, NodeStatus, Version
+from ..decisions.audit import Applied, AuditDecision, AuditStatus, ExceptionEntry, ExceptionRefused, LimitStatus, NodeResult, NodeStatus, Version
 from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
 
 _CHOSEN = {
@@ -190,16 +190,7 @@ def audit_text(d: AuditDecision) -> str:
     )
     section(out, "Still needed", missing_lines(d.missing, unit))
     section(out, "Not counted", [f"  {u.holding}: {u.reason}" for u in d.unused])
-    section(
-        out,
-        "Exceptions",
-        [f"  {e.type} {e.node}: {e.reason} (approved by {e.approved_by} on {e.date.isoformat()}); {e.effect}" for e in d.exceptions],
-    )
-    section(
-        out,
-        "Exceptions refused",
-        [f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()}): {e.reason.replace('_', ' ')} ({e.detail})" for e in d.exceptions_refused],
-    )
+    exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
     legend = LEGEND
     shown = {node.status.value for node in d.nodes}
     if "not_applicable" in shown:
@@ -210,4 +201,28 @@ def audit_text(d: AuditDecision) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["audit_text", "wrap"]
+def exception_sections(out: list[str], target: str, applied: tuple[ExceptionEntry, ...], refused: tuple[ExceptionRefused, ...]) -> None:
+    """The learner's exceptions: applied (with their effect), refused (with why), and those for another qualification.
+
+    An exception for another qualification (a what-if audit of a learner whose exceptions are for their own
+    programme) is not refused: it does not apply here, and is said apart from the ones that were refused.
+    """
+    section(out, "Exceptions", [f"  {e.type} {e.node}: {e.reason} (approved by {e.approved_by} on {e.date.isoformat()}); {e.effect}" for e in applied])
+    elsewhere = [e for e in refused if e.reason == "outside_target" and e.node.partition("#")[0] != target]
+    section(
+        out,
+        "Exceptions refused",
+        [
+            f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()}): {e.reason.replace('_', ' ')} ({e.detail})"
+            for e in refused
+            if e not in elsewhere
+        ],
+    )
+    section(
+        out,
+        "Exceptions for other qualifications (not applied here)",
+        [f"  {e.type} {e.node} (approved by {e.approved_by} on {e.date.isoformat()})" for e in elsewhere],
+    )
+
+
+__all__ = ["audit_text", "exception_sections", "wrap"]
