@@ -333,3 +333,16 @@ def test_a_what_if_audit_says_exceptions_for_another_programme_do_not_apply_rath
     dana = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml"), "exu:GCDS", AS_OF).text()
     assert "Exceptions refused" not in dana
     assert "Exceptions for other qualifications (not applied here)\n  substitute exu:BIT#core (approved by adean-education on 2025-03-01)" in dana
+
+
+def test_in_progress_study_no_requirement_accepts_is_not_promised_to_count_with_look_ahead(engine: stackrules.Engine) -> None:
+    # Chen's GCDS what-if said "exu:COMP3010: in progress: it counts only with look-ahead"; with look-ahead it said
+    # "no requirement of the target accepts it" (found by an advisor's read)
+    chen = stackrules.load_learner(ROOT / "examples" / "learners" / "chen.yaml")
+    unused = {u["holding"]: u for u in engine.audit(chen, "exu:GCDS", AS_OF).to_json()["unused"]}
+    assert unused["exu:COMP3010"]["reason"] == "in progress: no requirement of the target accepts it"
+    assert unused["exu:COMP3010"]["cause"] == "not_accepted"
+    assert unused["exu:DATA3002"]["reason"] == "planned: no requirement of the target accepts it"
+    # where a requirement would take it, it still says look-ahead counts it
+    bit = {u["holding"]: u["reason"] for u in engine.audit(chen, "exu:BIT", AS_OF).to_json()["unused"]}
+    assert bit["exu:COMP3010"] == "in progress: it counts only with look-ahead"

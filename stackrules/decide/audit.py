@@ -50,6 +50,7 @@ from .checker import Evaluation, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
+from .holdings import HoldingView
 from .problem import Compiler, Item, Problem, build_problem
 from .solve import might_complete, solve
 
@@ -932,6 +933,15 @@ def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int
     return info.repeat_max if used >= info.repeat_max else None
 
 
+def _accepted_anywhere(p: Problem, hv: HoldingView) -> bool:
+    """Whether some requirement's leaf (or a credit rule's source leaf) accepts the holding by what it is (before
+    grades and dates), or it is another provider's, which counts only through credit rules."""
+    if not p.version.is_home(hv.attrs.provider):
+        return True
+    leaves = [*p.top.leaves(), *(leaf for app in p.apps for leaf in app.root.leaves())]
+    return any(leaf_accepts_static(p.rb, leaf, hv.attrs, Matcher(p.rb, leaf.target_fields), hv.holding.credential) for leaf in leaves)
+
+
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
     out = []
     item_of = {it.holding.index: it for it in p.items if it.holding is not None}
@@ -941,6 +951,12 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
     incompatible = set(p.incompatible)
     for hv in p.holdings:
         if not hv.counts:
+            if hv.holding.status != "completed" and hv.why_code is None and not _accepted_anywhere(p, hv):
+                # in progress without look-ahead, and no requirement would take it anyway: "counts only with look-ahead"
+                # would promise what look-ahead does not give
+                status = hv.holding.status.replace("_", " ")
+                out.append(Unused(hv.key, UnusedCause.NOT_ACCEPTED, f"{status}: no requirement of the target accepts it"))
+                continue
             out.append(Unused(hv.key, UnusedCause(hv.why_code) if hv.why_code else UnusedCause.DOES_NOT_COUNT, hv.why_not or ""))
             continue
         it: Item | None = item_of.get(hv.index)
