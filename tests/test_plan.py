@@ -593,6 +593,10 @@ def test_a_cost_plan_that_only_prices_block_says_so(tmp_path: Path) -> None:
     assert nus["status"] == "no_plan"
     assert nus["why"].startswith("the cost objective needs prices, and no credential that could complete the target has one")
     assert {c["why"] for c in nus["cannot_place"]} == {"it has no price"}
+    # a merged group of interchangeable units is named unit by unit: Tom's completion takes three, all unpriced
+    tom = stackrules.load_learner(ROOT / "examples" / "real" / "ict40120-tom.yaml")
+    vet = stackrules.load().plan(tom, "tp-ict:ICT40120", AS_OF, objective="cost").to_json()
+    assert [c["credential"] for c in vet["cannot_place"]] == ["tp-ict:ICTSAS442", "tp-ict:ICTWEB434", "tp-ict:ICTWEB446"]
     # some priced: the one a completion cannot do without is named, and the plan exists with --allow-unpriced
     units = [
         {"id": "t:A", "title": "A", "credits": 24, "level": 2, "cost": {"amount": 900, "currency": "AUD"}},

@@ -129,6 +129,7 @@ def test_a_plan_that_cannot_be_scheduled_is_no_plan(args: list[str]) -> None:
     assert "No plan" in res.output and "optimal" not in res.output
     data = json.loads(CliRunner().invoke(main, [*base, *args, "--format", "json"]).output)
     assert data["status"] == "no_plan" and data["cannot_place"]
+    assert data["proof"] == "infeasible"  # proven that no plan fits, never "optimal" (found by an advisor's read)
 
 
 def test_terms_count_the_last_term_and_no_term_is_silently_empty(engine: stackrules.Engine) -> None:

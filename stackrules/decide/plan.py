@@ -409,8 +409,10 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     out = []
     unit = p.version.system
     named: set[str] = set()
-    for it in adds:
-        if round(sol.values[b.u[it.index]]) <= 0 or it.credential in named:
+    # a merged group of interchangeable catalogue entries is named by the members the completion takes
+    taken = [m for it in adds for m in _members(p, it, round(sol.values[b.u[it.index]]))]
+    for it in taken:
+        if it.credential in named:
             continue
         named.add(it.credential)  # the repeats of a credential are named once, by the credential
         info = p.rb.credentials.get(it.credential)
@@ -556,7 +558,9 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                     if priced
                     else "the cost objective needs prices, and no credential that could complete the target has one"
                 ) + " (use --allow-unpriced to plan with them, or --objective credits)"
-        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, Proof(proof))
+        # proven that no plan exists: "infeasible", never "optimal" (nothing was optimised); else not decided in time
+        done = Proof.INDETERMINATE if proof == "indeterminate" else Proof.INFEASIBLE
+        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, done)
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:
         _give_terms(p, chosen, terms, calendar)
