@@ -346,3 +346,15 @@ def test_in_progress_study_no_requirement_accepts_is_not_promised_to_count_with_
     # where a requirement would take it, it still says look-ahead counts it
     bit = {u["holding"]: u["reason"] for u in engine.audit(chen, "exu:BIT", AS_OF).to_json()["unused"]}
     assert bit["exu:COMP3010"] == "in progress: it counts only with look-ahead"
+
+
+def test_an_audit_s_figures_reconcile_when_credit_passes_what_the_requirements_use(engine: stackrules.Engine) -> None:
+    # Priya's 72 exu-cp of AQF credit include 12 no requirement can use: the audit's JSON said counted 72 + remaining
+    # 84 of 144 with nothing to reconcile them, and the text "50% of the credit" (found by an advisor's read)
+    priya = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "priya.yaml"), "exu:BIT", AS_OF)
+    c = priya.to_json()["credits"]
+    assert (c["counted"], c["remaining"], c["beyond_need"], c["required"]) == ("72", "84", "12", "144")
+    assert Fraction(c["counted"]) + Fraction(c["remaining"]) == Fraction(c["required"]) + Fraction(c["beyond_need"])
+    assert "Progress: 41% of the credit" in priya.text()
+    chen = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "chen.yaml"), "exu:BIT", AS_OF).to_json()
+    assert "beyond_need" not in chen["credits"]

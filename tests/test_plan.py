@@ -499,7 +499,7 @@ def test_a_plan_says_when_added_study_earns_credit_only_for_a_prerequisite(engin
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "tariq.yaml"), "exu:BIT", AS_OF)
     text = plan.text()
     assert (
-        "uscc:STAT200 Elementary Statistics (4.8 exu-cp, term 3): earns credit under exu-uscc-stat200 if passed with grade C or better; its credit for exu:MATH1020 meets the prerequisite of exu:DATA2002"
+        "uscc:STAT200 Elementary Statistics (4.8 exu-cp, term 3): study at another provider (Example Community College); earns credit under exu-uscc-stat200 if passed with grade C or better; its credit for exu:MATH1020 meets the prerequisite of exu:DATA2002"
         in text
     )
     assert "exu-uscc-stat200: from uscc:STAT200 grants credit that counts towards no requirement" in text
@@ -622,7 +622,7 @@ def test_a_plan_says_when_the_learner_gave_a_badge_for_what_it_adds(engine: stac
         {"credential": "eux:DS-MC4", "badge": "badges/eva/ds-mc4.svg", "reason": "signature"},
     ]
     steps = {s["credential"]: s["why"] for s in doc["steps"]}
-    assert steps["eux:DS-MC3"].startswith("the learner's badge for it (badges/eva/ds-mc3.jwt) did not verify (expired): a valid one would count instead")
+    assert "the learner's badge for it (badges/eva/ds-mc3.jwt) did not verify (expired): a valid one would count instead" in steps["eux:DS-MC3"]
     text = decision.text()
     assert "The learner gave badges for eux:DS-MC3, eux:DS-MC4 that did not verify" in text
     assert "  badges/eva/ds-mc3.jwt (eux:DS-MC3) from https://eux.example/issuers/badges: expired" in text
@@ -646,8 +646,11 @@ def test_a_plan_says_the_grade_its_credit_rules_ask(engine: stackrules.Engine) -
     # C or better, and the plan did not say so (found by an advisor's read); eux-ds-stack asks no grade
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "noor.yaml"), "exu:GCDS", AS_OF, objective="cost").to_json()
     why = {s["credential"]: s["why"] for s in plan["steps"]}
-    assert why["eux:DS-MC1"] == "earns credit under eux-ds-foundations if passed with grade C or better"
-    assert why["eux:DS-MC3"] == "earns credit under eux-ds-stack"
+    assert (
+        why["eux:DS-MC1"]
+        == "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-foundations if passed with grade C or better"
+    )
+    assert why["eux:DS-MC3"] == "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-stack"
 
 
 def test_a_plan_says_which_of_its_units_is_a_retake(engine: stackrules.Engine) -> None:

@@ -45,12 +45,12 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def without_credentials(doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` without what the badges add: the credential sections, and a plan's word on what it adds for which the
-    learner gave a badge that did not verify (its steps then start with "the learner's badge for it ...")."""
+    learner gave a badge that did not verify (its steps then say "the learner's badge for it ...")."""
     out = {k: v for k, v in doc.items() if k not in ("unverified", "added_unverified")}
     out["provenance"] = {k: v for k, v in doc["provenance"].items() if k != "credentials"}
     if "steps" in out:
         out["steps"] = [
-            {**s, "why": re.sub(r"^the learner's badge for it \([^)]*\) did not verify \([a-z _]*\): a valid one would count instead; ", "", s["why"])}
+            {**s, "why": re.sub(r"the learner's badge for it \([^)]*\) did not verify \([a-z _]*\): a valid one would count instead; ", "", s["why"])}
             for s in out["steps"]
         ]
     return out

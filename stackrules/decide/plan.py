@@ -745,6 +745,10 @@ def _plan_record(
         why = []
         if it.credential in pending:
             why.append(f"{pending[it.credential].replace('_', ' ')} now, not counted without look-ahead: here in case it is not passed")
+        if not p.version.is_home(it.attrs.provider):
+            # study elsewhere, for the credit a rule gives it here: its own terms and price are that provider's
+            prov = p.rb.providers.get(it.attrs.provider)
+            why.append(f"study at another provider ({prov.name if prov is not None and prov.name else it.attrs.provider})")
         if it.credential in failed:
             why.append(f"a retake: the learner was graded {failed[it.credential]}, below the pass")
         if it.credential in badges:

@@ -124,8 +124,18 @@ class Credits:
     remaining: Fraction | None
     remaining_records: int = 0  # records (no credit) the completion also needs: a target can need them with 0 credit remaining
 
+    @property
+    def beyond_need(self) -> Fraction:
+        """Credit counted (or that a completion must add) past what the requirements can use: then
+        ``counted + remaining = required + beyond_need`` (an indivisible grant into a pool already full)."""
+        if self.required is None or self.remaining is None:
+            return Fraction(0)
+        return max(self.counted + self.remaining - self.required, Fraction(0))
+
     def to_json(self) -> JSONObject:
         out: JSONObject = {"system": self.system, "required": q(self.required), "counted": q(self.counted), "remaining": q(self.remaining)}
+        if self.beyond_need:
+            out["beyond_need"] = q(self.beyond_need)
         if self.remaining_records:
             out["remaining_records"] = self.remaining_records
         return out
