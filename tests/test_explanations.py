@@ -358,3 +358,15 @@ def test_an_audit_s_figures_reconcile_when_credit_passes_what_the_requirements_u
     assert "Progress: 41% of the credit" in priya.text()
     chen = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "chen.yaml"), "exu:BIT", AS_OF).to_json()
     assert "beyond_need" not in chen["credits"]
+
+
+def test_explore_says_which_rows_are_framework_types_and_which_have_no_credit_total(engine: stackrules.Engine) -> None:
+    # explore ranked the AQF graduate certificate (a framework's type, no provider's award) and the music and NUS
+    # majors (no credit total) among Eva's options without a word; its "exu:MDS 0" entry meant nothing to a student
+    rows = {
+        r["target"]: r["why"]
+        for r in engine.explore(stackrules.load_learner(ROOT / "examples" / "learners" / "eva.yaml"), AS_OF, plans=False).to_json()["qualifications"]
+    }
+    assert rows["aqf:graduate-certificate"].endswith("(a framework's qualification type: its level and volume, not an award of any provider)")
+    assert rows["evu:BM-PERF"].endswith("(no credit total: met when every requirement is)")
+    assert rows["exu:MDS"] == "72 exu-cp to go: research 18, advanced 54"

@@ -41,8 +41,14 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         elif rem is None:
             why = audit.missing[0].text if audit.missing else "cannot be completed from the catalogue"
         else:
-            parts = [f"{m.node} {q(m.credits)}" for m in audit.missing[:3]]
-            why = f"{q(rem)} {c.system} to go: " + ", ".join(parts) + (" ..." if len(audit.missing) > 3 else "")
+            # entries with no credit of their own (what a limit asks of the study above them) add nothing to the sum
+            said = [m for m in audit.missing if m.credits or m.records]
+            parts = [f"{m.node} {q(m.credits)}" for m in said[:3]]
+            why = f"{q(rem)} {c.system} to go: " + ", ".join(parts) + (" ..." if len(said) > 3 else "")
+        if qid.partition(":")[0] in ctx.rb.frameworks:
+            why += " (a framework's qualification type: its level and volume, not an award of any provider)"
+        elif c.required is None and audit.status not in _DONE:
+            why += " (no credit total: met when every requirement is)"
         plan_credits: Fraction | None = None
         plan_size: int | None = None
         if with_plans and rem is not None and audit.status not in _DONE:
