@@ -939,7 +939,13 @@ def _accepted_anywhere(p: Problem, hv: HoldingView) -> bool:
     if not p.version.is_home(hv.attrs.provider):
         return True
     leaves = [*p.top.leaves(), *(leaf for app in p.apps for leaf in app.root.leaves())]
-    return any(leaf_accepts_static(p.rb, leaf, hv.attrs, Matcher(p.rb, leaf.target_fields), hv.holding.credential) for leaf in leaves)
+    for leaf in leaves:
+        m = p.matchers.get(leaf.target_fields)
+        if m is None:
+            m = p.matchers[leaf.target_fields] = Matcher(p.rb, leaf.target_fields)
+        if leaf_accepts_static(p.rb, leaf, hv.attrs, m, hv.holding.credential):
+            return True
+    return False
 
 
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
