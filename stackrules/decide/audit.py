@@ -565,16 +565,18 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         for it in mine_items:
             needed.setdefault(it.index, set()).add(leaf.index)
         new, elsewhere = charge(nid, mine_items)
-        under = f" ({q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)})" if mine > new else ""
+        # said right after what it qualifies (before the pool's own limits, which then read as limits of the whole)
+        them = "them" if leaf.count is not None and leaf.credits is None else "it"
+        under = f", {q(mine - new)} {unit} of {them} already named under {' and '.join(elsewhere)}" if mine > new else ""
         if leaf.count is not None and leaf.credits is None:
             # a count in its own words, never as credit (section 17)
             have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
                 noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
-                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
+                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
         elif mine:
-            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{_short_limits(p, ev, leaf, mine_items, unit)}{under}")
+            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
