@@ -797,7 +797,9 @@ def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Ca
         put(
             nid,
             Fraction(0),
-            f"of the study added under {', '.join(sorted(pools))}, at least {amount}{of}, for limit `{lim.id or lim.kind}` (at least {bound}; {held})",
+            # the limit counts new study wherever it goes; the entries named are where the cheapest completion puts it
+            f"of the study still to add, at least {amount}{of} (the {'entry' if len(pools) == 1 else 'entries'} for {', '.join(sorted(pools))} above can take it),"
+            f" for limit `{lim.id or lim.kind}` (at least {bound}; {held})",
         )
 
 
