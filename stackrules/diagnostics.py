@@ -147,6 +147,13 @@ _CODES: tuple[Code, ...] = (
         "a node names itself in `shares_with` (sharing is between two nodes: its own leaves never claim one credential twice)",
         "name the other node that may count the same credentials, or remove the entry",
     ),
+    Code(
+        "SR3021",
+        "incompatible-with-itself",
+        "error",
+        "a credential names itself in `incompatible` (two holdings of one credential are repeats: `repeatable` bounds them)",
+        "name the other credential that may not count beside it, or remove the entry",
+    ),
     # 4xxx: warnings
     Code(
         "SR4001",

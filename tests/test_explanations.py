@@ -304,10 +304,11 @@ def test_still_needed_names_the_other_choices_of_a_choice_not_yet_made(engine: s
     entry = next(m for m in noor["missing"] if m["node"] == "data")
     assert entry["text"].endswith("; chosen for `major` (any one of `data`, `security`): with it the target needs the least study")
     assert not [m for m in noor["missing"] if m["node"] != "data" and "chosen for" in m["text"]]
-    # a choice of one is no choice: Aisyah's focus area has a single option in the shipped translation
+    # a choice of one is no choice: Aisyah's focus area has a single option in the shipped translation, and the
+    # dissertation in place of the attachment does not apply to her (her CAP aim), so the attachment is no choice either
     aisyah = engine.audit(stackrules.load_learner(ROOT / "examples" / "real" / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).to_json()
     said = {m["node"]: m["text"] for m in aisyah["missing"] if "chosen for" in m["text"]}
-    assert sorted(said) == ["attachment", "thematic-systems-project"]
+    assert sorted(said) == ["thematic-systems-project"]
 
 
 def test_the_statement_shows_the_learner_s_exceptions_and_keeps_own_study_apart(engine: stackrules.Engine) -> None:

@@ -359,10 +359,11 @@ def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, mo
     assert sorted(str(engine.rules.credentials[c].cost) for c in reduced["added"]) == sorted(str(engine.rules.credentials[c].cost) for c in whole["added"])
 
 
-def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(tmp_path: Path, highs_refusals: list[str]) -> None:
+def test_chen_s_shortest_plan_on_the_rules_of_then(tmp_path: Path) -> None:
     """`stackrules plan --learner chen --target exu:BIT --objective terms` printed "internal error: SolverError:
     HiGHS refused to run the model" until a refused folded group was split into its levels (milp.Model._solve).
-    The path is asserted: HiGHS still refuses the folded costs here, and the plan is decided all the same.
+    Since `incompatible` pairs count fed sources too (2026-11-30) HiGHS no longer refuses this model, so the split
+    itself is asserted by tests/test_completion.py (a model HiGHS still refuses); here the plan of then stays right.
 
     The rule base is the shipped one as it was then, with the AI micro-credentials at no `level` (they have had
     level 5 since 2026-11-30, which keeps them out of the bachelor's electives and changes this model) and without
@@ -380,7 +381,6 @@ def test_chen_s_shortest_plan_survives_a_fold_highs_refuses(tmp_path: Path, high
     catalog.write_text(text, encoding="utf-8")
     engine = stackrules.load(tmp_path / "rules", ROOT / "frameworks")
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "chen.yaml"), "exu:BIT", AS_OF, objective="terms").to_json()
-    assert highs_refusals, "HiGHS no longer refuses this model: the case no longer tests the split"
     assert (plan["status"], plan["proof"], len(plan["terms"]), plan["added_credits"]) == ("planned", "optimal", 2, "24")
 
 
@@ -576,14 +576,13 @@ def test_a_plan_says_which_of_its_units_the_learner_is_taking_now(engine: stackr
     chen = stackrules.load_learner(EXAMPLES / "chen.yaml")
     plan = engine.plan(chen, "exu:BIT", AS_OF)
     doc = plan.to_json()
-    assert doc["added_while_pending"] == [
-        {"credential": "exu:COMP3010", "status": "in_progress"},
-        {"credential": "exu:COMP3030", "status": "in_progress"},
-        {"credential": "exu:SEC3001", "status": "in_progress"},
-    ]
-    pending_steps = {s["credential"] for s in doc["steps"] if s["why"].startswith("in progress now, not counted without look-ahead")}
-    assert pending_steps == {"exu:COMP3010", "exu:COMP3030", "exu:SEC3001"}
-    assert "so this plan takes it again as if it were not passed: exu:COMP3010, exu:COMP3030, exu:SEC3001." in plan.text()
+    pending = {h.credential: h.status for h in chen.doc.holdings if h.status != "completed"}
+    again = sorted(c for c in doc["added"] if c in pending)
+    assert again and "exu:COMP3010" in again  # the capstone she is taking is in every plan: the degree's core
+    assert doc["added_while_pending"] == [{"credential": c, "status": pending[c]} for c in again]
+    pending_steps = {s["credential"] for s in doc["steps"] if " now, not counted without look-ahead: here in case it is not passed" in s["why"]}
+    assert pending_steps == set(again)
+    assert f"so this plan takes it again as if it were not passed: {', '.join(again)}." in plan.text()
     ahead = engine.plan(chen, "exu:BIT", AS_OF, look_ahead=True).to_json()
     assert ahead["added"] == [] and "added_while_pending" not in ahead
 
@@ -662,3 +661,23 @@ def test_a_plan_says_which_of_its_units_is_a_retake(engine: stackrules.Engine) -
     why = {s["credential"]: s["why"] for s in plan["steps"]}
     assert why["exu:COMP1030"].startswith("a retake: the learner was graded FL on 2025-06-30, below the pass; counts towards core")
     assert sum(w.startswith("a retake") for w in why.values()) == 1
+
+
+def _learner_file(tmp_path: Path, *holdings: str) -> stackrules.Learner:
+    lines = "".join(f'  - {{credential: "{c}", awarded: 2025-06-30, grade: {"CR" if c.startswith("exu:") else "B"}}}\n' for c in holdings)
+    (tmp_path / "l.yaml").write_text(f"kind: learner\nid: L\nholdings:\n{lines}", encoding="utf-8")
+    return stackrules.load_learner(tmp_path / "l.yaml")
+
+
+def test_incompatible_study_never_counts_twice_through_a_credit_rule(engine: stackrules.Engine, tmp_path: Path) -> None:
+    # DATA5003 and DS-MC4 teach the same (incompatible, declared on DATA5003). Holding both, DS-MC4 fed the stacking
+    # rule for elective credit while DATA5003 counted under `advanced`: the same content twice (found by an adversary)
+    learner = _learner_file(tmp_path, "eux:DS-MC1", "eux:DS-MC2", "eux:DS-MC3", "eux:DS-MC4", "exu:DATA5003")
+    doc = engine.audit(learner, "exu:MDS", AS_OF).to_json()
+    unused = {u["holding"]: u["reason"] for u in doc["unused"]}
+    assert unused["exu:DATA5003"] == "incompatible with eux:DS-MC4 (through eux-ds-stack), which counts"
+    # holding DATA5003 (declared on its side only), a plan never adds DS-MC4
+    held = _learner_file(tmp_path, "eux:DS-MC1", "eux:DS-MC2", "eux:DS-MC3", "exu:DATA5003")
+    for target in ("exu:GCDS", "exu:MDS"):
+        plan = engine.plan(held, target, AS_OF, objective="cost").to_json()
+        assert "eux:DS-MC4" not in plan["added"], (target, plan["added"])

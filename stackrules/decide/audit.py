@@ -649,8 +649,10 @@ def _choices_said(p: Problem, ev: Evaluation, parts: dict[str, list[str]]) -> No
             a = n.parent
             if a.kind in ("any", "at_least"):
                 k = semantics.threshold(a)
-                if ev.status.get(a.index) == "not_met" and len(a.children) > k and all(c.id is not None for c in a.children):
-                    among = ", ".join(f"`{c.id}`" for c in a.children)
+                # the choices open to this learner: one that does not apply (`when` / `unless`) is none
+                open_ = [c for c in a.children if ev.status.get(c.index) != "not_applicable"]
+                if ev.status.get(a.index) == "not_met" and len(open_) > k and all(c.id is not None for c in open_):
+                    among = ", ".join(f"`{c.id}`" for c in open_)
                     which = "" if n.id == nid else f"part of `{n.id}`, "
                     texts.append(f"{which}chosen for `{nearest_id(a, p)}` (any {'one' if k == 1 else k} of {among}): with it the target needs the least study")
                 break
@@ -937,11 +939,25 @@ def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int
     return info.repeat_max if used >= info.repeat_max else None
 
 
+def _clashes(p: Problem, it: Item, claimed: set[int], fed: dict[int, int], incompatible: set[tuple[int, int]]) -> list[str]:
+    """The items incompatible with ``it`` that count: claimed, or fed to an application that does not grant ``it``'s
+    credential (what the model and the checker count: decide/model.py, ``_incompatible_rows``)."""
+    out = []
+    for j in sorted(claimed | set(fed)):
+        if (min(it.index, j), max(it.index, j)) not in incompatible:
+            continue
+        if j in claimed or it.credential not in {p.items[g].credential for g in p.apps[fed[j]].grants}:
+            out.append(p.items[j].key + ("" if j in claimed else f" (through {p.apps[fed[j]].rule.id})"))
+    return sorted(out)
+
+
 def _accepted_anywhere(p: Problem, hv: HoldingView) -> bool:
     """Whether some requirement's leaf (or a credit rule's source leaf) accepts the holding by what it is (before
     grades and dates), or it is another provider's, which counts only through credit rules."""
     if not p.version.is_home(hv.attrs.provider):
         return True
+    if any(e.credential == hv.holding.credential for e, _ in p.exceptions if e.type in ("substitute", "add")):
+        return True  # an exception the learner was granted places it
     leaves = [*p.top.leaves(), *(leaf for app in p.apps for leaf in app.root.leaves())]
     for leaf in leaves:
         m = p.matchers.get(leaf.target_fields)
@@ -990,7 +1006,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 cause, reason = UnusedCause.CONDITION, failed
             else:
                 cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
-        elif incompatible and (clash := sorted(p.items[j].key for j in claimed if (min(it.index, j), max(it.index, j)) in incompatible)):
+        elif incompatible and (clash := _clashes(p, it, claimed, fed, incompatible)):
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:
             cause = UnusedCause.REPEAT

@@ -140,8 +140,15 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         if not _met_source(p, app.root, choice):
             fail(f"application {app.number} of `{app.rule.id}` is used, but its sources do not meet `from`")
     used = set(uses)
+
+    def counts(i: int, other: int) -> bool:
+        # claimed, or fed to an application that does not grant the other's credential (stacking into that very unit)
+        if i in used:
+            return True
+        return i in fed and items[other].credential not in {items[g].credential for g in p.apps[fed[i]].grants}
+
     for x, y in p.incompatible:
-        if x in used and y in used:
+        if counts(x, y) and counts(y, x):
             fail(f"`{items[x].key}` and `{items[y].key}` are incompatible and both count")
     for group in p.same_credential:
         bound = semantics.repeat_bound(p.rb, items[group[0]].credential)

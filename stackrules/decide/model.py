@@ -214,20 +214,7 @@ class AuditModel:
                 # a holding feeds at most one application, and is then not claimed directly
                 row[self.u[i]] = 1.0
                 m.row(row, hi=1)
-        direct: dict[int, list[int]] = {}
-        for (i, _), xv in self.x.items():
-            direct.setdefault(i, []).append(xv)
-        for pair in p.incompatible:
-            if pair[0] in self.u and pair[1] in self.u:
-                # "may not both count". Two pieces of study are never both taken (a plan's checker says so too). Study
-                # taken and credit granted: the study counts only where it is claimed itself; fed to an application
-                # (the one that grants that credit: stacking micro-credentials into the unit they stand for) it does not
-                kinds = {p.items[k].origin for k in pair}
-                if kinds == {"addition", "grant"}:
-                    add, grant = pair if p.items[pair[0]].origin == "addition" else pair[::-1]
-                    m.row({**dict.fromkeys(direct.get(add, []), 1.0), self.u[grant]: 1.0}, hi=1)
-                else:
-                    m.row({self.u[pair[0]]: 1, self.u[pair[1]]: 1}, hi=1)
+        self._incompatible_rows()
         for group in p.same_credential:
             present = [self.u[i] for i in group if i in self.u]
             if len(present) > 1:
@@ -256,6 +243,52 @@ class AuditModel:
                         m.row(row, hi=big)
         if completion:
             m.fix(self.met[p.top.index], 1.0)
+
+    def _incompatible_rows(self) -> None:
+        """`incompatible`: two items that may not both count (docs/language.md).
+
+        An item counts where it is claimed, and where it feeds a credit rule's application, unless that application
+        grants the other item's credential (micro-credentials stacking into credit for the very unit they overlap do
+        not count twice). Two pieces of study to be added are never both taken (the plan checker says so too), and
+        study to be added is taken at all only apart from an incompatible holding that counts, except where it only
+        feeds the application that grants that holding's credential.
+        """
+        p, m = self.p, self.milp
+        direct: dict[int, list[int]] = {}
+        for (i, _), xv in self.x.items():
+            direct.setdefault(i, []).append(xv)
+        app_of = {leaf.index: app.index for app in p.apps for leaf in app.root.leaves()}
+        fed: dict[int, list[tuple[int, int]]] = {}  # item -> (its source-claim variable, the application it feeds)
+        for (i, leaf), sv in self.s.items():
+            fed.setdefault(i, []).append((sv, app_of[leaf]))
+
+        def counts(k: int, other: int) -> dict[int, float]:
+            granting = p.items[other].credential
+            row = dict.fromkeys(direct.get(k, []), 1.0)
+            for sv, a in fed.get(k, []):
+                if granting not in {p.items[g].credential for g in p.apps[a].grants}:
+                    row[sv] = row.get(sv, 0.0) + 1.0
+            return row
+
+        for i, j in p.incompatible:
+            if i not in self.u or j not in self.u:
+                continue
+            kinds = (p.items[i].origin == "addition", p.items[j].origin == "addition")
+            if all(kinds):
+                m.row({self.u[i]: 1.0, self.u[j]: 1.0}, hi=1)  # never both taken
+                continue
+            row = counts(i, j)
+            for var, c in counts(j, i).items():
+                row[var] = row.get(var, 0.0) + c
+            m.row(row, hi=1)
+            for add, held in ((i, j), (j, i)):
+                if p.items[add].origin == "addition" and p.items[held].origin != "grant":
+                    # taken beside a holding that counts only where it feeds the rule granting that holding's credential
+                    only = {sv for sv, a in fed.get(add, []) if p.items[held].credential in {p.items[g].credential for g in p.apps[a].grants}}
+                    r = {self.u[add]: 1.0, **{sv: -1.0 for sv in only}}
+                    for var, c in counts(held, add).items():
+                        r[var] = r.get(var, 0.0) + c
+                    m.row(r, hi=1)
 
     def add_progress(self) -> None:
         """Section 16's "most progress" for an audit that is not met: what the learner's own claims achieve.

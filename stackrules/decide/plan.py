@@ -173,7 +173,10 @@ def _never_added(p: Problem, it: Item, ready: set[str]) -> bool:
     """Held (and not repeatable: a repeatable one may be taken again), or incompatible with something held."""
     info = p.rb.credentials.get(it.credential)
     again = it.credential in ready and (info is None or info.repeat_max is None)
-    return again or (info is not None and bool(ready.intersection(info.incompatible)))
+    if again or (info is not None and bool(ready.intersection(info.incompatible))):
+        return True
+    # `incompatible` binds both ways, whichever side declares it
+    return any(it.credential in held.incompatible for c in ready if (held := p.rb.credentials.get(c)) is not None)
 
 
 MAX_REASONS = 8  # credentials named in a "no plan" answer
@@ -724,10 +727,13 @@ def _plan_record(
                 needed_by.setdefault(pre, []).append(it.credential)
     feeds: dict[int, list[str]] = {}
     grants_of: dict[int, list[str]] = {}  # an added source -> the credentials its applications grant
+    leaf_grade: dict[tuple[int, str], str] = {}  # (added source, rule) -> the grade the rule's `from` asks of it
     for app in p.apps:
         for source_leaf in app.root.leaves():
             for i in choice.source_claims.get(source_leaf.index, []):
                 feeds.setdefault(i, []).append(app.rule.id)
+                if source_leaf.min_grade is not None:
+                    leaf_grade[(i, app.rule.id)] = source_leaf.min_grade
                 if app.index in choice.apps:
                     grants_of.setdefault(i, []).extend(p.items[g].credential for g in app.grants)
     added_index = {it.index for it in added}
@@ -755,7 +761,7 @@ def _plan_record(
             source, reason = badges[it.credential]
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
         if it.index in feeds:
-            why.append("earns credit under " + ", ".join(_rule_condition(p, r) for r in sorted(set(feeds[it.index]))))
+            why.append("earns credit under " + ", ".join(_rule_condition(p, r, it, leaf_grade.get((it.index, r))) for r in sorted(set(feeds[it.index]))))
             # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
             for g in sorted(set(grants_of.get(it.index, []))):
                 if g in needed_by:
@@ -805,20 +811,30 @@ def _plan_record(
     )
 
 
-def _rule_condition(p: Problem, rule_id: str) -> str:
-    """A rule the plan's study earns credit under, with the grade its `when` asks: study not yet taken is assumed to
-    reach it (docs/language.md, "Plans"), so the plan says so ("exu-uscc-cs101 if passed with grade C or better")."""
+def _rule_condition(p: Problem, rule_id: str, it: Item, asked: str | None) -> str:
+    """A rule the plan's study earns credit under, with the grade it asks (its `when`, and its `from` of this source;
+    the higher of the two): study not yet taken is assumed to reach it (docs/language.md, "Plans"), so the plan says
+    so ("exu-uscc-cs101 if passed with grade C or better")."""
     info = next((r for r in p.rb.rules if r.id == rule_id), None)
-    grade = info.doc.when.min_grade if info is not None and info.doc.when is not None else None
-    return f"{rule_id} if passed with grade {grade} or better" if grade else rule_id
+    grades = [g for g in (info.doc.when.min_grade if info is not None and info.doc.when is not None else None, asked) if g is not None]
+    provider = p.rb.providers.get(it.attrs.provider)
+    if len(grades) == 2 and provider is not None:
+        grades.sort(key=lambda g: _rank(provider.grade_rank(g)))
+    return f"{rule_id} if passed with grade {grades[-1]} or better" if grades else rule_id
 
 
 def _failed(rb: RuleBase, learner: Learner) -> dict[str, str]:
     """Credentials the learner took and failed (completed, graded below the pass): credential -> "FL on 2025-06-30".
     A plan's step that takes one again is a retake, and says so."""
-    out: dict[str, str] = {}
+    out: dict[str, tuple[dt.date, str]] = {}
     for h in learner.doc.holdings:
         provider = rb.providers.get(h.credential.partition(":")[0])
         if h.status == "completed" and h.grade is not None and provider is not None and provider.grade_scale is not None and not provider.passes(h.grade):
-            out[h.credential] = h.grade + (f" on {h.awarded.isoformat()}" if h.awarded else "")
-    return out
+            day = h.awarded or dt.date.min
+            if h.credential not in out or day >= out[h.credential][0]:  # the latest attempt
+                out[h.credential] = (day, h.grade + (f" on {h.awarded.isoformat()}" if h.awarded else ""))
+    return {c: said for c, (_, said) in out.items()}
+
+
+def _rank(rank: int | None) -> int:
+    return -1 if rank is None else rank

@@ -133,6 +133,12 @@ def check_plan(
         for other in rb.credentials[c].incompatible:
             if other in everything:
                 fail(f"`{c}` and `{other}` are incompatible")
+    for c in sorted(held):
+        # declared on the held side only: binds the same (the pair is one relation, whichever side names it)
+        info = rb.credentials.get(c)
+        for other in info.incompatible if info is not None else ():
+            if other in seen:
+                fail(f"`{other}` and `{c}` are incompatible")
     last = max((t.index for t in terms if t.credentials), default=0)
     if reported_terms != last:
         fail(f"the plan reports {reported_terms} terms but its last term is {last}")

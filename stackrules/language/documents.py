@@ -169,6 +169,9 @@ def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> 
         elif etype == "literal_error":
             message = f"{_describe(err.get('input'))} is not allowed here"
             help_ = f"expected {ctx.get('expected')}"
+        elif etype == "wrong_type":
+            message = str(err["msg"])  # the models' own wording ("an id must be text, `provider:code`", ...)
+            help_ = None
         elif etype.endswith("_type") or etype.endswith("_parsing") or etype in ("int_from_float",):
             base = etype.split("_")[0]
             want = _TYPE_NAMES.get(base, base)

@@ -44,9 +44,24 @@ def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message, ctx or None)
 
 
+def _kind_of(value: object) -> str:
+    """What a YAML value is, in a rule author's words (for "expected an id ..., got a number")."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return f"the number {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
 def _slug(value: object) -> str:
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected a slug (lowercase text), got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "expected a slug (lowercase text), got {got}", got=_kind_of(value))
     if not SLUG_RE.fullmatch(value):
         raise _err("invalid_id", "`{value}` is not a slug: use lowercase letters, digits and `-`, starting with a letter", value=value)
     return value
@@ -54,7 +69,7 @@ def _slug(value: object) -> str:
 
 def _cred_id(value: object) -> str:
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected an id such as `exu:COMP1010`, got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "expected an id such as `exu:COMP1010`, got {got}", got=_kind_of(value))
     if not CRED_RE.fullmatch(value):
         raise _err("invalid_id", "`{value}` is not an id of the form `provider:CODE` (such as `exu:COMP1010`)", value=value)
     return value
@@ -62,7 +77,7 @@ def _cred_id(value: object) -> str:
 
 def _level_ref(value: object) -> str:
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected a framework level such as `aqf:7`, got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "expected a framework level such as `aqf:7`, got {got}", got=_kind_of(value))
     if not LEVEL_RE.fullmatch(value):
         raise _err("invalid_id", "`{value}` is not a framework level of the form `framework:level` (such as `aqf:7`)", value=value)
     return value
@@ -468,7 +483,7 @@ def _shares_with(value: object) -> tuple[str, ...]:
     if value == "all":
         return ("all",)  # section 17: the node's claims are free to count in every other node
     if not isinstance(value, tuple):
-        raise _err("wrong_type", "`shares_with` is `all` or a list of node ids, got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "`shares_with` is `all` or a list of node ids, got {got}", got=_kind_of(value))
     return tuple(_slug(v) for v in value)
 
 
@@ -736,7 +751,7 @@ def _term_id(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected a term such as `2025-S1`, got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "expected a term such as `2025-S1`, got {got}", got=_kind_of(value))
     if not TERM_RE.fullmatch(value) or len(value) > 64:
         raise _err("invalid_value", "`{value}` is not a term name: letters, digits, `.`, `_` and `-` (such as `2025-S1`)", value=value[:64])
     return value
@@ -779,7 +794,7 @@ SUBJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 def _subject(value: object) -> str:
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected a subject code such as `CSCI`, got {got}", got=type(value).__name__)
+        raise _err("wrong_type", "expected a subject code such as `CSCI`, got {got}", got=_kind_of(value))
     if not SUBJECT_RE.fullmatch(value):
         raise _err("invalid_value", "`{value}` is not a subject code: letters and digits, starting with a letter (such as `CSCI`)", value=value)
     return value
@@ -809,7 +824,7 @@ def id_pattern_regex(pattern: str) -> re.Pattern[str]:
 
 def _id_pattern(value: object) -> str:
     if not isinstance(value, str):
-        raise _err("wrong_type", "expected a pattern such as `{example}`, got {got}", example="{provider}:{subject}{number}", got=type(value).__name__)
+        raise _err("wrong_type", "expected a pattern such as `{example}`, got {got}", example="{provider}:{subject}{number}", got=_kind_of(value))
     parts = ID_PATTERN_RE.findall(value)
     for part in parts:
         if part not in ID_PATTERN_PARTS:

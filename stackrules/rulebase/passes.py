@@ -493,7 +493,9 @@ def check_credentials(ctx: Context) -> None:
     for cid, info in sorted(ctx.rb.credentials.items()):
         item, path = ctx.cred_src[cid]
         for i, other in enumerate(info.incompatible):
-            if other not in ctx.rb.credentials:
+            if other == cid:
+                ctx.report.error(item, path + ("incompatible", i), "SR3021", f"`{cid}` names itself in `incompatible`", CODES["SR3021"].fix)
+            elif other not in ctx.rb.credentials:
                 ctx.unknown(other, item, path + ("incompatible", i))
         for key in ("supersedes", "equivalent"):
             for i, other in enumerate(getattr(info, key)):

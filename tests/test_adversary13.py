@@ -1,0 +1,113 @@
+"""Defects an adversarial run found on 2026-11-30 in the day's work, each as a small rule base or learner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import stackrules
+from stackrules.engine import load_with_diagnostics
+
+from .conftest import AS_OF, ROOT
+
+CATALOG = """kind: catalog
+provider: {id: aa, name: A Uni, country: AU}
+credit_system: {id: aa-cp, name: A cp, full_time_year: 48}
+grade_scale: {order: [F, P, C, D], pass: P}
+credentials:
+  - {id: "aa:D1", title: Data one, credits: 6, tags: [d]}
+  - {id: "aa:S1", title: Sec one, credits: 6, tags: [s]}
+  - {id: "aa:G1", title: General one, credits: 6, tags: [g]}
+  - {id: "aa:U1", title: Unit one, credits: 6}
+"""
+QUAL = """kind: qualification
+id: "aa:Q"
+title: Q
+provider: aa
+requires:
+  all:
+    - {id: core, all: ["aa:U1"]}
+    - id: major
+      any:
+        - {id: data, when: {fact: {track: data}}, all: ["aa:D1"]}
+        - {id: security, all: ["aa:S1"]}
+        - {id: general, all: ["aa:G1"]}
+"""
+STACK = """kind: credit_rule
+id: bb-stack
+type: stacking
+title: M1 and M2 earn U1
+basis: {reference: test}
+into: {where: {provider: aa}}
+from: {all: [{credential: "bb:M1", min_grade: D}, "bb:M2"]}
+when: {min_grade: C}
+grant: [aa:U1]
+"""
+CATALOG_B = """kind: catalog
+provider: {id: bb, name: B College, country: AU}
+credit_system: {id: bb-cp, name: B cp, full_time_year: 48}
+grade_scale: {order: [F, P, C, D], pass: P}
+credentials:
+  - {id: "bb:M1", title: Micro one, type: micro-credential, credits: 2}
+  - {id: "bb:M2", title: Micro two, type: micro-credential, credits: 2}
+"""
+
+
+def _base(tmp_path: Path, *extra: tuple[str, str]) -> stackrules.Engine:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, text in (("catalog.yaml", CATALOG), ("q.yaml", QUAL), *extra):
+        (rules / name).write_text(text, encoding="utf-8")
+    return stackrules.load(rules, ROOT / "frameworks")
+
+
+def _learner(tmp_path: Path, text: str) -> stackrules.Learner:
+    (tmp_path / "l.yaml").write_text(text, encoding="utf-8")
+    return stackrules.load_learner(tmp_path / "l.yaml")
+
+
+def test_a_choice_names_only_the_alternatives_open_to_the_learner(tmp_path: Path) -> None:
+    # `data` applies only to the data track: "chosen for `major` (any one of `data`, `security`, `general`)" offered it
+    engine = _base(tmp_path)
+    doc = engine.audit(_learner(tmp_path, "kind: learner\nid: L\nfacts: {track: none}\nholdings: []\n"), "aa:Q", AS_OF).to_json()
+    said = [m["text"] for m in doc["missing"] if "chosen for" in m["text"]]
+    assert len(said) == 1 and "(any one of `security`, `general`)" in said[0], said
+
+
+def test_a_plan_states_the_grade_the_rule_s_from_asks_of_each_source(tmp_path: Path) -> None:
+    # `from` asks D of bb:M1 (D is above C here), `when` asks C of every source: the step said C for both
+    engine = _base(tmp_path, ("catb.yaml", CATALOG_B), ("stack.yaml", STACK))
+    plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings:\n  - {credential: aa:S1, awarded: 2025-06-30, grade: C}\n"), "aa:Q", AS_OF).to_json()
+    why = {s["credential"]: s["why"] for s in plan["steps"]}
+    assert "earns credit under bb-stack if passed with grade D or better" in why["bb:M1"]
+    assert "earns credit under bb-stack if passed with grade C or better" in why["bb:M2"]
+
+
+def test_a_retake_names_the_latest_failed_attempt(tmp_path: Path) -> None:
+    engine = _base(tmp_path)
+    learner = _learner(
+        tmp_path,
+        "kind: learner\nid: L\nholdings:\n"
+        "  - {credential: aa:U1, awarded: 2025-11-28, grade: F}\n"
+        "  - {credential: aa:U1, awarded: 2025-06-30, grade: F}\n"
+        "  - {credential: aa:S1, awarded: 2025-06-30, grade: C}\n",
+    )
+    why = {s["credential"]: s["why"] for s in engine.plan(learner, "aa:Q", AS_OF).to_json()["steps"]}
+    assert why["aa:U1"].startswith("a retake: the learner was graded F on 2025-11-28, below the pass")
+
+
+def test_a_credential_incompatible_with_itself_is_a_rule_error_not_an_internal_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        CATALOG.replace("title: Unit one, credits: 6}", 'title: Unit one, credits: 6, incompatible: ["aa:U1"]}'), encoding="utf-8"
+    )
+    (rules / "q.yaml").write_text(QUAL, encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, ROOT / "frameworks")
+    assert engine is None and [d.code for d in diags if d.severity == "error"] == ["SR3021"]
+
+
+def test_a_wrongly_typed_id_says_what_was_written(tmp_path: Path) -> None:
+    # "expected wrong, got `5`": the models' own message was replaced by one built from the error's type name
+    (tmp_path / "l.yaml").write_text("kind: learner\nid: L\nholdings:\n  - {credential: 5}\n", encoding="utf-8")
+    _, diags = load_with_diagnostics(tmp_path / "l.yaml")
+    assert [d.message for d in diags if d.code == "SR2003"] == ["expected an id such as `exu:COMP1010`, got the number 5"]
