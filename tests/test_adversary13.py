@@ -111,3 +111,34 @@ def test_a_wrongly_typed_id_says_what_was_written(tmp_path: Path) -> None:
     (tmp_path / "l.yaml").write_text("kind: learner\nid: L\nholdings:\n  - {credential: 5}\n", encoding="utf-8")
     _, diags = load_with_diagnostics(tmp_path / "l.yaml")
     assert [d.message for d in diags if d.code == "SR2003"] == ["expected an id such as `exu:COMP1010`, got the number 5"]
+
+
+def test_a_plan_finds_a_stacking_route_through_the_target_provider_s_own_micro_credentials(tmp_path: Path) -> None:
+    # M1 and M2 (the provider's own, filling no requirement) earn U1 and U2, the prerequisites of U3: 12 cp in all.
+    # They were never candidates, so the plan took U1, U2 and U3 (18 cp) and said "optimal (least credits)"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        """kind: catalog
+provider: {id: aa, name: A Uni, country: AU}
+credit_system: {id: aa-cp, name: A cp, full_time_year: 48}
+credentials:
+  - {id: "aa:U1", title: Unit one, credits: 6, level: 1, offered: [S1, S2]}
+  - {id: "aa:U2", title: Unit two, credits: 6, level: 1, offered: [S1, S2]}
+  - {id: "aa:U3", title: Unit three, credits: 6, level: 2, offered: [S1, S2], prerequisites: {all: ["aa:U1", "aa:U2"]}}
+  - {id: "aa:M1", title: Micro one, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}
+  - {id: "aa:M2", title: Micro two, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}
+""",
+        encoding="utf-8",
+    )
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
+    )
+    (rules / "stack.yaml").write_text(
+        "kind: credit_rule\nid: aa-stack\ntype: stacking\ntitle: M1 and M2 earn U1 and U2\nbasis: {reference: test}\n"
+        'into: {where: {provider: aa}}\nfrom: {all: ["aa:M1", "aa:M2"]}\ngrant: [aa:U1, aa:U2]\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(rules, ROOT / "frameworks")
+    plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings: []\n"), "aa:Q", AS_OF).to_json()
+    assert (sorted(plan["added"]), plan["added_credits"], plan["proof"]) == (["aa:M1", "aa:M2", "aa:U3"], "12", "optimal")

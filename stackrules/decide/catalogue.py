@@ -21,7 +21,7 @@ import numpy as np
 from ..compile.target import CompiledTarget, prerequisites_met
 from ..compile.tree import CNode
 from ..rulebase.filters import credential_attrs
-from ..rulebase.index import QualVersion, RuleBase, iter_nodes
+from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .items import Item
 
 
@@ -395,17 +395,49 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], mos
 
 
 def add_external(
-    rb: RuleBase, v: QualVersion, items: list[Item], trees: list[tuple[CNode, QualVersion]], accepts: Callable[[CNode, Item, tuple[str, ...]], bool]
+    rb: RuleBase,
+    v: QualVersion,
+    items: list[Item],
+    trees: list[tuple[CNode, QualVersion]],
+    accepts: Callable[[CNode, Item, tuple[str, ...]], bool],
+    top: CNode | None = None,
+    rules: tuple[str, ...] = (),
 ) -> None:
-    """Other providers' catalogue credentials that some credit rule for the target could take as a source."""
+    """Catalogue credentials that some credit rule for the target could take as a source: other providers', and the
+    target provider's own that fill no requirement themselves (micro-credentials that stack into a unit; those that
+    fill one are catalogue additions already, :func:`add_catalogue`). ``rules``: the ids of the rules ``trees`` are."""
     have = {it.credential for it in items}
     others = sorted((c for provider, cs in rb.credentials_by_provider.items() if not v.is_home(provider) for c in cs), key=lambda c: c.id)
+
+    def source(c: CredentialInfo) -> Item | None:
+        attrs = credential_attrs(rb, c.id, v.system)
+        probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
+        return probe if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()) else None
+
     for c in others:
         if c.type == "qualification" or c.id in have:
             continue
-        attrs = credential_attrs(rb, c.id, v.system)
-        probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
-        if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()):
+        if (probe := source(c)) is not None:
+            items.append(probe)
+    if top is None or v.provider is None or not trees:
+        return
+    # the target provider's own: which its rules could take is found once per rule base and set of rules (a scan
+    # of the provider's catalogue), then each is kept unless it fills a requirement itself
+    key = ("home rule sources", v.provider, v.system, rules)
+    # a `from` filter that reads a learner fact depends on the learner: not kept
+    personal = any(leaf.where is not None and leaf.where.facts() for tree, _ in trees for leaf in tree.leaves())
+    found: list[str] | None = None if personal else rb.memo.get(key)
+    if found is None:
+        home = sorted((c for provider, cs in rb.credentials_by_provider.items() if v.is_home(provider) for c in cs), key=lambda c: c.id)
+        found = [c.id for c in home if c.type != "qualification" and source(c) is not None]
+        if not personal:
+            found = rb.memo.setdefault(key, found)
+    for cid in found:
+        if cid in have:
+            continue
+        probe = source(rb.credentials[cid])
+        if probe is not None and not any(accepts(leaf, probe, v.fields) for leaf in top.leaves()):
+            probe.index = len(items)
             items.append(probe)
 
 

@@ -119,7 +119,7 @@ def apply_credit_rules(
         rule_trees[rule.id] = tree
     if plan is not None and v.provider is not None:
         # other providers' credentials the learner could take to earn credit (micro-credentials that stack)
-        add_external(rb, v, items, [(rule_trees[r.id], tv) for r, tv in applicable], accepts)
+        add_external(rb, v, items, [(rule_trees[r.id], tv) for r, tv in applicable], accepts, top, tuple(r.id for r, _ in applicable))
         sources_all = list(items)
     by_credential: dict[str, list[Item]] = {}
     for it in sources_all:
