@@ -142,3 +142,25 @@ credentials:
     engine = stackrules.load(rules, ROOT / "frameworks")
     plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings: []\n"), "aa:Q", AS_OF).to_json()
     assert (sorted(plan["added"]), plan["added_credits"], plan["proof"]) == (["aa:M1", "aa:M2", "aa:U3"], "12", "optimal")
+
+
+def test_credit_past_the_total_is_said_as_what_it_is(tmp_path: Path) -> None:
+    # 6 of 9 cp held; units come in 6s, so the completion adds 6: the audit said "3 aa-cp of the credit counted is
+    # beyond what the requirements can use" and "Progress: 33%", blaming the held credit for the completion's overshoot
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        "kind: catalog\nprovider: {id: aa, name: A Uni}\ncredit_system: {id: aa-cp, full_time_year: 48}\ngrade_scale: {order: [F, P], pass: P}\n"
+        'credentials:\n  - {id: "aa:A1", title: A one, credits: 6}\n  - {id: "aa:A2", title: A two, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 9\nrequires:\n  all:\n    - {id: free, credits: 9}\n', encoding="utf-8"
+    )
+    engine = stackrules.load(rules, ROOT / "frameworks")
+    audit = engine.audit(_learner(tmp_path, "kind: learner\nid: L\nholdings:\n  - {credential: aa:A1, awarded: 2025-06-30, grade: P}\n"), "aa:Q", AS_OF)
+    c = audit.to_json()["credits"]
+    assert (c["counted"], c["remaining"], c["beyond_need"], c["unusable"]) == ("6", "6", "3", "0")
+    text = audit.text()
+    assert "6 aa-cp remaining (the study still needed passes the need by 3 aa-cp: units come whole)" in text
+    assert "Progress: 66% of the credit" in text

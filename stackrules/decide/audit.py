@@ -294,7 +294,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         as_of=p.as_of,
         version=version,
         look_ahead=p.look_ahead,
-        credits=Credits(unit, p.version.credits, counted, remaining, records),
+        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice)),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev),
         credit=_credit(p, choice, fed, claimed_keys),
@@ -937,6 +937,16 @@ def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int
         return None
     used = sum(1 for other in p.items if other.credential == it.credential and other.holding is not None and (other.index in claimed or other.index in fed))
     return info.repeat_max if used >= info.repeat_max else None
+
+
+def _over_full(p: Problem, choice: Choice) -> Fraction:
+    """Counted credit (holdings and grants) past what its pools need: an indivisible grant into a pool already full."""
+    out = Fraction(0)
+    for leaf in p.top.leaves():
+        if leaf.kind == "pool" and leaf.credits is not None:
+            have = sum((p.items[i].credits * k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition"), Fraction(0))
+            out += max(have - leaf.credits, Fraction(0))
+    return out
 
 
 def _clashes(p: Problem, it: Item, claimed: set[int], fed: dict[int, int], incompatible: set[tuple[int, int]]) -> list[str]:

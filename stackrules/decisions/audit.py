@@ -123,6 +123,7 @@ class Credits:
     counted: Fraction
     remaining: Fraction | None
     remaining_records: int = 0  # records (no credit) the completion also needs: a target can need them with 0 credit remaining
+    over_full: Fraction = Fraction(0)  # counted credit past what its pools need (a grant into a pool already full)
 
     @property
     def beyond_need(self) -> Fraction:
@@ -132,10 +133,17 @@ class Credits:
             return Fraction(0)
         return max(self.counted + self.remaining - self.required, Fraction(0))
 
+    @property
+    def unusable(self) -> Fraction:
+        """Of ``beyond_need``, the credit already counted that the requirements cannot use; the rest is what a
+        completion adds past the need (units come whole)."""
+        return min(self.over_full, self.beyond_need)
+
     def to_json(self) -> JSONObject:
         out: JSONObject = {"system": self.system, "required": q(self.required), "counted": q(self.counted), "remaining": q(self.remaining)}
         if self.beyond_need:
             out["beyond_need"] = q(self.beyond_need)
+            out["unusable"] = q(self.unusable)
         if self.remaining_records:
             out["remaining_records"] = self.remaining_records
         return out

@@ -75,10 +75,15 @@ def audit_text(d: AuditDecision) -> str:
             if c.required is not None
             else f"{n(c.counted)} {unit} counted (no credit total: met when every requirement is)"
         )
-        if c.required is not None and c.remaining is not None and c.counted + c.remaining > c.required:
-            # counted credit the requirements cannot use (a pool already full): say so, or the figures do not add up
-            beyond = c.counted + c.remaining - c.required
-            rem += f" ({n(beyond)} {unit} of the credit counted is beyond what the requirements can use)"
+        if c.beyond_need:
+            # past the total: counted credit the requirements cannot use (a pool already full), or what a completion
+            # adds past the need (units come whole). Say which, or the figures do not add up
+            past = []
+            if c.unusable:
+                past.append(f"{n(c.unusable)} {unit} of the credit counted is beyond what the requirements can use")
+            if c.beyond_need > c.unusable:
+                past.append(f"the study still needed passes the need by {n(c.beyond_need - c.unusable)} {unit}: units come whole")
+            rem += f" ({'; '.join(past)})"
         out.append(f"Status: {status}. {of}; {rem}.")
     # a requirement that does not apply to this learner is neither met nor counted; one waiting for a sign-off is not met yet
     # an unmet node inside a met one is an alternative not taken (the other branch of an `any`): not counted either
@@ -96,7 +101,7 @@ def audit_text(d: AuditDecision) -> str:
     applies = [node for node in d.nodes if node.status is not NodeStatus.NOT_APPLICABLE and not not_taken(node)]
     met = sum(1 for node in applies if node.status not in unmet)
     # the share of the credit the requirements can use: credit counted past what they need is no progress
-    credit = f"{_percent(c.counted - c.beyond_need, c.required)} of the credit, " if c.required is not None else ""
+    credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit, " if c.required is not None else ""
     progress = f"Progress: {credit}{met} of {len(applies)} requirements met"
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
