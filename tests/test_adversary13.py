@@ -164,3 +164,29 @@ def test_credit_past_the_total_is_said_as_what_it_is(tmp_path: Path) -> None:
     text = audit.text()
     assert "6 aa-cp remaining (the study still needed passes the need by 3 aa-cp: units come whole)" in text
     assert "Progress: 66% of the credit" in text
+
+
+def test_no_plan_names_a_prerequisite_that_can_never_be_taken(tmp_path: Path) -> None:
+    # U3's prerequisite U1 runs only in S3; with the calendar S1, S2 "no plan" said "does not fit into 24 terms"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        """kind: catalog
+provider: {id: aa, name: A Uni, country: AU}
+credit_system: {id: aa-cp, name: A cp, full_time_year: 48}
+credentials:
+  - {id: "aa:U1", title: Unit one, credits: 6, level: 1, offered: [S3]}
+  - {id: "aa:U2", title: Unit two, credits: 6, level: 1, offered: [S1, S2]}
+  - {id: "aa:U3", title: Unit three, credits: 6, level: 2, offered: [S1, S2], prerequisites: {all: ["aa:U1", "aa:U2"]}}
+""",
+        encoding="utf-8",
+    )
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
+    )
+    engine = stackrules.load(rules, ROOT / "frameworks")
+    plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings: []\n"), "aa:Q", AS_OF, terms=("S1", "S2")).to_json()
+    assert plan["status"] == "no_plan" and plan["proof"] == "infeasible"
+    assert plan["cannot_place"] == [
+        {"credential": "aa:U3", "why": "its prerequisites cannot be met: aa:U1 is offered only in S3, never in the calendar S1, S2"}
+    ]

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from ..compile.tree import group_kind
+from ..compile.tree import need as group_need
 from ..decisions.audit import AuditDecision, AuditStatus, NodeStatus, Proof
 from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm, Unplaceable
 from ..errors import RequestError
@@ -425,11 +427,44 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             out.append(Unplaceable(it.credential, NO_PRICE))
+        elif info is not None and info.prerequisites is not None and (blocked := _blocked_prerequisites(p, opts, info.prerequisites, ready, calendar)):
+            out.append(Unplaceable(it.credential, "its prerequisites cannot be met: " + "; ".join(blocked)))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
     if len(out) > MAX_REASONS:
         out = [*out[:MAX_REASONS], Unplaceable(None, f"and {len(out) - MAX_REASONS} more")]
     return tuple(out)
+
+
+def _blocked_prerequisites(p: Problem, opts: PlanOptions, r: Requirement, ready: set[str], calendar: tuple[str, ...]) -> list[str]:
+    """Why prerequisite tree ``r`` can never be met (empty when it can): each credential it needs that is neither held
+    nor can be taken or granted, with why. Granted credit counts as a way (a rule may give it)."""
+    granted = {it.credential for it in p.items if it.origin == "grant"}
+    why: dict[str, str] = {}
+
+    def ok(n: Requirement) -> bool:
+        c = n.credential
+        if c is not None:
+            if c in ready or c in granted:
+                return True
+            info = p.rb.credentials.get(c)
+            if info is None:
+                why[c] = f"{c} is in no catalogue"
+            elif info.offered and not set(info.offered) & set(calendar):
+                why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"
+            elif clash := sorted(h for h in ready if h in info.incompatible or c in (p.rb.credentials[h].incompatible if h in p.rb.credentials else ())):
+                why[c] = f"{c} is incompatible with {', '.join(clash)}, which the learner holds"
+            elif info.prerequisites is not None and c not in seen:
+                seen.add(c)
+                return ok(info.prerequisites)
+            else:
+                return True
+            return False
+        kids = [ok(k) for k in n.children()]
+        return not kids or sum(kids) >= group_need(group_kind(n), len(kids), n.at_least or 1)
+
+    seen: set[str] = set()
+    return [] if ok(r) else [why[c] for c in sorted(why)]
 
 
 def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, opts: PlanOptions, time_limit: float) -> Plan | NoPlan:
