@@ -116,23 +116,11 @@ def test_a_wrongly_typed_id_says_what_was_written(tmp_path: Path) -> None:
 def test_a_plan_finds_a_stacking_route_through_the_target_provider_s_own_micro_credentials(tmp_path: Path) -> None:
     # M1 and M2 (the provider's own, filling no requirement) earn U1 and U2, the prerequisites of U3: 12 cp in all.
     # They were never candidates, so the plan took U1, U2 and U3 (18 cp) and said "optimal (least credits)"
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        """kind: catalog
-provider: {id: aa, name: A Uni, country: AU}
-credit_system: {id: aa-cp, name: A cp, full_time_year: 48}
-credentials:
-  - {id: "aa:U1", title: Unit one, credits: 6, level: 1, offered: [S1, S2]}
-  - {id: "aa:U2", title: Unit two, credits: 6, level: 1, offered: [S1, S2]}
-  - {id: "aa:U3", title: Unit three, credits: 6, level: 2, offered: [S1, S2], prerequisites: {all: ["aa:U1", "aa:U2"]}}
-  - {id: "aa:M1", title: Micro one, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}
-  - {id: "aa:M2", title: Micro two, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}
-""",
-        encoding="utf-8",
-    )
-    (rules / "q.yaml").write_text(
-        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
+    rules = _u3_needs_u1_and_u2(
+        tmp_path,
+        "[S1, S2]",
+        '  - {id: "aa:M1", title: Micro one, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}\n'
+        '  - {id: "aa:M2", title: Micro two, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}\n',
     )
     (rules / "stack.yaml").write_text(
         "kind: credit_rule\nid: aa-stack\ntype: stacking\ntitle: M1 and M2 earn U1 and U2\nbasis: {reference: test}\n"
@@ -168,25 +156,27 @@ def test_credit_past_the_total_is_said_as_what_it_is(tmp_path: Path) -> None:
 
 def test_no_plan_names_a_prerequisite_that_can_never_be_taken(tmp_path: Path) -> None:
     # U3's prerequisite U1 runs only in S3; with the calendar S1, S2 "no plan" said "does not fit into 24 terms"
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        """kind: catalog
-provider: {id: aa, name: A Uni, country: AU}
-credit_system: {id: aa-cp, name: A cp, full_time_year: 48}
-credentials:
-  - {id: "aa:U1", title: Unit one, credits: 6, level: 1, offered: [S3]}
-  - {id: "aa:U2", title: Unit two, credits: 6, level: 1, offered: [S1, S2]}
-  - {id: "aa:U3", title: Unit three, credits: 6, level: 2, offered: [S1, S2], prerequisites: {all: ["aa:U1", "aa:U2"]}}
-""",
-        encoding="utf-8",
-    )
-    (rules / "q.yaml").write_text(
-        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
-    )
+    rules = _u3_needs_u1_and_u2(tmp_path, "[S3]", "")
     engine = stackrules.load(rules, ROOT / "frameworks")
     plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings: []\n"), "aa:Q", AS_OF, terms=("S1", "S2")).to_json()
     assert plan["status"] == "no_plan" and plan["proof"] == "infeasible"
     assert plan["cannot_place"] == [
         {"credential": "aa:U3", "why": "its prerequisites cannot be met: aa:U1 is offered only in S3, never in the calendar S1, S2"}
     ]
+
+
+def _u3_needs_u1_and_u2(tmp_path: Path, u1_offered: str, more: str) -> Path:
+    """A rule base whose qualification is one unit, U3, needing U1 and U2 (U1 offered ``u1_offered``; ``more`` catalogue lines)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        "kind: catalog\nprovider: {id: aa, name: A Uni, country: AU}\ncredit_system: {id: aa-cp, name: A cp, full_time_year: 48}\ncredentials:\n"
+        f'  - {{id: "aa:U1", title: Unit one, credits: 6, level: 1, offered: {u1_offered}}}\n'
+        '  - {id: "aa:U2", title: Unit two, credits: 6, level: 1, offered: [S1, S2]}\n'
+        '  - {id: "aa:U3", title: Unit three, credits: 6, level: 2, offered: [S1, S2], prerequisites: {all: ["aa:U1", "aa:U2"]}}\n' + more,
+        encoding="utf-8",
+    )
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
+    )
+    return rules
