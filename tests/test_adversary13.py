@@ -116,17 +116,7 @@ def test_a_wrongly_typed_id_says_what_was_written(tmp_path: Path) -> None:
 def test_a_plan_finds_a_stacking_route_through_the_target_provider_s_own_micro_credentials(tmp_path: Path) -> None:
     # M1 and M2 (the provider's own, filling no requirement) earn U1 and U2, the prerequisites of U3: 12 cp in all.
     # They were never candidates, so the plan took U1, U2 and U3 (18 cp) and said "optimal (least credits)"
-    rules = _u3_needs_u1_and_u2(
-        tmp_path,
-        "[S1, S2]",
-        '  - {id: "aa:M1", title: Micro one, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}\n'
-        '  - {id: "aa:M2", title: Micro two, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}\n',
-    )
-    (rules / "stack.yaml").write_text(
-        "kind: credit_rule\nid: aa-stack\ntype: stacking\ntitle: M1 and M2 earn U1 and U2\nbasis: {reference: test}\n"
-        'into: {where: {provider: aa}}\nfrom: {all: ["aa:M1", "aa:M2"]}\ngrant: [aa:U1, aa:U2]\n',
-        encoding="utf-8",
-    )
+    rules = _stacking_micro_credentials(tmp_path)
     engine = stackrules.load(rules, ROOT / "frameworks")
     plan = engine.plan(_learner(tmp_path, "kind: learner\nid: L\nholdings: []\n"), "aa:Q", AS_OF).to_json()
     assert (sorted(plan["added"]), plan["added_credits"], plan["proof"]) == (["aa:M1", "aa:M2", "aa:U3"], "12", "optimal")
@@ -178,5 +168,28 @@ def _u3_needs_u1_and_u2(tmp_path: Path, u1_offered: str, more: str) -> Path:
     )
     (rules / "q.yaml").write_text(
         'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 6\nrequires:\n  all:\n    - {id: core, all: ["aa:U3"]}\n', encoding="utf-8"
+    )
+    return rules
+
+
+def test_a_credit_line_points_at_a_step_only_when_a_step_earns_it(tmp_path: Path) -> None:
+    # held M1 and M2 earn U1 and U2, which count nowhere but meet U3's prerequisites: "Credit used" said "(see the step
+    # that earns it)" where no step does
+    rules = _stacking_micro_credentials(tmp_path)
+    engine = stackrules.load(rules, ROOT / "frameworks")
+    held = "kind: learner\nid: L\nholdings:\n  - {credential: aa:M1, awarded: 2025-06-30}\n  - {credential: aa:M2, awarded: 2025-06-30}\n"
+    plan = engine.plan(_learner(tmp_path, held), "aa:Q", AS_OF)
+    assert plan.to_json()["added"] == ["aa:U3"]
+    assert "  aa-stack: from aa:M1, aa:M2 grants credit that counts towards no requirement [" in plan.text()
+
+
+def _stacking_micro_credentials(tmp_path: Path) -> Path:
+    """:func:`_u3_needs_u1_and_u2` with micro-credentials M1 and M2 that together earn U1 and U2 (a stacking rule)."""
+    micro = "".join(f'  - {{id: "aa:M{k}", title: Micro {k}, type: micro-credential, credits: 3, level: 1, offered: [S1, S2]}}\n' for k in (1, 2))
+    rules = _u3_needs_u1_and_u2(tmp_path, "[S1, S2]", micro)
+    (rules / "stack.yaml").write_text(
+        "kind: credit_rule\nid: aa-stack\ntype: stacking\ntitle: M1 and M2 earn U1 and U2\nbasis: {reference: test}\n"
+        'into: {where: {provider: aa}}\nfrom: {all: ["aa:M1", "aa:M2"]}\ngrant: [aa:U1, aa:U2]\n',
+        encoding="utf-8",
     )
     return rules

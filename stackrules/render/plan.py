@@ -89,7 +89,7 @@ def plan_text(d: Plan | NoPlan) -> str:
             + (
                 f"grants {', '.join(grant_name(g.as_, g.title) for g in c.granted)}"
                 if c.granted
-                else "grants credit that counts towards no requirement (see the step that earns it)"
+                else "grants credit that counts towards no requirement" + (" (see the step that earns it)" if set(c.sources) & set(d.added) else "")
             )
             + f" [{c.location}]"
         )
