@@ -160,6 +160,19 @@ def test_incompatible_credentials_both_counted(tmp_path: Path) -> None:
     refused(p, bad, "`t:X1` and `t:X2` are incompatible and both count")
 
 
+def test_incompatible_credentials_both_counted_one_through_a_credit_rule(tmp_path: Path) -> None:
+    # t:X1 feeds a rule for 6 cp of credit while t:X2, incompatible with it, counts directly: the same content twice
+    docs = {"q.yaml": qual({"id": "any", "credits": 12}), "r.yaml": rule("r", "t:X1", [{"unspecified": 6}])}
+    p = problem(tmp_path, docs, ["t:X1", "t:X2", "t:A1"])
+    (app,) = p.apps
+    bad = copy.deepcopy(solved(p))
+    bad.apps = [app.index]
+    (source_leaf,) = app.root.leaves()
+    bad.source_claims = {source_leaf.index: [item(p, "t:X1")]}
+    bad.claims[leaf(p, "any")] = [(item(p, "t:X2"), 1), (item(p, "credit:r:1"), 1)]
+    refused(p, bad, "`t:X1` and `t:X2` are incompatible and both count")
+
+
 def test_a_credential_held_and_granted_counts_twice(tmp_path: Path) -> None:
     # a specified grant of t:A1 and the learner's own t:A1 are one credential: only one may count
     docs = {"q.yaml": qual({"id": "any", "credits": 12}), "r.yaml": rule("r", "e:U1", ["t:A1"])}

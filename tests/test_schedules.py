@@ -98,6 +98,15 @@ def test_plan_checker_rejects_incompatible_credentials(engine: stackrules.Engine
         _check(engine, [(1, name_a, (a,))], held={b}, load=Fraction(100))
 
 
+def test_plan_checker_rejects_a_credential_incompatible_with_one_held_that_alone_declares_the_pair(engine: stackrules.Engine) -> None:
+    # the pair is declared on the held side only (exu:DATA5003 names eux:DS-MC4): taking DS-MC4 is the same refusal
+    one_sided = [(c.id, o) for c in engine.rules.credentials.values() for o in c.incompatible if c.id not in engine.rules.credentials[o].incompatible]
+    assert ("exu:DATA5003", "eux:DS-MC4") in one_sided
+    offered = engine.rules.credentials["eux:DS-MC4"].offered
+    with pytest.raises(VerificationError, match="`eux:DS-MC4` and `exu:DATA5003` are incompatible"):
+        _check(engine, [(1, offered[0] if offered else "S1", ("eux:DS-MC4",))], held={"exu:DATA5003"}, load=Fraction(100))
+
+
 def test_plan_checker_counts_credit_only_from_the_term_after_its_source(engine: stackrules.Engine) -> None:
     # uscc:CS101 earns exu:COMP1010, the prerequisite of exu:COMP1020 (S2)
     credit = [UsedCredit("exu-uscc-cs101", ("exu:COMP1010",), ("uscc:CS101",))]

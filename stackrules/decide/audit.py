@@ -46,7 +46,7 @@ from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
-from .checker import Evaluation, verify, verify_outcome
+from .checker import Evaluation, counts_against, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -954,9 +954,7 @@ def _clashes(p: Problem, it: Item, claimed: set[int], fed: dict[int, int], incom
     credential (what the model and the checker count: decide/model.py, ``_incompatible_rows``)."""
     out = []
     for j in sorted(claimed | set(fed)):
-        if (min(it.index, j), max(it.index, j)) not in incompatible:
-            continue
-        if j in claimed or it.credential not in {p.items[g].credential for g in p.apps[fed[j]].grants}:
+        if (min(it.index, j), max(it.index, j)) in incompatible and counts_against(p, j, it.index, claimed, fed):
             out.append(p.items[j].key + ("" if j in claimed else f" (through {p.apps[fed[j]].rule.id})"))
     return sorted(out)
 

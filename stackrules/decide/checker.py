@@ -140,15 +140,8 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         if not _met_source(p, app.root, choice):
             fail(f"application {app.number} of `{app.rule.id}` is used, but its sources do not meet `from`")
     used = set(uses)
-
-    def counts(i: int, other: int) -> bool:
-        # claimed, or fed to an application that does not grant the other's credential (stacking into that very unit)
-        if i in used:
-            return True
-        return i in fed and items[other].credential not in {items[g].credential for g in p.apps[fed[i]].grants}
-
     for x, y in p.incompatible:
-        if counts(x, y) and counts(y, x):
+        if counts_against(p, x, y, used, fed) and counts_against(p, y, x, used, fed):
             fail(f"`{items[x].key}` and `{items[y].key}` are incompatible and both count")
     for group in p.same_credential:
         bound = semantics.repeat_bound(p.rb, items[group[0]].credential)
@@ -480,3 +473,11 @@ def _limits(p: Problem, limits: tuple[Limit, ...], qv: QualVersion) -> list[CLim
         if lim.min_distinct is not None:
             put("min_distinct", Fraction(lim.min_distinct.count), of=lim.min_distinct.of)
     return out
+
+
+def counts_against(p: Problem, i: int, other: int, claimed: set[int], fed: dict[int, int]) -> bool:
+    """Does item ``i`` count against ``other``, its `incompatible` partner? Claimed, or fed to an application that does
+    not grant ``other``'s credential (micro-credentials stacking into the very unit they overlap do not count twice)."""
+    if i in claimed:
+        return True
+    return i in fed and p.items[other].credential not in {p.items[g].credential for g in p.apps[fed[i]].grants}

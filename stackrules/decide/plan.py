@@ -31,7 +31,7 @@ from ..errors import RequestError
 from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import fmt, total
-from ..rulebase.index import RuleBase
+from ..rulebase.index import RuleBase, RuleInfo
 from .audit import Context, audit_record, minimums_served, run_audit
 from .checker import verify
 from .choice import Choice
@@ -175,10 +175,14 @@ def _never_added(p: Problem, it: Item, ready: set[str]) -> bool:
     """Held (and not repeatable: a repeatable one may be taken again), or incompatible with something held."""
     info = p.rb.credentials.get(it.credential)
     again = it.credential in ready and (info is None or info.repeat_max is None)
-    if again or (info is not None and bool(ready.intersection(info.incompatible))):
-        return True
-    # `incompatible` binds both ways, whichever side declares it
-    return any(it.credential in held.incompatible for c in ready if (held := p.rb.credentials.get(c)) is not None)
+    return again or bool(_held_incompatible(p.rb, it.credential, ready))
+
+
+def _held_incompatible(rb: RuleBase, credential: str, ready: set[str]) -> list[str]:
+    """What the learner has that ``credential`` is `incompatible` with, whichever side declares the pair."""
+    info = rb.credentials.get(credential)
+    mine = set(info.incompatible) if info is not None else set()
+    return sorted(h for h in ready if h in mine or credential in (rb.credentials[h].incompatible if h in rb.credentials else ()))
 
 
 MAX_REASONS = 8  # credentials named in a "no plan" answer
@@ -427,7 +431,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             out.append(Unplaceable(it.credential, NO_PRICE))
-        elif info is not None and info.prerequisites is not None and (blocked := _blocked_prerequisites(p, opts, info.prerequisites, ready, calendar)):
+        elif info is not None and info.prerequisites is not None and (blocked := _blocked_prerequisites(p, info.prerequisites, ready, calendar)):
             out.append(Unplaceable(it.credential, "its prerequisites cannot be met: " + "; ".join(blocked)))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
@@ -436,7 +440,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return tuple(out)
 
 
-def _blocked_prerequisites(p: Problem, opts: PlanOptions, r: Requirement, ready: set[str], calendar: tuple[str, ...]) -> list[str]:
+def _blocked_prerequisites(p: Problem, r: Requirement, ready: set[str], calendar: tuple[str, ...]) -> list[str]:
     """Why prerequisite tree ``r`` can never be met (empty when it can): each credential it needs that is neither held
     nor can be taken or granted, with why. Granted credit counts as a way (a rule may give it)."""
     granted = {it.credential for it in p.items if it.origin == "grant"}
@@ -452,7 +456,7 @@ def _blocked_prerequisites(p: Problem, opts: PlanOptions, r: Requirement, ready:
                 why[c] = f"{c} is in no catalogue"
             elif info.offered and not set(info.offered) & set(calendar):
                 why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"
-            elif clash := sorted(h for h in ready if h in info.incompatible or c in (p.rb.credentials[h].incompatible if h in p.rb.credentials else ())):
+            elif clash := _held_incompatible(p.rb, c, ready):
                 why[c] = f"{c} is incompatible with {', '.join(clash)}, which the learner holds"
             elif info.prerequisites is not None and c not in seen:
                 seen.add(c)
@@ -763,6 +767,7 @@ def _plan_record(
     feeds: dict[int, list[str]] = {}
     grants_of: dict[int, list[str]] = {}  # an added source -> the credentials its applications grant
     leaf_grade: dict[tuple[int, str], str] = {}  # (added source, rule) -> the grade the rule's `from` asks of it
+    rules = {app.rule.id: app.rule for app in p.apps}
     for app in p.apps:
         for source_leaf in app.root.leaves():
             for i in choice.source_claims.get(source_leaf.index, []):
@@ -796,7 +801,7 @@ def _plan_record(
             source, reason = badges[it.credential]
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
         if it.index in feeds:
-            why.append("earns credit under " + ", ".join(_rule_condition(p, r, it, leaf_grade.get((it.index, r))) for r in sorted(set(feeds[it.index]))))
+            why.append("earns credit under " + ", ".join(_rule_condition(p, rules[r], it, leaf_grade.get((it.index, r))) for r in sorted(set(feeds[it.index]))))
             # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
             for g in sorted(set(grants_of.get(it.index, []))):
                 if g in needed_by:
@@ -846,16 +851,15 @@ def _plan_record(
     )
 
 
-def _rule_condition(p: Problem, rule_id: str, it: Item, asked: str | None) -> str:
+def _rule_condition(p: Problem, rule: RuleInfo, it: Item, asked: str | None) -> str:
     """A rule the plan's study earns credit under, with the grade it asks (its `when`, and its `from` of this source;
     the higher of the two): study not yet taken is assumed to reach it (docs/language.md, "Plans"), so the plan says
     so ("exu-uscc-cs101 if passed with grade C or better")."""
-    info = next((r for r in p.rb.rules if r.id == rule_id), None)
-    grades = [g for g in (info.doc.when.min_grade if info is not None and info.doc.when is not None else None, asked) if g is not None]
+    grades = [g for g in (rule.doc.when.min_grade if rule.doc.when is not None else None, asked) if g is not None]
     provider = p.rb.providers.get(it.attrs.provider)
     if len(grades) == 2 and provider is not None:
         grades.sort(key=lambda g: _rank(provider.grade_rank(g)))
-    return f"{rule_id} if passed with grade {grades[-1]} or better" if grades else rule_id
+    return f"{rule.id} if passed with grade {grades[-1]} or better" if grades else rule.id
 
 
 def _failed(rb: RuleBase, learner: Learner) -> dict[str, str]:
