@@ -67,9 +67,9 @@ def highs_refusals(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     refused: list[str] = []
     real_run = milp._run
 
-    def watching(h: Any, ints: Any) -> Any:
+    def watching(h: Any, ints: Any, *rest: Any) -> Any:
         try:
-            return real_run(h, ints)
+            return real_run(h, ints, *rest)
         except milp.SolverError as exc:
             refused.append(str(exc))
             raise

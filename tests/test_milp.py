@@ -115,3 +115,83 @@ def test_an_infeasible_answer_from_a_presolved_mip_is_checked_without_presolve(m
     # the path under test: the presolved MIP said infeasible and the re-check without presolve ran (when HiGHS
     # no longer errs, only the LP and the presolved MIP run, and this line says the case no longer shows it)
     assert runs == ["choose", "choose", "off"], runs
+
+
+def _cover(costs: list[int]) -> tuple[Model, list[int]]:
+    """Pick items of 2 credits each (at most one of each) to cover 3 credits: the LP takes one and a half."""
+    m = Model()
+    xs = [m.var(f"x{j}") for j in range(len(costs))]
+    m.row(dict.fromkeys(xs, 2.0), lo=3)
+    return m, xs
+
+
+def test_a_known_solution_fixes_what_the_lp_proves_dearer_and_the_optimum_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    costs = [1, 1, 9, 20]
+    fixed: list[list[int]] = []
+    above = Model._above
+
+    def spy(self: Model, h: Any, cost: Any, limit: float) -> Any:
+        got = above(self, h, cost, limit)
+        fixed.append([int(j) for j in got] if got is not None else [])
+        return got
+
+    monkeypatch.setattr(Model, "_above", spy)
+    m, xs = _cover(costs)
+    level = {x: c for x, c in zip(xs, costs, strict=True)}
+    plain = m.solve([level], _deadline())
+    m2, xs2 = _cover(costs)
+    # a solution worth 10; the LP is worth 1.5 with a dual of 1/2 a credit, so an item costing c is worth at
+    # least 1.5 + (c - 1): 20 is above 10 (fixed at 0), 9 is not
+    known = [1.0, 0.0, 1.0, 0.0]
+    sol = m2.solve([level], _deadline(), known=known)
+    assert fixed == [[xs2[3]]]  # the fixing path was taken, and fixed the dearest item only
+    assert sol.status == plain.status == "optimal"
+    assert [round(v) for v in sol.values] == [round(v) for v in plain.values] == [1, 1, 0, 0]
+
+
+def test_a_known_solution_that_does_not_hold_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(Model, "_above", lambda self, h, cost, limit: calls.append(1))
+    m, xs = _cover([1, 1, 9, 9])
+    assert not m.holds([1.0, 0.0, 0.0, 0.0])  # covers 2 of 3
+    sol = m.solve([dict.fromkeys(xs, 1)], _deadline(), known=[1.0, 0.0, 0.0, 0.0])
+    assert sol.status == "optimal" and calls == []
+
+
+def test_the_next_lp_of_a_model_starts_from_the_last_basis(monkeypatch: pytest.MonkeyPatch) -> None:
+    iterations: list[int] = []
+    execute = milp._execute
+
+    def spy(h: Any) -> None:
+        execute(h)
+        iterations.append(int(h.getInfo().simplex_iteration_count))
+
+    monkeypatch.setattr(milp, "_execute", spy)
+    m = Model()
+    xs = [m.var(f"x{j}", 0, 3, integer=False) for j in range(6)]
+    for j in range(5):
+        m.row({xs[j]: 1.0, xs[j + 1]: 1.0}, lo=2)
+    level = {x: j + 1 for j, x in enumerate(xs)}
+    first = m.solve([level], _deadline())
+    assert m.basis is not None and iterations[0] > 0
+    m.row({xs[0]: 1.0}, hi=3)  # a row added since: basic in the start
+    again = m.solve([level], _deadline())
+    assert iterations[1] == 0  # the optimal basis was handed over: nothing left to pivot
+    assert again.values == first.values
+
+
+def test_the_mip_gets_the_time_the_lp_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    limits: list[float] = []
+    execute = milp._execute
+    clock = [1000.0]
+
+    def spy(h: Any) -> None:
+        limits.append(float(milp._option(h, "time_limit")))  # type: ignore[arg-type]
+        clock[0] += 3.0  # each run takes 3 seconds of the clock
+        execute(h)
+
+    monkeypatch.setattr(milp, "_execute", spy)
+    monkeypatch.setattr(milp.time, "monotonic", lambda: clock[0])
+    m, xs = _cover([1, 2, 3])
+    m.solve([{x: c for x, c in zip(xs, [1, 2, 3], strict=True)}], clock[0] + 10)
+    assert limits == [10.0, 7.0]  # the LP, then the MIP with what is left

@@ -73,3 +73,24 @@ def test_nothing_within_the_limit_excludes_every_column() -> None:
     xs = [m.var(f"x{j}") for j in range(2)]
     m.row(dict.fromkeys(xs, 1.0), lo=2)
     assert m.excluded_above({xs[0]: 3, xs[1]: 3}, 5, xs, _deadline()) == set(xs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_programs())
+def test_a_solve_from_a_known_solution_finds_the_brute_force_optimum(program) -> None:  # type: ignore[no-untyped-def]
+    # Model.solve(known=...) fixes what the LP proves above the known solution's value before its MIP:
+    # the optimum must be the one brute force finds, for every feasible solution handed in
+    m, ubs, rows, sides, _, weights = program
+    feasible = [
+        x
+        for x in itertools.product(*(range(u + 1) for u in ubs))
+        if all(lo <= sum(c * v for c, v in zip(coefs, x, strict=True)) <= hi for coefs, (lo, hi) in zip(rows, sides, strict=True))
+    ]
+    if not feasible:
+        return
+    worth = [sum(w * v for w, v in zip(weights, x, strict=True)) for x in feasible]
+    # the best (the tightest limit: the most fixed) and the worst (the loosest)
+    for known in (feasible[worth.index(min(worth))], feasible[worth.index(max(worth))]):
+        sol = m.solve([{j: w for j, w in enumerate(weights) if w}], _deadline(), known=[float(v) for v in known])
+        assert sol.status == "optimal"
+        assert round(sum(w * v for w, v in zip(weights, sol.values, strict=True))) == min(worth)

@@ -17,16 +17,17 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from highspy import Highs, HighsLp, HighsModelStatus, HighsStatus, HighsVarType, MatrixFormat, _core
+from highspy import Highs, HighsBasis, HighsBasisStatus, HighsLp, HighsModelStatus, HighsStatus, HighsVarType, MatrixFormat, _core
 
 INF = math.inf
 
 
 SMALL_MODEL = 800  # columns; below this, solve without HiGHS presolve
+LARGE_MIP = 5000  # integer columns; from this, a MIP gets HiGHS's light presolve
 
 
 _EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubles (docs/design.md)
@@ -57,6 +58,9 @@ class Model:
     # with the light one; the full presolve was seen to call a feasible model of this kind infeasible (see _run)
     # and is not used where it cannot be checked.
     light_presolve: bool = False
+    # the basis of the last LP relaxation solved for this model, with the number of rows it had: the next solve's
+    # LP starts from it (rows added since are basic, i.e. their slack is free), not from scratch
+    basis: tuple[HighsBasis, int] | None = None
 
     def var(self, name: str, lb: float = 0.0, ub: float = 1.0, integer: bool = True) -> int:
         self.lb.append(lb)
@@ -94,6 +98,9 @@ class Model:
             cost[j] = float(w)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
         h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
+        start = self._start(h)
+        if start is not None:
+            h.setBasis(start)
         with _one_thread():
             _execute(h)
         if h.getModelStatus() != HighsModelStatus.kOptimal:
@@ -103,6 +110,24 @@ class Model:
     def excluded_above(self, weights: dict[int, int], limit: int, columns: list[int], deadline: float) -> set[int] | None:
         """Columns among ``columns`` (each with lower bound 0) that are 0 in every solution whose objective is at most ``limit``.
 
+        Reduced-cost fixing on the LP relaxation solved for ``weights`` (:meth:`_above` says what is
+        proven). None when the LP gives no usable duals.
+        """
+        solved = self._lp(weights, deadline)
+        if solved is None:
+            return None
+        h, cost = solved
+        above = self._above(h, cost, limit)
+        if above is None:
+            return None
+        wanted = np.zeros(len(self.lb), dtype=bool)
+        wanted[np.asarray(columns, dtype=np.int64)] = True
+        return {int(j) for j in above if wanted[j]}
+
+    def _above(self, h: _core._Highs, cost: np.ndarray, limit: float) -> np.ndarray | None:
+        """The columns with lower bound 0 that are 0 in every solution of this model whose objective ``cost`` is at most ``limit``.
+
+        ``h`` holds this model (its rows, no others) with its LP relaxation just solved to optimality.
         Reduced-cost fixing, proven without trusting the LP solver's accuracy: the LP's row duals ``y``
         are only a guess; for any ``y``, weak (Lagrangian) duality gives the bound
         ``sum_r y_r * b_r + sum_j min(d_j * lb_j, d_j * ub_j)`` with ``d = c - A^T y``, where ``b_r`` is the
@@ -112,13 +137,9 @@ class Model:
         the column is 0 in every solution within ``limit``; when the bound itself exceeds ``limit`` no
         solution is within it and every column is. None when the LP gives no usable duals.
         """
-        solved = self._lp(weights, deadline)
-        if solved is None:
-            return None
-        h, cost = solved
         n = len(self.lb)
         sol = h.getSolution()
-        if not sol.dual_valid:
+        if not sol.dual_valid or len(sol.row_dual) != len(self.rows_lo):
             return None
         y = np.asarray(sol.row_dual, dtype=float)
         lo = np.asarray(self.rows_lo, dtype=float)
@@ -142,7 +163,36 @@ class Model:
         bound = float(np.dot(y, side)) + float(np.sum(least))
         slack = 0.5 + 1e-9 * max(1.0, abs(limit), abs(bound))  # the objective is integral; floating error is far below this
         # with column j at 1 or more a solution is worth at least bound + d_j (d_j > 0), and never less than bound
-        return {j for j in columns if lb[j] == 0.0 and bound + max(float(d[j]), 0.0) > limit + slack}
+        return np.flatnonzero((lb == 0.0) & (ub > 0.0) & (bound + np.maximum(d, 0.0) > limit + slack))
+
+    def _start(self, h: _core._Highs) -> HighsBasis | None:
+        """The last LP's basis, extended to the rows added since (each basic), for ``h`` holding this model now."""
+        if self.basis is None:
+            return None
+        basis, rows = self.basis
+        if len(basis.col_status) != len(self.lb) or rows > len(self.rows_lo):
+            return None
+        start = HighsBasis()
+        start.col_status = list(basis.col_status)
+        start.row_status = list(basis.row_status) + [HighsBasisStatus.kBasic] * (len(self.rows_lo) - rows)
+        start.valid = True
+        return start
+
+    def holds(self, values: list[float]) -> bool:
+        """Whether ``values`` is a solution of this model: within every bound and row, whole where integer."""
+        if len(values) != len(self.lb):
+            return False
+        x = np.asarray(values, dtype=float)
+        tol = 1e-6
+        if np.any(x < np.asarray(self.lb) - tol) or np.any(x > np.asarray(self.ub) + tol):
+            return False
+        whole = np.asarray(self.integer, dtype=bool)
+        if np.any(np.abs(x[whole] - np.round(x[whole])) > tol):
+            return False
+        starts = np.asarray(self.row_start, dtype=np.int64)
+        rows_of = np.repeat(np.arange(len(self.rows_lo)), np.diff(starts))
+        act = np.bincount(rows_of, weights=np.asarray(self.row_value, dtype=float) * x[np.asarray(self.row_index, dtype=np.int64)], minlength=len(self.rows_lo))
+        return bool(np.all(act >= np.asarray(self.rows_lo) - tol) and np.all(act <= np.asarray(self.rows_hi) + tol))
 
     def _highs(self) -> _core._Highs:
         """A HiGHS instance holding this model, all columns continuous.
@@ -184,16 +234,20 @@ class Model:
         h.passModel(lp)
         return h
 
-    def solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None) -> Solution:
+    def solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None) -> Solution:
         """Minimise the levels lexicographically (each a map var -> integer cost).
 
         ``node_limit`` bounds the branch-and-bound nodes of each MIP solve: a limit on work, not
         on time, so that an answer cut short is the same answer on every machine and every run.
+        ``known``: a solution of this model (checked here; ignored unless it holds). Its value on the
+        first folded group bounds that group's optimum, so before the first MIP the columns its LP
+        relaxation proves above it are fixed at 0 (:meth:`_above`): the same optimum, a smaller
+        search, and no LP beyond the one the solve makes anyway.
         """
         with _one_thread():
-            return self._solve(levels, deadline, node_limit)
+            return self._solve(levels, deadline, node_limit, known if known is not None and self.holds(known) else None)
 
-    def _solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None) -> Solution:
+    def _solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None) -> Solution:
         groups = _fold_with_parts(levels, self)
         h = self._highs()  # continuous first: see _run
         if node_limit is not None:
@@ -212,8 +266,25 @@ class Model:
             for j, w in weights.items():
                 cost[j] = float(w)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            fixing: Callable[[_core._Highs], None] | None = None
+            if k == 0 and known is not None:
+                limit = round(sum(w * known[j] for j, w in weights.items()))
+
+                def fixing(solved: _core._Highs, cost: np.ndarray = cost, limit: int = limit) -> None:
+                    above = self._above(solved, cost, limit)
+                    if above is not None and len(above):
+                        zero = np.zeros(len(above))
+                        solved.changeColsBounds(len(above), above.astype(np.int32), zero, zero)
+
+            start = self._start(h) if k == 0 else None
+
+            def keep(done: _core._Highs) -> None:
+                basis = done.getBasis()
+                if basis.valid:
+                    self.basis = (basis, len(self.rows_lo))
+
             try:
-                status = _run(h, ints)
+                status = _run(h, ints, deadline, fixing, start, keep if k == 0 else None)
             except SolverError:
                 if len(parts) < 2:
                     raise
@@ -239,31 +310,51 @@ class Model:
         return Solution("optimal", values, [])
 
 
-def _run(h: _core._Highs, ints: np.ndarray) -> HighsModelStatus:
+def _run(
+    h: _core._Highs,
+    ints: np.ndarray,
+    deadline: float,
+    fixing: Callable[[_core._Highs], None] | None = None,
+    start: HighsBasis | None = None,
+    solved: Callable[[_core._Highs], None] | None = None,
+) -> HighsModelStatus:
     """Solve the LP relaxation; when its optimum is integral it is the integer optimum too.
 
-    Otherwise (a fractional vertex) solve the MIP with a zero gap. An infeasible
+    Otherwise (a fractional vertex) solve the MIP with a zero gap, after ``fixing`` (given the solved
+    LP: it fixes columns proven 0 in every optimum, :meth:`Model.solve`'s ``known``). An infeasible
     relaxation proves the MIP infeasible. No warm start is given to the MIP:
     HiGHS 1.16 was seen to stop at a non-optimal point and report it optimal
     when handed the previous level's solution (tests/cases/ guard against it).
+    The LP may start from ``start`` (a basis of this model's LP under another objective: only a
+    starting point, the LP's optimum is the same); ``solved`` is handed the LP once it is optimal.
     """
     kind = HighsVarType
     h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kContinuous] * len(ints)))
+    if start is not None:
+        h.setBasis(start)
+    h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
     _execute(h)
     status = h.getModelStatus()
     if status == HighsModelStatus.kInfeasible:
         return status
     bound = -INF
     if status == HighsModelStatus.kOptimal:
+        if solved is not None:
+            solved(h)
         bound = float(h.getInfo().objective_function_value)
         vals = np.asarray(h.getSolution().col_value)
         if len(ints) == 0 or float(np.max(np.abs(vals[ints] - np.round(vals[ints])))) < 1e-9:
             return status
+    if fixing is not None and status == HighsModelStatus.kOptimal:
+        fixing(h)
     # HiGHS 1.16 keeps state from the LP solve that makes a following MIP solve on the
     # same instance report a wrong optimum; clearing the solver avoids it (tests/test_milp.py)
     h.clearSolver()
     h.changeColsIntegrality(len(ints), ints, np.array([kind.kInteger] * len(ints)))
+    if len(ints) >= LARGE_MIP and _option(h, "presolve") != "off":
+        h.setOptionValue("presolve_mode", 2)
+    h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))  # what the LP left
     _execute(h)
     status = h.getModelStatus()
     if status == HighsModelStatus.kInfeasible and _option(h, "presolve") != "off":

@@ -268,15 +268,10 @@ def _attempt(
         for k in levels_a:
             if named[k]:
                 b.milp.row({j: float(w) for j, w in named[k].items()}, hi=round(sum(w * sol.values[j] for j, w in named[k].items())) + 0.5)
-        # the plan just found bounds the first tie break: additions proven dearer than it are left out
-        k0 = before[2]
-        if named[k0]:
-            cols = {b.u[it.index] for it in adds}
-            for j in b.milp.excluded_above(named[k0], round(sum(w * sol.values[j] for j, w in named[k0].items())), sorted(cols), deadline) or ():
-                b.milp.fix(j, 0.0)
         # nearness to the audit is decided here too; a plan that then reaches the least terms is nearest among
-        # those with the least terms as well (the model with terms, when needed, puts terms first again)
-        tie = b.milp.solve([named[k] for k in before[2:]] + [named["near"]], deadline, TIE_NODES)
+        # those with the least terms as well (the model with terms, when needed, puts terms first again).
+        # The plan just found bounds the tie breaks: what its relaxation proves dearer is left out of the search
+        tie = b.milp.solve([named[k] for k in before[2:]] + [named["near"]], deadline, TIE_NODES, known=sol.values)
         if tie.values:
             sol = tie
         proven_ties = tie.status == "optimal"
