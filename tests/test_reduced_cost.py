@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +96,52 @@ def test_a_solve_from_a_known_solution_finds_the_brute_force_optimum(program) ->
         sol = m.solve([{j: w for j, w in enumerate(weights) if w}], _deadline(), known=[float(v) for v in known])
         assert sol.status == "optimal"
         assert round(sum(w * v for w, v in zip(weights, sol.values, strict=True))) == min(worth)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_programs(), st.lists(st.integers(-3, 9), min_size=4, max_size=4), st.integers(0, 1000))
+def test_a_solve_within_a_bound_on_its_first_level_finds_the_brute_force_optimum(program, second: list[int], pick: int) -> None:  # type: ignore[no-untyped-def]
+    # Model.solve(first_at_most=...) bounds the first folded group by the first level's bound and the most the
+    # other levels can be worth, and fixes what the LP proves above that: the lexicographic optimum must be
+    # brute force's, whichever solution's first-level value is handed in
+    m, ubs, rows, sides, _, weights = program
+    n = len(ubs)
+    second = second[:n]
+    feasible = [
+        x
+        for x in itertools.product(*(range(u + 1) for u in ubs))
+        if all(lo <= sum(c * v for c, v in zip(coefs, x, strict=True)) <= hi for coefs, (lo, hi) in zip(rows, sides, strict=True))
+    ]
+    if not feasible or not any(weights):
+        return
+
+    def worth(level: list[int], x: tuple[int, ...] | list[float]) -> int:
+        return round(sum(w * v for w, v in zip(level, x, strict=True)))
+
+    best = min((worth(weights, x), worth(second, x)) for x in feasible)
+    at_most = worth(weights, feasible[pick % len(feasible)])
+    levels = [{j: w for j, w in enumerate(weights) if w}, {j: w for j, w in enumerate(second) if w}]
+    sol = m.solve(levels, _deadline(), first_at_most=at_most)
+    assert sol.status == "optimal"
+    assert (worth(weights, sol.values), worth(second, sol.values)) == best
+
+
+def test_a_bound_on_the_first_level_fixes_what_the_lp_proves_above_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cover 3 credits with 2-credit items costing 1, 1, 9 and 20 (the LP: 1.5, with a dual of 1/2 a credit);
+    # a second level worth at most 1 folds in below the first (factor 2). Within a first level of at most 10,
+    # the group is worth at most 2 * 10 + 1 = 21 and the item of 20 at least 2 * (1.5 + 19) = 41: fixed at 0
+    fixed: list[list[int]] = []
+    above = Model._above
+
+    def spy(self: Model, h: Any, cost: Any, limit: float) -> Any:
+        got = above(self, h, cost, limit)
+        fixed.append([int(j) for j in got] if got is not None else [])
+        return got
+
+    monkeypatch.setattr(Model, "_above", spy)
+    m = Model()
+    xs = [m.var(f"x{j}") for j in range(4)]
+    m.row(dict.fromkeys(xs, 2.0), lo=3)
+    sol = m.solve([dict(zip(xs, [1, 1, 9, 20], strict=True)), {xs[2]: 1}], _deadline(), first_at_most=10)
+    assert fixed == [[xs[3]]]
+    assert sol.status == "optimal" and [round(v) for v in sol.values] == [1, 1, 0, 0]

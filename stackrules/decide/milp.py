@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 from highspy import Highs, HighsBasis, HighsBasisStatus, HighsLp, HighsModelStatus, HighsStatus, HighsVarType, MatrixFormat, _core
@@ -234,7 +235,9 @@ class Model:
         h.passModel(lp)
         return h
 
-    def solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None) -> Solution:
+    def solve(
+        self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None, first_at_most: int | None = None
+    ) -> Solution:
         """Minimise the levels lexicographically (each a map var -> integer cost).
 
         ``node_limit`` bounds the branch-and-bound nodes of each MIP solve: a limit on work, not
@@ -243,11 +246,36 @@ class Model:
         first folded group bounds that group's optimum, so before the first MIP the columns its LP
         relaxation proves above it are fixed at 0 (:meth:`_above`): the same optimum, a smaller
         search, and no LP beyond the one the solve makes anyway.
+        ``first_at_most``: the caller's proof that some solution of this model is worth at most this on
+        ``levels[0]``; the first group's value is then bounded by it and by the most the group's other
+        levels can be worth, and the same fixing is made within that bound.
         """
         with _one_thread():
-            return self._solve(levels, deadline, node_limit, known if known is not None and self.holds(known) else None)
+            return self._solve(levels, deadline, node_limit, known if known is not None and self.holds(known) else None, first_at_most)
 
-    def _solve(self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None) -> Solution:
+    def _first_limit(
+        self, levels: list[dict[int, int]], weights: dict[int, int], parts: list[dict[int, int]], factors: list[int], at_most: int | None
+    ) -> int | None:
+        """A bound on the first folded group's optimum when some solution is worth at most ``at_most`` on ``levels[0]``."""
+        if at_most is None or not levels or not levels[0] or not parts:
+            return None
+        g = 0
+        for w in levels[0].values():
+            g = math.gcd(g, abs(w))
+        if {j: w // g for j, w in levels[0].items()} != parts[0]:
+            return None  # the first level is not the group's first part (cannot happen: levels are folded in order)
+        limit = factors[0] * math.floor(Fraction(at_most, g))
+        for j, w in weights.items():
+            rest = w - factors[0] * parts[0].get(j, 0)  # the other levels' weight on column j
+            most = max(rest * self.lb[j], rest * self.ub[j])
+            if not math.isfinite(most):
+                return None
+            limit += round(most)  # bounds of columns with weight are whole numbers
+        return limit
+
+    def _solve(
+        self, levels: list[dict[int, int]], deadline: float, node_limit: int | None = None, known: list[float] | None = None, first_at_most: int | None = None
+    ) -> Solution:
         groups = _fold_with_parts(levels, self)
         h = self._highs()  # continuous first: see _run
         if node_limit is not None:
@@ -257,7 +285,7 @@ class Model:
         values: list[float] = []
         k = 0
         while k < len(groups):
-            weights, parts = groups[k]
+            weights, parts, factors = groups[k]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return Solution("time_limit", values, [])
@@ -267,8 +295,11 @@ class Model:
                 cost[j] = float(w)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
             fixing: Callable[[_core._Highs], None] | None = None
+            limit = self._first_limit(levels, weights, parts, factors, first_at_most) if k == 0 else None
             if k == 0 and known is not None:
-                limit = round(sum(w * known[j] for j, w in weights.items()))
+                worth = round(sum(w * known[j] for j, w in weights.items()))
+                limit = worth if limit is None else min(limit, worth)
+            if limit is not None:
 
                 def fixing(solved: _core._Highs, cost: np.ndarray = cost, limit: int = limit) -> None:
                     above = self._above(solved, cost, limit)
@@ -290,7 +321,7 @@ class Model:
                     raise
                 # HiGHS gave up on the folded costs (seen at 1.7e9: "excessive dual values", tests/test_completion.py):
                 # the group's levels are solved one after another instead, each with its own small costs
-                groups[k : k + 1] = [(part, [part]) for part in parts]
+                groups[k : k + 1] = [(part, [part], [1]) for part in parts]
                 continue
             if status == HighsModelStatus.kInfeasible:
                 return Solution("infeasible", [], [])
@@ -414,8 +445,8 @@ def _one_thread() -> Iterator[None]:
         Highs.resetGlobalScheduler(True)
 
 
-def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[dict[int, int], list[dict[int, int]]]]:
-    """The folded groups, each with the (normalised) levels it is made of."""
+def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[dict[int, int], list[dict[int, int]], list[int]]]:
+    """The folded groups, each with the (normalised) levels it is made of and the factor of each in the group."""
 
     def span(level: dict[int, int]) -> int:
         total = 0
@@ -423,9 +454,10 @@ def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[d
             total += abs(w) * int(max(abs(model.lb[j]), abs(model.ub[j]), 1))
         return total
 
-    groups: list[tuple[dict[int, int], list[dict[int, int]]]] = []
+    groups: list[tuple[dict[int, int], list[dict[int, int]], list[int]]] = []
     current: dict[int, int] = {}
     parts: list[dict[int, int]] = []
+    factors: list[int] = []
     current_span = 0
     for raw in reversed([lv for lv in levels if lv]):
         g = 0
@@ -435,15 +467,16 @@ def _fold_with_parts(levels: list[dict[int, int]], model: Model) -> list[tuple[d
         s = span(level)
         factor = current_span + 1
         if current and (s + 1) * factor >= _EXACT:
-            groups.append((current, parts))
-            current, parts, current_span, factor = {}, [], 0, 1
+            groups.append((current, parts, factors))
+            current, parts, factors, current_span, factor = {}, [], [], 0, 1
         merged = {j: w * factor for j, w in level.items()}
         for j, w in current.items():
             merged[j] = merged.get(j, 0) + w
         current = merged
         parts = [level, *parts]
+        factors = [factor, *factors]
         current_span = s * factor + current_span
     if current:
-        groups.append((current, parts))
+        groups.append((current, parts, factors))
     groups.reverse()
-    return groups or [({}, [])]
+    return groups or [({}, [], [])]

@@ -246,7 +246,10 @@ def _attempt(
     before = order[: order.index("terms")]  # the levels the relaxation decides
     b, adds, named, _, _ = _model(p, opts, calendar, load, cuts, keep, None)
     levels_a = before[:2] if before else ["credits"]  # objective `terms`: any plan's length bounds it
-    sol = b.milp.solve([named[k] for k in levels_a], deadline)
+    # a plan of the fast model bounds the least credit of this one (p.bound: every plan of the fast model, or one
+    # as good on every level, is a plan of this model), which lets the solve leave out what its LP proves dearer
+    at_most = math.floor(p.bound * b.scale) if p.bound is not None and levels_a[0] == "credits" and not cuts else None
+    sol = b.milp.solve([named[k] for k in levels_a], deadline, first_at_most=at_most)
     if sol.status != "optimal":
         return _Attempt(sol.status if sol.status == "infeasible" or not sol.values else "time_limit", None, [], {})
     if p.most_guessed and p.most_credit is not None and opts.objective == "credits":
