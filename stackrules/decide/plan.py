@@ -180,9 +180,8 @@ def _never_added(p: Problem, it: Item, ready: set[str]) -> bool:
 
 def _held_incompatible(rb: RuleBase, credential: str, ready: set[str]) -> list[str]:
     """What the learner has that ``credential`` is `incompatible` with, whichever side declares the pair."""
-    info = rb.credentials.get(credential)
-    mine = set(info.incompatible) if info is not None else set()
-    return sorted(h for h in ready if h in mine or credential in (rb.credentials[h].incompatible if h in rb.credentials else ()))
+    partners = rb.incompatible_with.get(credential)
+    return sorted(partners & ready) if partners else []
 
 
 MAX_REASONS = 8  # credentials named in a "no plan" answer

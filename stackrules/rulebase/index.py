@@ -222,6 +222,16 @@ class RuleBase:
         return tuple(sorted({o for c in self.credentials.values() for o in c.offered}))
 
     @functools.cached_property
+    def incompatible_with(self) -> dict[str, frozenset[str]]:
+        """Each credential in an `incompatible` pair, with its partners, whichever side declares the pair."""
+        out: dict[str, set[str]] = {}
+        for c in self.credentials.values():
+            for other in c.incompatible:
+                out.setdefault(c.id, set()).add(other)
+                out.setdefault(other, set()).add(c.id)
+        return {c: frozenset(partners) for c, partners in out.items()}
+
+    @functools.cached_property
     def credentials_by_id(self) -> tuple[CredentialInfo, ...]:
         """Every credential, in id order (computed once: 20,000-credential bases are sorted once)."""
         return tuple(sorted(self.credentials.values(), key=lambda c: c.id))
