@@ -99,9 +99,6 @@ class Model:
             cost[j] = float(w)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
         h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
-        start = self._start(h)
-        if start is not None:
-            h.setBasis(start)
         with _one_thread():
             _execute(h)
         if h.getModelStatus() != HighsModelStatus.kOptimal:
