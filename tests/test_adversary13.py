@@ -6,6 +6,7 @@ from pathlib import Path
 
 import stackrules
 from stackrules.engine import load_with_diagnostics
+from stackrules.render.text import render_text
 
 from .conftest import AS_OF, ROOT
 
@@ -193,3 +194,40 @@ def _stacking_micro_credentials(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return rules
+
+
+def test_credit_refused_because_it_could_not_count_beside_an_incompatible_unit_says_so(tmp_path: Path) -> None:
+    # U2 counts in core; M1 teaches the same content (`incompatible`), so the stack of M1 and M2 cannot count
+    # beside it. Section 16 gives such a refusal no reason of its own (`not_needed`), but "not needed to complete
+    # the target: it would not reduce the study that remains" was false: the electives are still 6 short
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        CATALOG.replace('  - {id: "aa:U1", title: Unit one, credits: 6}\n', '  - {id: "aa:U2", title: Unit two, credits: 6, incompatible: ["bb:M1"]}\n'),
+        encoding="utf-8",
+    )
+    (rules / "catb.yaml").write_text(CATALOG_B, encoding="utf-8")
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "aa:Q"\ntitle: Q\nprovider: aa\ncredits: 12\nrequires:\n  all:\n'
+        '    - {id: core, all: ["aa:U2"]}\n    - {id: elec, credits: 6, where: {tags: e}}\n',
+        encoding="utf-8",
+    )
+    (rules / "sa.yaml").write_text(
+        "kind: credit_rule\nid: s-a\ntype: stacking\ntitle: M1 and M2 earn electives\nbasis: {reference: test}\ninto: aa:Q\n"
+        'from: {all: ["bb:M1", "bb:M2"]}\ngrant: [{unspecified: 6, tags: [e], title: Stacked electives}]\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(rules, ROOT / "frameworks")
+    learner = _learner(
+        tmp_path,
+        "kind: learner\nid: L\nholdings:\n" + "".join(f"  - {{credential: {c}, awarded: 2025-06-30, grade: C}}\n" for c in ("aa:U2", "bb:M1", "bb:M2")),
+    )
+    statement = engine.assess(learner, "aa:Q", AS_OF)
+    refused = {r["sources"][0]: r for r in statement.to_json()["refused"]}
+    assert refused["bb:M1"]["reason"] == "not_needed"  # the contract's reason
+    assert refused["bb:M1"]["explanation"] == "its credit could not count beside study it is incompatible with"
+    assert refused["bb:M1"]["detail"] == "`bb:M1` is incompatible with `aa:U2`, which counts"
+    assert refused["bb:M2"]["detail"] == "without `bb:M1`, whose credit could not count, it would not reduce the study that remains"
+    text = render_text(statement.record)
+    assert "its credit could not count beside study it is incompatible with (`bb:M1` is incompatible with `aa:U2`, which counts)" in text
+    assert "it would not reduce the study that remains)" not in text.replace("whose credit could not count, it would not", "")

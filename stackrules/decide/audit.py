@@ -859,7 +859,17 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
             cands.update(p.source_eligible.get(leaf.index, []))
     used_rules = {p.apps[a].rule.id: a for a in choice.apps}
     met = ev.status.get(p.top.index) in ("met", "met_pending", "waived", "exempt")
+    pairs = set(p.incompatible)
+    clashing: dict[tuple[str, str], str] = {}  # (rule, source key) -> why its credit could not count
     for rule_id, cands in sorted(rules_seen.items()):
+        # the rule's sources whose credit could not count (incompatible with study that counts): the others are
+        # refused as not needed, but "would not reduce the study" is then said of the rule without them
+        blocked = {
+            i: why
+            for i in cands
+            if pairs and i not in fed and i not in claimed and (why := _cannot_count(p, i, grants_of.get(rule_id, []), claimed, fed, pairs))
+        }
+        without = ", ".join(f"`{p.items[i].key}`" for i in sorted(blocked, key=lambda i: p.items[i].key))
         for i in sorted(cands, key=lambda i: p.items[i].key):
             key = p.items[i].key
             if i in fed and p.apps[fed[i]].rule.id == rule_id:
@@ -871,19 +881,46 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{key}` counts directly towards the target")
             elif (full := _full_limit(p, ev, grants_of.get(rule_id, []))) is not None:
                 refuse(rule_id, key, RefusalReason.CAP, full)
+            elif i in blocked:
+                # section 16 has no reason for this: `not_needed` is the reason it falls to, said as what it is
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, blocked[i])
+                clashing[(rule_id, key)] = blocked[i]
             elif rule_id in used_rules:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "its other sources already earned the credit needed")
             elif met:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "the target is complete without it")
+            elif blocked:
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, f"without {without}, whose credit could not count, it would not reduce the study that remains")
             else:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "it would not reduce the study that remains")
     merged: dict[tuple[str, RefusalReason, str], list[str]] = {}
     for (rule_id, key), (reason, detail) in found.items():
         merged.setdefault((rule_id, reason, detail), []).append(key)
     return tuple(
-        Refusal(rule, tuple(sorted(set(srcs))), reason, detail, str(rules[rule].loc) if rule in rules else None)
+        Refusal(
+            rule,
+            tuple(sorted(set(srcs))),
+            reason,
+            detail,
+            str(rules[rule].loc) if rule in rules else None,
+            INCOMPATIBLE_EXPLANATION if reason == RefusalReason.NOT_NEEDED and any(clashing.get((rule, k)) == detail for k in srcs) else None,
+        )
         for (rule, reason, detail), srcs in sorted(merged.items())
     )
+
+
+INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
+
+
+def _cannot_count(p: Problem, i: int, grants: list[int], claimed: set[int], fed: dict[int, int], pairs: set[tuple[int, int]]) -> str | None:
+    """Why a rule's credit from source ``i`` could not count: the source, or what the rule grants, is `incompatible`
+    with an item that counts (claimed, or fed to another application); None when neither is."""
+    for it in [p.items[i], *(p.items[g] for g in grants)]:
+        clash = _clashes(p, it, claimed, fed, pairs)
+        if clash:
+            what = f"`{it.key}`" if it.index == i else f"what it grants (`{it.credential}`)"
+            return f"{what} is incompatible with {', '.join(f'`{c}`' for c in clash)}, which counts"
+    return None
 
 
 def _full_limit(p: Problem, ev: Evaluation, grants: list[int]) -> str | None:

@@ -148,7 +148,7 @@ class NotCredited:
 def refusal_json(r: Refusal) -> JSONObject:
     """A refusal as the statement writes it: with its explanation."""
     out = r.to_json()
-    out["explanation"] = EXPLANATION[r.reason]
+    out["explanation"] = r.explanation or EXPLANATION[r.reason]
     return out
 
 

@@ -291,11 +291,16 @@ class Refusal:
     reason: RefusalReason
     detail: str
     location: str | None = None  # file:line of the rule
+    # what the refusal is, when its reason's usual sense does not fit: section 16 has no reason for credit refused
+    # because it would count beside study it is `incompatible` with, which falls to `not_needed`
+    explanation: str | None = None
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"rule": self.rule, "sources": list(self.sources), "reason": self.reason.value, "detail": self.detail}
         if self.location is not None:
             out["location"] = self.location
+        if self.explanation is not None:
+            out["explanation"] = self.explanation
         return out
 
 

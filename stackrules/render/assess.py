@@ -69,7 +69,11 @@ def assess_text(d: AssessStatement) -> str:
             for cap in d.caps
         ],
     )
-    section(out, "Credit refused", [f"  {', '.join(r.sources)} under {r.rule}: {EXPLANATION[r.reason]} ({r.detail})" + _at(r.location) for r in d.refused])
+    section(
+        out,
+        "Credit refused",
+        [f"  {', '.join(r.sources)} under {r.rule}: {r.explanation or EXPLANATION[r.reason]} ({r.detail})" + _at(r.location) for r in d.refused],
+    )
     section(
         out,
         "Not assessed: no credit rule covers it (refer to a credit officer)",

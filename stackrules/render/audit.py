@@ -192,7 +192,10 @@ def audit_text(d: AuditDecision) -> str:
     section(
         out,
         "Credit refused",
-        [f"  {r.rule}: {', '.join(r.sources)}: {r.reason.replace('_', ' ')} ({r.detail})" + (f" [{r.location}]" if r.location else "") for r in d.refused],
+        [
+            f"  {r.rule}: {', '.join(r.sources)}: {r.explanation or r.reason.replace('_', ' ')} ({r.detail})" + (f" [{r.location}]" if r.location else "")
+            for r in d.refused
+        ],
     )
     section(out, "Still needed", missing_lines(d.missing, unit))
     section(out, "Not counted", [f"  {u.holding}: {u.reason}" for u in d.unused])
