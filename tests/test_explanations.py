@@ -371,3 +371,21 @@ def test_explore_says_which_rows_are_framework_types_and_which_have_no_credit_to
     assert rows["aqf:graduate-certificate"].endswith("(a framework's qualification type: its level and volume, not an award of any provider)")
     assert rows["evu:BM-PERF"].endswith("(no credit total: met when every requirement is)")
     assert rows["exu:MDS"] == "72 exu-cp to go: research 18, advanced 54"
+
+
+def test_study_no_rule_covers_names_the_rule_that_takes_it_only_in_a_related_field(engine: stackrules.Engine) -> None:
+    # Priya's Diploma of Business (AQF 5, asced:080300): the AQF default for a Diploma into a 3-year Bachelor takes
+    # one only in a related field, and the Bachelor of IT's fields are asced:020100 and asced:020300. "Not
+    # assessed" is right (no rule takes it), and the officer it is referred to is told the rule it nearly met
+    learner = stackrules.load_learner(ROOT / "examples/learners/priya.yaml")
+    statement = engine.assess(learner, "exu:BIT", AS_OF)
+    entry = next(x for x in statement.to_json()["not_credited"] if x["holding"] == "tafe-nsw:BSB50120")
+    assert entry["reason"] == "no_rule"
+    near = (
+        "`aqf-diploma-3y-bachelor` takes study like it only in a related field: its fields (asced:080300) are not related"
+        " to the target's (asced:020100, asced:020300)"
+    )
+    assert entry["detail"].endswith(f"({near})")
+    assert f"  tafe-nsw:BSB50120 Diploma of Business: {near}\n" in render_text(statement.record)
+    # the Advanced Diploma of IT, in a related field, is taken by its AQF default: no such note anywhere
+    assert "ICT60220" not in "".join(x["detail"] for x in statement.to_json()["not_credited"])

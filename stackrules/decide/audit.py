@@ -1042,6 +1042,13 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 cause, reason = UnusedCause.REFUSED, "from another provider: a credit rule could use it, but refused it (see the credit refused)"
             else:
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
+                if it.index in p.unrelated:
+                    # the nearest miss an officer would look at: a rule that takes such study in a related field
+                    near = sorted(set(p.unrelated[it.index]))
+                    rules = ", ".join(f"`{r}`" for r, _ in near)
+                    mine = ", ".join(it.attrs.fields) or "none given"
+                    theirs = ", ".join(sorted({f for _, fields in near for f in fields})) or "none given"
+                    reason += f" ({rules} {'takes' if len(near) == 1 else 'take'} study like it only in a related field: its fields ({mine}) are not related to the target's ({theirs}))"
         elif it.index not in eligible_anywhere:
             failed = _condition_failed(p, it)
             kept_out = sorted({nearest_id(p.nodes[leaf], p) for leaf, i in p.blocked if i == it.index})

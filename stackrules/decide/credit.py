@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..compile.tree import CNode, Expander, link
@@ -36,6 +36,9 @@ class CreditRules:
     apps: list[Application]
     source_eligible: dict[int, list[int]]  # from-tree leaf index -> item indices
     refusals: list[Refusal]
+    # items no rule takes that a rule into the target would take in a related field: item -> (rule id, the fields
+    # of the qualification it grants into)
+    unrelated: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 def apply_credit_rules(
@@ -67,6 +70,7 @@ def apply_credit_rules(
     apps: list[Application] = []
     source_eligible: dict[int, list[int]] = {}
     refusals: list[Refusal] = []
+    unrelated: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
     # from-trees share the node numbering of the target tree, so indices never collide
     ex = Expander(rb, day, v.system, nodes=nodes, facts=facts)
 
@@ -141,6 +145,12 @@ def apply_credit_rules(
                 else:
                     refusals.append(Refusal(rule.id, (it.key,), "condition", why))
         rule_candidates[rule.id] = cands
+        relaxed = [r for r in (_unrelated(leaf) for leaf in leaves) if r is not None]
+        if relaxed:
+            for it in sources_all:
+                if it.origin == "external" and it.index not in cands and not any(accepts(leaf, it, tv.fields) for leaf in leaves):
+                    if any(accepts(leaf, it, tv.fields) for leaf in relaxed):
+                        unrelated.setdefault(it.index, []).append((rule.id, tv.fields))
         if rule.doc.type != "policy":
             non_policy_sources.setdefault(tv.id, set()).update(cands)
     # the trees above are templates for finding candidates: each application gets its own copy
@@ -175,7 +185,15 @@ def apply_credit_rules(
                 items.append(_grant_item(rb, rule, number, j, g, tv, v, len(items), app.index))
                 app.grants.append(len(items) - 1)
             apps.append(app)
-    return CreditRules(apps, source_eligible, refusals)
+    return CreditRules(apps, source_eligible, refusals, unrelated)
+
+
+def _unrelated(leaf: CNode) -> CNode | None:
+    """``leaf`` without its `related_field: true` condition (None when it has none): what it would take in a related field."""
+    if leaf.where is None or not any(t.attr == "related_field" and t.value is True for t in leaf.where.terms):
+        return None
+    kept = tuple(t for t in leaf.where.terms if not (t.attr == "related_field" and t.value is True))
+    return replace(leaf, where=replace(leaf.where, terms=kept), _walk=None, _leaves=None)
 
 
 def in_scope(node: CNode, qid: str, local: str) -> bool:

@@ -78,6 +78,9 @@ class Problem:
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
     aside: frozenset[int] = frozenset()  # the settled nodes that do not apply (a sign-off among them is not pending)
     blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
+    # holdings no credit rule takes that a rule into the target would take in a related field: item -> (rule id,
+    # the fields of the qualification the rule grants into)
+    unrelated: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     facts: Mapping[str, object] = field(default_factory=dict)  # the learner's facts (section 17), as filters read them
     matchers: dict[tuple[str, ...], Matcher] = field(default_factory=dict)  # by a node's target fields (in_limit)
 
@@ -236,6 +239,7 @@ def build_problem(
 
     credit = apply_credit_rules(rb, v, day, as_of, top, nodes, items, plan, leaf_accepts, learner.facts)
     apps, source_eligible, refusals = credit.apps, credit.source_eligible, credit.refusals
+    unrelated = credit.unrelated
 
     # ---- eligibility of the learner's items (holdings and granted credit)
     exception_claims: dict[tuple[int, int], LearnerException] = {}
@@ -318,6 +322,7 @@ def build_problem(
         settled_why=settled_why,
         aside=aside,
         blocked=frozenset(blocked),
+        unrelated=unrelated,
         facts=learner.facts,
     )
     problem.exceptions_refused = exceptions_refused
