@@ -195,3 +195,67 @@ def test_the_mip_gets_the_time_the_lp_left(monkeypatch: pytest.MonkeyPatch) -> N
     m, xs = _cover([1, 2, 3])
     m.solve([{x: c for x, c in zip(xs, [1, 2, 3], strict=True)}], clock[0] + 10)
     assert limits == [10.0, 7.0]  # the LP, then the MIP with what is left
+
+
+def test_a_continuous_column_is_never_fixed_by_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3x - 2y = -1 with x continuous in [0, 1] and y whole: y = 1, x = 1/3 is the only solution. The LP prices x
+    # above the bound, but "a column at 1 or more" is no argument for a column that can be 1/3: fixing it at 0 made
+    # the model infeasible (found by an adversarial review)
+    def build() -> tuple[Model, int, int]:
+        m = Model()
+        x, y = m.var("x", 0, 1, integer=False), m.var("y")
+        m.row({x: 3.0, y: -2.0}, lo=-1, hi=-1)
+        return m, x, y
+
+    runs: list[int] = []
+    execute = milp._execute
+
+    def spy(h: Any) -> None:
+        runs.append(1)
+        execute(h)
+
+    monkeypatch.setattr(milp, "_execute", spy)
+    m, x, y = build()
+    plain = m.solve([{y: 1}], _deadline())
+    assert plain.status == "optimal" and round(plain.values[y]) == 1
+    for kwargs in ({"known": plain.values}, {"first_at_most": 1}):
+        runs.clear()
+        m, x, y = build()
+        got = m.solve([{y: 1}], _deadline(), **kwargs)  # type: ignore[arg-type]
+        assert got.status == "optimal" and round(got.values[y]) == 1 and abs(got.values[x] - 1 / 3) < 1e-6, kwargs
+        assert len(runs) == 2, kwargs  # the LP and one MIP: nothing fixed wrongly, so nothing run again
+
+
+def test_no_bound_is_used_when_the_objective_weighs_a_continuous_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fixing's slack of 0.5 rests on an integral objective; with a continuous column weighed it is not
+    calls: list[int] = []
+    monkeypatch.setattr(Model, "_above", lambda self, h, cost, limit: calls.append(1))
+    m = Model()
+    x, y = m.var("x", 0, 1, integer=False), m.var("y")
+    m.row({x: 3.0, y: -2.0}, lo=-1, hi=-1)
+    got = m.solve([{x: 3, y: 1}], _deadline(), known=[1 / 3, 1.0], first_at_most=2)
+    assert got.status == "optimal" and calls == []
+
+
+def test_a_first_level_of_zero_weights_gives_no_bound() -> None:
+    m = Model()
+    a = m.var("a")
+    m.row({a: 1.0}, lo=1)
+    assert m.solve([{a: 0}, {a: 1}], _deadline(), first_at_most=0).status == "optimal"
+
+
+def test_a_wrong_bound_is_caught_and_the_search_runs_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the caller claims a first level of at most 0 where the optimum is 2 (cover 3 credits with 2-credit items of
+    # cost 1): the fixing rests on that claim, finds nothing within it, and the MIP is run again without the fixing
+    runs: list[str] = []
+    execute = milp._execute
+
+    def spy(h: Any) -> None:
+        runs.append(str(milp._option(h, "presolve")))
+        execute(h)
+
+    monkeypatch.setattr(milp, "_execute", spy)
+    m, xs = _cover([1, 1, 9, 20])
+    sol = m.solve([dict(zip(xs, [1, 1, 9, 20], strict=True))], _deadline(), first_at_most=0)
+    assert sol.status == "optimal" and [round(v) for v in sol.values] == [1, 1, 0, 0]
+    assert len(runs) == 3  # the LP, the MIP with the fixing, the MIP without it

@@ -684,3 +684,28 @@ def test_incompatible_study_never_counts_twice_through_a_credit_rule(engine: sta
     for target in ("exu:GCDS", "exu:MDS"):
         plan = engine.plan(held, target, AS_OF, objective="cost").to_json()
         assert "eux:DS-MC4" not in plan["added"], (target, plan["added"])
+
+
+def test_cost_weighs_alike_in_every_model_of_one_plan(engine: stackrules.Engine) -> None:
+    # The model with terms holds cost at the relaxation's value. A price unknown weighs 2 * (the dearest known) + 1,
+    # and the model with terms leaves dear additions out, so weighing over the model's own additions gave it
+    # another unknown weight (3,201 against 3,301 on a benchmark plan): the held value held something else, and a
+    # plan AUD 250 dearer than the relaxation's came out "proven". Noor's plan adds unpriced college courses
+    import stackrules.decide.plan as planning
+    from stackrules.decide.problem import build_problem
+
+    learner = stackrules.load_learner(ROOT / "examples/learners/noor.yaml")
+    p = build_problem(engine.rules, learner.doc, "exu:BIT", AS_OF, False, plan="cost")
+    p.add_catalogue()
+    opts = planning.PlanOptions(objective="cost", allow_unpriced=True)
+    calendar, load = planning._calendar(engine.rules, opts), Fraction(24)
+    keep = planning._Keep(frozenset())
+    b, adds, named, _, _ = planning._model(p, opts, calendar, load, [], keep, None)
+    assert any(it.cost is None for it in adds)  # unpriced additions: the case under test
+    top = max(it.cost for it in adds if it.cost is not None)
+    dearest = frozenset(it.index for it in adds if it.cost == top)  # left out: the dearest known price drops
+    b2, adds2, named2, _, _ = planning._model(p, opts, calendar, load, [], keep, 4, dearest)
+    assert not any(it.index in dearest for it in adds2)
+    weight = {it.index: named["cost"].get(b.u[it.index]) for it in adds}
+    weight2 = {it.index: named2["cost"].get(b2.u[it.index]) for it in adds2}
+    assert all(weight2[i] == weight[i] for i in weight2)

@@ -123,7 +123,10 @@ class Model:
         return {int(j) for j in above if wanted[j]}
 
     def _above(self, h: _core._Highs, cost: np.ndarray, limit: float) -> np.ndarray | None:
-        """The columns with lower bound 0 that are 0 in every solution of this model whose objective ``cost`` is at most ``limit``.
+        """The integer columns with lower bound 0 that are 0 in every solution of this model whose objective ``cost`` is at most ``limit``.
+
+        ``cost`` must be integral on every solution (integer weights on integer columns only): the slack of 0.5
+        below rests on it.
 
         ``h`` holds this model (its rows, no others) with its LP relaxation just solved to optimality.
         Reduced-cost fixing, proven without trusting the LP solver's accuracy: the LP's row duals ``y``
@@ -161,7 +164,8 @@ class Model:
         bound = float(np.dot(y, side)) + float(np.sum(least))
         slack = 0.5 + 1e-9 * max(1.0, abs(limit), abs(bound))  # the objective is integral; floating error is far below this
         # with column j at 1 or more a solution is worth at least bound + d_j (d_j > 0), and never less than bound
-        return np.flatnonzero((lb == 0.0) & (ub > 0.0) & (bound + np.maximum(d, 0.0) > limit + slack))
+        whole = np.asarray(self.integer, dtype=bool)  # "at 1 or more" holds only of an integer column that is not 0
+        return np.flatnonzero(whole & (lb == 0.0) & (ub > 0.0) & (bound + np.maximum(d, 0.0) > limit + slack))
 
     def _start(self, h: _core._Highs) -> HighsBasis | None:
         """The last LP's basis, extended to the rows added since (each basic), for ``h`` holding this model now."""
@@ -259,7 +263,7 @@ class Model:
         g = 0
         for w in levels[0].values():
             g = math.gcd(g, abs(w))
-        if {j: w // g for j, w in levels[0].items()} != parts[0]:
+        if g == 0 or {j: w // g for j, w in levels[0].items()} != parts[0]:
             return None  # the first level is not the group's first part (cannot happen: levels are folded in order)
         limit = factors[0] * math.floor(Fraction(at_most, g))
         for j, w in weights.items():
@@ -291,18 +295,23 @@ class Model:
             for j, w in weights.items():
                 cost[j] = float(w)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            fixing: Callable[[_core._Highs], None] | None = None
-            limit = self._first_limit(levels, weights, parts, factors, first_at_most) if k == 0 else None
-            if k == 0 and known is not None:
+            fixing: Callable[[_core._Highs], _Fixed | None] | None = None
+            # the bound holds on solutions only when the objective is integral (whole weights on integer columns)
+            integral = all(self.integer[j] for j in weights)
+            limit = self._first_limit(levels, weights, parts, factors, first_at_most) if k == 0 and integral else None
+            if k == 0 and integral and known is not None:
                 worth = round(sum(w * known[j] for j, w in weights.items()))
                 limit = worth if limit is None else min(limit, worth)
             if limit is not None:
 
-                def fixing(solved: _core._Highs, cost: np.ndarray = cost, limit: int = limit) -> None:
+                def fixing(solved: _core._Highs, cost: np.ndarray = cost, limit: int = limit) -> _Fixed | None:
                     above = self._above(solved, cost, limit)
-                    if above is not None and len(above):
-                        zero = np.zeros(len(above))
-                        solved.changeColsBounds(len(above), above.astype(np.int32), zero, zero)
+                    if above is None or not len(above):
+                        return None
+                    columns = above.astype(np.int32)
+                    zero = np.zeros(len(above))
+                    solved.changeColsBounds(len(above), columns, zero, zero)
+                    return _Fixed(columns, np.asarray(self.ub, dtype=float)[above], limit)
 
             start = self._start(h) if k == 0 else None
 
@@ -338,11 +347,20 @@ class Model:
         return Solution("optimal", values, [])
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """Columns a solve fixed at 0 before its MIP (their upper bounds before), on the word of a bound ``limit``."""
+
+    columns: np.ndarray
+    upper: np.ndarray
+    limit: int
+
+
 def _run(
     h: _core._Highs,
     ints: np.ndarray,
     deadline: float,
-    fixing: Callable[[_core._Highs], None] | None = None,
+    fixing: Callable[[_core._Highs], _Fixed | None] | None = None,
     start: HighsBasis | None = None,
     solved: Callable[[_core._Highs], None] | None = None,
 ) -> HighsModelStatus:
@@ -374,8 +392,7 @@ def _run(
         vals = np.asarray(h.getSolution().col_value)
         if len(ints) == 0 or float(np.max(np.abs(vals[ints] - np.round(vals[ints])))) < 1e-9:
             return status
-    if fixing is not None and status == HighsModelStatus.kOptimal:
-        fixing(h)
+    fixed = fixing(h) if fixing is not None and status == HighsModelStatus.kOptimal else None
     # HiGHS 1.16 keeps state from the LP solve that makes a following MIP solve on the
     # same instance report a wrong optimum; clearing the solver avoids it (tests/test_milp.py)
     h.clearSolver()
@@ -391,6 +408,16 @@ def _run(
         # believed when the search without presolve agrees
         h.setOptionValue("presolve", "off")
         h.clearSolver()
+        _execute(h)
+        status = h.getModelStatus()
+    if fixed is not None and (
+        status == HighsModelStatus.kInfeasible or (status == HighsModelStatus.kOptimal and h.getInfo().objective_function_value > fixed.limit + 0.5)
+    ):
+        # no solution within the bound the fixing rested on: the bound was wrong (a caller's mistake), and the
+        # columns fixed may be in the optimum. The search is run again without the fixing, never trusted
+        h.changeColsBounds(len(fixed.columns), fixed.columns, np.zeros(len(fixed.columns)), fixed.upper)
+        h.clearSolver()
+        h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
         _execute(h)
         status = h.getModelStatus()
     if status == HighsModelStatus.kOptimal and float(h.getInfo().objective_function_value) < bound - 1e-6 * max(1.0, abs(bound)):

@@ -159,7 +159,9 @@ def _model(
                     kept[b.s[(i, leaf.index)]] = -1 if (app.rule.id, p.items[i].key) in keep.sources else 1
     named = {
         "credits": {b.u[it.index]: int(b.cred[it.index]) for it in adds if b.cred[it.index]},  # scaled: whole numbers
-        "cost": {b.u[i]: w for i, w in _cost_weights(adds).items() if w},
+        # weighed over every addition of the problem, not this model's: a model that leaves some out (the model with
+        # terms) must weigh alike, or a cost held at another model's value would hold something else
+        "cost": {b.u[i]: w for i, w in _cost_weights([it for it in p.items if it.origin == "addition"]).items() if w and i in b.u},
         "terms": {timing.last: 1} if timing is not None else {},
         "keep": kept,
         # after the plan's own levels: as near the audit as can be (its claims of what the learner has, and
