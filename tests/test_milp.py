@@ -19,6 +19,35 @@ def _deadline() -> float:
     return time.monotonic() + 10
 
 
+def watch_runs(monkeypatch: pytest.MonkeyPatch, each: Any = None) -> list[str]:
+    """Record every HiGHS run (its presolve option); ``each(h)`` is called before the run."""
+    runs: list[str] = []
+    execute = milp._execute
+
+    def spy(h: Any) -> None:
+        runs.append(str(milp._option(h, "presolve")))
+        if each is not None:
+            each(h)
+        execute(h)
+
+    monkeypatch.setattr(milp, "_execute", spy)
+    return runs
+
+
+def watch_fixing(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Record the columns each solve's bound fixes at 0 (Model._above), one list per fixing."""
+    fixed: list[list[int]] = []
+    above = Model._above
+
+    def spy(self: Model, h: Any, cost: Any, limit: float) -> Any:
+        got = above(self, h, cost, limit)
+        fixed.append([int(j) for j in got] if got is not None else [])
+        return got
+
+    monkeypatch.setattr(Model, "_above", spy)
+    return fixed
+
+
 def test_fractional_lp_then_mip_gives_the_true_optimum() -> None:
     # an `any` of a 3-credit credential or a pool filled by a 6-credit item: the LP relaxation
     # takes half of the 6-credit item (cost 8.5 when weighted), the integer optimum is the 3-credit one
@@ -127,15 +156,7 @@ def _cover(costs: list[int]) -> tuple[Model, list[int]]:
 
 def test_a_known_solution_fixes_what_the_lp_proves_dearer_and_the_optimum_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     costs = [1, 1, 9, 20]
-    fixed: list[list[int]] = []
-    above = Model._above
-
-    def spy(self: Model, h: Any, cost: Any, limit: float) -> Any:
-        got = above(self, h, cost, limit)
-        fixed.append([int(j) for j in got] if got is not None else [])
-        return got
-
-    monkeypatch.setattr(Model, "_above", spy)
+    fixed = watch_fixing(monkeypatch)
     m, xs = _cover(costs)
     level = {x: c for x, c in zip(xs, costs, strict=True)}
     plain = m.solve([level], _deadline())
@@ -182,15 +203,13 @@ def test_the_next_lp_of_a_model_starts_from_the_last_basis(monkeypatch: pytest.M
 
 def test_the_mip_gets_the_time_the_lp_left(monkeypatch: pytest.MonkeyPatch) -> None:
     limits: list[float] = []
-    execute = milp._execute
     clock = [1000.0]
 
-    def spy(h: Any) -> None:
+    def each(h: Any) -> None:
         limits.append(float(milp._option(h, "time_limit")))  # type: ignore[arg-type]
         clock[0] += 3.0  # each run takes 3 seconds of the clock
-        execute(h)
 
-    monkeypatch.setattr(milp, "_execute", spy)
+    watch_runs(monkeypatch, each)
     monkeypatch.setattr(milp.time, "monotonic", lambda: clock[0])
     m, xs = _cover([1, 2, 3])
     m.solve([{x: c for x, c in zip(xs, [1, 2, 3], strict=True)}], clock[0] + 10)
@@ -207,14 +226,7 @@ def test_a_continuous_column_is_never_fixed_by_the_bound(monkeypatch: pytest.Mon
         m.row({x: 3.0, y: -2.0}, lo=-1, hi=-1)
         return m, x, y
 
-    runs: list[int] = []
-    execute = milp._execute
-
-    def spy(h: Any) -> None:
-        runs.append(1)
-        execute(h)
-
-    monkeypatch.setattr(milp, "_execute", spy)
+    runs = watch_runs(monkeypatch)
     m, x, y = build()
     plain = m.solve([{y: 1}], _deadline())
     assert plain.status == "optimal" and round(plain.values[y]) == 1
@@ -247,14 +259,7 @@ def test_a_first_level_of_zero_weights_gives_no_bound() -> None:
 def test_a_wrong_bound_is_caught_and_the_search_runs_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # the caller claims a first level of at most 0 where the optimum is 2 (cover 3 credits with 2-credit items of
     # cost 1): the fixing rests on that claim, finds nothing within it, and the MIP is run again without the fixing
-    runs: list[str] = []
-    execute = milp._execute
-
-    def spy(h: Any) -> None:
-        runs.append(str(milp._option(h, "presolve")))
-        execute(h)
-
-    monkeypatch.setattr(milp, "_execute", spy)
+    runs = watch_runs(monkeypatch)
     m, xs = _cover([1, 1, 9, 20])
     sol = m.solve([dict(zip(xs, [1, 1, 9, 20], strict=True))], _deadline(), first_at_most=0)
     assert sol.status == "optimal" and [round(v) for v in sol.values] == [1, 1, 0, 0]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackrules.decide.milp import Model
+
+from .test_milp import watch_fixing
 
 
 def _deadline() -> float:
@@ -130,15 +131,7 @@ def test_a_bound_on_the_first_level_fixes_what_the_lp_proves_above_it(monkeypatc
     # cover 3 credits with 2-credit items costing 1, 1, 9 and 20 (the LP: 1.5, with a dual of 1/2 a credit);
     # a second level worth at most 1 folds in below the first (factor 2). Within a first level of at most 10,
     # the group is worth at most 2 * 10 + 1 = 21 and the item of 20 at least 2 * (1.5 + 19) = 41: fixed at 0
-    fixed: list[list[int]] = []
-    above = Model._above
-
-    def spy(self: Model, h: Any, cost: Any, limit: float) -> Any:
-        got = above(self, h, cost, limit)
-        fixed.append([int(j) for j in got] if got is not None else [])
-        return got
-
-    monkeypatch.setattr(Model, "_above", spy)
+    fixed = watch_fixing(monkeypatch)
     m = Model()
     xs = [m.var(f"x{j}") for j in range(4)]
     m.row(dict.fromkeys(xs, 2.0), lo=3)
