@@ -216,6 +216,16 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
 
 NO_PRICE = "it has no price (use --allow-unpriced to plan with it)"
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
+# the share of the time left that the tie breaks may take, and the point up to which the model with terms may run when
+# it only breaks ties: a plan whose objective is proven is never lost to a tie break that runs out of time
+TIE_SHARE = 0.5
+LATE_SHARE = 0.8
+
+
+def _share(deadline: float, share: float) -> float:
+    """A deadline ``share`` of the way from now to ``deadline``."""
+    now = time.monotonic()
+    return now + max(deadline - now, 0.0) * share
 
 
 Enough = Callable[[Fraction], bool]  # does a model have every candidate an optimal plan within this bound may need
@@ -275,7 +285,9 @@ def _attempt(
         # nearness to the audit is decided here too; a plan that then reaches the least terms is nearest among
         # those with the least terms as well (the model with terms, when needed, puts terms first again).
         # The plan just found bounds the tie breaks: what its relaxation proves dearer is left out of the search
-        tie = b.milp.solve([named[k] for k in before[2:]] + [named["near"]], deadline, TIE_NODES, known=sol.values)
+        # at most half the time left: past it the plan found so far is kept (its objective proven, the tie breaks
+        # said to be unproven), and what follows still has time to schedule it, rather than no plan at all
+        tie = b.milp.solve([named[k] for k in before[2:]] + [named["near"]], _share(deadline, TIE_SHARE), TIE_NODES, known=sol.values)
         if tie.values:
             sol = tie
         proven_ties = tie.status == "optimal"
@@ -292,7 +304,10 @@ def _attempt(
     horizon = max(first.values(), default=1) if first is not None else MAX_TERMS
     # the model with terms holds the levels above at the relaxation's values (when it has a plan to hold them
     # at): additions the relaxation proves too dear for those values are left out of it
-    out = _never_tied(b, adds, named, before, held_at, deadline) if first is not None and order[0] != "terms" else frozenset()
+    # the model with terms, when it only breaks ties, leaves time for the fallback below (the relaxation's plan as
+    # scheduled term by term, whose claims _finish still picks)
+    late = _share(deadline, LATE_SHARE) if first is not None and order[0] != "terms" else deadline
+    out = _never_tied(b, adds, named, before, held_at, late) if first is not None and order[0] != "terms" else frozenset()
     b, adds, named, audit_levels, timing = _model(p, opts, calendar, load, cuts, keep, horizon, out)
     assert timing is not None
     rest = order
@@ -302,7 +317,7 @@ def _attempt(
                 b.milp.row({j: float(w) for j, w in named[k].items()}, hi=held_at[k] + 0.5)
         rest = order[order.index("terms") :]
     tied = rest[0] not in own
-    sol = b.milp.solve([named[k] for k in rest], deadline, TIE_NODES if tied else None)
+    sol = b.milp.solve([named[k] for k in rest], late if tied else deadline, TIE_NODES if tied else None)
     if not sol.values and first is not None and tied:
         # no better schedule found in time: the relaxation's plan, as scheduled term by term
         b, adds, named, audit_levels, _ = _model(p, opts, calendar, load, cuts, keep, None, _unchosen(p, by_index))

@@ -53,7 +53,7 @@ def plan_text(d: Plan | NoPlan) -> str:
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''} ({', '.join(d.calendar)}, repeating)."
     )
-    proven = "proven" if d.tie_breaks_proven else "the best found within the search bound, not proven"
+    proven = "proven" if d.tie_breaks_proven else "the best found within the search's bound on work or time, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
     out += waiting
     if d.added_while_pending:
