@@ -385,7 +385,10 @@ def test_study_no_rule_covers_names_the_rule_that_takes_it_only_in_a_related_fie
         "`aqf-diploma-3y-bachelor` takes study like it only in a related field: its fields (asced:080300) are not related"
         " to the target's (asced:020100, asced:020300)"
     )
-    assert entry["detail"].endswith(f"({near})")
+    assert entry["detail"].endswith(f"({near})") and entry["nearest"] == near
+    audit = engine.audit(learner, "exu:BIT", AS_OF).to_json()
+    assert next(u for u in audit["unused"] if u["holding"] == "tafe-nsw:BSB50120")["nearest"] == near
     assert f"  tafe-nsw:BSB50120 Diploma of Business: {near}\n" in render_text(statement.record)
     # the Advanced Diploma of IT, in a related field, is taken by its AQF default: no such note anywhere
     assert "ICT60220" not in "".join(x["detail"] for x in statement.to_json()["not_credited"])
+    assert all("nearest" not in u for u in audit["unused"] if u["holding"] != "tafe-nsw:BSB50120")

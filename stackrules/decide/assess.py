@@ -48,6 +48,7 @@ def assess_decision(
             NotCreditedReason.NO_RULE if u.cause is UnusedCause.NO_RULE else NotCreditedReason.OTHER,
             u.reason,
             u.holding in own,
+            u.nearest,
         )
         for u in audit.unused
         if u.holding not in refused_sources

@@ -1033,6 +1033,7 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
         it: Item | None = item_of.get(hv.index)
         if it is None:
             continue
+        note: str | None = None
         if it.index in claimed or it.index in fed:
             continue
         if indeterminate:
@@ -1042,13 +1043,9 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 cause, reason = UnusedCause.REFUSED, "from another provider: a credit rule could use it, but refused it (see the credit refused)"
             else:
                 cause, reason = UnusedCause.NO_RULE, f"from another provider (`{hv.provider}`): it counts only through a credit rule, and none applies"
-                if it.index in p.unrelated:
-                    # the nearest miss an officer would look at: a rule that takes such study in a related field
-                    near = sorted(set(p.unrelated[it.index]))
-                    rules = ", ".join(f"`{r}`" for r, _ in near)
-                    mine = ", ".join(it.attrs.fields) or "none given"
-                    theirs = ", ".join(sorted({f for _, fields in near for f in fields})) or "none given"
-                    reason += f" ({rules} {'takes' if len(near) == 1 else 'take'} study like it only in a related field: its fields ({mine}) are not related to the target's ({theirs}))"
+                note = _unrelated_note(p, it)
+                if note is not None:
+                    reason += f" ({note})"
         elif it.index not in eligible_anywhere:
             failed = _condition_failed(p, it)
             kept_out = sorted({nearest_id(p.nodes[leaf], p) for leaf, i in p.blocked if i == it.index})
@@ -1065,5 +1062,19 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
-        out.append(Unused(hv.key, cause, reason))
+        out.append(Unused(hv.key, cause, reason, note))
     return tuple(out)
+
+
+def _unrelated_note(p: Problem, it: Item) -> str | None:
+    """The nearest miss an officer would look at, for a holding no credit rule takes: the rules into the target that
+    take study like it only in a related field (None when there are none)."""
+    if it.index not in p.unrelated:
+        return None
+    near = sorted(set(p.unrelated[it.index]))
+    rules = ", ".join(f"`{r}`" for r, _ in near)
+    mine = ", ".join(it.attrs.fields) or "none given"
+    theirs = ", ".join(sorted({f for _, fields in near for f in fields})) or "none given"
+    return (
+        f"{rules} {'takes' if len(near) == 1 else 'take'} study like it only in a related field: its fields ({mine}) are not related to the target's ({theirs})"
+    )

@@ -140,9 +140,13 @@ class NotCredited:
     reason: NotCreditedReason
     detail: str
     own: bool = False  # the target provider's own study (in progress, failed, incompatible): not a credit decision
+    nearest: str | None = None  # `no_rule`: the rule it nearly met (decisions.audit.Unused.nearest)
 
     def to_json(self) -> JSONObject:
-        return {"holding": self.holding, "title": self.title, "reason": self.reason.value, "detail": self.detail, "own_study": self.own}
+        out: JSONObject = {"holding": self.holding, "title": self.title, "reason": self.reason.value, "detail": self.detail, "own_study": self.own}
+        if self.nearest is not None:
+            out["nearest"] = self.nearest
+        return out
 
 
 def refusal_json(r: Refusal) -> JSONObject:

@@ -387,9 +387,15 @@ class Unused:
     holding: str
     cause: UnusedCause
     reason: str
+    # `no_rule` only: the rules into the target that take study like it only in a related field, with both sets of
+    # fields (the nearest miss a credit officer would look at); the reason ends with it too
+    nearest: str | None = None
 
     def to_json(self) -> JSONObject:
-        return {"holding": self.holding, "cause": self.cause.value, "reason": self.reason}
+        out: JSONObject = {"holding": self.holding, "cause": self.cause.value, "reason": self.reason}
+        if self.nearest is not None:
+            out["nearest"] = self.nearest
+        return out
 
 
 @dataclass(frozen=True, slots=True)

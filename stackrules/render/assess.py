@@ -77,7 +77,7 @@ def assess_text(d: AssessStatement) -> str:
     section(
         out,
         "Not assessed: no credit rule covers it (refer to a credit officer)",
-        [f"  {x.holding} {x.title}" + _nearest(x.detail) for x in d.not_credited if x.reason is NotCreditedReason.NO_RULE],
+        [f"  {x.holding} {x.title}" + (f": {x.nearest}" if x.nearest else "") for x in d.not_credited if x.reason is NotCreditedReason.NO_RULE],
     )
     section(
         out,
@@ -94,11 +94,3 @@ def assess_text(d: AssessStatement) -> str:
 
 def _at(location: str | None) -> str:
     return f" [{location}]" if location else ""
-
-
-def _nearest(detail: str) -> str:
-    """The rule a holding no rule covers would meet in a related field, as the audit's detail says it (or nothing)."""
-    if "study like it only in a related field" not in detail:
-        return ""
-    at = detail.rfind(" (`")
-    return f": {detail[at + 2 : -1]}" if at >= 0 and detail.endswith(")") else ""
