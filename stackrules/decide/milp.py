@@ -263,8 +263,9 @@ class Model:
         g = 0
         for w in levels[0].values():
             g = math.gcd(g, abs(w))
-        if g == 0 or {j: w // g for j, w in levels[0].items()} != parts[0]:
-            return None  # the first level is not the group's first part (cannot happen: levels are folded in order)
+        if g == 0:
+            return None  # a first level of zero weights bounds nothing
+        # levels[0] is not empty, so it is the first group's first part (levels are folded in order), divided by g
         limit = factors[0] * math.floor(Fraction(at_most, g))
         for j, w in weights.items():
             rest = w - factors[0] * parts[0].get(j, 0)  # the other levels' weight on column j
