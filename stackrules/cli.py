@@ -376,7 +376,7 @@ def _signing_key(path: str) -> Any:
 @click.option("--objective", type=click.Choice(["credits", "cost", "terms"]), default="credits", show_default=True)
 @click.option("--alternatives", type=click.IntRange(0, 20), default=0, help="Also show the next K best distinct plans.")
 @click.option("--max-load", type=str, default=None, help="Credit per term, in the target's system (default: half a full-time year).")
-@click.option("--terms", "term_names", type=str, default=None, help="The term calendar, e.g. S1,S2 (default: every offering name).")
+@click.option("--terms", "term_names", type=str, default=None, help="The term calendar, e.g. S1,S2 (default: the offering names of what the plan could add).")
 @click.option("--allow-unpriced", is_flag=True, help="Objective cost: credentials without a price may be chosen (counted as unknown cost).")
 @decide_options
 @_guard(_fmt)

@@ -698,7 +698,7 @@ def test_cost_weighs_alike_in_every_model_of_one_plan(engine: stackrules.Engine)
     p = build_problem(engine.rules, learner.doc, "exu:BIT", AS_OF, False, plan="cost")
     p.add_catalogue()
     opts = planning.PlanOptions(objective="cost", allow_unpriced=True)
-    calendar, load = planning._calendar(engine.rules, opts), Fraction(24)
+    calendar, load = planning._calendar(engine.rules, opts, p), Fraction(24)
     keep = planning._Keep(frozenset())
     b, adds, named, _, _ = planning._model(p, opts, calendar, load, [], keep, None)
     assert any(it.cost is None for it in adds)  # unpriced additions: the case under test
@@ -729,3 +729,34 @@ def test_a_tie_break_out_of_time_keeps_the_plan_found(engine: stackrules.Engine,
     cut = engine.plan(learner, "exu:BIT", AS_OF).to_json()
     assert cut["status"] == "planned" and cut["proof"] == "optimal" and cut["tie_breaks_proven"] is False
     assert cut["added_credits"] == proven["added_credits"]  # the objective is proven either way
+
+
+def test_a_plan_names_terms_only_as_the_credentials_it_could_add_name_their_offerings(engine: stackrules.Engine, tmp_path: Path) -> None:
+    # The default calendar was every offering name of the rule base: a music college's plan, none of whose courses
+    # lists `offered`, was told its terms were the example university's S1 and S2. Its terms are now numbered only
+    music = stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml")
+    plan = engine.plan(music, "evu:BM-PERF", AS_OF)
+    d = plan.to_json()
+    assert d["status"] == "planned" and d["calendar"] == [] and d["terms"]
+    assert all(t["name"] is None for t in d["terms"])
+    text = plan.text()
+    assert "S1" not in text and "S2" not in text
+    assert "(the terms are numbered, not named: no credential in the plan's catalogue names its offerings)" in text
+    assert "\n  term 1, " in text
+    # the university's own plan keeps its names
+    bit = engine.plan(stackrules.load_learner(ROOT / "examples/learners/eva.yaml"), "exu:BIT", AS_OF).to_json()
+    assert bit["calendar"] == ["S1", "S2"] and bit["terms"][0]["name"] == "S1"
+    # a name only a prerequisite of a candidate lists is in the calendar too (here a term S3)
+    (tmp_path / "cat.yaml").write_text(
+        "kind: catalog\nprovider: {id: aa, name: A}\ncredit_system: {id: aa-cp, full_time_year: 48}\n"
+        "grade_scale: {order: [F, P], pass: P}\ncredentials:\n"
+        "  - {id: aa:U1, title: U1, credits: 6, offered: [S3]}\n"
+        "  - {id: aa:U2, title: U2, credits: 6, prerequisites: aa:U1}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        "kind: qualification\nid: aa:Q\ntitle: Q\nprovider: aa\ncredits: 6\nrequires: {all: [aa:U2]}\n", encoding="utf-8"
+    )
+    small = stackrules.load(tmp_path, ROOT / "frameworks")
+    got = small.plan(stackrules.load_learner({"id": "L"}), "aa:Q", AS_OF).to_json()
+    assert got["calendar"] == ["S3"] and [t["credentials"] for t in got["terms"]] == [["aa:U1"], ["aa:U2"]]

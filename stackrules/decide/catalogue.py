@@ -441,6 +441,40 @@ def add_external(
             items.append(probe)
 
 
+def offering_names(rb: RuleBase, ct: CompiledTarget, sources: list[Item]) -> tuple[str, ...]:
+    """Every term name in the `offered` lists of what a plan for ``ct`` could add, sorted.
+
+    That is the target's catalogue (every credential that fills a leaf, before any is left out), the
+    other credentials ``sources`` a credit rule could take, and their prerequisites, transitively: a
+    plan's default calendar. The catalogue's part is found once per target.
+    """
+    memo = ct.layout._memo
+    found = memo.get("offering names")
+    if found is None:
+        found = memo.setdefault("offering names", _offered_with_prerequisites(rb, {e.credential for e in ct.catalogue}))
+    names: set[str] = set(found)
+    if sources:
+        names |= _offered_with_prerequisites(rb, {it.credential for it in sources})
+    return tuple(sorted(names))
+
+
+def _offered_with_prerequisites(rb: RuleBase, credentials: set[str]) -> frozenset[str]:
+    seen = set(credentials)
+    queue = sorted(seen)
+    names: set[str] = set()
+    while queue:
+        info = rb.credentials.get(queue.pop())
+        if info is None:
+            continue
+        names.update(info.offered)
+        if info.prerequisites is not None:
+            for n, _ in iter_nodes(info.prerequisites, ()):
+                if n.credential and n.credential not in seen:
+                    seen.add(n.credential)
+                    queue.append(n.credential)
+    return frozenset(names)
+
+
 def _add_prerequisites(rb: RuleBase, items: list[Item]) -> None:
     """Prerequisites of candidate additions (transitively), as additions that fill no leaf.
 

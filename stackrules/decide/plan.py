@@ -37,6 +37,7 @@ from .checker import verify
 from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
+from .catalogue import offering_names
 from .problem import Item, Problem, build_problem
 from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
 
@@ -50,15 +51,29 @@ class PlanOptions:
     objective: str = "credits"
     alternatives: int = 0
     max_load: Fraction | None = None  # credit per term, in the target's system; default half a full-time year
-    terms: tuple[str, ...] = ()  # the term calendar, repeating; default: every offering name, sorted
+    terms: tuple[str, ...] = ()  # the term calendar, repeating; default: the offering names of what the plan could add
     allow_unpriced: bool = False  # objective cost: may credentials without a price be chosen?
     look_ahead: bool = False  # in-progress and planned holdings count (and are never added again)
 
 
-def _calendar(rb: RuleBase, opts: PlanOptions) -> tuple[str, ...]:
+# the calendar of a plan none of whose candidates names its offerings: terms numbered, not named (an empty name
+# offers nothing that names its terms, and is never shown)
+UNNAMED: tuple[str, ...] = ("",)
+
+
+def _calendar(rb: RuleBase, opts: PlanOptions, p: Problem) -> tuple[str, ...]:
+    """``--terms``, else the offering names of what a plan for ``p``'s target could add (not another provider's
+    names: a music college's plan is not told it runs in a university's S1 and S2), else :data:`UNNAMED`."""
     if opts.terms:
         return opts.terms
-    return rb.offerings or ("term",)
+    if p.compiled is None:
+        return UNNAMED
+    sources = [it for it in p.items[: p.before_catalogue if p.catalogue_added else len(p.items)] if it.origin == "addition"]
+    return offering_names(rb, p.compiled, sources) or UNNAMED
+
+
+def _calendar_text(calendar: tuple[str, ...]) -> str:
+    return ", ".join(calendar) if calendar != UNNAMED else "(its terms have no names: no credential it could add names its offerings)"
 
 
 def _load(ctx: Context, p: Problem, opts: PlanOptions) -> Fraction:
@@ -440,7 +455,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
         named.add(it.credential)  # the repeats of a credential are named once, by the credential
         info = p.rb.credentials.get(it.credential)
         if info is not None and info.offered and not set(info.offered) & set(calendar):
-            out.append(Unplaceable(it.credential, f"offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"))
+            out.append(Unplaceable(it.credential, f"offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"))
         elif it.credits > load:
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
@@ -469,7 +484,7 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: set[str], calendar
             if info is None:
                 why[c] = f"{c} is in no catalogue"
             elif info.offered and not set(info.offered) & set(calendar):
-                why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {', '.join(calendar)}"
+                why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"
             elif clash := _held_incompatible(p.rb, c, ready):
                 why[c] = f"{c} is incompatible with {', '.join(clash)}, which the learner holds"
             elif info.prerequisites is not None and c not in seen:
@@ -493,9 +508,9 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     if opts.max_load is not None and opts.max_load <= 0:
         raise RequestError("SR5002", "the load per term must be more than 0", None)
     deadline = time.monotonic() + time_limit
-    calendar = _calendar(ctx.rb, opts)
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
     audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
+    calendar = _calendar(ctx.rb, opts, audit_p)
     keep = _keep_of(audit_p, audit_choice)
 
     # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
@@ -640,7 +655,8 @@ def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar:
         item = p.items[it.index]
         if item.multiplicity == 1 and it.key in terms:
             t = terms[it.key]
-            item.attrs = replace(item.attrs, term=f"plan term {t} ({calendar[(t - 1) % len(calendar)]})")
+            name = calendar[(t - 1) % len(calendar)]
+            item.attrs = replace(item.attrs, term=f"plan term {t}" + (f" ({name})" if name else ""))
 
 
 def _check(
@@ -652,7 +668,7 @@ def _check(
         p.rb,
         p.version.system,
         _ready(p),
-        [PlannedTerm(t.term, t.name, t.credentials) for t in planned],
+        [PlannedTerm(t.term, t.name or "", t.credentials) for t in planned],
         load,
         _credit_used(p, choice),
         total(it.credits for it in chosen),
@@ -697,7 +713,7 @@ def _terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tupl
         name = calendar[(t - 1) % len(calendar)]
         its = sorted(by_term.get(t, []), key=lambda it: (it.credential, it.key))
         empty = None if its else _why_empty(p, chosen, terms, when, t, name)
-        out.append(PlanTerm(t, name, tuple(it.credential for it in its), total(it.credits for it in its), empty))
+        out.append(PlanTerm(t, name or None, tuple(it.credential for it in its), total(it.credits for it in its), empty))
     return tuple(out)
 
 
@@ -847,7 +863,7 @@ def _plan_record(
         added_credits=total(it.credits for it in added),
         cost=_cost(p, added),
         max_load=load,
-        calendar=calendar,
+        calendar=() if calendar == UNNAMED else calendar,
         terms=_terms(p, added, when, calendar),
         steps=tuple(steps),
         credit=audit.credit,

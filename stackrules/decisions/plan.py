@@ -29,7 +29,7 @@ class PlanTerm:
     """One term of the schedule: the credentials taken together."""
 
     term: int  # 1 for the first term after the decision's day
-    name: str  # its name in the calendar
+    name: str | None  # its name in the calendar (None: the plan's terms have no names)
     credentials: tuple[str, ...]
     credits: Fraction
     why_empty: str | None = None  # a term left empty says why (offerings, prerequisites)
@@ -114,7 +114,7 @@ class Plan:
     added_credits: Fraction
     cost: PlanCost
     max_load: Fraction
-    calendar: tuple[str, ...]  # the term names, repeating
+    calendar: tuple[str, ...]  # the term names, repeating (empty: the terms have no names)
     terms: tuple[PlanTerm, ...]  # every term up to the last one used
     steps: tuple[PlanStep, ...]
     credit: tuple[CreditApplication, ...]

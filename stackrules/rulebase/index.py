@@ -217,11 +217,6 @@ class RuleBase:
         return sorted(self.qualifications)
 
     @functools.cached_property
-    def offerings(self) -> tuple[str, ...]:
-        """Every offering name of the catalogues, sorted (a plan's default term calendar)."""
-        return tuple(sorted({o for c in self.credentials.values() for o in c.offered}))
-
-    @functools.cached_property
     def incompatible_with(self) -> dict[str, frozenset[str]]:
         """Each credential in an `incompatible` pair, with its partners, whichever side declares the pair."""
         out: dict[str, set[str]] = {}
