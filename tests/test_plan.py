@@ -754,9 +754,7 @@ def test_a_plan_names_terms_only_as_the_credentials_it_could_add_name_their_offe
         "  - {id: aa:U2, title: U2, credits: 6, prerequisites: aa:U1}\n",
         encoding="utf-8",
     )
-    (tmp_path / "q.yaml").write_text(
-        "kind: qualification\nid: aa:Q\ntitle: Q\nprovider: aa\ncredits: 6\nrequires: {all: [aa:U2]}\n", encoding="utf-8"
-    )
+    (tmp_path / "q.yaml").write_text("kind: qualification\nid: aa:Q\ntitle: Q\nprovider: aa\ncredits: 6\nrequires: {all: [aa:U2]}\n", encoding="utf-8")
     small = stackrules.load(tmp_path, ROOT / "frameworks")
     got = small.plan(stackrules.load_learner({"id": "L"}), "aa:Q", AS_OF).to_json()
     assert got["calendar"] == ["S3"] and [t["credentials"] for t in got["terms"]] == [["aa:U1"], ["aa:U2"]]

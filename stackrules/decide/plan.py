@@ -33,11 +33,11 @@ from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase, RuleInfo
 from .audit import Context, audit_record, minimums_served, run_audit
+from .catalogue import offering_names
 from .checker import verify
 from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
-from .catalogue import offering_names
 from .problem import Item, Problem, build_problem
 from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
 

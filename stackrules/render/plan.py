@@ -52,7 +52,11 @@ def plan_text(d: Plan | NoPlan) -> str:
         + (f" ({n(d.uncounted)} {unit} of it counts towards no requirement: taken for a prerequisite)" if d.uncounted else "")
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''}"
-        + (f" ({', '.join(d.calendar)}, repeating)." if d.calendar else " (the terms are numbered, not named: no credential in the plan's catalogue names its offerings).")
+        + (
+            f" ({', '.join(d.calendar)}, repeating)."
+            if d.calendar
+            else " (the terms are numbered, not named: no credential in the plan's catalogue names its offerings)."
+        )
     )
     proven = "proven" if d.tie_breaks_proven else "the best found within the search's bound on work or time, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")

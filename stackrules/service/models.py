@@ -97,7 +97,9 @@ class PlanRequest(Strict):
     alternatives: int = Field(default=0, ge=0, le=20, description="Also the next K best distinct plans.")
     max_load: str | None = Field(default=None, max_length=40, description="Credit per term in the target's system, e.g. `24` (default: half a full-time year).")
     terms: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
-        default_factory=list, max_length=40, description="The term calendar, e.g. `[S1, S2]` (default: the offering names of what the plan could add; none: terms are numbered, not named)."
+        default_factory=list,
+        max_length=40,
+        description="The term calendar, e.g. `[S1, S2]` (default: the offering names of what the plan could add; none: terms are numbered, not named).",
     )
     look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending); never added again by a plan.")
     allow_unpriced: bool = Field(default=False, description="Objective cost: credentials without a price may be chosen.")
