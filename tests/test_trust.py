@@ -224,3 +224,41 @@ def test_a_line_break_in_a_learner_value_shown_inline_is_refused(tmp_path: Path)
         stackrules.load_learner({"id": "L-1\nStatus: MET."})
     out = _audit(learner)
     assert out.returncode == 3 and "error[SR2004]" in out.stderr and "Status: MET." not in out.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(os, "symlink"), reason="needs FIFOs and links")
+def test_a_rule_base_folder_never_leaves_out_a_yaml_entry_it_cannot_read(tmp_path: Path) -> None:
+    # A folder walk kept only regular files: a broken link, a pipe or a device named *.yaml was left out without a
+    # word, and `check` said "ok" on a rule base that had lost a credit rule (an agreement's credit changed)
+    import shutil
+
+    base = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", base)
+    agreement = base / "tafe-nsw" / "articulation-bit.yaml"
+    agreement.rename(tmp_path / "moved.yaml")
+    agreement.symlink_to(tmp_path / "gone.yaml")
+    out = _cli("check", str(base), str(ROOT / "frameworks"))
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "error[SR1012]" in out.stderr and "articulation-bit.yaml` is a symbolic link to" in out.stderr and "which does not exist" in out.stderr
+    assert "kind: credit_rule" not in out.stderr  # the shipped file of the same name is not quoted for it
+    agreement.unlink()
+    (tmp_path / "moved.yaml").rename(agreement)
+    os.mkfifo(base / "pipe.yaml")
+    out = _cli("check", str(base), str(ROOT / "frameworks"), timeout=60)
+    assert out.returncode == 3 and "error[SR1013]" in out.stderr and "is a pipe, not a regular file" in out.stderr, out.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs links")
+def test_a_symlinked_folder_of_a_rule_base_is_read_once_and_a_loop_ends(tmp_path: Path) -> None:
+    # A symlinked subfolder was skipped: a folder holding only credit rules vanished from the rule base unnoticed
+    import shutil
+
+    base = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", base)
+    shipped = _cli("check", str(base), str(ROOT / "frameworks"))
+    (base / "tafe-nsw").rename(tmp_path / "elsewhere")
+    (base / "tafe-nsw").symlink_to(tmp_path / "elsewhere")
+    (base / "loop").symlink_to(base)  # a link back up the tree
+    out = _cli("check", str(base), str(ROOT / "frameworks"))
+    assert out.returncode == 0, out.stderr
+    assert shipped.stdout.split(",")[0] == out.stdout.split(",")[0]  # "ok: N documents checked": every one, each once

@@ -23,24 +23,30 @@ MAX_WALK = 100_000  # entries looked at under one folder named as a rule base
 
 
 def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool]:
-    """The YAML files under ``folder`` (symlinked folders not followed), and whether the walk hit MAX_WALK.
+    """The YAML files under ``folder``, and whether the walk hit MAX_WALK.
 
-    Entries that vanish or cannot be read during the walk (``/proc``, permissions) are skipped.
+    Symlinked folders are followed, each real folder once (a link back up the tree is no loop). Every entry
+    named *.yaml / *.yml that is not a folder is returned, a regular file or not: a broken link, a pipe or
+    a device is then refused for what it is when read (SR1012, SR1013), never silently left out of the
+    rule base. Folders that vanish or cannot be listed during the walk (``/proc``, permissions) are skipped.
     """
     found: list[FsPath] = []
     seen = 0
-    for root, dirs, names in os.walk(folder, onerror=lambda _: None):
+    visited: set[str] = set()
+    for root, dirs, names in os.walk(folder, onerror=lambda _: None, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
         dirs.sort()
         seen += len(dirs) + len(names)
         if seen > MAX_WALK:
             return [], True
         for name in names:
             f = FsPath(root) / name
-            try:
-                if f.suffix in YAML_SUFFIXES and f.is_file():
-                    found.append(f)
-            except OSError:
-                continue
+            if f.suffix in YAML_SUFFIXES:
+                found.append(f)
     return sorted(found), False
 
 
@@ -95,6 +101,17 @@ def read_bytes(file: FsPath, name: str | None = None) -> tuple[bytes | None, lis
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
+        if os.path.islink(file) and not os.path.exists(file):
+            return None, [
+                Diagnostic(
+                    name,
+                    1,
+                    1,
+                    "SR1012",
+                    f"`{name}` is a symbolic link to `{os.readlink(file)}`, which does not exist",
+                    "point the link at the file, or remove it",
+                )
+            ]
         return None, [Diagnostic(name, 1, 1, "SR1012", f"cannot read `{name}`: {exc.strerror}", "check the path and its permissions")]
     try:
         st = os.fstat(fd)
@@ -229,7 +246,8 @@ def display_name(file: FsPath, base: FsPath | None = None) -> str:
     (``rules/...``), other files relative to the working folder when they are
     under it, else as given.
     """
-    resolved = file.resolve()
+    # a broken link is named where it lies (its target does not exist; resolving names a file nobody wrote)
+    resolved = file.parent.resolve() / file.name if file.is_symlink() and not file.exists() else file.resolve()
     if base is not None and resolved.is_relative_to(base):
         return resolved.relative_to(base).as_posix()
     shipped = shipped_paths()
@@ -254,7 +272,7 @@ def source_path(name: str, *root_lists: Iterable[str | os.PathLike[str]]) -> FsP
         if base is not None and (base / name).is_file():
             return base / name
     path = FsPath(name)
-    if path.exists():
+    if os.path.lexists(path):  # a broken link too: it is what was named, not a shipped file of the same name
         return path
     shipped = shipped_paths()
     if shipped and (shipped[0].parent / name).exists():
