@@ -166,6 +166,19 @@ def test_malformed_json_is_400(client: Client) -> None:
     problem(client.post("/v1/audit", content=b"\xff\xfe", headers={"Content-Type": "application/json"}), 400, "malformed-json")
 
 
+def test_a_key_given_twice_is_refused_as_the_command_line_refuses_it(client: Client) -> None:
+    # The last occurrence won: a gateway that keeps the first saw another target (or other holdings) than the one
+    # decided, and the command line and batch runs refuse the same document (SR1002)
+    body = b'{"target": "exu:BIT", "target": "exu:GCDS", "as_of": "2026-11-28", "learner": {"id": "x", "holdings": []}}'
+    doc = problem(client.post("/v1/audit", content=body, headers={"Content-Type": "application/json"}), 422, "invalid-request")
+    assert doc["diagnostics"] == [
+        {"code": "SR1002", "message": "the key `target` is given twice in one object", "pointer": "/target", "help": "remove or rename the second occurrence"}
+    ]
+    nested = b'{"target": "exu:BIT", "as_of": "2026-11-28", "learner": {"id": "x", "holdings": [], "holdings": [{"credential": "exu:COMP1010"}]}}'
+    doc = problem(client.post("/v1/audit", content=nested, headers={"Content-Type": "application/json"}), 422, "invalid-request")
+    assert doc["diagnostics"][0]["pointer"] == "/learner/holdings"
+
+
 def test_too_deep_is_400(client: Client) -> None:
     problem(client.post("/v1/audit", content=b"[" * 100_000, headers={"Content-Type": "application/json"}), 400, "too-deep")
     deep: Any = "x"

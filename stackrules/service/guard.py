@@ -4,7 +4,10 @@ A pure ASGI middleware, so that nothing reads an unbounded body: a declared
 ``Content-Length`` over the limit is refused before a byte is read, and a body
 streamed past it is refused as soon as it crosses. A JSON body is parsed once
 here, with its nesting checked (RecursionError never escapes), numbers that
-are not finite refused, and is then handed on unchanged.
+are not finite refused, a key given twice in one object refused (SR1002, as
+the command line and batch runs refuse it: a gateway that keeps the first
+occurrence would otherwise see another request than the one decided), and is
+then handed on unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .config import ServiceConfig
-from .problems import PROBLEM_JSON, Problem
+from .problems import PROBLEM_JSON, Problem, pointer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -60,10 +63,41 @@ def _constant(text: str) -> Any:
     raise ValueError(f"`{text}` is not JSON")
 
 
+class _Twice(dict[str, Any]):
+    """A parsed object in which a key was given twice (the first such key in ``twice``)."""
+
+    twice: str = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and not isinstance(out, _Twice):
+            out = _Twice(out)
+            out.twice = key
+        out[key] = value
+    return out
+
+
+def _first_twice(value: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """Where the first object with a key given twice is (a path of keys and indices), and the key."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Twice):
+            return path, item.twice
+        if isinstance(item, dict):
+            stack.extend((v, (*path, k)) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
 def check_json(body: bytes, max_depth: int) -> Any:
-    """The parsed body; a :class:`Problem` (400) for malformed or too deeply nested JSON."""
+    """The parsed body; a :class:`Problem` for malformed (400), too deeply nested (400) or ambiguous (422: a key given
+    twice in one object) JSON."""
     try:
-        value = json.loads(body, parse_float=_finite, parse_constant=_constant)
+        value = json.loads(body, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_pairs)
     except RecursionError:
         raise Problem("too-deep", f"the body nests deeper than {max_depth} levels") from None
     except UnicodeDecodeError:
@@ -72,6 +106,16 @@ def check_json(body: bytes, max_depth: int) -> Any:
         raise Problem("malformed-json", str(exc)[:200]) from None
     if depth_of(value) > max_depth:
         raise Problem("too-deep", f"the body nests deeper than {max_depth} levels")
+    found = _first_twice(value)
+    if found is not None:
+        path, key = found
+        message = f"the key `{key[:80]}` is given twice in one object"
+        where = pointer((*path, key))
+        raise Problem(
+            "invalid-request",
+            f"{where}: {message}",
+            {"diagnostics": [{"code": "SR1002", "message": message, "pointer": where, "help": "remove or rename the second occurrence"}]},
+        )
     return value
 
 
