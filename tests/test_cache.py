@@ -350,7 +350,8 @@ def test_pruning_leaves_the_users_own_files_alone(tmp_path: Path) -> None:
     # STACKRULES_CACHE may name a folder that already holds the user's files: only what a cache wrote is removed
     rules, cache = _copy_shipped(tmp_path), tmp_path / "cache"
     cache.mkdir(mode=0o700)
-    mine = ["model.pickle", ".notes.tmp", "report.entry", ".tmp", "x" * 64 + ".pickle"]
+    # names like the temporary files this format writes (`.tmp-<pid>-<16 hex>`) but not of that shape are the user's too
+    mine = ["model.pickle", ".notes.tmp", "report.entry", ".tmp", "x" * 64 + ".pickle", ".tmp-notes", ".tmp-123-draft", ".tmp-1-0123456789abcdeF"]
     for n in mine:
         (cache / n).write_text("important\n")
     old = cache / ("0123456789abcdef" * 4 + ".pickle")  # format 1's own files go

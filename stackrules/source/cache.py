@@ -365,6 +365,23 @@ def _unlink(fd: int, name: str) -> None:
         os.unlink(name, dir_fd=fd)
 
 
+def _our_tmp(n: str) -> bool:
+    """A temporary file of this format's writer: exactly ``.tmp-<pid>-<16 hex>`` (:meth:`Cache.write`).
+
+    Any other name, ``.tmp-notes`` among them, is the user's: STACKRULES_CACHE may name a folder
+    that holds their own files.
+    """
+    parts = n.split("-")
+    return (
+        len(parts) == 3
+        and parts[0] == ".tmp"
+        and parts[1].isascii()
+        and parts[1].isdigit()
+        and len(parts[2]) == 16
+        and all(c in "0123456789abcdef" for c in parts[2])
+    )
+
+
 def _writer_gone(tmp: str) -> bool:
     try:
         pid = int(tmp.split("-")[1])
@@ -394,7 +411,7 @@ def _prune(fd: int) -> None:
             st = os.stat(n, dir_fd=fd, follow_symlinks=False)
         except OSError:
             continue  # it vanished meanwhile: no matter
-        if n.startswith(".tmp-"):
+        if _our_tmp(n):
             if now - st.st_mtime > STALE_TMP_SECONDS or _writer_gone(n):
                 _unlink(fd, n)
         elif n.endswith(SUFFIX) and _valid_name(n[: -len(SUFFIX)]):
