@@ -348,6 +348,40 @@ def test_decision_log(engine: stackrules.Engine, tmp_path: Path) -> None:
     assert "L-0001" not in path.read_text(encoding="utf-8")  # inputs are digested, not copied
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_decision_that_cannot_be_logged_is_not_delivered(engine: stackrules.Engine) -> None:
+    # A full disk made every decision an "internal-error" 500, and the lines buffered meanwhile were flushed later:
+    # the log listed decisions whose clients never got them. Now: 503, said plainly, and nothing logged
+    with serving(ServiceConfig(workers=0, decision_log="/dev/full"), engine) as c:
+        r = c.post("/v1/audit", json=audit_body())
+        doc = problem(r, 503, "decision-log-unwritable")
+        assert "No space left on device" in doc["detail"] and "not delivered" in doc["detail"] and r.headers["retry-after"]
+        assert "decision_id" not in doc
+
+
+def test_a_line_the_disk_takes_only_part_of_is_cut_off_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from stackrules.service import log as decision_log
+
+    path = tmp_path / "decisions.jsonl"
+    dl = decision_log.DecisionLog(str(path))
+    dl.write({"decision_id": "a"})
+    real = os.write
+
+    def half(fd: int, data: bytes) -> int:
+        real(fd, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(decision_log.os, "write", half)
+    with pytest.raises(decision_log.LogUnwritable, match="No space left on device"):
+        dl.write({"decision_id": "b"})
+    monkeypatch.setattr(decision_log.os, "write", real)
+    dl.write({"decision_id": "c"})
+    dl.close()
+    assert [json.loads(x)["decision_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["a", "c"]
+
+
 # ---- reload ----------------------------------------------------------------------------------------
 
 

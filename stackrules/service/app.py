@@ -33,7 +33,7 @@ from ..engine import Engine, load_with_diagnostics
 from ..language.schema import json_schema
 from .config import ServiceConfig
 from .guard import Guard
-from .log import DecisionLog
+from .log import DecisionLog, LogUnwritable
 from .models import (
     LEARNER_MARK,
     AssessDecision,
@@ -229,7 +229,7 @@ PROBLEM_EXAMPLES: dict[int, list[str]] = {
     415: ["unsupported-media-type"],
     422: ["invalid-learner", "invalid-request", "invalid-argument"],
     500: ["internal-error"],
-    503: ["overloaded", "not-ready", "timeout"],
+    503: ["overloaded", "not-ready", "timeout", "decision-log-unwritable"],
 }
 DESCRIPTIONS = {
     304: "Not modified: the `ETag` sent in `If-None-Match` still holds.",
@@ -242,7 +242,7 @@ DESCRIPTIONS = {
     415: "The body is not `application/json`.",
     422: "The request or the learner is invalid; `diagnostics` point into the body (JSON pointers).",
     500: "Reserved for a defect of the service; never produced for any input by design.",
-    503: "The queue is full, a worker stopped, or the decision ran out of time: retry after `Retry-After` seconds.",
+    503: "The queue is full, a worker stopped, the decision ran out of time, or it could not be logged (and so was not delivered): retry after `Retry-After` seconds.",
 }
 
 
@@ -426,17 +426,29 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
         started = time.perf_counter()
         outcome = await snap.pool.submit(Task(kind, params, text), params.get("time_limit", cfg.default_time_limit) + GRACE)
         if service.log is not None and outcome.decision_id is not None:
-            service.log.write(
-                {
-                    "decision_id": outcome.decision_id,
-                    "kind": kind,
-                    "target": params.get("target") or params.get("credential"),
-                    "rules_digest": snap.engine.digest,
-                    "inputs_digest": outcome.inputs_digest,
-                    "status": outcome.status,
-                    "latency_ms": round((time.perf_counter() - started) * 1e3, 3),
-                }
-            )
+            # logged before it is sent; a decision that cannot be logged is not delivered (service/log.py)
+            try:
+                service.log.write(
+                    {
+                        "decision_id": outcome.decision_id,
+                        "kind": kind,
+                        "target": params.get("target") or params.get("credential"),
+                        "rules_digest": snap.engine.digest,
+                        "inputs_digest": outcome.inputs_digest,
+                        "status": outcome.status,
+                        "latency_ms": round((time.perf_counter() - started) * 1e3, 3),
+                    }
+                )
+            except LogUnwritable as exc:
+                log.error("%s; decision %s not delivered", exc, outcome.decision_id)
+                return problem_response(
+                    Problem(
+                        "decision-log-unwritable",
+                        f"the decision log cannot be written ({exc.reason}); the decision was not delivered",
+                        headers={"Retry-After": "30"},
+                    ),
+                    request,
+                )
         return _send(outcome, request)
 
     @app.post("/v1/audit", tags=["decisions"], response_model=None, responses={**ok(AuditDecision, "The audit.", TEXT_AUDIT), **DECISION_ERRORS})

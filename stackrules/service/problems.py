@@ -45,6 +45,7 @@ _KINDS = (
     Kind("overloaded", 503, "Too many requests are waiting; retry later"),
     Kind("not-ready", 503, "The service is starting or stopping"),
     Kind("timeout", 503, "The decision did not finish in time; retry later"),
+    Kind("decision-log-unwritable", 503, "The decision could not be logged, so it was not delivered; retry later"),
 )
 
 KINDS: dict[str, Kind] = {k.slug: k for k in _KINDS}
