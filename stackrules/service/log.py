@@ -15,6 +15,7 @@ answers one it could not log, and never logs one it did not answer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -49,15 +50,11 @@ class DecisionLog:
                 if done != len(data):
                     raise OSError(28, "the disk took only part of the line")
             except OSError as exc:
-                try:
+                with contextlib.suppress(OSError):
                     os.ftruncate(self._fd, start)  # no half line: the next one starts on a line of its own
-                except OSError:
-                    pass
                 raise LogUnwritable(self.path, exc.strerror or str(exc)) from None
 
     def close(self) -> None:
         with self._lock:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
