@@ -55,6 +55,5 @@ class DecisionLog:
                 raise LogUnwritable(self.path, exc.strerror or str(exc)) from None
 
     def close(self) -> None:
-        with self._lock:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+        with self._lock, contextlib.suppress(OSError):
+            os.close(self._fd)
