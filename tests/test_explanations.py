@@ -168,6 +168,26 @@ def test_an_indeterminate_audit_says_it_was_not_decided(engine: stackrules.Engin
     assert "cannot be completed" not in text and "no catalogue" not in text and "None" not in text
 
 
+def test_a_statement_cut_short_states_no_refusal_it_did_not_decide(engine: stackrules.Engine) -> None:
+    # Cut short by its time limit, Sam's statement said "Credit granted: 0" and refused uscc:CS101 and uscc:STAT200
+    # as "not needed to complete the target": decided, both are granted 6 exu-cp. An officer could have issued it
+    sam = stackrules.load_learner(ROOT / "examples/learners/sam.yaml")
+    decided = engine.assess(sam, "exu:BIT", AS_OF).to_json()
+    assert {g["rule"] for g in decided["granted"]} >= {"exu-uscc-cs101", "exu-uscc-stat200"}
+    cut = engine.assess(sam, "exu:BIT", AS_OF, time_limit=1e-6)
+    d = cut.to_json()
+    assert d["status"] == "indeterminate"
+    # only what holds whatever the choice is refused: CS102's grade is below the rule's minimum
+    assert [(r["rule"], r["reason"]) for r in d["refused"]] == [("exu-uscc-cs102", "condition")]
+    undecided = {x["holding"] for x in d["not_credited"] if x["detail"].startswith("not decided within the time limit")}
+    assert undecided == {"uscc:CS101", "uscc:STAT200"}
+    text = cut.text()
+    assert text.splitlines()[3].startswith("Status: NOT DECIDED within the time limit. This is not a statement of credit")
+    assert "Credit granted so far: 0 exu-cp." in text and "not needed" not in text
+    audit = engine.audit(sam, "exu:BIT", AS_OF, time_limit=1e-6).to_json()
+    assert audit["status"] == "indeterminate" and [r["reason"] for r in audit["refused"]] == ["condition"]
+
+
 def test_explore_and_plan_text_cite_their_rules(engine: stackrules.Engine) -> None:
     eva = stackrules.load_learner(ROOT / "examples/learners/eva.yaml")
     explore = render_text(engine.explore(eva, AS_OF, plans=False).record)

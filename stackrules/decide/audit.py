@@ -298,7 +298,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev),
         credit=_credit(p, choice, fed, claimed_keys),
-        refused=_refusals(p, choice, ev, fed, claimed_keys),
+        refused=_refusals(p, choice, ev, fed, claimed_keys, indeterminate),
         missing=_missing(p, choice, ev, indeterminate),
         unused=_unused(p, choice, claimed_keys, fed, indeterminate),
         exceptions=tuple(ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, effect) for e, effect in p.exceptions),
@@ -830,8 +830,13 @@ def _on_credit(f: Filter | None) -> bool:
 _PRECEDENCE = list(RefusalReason)  # section 16: when several reasons hold, the first
 
 
-def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int]) -> tuple[Refusal, ...]:
-    """Everything a rule could have credited that the choice does not use, each with its first reason (section 16)."""
+def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int], indeterminate: bool = False) -> tuple[Refusal, ...]:
+    """Everything a rule could have credited that the choice does not use, each with its first reason (section 16).
+
+    ``indeterminate`` (the solve ran out of time): only the refusals that hold whatever the choice (a condition
+    not met, a rule not in force) are made; whether the other sources are used, needed or over a cap is not
+    known, and the audit says so of each (:func:`_unused`), never "not needed".
+    """
     found: dict[tuple[str, str], tuple[RefusalReason, str]] = {}
 
     def refuse(rule_id: str, key: str, reason: RefusalReason, detail: str) -> None:
@@ -852,7 +857,7 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
             )
     rules_seen: dict[str, set[int]] = {}
     grants_of: dict[str, list[int]] = {}
-    for app in p.apps:
+    for app in p.apps if not indeterminate else ():
         cands = rules_seen.setdefault(app.rule.id, set())
         grants_of.setdefault(app.rule.id, list(app.grants))
         for leaf in app.root.leaves():
@@ -1036,7 +1041,8 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
         note: str | None = None
         if it.index in claimed or it.index in fed:
             continue
-        if indeterminate:
+        if indeterminate and (it.index in eligible_anywhere or it.index in sources_anywhere):
+            # (what no requirement and no rule could take is decided whatever the choice: said as below)
             cause, reason = UnusedCause.NOT_DECIDED, f"{NOT_DECIDED}: whether it counts is not known"
         elif it.origin == "external":
             if it.index in sources_anywhere or hv.key in refused_static:

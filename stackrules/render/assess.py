@@ -22,7 +22,13 @@ def assess_text(d: AssessStatement) -> str:
     unit = c.system
     out = [f"Advanced standing statement: {d.title} ({d.target})", f"Learner {d.learner}, assessed as of {d.as_of.isoformat()}", ""]
     rules = len(d.granted)
-    out.append(f"Credit granted: {n(c.granted)} {unit}" + (f", by {rules} rule{'s' * (rules != 1)}." if rules else "."))
+    undecided = d.status is AuditStatus.INDETERMINATE
+    if undecided:
+        # an officer must not issue this: its figures are the best choice found when time ran out, not a decision
+        out.append("Status: NOT DECIDED within the time limit. This is not a statement of credit: run it again with a longer --time-limit.")
+        out.append("The figures below are those of the best choice found so far.")
+    so_far = " so far" if undecided else ""
+    out.append(f"Credit granted{so_far}: {n(c.granted)} {unit}" + (f", by {rules} rule{'s' * (rules != 1)}." if rules else "."))
     if c.granted:
         out.append(f"  reduces the study that remains: {n(c.applicable)} {unit}")
         if c.unusable:
@@ -31,7 +37,7 @@ def assess_text(d: AssessStatement) -> str:
             rest = f", and the total takes {n(over)} {unit} of the excess" if over > 0 else ""
             out.append(f"  cannot be used: {n(c.unusable)} {unit} ({why}{rest}; a grant is not split)")
     towards = f"Counted towards the {n(c.required)} {unit} required" if c.required is not None else "Counted (the target has no credit total)"
-    out.append(f"{towards}: {n(c.counted)} {unit} ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study).")
+    out.append(f"{towards}{so_far}: {n(c.counted)} {unit} ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study).")
     if d.status is AuditStatus.INDETERMINATE:
         out.append("Study remaining: not decided within the time limit.")
     elif c.remaining is None:
@@ -64,7 +70,7 @@ def assess_text(d: AssessStatement) -> str:
         out,
         "Caps",
         [
-            f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used, room for {n(max(cap.bound - cap.value, cap.bound * 0))} more"
+            f"  {cap.id}: {n(cap.value)} of at most {n(cap.bound)} {unit} used{so_far}, room for {n(max(cap.bound - cap.value, cap.bound * 0))} more"
             + _at(cap.location)
             for cap in d.caps
         ],
