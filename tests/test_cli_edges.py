@@ -119,6 +119,19 @@ def test_every_graph_node_has_a_kind_and_a_label(day: str) -> None:
     assert all(n["kind"] == "level" and n["label"] == n["id"].removeprefix("level:") for n in levels)
 
 
+def test_every_node_of_a_compiled_tree_has_a_position_of_its_own(engine: stackrules.Engine) -> None:
+    # A requirement with both a group and a pool (the data major: `all: [DATA2001, DATA3001]`, `credits: 12`) put its
+    # inner group and the group's first child at one position: the graph, which names unnamed nodes by position, drew
+    # DATA2001 as requiring itself
+    day = dt.date(2026, 11, 28)
+    for v in engine.rules.versions_on(day):
+        top = engine.compiled(v, day).top
+        paths = [n.path for n in top.walk()]
+        assert len(paths) == len(set(paths)), (v.id, sorted(p for p in paths if paths.count(p) > 1))
+    edges = to_json(engine.graph(day))["edges"]
+    assert edges and not [e for e in edges if e["source"] == e["target"]]
+
+
 def test_the_graph_of_a_day_has_the_rules_and_versions_in_force(engine: stackrules.Engine) -> None:
     def rules_and_titles(day: dt.date) -> tuple[set[str], set[str]]:
         data = to_json(engine.graph(day))

@@ -285,9 +285,12 @@ class Expander:
             if group:
                 kind = group_kind(r)
                 key = "all" if r.all is not None else "any" if r.any is not None else "of"
+                # with a pool beside it the group is an inner node at `path.000` (below): its children lie under it,
+                # never at its own position (a graph drew the first child as requiring itself)
+                base = f"{path}.000" if pool else (pos or "0")
                 for i, child in enumerate(r.children()):
                     cpath = (*dpath, key, i) if dpath is not None else None
-                    kids.append(self.node(child, v, prefix, f"{pos or '0'}.{i:03d}", stack, mg, wy, refs, dpath=cpath))
+                    kids.append(self.node(child, v, prefix, f"{base}.{i:03d}", stack, mg, wy, refs, dpath=cpath))
             if pool:
                 pkind = "competencies" if r.competencies is not None else "pool"
                 pcommon = (
