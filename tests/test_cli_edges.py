@@ -147,13 +147,36 @@ def test_the_graph_of_a_day_has_the_rules_and_versions_in_force(engine: stackrul
 
 
 def test_towards_leaves_out_rules_not_in_force() -> None:
+    # in 2020 the articulation agreement (from 2024) is not in force: only the AQF default for a related Diploma is
     code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", "2020-06-01", "--format", "json")
-    assert code == 0 and json.loads(out)["counts_towards"] == []
-    code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", "2020-06-01")
-    assert code == 0 and out == "tafe-nsw:ICT50220 counts towards nothing in force on 2020-06-01\n"
+    rows = json.loads(out)["counts_towards"]
+    assert code == 0 and [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-diploma-3y-bachelor"])]
     code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", DAY, "--format", "json")
     rows = json.loads(out)["counts_towards"]
-    assert rows and all(r["via"] == ["exu-tafe-dip-it"] and r["how"] == "credit" for r in rows)
+    assert {tuple(r["via"]) for r in rows if r["node"]} == {("exu-tafe-dip-it",)} and all(r["how"] == "credit" for r in rows)
+    code, out, _ = run("towards", "tafe-nsw:BSB50120", "--as-of", DAY)
+    assert code == 0 and out == f"tafe-nsw:BSB50120 counts towards nothing in force on {DAY}\n"  # a Diploma of Business: unrelated
+
+
+def test_towards_follows_a_rule_that_selects_its_source_by_field_only_into_related_targets(engine: stackrules.Engine) -> None:
+    # The AQF defaults select their source with `where: {related_field: true, ...}`: the graph matched it without a
+    # target and found nothing, so `towards` said the Advanced Diploma of IT counted towards nothing while Priya's
+    # audit granted 72 exu-cp from it. The consumes edge now names the targets the source is related to
+    rows = engine.counts_towards("tafe-nsw:ICT60220", dt.date(2026, 11, 28)).to_json()["counts_towards"]
+    assert [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-level-6-3y-bachelor"])]
+    priya = engine.assess(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
+    assert any(g["rule"] == "aqf-level-6-3y-bachelor" for g in priya["granted"])
+    edges = [e for e in to_json(engine.graph(dt.date(2026, 11, 28)))["edges"] if e["source"] == "credential:tafe-nsw:ICT60220"]
+    assert {"kind": "consumes", "source": "credential:tafe-nsw:ICT60220", "target": "rule:aqf-level-6-3y-bachelor", "into": ["exu:BIT"]} in edges
+
+
+def test_a_specific_rule_not_in_force_does_not_block_the_policy_default(engine: stackrules.Engine) -> None:
+    # The TAFE Diploma's articulation agreement starts in 2024; in 2020 it still "took precedence over the policy
+    # default", and a learner with the Diploma was granted nothing
+    learner = stackrules.load_learner({"id": "T", "holdings": [{"credential": "tafe-nsw:ICT50220", "awarded": "2019-12-01"}]})
+    d = engine.assess(learner, "exu:BIT", dt.date(2020, 6, 1)).to_json()
+    assert [(g["rule"], g["granted"][0]["credits"]) for g in d["granted"]] == [("aqf-diploma-3y-bachelor", "48")]
+    assert not [r for r in d["refused"] if r["reason"] == "source_used"]
 
 
 def test_towards_names_nodes_by_id_and_title_never_by_position() -> None:

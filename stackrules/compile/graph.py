@@ -25,7 +25,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from ..diagnostics import escape_text
-from ..language.models import IntoFilter, SpecifiedGrant
+from ..language.models import Filter, IntoFilter, SpecifiedGrant
 from ..rulebase.filters import Matcher, credential_attrs, version_attrs
 from ..rulebase.index import RuleBase, iter_nodes
 from .target import CompiledTarget
@@ -65,15 +65,24 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
             continue
         r = f"rule:{rule.id}"
         g.add_node(r, kind="rule", label=rule.doc.title or rule.id, type=rule.doc.type)
+        targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into, day)
         for n, _ in iter_nodes(rule.doc.from_, ()):
             if n.credential:
                 g.add_edge(f"credential:{n.credential}", r, kind="consumes")
+            elif n.where is not None and _reads_target(n.where):
+                # `related_field` compares a source's fields with the target's: a source is consumed for the
+                # targets whose fields it is related to, and the edge names them (`into`)
+                matchers = [(t, Matcher(rb, tv.fields)) for t in targets if (tv := rb.version(t, day)) is not None]
+                for cid in rb.credentials:
+                    attrs = credential_attrs(rb, cid)
+                    into = [t for t, m in matchers if m.match(n.where, attrs)]
+                    if into:
+                        g.add_edge(f"credential:{cid}", r, kind="consumes", into=into)
             elif n.where is not None:
                 m = Matcher(rb)
                 for cid in rb.credentials:
                     if m.match(n.where, credential_attrs(rb, cid)):
                         g.add_edge(f"credential:{cid}", r, kind="consumes")
-        targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into, day)
         for t in targets:
             if f"qualification:{t}" in quals:
                 for grant in rule.doc.grant:
@@ -98,6 +107,13 @@ def _name_the_rest(g: nx.DiGraph, rb: RuleBase, day: dt.date) -> None:
             d["label"] = (rb.version(ident, day) or rb.qualifications[ident][-1]).title
         else:
             d["label"] = ident
+
+
+def _reads_target(f: Filter) -> bool:
+    """Whether ``f`` compares with the target (``related_field``), anywhere in it."""
+    return (
+        any(t.attr == "related_field" for t in f.terms) or any(_reads_target(g) for group in f.any_of for g in group) or any(_reads_target(g) for g in f.nots)
+    )
 
 
 def _into(rb: RuleBase, into: IntoFilter, day: dt.date) -> list[str]:
@@ -232,9 +248,14 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
         forward = {"counts_towards", "consumes", "grants"}
         seen: dict[str, tuple[str, ...]] = {start: (start,)}
         queue = [start]
+        only: dict[str, set[str]] = {}  # a rule reached through a consumes edge that names its targets: those only
         while queue:
             cur = queue.pop(0)
             for _, nxt, data in sorted(g.out_edges(cur, data=True)):
+                if data["kind"] == "consumes" and "into" in data:
+                    only.setdefault(nxt, set()).update(f"qualification:{t}" for t in data["into"])
+                if data["kind"] == "grants" and cur in only and _qualification_of(g, nxt) not in only[cur]:
+                    continue
                 if data["kind"] in forward and nxt not in seen:
                     seen[nxt] = (*seen[cur], nxt)
                     queue.append(nxt)
@@ -245,6 +266,17 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
             add(target, "credit" if via else "direct", via)
     rows = sorted(found.values(), key=lambda r: (r.qualifications[0], r.node or "", r.via))
     return Towards(credential, kind, day, tuple(rows))
+
+
+def _qualification_of(g: nx.DiGraph, node: str) -> str | None:
+    """The qualification a node of a tree belongs to (a qualification: itself)."""
+    cur = node
+    while not cur.startswith("qualification:"):
+        parents = sorted(p for p, _, d in g.in_edges(cur, data=True) if d["kind"] == "requires")
+        if not parents:
+            return None
+        cur = parents[0]
+    return cur
 
 
 def _named(g: nx.DiGraph, node: str) -> str:

@@ -151,7 +151,9 @@ def apply_credit_rules(
                 if it.origin == "external" and it.index not in cands and not any(accepts(leaf, it, tv.fields) for leaf in leaves):
                     if any(accepts(leaf, it, tv.fields) for leaf in relaxed):
                         unrelated.setdefault(it.index, []).append((rule.id, tv.fields))
-        if rule.doc.type != "policy":
+        if rule.doc.type != "policy" and (rule.doc.effective is None or rule.doc.effective.contains(as_of)):
+            # a specific rule takes precedence over a policy default only while it is in force (one that starts
+            # later, or has ended, grants nothing on the day, and is refused as not in force below)
             non_policy_sources.setdefault(tv.id, set()).update(cands)
     # the trees above are templates for finding candidates: each application gets its own copy
     for rule, tv in applicable:
