@@ -758,3 +758,15 @@ def test_a_plan_names_terms_only_as_the_credentials_it_could_add_name_their_offe
     small = stackrules.load(tmp_path, ROOT / "frameworks")
     got = small.plan(stackrules.load_learner({"id": "L"}), "aa:Q", AS_OF).to_json()
     assert got["calendar"] == ["S3"] and [t["credentials"] for t in got["terms"]] == [["aa:U1"], ["aa:U2"]]
+
+
+def test_no_plan_for_want_of_prices_says_so_however_many_credentials_lack_one(engine: stackrules.Engine) -> None:
+    # Aisyah's cheapest plan lacks 11 prices: past the eighth the reasons ended in "and 3 more", which was then taken
+    # for a reason of another kind, and the answer read as if no completion existed at all
+    aisyah = stackrules.load_learner(ROOT / "examples/real/bcomp-cs-aisyah.yaml")
+    d = engine.plan(aisyah, "nus:BCOMP-CS", AS_OF, objective="cost").to_json()
+    assert d["status"] == "no_plan" and d["proof"] == "infeasible"
+    assert d["why"].startswith("the cost objective needs prices, and no credential that could complete the target has one"), d["why"]
+    shown = d["cannot_place"]
+    assert len(shown) == 9 and all(c["why"] == "it has no price" for c in shown[:8])
+    assert shown[8]["credential"] is None and re.fullmatch(r"and 3 more: nus:\w+, nus:\w+, nus:\w+", shown[8]["why"]), shown[8]

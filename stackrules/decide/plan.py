@@ -464,9 +464,18 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
             out.append(Unplaceable(it.credential, "its prerequisites cannot be met: " + "; ".join(blocked)))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
-    if len(out) > MAX_REASONS:
-        out = [*out[:MAX_REASONS], Unplaceable(None, f"and {len(out) - MAX_REASONS} more")]
     return tuple(out)
+
+
+def _at_most(reasons: tuple[Unplaceable, ...]) -> tuple[Unplaceable, ...]:
+    """The first MAX_REASONS reasons, and the credentials of the rest named in one line."""
+    if len(reasons) <= MAX_REASONS:
+        return reasons
+    rest = [c.credential for c in reasons[MAX_REASONS:] if c.credential]
+    return (
+        *reasons[:MAX_REASONS],
+        Unplaceable(None, f"and {len(reasons) - MAX_REASONS} more: {', '.join(rest)}" if rest else f"and {len(reasons) - MAX_REASONS} more"),
+    )
 
 
 def _blocked_prerequisites(p: Problem, r: Requirement, ready: set[str], calendar: tuple[str, ...]) -> list[str]:
@@ -631,7 +640,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                 ) + " (use --allow-unpriced to plan with them, or --objective credits)"
         # proven that no plan exists: "infeasible", never "optimal" (nothing was optimised); else not decided in time
         done = Proof.INDETERMINATE if proof == "indeterminate" else Proof.INFEASIBLE
-        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, cannot, ctx.prov, done)
+        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, _at_most(cannot), ctx.prov, done)
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:
         _give_terms(p, chosen, terms, calendar)
