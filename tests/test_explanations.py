@@ -412,3 +412,49 @@ def test_study_no_rule_covers_names_the_rule_that_takes_it_only_in_a_related_fie
     # the Advanced Diploma of IT, in a related field, is taken by its AQF default: no such note anywhere
     assert "ICT60220" not in "".join(x["detail"] for x in statement.to_json()["not_credited"])
     assert all("nearest" not in u for u in audit["unused"] if u["holding"] != "tafe-nsw:BSB50120")
+
+
+def _with_exceptions(*exceptions: str) -> stackrules.Learner:
+    held = ["exu:COMP1010", "exu:COMP1020", "exu:COMP1030", "exu:MATH1010", "exu:INFO3010"]
+    doc = {
+        "kind": "learner",
+        "id": "E",
+        "holdings": [{"credential": c, "awarded": "2024-01-01"} for c in held],
+        "exceptions": [
+            {
+                "type": "substitute",
+                "node": "exu:BIT#core",
+                "credential": c,
+                "instead_of": i,
+                "reason": "r",
+                "approved_by": "head-computing",
+                "date": "2025-01-01",
+            }
+            for c, i in (x.split(">") for x in exceptions)
+        ],
+    }
+    return stackrules.load_learner(doc)
+
+
+def test_an_exception_says_it_applied_only_when_the_decision_uses_it(engine: stackrules.Engine) -> None:
+    # Two substitutions of one credential were both listed as applied ("`exu:INFO3010` counts instead of
+    # `exu:COMP2010`"), though a credential counts once and COMP2010 stayed in "Still needed"
+    effects = [
+        x["effect"] for x in engine.audit(_with_exceptions("exu:INFO3010>exu:COMP3010", "exu:INFO3010>exu:COMP2010"), "exu:BIT", AS_OF).to_json()["exceptions"]
+    ]
+    assert effects == [
+        "`exu:INFO3010` counts instead of `exu:COMP3010` in `exu:BIT#core`",
+        "not used: `exu:INFO3010` already counts instead of `exu:COMP3010` (a credential counts once)",
+    ]
+    # a credential the node requires anyway counts there in its own right
+    effects = [x["effect"] for x in engine.audit(_with_exceptions("exu:COMP1010>exu:COMP3010"), "exu:BIT", AS_OF).to_json()["exceptions"]]
+    assert effects == ["not used: `exu:COMP1010` already counts in `core`"]
+
+
+def test_a_what_if_against_another_version_does_not_apply_a_substitution_with_nothing_to_stand_in_for(engine: stackrules.Engine) -> None:
+    # Dana substitutes INFO1010 for COMP1030 in the 2025 core; the 2020 core has no COMP1030 (INFO1010 is core there)
+    dana = stackrules.load_learner(ROOT / "examples/learners/dana.yaml")
+    now = engine.audit(dana, "exu:BIT", AS_OF).to_json()["exceptions"][0]["effect"]
+    assert now == "`exu:INFO1010` counts instead of `exu:COMP1030` in `exu:BIT#core`"
+    then = engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2020).to_json()["exceptions"][0]["effect"]
+    assert then == "not applied: `exu:COMP1030` is not a requirement of `exu:BIT#core` in this version of the rules"

@@ -41,7 +41,7 @@ from ..decisions.base import Provenance as Provenance
 from ..decisions.base import q
 from ..errors import VerificationError
 from ..language.documents import Learner
-from ..language.models import Enrolment, FactRef, Filter, Term
+from ..language.models import Enrolment, FactRef, Filter, LearnerException, Term
 from ..language.quantity import total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
@@ -301,7 +301,10 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         refused=_refusals(p, choice, ev, fed, claimed_keys, indeterminate),
         missing=_missing(p, choice, ev, indeterminate),
         unused=_unused(p, choice, claimed_keys, fed, indeterminate),
-        exceptions=tuple(ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, effect) for e, effect in p.exceptions),
+        exceptions=tuple(
+            ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, _effect(p, choice, e, effect, indeterminate))
+            for e, effect in p.exceptions
+        ),
         pending=tuple(sorted(pending)),
         proof=Proof(choice.status),
         provenance=prov,
@@ -1016,6 +1019,28 @@ def _accepted_anywhere(p: Problem, hv: HoldingView) -> bool:
         if leaf_accepts_static(p.rb, leaf, hv.attrs, m, hv.holding.credential):
             return True
     return False
+
+
+def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indeterminate: bool) -> str:
+    """What a `substitute` or `add` exception did in this decision: it allows a claim, and says so only when the
+    choice makes that claim (two substitutions of one credential cannot both hold; one of a credential that counts
+    anyway holds nothing)."""
+    if e.type not in ("substitute", "add") or effect.startswith("not applied") or indeterminate:
+        return effect
+    allowed = {key for key, ex in p.exception_claims.items() if ex is e}
+    made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims}
+    if allowed & made:
+        return effect
+    mine = sorted((leaf, i) for leaf, i in made if p.items[i].credential == e.credential)
+    other = [x for key in mine if (x := p.exception_claims.get(key)) is not None and x.type == "substitute"]
+    if other:
+        return f"not used: `{e.credential}` already counts instead of `{other[0].instead_of}` (a credential counts once)"
+    if mine:
+        where = sorted({nearest_id(p.nodes[leaf], p) for leaf, _ in mine})
+        return f"not used: `{e.credential}` already counts in " + ", ".join(f"`{w}`" for w in where)
+    if e.type == "substitute" and any(p.nodes[leaf].kind == "credential" and p.nodes[leaf].credential == e.instead_of for leaf, _ in made):
+        return f"not used: `{e.instead_of}` is met without it"
+    return "not used: the decision does not need it"
 
 
 def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:

@@ -221,6 +221,10 @@ def build_problem(
             exceptions.append((e, f"`{e.credential}` may not count in `{e.node}`"))
         elif e.type == "substitute":
             assert e.credential and e.instead_of
+            if not any(m.kind == "credential" and m.credential == e.instead_of for n in scoped for m in n.walk()):
+                # (a what-if against another version, or a node that changed): there is nothing to stand in for
+                exceptions.append((e, f"not applied: `{e.instead_of}` is not a requirement of `{e.node}` in this version of the rules"))
+                continue
             substitutes.append((subtree, e.credential, e.instead_of, e))
             exceptions.append((e, f"`{e.credential}` counts instead of `{e.instead_of}` in `{e.node}`"))
         else:
