@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -96,6 +97,10 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequ
         click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
 
 
+# errors of writing the output that are the machine's, not a bug's: a full disk or quota, a file too large, a device error
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
 def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
     """Turn every failure into a diagnostic and an exit code; never a traceback."""
 
@@ -104,6 +109,7 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
             fmt = fmt_of(kwargs)
             try:
                 code = fn(**kwargs)
+                sys.stdout.flush()  # a full disk or a failing device shows here, not at the interpreter's exit
             except (RuleBaseError, LearnerError) as exc:
                 emit_diagnostics(exc.diagnostics, fmt, [list(kwargs.get("rules") or ())])
                 code = EXIT_INVALID
@@ -124,6 +130,17 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
                 with contextlib.suppress(OSError):
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 code = EXIT_BROKEN_PIPE
+            except OSError as exc:
+                if exc.errno not in _CANNOT_WRITE:
+                    click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
+                    code = EXIT_INTERNAL
+                else:
+                    # the output could not be written (stdout on a full disk, /dev/full): no bug, and no more can be written
+                    # there, so the error goes to stderr whatever the format
+                    with contextlib.suppress(OSError):
+                        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    click.echo(f"error[SR5002]: cannot write the output: {exc.strerror}\n  = help: free some space, or write the output elsewhere", err=True)
+                    code = EXIT_INVALID
             except Exception as exc:  # the last line of defence: report, never a traceback
                 click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
                 code = EXIT_INTERNAL

@@ -262,3 +262,15 @@ def test_a_symlinked_folder_of_a_rule_base_is_read_once_and_a_loop_ends(tmp_path
     out = _cli("check", str(base), str(ROOT / "frameworks"))
     assert out.returncode == 0, out.stderr
     assert shipped.stdout.split(",")[0] == out.stdout.split(",")[0]  # "ok: N documents checked": every one, each once
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["audit", "--learner", str(EXAMPLES / "tariq.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28"], ["graph", "--format", "json"]])
+def test_output_to_a_full_disk_is_said_plainly_never_an_internal_error(args: list[str]) -> None:
+    # stdout on a full disk was "internal error: OSError ... please report this": a machine's condition, not a bug
+    env = {**os.environ, "STACKRULES_CACHE": "off"}
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        out = subprocess.run([sys.executable, "-m", "stackrules", *args], env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert out.returncode == 3, out.stderr
+    assert out.stderr.startswith("error[SR5002]: cannot write the output: No space left on device") and "internal error" not in out.stderr
+    assert "Traceback" not in out.stderr
