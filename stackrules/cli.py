@@ -424,7 +424,7 @@ def plan(
             raise RequestError("SR5002", f"`--max-load {max_load}`: {exc}", "write e.g. 24") from None
         if load <= 0:
             raise RequestError("SR5002", "`--max-load` must be above zero", None)
-    terms = tuple(t.strip() for t in term_names.split(",") if t.strip()) if term_names else ()
+    terms = tuple(t.strip() for t in term_names.split(",")) if term_names is not None else ()  # an empty name is refused
     decision = _engine(rules).plan(
         _learner(learner),
         target,

@@ -770,3 +770,28 @@ def test_no_plan_for_want_of_prices_says_so_however_many_credentials_lack_one(en
     shown = d["cannot_place"]
     assert len(shown) == 9 and all(c["why"] == "it has no price" for c in shown[:8])
     assert shown[8]["credential"] is None and re.fullmatch(r"and 3 more: nus:\w+, nus:\w+, nus:\w+", shown[8]["why"]), shown[8]
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        (("S1", "", "S2"), "term 2 of the calendar has no name"),
+        (("S1", "S1"), "the term `S1` is named twice in the calendar"),
+        (("Fall", "Spring"), "none of the terms `Fall`, `Spring` is a term the catalogue offers study in (S1, S2)"),
+    ],
+)
+def test_a_calendar_that_cannot_be_meant_is_refused_as_such(engine: stackrules.Engine, terms: tuple[str, ...], message: str) -> None:
+    # `--terms S1,,S2` dropped the empty name and planned on; `S1,S1` and `Fall,Spring` came out as "no plan" (exit 2),
+    # as if the target could not be completed
+    from stackrules.errors import RequestError
+
+    tariq = stackrules.load_learner(ROOT / "examples/learners/tariq.yaml")
+    with pytest.raises(RequestError) as caught:
+        engine.plan(tariq, "exu:BIT", AS_OF, terms=terms)
+    assert caught.value.code == "SR5002" and caught.value.message == message
+
+
+def test_a_calendar_of_other_names_is_fine_where_nothing_names_its_offerings(engine: stackrules.Engine) -> None:
+    ben = stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml")
+    d = engine.plan(ben, "evu:BM-PERF", AS_OF, terms=("2027-SP", "2027-FA")).to_json()
+    assert d["status"] == "planned" and d["calendar"] == ["2027-SP", "2027-FA"] and d["terms"][0]["name"] == "2027-SP"

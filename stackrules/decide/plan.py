@@ -516,10 +516,24 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         raise RequestError("SR5002", "alternatives must be between 0 and 20", None)
     if opts.max_load is not None and opts.max_load <= 0:
         raise RequestError("SR5002", "the load per term must be more than 0", None)
+    for k, name in enumerate(opts.terms):
+        if not name.strip():
+            raise RequestError("SR5002", f"term {k + 1} of the calendar has no name", "name every term, e.g. S1,S2")
+        if name in opts.terms[:k]:
+            raise RequestError("SR5002", f"the term `{name}` is named twice in the calendar", "name each term once: the calendar repeats by itself")
     deadline = time.monotonic() + time_limit
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
     audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
     calendar = _calendar(ctx.rb, opts, audit_p)
+    if opts.terms and audit_p.compiled is not None:
+        offered = offering_names(ctx.rb, audit_p.compiled, [it for it in audit_p.items if it.origin == "addition"])
+        if offered and not set(offered) & set(opts.terms):
+            # almost surely a mistake (other names, a typo): every credential that lists its offerings would be unplaceable
+            raise RequestError(
+                "SR5002",
+                f"none of the terms {', '.join(f'`{t}`' for t in opts.terms)} is a term the catalogue offers study in ({', '.join(offered)})",
+                f"name the catalogue's terms, e.g. --terms {','.join(offered)}, or leave --terms out",
+            )
     keep = _keep_of(audit_p, audit_choice)
 
     # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
