@@ -142,6 +142,15 @@ def test_graph_formats_and_focus(client: Client) -> None:
 def test_schema_rulebase_health(client: Client, engine: stackrules.Engine) -> None:
     r = client.get("/v1/schema/learner")
     assert r.status_code == 200 and r.json()["title"] == "stackrules learner document"
+    # every kind `stackrules schema` prints is served (`issuer` was refused with 422)
+    from typing import get_args
+
+    from stackrules.language.models import KINDS
+    from stackrules.service.models import SchemaKind
+
+    assert set(get_args(SchemaKind)) == set(KINDS)
+    for kind in KINDS:
+        assert client.get(f"/v1/schema/{kind}").status_code == 200, kind
     info = client.get("/v1/rulebase").json()
     assert info["rules_digest"] == engine.digest and info["engine"] == f"stackrules {stackrules.__version__}"
     assert "rules/example-university/bit-2025.yaml" in info["files"] and info["loaded_at"]

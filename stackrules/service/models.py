@@ -494,4 +494,4 @@ class ProblemDetails(Open):
 
 
 GraphFormat = Literal["json", "dot", "mermaid"]
-SchemaKind = Literal["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "approvers", "learner"]
+SchemaKind = Literal["framework", "credit_systems", "crosswalk", "catalog", "qualification", "credit_rule", "approvers", "learner", "issuer"]
