@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,25 @@ def test_a_key_given_twice_is_refused_as_the_command_line_refuses_it(client: Cli
     nested = b'{"target": "exu:BIT", "as_of": "2026-11-28", "learner": {"id": "x", "holdings": [], "holdings": [{"credential": "exu:COMP1010"}]}}'
     doc = problem(client.post("/v1/audit", content=nested, headers={"Content-Type": "application/json"}), 422, "invalid-request")
     assert doc["diagnostics"][0]["pointer"] == "/learner/holdings"
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408(engine: stackrules.Engine) -> None:
+    # headers, then a body sent slowly or never: the connection was held for ever (a few hundred such clients hold as
+    # many file descriptors); the body now has body_timeout seconds
+    import asyncio
+
+    async def trickle() -> Any:
+        yield b'{"target": "exu:BIT", '
+        await asyncio.sleep(5)
+        yield b'"as_of": "2026-11-28"}'
+
+    with serving(ServiceConfig(workers=0, body_timeout=0.2), engine) as c:
+        started = time.monotonic()
+        r = c.post("/v1/audit", content=trickle(), headers={"Content-Type": "application/json"})
+        doc = problem(r, 408, "request-timeout")
+        assert doc["detail"] == "the body did not arrive within 0.2 seconds" and r.headers["connection"] == "close"
+        assert time.monotonic() - started < 4
+        assert c.post("/v1/audit", json=audit_body()).status_code == 200  # others are served as before
 
 
 def test_too_deep_is_400(client: Client) -> None:

@@ -225,6 +225,7 @@ PROBLEM_EXAMPLES: dict[int, list[str]] = {
     403: ["admin-disabled"],
     404: ["unknown-target", "unknown-credential", "not-found"],
     406: ["not-acceptable"],
+    408: ["request-timeout"],
     413: ["payload-too-large"],
     415: ["unsupported-media-type"],
     422: ["invalid-learner", "invalid-request", "invalid-argument"],
@@ -238,6 +239,7 @@ DESCRIPTIONS = {
     403: "Admin routes are refused when the service has no token.",
     404: "Unknown target, credential, qualification or path (with did-you-mean suggestions).",
     406: "The `Accept` header allows neither JSON nor text.",
+    408: "The body did not arrive within the server's time for it (default 30 s) after the headers; the connection is closed.",
     413: "The body is over the size limit (default 1 MB).",
     415: "The body is not `application/json`.",
     422: "The request or the learner is invalid; `diagnostics` point into the body (JSON pointers).",
@@ -297,7 +299,7 @@ def ok(model: type[Any], description: str, text_example: str | None = None) -> d
     return {200: {"model": model, "description": description, "content": content, "headers": headers}}
 
 
-DECISION_ERRORS = problems(400, 401, 404, 406, 413, 415, 422, 500, 503)
+DECISION_ERRORS = problems(400, 401, 404, 406, 408, 413, 415, 422, 500, 503)
 TEXT_AUDIT = "exu:BIT  Bachelor of Information Technology  (as of 2026-11-28)\nstatus: met  144 of 144 exu-cp\n..."
 
 
@@ -494,7 +496,7 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
         "/v1/towards",
         tags=["rule base"],
         response_model=None,
-        responses={**ok(Towards, "What the credential counts towards."), **problems(400, 401, 404, 413, 415, 422, 500, 503)},
+        responses={**ok(Towards, "What the credential counts towards."), **problems(400, 401, 404, 408, 413, 415, 422, 500, 503)},
     )
     async def towards(body: TowardsRequest, request: Request) -> Response:
         """Everything a credential can count towards, directly or through credit rules."""

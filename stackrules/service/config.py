@@ -15,6 +15,7 @@ class ServiceConfig:
     start_method: str = "forkserver"  # or "spawn"; never "fork"
     max_body: int = 1_000_000  # bytes
     max_depth: int = 32  # nesting of the JSON body
+    body_timeout: float = 30.0  # seconds a request's body may take to arrive once its headers have (then 408)
     default_time_limit: float = 10.0  # seconds, when a request names none
     max_time_limit: float = 30.0  # the cap on what a request may ask for
     token: bytes | None = None  # the bearer token (from --token-file); None: no authentication

@@ -12,6 +12,7 @@ then handed on unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -157,8 +158,16 @@ class Guard:
                 raise Problem("malformed-json", "the Content-Length header is not a number") from None
         chunks: list[bytes] = []
         size = 0
+        # a client that sends headers and then the body slowly, or never, holds a connection: the whole body has
+        # body_timeout seconds to arrive (a reverse proxy in front bounds the headers' time; see docs/design.md)
+        until = asyncio.get_running_loop().time() + self.config.body_timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(until - asyncio.get_running_loop().time(), 0.0))
+            except TimeoutError:
+                raise Problem(
+                    "request-timeout", f"the body did not arrive within {self.config.body_timeout:g} seconds", headers={"Connection": "close"}
+                ) from None
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")

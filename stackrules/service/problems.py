@@ -35,6 +35,7 @@ _KINDS = (
     Kind("unknown-credential", 404, "The credential is not in the rule base"),
     Kind("method-not-allowed", 405, "The method is not allowed on this resource"),
     Kind("not-acceptable", 406, "None of the accepted media types can be produced"),
+    Kind("request-timeout", 408, "The request body did not arrive in time"),
     Kind("payload-too-large", 413, "The request body is over the size limit"),
     Kind("unsupported-media-type", 415, "The request body must be application/json"),
     Kind("invalid-request", 422, "The request does not match its schema"),
