@@ -123,8 +123,8 @@ _CODES: tuple[Code, ...] = (
         "SR3017",
         "described-under-catalog",
         "error",
-        "a learner describes inline a holding of a provider that has a catalog (a learner file cannot create its credentials or credit)",
-        "name one of the provider's catalogue credentials; inline descriptions are for providers without a catalog",
+        "a learner describes inline a holding of a provider that has a catalog (a learner file cannot create its credentials or credit), or gives a catalogued holding a description (`level`, `fields`, `type`, ...) that would not be read",
+        "name one of the provider's catalogue credentials, without a description; inline descriptions are for providers without a catalog",
     ),
     Code(
         "SR3018",

@@ -63,6 +63,29 @@ def test_a_unit_invented_under_a_catalogued_provider_is_an_error_with_position_a
     assert engine.audit(stackrules.load_learner(EXAMPLES / "sam.yaml"), "exu:BIT", AS_OF).status == "not_met"
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("level", 3),
+        ("fields", ["asced:020100"]),
+        ("framework_level", "aqf:9"),
+        ("competencies", ["x"]),
+        ("type", "record"),
+        ("subject", "COMP"),
+        ("number", 9999),
+    ],
+)
+def test_a_description_the_catalogue_already_gives_is_refused_never_silently_ignored(engine: stackrules.Engine, key: str, value: object) -> None:
+    # These keys on a catalogued holding loaded without a word and were never read: a registrar would believe an
+    # override (a level, a field) took effect
+    doc = _doc("amira.yaml")
+    doc["holdings"][0] = {**doc["holdings"][0], key: value}
+    with pytest.raises(LearnerError) as caught:
+        engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF)
+    (d,) = caught.value.diagnostics
+    assert d.code == "SR3017" and f"its `{key}` here would not be read" in d.message and d.help == f"drop `{key}`: the catalogue's description counts"
+
+
 def test_an_inline_holding_counts_only_through_credit_rules_even_for_a_framework_target(engine: stackrules.Engine) -> None:
     """Section 18: inline holdings are external. A framework type has no provider, yet a self-described certificate is no home study of it."""
     doc = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, did_you_mean, suggestion
 from ..language.documents import Loaded
-from ..language.models import LearnerDoc
+from ..language.models import Holding, LearnerDoc
 from ..language.positions import Path
 from .build import Reporter
 from .index import QualVersion, RuleBase, iter_nodes
@@ -63,6 +63,18 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
                 "SR3017",
                 f"`{prov_id}` has a catalog, so a holding of it cannot be described inline (`{h.credential}` {what})",
                 (hint + "; " if hint else "") + "name the catalogue's credential and drop `title`, `provider` and `credits`",
+                on_key=True,
+            )
+            continue
+        if prov_id in rb.providers and info is not None and (said := _described_anyway(h)):
+            # the catalogue describes it: a level, fields or a framework level stated here would be silently unread,
+            # and a registrar would believe an override took effect (tags are read, and flagged as the learner's)
+            report.error(
+                item,
+                path + (said,),
+                "SR3017",
+                f"`{prov_id}` has a catalog, which describes `{h.credential}`: its `{said}` here would not be read",
+                f"drop `{said}`: the catalogue's description counts",
                 on_key=True,
             )
             continue
@@ -179,3 +191,12 @@ def node_suggestion(rb: RuleBase, qid: str, node: str) -> str | None:
     if not shown:
         return None
     return "did you mean " + " or ".join(f"`{c}`" for c in shown) + "?"
+
+
+# descriptive keys of a holding that only an inline description (a provider without a catalog) reads
+_DESCRIPTIVE = ("type", "level", "subject", "number", "framework_level", "fields", "competencies")
+
+
+def _described_anyway(h: Holding) -> str | None:
+    """The first descriptive key given on a holding (``title``, ``provider`` and ``credits`` are SR3017 above)."""
+    return next((k for k in _DESCRIPTIVE if getattr(h, k) not in (None, ())), None)
