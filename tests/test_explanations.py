@@ -458,3 +458,14 @@ def test_a_what_if_against_another_version_does_not_apply_a_substitution_with_no
     assert now == "`exu:INFO1010` counts instead of `exu:COMP1030` in `exu:BIT#core`"
     then = engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2020).to_json()["exceptions"][0]["effect"]
     assert then == "not applied: `exu:COMP1030` is not a requirement of `exu:BIT#core` in this version of the rules"
+
+
+def test_a_re_enrolment_goes_by_its_latest_commencement_whatever_the_order(engine: stackrules.Engine) -> None:
+    # Two enrolments in one qualification: the last one listed decided the version, so swapping them changed the rules
+    def version(*commenced: str) -> str:
+        doc = {"id": "R", "enrolments": [{"qualification": "exu:BIT", "commenced": c} for c in commenced], "holdings": []}
+        return str(engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()["version"]["chosen_on"])
+
+    assert version("2026-01-01", "2024-01-01") == version("2024-01-01", "2026-01-01") == "2026-01-01"
+    assert version("2024-01-01", "2027-03-01") == "2024-01-01"  # one still to come does not count yet
+    assert version("2027-03-01", "2028-03-01") == "2027-03-01"  # none begun: the earliest to come

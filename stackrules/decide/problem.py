@@ -120,15 +120,21 @@ def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.dat
         from ..diagnostics import suggestion
 
         raise RequestError("SR5001", f"unknown target `{target}`", suggestion(target, rb.qualifications) or "name a qualification of the rule base")
-    day = as_of
-    for e in learner.enrolments:
-        if e.qualification == target and e.commenced is not None:
-            day = e.commenced
+    day = commencement(learner, target, as_of) or as_of
     v = rb.version(target, day)
     if v is None:
         ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in rb.qualifications[target] if x.effective)
         raise RequestError("SR5001", f"no version of `{target}` is in force on {day}", f"versions exist for {ranges}")
     return v, day
+
+
+def commencement(learner: LearnerDoc, target: str, as_of: dt.date) -> dt.date | None:
+    """The commencement a decision on ``as_of`` goes by: of the learner's enrolments in ``target``, the latest that
+    began on or before ``as_of`` (a re-enrolment supersedes the one before), else the earliest one still to come;
+    never the order they are listed in."""
+    days = sorted(e.commenced for e in learner.enrolments if e.qualification == target and e.commenced is not None)
+    began = [d for d in days if d <= as_of]
+    return began[-1] if began else (days[0] if days else None)
 
 
 Compiler = Callable[[QualVersion, dt.date, Mapping[str, object] | None], CompiledTarget]
