@@ -795,3 +795,16 @@ def test_a_calendar_of_other_names_is_fine_where_nothing_names_its_offerings(eng
     ben = stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml")
     d = engine.plan(ben, "evu:BM-PERF", AS_OF, terms=("2027-SP", "2027-FA")).to_json()
     assert d["status"] == "planned" and d["calendar"] == ["2027-SP", "2027-FA"] and d["terms"][0]["name"] == "2027-SP"
+
+
+def test_a_plan_says_when_the_repeats_of_one_credential_set_its_length(engine: stackrules.Engine) -> None:
+    # Ben's 9 remaining us-sch fit in one term of 15, yet the plan takes 3: each MUAP150 lesson is a term of its own.
+    # The text never said what drove the count
+    ben = engine.plan(stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml"), "evu:BM-PERF", AS_OF)
+    assert len(ben.to_json()["terms"]) == 3
+    assert (
+        "Each repeat of a repeatable credential is taken in a term of its own: `evu:MUAP150` is taken 3 times, so the plan takes 3 terms"
+        " where its credit alone would fit in 1 term." in ben.text()
+    )
+    tariq = engine.plan(stackrules.load_learner(ROOT / "examples/learners/tariq.yaml"), "exu:BIT", AS_OF).text()
+    assert "Each repeat" not in tariq

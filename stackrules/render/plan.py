@@ -7,6 +7,24 @@ from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .common import CONFIDENCE, footer, grant_name, n, section
 
 
+def _repeats_set_the_length(d: Plan) -> str | None:
+    """Why a plan takes more terms than its credit needs, when the repeats of one credential are the reason."""
+    taken: dict[str, int] = {}
+    for t in d.terms:
+        for c in set(t.credentials):
+            taken[c] = taken.get(c, 0) + 1
+    if not taken or not d.max_load:
+        return None
+    credential, most = max(sorted(taken.items()), key=lambda kv: kv[1])
+    least = -(-d.added_credits // d.max_load)  # the terms the added credit needs at the load
+    if most < 2 or most != len(d.terms) or most <= least:
+        return None
+    return (
+        f"Each repeat of a repeatable credential is taken in a term of its own: `{credential}` is taken {most} times, so the plan takes"
+        f" {_terms(most)} where its credit alone would fit in {_terms(int(least))}."
+    )
+
+
 def _terms(count: int) -> str:
     return f"{count} term" + ("" if count == 1 else "s")
 
@@ -58,6 +76,9 @@ def plan_text(d: Plan | NoPlan) -> str:
             else " (the terms are numbered, not named: no credential in the plan's catalogue names its offerings)."
         )
     )
+    repeats = _repeats_set_the_length(d)
+    if repeats:
+        out.append(repeats)
     proven = "proven" if d.tie_breaks_proven else "the best found within the search's bound on work or time, not proven"
     out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
     out += waiting
