@@ -101,7 +101,10 @@ def audit_text(d: AuditDecision) -> str:
     applies = [node for node in d.nodes if node.status is not NodeStatus.NOT_APPLICABLE and not not_taken(node)]
     met = sum(1 for node in applies if node.status not in unmet)
     # the share of the credit the requirements can use: credit counted past what they need is no progress
-    credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit, " if c.required is not None else ""
+    credit = ""
+    if c.required is not None:
+        usable = f" ({n(c.counted - c.unusable)} of {n(c.required)} {unit}: what counts past a need is left out)" if c.unusable else ""
+        credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit{usable}, "
     progress = f"Progress: {credit}{met} of {len(applies)} requirements met"
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
