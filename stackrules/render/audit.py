@@ -66,7 +66,7 @@ def audit_text(d: AuditDecision) -> str:
         of = f"{n(c.counted)} of {n(c.required)} {unit}" if c.required is not None else f"{n(c.counted)} {unit}"
         out.append(f"Status: NOT DECIDED within the time limit. {of} counted so far; what remains is not known.")
     else:
-        status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (in-progress study must be passed)"
+        status = WORD[d.status].upper() if d.status is not AuditStatus.MET_PENDING else "MET PENDING (study in progress or planned must be passed)"
         rem = "no catalogue study completes it" if c.remaining is None else f"{n(c.remaining)} {unit} remaining"
         if c.remaining_records:
             rem += f" and {c.remaining_records} record{'' if c.remaining_records == 1 else 's'}"
@@ -118,7 +118,7 @@ def audit_text(d: AuditDecision) -> str:
     out.append(progress + ".")
     out.append(_version(d.version))
     if d.look_ahead:
-        out.append("Look-ahead: in-progress and planned study counts, marked (pending).")
+        out.append("Look-ahead: study in progress and planned counts, marked (in progress) or (planned).")
     out.append("")
     out.append("Requirements")
     depth: dict[str, int] = {}

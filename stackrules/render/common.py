@@ -34,8 +34,8 @@ WORD = {
 
 
 LEGEND = (
-    "Marks: [x] met, [~] met once in-progress study is passed, [ ] not met, [w] waived, [e] exempt;"
-    " (pending) in progress or planned, counted with look-ahead; [file:line] where the rule is written."
+    "Marks: [x] met, [~] met once study in progress or planned is passed, [ ] not met, [w] waived, [e] exempt;"
+    " (in progress), (planned): counted only with look-ahead; [file:line] where the rule is written."
 )
 
 CONFIDENCE = "not confirmed: this figure rests on a source marked `{confidence}`; confirm it before relying on it"
