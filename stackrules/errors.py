@@ -55,6 +55,10 @@ class RequestError(StackrulesError):
         # every diagnostic carries help: without a specific one, the code's own (docs/diagnostics.md)
         self.help = help if help is not None else _code_help(code)
 
+    def __str__(self) -> str:
+        # what `print(exc)` and a traceback show: the fix too, not only the message (``message`` is the message alone)
+        return f"{self.message} [{self.code}]" + (f"; {self.help}" if self.help else "")
+
     def diagnostic(self, file: str = "<request>") -> Diagnostic:
         return Diagnostic(file, 1, 1, self.code, self.message, self.help)
 

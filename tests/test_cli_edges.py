@@ -261,6 +261,8 @@ def test_a_learner_that_is_not_loaded_is_a_request_error_naming_load_learner(eng
         with pytest.raises(stackrules.RequestError, match=r"must be a stackrules\.Learner") as info:
             call()
         assert info.value.help is not None and "stackrules.load_learner(path)" in info.value.help
+        # printing the error (or its traceback) shows the fix too, not only the message
+        assert str(info.value).endswith("[SR5002]; " + info.value.help) and "stackrules.load_learner(path)" in str(info.value)
 
 
 def test_overlapping_builds_on_threads_never_switch_the_collector_under_each_other() -> None:
