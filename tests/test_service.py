@@ -208,6 +208,14 @@ def test_a_body_that_does_not_arrive_in_time_is_408(engine: stackrules.Engine) -
         assert c.post("/v1/audit", json=audit_body()).status_code == 200  # others are served as before
 
 
+def test_a_request_argument_out_of_its_schema_is_sr5002_in_the_service_s_words(client: Client) -> None:
+    # it was {"code": "value_error", "message": "Value error, not a calendar day ..."}: pydantic's words, not an SR code
+    doc = problem(client.post("/v1/audit", json=audit_body(as_of="2026-13-28")), 422, "invalid-request")
+    assert doc["diagnostics"] == [{"code": "SR5002", "message": "not a calendar day: write YYYY-MM-DD", "pointer": "/as_of"}]
+    doc = problem(client.post("/v1/audit", json={**audit_body(), "colour": "blue"}), 422, "invalid-request")
+    assert doc["diagnostics"][0]["code"] == "SR5002" and doc["diagnostics"][0]["pointer"] == "/colour"
+
+
 def test_too_deep_is_400(client: Client) -> None:
     problem(client.post("/v1/audit", content=b"[" * 100_000, headers={"Content-Type": "application/json"}), 400, "too-deep")
     deep: Any = "x"

@@ -398,7 +398,10 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             loc = tuple(err.get("loc", ()))
             if err.get("type") == "json_invalid":
                 return problem_response(Problem("malformed-json", "the body is not valid JSON"), request)
-            item: dict[str, Any] = {"code": str(err.get("type", "invalid")), "message": str(err.get("msg", "invalid"))}
+            # an argument of the request that does not fit its schema is SR5002, as on the command line; pydantic's own
+            # words ("Value error, ...") are not the service's
+            message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            item: dict[str, Any] = {"code": "SR5002", "message": message}
             if loc and loc[0] == "body":
                 item["pointer"] = pointer(loc[1:])
             elif loc:
