@@ -122,7 +122,7 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
             except StackrulesError as exc:
                 click.echo(escape_text(f"error: {exc}"), err=True)
                 code = EXIT_INVALID
-            except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort):
+            except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort, click.UsageError):
                 raise
             except BrokenPipeError:
                 # the reader went away (`| head`): nothing is wrong with the input, and nothing more can be written;
@@ -458,14 +458,17 @@ def explore(no_plans: bool, learner: str, as_of: str | None, look_ahead: bool, r
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot", show_default=True)
 @click.option("--focus", default=None, help="Only the neighbourhood of this qualification or credential id.")
-@click.option("--depth", type=click.IntRange(1, 10), default=2, show_default=True)
+@click.option("--depth", type=click.IntRange(1, 10), default=None, help="With --focus: how many steps out (default 2).")
 @click.option("--rules", "rules", multiple=True, type=click.Path())
 @click.option("--as-of", "as_of", default=None)
 @_guard(_fmt)
-def graph(fmt: str, focus: str | None, depth: int, rules: tuple[str, ...], as_of: str | None) -> int:
+def graph(fmt: str, focus: str | None, depth: int | None, rules: tuple[str, ...], as_of: str | None) -> int:
     """Export the credential graph (DOT, Mermaid or JSON)."""
     from .compile.graph import neighbourhood, to_dot, to_json, to_mermaid
 
+    if depth is not None and not focus:
+        raise click.UsageError("`--depth` bounds the neighbourhood of `--focus`, and no `--focus` is given: add --focus ID, or leave --depth out")
+    depth = 2 if depth is None else depth
     engine = _engine(rules)
     g = engine.graph(_as_of(as_of))
     if focus:

@@ -40,6 +40,7 @@ USAGE_ERRORS = [
     (["plan", "--learner", AMIRA, "--target", "exu:BIT", "--objective", "speed"], "'speed' is not one of"),
     (["explore", "--learner", AMIRA, "--bogus"], "No such option"),
     (["graph", "--depth", "0"], "0 is not in the range"),
+    (["graph", "--depth", "2"], "`--depth` bounds the neighbourhood of `--focus`, and no `--focus` is given"),
     (["towards"], "Missing argument 'CREDENTIAL'"),
     (["check", "--bogus"], "No such option"),
 ]

@@ -138,6 +138,9 @@ def test_graph_formats_and_focus(client: Client) -> None:
     assert r.status_code == 200 and r.text.startswith("digraph") and r.headers["content-type"].startswith("text/plain")
     r = client.get("/v1/graph", params={"format": "mermaid", "focus": "exu:GCDS"})
     assert r.status_code == 200 and r.text.startswith("flowchart")
+    # a depth without a focus bounded nothing, silently
+    doc = problem(client.get("/v1/graph", params={"depth": 1}), 422, "invalid-request")
+    assert doc["diagnostics"][0]["parameter"] == "depth" and doc["diagnostics"][0]["code"] == "SR5002"
 
 
 def test_schema_rulebase_health(client: Client, engine: stackrules.Engine) -> None:

@@ -547,12 +547,15 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
     async def graph(
         request: Request,
         focus: Annotated[str | None, Query(max_length=200, description="Only the neighbourhood of this qualification or credential id.")] = None,
-        depth: Annotated[int, Query(ge=1, le=10, description="How many steps from `focus`.")] = 2,
+        depth: Annotated[int | None, Query(ge=1, le=10, description="With `focus`: how many steps from it (default 2).")] = None,
         format: Annotated[GraphFormat, Query(description="Node-link JSON, Graphviz DOT or Mermaid.")] = "json",
         as_of: Annotated[Day | None, Query(description="Versions in force on this day (default: today).")] = None,
     ) -> Response:
         """The credential graph (versions in force on `as_of`)."""
-        params = {"focus": focus, "depth": depth, "format": format, "as_of": _day(as_of)}
+        if depth is not None and not focus:
+            item = {"code": "SR5002", "message": "`depth` bounds the neighbourhood of `focus`, and no `focus` is given", "parameter": "depth"}
+            return problem_response(Problem("invalid-request", f"depth: {item['message']}", {"diagnostics": [item]}), request)
+        params = {"focus": focus, "depth": 2 if depth is None else depth, "format": format, "as_of": _day(as_of)}
         return _send(await service.snapshot().pool.submit(Task("graph", params), cfg.max_time_limit + GRACE), request)
 
     @app.get(
