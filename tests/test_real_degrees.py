@@ -151,3 +151,28 @@ def test_a_value_exception_changes_only_its_learners_tree(tmp_path: Path) -> Non
     assert engine.audit(stackrules.load_learner({"id": "A", "holdings": holdings, "exceptions": [exception]}), "t:Q", day).status == "met"
     assert engine.audit(stackrules.load_learner({"id": "B", "holdings": holdings}), "t:Q", day).status == "not_met"
     assert engine.audit(stackrules.load_learner({"id": "A", "holdings": holdings, "exceptions": [exception]}), "t:Q", day).status == "met"
+
+
+def test_a_value_past_the_qualification_s_total_is_not_applied_and_a_unit_is_named(tmp_path: Path) -> None:
+    # `value: 1000000000` on a pool stopped the audit with "figures too large to decide exactly" at <request>:1:1; a
+    # `value` of "1 eftsl" where none can be set was said as "a `value` of 1", its unit dropped
+    import datetime as dt
+
+    import stackrules
+
+    (tmp_path / "q.yaml").write_text(
+        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\ncredits: 12\nrequires:\n  all:\n"
+        "    - {id: electives, credits: 12, where: {tags: b}}\n    - {id: pick, any: [t:B1, t:B2]}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(ROOT / "tests" / "cases" / "_base", tmp_path / "q.yaml")
+    day = dt.date(2026, 6, 30)
+
+    def effect(node: str, value: object) -> str:
+        exception = {"type": "value", "node": node, "value": value, "reason": "r", "approved_by": "registrar", "date": "2026-01-10"}
+        d = engine.audit(stackrules.load_learner({"id": "A", "holdings": [{"credential": "t:B1"}], "exceptions": [exception]}), "t:Q", day)
+        return str(d.to_json()["exceptions"][0]["effect"])
+
+    system = engine.rules.qualifications["t:Q"][0].system
+    assert effect("t:Q#electives", 1_000_000_000) == f"not applied: a `value` of 1000000000 is more than the qualification's total of 12 {system}"
+    assert effect("t:Q#pick", "1 eftsl").startswith("not applied: `pick` has no threshold a `value` of 1 eftsl can set")

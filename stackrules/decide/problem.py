@@ -22,7 +22,7 @@ from ..compile.tree import CNode
 from ..decisions.base import q
 from ..errors import RequestError
 from ..language.models import Condition, LearnerDoc, LearnerException
-from ..language.quantity import Quantity
+from ..language.quantity import Quantity, fmt
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
@@ -347,7 +347,11 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
     n = scoped[0]
     whole = value.value.denominator == 1
     if n.kind == "pool" and n.credits is not None:
-        old, n.credits = n.credits, rb.convert(value, v.system)
+        wanted = rb.convert(value, v.system)
+        if v.credits is not None and wanted > v.credits:
+            # more than the whole qualification: a slip (and a figure too large to decide exactly), not a threshold
+            return f"not applied: a `value` of {value} is more than the qualification's total of {fmt(v.credits)} {v.system}"
+        old, n.credits = n.credits, wanted
         return f"`{n.id}` needs {n.credits} instead of {old}"
     if n.kind == "pool" and n.count is not None and whole:
         old_count, n.count = n.count, int(value.value)
@@ -355,7 +359,7 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
     if n.kind == "at_least" and whole and 0 < value.value <= len(n.children):
         old_k, n.k = n.k, int(value.value)
         return f"`{n.id}` needs {n.k} of its parts instead of {old_k}"
-    return f"not applied: `{n.id}` has no threshold a `value` of {value.value} can set (a credit or count pool, or `at_least` up to its parts)"
+    return f"not applied: `{n.id}` has no threshold a `value` of {value} can set (a credit or count pool, or `at_least` up to its parts)"
 
 
 def _settle(
