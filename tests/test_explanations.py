@@ -469,3 +469,9 @@ def test_a_re_enrolment_goes_by_its_latest_commencement_whatever_the_order(engin
     assert version("2026-01-01", "2024-01-01") == version("2024-01-01", "2026-01-01") == "2026-01-01"
     assert version("2024-01-01", "2027-03-01") == "2024-01-01"  # one still to come does not count yet
     assert version("2027-03-01", "2028-03-01") == "2027-03-01"  # none begun: the earliest to come
+
+
+def test_one_requirement_is_said_in_the_singular(engine: stackrules.Engine) -> None:
+    noor = stackrules.load_learner(ROOT / "examples/learners/noor.yaml")
+    text = engine.audit(noor, "aqf:graduate-certificate", AS_OF).text()
+    assert "0 of 1 requirement met." in text and "of 1 requirements" not in text

@@ -105,7 +105,7 @@ def audit_text(d: AuditDecision) -> str:
     if c.required is not None:
         usable = f" ({n(c.counted - c.unusable)} of {n(c.required)} {unit}: what counts past a need is left out)" if c.unusable else ""
         credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit{usable}, "
-    progress = f"Progress: {credit}{met} of {len(applies)} requirements met"
+    progress = f"Progress: {credit}{met} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
         apart.append(f"{skipped} alternative{'' if skipped == 1 else 's'} not taken")
