@@ -469,3 +469,17 @@ def test_dask_gives_the_same_bytes_as_local_workers(engine: stackrules.Engine, s
     )  # fmt: skip
     assert code == 3 and f"on Dask at {cluster.scheduler_address}" in err and "20 already in the output" in err
     assert out.read_bytes() == local.read_bytes()
+
+
+def test_a_change_only_in_the_refusals_says_which() -> None:
+    # it said "decision differs in refused", and a rule author could not tell which refusal
+    from stackrules.cohort.impact import compare
+
+    base = {"status": "not_met", "credits": {"remaining": "24"}, "credit": [], "unused": [{"holding": "uscc:CS102", "cause": "refused"}]}
+    before = {"decision": {**base, "refused": [{"rule": "exu-uscc-cs102", "sources": ["uscc:CS102"], "reason": "condition"}]}}
+    after = {"decision": {**base, "refused": [{"rule": "exu-uscc-cs102", "sources": ["uscc:CS102"], "reason": "not_needed"}]}}
+    change = compare(1, "L", before, after, [])
+    assert change is not None and change.parts == ("refused",)
+    assert change.details == ("refused: - exu-uscc-cs102 uscc:CS102 condition", "refused: + exu-uscc-cs102 uscc:CS102 not_needed")
+    assert "decision differs in refused (refused: - exu-uscc-cs102 uscc:CS102 condition; refused: + exu-uscc-cs102 uscc:CS102 not_needed)" in change.text()
+    assert change.to_json()["details"] == list(change.details)

@@ -98,6 +98,7 @@ class Change:
     after: Side
     parts: tuple[str, ...]  # the top-level parts of the decision that differ
     files: tuple[str, ...]
+    details: tuple[str, ...] = ()  # what differs in the refusals and the holdings not counted: entries gone (-) and new (+)
 
     def text(self) -> str:
         bits = []
@@ -109,7 +110,7 @@ class Change:
             delta = self.after.granted - self.before.granted
             bits.append(f"credit granted {qtext(self.before.granted)} -> {qtext(self.after.granted)} ({'+' if delta > 0 else '-'}{qtext(abs(delta))})")
         if not bits:
-            bits.append("decision differs in " + ", ".join(self.parts))
+            bits.append("decision differs in " + ", ".join(self.parts) + (f" ({'; '.join(self.details)})" if self.details else ""))
         cited = ", ".join(self.files) if self.files else "no rule file differs"
         return f"{self.learner} (#{self.index}): " + "; ".join(bits) + " [" + cited + "]"
 
@@ -120,6 +121,7 @@ class Change:
             "before": {"status": self.before.status, "remaining": _opt(self.before.remaining, None), "granted": qtext(self.before.granted)},
             "after": {"status": self.after.status, "remaining": _opt(self.after.remaining, None), "granted": qtext(self.after.granted)},
             "differs": list(self.parts),
+            "details": list(self.details),
             "files": list(self.files),
         }
 
@@ -290,7 +292,28 @@ def compare(index: int, learner: str, before: Mapping[str, Any], after: Mapping[
         return None
     db, da = cb.get("decision") or cb, ca.get("decision") or ca
     parts = tuple(sorted(k for k in set(db) | set(da) if db.get(k) != da.get(k)))
-    return Change(index, learner, _side(before), _side(after), parts, _cited(files, before, after))
+    return Change(index, learner, _side(before), _side(after), parts, _cited(files, before, after), _details(db, da, parts))
+
+
+# how an entry of a decision's list is named in a change: the refusals and the holdings not counted
+_NAMED: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "refused": lambda r: f"{r.get('rule')} {', '.join(map(str, r.get('sources', ())))} {r.get('reason')}" + (f" ({r['detail']})" if r.get("detail") else ""),
+    "unused": lambda u: f"{u.get('holding')} {u.get('cause')}" + (f" ({u['reason']})" if u.get("reason") else ""),
+}
+
+
+def _details(before: Mapping[str, Any], after: Mapping[str, Any], parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Entries of the named lists that one side has and the other lacks, as ``part: - entry`` / ``part: + entry``."""
+    out: list[str] = []
+    for part in parts:
+        name = _NAMED.get(part)
+        was, now = before.get(part), after.get(part)
+        if name is None or not isinstance(was, list) or not isinstance(now, list):
+            continue
+        old = [name(x) for x in was if isinstance(x, dict)]
+        new = [name(x) for x in now if isinstance(x, dict)]
+        out += [f"{part}: - {x}" for x in old if x not in new] + [f"{part}: + {x}" for x in new if x not in old]
+    return tuple(out[:6]) + ((f"and {len(out) - 6} more",) if len(out) > 6 else ())
 
 
 def impact(
