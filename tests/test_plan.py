@@ -131,9 +131,24 @@ def test_explore_ranks_every_qualification(engine: stackrules.Engine) -> None:
     rows = engine.explore(learner, AS_OF).to_json()["qualifications"]
     assert rows[0]["target"] == "exu:BIT" and rows[0]["status"] == "met"
     assert {r["target"] for r in rows} == set(engine.qualifications())
-    years = [Fraction(r["remaining"]) / engine.rules.systems[r["system"]].full_time_year for r in rows if r["remaining"] is not None]
-    assert years == sorted(years)
+
+    # section 16's order: the share of the target still to do, then remaining in full-time years, then id
+    def share(r: dict[str, Any]) -> Fraction:
+        whole = Fraction(r["required"]) if r["required"] else Fraction(r["counted"]) + Fraction(r["remaining"])
+        return Fraction(r["remaining"]) / whole if whole else Fraction(0)
+
+    keys = [(share(r), Fraction(r["remaining"]) / engine.rules.systems[r["system"]].full_time_year) for r in rows if r["remaining"] is not None]
+    assert keys == sorted(keys)
     assert all(r["why"] for r in rows)
+
+
+def test_explore_puts_the_learner_s_own_degree_first_when_most_of_it_is_done(engine: stackrules.Engine) -> None:
+    # Tariq has 60 of the BIT's 144 exu-cp: ranked by remaining in full-time years, a framework's graduate-certificate
+    # type (0.5 years, nothing of it done) came first and the BIT (1.75 years, 42% done) fifth
+    tariq = engine.explore(stackrules.load_learner(EXAMPLES / "tariq.yaml"), AS_OF, plans=False)
+    rows = tariq.to_json()["qualifications"]
+    assert [r["target"] for r in rows[:3]] == ["exu:BIT", "exu:GCDS", "aqf:graduate-certificate"]  # an award before a type
+    assert "  1. exu:BIT Bachelor of Information Technology (58% to go): 84 exu-cp to go" in tariq.text()
 
 
 def test_graph_exports_round_trip_and_parse(engine: stackrules.Engine) -> None:

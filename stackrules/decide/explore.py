@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from ..decisions.audit import AuditStatus
 from ..decisions.base import q
-from ..decisions.explore import Exploration, ExploreRow, UnavailableRow
+from ..decisions.explore import Exploration, ExploreRow, UnavailableRow, share_to_go
 from ..decisions.plan import Plan
 from ..errors import RequestError
 from ..language.documents import Learner
@@ -56,10 +56,12 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             plan_credits, plan_size = (plan.added_credits, len(plan.added)) if isinstance(plan, Plan) else (None, 0)
         rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size, audit.version.location))
 
-    def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, str]:
+    def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, Fraction, bool, str]:
+        """Section 16's order: the share of the target still to do, then `remaining` (in full-time years: the only way
+        to compare credit of different systems), then awards before framework types, then id; `null` last."""
         if isinstance(r, UnavailableRow) or r.remaining is None:
-            return (1, Fraction(0), r.target)
-        return (0, r.remaining / ctx.rb.systems[r.system].full_time_year, r.target)
+            return (1, Fraction(0), Fraction(0), False, r.target)
+        return (0, share_to_go(r), r.remaining / ctx.rb.systems[r.system].full_time_year, r.target.partition(":")[0] in ctx.rb.frameworks, r.target)
 
     rows.sort(key=key)
     return Exploration(learner.id, as_of, tuple(rows), ctx.prov)

@@ -10,7 +10,15 @@ from typing import ClassVar, Literal
 from .audit import AuditStatus
 from .base import JSONObject, Provenance, q, records
 
-RANKED_BY = "remaining, in full-time years"
+RANKED_BY = "remaining as a share of the target's total, then remaining in full-time years, then awards before framework types, then id"
+
+
+def share_to_go(r: ExploreRow) -> Fraction:
+    """What is still to do as a share of the whole: ``remaining`` over the credit total, or, for a target without
+    one, over what counts and what remains together."""
+    assert r.remaining is not None
+    whole = r.required if r.required else r.counted + r.remaining
+    return r.remaining / whole if whole else Fraction(0)
 
 
 @dataclass(frozen=True, slots=True)

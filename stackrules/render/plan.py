@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..decisions.explore import Exploration, ExploreRow
+from ..decisions.explore import Exploration, ExploreRow, share_to_go
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .common import CONFIDENCE, footer, grant_name, n, section
 
@@ -135,8 +135,17 @@ def plan_text(d: Plan | NoPlan) -> str:
     return "\n".join(out) + "\n"
 
 
+def _percent_to_go(r: ExploreRow) -> str:
+    """The share still to do, rounded down but never to 0% while something remains."""
+    pct = int(share_to_go(r) * 100)
+    return f"{max(pct, 1)}%"
+
+
 def explore_text(d: Exploration) -> str:
-    out = [f"What learner {d.learner} can finish, as of {d.as_of.isoformat()} (least remaining first)", ""]
+    out = [
+        f"What learner {d.learner} can finish, as of {d.as_of.isoformat()} (least remaining first, as a share of each target; equal shares by full-time years)",
+        "",
+    ]
     for k, r in enumerate(d.qualifications, 1):
         if isinstance(r, ExploreRow):
             title = f" {r.title}" if r.title else ""
@@ -149,7 +158,8 @@ def explore_text(d: Exploration) -> str:
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
-        out.append(f"{k:>3}. {r.target}{title}: {r.why}{plan}{at}")
+        share = f" ({_percent_to_go(r)} to go)" if isinstance(r, ExploreRow) and r.remaining is not None and r.remaining else ""
+        out.append(f"{k:>3}. {r.target}{title}{share}: {r.why}{plan}{at}")
     # the footer every explanation ends with (the rules it read); a learner's credential sections go before it
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"

@@ -286,7 +286,7 @@ class ExploreDecision(Open):
                 {
                     "learner": "L-0001",
                     "as_of": "2026-11-28",
-                    "ranked_by": "remaining, in full-time years",
+                    "ranked_by": "remaining as a share of the target's total, then remaining in full-time years, then awards before framework types, then id",
                     "qualifications": [{"target": "exu:BIT", "status": "met", "remaining": "0", "why": "complete"}],
                     "provenance": PROVENANCE,
                     "decision_id": DECISION_ID,
