@@ -525,15 +525,6 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
     audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
     calendar = _calendar(ctx.rb, opts, audit_p)
-    if opts.terms and audit_p.compiled is not None:
-        offered = offering_names(ctx.rb, audit_p.compiled, [it for it in audit_p.items if it.origin == "addition"])
-        if offered and not set(offered) & set(opts.terms):
-            # almost surely a mistake (other names, a typo): every credential that lists its offerings would be unplaceable
-            raise RequestError(
-                "SR5002",
-                f"none of the terms {', '.join(f'`{t}`' for t in opts.terms)} is a term the catalogue offers study in ({', '.join(offered)})",
-                f"name the catalogue's terms, e.g. --terms {','.join(offered)}, or leave --terms out",
-            )
     keep = _keep_of(audit_p, audit_choice)
 
     # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
