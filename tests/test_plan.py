@@ -666,11 +666,15 @@ def test_a_plan_says_the_grade_its_credit_rules_ask(engine: stackrules.Engine) -
     # C or better, and the plan did not say so (found by an advisor's read); eux-ds-stack asks no grade
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "noor.yaml"), "exu:GCDS", AS_OF, objective="cost").to_json()
     why = {s["credential"]: s["why"] for s in plan["steps"]}
-    assert (
-        why["eux:DS-MC1"]
-        == "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-foundations if passed with grade C or better"
+    assert why["eux:DS-MC1"] == (
+        "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-foundations if passed with grade C or better;"
+        " its credit for exu:DATA5001, exu:DATA5002 counts towards foundations"
     )
-    assert why["eux:DS-MC3"] == "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-stack"
+    # block credit is named by its title, never by its id credit:eux-ds-stack:1
+    assert why["eux:DS-MC3"] == (
+        "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-stack;"
+        " its credit for `Stacked data micro-credentials` counts towards data-electives"
+    )
 
 
 def test_a_plan_says_which_of_its_units_is_a_retake(engine: stackrules.Engine) -> None:
@@ -823,3 +827,11 @@ def test_a_plan_says_when_the_repeats_of_one_credential_set_its_length(engine: s
     )
     tariq = engine.plan(stackrules.load_learner(ROOT / "examples/learners/tariq.yaml"), "exu:BIT", AS_OF).text()
     assert "Each repeat" not in tariq
+
+
+def test_a_step_that_earns_credit_says_where_that_credit_counts(engine: stackrules.Engine) -> None:
+    # Priya's CS101 step said only that its credit for COMP1010 meets COMP1020's prerequisite; that credit is also
+    # her core unit COMP1010
+    d = engine.plan(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", AS_OF).to_json()
+    step = next(s for s in d["steps"] if s["credential"] == "uscc:CS101")
+    assert "its credit for exu:COMP1010 counts towards core and meets the prerequisite of exu:COMP1020" in step["why"]

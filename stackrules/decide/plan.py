@@ -809,7 +809,7 @@ def _plan_record(
             for pre in _credentials_in(info.prerequisites):
                 needed_by.setdefault(pre, []).append(it.credential)
     feeds: dict[int, list[str]] = {}
-    grants_of: dict[int, list[str]] = {}  # an added source -> the credentials its applications grant
+    grants_of: dict[int, list[int]] = {}  # an added source -> the grant items of its applications
     leaf_grade: dict[tuple[int, str], str] = {}  # (added source, rule) -> the grade the rule's `from` asks of it
     rules = {app.rule.id: app.rule for app in p.apps}
     for app in p.apps:
@@ -819,7 +819,7 @@ def _plan_record(
                 if source_leaf.min_grade is not None:
                     leaf_grade[(i, app.rule.id)] = source_leaf.min_grade
                 if app.index in choice.apps:
-                    grants_of.setdefault(i, []).extend(p.items[g].credential for g in app.grants)
+                    grants_of.setdefault(i, []).extend(app.grants)
     added_index = {it.index for it in added}
     earning: set[int] = set()
     earned = Fraction(0)
@@ -846,10 +846,21 @@ def _plan_record(
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
         if it.index in feeds:
             why.append("earns credit under " + ", ".join(_rule_condition(p, rules[r], it, leaf_grade.get((it.index, r))) for r in sorted(set(feeds[it.index]))))
-            # credit granted for a credential another added unit needs first: a prerequisite met through granted credit
-            for g in sorted(set(grants_of.get(it.index, []))):
-                if g in needed_by:
-                    why.append(f"its credit for {g} meets the prerequisite of " + ", ".join(sorted(set(needed_by[g]))))
+            # what the credit it earns does: where it counts, and the prerequisites it meets (granted credit for a
+            # credential another added unit needs first)
+            alike: dict[str, list[str]] = {}  # what the credit does -> the credentials granted that do it
+            for g in sorted(set(grants_of.get(it.index, [])), key=lambda g: p.items[g].key):
+                does = []
+                if leaf_of.get(g):
+                    does.append("counts towards " + ", ".join(sorted(set(leaf_of[g]))))
+                if p.items[g].credential in needed_by:
+                    does.append("meets the prerequisite of " + ", ".join(sorted(set(needed_by[p.items[g].credential]))))
+                if does:
+                    granted = p.items[g]
+                    # block credit (`unspecified`) is named by its title, never by its internal id `credit:RULE:N`
+                    name = f"`{granted.attrs.title}`" if granted.credential.startswith("credit:") and granted.attrs.title else granted.credential
+                    alike.setdefault(" and ".join(does), []).append(name)
+            why += [f"its credit for {', '.join(dict.fromkeys(gs))} {does}" for does, gs in alike.items()]
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:
