@@ -68,7 +68,9 @@ def _calendar(rb: RuleBase, opts: PlanOptions, p: Problem) -> tuple[str, ...]:
         return opts.terms
     if p.compiled is None:
         return UNNAMED
-    sources = [it for it in p.items[: p.before_catalogue if p.catalogue_added else len(p.items)] if it.origin == "addition"]
+    # a plan's problem: the other credentials its credit rules could take come before the catalogue (add_external)
+    assert p.plan is not None and p.catalogue_added
+    sources = [it for it in p.items[: p.before_catalogue] if it.origin == "addition"]
     return offering_names(rb, p.compiled, sources) or UNNAMED
 
 
@@ -524,7 +526,6 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     deadline = time.monotonic() + time_limit
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
     audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
-    calendar = _calendar(ctx.rb, opts, audit_p)
     keep = _keep_of(audit_p, audit_choice)
 
     # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
@@ -577,6 +578,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the (smaller) full model is solved.
         fast = problem(quick=True, at_most=guess, guessed=guess is not None)
+        calendar = _calendar(ctx.rb, opts, fast)  # every plan problem of the learner holds the same rule sources
         answered: dict[Fraction, bool] = {}  # enough's answers for this fast model (its attempt asks first)
 
         def enough(bound: Fraction) -> bool:
@@ -608,6 +610,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                 p = problem(bound=bound)
     if p is None:
         p = problem()
+        calendar = _calendar(ctx.rb, opts, p)
     load = _load(ctx, p, opts)
     if not plans:
         cuts: list[list[int]] = []
