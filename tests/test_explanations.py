@@ -475,3 +475,23 @@ def test_one_requirement_is_said_in_the_singular(engine: stackrules.Engine) -> N
     noor = stackrules.load_learner(ROOT / "examples/learners/noor.yaml")
     text = engine.audit(noor, "aqf:graduate-certificate", AS_OF).text()
     assert "0 of 1 requirement met." in text and "of 1 requirements" not in text
+
+
+def test_an_exception_for_study_not_held_or_not_decided_says_so(engine: stackrules.Engine) -> None:
+    # "not used: `exu:COMP1030` is met without it" was said of a substitution for a credential the learner does not
+    # hold, while "Still needed" listed COMP1030 (the completion's own addition was taken for a claim); and a decision
+    # cut short still said the substitution applied (found by a review)
+    doc = {
+        "id": "S1",
+        "holdings": [{"credential": "exu:COMP1010", "awarded": "2024-01-01"}],
+        "exceptions": [
+            {"type": "substitute", "node": "exu:BIT#core", "credential": "exu:INFO1010", "instead_of": "exu:COMP1030", "reason": "r"}
+            | {"approved_by": "adean-education", "date": "2025-01-01"}
+        ],
+    }
+    effect = engine.audit(stackrules.load_learner(doc), "exu:BIT", AS_OF).to_json()["exceptions"][0]["effect"]
+    assert effect == "not used: the learner does not hold `exu:INFO1010`"
+    dana = stackrules.load_learner(ROOT / "examples/learners/dana.yaml")
+    cut = engine.audit(dana, "exu:BIT", AS_OF, time_limit=1e-6).to_json()
+    assert cut["status"] == "indeterminate"
+    assert cut["exceptions"][0]["effect"] == "not decided within the time limit: whether it is used is not known"

@@ -1025,10 +1025,15 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
     """What a `substitute` or `add` exception did in this decision: it allows a claim, and says so only when the
     choice makes that claim (two substitutions of one credential cannot both hold; one of a credential that counts
     anyway holds nothing)."""
-    if e.type not in ("substitute", "add") or effect.startswith("not applied") or indeterminate:
+    if e.type not in ("substitute", "add") or effect.startswith("not applied"):
         return effect
+    if indeterminate:
+        return f"{NOT_DECIDED}: whether it is used is not known"
+    if not any(it.credential == e.credential and it.origin in ("holding", "external", "grant") for it in p.items):
+        return f"not used: the learner does not hold `{e.credential}`"
     allowed = {key for key, ex in p.exception_claims.items() if ex is e}
-    made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims}
+    # the learner's own claims: a completion's additions are what is still needed, not what the exception did
+    made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims if p.items[i].origin != "addition"}
     if allowed & made:
         return effect
     mine = sorted((leaf, i) for leaf, i in made if p.items[i].credential == e.credential)
