@@ -258,7 +258,12 @@ def test_a_symlinked_folder_of_a_rule_base_is_read_once_and_a_loop_ends(tmp_path
     shipped = _cli("check", str(base), str(ROOT / "frameworks"))
     (base / "tafe-nsw").rename(tmp_path / "elsewhere")
     (base / "tafe-nsw").symlink_to(tmp_path / "elsewhere")
-    (base / "loop").symlink_to(base)  # a link back up the tree
+    (base / "loop").symlink_to(base)  # a link back to the top
+    (base / "up").symlink_to(tmp_path)  # a link above it: the parent (with a stray YAML file) is not read
+    (tmp_path / "docker-compose.yaml").write_text("services: {}\n", encoding="utf-8")
+    for name in ("again", "and-again"):  # cycles below the top (two of them: without a stop they grow as 2^depth)
+        (base / "example-university" / name).symlink_to(base / "example-university")
+    (base / "example-university" / ".#bit-2025.yaml").symlink_to("user@host.1234:1700000000")  # an Emacs lock file
     out = _cli("check", str(base), str(ROOT / "frameworks"))
     assert out.returncode == 0, out.stderr
     assert shipped.stdout.split(",")[0] == out.stdout.split(",")[0]  # "ok: N documents checked": every one, each once

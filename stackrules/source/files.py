@@ -33,9 +33,12 @@ def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool]:
     found: list[FsPath] = []
     seen = 0
     visited: set[str] = set()
+    top = os.path.realpath(folder)
     for root, dirs, names in os.walk(folder, onerror=lambda _: None, followlinks=True):
         real = os.path.realpath(root)
-        if real in visited:
+        # each real folder once (a link to a folder already walked, or a cycle below the top, ends there), and never
+        # the top's own folder or one above it through a link (`up -> ..` would read the whole parent)
+        if real in visited or (real != top and _encloses(real, top)):
             dirs[:] = []
             continue
         visited.add(real)
@@ -45,9 +48,15 @@ def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool]:
             return [], True
         for name in names:
             f = FsPath(root) / name
-            if f.suffix in YAML_SUFFIXES:
+            # an editor's lock file (Emacs: `.#name.yaml`, a link to nowhere) is no document
+            if f.suffix in YAML_SUFFIXES and not name.startswith(".#"):
                 found.append(f)
     return sorted(found), False
+
+
+def _encloses(outer: str, inner: str) -> bool:
+    """Whether real path ``outer`` is ``inner`` or a folder above it."""
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
