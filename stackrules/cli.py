@@ -101,11 +101,31 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequ
 _CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
+def _cannot_write(exc: OSError) -> int:
+    """The output could not be written (stdout on a full disk, /dev/full): no bug, and nothing more can be written
+    there, so the error goes to stderr whatever the format, and stdout to devnull (the interpreter's own flush at exit
+    would fail again)."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    click.echo(f"error[SR5002]: cannot write the output: {exc.strerror}\n  = help: free some space, or write the output elsewhere", err=True)
+    return EXIT_INVALID
+
+
 def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
     """Turn every failure into a diagnostic and an exit code; never a traceback."""
 
     def deco(fn: F) -> F:
         def wrapper(**kwargs: Any) -> None:
+            try:
+                code = guarded(**kwargs)
+                sys.stdout.flush()
+            except OSError as exc:  # an error's own output (a JSON diagnostic on stdout) could not be written either
+                if exc.errno not in _CANNOT_WRITE:
+                    raise
+                code = _cannot_write(exc)
+            sys.exit(code or 0)
+
+        def guarded(**kwargs: Any) -> int | None:
             fmt = fmt_of(kwargs)
             try:
                 code = fn(**kwargs)
@@ -135,16 +155,11 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
                     click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
                     code = EXIT_INTERNAL
                 else:
-                    # the output could not be written (stdout on a full disk, /dev/full): no bug, and no more can be written
-                    # there, so the error goes to stderr whatever the format
-                    with contextlib.suppress(OSError):
-                        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                    click.echo(f"error[SR5002]: cannot write the output: {exc.strerror}\n  = help: free some space, or write the output elsewhere", err=True)
-                    code = EXIT_INVALID
+                    code = _cannot_write(exc)
             except Exception as exc:  # the last line of defence: report, never a traceback
                 click.echo(escape_text(f"internal error: {type(exc).__name__}: {exc}\nplease report this with the command and input files"), err=True)
                 code = EXIT_INTERNAL
-            sys.exit(code or 0)
+            return int(code or 0)
 
         wrapper.__name__ = fn.__name__
         wrapper.__doc__ = fn.__doc__
@@ -190,11 +205,17 @@ class _Commands(click.Group):
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            if _asks_for_json(argv):
-                where = f"`{exc.ctx.command_path} --help`" if exc.ctx is not None else "`stackrules --help`"
-                emit_diagnostics([Diagnostic("<request>", 1, 1, "SR5002", exc.format_message(), f"see {where}")], "json")
-            else:
-                exc.show()
+            try:
+                if _asks_for_json(argv):
+                    where = f"`{exc.ctx.command_path} --help`" if exc.ctx is not None else "`stackrules --help`"
+                    emit_diagnostics([Diagnostic("<request>", 1, 1, "SR5002", exc.format_message(), f"see {where}")], "json")
+                    sys.stdout.flush()
+                else:
+                    exc.show()
+            except OSError as problem:
+                if problem.errno not in _CANNOT_WRITE:
+                    raise
+                _cannot_write(problem)
             sys.exit(EXIT_INVALID)
         except click.ClickException as exc:  # click's other input errors (an unreadable file it opened)
             exc.show()

@@ -271,7 +271,14 @@ def test_a_symlinked_folder_of_a_rule_base_is_read_once_and_a_loop_ends(tmp_path
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
-    "args", [["audit", "--learner", str(EXAMPLES / "tariq.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28"], ["graph", "--format", "json"]]
+    "args",
+    [
+        ["audit", "--learner", str(EXAMPLES / "tariq.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28"],
+        ["graph", "--format", "json"],
+        # an error's own JSON on stdout, and a usage error's (found by a review: a traceback, exit 1)
+        ["audit", "--learner", "/nonexistent.yaml", "--target", "exu:GCDS", "--format", "json"],
+        ["audit", "--targetx", "X", "--format", "json"],
+    ],
 )
 def test_output_to_a_full_disk_is_said_plainly_never_an_internal_error(args: list[str]) -> None:
     # stdout on a full disk was "internal error: OSError ... please report this": a machine's condition, not a bug
