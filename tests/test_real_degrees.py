@@ -155,7 +155,7 @@ def test_a_value_exception_changes_only_its_learners_tree(tmp_path: Path) -> Non
 
 def test_a_value_past_the_qualification_s_total_is_not_applied_and_a_unit_is_named(tmp_path: Path) -> None:
     # `value: 1000000000` on a pool stopped the audit with "figures too large to decide exactly" at <request>:1:1; a
-    # `value` of "1 eftsl" where none can be set was said as "a `value` of 1", its unit dropped
+    # `value` of "1 ects" where none can be set was said as "a `value` of 1", its unit dropped
     import datetime as dt
 
     import stackrules
@@ -175,4 +175,34 @@ def test_a_value_past_the_qualification_s_total_is_not_applied_and_a_unit_is_nam
 
     system = engine.rules.qualifications["t:Q"][0].system
     assert effect("t:Q#electives", 1_000_000_000) == f"not applied: a `value` of 1000000000 is more than the qualification's total of 12 {system}"
-    assert effect("t:Q#pick", "1 eftsl").startswith("not applied: `pick` has no threshold a `value` of 1 eftsl can set")
+    assert effect("t:Q#pick", "1 ects").startswith("not applied: `pick` has no threshold a `value` of 1 ects can set")
+
+
+def test_a_value_without_a_total_to_compare_and_one_in_an_unknown_system_are_said_plainly(tmp_path: Path) -> None:
+    # without a credit total, `value: 1000000000` still stopped the audit (SR5003); `value: "1 zzz"` raised a KeyError
+    # (found by a review); a fraction was printed as 4/5
+    import datetime as dt
+
+    import stackrules
+    from stackrules.errors import LearnerError
+
+    (tmp_path / "q.yaml").write_text(
+        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires:\n  all:\n    - {id: electives, credits: 12, where: {tags: b}}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(ROOT / "tests" / "cases" / "_base", tmp_path / "q.yaml")
+    system = engine.rules.qualifications["t:Q"][0].system
+    day = dt.date(2026, 6, 30)
+
+    def audit(value: object) -> stackrules.Decision:
+        exception = {"type": "value", "node": "t:Q#electives", "value": value, "reason": "r", "approved_by": "registrar", "date": "2026-01-10"}
+        return engine.audit(stackrules.load_learner({"id": "A", "holdings": [{"credential": "t:B1"}], "exceptions": [exception]}), "t:Q", day)
+
+    year = engine.rules.systems[system].full_time_year
+    assert audit(1_000_000_000).to_json()["exceptions"][0]["effect"] == (
+        f"not applied: a `value` of 1000000000 is more than a hundred years of full-time study ({100 * year} {system})"
+    )
+    assert audit("1 ects").to_json()["exceptions"][0]["effect"].startswith("`electives` needs 0.8 ")
+    with pytest.raises(LearnerError) as caught:
+        audit("1 zzz")
+    assert [(d.code, d.message) for d in caught.value.diagnostics] == [("SR3004", "unknown credit system `zzz`")]

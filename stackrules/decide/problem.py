@@ -348,11 +348,15 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
     whole = value.value.denominator == 1
     if n.kind == "pool" and n.credits is not None:
         wanted = rb.convert(value, v.system)
+        # more than the whole qualification (without a total: than a hundred years of full-time study): a slip, and a
+        # figure too large to decide exactly, not a threshold
+        year = rb.systems[v.system].full_time_year
         if v.credits is not None and wanted > v.credits:
-            # more than the whole qualification: a slip (and a figure too large to decide exactly), not a threshold
             return f"not applied: a `value` of {value} is more than the qualification's total of {fmt(v.credits)} {v.system}"
+        if wanted > 100 * year:
+            return f"not applied: a `value` of {value} is more than a hundred years of full-time study ({fmt(100 * year)} {v.system})"
         old, n.credits = n.credits, wanted
-        return f"`{n.id}` needs {n.credits} instead of {old}"
+        return f"`{n.id}` needs {fmt(wanted)} {v.system} instead of {fmt(old)}"
     if n.kind == "pool" and n.count is not None and whole:
         old_count, n.count = n.count, int(value.value)
         return f"`{n.id}` needs {n.count} instead of {old_count}"

@@ -147,6 +147,8 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
             cid = getattr(ex, key)
             if cid is not None and cid not in rb.credentials and not any(h.credential == cid for h in doc.holdings):
                 report.error(item, path + (key,), "SR3001", f"unknown credential `{cid}`", suggestion(cid, rb.credentials))
+        if ex.value is not None and ex.value.system is not None and ex.value.system not in rb.systems:
+            report.error(item, path + ("value",), "SR3004", f"unknown credit system `{ex.value.system}`", suggestion(ex.value.system, rb.systems))
 
 
 def learner_diagnostics(rb: RuleBase, item: Loaded) -> list[Diagnostic]:
