@@ -154,7 +154,8 @@ def test_towards_leaves_out_rules_not_in_force() -> None:
     assert code == 0 and [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-diploma-3y-bachelor"])]
     code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", DAY, "--format", "json")
     rows = json.loads(out)["counts_towards"]
-    assert {tuple(r["via"]) for r in rows if r["node"]} == {("exu-tafe-dip-it",)} and all(r["how"] == "credit" for r in rows)
+    # while the agreement is in force the AQF default does not take the Diploma into the BIT (it refuses it): not named
+    assert {tuple(r["via"]) for r in rows} == {("exu-tafe-dip-it",)} and all(r["how"] == "credit" for r in rows)
     code, out, _ = run("towards", "tafe-nsw:BSB50120", "--as-of", DAY)
     assert code == 0 and out == f"tafe-nsw:BSB50120 counts towards nothing in force on {DAY}\n"  # a Diploma of Business: unrelated
 
@@ -168,7 +169,27 @@ def test_towards_follows_a_rule_that_selects_its_source_by_field_only_into_relat
     priya = engine.assess(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
     assert any(g["rule"] == "aqf-level-6-3y-bachelor" for g in priya["granted"])
     edges = [e for e in to_json(engine.graph(dt.date(2026, 11, 28)))["edges"] if e["source"] == "credential:tafe-nsw:ICT60220"]
-    assert {"kind": "consumes", "source": "credential:tafe-nsw:ICT60220", "target": "rule:aqf-level-6-3y-bachelor", "into": ["exu:BIT"]} in edges
+    assert {"kind": "consumes", "source": "credential:tafe-nsw:ICT60220", "target": "rule:aqf-level-6-3y-bachelor"} in edges  # all its targets
+
+
+def test_towards_does_not_follow_a_field_rule_into_an_unrelated_target(tmp_path: Path) -> None:
+    # the shipped base has one related bachelor only: with a Bachelor of Arts beside it, the IT Advanced Diploma still
+    # counts towards the BIT alone (the AQF default's edge names its targets, and towards follows it there only)
+    import shutil
+
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    (tmp_path / "rules" / "example-university" / "ba.yaml").write_text(
+        "kind: qualification\nid: exu:BA\ntitle: Bachelor of Arts\nprovider: exu\ntype: aqf:bachelor\nframework_level: aqf:7\n"
+        'credits: 144\nfields: ["asced:100000"]\nrequires: {id: arts, credits: 144, where: {tags: arts}}\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path / "rules", ROOT / "frameworks")
+    day = dt.date(2026, 11, 28)
+    assert "exu:BA" in engine.qualifications()
+    rows = engine.counts_towards("tafe-nsw:ICT60220", day).to_json()["counts_towards"]
+    assert [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-level-6-3y-bachelor"])]
+    edges = [e for e in to_json(engine.graph(day))["edges"] if e["source"] == "credential:tafe-nsw:ICT60220" and e["kind"] == "consumes"]
+    assert edges == [{"kind": "consumes", "source": "credential:tafe-nsw:ICT60220", "target": "rule:aqf-level-6-3y-bachelor", "into": ["exu:BIT"]}]
 
 
 def test_a_specific_rule_not_in_force_does_not_block_the_policy_default(engine: stackrules.Engine) -> None:

@@ -60,15 +60,31 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
                 g.add_edge(f"credential:{entry.credential}", _name(ct.nodes[leaf], v.id), kind="counts_towards")
                 fits.setdefault((v.id, entry.credential), []).append(_name(ct.nodes[leaf], v.id))
     quals = {n for n, d in g.nodes(data=True) if d.get("kind") == "qualification"}
-    for rule in rb.rules:
+    # a policy default does not take a source that a specific rule in force takes into the same target (section 16's
+    # precedence): its edges are made last, leaving out those (source, target) pairs
+    specific: set[tuple[str, str]] = set()
+    for rule in sorted(rb.rules, key=lambda rl: rl.doc.type == "policy"):
         if rule.doc.effective is not None and not rule.doc.effective.contains(day):
             continue
         r = f"rule:{rule.id}"
         g.add_node(r, kind="rule", label=rule.doc.title or rule.id, type=rule.doc.type)
         targets = [rule.doc.into] if isinstance(rule.doc.into, str) else _into(rb, rule.doc.into, day)
+        policy = rule.doc.type == "policy"
+
+        def consume(cid: str, into: list[str], r: str = r, targets: list[str] = targets, policy: bool = policy) -> None:
+            """``cid`` is a source of rule ``r`` into ``into`` (all of its ``targets``: an edge without `into`)."""
+            if policy:
+                into = [t for t in into if (cid, t) not in specific]
+            else:
+                specific.update((cid, t) for t in into)
+            if into == targets:
+                g.add_edge(f"credential:{cid}", r, kind="consumes")
+            elif into:
+                g.add_edge(f"credential:{cid}", r, kind="consumes", into=into)
+
         for n, _ in iter_nodes(rule.doc.from_, ()):
             if n.credential:
-                g.add_edge(f"credential:{n.credential}", r, kind="consumes")
+                consume(n.credential, targets)
             elif n.where is not None and _reads_target(n.where):
                 # `related_field` compares a source's fields with the target's: a source is consumed for the
                 # targets whose fields it is related to, and the edge names them (`into`)
@@ -77,12 +93,12 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
                     attrs = credential_attrs(rb, cid)
                     into = [t for t, m in matchers if m.match(n.where, attrs)]
                     if into:
-                        g.add_edge(f"credential:{cid}", r, kind="consumes", into=into)
+                        consume(cid, into)
             elif n.where is not None:
                 m = Matcher(rb)
                 for cid in rb.credentials:
                     if m.match(n.where, credential_attrs(rb, cid)):
-                        g.add_edge(f"credential:{cid}", r, kind="consumes")
+                        consume(cid, targets)
         for t in targets:
             if f"qualification:{t}" in quals:
                 for grant in rule.doc.grant:
