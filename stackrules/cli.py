@@ -1138,10 +1138,17 @@ def _result_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 @click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True, help="Worker processes that decide (0: in the server process).")
 @click.option("--queue", type=click.IntRange(0, 10_000), default=64, show_default=True, help="Requests that may wait for a worker; more get 503.")
 @click.option("--token-file", type=click.Path(dir_okay=False), default=None, help="A file holding the bearer token required on every route.")
-@click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision to this file.")
+@click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision to this file (one service per file).")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="An origin allowed to call the service from a browser (repeatable; CORS is off by default).")
 @click.option("--max-body", type=click.IntRange(1024, 100_000_000), default=1_000_000, show_default=True, help="Largest request body, in bytes.")
 @click.option("--max-time-limit", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True, help="Cap on a request's time limit, in seconds.")
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request's body may take to arrive after its headers (then 408).",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
 @_guard(lambda kw: "text")
 def serve(
@@ -1155,6 +1162,7 @@ def serve(
     cors_origins: tuple[str, ...],
     max_body: int,
     max_time_limit: float,
+    body_timeout: float,
     log_level: str,
 ) -> int:
     """Serve decisions over HTTP (needs the `serve` extra: pip install 'stackrules[serve]')."""
@@ -1177,6 +1185,7 @@ def serve(
         cors_origins=tuple(cors_origins),
         max_body=max_body,
         max_time_limit=max_time_limit,
+        body_timeout=body_timeout,
         default_time_limit=min(10.0, max_time_limit),
         cache=cache_folder(),
     )

@@ -267,7 +267,9 @@ class Engine:
                 "flag:look_ahead": look_ahead,
             },
         )
-        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), tuple(terms), allow_unpriced, look_ahead)
+        # term names are compared with `offered` names: " S1" is S1 (as the command line reads `--terms S1, S2`)
+        names = tuple(t.strip() if isinstance(t, str) else t for t in terms)
+        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), names, allow_unpriced, look_ahead)
         start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
         resolved, report = self._resolved(learner, as_of, start + time_limit)
         return Decision(plan_decision(self.context, resolved, target, as_of, opts, _left(start, time_limit)), report)

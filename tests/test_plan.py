@@ -868,3 +868,9 @@ def test_the_calendar_names_the_terms_of_the_study_a_credit_rule_takes(tmp_path:
     d = engine.plan(stackrules.load_learner({"id": "L"}), "pa:Q", AS_OF).to_json()
     assert d["status"] == "planned" and d["calendar"] == ["Summer"], d
     assert [t["credentials"] for t in d["terms"]] == [["pa:C1", "pb:M1"]] and d["terms"][0]["name"] == "Summer"
+
+
+def test_term_names_are_read_without_the_spaces_around_them(engine: stackrules.Engine) -> None:
+    # the service passed " S1" on as a name no offering has (the command line strips `--terms S1, S2`)
+    d = engine.plan(stackrules.load_learner(ROOT / "examples/learners/eva.yaml"), "exu:BIT", AS_OF, terms=(" S1", "S2 ")).to_json()
+    assert d["status"] == "planned" and d["calendar"] == ["S1", "S2"]
