@@ -249,24 +249,31 @@ def test_a_rule_base_folder_never_leaves_out_a_yaml_entry_it_cannot_read(tmp_pat
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs links")
-def test_a_symlinked_folder_of_a_rule_base_is_read_once_and_a_loop_ends(tmp_path: Path) -> None:
-    # A symlinked subfolder was skipped: a folder holding only credit rules vanished from the rule base unnoticed
+def test_a_symlinked_folder_of_a_rule_base_is_read_once_or_refused_never_skipped(tmp_path: Path) -> None:
+    # A symlinked subfolder was skipped without a word: a folder holding only credit rules vanished from the rule base.
+    # A link to a folder inside the rule base is followed, each real folder once; one to a folder outside it (a shared
+    # folder elsewhere, `up -> ..`, /proc/self/cwd) is refused by name, never walked and never skipped in silence
     import shutil
 
     base = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", base)
     shipped = _cli("check", str(base), str(ROOT / "frameworks"))
-    (base / "tafe-nsw").rename(tmp_path / "elsewhere")
-    (base / "tafe-nsw").symlink_to(tmp_path / "elsewhere")
     (base / "loop").symlink_to(base)  # a link back to the top
-    (base / "up").symlink_to(tmp_path)  # a link above it: the parent (with a stray YAML file) is not read
-    (tmp_path / "docker-compose.yaml").write_text("services: {}\n", encoding="utf-8")
+    (base / "alias").symlink_to(base / "tafe-nsw")  # a second name for a folder inside: read once
     for name in ("again", "and-again"):  # cycles below the top (two of them: without a stop they grow as 2^depth)
         (base / "example-university" / name).symlink_to(base / "example-university")
     (base / "example-university" / ".#bit-2025.yaml").symlink_to("user@host.1234:1700000000")  # an Emacs lock file
     out = _cli("check", str(base), str(ROOT / "frameworks"))
     assert out.returncode == 0, out.stderr
     assert shipped.stdout.split(",")[0] == out.stdout.split(",")[0]  # "ok: N documents checked": every one, each once
+    (base / "tafe-nsw").rename(tmp_path / "elsewhere")
+    (base / "tafe-nsw").symlink_to(tmp_path / "elsewhere")
+    (base / "up").symlink_to(tmp_path)  # the parent, with a stray YAML file: not read
+    (tmp_path / "docker-compose.yaml").write_text("services: {}\n", encoding="utf-8")
+    out = _cli("check", str(base), str(ROOT / "frameworks"))
+    assert out.returncode == 3 and "SR2005" not in out.stderr, out.stderr
+    assert f"error[SR1012]: `{base}/tafe-nsw` is a symbolic link to `{tmp_path / 'elsewhere'}`, a folder outside `{base}`: it is not read" in out.stderr
+    assert f"`{base}/up` is a symbolic link to `{tmp_path}`" in out.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

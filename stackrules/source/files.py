@@ -22,41 +22,51 @@ YAML_SUFFIXES = (".yaml", ".yml")
 MAX_WALK = 100_000  # entries looked at under one folder named as a rule base
 
 
-def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool]:
-    """The YAML files under ``folder``, and whether the walk hit MAX_WALK.
+def _yaml_under(folder: FsPath) -> tuple[list[FsPath], bool, list[tuple[FsPath, str]]]:
+    """The YAML files under ``folder``, whether the walk hit MAX_WALK, and the links to folders outside it.
 
-    Symlinked folders are followed, each real folder once (a link back up the tree is no loop). Every entry
-    named *.yaml / *.yml that is not a folder is returned, a regular file or not: a broken link, a pipe or
-    a device is then refused for what it is when read (SR1012, SR1013), never silently left out of the
-    rule base. Folders that vanish or cannot be listed during the walk (``/proc``, permissions) are skipped.
+    A symbolic link to a folder inside ``folder`` is followed, each real folder once (a link to one already
+    walked, or a cycle, ends there). A link to a folder outside it (a shared folder elsewhere, ``up -> ..``,
+    ``/proc/self/cwd``) is not followed but returned, for the caller to refuse: never silently left out, never
+    a walk of whatever it leads to. Every entry named *.yaml / *.yml that is not a folder is returned, a
+    regular file or not: a broken link, a pipe or a device is then refused for what it is when read (SR1012,
+    SR1013). Folders that vanish or cannot be listed during the walk (permissions) are skipped.
     """
     found: list[FsPath] = []
+    outside: list[tuple[FsPath, str]] = []
     seen = 0
-    visited: set[str] = set()
     top = os.path.realpath(folder)
+    visited: set[str] = set()
     for root, dirs, names in os.walk(folder, onerror=lambda _: None, followlinks=True):
         real = os.path.realpath(root)
-        # each real folder once (a link to a folder already walked, or a cycle below the top, ends there), and never
-        # the top's own folder or one above it through a link (`up -> ..` would read the whole parent)
-        if real in visited or (real != top and _encloses(real, top)):
+        if real in visited:
             dirs[:] = []
             continue
         visited.add(real)
-        dirs.sort()
         seen += len(dirs) + len(names)
         if seen > MAX_WALK:
-            return [], True
+            return [], True, []
+        kept = []
+        for d in sorted(dirs):
+            path = os.path.join(root, d)
+            if os.path.islink(path):
+                target = os.path.realpath(path)
+                if not _within(target, top):
+                    outside.append((FsPath(path), target))
+                    continue
+            kept.append(d)
+        dirs[:] = kept
         for name in names:
             f = FsPath(root) / name
             # an editor's lock file (Emacs: `.#name.yaml`, a link to nowhere) is no document
             if f.suffix in YAML_SUFFIXES and not name.startswith(".#"):
                 found.append(f)
-    return sorted(found), False
+    return sorted(found), False, outside
 
 
-def _encloses(outer: str, inner: str) -> bool:
-    """Whether real path ``outer`` is ``inner`` or a folder above it."""
-    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+def _within(path: str, top: str) -> bool:
+    """Whether real path ``path`` is ``top`` or lies inside it."""
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath], list[Diagnostic]]:
@@ -70,7 +80,19 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[FsPath],
     for raw in paths:
         p = FsPath(raw)
         if p.is_dir():
-            found, too_many = _yaml_under(p)
+            found, too_many, outside = _yaml_under(p)
+            for link, target in outside:
+                where = f"{display_name(link.parent)}/{link.name}"  # the link where it lies, not where it leads
+                diags.append(
+                    Diagnostic(
+                        where,
+                        1,
+                        1,
+                        "SR1012",
+                        f"`{where}` is a symbolic link to `{target}`, a folder outside `{raw}`: it is not read",
+                        "name that folder as a rule-base folder of its own, or move it into this one",
+                    )
+                )
             if too_many:
                 diags.append(
                     Diagnostic(
