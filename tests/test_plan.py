@@ -841,29 +841,19 @@ def test_the_calendar_names_the_terms_of_the_study_a_credit_rule_takes(tmp_path:
     # The calendar was taken from the audit's problem, which holds no credit-rule sources of other providers: a
     # micro-credential offered only in Summer that earns the target's credit was "never in the calendar", and the plan
     # that takes it was "no plan" (found by a review)
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
-    (a / "catalog.yaml").write_text(
-        "kind: catalog\nprovider: {id: pa, name: Provider A, country: AU}\ncredit_system: ects\n"
+    documents = {
+        "a/catalog.yaml": "kind: catalog\nprovider: {id: pa, name: Provider A, country: AU}\ncredit_system: ects\n"
         'credentials:\n  - {id: "pa:C1", title: Course One, credits: 6, level: 1, tags: [core]}\n',
-        encoding="utf-8",
-    )
-    (a / "q.yaml").write_text(
-        'kind: qualification\nid: "pa:Q"\ntitle: Q\nprovider: pa\ncredits: 12\nrequires:\n  all:\n'
+        "a/q.yaml": 'kind: qualification\nid: "pa:Q"\ntitle: Q\nprovider: pa\ncredits: 12\nrequires:\n  all:\n'
         '    - {id: core, all: ["pa:C1"]}\n    - {id: stacked, credits: 6, where: {tags: stacked}}\n',
-        encoding="utf-8",
-    )
-    (b / "catalog.yaml").write_text(
-        "kind: catalog\nprovider: {id: pb, name: Provider B, country: AU}\ncredit_system: ects\n"
+        "b/catalog.yaml": "kind: catalog\nprovider: {id: pb, name: Provider B, country: AU}\ncredit_system: ects\n"
         'credentials:\n  - {id: "pb:M1", title: Micro One, type: micro-credential, credits: 6, tags: [pbm], offered: [Summer]}\n',
-        encoding="utf-8",
-    )
-    (b / "stack.yaml").write_text(
-        'kind: credit_rule\nid: pb-stack\ntype: stacking\ntitle: M1 earns stacked credit\nbasis: {reference: test}\ninto: "pa:Q"\n'
-        'from: {all: ["pb:M1"]}\ngrant:\n  - {unspecified: "6 ects", level: 1, tags: [stacked], title: Stacked}\n',
-        encoding="utf-8",
-    )
+        "b/stack.yaml": "kind: credit_rule\nid: pb-stack\ntype: stacking\ntitle: M1 earns stacked credit\nbasis: {reference: test}\n"
+        'into: "pa:Q"\nfrom: {all: ["pb:M1"]}\ngrant:\n  - {unspecified: "6 ects", level: 1, tags: [stacked], title: Stacked}\n',
+    }
+    for name, text in documents.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
     engine = stackrules.load(ROOT / "frameworks", tmp_path)
     d = engine.plan(stackrules.load_learner({"id": "L"}), "pa:Q", AS_OF).to_json()
     assert d["status"] == "planned" and d["calendar"] == ["Summer"], d
