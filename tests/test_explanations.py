@@ -186,6 +186,12 @@ def test_a_statement_cut_short_states_no_refusal_it_did_not_decide(engine: stack
     assert "Credit granted so far: 0 exu-cp." in text and "not needed" not in text
     audit = engine.audit(sam, "exu:BIT", AS_OF, time_limit=1e-6).to_json()
     assert audit["status"] == "indeterminate" and [r["reason"] for r in audit["refused"]] == ["condition"]
+    assert {x["holding"] for x in d["not_credited"] if x["reason"] == "not_decided"} == {"uscc:CS101", "uscc:STAT200"}
+    # a holding refused under one rule (a policy default a specific rule overrides) but not decided under the other
+    # was said nowhere else (found by a newcomer's read of Tariq's statement)
+    tariq = engine.assess(stackrules.load_learner(ROOT / "examples/learners/tariq.yaml"), "exu:BIT", AS_OF, time_limit=1e-6)
+    assert any(x["holding"] == "tafe-nsw:ICT50220" and x["reason"] == "not_decided" for x in tariq.to_json()["not_credited"])
+    assert "Prior learning not decided within the time limit\n  tafe-nsw:ICT50220 Diploma of Information Technology" in tariq.text()
 
 
 def test_explore_and_plan_text_cite_their_rules(engine: stackrules.Engine) -> None:

@@ -45,13 +45,18 @@ def assess_decision(
         NotCredited(
             u.holding,
             titles.get(u.holding, u.holding),
-            NotCreditedReason.NO_RULE if u.cause is UnusedCause.NO_RULE else NotCreditedReason.OTHER,
+            NotCreditedReason.NO_RULE
+            if u.cause is UnusedCause.NO_RULE
+            else NotCreditedReason.NOT_DECIDED
+            if u.cause is UnusedCause.NOT_DECIDED
+            else NotCreditedReason.OTHER,
             u.reason,
             u.holding in own,
             u.nearest,
         )
         for u in audit.unused
-        if u.holding not in refused_sources
+        # a holding refused under one rule is said there; one whose other rules were not decided is said here too
+        if u.holding not in refused_sources or u.cause is UnusedCause.NOT_DECIDED
     )
     c = audit.credits
     given = sum((g.credits for g in granted), Fraction(0))

@@ -22,6 +22,7 @@ EXPLANATION = {
 
 class NotCreditedReason(StrEnum):
     NO_RULE = "no_rule"  # no credit rule applies to it
+    NOT_DECIDED = "not_decided"  # the time limit stopped the decision before whether it counts was known
     OTHER = "other"  # see the detail
 
 

@@ -88,7 +88,12 @@ def assess_text(d: AssessStatement) -> str:
     section(
         out,
         "Prior learning not credited",
-        [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.reason is not NotCreditedReason.NO_RULE and not x.own],
+        [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.reason is NotCreditedReason.OTHER and not x.own],
+    )
+    section(
+        out,
+        "Prior learning not decided within the time limit",
+        [f"  {x.holding} {x.title}: whether it earns credit is not known" for x in d.not_credited if x.reason is NotCreditedReason.NOT_DECIDED and not x.own],
     )
     # the learner's study at the awarding provider itself (in progress, failed, incompatible) is no credit decision
     section(out, "Own study not counted (not a credit decision)", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.own])
