@@ -184,8 +184,12 @@ def test_a_statement_cut_short_states_no_refusal_it_did_not_decide(engine: stack
     text = cut.text()
     assert text.splitlines()[3].startswith("Status: NOT DECIDED within the time limit. This is not a statement of credit")
     assert "Credit granted so far: 0 exu-cp." in text and "not needed" not in text
-    audit = engine.audit(sam, "exu:BIT", AS_OF, time_limit=1e-6).to_json()
+    cut_audit = engine.audit(sam, "exu:BIT", AS_OF, time_limit=1e-6)
+    audit = cut_audit.to_json()
     assert audit["status"] == "indeterminate" and [r["reason"] for r in audit["refused"]] == ["condition"]
+    # its requirements and progress are the best choice's so far, and the text says so
+    said = cut_audit.text()
+    assert "Progress so far (not decided): " in said and "(not met so far" in said and "(not met)" not in said
     assert {x["holding"] for x in d["not_credited"] if x["reason"] == "not_decided"} == {"uscc:CS101", "uscc:STAT200"}
     # a holding refused under one rule (a policy default a specific rule overrides) but not decided under the other
     # was said nowhere else (found by a newcomer's read of Tariq's statement)

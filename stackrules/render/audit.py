@@ -105,7 +105,9 @@ def audit_text(d: AuditDecision) -> str:
     if c.required is not None:
         usable = f" ({n(c.counted - c.unusable)} of {n(c.required)} {unit}: what counts past a need is left out)" if c.unusable else ""
         credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit{usable}, "
-    progress = f"Progress: {credit}{met} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
+    # cut short by the time limit: what the best choice found so far counts, not a decision
+    so_far = " so far (not decided)" if d.status is AuditStatus.INDETERMINATE else ""
+    progress = f"Progress{so_far}: {credit}{met} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
         apart.append(f"{skipped} alternative{'' if skipped == 1 else 's'} not taken")
@@ -141,7 +143,8 @@ def audit_text(d: AuditDecision) -> str:
         if short:  # a pool can hold all its credit and still fall short of a limit: say which, or "24 of 24, not met" puzzles
             progress += f"; limit{'' if len(short) == 1 else 's'} {', '.join(short)} not reached"
         why = f": {node.why}" if node.why else ""
-        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({WORD[node.status]}{progress}{why}){at}")
+        word = WORD[node.status] + (" so far" if so_far and node.status is NodeStatus.NOT_MET else "")
+        out.append(f"{pad}{MARK[node.status]} {node.id}:{title} ({word}{progress}{why}){at}")
         # what the node claims through parts without an id of their own (`all: [a, b]` beside named groups); what a
         # named part claims is listed under that part
         in_parts = {k for m in d.nodes if m.parent == node.id for k in m.claimed}
