@@ -864,3 +864,18 @@ def test_term_names_are_read_without_the_spaces_around_them(engine: stackrules.E
     # the service passed " S1" on as a name no offering has (the command line strips `--terms S1, S2`)
     d = engine.plan(stackrules.load_learner(ROOT / "examples/learners/eva.yaml"), "exu:BIT", AS_OF, terms=(" S1", "S2 ")).to_json()
     assert d["status"] == "planned" and d["calendar"] == ["S1", "S2"]
+
+
+def test_study_taken_for_the_prerequisite_its_credit_meets_is_counted_as_counting_nowhere(engine: stackrules.Engine) -> None:
+    # Tariq's least-credit plan takes uscc:STAT200 only for the MATH1020 credit that meets DATA2001's prerequisite; that
+    # credit counts towards no requirement, but the plan's first line and `added_credits_not_counted` left it out (its
+    # cheapest plan, which takes MATH1020 itself, said so; found by a newcomer)
+    plan = engine.plan(stackrules.load_learner(EXAMPLES / "tariq.yaml"), "exu:BIT", AS_OF)
+    d = plan.to_json()
+    assert d["added_credits_not_counted"] == "4.8"
+    step = next(s for s in d["steps"] if s["credential"] == "uscc:STAT200")
+    assert step["why"].endswith("the credit it earns counts towards no requirement of exu:BIT")
+    assert (
+        "88.8 exu-cp of study (4.8 exu-cp of it earns 6 exu-cp of credit through credit rules;"
+        " 4.8 exu-cp of it counts towards no requirement: taken for a prerequisite)" in plan.text()
+    )

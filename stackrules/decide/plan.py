@@ -864,6 +864,12 @@ def _plan_record(
                     name = f"`{granted.attrs.title}`" if granted.credential.startswith("credit:") and granted.attrs.title else granted.credential
                     alike.setdefault(" and ".join(does), []).append(name)
             why += [f"its credit for {', '.join(dict.fromkeys(gs))} {does}" for does, gs in alike.items()]
+            earned_here = grants_of.get(it.index, [])
+            if earned_here and not any(leaf_of.get(g) for g in earned_here):
+                # taken for a prerequisite its credit meets: like study taken only for a prerequisite, it adds credit
+                # that counts towards no requirement, and the plan's first line counts it so
+                why.append(f"the credit it earns counts towards no requirement of {p.version.id}")
+                uncounted += it.credits
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:

@@ -7,6 +7,16 @@ from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .common import CONFIDENCE, footer, grant_name, n, section
 
 
+def _of_it(d: Plan, unit: str) -> str:
+    """What the added credit holds: study that earns other credit through rules, and credit that counts nowhere."""
+    parts = []
+    if d.earned_credit and d.earned_credit != d.earning_study:
+        parts.append(f"{n(d.earning_study)} {unit} of it earns {n(d.earned_credit)} {unit} of credit through credit rules")
+    if d.uncounted:
+        parts.append(f"{n(d.uncounted)} {unit} of it counts towards no requirement: taken for a prerequisite")
+    return (" of study" if d.earned_credit and d.earned_credit != d.earning_study else "") + (f" ({'; '.join(parts)})" if parts else "")
+
+
 def _repeats_set_the_length(d: Plan) -> str | None:
     """Why a plan takes more terms than its credit needs, when the repeats of one credential are the reason."""
     taken: dict[str, int] = {}
@@ -62,12 +72,7 @@ def plan_text(d: Plan | NoPlan) -> str:
     ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
         f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}, {n(d.added_credits)} {unit}"
-        + (
-            f" of study ({n(d.earning_study)} {unit} of it earns {n(d.earned_credit)} {unit} of credit through credit rules)"
-            if d.earned_credit and d.earned_credit != d.earning_study
-            else ""
-        )
-        + (f" ({n(d.uncounted)} {unit} of it counts towards no requirement: taken for a prerequisite)" if d.uncounted else "")
+        + _of_it(d, unit)
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''}"
         + (
