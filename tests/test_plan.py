@@ -835,6 +835,7 @@ def test_a_step_that_earns_credit_says_where_that_credit_counts(engine: stackrul
     d = engine.plan(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", AS_OF).to_json()
     step = next(s for s in d["steps"] if s["credential"] == "uscc:CS101")
     assert "its credit for exu:COMP1010 counts towards core and meets the prerequisite of exu:COMP1020" in step["why"]
+    assert step["counts_towards"] == ["core"]  # the JSON says it as the text does (it was [])
 
 
 def test_the_calendar_names_the_terms_of_the_study_a_credit_rule_takes(tmp_path: Path) -> None:

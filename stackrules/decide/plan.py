@@ -882,7 +882,9 @@ def _plan_record(
             uncounted += it.credits
         info = p.rb.credentials.get(it.credential)
         location = str(info.loc) if info is not None else None
-        towards = tuple(sorted(set(leaf_of.get(it.index, [])))) or ((p.version.id,) if it.index in beyond else ())
+        # where the step counts: its own claims, and (study that earns credit) where the credit it earns counts
+        own_or_earned = [*leaf_of.get(it.index, []), *(x for g in grants_of.get(it.index, []) for x in leaf_of.get(g, []))]
+        towards = tuple(sorted(set(own_or_earned))) or ((p.version.id,) if it.index in beyond else ())
         steps.append(PlanStep(it.credential, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location, towards))
     return Plan(
         target=audit.target,
