@@ -141,8 +141,12 @@ def plan_text(d: Plan | NoPlan) -> str:
 
 
 def _percent_to_go(r: ExploreRow) -> str:
-    """The share still to do, rounded down but never to 0% while something remains."""
-    pct = int(share_to_go(r) * 100)
+    """The share still to do, rounded up (the audit's progress is rounded down: the two add up to 100%), but never to
+    100% while something counts, nor to 0% while something remains."""
+    share = share_to_go(r)
+    pct = -(-share.numerator * 100 // share.denominator)
+    if share < 1:
+        pct = min(pct, 99)
     return f"{max(pct, 1)}%"
 
 
