@@ -30,8 +30,9 @@ def _repeats_set_the_length(d: Plan) -> str | None:
     if most < 2 or most != len(d.terms) or most <= least:
         return None
     return (
-        f"Each repeat of a repeatable credential is taken in a term of its own: `{credential}` is taken {most} times, so the plan takes"
-        f" {_terms(most)} where its credit alone would fit in {_terms(int(least))}."
+        f"Each repeat of a repeatable credential is taken in a term of its own (the planner's rule, not the catalogue's): `{credential}`"
+        f" is taken {most} times, so the plan takes {_terms(most)} where its credit alone would fit in {_terms(int(least))};"
+        " where several may be taken in one term, fewer terms may do."
     )
 
 
