@@ -790,6 +790,9 @@ def test_no_plan_for_want_of_prices_says_so_however_many_credentials_lack_one(en
     shown = d["cannot_place"]
     assert len(shown) == 9 and all(c["why"] == "it has no price" for c in shown[:8])
     assert shown[8]["credential"] is None and re.fullmatch(r"and 3 more: nus:\w+, nus:\w+, nus:\w+", shown[8]["why"]), shown[8]
+    # the list is one way to complete the target, not every credential without a price, and the text says so
+    text = engine.plan(aisyah, "nus:BCOMP-CS", AS_OF, objective="cost").text()
+    assert "\nWhat one way to complete the target would take, and why it cannot be placed:\n  nus:" in text
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,9 @@ def plan_text(d: Plan | NoPlan) -> str:
     out = [f"Plan for {d.title} ({d.target}), learner {d.learner}, as of {d.as_of.isoformat()}"]
     if isinstance(d, NoPlan):
         out.append(f"No plan: {d.why}.")
+        if any(c.credential for c in d.cannot_place):
+            # named from one completion of the requirements (without the schedule): other completions take others
+            out.append("What one way to complete the target would take, and why it cannot be placed:")
         out += [f"  {c.credential}: {c.why}" if c.credential else f"  {c.why}" for c in d.cannot_place]
         out += ["", footer(d.provenance)]
         return "\n".join(out) + "\n"
