@@ -825,6 +825,7 @@ def test_a_plan_says_when_the_repeats_of_one_credential_set_its_length(engine: s
     # The text never said what drove the count
     ben = engine.plan(stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml"), "evu:BM-PERF", AS_OF)
     assert len(ben.to_json()["terms"]) == 3
+    assert "Add 7 credentials (4 distinct, repeats counted each time), 9 us-sch" in ben.text()
     assert (
         "Each repeat of a repeatable credential is taken in a term of its own (the planner's rule, not the catalogue's): `evu:MUAP150`"
         " is taken 3 times, so the plan takes 3 terms where its credit alone would fit in 1 term;"

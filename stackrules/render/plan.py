@@ -75,7 +75,9 @@ def plan_text(d: Plan | NoPlan) -> str:
     price = _cost_text(d.cost)
     ties = ", then ".join(t.value for t in d.tie_breaks)
     out.append(
-        f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}, {n(d.added_credits)} {unit}"
+        f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}"
+        + (f" ({len(set(d.added))} distinct, repeats counted each time)" if len(set(d.added)) != len(d.added) else "")
+        + f", {n(d.added_credits)} {unit}"
         + _of_it(d, unit)
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''}"
