@@ -151,7 +151,10 @@ def test_towards_leaves_out_rules_not_in_force() -> None:
     # in 2020 the articulation agreement (from 2024) is not in force: only the AQF default for a related Diploma is
     code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", "2020-06-01", "--format", "json")
     rows = json.loads(out)["counts_towards"]
-    assert code == 0 and [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-diploma-3y-bachelor"])]
+    assert code == 0 and [(r["node"], r["qualifications"], r["via"]) for r in rows] == [
+        (None, ["exu:BIT"], ["aqf-diploma-3y-bachelor"]),  # towards the total
+        ("exu:BIT#electives", ["exu:BIT"], ["aqf-diploma-3y-bachelor"]),  # and the pool its block credit fits
+    ]
     code, out, _ = run("towards", "tafe-nsw:ICT50220", "--as-of", DAY, "--format", "json")
     rows = json.loads(out)["counts_towards"]
     # while the agreement is in force the AQF default does not take the Diploma into the BIT (it refuses it): not named
@@ -165,7 +168,10 @@ def test_towards_follows_a_rule_that_selects_its_source_by_field_only_into_relat
     # target and found nothing, so `towards` said the Advanced Diploma of IT counted towards nothing while Priya's
     # audit granted 72 exu-cp from it. The consumes edge now names the targets the source is related to
     rows = engine.counts_towards("tafe-nsw:ICT60220", dt.date(2026, 11, 28)).to_json()["counts_towards"]
-    assert [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-level-6-3y-bachelor"])]
+    assert [(r["node"], r["qualifications"], r["via"]) for r in rows] == [
+        (None, ["exu:BIT"], ["aqf-level-6-3y-bachelor"]),
+        ("exu:BIT#electives", ["exu:BIT"], ["aqf-level-6-3y-bachelor"]),  # where Priya's audit puts the 72 exu-cp
+    ]
     priya = engine.assess(stackrules.load_learner(ROOT / "examples/learners/priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
     assert any(g["rule"] == "aqf-level-6-3y-bachelor" for g in priya["granted"])
     edges = [e for e in to_json(engine.graph(dt.date(2026, 11, 28)))["edges"] if e["source"] == "credential:tafe-nsw:ICT60220"]
@@ -187,9 +193,19 @@ def test_towards_does_not_follow_a_field_rule_into_an_unrelated_target(tmp_path:
     day = dt.date(2026, 11, 28)
     assert "exu:BA" in engine.qualifications()
     rows = engine.counts_towards("tafe-nsw:ICT60220", day).to_json()["counts_towards"]
-    assert [(r["qualifications"], r["via"]) for r in rows] == [(["exu:BIT"], ["aqf-level-6-3y-bachelor"])]
+    assert {(tuple(r["qualifications"]), tuple(r["via"])) for r in rows} == {(("exu:BIT",), ("aqf-level-6-3y-bachelor",))}
     edges = [e for e in to_json(engine.graph(day))["edges"] if e["source"] == "credential:tafe-nsw:ICT60220" and e["kind"] == "consumes"]
     assert edges == [{"kind": "consumes", "source": "credential:tafe-nsw:ICT60220", "target": "rule:aqf-level-6-3y-bachelor", "into": ["exu:BIT"]}]
+
+
+def test_towards_names_the_pools_block_credit_fills(engine: stackrules.Engine) -> None:
+    # Block credit (an `unspecified` grant with tags) was drawn as counting towards the qualification's total only:
+    # `towards eux:DS-MC3` left out the data-electives pool that the audit and the plan fill with it (a newcomer's read)
+    rows = engine.counts_towards("eux:DS-MC3", dt.date(2026, 11, 28)).to_json()["counts_towards"]
+    assert ("exu:GCDS#data-electives", ["eux-ds-stack"]) in [(r["node"], r["via"]) for r in rows]
+    eva = engine.audit(stackrules.load_learner(ROOT / "examples/learners/eva.yaml"), "exu:GCDS", dt.date(2026, 11, 28)).to_json()
+    data = next(n for n in eva["nodes"] if n["id"] == "data-electives")
+    assert any(k.startswith("credit:eux-ds-stack") for k in data["claimed"])
 
 
 def test_a_specific_rule_not_in_force_does_not_block_the_policy_default(engine: stackrules.Engine) -> None:

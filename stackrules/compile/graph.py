@@ -25,10 +25,10 @@ from typing import Any, Literal
 import networkx as nx
 
 from ..diagnostics import escape_text
-from ..language.models import Filter, IntoFilter, SpecifiedGrant
-from ..rulebase.filters import Matcher, credential_attrs, version_attrs
+from ..language.models import Filter, IntoFilter, SpecifiedGrant, UnspecifiedGrant
+from ..rulebase.filters import Matcher, credential_attrs, grant_attrs, version_attrs
 from ..rulebase.index import RuleBase, iter_nodes
-from .target import CompiledTarget
+from .target import CompiledTarget, leaf_accepts_static
 from .tree import CNode
 
 
@@ -60,6 +60,7 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
                 g.add_edge(f"credential:{entry.credential}", _name(ct.nodes[leaf], v.id), kind="counts_towards")
                 fits.setdefault((v.id, entry.credential), []).append(_name(ct.nodes[leaf], v.id))
     quals = {n for n, d in g.nodes(data=True) if d.get("kind") == "qualification"}
+    by_version = {ct.version.id: ct for ct in compiled}
     # a policy default does not take a source that a specific rule in force takes into the same target (section 16's
     # precedence): its edges are made last, leaving out those (source, target) pairs
     specific: set[tuple[str, str]] = set()
@@ -108,6 +109,9 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
                             g.add_edge(r, leaf_name, kind="grants", credential=grant.credential)
                     else:
                         g.add_edge(r, f"qualification:{t}", kind="grants")
+                        # block credit also counts in the requirements whose filters its attributes pass (a tagged pool)
+                        for pool in _block_credit_leaves(rb, by_version.get(t), rule.id, grant):
+                            g.add_edge(r, _name(pool, t), kind="grants", credential=f"credit:{rule.id}")
     _name_the_rest(g, rb, day)
     return g
 
@@ -123,6 +127,19 @@ def _name_the_rest(g: nx.DiGraph, rb: RuleBase, day: dt.date) -> None:
             d["label"] = (rb.version(ident, day) or rb.qualifications[ident][-1]).title
         else:
             d["label"] = ident
+
+
+def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: object) -> list[CNode]:
+    """The pools of ``ct`` that an `unspecified` grant's credit could fill, on its attributes (tags, level, ...)."""
+    if ct is None or not isinstance(grant, UnspecifiedGrant):
+        return []
+    v = ct.version
+    try:
+        credits = rb.grant_amount(grant, v)
+    except (KeyError, ValueError, ZeroDivisionError):
+        return []  # a share of a total the target lacks: nothing to match
+    attrs = grant_attrs(grant, f"credit:{rule_id}", v.provider or "", credits, v.system, grant.title)
+    return [leaf for leaf in ct.top.leaves() if leaf.kind == "pool" and leaf_accepts_static(rb, leaf, attrs, Matcher(rb, leaf.target_fields), attrs.id)]
 
 
 def _reads_target(f: Filter) -> bool:
