@@ -505,3 +505,13 @@ def test_an_exception_for_study_not_held_or_not_decided_says_so(engine: stackrul
     cut = engine.audit(dana, "exu:BIT", AS_OF, time_limit=1e-6).to_json()
     assert cut["status"] == "indeterminate"
     assert cut["exceptions"][0]["effect"] == "not decided within the time limit: whether it is used is not known"
+
+
+def test_met_pending_and_the_legend_name_planned_study_as_it_is_printed(engine: stackrules.Engine) -> None:
+    # Chen's DATA3002 is planned, not in progress: "MET PENDING (in-progress study must be passed)" and a legend
+    # explaining a "(pending)" mark that is never printed (items print "(in progress)" or "(planned)")
+    chen = engine.audit(stackrules.load_learner(ROOT / "examples/learners/chen.yaml"), "exu:BIT", AS_OF, look_ahead=True)
+    text = chen.text()
+    assert chen.status == "met_pending" and "Status: MET PENDING (study in progress or planned must be passed)." in text
+    assert "(planned)" in text and "(in progress), (planned): counted only with look-ahead" in text
+    assert "(pending)" not in text
