@@ -268,7 +268,7 @@ class Engine:
             },
         )
         # term names are compared with `offered` names: " S1" is S1 (as the command line reads `--terms S1, S2`)
-        names = tuple(t.strip() if isinstance(t, str) else t for t in terms)
+        names = tuple(t.strip() for t in terms)  # (checked to be text above)
         opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), names, allow_unpriced, look_ahead)
         start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
         resolved, report = self._resolved(learner, as_of, start + time_limit)

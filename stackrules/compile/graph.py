@@ -110,7 +110,8 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
                     else:
                         g.add_edge(r, f"qualification:{t}", kind="grants")
                         # block credit also counts in the requirements whose filters its attributes pass (a tagged pool)
-                        for pool in _block_credit_leaves(rb, by_version.get(t), rule.id, grant):
+                        pools = _block_credit_leaves(rb, by_version.get(t), rule.id, grant) if isinstance(grant, UnspecifiedGrant) else []
+                        for pool in pools:
                             g.add_edge(r, _name(pool, t), kind="grants", credential=f"credit:{rule.id}")
     _name_the_rest(g, rb, day)
     return g
@@ -129,9 +130,9 @@ def _name_the_rest(g: nx.DiGraph, rb: RuleBase, day: dt.date) -> None:
             d["label"] = ident
 
 
-def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: object) -> list[CNode]:
+def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: UnspecifiedGrant) -> list[CNode]:
     """The pools of ``ct`` that an `unspecified` grant's credit could fill, on its attributes (tags, level, ...)."""
-    if ct is None or not isinstance(grant, UnspecifiedGrant):
+    if ct is None:
         return []
     v = ct.version
     try:

@@ -837,7 +837,7 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
     """Everything a rule could have credited that the choice does not use, each with its first reason (section 16).
 
     ``indeterminate`` (the solve ran out of time): only the refusals that hold whatever the choice (a condition
-    not met, a rule not in force) are made; whether the other sources are used, needed or over a cap is not
+    not met, a rule not in force, a policy default a specific rule overrides: ``p.refusals_static``) are made; whether the other sources are used, needed or over a cap is not
     known, and the audit says so of each (:func:`_unused`), never "not needed".
     """
     found: dict[tuple[str, str], tuple[RefusalReason, str]] = {}
