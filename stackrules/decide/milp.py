@@ -29,6 +29,7 @@ INF = math.inf
 
 SMALL_MODEL = 800  # columns; below this, solve without HiGHS presolve
 LARGE_MIP = 5000  # integer columns; from this, a MIP gets HiGHS's light presolve
+PROGRESS_PRESOLVE = 2000  # columns; from this, a model with most-progress rows gets HiGHS's light presolve
 
 
 _EXACT = 1e11  # a folded objective's range: far inside the 2**53 of exact doubles (docs/design.md)
@@ -52,12 +53,14 @@ class Model:
     row_start: list[int] = field(default_factory=lambda: [0])
     row_index: list[int] = field(default_factory=list)
     row_value: list[float] = field(default_factory=list)
-    # a model with most-progress rows gets HiGHS's light presolve (no probing) at SMALL_MODEL columns or more:
-    # measured on the institution's nine slowest audits (1,100-1,500 columns), median 217 ms against 370 ms with
-    # the full presolve. Below that, none, as for every small model: on the 40 not-met 60-requirement audits of
-    # audit_bench.py (500-700 columns) the slowest took 202 ms with none, 164 ms with the full presolve and 487 ms
-    # with the light one; the full presolve was seen to call a feasible model of this kind infeasible (see _run)
-    # and is not used where it cannot be checked.
+    # a model with most-progress rows gets HiGHS's light presolve (no probing) at PROGRESS_PRESOLVE columns or
+    # more, none below. Measured on the institution's audits (load_bench.py --institution; their completion
+    # models have 800-1,300 columns): with none below 2,000 columns, p99 170-173 ms and 6.1-6.2 s for all 200,
+    # against 186-191 ms and 6.8-7.2 s with the light presolve from 800 (its slowest audit, 0.95 s, took 0.38 s);
+    # the light presolve had in turn beaten the full one there (median of the nine slowest 217 ms against 370 ms).
+    # On the 40 not-met 60-requirement audits of audit_bench.py (500-700 columns) the slowest took 202 ms with
+    # none, 164 ms with the full presolve and 487 ms with the light one; the full presolve was seen to call a
+    # feasible model of this kind infeasible (see _run) and is not used where it cannot be checked.
     light_presolve: bool = False
     # the basis of the last LP relaxation solved for this model, with the number of rows it had: the next solve's
     # LP starts from it (rows added since are basic, i.e. their slack is free), not from scratch
@@ -215,9 +218,9 @@ class Model:
         # on 24-requirement audits); it only looks for a first solution, so optimality proofs are unchanged
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         n = len(self.lb)
-        if self.light_presolve and n >= SMALL_MODEL:
+        if self.light_presolve and n >= PROGRESS_PRESOLVE:
             h.setOptionValue("presolve_mode", 2)
-        elif n < SMALL_MODEL:
+        elif n < (PROGRESS_PRESOLVE if self.light_presolve else SMALL_MODEL):
             # measured: on audit-sized models HiGHS's presolve costs more than it saves
             # (24-requirement audits, median solve 10.9 ms with it, 4.0 ms without)
             h.setOptionValue("presolve", "off")
