@@ -264,3 +264,21 @@ def test_a_wrong_bound_is_caught_and_the_search_runs_again_without_it(monkeypatc
     sol = m.solve([dict(zip(xs, [1, 1, 9, 20], strict=True))], _deadline(), first_at_most=0)
     assert sol.status == "optimal" and [round(v) for v in sol.values] == [1, 1, 0, 0]
     assert len(runs) == 3  # the LP, the MIP with the fixing, the MIP without it
+
+
+@pytest.mark.parametrize(("columns", "presolve", "mode"), [(1_000, "off", None), (milp.PROGRESS_PRESOLVE, "choose", 2), (500, "off", None)])
+def test_a_completion_model_with_progress_rows_is_presolved_only_from_its_own_size(columns: int, presolve: str, mode: int | None) -> None:
+    """Measured on the institution's audits (decide/milp.py, Model.light_presolve): a model with most-progress rows
+    solves faster without presolve below PROGRESS_PRESOLVE columns, above the threshold for other models."""
+    m = Model()
+    for j in range(columns):
+        m.var(f"c{j}")
+    m.light_presolve = True
+    h = m._highs()
+    assert milp._option(h, "presolve") == presolve
+    if mode is not None:
+        assert milp._option(h, "presolve_mode") == mode
+    plain = Model()
+    for j in range(1_000):
+        plain.var(f"c{j}")
+    assert milp._option(plain._highs(), "presolve") == "choose"  # other models of that size keep HiGHS's presolve
