@@ -63,16 +63,21 @@ def conditions(rb: RuleBase, leaf: CNode, a: Attrs, as_of: dt.date) -> bool:
     """
     if a.source == "credit":
         return True
-    if leaf.min_grade is not None and a.id is not None and a.grade is not None:
+    return grade_and_years(rb, leaf.min_grade, leaf.within_years, a, as_of)
+
+
+def grade_and_years(rb: RuleBase, min_grade: str | None, within_years: Fraction | None, a: Attrs, as_of: dt.date) -> bool:
+    """An item's grade at least ``min_grade`` (on its provider's scale) and its award within ``within_years`` of ``as_of``."""
+    if min_grade is not None and a.id is not None and a.grade is not None:
         prov = rb.providers.get(a.provider)
         mine = prov.grade_rank(a.grade) if prov else None
-        floor = prov.grade_rank(leaf.min_grade) if prov else None
+        floor = prov.grade_rank(min_grade) if prov else None
         if mine is None or floor is None or mine < floor:
             return False
-    elif leaf.min_grade is not None and a.grade is None and a.awarded is not None:
+    elif min_grade is not None and a.grade is None and a.awarded is not None:
         return False
-    if leaf.within_years is not None:
-        if a.awarded is not None and a.awarded < years_before(as_of, leaf.within_years):
+    if within_years is not None:
+        if a.awarded is not None and a.awarded < years_before(as_of, within_years):
             return False
     return True
 
@@ -155,11 +160,28 @@ def condition_holds(
         haves = {str(h) for h in (have if isinstance(have, tuple) else (have,))}
         if not wants & haves:
             return False
-    return cond.holds is None or holds(rb, cond.holds, held, facts)
+    return cond.holds is None or holds(rb, cond.holds, held, facts, as_of)
 
 
-def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike], facts: Mapping[str, object] | None = None) -> bool:
-    """Is a requirement node met by the learner's counting holdings as they stand (no claims: a test, not an audit)?"""
+def holds(
+    rb: RuleBase,
+    r: Requirement,
+    held: Sequence[HeldLike],
+    facts: Mapping[str, object] | None = None,
+    as_of: dt.date | None = None,
+    min_grade: str | None = None,
+    within_years: Fraction | None = None,
+) -> bool:
+    """Is a requirement node met by the learner's counting holdings as they stand (no claims: a test, not an audit)?
+
+    A node's ``min_grade`` and ``within_years`` (or an enclosing node's, inside the condition) count only the
+    holdings that pass them, as in the tree (``within_years`` from ``as_of``). What else a node may say is refused
+    in a condition when the rule base is loaded (rulebase/passes.py, ``holds_node``)."""
+    min_grade = r.min_grade if r.min_grade is not None else min_grade
+    within_years = r.within_years if r.within_years is not None else within_years
+    if min_grade is not None or (within_years is not None and as_of is not None):
+        day = as_of if as_of is not None else dt.date.max
+        held = [h for h in held if grade_and_years(rb, min_grade, within_years if as_of is not None else None, h.attrs, day)]
     if r.credential is not None:
         names = {r.credential, *rb.equivalents.get(r.credential, ())}
         return any(h.attrs.id in names for h in held)
@@ -179,7 +201,7 @@ def holds(rb: RuleBase, r: Requirement, held: Sequence[HeldLike], facts: Mapping
         return len(inside) >= r.count
     if r.competencies is not None:
         return set(r.competencies) <= {c for h in inside for c in h.attrs.competencies}
-    kids = [holds(rb, c, held, facts) for c in r.children()]
+    kids = [holds(rb, c, held, facts, as_of, min_grade, within_years) for c in r.children()]
     if not kids:
         return False
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)
@@ -199,6 +221,15 @@ def condition_text(cond: Condition) -> str:
 
 
 def _holds_text(r: Requirement) -> str:
+    said = _holds_what(r)
+    if r.min_grade is not None:
+        said += f" with grade {r.min_grade} or better"
+    if r.within_years is not None:
+        said += f" awarded within {r.within_years} year{'s' if r.within_years != 1 else ''}"
+    return said
+
+
+def _holds_what(r: Requirement) -> str:
     if r.credential is not None:
         return r.credential
     if r.credits is not None:

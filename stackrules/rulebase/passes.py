@@ -251,6 +251,21 @@ class Context:
                     "a block used by more than one `ref` must not give its nodes ids (or define one block per use)",
                 )
 
+    def holds_node(self, n: Requirement, p: Path, item: Loaded) -> None:
+        """A node of a `holds` condition: a test of the learner's holdings as they stand (decide/semantics.holds),
+        which reads credentials, pools, groups, `min_grade` and `within_years`; what it would not read is refused."""
+        unread = [k for k in ("limits", "ref", "qualification", "approval", "when", "unless", "shares_with", "share") if getattr(n, k)]
+        for k in unread:
+            self.report.error(
+                item,
+                p + (k,),
+                "SR2008",
+                f"a `holds` condition tests the learner's holdings (credentials, credit, counts, competencies, `min_grade`,"
+                f" `within_years`): `{k}` is not read there",
+                "make it a node of the qualification, or test what it stands for with a credential or a pool",
+                on_key=True,
+            )
+
     def qualification(self, v: QualVersion) -> None:
         item, base = v.origin, v.base_path
         ids: dict[str, Path] = {}
@@ -288,9 +303,20 @@ class Context:
                                 f"give the catalog of `{v.provider}` a `terms:` calendar" if v.provider else CODES["SR4004"].fix,
                                 on_key=True,
                             )
+                    if cond is not None and defname is None and p == rpath:
+                        self.report.error(
+                            item,
+                            p + (key,),
+                            "SR2008",
+                            f"`{key}` on the root of `requires` would make the whole of `{v.id}` apply to some learners only"
+                            " (one it does not apply to would be met with no study)",
+                            "put the condition on the nodes it concerns",
+                            on_key=True,
+                        )
                     if cond is not None and cond.holds is not None:
                         for hn, hp in iter_nodes(cond.holds, p + (key, "holds")):
                             self.node_basics(hn, hp, item, None)
+                            self.holds_node(hn, hp, item)
                 if n.id is not None:
                     if n.id in ids:
                         self.report.error(
