@@ -108,3 +108,53 @@ requires:
     assert engine is None
     hit = [d for d in diags if d.code == "SR2008" and "root of `requires`" in d.message]
     assert hit and hit[0].line == 6, [(d.code, d.line, d.message) for d in diags]
+
+
+HOME = """kind: catalog
+provider: {id: hm, name: Home}
+credit_system: {id: hm-sch, name: semester hours, full_time_year: 30}
+credentials:
+  - {id: "hm:X", title: X, credits: 3}
+"""
+OTHER = """kind: catalog
+provider: {id: oth, name: Other College}
+credit_system: {id: oth-sch, name: semester hours, full_time_year: 30}
+credentials:
+  - {id: "oth:ENS", title: Other ensemble, credits: 1, repeatable: {max: 2}}
+"""
+RULE = """kind: credit_rule
+id: r-ens
+type: rpl
+title: Other ensembles earn home ensemble credit
+basis: {reference: test}
+into: "hm:Q"
+from: "oth:ENS"
+grant: [{unspecified: 1, tags: [ens]}]
+"""
+ENSEMBLES = """kind: qualification
+id: "hm:Q"
+title: Q
+provider: hm
+requires:
+  all:
+    - {id: ens, credits: 6, where: {tags: ens}}
+"""
+
+
+def test_a_repeatable_credential_feeds_credit_rules_no_more_often_than_its_bound(tmp_path: Path) -> None:
+    """Five holdings of a credential repeatable twice earned five grants through a credit rule (the bound was read
+    for claims only); now two, the rest refused as the source used, and the statement counts one rule."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", RULE), ("q.yaml", ENSEMBLES)):
+        (rules / name).write_text(text, encoding="utf-8")
+    engine = stackrules.load(rules, cache=None)
+    days = ["2024-03-01", "2024-09-01", "2025-03-01", "2025-09-01", "2025-10-01"]
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "oth:ENS", "awarded": d} for d in days]})
+    d = engine.audit(learner, "hm:Q", AS_OF).to_json()
+    assert d["credits"]["counted"] == "2" and len(d["credit"]) == 2, d["credit"]  # type: ignore[index, arg-type]
+    refused = d["refused"]
+    assert len(refused) == 1 and refused[0]["reason"] == "source_used" and len(refused[0]["sources"]) == 3, refused  # type: ignore[index, arg-type]
+    assert "counts at most 2 times" in refused[0]["detail"]  # type: ignore[index]
+    statement = render_text(engine.assess(learner, "hm:Q", AS_OF).record)
+    assert "by 1 rule applied 2 times." in statement, statement

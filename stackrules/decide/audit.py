@@ -887,6 +887,10 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{key}` already earns credit under `{other}`")
             elif i in claimed:
                 refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{key}` counts directly towards the target")
+            elif p.items[i].holding is not None and (bound := _repeat_bound_reached(p, p.items[i], claimed, fed)) is not None:
+                # a repeat past its credential's bound earns nothing: its allowance is used by the holdings that count
+                times = "once" if bound == 1 else f"at most {bound} times"
+                refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{p.items[i].credential}` counts {times}, and other holdings of it already count")
             elif (full := _full_limit(p, ev, grants_of.get(rule_id, []))) is not None:
                 refuse(rule_id, key, RefusalReason.CAP, full)
             elif i in blocked:

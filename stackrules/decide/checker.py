@@ -146,6 +146,8 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     for group in p.same_credential:
         bound = semantics.repeat_bound(p.rb, items[group[0]].credential)
         copies = sum(min(items[i].multiplicity, sum(k for _, k in uses[i])) for i in group if i in used)
+        # a holding fed to a credit rule counts too: its repeat earns credit (an addition fed is taken, and claimed)
+        copies += sum(1 for i in group if i in fed and i not in used and items[i].origin != "addition")
         if copies > bound:
             fail(
                 f"`{items[group[0]].credential}` counts twice"

@@ -216,9 +216,14 @@ class AuditModel:
                 m.row(row, hi=1)
         self._incompatible_rows()
         for group in p.same_credential:
-            present = [self.u[i] for i in group if i in self.u]
+            # a holding that feeds a credit rule counts as much as one claimed (its repeat earns credit); an addition
+            # feeds only when taken, which `u` already counts
+            present = {self.u[i]: 1.0 for i in group if i in self.u}
+            for i in group:
+                if p.items[i].origin != "addition":
+                    present.update(dict.fromkeys(src_by_item.get(i, []), 1.0))
             if len(present) > 1:
-                m.row(dict.fromkeys(present, 1.0), hi=float(semantics.repeat_bound(p.rb, p.items[group[0]].credential)))
+                m.row(present, hi=float(semantics.repeat_bound(p.rb, p.items[group[0]].credential)))
         # node logic
         self._node(p.top, exempted, direct=True)
         for app in p.apps:

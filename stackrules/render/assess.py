@@ -21,14 +21,18 @@ def assess_text(d: AssessStatement) -> str:
     c = d.credits
     unit = c.system
     out = [f"Advanced standing statement: {d.title} ({d.target})", f"Learner {d.learner}, assessed as of {d.as_of.isoformat()}", ""]
-    rules = len(d.granted)
+    rules = len({g.rule for g in d.granted})
+    applied = len(d.granted)  # a rule applied to several sources (one grant each) is one rule
     undecided = d.status is AuditStatus.INDETERMINATE
     if undecided:
         # an officer must not issue this: its figures are the best choice found when time ran out, not a decision
         out.append("Status: NOT DECIDED within the time limit. This is not a statement of credit: run it again with a longer --time-limit.")
         out.append("The figures below are those of the best choice found so far.")
     so_far = " so far" if undecided else ""
-    out.append(f"Credit granted{so_far}: {n(c.granted)} {unit}" + (f", by {rules} rule{'s' * (rules != 1)}." if rules else "."))
+    out.append(
+        f"Credit granted{so_far}: {n(c.granted)} {unit}"
+        + (f", by {rules} rule{'s' * (rules != 1)}" + (f" applied {applied} times." if applied > rules else ".") if rules else ".")
+    )
     if c.granted:
         out.append(f"  reduces the study that remains: {n(c.applicable)} {unit}")
         if c.unusable:
