@@ -158,3 +158,21 @@ def test_a_repeatable_credential_feeds_credit_rules_no_more_often_than_its_bound
     assert "counts at most 2 times" in refused[0]["detail"]  # type: ignore[index]
     statement = render_text(engine.assess(learner, "hm:Q", AS_OF).record)
     assert "by 1 rule applied 2 times." in statement, statement
+
+
+def test_a_granted_record_with_credit_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    """`grant: [{unspecified: 3, type: record}]` loaded, and two records then counted 6 credits."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", "grant:\n  - {unspecified: 3, type: record, tags: [ens]}")
+    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", rule), ("q.yaml", ENSEMBLES)):
+        (rules / name).write_text(text, encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    assert engine is None
+    hit = [d for d in diags if d.code == "SR2004" and "a record carries no credit" in d.message]
+    assert hit and hit[0].file == "r.yaml" and hit[0].line == 9, [(d.code, d.file, d.line, d.message) for d in diags]
+    # the list is not empty as written: no second error says it is ("Tuple should have at least 1 item")
+    assert len(diags) == 1, [d.message for d in diags]
+    (rules / "r.yaml").write_text(RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", "grant: []"), encoding="utf-8")
+    _, diags = load_with_diagnostics(rules, cache=None)
+    assert [d.code for d in diags] == ["SR2004"] and "at least 1 item" in diags[0].message

@@ -148,6 +148,9 @@ def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> 
         ctx: dict[str, Any] = dict(err.get("ctx") or {})
         path = _data_path(data, err["loc"])
         on_key = bool(ctx.get("on_key"))
+        given = err.get("input")
+        if etype == "too_short" and isinstance(given, list | tuple) and len(given) >= int(ctx.get("min_length", 0)):
+            continue  # the list is long enough as written: its items' own errors say what is wrong
         if etype in ("unknown_key", "extra_forbidden"):
             key = ctx.get("key", err["loc"][-1] if err["loc"] else "")
             path = path + (str(key),) if etype == "unknown_key" else path

@@ -986,6 +986,17 @@ class UnspecifiedGrant(Model):
     fields: tuple[str, ...] = ()
     competencies: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _record(self) -> UnspecifiedGrant:
+        # unspecified credit is credit: a record carries none (section 17), so it is granted by naming it
+        if self.type == "record":
+            raise _err(
+                "invalid_value",
+                "a record carries no credit, and `unspecified` grants credit: name the record instead (`grant: [mus:REC]`)",
+                at=("type",),
+            )
+        return self
+
 
 class ExemptGrant(Model):
     exempt: str
