@@ -176,3 +176,17 @@ def test_a_granted_record_with_credit_is_refused_where_it_is_written(tmp_path: P
     (rules / "r.yaml").write_text(RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", "grant: []"), encoding="utf-8")
     _, diags = load_with_diagnostics(rules, cache=None)
     assert [d.code for d in diags] == ["SR2004"] and "at least 1 item" in diags[0].message
+
+
+def test_a_repeat_bound_in_an_unknown_credit_system_is_refused(tmp_path: Path) -> None:
+    """`repeatable: {max_credits: "3 foo"}` loaded, and the credential silently counted once."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    other = OTHER.replace("repeatable: {max: 2}", 'repeatable: {max_credits: "3 foo"}')
+    for name, text in (("home.yaml", HOME), ("oth.yaml", other), ("r.yaml", RULE), ("q.yaml", ENSEMBLES)):
+        (rules / name).write_text(text, encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    assert engine is None
+    hit = [d for d in diags if d.code == "SR3004"]
+    assert [(d.file, d.line) for d in hit] == [("oth.yaml", 5)], [d.message for d in diags]
+    assert "unknown credit system `foo`" in hit[0].message

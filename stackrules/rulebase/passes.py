@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import CODES, suggestion
 from ..language.documents import Loaded
-from ..language.models import ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
+from ..language.models import Credential, ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
 from ..language.positions import Path
 from ..language.quantity import Quantity
 from .build import Indexed, Reporter
@@ -515,6 +515,15 @@ class Pass:
     run: Callable[[Context], None]
 
 
+def _entry(item: Loaded, path: Path) -> Credential | None:
+    """The catalogue entry at ``path`` of ``item`` (``("credentials", i)``), if that is where it is."""
+    entries = getattr(item.doc, "credentials", None)
+    if len(path) == 2 and path[0] == "credentials" and isinstance(path[1], int) and entries is not None and path[1] < len(entries):
+        found = entries[path[1]]
+        return found if isinstance(found, Credential) else None
+    return None
+
+
 def check_credentials(ctx: Context) -> None:
     for cid, info in sorted(ctx.rb.credentials.items()):
         item, path = ctx.cred_src[cid]
@@ -532,6 +541,10 @@ def check_credentials(ctx: Context) -> None:
                     ctx.unknown(other, item, path + (key, i), help_=f"{older}; or {near}" if near else older)
                 elif key == "supersedes":
                     ctx.supersede.add_edge(cid, other)
+        entry = _entry(item, path)
+        if entry is not None and entry.repeatable is not None and entry.repeatable.max_credits is not None:
+            # a bound in an unknown system would be read as no bound at all (the credential then counts once)
+            ctx.quantity(entry.repeatable.max_credits, item, path + ("repeatable", "max_credits"))
         if info.prerequisites is not None:
             for n, p in iter_nodes(info.prerequisites, path + ("prerequisites",)):
                 ctx.node_basics(n, p, item, None)
