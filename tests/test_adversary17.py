@@ -190,3 +190,15 @@ def test_a_repeat_bound_in_an_unknown_credit_system_is_refused(tmp_path: Path) -
     hit = [d for d in diags if d.code == "SR3004"]
     assert [(d.file, d.line) for d in hit] == [("oth.yaml", 5)], [d.message for d in diags]
     assert "unknown credit system `foo`" in hit[0].message
+
+
+def test_a_holding_s_term_must_be_on_its_provider_s_calendar(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """Four ensembles awarded on one day with `term: A/B/C/D` met "4 distinct semesters" of the music degree."""
+    holdings = "".join(f'  - {{credential: "evu:MORG101", awarded: 2026-05-01, term: {t}}}\n' for t in "ABCD")
+    path = tmp_path / "l.yaml"
+    path.write_text(f"kind: learner\nid: L\nfacts: {{primary_area: piano}}\nholdings:\n{holdings}", encoding="utf-8")
+    with pytest.raises(stackrules.LearnerError) as caught:
+        engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF)
+    diags = caught.value.diagnostics
+    assert [(d.code, d.line) for d in diags] == [("SR2004", 5 + k) for k in range(4)], [d.message for d in diags]
+    assert "is not a term of the calendar of `evu`" in diags[0].message and "2026-SP" in diags[0].help

@@ -38,7 +38,20 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
         seen.setdefault(h.credential, i)
         prov_id = h.credential.partition(":")[0]
         prov = rb.providers.get(prov_id)
-        if h.term is not None and h.awarded is not None and prov is not None:
+        if h.term is not None and prov is not None and prov.terms and all(tid != h.term for tid, _, _ in prov.terms):
+            # a provider with a calendar names its terms: a term it does not list is no term of its study (a learner
+            # file could otherwise meet "4 distinct terms" with four names for one day's holdings)
+            near = suggestion(h.term, [tid for tid, _, _ in prov.terms])
+            derived = prov.term_of(h.awarded) if h.awarded is not None else None
+            report.error(
+                item,
+                path + ("term",),
+                "SR2004",
+                f"`term: {h.term}` is not a term of the calendar of `{prov_id}`",
+                near or (f"give the term the award falls in, `{derived}`, or leave `term` out" if derived else f"use a term of `{prov_id}`'s `terms:`"),
+                on_key=True,
+            )
+        elif h.term is not None and h.awarded is not None and prov is not None:
             # a stated term that begins after the award cannot be the holding's: section 18, a learner file may not
             # spread one term's study over others to meet a distinct-terms limit (found by an adversarial run)
             begins = next((lo for tid, lo, _ in prov.terms if tid == h.term), None)
