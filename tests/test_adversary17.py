@@ -202,3 +202,18 @@ def test_a_holding_s_term_must_be_on_its_provider_s_calendar(tmp_path: Path, eng
     diags = caught.value.diagnostics
     assert [(d.code, d.line) for d in diags] == [("SR2004", 5 + k) for k in range(4)], [d.message for d in diags]
     assert "is not a term of the calendar of `evu`" in diags[0].message and "2026-SP" in diags[0].help
+
+
+def test_a_plan_calendar_of_dated_terms_is_refused(engine: stackrules.Engine) -> None:
+    """`plan --terms 2024-FA,2025-SP` put Ben's missing ensemble into 2024-FA, a term where he already had one, and the
+    plan's "4 distinct semesters" were not his; `--terms 2025-FA` named every plan term 2025-FA."""
+    from stackrules.errors import RequestError
+
+    from .conftest import ROOT
+
+    ben = stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml")
+    for terms in (("2024-FA", "2025-SP"), ("2025-FA",)):
+        with pytest.raises(RequestError) as caught:
+            engine.plan(ben, "evu:BM-PERF", AS_OF, terms=terms)
+        assert caught.value.code == "SR5002" and "dated term of the calendar of `evu`" in str(caught.value)
+    assert engine.plan(ben, "evu:BM-PERF", AS_OF).to_json()["status"] == "planned"

@@ -523,6 +523,15 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             raise RequestError("SR5002", f"term {k + 1} of the calendar has no name", "name every term, e.g. S1,S2")
         if name in opts.terms[:k]:
             raise RequestError("SR5002", f"the term `{name}` is named twice in the calendar", "name each term once: the calendar repeats by itself")
+        dated = next((pid for pid, prov in sorted(ctx.rb.providers.items()) if any(tid == name for tid, _, _ in prov.terms)), None)
+        if dated is not None:
+            # a plan's calendar repeats (S1, S2, S1, ...) from the first term after as_of; a dated term happens once,
+            # and naming plan terms after it would put planned study in a term the learner may already have used
+            raise RequestError(
+                "SR5002",
+                f"`{name}` is a dated term of the calendar of `{dated}`, which happens once: a plan's calendar names the offering periods that repeat",
+                "name the periods credentials are offered in (e.g. S1,S2), or leave --terms out: the plan's terms are then numbered from the first after the as-of date",
+            )
     deadline = time.monotonic() + time_limit
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
     audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
