@@ -217,3 +217,10 @@ def test_a_plan_calendar_of_dated_terms_is_refused(engine: stackrules.Engine) ->
             engine.plan(ben, "evu:BM-PERF", AS_OF, terms=terms)
         assert caught.value.code == "SR5002" and "dated term of the calendar of `evu`" in str(caught.value)
     assert engine.plan(ben, "evu:BM-PERF", AS_OF).to_json()["status"] == "planned"
+
+
+def test_towards_follows_supersedes_and_equivalence_into_the_leaves_that_name_the_other(engine: stackrules.Engine) -> None:
+    """`towards tp-ict:ICTICT418` said it counts towards nothing, while Mei's audit counts it in the core as the
+    ICTICT451 that supersedes it."""
+    rows = engine.counts_towards("tp-ict:ICTICT418", AS_OF).to_json()["counts_towards"]
+    assert any(r["node"] == "tp-ict:ICT40120#core" and r["how"] == "direct" for r in rows), rows  # type: ignore[index, union-attr]

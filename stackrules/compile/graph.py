@@ -52,9 +52,11 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
         v = ct.version
         q = f"qualification:{v.id}"
         g.add_node(q, kind="qualification", label=v.title)
+        if v.credits is None:
+            g.nodes[q]["no_total"] = True  # met when its tree is (section 17): credit counts towards it, not a total
         if v.framework_level:
             g.add_edge(q, f"level:{v.framework_level}", kind="at_level")
-        _tree(g, ct.top, q, v.id)
+        _tree(g, ct.top, q, v.id, rb)
         for entry in ct.catalogue:
             for leaf in entry.leaves:
                 g.add_edge(f"credential:{entry.credential}", _name(ct.nodes[leaf], v.id), kind="counts_towards")
@@ -167,7 +169,7 @@ def _name(n: CNode, qid: str) -> str:
     return f"node:{qid}@{n.path}"
 
 
-def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str) -> None:
+def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str, rb: RuleBase) -> None:
     me = _name(n, qid)
     label = n.id or n.title or (n.credential if n.kind == "credential" else n.kind)
     g.add_node(me, kind="node", label=label, node_kind=n.kind)
@@ -178,8 +180,12 @@ def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str) -> None:
         g.add_edge(me, f"qualification:{n.nested}", kind="nests")
     if n.kind == "credential" and n.credential:
         g.add_edge(f"credential:{n.credential}", me, kind="counts_towards")
+        # a holding of a credential it supersedes, is superseded by or is equivalent to counts there too (the audit's
+        # leaf acceptance: compile/target.py, leaf_accepts_static)
+        for other in sorted(rb.equivalents.get(n.credential, ())):
+            g.add_edge(f"credential:{other}", me, kind="counts_towards", as_=n.credential)
     for c in n.children:
-        _tree(g, c, me, qid)
+        _tree(g, c, me, qid, rb)
 
 
 def neighbourhood(g: nx.DiGraph, focus: str, depth: int = 2) -> nx.DiGraph:
@@ -229,7 +235,7 @@ class Towards:
         for r in self.rows:
             how = {"direct": "directly", "nested": "nested there"}.get(r.how) or f"via {', '.join(r.via)}"
             if r.node is None:
-                lines.append(f"{r.qualifications[0]} ({r.title}), credit towards its total: {how}")
+                lines.append(f"{r.qualifications[0]} ({r.title}), credit towards {'its total' if r.total else 'it (it has no credit total)'}: {how}")
                 continue
             also = [q for q in r.qualifications if not r.node.startswith(q + "#")]
             lines.append(f"{r.node} ({r.title}){', also in ' + ', '.join(also) if also else ''}: {how}")
@@ -243,6 +249,7 @@ class TowardsRow:
     qualifications: tuple[str, ...]
     how: How
     via: tuple[str, ...]
+    total: bool = True  # a qualification's row: whether it has a credit total (text only)
 
     def to_json(self) -> dict[str, Any]:
         return {"node": self.node, "title": self.title, "qualifications": list(self.qualifications), "how": self.how, "via": list(self.via)}
@@ -262,7 +269,7 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
         data = g.nodes[target]
         if data["kind"] == "qualification":
             qid = target.removeprefix("qualification:")
-            row = TowardsRow(None, str(data["label"]), (qid,), how, via)
+            row = TowardsRow(None, str(data["label"]), (qid,), how, via, not data.get("no_total", False))
         else:
             named = _named(g, target)
             if named.startswith("qualification:"):  # a leaf right under the root: the qualification itself
