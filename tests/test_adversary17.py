@@ -224,3 +224,26 @@ def test_towards_follows_supersedes_and_equivalence_into_the_leaves_that_name_th
     ICTICT451 that supersedes it."""
     rows = engine.counts_towards("tp-ict:ICTICT418", AS_OF).to_json()["counts_towards"]
     assert any(r["node"] == "tp-ict:ICT40120#core" and r["how"] == "direct" for r in rows), rows  # type: ignore[index, union-attr]
+
+
+@pytest.mark.parametrize(
+    ("facts", "said"),
+    [
+        ('{"": x}', "a fact's name is printable text"),
+        ("{a: []}", "`a` lists no value"),
+        ("{y: 3.5}", "a fact's number is a whole number"),
+    ],
+)
+def test_a_fact_no_filter_could_read_is_refused_where_it_is_written(tmp_path: Path, facts: str, said: str) -> None:
+    path = tmp_path / "l.yaml"
+    path.write_text(f"kind: learner\nid: L\nfacts: {facts}\n", encoding="utf-8")
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner(path)
+    diags = caught.value.diagnostics
+    assert [(d.code, d.line) for d in diags] == [("SR2004", 3)] and said in diags[0].message, [d.message for d in diags]
+
+
+def test_a_condition_on_a_fact_with_no_value_is_refused(tmp_path: Path) -> None:
+    """`when: {fact: {honours_aim: []}}` loaded, and its `why` read "applies only when honours_aim is "."""
+    engine, diags = _load(tmp_path, _qual("{fact: {aim: []}}"))
+    assert engine is None and any(d.code == "SR2004" and "`aim` lists no value" in d.message for d in diags), [d.message for d in diags]

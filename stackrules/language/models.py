@@ -24,6 +24,7 @@ from pydantic import (
     PlainValidator,
     Tag,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -497,6 +498,21 @@ SharesWith = Annotated[
 FactValue = str | int | bool | _dt.date | tuple[str | int, ...]
 
 
+def _check_facts(value: Any) -> Any:
+    """Before validation: a fact's name is printable text, a list names at least one value, and a number is whole
+    (facts compare by value: `3.5` would be read as nothing the filters know)."""
+    if not isinstance(value, dict):
+        return value
+    for name, v in value.items():
+        if not isinstance(name, str) or not name.strip() or not name.isprintable():
+            raise _err("invalid_value", "a fact's name is printable text, such as `emphasis`", at=(name,) if isinstance(name, str) else (), on_key=True)
+        if isinstance(v, list | tuple) and not v:
+            raise _err("invalid_value", f"`{name}` lists no value: give at least one, or leave the fact out", at=(name,))
+        if isinstance(v, float) or type(v).__name__ == "Decimal":
+            raise _err("invalid_value", f'`{name}: {v}`: a fact\'s number is a whole number (write it as text, "{v}", to compare it as a value)', at=(name,))
+    return value
+
+
 class Count(Model):
     """A whole number compared (`{gte: 4}`, `{lt: 8}`, both for a range); each bound that is given must hold."""
 
@@ -564,6 +580,11 @@ class Condition(Model):
     terms_since: dict[str, CountT] | None = None  # the derived fact: terms begun since a dated fact, `{declared: {gte: 4}}`
     holds: Requirement | None = None
     note: str | None = None
+
+    @field_validator("fact", mode="before")
+    @classmethod
+    def _facts(cls, value: Any) -> Any:
+        return _check_facts(value)
 
     @model_validator(mode="after")
     def _something(self) -> Condition:
@@ -1142,6 +1163,11 @@ class LearnerDoc(Model):
     verifiable: tuple[VerifiableHolding, ...] = ()
     exceptions: tuple[LearnerException, ...] = ()
     note: str | None = None
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _facts(cls, value: Any) -> Any:
+        return _check_facts(value)
 
 
 ExceptionKind = Literal["waive", "substitute", "add", "approve", "block", "value"]
