@@ -1,4 +1,4 @@
-"""Abuse benchmark: hostile inputs through the CLI, each against its bound (issue 11, LANGUAGE.md section 18).
+"""Abuse benchmark: hostile inputs through the CLI, each against its bound (issue 11, docs/language.md section 18).
 
 Every case is generated in a temporary folder and run as its own
 ``python -m stackrules`` process; the table gives its wall time and the

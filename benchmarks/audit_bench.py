@@ -1,6 +1,6 @@
 """Audit benchmark: latency, throughput, and a degreepath-style baseline, in one run.
 
-    python benchmarks/audit_bench.py            # the DESIGN.md audit figures
+    python benchmarks/audit_bench.py            # the docs/design.md audit figures
     python benchmarks/audit_bench.py --quick    # fewer instances
 
 Prints p50/p99 audit latency for the 24- and 60-requirement degrees
@@ -8,7 +8,7 @@ Prints p50/p99 audit latency for the 24- and 60-requirement degrees
 case (40 holdings), and the time of a degreepath-style enumeration on the same
 instances with the ratio. The rule base includes a community college with
 course-to-course precedents and a stacking rule, and learners hold some of its
-courses, so credit rules are part of every decision. Targets (DESIGN.md): 24 requirements p50 < 5 ms,
+courses, so credit rules are part of every decision. Targets (docs/design.md): 24 requirements p50 < 5 ms,
 p99 < 50 ms; 60 requirements p50 < 40 ms, p99 < 200 ms; >= 300 audits/s;
 >= 100x faster than the enumeration where it takes over 1 s, never slower.
 """
@@ -72,7 +72,7 @@ def main() -> None:
         )
         # the baseline on the same instances
         ratios: list[float] = []
-        slow_ratios: list[float] = []  # where the enumeration takes over 1 s (DESIGN.md's criterion)
+        slow_ratios: list[float] = []  # where the enumeration takes over 1 s (docs/design.md's criterion)
         slow = timeouts = 0
         sample = learners[:: max(1, len(learners) // 10)]
         for lrn in sample:

@@ -9,7 +9,7 @@ without the rule-base cache (STACKRULES_CACHE=off) and with it (the CLI's
 default after a first run); then, for a generated
 20,000-credential rule base, a full load and check, a cached load, the first
 compile of each degree, and the peak memory of separate processes that audit
-or plan over it from the cache. Targets (DESIGN.md): cold start < 0.5 s; load
+or plan over it from the cache. Targets (docs/design.md): cold start < 0.5 s; load
 and compile 20,000 credentials < 2 s, cached < 0.3 s; peak memory < 100 MB
 for audits and < 200 MB for plans over 20,000 credentials.
 
@@ -22,7 +22,7 @@ sample of qualifications (p50/p99), audits of its learners part-way through
 process. The audits run twice, in a plain process and as a worker of
 ``stackrules serve`` or ``stackrules cohort`` runs them, with the loaded heap
 frozen out of the garbage collector (``stackrules.engine.freeze_heap``); the
-full collections that land inside audits are counted for each. Targets (DESIGN.md): cold < 10 s, cached < 1 s, first compile p50 <
+full collections that land inside audits are counted for each. Targets (docs/design.md): cold < 10 s, cached < 1 s, first compile p50 <
 50 ms, audits within the audit targets (p50 < 40 ms, p99 < 200 ms), peak
 memory < 400 MB. Each line shows the figure, its target and the ratio; CPU
 time and the load average are printed too, since the machine may be shared.

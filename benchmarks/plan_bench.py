@@ -5,7 +5,7 @@
 
 Prints load-and-compile time, plan p50/p99 for the 24- and 60-requirement
 degrees, how many plans were proven optimal, and the peak memory of the
-process. Targets (DESIGN.md): 24 requirements p50 < 100 ms at 2,000 or 20,000
+process. Targets (docs/design.md): 24 requirements p50 < 100 ms at 2,000 or 20,000
 credentials; 60 requirements p50 < 300 ms at 20,000, proven optimal within 5 s.
 Loading and the memory of a process that plans are measured by load_bench.py.
 

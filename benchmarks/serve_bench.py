@@ -15,7 +15,7 @@ Prints p50/p99 latency (all requests, and the 24-requirement audits alone),
 throughput, errors (any answer but 200, or a broken connection), the server's
 peak memory (its process, and each worker's), and the throughput of the
 in-process API on the same requests in this run (one process: load the learner
-from a dict, audit, render the JSON). Targets (DESIGN.md): zero errors, p99
+from a dict, audit, render the JSON). Targets (docs/design.md): zero errors, p99
 under 100 ms at 16 clients, throughput at least 80% of in-process.
 
 The load generator is a minimal HTTP/1.1 client on asyncio streams (one

@@ -1,6 +1,6 @@
 """The command line: ``stackrules check|audit|assess|plan|explore|batch|impact|cohort-report|graph|towards|verify|keygen|import|schema|serve``.
 
-Exit codes (LANGUAGE.md sections 12 and 16; docs/language.md): 0 success;
+Exit codes (docs/language.md sections 12 and 16; docs/language.md): 0 success;
 2 only from ``audit`` (not met), ``plan`` (no plan), ``impact`` (some
 decision changes) and ``verify`` (a credential refused); 3 invalid input (``batch``: some learner could not be read),
 usage errors included (a missing or unknown option, a value out of range);

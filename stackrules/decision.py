@@ -22,7 +22,7 @@ from .render.text import render_text
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision: ``to_json()`` gives LANGUAGE.md section 13's document, ``text()`` the explanation."""
+    """One decision: ``to_json()`` gives docs/language.md section 13's document, ``text()`` the explanation."""
 
     record: DecisionRecord
     # the learner's verifiable credentials as verified for this decision; None when the learner has none
@@ -80,12 +80,12 @@ class Decision:
         return None if isinstance(self.record, Exploration | NoPlan) else self.record.credits.counted
 
     def text(self) -> str:
-        """The explanation for people (LANGUAGE.md section 11), the same bytes for the same decision.
+        """The explanation for people (docs/language.md section 11), the same bytes for the same decision.
 
         Every character that could act on a terminal (controls but the
         newline, ANSI escape sequences, NUL, bidirectional overrides) is
         shown escaped: a value from a learner or rule file cannot forge
-        output (LANGUAGE.md section 18).
+        output (docs/language.md section 18).
         """
         text = render_text(self.record)
         if self.credentials is not None:

@@ -153,7 +153,7 @@ class Engine:
         return found
 
     def _resolved(self, learner: Learner | LearnerDoc, as_of: dt.date, deadline: float | None = None) -> tuple[Learner, CredentialReport | None]:
-        """The checked learner with its verifiable holdings verified on ``as_of`` (LANGUAGE.md section 15).
+        """The checked learner with its verifiable holdings verified on ``as_of`` (docs/language.md section 15).
 
         ``deadline`` (``time.monotonic()``): the credentials not verified by
         then are listed as ``time_limit`` (the decision's time limit bounds
@@ -209,7 +209,7 @@ class Engine:
         time_limit: float = DEFAULT_TIME_LIMIT,
         catalog_year: int | None = None,
     ) -> Decision:
-        """Is ``target`` met by the learner's stack on ``as_of``, and why (LANGUAGE.md section 11).
+        """Is ``target`` met by the learner's stack on ``as_of``, and why (docs/language.md section 11).
 
         ``catalog_year``: audit against the version of that catalogue year (in
         force on 1 January, else the first to come into force that year)
@@ -252,7 +252,7 @@ class Engine:
         look_ahead: bool = False,
         time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> Decision:
-        """The cheapest set of catalogue credentials that completes ``target`` (LANGUAGE.md section 11)."""
+        """The cheapest set of catalogue credentials that completes ``target`` (docs/language.md section 11)."""
         from .decide.plan import PlanOptions, plan_decision
 
         _check_args(

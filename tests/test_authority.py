@@ -1,4 +1,4 @@
-"""A learner file cannot create authority, and errors are errors (LANGUAGE.md section 18).
+"""A learner file cannot create authority, and errors are errors (docs/language.md section 18).
 
 Holdings under a catalogued provider, one credential held twice, grades
 without a scale, exceptions without a listed approver, the time limit over

@@ -138,7 +138,7 @@ def test_holdings_fit_the_leaves_matching_each_would_give(engine: stackrules.Eng
                     assert (it.index in p.eligible[leaf.index]) == want, (path.name, target, leaf.path, it.key)
 
 
-# -- the cache cannot be turned against its user (issue 11, LANGUAGE.md section 18)
+# -- the cache cannot be turned against its user (issue 11, docs/language.md section 18)
 
 
 class _Plant:

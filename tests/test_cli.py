@@ -1,4 +1,4 @@
-"""The command line: exit codes, output formats, diagnostics (LANGUAGE.md section 12)."""
+"""The command line: exit codes, output formats, diagnostics (docs/language.md section 12)."""
 
 from __future__ import annotations
 

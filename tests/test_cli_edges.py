@@ -1,6 +1,6 @@
 """The command line's edges: usage errors, exit codes per command, the graph's nodes, `towards` on a day.
 
-LANGUAGE.md sections 12 and 16: a usage error is bad input (exit 3) and
+docs/language.md sections 12 and 16: a usage error is bad input (exit 3) and
 follows `--format json`; `assess`, `explore`, `towards`, `graph` and `schema`
 exit 0 when they print their output; `towards` and `graph` honour `--as-of`.
 """

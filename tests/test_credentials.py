@@ -1,4 +1,4 @@
-"""Offline verification of Open Badges 3.0 / CLR 2.0 credentials (LANGUAGE.md section 15).
+"""Offline verification of Open Badges 3.0 / CLR 2.0 credentials (docs/language.md section 15).
 
 The conformance files are read from tests/conformance/ob3 (a copy of the
 reference validator's samples with their manifest; STACKRULES_SHARED points at

@@ -45,7 +45,7 @@ def solver_only(
 def same_decision(fast: dict[str, Any], exact: dict[str, Any]) -> None:
     """The fast path's decision is the solver's on every key the reported choice is ranked by, and what follows from them.
 
-    Which of two equally good holdings a pool claims is a tie (LANGUAGE.md section 16), so the claims per node may differ.
+    Which of two equally good holdings a pool claims is a tie (docs/language.md section 16), so the claims per node may differ.
     """
     for key in ("status", "credits", "credit", "refused", "missing", "pending", "exceptions", "proof"):
         assert fast[key] == exact[key], key

@@ -1,4 +1,4 @@
-"""Fuzzing learner files (LANGUAGE.md section 18): never a traceback, always a positioned diagnostic or a decision.
+"""Fuzzing learner files (docs/language.md section 18): never a traceback, always a positioned diagnostic or a decision.
 
 Hypothesis writes random text, random YAML-shaped structures and mutations of
 the shipped example learners (wrong types, huge and tiny numbers, odd ids and

@@ -1,4 +1,4 @@
-"""`file:line` in decisions and diagnostics are relative to the rules' folder (LANGUAGE.md section 16)."""
+"""`file:line` in decisions and diagnostics are relative to the rules' folder (docs/language.md section 16)."""
 
 from __future__ import annotations
 

@@ -135,7 +135,7 @@ def _learner_help(engine: stackrules.Engine, node: str) -> str | None:
 
 
 def test_did_you_mean_for_a_node_outside_its_qualification_is_the_whole_id(engine: stackrules.Engine) -> None:
-    """LANGUAGE.md section 16, "Ids in messages": `core` is not valid in a learner's exception; `exu:BIT#core` is."""
+    """docs/language.md section 16, "Ids in messages": `core` is not valid in a learner's exception; `exu:BIT#core` is."""
     assert _learner_help(engine, "exu:BIT#cor") == "did you mean `exu:BIT#core`?"
     assert _learner_help(engine, "exu:BTI#core") == "did you mean `exu:BIT#core`?"
     assert _learner_help(engine, "exu:BTI") == "did you mean `exu:BIT`?"  # waiving a whole qualification names it alone

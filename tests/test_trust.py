@@ -1,4 +1,4 @@
-"""Trust boundaries (LANGUAGE.md section 18): only regular files are read, and nothing from input drives the terminal."""
+"""Trust boundaries (docs/language.md section 18): only regular files are read, and nothing from input drives the terminal."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_a_hostile_value_in_a_diagnostic_is_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in out.stderr and "\u202e" not in out.stderr and "\\x1b[31mStatus: MET\\u202e" in out.stderr
 
 
-# -- bounded inputs: every bound a positioned diagnostic, found while reading (LANGUAGE.md section 18)
+# -- bounded inputs: every bound a positioned diagnostic, found while reading (docs/language.md section 18)
 
 
 def _codes(text: str) -> list[tuple[str, int, int]]:

@@ -1,4 +1,4 @@
-"""Verifiable holdings end to end (LANGUAGE.md section 15): issuer documents, learners, decisions, the CLI."""
+"""Verifiable holdings end to end (docs/language.md section 15): issuer documents, learners, decisions, the CLI."""
 
 from __future__ import annotations
 

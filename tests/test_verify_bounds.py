@@ -1,4 +1,4 @@
-"""The work of verifying credentials is bounded (issue 14, LANGUAGE.md sections 15 and 18).
+"""The work of verifying credentials is bounded (issue 14, docs/language.md sections 15 and 18).
 
 Each test here fails without the bound it names: canonicalisation only for a
 credential whose proof kind is supported and whose issuer is trusted; at most

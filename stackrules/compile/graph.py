@@ -9,7 +9,7 @@ credential a credit rule can take as a source), ``grants`` (a rule to the
 credential or qualification its credit goes to), ``prerequisite_of``,
 ``at_level`` and ``crosswalk``. Every node has a ``kind`` and a ``label``.
 
-The graph is of one day (LANGUAGE.md section 16, "Dates"): the qualification
+The graph is of one day (docs/language.md section 16, "Dates"): the qualification
 versions and the credit rules in force that day, and an ``into: {where}``
 filter is matched against the version in force.
 """

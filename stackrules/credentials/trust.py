@@ -1,6 +1,6 @@
 """The trust list as data: which issuers a verifier believes, with which keys.
 
-An :class:`IssuerTrust` is what one ``issuer`` document (LANGUAGE.md section
+An :class:`IssuerTrust` is what one ``issuer`` document (docs/language.md section
 15) says, already loaded: status lists are the bytes of the local copies, not
 paths. The verifier takes a tuple of them and nothing else about trust.
 """

@@ -1,4 +1,4 @@
-"""Offline verification of Open Badges 3.0 and CLR 2.0 credentials (LANGUAGE.md section 15).
+"""Offline verification of Open Badges 3.0 and CLR 2.0 credentials (docs/language.md section 15).
 
 :meth:`Verifier.verify` takes the credential (bytes of a JSON, JWT, PNG or SVG
 file, its text, or a parsed object), the trust list, ``as_of`` and the

@@ -1,4 +1,4 @@
-"""What a learner file may not create (LANGUAGE.md section 18): exceptions without a listed approver.
+"""What a learner file may not create (docs/language.md section 18): exceptions without a listed approver.
 
 A learner file is an assertion; the rule base is the institution's decision.
 An exception counts only when its ``approved_by`` is an approver the target's

@@ -5,7 +5,7 @@ or a qualification nested in it, the items that could be each rule's sources
 (its ``from`` tree, its ``when`` conditions; a policy default gives way to a
 specific rule for the same source), and as many applications of each rule as
 its candidate sources allow, each with its own copy of the ``from`` tree and
-the items its ``grant`` would add (LANGUAGE.md section 9). Refusals known
+the items its ``grant`` would add (docs/language.md section 9). Refusals known
 before any choice (a condition not met, a rule not in force, a policy
 default overridden) are recorded here; the rest are the explanation's.
 """

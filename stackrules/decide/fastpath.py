@@ -1,6 +1,6 @@
 """The fast path: a greedy allocation for audits the learner's own study completes.
 
-It is accepted only when it is provably optimal by LANGUAGE.md section 16's
+It is accepted only when it is provably optimal by docs/language.md section 16's
 order for a met audit (the "most progress" key is applied to not-met audits
 only, docs/language.md, so it does not enter here): the independent
 checker finds it valid and the target met (so ``remaining`` is 0), no

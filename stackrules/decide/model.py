@@ -4,7 +4,7 @@ Variables: a claim per (item, leaf) the filters allow, a use per item, a
 "met" per node, one per rule application (and its source claims). Claims,
 node logic, pools, limits, caps and the total are linear constraints over
 exact integers (credit scaled to a common denominator). The objective is
-LANGUAGE.md section 16's reported choice in order: least ``remaining``; for
+docs/language.md section 16's reported choice in order: least ``remaining``; for
 an audit that is not met, most progress (:meth:`AuditModel.add_progress`:
 the most nodes the learner's own claims meet, then the most achieved towards
 each node's need); least credit claimed from pending holdings; least

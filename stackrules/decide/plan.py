@@ -42,7 +42,7 @@ from .problem import Item, Problem, build_problem
 from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
 
 OBJECTIVES = ("credits", "cost", "terms")
-# after a plan's own objective, the other two break ties, in this order (LANGUAGE.md section 16)
+# after a plan's own objective, the other two break ties, in this order (docs/language.md section 16)
 TIE_BREAKS = {"credits": ("cost", "terms"), "cost": ("terms", "credits"), "terms": ("cost", "credits")}
 
 

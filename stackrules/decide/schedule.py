@@ -1,6 +1,6 @@
 """Schedules inside the plan model: terms, offerings, the load, and prerequisites by term.
 
-Every plan, whatever its objective, is chosen with these rows (LANGUAGE.md
+Every plan, whatever its objective, is chosen with these rows (docs/language.md
 section 16, "Plans"), so a plan the solver proves optimal is one a student can
 carry out term by term:
 

@@ -1,4 +1,4 @@
-"""What a requirement node means, written once (LANGUAGE.md sections 6 and 7).
+"""What a requirement node means, written once (docs/language.md sections 6 and 7).
 
 The MILP builder (``model.py``), the fast path, the plan's prerequisite rows
 and the independent checker all ask the same three questions of a node; they

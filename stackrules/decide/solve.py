@@ -1,7 +1,7 @@
 """Deciding an audit exactly: the :class:`~stackrules.decide.model.AuditModel`, smallest model first.
 
 :func:`solve` tries the learner's own items, then catalogue additions, then
-most progress (LANGUAGE.md sections 11 and 16); :func:`might_complete` is the
+most progress (docs/language.md sections 11 and 16); :func:`might_complete` is the
 optimistic count that decides whether the first is worth trying.
 """
 
@@ -22,7 +22,7 @@ from .problem import Problem
 
 
 def solve(p: Problem, time_limit: float, might: bool | None = None) -> Choice:
-    """The best choice by LANGUAGE.md section 11, proven optimal (or the best found by the deadline).
+    """The best choice by docs/language.md section 11, proven optimal (or the best found by the deadline).
 
     Three models, smallest first: the learner's own items must complete the
     target (tried only when an optimistic count says they might; if so,

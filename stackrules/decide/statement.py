@@ -1,4 +1,4 @@
-"""The advanced-standing statement as a verifiable credential, signed with ``eddsa-rdfc-2022`` (LANGUAGE.md section 15).
+"""The advanced-standing statement as a verifiable credential, signed with ``eddsa-rdfc-2022`` (docs/language.md section 15).
 
 A CLR 2.0 ``ClrCredential`` issued by the office that assessed the learner:
 

@@ -1,4 +1,4 @@
-"""A learner's verifiable holdings, verified on the decision's day and turned into plain holdings (LANGUAGE.md section 15).
+"""A learner's verifiable holdings, verified on the decision's day and turned into plain holdings (docs/language.md section 15).
 
 :func:`resolve` takes the learner (its ``verifiable:`` entries, and the bytes
 of those given as files, read by ``source/``), the rule base's trust list and

@@ -1,4 +1,4 @@
-"""The assessment record: the advanced-standing statement (LANGUAGE.md section 11, ``assess``)."""
+"""The assessment record: the advanced-standing statement (docs/language.md section 11, ``assess``)."""
 
 from __future__ import annotations
 

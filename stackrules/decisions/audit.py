@@ -1,4 +1,4 @@
-"""The audit decision (LANGUAGE.md sections 11, 13 and 16) and the parts other decisions reuse.
+"""The audit decision (docs/language.md sections 11, 13 and 16) and the parts other decisions reuse.
 
 Every record is frozen and slotted; statuses, reasons and kinds are enums or
 ``Literal``s; quantities are exact :class:`~fractions.Fraction` values, which
@@ -211,7 +211,7 @@ class LimitResult:
             out["where"] = self.where
         if self.credit_cap:
             out["credit_cap"] = True
-        out["node"] = self.node  # null for the qualification's own limits (LANGUAGE.md section 16)
+        out["node"] = self.node  # null for the qualification's own limits (docs/language.md section 16)
         if self.share is not None:
             out["share"] = q(self.share)
         if self.location is not None:

@@ -16,7 +16,7 @@ JSONObject: TypeAlias = "dict[str, JSON]"
 
 
 def q(value: Fraction | None) -> str | None:
-    """An exact quantity as LANGUAGE.md section 13 writes it (``"24"``, ``"1.5"``, ``"2/3"``), None as null."""
+    """An exact quantity as docs/language.md section 13 writes it (``"24"``, ``"1.5"``, ``"2/3"``), None as null."""
     return None if value is None else fmt(value)
 
 

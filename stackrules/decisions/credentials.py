@@ -1,4 +1,4 @@
-"""What verifying a learner's credentials found, as every decision reports it (LANGUAGE.md section 15).
+"""What verifying a learner's credentials found, as every decision reports it (docs/language.md section 15).
 
 A decision for a learner with ``verifiable:`` holdings carries a
 :class:`CredentialReport`: the credentials that verified and became holdings

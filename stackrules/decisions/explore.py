@@ -1,4 +1,4 @@
-"""The exploration record: every qualification ranked by what remains (LANGUAGE.md sections 11 and 16)."""
+"""The exploration record: every qualification ranked by what remains (docs/language.md sections 11 and 16)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The plan record: what to add, term by term, and why (LANGUAGE.md section 11, ``plan``)."""
+"""The plan record: what to add, term by term, and why (docs/language.md section 11, ``plan``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Frozen, validated models of every document kind (LANGUAGE.md sections 1-10).
+"""Frozen, validated models of every document kind (docs/language.md sections 1-10).
 
 The models describe shape only; meaning across files (ids that must exist,
 cycles, ...) is checked in :mod:`stackrules.rulebase.passes`. Validation is strict:
@@ -443,7 +443,7 @@ def _filter(value: object) -> Filter:
     return parse_filter(value)
 
 
-FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "object", "description": "attribute: condition (LANGUAGE.md section 7)"})]
+FilterT = Annotated[Filter, PlainValidator(_filter), WithJsonSchema({"type": "object", "description": "attribute: condition (docs/language.md section 7)"})]
 
 
 class MinDistinct(Model):
@@ -598,7 +598,7 @@ class Condition(Model):
 
 
 class Requirement(Model):
-    """One requirement node (LANGUAGE.md section 6). A bare string is a credential leaf."""
+    """One requirement node (docs/language.md section 6). A bare string is a credential leaf."""
 
     id: Slug | None = None
     approval: str | None = Field(default=None, min_length=1)  # met only by a learner's `approve` exception (section 17)
@@ -1139,7 +1139,7 @@ class LearnerException(Model):
 
 
 class VerifiableHolding(Model):
-    """A holding given as a verifiable credential (LANGUAGE.md section 15).
+    """A holding given as a verifiable credential (docs/language.md section 15).
 
     ``verifiable`` is a path relative to the learner file, a VC-JWT, or the
     credential inline. In a learner file these entries stand in ``holdings``
@@ -1174,7 +1174,7 @@ ExceptionKind = Literal["waive", "substitute", "add", "approve", "block", "value
 
 
 class Approver(Model):
-    """Someone whose approval makes a learner's exception count (LANGUAGE.md section 18)."""
+    """Someone whose approval makes a learner's exception count (docs/language.md section 18)."""
 
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -1207,7 +1207,7 @@ class AchievementMapping(Model):
 
 
 class IssuerDoc(Model):
-    """A trust-list entry (LANGUAGE.md section 15): which issuer ids, keys and achievements the office recognises."""
+    """A trust-list entry (docs/language.md section 15): which issuer ids, keys and achievements the office recognises."""
 
     kind: Literal["issuer"]
     id: str = Field(min_length=1)

@@ -16,7 +16,7 @@ from fractions import Fraction
 _NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:/\d+)?"
 
 
-MAX_MAGNITUDE = 10**9  # credits, costs, years, loads and counts (LANGUAGE.md section 18)
+MAX_MAGNITUDE = 10**9  # credits, costs, years, loads and counts (docs/language.md section 18)
 
 
 MAX_PLACES = 12  # digits after the point, or in a denominator

@@ -39,7 +39,7 @@ def json_schema(kind: str) -> dict[str, Any]:
 
 
 def _verifiable_holdings(schema: dict[str, Any], defs: dict[str, Any]) -> None:
-    """A learner's ``holdings`` entries are plain or ``{verifiable: ...}`` (LANGUAGE.md section 15).
+    """A learner's ``holdings`` entries are plain or ``{verifiable: ...}`` (docs/language.md section 15).
 
     The model keeps verifiable entries apart (``LearnerDoc.verifiable``, filled
     from ``holdings`` while parsing); a document writes them in ``holdings``,

@@ -1,4 +1,4 @@
-"""Evaluating ``where`` filters (LANGUAGE.md section 7) against one credential."""
+"""Evaluating ``where`` filters (docs/language.md section 7) against one credential."""
 
 from __future__ import annotations
 

@@ -177,7 +177,7 @@ class RuleBase:
     rules: tuple[RuleInfo, ...]
     documents: tuple[Loaded, ...] = field(repr=False)
     approvers: dict[str, dict[str, ApproverInfo]] = field(default_factory=dict)  # provider -> approver id -> approver
-    issuers: tuple[IssuerTrust, ...] = ()  # the trust list of the `issuer` documents (LANGUAGE.md section 15), by id
+    issuers: tuple[IssuerTrust, ...] = ()  # the trust list of the `issuer` documents (docs/language.md section 15), by id
     # indexes built on first use and never changed after (a memo, not state); never pickled: rebuilt on demand
     memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 

@@ -1,4 +1,4 @@
-"""Indexing ``issuer`` documents (LANGUAGE.md section 15) into the verifier's trust list.
+"""Indexing ``issuer`` documents (docs/language.md section 15) into the verifier's trust list.
 
 Each document becomes an :class:`~stackrules.credentials.IssuerTrust` with
 its status-list copies as bytes (``source/`` read them beside the document:

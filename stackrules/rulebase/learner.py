@@ -185,7 +185,7 @@ def has_node_id(v: QualVersion, node: str) -> bool:
 def node_suggestion(rb: RuleBase, qid: str, node: str) -> str | None:
     """A did-you-mean for ``QUALIFICATION#node`` written outside the qualification, in that form.
 
-    LANGUAGE.md section 16: a bare node id (``core``) is not valid where the
+    docs/language.md section 16: a bare node id (``core``) is not valid where the
     user wrote ``exu:BIT#core``, so the suggestions are whole ids. An unknown
     qualification is suggested with the node when it has one of that name
     (else its closest node), or alone when no node was written.

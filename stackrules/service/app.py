@@ -377,7 +377,7 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
         version=__version__,
         description=(
             "Exact audits, credit-transfer assessments, plans and explorations for stackable credentials "
-            "(LANGUAGE.md sections 11-14). Every decision is section 13's JSON plus `decision_id`; "
+            "(docs/language.md sections 11-14). Every decision is section 13's JSON plus `decision_id`; "
             "`Accept: text/plain` gives the explanation. Errors are RFC 9457 `application/problem+json`."
         ),
         lifespan=lifespan,

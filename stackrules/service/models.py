@@ -3,8 +3,8 @@
 Requests are strict (a date is ``YYYY-MM-DD`` text, a flag is ``true`` or
 ``false``, unknown fields are refused) so that an integrator's typo is a 422
 that names the field, not a silently different decision. The learner is the
-learner document of LANGUAGE.md section 10 as JSON; the engine validates it
-and reports positioned diagnostics. Responses are LANGUAGE.md section 13's
+learner document of docs/language.md section 10 as JSON; the engine validates it
+and reports positioned diagnostics. Responses are docs/language.md section 13's
 documents, described here by their main fields (more fields are welcome).
 """
 
@@ -23,7 +23,7 @@ LEARNER_MARK = "x-stackrules-learner"  # replaced by a reference to the learner'
 LearnerJSON = Annotated[
     dict[str, Any],
     WithJsonSchema({"type": "object", LEARNER_MARK: True}),
-    Field(description="The learner document (LANGUAGE.md section 10) as JSON."),
+    Field(description="The learner document (docs/language.md section 10) as JSON."),
 ]
 
 
@@ -160,7 +160,7 @@ DECISION_ID = "sha256:4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c
 
 
 class AuditDecision(Open):
-    """LANGUAGE.md section 13's audit document, plus ``decision_id``."""
+    """docs/language.md section 13's audit document, plus ``decision_id``."""
 
     target: str
     status: str = Field(description="`met`, `met_pending`, `not_met` or `indeterminate` (a decision, not an error).")
@@ -168,7 +168,7 @@ class AuditDecision(Open):
     credits: dict[str, Any]
     nodes: list[Any]
     limits: list[Any] = Field(
-        description="Every limit, the qualification's and each node's, each with its `node`: the nearest node with an id, `null` for the qualification's own (LANGUAGE.md section 16)."
+        description="Every limit, the qualification's and each node's, each with its `node`: the nearest node with an id, `null` for the qualification's own (docs/language.md section 16)."
     )
     credit: list[Any]
     refused: list[Any]

@@ -247,7 +247,7 @@ def parse_sources(sources: Iterable[Source]) -> tuple[list[Loaded], list[Diagnos
 
 
 def names_base(paths: Iterable[str | os.PathLike[str]]) -> FsPath | None:
-    """The folder that files read from ``paths`` are named relative to (LANGUAGE.md section 16).
+    """The folder that files read from ``paths`` are named relative to (docs/language.md section 16).
 
     The folder given (a file given names its own folder); for several, the
     deepest folder that holds them all, so names stay distinct: the shipped

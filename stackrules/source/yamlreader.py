@@ -10,7 +10,7 @@ scalars follow a small YAML 1.2 core subset: ``null``/``~``,
 :class:`~decimal.Decimal`). Mappings become ``dict``, sequences become
 ``tuple`` (models are frozen).
 
-Every input is bounded while it is read (LANGUAGE.md section 18): the file's
+Every input is bounded while it is read (docs/language.md section 18): the file's
 size, the nesting depth, the number of values in a document, the entries of
 one list or mapping, the length of one text, and every number (at most 10^9
 in size, at most 12 digits after the point), each past its bound a
