@@ -18,6 +18,17 @@ from .plan import PlanOptions, plan_decision
 _DONE = (AuditStatus.MET, AuditStatus.MET_PENDING)
 
 
+def _records(n: int) -> str:
+    return f"{n} record{'s' * (n != 1)}"
+
+
+def _amount(credits: Fraction | None, records: int) -> str:
+    """What a node still needs in its own words: credit, records (no credit, section 17), or both."""
+    if records and not credits:
+        return _records(records)
+    return f"{q(credits)}" + (f" and {_records(records)}" if records else "")
+
+
 def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True, look_ahead: bool = False) -> Exploration:
     """Every qualification ranked by what remains for this learner ("what can I finish?")."""
     rows: list[ExploreRow | UnavailableRow] = []
@@ -43,8 +54,9 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         else:
             # entries with no credit of their own (what a limit asks of the study above them) add nothing to the sum
             said = [m for m in audit.missing if m.credits or m.records]
-            parts = [f"{m.node} {q(m.credits)}" for m in said[:3]]
-            why = f"{q(rem)} {c.system} to go: " + ", ".join(parts) + (" ..." if len(said) > 3 else "")
+            parts = [f"{m.node} {_amount(m.credits, m.records)}" for m in said[:3]]
+            records = f" and {_records(c.remaining_records)}" if c.remaining_records else ""
+            why = f"{q(rem)} {c.system}{records} to go: " + ", ".join(parts) + (" ..." if len(said) > 3 else "")
         if qid.partition(":")[0] in ctx.rb.frameworks:
             why += " (a framework's qualification type: its level and volume, not an award of any provider)"
         elif c.required is None and audit.status not in _DONE:

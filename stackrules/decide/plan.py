@@ -739,7 +739,8 @@ def _terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tupl
         name = calendar[(t - 1) % len(calendar)]
         its = sorted(by_term.get(t, []), key=lambda it: (it.credential, it.key))
         empty = None if its else _why_empty(p, chosen, terms, when, t, name)
-        out.append(PlanTerm(t, name or None, tuple(it.credential for it in its), total(it.credits for it in its), empty))
+        records = sum(1 for it in its if it.attrs.type == "record")
+        out.append(PlanTerm(t, name or None, tuple(it.credential for it in its), total(it.credits for it in its), empty, records))
     return tuple(out)
 
 
@@ -894,7 +895,19 @@ def _plan_record(
         # where the step counts: its own claims, and (study that earns credit) where the credit it earns counts
         own_or_earned = [*leaf_of.get(it.index, []), *(x for g in grants_of.get(it.index, []) for x in leaf_of.get(g, []))]
         towards = tuple(sorted(set(own_or_earned))) or ((p.version.id,) if it.index in beyond else ())
-        steps.append(PlanStep(it.credential, it.attrs.title, when[it.key], it.credits, it.cost, "; ".join(why) or "completes the total", location, towards))
+        steps.append(
+            PlanStep(
+                it.credential,
+                it.attrs.title,
+                when[it.key],
+                it.credits,
+                it.cost,
+                "; ".join(why) or "completes the total",
+                location,
+                towards,
+                it.attrs.type == "record",
+            )
+        )
     return Plan(
         target=audit.target,
         title=audit.title,

@@ -33,6 +33,7 @@ class PlanTerm:
     credentials: tuple[str, ...]
     credits: Fraction
     why_empty: str | None = None  # a term left empty says why (offerings, prerequisites)
+    records: int = 0  # how many of its credentials are records (no credit, section 17): said in the text
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"term": self.term, "name": self.name, "credentials": list(self.credentials), "credits": q(self.credits)}
@@ -53,6 +54,7 @@ class PlanStep:
     why: str
     location: str | None  # its catalogue entry, file:line
     towards: tuple[str, ...] = ()  # the nodes (nearest with an id) it counts in; the qualification's id: its total only
+    record: bool = False  # a record (no credit, section 17): the text says "record", not "0 credit"
 
     def to_json(self) -> JSONObject:
         return {

@@ -31,8 +31,9 @@ def _repeats_set_the_length(d: Plan) -> str | None:
         return None
     return (
         f"Each repeat of a repeatable credential is taken in a term of its own (the planner's rule, not the catalogue's): `{credential}`"
-        f" is taken {most} times, so the plan takes {_terms(most)} where its credit alone would fit in {_terms(int(least))};"
-        " where several may be taken in one term, fewer terms may do."
+        f" is taken {most} times, so the plan takes {_terms(most)}"
+        + (f" where its credit alone would fit in {_terms(int(least))};" if least else " (records, which carry no credit);")
+        + " where several may be taken in one term, fewer terms may do."
     )
 
 
@@ -78,6 +79,7 @@ def plan_text(d: Plan | NoPlan) -> str:
         f"Objective: least {d.objective}, then {ties}. Add {_credentials(len(d.added))}"
         + (f" ({len(set(d.added))} distinct, repeats counted each time)" if len(set(d.added)) != len(d.added) else "")
         + f", {n(d.added_credits)} {unit}"
+        + (f" and {records} record{'s' * (records != 1)} (no credit)" if (records := sum(t.records for t in d.terms)) else "")
         + _of_it(d, unit)
         + (f", {price}" if price else "")
         + f"; {_terms(len(d.terms))} of at most {n(d.max_load)} {unit}{' each' if len(d.terms) != 1 else ''}"
@@ -110,14 +112,21 @@ def plan_text(d: Plan | NoPlan) -> str:
     lines = []
     for t in d.terms:
         if t.credentials:
-            lines.append(f"  term {t.term}{f' ({t.name})' if t.name else ''}, {n(t.credits)} {unit}: {', '.join(t.credentials)}")
+            amount = f"{n(t.credits)} {unit}" if t.credits or not t.records else ""
+            if t.records:
+                amount += (" and " if amount else "") + f"{t.records} record{'s' * (t.records != 1)}"
+            lines.append(f"  term {t.term}{f' ({t.name})' if t.name else ''}, {amount}: {', '.join(t.credentials)}")
         else:
             lines.append(f"  term {t.term}{f' ({t.name})' if t.name else ''}: nothing ({t.why_empty})")
     section(out, "Term by term", lines)
     section(
         out,
         "Why each one",
-        [f"  {s.credential} {s.title or ''} ({n(s.credits)} {unit}, term {s.term}): {s.why}" + (f" [{s.location}]" if s.location else "") for s in d.steps],
+        [
+            f"  {s.credential} {s.title or ''} ({'a record' if s.record else f'{n(s.credits)} {unit}'}, term {s.term}): {s.why}"
+            + (f" [{s.location}]" if s.location else "")
+            for s in d.steps
+        ],
     )
     credit: list[str] = []
     for c in d.credit:

@@ -1,0 +1,37 @@
+"""What a newcomer found on 2026-11-30 in the real programmes' outputs, each checked on a shipped learner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+import stackrules
+from stackrules.render.text import render_text
+
+from .conftest import AS_OF, ROOT
+
+
+def _ana_without_concerts(tmp_path: Path) -> stackrules.Learner:
+    doc = yaml.safe_load((ROOT / "examples/real/bm-performance-ana.yaml").read_text(encoding="utf-8"))
+    doc["holdings"] = [h for h in doc["holdings"] if h["credential"] != "evu:MUSC098"]
+    path = tmp_path / "ana.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return stackrules.load_learner(path)
+
+
+def test_explore_says_what_records_a_target_still_needs(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """Ana without her concert records: explore said "0 us-sch to go: concert-experience 0"."""
+    text = render_text(engine.explore(_ana_without_concerts(tmp_path), AS_OF).record)
+    row = next(line for line in text.splitlines() if "evu:BM-PERF" in line)
+    assert "0 us-sch and 4 records to go: concert-experience 4 records" in row, row
+
+
+def test_a_plan_says_records_in_their_own_words(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """A plan of records printed "term 1, 0 us-sch: evu:MUSC098" and "(0 us-sch, term 1)"."""
+    text = render_text(engine.plan(_ana_without_concerts(tmp_path), "evu:BM-PERF", AS_OF).record)
+    assert "term 1, 1 record: evu:MUSC098" in text, text
+    assert "(a record, term 1)" in text and "0 us-sch and 4 records (no credit)" in text, text
+    assert "would fit in 0 terms" not in text and "(records, which carry no credit)" in text, text
+    ben = render_text(engine.plan(stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml"), "evu:BM-PERF", AS_OF).record)
+    assert "term 1, 4 us-sch and 1 record: " in ben, ben
