@@ -35,3 +35,17 @@ def test_a_plan_says_records_in_their_own_words(tmp_path: Path, engine: stackrul
     assert "would fit in 0 terms" not in text and "(records, which carry no credit)" in text, text
     ben = render_text(engine.plan(stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml"), "evu:BM-PERF", AS_OF).record)
     assert "term 1, 4 us-sch and 1 record: " in ben, ben
+
+
+def test_a_repeat_not_counted_says_which_holding_and_when_its_term_already_counts(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """Two ensembles in one term of a "distinct terms" pool: the second was "not needed: the requirements it could fill
+    are complete", beside the pool "not met"; and a leftover repeat was not told apart from the others held."""
+    doc = yaml.safe_load((ROOT / "examples/real/bm-performance-ana.yaml").read_text(encoding="utf-8"))
+    doc["holdings"].append({"credential": "evu:MORG101", "awarded": "2025-05-02"})  # a second one in 2025-SP
+    path = tmp_path / "ana.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    d = engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF).to_json()
+    extra = [u for u in d["unused"] if u["holding"].startswith("evu:MORG101")]  # type: ignore[union-attr, index]
+    assert extra and all(u["cause"] == "not_needed" for u in extra), extra  # type: ignore[index]
+    said = " | ".join(str(u["reason"]) for u in extra)  # type: ignore[index]
+    assert "already counts in `ensembles`, whose limit counts distinct terms" in said and "(the holding awarded 2025-05-02)" in said, said

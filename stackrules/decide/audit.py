@@ -1100,10 +1100,42 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
         elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:
             cause = UnusedCause.REPEAT
             reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
+        elif (same := _term_counted(p, it, choice)) is not None:
+            cause, reason = UnusedCause.NOT_NEEDED, same
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
+        if cause in (UnusedCause.NOT_NEEDED, UnusedCause.REPEAT) and sum(1 for h in p.holdings if h.holding.credential == hv.holding.credential) > 1:
+            # one of several holdings of a credential: which one, since its key's @n follows the file's order
+            reason += f" (the holding {_which(hv)})"
         out.append(Unused(hv.key, cause, reason, note))
     return tuple(out)
+
+
+def _which(hv: HoldingView) -> str:
+    """A holding as a person finds it in the learner's file: its date and term."""
+    h = hv.holding
+    when = f"awarded {h.awarded.isoformat()}" if h.awarded is not None else "undated"
+    return when + (f", term {h.term}" if h.term else "")
+
+
+def _term_counted(p: Problem, it: Item, choice: Choice) -> str | None:
+    """Why an item a node could claim is not needed there, when that node counts distinct terms and the item's term
+    already counts in it through another claim (``None`` otherwise)."""
+    term = it.attrs.term
+    if term is None:
+        return None
+    claimed_in: dict[int, set[str]] = {}
+    for n in p.top.walk():
+        lims = [lim for lim in n.limits if lim.kind == "min_distinct" and lim.of == "term"]
+        if not lims:
+            continue
+        leaves = [leaf.index for leaf in n.leaves()]
+        if not any(it.index in p.eligible.get(leaf, []) for leaf in leaves):
+            continue
+        terms = claimed_in.setdefault(n.index, {p.items[i].attrs.term or "" for leaf in leaves for i, _ in choice.claims.get(leaf, [])})
+        if term in terms:
+            return f"not needed: its term `{term}` already counts in `{nearest_id(n, p)}`, whose limit counts distinct terms"
+    return None
 
 
 def _unrelated_note(p: Problem, it: Item) -> str | None:
