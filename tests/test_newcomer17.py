@@ -49,3 +49,28 @@ def test_a_repeat_not_counted_says_which_holding_and_when_its_term_already_count
     assert extra and all(u["cause"] == "not_needed" for u in extra), extra  # type: ignore[index]
     said = " | ".join(str(u["reason"]) for u in extra)  # type: ignore[index]
     assert "already counts in `ensembles`, whose limit counts distinct terms" in said and "(the holding awarded 2025-05-02)" in said, said
+
+
+def test_a_pending_sign_off_says_whose_it_awaits(tmp_path: Path) -> None:
+    """ "pending approval: department audition" named no one, though the provider lists who may approve."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        "kind: catalog\nprovider: {id: mus, name: M}\ncredit_system: {id: mus-sch, name: sh, full_time_year: 30}\n"
+        'credentials:\n  - {id: "mus:T1", title: Theory, credits: 3}\n',
+        encoding="utf-8",
+    )
+    (rules / "bm.yaml").write_text(
+        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\n'
+        'requires:\n  all:\n    - "mus:T1"\n    - {id: audition, approval: "department audition"}\n',
+        encoding="utf-8",
+    )
+    (rules / "approvers.yaml").write_text(
+        "kind: approvers\nprovider: mus\napprovers:\n  - {id: head-music, name: Head of Music, may: [approve]}\n  - {id: clerk, name: Clerk, may: [waive]}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(rules, cache=None)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "mus:T1"}]})
+    text = render_text(engine.audit(learner, "mus:BM", AS_OF).record)
+    assert "(pending approval: department audition, from Head of Music (head-music))" in text, text
+    assert "waiting for approval: department audition, from Head of Music (head-music)" in text and "Clerk" not in text, text

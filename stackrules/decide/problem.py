@@ -402,7 +402,10 @@ def _settle(
             ok = n.index in approved
             settled[n.index] = (ok, True)
             if not ok:
-                why[n.index] = n.approval or "an approval"
+                # whose sign-off it waits for: the target provider's approvers who may approve (section 18)
+                may = sorted((a for a in rb.approvers.get(v.provider or "", {}).values() if "approve" in a.may), key=lambda a: a.id)
+                whose = " or ".join(f"{a.name} ({a.id})" for a in may) if may else f"no approver `{v.provider}` lists may approve it yet"
+                why[n.index] = f"{n.approval or 'an approval'}, from {whose}" if may else f"{n.approval or 'an approval'} ({whose})"
         for c in n.children:
             visit(c)
         return None
