@@ -74,3 +74,12 @@ def test_a_pending_sign_off_says_whose_it_awaits(tmp_path: Path) -> None:
     text = render_text(engine.audit(learner, "mus:BM", AS_OF).record)
     assert "(pending approval: department audition, from Head of Music (head-music))" in text, text
     assert "waiting for approval: department audition, from Head of Music (head-music)" in text and "Clerk" not in text, text
+
+
+def test_a_count_pool_says_in_counts_what_another_node_already_names(engine: stackrules.Engine) -> None:
+    """Aisyah: "3 more credentials (...), 4 nus-mc of them already named under foundation" mixed a count and credit."""
+    aisyah = stackrules.load_learner(ROOT / "examples/real/bcomp-cs-aisyah.yaml")
+    text = render_text(engine.audit(aisyah, "nus:BCOMP-CS", AS_OF).record)
+    line = next(x for x in text.splitlines() if x.strip().startswith("algorithms-theory (8 nus-mc):"))
+    assert "3 more credentials (tagged focus-algorithms-primary), 1 of them already named under foundation (nus:CS3230)" in line, line
+    assert "nus-mc of them" not in text, text

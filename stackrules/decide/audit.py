@@ -535,16 +535,20 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     surplus: list[tuple[str, int, int, Fraction]] = []  # (owner, leaf, addition, credit) a pool claims beyond its need
     charged: dict[int, tuple[int, str]] = {}  # addition -> (its copies whose credit an entry carries, the first such node)
 
+    again_keys: list[str] = []  # the additions the last charge found carried by another entry, by key
+
     def charge(nid: str, copies: list[Item]) -> tuple[Fraction, list[str]]:
         """The credit of ``copies`` not yet carried by another entry (one shared addition counts once, so the
-        entries add up to `remaining`), and the nodes that carry the rest."""
+        entries add up to `remaining`), and the nodes that carry the rest (their keys: ``again_keys``)."""
         new, elsewhere = Fraction(0), []
+        again_keys.clear()
         for i, k in Counter(it.index for it in copies).items():
             done, first = charged.get(i, (0, nid))
             fresh = max(0, min(k, p.items[i].multiplicity - done))  # copies beyond the item's own are shared ones
             new += p.items[i].credits * fresh
             if fresh < k:
                 elsewhere.append(first)
+                again_keys.extend([p.items[i].key] * (k - fresh))
             charged[i] = (done + fresh, first)
         return new, sorted(set(elsewhere))
 
@@ -569,8 +573,12 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             needed.setdefault(it.index, set()).add(leaf.index)
         new, elsewhere = charge(nid, mine_items)
         # said right after what it qualifies (before the pool's own limits, which then read as limits of the whole)
-        them = "them" if leaf.count is not None and leaf.credits is None else "it"
-        under = f", {q(mine - new)} {unit} of {them} already named under {' and '.join(elsewhere)}" if mine > new else ""
+        if leaf.count is not None and leaf.credits is None:
+            # a count pool says how many, in its own words, and which (never credit of a count)
+            n_again = len(again_keys)
+            under = f", {n_again} of them already named under {' and '.join(elsewhere)} ({', '.join(sorted(again_keys))})" if n_again else ""
+        else:
+            under = f", {q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)}" if mine > new else ""
         if leaf.count is not None and leaf.credits is None:
             # a count in its own words, never as credit (section 17)
             have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
