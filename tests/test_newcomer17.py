@@ -83,3 +83,14 @@ def test_a_count_pool_says_in_counts_what_another_node_already_names(engine: sta
     line = next(x for x in text.splitlines() if x.strip().startswith("algorithms-theory (8 nus-mc):"))
     assert "3 more credentials (tagged focus-algorithms-primary), 1 of them already named under foundation (nus:CS3230)" in line, line
     assert "nus-mc of them" not in text, text
+
+
+def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """Ben with this term's study in progress, with look-ahead: "2 of 4 requirements met" counted the two [~]."""
+    doc = yaml.safe_load((ROOT / "examples/real/bm-performance-ben.yaml").read_text(encoding="utf-8"))
+    for c in ("evu:MORG102", "evu:MUSC098", "evu:MUAP150", "evu:MUAP150"):
+        doc["holdings"].append({"credential": c, "term": "2026-FA", "status": "in_progress"})
+    path = tmp_path / "ben.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    text = render_text(engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF, look_ahead=True).record)
+    assert "Progress: 0 of 4 requirements met, 2 more once in-progress or planned study is passed" in text, text

@@ -333,5 +333,7 @@ def test_still_needed_never_offers_an_alternative_no_new_study_can_meet(engine: 
     # file keep the alternative; what is still to be taken does not
     got = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF)
     entry = next(m for m in got.to_json()["missing"] if m["node"] == "algorithms-theory")
-    assert entry["text"].startswith("3 more credentials (tagged focus-algorithms-primary), 1 of them already named under foundation (nus:CS3230);"), entry["text"]
+    assert entry["text"].startswith("3 more credentials (tagged focus-algorithms-primary), 1 of them already named under foundation (nus:CS3230);"), entry[
+        "text"
+    ]
     assert "2011" not in entry["text"]
