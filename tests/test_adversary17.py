@@ -247,3 +247,13 @@ def test_a_condition_on_a_fact_with_no_value_is_refused(tmp_path: Path) -> None:
     """`when: {fact: {honours_aim: []}}` loaded, and its `why` read "applies only when honours_aim is "."""
     engine, diags = _load(tmp_path, _qual("{fact: {aim: []}}"))
     assert engine is None and any(d.code == "SR2004" and "`aim` lists no value" in d.message for d in diags), [d.message for d in diags]
+
+
+def test_a_distinct_terms_limit_without_a_calendar_is_warned_about(tmp_path: Path) -> None:
+    qual = _qual("{fact: {a: b}}").replace(
+        '    - {id: core, all: ["mm:CORE1"]}', "    - {id: core, count: 1, limits: [{id: terms, min_distinct: {count: 2, of: term}}]}"
+    )
+    engine, diags = _load(tmp_path, qual)
+    hit = [d for d in diags if d.code == "SR4004"]
+    assert engine is not None and len(hit) == 1 and hit[0].severity == "warning" and hit[0].line == 7, [(d.code, d.message) for d in diags]
+    assert "only holdings that state their `term` add one" in hit[0].message

@@ -158,6 +158,18 @@ class Context:
                     self.quantity(q, item, lp + (key,))
             if lim.where is not None:
                 self.filter_levels(lim.where, item, lp + ("where",))
+            if lim.min_distinct is not None and lim.min_distinct.of == "term" and v is not None:
+                prov = self.rb.providers.get(v.provider) if v.provider is not None else None
+                if prov is None or not prov.terms:
+                    # holdings' terms are derived from the provider's calendar: without one only a stated `term:` counts
+                    self.report.error(
+                        item,
+                        lp + ("min_distinct", "of"),
+                        "SR4004",
+                        f"distinct terms are counted on the calendar of `{v.provider or v.id}`, which has no `terms:`:"
+                        " only holdings that state their `term` add one",
+                        f"give the catalog of `{v.provider}` a `terms:` calendar" if v.provider else CODES["SR4004"].fix,
+                    )
             if v is not None and v.credits is None:
                 for key in ("max_share", "min_share"):
                     if getattr(lim, key) is not None:
