@@ -107,10 +107,10 @@ def audit_text(d: AuditDecision) -> str:
         credit = f"{_percent(c.counted - c.unusable, c.required)} of the credit{usable}, "
     # cut short by the time limit: what the best choice found so far counts, not a decision
     so_far = " so far (not decided)" if d.status is AuditStatus.INDETERMINATE else ""
-    pending = sum(1 for node in applies if node.status is NodeStatus.MET_PENDING)
+    waiting = sum(1 for node in applies if node.status is NodeStatus.MET_PENDING)
     # met once in-progress or planned study is passed is not met yet: said apart, as the marks tell [x] from [~]
-    met_now = f"{met - pending} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
-    progress = f"Progress{so_far}: {credit}{met_now}" + (f", {pending} more once in-progress or planned study is passed" if pending else "")
+    met_now = f"{met - waiting} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
+    progress = f"Progress{so_far}: {credit}{met_now}" + (f", {waiting} more once in-progress or planned study is passed" if waiting else "")
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
         apart.append(f"{skipped} alternative{'' if skipped == 1 else 's'} not taken")
