@@ -257,3 +257,21 @@ def test_a_distinct_terms_limit_without_a_calendar_is_warned_about(tmp_path: Pat
     hit = [d for d in diags if d.code == "SR4004"]
     assert engine is not None and len(hit) == 1 and hit[0].severity == "warning" and hit[0].line == 7, [(d.code, d.message) for d in diags]
     assert "only holdings that state their `term` add one" in hit[0].message
+
+
+@pytest.mark.parametrize("extra", ["limits: [{id: l, max_count: 1}]", "shares_with: [core]", "min_grade: B"])
+def test_an_approval_node_refuses_what_it_would_not_read(tmp_path: Path, extra: str) -> None:
+    qual = _qual("{fact: {a: b}}").replace('    - {id: hist, when: {fact: {a: b}}, all: ["mm:HIS301"]}', f"    - {{id: audition, approval: dean, {extra}}}")
+    engine, diags = _load(tmp_path, qual)
+    assert engine is None and any(d.code == "SR2008" and "an `approval` node claims nothing" in d.message for d in diags), [d.message for d in diags]
+
+
+def test_a_credential_equivalent_to_itself_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        CATALOG.replace('credits: 3}\n  - {id: "mm:HIS301"', 'credits: 3, equivalent: ["mm:THY100"]}\n  - {id: "mm:HIS301"', 1), encoding="utf-8"
+    )
+    (rules / "q.yaml").write_text(_qual("{fact: {a: b}}"), encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 6)], [d.message for d in diags]

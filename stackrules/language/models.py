@@ -656,6 +656,11 @@ class Requirement(Model):
             raise _err("invalid_node", "`share` lists at least one credential (leave `share` out to share everything)", at=("share",))
         if self.approval is not None and self.id is None:
             raise _err("invalid_node", "an `approval` node needs an `id`: the learner's `approve` exception names it", at=("approval",))
+        if self.approval is not None:
+            # a sign-off claims nothing: a limit over its claims, or sharing them, would never be read
+            for k in ("limits", "shares_with", "min_grade", "within_years"):
+                if getattr(self, k):
+                    raise _err("invalid_node", f"an `approval` node claims nothing, so `{k}` would not be read: remove it", at=(k,), on_key=True)
         if (self.min_grade is not None or self.within_years is not None) and not (self.credential or pools or groups):
             raise _err("invalid_node", "`min_grade` and `within_years` apply to credential leaves, pools and groups")
         return self

@@ -546,7 +546,11 @@ def check_credentials(ctx: Context) -> None:
                 ctx.unknown(other, item, path + ("incompatible", i))
         for key in ("supersedes", "equivalent"):
             for i, other in enumerate(getattr(info, key)):
-                if other not in ctx.rb.credentials:
+                if other == cid and key == "equivalent":
+                    ctx.report.error(
+                        item, path + (key, i), "SR2004", f"`{cid}` names itself in `equivalent`", "name the other credential it stands for, or remove the entry"
+                    )
+                elif other not in ctx.rb.credentials:
                     # the nearest id is often this entry itself (ICTICT451 for ICTICT418): never suggest that
                     near = suggestion(other, ctx.known_ids() - {cid})
                     older = "list the older credential in its catalogue too, as an entry of its own (a `note` can say what replaced it)"
