@@ -275,3 +275,9 @@ def test_a_credential_equivalent_to_itself_is_refused(tmp_path: Path) -> None:
     (rules / "q.yaml").write_text(_qual("{fact: {a: b}}"), encoding="utf-8")
     engine, diags = load_with_diagnostics(rules, cache=None)
     assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 6)], [d.message for d in diags]
+
+
+def test_an_empty_text_is_said_in_words(tmp_path: Path) -> None:
+    """`approval: ""` gave pydantic's "String should have at least 1 character"."""
+    engine, diags = _load(tmp_path, _qual("{fact: {a: b}}").replace('all: ["mm:HIS301"]}', 'approval: ""}'))
+    assert engine is None and [(d.code, d.message, d.help) for d in diags] == [("SR2004", "the text is empty", "write the text here")], diags

@@ -516,7 +516,8 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
                     # this node alone could be completed: what cannot is the target as a whole (another node, a limit)
                     text = f"`{n.id}` could be completed on its own from the catalogue, but not together with the rest of the target{said}"
                 else:
-                    text = f"`{n.id}` cannot be completed from the catalogue of `{p.version.provider or 'any provider'}`{said}"
+                    where = f"the catalogue of `{p.version.provider}`" if p.version.provider else "the catalogues of the rule base"
+                    text = f"`{n.id}` cannot be completed from {where}{said}"
                 out.append(Missing(n.id, None, (), text))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)

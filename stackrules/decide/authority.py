@@ -34,7 +34,7 @@ def exception_refusal(rb: RuleBase, v: QualVersion, e: LearnerException, as_of: 
         return "approver_not_listed", f"`{e.approved_by}` is not an approver `{provider}` lists"
     if e.type not in approver.may:
         may = ", ".join(sorted(approver.may))
-        return "type_not_permitted", f"`{approver.id}` ({approver.name}) may approve {may}, not {e.type}"
+        return "type_not_permitted", f"`{approver.id}` ({approver.name}) may approve exceptions of type {may}, not {e.type}"
     if e.date > as_of:
         return "dated_after_as_of", f"dated {e.date.isoformat()}, after {as_of.isoformat()}"
     if not in_target:

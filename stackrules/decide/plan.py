@@ -908,6 +908,7 @@ def _plan_record(
                 it.attrs.type == "record",
             )
         )
+    signs = {n.id: n.approval for n in p.top.walk() if n.kind == "approval" and n.id is not None}
     return Plan(
         target=audit.target,
         title=audit.title,
@@ -932,7 +933,8 @@ def _plan_record(
         alternatives=alternatives,
         earning_study=total(it.credits for it in added if it.index in earning),
         earned_credit=earned,
-        awaiting=tuple((nd.id, nd.why or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
+        # the sign-off by its name (the audit's `why` adds whose it awaits)
+        awaiting=tuple((nd.id, signs.get(nd.id) or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
         uncounted=uncounted,

@@ -183,7 +183,11 @@ def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> 
             message = f"expected {want}, got {_describe(err.get('input'))}"
             help_ = None
             etype = "wrong_type"
-        elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "too_short", "too_long", "string_too_short"):
+        elif etype == "string_too_short":
+            message = "the text is empty" if int(ctx.get("min_length", 1)) <= 1 else f"the text is shorter than {ctx.get('min_length')} characters"
+            help_ = "write the text here"
+            etype = "invalid_value"
+        elif etype in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "too_short", "too_long"):
             message = str(err["msg"]).replace("Input should", "the value should").replace("List should", "the list should")
             help_ = None
             etype = "invalid_value"

@@ -450,13 +450,18 @@ class Context:
                         uncovered.difference_update(a.competencies)
                 shortfalls: list[tuple[Path, str, str]] = []
                 if n.credits is not None and have < need:
-                    msg = f"no credentials in the rule base add up to the {need} credit this pool needs: what its filter matches adds up to {have}"
+                    unit = v.system  # need and have are in the qualification's system (converted above)
+                    msg = f"no credentials in the rule base add up to the {need} {unit} this pool needs: what its filter matches adds up to {have} {unit}"
                     fix = "check the filter, or add credentials that match it"
                     if records and have == 0:
                         fix = "the credentials it matches are records, which carry no credit: count them with `count:` instead of `credits:`"
                     shortfalls.append((("credits",), msg, fix))
                 if n.count is not None and count < n.count:
-                    msg = f"only {count} credentials in the rule base match this pool, which needs {n.count}"
+                    msg = (
+                        f"only {count} credential{'s' * (count != 1)} in the rule base match{'es' * (count == 1)} this pool, which needs {n.count}"
+                        if count
+                        else f"no credential in the rule base matches this pool, which needs {n.count}"
+                    )
                     shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
                 for i, comp in enumerate(n.competencies or ()):
                     if comp in uncovered:
