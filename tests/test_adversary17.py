@@ -281,3 +281,22 @@ def test_an_empty_text_is_said_in_words(tmp_path: Path) -> None:
     """`approval: ""` gave pydantic's "String should have at least 1 character"."""
     engine, diags = _load(tmp_path, _qual("{fact: {a: b}}").replace('all: ["mm:HIS301"]}', 'approval: ""}'))
     assert engine is None and [(d.code, d.message, d.help) for d in diags] == [("SR2004", "the text is empty", "write the text here")], diags
+
+
+def test_a_distinct_terms_count_the_repeat_bounds_cannot_reach_is_warned_about(tmp_path: Path) -> None:
+    """`min_distinct: {count: 20, of: term}` over credentials that may count 16 times in all loaded without SR4001,
+    and the audit then said the node "could be completed on its own from the catalogue"."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    catalog = HOME.replace(
+        'credentials:\n  - {id: "hm:X", title: X, credits: 3}',
+        'credentials:\n  - {id: "hm:ENS", title: Ensemble, credits: 1, tags: [ens], repeatable: {max: 16}}',
+    )
+    qual = ENSEMBLES.replace(
+        "{id: ens, credits: 6, where: {tags: ens}}", "{id: ens, credits: 6, where: {tags: ens}, limits: [{id: t, min_distinct: {count: 20, of: term}}]}"
+    )
+    (rules / "home.yaml").write_text(catalog, encoding="utf-8")
+    (rules / "q.yaml").write_text(qual, encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    hit = [d for d in diags if d.code == "SR4001"]
+    assert engine is not None and len(hit) == 1 and hit[0].line == 7 and "at most 16 credentials" in hit[0].message, [d.message for d in diags]

@@ -437,8 +437,10 @@ class Context:
                 have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
                 records = 0  # matching records: they carry no credit (section 17)
                 # only the catalogue credentials the filter can match (the index skips the rest), then granted credit
+                # a distinct-terms limit needs as many items as terms: each holding adds at most one term
+                terms_needed = max((lim.min_distinct.count for lim in n.limits if lim.min_distinct is not None and lim.min_distinct.of == "term"), default=0)
                 for a in (*catalogue.candidates(f), *grants):
-                    if have >= need and count >= (n.count or 0) and not uncovered:
+                    if have >= need and count >= max(n.count or 0, terms_needed) and not uncovered:
                         break
                     if matcher.match(f, a):
                         # a repeatable credential (section 17) can fill a pool up to its bound of times
@@ -463,6 +465,13 @@ class Context:
                         else f"no credential in the rule base matches this pool, which needs {n.count}"
                     )
                     shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
+                if terms_needed and count < terms_needed:
+                    at = next(k for k, lim in enumerate(n.limits) if lim.min_distinct is not None and lim.min_distinct.count == terms_needed)
+                    msg = (
+                        f"this pool can hold at most {count} credential{'s' * (count != 1)} (its matches, each up to its `repeatable` bound),"
+                        f" so no learner reaches the {terms_needed} distinct terms its limit needs"
+                    )
+                    shortfalls.append((("limits", at, "min_distinct"), msg, "raise a `repeatable` bound, add credentials that match, or lower the count"))
                 for i, comp in enumerate(n.competencies or ()):
                     if comp in uncovered:
                         msg = f"no credential in the rule base covers competency `{comp}`"
