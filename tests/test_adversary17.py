@@ -300,3 +300,14 @@ def test_a_distinct_terms_count_the_repeat_bounds_cannot_reach_is_warned_about(t
     engine, diags = load_with_diagnostics(rules, cache=None)
     hit = [d for d in diags if d.code == "SR4001"]
     assert engine is not None and len(hit) == 1 and hit[0].line == 7 and "at most 16 credentials" in hit[0].message, [d.message for d in diags]
+
+
+def test_a_share_of_a_total_the_target_does_not_have_is_warned_about(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", 'grant: [{unspecified: {share: "1/3"}, tags: [ens]}]')
+    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", rule), ("q.yaml", ENSEMBLES)):
+        (rules / name).write_text(text, encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    hit = [d for d in diags if d.code == "SR4002"]
+    assert engine is not None and len(hit) == 1 and hit[0].file == "r.yaml" and "which has none" in hit[0].message, [d.message for d in diags]

@@ -510,6 +510,16 @@ class Context:
             elif isinstance(g, UnspecifiedGrant):
                 if isinstance(g.unspecified, Quantity):
                     self.quantity(g.unspecified, item, gp + ("unspecified",))
+                elif isinstance(r.into, str) and r.into in self.rb.qualifications and all(v.credits is None for v in self.rb.qualifications[r.into]):
+                    # a share of the target's total, and the target has none (section 17): it grants nothing
+                    self.report.diags.append(
+                        item.smap.diag(
+                            gp + ("unspecified",),
+                            "SR4002",
+                            f"a share of the credit total of `{r.into}`, which has none: this grant is always nothing",
+                            "grant a quantity (`unspecified: 12`), or give the qualification `credits:`",
+                        )
+                    )
                 if g.framework_level:
                     if g.framework_level not in self.rb.level_order:
                         self.report.error(
