@@ -94,3 +94,5 @@ def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, e
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     text = render_text(engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF, look_ahead=True).record)
     assert "Progress: 0 of 4 requirements met, 2 more once in-progress or planned study is passed" in text, text
+    # a node met by planned study (not only in progress) reads the same: "in-progress study" alone was untrue for it
+    assert "(met once in-progress or planned study is passed, 4 of 4 us-sch)" in text, text

@@ -46,7 +46,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         c = audit.credits
         rem = c.remaining
         if audit.status in _DONE:
-            why = "complete" if audit.status is AuditStatus.MET else "complete once in-progress study is passed"
+            why = "complete" if audit.status is AuditStatus.MET else "complete once in-progress or planned study is passed"
         elif audit.status is AuditStatus.INDETERMINATE:
             why = "not decided within the time limit"
         elif rem is None:

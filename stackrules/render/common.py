@@ -23,7 +23,7 @@ MARK = {
 
 WORD = {
     "met": "met",
-    "met_pending": "met once in-progress study is passed",
+    "met_pending": "met once in-progress or planned study is passed",
     "not_met": "not met",
     "waived": "waived",
     "exempt": "exempt",
