@@ -96,3 +96,31 @@ def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, e
     assert "Progress: 0 of 4 requirements met, 2 more once in-progress or planned study is passed" in text, text
     # a node met by planned study (not only in progress) reads the same: "in-progress study" alone was untrue for it
     assert "(met once in-progress or planned study is passed, 4 of 4 us-sch)" in text, text
+
+
+def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:
+    """An approver who may only waive waived an `approval` node, which signed it off (found by an adversary)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        "kind: catalog\nprovider: {id: mus, name: M}\ncredit_system: {id: mus-sch, name: sh, full_time_year: 30}\n"
+        'credentials:\n  - {id: "mus:T1", title: Theory, credits: 3}\n',
+        encoding="utf-8",
+    )
+    (rules / "bm.yaml").write_text(
+        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\nrequires:\n  all:\n    - "mus:T1"\n    - {id: audition, approval: "department audition"}\n',
+        encoding="utf-8",
+    )
+    (rules / "approvers.yaml").write_text("kind: approvers\nprovider: mus\napprovers:\n  - {id: clerk, name: Clerk, may: [waive]}\n", encoding="utf-8")
+    engine = stackrules.load(rules, cache=None)
+    learner = stackrules.load_learner(
+        {
+            "id": "L",
+            "holdings": [{"credential": "mus:T1"}],
+            "exceptions": [{"type": "waive", "node": "mus:BM#audition", "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}],
+        }
+    )
+    d = engine.audit(learner, "mus:BM", AS_OF).to_json()
+    assert d["status"] == "not_met", d["status"]
+    refused = d["exceptions_refused"]
+    assert len(refused) == 1 and refused[0]["reason"] == "type_not_permitted" and "met only by an `approve` exception" in refused[0]["detail"], refused  # type: ignore[index, arg-type]

@@ -203,6 +203,10 @@ def build_problem(
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
         refused = exception_refusal(rb, v, e, as_of, bool(scoped))
+        if refused is None and e.type == "waive" and scoped and all(n.kind == "approval" for n in scoped):
+            # a sign-off is met only by an `approve` exception (section 17): waiving it would sign it off under
+            # another name, by an approver who may not approve
+            refused = ("type_not_permitted", f"`{e.node}` is a sign-off, met only by an `approve` exception, not waived")
         if refused is not None:
             exceptions_refused.append((e, *refused))
             continue
