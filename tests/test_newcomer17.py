@@ -96,6 +96,12 @@ def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, e
     assert "Progress: 0 of 4 requirements met, 2 more once in-progress or planned study is passed" in text, text
     # a node met by planned study (not only in progress) reads the same: "in-progress study" alone was untrue for it
     assert "(met once in-progress or planned study is passed, 4 of 4 us-sch)" in text, text
+    # a limit reached only with the study in progress is marked as its node is: [~], and `met_pending` in JSON
+    assert "[~] ensemble-semesters in ensembles: 4, at least 4" in text, text
+    limits = engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF, look_ahead=True).to_json()["limits"]
+    assert [lim.get("met_pending") for lim in limits] == [True, True], limits  # type: ignore[union-attr]
+    plain = engine.audit(stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml"), "evu:BM-PERF", AS_OF, look_ahead=True)
+    assert all("met_pending" not in lim for lim in plain.to_json()["limits"])  # type: ignore[union-attr, operator]
 
 
 def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:

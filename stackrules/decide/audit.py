@@ -461,6 +461,7 @@ def _limits(p: Problem, ev: Evaluation) -> tuple[LimitResult, ...]:
             node=None if r.node is p.top else nearest_id(r.node, p),
             share=r.limit.share,
             location=_limit_loc(r.node, r.limit),
+            met_pending=r.pending,
         )
         for r in ev.limits
     )

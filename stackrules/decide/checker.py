@@ -60,6 +60,7 @@ class LimitResult:
     limit: CLimit
     value: Fraction
     status: str  # ok | short
+    pending: bool = False  # a minimum reached only with study in progress or planned (look-ahead)
 
 
 @dataclass
@@ -206,7 +207,9 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         for k, lim in enumerate(rules.limits.get(n.index, ())):
             value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, k, lim, choice, with_pending)
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
-            ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short"))
+            # a minimum met only with pending study is met once that study is passed, as a node is `met_pending`
+            pending = ok and not uniform and not lim.is_max and _limit_value(p, n, k, lim, choice, done) < lim.bound
+            ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short", pending))
     return ev
 
 

@@ -165,7 +165,8 @@ def audit_text(d: AuditDecision) -> str:
             share = f" ({n(lim.share)} of the degree)" if lim.share is not None else ""
             over = f" ({lim.where})" if lim.where else ""
             at = f" [{lim.location}]" if lim.location else ""
-            out.append(f"  {MARK[lim.status]} {lim.id}{over}{where}: {n(lim.value)}, {rel} {n(lim.bound)}{share}{at}")
+            mark = MARK["met_pending"] if lim.met_pending else MARK[lim.status]
+            out.append(f"  {mark} {lim.id}{over}{where}: {n(lim.value)}, {rel} {n(lim.bound)}{share}{at}")
     if d.credit:
         out.append("")
         out.append("Credit granted")
