@@ -141,13 +141,19 @@ requires:
 """
 
 
+def _ensembles(tmp_path: Path, other: str = OTHER, rule: str = RULE) -> Path:
+    """The home college's ensemble degree, the other college's catalogue and the credit rule between them."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, text in (("home.yaml", HOME), ("oth.yaml", other), ("r.yaml", rule), ("q.yaml", ENSEMBLES)):
+        (rules / name).write_text(text, encoding="utf-8")
+    return rules
+
+
 def test_a_repeatable_credential_feeds_credit_rules_no_more_often_than_its_bound(tmp_path: Path) -> None:
     """Five holdings of a credential repeatable twice earned five grants through a credit rule (the bound was read
     for claims only); now two, the rest refused as the source used, and the statement counts one rule."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", RULE), ("q.yaml", ENSEMBLES)):
-        (rules / name).write_text(text, encoding="utf-8")
+    rules = _ensembles(tmp_path, other=OTHER, rule=RULE)
     engine = stackrules.load(rules, cache=None)
     days = ["2024-03-01", "2024-09-01", "2025-03-01", "2025-09-01", "2025-10-01"]
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "oth:ENS", "awarded": d} for d in days]})
@@ -162,11 +168,8 @@ def test_a_repeatable_credential_feeds_credit_rules_no_more_often_than_its_bound
 
 def test_a_granted_record_with_credit_is_refused_where_it_is_written(tmp_path: Path) -> None:
     """`grant: [{unspecified: 3, type: record}]` loaded, and two records then counted 6 credits."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
     rule = RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", "grant:\n  - {unspecified: 3, type: record, tags: [ens]}")
-    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", rule), ("q.yaml", ENSEMBLES)):
-        (rules / name).write_text(text, encoding="utf-8")
+    rules = _ensembles(tmp_path, other=OTHER, rule=rule)
     engine, diags = load_with_diagnostics(rules, cache=None)
     assert engine is None
     hit = [d for d in diags if d.code == "SR2004" and "a record carries no credit" in d.message]
@@ -180,11 +183,8 @@ def test_a_granted_record_with_credit_is_refused_where_it_is_written(tmp_path: P
 
 def test_a_repeat_bound_in_an_unknown_credit_system_is_refused(tmp_path: Path) -> None:
     """`repeatable: {max_credits: "3 foo"}` loaded, and the credential silently counted once."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
     other = OTHER.replace("repeatable: {max: 2}", 'repeatable: {max_credits: "3 foo"}')
-    for name, text in (("home.yaml", HOME), ("oth.yaml", other), ("r.yaml", RULE), ("q.yaml", ENSEMBLES)):
-        (rules / name).write_text(text, encoding="utf-8")
+    rules = _ensembles(tmp_path, other=other, rule=RULE)
     engine, diags = load_with_diagnostics(rules, cache=None)
     assert engine is None
     hit = [d for d in diags if d.code == "SR3004"]
@@ -303,11 +303,8 @@ def test_a_distinct_terms_count_the_repeat_bounds_cannot_reach_is_warned_about(t
 
 
 def test_a_share_of_a_total_the_target_does_not_have_is_warned_about(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
     rule = RULE.replace("grant: [{unspecified: 1, tags: [ens]}]", 'grant: [{unspecified: {share: "1/3"}, tags: [ens]}]')
-    for name, text in (("home.yaml", HOME), ("oth.yaml", OTHER), ("r.yaml", rule), ("q.yaml", ENSEMBLES)):
-        (rules / name).write_text(text, encoding="utf-8")
+    rules = _ensembles(tmp_path, other=OTHER, rule=rule)
     engine, diags = load_with_diagnostics(rules, cache=None)
     hit = [d for d in diags if d.code == "SR4002"]
     assert engine is not None and len(hit) == 1 and hit[0].file == "r.yaml" and "which has none" in hit[0].message, [d.message for d in diags]

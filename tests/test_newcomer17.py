@@ -20,6 +20,24 @@ def _ana_without_concerts(tmp_path: Path) -> stackrules.Learner:
     return stackrules.load_learner(path)
 
 
+def _sign_off_base(tmp_path: Path, approvers: str) -> stackrules.Engine:
+    """A music school whose degree needs Theory and a department audition (a sign-off), with these approvers."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        "kind: catalog\nprovider: {id: mus, name: M}\ncredit_system: {id: mus-sch, name: sh, full_time_year: 30}\n"
+        'credentials:\n  - {id: "mus:T1", title: Theory, credits: 3}\n',
+        encoding="utf-8",
+    )
+    (rules / "bm.yaml").write_text(
+        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\n'
+        'requires:\n  all:\n    - "mus:T1"\n    - {id: audition, approval: "department audition"}\n',
+        encoding="utf-8",
+    )
+    (rules / "approvers.yaml").write_text("kind: approvers\nprovider: mus\napprovers:\n" + approvers, encoding="utf-8")
+    return stackrules.load(rules, cache=None)
+
+
 def test_explore_says_what_records_a_target_still_needs(tmp_path: Path, engine: stackrules.Engine) -> None:
     """Ana without her concert records: explore said "0 us-sch to go: concert-experience 0"."""
     text = render_text(engine.explore(_ana_without_concerts(tmp_path), AS_OF).record)
@@ -53,23 +71,7 @@ def test_a_repeat_not_counted_says_which_holding_and_when_its_term_already_count
 
 def test_a_pending_sign_off_says_whose_it_awaits(tmp_path: Path) -> None:
     """ "pending approval: department audition" named no one, though the provider lists who may approve."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        "kind: catalog\nprovider: {id: mus, name: M}\ncredit_system: {id: mus-sch, name: sh, full_time_year: 30}\n"
-        'credentials:\n  - {id: "mus:T1", title: Theory, credits: 3}\n',
-        encoding="utf-8",
-    )
-    (rules / "bm.yaml").write_text(
-        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\n'
-        'requires:\n  all:\n    - "mus:T1"\n    - {id: audition, approval: "department audition"}\n',
-        encoding="utf-8",
-    )
-    (rules / "approvers.yaml").write_text(
-        "kind: approvers\nprovider: mus\napprovers:\n  - {id: head-music, name: Head of Music, may: [approve]}\n  - {id: clerk, name: Clerk, may: [waive]}\n",
-        encoding="utf-8",
-    )
-    engine = stackrules.load(rules, cache=None)
+    engine = _sign_off_base(tmp_path, "  - {id: head-music, name: Head of Music, may: [approve]}\n  - {id: clerk, name: Clerk, may: [waive]}\n")
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "mus:T1"}]})
     text = render_text(engine.audit(learner, "mus:BM", AS_OF).record)
     assert "(pending approval: department audition, from Head of Music (head-music))" in text, text
@@ -106,19 +108,7 @@ def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, e
 
 def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:
     """An approver who may only waive waived an `approval` node, which signed it off (found by an adversary)."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        "kind: catalog\nprovider: {id: mus, name: M}\ncredit_system: {id: mus-sch, name: sh, full_time_year: 30}\n"
-        'credentials:\n  - {id: "mus:T1", title: Theory, credits: 3}\n',
-        encoding="utf-8",
-    )
-    (rules / "bm.yaml").write_text(
-        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\nrequires:\n  all:\n    - "mus:T1"\n    - {id: audition, approval: "department audition"}\n',
-        encoding="utf-8",
-    )
-    (rules / "approvers.yaml").write_text("kind: approvers\nprovider: mus\napprovers:\n  - {id: clerk, name: Clerk, may: [waive]}\n", encoding="utf-8")
-    engine = stackrules.load(rules, cache=None)
+    engine = _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
     learner = stackrules.load_learner(
         {
             "id": "L",
