@@ -120,3 +120,11 @@ def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:
     assert d["status"] == "not_met", d["status"]
     refused = d["exceptions_refused"]
     assert len(refused) == 1 and refused[0]["reason"] == "type_not_permitted" and "met only by an `approve` exception" in refused[0]["detail"], refused  # type: ignore[index, arg-type]
+
+
+def test_a_pool_only_one_credential_fits_is_said_by_its_name(engine: stackrules.Engine) -> None:
+    """Ben: "1 more record (subject MUSC, number 98)" told a student a filter, not the concert record to attend."""
+    ben = stackrules.load_learner(ROOT / "examples/real/bm-performance-ben.yaml")
+    text = render_text(engine.audit(ben, "evu:BM-PERF", AS_OF).record)
+    assert "1 more record (subject MUSC, number 98): evu:MUSC098 Concert Experience" in text, text
+    assert "1 us-sch more (subject MORG); " in text, text  # several ensembles fit: none is named

@@ -581,15 +581,23 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
             under = f", {n_again} of them already named under {' and '.join(elsewhere)} ({', '.join(sorted(again_keys))})" if n_again else ""
         else:
             under = f", {q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)}" if mine > new else ""
+        # a filter only one catalogue credential fits (`subject: MUSC, number: 98`) is said by that credential's name
+        fits = {c for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition" for c in (p.items[i].members or (p.items[i].credential,))}
+        only = next(iter(fits)) if len(fits) == 1 else None
+        named = f": {only} {p.rb.credentials[only].title}".rstrip() if only is not None and only in p.rb.credentials else ""
         if leaf.count is not None and leaf.credits is None:
             # a count in its own words, never as credit (section 17)
             have = sum(k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition")
             k = max(0, min(sum(m for _, m in adds), leaf.count - have))
             if k:
                 noun = "record" if all(it.attrs.type == "record" for it, _ in adds) else "credential"
-                put(nid, new, f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
+                put(
+                    nid,
+                    new,
+                    f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}",
+                )
         elif mine:
-            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
+            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
