@@ -308,3 +308,28 @@ def test_a_share_of_a_total_the_target_does_not_have_is_warned_about(tmp_path: P
     engine, diags = load_with_diagnostics(rules, cache=None)
     hit = [d for d in diags if d.code == "SR4002"]
     assert engine is not None and len(hit) == 1 and hit[0].file == "r.yaml" and "which has none" in hit[0].message, [d.message for d in diags]
+
+
+def test_towards_counts_a_pool_that_a_holding_of_the_credential_may_pass(engine: stackrules.Engine) -> None:
+    """`towards nus:CS5206` left out the focus area Kumar's audit counts it in: its filter asks for CS5206 awarded before
+    2011-08-01, which a credential (no date) never is, but a holding of it may be."""
+    rows = engine.counts_towards("nus:CS5206", AS_OF).to_json()["counts_towards"]
+    assert {r["node"] for r in rows} >= {"nus:BCOMP-CS#algorithms-theory", "nus:BCOMP-CS#breadth-depth"}, rows  # type: ignore[index, union-attr]
+
+
+def test_a_may_match_reads_a_not_as_excluding_only_what_surely_matches(engine: stackrules.Engine) -> None:
+    import datetime as dt
+
+    from stackrules.language.models import parse_filter
+    from stackrules.rulebase.filters import Attrs, Matcher
+
+    rb = engine.rules
+    day = {"awarded": {"lt": dt.date(2011, 8, 1)}}
+    a = Attrs("nus:CS5206", "nus", "unit", 4)  # a credential: no date
+    for f, plain, maybe in (
+        (parse_filter(day), False, True),  # may be awarded before the day
+        (parse_filter({"not": day}), True, True),  # a not on an unknown date excludes nothing surely
+        (parse_filter({"not": {"not": day}}), False, True),
+        (parse_filter({"id": "nus:CS1010", **day}), False, False),  # another credential: surely not
+    ):
+        assert Matcher(rb).match(f, a) is plain and Matcher(rb, (), "maybe").match(f, a) is maybe, f

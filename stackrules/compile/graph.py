@@ -26,7 +26,7 @@ import networkx as nx
 
 from ..diagnostics import escape_text
 from ..language.models import Filter, IntoFilter, SpecifiedGrant, UnspecifiedGrant
-from ..rulebase.filters import Matcher, credential_attrs, grant_attrs, version_attrs
+from ..rulebase.filters import Matcher, catalogue_index, credential_attrs, grant_attrs, holding_attributes, version_attrs
 from ..rulebase.index import RuleBase, iter_nodes
 from .target import CompiledTarget, leaf_accepts_static
 from .tree import CNode
@@ -61,6 +61,7 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
             for leaf in entry.leaves:
                 g.add_edge(f"credential:{entry.credential}", _name(ct.nodes[leaf], v.id), kind="counts_towards")
                 fits.setdefault((v.id, entry.credential), []).append(_name(ct.nodes[leaf], v.id))
+        _held_only_edges(g, rb, ct)
     quals = {n for n, d in g.nodes(data=True) if d.get("kind") == "qualification"}
     by_version = {ct.version.id: ct for ct in compiled}
     # a policy default does not take a source that a specific rule in force takes into the same target (section 16's
@@ -130,6 +131,22 @@ def _name_the_rest(g: nx.DiGraph, rb: RuleBase, day: dt.date) -> None:
             d["label"] = (rb.version(ident, day) or rb.qualifications[ident][-1]).title
         else:
             d["label"] = ident
+
+
+def _held_only_edges(g: nx.DiGraph, rb: RuleBase, ct: CompiledTarget) -> None:
+    """Pools whose filter compares what only a holding has (`awarded`, `grade`, `term`: "CS5206 taken before
+    AY2011/2012"): a credential counts towards one when some holding of it may pass (rulebase/filters.py, Matcher's
+    "maybe"). The compiled catalogue is what may still be added, which such a filter never takes."""
+    pools = [leaf for leaf in ct.top.leaves() if leaf.kind == "pool" and leaf.where is not None and holding_attributes(leaf.where)]
+    if not pools:
+        return
+    index = catalogue_index(rb, ct.version.system)
+    for leaf in pools:
+        assert leaf.where is not None
+        maybe = Matcher(rb, leaf.target_fields, "maybe")
+        for a in index.candidates(leaf.where):
+            if maybe.match(leaf.where, a):
+                g.add_edge(f"credential:{a.id}", _name(leaf, ct.version.id), kind="counts_towards", held="a holding that passes the filter")
 
 
 def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: UnspecifiedGrant) -> list[CNode]:

@@ -167,17 +167,37 @@ def related(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return bool({narrow_field(x) for x in a} & {narrow_field(y) for y in b})
 
 
+HOLDING_ATTRIBUTES = frozenset({"grade", "awarded", "term"})  # what a holding has and a credential does not
+
+
+def holding_attributes(f: Filter) -> bool:
+    """Whether ``f`` compares, anywhere in it, an attribute only a holding has (`grade`, `awarded`, `term`)."""
+    return (
+        any(t.attr in HOLDING_ATTRIBUTES for t in f.terms)
+        or any(holding_attributes(g) for group in f.any_of for g in group)
+        or any(holding_attributes(n) for n in f.nots)
+    )
+
+
 @dataclass(frozen=True)
 class Matcher:
     rb: RuleBase
     target_fields: tuple[str, ...] = ()
+    # views of credentials, not holdings (towards, the graph): an attribute only a holding has, absent, is unknown.
+    # "maybe": the filter may hold for some holding of the credential; "sure": it holds for every one. Each reads
+    # a `not` in the other mode (a `not` excludes only what surely matches), so the answer is sound. "" is the
+    # plain reading of decisions, where an absent attribute matches nothing
+    mode: str = ""
 
     def match(self, f: Filter, a: Attrs) -> bool:
         if not all(self._term(t, a) for t in f.terms):
             return False
         if not all(any(self.match(g, a) for g in group) for group in f.any_of):
             return False
-        return not any(self.match(n, a) for n in f.nots)
+        if not f.nots:
+            return True
+        inner = self if not self.mode else Matcher(self.rb, self.target_fields, "sure" if self.mode == "maybe" else "maybe")
+        return not any(inner.match(n, a) for n in f.nots)
 
     def _term(self, t: Term, a: Attrs) -> bool:
         if isinstance(t.value, FactRef):
@@ -188,7 +208,7 @@ class Matcher:
             return related(a.fields, self.target_fields) == bool(t.value)
         v: Any = getattr(a, t.attr)
         if v is None:
-            return False
+            return self.mode == "maybe" and t.attr in HOLDING_ATTRIBUTES
         if t.attr == "credits":
             return a.has_credits and self._credits(t, a)
         if t.attr in LIST_ATTRIBUTES:
