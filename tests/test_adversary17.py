@@ -333,3 +333,15 @@ def test_a_may_match_reads_a_not_as_excluding_only_what_surely_matches(engine: s
         (parse_filter({"id": "nus:CS1010", **day}), False, False),  # another credential: surely not
     ):
         assert Matcher(rb).match(f, a) is plain and Matcher(rb, (), "maybe").match(f, a) is maybe, f
+
+
+def test_a_dated_holding_s_term_is_the_term_its_date_falls_in(tmp_path: Path, engine: stackrules.Engine) -> None:
+    """A reviewer's attack on the first fix: four ensembles awarded on one day, named after four real earlier terms."""
+    holdings = "".join(f'  - {{credential: "evu:MORG101", awarded: 2026-04-01, term: {t}}}\n' for t in ("2024-FA", "2025-SP", "2025-FA", "2026-SP"))
+    path = tmp_path / "l.yaml"
+    path.write_text(f"kind: learner\nid: L\nfacts: {{primary_area: piano}}\nholdings:\n{holdings}", encoding="utf-8")
+    with pytest.raises(stackrules.LearnerError) as caught:
+        engine.audit(stackrules.load_learner(path), "evu:BM-PERF", AS_OF)
+    diags = caught.value.diagnostics
+    assert [(d.code, d.line) for d in diags] == [("SR2004", 5), ("SR2004", 6), ("SR2004", 7)], [d.message for d in diags]
+    assert "falls in, `2026-SP`" in diags[0].message and "leave `term` out" in diags[0].help

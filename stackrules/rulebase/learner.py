@@ -38,17 +38,29 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
         seen.setdefault(h.credential, i)
         prov_id = h.credential.partition(":")[0]
         prov = rb.providers.get(prov_id)
+        derived = prov.term_of(h.awarded) if h.term is not None and h.awarded is not None and prov is not None and prov.terms else None
         if h.term is not None and prov is not None and prov.terms and all(tid != h.term for tid, _, _ in prov.terms):
-            # a provider with a calendar names its terms: a term it does not list is no term of its study (a learner
-            # file could otherwise meet "4 distinct terms" with four names for one day's holdings)
-            near = suggestion(h.term, [tid for tid, _, _ in prov.terms])
-            derived = prov.term_of(h.awarded) if h.awarded is not None else None
+            # a provider with a calendar names its terms (section 18): a term it does not list is no term of its study
+            # (a learner file could otherwise meet "4 distinct terms" with four names for one day's holdings)
             report.error(
                 item,
                 path + ("term",),
                 "SR2004",
                 f"`term: {h.term}` is not a term of the calendar of `{prov_id}`",
-                near or (f"give the term the award falls in, `{derived}`, or leave `term` out" if derived else f"use a term of `{prov_id}`'s `terms:`"),
+                f"give the term the award falls in, `{derived}`, or leave `term` out"
+                if derived
+                else f"add `{h.term}` to the `terms:` of `{prov_id}`'s catalog if it is one, or leave `term` out",
+                on_key=True,
+            )
+        elif h.term is not None and derived is not None and derived != h.term:
+            # dated within a listed term, the holding was taken then: another term named would count a term it was not
+            # taken in (four holdings awarded on one day named after four earlier terms met "4 distinct terms")
+            report.error(
+                item,
+                path + ("term",),
+                "SR2004",
+                f"`term: {h.term}` is not the term this holding's `awarded` {h.awarded} falls in, `{derived}`",
+                f"leave `term` out (the date gives `{derived}`), or correct the date",
                 on_key=True,
             )
         elif h.term is not None and h.awarded is not None and prov is not None:
