@@ -345,3 +345,31 @@ def test_a_dated_holding_s_term_is_the_term_its_date_falls_in(tmp_path: Path, en
     diags = caught.value.diagnostics
     assert [(d.code, d.line) for d in diags] == [("SR2004", 5), ("SR2004", 6), ("SR2004", 7)], [d.message for d in diags]
     assert "falls in, `2026-SP`" in diags[0].message and "leave `term` out" in diags[0].help
+
+
+def test_a_condition_on_the_root_reached_through_a_ref_is_refused(tmp_path: Path) -> None:
+    qual = 'kind: qualification\nid: "mm:Q"\ntitle: Q\nprovider: mm\ndefine:\n  blk: {when: {fact: {area: voice}}, all: ["mm:CORE1"]}\nrequires: {ref: blk}\n'
+    engine, diags = _load(tmp_path, qual)
+    assert engine is None and any(d.code == "SR2008" and "`ref: blk`, whose block has `when`" in d.message for d in diags), [d.message for d in diags]
+
+
+def test_no_calendar_warning_when_a_home_catalogue_has_the_calendar(tmp_path: Path) -> None:
+    """SR4004 said only stated terms count, while units of the national catalogue take their terms from its calendar."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "nat.yaml").write_text(
+        "kind: catalog\nprovider: {id: nat, name: Nat}\nnational: true\ncredit_system: {id: uc, full_time_year: 20}\n"
+        "terms:\n  - {id: T1, from: 2024-01-01, until: 2024-06-30}\n  - {id: T2, from: 2024-07-01, until: 2024-12-31}\n"
+        'credentials:\n  - {id: "nat:U1", title: U, credits: 1, repeatable: {max: 4}}\n',
+        encoding="utf-8",
+    )
+    (rules / "rto.yaml").write_text(
+        "kind: catalog\nprovider: {id: rto, name: R}\ncredit_system: {id: uc, full_time_year: 20}\ncredentials: []\n", encoding="utf-8"
+    )
+    (rules / "q.yaml").write_text(
+        'kind: qualification\nid: "rto:Q"\ntitle: Q\nprovider: rto\nhome_catalogs: [nat]\n'
+        "requires:\n  all:\n    - {id: u, count: 2, limits: [{id: t, min_distinct: {count: 2, of: term}}]}\n",
+        encoding="utf-8",
+    )
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    assert engine is not None and not [d for d in diags if d.code == "SR4004"], [d.message for d in diags]

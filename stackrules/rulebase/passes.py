@@ -160,14 +160,16 @@ class Context:
                 self.filter_levels(lim.where, item, lp + ("where",))
             if lim.min_distinct is not None and lim.min_distinct.of == "term" and v is not None:
                 prov = self.rb.providers.get(v.provider) if v.provider is not None else None
-                if prov is None or not prov.terms:
+                # a holding's term comes from its own provider's calendar: the target's, or a home catalogue's
+                homes = [self.rb.providers.get(h) for h in v.home_catalogs]
+                if (prov is None or not prov.terms) and not any(h is not None and h.terms for h in homes):
                     # holdings' terms are derived from the provider's calendar: without one only a stated `term:` counts
                     self.report.error(
                         item,
                         lp + ("min_distinct", "of"),
                         "SR4004",
-                        f"distinct terms are counted on the calendar of `{v.provider or v.id}`, which has no `terms:`:"
-                        " only holdings that state their `term` add one",
+                        f"a holding's term comes from its provider's calendar, and `{v.provider or v.id}` (and its home catalogues, if"
+                        " any) has no `terms:`: only holdings that state their `term` add one to this limit",
                         f"give the catalog of `{v.provider}` a `terms:` calendar" if v.provider else CODES["SR4004"].fix,
                     )
             if v is not None and v.credits is None:
@@ -316,6 +318,7 @@ class Context:
                                 on_key=True,
                             )
                     if cond is not None and defname is None and p == rpath:
+                        # (a root that is a `ref` to a block with a condition: see below)
                         self.report.error(
                             item,
                             p + (key,),
@@ -335,6 +338,19 @@ class Context:
                             item, p + ("id",), "SR3006", f"node id `{n.id}` is used twice in `{v.id}`", "node ids must be unique inside a qualification"
                         )
                     ids[n.id] = p
+                if n.ref is not None and defname is None and p == rpath and n.ref in v.define:
+                    block = v.define[n.ref]
+                    for key in ("when", "unless"):
+                        if getattr(block, key) is not None:
+                            self.report.error(
+                                item,
+                                p + ("ref",),
+                                "SR2008",
+                                f"the root of `requires` is `ref: {n.ref}`, whose block has `{key}`: the whole of `{v.id}` would apply to"
+                                " some learners only (one it does not apply to would be met with no study)",
+                                "put the condition on the nodes it concerns",
+                                on_key=True,
+                            )
                 if n.ref is not None:
                     if n.ref not in v.define:
                         self.report.error(
