@@ -174,7 +174,7 @@ _CODES: tuple[Code, ...] = (
         "SR4004",
         "terms-without-calendar",
         "warning",
-        "a `terms_since` condition (it never holds) or a distinct-terms limit (only stated terms count) stands in a qualification whose provider has no `terms:` calendar",
+        "a `terms_since` condition (it never holds) or a distinct-terms limit (only stated terms count) stands in a qualification whose provider, and each of its home catalogues, has no `terms:` calendar",
         "give the provider's catalog a `terms:` calendar, or test the dated fact another way",
     ),
     Code(
