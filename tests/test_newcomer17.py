@@ -128,3 +128,25 @@ def test_a_pool_only_one_credential_fits_is_said_by_its_name(engine: stackrules.
     text = render_text(engine.audit(ben, "evu:BM-PERF", AS_OF).record)
     assert "1 more record (subject MUSC, number 98): evu:MUSC098 Concert Experience" in text, text
     assert "1 us-sch more (subject MORG); " in text, text  # several ensembles fit: none is named
+
+
+def test_a_requirement_holding_a_sign_off_cannot_be_waived_whole(tmp_path: Path) -> None:
+    """A reviewer's case: waiving the group around the audition made the target MET while it still showed [?]."""
+    rules = tmp_path / "rules"
+    _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
+    (rules / "bm.yaml").write_text(
+        'kind: qualification\nid: "mus:BM"\ntitle: BM\nprovider: mus\nrequires:\n  all:\n    - "mus:T1"\n'
+        '    - {id: auditions, all: [{id: audition, approval: "department audition"}]}\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(rules, cache=None)
+    learner = stackrules.load_learner(
+        {
+            "id": "L",
+            "holdings": [{"credential": "mus:T1"}],
+            "exceptions": [{"type": "waive", "node": "mus:BM#auditions", "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}],
+        }
+    )
+    d = engine.audit(learner, "mus:BM", AS_OF).to_json()
+    assert d["status"] == "not_met", d["status"]
+    assert "holds the sign-off `audition`" in d["exceptions_refused"][0]["detail"]  # type: ignore[index]

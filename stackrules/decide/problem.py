@@ -203,10 +203,12 @@ def build_problem(
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
         refused = exception_refusal(rb, v, e, as_of, bool(scoped))
-        if refused is None and e.type == "waive" and scoped and all(n.kind == "approval" for n in scoped):
-            # a sign-off is met only by an `approve` exception (section 17): waiving it would sign it off under
-            # another name, by an approver who may not approve
-            refused = ("type_not_permitted", f"`{e.node}` is a sign-off, met only by an `approve` exception, not waived")
+        signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
+        if refused is None and signs:
+            # a sign-off is met only by an `approve` exception (section 17): waiving it, or a requirement that holds it,
+            # would sign it off under another name, by an approver who may not approve
+            what = "is a sign-off" if all(n.kind == "approval" for n in scoped) else f"holds the sign-off {', '.join(f'`{x}`' for x in signs)}"
+            refused = ("type_not_permitted", f"`{e.node}` {what}, met only by an `approve` exception, not waived: waive the other requirements one by one")
         if refused is not None:
             exceptions_refused.append((e, *refused))
             continue
