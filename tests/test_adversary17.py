@@ -373,3 +373,19 @@ def test_no_calendar_warning_when_a_home_catalogue_has_the_calendar(tmp_path: Pa
     )
     engine, diags = load_with_diagnostics(rules, cache=None)
     assert engine is not None and not [d for d in diags if d.code == "SR4004"], [d.message for d in diags]
+
+
+def test_an_offering_named_after_a_dated_term_is_refused(tmp_path: Path) -> None:
+    """A reviewer's case: `offered: [2026-S1]` over a dated calendar gave a plan "term 1 (2026-S1) ... term 2 (2026-S1)"."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "catalog.yaml").write_text(
+        CATALOG.replace("credentials:", "terms:\n  - {id: 2026-S1, from: 2026-01-05, until: 2026-06-30}\ncredentials:").replace(
+            '{id: "mm:HIS301", title: History, credits: 3}', '{id: "mm:HIS301", title: History, credits: 3, offered: [2026-S1]}'
+        ),
+        encoding="utf-8",
+    )
+    (rules / "q.yaml").write_text(_qual("{fact: {a: b}}"), encoding="utf-8")
+    engine, diags = load_with_diagnostics(rules, cache=None)
+    assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 9)], [(d.line, d.message) for d in diags]
+    assert "is a dated term of the calendar of `mm`" in diags[0].message

@@ -530,7 +530,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             raise RequestError(
                 "SR5002",
                 f"`{name}` is a dated term of the calendar of `{dated}`, which happens once: a plan's calendar names the offering periods that repeat",
-                "name the periods credentials are offered in (e.g. S1,S2), or leave --terms out: the plan's terms are then numbered from the first after the as-of date",
+                "name the periods credentials are offered in (e.g. S1,S2), or leave --terms out: the plan then takes its terms from the catalogue's offerings",
             )
     deadline = time.monotonic() + time_limit
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective

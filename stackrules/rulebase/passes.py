@@ -597,6 +597,17 @@ def check_credentials(ctx: Context) -> None:
                     ctx.unknown(other, item, path + (key, i), help_=f"{older}; or {near}" if near else older)
                 elif key == "supersedes":
                     ctx.supersede.add_edge(cid, other)
+        for i, name in enumerate(info.offered):
+            dated = next((pid for pid, prov in sorted(ctx.rb.providers.items()) if any(tid == name for tid, _, _ in prov.terms)), None)
+            if dated is not None:
+                # plans repeat offering periods (S1, S2, S1, ...): a dated term happens once, and would be repeated
+                ctx.report.error(
+                    item,
+                    path + ("offered", i),
+                    "SR2004",
+                    f"`{name}` is a dated term of the calendar of `{dated}`: `offered` names the periods that repeat, which plans cycle through",
+                    "name the period (e.g. `S1` for `2026-S1`), as every year's offering",
+                )
         entry = _entry(item, path)
         if entry is not None and entry.repeatable is not None and entry.repeatable.max_credits is not None:
             # a bound in an unknown system would be read as no bound at all (the credential then counts once)
