@@ -59,6 +59,7 @@ def _learner(grade: str, awarded: str = "2025-12-01") -> stackrules.Learner:
         ('{holds: {credential: "mm:THY100", min_grade: B}}', "A", "2025-12-01", True),
         ('{holds: {credential: "mm:THY100", within_years: 1}}', "A", "2015-01-01", False),
         ('{holds: {credential: "mm:THY100", within_years: 1}}', "A", "2025-12-01", True),
+        ('{holds: {credential: "mm:THY100", within_years: 1.5}}', "A", "2015-01-01", False),
         ('{holds: {all: ["mm:THY100"], min_grade: C}}', "D", "2025-12-01", False),
         ("{holds: {credits: 6, min_grade: C}}", "D", "2025-12-01", False),
         ("{holds: {credits: 6, min_grade: C}}", "A", "2025-12-01", True),
@@ -73,7 +74,8 @@ def test_a_holds_condition_reads_min_grade_and_within_years(tmp_path: Path, when
     assert (hist["status"] != "not_applicable") is applies, hist
     if not applies:
         text = render_text(d.record)
-        assert "or better" in text or "within 1 year" in text, text
+        assert "or better" in text or "within 1 year" in text or "within 1.5 years" in text, text
+        assert "3/2" not in text, text
 
 
 @pytest.mark.parametrize(
@@ -232,6 +234,7 @@ def test_towards_follows_supersedes_and_equivalence_into_the_leaves_that_name_th
         ('{"": x}', "a fact's name is printable text"),
         ("{a: []}", "`a` lists no value"),
         ("{y: 3.5}", "a fact's number is a whole number"),
+        ("{y: [3, 3.5]}", "`y: 3.5`: a fact's number is a whole number"),
     ],
 )
 def test_a_fact_no_filter_could_read_is_refused_where_it_is_written(tmp_path: Path, facts: str, said: str) -> None:
@@ -389,3 +392,8 @@ def test_an_offering_named_after_a_dated_term_is_refused(tmp_path: Path) -> None
     engine, diags = load_with_diagnostics(rules, cache=None)
     assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 9)], [(d.line, d.message) for d in diags]
     assert "is a dated term of the calendar of `mm`" in diags[0].message
+
+
+def test_a_whole_number_written_with_a_point_is_a_whole_number() -> None:
+    learner = stackrules.load_learner({"id": "L", "facts": {"year": 3.0, "years": [2, 3.0], "majors": ["a", "b"]}})
+    assert learner.facts == {"year": 3, "years": (2, 3), "majors": ("a", "b")}, learner.facts

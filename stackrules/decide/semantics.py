@@ -23,6 +23,7 @@ from typing import Protocol
 
 from ..compile.target import leaf_accepts_static
 from ..compile.tree import CNode, group_kind, need
+from ..decisions.base import q
 from ..language.models import Condition, Requirement
 from ..rulebase.filters import Attrs, Matcher, resolve_facts
 from ..rulebase.index import RuleBase
@@ -225,7 +226,7 @@ def _holds_text(r: Requirement) -> str:
     if r.min_grade is not None:
         said += f" with grade {r.min_grade} or better"
     if r.within_years is not None:
-        said += f" awarded within {r.within_years} year{'s' if r.within_years != 1 else ''}"
+        said += f" awarded within {q(r.within_years)} year{'s' if r.within_years != 1 else ''}"
     return said
 
 

@@ -500,17 +500,27 @@ FactValue = str | int | bool | _dt.date | tuple[str | int, ...]
 
 def _check_facts(value: Any) -> Any:
     """Before validation: a fact's name is printable text, a list names at least one value, and a number is whole
-    (facts compare by value: `3.5` would be read as nothing the filters know)."""
+    (facts compare by value: `3.5` would be read as nothing the filters know; `3.0` is read as 3)."""
     if not isinstance(value, dict):
         return value
+
+    def whole(name: str, x: Any) -> Any:
+        if isinstance(x, float) or type(x).__name__ == "Decimal":
+            if x != int(x):
+                raise _err(
+                    "invalid_value", f'`{name}: {x}`: a fact\'s number is a whole number (write it as text, "{x}", to compare it as a value)', at=(name,)
+                )
+            return int(x)
+        return x
+
+    out: dict[Any, Any] = {}
     for name, v in value.items():
         if not isinstance(name, str) or not name.strip() or not name.isprintable():
             raise _err("invalid_value", "a fact's name is printable text, such as `emphasis`", at=(name,) if isinstance(name, str) else (), on_key=True)
         if isinstance(v, list | tuple) and not v:
             raise _err("invalid_value", f"`{name}` lists no value: give at least one, or leave the fact out", at=(name,))
-        if isinstance(v, float) or type(v).__name__ == "Decimal":
-            raise _err("invalid_value", f'`{name}: {v}`: a fact\'s number is a whole number (write it as text, "{v}", to compare it as a value)', at=(name,))
-    return value
+        out[name] = type(v)(whole(name, x) for x in v) if isinstance(v, list | tuple) else whole(name, v)
+    return out
 
 
 class Count(Model):
