@@ -582,8 +582,7 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
         else:
             under = f", {q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)}" if mine > new else ""
         # a filter only one catalogue credential fits (`subject: MUSC, number: 98`) is said by that credential's name
-        fits = {c for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition" for c in (p.items[i].members or (p.items[i].credential,))}
-        only = next(iter(fits)) if len(fits) == 1 else None
+        only = _only_fit(p, leaf.index)
         named = f": {only} {p.rb.credentials[only].title}".rstrip() if only is not None and only in p.rb.credentials else ""
         if leaf.count is not None and leaf.credits is None:
             # a count in its own words, never as credit (section 17)
@@ -1127,6 +1126,22 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             reason += f" (the holding {_which(hv)})"
         out.append(Unused(hv.key, cause, reason, note))
     return tuple(out)
+
+
+def _only_fit(p: Problem, leaf: int) -> str | None:
+    """The one catalogue credential a leaf accepts, if only one does (a free-elective pool accepts thousands: the
+    scan stops at the second)."""
+    found: str | None = None
+    for i in p.eligible.get(leaf, []):
+        it = p.items[i]
+        if it.origin != "addition":
+            continue
+        for c in it.members or (it.credential,):
+            if found is None:
+                found = c
+            elif c != found:
+                return None
+    return found
 
 
 def _which(hv: HoldingView) -> str:
