@@ -106,17 +106,22 @@ def test_progress_counts_what_waits_on_study_in_progress_apart(tmp_path: Path, e
     assert all("met_pending" not in lim for lim in plain.to_json()["limits"])  # type: ignore[union-attr, operator]
 
 
-def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:
-    """An approver who may only waive waived an `approval` node, which signed it off (found by an adversary)."""
-    engine = _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
+def _waived_by_clerk(engine: stackrules.Engine, node: str) -> dict[str, object]:
+    """The audit of a learner with Theory whose `node` a clerk (who may only waive) waived."""
     learner = stackrules.load_learner(
         {
             "id": "L",
             "holdings": [{"credential": "mus:T1"}],
-            "exceptions": [{"type": "waive", "node": "mus:BM#audition", "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}],
+            "exceptions": [{"type": "waive", "node": node, "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}],
         }
     )
-    d = engine.audit(learner, "mus:BM", AS_OF).to_json()
+    return engine.audit(learner, "mus:BM", AS_OF).to_json()
+
+
+def test_a_sign_off_cannot_be_waived(tmp_path: Path) -> None:
+    """An approver who may only waive waived an `approval` node, which signed it off (found by an adversary)."""
+    engine = _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
+    d = _waived_by_clerk(engine, "mus:BM#audition")
     assert d["status"] == "not_met", d["status"]
     refused = d["exceptions_refused"]
     assert len(refused) == 1 and refused[0]["reason"] == "type_not_permitted" and "met only by an `approve` exception" in refused[0]["detail"], refused  # type: ignore[index, arg-type]
@@ -140,13 +145,6 @@ def test_a_requirement_holding_a_sign_off_cannot_be_waived_whole(tmp_path: Path)
         encoding="utf-8",
     )
     engine = stackrules.load(rules, cache=None)
-    learner = stackrules.load_learner(
-        {
-            "id": "L",
-            "holdings": [{"credential": "mus:T1"}],
-            "exceptions": [{"type": "waive", "node": "mus:BM#auditions", "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}],
-        }
-    )
-    d = engine.audit(learner, "mus:BM", AS_OF).to_json()
+    d = _waived_by_clerk(engine, "mus:BM#auditions")
     assert d["status"] == "not_met", d["status"]
     assert "holds the sign-off `audition`" in d["exceptions_refused"][0]["detail"]  # type: ignore[index]
