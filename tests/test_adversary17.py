@@ -397,3 +397,24 @@ def test_an_offering_named_after_a_dated_term_is_refused(tmp_path: Path) -> None
 def test_a_whole_number_written_with_a_point_is_a_whole_number() -> None:
     learner = stackrules.load_learner({"id": "L", "facts": {"year": 3.0, "years": [2, 3.0], "majors": ["a", "b"]}})
     assert learner.facts == {"year": 3, "years": (2, 3), "majors": ("a", "b")}, learner.facts
+
+
+def test_a_pool_shortfall_is_said_in_the_pool_s_unit(tmp_path: Path) -> None:
+    """ "no credentials ... add up to the 6 credit this pool needs" named no unit; "only 0 credentials match" read oddly."""
+    rules = _ensembles(tmp_path, other=OTHER.replace("repeatable: {max: 2}", "repeatable: {max: 1}"), rule=RULE.replace("tags: [ens]", "tags: [other]"))
+    (rules / "q.yaml").write_text(ENSEMBLES + "    - {id: few, count: 2, where: {tags: nothing}}\n", encoding="utf-8")
+    _, diags = load_with_diagnostics(rules, cache=None)
+    said = [d.message for d in diags if d.code == "SR4001"]
+    assert "no credentials in the rule base add up to the 6 hm-sch this pool needs: what its filter matches adds up to 0 hm-sch" in said, said
+    assert "no credential in the rule base matches this pool, which needs 2" in said, said
+
+
+def test_an_approver_s_refusal_names_the_types_they_may_approve(tmp_path: Path) -> None:
+    from .test_newcomer17 import _sign_off_base
+
+    engine = _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
+    learner = stackrules.load_learner(
+        {"id": "L", "exceptions": [{"type": "approve", "node": "mus:BM#audition", "reason": "x", "approved_by": "clerk", "date": "2026-01-01"}]}
+    )
+    refused = engine.audit(learner, "mus:BM", AS_OF).to_json()["exceptions_refused"]
+    assert refused[0]["detail"] == "`clerk` (Clerk) may approve exceptions of type waive, not approve", refused  # type: ignore[index]
