@@ -396,7 +396,7 @@ def test_an_offering_named_after_a_dated_term_is_refused(tmp_path: Path) -> None
 
 def test_a_whole_number_written_with_a_point_is_a_whole_number() -> None:
     learner = stackrules.load_learner({"id": "L", "facts": {"year": 3.0, "years": [2, 3.0], "majors": ["a", "b"]}})
-    assert learner.facts == {"year": 3, "years": (2, 3), "majors": ("a", "b")}, learner.facts
+    assert learner.doc.facts == {"year": 3, "years": (2, 3), "majors": ("a", "b")}, learner.doc.facts
 
 
 def test_a_pool_shortfall_is_said_in_the_pool_s_unit(tmp_path: Path) -> None:
