@@ -148,3 +148,13 @@ def test_a_requirement_holding_a_sign_off_cannot_be_waived_whole(tmp_path: Path)
     d = _waived_by_clerk(engine, "mus:BM#auditions")
     assert d["status"] == "not_met", d["status"]
     assert "holds the sign-off `audition`" in d["exceptions_refused"][0]["detail"]  # type: ignore[index]
+
+
+def test_a_waived_sign_off_dated_later_is_refused_first_for_its_type(tmp_path: Path) -> None:
+    """Section 18's order puts `type_not_permitted` before `dated_after_as_of` (a reviewer's finding)."""
+    engine = _sign_off_base(tmp_path, "  - {id: clerk, name: Clerk, may: [waive]}\n")
+    learner = stackrules.load_learner(
+        {"id": "L", "exceptions": [{"type": "waive", "node": "mus:BM#audition", "reason": "x", "approved_by": "clerk", "date": "2030-01-01"}]}
+    )
+    refused = engine.audit(learner, "mus:BM", AS_OF).to_json()["exceptions_refused"]
+    assert [r["reason"] for r in refused] == ["type_not_permitted"], refused  # type: ignore[index, union-attr]

@@ -204,7 +204,8 @@ def build_problem(
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
         refused = exception_refusal(rb, v, e, as_of, bool(scoped))
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
-        if refused is None and signs:
+        # (section 18's order: a type the approver may not approve comes before a date after as_of)
+        if signs and (refused is None or refused[0] in ("dated_after_as_of", "needs_qualification_scope")):
             # a sign-off is met only by an `approve` exception (section 17): waiving it, or a requirement that holds it,
             # would sign it off under another name, by an approver who may not approve
             what = "is a sign-off" if all(n.kind == "approval" for n in scoped) else f"holds the sign-off {', '.join(f'`{x}`' for x in signs)}"
