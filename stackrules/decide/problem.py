@@ -208,8 +208,12 @@ def build_problem(
         if signs and (refused is None or refused[0] in ("dated_after_as_of", "needs_qualification_scope")):
             # a sign-off is met only by an `approve` exception (section 17): waiving it, or a requirement that holds it,
             # would sign it off under another name, by an approver who may not approve
-            what = "is a sign-off" if all(n.kind == "approval" for n in scoped) else f"holds the sign-off {', '.join(f'`{x}`' for x in signs)}"
-            refused = ("type_not_permitted", f"`{e.node}` {what}, met only by an `approve` exception, not waived: waive the other requirements one by one")
+            if all(n.kind == "approval" for n in scoped):
+                said = f"`{e.node}` is a sign-off, met only by an `approve` exception, not waived"
+            else:
+                held = ", ".join(f"`{x}`" for x in signs)
+                said = f"`{e.node}` holds the sign-off {held}, met only by an `approve` exception, not waived: waive its other requirements one by one"
+            refused = ("type_not_permitted", said)
         if refused is not None:
             exceptions_refused.append((e, *refused))
             continue
@@ -411,7 +415,7 @@ def _settle(
             if not ok:
                 # whose sign-off it waits for: the target provider's approvers who may approve (section 18)
                 may = sorted((a for a in rb.approvers.get(v.provider or "", {}).values() if "approve" in a.may), key=lambda a: a.id)
-                whose = " or ".join(f"{a.name} ({a.id})" for a in may) if may else f"no approver `{v.provider}` lists may approve it yet"
+                whose = " or ".join(f"{a.name} ({a.id})" for a in may) if may else f"no approver `{v.provider or v.id}` lists may approve it yet"
                 why[n.index] = f"{n.approval or 'an approval'}, from {whose}" if may else f"{n.approval or 'an approval'} ({whose})"
         for c in n.children:
             visit(c)
