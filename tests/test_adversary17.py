@@ -35,10 +35,10 @@ requires:
 """
 
 
-def _load(tmp_path: Path, qual: str) -> tuple[stackrules.Engine | None, list[stackrules.Diagnostic]]:
+def _load(tmp_path: Path, qual: str, catalog: str = CATALOG) -> tuple[stackrules.Engine | None, list[stackrules.Diagnostic]]:
     rules = tmp_path / "rules"
     rules.mkdir(exist_ok=True)
-    (rules / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    (rules / "catalog.yaml").write_text(catalog, encoding="utf-8")
     (rules / "q.yaml").write_text(qual, encoding="utf-8")
     return load_with_diagnostics(rules, cache=None)
 
@@ -270,13 +270,8 @@ def test_an_approval_node_refuses_what_it_would_not_read(tmp_path: Path, extra: 
 
 
 def test_a_credential_equivalent_to_itself_is_refused(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        CATALOG.replace('credits: 3}\n  - {id: "mm:HIS301"', 'credits: 3, equivalent: ["mm:THY100"]}\n  - {id: "mm:HIS301"', 1), encoding="utf-8"
-    )
-    (rules / "q.yaml").write_text(_qual("{fact: {a: b}}"), encoding="utf-8")
-    engine, diags = load_with_diagnostics(rules, cache=None)
+    catalog = CATALOG.replace('credits: 3}\n  - {id: "mm:HIS301"', 'credits: 3, equivalent: ["mm:THY100"]}\n  - {id: "mm:HIS301"', 1)
+    engine, diags = _load(tmp_path, _qual("{fact: {a: b}}"), catalog)
     assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 6)], [d.message for d in diags]
 
 
@@ -380,16 +375,10 @@ def test_no_calendar_warning_when_a_home_catalogue_has_the_calendar(tmp_path: Pa
 
 def test_an_offering_named_after_a_dated_term_is_refused(tmp_path: Path) -> None:
     """A reviewer's case: `offered: [2026-S1]` over a dated calendar gave a plan "term 1 (2026-S1) ... term 2 (2026-S1)"."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "catalog.yaml").write_text(
-        CATALOG.replace("credentials:", "terms:\n  - {id: 2026-S1, from: 2026-01-05, until: 2026-06-30}\ncredentials:").replace(
-            '{id: "mm:HIS301", title: History, credits: 3}', '{id: "mm:HIS301", title: History, credits: 3, offered: [2026-S1]}'
-        ),
-        encoding="utf-8",
+    catalog = CATALOG.replace("credentials:", "terms:\n  - {id: 2026-S1, from: 2026-01-05, until: 2026-06-30}\ncredentials:").replace(
+        '{id: "mm:HIS301", title: History, credits: 3}', '{id: "mm:HIS301", title: History, credits: 3, offered: [2026-S1]}'
     )
-    (rules / "q.yaml").write_text(_qual("{fact: {a: b}}"), encoding="utf-8")
-    engine, diags = load_with_diagnostics(rules, cache=None)
+    engine, diags = _load(tmp_path, _qual("{fact: {a: b}}"), catalog)
     assert engine is None and [(d.code, d.line) for d in diags] == [("SR2004", 9)], [(d.line, d.message) for d in diags]
     assert "is a dated term of the calendar of `mm`" in diags[0].message
 
@@ -418,3 +407,21 @@ def test_an_approver_s_refusal_names_the_types_they_may_approve(tmp_path: Path) 
     )
     refused = engine.audit(learner, "mus:BM", AS_OF).to_json()["exceptions_refused"]
     assert refused[0]["detail"] == "`clerk` (Clerk) may approve exceptions of type waive, not approve", refused  # type: ignore[index]
+
+
+def test_the_checker_refuses_feeds_past_a_repeat_bound_the_model_did_not_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checker's own count of feeds: with the model's repeat row loosened (the model reads a bound of 99, the
+    checker the rule base's 2), the model grants five and the checker refuses the decision."""
+    import types
+
+    from stackrules.decide import model, semantics
+    from stackrules.errors import VerificationError
+
+    loose = types.SimpleNamespace(**{k: getattr(semantics, k) for k in dir(semantics) if not k.startswith("__")})
+    loose.repeat_bound = lambda rb, credential: 99
+    monkeypatch.setattr(model, "semantics", loose)
+    engine = stackrules.load(_ensembles(tmp_path), cache=None)
+    days = ["2024-03-01", "2024-09-01", "2025-03-01", "2025-09-01", "2025-10-01"]
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "oth:ENS", "awarded": d} for d in days]})
+    with pytest.raises(VerificationError, match="`oth:ENS` counts 5 times, more than its bound 2"):
+        engine.audit(learner, "hm:Q", AS_OF)

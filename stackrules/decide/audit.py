@@ -50,7 +50,7 @@ from .checker import Evaluation, counts_against, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
-from .holdings import HoldingView
+from .holdings import HoldingView, held_when
 from .problem import Compiler, Item, Problem, build_problem
 from .solve import might_complete, solve
 
@@ -1146,9 +1146,7 @@ def _only_fit(p: Problem, leaf: int) -> str | None:
 
 def _which(hv: HoldingView) -> str:
     """A holding as a person finds it in the learner's file: its date and term."""
-    h = hv.holding
-    when = f"awarded {h.awarded.isoformat()}" if h.awarded is not None else "undated"
-    return when + (f", term {h.term}" if h.term else "")
+    return held_when(hv.holding) + (f", term {hv.holding.term}" if hv.holding.term else "")
 
 
 def _term_counted(p: Problem, it: Item, choice: Choice) -> str | None:

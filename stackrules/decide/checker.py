@@ -173,6 +173,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
     uniform = not any(items[i].origin == "addition" or items[i].pending for i in used) and all(a == b for a, b in p.settled.values())
+    any_pending = any(items[i].pending for i in used)  # else `done` and `with_pending` see the same claims
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all
@@ -208,7 +209,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, k, lim, choice, with_pending)
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             # a minimum met only with pending study is met once that study is passed, as a node is `met_pending`
-            pending = ok and not uniform and not lim.is_max and _limit_value(p, n, k, lim, choice, done) < lim.bound
+            pending = ok and any_pending and not lim.is_max and _limit_value(p, n, k, lim, choice, done) < lim.bound
             ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short", pending))
     return ev
 

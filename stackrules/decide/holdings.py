@@ -126,7 +126,7 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
             # four terms count before six in one). Among equal choices the later holdings count (model.py)
             continue
         kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
-        when = f"awarded {kept.holding.awarded.isoformat()}" if kept.holding.awarded is not None else "undated"
+        when = held_when(kept.holding)
         where = places[kept.index] if kept.index < len(places) else f"the {_ordinal(kept.index + 1)} holding"
         # the record kept takes the group's first key (the plain id unless an earlier attempt did not pass), the others the rest in order
         keys = sorted((hv.key for hv in group), key=lambda k: int(k.rpartition("@")[2]) if "@" in k else 1)
@@ -136,3 +136,8 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
             why = f"held again: {_named(rb, hv.holding.credential)} counts once, as the holding {when} ({where}, the latest passing attempt)"
             dropped[hv.index] = replace(hv, key=key, counts=False, pending=False, why_not=why, why_code="repeat")
     return [dropped.get(hv.index, hv) for hv in views]
+
+
+def held_when(h: Holding) -> str:
+    """A holding's date as a person finds it in the learner's file: "awarded 2025-05-02", or "undated"."""
+    return f"awarded {h.awarded.isoformat()}" if h.awarded is not None else "undated"

@@ -523,7 +523,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             raise RequestError("SR5002", f"term {k + 1} of the calendar has no name", "name every term, e.g. S1,S2")
         if name in opts.terms[:k]:
             raise RequestError("SR5002", f"the term `{name}` is named twice in the calendar", "name each term once: the calendar repeats by itself")
-        dated = next((pid for pid, prov in sorted(ctx.rb.providers.items()) if any(tid == name for tid, _, _ in prov.terms)), None)
+        dated = ctx.rb.dated_terms.get(name)
         if dated is not None:
             # a plan's calendar repeats (S1, S2, S1, ...) from the first term after as_of; a dated term happens once,
             # and naming plan terms after it would put planned study in a term the learner may already have used

@@ -266,6 +266,16 @@ class RuleBase:
         return {x: frozenset(g - {x}) for g in groups.values() if len(g) > 1 for x in g}
 
     @functools.cached_property
+    def dated_terms(self) -> dict[str, str]:
+        """Each dated term of a provider's `terms:` calendar -> that provider (the first by id): a term that happens
+        once, which neither a catalogue's `offered` nor a plan's calendar may name (they repeat)."""
+        out: dict[str, str] = {}
+        for pid, prov in sorted(self.providers.items()):
+            for tid, _, _ in prov.terms:
+                out.setdefault(tid, pid)
+        return out
+
+    @functools.cached_property
     def superseded(self) -> frozenset[str]:
         """Credentials another one supersedes: retired, so never proposed as study still to take."""
         return frozenset(old for c in self.credentials_by_id for old in c.supersedes)

@@ -577,10 +577,6 @@ def _entry(item: Loaded, path: Path) -> Credential | None:
 
 
 def check_credentials(ctx: Context) -> None:
-    dated_terms: dict[str, str] = {}  # a calendar's dated term -> its provider (the first, by id)
-    for pid, prov in sorted(ctx.rb.providers.items()):
-        for tid, _, _ in prov.terms:
-            dated_terms.setdefault(tid, pid)
     for cid, info in sorted(ctx.rb.credentials.items()):
         item, path = ctx.cred_src[cid]
         for i, other in enumerate(info.incompatible):
@@ -602,7 +598,7 @@ def check_credentials(ctx: Context) -> None:
                 elif key == "supersedes":
                     ctx.supersede.add_edge(cid, other)
         for i, name in enumerate(info.offered):
-            dated = dated_terms.get(name)
+            dated = ctx.rb.dated_terms.get(name)
             if dated is not None:
                 # plans repeat offering periods (S1, S2, S1, ...): a dated term happens once, and would be repeated
                 ctx.report.error(
