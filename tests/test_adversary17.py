@@ -313,6 +313,9 @@ def test_towards_counts_a_pool_that_a_holding_of_the_credential_may_pass(engine:
     2011-08-01, which a credential (no date) never is, but a holding of it may be."""
     rows = engine.counts_towards("nus:CS5206", AS_OF).to_json()["counts_towards"]
     assert {r["node"] for r in rows} >= {"nus:BCOMP-CS#algorithms-theory", "nus:BCOMP-CS#breadth-depth"}, rows  # type: ignore[index, union-attr]
+    text = engine.counts_towards("nus:CS5206", AS_OF).text()
+    assert "(Focus area: Algorithms and Theory): directly (a holding whose date, grade or term passes its filter)" in text, text
+    assert "or above)): directly\n" in text, text  # breadth-depth takes any CS module: no condition said
 
 
 def test_a_may_match_reads_a_not_as_excluding_only_what_surely_matches(engine: stackrules.Engine) -> None:

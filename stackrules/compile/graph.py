@@ -145,8 +145,9 @@ def _held_only_edges(g: nx.DiGraph, rb: RuleBase, ct: CompiledTarget) -> None:
         assert leaf.where is not None
         maybe = Matcher(rb, leaf.target_fields, "maybe")
         for a in index.candidates(leaf.where):
-            if maybe.match(leaf.where, a):
-                g.add_edge(f"credential:{a.id}", _name(leaf, ct.version.id), kind="counts_towards", held="a holding that passes the filter")
+            src, dst = f"credential:{a.id}", _name(leaf, ct.version.id)
+            if not g.has_edge(src, dst) and maybe.match(leaf.where, a):  # (one the credential itself passes is drawn already)
+                g.add_edge(src, dst, kind="counts_towards", held="a holding that passes the filter")
 
 
 def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: UnspecifiedGrant) -> list[CNode]:
@@ -255,7 +256,8 @@ class Towards:
                 lines.append(f"{r.qualifications[0]} ({r.title}), credit towards {'its total' if r.total else 'it (it has no credit total)'}: {how}")
                 continue
             also = [q for q in r.qualifications if not r.node.startswith(q + "#")]
-            lines.append(f"{r.node} ({r.title}){', also in ' + ', '.join(also) if also else ''}: {how}")
+            held = " (a holding whose date, grade or term passes its filter)" if r.held else ""
+            lines.append(f"{r.node} ({r.title}){', also in ' + ', '.join(also) if also else ''}: {how}{held}")
         return escape_text("\n".join(lines) + "\n")
 
 
@@ -267,6 +269,7 @@ class TowardsRow:
     how: How
     via: tuple[str, ...]
     total: bool = True  # a qualification's row: whether it has a credit total (text only)
+    held: bool = False  # only a holding that passes the pool's filter on its date, grade or term counts (text only)
 
     def to_json(self) -> dict[str, Any]:
         return {"node": self.node, "title": self.title, "qualifications": list(self.qualifications), "how": self.how, "via": list(self.via)}
@@ -292,7 +295,8 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
             if named.startswith("qualification:"):  # a leaf right under the root: the qualification itself
                 return add(named, how, via)
             quals = sorted(a.removeprefix("qualification:") for a in nx.ancestors(g, named) if g.nodes[a]["kind"] == "qualification")
-            row = TowardsRow(named.removeprefix("node:"), str(g.nodes[named].get("title") or g.nodes[named]["label"]), tuple(quals), how, via)
+            held = how == "direct" and "held" in (g.get_edge_data(start, target) or {})
+            row = TowardsRow(named.removeprefix("node:"), str(g.nodes[named].get("title") or g.nodes[named]["label"]), tuple(quals), how, via, held=held)
         key = (row.node, row.qualifications[0] if row.node is None else "")
         if key not in found or (len(row.via), row.via) < (len(found[key].via), found[key].via):
             found[key] = row
