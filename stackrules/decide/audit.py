@@ -52,7 +52,7 @@ from .choice import Choice
 from .fastpath import greedy_completion
 from .holdings import HoldingView, held_when
 from .problem import Compiler, Item, Problem, build_problem
-from .solve import might_complete, solve
+from .solve import completes_alone, might_complete, solve
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,11 @@ def run_audit(
             return p, fast, ev, _checked(p, fast, ev, audit_record(p, fast, ev, ctx.prov, learner, catalog))
     choice = solve(p, max(time_limit - (time.monotonic() - start), MIN_SOLVE), might)
     ev = verify(p, choice)
+    if not choice.completion and p.with_additions and choice.status != "time_limit":
+        # nothing completes the target: for each unmet node "Still needed" names, whether it alone could be
+        # completed is proven here, within what is left of the time limit
+        deadline = start + time_limit
+        choice.alone = {n.index: _alone(p, n, max(deadline, time.monotonic() + MIN_SOLVE)) for n in _unmet_at_bottom(p, ev)}
     return p, choice, ev, _checked(p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog))
 
 
@@ -505,19 +510,32 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     top = p.top
     if not choice.completion:
         out = []
+        bottom = {n.index for n in _unmet_at_bottom(p, ev)}
         for n in top.walk():
             if ev.status[n.index] == "pending_approval" and n.id is not None:
                 out.append(Missing(n.id, None, (), f"waiting for approval: {p.settled_why.get(n.index, 'an approval')}"))
             elif n.unavailable is not None and ev.status[n.index] == "not_met":
                 out.append(Missing(nearest_id(n, p), None, (), n.unavailable))  # a nested qualification not in force
-            elif n.id is not None and ev.status[n.index] == "not_met" and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children):
+            elif n.index in bottom and n.id is not None:  # (nodes in `bottom` have an id)
                 why = _why(p, n, ev)
                 said = f" ({why})" if why else ""
-                if p.with_additions and might_complete(p, n, additions=True):
-                    # this node alone could be completed: what cannot is the target as a whole (another node, a limit)
+                alone = choice.alone.get(n.index, False) if p.with_additions else False
+                if alone:
+                    # this node alone can be completed (proven): what cannot is the target as a whole (another node, a limit)
                     text = f"`{n.id}` could be completed on its own from the catalogue, but not together with the rest of the target{said}"
+                elif alone is None:
+                    text = f"`{n.id}` is not met; whether it could be completed from the catalogue was {NOT_DECIDED}{said}"
                 else:
                     where = f"the catalogue of `{p.version.provider}`" if p.version.provider else "the catalogues of the rule base"
+                    if not why and p.with_additions and might_complete(p, n, additions=True):
+                        # enough matches it by count and credit: what rules a completion out is a limit or a constraint
+                        lims = sorted({lim.id or lim.kind for m in n.walk() for lim in m.limits})
+                        named = ", ".join(f"`{x}`" for x in lims)
+                        said = (
+                            f" (enough credentials match it, but no set of them meets its limit{'s' if len(lims) > 1 else ''} {named})"
+                            if lims
+                            else " (enough credentials match it, but no set of them meets it without breaking a rule between them, such as `incompatible` or a repeat bound)"
+                        )
                     text = f"`{n.id}` cannot be completed from {where}{said}"
                 out.append(Missing(n.id, None, (), text))
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
@@ -1126,6 +1144,29 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             reason += f" (the holding {_which(hv)})"
         out.append(Unused(hv.key, cause, reason, note))
     return tuple(out)
+
+
+def _alone(p: Problem, n: CNode, deadline: float) -> bool | None:
+    """Whether node ``n`` alone can be completed from the catalogue; a completion found is checked like any other."""
+    found = completes_alone(p, n, deadline)
+    if not isinstance(found, tuple):
+        return found
+    sub, witness = found
+    verify(sub, witness)  # a completion (`witness.completion`): the checker raises unless it completes the subtree
+    return True
+
+
+def _unmet_at_bottom(p: Problem, ev: Evaluation) -> list[CNode]:
+    """The unmet nodes with an id none of whose children with an id is unmet: where "Still needed" of an audit
+    without a completion says what cannot be completed (a nested qualification not in force is said apart)."""
+    return [
+        n
+        for n in p.top.walk()
+        if n.id is not None
+        and n.unavailable is None
+        and ev.status[n.index] == "not_met"
+        and all(ev.status.get(c.index) != "not_met" or c.id is None for c in n.children)
+    ]
 
 
 def _only_fit(p: Problem, leaf: int) -> str | None:

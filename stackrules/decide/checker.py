@@ -438,10 +438,12 @@ def derive_rules(p: Problem) -> Rules:
         for i, c in enumerate(kids):
             walk(c, qv, child(group, i, len(kids)), refs)
 
+    # from the target's root, also when the problem is one node's subtree (decide/solve.py, completes_alone)
+    root = (p.top, *p.top.ancestors())[-1]
     if v.credits is not None:
-        out.totals[p.top.index] = v.credits
-    add(p.top, v.limits, v)
-    walk(v.requires, v, child(p.top, 0, 1), ())
+        out.totals[root.index] = v.credits
+    add(root, v.limits, v)
+    walk(v.requires, v, child(root, 0, 1), ())
     return out
 
 

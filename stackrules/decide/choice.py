@@ -19,4 +19,7 @@ class Choice:
     apps: list[int] = field(default_factory=list)
     completion: bool = True  # the model required the target to be met (with additions)
     bound: float | None = None
+    # when nothing completes the target (``completion`` False with catalogue additions allowed): node -> whether
+    # that node alone can be completed from the catalogue, proven by the solver (None: not decided in time)
+    alone: dict[int, bool | None] = field(default_factory=dict)
     path: Literal["solver", "fast"] = "solver"  # what made it: the exact solver or the greedy fast path (internal, not in the JSON)

@@ -235,8 +235,12 @@ class AuditModel:
                     row = {self.s[(i, leaf.index)]: 1.0 for i in cands}
                     row[self.a[app.index]] = -float(len(cands))
                     m.row(row, hi=0)
-        # exempt nodes claim nothing
+        # exempt nodes claim nothing (those in the tree modelled: one node's subtree alone, decide/solve.py's
+        # completes_alone, leaves the others out)
+        inside = {n.index for n in p.top.walk()} if exempted and p.top.parent is not None else None
         for node_index, avars in exempted.items():
+            if inside is not None and node_index not in inside:
+                continue
             node = p.nodes[node_index]
             for leaf in node.leaves():
                 xs = [self.x[(i, leaf.index)] for i in self.eligible.get(leaf.index, [])]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from fractions import Fraction
 
 from ..compile.tree import CNode
@@ -183,6 +184,28 @@ def _most_progress(b: AuditModel, first: Solution, deadline: float) -> Solution:
 
 def _value(level: dict[int, int], values: list[float]) -> int:
     return round(sum(w * values[j] for j, w in level.items()))
+
+
+def completes_alone(p: Problem, node: CNode, deadline: float) -> tuple[Problem, Choice] | bool | None:
+    """Whether ``node`` by itself (its own subtree, limits and totals; nothing above it) can be completed with the
+    learner's items and the catalogue's: solved exactly, not counted.
+
+    False when it cannot (the optimistic :func:`might_complete` answers first: when it says no, nothing can);
+    None when not decided by ``deadline``; else the problem of the subtree alone and a completion of it, for the
+    caller's checker to verify.
+    """
+    if not might_complete(p, node, additions=True):
+        return False
+    p.add_catalogue()
+    sub = replace(p, top=node)
+    b = AuditModel(sub)
+    b.build(True, True)
+    sol = b.milp.solve([{}], deadline)
+    if sol.status == "infeasible":
+        return False
+    if sol.status != "optimal" or not sol.values:
+        return None
+    return sub, b.read("optimal", sol.values, True)
 
 
 def might_complete(p: Problem, node: CNode | None = None, additions: bool = False) -> bool:
