@@ -398,3 +398,34 @@ def test_varied_rule_bases_change_no_figure(tmp_path: Path, monkeypatch: pytest.
     # are those of a solved model
     assert compared >= 36, compared
     assert solved >= compared, solved
+
+
+def test_compiled_limit_verdicts_agree_with_matching_each_item(tmp_path: Path) -> None:
+    """An addition's limit verdicts come from the compiler (matched once per target, not in every audit): on varied
+    rule bases, every one read that way is the verdict matching the item's attributes again gives, and the
+    compiled path is the one taken for additions."""
+    from stackrules.decide.audit import run_audit
+    from stackrules.rulebase.filters import Matcher
+
+    compiled_reads = 0
+    for seed in range(30):
+        rng = random.Random(seed)
+        learner_doc = _varied_rule_base(rng, tmp_path / str(seed))
+        engine = stackrules.load(tmp_path / str(seed))
+        learner = stackrules.load_learner(learner_doc)
+        p, _, _, _ = run_audit(engine.context, learner, "u:BA", AS_OF, False, 60.0)
+        p.add_catalogue()
+        assert p.compiled is not None
+        for n in p.top.walk():
+            for number, lim in enumerate(n.limits):
+                if lim.where is None:
+                    continue
+                for it in p.items:
+                    p.limit_members.get((n.index, number), {}).pop(it.index, None)  # decided afresh below
+                    got = p.in_limit(n, number, it.index)
+                    assert got == Matcher(engine.rules, n.target_fields).match(lim.where, it.attrs), (seed, n.path, it.key)
+                    k = p.compiled.layout.position.get(it.credential)
+                    if it.origin == "addition" and k is not None and p.compiled.catalogue[k].attrs is it.attrs:
+                        assert p.compiled.catalogue[k].limits[p.compiled.limit_place[(n.index, number)]] == got
+                        compiled_reads += 1
+    assert compiled_reads > 100, compiled_reads

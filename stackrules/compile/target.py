@@ -31,6 +31,7 @@ class CatalogueEntry:
     leaves: tuple[int, ...]  # leaf indices it can fill (before exceptions)
     group: int  # equal (credit, leaves, limits) signatures share a number: interchangeable for `remaining`
     cheapness: int = 0  # rank by (no cost last, cost, id): a plan names a group's cheapest members first
+    limits: tuple[bool, ...] = ()  # whether each limit of the tree (CompiledTarget.limit_place) counts it
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class CompiledTarget:
     dominators: tuple[tuple[int, ...], ...]  # per group: the groups whose members can always replace its members
     layout: CatalogueLayout
     holding_leaves: frozenset[int]  # leaves whose filters read what only a holding has (grade, award date, source)
+    # (node index, limit number) -> the place of that limit's verdict in each entry's ``limits``: an addition's
+    # limits are matched once here, not again in every audit (decide/problem.py, Problem.in_limit)
+    limit_place: Mapping[tuple[int, int], int] = field(default_factory=dict)
 
 
 def nested_choice(rb: RuleBase, v: QualVersion, day: dt.date) -> tuple[tuple[str, object], ...]:
@@ -238,7 +242,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[st
     # `min_distinct` counts distinct values of an attribute: only credentials that agree on it are interchangeable
     spread = tuple(sorted({lim.of for _, lim in limited if lim.kind == "min_distinct" and lim.of is not None}))
     verdicts: dict[tuple[object, ...], tuple[bool, ...]] = {}
-    rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int]] = []
+    rows: list[tuple[CredentialInfo, Attrs, tuple[int, ...], int, tuple[bool, ...]]] = []
     numbers: dict[tuple[object, ...], int] = {}
     for k in sorted(accepted.keys() | named_at.keys()):
         attrs = items[k]
@@ -252,7 +256,7 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[st
         signature: tuple[object, ...] = ((attrs.credits.numerator, attrs.credits.denominator), fits, member)
         if spread:  # breadth limits tell credentials apart by the attributes they count
             signature += (tuple(getattr(attrs, of) for of in spread),)
-        rows.append((rb.credentials[attrs.id], attrs, fits, numbers.setdefault(signature, len(numbers))))
+        rows.append((rb.credentials[attrs.id], attrs, fits, numbers.setdefault(signature, len(numbers)), member))
     # cheapest first (no cost last), then by id; costs compared as integers on one scale
     costs = [r[0].cost for r in rows]
     scale = math.lcm(*(x.denominator for x in costs if x is not None)) if any(x is not None for x in costs) else 1
@@ -261,10 +265,11 @@ def compile_target(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[st
     cheapness = [0] * len(rows)
     for place, k in enumerate(order):
         cheapness[k] = place
-    entries = [CatalogueEntry(c.id, attrs, c.cost, fits, group, cheapness[k]) for k, (c, attrs, fits, group) in enumerate(rows)]
+    entries = [CatalogueEntry(c.id, attrs, c.cost, fits, group, cheapness[k], member) for k, (c, attrs, fits, group, member) in enumerate(rows)]
     layout = _layout(rb, entries, {leaf.index for leaf in leaves if leaf.kind == "credential"}, _incompatible(rb))
     holding_leaves = frozenset(leaf.index for leaf in leaves if leaf.where is not None and leaf.where.attributes() & {"grade", "awarded", "source"})
-    return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited], spread), layout, holding_leaves)
+    limit_place = {(n.index, k): at for at, (n, k) in enumerate((n, k) for n in top.walk() for k in range(len(n.limits)))}  # `limited`'s order
+    return CompiledTarget(v, top, tuple(nodes), tuple(entries), _dominators(numbers, [lim for _, lim in limited], spread), layout, holding_leaves, limit_place)
 
 
 def _home(rb: RuleBase, v: QualVersion, index: AttrsIndex) -> tuple[tuple[int, ...], frozenset[int]]:

@@ -91,6 +91,15 @@ class Problem:
             return True
         known = self.limit_members.setdefault((n.index, number), {})
         hit = known.get(i)
+        if hit is None and self.compiled is not None and self.items[i].origin == "addition":
+            # an addition that is a catalogue entry as compiled: the compiler matched it against every limit
+            ct = self.compiled
+            k = ct.layout.position.get(self.items[i].credential)
+            at = ct.limit_place.get((n.index, number))
+            # (the node must be the compiled tree's own: a credit rule's `from` tree numbers its nodes apart)
+            mine = n.index < len(ct.nodes) and ct.nodes[n.index] is n
+            if mine and k is not None and at is not None and ct.catalogue[k].attrs is self.items[i].attrs:
+                hit = known[i] = ct.catalogue[k].limits[at]
         if hit is None:
             m = self.matchers.get(n.target_fields)
             if m is None:
