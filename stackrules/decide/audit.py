@@ -42,7 +42,7 @@ from ..decisions.base import q
 from ..errors import VerificationError
 from ..language.documents import Learner
 from ..language.models import Enrolment, FactRef, Filter, LearnerException, Term
-from ..language.quantity import total
+from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
@@ -90,8 +90,7 @@ def run_audit(
     if not choice.completion and p.with_additions and choice.status != "time_limit":
         # nothing completes the target: for each unmet node "Still needed" names, whether it alone could be
         # completed is proven here, within what is left of the time limit
-        deadline = start + time_limit
-        choice.alone = {n.index: _alone(p, n, max(deadline, time.monotonic() + MIN_SOLVE)) for n in _unmet_at_bottom(p, ev)}
+        _explain_no_completion(p, ev, choice, start + time_limit)
     return p, choice, ev, _checked(p, choice, ev, audit_record(p, choice, ev, ctx.prov, learner, catalog))
 
 
@@ -505,6 +504,24 @@ NOT_DECIDED = "not decided within the time limit"
 
 
 def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) -> tuple[Missing, ...]:
+    entries = _missing_entries(p, choice, ev, indeterminate)
+    if indeterminate or not entries or not p.unflipped or not p.with_additions:
+        return entries
+    # a `holds` condition study could change: what is still needed leaves it as it stands (decide/conditions.py)
+    notes = []
+    for node, _, text in p.unflipped:
+        if node.id is None:
+            continue
+        change = "add it to" if node.index in p.aside else "take it out of"
+        notes.append(
+            Missing(
+                node.id, None, (), f"`{node.id}` {text}: what is still needed leaves that as it stands (study that makes it so would {change} the requirements)"
+            )
+        )
+    return (*entries, *notes)
+
+
+def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) -> tuple[Missing, ...]:
     if indeterminate:
         return (Missing(p.version.id, None, (), f"{NOT_DECIDED}: what is still needed is not known"),)
     top = p.top
@@ -538,6 +555,8 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
                         )
                     text = f"`{n.id}` cannot be completed from {where}{said}"
                 out.append(Missing(n.id, None, (), text))
+        # what rules a completion out first: a node whose parts can each be completed, but not together
+        out = [_blocked(p, n, choice.blocked_by[n.index]) for n in top.walk() if n.index in choice.blocked_by] + out
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}
@@ -1146,6 +1165,23 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
     return tuple(out)
 
 
+def _blocked(p: Problem, n: CNode, rules_out: tuple[str, ...]) -> Missing:
+    """ "Still needed" for a node whose unmet parts can each be completed, but not together."""
+    nid = nearest_id(n, p) if n.parent is not None else p.version.id
+    name = "the target" if n.parent is None else f"`{nid}`"
+    limits = [x for x in rules_out if x != "total"]
+    why = []
+    if limits:
+        why.append(f"its limit{'s' if len(limits) > 1 else ''} " + ", ".join(f"`{x}`" for x in limits))
+    if "total" in rules_out:
+        why.append(f"its credit total ({fmt(n.min_total or Fraction(0))} {p.version.system})")
+    if why:
+        reason = " and ".join(why) + (" rule" if len(why) > 1 or len(limits) > 1 else " rules") + " that out"
+    else:
+        reason = "they cannot all be completed together"
+    return Missing(nid, None, (), f"{name} cannot be completed: its unmet parts can each be completed from the catalogue, but {reason}")
+
+
 def _alone(p: Problem, n: CNode, deadline: float) -> bool | None:
     """Whether node ``n`` alone can be completed from the catalogue; a completion found is checked like any other."""
     found = completes_alone(p, n, deadline)
@@ -1154,6 +1190,42 @@ def _alone(p: Problem, n: CNode, deadline: float) -> bool | None:
     sub, witness = found
     verify(sub, witness)  # a completion (`witness.completion`): the checker raises unless it completes the subtree
     return True
+
+
+def _explain_no_completion(p: Problem, ev: Evaluation, choice: Choice, deadline: float) -> None:
+    """What "Still needed" says when nothing completes the target: for each unmet node at the bottom, whether it
+    alone can be completed (``choice.alone``); and where every unmet node below one can be, the lowest such node
+    (the target's root included) that cannot, with the limits that rule it out (``choice.blocked_by``)."""
+
+    def left() -> float:
+        return max(deadline, time.monotonic() + MIN_SOLVE)
+
+    bottom = _unmet_at_bottom(p, ev)
+    for n in bottom:
+        choice.alone[n.index] = _alone(p, n, left())
+    # the unmet nodes above, deepest first: one that cannot be completed although each unmet node below it can
+    above: dict[int, CNode] = {}
+    for n in bottom:
+        for a in n.ancestors():
+            if ev.status.get(a.index) == "not_met" and (a.id is not None or a.parent is None):
+                above.setdefault(a.index, a)
+    for a in sorted(above.values(), key=lambda a: -len(a.ancestors())):
+        below = [choice.alone.get(m.index, True) for m in a.walk() if m is not a and m.index in choice.alone]
+        if not all(x is True for x in below) or any(m.index in choice.blocked_by for m in a.walk() if m is not a):
+            continue
+        # the target's root: nothing completes it (the solve said so)
+        whole = a.parent is None
+        alone = False if whole else _alone(p, a, left())
+        choice.alone[a.index] = alone
+        if alone is not False:
+            continue
+        rules_out = []
+        for number, lim in enumerate(a.limits):
+            if isinstance(completes_alone(p, a, left(), frozenset({(a.index, number)})), tuple):
+                rules_out.append(lim.id or lim.kind)
+        if a.min_total is not None and isinstance(completes_alone(p, a, left(), frozenset({(a.index, -1)})), tuple):
+            rules_out.append("total")
+        choice.blocked_by[a.index] = tuple(rules_out)
 
 
 def _unmet_at_bottom(p: Problem, ev: Evaluation) -> list[CNode]:

@@ -35,8 +35,9 @@ def add_catalogue(
     quick: bool = False,
     bound: Fraction | None = None,
     most_credit: Fraction | None = None,
+    single: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
-    """Catalogue credentials that could be added, merged when interchangeable.
+    """Catalogue credentials that could be added, merged when interchangeable (``single``: never merged).
 
     Two additions are interchangeable when they fill the same leaves, carry the
     same credit and fall under the same limits (their compiled signature), and
@@ -64,8 +65,9 @@ def add_catalogue(
     sharing = any(n.shares_with for n in ct.top.walk())
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    unready, fixed, single = _selection(rb, ct, items, plan, quick, bound, sharing)
-    alone = (fixed | single) - (unready - single)
+    unready, fixed, single_entries = _selection(rb, ct, items, plan, quick, bound, sharing)
+    fixed |= {lay.position[c] for c in single if c in lay.position}
+    alone = (fixed | single_entries) - (unready - single_entries)
     skip = unready | alone
     made: list[tuple[int, tuple[int, ...]]] = [(k, (k,)) for k in alone]
     layout = plan or "audit"
@@ -115,7 +117,7 @@ def add_catalogue(
             eligible[leaf].append(item.index)
     if plan is not None:
         _add_prerequisites(rb, items)
-    return frozenset(entries[k].credential for k in unready & single)
+    return frozenset(entries[k].credential for k in unready & single_entries)
 
 
 def _selection(

@@ -22,7 +22,8 @@ error, never as a wrong audit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -31,7 +32,7 @@ from ..errors import VerificationError
 from ..language.models import Filter, Limit, Requirement
 from ..language.quantity import Quantity, total
 from ..rulebase.filters import Matcher, resolve_facts
-from ..rulebase.index import QualVersion
+from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
 from .choice import Choice
 from .items import Item
@@ -187,6 +188,13 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
                     fail(f"limit `{lim.id or lim.kind}` is broken: {value} > {lim.bound}")
     if choice.completion and not _met(p, rules, p.top, choice, everything, ev.exempt, met_all):
         fail("the completion does not complete the target")
+    if choice.completion and p.unflipped:
+        # the conditions the tree was decided on still hold with what the completion adds (decide/conditions.py)
+        taken_copies = {i: max(min(items[i].multiplicity, sum(k for _, k in uses.get(i, []))), 1) for i in set(uses) | set(fed)}
+        taken = [items[i] for i in sorted(taken_copies) if items[i].origin == "addition" for _ in range(taken_copies[i])]
+        turned = flipped(p.rb, p.unflipped, [*(hv for hv in p.holdings if hv.counts), *taken], p.facts, p.as_of)
+        if turned is not None:
+            fail(f"the completion adds what changes whether `{turned.id or turned.path}` applies")
     aside = {m.index for i in p.aside for m in p.nodes[i].walk()}
     for n in p.top.walk():
         if n.index in p.waived:
@@ -489,3 +497,14 @@ def counts_against(p: Problem, i: int, other: int, claimed: set[int], fed: dict[
     if i in claimed:
         return True
     return i in fed and p.items[other].credential not in {p.items[g].credential for g in p.apps[fed[i]].grants}
+
+
+def flipped(
+    rb: RuleBase, unflipped: Sequence[tuple[CNode, Requirement, str]], held: Sequence[semantics.HeldLike], facts: Mapping[str, object], as_of: dt.date
+) -> CNode | None:
+    """The first node whose `holds` condition, false for the learner as things stand, ``held`` (the holdings plus
+    a completion's additions) meets; None when every one stays false (decide/conditions.py writes the model's side)."""
+    for node, tree, _ in unflipped:
+        if semantics.holds(rb, tree, held, facts, as_of):
+            return node
+    return None

@@ -22,4 +22,6 @@ class Choice:
     # when nothing completes the target (``completion`` False with catalogue additions allowed): node -> whether
     # that node alone can be completed from the catalogue, proven by the solver (None: not decided in time)
     alone: dict[int, bool | None] = field(default_factory=dict)
+    # nodes whose parts can each be completed but not together: node -> the limits (or "total") that rule it out
+    blocked_by: dict[int, tuple[str, ...]] = field(default_factory=dict)
     path: Literal["solver", "fast"] = "solver"  # what made it: the exact solver or the greedy fast path (internal, not in the JSON)

@@ -24,6 +24,7 @@ from ..compile.tree import CLimit, CNode
 from ..errors import RequestError
 from . import semantics
 from .choice import Choice
+from .conditions import keep_false
 from .problem import Problem
 
 if TYPE_CHECKING:
@@ -117,6 +118,9 @@ class AuditModel:
     _could: dict[int, bool] = field(default_factory=dict)  # node -> could the learner's own items meet it
     exclude: frozenset[int] = frozenset()  # additions left out of this model (a plan proved they are never taken)
     drop: frozenset[tuple[int, int]] = frozenset()  # (item, leaf) claims of additions left out (decide/dominance.py)
+    # (node, limit number) rows left out, -1 for the node's credit total: a question asked of the rules (would the
+    # node be completed without this limit?), never a decision (decide/solve.py, completes_alone)
+    skip: frozenset[tuple[int, int]] = frozenset()
     # a plan model with terms (decide/schedule.py): how many terms. A distinct-terms limit then counts the plan's
     # terms in which it claims an addition, instead of one stand-in term per addition
     horizon: int | None = None
@@ -252,6 +256,12 @@ class AuditModel:
                         m.row(row, hi=big)
         if completion:
             m.fix(self.met[p.top.index], 1.0)
+        if use_additions and p.unflipped:
+            # a completion leaves every `holds` condition as it stands (decide/conditions.py)
+            held = [hv for hv in p.holdings if hv.counts]
+            added = [(it, self.u[it.index], m.ub[self.u[it.index]]) for it in items if it.origin == "addition" and it.index in self.u]
+            for _, tree, _ in p.unflipped:
+                keep_false(m, p.rb, tree, held, added, p.facts, p.as_of)
 
     def _incompatible_rows(self) -> None:
         """`incompatible`: two items that may not both count (docs/language.md).
@@ -514,7 +524,7 @@ class AuditModel:
                 m.row(row, hi=0)
         if n.min_total is not None or n.limits:
             usage = self._usage(n, direct)
-            if n.min_total is not None:
+            if n.min_total is not None and (n.index, -1) not in self.skip:
                 row = {}
                 total_need = self.c(n.min_total)
                 for i, expr in usage.items():
@@ -523,8 +533,9 @@ class AuditModel:
                 for key, val in need.items():
                     row[key] = row.get(key, 0.0) - self.c(n.min_total) * val
                 m.row(row, lo=0)
-            for lim in n.limits:
-                self._limit(n, lim, usage, need)
+            for number, lim in enumerate(n.limits):
+                if (n.index, number) not in self.skip:
+                    self._limit(n, lim, usage, need)
 
     def met_of(self, c: CNode, exempted: dict[int, list[int]], direct: bool) -> int:
         if c.index not in self.met:

@@ -27,14 +27,14 @@ from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..decisions.audit import AuditDecision, AuditStatus, NodeStatus, Proof
 from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm, Unplaceable
-from ..errors import RequestError
+from ..errors import RequestError, VerificationError
 from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase, RuleInfo
 from .audit import Context, audit_record, minimums_served, run_audit
 from .catalogue import offering_names
-from .checker import verify
+from .checker import flipped, verify
 from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
@@ -689,6 +689,10 @@ def _check(
     p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, choice: Choice, chosen: list[Item], terms: dict[str, int], met: bool
 ) -> None:
     """The plan checker, on what the plan reports (decide/plancheck.py)."""
+    # everything the plan takes (prerequisites too) leaves the tree's `holds` conditions as they stand
+    turned = flipped(p.rb, p.unflipped, [*(hv for hv in p.holdings if hv.counts), *chosen], p.facts, p.as_of) if p.unflipped else None
+    if turned is not None:
+        raise VerificationError(f"plan check: the plan takes what changes whether `{turned.id or turned.path}` applies")
     planned = _terms(p, chosen, terms, calendar)
     check_plan(
         p.rb,

@@ -21,7 +21,7 @@ from ..compile.target import CompiledTarget, compile_target
 from ..compile.tree import CNode
 from ..decisions.base import q
 from ..errors import RequestError
-from ..language.models import Condition, LearnerDoc, LearnerException
+from ..language.models import Condition, LearnerDoc, LearnerException, Requirement
 from ..language.quantity import Quantity, fmt
 from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
@@ -83,6 +83,11 @@ class Problem:
     unrelated: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     facts: Mapping[str, object] = field(default_factory=dict)  # the learner's facts (section 17), as filters read them
     matchers: dict[tuple[str, ...], Matcher] = field(default_factory=dict)  # by a node's target fields (in_limit)
+    # `holds` conditions (section 17) that are false for this learner where it matters (a node stands aside on a
+    # `when`, or applies despite an `unless`), each with the node it decides: a completion keeps every one false,
+    # so that the learner's holdings plus what it adds decide the tree's conditions as they stand (decide/model.py
+    # writes the rows, decide/checker.py checks every completion against them)
+    unflipped: tuple[tuple[CNode, Requirement, str], ...] = ()  # (node, the `holds` tree, the condition in words)
 
     def in_limit(self, n: CNode, number: int, i: int) -> bool:
         """Whether limit ``number`` of node ``n`` counts item ``i`` (its filter, matched once: items never change)."""
@@ -113,8 +118,17 @@ class Problem:
             return
         self.catalogue_added = True
         self.before_catalogue = len(self.items)
+        # a credential a `holds` condition could count is added as itself, never as a merged group's member: the
+        # rows that keep the condition as it stands (decide/conditions.py) read each addition's own attributes
+        single = (
+            frozenset(
+                e.credential for e in self.compiled.catalogue if any(semantics.could_count(self.rb, tree, e.attrs, self.facts) for _, tree, _ in self.unflipped)
+            )
+            if self.unflipped
+            else frozenset()
+        )
         self.unready = add_catalogue(
-            self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound, self.most_credit
+            self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound, self.most_credit, single
         )
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
@@ -260,7 +274,7 @@ def build_problem(
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
-    settled, settled_why, aside = _settle(rb, learner, v, as_of, top, holdings, approved)
+    settled, settled_why, aside, unflipped = _settle(rb, learner, v, as_of, top, holdings, approved)
     waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
     # ---- credit rules: which apply, their sources, their applications
@@ -354,6 +368,7 @@ def build_problem(
         blocked=frozenset(blocked),
         unrelated=unrelated,
         facts=learner.facts,
+        unflipped=unflipped,
     )
     problem.exceptions_refused = exceptions_refused
     problem.most_credit = most_credit
@@ -388,15 +403,19 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
 
 def _settle(
     rb: RuleBase, learner: LearnerDoc, v: QualVersion, as_of: dt.date, top: CNode, holdings: list[HoldingView], approved: set[int]
-) -> tuple[dict[int, tuple[bool, bool]], dict[int, str], frozenset[int]]:
-    """Which nodes do not apply to this learner, and the state of each sign-off (section 17).
+) -> tuple[dict[int, tuple[bool, bool]], dict[int, str], frozenset[int], tuple[tuple[CNode, Requirement, str], ...]]:
+    """Which nodes do not apply to this learner, the state of each sign-off (section 17), and the `holds` conditions
+    a completion must leave false (``Problem.unflipped``).
 
     A sign-off that does not apply is not applicable like any other node, not pending: its condition is
-    tested before its approval.
+    tested before its approval. A condition whose other parts (facts, terms) hold but whose `holds` node does not
+    could be made true by study a completion adds (a `holds` test only gains from more holdings): it is recorded,
+    for the node it decides, when its value decides that node (the first failing `when`, every `unless`).
     """
     settled: dict[int, tuple[bool, bool]] = {}
     why: dict[int, str] = {}
     aside: set[int] = set()
+    unflipped: list[tuple[CNode, Requirement, str]] = []
     counting = [hv for hv in holdings if hv.counts]
     # `terms_since` counts on the calendar of the target's provider, as holdings' terms are derived from theirs
     provider = rb.providers.get(v.provider) if v.provider is not None else None
@@ -411,13 +430,25 @@ def _settle(
                 return f" (`{v.provider or v.id}` has no `terms:` calendar to count on)"
         return ""
 
+    def flippable(cond: Condition) -> Requirement | None:
+        """The `holds` node of a false condition whose other parts hold: more study could make it true."""
+        if cond.holds is None:
+            return None
+        return cond.holds if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of, with_holds=False) else None
+
     def visit(n: CNode) -> None:
         for cond in n.when:
             if not semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
+                tree = flippable(cond)
+                if tree is not None:
+                    unflipped.append((n, tree, "applies only " + semantics.condition_text(cond)))
                 return stand_aside(n, "applies only " + semantics.condition_text(cond) + unknown(cond))
         for cond in n.unless:
             if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
                 return stand_aside(n, "does not apply " + semantics.condition_text(cond))
+            tree = flippable(cond)
+            if tree is not None:
+                unflipped.append((n, tree, "does not apply " + semantics.condition_text(cond)))
         if n.kind == "approval":
             ok = n.index in approved
             settled[n.index] = (ok, True)
@@ -438,7 +469,7 @@ def _settle(
         aside.add(n.index)
 
     visit(top)
-    return settled, why, frozenset(aside)
+    return settled, why, frozenset(aside), tuple(unflipped)
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:

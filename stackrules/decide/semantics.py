@@ -146,9 +146,11 @@ def condition_holds(
     held: Sequence[HeldLike],
     calendar: Calendar = (),
     as_of: dt.date | None = None,
+    with_holds: bool = True,
 ) -> bool:
     """Does a `when` / `unless` condition hold for this learner: every fact it names, every count of terms since a
-    dated fact (on ``calendar``, the target provider's, up to ``as_of``), and its `holds` node?"""
+    dated fact (on ``calendar``, the target provider's, up to ``as_of``), and its `holds` node (unless not
+    ``with_holds``: the other parts only)?"""
     for name, count in (cond.terms_since or {}).items():
         n = terms_since(facts.get(name), calendar, as_of) if as_of is not None else None
         if n is None or not count.holds(n):
@@ -161,7 +163,7 @@ def condition_holds(
         haves = {str(h) for h in (have if isinstance(have, tuple) else (have,))}
         if not wants & haves:
             return False
-    return cond.holds is None or holds(rb, cond.holds, held, facts, as_of)
+    return cond.holds is None or not with_holds or holds(rb, cond.holds, held, facts, as_of)
 
 
 def holds(
@@ -290,3 +292,16 @@ def may_share(rb: RuleBase, sharing: Sharing, a: int, b: int, credential: str) -
         return False
     listed = sharing[key]
     return listed is None or credential in listed or not listed.isdisjoint(rb.equivalents.get(credential, ()))
+
+
+def could_count(rb: RuleBase, tree: Requirement, a: Attrs, facts: Mapping[str, object]) -> bool:
+    """Could a credential with attributes ``a`` count anywhere in a `holds` tree (a named credential or an
+    equivalent, or a pool whose filter and competencies take it)? Grades and dates aside: an addition has none."""
+    if tree.credential is not None:
+        return a.id in {tree.credential, *rb.equivalents.get(tree.credential, ())}
+    if tree.credits is not None or tree.count is not None or tree.competencies is not None:
+        where = tree.where if tree.where is None else resolve_facts(tree.where, facts)
+        if where is not None and not Matcher(rb).match(where, a):
+            return False
+        return tree.competencies is None or bool(set(tree.competencies) & set(a.competencies))
+    return any(could_count(rb, c, a, facts) for c in tree.children())

@@ -186,19 +186,20 @@ def _value(level: dict[int, int], values: list[float]) -> int:
     return round(sum(w * values[j] for j, w in level.items()))
 
 
-def completes_alone(p: Problem, node: CNode, deadline: float) -> tuple[Problem, Choice] | bool | None:
+def completes_alone(p: Problem, node: CNode, deadline: float, skip: frozenset[tuple[int, int]] = frozenset()) -> tuple[Problem, Choice] | bool | None:
     """Whether ``node`` by itself (its own subtree, limits and totals; nothing above it) can be completed with the
     learner's items and the catalogue's: solved exactly, not counted.
 
     False when it cannot (the optimistic :func:`might_complete` answers first: when it says no, nothing can);
     None when not decided by ``deadline``; else the problem of the subtree alone and a completion of it, for the
-    caller's checker to verify.
+    caller's checker to verify. ``skip``: limits (and totals, -1) left out, to ask which of them rules a completion
+    out (:class:`AuditModel`'s ``skip``; a completion found then breaks one, and is no decision).
     """
     if not might_complete(p, node, additions=True):
         return False
     p.add_catalogue()
     sub = replace(p, top=node)
-    b = AuditModel(sub)
+    b = AuditModel(sub, skip=skip)
     b.build(True, True)
     sol = b.milp.solve([{}], deadline)
     if sol.status == "infeasible":
