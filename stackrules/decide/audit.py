@@ -1033,6 +1033,15 @@ def _condition_failed(p: Problem, it: Item) -> str | None:
     return None
 
 
+def _retaken_in(p: Problem, it: Item, choice: Choice) -> list[str]:
+    """The nodes where the completion claims an addition of ``it``'s credential (a retake), if any."""
+    out = []
+    for leaf, claims in sorted(choice.claims.items()):
+        if any(p.items[i].origin == "addition" and p.items[i].credential == it.credential for i, _ in claims):
+            out.append(nearest_id(p.nodes[leaf], p))
+    return sorted(set(out))
+
+
 def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int, int]) -> int | None:
     """The bound of a repeatable credential (section 17) that other holdings of it already fill, if so."""
     info = p.rb.credentials.get(it.credential)
@@ -1156,6 +1165,13 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
         elif (same := _term_counted(p, it, choice)) is not None:
             cause, reason = UnusedCause.NOT_NEEDED, same
+        elif choice.completion and (retaken := _retaken_in(p, it, choice)):
+            # the completion takes the credential again for a node this pass cannot fill: one credential counts once
+            where = ", ".join(f"`{w}`" for w in retaken)
+            cause, reason = (
+                UnusedCause.REPEAT,
+                f"the completion takes `{it.credential}` again for {where}, which this pass does not meet, and a credential counts once",
+            )
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
         if cause in (UnusedCause.NOT_NEEDED, UnusedCause.REPEAT) and sum(1 for h in p.holdings if h.holding.credential == hv.holding.credential) > 1:

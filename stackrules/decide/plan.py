@@ -32,7 +32,8 @@ from ..language.documents import Learner
 from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase, RuleInfo
-from .audit import Context, audit_record, minimums_served, run_audit
+from . import semantics
+from .audit import Context, audit_record, minimums_served, nearest_id, run_audit
 from .catalogue import offering_names
 from .checker import flipped, verify
 from .choice import Choice
@@ -143,9 +144,9 @@ def _model(
     b = AuditModel(p, exclude=exclude, horizon=horizon)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
-    ready = _ready(p)
+    ready, retakes = _ready(p), _retakes(p)
     for it in adds:
-        if _never_added(p, it, ready):
+        if _never_added(p, it, ready, retakes):
             b.milp.fix(b.u[it.index], 0.0)
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             b.milp.fix(b.u[it.index], 0.0)  # a price unknown is not free
@@ -190,11 +191,41 @@ def _model(
     return b, adds, named, b.objectives(True)[1:], timing
 
 
-def _never_added(p: Problem, it: Item, ready: set[str]) -> bool:
-    """Held (and not repeatable: a repeatable one may be taken again), or incompatible with something held."""
+def _never_added(p: Problem, it: Item, ready: set[str], retakes: dict[str, str]) -> bool:
+    """Held (and not repeatable: a repeatable one may be taken again; nor one a leaf needs retaken, :func:`_retakes`),
+    or incompatible with something held."""
     info = p.rb.credentials.get(it.credential)
-    again = it.credential in ready and (info is None or info.repeat_max is None)
+    again = it.credential in ready and (info is None or info.repeat_max is None) and it.credential not in retakes
     return again or bool(_held_incompatible(p.rb, it.credential, ready))
+
+
+def _retakes(p: Problem) -> dict[str, str]:
+    """Held credentials a plan may take again, as the audit's completion may: a leaf takes the credential but not the
+    learner's holding of it, for a grade or an award date the holding does not pass (docs/language.md, "remaining").
+    Credential -> why, in words ("graded P, below D for `good`")."""
+    out: dict[str, str] = {}
+    held = [it for it in p.items if it.origin == "holding" and it.holding is not None]
+    if not held:
+        return out
+    for leaf in p.top.leaves():
+        if leaf.min_grade is None and leaf.within_years is None:
+            continue
+        for it in held:
+            if it.credential in out or not any(
+                p.items[i].credential == it.credential and p.items[i].origin == "addition" for i in p.eligible.get(leaf.index, [])
+            ):
+                continue
+            if it.index in p.eligible.get(leaf.index, []) or semantics.conditions(p.rb, leaf, it.attrs, p.as_of):
+                continue  # the holding counts there, or is kept out for another reason (an exception's block)
+            a, where = it.attrs, nearest_id(leaf, p)
+            said = []
+            if leaf.min_grade is not None and not semantics.grade_and_years(p.rb, leaf.min_grade, None, a, p.as_of):
+                said.append(f"is graded {a.grade}, below the {leaf.min_grade} `{where}` asks for")
+            if leaf.within_years is not None and not semantics.grade_and_years(p.rb, None, leaf.within_years, a, p.as_of):
+                day = a.awarded.isoformat() if a.awarded else "an unknown day"
+                said.append(f"was passed on {day}, longer ago than the {fmt(leaf.within_years)} years `{where}` allows")
+            out[it.credential] = " and ".join(said)
+    return out
 
 
 def _held_incompatible(rb: RuleBase, credential: str, ready: set[str]) -> list[str]:
@@ -439,9 +470,9 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     b = AuditModel(p)
     b.build(True, True)
     adds = [it for it in p.items if it.origin == "addition" and it.index in b.u]
-    ready = _ready(p)
+    ready, retakes = _ready(p), _retakes(p)
     for it in adds:
-        if _never_added(p, it, ready):  # as in the plan model
+        if _never_added(p, it, ready, retakes):  # as in the plan model
             b.milp.fix(b.u[it.index], 0.0)
     sol = b.milp.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
     if sol.status != "optimal":
@@ -705,6 +736,7 @@ def _check(
         total(it.cost or Fraction(0) for it in chosen),
         max(terms.values(), default=0),
         met,
+        frozenset(_retakes(p)),
     )
 
 
@@ -779,6 +811,27 @@ def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int]]) -> Alt
     return Alternative(tuple(sorted(it.credential for it in added)), total(it.credits for it in added), _cost(p, added), max(terms.values(), default=0))
 
 
+def _needs_sign_off(p: Problem, chosen: list[Item], node_id: str) -> bool:
+    """Does the plan rest on this sign-off: with it never given, do the holdings and the plan's additions (claimed
+    anywhere they may be) fail to complete the target? Solved as a question, not a decision; a question not answered
+    in time counts as needed (the plan then says it waits for the sign-off)."""
+    ids = {n.index for n in p.top.walk() if n.id == node_id and n.index in p.settled}
+    never = replace(p, settled={**p.settled, **dict.fromkeys(ids, (False, False))})
+    b = AuditModel(never)
+    b.build(True, True)
+    taken: dict[str, int] = {}
+    for it in chosen:
+        taken[it.credential] = taken.get(it.credential, 0) + 1
+    for i, u in b.u.items():
+        it = p.items[i]
+        if it.origin == "addition":
+            b.milp.ub[u] = min(b.milp.ub[u], float(taken.get(it.credential, 0)))
+    return b.milp.solve([{}], time.monotonic() + SIGN_OFF_QUESTION).status != "optimal"
+
+
+SIGN_OFF_QUESTION = 5.0  # seconds for _needs_sign_off's question
+
+
 def _plan_record(
     p: Problem,
     plan: tuple[Choice, list[Item], dict[str, int]],
@@ -848,6 +901,7 @@ def _plan_record(
             earned += total(p.items[g].credits for g in app.grants)
     steps = []
     uncounted = Fraction(0)
+    retakes = _retakes(p)
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
         if it.credential in pending:
@@ -858,6 +912,8 @@ def _plan_record(
             why.append(f"study at another provider ({prov.name if prov is not None and prov.name else it.attrs.provider})")
         if it.credential in failed:
             why.append(f"a retake: the learner was graded {failed[it.credential]}, below the pass")
+        elif it.credential in retakes:
+            why.append(f"a retake: the learner's own {retakes[it.credential]}")
         if it.credential in badges:
             source, reason = badges[it.credential]
             why.append(f"the learner's badge for it ({source}) did not verify ({reason.replace('_', ' ')}): a valid one would count instead")
@@ -918,6 +974,7 @@ def _plan_record(
         title=audit.title,
         learner=audit.learner,
         status=PlanStatus.MET if not added and audit.status is AuditStatus.MET else PlanStatus.PLANNED,
+        relies_on_pending=any(n.status is NodeStatus.MET_PENDING for n in audit.nodes),
         objective=Objective(opts.objective),
         tie_breaks=tuple(Objective(t) for t in TIE_BREAKS[opts.objective]),
         as_of=audit.as_of,
@@ -938,7 +995,9 @@ def _plan_record(
         earning_study=total(it.credits for it in added if it.index in earning),
         earned_credit=earned,
         # the sign-off by its name (the audit's `why` adds whose it awaits)
-        awaiting=tuple((nd.id, signs.get(nd.id) or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL),
+        awaiting=tuple(
+            (nd.id, signs.get(nd.id) or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL and _needs_sign_off(p, plan[1], nd.id)
+        ),
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
         uncounted=uncounted,

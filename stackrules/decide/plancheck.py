@@ -6,7 +6,8 @@ applications: what each grants, from which sources), and re-derives from the
 rule base's catalogue, never from the plan model's variables:
 
 - every added credential exists in the catalogue, is not one the learner
-  already holds (or has in progress, with look-ahead), and is taken once;
+  already holds (or has in progress, with look-ahead) unless a leaf needs it
+  retaken (the holding does not pass its grade or date), and is taken once;
   a repeatable one may be held and taken again, up to its repeat bound, each
   repeat in a term of its own;
 - each is taken in a term whose name is among its offerings;
@@ -73,8 +74,10 @@ def check_plan(
     reported_cost: Fraction,
     reported_terms: int,
     target_met: bool,
+    retakes: frozenset[str] = frozenset(),
 ) -> None:
-    """Raise :class:`VerificationError` unless the plan can be carried out as written."""
+    """Raise :class:`VerificationError` unless the plan can be carried out as written. ``retakes``: held credentials a
+    leaf needs taken again (the holding does not pass its grade or date), which may be taken once more."""
 
     def fail(why: str) -> None:
         raise VerificationError(f"plan check: {why}")
@@ -98,7 +101,7 @@ def check_plan(
                 continue
             taken[c] = taken.get(c, 0) + 1
             if info.repeat_max is None:
-                if c in held:
+                if c in held and c not in retakes:
                     fail(f"`{c}` is already held and is added again")
                 if c in seen:
                     fail(f"`{c}` is taken twice")

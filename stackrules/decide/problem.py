@@ -451,7 +451,7 @@ def _settle(
                 unflipped.append((n, tree, "does not apply " + semantics.condition_text(cond)))
         if n.kind == "approval":
             ok = n.index in approved
-            settled[n.index] = (ok, True)
+            settled[n.index] = (ok, True)  # a completion assumes the sign-off will come (docs/language.md, "Sign-offs")
             if not ok:
                 # whose sign-off it waits for: the target provider's approvers who may approve (section 18)
                 may = sorted((a for a in rb.approvers.get(v.provider or "", {}).values() if "approve" in a.may), key=lambda a: a.id)

@@ -139,6 +139,8 @@ class Plan:
     added_unverified: tuple[tuple[str, str, str], ...] = ()
     # added credit that counts towards no requirement (study taken only for a prerequisite it meets)
     uncounted: Fraction = Fraction(0)
+    # the plan relies on in-progress or planned study counted with look-ahead (the audit has nodes met pending)
+    relies_on_pending: bool = False
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {

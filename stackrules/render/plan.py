@@ -68,7 +68,11 @@ def plan_text(d: Plan | NoPlan) -> str:
     if d.status is PlanStatus.MET:
         out.append("Already complete: nothing to add.")
     elif not d.added:
-        out.append("Nothing to add: the target is complete once the in-progress and planned study counted (look-ahead) is passed.")
+        once = [
+            *(["the in-progress and planned study counted (look-ahead) is passed"] if d.relies_on_pending else []),
+            *([f"the sign-off{'s' if len(d.awaiting) > 1 else ''} below {'are' if len(d.awaiting) > 1 else 'is'} given"] if d.awaiting else []),
+        ]
+        out.append("Nothing to add: the target is complete once " + (" and ".join(once) if once else "nothing more is needed") + ".")
     waiting = [f"Not in the plan: `{node}` waits for a sign-off ({why}); the target is complete only once it is given." for node, why in d.awaiting]
     if not d.added:
         out += [*waiting, "", footer(d.provenance)]
