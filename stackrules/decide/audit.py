@@ -46,7 +46,7 @@ from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
-from .checker import Evaluation, counts_against, verify, verify_outcome
+from .checker import Evaluation, counts_against, held_limit_value, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -630,10 +630,16 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                 put(
                     nid,
                     new,
-                    f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}",
+                    f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}"
+                    + _full_maximums(p, choice, leaf, unit, Fraction(k), counted=True),
                 )
         elif mine:
-            put(nid, new, f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}")
+            put(
+                nid,
+                new,
+                f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}"
+                + _full_maximums(p, choice, leaf, unit, mine),
+            )
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
@@ -647,7 +653,9 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
         if node.min_total is not None and after - amount < node.min_total:
             credentials.setdefault(owner, [])
             text = f"for the total of {q(node.min_total)} {unit} (beyond what each requirement needs)"
-            put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, {text}")
+            under_node = sorted({i for leaf in node.leaves() for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"})
+            capped = _maximums_over(p, choice, node, unit, under_node, amount)
+            put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, {text}{capped}")
             continue
         # not for a total: for a minimum limit over the pool that claims it (a fourth distinct term of ensemble in a
         # pool whose credit is already there), said under that pool with its filter and the limits it serves
@@ -819,6 +827,35 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
                 said.append(f"in at least {q(gap)} more distinct {lim.of}s{of} in all, for {name}")
         else:
             said.append(f"enough for {name} ({lim.kind.replace('_', ' ')} {q(lim.bound)})")
+    return "".join(f"; {x}" for x in said)
+
+
+def _full_maximums(p: Problem, choice: Choice, leaf: CNode, unit: str, amount: Fraction, counted: bool = False) -> str:
+    """(see _maximums_over) for a pool's entry (``counted``: it asks for a number of credentials, not credit)"""
+    return _maximums_over(p, choice, leaf, unit, [i for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"], amount, counted)
+
+
+def _maximums_over(p: Problem, choice: Choice, leaf: CNode, unit: str, candidates: list[int], amount: Fraction, counted: bool = False) -> str:
+    """What the maximum limits over an entry (``leaf`` and the nodes above it) leave of the ``amount`` it asks for,
+    where its candidates include study the limit counts: "; none of it level 1: limit `first-year-cap` (at most 60
+    exu-cp level 1) is full" when what the learner has already fills it, "; at most 18 exu-cp more level 1 in all,
+    for limit ..." when the room left is less than the entry asks for (the room is shared by every entry under the
+    limit). Following "Still needed" then never breaks a maximum."""
+    said: list[str] = []
+    for n in (leaf, *leaf.ancestors()):
+        for k, lim in enumerate(n.limits):
+            if not lim.is_max or lim.where is None or lim.kind not in ("max_credits", "max_count"):
+                continue
+            if not any(p.in_limit(n, k, i) for i in candidates):
+                continue
+            room = lim.bound - held_limit_value(p, n, k, choice)
+            of = filter_text(lim.where)
+            bound = f"{q(lim.bound)} {unit}" if lim.kind == "max_credits" else q(lim.bound)
+            name = f"limit `{lim.id or lim.kind}` (at most {bound} {of})"
+            if room <= 0:
+                said.append(f"{'not' if counted else 'none of it'} {of}: {name} is full")
+            elif lim.kind == "max_credits" and not counted and room < amount:
+                said.append(f"at most {q(room)} {unit} more {of} in all, for {name}")
     return "".join(f"; {x}" for x in said)
 
 

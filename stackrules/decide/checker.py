@@ -298,6 +298,12 @@ def _counts(p: Problem, n: CNode, choice: Choice, keep: ItemFilter) -> dict[int,
     return {i: min(totals[i], p.items[i].multiplicity) for i in totals}
 
 
+def held_limit_value(p: Problem, n: CNode, number: int, choice: Choice) -> Fraction:
+    """The value of ``n``'s limit number ``number`` over what the choice claims of the learner's own (holdings, in
+    progress and planned study, granted credit): no addition."""
+    return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: it.origin != "addition"))
+
+
 def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
     """The value of ``n``'s limit number ``number`` (``lim``) over what the subtree claims."""
     counts = _counts(p, n, choice, keep)
