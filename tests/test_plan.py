@@ -886,3 +886,20 @@ def test_study_taken_for_the_prerequisite_its_credit_meets_is_counted_as_countin
         "88.8 exu-cp of study (4.8 exu-cp of it earns 6 exu-cp of credit through credit rules;"
         " 4.8 exu-cp of it counts towards no requirement: taken for a prerequisite)" in plan.text()
     )
+
+
+def test_a_calendar_term_named_in_another_case_is_refused_with_the_right_name(engine: stackrules.Engine) -> None:
+    # `--terms s1,s2` planned nothing ("No plan: ... offered only in S1, S2, never in the calendar s1, s2"); found by a
+    # newcomer, 2026-11-30
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    with pytest.raises(stackrules.RequestError) as got:
+        engine.plan(ben, "exu:BIT", AS_OF, terms=("s1", "s2"))
+    assert got.value.code == "SR5002" and "`S1` is" in got.value.message and got.value.help == "names are compared as written: use `S1`"
+
+
+def test_a_calendar_no_credential_is_offered_in_is_refused(engine: stackrules.Engine) -> None:
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    with pytest.raises(stackrules.RequestError) as got:
+        engine.plan(ben, "exu:BIT", AS_OF, terms=("S7", "S8"))
+    assert got.value.code == "SR5002" and "no credential is offered in any term of the calendar" in got.value.message
+    assert got.value.help is not None and "S1, S2" in got.value.help

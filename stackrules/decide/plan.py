@@ -65,14 +65,40 @@ UNNAMED: tuple[str, ...] = ("",)
 def _calendar(rb: RuleBase, opts: PlanOptions, p: Problem) -> tuple[str, ...]:
     """``--terms``, else the offering names of what a plan for ``p``'s target could add (not another provider's
     names: a music college's plan is not told it runs in a university's S1 and S2), else :data:`UNNAMED`."""
-    if opts.terms:
-        return opts.terms
     if p.compiled is None:
-        return UNNAMED
+        return opts.terms or UNNAMED
     # a plan's problem: the other credentials its credit rules could take come before the catalogue (add_external)
     assert p.plan is not None and p.catalogue_added
     sources = [it for it in p.items[: p.before_catalogue] if it.origin == "addition"]
-    return offering_names(rb, p.compiled, sources) or UNNAMED
+    names = offering_names(rb, p.compiled, sources)
+    if opts.terms:
+        _known_terms(names, opts.terms)
+        return opts.terms
+    return names or UNNAMED
+
+
+def _known_terms(offered: tuple[str, ...], terms: tuple[str, ...]) -> None:
+    """``--terms`` names the periods what the plan could add is ``offered`` in: a name that differs from one only in
+    case, or a calendar none of whose names is one of them, is a slip (SR5002), not a calendar without offerings.
+    Where nothing the plan could add names its offerings, any names do."""
+    known = sorted(set(offered))
+    if not terms or not known:
+        return
+    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    for name in terms:
+        if name not in known:
+            alike = [k for k in known if k.casefold() == name.casefold()]
+            if alike:
+                raise RequestError(
+                    "SR5002",
+                    f"the term `{name}` is not a period any credential is offered in; `{alike[0]}` is",
+                    f"names are compared as written: use `{alike[0]}`",
+                )
+    if not any(name in known for name in terms):
+        named = ", ".join(f"`{t}`" for t in terms)
+        raise RequestError(
+            "SR5002", f"no credential is offered in any term of the calendar ({named})", f"name the periods the catalogues offer credentials in: {listed}"
+        )
 
 
 def _calendar_text(calendar: tuple[str, ...]) -> str:
