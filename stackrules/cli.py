@@ -653,6 +653,16 @@ def keygen(issuer: str, name: str | None, out: str, provider: str) -> int:
     click.echo(f"# public multikey: {key.keys.public}")
     click.echo("# the issuer document another institution adds to its rule base to trust statements signed with it:")
     click.echo(escape_text(key.issuer_document("issuer:" + _slug(key.name), provider)), nl=False)
+    # what the receiving institution fills in before `verify` accepts a statement (an adversarial newcomer followed
+    # the printed document as it was: `provider: PROVIDER` is not a slug, and no achievement was mapped)
+    click.echo("# to fill in before it is added to a rule base:")
+    if provider == "PROVIDER":
+        click.echo("#   provider: PROVIDER is a placeholder: the id of this office's provider in that rule base (or run keygen with --provider ID)")
+    example = provider if provider != "PROVIDER" else "exu"
+    click.echo("#   achievements: one line for each credential the statements grant that the rule base accepts, e.g.")
+    click.echo("#     achievements:")
+    click.echo(escape_text(f'#       - {{achievement: "urn:stackrules:credential:{example}:COMP1010", credential: "{example}:COMP1010"}}'))
+    click.echo('#   (docs/credentials.md, "In the rule base: issuer documents")')
     return EXIT_OK
 
 

@@ -362,6 +362,11 @@ def test_keygen_writes_an_owner_only_key_and_never_overwrites(tmp_path: Path) ->
     key = read_signing_key(out)
     assert code == 0 and key.keys.public in text and "kind: issuer" in text
     assert out.stat().st_mode & 0o077 == 0
+    # what the receiving rule base fills in is said: achievements to map (the provider was given)
+    assert '#       - {achievement: "urn:stackrules:credential:exu:COMP1010", credential: "exu:COMP1010"}' in text
+    assert "PROVIDER" not in text
+    code, text, _ = run("keygen", "--issuer", "https://office.example/", "--out", str(tmp_path / "other.key.json"))
+    assert code == 0 and "provider: PROVIDER\n" in text and "#   provider: PROVIDER is a placeholder" in text
     code, _, err = run("keygen", "--issuer", "https://office.example/", "--out", str(out))
     assert code == 3 and "already exists" in err
     assert read_signing_key(out) == key
