@@ -214,9 +214,17 @@ def test_a_body_that_does_not_arrive_in_time_is_408(engine: stackrules.Engine) -
 def test_a_request_argument_out_of_its_schema_is_sr5002_in_the_service_s_words(client: Client) -> None:
     # it was {"code": "value_error", "message": "Value error, not a calendar day ..."}: pydantic's words, not an SR code
     doc = problem(client.post("/v1/audit", json=audit_body(as_of="2026-13-28")), 422, "invalid-request")
+    assert doc["diagnostics"] == [{"code": "SR5002", "message": "2026-13-28 is not a day of the calendar: that month has no such day", "pointer": "/as_of"}]
+    doc = problem(client.post("/v1/audit", json=audit_body(as_of="28/11/2026")), 422, "invalid-request")
     assert doc["diagnostics"] == [{"code": "SR5002", "message": "not a calendar day: write YYYY-MM-DD", "pointer": "/as_of"}]
     doc = problem(client.post("/v1/audit", json={**audit_body(), "colour": "blue"}), 422, "invalid-request")
     assert doc["diagnostics"][0]["code"] == "SR5002" and doc["diagnostics"][0]["pointer"] == "/colour"
+    assert doc["diagnostics"][0]["message"] == "`colour` is not a field of this request"
+    # a misspelt field is named with the one meant (a newcomer wrote `asof`, 2026-11-30)
+    body = audit_body()
+    body["asof"] = body.pop("as_of")
+    doc = problem(client.post("/v1/audit", json=body), 422, "invalid-request")
+    assert doc["diagnostics"][0]["message"] == "`asof` is not a field of this request: did you mean `as_of`?", doc
 
 
 def test_too_deep_is_400(client: Client) -> None:

@@ -350,6 +350,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # ---- the application ----------------------------------------------------------------------------------
 
 
+def _close_field(request: Request, name: str) -> str | None:
+    """The field of the route's request body closest to ``name`` (a misspelling: `asof` for `as_of`), if any."""
+    import difflib
+
+    route = request.scope.get("route")
+    body = getattr(route, "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    fields = list(getattr(model, "model_fields", {}) or {})
+    got = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    return got[0] if got else None
+
+
 def create_app(config: ServiceConfig | None = None, engine: Engine | None = None) -> FastAPI:
     """The service as an ASGI application; ``engine`` (optional) is served instead of loading ``config.rules``."""
     cfg = config or ServiceConfig()
@@ -401,6 +413,10 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             # an argument of the request that does not fit its schema is SR5002, as on the command line; pydantic's own
             # words ("Value error, ...") are not the service's
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if err.get("type") == "extra_forbidden" and loc:
+                # a field the request does not have: a misspelt one is named with the field meant
+                meant = _close_field(request, str(loc[-1]))
+                message = f"`{loc[-1]}` is not a field of this request" + (f": did you mean `{meant}`?" if meant else "")
             item: dict[str, Any] = {"code": "SR5002", "message": message}
             if loc and loc[0] == "body":
                 item["pointer"] = pointer(loc[1:])

@@ -33,6 +33,8 @@ def _iso_day(value: Any) -> Any:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
+            if value[4] == "-" and value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit():
+                raise ValueError(f"{value} is not a day of the calendar: that month has no such day") from None
             raise ValueError("not a calendar day: write YYYY-MM-DD") from None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
