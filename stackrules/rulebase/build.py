@@ -345,7 +345,12 @@ class _Indexer:
             q: QualificationDoc = item.doc
             if q.provider not in self.providers:
                 self.report.error(
-                    item, ("provider",), "SR3002", f"provider `{q.provider}` has no catalog", suggestion(q.provider, self.providers) or "add a catalog for it"
+                    item,
+                    ("provider",),
+                    "SR3002",
+                    f"provider `{q.provider}` has no catalog",
+                    suggestion(q.provider, self.providers)
+                    or "add a catalog for it, or check this file together with the rest of its rule base (the folder that holds its catalog)",
                 )
                 continue
             if q.id.partition(":")[0] != q.provider:

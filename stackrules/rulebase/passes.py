@@ -39,7 +39,7 @@ from ..diagnostics import CODES, suggestion
 from ..language.documents import Loaded
 from ..language.models import Credential, ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
 from ..language.positions import Path
-from ..language.quantity import Quantity
+from ..language.quantity import Quantity, fmt
 from .build import Indexed, Reporter
 from .filters import Matcher, catalogue_index, credential_attrs, grant_attrs, version_attrs
 from .index import QualVersion, RuleBase, RuleInfo, iter_nodes
@@ -469,7 +469,7 @@ class Context:
                 shortfalls: list[tuple[Path, str, str]] = []
                 if n.credits is not None and have < need:
                     unit = v.system  # need and have are in the qualification's system (converted above)
-                    msg = f"no credentials in the rule base add up to the {need} {unit} this pool needs: what its filter matches adds up to {have} {unit}"
+                    msg = f"no credentials in the rule base add up to the {fmt(need)} {unit} this pool needs: what its filter matches adds up to {fmt(have)} {unit}"
                     fix = "check the filter, or add credentials that match it"
                     if records and have == 0:
                         fix = "the credentials it matches are records, which carry no credit: count them with `count:` instead of `credits:`"

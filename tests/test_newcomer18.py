@@ -1,0 +1,33 @@
+"""What a newcomer found on 2026-11-30 in the rule author's messages (README only, editing the shipped rules)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from stackrules.engine import load_with_diagnostics
+
+from .conftest import ROOT
+
+
+def test_a_pool_shortfall_is_said_as_a_decimal_not_a_fraction(tmp_path: Path) -> None:
+    # "what its filter matches adds up to 956/5 exu-cp" after a pool of the example degree was raised past its catalogue
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    bit = rules / "example-university" / "bit-2025.yaml"
+    text = bit.read_text(encoding="utf-8")
+    pool = "{id: computing, title: Computing electives, credits: 24,"
+    assert pool in text
+    bit.write_text(text.replace(pool, pool.replace("credits: 24", "credits: 2400")), encoding="utf-8")
+    _, diags = load_with_diagnostics(rules, ROOT / "frameworks", cache=None)
+    said = [d.message for d in diags if d.code == "SR4001" and d.file.endswith("bit-2025.yaml")]
+    assert len(said) == 1, said
+    head = "no credentials in the rule base add up to the 2400 exu-cp this pool needs: what its filter matches adds up to "
+    assert said[0].startswith(head) and "/" not in said[0], said
+    assert "." in said[0][len(head) :], said  # community-college hours converted: a decimal
+
+
+def test_one_file_of_a_rule_base_checked_alone_is_told_to_check_it_with_the_rest() -> None:
+    _, diags = load_with_diagnostics(ROOT / "rules" / "example-university" / "bit-2025.yaml", cache=None)
+    hit = [d for d in diags if d.code == "SR3002"]
+    assert hit and hit[0].help == "add a catalog for it, or check this file together with the rest of its rule base (the folder that holds its catalog)"
