@@ -78,27 +78,19 @@ def _calendar(rb: RuleBase, opts: PlanOptions, p: Problem) -> tuple[str, ...]:
 
 
 def _known_terms(offered: tuple[str, ...], terms: tuple[str, ...]) -> None:
-    """``--terms`` names the periods what the plan could add is ``offered`` in: a name that differs from one only in
-    case, or a calendar none of whose names is one of them, is a slip (SR5002), not a calendar without offerings.
-    Where nothing the plan could add names its offerings, any names do."""
-    known = sorted(set(offered))
-    if not terms or not known:
-        return
-    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    """``--terms`` names the periods what the plan could add is ``offered`` in: a name that differs from one of them
+    only in case (`s1` for `S1`) is a slip (SR5002, with the name to use). A calendar of other names is a calendar:
+    what cannot be placed on it makes no plan, each credential named with its offerings (exit 2)."""
+    known = set(offered)
     for name in terms:
         if name not in known:
-            alike = [k for k in known if k.casefold() == name.casefold()]
+            alike = sorted(k for k in known if k.casefold() == name.casefold())
             if alike:
                 raise RequestError(
                     "SR5002",
                     f"the term `{name}` is not a period any credential is offered in; `{alike[0]}` is",
                     f"names are compared as written: use `{alike[0]}`",
                 )
-    if not any(name in known for name in terms):
-        named = ", ".join(f"`{t}`" for t in terms)
-        raise RequestError(
-            "SR5002", f"no credential is offered in any term of the calendar ({named})", f"name the periods the catalogues offer credentials in: {listed}"
-        )
 
 
 def _calendar_text(calendar: tuple[str, ...]) -> str:
@@ -927,6 +919,7 @@ def _plan_record(
             earned += total(p.items[g].credits for g in app.grants)
     steps = []
     uncounted = Fraction(0)
+    uncounted_earning = Fraction(0)  # of it: study whose earned credit counts nowhere (it meets a prerequisite)
     retakes = _retakes(p)
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
@@ -966,6 +959,7 @@ def _plan_record(
                 # that counts towards no requirement, and the plan's first line counts it so
                 why.append(f"the credit it earns counts towards no requirement of {p.version.id}")
                 uncounted += it.credits
+                uncounted_earning += it.credits
         if it.index in leaf_of:
             why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
         elif it.index in beyond:
@@ -1027,6 +1021,7 @@ def _plan_record(
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
         uncounted=uncounted,
+        uncounted_earning=uncounted_earning,
     )
 
 

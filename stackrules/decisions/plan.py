@@ -139,6 +139,7 @@ class Plan:
     added_unverified: tuple[tuple[str, str, str], ...] = ()
     # added credit that counts towards no requirement (study taken only for a prerequisite it meets)
     uncounted: Fraction = Fraction(0)
+    uncounted_earning: Fraction = Fraction(0)  # of ``uncounted``: study whose earned credit counts nowhere (text only)
     # the plan relies on in-progress or planned study counted with look-ahead (the audit has nodes met pending)
     relies_on_pending: bool = False
 

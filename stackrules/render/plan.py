@@ -10,10 +10,21 @@ from .common import CONFIDENCE, footer, grant_name, n, section
 def _of_it(d: Plan, unit: str) -> str:
     """What the added credit holds: study that earns other credit through rules, and credit that counts nowhere."""
     parts = []
+    alone = d.uncounted - d.uncounted_earning  # study whose own credit counts nowhere
     if d.earned_credit and d.earned_credit != d.earning_study:
-        parts.append(f"{n(d.earning_study)} {unit} of it earns {n(d.earned_credit)} {unit} of credit through credit rules")
-    if d.uncounted:
-        parts.append(f"{n(d.uncounted)} {unit} of it counts towards no requirement: taken for a prerequisite")
+        earns = f"{n(d.earning_study)} {unit} of it earns {n(d.earned_credit)} {unit} of credit through credit rules"
+        if d.uncounted_earning and d.uncounted_earning == d.earning_study:
+            # one and the same study: said once (a newcomer read "4.8 of it earns 6 ...; 4.8 of it counts towards no
+            # requirement" as two units)
+            earns += ", which counts towards no requirement: it meets a prerequisite"
+            alone = d.uncounted - d.uncounted_earning
+        elif d.uncounted_earning:
+            alone = d.uncounted
+        parts.append(earns)
+    else:
+        alone = d.uncounted
+    if alone:
+        parts.append(f"{n(alone)} {unit} of it counts towards no requirement: taken for a prerequisite")
     return (" of study" if d.earned_credit and d.earned_credit != d.earning_study else "") + (f" ({'; '.join(parts)})" if parts else "")
 
 
@@ -183,6 +194,10 @@ def explore_text(d: Exploration) -> str:
                 plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
             else:
                 plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}"
+                if r.remaining is not None and r.plan_credits != r.remaining:
+                    # study that earns credit at its own rate, or is taken only for a prerequisite (found by a newcomer:
+                    # "144 to go ... adds 141.6" said nothing of why)
+                    plan += f" of study, not the {n(r.remaining)} to go (`plan` says what of it earns credit through credit rules or only meets a prerequisite)"
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
