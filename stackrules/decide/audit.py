@@ -637,8 +637,8 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             put(
                 nid,
                 new,
-                f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}"
-                + _full_maximums(p, choice, leaf, unit, mine),
+                f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_overshoot(p, leaf, choice, mine, unit)}"
+                f"{_short_limits(p, ev, leaf, mine_items, unit)}" + _full_maximums(p, choice, leaf, unit, mine),
             )
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
@@ -722,6 +722,21 @@ def _choices_said(p: Problem, ev: Evaluation, parts: dict[str, list[str]]) -> No
                     texts.append(f"{which}chosen for `{nearest_id(a, p)}` (any {'one' if k == 1 else k} of {among}): with it the target needs the least study")
                 break
             n = a
+
+
+def _overshoot(p: Problem, leaf: CNode, choice: Choice, mine: Fraction, unit: str) -> str:
+    """A credit pool whose own additions (``mine``) pass its need (an indivisible unit larger than what is left):
+    how much of it is beyond, and what it counts for then ("; 6 t-cp of it beyond the 6 t-cp `free` still needs,
+    which counts towards the total of 42 t-cp")."""
+    if leaf.credits is None:
+        return ""
+    held = sum((p.items[i].credits * k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition"), Fraction(0))
+    left = max(leaf.credits - held, Fraction(0))
+    if mine <= left:
+        return ""
+    total_node = next((a for a in (leaf, *leaf.ancestors()) if a.min_total is not None), None)
+    serves = f", which counts towards the total of {q(total_node.min_total)} {unit}" if total_node is not None and total_node.min_total is not None else ""
+    return f", {q(mine - left)} {unit} of it beyond the {q(left)} {unit} `{nearest_id(leaf, p)}` still needs{serves}"
 
 
 def _pool_share(p: Problem, leaf: CNode, choice: Choice, adds: list[tuple[Item, int]]) -> tuple[Fraction, list[Item], list[Item]]:
