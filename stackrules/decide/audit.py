@@ -716,12 +716,22 @@ def _choices_said(p: Problem, ev: Evaluation, parts: dict[str, list[str]]) -> No
                 k = semantics.threshold(a)
                 # the choices open to this learner: one that does not apply (`when` / `unless`) is none
                 open_ = [c for c in a.children if ev.status.get(c.index) != "not_applicable"]
-                if ev.status.get(a.index) == "not_met" and len(open_) > k and all(c.id is not None for c in open_):
-                    among = ", ".join(f"`{c.id}`" for c in open_)
-                    which = "" if n.id == nid else f"part of `{n.id}`, "
+                names = [_choice_name(c) for c in open_]
+                if ev.status.get(a.index) == "not_met" and len(open_) > k and all(names):
+                    among = ", ".join(f"`{x}`" for x in names)
+                    mine = _choice_name(n)
+                    which = "" if mine == nid else f"part of `{mine}`, "
                     texts.append(f"{which}chosen for `{nearest_id(a, p)}` (any {'one' if k == 1 else k} of {among}): with it the target needs the least study")
                 break
             n = a
+
+
+def _choice_name(c: CNode) -> str | None:
+    """How a choice is named: its id, or a nested qualification's own id (`{qualification: v:G1}` expands to a group
+    without an id over the qualification's tree)."""
+    while c.id is None and c.nested is None and len(c.children) == 1:
+        c = c.children[0]
+    return c.nested or c.id
 
 
 def _overshoot(p: Problem, leaf: CNode, choice: Choice, mine: Fraction, unit: str) -> str:
