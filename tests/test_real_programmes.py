@@ -269,7 +269,7 @@ def test_a_shared_addition_is_still_needed_once_not_again_for_the_limits(engine:
     assert len(pair) == 1 and entries.pop(pair.pop()) == "8", entries
     assert entries == {"foundation": "12", "algorithms-theory": "8", "breadth-depth": "12", "attachment": "12"}
     # said right after the credit it qualifies, before the pool's own limits (an advisor read the level-4000 limit as met)
-    assert "20 nus-mc more (subject CS, not tagged cs-foundation), 8 nus-mc of it already named under algorithms-theory; " in next(
+    assert "20 nus-mc more (subject CS, not tagged cs-foundation), 8 nus-mc of it already named under algorithms-theory, so 12 nus-mc new here; " in next(
         m["text"] for m in aisyah["missing"] if m["node"] == "breadth-depth"
     )
 

@@ -617,7 +617,17 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             n_again = len(again_keys)
             under = f", {n_again} of them already named under {' and '.join(elsewhere)} ({', '.join(sorted(again_keys))})" if n_again else ""
         else:
-            under = f", {q(mine - new)} {unit} of it already named under {' and '.join(elsewhere)}" if mine > new else ""
+            where = " and ".join(elsewhere)
+            # the heading carries only what is new here (the entries add up to `remaining`): said so
+            under = (
+                ""
+                if mine <= new
+                else (
+                    f", all of it already named under {where}"
+                    if not new
+                    else f", {q(mine - new)} {unit} of it already named under {where}, so {q(new)} {unit} new here"
+                )
+            )
         # a filter only one catalogue credential fits (`subject: MUSC, number: 98`) is said by that credential's name
         only = _only_fit(p, leaf.index)
         named = f": {only} {p.rb.credentials[only].title}".rstrip() if only is not None and only in p.rb.credentials else ""
