@@ -544,7 +544,9 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                     text = f"`{n.id}` is not met; whether it could be completed from the catalogue was {NOT_DECIDED}{said}"
                 else:
                     where = f"the catalogue of `{p.version.provider}`" if p.version.provider else "the catalogues of the rule base"
-                    if not why and p.with_additions and might_complete(p, n, additions=True):
+                    if n.index in choice.conditioned:
+                        said = f" ({_conditions_reason(choice.conditioned[n.index])})"
+                    elif not why and p.with_additions and might_complete(p, n, additions=True):
                         # enough matches it by count and credit: what rules a completion out is a limit or a constraint
                         lims = sorted({lim.id or lim.kind for m in n.walk() for lim in m.limits})
                         named = ", ".join(f"`{x}`" for x in lims)
@@ -556,7 +558,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                     text = f"`{n.id}` cannot be completed from {where}{said}"
                 out.append(Missing(n.id, None, (), text))
         # what rules a completion out first: a node whose parts can each be completed, but not together
-        out = [_blocked(p, n, choice.blocked_by[n.index]) for n in top.walk() if n.index in choice.blocked_by] + out
+        out = [_blocked(p, n, choice.blocked_by[n.index], choice.conditioned.get(n.index, ())) for n in top.walk() if n.index in choice.blocked_by] + out
         return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}
@@ -884,12 +886,23 @@ def _maximums_over(p: Problem, choice: Choice, leaf: CNode, unit: str, candidate
             if not any(p.in_limit(n, k, i) for i in candidates):
                 continue
             room = lim.bound - held_limit_value(p, n, k, choice)
+            # what the entries under the limit add, where they could take study it counts: the room is shared
+            demand = amount
+            if lim.kind == "max_credits" and room >= amount:
+                demand = sum(
+                    (
+                        sum((p.items[i].credits * c for i, c in choice.claims.get(other.index, []) if p.items[i].origin == "addition"), Fraction(0))
+                        for other in n.leaves()
+                        if any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition")
+                    ),
+                    Fraction(0),
+                )
             of = filter_text(lim.where)
             bound = f"{q(lim.bound)} {unit}" if lim.kind == "max_credits" else q(lim.bound)
             name = f"limit `{lim.id or lim.kind}` (at most {bound} {of})"
             if room <= 0:
                 said.append(f"{'not' if counted else 'none of it'} {of}: {name} is full")
-            elif lim.kind == "max_credits" and not counted and room < amount:
+            elif lim.kind == "max_credits" and not counted and room < max(amount, demand):
                 said.append(f"at most {q(room)} {unit} more {of} in all, for {name}")
     return "".join(f"; {x}" for x in said)
 
@@ -1253,11 +1266,15 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
     return tuple(out)
 
 
-def _blocked(p: Problem, n: CNode, rules_out: tuple[str, ...]) -> Missing:
+def _conditions_reason(kept: tuple[str, ...]) -> str:
+    return "taking what it needs would change whether " + " or ".join(kept) + " applies, and what is still needed leaves that as it stands"
+
+
+def _blocked(p: Problem, n: CNode, rules_out: tuple[str, ...], kept: tuple[str, ...] = ()) -> Missing:
     """ "Still needed" for a node whose unmet parts can each be completed, but not together."""
     nid = nearest_id(n, p) if n.parent is not None else p.version.id
     name = "the target" if n.parent is None else f"`{nid}`"
-    limits = [x for x in rules_out if x != "total"]
+    limits = [x for x in rules_out if x not in ("total", "together")]
     why = []
     if limits:
         why.append(f"its limit{'s' if len(limits) > 1 else ''} " + ", ".join(f"`{x}`" for x in limits))
@@ -1265,6 +1282,10 @@ def _blocked(p: Problem, n: CNode, rules_out: tuple[str, ...]) -> Missing:
         why.append(f"its credit total ({fmt(n.min_total or Fraction(0))} {p.version.system})")
     if why:
         reason = " and ".join(why) + (" rule" if len(why) > 1 or len(limits) > 1 else " rules") + " that out"
+        if "together" in rules_out:
+            reason += " (together: without any one of them the others still would)"
+    elif kept:
+        reason = _conditions_reason(kept)
     else:
         reason = "they cannot all be completed together"
     return Missing(nid, None, (), f"{name} cannot be completed: its unmet parts can each be completed from the catalogue, but {reason}")
@@ -1288,9 +1309,16 @@ def _explain_no_completion(p: Problem, ev: Evaluation, choice: Choice, deadline:
     def left() -> float:
         return max(deadline, time.monotonic() + MIN_SOLVE)
 
+    def conditioned(n: CNode) -> None:
+        # could it be completed if the `holds` conditions were not kept as they stand? then they are the reason
+        if p.unflipped and isinstance(completes_alone(replace(p, unflipped=()), n, left()), tuple):
+            choice.conditioned[n.index] = tuple(f"`{c.id or c.path}` ({text})" for c, _, text in p.unflipped)
+
     bottom = _unmet_at_bottom(p, ev)
     for n in bottom:
         choice.alone[n.index] = _alone(p, n, left())
+        if choice.alone[n.index] is False:
+            conditioned(n)
     # the unmet nodes above, deepest first: one that cannot be completed although each unmet node below it can
     above: dict[int, CNode] = {}
     for n in bottom:
@@ -1313,7 +1341,14 @@ def _explain_no_completion(p: Problem, ev: Evaluation, choice: Choice, deadline:
                 rules_out.append(lim.id or lim.kind)
         if a.min_total is not None and isinstance(completes_alone(p, a, left(), frozenset({(a.index, -1)})), tuple):
             rules_out.append("total")
+        if not rules_out and len(a.limits) > 1:
+            # no one limit rules it out, all of them together may (each would, the others gone)
+            every = frozenset((a.index, k) for k in range(len(a.limits)))
+            if isinstance(completes_alone(p, a, left(), every), tuple):
+                rules_out = [lim.id or lim.kind for lim in a.limits] + ["together"]
         choice.blocked_by[a.index] = tuple(rules_out)
+        if not rules_out:
+            conditioned(a)
 
 
 def _unmet_at_bottom(p: Problem, ev: Evaluation) -> list[CNode]:

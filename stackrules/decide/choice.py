@@ -24,4 +24,7 @@ class Choice:
     alone: dict[int, bool | None] = field(default_factory=dict)
     # nodes whose parts can each be completed but not together: node -> the limits (or "total") that rule it out
     blocked_by: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # nodes that could be completed but for a `holds` condition a completion leaves as it stands: node -> the nodes
+    # whose conditions (the ids, with the condition in words) taking the study would change
+    conditioned: dict[int, tuple[str, ...]] = field(default_factory=dict)
     path: Literal["solver", "fast"] = "solver"  # what made it: the exact solver or the greedy fast path (internal, not in the JSON)

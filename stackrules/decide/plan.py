@@ -233,8 +233,11 @@ def _retakes(p: Problem) -> dict[str, str]:
                 p.items[i].credential == it.credential and p.items[i].origin == "addition" for i in p.eligible.get(leaf.index, [])
             ):
                 continue
-            if it.index in p.eligible.get(leaf.index, []) or semantics.conditions(p.rb, leaf, it.attrs, p.as_of):
-                continue  # the holding counts there, or is kept out for another reason (an exception's block)
+            here = p.eligible.get(leaf.index, [])
+            if any(p.items[h].credential == it.credential and p.items[h].holding is not None for h in here):
+                continue  # a holding of it counts there (an attempt in progress, with look-ahead): nothing to retake
+            if semantics.conditions(p.rb, leaf, it.attrs, p.as_of):
+                continue  # this holding passes there, and is kept out for another reason (an exception's block)
             a, where = it.attrs, nearest_id(leaf, p)
             said = []
             if leaf.min_grade is not None and not semantics.grade_and_years(p.rb, leaf.min_grade, None, a, p.as_of):

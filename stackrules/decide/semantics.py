@@ -240,7 +240,9 @@ def _holds_what(r: Requirement) -> str:
     if r.count is not None:
         return f"{r.count} credential{'s' if r.count != 1 else ''}" + (" matching the condition" if r.where is not None else "")
     kids = [_holds_text(c) for c in r.children()]
-    joiner = " and " if r.all is not None else " or "
+    if r.at_least is not None and 1 < r.at_least < len(kids):
+        return f"{r.at_least} of (" + ", ".join(kids) + ")"
+    joiner = " and " if r.all is not None or (r.at_least is not None and r.at_least >= len(kids)) else " or "
     return "(" + joiner.join(kids) + ")" if len(kids) > 1 else (kids[0] if kids else "")
 
 

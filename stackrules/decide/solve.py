@@ -195,7 +195,7 @@ def completes_alone(p: Problem, node: CNode, deadline: float, skip: frozenset[tu
     caller's checker to verify. ``skip``: limits (and totals, -1) left out, to ask which of them rules a completion
     out (:class:`AuditModel`'s ``skip``; a completion found then breaks one, and is no decision).
     """
-    if not might_complete(p, node, additions=True):
+    if not skip and not might_complete(p, node, additions=True):  # (the count reads totals, which `skip` may leave out)
         return False
     p.add_catalogue()
     sub = replace(p, top=node)
@@ -219,7 +219,7 @@ def might_complete(p: Problem, node: CNode | None = None, additions: bool = Fals
         if n.index in p.waived or n.index in exemptable:
             return True
         if n.index in p.settled:
-            return p.settled[n.index][0]
+            return p.settled[n.index][1 if additions else 0]  # with additions, as a completion counts it (a sign-off to come)
         its = [p.items[i] for i in own.get(n.index, [])]
         if n.kind == "credential":
             good = bool(its)

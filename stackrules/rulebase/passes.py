@@ -269,6 +269,17 @@ class Context:
         """A node of a `holds` condition: a test of the learner's holdings as they stand (decide/semantics.holds),
         which reads credentials, pools, groups, `min_grade` and `within_years`; what it would not read is refused."""
         unread = [k for k in ("limits", "ref", "qualification", "approval", "when", "unless", "shares_with", "share") if getattr(n, k)]
+        if n.children() and (n.credits is not None or n.count is not None or n.competencies is not None):
+            # a group with a pool after it (section 6: the pool counts what the group leaves) is not a test the
+            # condition reads: it would read the pool alone
+            self.report.error(
+                item,
+                p + ("credits" if n.credits is not None else "count" if n.count is not None else "competencies",),
+                "SR2008",
+                "a `holds` condition tests a group or a pool, not a group with a pool after it",
+                "test the two apart: `holds: {all: [GROUP, {credits: ..., where: ...}]}`",
+                on_key=True,
+            )
         for k in unread:
             self.report.error(
                 item,
