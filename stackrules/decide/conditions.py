@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..compile.tree import group_kind, need
 from ..language.models import Requirement
-from ..rulebase.filters import Attrs, Matcher, resolve_facts
+from ..rulebase.filters import Matcher, resolve_facts
 from ..rulebase.index import RuleBase
 from . import semantics
 from .items import Item
@@ -88,15 +88,9 @@ def keep_false(
                 m.row({t: 1.0, **{c: -1.0 for c in covers}}, lo=1.0 - len(covers))  # every one covered: t = 1
                 return t
             if r.credits is not None:
-                q = r.credits
-
-                def worth(a: Attrs) -> Fraction:
-                    if q.system is None or a.system is None or q.system not in rb.systems or a.system not in rb.systems:
-                        return a.credits
-                    return rb.rescale(a.credits, a.system, q.system)
-
-                short = q.value - sum((worth(h.attrs) for h in inside_held), Fraction(0))
-                weights = [(j, ub, worth(it.attrs)) for it, j, ub in inside]
+                system = r.credits.system
+                short = r.credits.value - sum((semantics.worth(rb, h.attrs, system) for h in inside_held), Fraction(0))
+                weights = [(j, ub, semantics.worth(rb, it.attrs, system)) for it, j, ub in inside]
             else:
                 assert r.count is not None
                 short = Fraction(r.count - len(inside_held))

@@ -192,14 +192,7 @@ def holds(
     where = r.where if r.where is None or facts is None else resolve_facts(r.where, facts)
     inside = [h for h in held if where is None or matcher.match(where, h.attrs)]
     if r.credits is not None:
-        q = r.credits
-
-        def worth(a: Attrs) -> Fraction:
-            if q.system is None or a.system is None or q.system not in rb.systems or a.system not in rb.systems:
-                return a.credits
-            return rb.rescale(a.credits, a.system, q.system)
-
-        return sum((worth(h.attrs) for h in inside), Fraction(0)) >= q.value
+        return sum((worth(rb, h.attrs, r.credits.system) for h in inside), Fraction(0)) >= r.credits.value
     if r.count is not None:
         return len(inside) >= r.count
     if r.competencies is not None:
@@ -208,6 +201,13 @@ def holds(
     if not kids:
         return False
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)
+
+
+def worth(rb: RuleBase, a: Attrs, system: str | None) -> Fraction:
+    """A credential's credit in a `holds` pool's system (as written when either system is unknown)."""
+    if system is None or a.system is None or system not in rb.systems or a.system not in rb.systems:
+        return a.credits
+    return rb.rescale(a.credits, a.system, system)
 
 
 def condition_text(cond: Condition) -> str:
