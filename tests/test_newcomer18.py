@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stackrules.engine import load_with_diagnostics
 
-from .conftest import ROOT
+from .conftest import AS_OF, ROOT
 
 
 def test_a_pool_shortfall_is_said_as_a_decimal_not_a_fraction(tmp_path: Path) -> None:
@@ -31,3 +31,13 @@ def test_one_file_of_a_rule_base_checked_alone_is_told_to_check_it_with_the_rest
     _, diags = load_with_diagnostics(ROOT / "rules" / "example-university" / "bit-2025.yaml", cache=None)
     hit = [d for d in diags if d.code == "SR3002"]
     assert hit and hit[0].help == "add a catalog for it, or check this file together with the rest of its rule base (the folder that holds its catalog)"
+
+
+def test_an_equivalent_is_said_without_a_which_that_reads_as_the_node() -> None:
+    # "counts as tp-ict:ICTICT451 in core, which supersedes it": "which" read as `core`
+    import stackrules
+
+    engine = stackrules.load()
+    mei = stackrules.load_learner(ROOT / "examples/real/ict40120-mei.yaml")
+    text = engine.audit(mei, "tp-ict:ICT40120", AS_OF).text()
+    assert "tp-ict:ICTICT418 counts as tp-ict:ICTICT451 in core (tp-ict:ICTICT451 superseding it)" in text, text

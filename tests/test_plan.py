@@ -895,7 +895,7 @@ def test_a_calendar_term_named_in_another_case_is_refused_with_the_right_name(en
     ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
     with pytest.raises(stackrules.RequestError) as got:
         engine.plan(ben, "exu:BIT", AS_OF, terms=("s1", "s2"))
-    assert got.value.code == "SR5002" and "`S1` is" in got.value.message and got.value.help == "names are compared as written: use `S1`"
+    assert got.value.code == "SR5002" and "they are offered in `S1`" in got.value.message and got.value.help == "names are compared as written: use `S1`"
 
 
 def test_explore_says_why_a_plan_adds_other_than_what_is_to_go(engine: stackrules.Engine) -> None:

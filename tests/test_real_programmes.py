@@ -297,7 +297,7 @@ def test_modules_listed_beside_a_named_part_are_shown_under_their_group(engine: 
 def test_plan_for_the_missing_dissertation_says_one_credential(engine: stackrules.Engine) -> None:
     plan = engine.plan(stackrules.load_learner(REAL / "bcomp-cs-mei-ling.yaml"), "nus:BCOMP-CS", AS_OF)
     assert [a for a in plan.to_json()["added"]] == ["nus:CP4101"]
-    assert "Add 1 credential, 12 nus-mc, 1 of unknown cost;" in plan.text()
+    assert "Add 1 credential, 12 nus-mc, 1 credential of unknown cost;" in plan.text()
 
 
 def test_one_missing_dissertation_completes_both_conditional_requirements(engine: stackrules.Engine) -> None:

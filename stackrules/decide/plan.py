@@ -88,7 +88,7 @@ def _known_terms(offered: tuple[str, ...], terms: tuple[str, ...]) -> None:
             if alike:
                 raise RequestError(
                     "SR5002",
-                    f"the term `{name}` is not a period any credential is offered in; `{alike[0]}` is",
+                    f"`--terms` names `{name}`, and no credential is offered in it: they are offered in `{alike[0]}`",
                     f"names are compared as written: use `{alike[0]}`",
                 )
 

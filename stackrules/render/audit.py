@@ -181,7 +181,8 @@ def audit_text(d: AuditDecision) -> str:
                 out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
-    said = {"supersedes": "which it supersedes", "superseded": "which supersedes it", "equivalent": "its equivalent"}
+    # said of the credential it counts as, named again (after "in core", "which" would read as the node)
+    said = {"supersedes": "{as_} being the one it supersedes", "superseded": "{as_} superseding it", "equivalent": "{as_} being its equivalent"}
     section(
         out,
         "Counted in more than one requirement",
@@ -195,7 +196,9 @@ def audit_text(d: AuditDecision) -> str:
         out,
         "Counted as another credential",
         [
-            f"  {e.holding} counts as {e.as_} " + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}") + f", {said[e.relation]}"
+            f"  {e.holding} counts as {e.as_} "
+            + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}")
+            + f" ({said[e.relation].format(as_=e.as_)})"
             for e in d.equivalents
         ],
     )

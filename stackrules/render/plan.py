@@ -61,7 +61,9 @@ def _cost_text(cost: PlanCost) -> str:
     text = f"cost {n(cost.amount)} {cur}".rstrip() if cur or cost.amount != 0 else ""
     if cost.unknown:
         # "cost 1200 AUD +2 of unknown cost"; with no known amount, no "+" to a cost never stated
-        text = (text + f" +{len(cost.unknown)}" if text else f"{len(cost.unknown)}") + " of unknown cost"
+        k = len(cost.unknown)
+        unknown = f"{k} credential{'' if k == 1 else 's'} of unknown cost"
+        text = f"{text} + {unknown}" if text else unknown
     return text
 
 
