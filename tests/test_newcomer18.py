@@ -41,3 +41,13 @@ def test_an_equivalent_is_said_without_a_which_that_reads_as_the_node() -> None:
     mei = stackrules.load_learner(ROOT / "examples/real/ict40120-mei.yaml")
     text = engine.audit(mei, "tp-ict:ICT40120", AS_OF).text()
     assert "tp-ict:ICTICT418 counts as tp-ict:ICTICT451 in core (tp-ict:ICTICT451 superseding it)" in text, text
+
+
+def test_a_choice_s_credit_is_said_to_be_across_its_choices() -> None:
+    # "major: One major (not met, 24 exu-cp)" added data's 18 and security's 6: a major's worth, read as one done
+    import stackrules
+
+    chen = stackrules.load_learner(ROOT / "examples/learners/chen.yaml")
+    text = stackrules.load().audit(chen, "exu:BIT", AS_OF).text()
+    assert "  [ ] major: One major (not met, 24 exu-cp across its choices) [" in text, text
+    assert "    [ ] data: Data Science major (not met, 18 exu-cp) [" in text, text

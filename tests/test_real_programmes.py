@@ -256,6 +256,10 @@ def test_a_shared_addition_is_still_needed_once_not_again_for_the_limits(engine:
     missing = got.to_json()["missing"]
     assert [(m["node"], m["credits"]) for m in missing] == [("algorithms-theory", "4")]
     assert "counts in both algorithms-theory and breadth-depth" in missing[0]["text"]
+    # and says the limit it lifts there (a newcomer, 2026-11-30: breadth-depth was unmet with no line saying why)
+    assert missing[0]["text"].endswith(
+        "in breadth-depth it also counts for limit `breadth-depth-level-4000` (at least 12 nus-mc number 4000 or above; 8 now)"
+    ), missing[0]["text"]
     text = got.text()
     assert "for the limits" not in text
     # the pool is full (24 of 24) yet not met: the line says which limit it has not reached

@@ -429,6 +429,7 @@ def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]
                 pending=tuple(sorted(it.key for it in its if it.pending)),
                 exceptions=tuple(via),
                 why=_why(p, n, ev),
+                choice=n.kind in ("any", "at_least") and len(n.children) > semantics.threshold(n),
             )
         )
     return tuple(out)
@@ -656,6 +657,18 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
     kept = [(owner, at, i, c) for owner, at, i, c in surplus if not needed.get(i, set()) - {at}]
+    # an addition another node needs, claimed here too past this pool's need: the short minimum limits it serves
+    # here are said with it (Ravi's CS4231 also lifts breadth-depth's level-4000 limit)
+    also_serves: dict[int, list[str]] = {}
+    for _, at, i, _ in surplus:
+        if not needed.get(i, set()) - {at}:
+            continue
+        leaf = p.nodes[at]
+        on = _entry_nodes(leaf)
+        for r in ev.limits:
+            number = _limit_number(r)
+            if r.status == "short" and not r.limit.is_max and r.node.index in on and number is not None and p.in_limit(r.node, number, i):
+                also_serves.setdefault(i, []).append(f"in {nearest_id(leaf, p)} it also counts for limit `{r.limit.id or r.limit.kind}` ({_limit_words(p, r)})")
     for owner, _, _, c in kept:
         # an addition another node needs (shares_with) is reported there, once: not again as surplus
         beyond[owner] = beyond.get(owner, Fraction(0)) + c
@@ -706,6 +719,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             if said_under is not None:
                 parts[said_under].append(
                     f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also}, which may share it, and once in the study remaining"
+                    + "".join(f"; {x}" for x in also_serves.get(i, []))
                 )
     for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
         if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits:
@@ -820,6 +834,19 @@ def minimums_served(p: Problem, leaf: CNode, items: list[int]) -> tuple[str, str
                 words = f"at least {q(lim.bound)} {_unit(p)}"
             said.append(f"limit `{lim.id or lim.kind}` ({words})")
     return " and ".join(said), distinct
+
+
+def _limit_words(p: Problem, r: CheckedLimit) -> str:
+    """A short minimum limit's need and value, in words ("at least 12 nus-mc; what is counted 8")."""
+    lim = r.limit
+    of = f" {filter_text(lim.where)}" if lim.where is not None else ""
+    if lim.kind == "min_distinct":
+        return f"at least {q(lim.bound)} distinct {lim.of}s{of}; {q(r.value)} now"
+    if lim.kind == "min_count":
+        return f"at least {q(lim.bound)} credentials{of}; {q(r.value)} now"
+    if lim.kind == "min_gpa":
+        return f"a GPA of at least {q(lim.bound)}; {q(r.value)} now"
+    return f"at least {q(lim.bound)} {_unit(p)}{of}; {q(r.value)} now"
 
 
 def _entry_nodes(leaf: CNode) -> set[int]:

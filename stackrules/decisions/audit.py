@@ -165,6 +165,9 @@ class NodeResult:
     pending: tuple[str, ...] = ()  # claimed holdings still in progress
     exceptions: tuple[str, ...] = ()  # `type: reason` of the exceptions its claims use
     why: str | None = None  # for a node not applicable or pending approval: why, in words
+    # a choice (`any` / `at_least` with more parts than it needs): its credit is what its parts claim, whichever counts
+    # (the text says so: "24 exu-cp across its choices", not a major's worth). Not in the JSON (its parts are there)
+    choice: bool = False
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {

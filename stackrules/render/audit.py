@@ -139,7 +139,7 @@ def audit_text(d: AuditDecision) -> str:
         elif node.required_count is not None:
             progress = f", {len(node.claimed)} of {node.required_count}"
         elif node.claimed:
-            progress = f", {n(node.credits)} {unit}"
+            progress = f", {n(node.credits)} {unit}" + (" across its choices" if node.choice else "")
         title = f" {node.title}" if node.title else ""
         at = f" [{node.location}]" if node.location else ""
         short = [lim.id for lim in d.limits if lim.node == node.id and lim.status is LimitStatus.SHORT]
