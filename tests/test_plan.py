@@ -905,3 +905,10 @@ def test_explore_says_why_a_plan_adds_other_than_what_is_to_go(engine: stackrule
     assert "141.6 exu-cp of study, not the 144 to go (`plan` says what of it earns credit through credit rules or only meets a prerequisite)" in row, row
     gcds = next(line for line in text.splitlines() if "exu:GCDS " in line)
     assert "not the" not in gcds, gcds  # a plan adding what is to go says nothing more
+
+
+def test_a_step_past_its_pool_s_need_names_the_limits_it_counts_for(engine: stackrules.Engine) -> None:
+    # Priya's INFO3010 read "towards the total of exu:BIT and its limits" while it is there for `upper-level` (a newcomer)
+    text = engine.plan(stackrules.load_learner(EXAMPLES / "priya.yaml"), "exu:BIT", AS_OF).text()
+    line = next(x for x in text.splitlines() if "exu:INFO3010" in x and "past what it needs" in x)
+    assert "towards the total of exu:BIT and limit `upper-level` (at least 36 exu-cp)" in line, line

@@ -885,10 +885,11 @@ def _plan_record(
             if room is not None and p.items[i].origin == "addition":
                 if room <= 0:
                     beyond[i] = named.id or p.version.id
+                    # the minimum limits it counts for, named (Priya's INFO3010 is there for `upper-level`)
+                    limits, _ = minimums_served(p, node, [i])
                     if any(a.min_total is not None for a in node.ancestors()):
-                        serves[i] = f"towards the total of {p.version.id} and its limits"
+                        serves[i] = f"towards the total of {p.version.id}" + (f" and {limits}" if limits else "")
                     else:
-                        limits, _ = minimums_served(p, node, [i])
                         serves[i] = f"for {limits}" if limits else "for the limits"
                     continue
                 room -= p.items[i].credits * c
