@@ -723,7 +723,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     pending: dict[str, str] = {} if opts.look_ahead else {h.credential: str(h.status) for h in learner.doc.holdings if h.status != "completed"}
     # a badge the learner gave for it that did not verify: the plan takes the credential, and says a valid badge would do
     badges = {c: (source, reason) for c, source, reason in learner.unverified_claims}
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner))
+    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner), deadline)
 
 
 def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:
@@ -832,10 +832,11 @@ def _summary(p: Problem, plan: tuple[Choice, list[Item], dict[str, int]]) -> Alt
     return Alternative(tuple(sorted(it.credential for it in added)), total(it.credits for it in added), _cost(p, added), max(terms.values(), default=0))
 
 
-def _needs_sign_off(p: Problem, chosen: list[Item], node_id: str) -> bool:
+def _needs_sign_off(p: Problem, chosen: list[Item], node_id: str, deadline: float) -> bool:
     """Does the plan rest on this sign-off: with it never given, do the holdings and the plan's additions (claimed
-    anywhere they may be) fail to complete the target? Solved as a question, not a decision; a question not answered
-    in time counts as needed (the plan then says it waits for the sign-off)."""
+    anywhere they may be) fail to complete the target? Solved as a question, not a decision, within what is left
+    of the plan's time limit; a question not answered in time counts as needed (the plan then says it waits for the
+    sign-off)."""
     ids = {n.index for n in p.top.walk() if n.id == node_id and n.index in p.settled}
     never = replace(p, settled={**p.settled, **dict.fromkeys(ids, (False, False))})
     b = AuditModel(never)
@@ -847,10 +848,7 @@ def _needs_sign_off(p: Problem, chosen: list[Item], node_id: str) -> bool:
         it = p.items[i]
         if it.origin == "addition":
             b.milp.ub[u] = min(b.milp.ub[u], float(taken.get(it.credential, 0)))
-    return b.milp.solve([{}], time.monotonic() + SIGN_OFF_QUESTION).status != "optimal"
-
-
-SIGN_OFF_QUESTION = 5.0  # seconds for _needs_sign_off's question
+    return b.milp.solve([{}], max(deadline, time.monotonic() + 0.01)).status != "optimal"
 
 
 def _plan_record(
@@ -867,6 +865,7 @@ def _plan_record(
     pending: dict[str, str],
     badges: dict[str, tuple[str, str]],
     failed: dict[str, str],
+    deadline: float,
 ) -> Plan:
     choice, added, when = plan
     leaf_of: dict[int, list[str]] = {}
@@ -1020,7 +1019,9 @@ def _plan_record(
         earned_credit=earned,
         # the sign-off by its name (the audit's `why` adds whose it awaits)
         awaiting=tuple(
-            (nd.id, signs.get(nd.id) or "an approval") for nd in audit.nodes if nd.status is NodeStatus.PENDING_APPROVAL and _needs_sign_off(p, plan[1], nd.id)
+            (nd.id, signs.get(nd.id) or "an approval")
+            for nd in audit.nodes
+            if nd.status is NodeStatus.PENDING_APPROVAL and _needs_sign_off(p, plan[1], nd.id, deadline)
         ),
         added_while_pending=tuple(sorted((c, pending[c]) for c in {it.credential for it in added} if c in pending)),
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
