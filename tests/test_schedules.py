@@ -60,6 +60,7 @@ def _check(engine: stackrules.Engine, schedule: list[tuple[int, str, tuple[str, 
         args.get("cost", cost),
         args.get("terms", last),
         args["target_met"],
+        args.get("retakes", frozenset()),
     )
 
 
@@ -87,6 +88,15 @@ def test_plan_checker_accepts_a_sound_schedule(engine: stackrules.Engine) -> Non
 def test_plan_checker_rejects_a_broken_schedule(engine: stackrules.Engine, terms: Any, kw: dict[str, Any], message: str) -> None:
     with pytest.raises(VerificationError, match=message):
         _check(engine, terms, **kw)
+
+
+def test_plan_checker_takes_a_held_credential_again_only_as_a_retake(engine: stackrules.Engine) -> None:
+    # a retake a leaf needs (the pass is below its grade, or too old) is allowed; any other held credential is not
+    _check(engine, [(1, "S1", ("exu:COMP1030",))], held={"exu:COMP1030"}, retakes=frozenset({"exu:COMP1030"}))
+    with pytest.raises(VerificationError, match="already held"):
+        _check(engine, [(1, "S1", ("exu:COMP1030",))], held={"exu:COMP1030"}, retakes=frozenset({"exu:MATH1010"}))
+    with pytest.raises(VerificationError, match="taken twice"):
+        _check(engine, [(1, "S1", ("exu:COMP1030",)), (3, "S1", ("exu:COMP1030",))], held={"exu:COMP1030"}, retakes=frozenset({"exu:COMP1030"}))
 
 
 def test_plan_checker_rejects_incompatible_credentials(engine: stackrules.Engine) -> None:

@@ -594,6 +594,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             charged[i] = (done + fresh, first)
         return new, sorted(set(elsewhere))
 
+    room_of: dict[tuple[int, int], tuple[Fraction, Fraction]] = {}  # each maximum limit's room and shared demand
     for leaf in top.leaves():
         adds = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin == "addition"]
         if not adds:
@@ -644,14 +645,14 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                     nid,
                     new,
                     f"{k} more {noun}{'' if k == 1 else 's'} {_filter_text(leaf, p.as_of)}{named}{under}{_short_limits(p, ev, leaf, mine_items, unit)}"
-                    + _full_maximums(p, choice, leaf, unit, Fraction(k), counted=True),
+                    + _full_maximums(p, choice, leaf, unit, Fraction(k), room_of, counted=True),
                 )
         elif mine:
             put(
                 nid,
                 new,
                 f"{q(mine)} {unit} more {_filter_text(leaf, p.as_of)}{named}{under}{_overshoot(p, leaf, choice, mine, unit)}"
-                f"{_short_limits(p, ev, leaf, mine_items, unit)}" + _full_maximums(p, choice, leaf, unit, mine),
+                f"{_short_limits(p, ev, leaf, mine_items, unit)}" + _full_maximums(p, choice, leaf, unit, mine, room_of),
             )
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
@@ -679,7 +680,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             credentials.setdefault(owner, [])
             text = f"for the total of {q(node.min_total)} {unit} (beyond what each requirement needs)"
             under_node = sorted({i for leaf in node.leaves() for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"})
-            capped = _maximums_over(p, choice, node, unit, under_node, amount)
+            capped = _maximums_over(p, choice, node, unit, under_node, amount, room_of)
             put(owner, amount, f"{q(amount)} {unit} more of any study a requirement accepts, {text}{capped}")
             continue
         # not for a total: for a minimum limit over the pool that claims it (a fourth distinct term of ensemble in a
@@ -894,17 +895,30 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
     return "".join(f"; {x}" for x in said)
 
 
-def _full_maximums(p: Problem, choice: Choice, leaf: CNode, unit: str, amount: Fraction, counted: bool = False) -> str:
+def _full_maximums(
+    p: Problem, choice: Choice, leaf: CNode, unit: str, amount: Fraction, seen: dict[tuple[int, int], tuple[Fraction, Fraction]], counted: bool = False
+) -> str:
     """(see _maximums_over) for a pool's entry (``counted``: it asks for a number of credentials, not credit)"""
-    return _maximums_over(p, choice, leaf, unit, [i for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"], amount, counted)
+    candidates = [i for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"]
+    return _maximums_over(p, choice, leaf, unit, candidates, amount, seen, counted)
 
 
-def _maximums_over(p: Problem, choice: Choice, leaf: CNode, unit: str, candidates: list[int], amount: Fraction, counted: bool = False) -> str:
+def _maximums_over(
+    p: Problem,
+    choice: Choice,
+    leaf: CNode,
+    unit: str,
+    candidates: list[int],
+    amount: Fraction,
+    seen: dict[tuple[int, int], tuple[Fraction, Fraction]],
+    counted: bool = False,
+) -> str:
     """What the maximum limits over an entry (``leaf`` and the nodes above it) leave of the ``amount`` it asks for,
     where its candidates include study the limit counts: "; none of it level 1: limit `first-year-cap` (at most 60
     exu-cp level 1) is full" when what the learner has already fills it, "; at most 18 exu-cp more level 1 in all,
-    for limit ..." when the room left is less than the entry asks for (the room is shared by every entry under the
-    limit). Following "Still needed" then never breaks a maximum."""
+    for limit ..." when the room left is less than the entry, or all the entries under the limit that could take
+    such study, add (the room is shared). Following "Still needed" then never breaks a maximum. ``seen``: each
+    limit's room and shared demand, worked out once per audit record."""
     said: list[str] = []
     for n in (leaf, *leaf.ancestors()):
         for k, lim in enumerate(n.limits):
@@ -912,18 +926,14 @@ def _maximums_over(p: Problem, choice: Choice, leaf: CNode, unit: str, candidate
                 continue
             if not any(p.in_limit(n, k, i) for i in candidates):
                 continue
-            room = lim.bound - held_limit_value(p, n, k, choice)
-            # what the entries under the limit add, where they could take study it counts: the room is shared
-            demand = amount
-            if lim.kind == "max_credits" and room >= amount:
-                demand = sum(
-                    (
-                        sum((p.items[i].credits * c for i, c in choice.claims.get(other.index, []) if p.items[i].origin == "addition"), Fraction(0))
-                        for other in n.leaves()
-                        if any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition")
-                    ),
-                    Fraction(0),
-                )
+            if (n.index, k) not in seen:
+                demand = Fraction(0)
+                for other in n.leaves():
+                    adds = [(i, c) for i, c in choice.claims.get(other.index, []) if p.items[i].origin == "addition"]
+                    if adds and any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition"):
+                        demand += sum((p.items[i].credits * c for i, c in adds), Fraction(0))
+                seen[(n.index, k)] = (lim.bound - held_limit_value(p, n, k, choice), demand)
+            room, demand = seen[(n.index, k)]
             of = filter_text(lim.where)
             bound = f"{q(lim.bound)} {unit}" if lim.kind == "max_credits" else q(lim.bound)
             name = f"limit `{lim.id or lim.kind}` (at most {bound} {of})"

@@ -29,6 +29,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
+from ..diagnostics import suggestion
 from ..engine import Engine, load_with_diagnostics
 from ..language.schema import json_schema
 from .config import ServiceConfig
@@ -350,16 +351,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # ---- the application ----------------------------------------------------------------------------------
 
 
-def _close_field(request: Request, name: str) -> str | None:
-    """The field of the route's request body closest to ``name`` (a misspelling: `asof` for `as_of`), if any."""
-    import difflib
-
-    route = request.scope.get("route")
-    body = getattr(route, "body_field", None)
+def _request_fields(request: Request) -> list[str]:
+    """The fields of the route's request body (empty when the route has none)."""
+    body = getattr(request.scope.get("route"), "body_field", None)
     model = getattr(getattr(body, "field_info", None), "annotation", None)
-    fields = list(getattr(model, "model_fields", {}) or {})
-    got = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
-    return got[0] if got else None
+    return list(getattr(model, "model_fields", {}) or {})
 
 
 def create_app(config: ServiceConfig | None = None, engine: Engine | None = None) -> FastAPI:
@@ -415,8 +411,8 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
             if err.get("type") == "extra_forbidden" and loc:
                 # a field the request does not have: a misspelt one is named with the field meant
-                meant = _close_field(request, str(loc[-1]))
-                message = f"`{loc[-1]}` is not a field of this request" + (f": did you mean `{meant}`?" if meant else "")
+                meant = suggestion(str(loc[-1]), _request_fields(request))
+                message = f"`{loc[-1]}` is not a field of this request" + (f": {meant}" if meant else "")
             item: dict[str, Any] = {"code": "SR5002", "message": message}
             if loc and loc[0] == "body":
                 item["pointer"] = pointer(loc[1:])
