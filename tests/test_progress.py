@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 import stackrules
-from tests.test_oracle import AS_OF, Cred, Instance, Leaf, _accepts, _leaves, instances, oracle
+from tests.test_oracle import AS_OF, Cred, Group, Instance, Leaf, _accepts, _leaves, instances, oracle
 
 
 def _doc(node: Any, ids: list[str]) -> Any:
@@ -116,8 +116,20 @@ def _engine(inst: Instance, folder: Path, ids: list[str]) -> stackrules.Engine:
     return stackrules.load(folder)
 
 
+# found by this property on 2026-11-30: a merged group of two 6-cp credentials, one copy claimed in each pool (one of
+# them past its need, for the total), was reported once, as if shared: "Still needed" added up to 9 of 15
+SPLIT_GROUP = Instance(
+    creds=(Cred("t:K0", 3, 1, ()), Cred("t:K1", 6, 1, ()), Cred("t:K2", 3, 1, ()), Cred("t:K3", 6, 1, ())),
+    tree=Group("at_least", (Leaf("count", None, 1, None), Leaf("credits", None, 6, None)), k=2),
+    total=18,
+    max_level1=None,
+    held=frozenset({"t:K0"}),
+)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(instances())
+@example(inst=SPLIT_GROUP)
 def test_not_met_audit_shows_every_node_the_holdings_can_meet(tmp_path_factory: Any, inst: Instance) -> None:
     ids: list[str] = []
     engine = _engine(inst, tmp_path_factory.mktemp("rb"), ids)

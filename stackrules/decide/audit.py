@@ -657,12 +657,20 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
         for it, _ in adds:
             shared.setdefault(it.index, []).append(nid)
         surplus.extend((_total_owner(leaf, p), leaf.index, it.index, it.credits) for it in extras)
-    kept = [(owner, at, i, c) for owner, at, i, c in surplus if not needed.get(i, set()) - {at}]
+    # a surplus copy another node needs is reported there, once (shares_with: one copy claimed twice); copies of a
+    # merged group that are claimed apart (no more claims than copies) are distinct study, each reported
+    claimed_copies: dict[int, int] = {}
+    for leaf_claims in choice.claims.values():
+        for i, k in leaf_claims:
+            if p.items[i].origin == "addition":
+                claimed_copies[i] = claimed_copies.get(i, 0) + k
+    kept = [(owner, at, i, c) for owner, at, i, c in surplus if not needed.get(i, set()) - {at} or claimed_copies.get(i, 0) <= p.items[i].multiplicity]
     # an addition another node needs, claimed here too past this pool's need: the short minimum limits it serves
     # here are said with it (Ravi's CS4231 also lifts breadth-depth's level-4000 limit)
     also_serves: dict[int, list[str]] = {}
+    reported = {(at, i) for _, at, i, _ in kept}
     for _, at, i, _ in surplus:
-        if not needed.get(i, set()) - {at}:
+        if (at, i) in reported:
             continue
         leaf = p.nodes[at]
         on = _entry_nodes(leaf)
