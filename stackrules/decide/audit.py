@@ -1174,11 +1174,9 @@ def _retaken_in(p: Problem, it: Item, choice: Choice) -> list[str]:
 
 def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int, int]) -> int | None:
     """The bound of a repeatable credential (section 17) that other holdings of it already fill, if so."""
-    info = p.rb.credentials.get(it.credential)
-    if info is None or info.repeat_max is None:
-        return None
+    bound = semantics.repeat_bound(p.rb, it.credential)  # once, unless `repeatable` (two holdings of it count apart only then)
     used = sum(1 for other in p.items if other.credential == it.credential and other.holding is not None and (other.index in claimed or other.index in fed))
-    return info.repeat_max if used >= info.repeat_max else None
+    return bound if used >= bound else None
 
 
 def _over_full(p: Problem, choice: Choice) -> Fraction:
@@ -1292,7 +1290,11 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:
             cause = UnusedCause.REPEAT
-            reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
+            if p.rb.credentials[it.credential].repeat_max is None:
+                # a completed attempt and one in progress (look-ahead, decide/holdings.py): the other one counts
+                reason = f"held again: `{it.credential}` counts once, and its other attempt counts"
+            else:
+                reason = f"counts at most {bound} times (`repeatable`), and {bound} other holdings of `{it.credential}` count"
         elif (same := _term_counted(p, it, choice)) is not None:
             cause, reason = UnusedCause.NOT_NEEDED, same
         elif choice.completion and (retaken := _retaken_in(p, it, choice)):
@@ -1426,7 +1428,9 @@ def _only_fit(p: Problem, leaf: int) -> str | None:
 
 
 def _which(hv: HoldingView) -> str:
-    """A holding as a person finds it in the learner's file: its date and term."""
+    """A holding as a person finds it in the learner's file: its date and term, or that it is in progress or planned."""
+    if hv.holding.status != "completed" and hv.holding.awarded is None:
+        return hv.holding.status.replace("_", " ") + (f", term {hv.holding.term}" if hv.holding.term else "")
     return held_when(hv.holding) + (f", term {hv.holding.term}" if hv.holding.term else "")
 
 

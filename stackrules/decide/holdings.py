@@ -106,9 +106,10 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
 
     Among the holdings of one credential that would count, the one kept is a
     completed one before a pending one, then the latest ``awarded`` (an undated
-    one before any dated one), then the last listed. The others do not count,
-    so they can neither be claimed nor feed a credit rule, and their reason
-    names the record kept. A `repeatable` credential (section 17) keeps every
+    one before any dated one), then the last listed. With look-ahead the latest
+    attempt in progress is kept beside it, and the model counts one of the two.
+    The others do not count, so they can neither be claimed nor feed a credit
+    rule, and their reason names the record kept. A `repeatable` credential (section 17) keeps every
     passing holding, each its own item: the model counts at most its bound.
     """
     repeatable = repeatable or {}
@@ -125,17 +126,32 @@ def _once_each(rb: RuleBase, views: list[HoldingView], repeatable: dict[str, int
             # like any claim (a model row), so holding more never undoes a met requirement (six lessons spread over
             # four terms count before six in one). Among equal choices the later holdings count (model.py)
             continue
-        kept = max(group, key=lambda hv: (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index))
+        kept = max(group, key=_latest)
+        # with look-ahead an attempt in progress is the latest, assumed passed; the latest completed one is the record
+        # until its result comes. Both stay items, of which the model counts one (its repeat row): the completed one
+        # wherever it serves (met before met_pending), the attempt in progress where only it can (a better grade, a
+        # recent pass), so a retake already under way is never asked for again
+        retake = max((hv for hv in group if hv.pending), key=_latest, default=None) if not kept.pending else None
         when = held_when(kept.holding)
         where = places[kept.index] if kept.index < len(places) else f"the {_ordinal(kept.index + 1)} holding"
-        # the record kept takes the group's first key (the plain id unless an earlier attempt did not pass), the others the rest in order
+        # the records kept take the group's first keys (the plain id unless an earlier attempt did not pass), the others the rest in order
         keys = sorted((hv.key for hv in group), key=lambda k: int(k.rpartition("@")[2]) if "@" in k else 1)
-        dropped[kept.index] = replace(kept, key=keys[0])
-        others = [hv for hv in group if hv is not kept]
-        for hv, key in zip(others, keys[1:], strict=True):
+        stay = [kept] if retake is None else sorted((kept, retake), key=lambda hv: hv.index)
+        for hv, key in zip(stay, keys, strict=False):
+            dropped[hv.index] = replace(hv, key=key)
+        others = [hv for hv in group if hv not in stay]
+        for hv, key in zip(others, keys[len(stay) :], strict=True):
             why = f"held again: {_named(rb, hv.holding.credential)} counts once, as the holding {when} ({where}, the latest passing attempt)"
+            if retake is not None:
+                why = f"held again: {_named(rb, hv.holding.credential)} counts once, as the holding {when} ({where}, the latest completed attempt) or the attempt in progress"
             dropped[hv.index] = replace(hv, key=key, counts=False, pending=False, why_not=why, why_code="repeat")
     return [dropped.get(hv.index, hv) for hv in views]
+
+
+def _latest(hv: HoldingView) -> tuple[bool, bool, dt.date, int]:
+    """The order of attempts at one credential: a completed one before one in progress, then the latest ``awarded``
+    (an undated one before any dated one), then the last listed."""
+    return (not hv.pending, hv.holding.awarded is not None, hv.holding.awarded or dt.date.min, hv.index)
 
 
 def held_when(h: Holding) -> str:
