@@ -103,8 +103,19 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
                 on_key=True,
             )
             continue
+        if info is None and not h.described and h.credential in rb.qualifications:
+            # a qualification's requirements, not an award any catalogue lists: holding it would count nothing
+            report.error(
+                item,
+                path + ("credential",),
+                "SR3014",
+                f"`{h.credential}` is a qualification (its requirements), not a credential a catalogue lists, so it cannot be held as named",
+                "name the credential its provider awards (a catalogue entry of `type: qualification`), or list the units the learner"
+                f" completed for it; `audit --target {h.credential}` says how far they go",
+            )
+            continue
         if info is None and not h.described:
-            known = set(rb.credentials) | set(rb.qualifications)
+            known = (set(rb.credentials) | set(rb.qualifications)) - {h.credential}
             report.error(
                 item,
                 path + ("credential",),
