@@ -19,4 +19,3 @@ def test_a_qualification_named_as_held_is_told_apart_from_an_unknown_credential(
     assert d.code == "SR3014"
     assert "is a qualification (its requirements), not a credential a catalogue lists" in d.message
     assert "did you mean" not in (d.help or "") and "type: qualification" in (d.help or "")
-
