@@ -33,7 +33,7 @@ from ._version import __version__
 from .decision import Decision
 from .diagnostics import Diagnostic, escape_text
 from .errors import LearnerError, RequestError, RuleBaseError, StackrulesError, VerificationError
-from .language.models import KINDS
+from .language.models import KINDS, no_such_day
 
 EXIT_OK, EXIT_INTERNAL, EXIT_NOT_MET, EXIT_INVALID, EXIT_INDETERMINATE = 0, 1, 2, 3, 4
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away, as a shell reports a process ended by SIGPIPE
@@ -230,11 +230,16 @@ def _as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", "that month has no such day") from None
+            raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", no_such_day(value)) from None
         raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
+    from .language.models import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY <= day <= LAST_DAY:  # said with the flag's name, before the engine says it with the API's
+        raise RequestError("SR5002", f"`--as-of {value}` is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+    return day
 
 
 def cache_folder() -> str | None:
@@ -342,7 +347,7 @@ _NEEDS_FRAMEWORKS = frozenset({"SR3004", "SR3013"})  # unknown credit system, un
 CATALOG_YEAR = click.option(
     "--catalog-year",
     "catalog_year",
-    type=int,
+    type=click.IntRange(1000, 8999),  # the years a rule base's dates may name (as the Python API's catalog_year=)
     default=None,
     help="What-if: use the version of the target in force in this catalogue year (1 January, else the first that year), not the learner's.",
 )
@@ -778,6 +783,10 @@ def _cohort_job(engine: Any, command: str, target: str | None, as_of: str | None
     if target is not None and target not in engine.qualifications():  # explore too: a target given is never ignored unchecked
         from .diagnostics import suggestion
 
+        if target in engine.rules.credentials:
+            raise RequestError(
+                "SR5002", f"`{target}` is a credential, not a qualification: a target is a qualification", f"`towards {target}` says what it counts towards"
+            )
         raise RequestError("SR5002", f"unknown target `{target}`", suggestion(target, engine.qualifications()))
     day = _as_of(as_of)
     from .language.models import FIRST_DAY, LAST_DAY

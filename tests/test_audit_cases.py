@@ -74,6 +74,9 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
         elif key == "credit":
             credit = [{"rule": c["rule"], "sources": c["sources"], "granted": {g["as"]: g["credits"] for g in c["granted"]}} for c in got["credit"]]
             assert credit == [{"rule": c["rule"], "sources": c["sources"], "granted": {k: str(v) for k, v in c["granted"].items()}} for c in want]
+        elif key == "credit_not_used":  # what an applied rule grants that the choice does not count: [as, reason, detail]
+            got_nu = {c["rule"]: [[g["as"], g["reason"], g["detail"]] for g in c.get("not_used", [])] for c in got["credit"]}
+            assert {k: got_nu.get(k) for k in want} == want
         elif key == "refused":
             refused = sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in got["refused"])
             assert refused == sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in want)

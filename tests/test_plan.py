@@ -912,3 +912,15 @@ def test_a_step_past_its_pool_s_need_names_the_limits_it_counts_for(engine: stac
     text = engine.plan(stackrules.load_learner(EXAMPLES / "priya.yaml"), "exu:BIT", AS_OF).text()
     line = next(x for x in text.splitlines() if "exu:INFO3010" in x and "past what it needs" in x)
     assert "towards the total of exu:BIT and limit `upper-level` (at least 36 exu-cp)" in line, line
+
+
+def test_an_alternative_is_never_an_earlier_plan_with_more_added(engine: stackrules.Engine) -> None:
+    # a newcomer's find (2026-11-30): Noor's cheapest GCDS plan, and as "alternatives" the same plan plus an AI
+    # micro-credential that counts towards nothing (the cut excluded only the exact set found)
+    noor = stackrules.load_learner(EXAMPLES / "noor.yaml")
+    plan = engine.plan(noor, "exu:GCDS", AS_OF, objective="cost", alternatives=2).to_json()
+    found = [set(plan["added"])]
+    for alt in plan["alternatives"]:
+        assert not any(before <= set(alt["added"]) for before in found), (alt["added"], found)
+        found.append(set(alt["added"]))
+    assert len(plan["alternatives"]) == 2

@@ -37,6 +37,7 @@ def assess_decision(
             exempt=c.exempt,
             credits=c.credits,
             confidence=c.confidence,
+            not_used=c.not_used,
         )
         for c in audit.credit
     )

@@ -22,6 +22,7 @@ from ..decisions.audit import (
     ExceptionEntry,
     ExceptionRefused,
     Granted,
+    GrantNotUsed,
     LimitKind,
     LimitResult,
     LimitStatus,
@@ -301,7 +302,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice)),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev),
-        credit=_credit(p, choice, fed, claimed_keys),
+        credit=_credit(p, choice, ev, fed, claimed_keys),
         refused=_refusals(p, choice, ev, fed, claimed_keys, indeterminate),
         missing=_missing(p, choice, ev, indeterminate),
         unused=_unused(p, choice, claimed_keys, fed, indeterminate),
@@ -477,8 +478,8 @@ def _limit_loc(n: CNode, lim: CLimit) -> str | None:
     return next((c.loc for c in n.limits if c == lim), None)
 
 
-def _credit(p: Problem, choice: Choice, fed: dict[int, int], claimed: set[int]) -> tuple[CreditApplication, ...]:
-    """The credit granted by the applications the choice uses."""
+def _credit(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], claimed: set[int]) -> tuple[CreditApplication, ...]:
+    """The credit granted by the applications the choice uses (and what else each grants that the choice does not count)."""
     out = []
     for a in choice.apps:
         app = p.apps[a]
@@ -496,9 +497,52 @@ def _credit(p: Problem, choice: Choice, fed: dict[int, int], claimed: set[int]) 
                 location=str(app.rule.loc),
                 exempt=tuple(nid for n in app.exempt if (nid := p.nodes[n].id) is not None),
                 confidence=doc.confidence if doc.confidence not in (None, "verified") else None,
+                not_used=tuple(_grant_not_used(p, choice, ev, g, claimed) for g in app.grants if g not in claimed),
             )
         )
     return tuple(out)
+
+
+def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed: set[int]) -> GrantNotUsed:
+    """Why the choice does not count grant ``g`` of an application it uses: section 16's `cap` when a maximum that could
+    count it has no room for it once what counts and what the completion adds are in, else `not_needed`."""
+    it = p.items[g]
+    granted = it.attrs.title
+    for r in ev.limits:
+        if not r.limit.is_max or r.limit.kind not in ("max_credits", "max_count"):
+            continue
+        leaves = list(r.node.leaves())
+        if not any(g in p.eligible.get(leaf.index, ()) for leaf in leaves):
+            continue
+        matcher = Matcher(p.rb, r.node.target_fields)
+        if r.limit.where is not None and not matcher.match(r.limit.where, it.attrs):
+            continue
+        by_count = r.limit.kind == "max_count"
+        copies: dict[int, int] = {}
+        for leaf in leaves:
+            for i, k in choice.claims.get(leaf.index, []):
+                if p.items[i].origin == "addition" and (r.limit.where is None or matcher.match(r.limit.where, p.items[i].attrs)):
+                    copies[i] = max(copies.get(i, 0), k)
+        added = sum((Fraction(k) if by_count else p.items[i].credits * k for i, k in copies.items()), Fraction(0))
+        more = Fraction(1) if by_count else it.credits
+        if r.value + added + more > r.limit.bound:
+            name = r.limit.id or r.limit.kind
+            unit = "" if by_count else f" {p.version.system}"
+            if added:
+                detail = f"limit `{name}` has no room for it once the study still to add counts ({q(r.value)} counted and {q(added)} to add, of at most {q(r.limit.bound)}{unit})"
+            else:
+                detail = f"limit `{name}` leaves no room for {q(more)}{unit} more ({q(r.value)} of at most {q(r.limit.bound)})"
+            return GrantNotUsed(it.key, it.credits, granted, RefusalReason.CAP, detail)
+    where = sorted({nearest_id(p.nodes[leaf], p) for leaf, lst in p.eligible.items() if g in lst})
+    if any(p.items[i].credential == it.credential and i != g for i in claimed):
+        detail = f"`{it.credential}` already counts, and a credential counts once"
+    elif not where:
+        detail = "no requirement of the target accepts it"
+    else:
+        filled = " and ".join(f"`{w}`" for w in where)
+        by_additions = any(p.items[i].origin == "addition" for leaf, lst in p.eligible.items() if g in lst for i, _ in choice.claims.get(leaf, []))
+        detail = f"{filled} {'is' if len(where) == 1 else 'are'} met without it" + (", with the study still to add" if by_additions else "")
+    return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, detail)
 
 
 NOT_DECIDED = "not decided within the time limit"

@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -149,7 +150,7 @@ def _model(
     opts: PlanOptions,
     calendar: tuple[str, ...],
     load: Fraction,
-    cuts: list[list[int]],
+    cuts: list[dict[int, int]],
     keep: _Keep,
     horizon: int | None,
     exclude: frozenset[int] = frozenset(),
@@ -182,9 +183,18 @@ def _model(
     else:
         timing = add_schedule(b, p, adds, calendar, load, horizon, ready)
     for cut in cuts:
-        # exclude a plan already found: not exactly the same set of additions
-        row = {b.u[i]: (1.0 if i in cut else -1.0) for i in (it.index for it in adds)}
-        b.milp.row(row, hi=len(cut) - 0.5)
+        # exclude a plan already found and every plan that takes all of it and more (that plan plus a unit that
+        # counts for nothing is no alternative): some credential it took is taken fewer times. `took[i]` is 1
+        # whenever item i is taken at least as often as that plan took it (0 forces it to be taken fewer times)
+        if any(i not in b.u for i in cut):
+            continue  # a credential of it is left out of this model: no plan here takes all of it
+        took = []
+        for i, times in sorted(cut.items()):
+            y = b.milp.var(f"took-all[{p.items[i].key}]")
+            room = max(b.milp.ub[b.u[i]] - times + 1, 1.0)
+            b.milp.row({b.u[i]: 1.0, y: -room}, hi=times - 1)
+            took.append(y)
+        b.milp.row(dict.fromkeys(took, 1.0), hi=len(took) - 0.5)
     # the audit's credit kept: each held source stays with the rule the audit gave it (study the plan
     # adds may earn credit freely)
     kept: dict[int, int] = {}
@@ -301,7 +311,14 @@ Enough = Callable[[Fraction], bool]  # does a model have every candidate an opti
 
 
 def _attempt(
-    p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fraction, cuts: list[list[int]], keep: _Keep, deadline: float, enough: Enough | None = None
+    p: Problem,
+    opts: PlanOptions,
+    calendar: tuple[str, ...],
+    load: Fraction,
+    cuts: list[dict[int, int]],
+    keep: _Keep,
+    deadline: float,
+    enough: Enough | None = None,
 ) -> _Attempt:
     """One plan: optimal on its objective and the audit's credit kept, then the tie breaks, then the audit's order for its claims.
 
@@ -674,7 +691,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         calendar = _calendar(ctx.rb, opts, p)
     load = _load(ctx, p, opts)
     if not plans:
-        cuts: list[list[int]] = []
+        cuts: list[dict[int, int]] = []
         for _ in range(opts.alternatives + 1):
             got = _attempt(p, opts, calendar, load, cuts, keep, deadline)
             if got.choice is None:
@@ -686,7 +703,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             if not plans:
                 ties_proven = got.ties_proven
             plans.append((got.choice, got.chosen, got.terms))
-            cuts.append(sorted({it.index for it in got.chosen}))
+            cuts.append(dict(Counter(it.index for it in got.chosen)))
             if got.status != "optimal":
                 break
     if not plans:

@@ -142,6 +142,13 @@ def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.dat
     if target not in rb.qualifications:
         from ..diagnostics import suggestion
 
+        if target in rb.credentials:
+            # a unit or badge, not something to complete: said as such, not as unknown
+            raise RequestError(
+                "SR5001",
+                f"`{target}` is a credential, not a qualification: a target is a qualification",
+                f"`towards {target}` says which qualifications it counts towards",
+            )
         raise RequestError("SR5001", f"unknown target `{target}`", suggestion(target, rb.qualifications) or "name a qualification of the rule base")
     day = commencement(learner, target, as_of) or as_of
     v = rb.version(target, day)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import ClassVar, Literal
 
-from .audit import AuditStatus, Basis, ExceptionEntry, ExceptionRefused, LimitResult, Missing, Refusal, RefusalReason, RuleType
+from .audit import AuditStatus, Basis, ExceptionEntry, ExceptionRefused, GrantNotUsed, LimitResult, Missing, Refusal, RefusalReason, RuleType
 from .base import JSONObject, Provenance, q, records
 
 EXPLANATION = {
@@ -116,6 +116,9 @@ class GrantedCredit:
     exempt: tuple[str, ...]
     credits: Fraction
     confidence: str | None = None  # the rule's `confidence` when not `verified`: the figure rests on an unconfirmed source
+    # what else the rule grants that the target cannot count (a maximum full, the need met otherwise), with why:
+    # granted by the rule, never counted, so in none of the statement's figures
+    not_used: tuple[GrantNotUsed, ...] = ()
 
     def to_json(self) -> JSONObject:
         return {
@@ -126,6 +129,7 @@ class GrantedCredit:
             "location": self.location,
             "sources": records(self.sources),
             "granted": records(self.granted),
+            "not_used": [g.to_json() for g in self.not_used],
             "exempt": list(self.exempt),
             "credits": q(self.credits),
             "confidence": self.confidence,

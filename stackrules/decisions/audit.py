@@ -241,6 +241,28 @@ class Granted:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantNotUsed:
+    """Credit an application grants that the reported choice does not count, and why.
+
+    Section 16's reasons for credit refused: ``cap`` when a maximum that could count it is full (counting what
+    the completion still adds), else ``not_needed``; ``detail`` says which limit, or what else meets the need."""
+
+    as_: str
+    credits: Fraction
+    title: str | None
+    reason: RefusalReason
+    detail: str
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {"as": self.as_, "credits": q(self.credits)}
+        if self.title is not None:
+            out["title"] = self.title
+        out["reason"] = str(self.reason)
+        out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Basis:
     reference: str
     url: str | None
@@ -264,6 +286,7 @@ class CreditApplication:
     location: str
     exempt: tuple[str, ...] = ()  # node ids it exempts
     confidence: str | None = None  # the rule's `confidence`, when it is not `verified`: the figure rests on an unconfirmed source
+    not_used: tuple[GrantNotUsed, ...] = ()  # what else the application grants, which the choice does not count
 
     @property
     def credits(self) -> Fraction:
@@ -285,6 +308,8 @@ class CreditApplication:
             out["exempt"] = list(self.exempt)
         if self.confidence is not None:
             out["confidence"] = self.confidence
+        if self.not_used:
+            out["not_used"] = [g.to_json() for g in self.not_used]
         return out
 
 

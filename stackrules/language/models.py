@@ -8,6 +8,7 @@ refused with a did-you-mean.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as _dt
 import re
@@ -125,6 +126,15 @@ FIRST_DAY = _dt.date(1000, 1, 1)  # dates are bounded so that no date arithmetic
 LAST_DAY = _dt.date(8999, 12, 31)
 
 
+def no_such_day(value: str) -> str:
+    """Why text of the form ``YYYY-MM-DD`` names no day: the month, or the day of that month."""
+    year, month, day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}: months run from 01 to 12"
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    return f"{calendar.month_name[month]} {year} has {last} days, not {day}" if day > last or day < 1 else "that month has no such day"
+
+
 def _date(value: object) -> _dt.date:
     if isinstance(value, _dt.datetime):  # a timestamp from the Python API: its calendar day
         value = value.date()
@@ -134,7 +144,7 @@ def _date(value: object) -> _dt.date:
             day = _dt.date.fromisoformat(value)
     if day is None:
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # the form is right, the day is not
-            raise _err("invalid_date", "`{value}` is not a day of the calendar: that month has no such day", value=value)
+            raise _err("invalid_date", "`{value}` is not a day of the calendar: {why}", value=value, why=no_such_day(value))
         raise _err("invalid_date", "`{value}` is not a date: write YYYY-MM-DD", value=str(value)[:32])
     if not FIRST_DAY <= day <= LAST_DAY:
         raise _err("date_out_of_range", "`{value}` is outside the years {lo} to {hi}", value=day.isoformat(), lo=FIRST_DAY.year, hi=LAST_DAY.year)
@@ -358,6 +368,9 @@ def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
             raise _err("invalid_filter", "{why}", why=str(exc), at=at) from None
     if attr in ("level", "number"):
         if not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                # `level: "1"`: the number is right, the quotes make it text
+                raise _err("invalid_filter", '`{attr}` compares with a whole number, got the text `"{v}"`: write {v} without quotes', attr=attr, v=value, at=at)
             raise _err("invalid_filter", "`{attr}` compares with a whole number, got `{v}`", attr=attr, v=str(value), at=at)
         return value
     if attr == "awarded":

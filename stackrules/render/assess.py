@@ -40,6 +40,10 @@ def assess_text(d: AssessStatement) -> str:
             over = sum((s.credit for s in d.surplus), c.unusable * 0) - c.unusable
             rest = f", and the total takes {n(over)} {unit} of the excess" if over > 0 else ""
             out.append(f"  cannot be used: {n(c.unusable)} {unit} ({why}{rest}; a grant is not split)")
+    dropped = sum((nu.credits for g in d.granted for nu in g.not_used), c.granted * 0)
+    if dropped:
+        # granted by a rule the choice applies, counted nowhere: in none of the figures, and said apart from them
+        out.append(f"  the rules also grant {n(dropped)} {unit} that the target does not count, in no figure here (why: under each rule below)")
     towards = f"Counted towards the {n(c.required)} {unit} required" if c.required is not None else "Counted (the target has no credit total)"
     out.append(f"{towards}{so_far}: {n(c.counted)} {unit} ({n(c.granted)} {unit} credit granted + {n(c.counted_study)} {unit} own study).")
     if d.status is AuditStatus.INDETERMINATE:
@@ -68,6 +72,8 @@ def assess_text(d: AssessStatement) -> str:
             out.append("      for: " + ", ".join(f"{s.holding} {s.title}" for s in g.sources))
             for item in g.granted:
                 out.append(f"      granted: {grant_name(item.as_, item.title)}, {n(item.credits)} {unit}")
+            for nu in g.not_used:
+                out.append(f"      not counted: {grant_name(nu.as_, nu.title)}, {n(nu.credits)} {unit}; {nu.reason}: {nu.detail}")
             for x in g.exempt:
                 out.append(f"      exempt from: {x}")
     section(

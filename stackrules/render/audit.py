@@ -179,6 +179,8 @@ def audit_text(d: AuditDecision) -> str:
             out.append(f"      from {', '.join(cr.sources) or 'no sources'}")
             for g in cr.granted:
                 out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
+            for nu in cr.not_used:
+                out.append(f"      also grants {grant_name(nu.as_, nu.title)}: {n(nu.credits)} {unit}, not counted ({nu.reason}): {nu.detail}")
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
     # said of the credential it counts as, named again (after "in core", "which" would read as the node)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import CODES, suggestion
 from ..language.documents import Loaded
-from ..language.models import Credential, ExemptGrant, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
+from ..language.models import Credential, ExemptGrant, FactRef, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
 from ..language.positions import Path
 from ..language.quantity import Quantity, fmt
 from .build import Indexed, Reporter
@@ -63,6 +63,7 @@ class Context:
     supersede: nx.DiGraph
     _into: dict[Filter, bool] = field(default_factory=dict)  # whether an `into` filter matches any qualification
     depths: dict[str, int] = field(default_factory=dict)  # qualification -> its deepest tree with `ref` blocks replaced
+    _all_tags: set[str] | None = None  # every tag the rule base's credentials and grants carry (_tags), found once
 
     @classmethod
     def of(cls, ix: Indexed) -> Context:
@@ -75,8 +76,14 @@ class Context:
 
     def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential", help_: str | None = None) -> None:
         prov = cid.partition(":")[0]
-        known = self.known_ids()
-        help_ = help_ or suggestion(cid, known)
+        if what == "qualification":
+            # only a qualification fits here: a credential of that id is named as what it is, not offered back
+            if help_ is None and cid in self.rb.credentials:
+                help_ = f"`{cid}` is a credential in a catalogue, not a qualification: name a qualification here"
+            known = set(self.rb.qualifications)
+        else:
+            known = self.known_ids()
+        help_ = help_ or suggestion(cid, known - {cid})
         if help_ is None and prov not in self.rb.providers:
             near = suggestion(prov, self.rb.providers)
             help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
@@ -503,8 +510,36 @@ class Context:
                     if comp in uncovered:
                         msg = f"no credential in the rule base covers competency `{comp}`"
                         shortfalls.append((("competencies", i), msg, "add a credential that lists it under `competencies`"))
+                unheard = self._unheard_tags(f) if shortfalls else []
                 for sub, msg, help_ in shortfalls:
+                    if unheard and help_.startswith("check the filter"):
+                        # the commonest cause: a tag no credential carries (a typo), named with the tags that exist
+                        help_ = "; ".join(
+                            f"no credential or grant has tag `{t}`" + (f" ({near})" if (near := suggestion(t, self._tags())) else "") for t in unheard
+                        )
                     self.report.diags.append(v.origin.smap.diag(p + sub, "SR4001", msg, help_))
+
+    def _tags(self) -> set[str]:
+        """Every tag a credential or a credit rule's grant carries."""
+        if self._all_tags is None:
+            found = {t for info in self.rb.credentials.values() for t in info.tags}
+            for rule in self.rb.rules:
+                for g in rule.doc.grant:
+                    found.update(getattr(g, "tags", None) or ())
+            self._all_tags = found
+        return self._all_tags
+
+    def _unheard_tags(self, f: Filter) -> list[str]:
+        """Tags a filter asks for (outside a `not`) that nothing in the rule base carries."""
+        asked: list[str] = []
+        for t in f.terms:
+            if t.attr == "tags" and not isinstance(t.value, FactRef):
+                asked += [str(x) for x in (t.value if isinstance(t.value, tuple) else (t.value,))]
+        for group in f.any_of:
+            for g in group:
+                asked += self._unheard_tags(g)
+        known = self._tags()
+        return sorted({t for t in asked if t not in known})
 
     def rule(self, rule: RuleInfo) -> None:
         item, r = rule.origin, rule.doc

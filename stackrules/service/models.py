@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
-from ..language.models import FIRST_DAY, LAST_DAY
+from ..language.models import FIRST_DAY, LAST_DAY, no_such_day
 
 LEARNER_MARK = "x-stackrules-learner"  # replaced by a reference to the learner's schema in the OpenAPI document
 LearnerJSON = Annotated[
@@ -34,7 +34,7 @@ def _iso_day(value: Any) -> Any:
             return dt.date.fromisoformat(value)
         except ValueError:
             if value[4] == "-" and value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit():
-                raise ValueError(f"{value} is not a day of the calendar: that month has no such day") from None
+                raise ValueError(f"{value} is not a day of the calendar: {no_such_day(value)}") from None
             raise ValueError("not a calendar day: write YYYY-MM-DD") from None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
