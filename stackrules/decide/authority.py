@@ -20,10 +20,13 @@ from ..rulebase.index import QualVersion, RuleBase
 RefusedReason = Literal["approver_not_listed", "type_not_permitted", "dated_after_as_of", "outside_target", "needs_qualification_scope"]
 
 
-def exception_refusal(rb: RuleBase, v: QualVersion, e: LearnerException, as_of: dt.date, in_target: bool) -> tuple[RefusedReason, str] | None:
+def exception_refusal(
+    rb: RuleBase, v: QualVersion, e: LearnerException, as_of: dt.date, in_target: bool, whole: bool = False
+) -> tuple[RefusedReason, str] | None:
     """Why ``e`` does not count towards ``v`` on ``as_of`` (reason, words), or None when it counts.
 
-    ``in_target`` says whether the node it names is part of the target as audited.
+    ``in_target`` says whether the node it names is part of the target as audited; ``whole``, whether that node is
+    the target's own requirement tree (``node: t:Q``, or ``t:Q#ROOT`` naming its top node by id).
     The first reason that holds is given, in the order of section 18.
     """
     provider = v.provider
@@ -39,6 +42,7 @@ def exception_refusal(rb: RuleBase, v: QualVersion, e: LearnerException, as_of: 
         return "dated_after_as_of", f"dated {e.date.isoformat()}, after {as_of.isoformat()}"
     if not in_target:
         return "outside_target", f"`{e.node}` is not part of `{v.id}` as audited"
-    if "#" not in e.node and approver.scope != "qualification":
+    if ("#" not in e.node or whole) and approver.scope != "qualification":
+        # naming the top node by its id is naming the whole qualification: it needs the same scope
         return "needs_qualification_scope", f"`{e.node}` is the whole qualification, and `{approver.id}` may approve only for nodes"
     return None

@@ -232,7 +232,7 @@ def build_problem(
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
-        refused = exception_refusal(rb, v, e, as_of, bool(scoped))
+        refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=any(_is_everything(top, n) for n in scoped))
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
         # (section 18's order: a type the approver may not approve comes before a date after as_of)
         if signs and (refused is None or refused[0] in ("dated_after_as_of", "needs_qualification_scope")):
@@ -494,6 +494,15 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
                 pairs.add((min(it.index, j), max(it.index, j)))
     same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
     return sorted(pairs), same
+
+
+def _is_everything(top: CNode, n: CNode) -> bool:
+    """Whether ``n`` holds every requirement of the target: the top node, or a node its chain of only children reaches
+    (`requires: {id: whole, all: [...]}` is the whole qualification under a name: section 18's scope applies to it)."""
+    node = top
+    while node is not n and len(node.children) == 1:
+        node = node.children[0]
+    return node is n
 
 
 def _waived_total(v: QualVersion, top: CNode, scoped: list[CNode]) -> str:
