@@ -77,6 +77,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
         elif key == "credit_not_used":  # what an applied rule grants that the choice does not count: [as, reason, detail]
             got_nu = {c["rule"]: [[g["as"], g["reason"], g["detail"]] for g in c.get("not_used", [])] for c in got["credit"]}
             assert {k: got_nu.get(k) for k in want} == want
+        elif key == "credit_stated_tags":  # sources whose tags the learner file gives: {rule: {source: [tags]}}
+            assert {c["rule"]: c.get("stated_tags", {}) for c in got["credit"] if c["rule"] in want} == want
         elif key == "refused":
             refused = sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in got["refused"])
             assert refused == sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in want)

@@ -1,4 +1,4 @@
-"""What a learner's file may name as held: a holding that names a qualification's requirements, not an award."""
+"""What a learner's file may name as held, and what its own assertions may not earn."""
 
 from __future__ import annotations
 
@@ -19,3 +19,16 @@ def test_a_qualification_named_as_held_is_told_apart_from_an_unknown_credential(
     assert d.code == "SR3014"
     assert "is a qualification (its requirements), not a credential a catalogue lists" in d.message
     assert "did you mean" not in (d.help or "") and "type: qualification" in (d.help or "")
+
+
+def test_the_ai_stack_takes_only_exus_own_micro_credentials(engine: stackrules.Engine) -> None:
+    # an adversary's find (2026-11-30): four inline `zz:` micro-credentials tagged exu-ai-series earned exu:AI501
+    fake = [
+        {"credential": f"zz:M{k}", "title": "Any", "provider": "zz", "credits": "1 ects", "type": "micro-credential", "tags": ["exu-ai-series"]}
+        for k in range(1, 5)
+    ]
+    audit = engine.audit(stackrules.load_learner({"id": "L", "holdings": fake}), "exu:GCDS", AS_OF).to_json()
+    assert audit["credit"] == [] and audit["credits"]["counted"] == "0"
+    real = [{"credential": f"exu:AI-M{k}"} for k in range(1, 5)]
+    audit = engine.audit(stackrules.load_learner({"id": "L", "holdings": real}), "exu:GCDS", AS_OF).to_json()
+    assert [c["rule"] for c in audit["credit"]] == ["exu-ai-stack"]

@@ -214,7 +214,9 @@ def test_a_body_that_does_not_arrive_in_time_is_408(engine: stackrules.Engine) -
 def test_a_request_argument_out_of_its_schema_is_sr5002_in_the_service_s_words(client: Client) -> None:
     # it was {"code": "value_error", "message": "Value error, not a calendar day ..."}: pydantic's words, not an SR code
     doc = problem(client.post("/v1/audit", json=audit_body(as_of="2026-13-28")), 422, "invalid-request")
-    assert doc["diagnostics"] == [{"code": "SR5002", "message": "2026-13-28 is not a day of the calendar: there is no month 13: months run from 01 to 12", "pointer": "/as_of"}]
+    assert doc["diagnostics"] == [
+        {"code": "SR5002", "message": "2026-13-28 is not a day of the calendar: there is no month 13: months run from 01 to 12", "pointer": "/as_of"}
+    ]
     doc = problem(client.post("/v1/audit", json=audit_body(as_of="28/11/2026")), 422, "invalid-request")
     assert doc["diagnostics"] == [{"code": "SR5002", "message": "not a calendar day: write YYYY-MM-DD", "pointer": "/as_of"}]
     doc = problem(client.post("/v1/audit", json={**audit_body(), "colour": "blue"}), 422, "invalid-request")

@@ -279,6 +279,8 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         for leaf in app.root.leaves():
             for i in choice.source_claims.get(leaf.index, []):
                 fed[i] = app.index
+    # credit granted from study in progress or planned (look-ahead) rests on that study: its sources are pending too
+    pending |= {p.items[i].key for i, a in fed.items() if p.items[i].pending and any(g in claimed_keys for g in p.apps[a].grants)}
     chosen_by: VersionChoice = "as_of"
     if catalog:
         chosen_by = "catalog_year"
@@ -314,7 +316,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         proof=Proof(choice.status),
         provenance=prov,
         bound=choice.bound if indeterminate else None,
-        applied=tuple(_applied(p, it) for it in claimed_items),
+        applied=tuple(_applied(p, it, _rests_on(p, it, ev, fed)) for it in claimed_items),
         gpa=_gpa(claimed_items),
         exceptions_refused=tuple(
             ExceptionRefused(e.type, e.node, e.credential, e.instead_of, e.approved_by, e.date, reason, detail) for e, reason, detail in p.exceptions_refused
@@ -324,12 +326,27 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
     )
 
 
-def _applied(p: Problem, it: Item) -> Applied:
-    """A claimed item as a reader wants it: title, credit, grade, date, and any tags only the learner file gives it."""
+def _rests_on(p: Problem, it: Item, ev: Evaluation, fed: dict[int, int]) -> str | None:
+    """For credit granted from study in progress or planned: that study's status (planned if any source is)."""
+    if ev.rests.get(it.index) != "pending":
+        return None
+    statuses = {p.items[i].holding.holding.status for i, a in fed.items() if it.index in p.apps[a].grants and p.items[i].pending and p.items[i].holding}  # type: ignore[union-attr]
+    return "planned" if "planned" in statuses else "in_progress"
+
+
+def _stated(p: Problem, it: Item) -> tuple[str, ...]:
+    """The tags a holding's learner file gives it beyond its catalogue entry's (section 17's holding overrides)."""
     h = it.holding.holding if it.holding is not None else None
     info = p.rb.credentials.get(it.credential)
     own = set(info.tags) if info is not None else set()
-    stated = tuple(t for t in (h.tags if h is not None else ()) if t not in own)
+    return tuple(t for t in (h.tags if h is not None else ()) if t not in own)
+
+
+def _applied(p: Problem, it: Item, rests_on: str | None = None) -> Applied:
+    """A claimed item as a reader wants it: title, credit, grade, date, and any tags only the learner file gives it.
+    ``rests_on``: for granted credit, the status of the study it is granted from when that is not done."""
+    h = it.holding.holding if it.holding is not None else None
+    stated = _stated(p, it)
     return Applied(
         it.key,
         it.attrs.title,
@@ -337,7 +354,7 @@ def _applied(p: Problem, it: Item) -> Applied:
         "credit" if it.origin == "grant" else "home",
         it.attrs.grade,
         it.attrs.awarded,
-        h.status if h is not None else "completed",
+        h.status if h is not None else rests_on or "completed",
         stated,
     )
 
@@ -427,7 +444,7 @@ def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]
                 required=required,
                 required_count=required_count,
                 location=n.loc or None,
-                pending=tuple(sorted(it.key for it in its if it.pending)),
+                pending=tuple(sorted(it.key for it in its if it.pending or ev.rests.get(it.index) == "pending")),
                 exceptions=tuple(via),
                 why=_why(p, n, ev),
                 choice=n.kind in ("any", "at_least") and len(n.children) > semantics.threshold(n),
@@ -498,6 +515,9 @@ def _credit(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], cla
                 exempt=tuple(nid for n in app.exempt if (nid := p.nodes[n].id) is not None),
                 confidence=doc.confidence if doc.confidence not in (None, "verified") else None,
                 not_used=tuple(_grant_not_used(p, choice, ev, g, claimed) for g in app.grants if g not in claimed),
+                stated_tags=tuple(
+                    (p.items[i].key, tags) for i, x in sorted(fed.items(), key=lambda kv: p.items[kv[0]].key) if x == a and (tags := _stated(p, p.items[i]))
+                ),
             )
         )
     return tuple(out)

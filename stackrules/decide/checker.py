@@ -71,6 +71,9 @@ class Evaluation:
     added: dict[int, list[Item]] = field(default_factory=dict)  # node -> additions its subtree claims
     limits: list[LimitResult] = field(default_factory=list)
     exempt: set[int] = field(default_factory=set)
+    # granted credit that rests on study not done: "addition" (a source the completion adds) or "pending" (a source
+    # in progress or planned, counted with look-ahead); credit rests on its sources as a claim rests on its holding
+    rests: dict[int, str] = field(default_factory=dict)
 
 
 def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
@@ -166,15 +169,21 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
 
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
+    for a in sorted(chosen_apps):
+        sources = [items[i] for i, x in fed.items() if x == a]
+        kind = "addition" if any(s.origin == "addition" for s in sources) else "pending" if any(s.pending for s in sources) else None
+        if kind is not None:
+            ev.rests.update(dict.fromkeys(p.apps[a].grants, kind))
+    rests = ev.rests
     everything = ItemFilter(lambda it: True, completion=True)
-    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending)
-    with_pending = ItemFilter(lambda it: it.origin != "addition")
+    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in rests)
+    with_pending = ItemFilter(lambda it: it.origin != "addition" and rests.get(it.index) != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
-    uniform = not any(items[i].origin == "addition" or items[i].pending for i in used) and all(a == b for a, b in p.settled.values())
-    any_pending = any(items[i].pending for i in used)  # else `done` and `with_pending` see the same claims
+    uniform = not any(items[i].origin == "addition" or items[i].pending or i in rests for i in used) and all(a == b for a, b in p.settled.values())
+    any_pending = any(items[i].pending or rests.get(i) == "pending" for i in used)  # else `done` and `with_pending` see the same claims
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all

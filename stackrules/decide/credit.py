@@ -97,8 +97,10 @@ def apply_credit_rules(
 
     def source_ok(rule: RuleInfo, it: Item) -> str | None:
         when = rule.doc.when
-        if when is None or it.origin == "addition":
-            return None  # study not yet taken is assumed recent and at the grade needed
+        if when is None or it.origin == "addition" or it.pending:
+            # study not yet taken, or in progress or planned (look-ahead), is assumed recent and at the grade needed
+            # (docs/language.md, "Conditions"): what rests on it is pending
+            return None
         a = it.attrs
         if when.within_years is not None:
             if a.awarded is None:

@@ -640,7 +640,12 @@ class AuditModel:
             levels += self.progress_levels()
         # met before met_pending (section 16): least credit claimed from pending holdings
         if any(it.pending for it in p.items):
-            levels.append(credit_level(lambda it: it.pending))
+            pending = credit_level(lambda it: it.pending)
+            # study in progress or planned fed to a credit rule: the credit it earns rests on it (decide/checker.py)
+            for (i, _), sv in self.s.items():
+                if p.items[i].pending:
+                    pending[sv] = pending.get(sv, 0) + int(self.cred[i])
+            levels.append(pending)
         levels.append(credit_level(lambda it: it.origin == "grant"))
         levels.append(credit_level(lambda it: it.origin in ("holding", "grant")))
         levels.append({self.a[app.index]: 1 for app in p.apps})

@@ -232,7 +232,10 @@ def build_problem(
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
-        refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=any(_is_everything(top, n) for n in scoped))
+        # waiving the `requires` node by its id waives the qualification (a block or a value there restricts or
+        # changes one node, as on any other)
+        whole = e.type == "waive" and any(_is_everything(top, n) for n in scoped)
+        refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=whole)
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
         # (section 18's order: a type the approver may not approve comes before a date after as_of)
         if signs and (refused is None or refused[0] in ("dated_after_as_of", "needs_qualification_scope")):
@@ -497,12 +500,9 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
 
 
 def _is_everything(top: CNode, n: CNode) -> bool:
-    """Whether ``n`` holds every requirement of the target: the top node, or a node its chain of only children reaches
-    (`requires: {id: whole, all: [...]}` is the whole qualification under a name: section 18's scope applies to it)."""
-    node = top
-    while node is not n and len(node.children) == 1:
-        node = node.children[0]
-    return node is n
+    """Whether ``n`` is the whole target: the top node, or its `requires` node named by id (`requires: {id: whole,
+    all: [...]}` is the whole qualification under a name: section 18's scope applies to it)."""
+    return n is top or (len(top.children) == 1 and n is top.children[0])
 
 
 def _waived_total(v: QualVersion, top: CNode, scoped: list[CNode]) -> str:

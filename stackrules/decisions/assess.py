@@ -85,9 +85,15 @@ class Source:
 
     holding: str
     title: str
+    # tags the learner file gives this holding beyond the catalogue's: an assertion of the learner's that a rule's
+    # `from` may have matched, shown wherever the holding counts (section 18)
+    stated_tags: tuple[str, ...] = ()
 
     def to_json(self) -> JSONObject:
-        return {"holding": self.holding, "title": self.title}
+        out: JSONObject = {"holding": self.holding, "title": self.title}
+        if self.stated_tags:
+            out["stated_tags"] = list(self.stated_tags)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

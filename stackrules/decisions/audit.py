@@ -287,6 +287,9 @@ class CreditApplication:
     exempt: tuple[str, ...] = ()  # node ids it exempts
     confidence: str | None = None  # the rule's `confidence`, when it is not `verified`: the figure rests on an unconfirmed source
     not_used: tuple[GrantNotUsed, ...] = ()  # what else the application grants, which the choice does not count
+    # sources with tags only the learner file gives them (section 17's holding overrides): (source, tags), shown wherever
+    # the holding counts, a rule's `from` included, so that an officer sees what the credit rests on (section 18)
+    stated_tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def credits(self) -> Fraction:
@@ -310,6 +313,8 @@ class CreditApplication:
             out["confidence"] = self.confidence
         if self.not_used:
             out["not_used"] = [g.to_json() for g in self.not_used]
+        if self.stated_tags:
+            out["stated_tags"] = {key: list(tags) for key, tags in self.stated_tags}
         return out
 
 

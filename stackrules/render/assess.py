@@ -69,7 +69,13 @@ def assess_text(d: AssessStatement) -> str:
             out.append(f"      basis: {basis}")
             if g.confidence is not None:
                 out.append(f"      {CONFIDENCE.format(confidence=g.confidence)}")
-            out.append("      for: " + ", ".join(f"{s.holding} {s.title}" for s in g.sources))
+            out.append(
+                "      for: "
+                + ", ".join(
+                    f"{s.holding} {s.title}" + (f" (tagged {', '.join(s.stated_tags)} by the learner file, not the catalogue)" if s.stated_tags else "")
+                    for s in g.sources
+                )
+            )
             for item in g.granted:
                 out.append(f"      granted: {grant_name(item.as_, item.title)}, {n(item.credits)} {unit}")
             for nu in g.not_used:

@@ -176,7 +176,9 @@ def audit_text(d: AuditDecision) -> str:
                 out.append(f"      basis: {cr.basis.reference}")
             if cr.confidence is not None:
                 out.append(f"      {CONFIDENCE.format(confidence=cr.confidence)}")
-            out.append(f"      from {', '.join(cr.sources) or 'no sources'}")
+            stated = dict(cr.stated_tags)
+            named = [s + (f" (tagged {', '.join(stated[s])} by the learner file, not the catalogue)" if s in stated else "") for s in cr.sources]
+            out.append(f"      from {', '.join(named) or 'no sources'}")
             for g in cr.granted:
                 out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
             for nu in cr.not_used:
