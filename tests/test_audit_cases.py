@@ -116,6 +116,10 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert got.get("equivalents", []) == want
         elif key == "shared":  # holdings counted in more than one requirement
             assert got.get("shared", []) == want
+        elif key == "plan_status":  # planned | complete | no_plan | ...
+            assert got["status"] == want
+        elif key == "cannot_place":  # a plan that cannot be made: credential -> why
+            assert {c["credential"]: c["why"] for c in got["cannot_place"]} == want
         elif key == "added":  # a plan's additions
             assert got["added"] == want
         elif key == "plan_terms":  # how many terms a plan's schedule takes

@@ -18,6 +18,7 @@ import stackrules
 from stackrules.cli import main
 from stackrules.decide.plancheck import PlannedTerm, UsedCredit, check_plan
 from stackrules.errors import VerificationError
+from stackrules.rulebase.filters import credential_attrs
 
 from .conftest import AS_OF, ROOT
 
@@ -49,10 +50,12 @@ def _check(engine: stackrules.Engine, schedule: list[tuple[int, str, tuple[str, 
     credits = sum((rb.credentials[c].credits for c in known), Fraction(0))
     cost = sum((rb.credentials[c].cost or Fraction(0) for c in known), Fraction(0))
     last = max((i for i, _, cs in schedule if cs), default=0)
+    held = args["held"]
+    holdings = held if isinstance(held, dict) else {c: [credential_attrs(rb, c, held=True)] for c in held}
     check_plan(
         rb,
         "exu-cp",
-        args["held"],
+        holdings,
         planned,
         args["load"],
         args["credit"],
@@ -61,6 +64,7 @@ def _check(engine: stackrules.Engine, schedule: list[tuple[int, str, tuple[str, 
         args.get("terms", last),
         args["target_met"],
         args.get("retakes", frozenset()),
+        as_of=AS_OF,
     )
 
 
@@ -541,3 +545,21 @@ def test_no_plan_for_a_repeatable_credential_names_the_load_not_the_requirements
     assert plan["status"] == "no_plan"
     assert [(c["credential"], c["why"]) for c in plan["cannot_place"]] == [("t:R", "its 6 t-cp exceed the load of 3 per term")]
     assert Fraction(engine.plan(learner, "t:Q", AS_OF, max_load=Fraction(6)).to_json()["added_credits"]) == 12
+
+
+def test_plan_checker_judges_a_prerequisites_grade_on_the_holding(engine: stackrules.Engine) -> None:
+    # an adversary's find (2026-11-30): a prerequisite `{credential: A1, min_grade: C}` was met by a holding graded P,
+    # and the plan said "optimal". The checker reads the leaf's conditions on the holdings as the plan model does
+    rb = engine.rules
+    leaf = stackrules.language.models.Requirement.model_validate({"credential": "exu:COMP1030", "min_grade": "CR"})
+    info = rb.credentials["exu:COMP2030"]
+    before = info.prerequisites
+    object.__setattr__(info, "prerequisites", leaf)
+    try:
+        weak = {"exu:COMP1030": [credential_attrs(rb, "exu:COMP1030", grade="P", held=True)]}
+        with pytest.raises(VerificationError, match="before its prerequisites are met"):
+            _check(engine, [(1, "S2", ("exu:COMP2030",))], held=weak)
+        good = {"exu:COMP1030": [credential_attrs(rb, "exu:COMP1030", grade="DN", held=True)]}
+        _check(engine, [(1, "S2", ("exu:COMP2030",))], held=good)
+    finally:
+        object.__setattr__(info, "prerequisites", before)

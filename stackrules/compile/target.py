@@ -314,11 +314,12 @@ def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int],
     )
 
 
-def prerequisites_met(r: Requirement, have: set[str]) -> bool:
-    """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.)"""
+def prerequisites_met(r: Requirement, have: set[str], strict: bool = False) -> bool:
+    """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.) With ``strict``, a leaf
+    with a grade or a date condition is not met by having the credential alone (the holding may not pass it)."""
     if r.credential is not None:
-        return r.credential in have
-    kids = [prerequisites_met(c, have) for c in r.children()]
+        return r.credential in have and not (strict and (r.min_grade is not None or r.within_years is not None))
+    kids = [prerequisites_met(c, have, strict) for c in r.children()]
     if not kids:
         return True
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)

@@ -182,7 +182,9 @@ def _repeatable(rb: RuleBase, ct: CompiledTarget) -> frozenset[int]:
 
 def _prereq_met(rb: RuleBase, credential: str, held: set[str]) -> bool:
     pre = rb.credentials[credential].prerequisites
-    return pre is None or prerequisites_met(pre, held)
+    # strict: a holding may not pass a prerequisite's grade or date; such an entry is kept out of the quick plan and
+    # never stands in for another, and the plan model decides it (decide/schedule.py, Ready)
+    return pre is None or prerequisites_met(pre, held, strict=True)
 
 
 def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:

@@ -41,7 +41,7 @@ from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
 from .problem import Item, Problem, build_problem
-from .schedule import MAX_TERMS, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
+from .schedule import MAX_TERMS, Ready, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
 
 OBJECTIVES = ("credits", "cost", "terms")
 # after a plan's own objective, the other two break ties, in this order (docs/language.md section 16)
@@ -103,9 +103,10 @@ def _load(ctx: Context, p: Problem, opts: PlanOptions) -> Fraction:
     return opts.max_load if opts.max_load is not None else ctx.rb.systems[p.version.system].full_time_year / 2
 
 
-def _ready(p: Problem) -> set[str]:
-    """Credentials the learner has from the first term: held (in progress too, with look-ahead) and counting."""
-    return {it.credential for it in p.items if it.origin in ("holding", "external")}
+def _ready(p: Problem) -> Ready:
+    """Credentials the learner has from the first term: held (in progress too, with look-ahead) and counting, each
+    meeting a prerequisite's grade or date only as its holdings do (decide/schedule.py)."""
+    return Ready(p)
 
 
 def _cost_weights(adds: list[Item]) -> dict[int, int]:
@@ -219,7 +220,7 @@ def _model(
     return b, adds, named, b.objectives(True)[1:], timing
 
 
-def _never_added(p: Problem, it: Item, ready: set[str], retakes: dict[str, str]) -> bool:
+def _never_added(p: Problem, it: Item, ready: Ready, retakes: dict[str, str]) -> bool:
     """Held (and not repeatable: a repeatable one may be taken again; nor one a leaf needs retaken, :func:`_retakes`),
     or incompatible with something held."""
     info = p.rb.credentials.get(it.credential)
@@ -259,10 +260,10 @@ def _retakes(p: Problem) -> dict[str, str]:
     return out
 
 
-def _held_incompatible(rb: RuleBase, credential: str, ready: set[str]) -> list[str]:
+def _held_incompatible(rb: RuleBase, credential: str, ready: Ready) -> list[str]:
     """What the learner has that ``credential`` is `incompatible` with, whichever side declares the pair."""
     partners = rb.incompatible_with.get(credential)
-    return sorted(partners & ready) if partners else []
+    return sorted(c for c in partners if c in ready) if partners else []
 
 
 MAX_REASONS = 8  # credentials named in a "no plan" answer
@@ -512,8 +513,12 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     for it in adds:
         if _never_added(p, it, ready, retakes):  # as in the plan model
             b.milp.fix(b.u[it.index], 0.0)
-    sol = b.milp.solve([{b.u[it.index]: int(it.credits * b.scale) for it in adds}], deadline)
+    least = {b.u[it.index]: int(it.credits * b.scale) for it in adds}
+    sol = b.milp.solve([least], deadline)
     if sol.status != "optimal":
+        clashing = _clashing_needed(p, adds, ready, retakes, least, deadline)
+        if clashing:
+            return clashing
         return (Unplaceable(None, "no combination of catalogue credentials meets the requirements, whatever the schedule (the audit says what is missing)"),)
     out = []
     unit = p.version.system
@@ -538,6 +543,27 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     return tuple(out)
 
 
+def _clashing_needed(p: Problem, adds: list[Item], ready: Ready, retakes: dict[str, str], least: dict[int, int], deadline: float) -> tuple[Unplaceable, ...]:
+    """When only credentials `incompatible` with a holding complete the target: those a completion takes, each with the
+    holding it clashes with (the audit may still add one, when that holding counts nowhere; a plan never does)."""
+    b = AuditModel(p)
+    b.build(True, True)
+    for it in adds:
+        held_again = it.credential in ready and it.credential not in retakes and (p.rb.credentials[it.credential].repeat_max is None)
+        if held_again:
+            b.milp.fix(b.u[it.index], 0.0)
+    sol = b.milp.solve([least], deadline)
+    if sol.status != "optimal":
+        return ()
+    out = []
+    for it in adds:
+        clash = _held_incompatible(p.rb, it.credential, ready)
+        if clash and round(sol.values[b.u[it.index]]) > 0:
+            with_ = ", ".join(clash)
+            out.append(Unplaceable(it.credential, f"`incompatible` with {with_}, which the learner holds: a plan never adds it"))
+    return tuple(out)
+
+
 def _at_most(reasons: tuple[Unplaceable, ...]) -> tuple[Unplaceable, ...]:
     """The first MAX_REASONS reasons, and the credentials of the rest named in one line."""
     if len(reasons) <= MAX_REASONS:
@@ -549,7 +575,7 @@ def _at_most(reasons: tuple[Unplaceable, ...]) -> tuple[Unplaceable, ...]:
     )
 
 
-def _blocked_prerequisites(p: Problem, r: Requirement, ready: set[str], calendar: tuple[str, ...]) -> list[str]:
+def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: tuple[str, ...]) -> list[str]:
     """Why prerequisite tree ``r`` can never be met (empty when it can): each credential it needs that is neither held
     nor can be taken or granted, with why. Granted credit counts as a way (a rule may give it)."""
     granted = {it.credential for it in p.items if it.origin == "grant"}
@@ -558,10 +584,21 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: set[str], calendar
     def ok(n: Requirement) -> bool:
         c = n.credential
         if c is not None:
-            if c in ready or c in granted:
+            if ready.meets(n) or c in granted:
                 return True
             info = p.rb.credentials.get(c)
-            if info is None:
+            if c in ready:
+                # held, but not as the prerequisite asks; a plan does not take it again for a prerequisite
+                asks = " and ".join(
+                    x
+                    for x in (
+                        f"grade {n.min_grade} or better" if n.min_grade else "",
+                        f"a pass within the last {fmt(n.within_years)} years" if n.within_years else "",
+                    )
+                    if x
+                )
+                why[c] = f"{c} is held, but the prerequisite asks for {asks}, which no holding of it has (a plan does not retake it for a prerequisite)"
+            elif info is None:
                 why[c] = f"{c} is in no catalogue"
             elif info.offered and not set(info.offered) & set(calendar):
                 why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"
@@ -766,7 +803,11 @@ def _check(
     check_plan(
         p.rb,
         p.version.system,
-        _ready(p),
+        {
+            it.credential: [h.attrs for h in p.items if h.credential == it.credential and h.origin in ("holding", "external")]
+            for it in p.items
+            if it.origin in ("holding", "external")
+        },
         [PlannedTerm(t.term, t.name or "", t.credentials) for t in planned],
         load,
         _credit_used(p, choice),
@@ -775,6 +816,7 @@ def _check(
         max(terms.values(), default=0),
         met,
         frozenset(_retakes(p)),
+        as_of=p.as_of,
     )
 
 

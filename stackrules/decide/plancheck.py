@@ -13,8 +13,9 @@ rule base's catalogue, never from the plan model's variables:
 - each is taken in a term whose name is among its offerings;
 - each term's credit (in the target's system) is within the load;
 - each credential's prerequisite tree is met before its term, by what the
-  learner holds, what earlier terms took, or credit granted by a rule whose
-  added sources were all taken in earlier terms;
+  learner holds (a leaf's `min_grade` and `within_years` judged on the
+  holdings, as a target's leaf is), what earlier terms took, or credit granted
+  by a rule whose added sources were all taken in earlier terms;
 - no two credentials taken or held are ``incompatible``;
 - the reported figures: credit added, cost, terms (the last term used).
 
@@ -26,7 +27,8 @@ raises :class:`~stackrules.errors.VerificationError`: a bug, never output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -34,7 +36,9 @@ from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..errors import VerificationError
 from ..language.models import Requirement
+from ..rulebase.filters import Attrs
 from ..rulebase.index import RuleBase
+from .semantics import grade_and_years
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,11 @@ class UsedCredit:
     sources: tuple[str, ...]
 
 
-def _met(r: Requirement, have: set[str]) -> bool:
+def _met(r: Requirement, have: set[str], held: Callable[[Requirement], bool]) -> bool:
+    """``have``: what earlier terms took, and the credit it earned; ``held``: whether the holdings meet a leaf."""
     if r.credential is not None:
-        return r.credential in have
-    kids = [_met(c, have) for c in r.children()]
+        return r.credential in have or held(r)
+    kids = [_met(c, have, held) for c in r.children()]
     if not kids:
         return True  # a pool in a prerequisite tree counts as met, as in the plan model
     need = group_need(group_kind(r), len(kids), r.at_least or 1)
@@ -66,7 +71,7 @@ def _met(r: Requirement, have: set[str]) -> bool:
 def check_plan(
     rb: RuleBase,
     target_system: str,
-    held: set[str],
+    holdings: Mapping[str, Sequence[Attrs]],
     terms: Sequence[PlannedTerm],
     load: Fraction,
     credit: Sequence[UsedCredit],
@@ -75,12 +80,25 @@ def check_plan(
     reported_terms: int,
     target_met: bool,
     retakes: frozenset[str] = frozenset(),
+    *,
+    as_of: dt.date,
 ) -> None:
-    """Raise :class:`VerificationError` unless the plan can be carried out as written. ``retakes``: held credentials a
-    leaf needs taken again (the holding does not pass its grade or date), which may be taken once more."""
+    """Raise :class:`VerificationError` unless the plan can be carried out as written. ``holdings``: each credential the
+    learner has from the first term, with its holdings' attributes; ``retakes``: held credentials a leaf needs taken
+    again (the holding does not pass its grade or date), which may be taken once more; ``as_of``: the day a
+    prerequisite's `within_years` counts back from."""
 
     def fail(why: str) -> None:
         raise VerificationError(f"plan check: {why}")
+
+    held = set(holdings)
+
+    def passes(r: Requirement) -> bool:
+        """A prerequisite leaf met by a holding: one of them passes its grade and date."""
+        attrs = holdings.get(r.credential or "", ())
+        if r.min_grade is None and r.within_years is None:
+            return bool(attrs)
+        return any(grade_and_years(rb, r.min_grade, r.within_years, a, as_of) for a in attrs)
 
     if not target_met:
         fail("the target is not met by the holdings and the additions")
@@ -123,13 +141,13 @@ def check_plan(
             fail(f"term {term.index} takes {used}, over the load of {load}")
     # prerequisites: what is available before each term
     for term in sorted(terms, key=lambda t: t.index):
-        before = set(held) | {c for c, t in when.items() if t < term.index}
+        before = {c for c, t in when.items() if t < term.index}
         for uc in credit:
             if all(s in held or when.get(s, term.index) < term.index for s in uc.sources):
                 before |= set(uc.grants)
         for c in term.credentials:
             info = rb.credentials[c]
-            if info.prerequisites is not None and not _met(info.prerequisites, before):
+            if info.prerequisites is not None and not _met(info.prerequisites, before, passes):
                 fail(f"`{c}` is taken in term {term.index} before its prerequisites are met")
     everything = held | seen
     for c in sorted(seen):

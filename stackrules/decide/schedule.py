@@ -21,17 +21,50 @@ a prerequisite tree counts as met (docs/language.md, "Plans").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..language.models import Requirement
-from ..rulebase.filters import Matcher
+from ..rulebase.filters import Attrs, Matcher
 from .model import AuditModel
 from .problem import Item, Problem
+from .semantics import grade_and_years
 
 MAX_TERMS = 24  # the longest plan considered; a target that needs more is not planned
+
+
+class Ready:
+    """What the learner has from the first term, for prerequisites: held (in progress too, with look-ahead) and counting.
+
+    Membership (``c in ready``) is having the credential at all. A prerequisite leaf with conditions
+    (``{credential: A1, min_grade: C}``, ``within_years``) is met from the start only by a holding that passes
+    them (:meth:`meets`), as a leaf of the target is; study a plan adds, or credit a rule grants, is assumed to.
+    """
+
+    def __init__(self, p: Problem) -> None:
+        self.rb, self.as_of = p.rb, p.as_of
+        self.attrs: dict[str, list[Attrs]] = {}
+        for it in p.items:
+            if it.origin in ("holding", "external"):
+                self.attrs.setdefault(it.credential, []).append(it.attrs)
+
+    def __contains__(self, credential: object) -> bool:
+        return credential in self.attrs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.attrs))
+
+    def meets(self, r: Requirement) -> bool:
+        """Whether prerequisite leaf ``r`` is met by what the learner holds."""
+        held = self.attrs.get(r.credential or "")
+        if not held:
+            return False
+        if r.min_grade is None and r.within_years is None:
+            return True
+        return any(grade_and_years(self.rb, r.min_grade, r.within_years, a, self.as_of) for a in held)
 
 
 @dataclass
@@ -52,7 +85,7 @@ def offered_in(p: Problem, it: Item, name: str) -> bool:
     return info is None or not info.offered or name in info.offered
 
 
-def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: set[str]) -> Timing:
+def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: Ready) -> Timing:
     """Add the schedule rows for ``adds`` (items with a use variable) to the model ``b``."""
     m = b.milp
     timing = Timing(horizon, calendar, {}, m.var("last-term", 0, float(horizon)))
@@ -113,7 +146,7 @@ def distinct_term_members(p: Problem, adds: list[Item]) -> list[list[int]]:
     return out
 
 
-def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timing, ready: set[str]) -> None:
+def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timing, ready: Ready) -> None:
     m = b.milp
     singles: dict[str, list[int]] = {}  # credential -> added single items
     for it in adds:
@@ -161,7 +194,7 @@ def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timi
         out: bool | dict[int, float]
         if r.credential is not None:
             c = r.credential
-            if c in ready:
+            if ready.meets(r):
                 out = True
             else:
                 ways: list[dict[int, float]] = [done_before(i, t) for i in singles.get(c, [])]
@@ -231,7 +264,7 @@ def read_schedule(p: Problem, timing: Timing, chosen: dict[int, list[Item]], val
     return out
 
 
-def add_prerequisite_rows(b: AuditModel, p: Problem, ready: set[str]) -> None:
+def add_prerequisite_rows(b: AuditModel, p: Problem, ready: Ready) -> None:
     """The schedule without terms (a relaxation): an added credential needs its prerequisites held, granted or added."""
     have: dict[str, list[int]] = {}  # credential -> the variables that give it: added, or granted as credit
     for it in p.items:
@@ -243,7 +276,7 @@ def add_prerequisite_rows(b: AuditModel, p: Problem, ready: set[str]) -> None:
     def var(r: Requirement) -> int | None:
         """A variable that is 1 only if ``r`` is met; -1 if already met; None if never."""
         if r.credential is not None:
-            if r.credential in ready:
+            if ready.meets(r):
                 return -1
             ways = have.get(r.credential, [])
             if len(ways) <= 1:
@@ -283,7 +316,7 @@ def add_prerequisite_rows(b: AuditModel, p: Problem, ready: set[str]) -> None:
 
 
 def list_schedule(
-    p: Problem, chosen: list[Item], grants: list[tuple[tuple[str, ...], tuple[str, ...]]], calendar: tuple[str, ...], load: Fraction, ready: set[str]
+    p: Problem, chosen: list[Item], grants: list[tuple[tuple[str, ...], tuple[str, ...]]], calendar: tuple[str, ...], load: Fraction, ready: Ready
 ) -> dict[str, int] | None:
     """A schedule for ``chosen`` found term by term (an upper bound on the fewest terms), or None within MAX_TERMS.
 
@@ -292,8 +325,9 @@ def list_schedule(
     """
 
     def met(r: Requirement, have: set[str]) -> bool:
+        """``have``: what earlier terms took and the credit it earned (a held credential meets a leaf by its conditions)."""
         if r.credential is not None:
-            return r.credential in have
+            return r.credential in have or ready.meets(r)
         kids = [met(c, have) for c in r.children()]
         if not kids:
             return True
@@ -328,7 +362,7 @@ def list_schedule(
         copies.setdefault(it.credential, set()).add(it.index)
     apart += [its for its in copies.values() if len(its) > 1]
     apart += [set(members) for members in distinct_term_members(p, chosen)]
-    done: set[str] = set(ready)
+    done: set[str] = set()  # what earlier terms took (what is held, `ready`, is read leaf by leaf)
     out: dict[str, int] = {}
     for t in range(1, MAX_TERMS + 1):
         if not todo:
@@ -336,7 +370,7 @@ def list_schedule(
         name = calendar[(t - 1) % len(calendar)]
         have = set(done)
         for granted, sources in grants:
-            if all(s in done for s in sources):
+            if all(s in done or s in ready for s in sources):
                 have |= set(granted)
         used = Fraction(0)
         taken: list[Item] = []
