@@ -580,3 +580,10 @@ def test_catalog_year_is_carried_by_audit_and_assess(client: Client) -> None:
         assert what_if["title"] == "Bachelor of Information Technology (2020 rules)"
         assert own["decision_id"] != what_if["decision_id"]
     problem(client.post("/v1/audit", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": "2020"}), 422, "invalid-request")
+
+
+def test_an_argument_the_engine_refuses_points_at_its_field(client: Client) -> None:
+    # an adversary's find (2026-11-30): an as_of outside the years came back with "pointer": "" and the CLI's help
+    r = client.post("/v1/audit", json=audit_body(as_of="0001-01-01"))
+    [d] = r.json()["diagnostics"]
+    assert r.status_code == 422 and d["pointer"] == "/as_of" and d["message"].startswith("`as_of` 0001-01-01 is outside the years")

@@ -177,7 +177,9 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     rests = ev.rests
     everything = ItemFilter(lambda it: True, completion=True)
     done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in rests)
-    with_pending = ItemFilter(lambda it: it.origin != "addition" and rests.get(it.index) != "addition")
+    # (credit earned by study a completion or a plan adds stays in this view, as before: it is what the plan records
+    # as credit used, and `done` alone keeps it from making a node met)
+    with_pending = ItemFilter(lambda it: it.origin != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}

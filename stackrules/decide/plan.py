@@ -294,7 +294,7 @@ def _grants(p: Problem, choice: Choice) -> list[tuple[tuple[str, ...], tuple[str
     return out
 
 
-NO_PRICE = "it has no price (use --allow-unpriced to plan with it)"
+NO_PRICE = "it has no price (use --allow-unpriced, or allow_unpriced in the API, to plan with it)"
 TIE_NODES = 200  # branch-and-bound nodes for each tie-break solve; past it the best found is used and the plan says so
 # the share of the time left that the tie breaks may take, and the point up to which the model with terms may run when
 # it only breaks ties: a plan whose objective is proven is never lost to a tie break that runs out of time
@@ -760,7 +760,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                     "every way to complete the target takes credentials without a price, which the cost objective does not choose"
                     if priced
                     else "the cost objective needs prices, and no credential that could complete the target has one"
-                ) + " (use --allow-unpriced to plan with them, or --objective credits)"
+                ) + " (use --allow-unpriced, or allow_unpriced in the API, to plan with them, or the objective credits)"
         # proven that no plan exists: "infeasible", never "optimal" (nothing was optimised); else not decided in time
         done = Proof.INDETERMINATE if proof == "indeterminate" else Proof.INFEASIBLE
         return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, _at_most(cannot), ctx.prov, done)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -91,7 +92,7 @@ def run(engine: Engine, task: Task) -> Outcome:
         return problem_outcome(p)
     except RequestError as exc:
         slug = "unknown-target" if exc.code == "SR5001" else "invalid-argument"
-        where = "/target" if exc.code == "SR5001" else ""
+        where = "/target" if exc.code == "SR5001" else _named_field(exc.message)
         diag = {"code": exc.code, "message": exc.message, "pointer": where}
         if exc.help:
             diag["help"] = exc.help
@@ -99,6 +100,12 @@ def run(engine: Engine, task: Task) -> Outcome:
         if exc.help and exc.help.startswith("did you mean"):
             extra["suggestions"] = _suggested(exc.help)
         return problem_outcome(Problem(slug, exc.message, extra))
+
+
+def _named_field(message: str) -> str:
+    """The request field a message starts by naming (`` `as_of` 0001-01-01 is outside ...``), as a JSON pointer."""
+    m = re.match(r"`(\w+)`", message)
+    return f"/{m.group(1)}" if m else ""
 
 
 def _suggested(help_: str) -> list[str]:
