@@ -561,5 +561,11 @@ def test_plan_checker_judges_a_prerequisites_grade_on_the_holding(engine: stackr
             _check(engine, [(1, "S2", ("exu:COMP2030",))], held=weak)
         good = {"exu:COMP1030": [credential_attrs(rb, "exu:COMP1030", grade="DN", held=True)]}
         _check(engine, [(1, "S2", ("exu:COMP2030",))], held=good)
+        # the same condition written on a group holds for the leaves below it (section 6)
+        group = stackrules.language.models.Requirement.model_validate({"all": (leaf.model_copy(update={"min_grade": None}),), "min_grade": "CR"})
+        object.__setattr__(info, "prerequisites", group)
+        with pytest.raises(VerificationError, match="before its prerequisites are met"):
+            _check(engine, [(1, "S2", ("exu:COMP2030",))], held=weak)
+        _check(engine, [(1, "S2", ("exu:COMP2030",))], held=good)
     finally:
         object.__setattr__(info, "prerequisites", before)

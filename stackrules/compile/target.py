@@ -316,10 +316,13 @@ def _layout(rb: RuleBase, entries: list[CatalogueEntry], named_leaves: set[int],
 
 def prerequisites_met(r: Requirement, have: set[str], strict: bool = False) -> bool:
     """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.) With ``strict``, a leaf
-    with a grade or a date condition is not met by having the credential alone (the holding may not pass it)."""
+    under a grade or a date condition (its own or a group's above it) is not met by having the credential alone (the
+    holding may not pass it)."""
+    conditioned = strict and (r.min_grade is not None or r.within_years is not None)
     if r.credential is not None:
-        return r.credential in have and not (strict and (r.min_grade is not None or r.within_years is not None))
-    kids = [prerequisites_met(c, have, strict) for c in r.children()]
+        return r.credential in have and not conditioned
+    # below a conditioned group every leaf is conditioned: strict stays on, and a conditioned group is never met here
+    kids = [prerequisites_met(c, have, strict) and not conditioned for c in r.children()]
     if not kids:
         return True
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)

@@ -80,6 +80,7 @@ def assess_decision(
         surplus=surplus,
         exceptions=audit.exceptions,
         exceptions_refused=audit.exceptions_refused,
+        pending=audit.pending,
     )
 
 

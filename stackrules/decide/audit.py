@@ -280,7 +280,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
             for i in choice.source_claims.get(leaf.index, []):
                 fed[i] = app.index
     # credit granted from study in progress or planned (look-ahead) rests on that study: its sources are pending too
-    pending |= {p.items[i].key for i, a in fed.items() if p.items[i].pending and any(g in claimed_keys for g in p.apps[a].grants)}
+    pending |= {p.items[i].key for i, a in fed.items() if p.items[i].pending and (p.apps[a].exempt or any(g in claimed_keys for g in p.apps[a].grants))}
     chosen_by: VersionChoice = "as_of"
     if catalog:
         chosen_by = "catalog_year"
@@ -528,6 +528,19 @@ def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed:
     count it has no room for it once what counts and what the completion adds are in, else `not_needed`."""
     it = p.items[g]
     granted = it.attrs.title
+    # the credential counts already, as often as it may (a holding of it, another grant of it)
+    same = sum(1 for i in claimed if i != g and p.items[i].credential == it.credential)
+    bound = semantics.repeat_bound(p.rb, it.credential)
+    if same >= bound:
+        detail = (
+            f"`{it.credential}` already counts, and a credential counts once"
+            if bound == 1
+            else f"`{it.credential}` already counts {same} times, as often as its `repeatable` bound allows"
+        )
+        return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, detail)
+    clash = sorted(p.items[j if i == g else i].key for i, j in p.incompatible if g in (i, j) and (j if i == g else i) in claimed)
+    if clash:
+        return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, f"`incompatible` with {', '.join(f'`{k}`' for k in clash)}, which counts")
     for r in ev.limits:
         if not r.limit.is_max or r.limit.kind not in ("max_credits", "max_count"):
             continue
@@ -553,16 +566,26 @@ def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed:
             else:
                 detail = f"limit `{name}` leaves no room for {q(more)}{unit} more ({q(r.value)} of at most {q(r.limit.bound)})"
             return GrantNotUsed(it.key, it.credits, granted, RefusalReason.CAP, detail)
-    where = sorted({nearest_id(p.nodes[leaf], p) for leaf, lst in p.eligible.items() if g in lst})
-    if any(p.items[i].credential == it.credential and i != g for i in claimed):
-        detail = f"`{it.credential}` already counts, and a credential counts once"
-    elif not where:
+    fits = [leaf for leaf, lst in p.eligible.items() if g in lst]
+    where = sorted({nearest_id(p.nodes[leaf], p) for leaf in fits})
+    if not where:
         detail = "no requirement of the target accepts it"
-    else:
+    elif all(_met_by_choice(p, ev, choice, leaf) for leaf in fits):
         filled = " and ".join(f"`{w}`" for w in where)
-        by_additions = any(p.items[i].origin == "addition" for leaf, lst in p.eligible.items() if g in lst for i, _ in choice.claims.get(leaf, []))
+        by_additions = any(p.items[i].origin == "addition" for leaf in fits for i, _ in choice.claims.get(leaf, []))
         detail = f"{filled} {'is' if len(where) == 1 else 'are'} met without it" + (", with the study still to add" if by_additions else "")
+    else:
+        detail = "it would not reduce the study that remains"  # what the decision's optimum says, and all it says
     return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, detail)
+
+
+def _met_by_choice(p: Problem, ev: Evaluation, choice: Choice, leaf: int) -> bool:
+    """Whether the node a leaf reports under is met by the choice: as it stands, or by the completion's additions."""
+    node = p.nodes[leaf]
+    shown = next((n for n in (node, *node.ancestors()) if n.id is not None), node)
+    if ev.status.get(shown.index) in ("met", "met_pending", "exempt", "waived"):
+        return True
+    return choice.completion and bool(ev.added.get(shown.index))
 
 
 NOT_DECIDED = "not decided within the time limit"

@@ -44,5 +44,6 @@ def exception_refusal(
         return "outside_target", f"`{e.node}` is not part of `{v.id}` as audited"
     if ("#" not in e.node or whole) and approver.scope != "qualification":
         # naming the top node by its id is naming the whole qualification: it needs the same scope
-        return "needs_qualification_scope", f"`{e.node}` is the whole qualification, and `{approver.id}` may approve only for nodes"
+        what = "is the whole qualification" if "#" not in e.node else f"holds every requirement of `{v.id}`"
+        return "needs_qualification_scope", f"`{e.node}` {what}, and `{approver.id}` may approve only for nodes"
     return None

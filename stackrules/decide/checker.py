@@ -169,12 +169,17 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
 
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
+    solid: set[int] = set()  # nodes exempt by an application whose sources are all done
     for a in sorted(chosen_apps):
         sources = [items[i] for i, x in fed.items() if x == a]
         kind = "addition" if any(s.origin == "addition" for s in sources) else "pending" if any(s.pending for s in sources) else None
         if kind is not None:
             ev.rests.update(dict.fromkeys(p.apps[a].grants, kind))
+        else:
+            solid.update(p.apps[a].exempt)
     rests = ev.rests
+    # an exemption resting on study not done (look-ahead) exempts its node only once that study is passed: met_pending
+    shaky = ev.exempt - solid
     everything = ItemFilter(lambda it: True, completion=True)
     done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in rests)
     # (credit earned by study a completion or a plan adds stays in this view, as before: it is what the plan records
@@ -184,8 +189,10 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
-    uniform = not any(items[i].origin == "addition" or items[i].pending or i in rests for i in used) and all(a == b for a, b in p.settled.values())
-    any_pending = any(items[i].pending or rests.get(i) == "pending" for i in used)  # else `done` and `with_pending` see the same claims
+    uniform = (
+        not shaky and not any(items[i].origin == "addition" or items[i].pending or i in rests for i in used) and all(a == b for a, b in p.settled.values())
+    )
+    any_pending = bool(shaky) or any(items[i].pending or rests.get(i) == "pending" for i in used)  # else `done` and `with_pending` see the same claims
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all
@@ -214,9 +221,9 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             ev.status[n.index] = "not_applicable"
         elif n.index in p.settled:
             ev.status[n.index] = "met" if p.settled[n.index][0] else "pending_approval"
-        elif n.index in ev.exempt:
+        elif n.index in solid:
             ev.status[n.index] = "exempt"
-        elif _met(p, rules, n, choice, done, ev.exempt, met_done):
+        elif _met(p, rules, n, choice, done, solid, met_done):
             ev.status[n.index] = "met"
         elif not uniform and _met(p, rules, n, choice, with_pending, ev.exempt, met_pending):
             ev.status[n.index] = "met_pending"

@@ -41,7 +41,7 @@ from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
 from .problem import Item, Problem, build_problem
-from .schedule import MAX_TERMS, Ready, Timing, add_prerequisite_rows, add_schedule, list_schedule, read_schedule
+from .schedule import MAX_TERMS, Conditions, Ready, Timing, add_prerequisite_rows, add_schedule, conditions_below, list_schedule, read_schedule
 
 OBJECTIVES = ("credits", "cost", "terms")
 # after a plan's own objective, the other two break ties, in this order (docs/language.md section 16)
@@ -581,21 +581,22 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: t
     granted = {it.credential for it in p.items if it.origin == "grant"}
     why: dict[str, str] = {}
 
-    def ok(n: Requirement) -> bool:
+    def ok(n: Requirement, above: Conditions = ()) -> bool:
         c = n.credential
         if c is not None:
-            if ready.meets(n) or c in granted:
+            if ready.meets(n, above) or c in granted:
                 return True
             info = p.rb.credentials.get(c)
             if c in ready:
                 # held, but not as the prerequisite asks; a plan does not take it again for a prerequisite
+                wanted = conditions_below(n, above)
                 asks = " and ".join(
-                    x
-                    for x in (
-                        f"grade {n.min_grade} or better" if n.min_grade else "",
-                        f"a pass within the last {fmt(n.within_years)} years" if n.within_years else "",
+                    dict.fromkeys(
+                        x
+                        for g, y in wanted
+                        for x in (f"grade {g} or better" if g else "", f"a pass within the last {fmt(y)} year{'s' * (y != 1)}" if y else "")
+                        if x
                     )
-                    if x
                 )
                 why[c] = f"{c} is held, but the prerequisite asks for {asks}, which no holding of it has (a plan does not retake it for a prerequisite)"
             elif info is None:
@@ -610,7 +611,7 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: t
             else:
                 return True
             return False
-        kids = [ok(k) for k in n.children()]
+        kids = [ok(k, conditions_below(n, above)) for k in n.children()]
         return not kids or sum(kids) >= group_need(group_kind(n), len(kids), n.at_least or 1)
 
     seen: set[str] = set()

@@ -57,11 +57,18 @@ class UsedCredit:
     sources: tuple[str, ...]
 
 
-def _met(r: Requirement, have: set[str], held: Callable[[Requirement], bool]) -> bool:
-    """``have``: what earlier terms took, and the credit it earned; ``held``: whether the holdings meet a leaf."""
+def _met(
+    r: Requirement,
+    have: set[str],
+    held: Callable[[Requirement, list[tuple[str | None, Fraction | None]]], bool],
+    above: tuple[tuple[str | None, Fraction | None], ...] = (),
+) -> bool:
+    """``have``: what earlier terms took, and the credit it earned; ``held``: whether the holdings meet a leaf under the
+    grade and date conditions of the leaf and of the groups above it (``above``)."""
+    here = [*above, (r.min_grade, r.within_years)] if r.min_grade is not None or r.within_years is not None else list(above)
     if r.credential is not None:
-        return r.credential in have or held(r)
-    kids = [_met(c, have, held) for c in r.children()]
+        return r.credential in have or held(r, here)
+    kids = [_met(c, have, held, tuple(here)) for c in r.children()]
     if not kids:
         return True  # a pool in a prerequisite tree counts as met, as in the plan model
     need = group_need(group_kind(r), len(kids), r.at_least or 1)
@@ -93,12 +100,9 @@ def check_plan(
 
     held = set(holdings)
 
-    def passes(r: Requirement) -> bool:
-        """A prerequisite leaf met by a holding: one of them passes its grade and date."""
-        attrs = holdings.get(r.credential or "", ())
-        if r.min_grade is None and r.within_years is None:
-            return bool(attrs)
-        return any(grade_and_years(rb, r.min_grade, r.within_years, a, as_of) for a in attrs)
+    def passes(r: Requirement, wanted: list[tuple[str | None, Fraction | None]]) -> bool:
+        """A prerequisite leaf met by a holding: one of them passes every grade and date condition on its way."""
+        return any(all(grade_and_years(rb, g, y, a, as_of) for g, y in wanted) for a in holdings.get(r.credential or "", ()))
 
     if not target_met:
         fail("the target is not met by the holdings and the additions")

@@ -500,9 +500,13 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
 
 
 def _is_everything(top: CNode, n: CNode) -> bool:
-    """Whether ``n`` is the whole target: the top node, or its `requires` node named by id (`requires: {id: whole,
-    all: [...]}` is the whole qualification under a name: section 18's scope applies to it)."""
-    return n is top or (len(top.children) == 1 and n is top.children[0])
+    """Whether ``n`` holds every requirement of the target: the top node, or a node the chain of only children from it
+    reaches (`requires: {id: whole, all: [...]}`, a group around it, a nested qualification that is the target's only
+    requirement): waiving it waives the qualification under another name, and section 18's scope applies to it."""
+    node = top
+    while node is not n and len(node.children) == 1:
+        node = node.children[0]
+    return node is n
 
 
 def _waived_total(v: QualVersion, top: CNode, scoped: list[CNode]) -> str:

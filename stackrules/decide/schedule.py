@@ -57,14 +57,25 @@ class Ready:
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.attrs))
 
-    def meets(self, r: Requirement) -> bool:
-        """Whether prerequisite leaf ``r`` is met by what the learner holds."""
+    def meets(self, r: Requirement, above: Conditions = ()) -> bool:
+        """Whether prerequisite leaf ``r`` is met by what the learner holds: one holding passes the leaf's own grade and
+        date and those of the groups above it (``above``, from :func:`conditions_below`)."""
         held = self.attrs.get(r.credential or "")
         if not held:
             return False
-        if r.min_grade is None and r.within_years is None:
-            return True
-        return any(grade_and_years(self.rb, r.min_grade, r.within_years, a, self.as_of) for a in held)
+        wanted = conditions_below(r, above)
+        return any(all(grade_and_years(self.rb, g, y, a, self.as_of) for g, y in wanted) for a in held)
+
+
+Conditions = tuple[tuple[str | None, Fraction | None], ...]  # (min_grade, within_years) of a node and the groups above it
+
+
+def conditions_below(r: Requirement, above: Conditions) -> Conditions:
+    """The grade and date conditions that hold for ``r``'s subtree: those above it and its own (section 6: a node's
+    `min_grade` and `within_years` hold for everything it counts)."""
+    if r.min_grade is None and r.within_years is None:
+        return above
+    return (*above, (r.min_grade, r.within_years))
 
 
 @dataclass
@@ -184,17 +195,17 @@ def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timi
             ready_vars[key] = g
         return ready_vars[key]
 
-    memo: dict[tuple[int, int], bool | dict[int, float]] = {}
+    memo: dict[tuple[int, int, Conditions], bool | dict[int, float]] = {}
 
-    def met(r: Requirement, t: int) -> bool | dict[int, float]:
+    def met(r: Requirement, t: int, above: Conditions = ()) -> bool | dict[int, float]:
         """True, False, or an expression (var -> coefficient) that is at most 1 and is 1 only if ``r`` is met before ``t``."""
-        key = (id(r), t)
+        key = (id(r), t, above)
         if key in memo:
             return memo[key]
         out: bool | dict[int, float]
         if r.credential is not None:
             c = r.credential
-            if ready.meets(r):
+            if ready.meets(r, above):
                 out = True
             else:
                 ways: list[dict[int, float]] = [done_before(i, t) for i in singles.get(c, [])]
@@ -213,7 +224,7 @@ def _prerequisite_rows(b: AuditModel, p: Problem, adds: list[Item], timing: Timi
                     m.row(row, hi=0)
                     out = {v: 1.0}
         else:
-            kids = [met(c, t) for c in r.children()]
+            kids = [met(c, t, conditions_below(r, above)) for c in r.children()]
             if not kids:
                 out = True  # a pool in a prerequisite tree counts as met
             else:
@@ -273,10 +284,10 @@ def add_prerequisite_rows(b: AuditModel, p: Problem, ready: Ready) -> None:
         elif it.origin == "grant" and it.app is not None:
             have.setdefault(it.credential, []).append(b.a[it.app])  # granted when the application is used, claimed or not
 
-    def var(r: Requirement) -> int | None:
+    def var(r: Requirement, above: Conditions = ()) -> int | None:
         """A variable that is 1 only if ``r`` is met; -1 if already met; None if never."""
         if r.credential is not None:
-            if ready.meets(r):
+            if ready.meets(r, above):
                 return -1
             ways = have.get(r.credential, [])
             if len(ways) <= 1:
@@ -284,7 +295,7 @@ def add_prerequisite_rows(b: AuditModel, p: Problem, ready: Ready) -> None:
             v = b.milp.var("has")
             b.milp.row({v: 1.0, **{w: -1.0 for w in ways}}, hi=0)
             return v
-        kids = [var(c) for c in r.children()]
+        kids = [var(c, conditions_below(r, above)) for c in r.children()]
         if not kids:
             return -1  # a pool in a prerequisite tree counts as met
         k = group_need(group_kind(r), len(kids), r.at_least or 1)
@@ -324,11 +335,11 @@ def list_schedule(
     offered and ready, longest chain of dependants first, within the load.
     """
 
-    def met(r: Requirement, have: set[str]) -> bool:
+    def met(r: Requirement, have: set[str], above: Conditions = ()) -> bool:
         """``have``: what earlier terms took and the credit it earned (a held credential meets a leaf by its conditions)."""
         if r.credential is not None:
-            return r.credential in have or ready.meets(r)
-        kids = [met(c, have) for c in r.children()]
+            return r.credential in have or ready.meets(r, above)
+        kids = [met(c, have, conditions_below(r, above)) for c in r.children()]
         if not kids:
             return True
         need = group_need(group_kind(r), len(kids), r.at_least or 1)

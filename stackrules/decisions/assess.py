@@ -190,6 +190,8 @@ class AssessStatement:
     # decision too, and the statement shows it
     exceptions: tuple[ExceptionEntry, ...] = ()
     exceptions_refused: tuple[ExceptionRefused, ...] = ()
+    # with look-ahead: the holdings in progress or planned the statement rests on, counted as if passed (as the audit's)
+    pending: tuple[str, ...] = ()
 
     def to_json(self) -> JSONObject:
         return {
@@ -197,6 +199,7 @@ class AssessStatement:
             "title": self.title,
             "learner": self.learner,
             "status": self.status.value,
+            "pending": list(self.pending),
             "as_of": self.as_of.isoformat(),
             "credits": self.credits.to_json(),
             "granted": records(self.granted),

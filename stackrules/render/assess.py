@@ -28,6 +28,9 @@ def assess_text(d: AssessStatement) -> str:
         # an officer must not issue this: its figures are the best choice found when time ran out, not a decision
         out.append("Status: NOT DECIDED within the time limit. This is not a statement of credit: run it again with a longer --time-limit.")
         out.append("The figures below are those of the best choice found so far.")
+    if d.pending:
+        # look-ahead: as the audit marks it, the statement says what it rests on that is not done
+        out.append(f"With look-ahead: this statement counts study in progress or planned as if passed: {', '.join(d.pending)}.")
     so_far = " so far" if undecided else ""
     out.append(
         f"Credit granted{so_far}: {n(c.granted)} {unit}"
@@ -72,7 +75,9 @@ def assess_text(d: AssessStatement) -> str:
             out.append(
                 "      for: "
                 + ", ".join(
-                    f"{s.holding} {s.title}" + (f" (tagged {', '.join(s.stated_tags)} by the learner file, not the catalogue)" if s.stated_tags else "")
+                    f"{s.holding} {s.title}"
+                    + (" (in progress or planned: counted with look-ahead)" if s.holding in d.pending else "")
+                    + (f" (tagged {', '.join(s.stated_tags)} by the learner file, not the catalogue)" if s.stated_tags else "")
                     for s in g.sources
                 )
             )

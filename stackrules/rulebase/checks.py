@@ -60,7 +60,11 @@ def _fold(r: Requirement, links: dict[str, frozenset[str]]) -> Requirement:
         partners = sorted(links.get(r.credential, ()))
         if not partners:
             return r
-        return Requirement.model_construct(any=tuple(Requirement.model_construct(credential=x) for x in (r.credential, *partners)))
+        # each way keeps the leaf's own grade and date conditions (a prerequisite `{credential: X, min_grade: B}` met by
+        # X's old code asks the same grade of it)
+        return Requirement.model_construct(
+            any=tuple(Requirement.model_construct(credential=x, min_grade=r.min_grade, within_years=r.within_years) for x in (r.credential, *partners))
+        )
     updates: dict[str, object] = {}
     for key in ("all", "any", "of"):
         kids = getattr(r, key)
