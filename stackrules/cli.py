@@ -15,6 +15,7 @@ with ``--format json`` any failure on input, a usage error too, prints
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import json
@@ -134,7 +135,10 @@ def _guard(fmt_of: Callable[[dict[str, Any]], str]) -> Callable[[F], F]:
                 emit_diagnostics(exc.diagnostics, fmt, [list(kwargs.get("rules") or ())])
                 code = EXIT_INVALID
             except RequestError as exc:
-                emit_diagnostics([exc.diagnostic()], fmt)
+                diag = exc.diagnostic()
+                if diag.help is not None and "COMMAND" in diag.help:  # the code's own help, said for this command
+                    diag = dataclasses.replace(diag, help=diag.help.replace("COMMAND", click.get_current_context().info_name or "COMMAND"))
+                emit_diagnostics([diag], fmt)
                 code = EXIT_INVALID
             except VerificationError as exc:
                 click.echo(escape_text(f"internal error: {exc}"), err=True)
@@ -238,7 +242,9 @@ def _as_of(value: str | None) -> dt.date:
     from .language.models import FIRST_DAY, LAST_DAY
 
     if not FIRST_DAY <= day <= LAST_DAY:  # said with the flag's name, before the engine says it with the API's
-        raise RequestError("SR5002", f"`--as-of {value}` is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+        raise RequestError(
+            "SR5002", f"`--as-of {value}` is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", f"give a day from {FIRST_DAY} to {LAST_DAY}"
+        )
     return day
 
 

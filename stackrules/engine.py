@@ -455,7 +455,9 @@ def _check_args(as_of: object, time_limit: object, catalog_year: object = None, 
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise RequestError("SR5002", f"`as_of` must be a date, not {_a(as_of)}", "pass datetime.date(YYYY, M, D)")
     if not FIRST_DAY.year <= as_of.year <= LAST_DAY.year:  # so that no date arithmetic leaves the calendar
-        raise RequestError("SR5002", f"`as_of` {as_of.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", None)
+        raise RequestError(
+            "SR5002", f"`as_of` {as_of.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}", f"give a day from {FIRST_DAY} to {LAST_DAY}"
+        )
     if isinstance(time_limit, bool) or not isinstance(time_limit, int | float | Fraction):
         raise RequestError("SR5002", f"`time_limit` must be a number of seconds, not {_a(time_limit)}", "pass for example time_limit=10")
     if not time_limit > 0:

@@ -43,7 +43,7 @@ def test_a_month_that_does_not_exist_is_named_as_the_month() -> None:
 
 def test_the_cli_names_its_own_flags_for_days_and_years_out_of_range() -> None:
     _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--as-of", "0001-01-01")
-    assert d["message"] == "`--as-of 0001-01-01` is outside the years 1000 to 8999"
+    assert d["message"] == "`--as-of 0001-01-01` is outside the years 1000 to 8999" and d["help"] == "give a day from 1000-01-01 to 8999-12-31"
     _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--catalog-year", "0")
     assert "'--catalog-year'" in d["message"] and "1000<=x<=8999" in d["message"]
 
@@ -67,3 +67,21 @@ def test_a_quoted_number_and_a_tag_no_credential_carries_are_said(tmp_path: Path
     result = CliRunner().invoke(main, ["check", _base(tmp_path, "acme:CERT", "{tags: electve}"), "--format", "json"])
     [d] = json.loads(result.stdout)["diagnostics"]
     assert d["code"] == "SR4001" and d["help"] == "no credential or grant has tag `electve` (did you mean `elective`?)"
+
+
+def test_the_codes_own_help_names_the_command_run() -> None:
+    # it printed "see `stackrules COMMAND --help`" literally (a newcomer, 2026-11-30)
+    _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--time-limit", "0")
+    assert d["help"] == "see `stackrules audit --help`"
+
+
+def test_year_zero_and_a_tag_list_with_one_real_tag(tmp_path: Path) -> None:
+    _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--as-of", "0000-01-01")
+    assert d["help"] == "there is no year 0000"
+    # a tag list is any of its tags: with `elective` present, `zzq` is not why the pool falls short
+    folder = _base(tmp_path, "acme:CERT", "{tags: [elective, zzq]}")
+    q = tmp_path / "q.yaml"
+    q.write_text(q.read_text(encoding="utf-8").replace("credits: 6", "credits: 12"), encoding="utf-8")  # more than U3 gives
+    result = CliRunner().invoke(main, ["check", folder, "--format", "json"])
+    [d] = json.loads(result.stdout)["diagnostics"]
+    assert d["code"] == "SR4001" and d["help"] == "check the filter, or add credentials that match it"

@@ -22,5 +22,9 @@ def test_tariqs_2024_statement_names_the_grant_the_first_year_cap_leaves_out(eng
     ) in text
     audit = render_text(engine.audit(tariq, "exu:BIT", AS_OF, catalog_year=2024).record)
     assert "also grants exu:COMP1030 Computer Systems: 6 exu-cp, not counted (cap): limit `first-year-cap`" in audit
+    # and "Study that remains" does not offer that room again to the pools: core's exu:INFO1010 takes it (a newcomer,
+    # 2026-11-30: "at most 6 exu-cp more level 1 in all" under computing, electives and the total)
+    assert "none of it level 1: limit `first-year-cap` (at most 60 exu-cp level 1) is full once the units named above count" in text
+    assert "at most 6 exu-cp more level 1" not in text
     # the figures stay those of what counts: 42 granted, 54 counted, 90 to go
     assert statement.to_json()["credits"]["granted"] == "42" and statement.to_json()["credits"]["remaining"] == "90"

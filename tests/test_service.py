@@ -587,3 +587,13 @@ def test_an_argument_the_engine_refuses_points_at_its_field(client: Client) -> N
     r = client.post("/v1/audit", json=audit_body(as_of="0001-01-01"))
     [d] = r.json()["diagnostics"]
     assert r.status_code == 422 and d["pointer"] == "/as_of" and d["message"].startswith("`as_of` 0001-01-01 is outside the years")
+
+
+def test_a_catalogue_year_with_no_version_points_at_the_year_not_the_target(client: Client) -> None:
+    # a newcomer's find (2026-11-30): 404 "The target is not a qualification of the rule base", pointer /target
+    r = client.post("/v1/audit", json={**audit_body(), "catalog_year": 1990})
+    [d] = r.json()["diagnostics"]
+    assert r.status_code == 422 and d["pointer"] == "/catalog_year" and d["message"].startswith("no version of `exu:BIT` is in force on 1990-01-01")
+    r = client.post("/v1/audit", json=audit_body(as_of="9999-01-01"))
+    [d] = r.json()["diagnostics"]
+    assert d["pointer"] == "/as_of" and d["help"] == "give a day from 1000-01-01 to 8999-12-31"

@@ -681,7 +681,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             charged[i] = (done + fresh, first)
         return new, sorted(set(elsewhere))
 
-    room_of: dict[tuple[int, int], tuple[Fraction, Fraction]] = {}  # each maximum limit's room and shared demand
+    room_of: dict[tuple[int, int], tuple[Fraction, Fraction, bool]] = {}  # each maximum limit's room (less the units named), shared demand, room before them
     for leaf in top.leaves():
         adds = [(p.items[i], k) for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin == "addition"]
         if not adds:
@@ -991,7 +991,7 @@ def _short_limits(p: Problem, ev: Evaluation, leaf: CNode, items: list[Item], un
 
 
 def _full_maximums(
-    p: Problem, choice: Choice, leaf: CNode, unit: str, amount: Fraction, seen: dict[tuple[int, int], tuple[Fraction, Fraction]], counted: bool = False
+    p: Problem, choice: Choice, leaf: CNode, unit: str, amount: Fraction, seen: dict[tuple[int, int], tuple[Fraction, Fraction, bool]], counted: bool = False
 ) -> str:
     """(see _maximums_over) for a pool's entry (``counted``: it asks for a number of credentials, not credit)"""
     candidates = [i for i in p.eligible.get(leaf.index, []) if p.items[i].origin == "addition"]
@@ -1005,7 +1005,7 @@ def _maximums_over(
     unit: str,
     candidates: list[int],
     amount: Fraction,
-    seen: dict[tuple[int, int], tuple[Fraction, Fraction]],
+    seen: dict[tuple[int, int], tuple[Fraction, Fraction, bool]],
     counted: bool = False,
 ) -> str:
     """What the maximum limits over an entry (``leaf`` and the nodes above it) leave of the ``amount`` it asks for,
@@ -1023,17 +1023,25 @@ def _maximums_over(
                 continue
             if (n.index, k) not in seen:
                 demand = Fraction(0)
+                named = Fraction(0)  # what the units named for credential leaves under it take of its room
                 for other in n.leaves():
                     adds = [(i, c) for i, c in choice.claims.get(other.index, []) if p.items[i].origin == "addition"]
-                    if adds and any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition"):
+                    if other.kind == "credential":
+                        named += sum(
+                            (p.items[i].credits * c if lim.kind == "max_credits" else Fraction(c) for i, c in adds if p.in_limit(n, k, i)), Fraction(0)
+                        )
+                    elif adds and any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition"):
                         demand += sum((p.items[i].credits * c for i, c in adds), Fraction(0))
-                seen[(n.index, k)] = (lim.bound - held_limit_value(p, n, k, choice), demand)
-            room, demand = seen[(n.index, k)]
+                held = lim.bound - held_limit_value(p, n, k, choice)
+                seen[(n.index, k)] = (held - named, demand, held > 0)
+            room, demand, open_before = seen[(n.index, k)]
             of = filter_text(lim.where)
             bound = f"{q(lim.bound)} {unit}" if lim.kind == "max_credits" else q(lim.bound)
             name = f"limit `{lim.id or lim.kind}` (at most {bound} {of})"
             if room <= 0:
-                said.append(f"{'not' if counted else 'none of it'} {of}: {name} is full")
+                # full with what the learner has, or once the units named above (still to add) count too
+                full = "is full" if not open_before else "is full once the units named above count"
+                said.append(f"{'not' if counted else 'none of it'} {of}: {name} {full}")
             elif lim.kind == "max_credits" and not counted and room < max(amount, demand):
                 said.append(f"at most {q(room)} {unit} more {of} in all, for {name}")
     return "".join(f"; {x}" for x in said)

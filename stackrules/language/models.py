@@ -129,9 +129,11 @@ LAST_DAY = _dt.date(8999, 12, 31)
 def no_such_day(value: str) -> str:
     """Why text of the form ``YYYY-MM-DD`` names no day: the month, or the day of that month."""
     year, month, day = (int(part) for part in value.split("-"))
+    if year < 1:
+        return "there is no year 0000"
     if not 1 <= month <= 12:
         return f"there is no month {month:02d}: months run from 01 to 12"
-    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    last = calendar.monthrange(year, month)[1]
     return f"{calendar.month_name[month]} {year} has {last} days, not {day}" if day > last or day < 1 else "that month has no such day"
 
 
@@ -370,7 +372,14 @@ def _cond_value(attr: str, op: str, value: Any, at: tuple[Any, ...]) -> Any:
         if not isinstance(value, int):
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
                 # `level: "1"`: the number is right, the quotes make it text
-                raise _err("invalid_filter", '`{attr}` compares with a whole number, got the text `"{v}"`: write {v} without quotes', attr=attr, v=value, at=at)
+                raise _err(
+                    "invalid_filter",
+                    '`{attr}` compares with a whole number, got the text `"{v}"`: write {n} without quotes',
+                    attr=attr,
+                    v=value,
+                    n=value.strip(),
+                    at=at,
+                )
             raise _err("invalid_filter", "`{attr}` compares with a whole number, got `{v}`", attr=attr, v=str(value), at=at)
         return value
     if attr == "awarded":

@@ -531,15 +531,17 @@ class Context:
 
     def _unheard_tags(self, f: Filter) -> list[str]:
         """Tags a filter asks for (outside a `not`) that nothing in the rule base carries."""
+        known = self._tags()
         asked: list[str] = []
         for t in f.terms:
             if t.attr == "tags" and not isinstance(t.value, FactRef):
-                asked += [str(x) for x in (t.value if isinstance(t.value, tuple) else (t.value,))]
+                values = [str(x) for x in (t.value if isinstance(t.value, tuple) else (t.value,))]
+                if all(v not in known for v in values):  # a list is any of its tags: it matches nothing only if none exists
+                    asked += values
         for group in f.any_of:
             for g in group:
                 asked += self._unheard_tags(g)
-        known = self._tags()
-        return sorted({t for t in asked if t not in known})
+        return sorted(set(asked))
 
     def rule(self, rule: RuleInfo) -> None:
         item, r = rule.origin, rule.doc

@@ -93,8 +93,11 @@ def run(engine: Engine, task: Task) -> Outcome:
     except RequestError as exc:
         slug = "unknown-target" if exc.code == "SR5001" else "invalid-argument"
         where = "/target" if exc.code == "SR5001" else _named_field(exc.message)
+        if exc.code == "SR5001" and exc.message.startswith("no version of"):
+            # the target is known; the day (or the catalogue year asked for) has no version of it in force
+            slug, where = "invalid-argument", "/catalog_year" if task.params.get("catalog_year") is not None else "/as_of"
         diag = {"code": exc.code, "message": exc.message, "pointer": where}
-        if exc.help:
+        if exc.help and "stackrules COMMAND" not in exc.help:  # (the code's own help speaks of the command line)
             diag["help"] = exc.help
         extra: dict[str, Any] = {"diagnostics": [diag]}
         if exc.help and exc.help.startswith("did you mean"):
