@@ -924,3 +924,13 @@ def test_an_alternative_is_never_an_earlier_plan_with_more_added(engine: stackru
         assert not any(before <= set(alt["added"]) for before in found), (alt["added"], found)
         found.append(set(alt["added"]))
     assert len(plan["alternatives"]) == 2
+
+
+def test_a_step_past_its_pools_need_names_only_the_limits_it_serves(engine: stackrules.Engine) -> None:
+    # a newcomer's find (2026-11-30): Dana's steps said they counted for limit `residency`, which her own 66 exu-cp of
+    # EXU study already meet (at least 48)
+    dana = stackrules.load_learner(EXAMPLES / "dana.yaml")
+    text = engine.plan(dana, "exu:BIT", AS_OF).text()
+    steps = [line for line in text.splitlines() if "past what it needs" in line]
+    assert steps and not any("residency" in line for line in steps)
+    assert any("limit `upper-level`" in line for line in steps)

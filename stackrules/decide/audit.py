@@ -47,7 +47,7 @@ from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
-from .checker import Evaluation, counts_against, held_limit_value, verify, verify_outcome
+from .checker import Evaluation, counts_against, held_limit_value, limit_value_without, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -910,14 +910,17 @@ def _added(p: Problem, choice: Choice, node: CNode) -> Fraction:
     return sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in seen.items()), Fraction(0))
 
 
-def minimums_served(p: Problem, leaf: CNode, items: list[int]) -> tuple[str, str | None]:
+def minimums_served(p: Problem, leaf: CNode, items: list[int], choice: Choice | None = None) -> tuple[str, str | None]:
     """The minimum limits on ``leaf`` or above it that count some of ``items``, in words ("limit `x` (at least 4
-    distinct terms)"), and what a distinct-values one among them counts ("term"), if any."""
+    distinct terms)"), and what a distinct-values one among them counts ("term"), if any. With ``choice``, a limit the
+    rest of the choice meets without ``items`` is not one they serve (Dana's residency, met by her own 66 of 48)."""
     said: list[str] = []
     distinct: str | None = None
     for n in (leaf, *leaf.ancestors()):
         for k, lim in enumerate(n.limits):
             if lim.is_max or not any(p.in_limit(n, k, i) for i in items):
+                continue
+            if choice is not None and lim.kind in ("min_credits", "min_count") and limit_value_without(p, n, k, choice, items) >= lim.bound:
                 continue
             if lim.kind == "min_distinct":
                 words = f"at least {q(lim.bound)} distinct {lim.of}s"

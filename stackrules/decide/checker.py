@@ -322,6 +322,12 @@ def held_limit_value(p: Problem, n: CNode, number: int, choice: Choice) -> Fract
     return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: it.origin != "addition"))
 
 
+def limit_value_without(p: Problem, n: CNode, number: int, choice: Choice, items: list[int]) -> Fraction:
+    """The value of ``n``'s limit number ``number`` over everything the choice claims but ``items``."""
+    left_out = set(items)
+    return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: it.index not in left_out, completion=True))
+
+
 def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
     """The value of ``n``'s limit number ``number`` (``lim``) over what the subtree claims."""
     counts = _counts(p, n, choice, keep)

@@ -945,7 +945,7 @@ def _plan_record(
                 if room <= 0:
                     beyond[i] = named.id or p.version.id
                     # the minimum limits it counts for, named (Priya's INFO3010 is there for `upper-level`)
-                    limits, _ = minimums_served(p, node, [i])
+                    limits, _ = minimums_served(p, node, [i], choice)
                     if any(a.min_total is not None for a in node.ancestors()):
                         serves[i] = f"towards the total of {p.version.id}" + (f" and {limits}" if limits else "")
                     else:
