@@ -597,3 +597,14 @@ def test_a_catalogue_year_with_no_version_points_at_the_year_not_the_target(clie
     r = client.post("/v1/audit", json=audit_body(as_of="9999-01-01"))
     [d] = r.json()["diagnostics"]
     assert d["pointer"] == "/as_of" and d["help"] == "give a day from 1000-01-01 to 8999-12-31"
+
+
+def test_an_empty_body_and_a_quantity_sent_as_a_number_say_what_to_send(client: Client) -> None:
+    # a newcomer's find (2026-11-30): "Field required" with an empty pointer; "Input should be a valid string"
+    r = client.post("/v1/audit", content=b"", headers={"Content-Type": "application/json"})
+    [d] = r.json()["diagnostics"]
+    assert r.status_code == 422 and d["message"].startswith("the request has no body: send a JSON object with the fields ")
+    assert "`learner`" in d["message"] and "`target`" in d["message"]
+    r = client.post("/v1/plan", json={**audit_body(), "max_load": 0})
+    [d] = r.json()["diagnostics"]
+    assert d["pointer"] == "/max_load" and d["message"].endswith('send the number as text, e.g. "0"')

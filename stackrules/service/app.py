@@ -409,6 +409,13 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             # an argument of the request that does not fit its schema is SR5002, as on the command line; pydantic's own
             # words ("Value error, ...") are not the service's
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if err.get("type") == "missing" and loc == ("body",):
+                # no body at all: said as such, with what to send (pydantic says only "Field required")
+                fields = ", ".join(f"`{f}`" for f in sorted(_request_fields(request)))
+                message = "the request has no body: send a JSON object" + (f" with the fields {fields}" if fields else "")
+            elif err.get("type") == "string_type" and isinstance(err.get("input"), int | float) and not isinstance(err.get("input"), bool):
+                # a quantity sent as a JSON number: it is text, so that no decimal is rounded on the way
+                message = f'{message}: send the number as text, e.g. "{err.get("input")}"'
             if err.get("type") == "extra_forbidden" and loc:
                 # a field the request does not have: a misspelt one is named with the field meant
                 meant = suggestion(str(loc[-1]), _request_fields(request))
