@@ -330,7 +330,11 @@ def _rests_on(p: Problem, it: Item, ev: Evaluation, fed: dict[int, int]) -> str 
     """For credit granted from study in progress or planned: that study's status (planned if any source is)."""
     if ev.rests.get(it.index) != "pending":
         return None
-    statuses = {p.items[i].holding.holding.status for i, a in fed.items() if it.index in p.apps[a].grants and p.items[i].pending and p.items[i].holding}  # type: ignore[union-attr]
+    statuses = set()
+    for i, a in fed.items():
+        hv = p.items[i].holding
+        if it.index in p.apps[a].grants and p.items[i].pending and hv is not None:
+            statuses.add(hv.holding.status)
     return "planned" if "planned" in statuses else "in_progress"
 
 

@@ -21,7 +21,6 @@ a prerequisite tree counts as met (docs/language.md, "Plans").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -53,9 +52,6 @@ class Ready:
 
     def __contains__(self, credential: object) -> bool:
         return credential in self.attrs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self.attrs))
 
     def meets(self, r: Requirement, above: Conditions = ()) -> bool:
         """Whether prerequisite leaf ``r`` is met by what the learner holds: one holding passes the leaf's own grade and
