@@ -713,6 +713,13 @@ class Wide:
     share_only: frozenset[str] | None = None  # with `shares`: `share: [ids]`, only these may count in both (section 17)
 
 
+def _waives_everything(top: Group) -> bool:
+    """Section 18 as built: waiving a top child that alone meets the top group (one choice of an `any` or `at_least:
+    1`, the only child of an `all`) waives the qualification, and the oracle's approver `a` may approve for nodes only:
+    the waiver is refused."""
+    return top.kind == "any" or (top.kind == "at_least" and top.k == 1) or (top.kind == "all" and len(top.children) == 1)
+
+
 @st.composite
 def wide_instances(draw: st.DrawFn) -> Wide:
     n = draw(st.integers(2, 4))
@@ -781,7 +788,7 @@ def wide_oracle(w: Wide) -> tuple[str, Fraction | None]:
         for lf in _leaves(child):
             owner.append(k)
             leaves.append(lf)
-    waived = {w.exception[1]} if w.exception and w.exception[0] == "waive" else set()
+    waived = {w.exception[1]} if w.exception and w.exception[0] == "waive" and not _waives_everything(w.tree) else set()
     share = {w.shares[0], w.shares[1]} if w.shares else set()
 
     def accepts(i: int, c: Cred) -> bool:

@@ -1029,18 +1029,22 @@ def _maximums_over(
             if not any(p.in_limit(n, k, i) for i in candidates):
                 continue
             if (n.index, k) not in seen:
-                demand = Fraction(0)
-                named = Fraction(0)  # what the units named for credential leaves under it take of its room
+                by_credit = lim.kind == "max_credits"
+                demand = Fraction(0)  # what the other entries under it add, in the limit's unit
+                # the units named for credential leaves under it: item -> copies (a unit two leaves share is one unit,
+                # as the limit counts it)
+                named: dict[int, int] = {}
                 for other in n.leaves():
                     adds = [(i, c) for i, c in choice.claims.get(other.index, []) if p.items[i].origin == "addition"]
                     if other.kind == "credential":
-                        named += sum(
-                            (p.items[i].credits * c if lim.kind == "max_credits" else Fraction(c) for i, c in adds if p.in_limit(n, k, i)), Fraction(0)
-                        )
+                        for i, c in adds:
+                            if p.in_limit(n, k, i):
+                                named[i] = max(named.get(i, 0), c)
                     elif adds and any(p.in_limit(n, k, i) for i in p.eligible.get(other.index, []) if p.items[i].origin == "addition"):
-                        demand += sum((p.items[i].credits * c for i, c in adds), Fraction(0))
+                        demand += sum((p.items[i].credits * c if by_credit else Fraction(c) for i, c in adds), Fraction(0))
+                taken = sum((p.items[i].credits * c if by_credit else Fraction(c) for i, c in named.items()), Fraction(0))
                 held = lim.bound - held_limit_value(p, n, k, choice)
-                seen[(n.index, k)] = (held - named, demand, held > 0)
+                seen[(n.index, k)] = (held - taken, demand, held > 0)
             room, demand, open_before = seen[(n.index, k)]
             of = filter_text(lim.where)
             bound = f"{q(lim.bound)} {unit}" if lim.kind == "max_credits" else q(lim.bound)
@@ -1051,6 +1055,9 @@ def _maximums_over(
                 said.append(f"{'not' if counted else 'none of it'} {of}: {name} {full}")
             elif lim.kind == "max_credits" and not counted and room < max(amount, demand):
                 said.append(f"at most {q(room)} {unit} more {of} in all, for {name}")
+            elif lim.kind == "max_count" and room < max(amount if counted else Fraction(1), demand):
+                # a count: however much credit the entry asks, no more than this many such credentials
+                said.append(f"at most {q(room)} more credential{'s' * (room != 1)} {of} in all, for {name}")
     return "".join(f"; {x}" for x in said)
 
 

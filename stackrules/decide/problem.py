@@ -500,13 +500,19 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
 
 
 def _is_everything(top: CNode, n: CNode) -> bool:
-    """Whether ``n`` holds every requirement of the target: the top node, or a node the chain of only children from it
-    reaches (`requires: {id: whole, all: [...]}`, a group around it, a nested qualification that is the target's only
-    requirement): waiving it waives the qualification under another name, and section 18's scope applies to it."""
-    node = top
-    while node is not n and len(node.children) == 1:
-        node = node.children[0]
-    return node is n
+    """Whether waiving ``n`` alone meets every requirement of the target: each group from it up to the top is met by
+    that one branch (an `all` of it alone, an `any` or `at_least: 1` it is a choice of): `requires: {id: whole, ...}`,
+    a group around it, a nested qualification that is the target's only requirement, one choice of a top-level
+    `any`. Such a waiver waives the qualification under another name, and section 18's scope applies to it."""
+    node = n
+    while node is not top:
+        parent = node.parent
+        if parent is None or parent.kind not in ("all", "any", "at_least"):
+            return False
+        if (len(parent.children) != 1) if parent.kind == "all" else semantics.threshold(parent) != 1:
+            return False
+        node = parent
+    return True
 
 
 def _waived_total(v: QualVersion, top: CNode, scoped: list[CNode]) -> str:
