@@ -318,11 +318,11 @@ def prerequisites_met(r: Requirement, have: set[str], strict: bool = False) -> b
     """Is a prerequisite tree met by these credentials? (Pools in prerequisites count as met.) With ``strict``, a leaf
     under a grade or a date condition (its own or a group's above it) is not met by having the credential alone (the
     holding may not pass it)."""
-    conditioned = strict and (r.min_grade is not None or r.within_years is not None)
+    if strict and (r.min_grade is not None or r.within_years is not None):
+        return False  # (a group's condition holds for every leaf below it)
     if r.credential is not None:
-        return r.credential in have and not conditioned
-    # below a conditioned group every leaf is conditioned: strict stays on, and a conditioned group is never met here
-    kids = [prerequisites_met(c, have, strict) and not conditioned for c in r.children()]
+        return r.credential in have
+    kids = [prerequisites_met(c, have, strict) for c in r.children()]
     if not kids:
         return True
     return sum(kids) >= need(group_kind(r), len(kids), r.at_least or 1)

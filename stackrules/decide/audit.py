@@ -328,7 +328,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
 
 def _rests_on(p: Problem, it: Item, ev: Evaluation, fed: dict[int, int]) -> str | None:
     """For credit granted from study in progress or planned: that study's status (planned if any source is)."""
-    if ev.rests.get(it.index) != "pending":
+    if it.index not in ev.pending_grants:
         return None
     statuses = set()
     for i, a in fed.items():
@@ -448,7 +448,7 @@ def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]
                 required=required,
                 required_count=required_count,
                 location=n.loc or None,
-                pending=tuple(sorted(it.key for it in its if it.pending or ev.rests.get(it.index) == "pending")),
+                pending=tuple(sorted(it.key for it in its if it.pending or it.index in ev.pending_grants)),
                 exceptions=tuple(via),
                 why=_why(p, n, ev),
                 choice=n.kind in ("any", "at_least") and len(n.children) > semantics.threshold(n),
@@ -518,7 +518,7 @@ def _credit(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], cla
                 location=str(app.rule.loc),
                 exempt=tuple(nid for n in app.exempt if (nid := p.nodes[n].id) is not None),
                 confidence=doc.confidence if doc.confidence not in (None, "verified") else None,
-                not_used=tuple(_grant_not_used(p, choice, ev, g, claimed) for g in app.grants if g not in claimed),
+                not_used=tuple(_grant_not_used(p, choice, ev, g, claimed, fed) for g in app.grants if g not in claimed),
                 stated_tags=tuple(
                     (p.items[i].key, tags) for i, x in sorted(fed.items(), key=lambda kv: p.items[kv[0]].key) if x == a and (tags := _stated(p, p.items[i]))
                 ),
@@ -527,7 +527,7 @@ def _credit(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], cla
     return tuple(out)
 
 
-def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed: set[int]) -> GrantNotUsed:
+def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed: set[int], fed: dict[int, int]) -> GrantNotUsed:
     """Why the choice does not count grant ``g`` of an application it uses: section 16's `cap` when a maximum that could
     count it has no room for it once what counts and what the completion adds are in, else `not_needed`."""
     it = p.items[g]
@@ -542,34 +542,12 @@ def _grant_not_used(p: Problem, choice: Choice, ev: Evaluation, g: int, claimed:
             else f"`{it.credential}` already counts {same} times, as often as its `repeatable` bound allows"
         )
         return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, detail)
-    clash = sorted(p.items[j if i == g else i].key for i, j in p.incompatible if g in (i, j) and (j if i == g else i) in claimed)
+    clash = _clashes(p, it, claimed, fed, set(p.incompatible))
     if clash:
-        return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, f"`incompatible` with {', '.join(f'`{k}`' for k in clash)}, which counts")
-    for r in ev.limits:
-        if not r.limit.is_max or r.limit.kind not in ("max_credits", "max_count"):
-            continue
-        leaves = list(r.node.leaves())
-        if not any(g in p.eligible.get(leaf.index, ()) for leaf in leaves):
-            continue
-        matcher = Matcher(p.rb, r.node.target_fields)
-        if r.limit.where is not None and not matcher.match(r.limit.where, it.attrs):
-            continue
-        by_count = r.limit.kind == "max_count"
-        copies: dict[int, int] = {}
-        for leaf in leaves:
-            for i, k in choice.claims.get(leaf.index, []):
-                if p.items[i].origin == "addition" and (r.limit.where is None or matcher.match(r.limit.where, p.items[i].attrs)):
-                    copies[i] = max(copies.get(i, 0), k)
-        added = sum((Fraction(k) if by_count else p.items[i].credits * k for i, k in copies.items()), Fraction(0))
-        more = Fraction(1) if by_count else it.credits
-        if r.value + added + more > r.limit.bound:
-            name = r.limit.id or r.limit.kind
-            unit = "" if by_count else f" {p.version.system}"
-            if added:
-                detail = f"limit `{name}` has no room for it once the study still to add counts ({q(r.value)} counted and {q(added)} to add, of at most {q(r.limit.bound)}{unit})"
-            else:
-                detail = f"limit `{name}` leaves no room for {q(more)}{unit} more ({q(r.value)} of at most {q(r.limit.bound)})"
-            return GrantNotUsed(it.key, it.credits, granted, RefusalReason.CAP, detail)
+        return GrantNotUsed(it.key, it.credits, granted, RefusalReason.NOT_NEEDED, f"incompatible with {', '.join(clash)}, which counts")  # as `unused` says it
+    full = _full_limit(p, ev, [g], choice)
+    if full is not None:
+        return GrantNotUsed(it.key, it.credits, granted, RefusalReason.CAP, full)
     fits = [leaf for leaf, lst in p.eligible.items() if g in lst]
     where = sorted({nearest_id(p.nodes[leaf], p) for leaf in fits})
     if not where:
@@ -1228,31 +1206,39 @@ def _cannot_count(p: Problem, i: int, grants: list[int], claimed: set[int], fed:
     return None
 
 
-def _full_limit(p: Problem, ev: Evaluation, grants: list[int]) -> str | None:
+def _full_limit(p: Problem, ev: Evaluation, grants: list[int], choice: Choice | None = None) -> str | None:
     """Why a maximum leaves no room for a rule's grant, or None (section 16's `cap`).
 
     Only a limit that could count the grant: its node's subtree has a leaf
     that accepts the granted credit, its ``where`` matches it, and adding the
-    (indivisible) grant would pass its bound.
+    (indivisible) grant would pass its bound. With ``choice``, what its
+    completion adds under the limit takes room too (a grant the choice does
+    not count, though its rule applies: :func:`_grant_not_used`).
     """
     if not grants:
         return None
     for r in ev.limits:
         if not r.limit.is_max or r.limit.kind not in ("max_credits", "max_count"):
             continue
-        leaves = {leaf.index for leaf in r.node.leaves()}
-        counted = [
-            g
-            for g in grants
-            if any(g in p.eligible.get(leaf, ()) for leaf in leaves)
-            and (r.limit.where is None or Matcher(p.rb, r.node.target_fields).match(r.limit.where, p.items[g].attrs))
-        ]
+        by_count = r.limit.kind == "max_count"
+        leaves = [leaf.index for leaf in r.node.leaves()]
+        where, matcher = r.limit.where, Matcher(p.rb, r.node.target_fields)
+        counted = [g for g in grants if any(g in p.eligible.get(leaf, ()) for leaf in leaves) and (where is None or matcher.match(where, p.items[g].attrs))]
         if not counted:
             continue
-        more = Fraction(len(counted)) if r.limit.kind == "max_count" else total(p.items[g].credits for g in counted)
-        if r.value + more > r.limit.bound:
+        more = Fraction(len(counted)) if by_count else total(p.items[g].credits for g in counted)
+        claims = choice.claims if choice is not None else {}
+        copies: dict[int, int] = {}  # additions the completion claims under the limit (a unit two leaves share, once)
+        for leaf in leaves:
+            for i, k in claims.get(leaf, []):
+                if p.items[i].origin == "addition" and (where is None or matcher.match(where, p.items[i].attrs)):
+                    copies[i] = max(copies.get(i, 0), k)
+        added = sum((Fraction(k) if by_count else p.items[i].credits * k for i, k in copies.items()), Fraction(0))
+        if r.value + added + more > r.limit.bound:
             name = r.limit.id or r.limit.kind
-            unit = "" if r.limit.kind == "max_count" else f" {p.version.system}"
+            unit = "" if by_count else f" {p.version.system}"
+            if added:
+                return f"limit `{name}` has no room for it once the study still to add counts ({q(r.value)} counted and {q(added)} to add, of at most {q(r.limit.bound)}{unit})"
             return f"limit `{name}` leaves no room for {q(more)}{unit} more ({q(r.value)} of at most {q(r.limit.bound)})"
     return None
 

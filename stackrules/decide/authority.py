@@ -25,8 +25,9 @@ def exception_refusal(
 ) -> tuple[RefusedReason, str] | None:
     """Why ``e`` does not count towards ``v`` on ``as_of`` (reason, words), or None when it counts.
 
-    ``in_target`` says whether the node it names is part of the target as audited; ``whole``, whether that node is
-    the target's own requirement tree (``node: t:Q``, or ``t:Q#ROOT`` naming its top node by id).
+    ``in_target`` says whether the node it names is part of the target as audited; ``whole``, whether waiving that
+    node alone meets every requirement (the `requires` node named by id, one choice of a top-level `any`: the
+    caller's ``_is_everything`` in decide/problem.py), which is the whole qualification under another name.
     The first reason that holds is given, in the order of section 18.
     """
     provider = v.provider
@@ -43,7 +44,7 @@ def exception_refusal(
     if not in_target:
         return "outside_target", f"`{e.node}` is not part of `{v.id}` as audited"
     if ("#" not in e.node or whole) and approver.scope != "qualification":
-        # naming the top node by its id is naming the whole qualification: it needs the same scope
+        # a node that holds every requirement is the whole qualification under another name: the same scope
         what = "is the whole qualification" if "#" not in e.node else f"holds every requirement of `{v.id}`"
         return "needs_qualification_scope", f"`{e.node}` {what}, and `{approver.id}` may approve only for nodes"
     return None

@@ -71,9 +71,9 @@ class Evaluation:
     added: dict[int, list[Item]] = field(default_factory=dict)  # node -> additions its subtree claims
     limits: list[LimitResult] = field(default_factory=list)
     exempt: set[int] = field(default_factory=set)
-    # granted credit that rests on study not done: "addition" (a source the completion adds) or "pending" (a source
-    # in progress or planned, counted with look-ahead); credit rests on its sources as a claim rests on its holding
-    rests: dict[int, str] = field(default_factory=dict)
+    # granted credit resting on study in progress or planned (a source counted with look-ahead): credit rests on its
+    # sources as a claim rests on its holding
+    pending_grants: set[int] = field(default_factory=set)
 
 
 def _accepts(p: Problem, leaf: CNode, it: Item) -> bool:
@@ -169,30 +169,26 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
 
     ev = Evaluation()
     ev.exempt = {n for a in chosen_apps for n in p.apps[a].exempt}
-    solid: set[int] = set()  # nodes exempt by an application whose sources are all done
+    solid: set[int] = set()  # nodes exempt by an application none of whose sources is in progress or planned
     for a in sorted(chosen_apps):
-        sources = [items[i] for i, x in fed.items() if x == a]
-        kind = "addition" if any(s.origin == "addition" for s in sources) else "pending" if any(s.pending for s in sources) else None
-        if kind is not None:
-            ev.rests.update(dict.fromkeys(p.apps[a].grants, kind))
+        if any(items[i].pending for i, x in fed.items() if x == a):
+            ev.pending_grants.update(p.apps[a].grants)
         else:
             solid.update(p.apps[a].exempt)
-    rests = ev.rests
-    # an exemption resting on study not done (look-ahead) exempts its node only once that study is passed: met_pending
+    resting = ev.pending_grants
+    # an exemption resting on study in progress (look-ahead) exempts its node only once that study is passed
     shaky = ev.exempt - solid
     everything = ItemFilter(lambda it: True, completion=True)
-    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in rests)
-    # (credit earned by study a completion or a plan adds stays in this view, as before: it is what the plan records
-    # as credit used, and `done` alone keeps it from making a node met)
+    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in resting)
     with_pending = ItemFilter(lambda it: it.origin != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
     uniform = (
-        not shaky and not any(items[i].origin == "addition" or items[i].pending or i in rests for i in used) and all(a == b for a, b in p.settled.values())
+        not shaky and not any(items[i].origin == "addition" or items[i].pending or i in resting for i in used) and all(a == b for a, b in p.settled.values())
     )
-    any_pending = bool(shaky) or any(items[i].pending or rests.get(i) == "pending" for i in used)  # else `done` and `with_pending` see the same claims
+    any_pending = bool(shaky) or any(items[i].pending or i in resting for i in used)  # else `done` and `with_pending` see the same claims
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all

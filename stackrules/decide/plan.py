@@ -221,11 +221,14 @@ def _model(
 
 
 def _never_added(p: Problem, it: Item, ready: Ready, retakes: dict[str, str]) -> bool:
-    """Held (and not repeatable: a repeatable one may be taken again; nor one a leaf needs retaken, :func:`_retakes`),
-    or incompatible with something held."""
+    """Held (:func:`_held_again`), or incompatible with something held."""
+    return _held_again(p, it, ready, retakes) or bool(_held_incompatible(p.rb, it.credential, ready))
+
+
+def _held_again(p: Problem, it: Item, ready: Ready, retakes: dict[str, str]) -> bool:
+    """Held, and not repeatable (a repeatable one may be taken again), nor one a leaf needs retaken (:func:`_retakes`)."""
     info = p.rb.credentials.get(it.credential)
-    again = it.credential in ready and (info is None or info.repeat_max is None) and it.credential not in retakes
-    return again or bool(_held_incompatible(p.rb, it.credential, ready))
+    return it.credential in ready and (info is None or info.repeat_max is None) and it.credential not in retakes
 
 
 def _retakes(p: Problem) -> dict[str, str]:
@@ -549,8 +552,7 @@ def _clashing_needed(p: Problem, adds: list[Item], ready: Ready, retakes: dict[s
     b = AuditModel(p)
     b.build(True, True)
     for it in adds:
-        held_again = it.credential in ready and it.credential not in retakes and (p.rb.credentials[it.credential].repeat_max is None)
-        if held_again:
+        if _held_again(p, it, ready, retakes):  # what the plan model leaves out, but for the incompatible ones
             b.milp.fix(b.u[it.index], 0.0)
     sol = b.milp.solve([least], deadline)
     if sol.status != "optimal":
@@ -804,11 +806,7 @@ def _check(
     check_plan(
         p.rb,
         p.version.system,
-        {
-            it.credential: [h.attrs for h in p.items if h.credential == it.credential and h.origin in ("holding", "external")]
-            for it in p.items
-            if it.origin in ("holding", "external")
-        },
+        _ready(p).attrs,  # each credential held, with its holdings' grades and dates: the checker judges leaves itself
         [PlannedTerm(t.term, t.name or "", t.credentials) for t in planned],
         load,
         _credit_used(p, choice),

@@ -232,8 +232,8 @@ def build_problem(
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
-        # waiving the `requires` node by its id waives the qualification (a block or a value there restricts or
-        # changes one node, as on any other)
+        # waiving a node that alone meets every requirement waives the qualification (a block or a value there
+        # restricts or changes one node, as on any other)
         whole = e.type == "waive" and any(_is_everything(top, n) for n in scoped)
         refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=whole)
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
