@@ -25,9 +25,10 @@ def exception_refusal(
 ) -> tuple[RefusedReason, str] | None:
     """Why ``e`` does not count towards ``v`` on ``as_of`` (reason, words), or None when it counts.
 
-    ``in_target`` says whether the node it names is part of the target as audited; ``whole``, whether waiving that
-    node alone meets every requirement (the `requires` node named by id, one choice of a top-level `any`: the
-    caller's ``_is_everything`` in decide/problem.py), which is the whole qualification under another name.
+    ``in_target`` says whether the node it names is part of the target as audited; ``whole``, whether that node
+    alone meets every requirement (the `requires` node named by id, one choice of a top-level `any`: the
+    caller's ``_is_everything`` in decide/problem.py), which is the whole qualification under another name: waiving
+    it, or giving it a new `value`, needs the scope the qualification does.
     The first reason that holds is given, in the order of section 18.
     """
     provider = v.provider

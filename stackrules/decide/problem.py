@@ -232,9 +232,9 @@ def build_problem(
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
-        # waiving a node that alone meets every requirement waives the qualification (a block or a value there
-        # restricts or changes one node, as on any other)
-        whole = e.type == "waive" and any(_is_everything(top, n) for n in scoped)
+        # waiving a node that alone meets every requirement waives the qualification, and a new threshold there is
+        # a new threshold for the qualification (a block there restricts one node, as on any other)
+        whole = e.type in ("waive", "value") and any(_is_everything(top, n) for n in scoped)
         refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=whole)
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
         # (section 18's order: a type the approver may not approve comes before a date after as_of)
@@ -391,6 +391,10 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
     """Apply a `value` exception to its node (this problem's copy): a pool's credit or count, a group's `at_least`."""
     n = scoped[0]
     whole = value.value.denominator == 1
+    if not value.value and n.kind in ("pool", "at_least"):
+        # a threshold of nothing is a waiver under another name: it takes a `waive`, with a waiver's rules (who may
+        # waive, sign-offs never waived)
+        return f"not applied: a `value` of 0 would waive `{n.id}`; a waiver is a `waive` exception"
     if n.kind == "pool" and n.credits is not None:
         wanted = rb.convert(value, v.system)
         # more than the whole qualification (without a total: than a hundred years of full-time study): a slip, and a
