@@ -45,6 +45,9 @@ def problem(r: Any, status: int, slug: str) -> dict[str, Any]:
     assert r.headers["content-type"] == "application/problem+json"
     doc: dict[str, Any] = r.json()
     assert doc["type"].endswith("/" + slug) and doc["status"] == status and doc["title"] and doc["detail"]
+    # every problem names the request it answers (RFC 9457 `instance`), the worker's as the app's own
+    assert doc["instance"] == r.request.url.path, doc
+    assert list(doc)[:5] == ["type", "title", "status", "detail", "instance"]
     assert "Traceback" not in r.text
     return doc
 

@@ -60,7 +60,7 @@ from .models import (
 )
 from .pool import Pool
 from .problems import KINDS, PROBLEM_JSON, TYPE_BASE, Problem, pointer
-from .worker import JSON, Outcome, Task, etag, qualifications_json
+from .worker import JSON, Outcome, Task, etag, qualifications_json, with_instance
 
 log = logging.getLogger("stackrules.service")
 
@@ -178,7 +178,8 @@ def _send(outcome: Outcome, request: Request) -> Response:
         tag = headers.get("ETag")
         if tag and tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers={"ETag": tag})
-    return Response(outcome.body, outcome.code, headers, media_type=outcome.media_type)
+    body = with_instance(outcome.body, request.url.path) if outcome.media_type == PROBLEM_JSON else outcome.body
+    return Response(body, outcome.code, headers, media_type=outcome.media_type)
 
 
 def wants_text(request: Request) -> bool:

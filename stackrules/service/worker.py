@@ -71,7 +71,17 @@ def etag(body: bytes) -> str:
 
 
 def problem_outcome(problem: Problem) -> Outcome:
+    """A problem found in a worker, which does not know the request's path: the app adds it (``with_instance``)."""
     return Outcome(problem.status, problem.body(), PROBLEM_JSON, dict(problem.headers))
+
+
+def with_instance(body: bytes, instance: str) -> bytes:
+    """A problem document from a worker with its ``instance`` (the request's path), as the app's own problems have."""
+    doc = json.loads(body)
+    if "instance" in doc:
+        return body
+    out = {k: doc.pop(k) for k in ("type", "title", "status", "detail") if k in doc}
+    return json.dumps({**out, "instance": instance, **doc}, ensure_ascii=False, indent=2).encode()
 
 
 def run(engine: Engine, task: Task) -> Outcome:
