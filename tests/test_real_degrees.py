@@ -142,10 +142,13 @@ def test_a_value_exception_changes_only_its_learners_tree(tmp_path: Path) -> Non
     import stackrules
 
     (tmp_path / "q.yaml").write_text(
-        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires: {id: electives, credits: 12, where: {tags: b}}\n", encoding="utf-8"
+        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires:\n  all:\n    - {id: electives, credits: 12, where: {tags: b}}\n"
+        "    - {id: core, all: [t:A1]}\n",
+        encoding="utf-8",
     )
     engine = stackrules.load(ROOT / "tests" / "cases" / "_base", tmp_path / "q.yaml")
-    holdings = [{"credential": "t:B1"}]
+    # (electives is not the whole qualification: a `value` there would need qualification scope)
+    holdings = [{"credential": "t:B1"}, {"credential": "t:A1"}]
     exception = {"type": "value", "node": "t:Q#electives", "value": 6, "reason": "r", "approved_by": "registrar", "date": "2026-01-10"}
     day = dt.date(2026, 6, 30)
     assert engine.audit(stackrules.load_learner({"id": "A", "holdings": holdings, "exceptions": [exception]}), "t:Q", day).status == "met"
@@ -187,7 +190,8 @@ def test_a_value_without_a_total_to_compare_and_one_in_an_unknown_system_are_sai
     from stackrules.errors import LearnerError
 
     (tmp_path / "q.yaml").write_text(
-        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires:\n  all:\n    - {id: electives, credits: 12, where: {tags: b}}\n",
+        "kind: qualification\nid: t:Q\ntitle: Q\nprovider: t\nrequires:\n  all:\n    - {id: electives, credits: 12, where: {tags: b}}\n"
+        "    - {id: core, all: [t:A1]}\n",
         encoding="utf-8",
     )
     engine = stackrules.load(ROOT / "tests" / "cases" / "_base", tmp_path / "q.yaml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -47,7 +48,7 @@ from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
-from .checker import Evaluation, counts_against, held_limit_value, limit_value_without, verify, verify_outcome
+from .checker import Evaluation, counts_against, graded_weight, held_limit_value, limit_value_with, limit_value_without, verify, verify_outcome
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -303,11 +304,11 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         look_ahead=p.look_ahead,
         credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice)),
         nodes=_nodes(p, choice, ev),
-        limits=_limits(p, ev),
+        limits=_limits(p, ev, choice),
         credit=_credit(p, choice, ev, fed, claimed_keys),
         refused=_refusals(p, choice, ev, fed, claimed_keys, indeterminate),
         missing=_missing(p, choice, ev, indeterminate),
-        unused=_unused(p, choice, claimed_keys, fed, indeterminate),
+        unused=_unused(p, choice, ev, claimed_keys, fed, indeterminate),
         exceptions=tuple(
             ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, _effect(p, choice, e, effect, indeterminate))
             for e, effect in p.exceptions
@@ -475,7 +476,7 @@ def _why(p: Problem, n: CNode, ev: Evaluation) -> str | None:
     return None
 
 
-def _limits(p: Problem, ev: Evaluation) -> tuple[LimitResult, ...]:
+def _limits(p: Problem, ev: Evaluation, choice: Choice) -> tuple[LimitResult, ...]:
     return tuple(
         LimitResult(
             id=r.limit.id or r.limit.kind,
@@ -489,6 +490,7 @@ def _limits(p: Problem, ev: Evaluation) -> tuple[LimitResult, ...]:
             share=r.limit.share,
             location=_limit_loc(r.node, r.limit),
             met_pending=r.pending,
+            ungraded=r.limit.kind == "min_gpa" and not graded_weight(p, r.node, r.number, choice),
         )
         for r in ev.limits
     )
@@ -1243,6 +1245,40 @@ def _full_limit(p: Problem, ev: Evaluation, grants: list[int], choice: Choice | 
     return None
 
 
+def _limit_keeps_out(p: Problem, ev: Evaluation, it: Item, choice: Choice) -> str | None:
+    """The limit that keeps a holding the choice leaves out from counting, in words, or None: a maximum with no room
+    for it (:func:`_full_limit`), or a minimum grade average it would bring under its bound (a holding graded below
+    the average counts only where enough other graded study lifts it, and study still to add has no grade yet)."""
+    full = _full_limit(p, ev, [it.index], choice)
+    if full is not None:
+        return full
+    if it.points is None:
+        return None
+    for r in ev.limits:
+        if r.limit.kind != "min_gpa" or not any(it.index in p.eligible.get(leaf.index, ()) for leaf in r.node.leaves()):
+            continue
+        if not p.in_limit(r.node, r.number, it.index):
+            continue
+        lowered = limit_value_with(p, r.node, r.number, choice, it.index)
+        if lowered < r.limit.bound:
+            name = r.limit.id or r.limit.kind
+            return (
+                f"counting it would bring the grade average of limit `{name}` to {_below(lowered)}, under its minimum of "
+                f"{q(r.limit.bound)} (study still to add has no grade to lift it)"
+            )
+    return None
+
+
+def _below(x: Fraction) -> str:
+    """A value short of a bound, written out: exact when two decimal places say it, else rounded down (never shown
+    at the bound it falls short of)."""
+    hundredths = x * 100
+    if hundredths.denominator == 1:
+        return fmt(x)
+    down = math.floor(hundredths)
+    return f"about {down // 100}.{down % 100:02d}"
+
+
 def _condition_failed(p: Problem, it: Item) -> str | None:
     """A condition that keeps a holding out of a leaf that would otherwise take it: `condition: grade D below CR in core`."""
     for leaf in p.top.leaves():
@@ -1338,7 +1374,7 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
     return "not used: the decision does not need it"
 
 
-def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
+def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: dict[int, int], indeterminate: bool = False) -> tuple[Unused, ...]:
     out = []
     item_of = {it.holding.index: it for it in p.items if it.holding is not None}
     eligible_anywhere = {i for lst in p.eligible.values() for i in lst}
@@ -1399,6 +1435,8 @@ def _unused(p: Problem, choice: Choice, claimed: set[int], fed: dict[int, int], 
                 UnusedCause.REPEAT,
                 f"the completion takes `{it.credential}` again for {where}, which this pass does not meet, and a credential counts once",
             )
+        elif (kept := _limit_keeps_out(p, ev, it, choice)) is not None:
+            cause, reason = UnusedCause.NOT_NEEDED, kept
         else:
             cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
         if cause in (UnusedCause.NOT_NEEDED, UnusedCause.REPEAT) and sum(1 for h in p.holdings if h.holding.credential == hv.holding.credential) > 1:

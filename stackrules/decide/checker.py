@@ -62,6 +62,7 @@ class LimitResult:
     value: Fraction
     status: str  # ok | short
     pending: bool = False  # a minimum reached only with study in progress or planned (look-ahead)
+    number: int = 0  # the limit's place among its node's limits (``Problem.in_limit``'s number)
 
 
 @dataclass
@@ -232,7 +233,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             # a minimum met only with pending study is met once that study is passed, as a node is `met_pending`
             pending = ok and any_pending and not lim.is_max and _limit_value(p, n, k, lim, choice, done) < lim.bound
-            ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short", pending))
+            ev.limits.append(LimitResult(n, lim, value, "ok" if ok else "short", pending, k))
     return ev
 
 
@@ -324,9 +325,24 @@ def limit_value_without(p: Problem, n: CNode, number: int, choice: Choice, items
     return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: it.index not in left_out, completion=True))
 
 
-def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice, keep: ItemFilter) -> Fraction:
-    """The value of ``n``'s limit number ``number`` (``lim``) over what the subtree claims."""
+def graded_weight(p: Problem, n: CNode, number: int, choice: Choice) -> Fraction:
+    """The credit of the graded study (grade points known) that ``n``'s `min_gpa` limit number ``number`` averages
+    over, in the reported view (with the completion): 0 when it averages over nothing, and so holds."""
+    counts = _counts(p, n, choice, ItemFilter(lambda it: True, completion=True))
+    return total(p.items[i].credits * k for i, k in counts.items() if p.items[i].points is not None and p.in_limit(n, number, i))
+
+
+def limit_value_with(p: Problem, n: CNode, number: int, choice: Choice, item: int) -> Fraction:
+    """The value of ``n``'s limit number ``number`` over everything the choice claims and one copy of ``item`` more
+    (an item the choice leaves out: what counting it would make of the limit)."""
+    return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: True, completion=True), extra=item)
+
+
+def _limit_value(p: Problem, n: CNode, number: int, lim: CLimit, choice: Choice, keep: ItemFilter, extra: int | None = None) -> Fraction:
+    """The value of ``n``'s limit number ``number`` (``lim``) over what the subtree claims (and ``extra``, once)."""
     counts = _counts(p, n, choice, keep)
+    if extra is not None and extra not in counts:
+        counts[extra] = 1
     if lim.where is None:
         members = [(p.items[i], k) for i, k in counts.items()]
     else:

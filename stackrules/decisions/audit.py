@@ -208,11 +208,15 @@ class LimitResult:
     share: Fraction | None = None  # for max_share / min_share
     location: str | None = None  # file:line of the limit in its document
     met_pending: bool = False  # a minimum reached only with study in progress or planned (look-ahead)
+    # a `min_gpa` over no graded credit: it holds, and its value is its bound (nothing to average); said, not hidden
+    ungraded: bool = False
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"id": self.id, "kind": self.kind.value, "status": self.status.value, "value": q(self.value), "bound": q(self.bound)}
         if self.met_pending:
             out["met_pending"] = True
+        if self.ungraded:
+            out["ungraded"] = True
         if self.where is not None:
             out["where"] = self.where
         if self.credit_cap:

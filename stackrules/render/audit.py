@@ -166,7 +166,8 @@ def audit_text(d: AuditDecision) -> str:
             over = f" ({lim.where})" if lim.where else ""
             at = f" [{lim.location}]" if lim.location else ""
             mark = MARK["met_pending"] if lim.met_pending else MARK[lim.status]
-            out.append(f"  {mark} {lim.id}{over}{where}: {n(lim.value)}, {rel} {n(lim.bound)}{share}{at}")
+            value = "no graded credit counted yet" if lim.ungraded else n(lim.value)
+            out.append(f"  {mark} {lim.id}{over}{where}: {value}, {rel} {n(lim.bound)}{share}{at}")
     if d.credit:
         out.append("")
         out.append("Credit granted")
