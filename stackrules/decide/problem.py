@@ -229,6 +229,8 @@ def build_problem(
     substitutes: list[tuple[set[int], str, str, LearnerException]] = []
     adds: list[tuple[set[int], str, LearnerException]] = []
     exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = []
+    waivers: list[tuple[LearnerException, set[int]]] = []  # the waivers counted, with the nodes each waives
+    narrow: list[tuple[LearnerException, set[int]]] = []  # those of approvers who may approve only for nodes
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
@@ -254,6 +256,9 @@ def build_problem(
         if e.type == "waive":
             waived |= {n.index for n in scoped}
             exceptions.append((e, f"`{e.node}` is waived" + _waived_total(v, top, scoped)))
+            waivers.append((e, {n.index for n in scoped}))
+            if _scope_of(rb, v, e) != "qualification":
+                narrow.append(waivers[-1])
         elif e.type == "approve":
             signed = [n for n in scoped if n.kind == "approval"]
             if not signed:
@@ -281,6 +286,22 @@ def build_problem(
             assert e.credential
             adds.append((subtree, e.credential, e))
             exceptions.append((e, f"`{e.credential}` may be claimed by `{e.node}`"))
+    if len(narrow) > 1 and _waived_whole(top, {i for _, ids in narrow for i in ids}):
+        # node by node, they waive every requirement: the qualification under other names, which needs the
+        # qualification's scope as one waiver of it does (the waivers an approver with that scope gave stand)
+        refused_now = {id(e) for e, _ in narrow}
+        waived = {i for e, ids in waivers if id(e) not in refused_now for i in ids}
+        for e, _ in narrow:
+            rest = [f"`{o.node}`" for o, _ in narrow if o is not e]
+            others = f"waiver{'s' if len(rest) > 1 else ''} of {', '.join(rest)}"
+            exceptions_refused.append(
+                (
+                    e,
+                    "needs_qualification_scope",
+                    f"`{e.node}` and the {others} together waive every requirement of `{v.id}`, and `{e.approved_by}` may approve only for nodes",
+                )
+            )
+        exceptions = [(e, said) for e, said in exceptions if id(e) not in refused_now]
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
@@ -501,6 +522,28 @@ def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]]
                 pairs.add((min(it.index, j), max(it.index, j)))
     same = [lst for _, lst in sorted(by_cred.items()) if len(lst) > 1]
     return sorted(pairs), same
+
+
+def _scope_of(rb: RuleBase, v: QualVersion, e: LearnerException) -> str | None:
+    """The scope of the approver an exception names (``nodes`` or ``qualification``), None when none is listed."""
+    approver = rb.approvers.get(v.provider, {}).get(e.approved_by) if v.provider is not None else None
+    return approver.scope if approver is not None else None
+
+
+def _waived_whole(top: CNode, waived: set[int]) -> bool:
+    """Whether the waived nodes alone meet every requirement: each group met by its waived parts (``all``: every part,
+    ``any`` / ``at_least``: enough), nothing else counted; the credit total, which a waiver leaves as it is, aside."""
+
+    def met(n: CNode) -> bool:
+        if n.index in waived:
+            return True
+        if n.kind == "all":
+            return bool(n.children) and all(met(c) for c in n.children)
+        if n.kind in ("any", "at_least"):
+            return sum(1 for c in n.children if met(c)) >= max(semantics.threshold(n), 1)
+        return False
+
+    return met(top)
 
 
 def _is_everything(top: CNode, n: CNode) -> bool:
