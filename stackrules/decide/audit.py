@@ -78,6 +78,18 @@ def run_audit(
     if catalog_year is not None:
         learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, catalog_year))
     p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())
+    if p.judged_on_pending:
+        # study in progress or planned changes whether some node applies: the tree completed study gives comes first
+        # (section 16: `met` before `met_pending`); when it is not met there, the tree with that study decides
+        today = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places(), judge_on_done=True)
+        found = _decide(ctx, learner, today, start, time_limit, catalog)
+        if found[3].status == AuditStatus.MET:
+            return found
+    return _decide(ctx, learner, p, start, time_limit, catalog)
+
+
+def _decide(ctx: Context, learner: Learner, p: Problem, start: float, time_limit: float, catalog: bool) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
+    """The decision of problem ``p``: the fast path when it proves itself, else the solver; checked either way."""
     might = might_complete(p)
     fast = greedy_completion(p) if might else None
     if fast is not None:
@@ -273,6 +285,8 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         remaining = sum((p.items[i].credits * min(k, p.items[i].multiplicity) for i, k in additions.items()), Fraction(0))
         records = sum(min(k, p.items[i].multiplicity) for i, k in additions.items() if p.items[i].attrs.type == "record")
     pending = {it.key for it in claimed_items if it.pending}
+    # a node that stands aside only because of study not yet passed rests on that study as a claim does
+    pending |= {key for keys in p.aside_pending.values() for key in keys}
 
     claimed_keys = {it.index for it in claimed_items}
     fed: dict[int, int] = {}
@@ -1417,6 +1431,9 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
                 cause, reason = UnusedCause.CONDITION, failed
             else:
                 cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
+                decides = sorted(nearest_id(p.nodes[n], p) for n, keys in p.aside_pending.items() if hv.key in keys)
+                if decides:
+                    reason += ", but it sets " + ", ".join(f"`{d}`" for d in decides) + " aside once passed (see the requirement)"
         elif incompatible and (clash := _clashes(p, it, claimed, fed, incompatible)):
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:

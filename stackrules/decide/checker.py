@@ -50,6 +50,9 @@ class ItemFilter:
     keep: Callable[[Item], bool]
     seen: dict[int, list[tuple[Item, int]]] = field(default_factory=dict)
     completion: bool = False  # the completion's view: a sign-off still to come counts as given
+    # whether the view counts study in progress or planned (look-ahead): a node that stands aside only because of such
+    # study (``Problem.aside_pending``) applies in a view without it, and is met there only as its own claims allow
+    pending: bool = True
 
     def __call__(self, it: Item) -> bool:
         return self.keep(it)
@@ -180,16 +183,20 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     # an exemption resting on study in progress (look-ahead) exempts its node only once that study is passed
     shaky = ev.exempt - solid
     everything = ItemFilter(lambda it: True, completion=True)
-    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in resting)
+    done = ItemFilter(lambda it: it.origin != "addition" and not it.pending and it.index not in resting, pending=False)
     with_pending = ItemFilter(lambda it: it.origin != "addition")
     met_all: dict[int, bool] = {}
     met_done: dict[int, bool] = {}
     met_pending: dict[int, bool] = {}
     # when nothing claimed is pending or added, the three views see the same claims: evaluate once
     uniform = (
-        not shaky and not any(items[i].origin == "addition" or items[i].pending or i in resting for i in used) and all(a == b for a, b in p.settled.values())
+        not shaky
+        and not p.aside_pending
+        and not any(items[i].origin == "addition" or items[i].pending or i in resting for i in used)
+        and all(a == b for a, b in p.settled.values())
     )
-    any_pending = bool(shaky) or any(items[i].pending or i in resting for i in used)  # else `done` and `with_pending` see the same claims
+    # else `done` and `with_pending` see the same claims
+    any_pending = bool(shaky) or bool(p.aside_pending) or any(items[i].pending or i in resting for i in used)
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all
@@ -380,6 +387,10 @@ def _met_now(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilte
     if n.index in p.waived or n.index in exempt:
         return True
     if n.index in p.settled:
+        if n.index in p.aside_pending and not keep.pending:
+            # it stands aside only because of study not yet passed: on what is done it applies, and nothing of the
+            # choice is claimed in it (its subtree is out of this tree)
+            return False
         return p.settled[n.index][1 if keep.completion else 0]
     if n.kind == "credential":
         ok = bool(_claims(n, choice, p, keep))

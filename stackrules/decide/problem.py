@@ -77,6 +77,12 @@ class Problem:
     settled: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     settled_why: dict[int, str] = field(default_factory=dict)  # node -> `not_applicable` / `pending_approval` reason
     aside: frozenset[int] = frozenset()  # the settled nodes that do not apply (a sign-off among them is not pending)
+    # with look-ahead, nodes that do not apply only because of study in progress or planned (they apply on completed
+    # study alone): met in the view with that study, not in the view of what is done, as a claim resting on it is
+    aside_pending: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # -> the keys of the study it rests on
+    # with look-ahead, whether study in progress or planned changes whether some node applies (either way): the tree
+    # then differs from the one completed study alone gives
+    judged_on_pending: bool = False
     blocked: frozenset[tuple[int, int]] = frozenset()  # (leaf, item) pairs a `block` exception forbids
     # holdings no credit rule takes that a rule into the target would take in a related field: item -> (rule id,
     # the fields of the qualification the rule grants into)
@@ -183,7 +189,14 @@ def build_problem(
     bound: Fraction | None = None,
     places: Sequence[str] = (),
     most_credit: Fraction | None = None,
+    judge_on_done: bool = False,
 ) -> Problem:
+    """The problem of deciding ``learner`` against ``target`` on ``as_of``.
+
+    ``judge_on_done``: with look-ahead, judge `when` / `unless` on completed study alone (the tree as it stands
+    today), while study in progress or planned still counts in claims: :func:`~stackrules.decide.audit.run_audit`
+    asks for it when the two trees differ (``Problem.judged_on_pending``).
+    """
     v, day = target_version(rb, learner, target, as_of)
     # the tree as this learner sees it: filters that compare with a learner fact read the learner's (section 17)
     ct = compiler(v, day, learner.facts) if compiler is not None else compile_target(rb, v, day, learner.facts)
@@ -305,7 +318,8 @@ def build_problem(
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
-    settled, settled_why, aside, unflipped = _settle(rb, learner, v, as_of, top, holdings, approved)
+    settle = _settle(rb, learner, v, as_of, top, holdings, approved, judge_on_done)
+    settled, settled_why, aside, unflipped = settle.settled, settle.why, settle.aside, settle.unflipped
     waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
     # ---- credit rules: which apply, their sources, their applications
@@ -395,6 +409,8 @@ def build_problem(
         bound,
         settled=settled,
         settled_why=settled_why,
+        aside_pending=settle.aside_pending,
+        judged_on_pending=settle.judged_on_pending,
         aside=aside,
         blocked=frozenset(blocked),
         unrelated=unrelated,
@@ -436,11 +452,26 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
     return f"not applied: `{n.id}` has no threshold a `value` of {value} can set (a credit or count pool, or `at_least` up to its parts)"
 
 
+@dataclass(frozen=True)
+class _Settled:
+    settled: dict[int, tuple[bool, bool]]
+    why: dict[int, str]
+    aside: frozenset[int]
+    unflipped: tuple[tuple[CNode, Requirement, str], ...]
+    aside_pending: dict[int, tuple[str, ...]]  # aside only because of study in progress or planned -> that study's keys
+    judged_on_pending: bool  # study in progress or planned changes whether some node applies
+
+
 def _settle(
-    rb: RuleBase, learner: LearnerDoc, v: QualVersion, as_of: dt.date, top: CNode, holdings: list[HoldingView], approved: set[int]
-) -> tuple[dict[int, tuple[bool, bool]], dict[int, str], frozenset[int], tuple[tuple[CNode, Requirement, str], ...]]:
+    rb: RuleBase, learner: LearnerDoc, v: QualVersion, as_of: dt.date, top: CNode, holdings: list[HoldingView], approved: set[int], on_done: bool = False
+) -> _Settled:
     """Which nodes do not apply to this learner, the state of each sign-off (section 17), and the `holds` conditions
     a completion must leave false (``Problem.unflipped``).
+
+    With look-ahead, study in progress or planned counts in `holds` as it counts in claims, unless ``on_done`` (the
+    tree completed study alone gives). A node that stands aside only because of such study is said to rest on it
+    (``aside_pending``, and its reason names the study); ``judged_on_pending`` says whether such study changes any
+    node's standing either way.
 
     A sign-off that does not apply is not applicable like any other node, not pending: its condition is
     tested before its approval. A condition whose other parts (facts, terms) hold but whose `holds` node does not
@@ -451,7 +482,11 @@ def _settle(
     why: dict[int, str] = {}
     aside: set[int] = set()
     unflipped: list[tuple[CNode, Requirement, str]] = []
-    counting = [hv for hv in holdings if hv.counts]
+    done = [hv for hv in holdings if hv.counts and not hv.pending]
+    counting = done if on_done else [hv for hv in holdings if hv.counts]
+    ahead = [hv for hv in holdings if hv.counts and hv.pending]
+    aside_pending: dict[int, tuple[str, ...]] = {}
+    differs = False
     # `terms_since` counts on the calendar of the target's provider, as holdings' terms are derived from theirs
     provider = rb.providers.get(v.provider) if v.provider is not None else None
     calendar = provider.terms if provider is not None else ()
@@ -466,21 +501,53 @@ def _settle(
         return ""
 
     def flippable(cond: Condition) -> Requirement | None:
-        """The `holds` node of a false condition whose other parts hold: more study could make it true."""
+        """The `holds` node of a false condition whose other parts hold: more study could make it true.
+
+        Not on completed study alone (``on_done``) when study in progress or planned already makes it true: that
+        tree is the one of today, which a decision that is not met there does not keep (``run_audit``)."""
         if cond.holds is None:
+            return None
+        if on_done and ahead and semantics.condition_holds(rb, cond, learner.facts, [*done, *ahead], calendar, as_of):
             return None
         return cond.holds if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of, with_holds=False) else None
 
+    def standing(n: CNode, held: list[HoldingView]) -> bool:
+        """Whether ``n`` applies on ``held`` (its own conditions only)."""
+        return all(semantics.condition_holds(rb, c, learner.facts, held, calendar, as_of) for c in n.when) and not any(
+            semantics.condition_holds(rb, c, learner.facts, held, calendar, as_of) for c in n.unless
+        )
+
+    def resting(n: CNode) -> str:
+        """When ``n`` stands aside only because of study in progress or planned: that study, said after the reason."""
+        nonlocal differs
+        if on_done or not ahead or not standing(n, done):
+            return ""
+        differs = True
+        alone = [hv for hv in ahead if standing(n, [*done, hv]) is False]
+        aside_pending[n.index] = tuple(hv.key for hv in (alone or ahead))
+        named = ", ".join(f"`{hv.key}` ({str(hv.holding.status).replace('_', ' ')})" for hv in (alone or ahead))
+        return f", which rests on study not yet passed: {named}"
+
+    def coming(n: CNode) -> str:
+        """On completed study alone (``on_done``): the study in progress or planned that would make ``n`` apply."""
+        if not on_done or not ahead or not standing(n, [*done, *ahead]):
+            return ""
+        named = ", ".join(f"`{hv.key}` ({str(hv.holding.status).replace('_', ' ')})" for hv in ahead if standing(n, [*done, hv]))
+        return f"; it applies once {named or 'the study in progress or planned'} is passed"
+
     def visit(n: CNode) -> None:
+        nonlocal differs
+        if ahead and (n.when or n.unless) and standing(n, done) != standing(n, [*done, *ahead]):
+            differs = True  # (either way: a node that applies only because of such study too)
         for cond in n.when:
             if not semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
                 tree = flippable(cond)
                 if tree is not None:
                     unflipped.append((n, tree, "applies only " + semantics.condition_text(cond)))
-                return stand_aside(n, "applies only " + semantics.condition_text(cond) + unknown(cond))
+                return stand_aside(n, "applies only " + semantics.condition_text(cond) + unknown(cond) + resting(n) + coming(n))
         for cond in n.unless:
             if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
-                return stand_aside(n, "does not apply " + semantics.condition_text(cond))
+                return stand_aside(n, "does not apply " + semantics.condition_text(cond) + resting(n))
             tree = flippable(cond)
             if tree is not None:
                 unflipped.append((n, tree, "does not apply " + semantics.condition_text(cond)))
@@ -504,7 +571,7 @@ def _settle(
         aside.add(n.index)
 
     visit(top)
-    return settled, why, frozenset(aside), tuple(unflipped)
+    return _Settled(settled, why, frozenset(aside), tuple(unflipped), aside_pending, differs)
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:
