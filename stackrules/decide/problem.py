@@ -535,6 +535,25 @@ def _settle(
         named = ", ".join(f"`{hv.key}` ({str(hv.holding.status).replace('_', ' ')})" for hv in ahead if standing(n, [*done, hv]))
         return f"; it applies once {named or 'the study in progress or planned'} is passed"
 
+    def stated(hv: HoldingView) -> str | None:
+        """What of a holding only the learner file says (section 18): an inline description, or its own tags."""
+        info = rb.credentials.get(hv.holding.credential)
+        if info is None:
+            return "described by the learner file, not a catalogue"
+        extra = [t for t in hv.holding.tags if t not in info.tags]
+        return f"tagged {', '.join(extra)} by the learner file, not the catalogue" if extra else None
+
+    def on_stated(cond: Condition) -> str:
+        """When a `holds` test that sets a node aside holds only through what the learner file states: that, named."""
+        said = [hv for hv in counting if stated(hv) is not None]
+        if cond.holds is None or not said:
+            return ""
+        rest = [hv for hv in counting if stated(hv) is None]
+        if semantics.condition_holds(rb, cond, learner.facts, rest, calendar, as_of):
+            return ""
+        alone = [hv for hv in said if semantics.condition_holds(rb, cond, learner.facts, [*rest, hv], calendar, as_of)]
+        return "; it rests on what only the learner file states: " + ", ".join(f"`{hv.key}` ({stated(hv)})" for hv in (alone or said))
+
     def visit(n: CNode) -> None:
         nonlocal differs
         if ahead and (n.when or n.unless) and standing(n, done) != standing(n, [*done, *ahead]):
@@ -547,7 +566,7 @@ def _settle(
                 return stand_aside(n, "applies only " + semantics.condition_text(cond) + unknown(cond) + resting(n) + coming(n))
         for cond in n.unless:
             if semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
-                return stand_aside(n, "does not apply " + semantics.condition_text(cond) + resting(n))
+                return stand_aside(n, "does not apply " + semantics.condition_text(cond) + resting(n) + on_stated(cond))
             tree = flippable(cond)
             if tree is not None:
                 unflipped.append((n, tree, "does not apply " + semantics.condition_text(cond)))
