@@ -428,3 +428,14 @@ def test_the_checker_refuses_feeds_past_a_repeat_bound_the_model_did_not_hold(tm
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "oth:ENS", "awarded": d} for d in days]})
     with pytest.raises(VerificationError, match="`oth:ENS` counts 5 times, more than its bound 2"):
         engine.audit(learner, "hm:Q", AS_OF)
+
+
+@pytest.mark.parametrize("value", [10**22, [1, 10**12], 1e300, -(10**10)])
+def test_a_fact_given_as_data_is_bounded_as_one_read_from_yaml(value: object) -> None:
+    """`load_learner({... facts: {x: 10**22}})` and the HTTP service loaded a fact the same learner in YAML is refused
+    for (SR2011; an adversary, 2026-11-30): numbers given as data are bounded as numbers read from a file are."""
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner({"id": "L", "facts": {"x": value}})
+    diags = caught.value.diagnostics
+    assert [d.code for d in diags] == ["SR2011"] and "over the bound of 1000000000" in diags[0].message, [d.message for d in diags]
+    assert stackrules.load_learner({"id": "L", "facts": {"x": 10**9}}).doc.facts["x"] == 10**9

@@ -611,3 +611,11 @@ def test_an_empty_body_and_a_quantity_sent_as_a_number_say_what_to_send(client: 
     r = client.post("/v1/plan", json={**audit_body(), "max_load": 0})
     [d] = r.json()["diagnostics"]
     assert d["pointer"] == "/max_load" and d["message"].endswith('send the number as text, e.g. "0"')
+
+
+def test_a_learner_fact_past_the_number_bound_is_422(client: Client) -> None:
+    """The service loaded `facts: {x: 10**22}` that the CLI refuses in YAML (SR2011; an adversary, 2026-11-30)."""
+    learner = {**AMIRA, "facts": {"x": 10**22}}
+    doc = problem(client.post("/v1/audit", json=audit_body(learner=learner)), 422, "invalid-learner")
+    assert [d["code"] for d in doc["diagnostics"]] == ["SR2011"], doc
+    assert doc["diagnostics"][0].get("pointer") == "/learner/facts/x", doc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..diagnostics import did_you_mean
-from .quantity import MAX_YEARS, NumberBound, Quantity, QuantityError, parse_quantity, to_fraction
+from .quantity import MAX_MAGNITUDE, MAX_YEARS, NumberBound, Quantity, QuantityError, parse_quantity, to_fraction
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -527,7 +528,14 @@ def _check_facts(value: Any) -> Any:
         return value
 
     def whole(name: str, x: Any) -> Any:
+        if isinstance(x, int) and not isinstance(x, bool) and abs(x) > MAX_MAGNITUDE:
+            # a number given as data (a dict, JSON) is bounded as one read from YAML is (SR2011, section 18)
+            raise _err("number_too_large", "{why}", why=f"`{name}: {x}` is over the bound of {MAX_MAGNITUDE} in size", at=(name,))
+        if isinstance(x, float) and not math.isfinite(x):
+            raise _err("invalid_value", f"`{name}`: a fact's number is a whole number, not {x}", at=(name,))
         if isinstance(x, float) or type(x).__name__ == "Decimal":
+            if abs(x) > MAX_MAGNITUDE:
+                raise _err("number_too_large", "{why}", why=f"`{name}: {x}` is over the bound of {MAX_MAGNITUDE} in size", at=(name,))
             if x != int(x):
                 raise _err(
                     "invalid_value", f'`{name}: {x}`: a fact\'s number is a whole number (write it as text, "{x}", to compare it as a value)', at=(name,)
