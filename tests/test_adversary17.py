@@ -439,3 +439,19 @@ def test_a_fact_given_as_data_is_bounded_as_one_read_from_yaml(value: object) ->
     diags = caught.value.diagnostics
     assert [d.code for d in diags] == ["SR2011"] and "over the bound of 1000000000" in diags[0].message, [d.message for d in diags]
     assert stackrules.load_learner({"id": "L", "facts": {"x": 10**9}}).doc.facts["x"] == 10**9
+
+
+@pytest.mark.parametrize(("group", "line"), [("all: []", 6), ("any: []", 6), ("{at_least: 1, of: []}", 6)])
+def test_an_empty_group_is_refused_where_it_is_written(tmp_path: Path, group: str, line: int) -> None:
+    """`requires: {all: []}` made every learner MET and `any: []` no learner, both with `check` clean (an adversary,
+    2026-11-30): a group lists at least one requirement, and the JSON Schema says so too."""
+    body = f"  {group}\n" if not group.startswith("{") else "  at_least: 1\n  of: []\n"
+    qual = f'kind: qualification\nid: "mm:Q"\ntitle: Q\nprovider: mm\nrequires:\n{body}'
+    engine, diags = _load(tmp_path, qual)
+    assert engine is None
+    hit = [d for d in diags if d.code == "SR2008" and "lists no requirement" in d.message]
+    assert hit and hit[0].line == line + (1 if group.startswith("{") else 0), [(d.code, d.line, d.message) for d in diags]
+    from stackrules.language.schema import json_schema
+
+    forms = json_schema("qualification")["$defs"]["Requirement"]["anyOf"][1]["properties"]
+    assert all(any(f.get("minItems") == 1 for f in forms[k]["anyOf"]) for k in ("all", "any", "of"))

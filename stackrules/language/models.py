@@ -677,6 +677,10 @@ class Requirement(Model):
             raise _err("invalid_node", "a node has one of `all`, `any`, `at_least`; this one has " + " and ".join(f"`{g}`" for g in groups))
         if (self.at_least is None) != (self.of is None):
             raise _err("invalid_node", "`at_least: N` goes with `of: [...]`")
+        for k in ("all", "any", "of"):
+            if getattr(self, k) == ():
+                # `all: []` would be met by every learner and `any: []` by none: an author's slip either way
+                raise _err("invalid_node", f"`{k}` lists no requirement: list at least one, or leave the group out", at=(k,))
         if len(singles) > 1 or (singles and (groups or pools)):
             raise _err(
                 "invalid_node", "`{k}` stands alone: it cannot be combined with " + ", ".join(f"`{k}`" for k in (singles[1:] + groups + pools)), k=singles[0]

@@ -27,6 +27,12 @@ def json_schema(kind: str) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True, mode="validation")
     cred_id = TypeAdapter(CredId).json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
+    requirement = defs.get("Requirement", {}).get("properties", {})
+    for group in ("all", "any", "of"):
+        # a group lists at least one requirement (SR2008 when empty: the model's own check, with its message)
+        for form in requirement.get(group, {}).get("anyOf", []):
+            if form.get("type") == "array":
+                form["minItems"] = 1
     for name, meaning in _ID_SHORTHANDS.items():
         if name in defs:
             mapping = defs[name]
