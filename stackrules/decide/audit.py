@@ -1370,7 +1370,17 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
     if indeterminate:
         return f"{NOT_DECIDED}: whether it is used is not known"
     if not any(it.credential == e.credential and it.origin in ("holding", "external", "grant") for it in p.items):
+        held = [hv for hv in p.holdings if hv.holding.credential == e.credential]
+        if held:
+            # held, but not counting: in progress without look-ahead, not passed, awarded after as_of, ...
+            return f"not used: `{held[0].key}` does not count: {held[0].why_not or 'it is not counted on ' + p.as_of.isoformat()}"
         return f"not used: the learner does not hold `{e.credential}`"
+    if all(it.origin == "external" for it in p.items if it.credential == e.credential):
+        # an exception lets a node take a credential; another provider's holding counts only through a credit rule
+        whose = (
+            f"another provider's (`{e.credential.partition(':')[0]}`)" if e.credential in p.rb.credentials else "described by the learner file, not a catalogue"
+        )
+        return f"not used: `{e.credential}` is {whose}, and counts towards `{p.version.id}` only through a credit rule, which an exception does not stand in for"
     allowed = {key for key, ex in p.exception_claims.items() if ex is e}
     # the learner's own claims: a completion's additions are what is still needed, not what the exception did
     made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims if p.items[i].origin != "addition"}
