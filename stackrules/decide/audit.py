@@ -1283,6 +1283,33 @@ def _limit_keeps_out(p: Problem, ev: Evaluation, it: Item, choice: Choice) -> st
     return None
 
 
+MET_LIKE = ("met", "met_pending", "waived", "exempt", "not_applicable")
+
+
+def _not_needed(p: Problem, ev: Evaluation, it: Item) -> str:
+    """Why a holding that requirements accept, no limit keeps out, and the choice leaves out is not needed, as far as
+    can be said of the decision: the requirements that would take it are met, or met above it (another choice of an
+    `any`), or a competencies requirement that cannot be met (one counts as progress only once met)."""
+    taking = [p.nodes[leaf] for leaf, items in sorted(p.eligible.items()) if it.index in items]
+    unmet = [leaf for leaf in taking if ev.status.get(leaf.index) not in MET_LIKE]
+    if not unmet:
+        return "not needed: the requirements it could fill are complete"
+    above: list[str] = []
+    stuck: list[CNode] = []
+    for leaf in unmet:
+        met = next((a for a in leaf.ancestors() if ev.status.get(a.index) in MET_LIKE), None)
+        if met is None:
+            stuck.append(leaf)
+        elif (name := nearest_id(met, p)) not in above:
+            above.append(name)
+    if not stuck:
+        return "not needed: " + ", ".join(f"`{a}`" for a in above) + (" is" if len(above) == 1 else " are") + " met without it"
+    if all(leaf.kind == "competencies" for leaf in stuck):
+        names = ", ".join(sorted({f"`{nearest_id(leaf, p)}`" for leaf in stuck}))
+        return f"not counted: {names} would take it, but is not met, and a competencies requirement counts as progress only once it is met"
+    return "not needed: the requirements it could fill are complete, or a limit leaves no room"
+
+
 def _below(x: Fraction) -> str:
     """A value short of a bound, written out: exact when two decimal places say it, else rounded down (never shown
     at the bound it falls short of)."""
@@ -1380,7 +1407,9 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
         whose = (
             f"another provider's (`{e.credential.partition(':')[0]}`)" if e.credential in p.rb.credentials else "described by the learner file, not a catalogue"
         )
-        return f"not used: `{e.credential}` is {whose}, and counts towards `{p.version.id}` only through a credit rule, which an exception does not stand in for"
+        return (
+            f"not used: `{e.credential}` is {whose}, and counts towards `{p.version.id}` only through a credit rule, which an exception does not stand in for"
+        )
     allowed = {key for key, ex in p.exception_claims.items() if ex is e}
     # the learner's own claims: a completion's additions are what is still needed, not what the exception did
     made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims if p.items[i].origin != "addition"}
@@ -1465,7 +1494,7 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
         elif (kept := _limit_keeps_out(p, ev, it, choice)) is not None:
             cause, reason = UnusedCause.NOT_NEEDED, kept
         else:
-            cause, reason = UnusedCause.NOT_NEEDED, "not needed: the requirements it could fill are complete, or a limit leaves no room"
+            cause, reason = UnusedCause.NOT_NEEDED, _not_needed(p, ev, it)
         if cause in (UnusedCause.NOT_NEEDED, UnusedCause.REPEAT) and sum(1 for h in p.holdings if h.holding.credential == hv.holding.credential) > 1:
             # one of several holdings of a credential: which one, since its key's @n follows the file's order
             reason += f" (the holding {_which(hv)})"
