@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import errno
+import io
 import json
 import os
 import re
@@ -51,6 +52,25 @@ def _mistake(d: Diagnostic) -> tuple[str, str]:
     return d.code, named.group(1) if named else d.message
 
 
+def _echo(text: str, nl: bool = True) -> None:
+    """Write ``text`` to standard output whole, or raise (``BrokenPipeError`` when the reader went away).
+
+    CPython takes a write that a signal cut short (the reader of a pipe closing part-way: ``| head``) as done and
+    drops the rest, so a long output was cut and the command still said success. Here each write goes to the
+    file descriptor until all of it is written; one that cannot be is an error the command reports (exit 141, a
+    full disk SR5002). Without a file descriptor (a test's captured output) it is click's echo.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        click.echo(text, nl=nl)
+        return
+    sys.stdout.flush()
+    data = memoryview((text + ("\n" if nl else "")).encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
 def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequence[str]] = (), summary: bool = True) -> None:
     """Print ``diags``; ``roots`` are the lists of paths the files were read from (names are relative to them).
 
@@ -60,7 +80,7 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, roots: Sequence[Sequ
     catalogue line and hides every other error.
     """
     if fmt == "json":
-        click.echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
+        _echo(json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2))
         return
     from .source.files import quote_lines, source_path
 
@@ -277,9 +297,9 @@ def _learner(path: str) -> Any:
 
 def _print(decision: Decision, fmt: str) -> None:
     if fmt == "json":
-        click.echo(decision.dumps())
+        _echo(decision.dumps())
     else:
-        click.echo(decision.text(), nl=False)
+        _echo(decision.text(), nl=False)
 
 
 def common(fn: F) -> F:
@@ -337,10 +357,10 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
         emit_diagnostics(diags, "text", [roots, list(rules)] if paths else [roots], summary=bool(errors))
         if not errors:
             n = len(loaded)
-            click.echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")
+            _echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")
         elif any(d.code in _NEEDS_FRAMEWORKS for d in errors) and not any(isinstance(x.doc, (FrameworkDoc, CreditSystemsDoc)) for x in loaded):
             # the commonest newcomer mistake: a rule folder checked without the frameworks it names
-            click.echo(
+            _echo(
                 "note: no framework or credit-system document was loaded; check the rules with the frameworks they use, e.g. `stackrules check rules frameworks`",
                 err=True,
             )
@@ -407,7 +427,7 @@ def assess(
         _print(decision, fmt)
     else:
         signed = engine.sign_statement(decision, key, dt.datetime.now(dt.UTC), identities=who.doc.identities)
-        click.echo(json.dumps(signed, ensure_ascii=False, indent=2))
+        _echo(json.dumps(signed, ensure_ascii=False, indent=2))
     return EXIT_OK  # section 16: an indeterminate statement says so in its status, not in the exit code
 
 
@@ -512,9 +532,9 @@ def graph(fmt: str, focus: str | None, depth: int | None, rules: tuple[str, ...]
             raise RequestError("SR5002", f"`{focus}` is not in the graph", suggestion(focus, ids))
         g = neighbourhood(g, key, depth)
     if fmt == "json":
-        click.echo(json.dumps(to_json(g), indent=2))
+        _echo(json.dumps(to_json(g), indent=2))
     else:
-        click.echo(escape_text(to_dot(g) if fmt == "dot" else to_mermaid(g)), nl=False)
+        _echo(escape_text(to_dot(g) if fmt == "dot" else to_mermaid(g)), nl=False)
     return EXIT_OK
 
 
@@ -527,7 +547,7 @@ def graph(fmt: str, focus: str | None, depth: int | None, rules: tuple[str, ...]
 def towards(credential: str, rules: tuple[str, ...], as_of: str | None, fmt: str) -> int:
     """Everything CREDENTIAL (or a qualification) can count towards, directly or through credit rules."""
     found = _engine(rules).counts_towards(credential, _as_of(as_of))
-    click.echo(found.dumps() if fmt == "json" else found.text(), nl=fmt == "json")
+    _echo(found.dumps() if fmt == "json" else found.text(), nl=fmt == "json")
     return EXIT_OK
 
 
@@ -577,9 +597,9 @@ def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, id
             "credentials": [_result_json(r) for r in results],
             "provenance": engine.provenance.to_json(),
         }
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        click.echo(escape_text("".join(_result_text(r) for r in results)), nl=False)
+        _echo(escape_text("".join(_result_text(r) for r in results)), nl=False)
     return EXIT_OK if all(r.outcome == "verified" for r in results) else EXIT_NOT_MET
 
 
@@ -660,20 +680,20 @@ def keygen(issuer: str, name: str | None, out: str, provider: str) -> int:
         raise RequestError("SR5002", f"`{out}` already exists: a key file is never overwritten", "choose another --out") from None
     except OSError as exc:
         raise RequestError("SR5002", f"cannot write `{out}`: {exc.strerror}", "check the folder") from None
-    click.echo(f"# key written to {out} (secret: keep it private)")
-    click.echo(f"# public multikey: {key.keys.public}")
-    click.echo("# the issuer document another institution adds to its rule base to trust statements signed with it:")
-    click.echo(escape_text(key.issuer_document("issuer:" + _slug(key.name), provider)), nl=False)
+    _echo(f"# key written to {out} (secret: keep it private)")
+    _echo(f"# public multikey: {key.keys.public}")
+    _echo("# the issuer document another institution adds to its rule base to trust statements signed with it:")
+    _echo(escape_text(key.issuer_document("issuer:" + _slug(key.name), provider)), nl=False)
     # what the receiving institution fills in before `verify` accepts a statement (an adversarial newcomer followed
     # the printed document as it was: `provider: PROVIDER` is not a slug, and no achievement was mapped)
-    click.echo("# to fill in before it is added to a rule base:")
+    _echo("# to fill in before it is added to a rule base:")
     if provider == "PROVIDER":
-        click.echo("#   provider: PROVIDER is a placeholder: the id of this office's provider in that rule base (or run keygen with --provider ID)")
+        _echo("#   provider: PROVIDER is a placeholder: the id of this office's provider in that rule base (or run keygen with --provider ID)")
     example = provider if provider != "PROVIDER" else "exu"
-    click.echo("#   achievements: one line for each credential the statements grant that the rule base accepts, e.g.")
-    click.echo("#     achievements:")
-    click.echo(escape_text(f'#       - {{achievement: "urn:stackrules:credential:{example}:COMP1010", credential: "{example}:COMP1010"}}'))
-    click.echo('#   (docs/credentials.md, "In the rule base: issuer documents")')
+    _echo("#   achievements: one line for each credential the statements grant that the rule base accepts, e.g.")
+    _echo("#     achievements:")
+    _echo(escape_text(f'#       - {{achievement: "urn:stackrules:credential:{example}:COMP1010", credential: "{example}:COMP1010"}}'))
+    _echo('#   (docs/credentials.md, "In the rule base: issuer documents")')
     return EXIT_OK
 
 
@@ -740,7 +760,7 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
         lines.append(f"  - verifiable: {json.dumps(Path(rel).as_posix())}   # on {day.isoformat()}: {_one_line(note)}")
     text = "\n".join(lines) + "\n"
     if out is None:
-        click.echo(escape_text(text), nl=False)
+        _echo(escape_text(text), nl=False)
         return EXIT_OK
     from .source.badges import write_new_file
 
@@ -750,7 +770,7 @@ def import_(folder: str, learner_id: str, name: str | None, identities: tuple[st
         raise RequestError("SR5002", f"`{out}` already exists: it is never overwritten", "choose another --out") from None
     except OSError as exc:
         raise RequestError("SR5002", f"cannot write `{out}`: {exc.strerror}", "check the folder") from None
-    click.echo(f"wrote {out}: {len(found)} credential file{'s' * (len(found) != 1)}")
+    _echo(f"wrote {out}: {len(found)} credential file{'s' * (len(found) != 1)}")
     return EXIT_OK
 
 
@@ -765,7 +785,7 @@ def schema(kind: str) -> int:
     """Print the JSON Schema of one document kind (for editors' YAML language servers)."""
     from .language.schema import json_schema
 
-    click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
+    _echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
     return EXIT_OK
 
 
@@ -989,7 +1009,7 @@ def impact(
         return _interrupted(f"not every one of the {len(items)} learners was decided under both rule bases; no impact report was written")
     text = json.dumps(found.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else escape_text(found.text())
     with _held_stops() as stops:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     if stops:
         return _interrupted("after the impact report was written in full")
     if found.changes:
@@ -1106,7 +1126,7 @@ def cohort_report(
     report = figures(rows)
     text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else escape_text(render_text(report, top, band))
     with _held_stops() as stops:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     if stops:
         return _interrupted("after the report was written in full; no chart was drawn" if charts is not None else "after the report was written in full")
     if charts is not None:

@@ -176,3 +176,15 @@ def test_every_request_error_carries_help() -> None:
         code, out, _ = run("audit", "--learner", str(EX / "eva.yaml"), "--target", "exu:BIT", "--format", "json", *args)
         diag = json.loads(out)["diagnostics"][0]
         assert code == 3 and diag["code"] == "SR5002" and diag["help"], diag
+
+
+def test_a_pipe_closed_part_way_is_141_not_a_cut_output_called_success() -> None:
+    """`stackrules graph --format json | head -3` exited 0 (a newcomer, 2026-11-30): the reader closed the pipe after
+    the first 64 KiB, CPython took the write a signal cut short as done, and the rest was dropped in silence."""
+    proc = subprocess.Popen([sys.executable, "-m", "stackrules", "graph", "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.read(1000)  # the output has begun (and is longer than a pipe holds), then the reader goes
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert first.startswith(b"{") and (proc.wait(timeout=60), err) == (141, b"")
