@@ -360,7 +360,7 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
             _echo(f"ok: {n} document{'s' * (n != 1)} checked, {len(diags)} warning{'s' * (len(diags) != 1)}")
         elif any(d.code in _NEEDS_FRAMEWORKS for d in errors) and not any(isinstance(x.doc, (FrameworkDoc, CreditSystemsDoc)) for x in loaded):
             # the commonest newcomer mistake: a rule folder checked without the frameworks it names
-            _echo(
+            click.echo(
                 "note: no framework or credit-system document was loaded; check the rules with the frameworks they use, e.g. `stackrules check rules frameworks`",
                 err=True,
             )
