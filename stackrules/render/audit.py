@@ -81,7 +81,13 @@ def audit_text(d: AuditDecision) -> str:
             past = []
             if c.unusable:
                 past.append(f"{n(c.unusable)} {unit} of the credit counted is beyond what the requirements can use")
-            if c.beyond_need > c.unusable:
+            if c.beyond_need > c.unusable and c.required is not None and c.remaining and c.counted - c.unusable >= c.required:
+                # the total is reached, and a requirement still needs study: it all lands past the total
+                past.append(
+                    f"the credit total is reached, but requirements still need this study, listed under Still needed, which takes "
+                    f"the total to {n(c.counted - c.unusable + c.remaining)} {unit}"
+                )
+            elif c.beyond_need > c.unusable:
                 past.append(f"the study still needed passes the need by {n(c.beyond_need - c.unusable)} {unit}: units come whole")
             rem += f" ({'; '.join(past)})"
         out.append(f"Status: {status}. {of}; {rem}.")

@@ -1,0 +1,19 @@
+"""Found by a newcomer with the shipped examples (2026-11-30)."""
+
+from __future__ import annotations
+
+import stackrules
+
+from .conftest import AS_OF, ROOT
+
+
+def test_a_total_reached_with_a_requirement_unmet_says_so(engine: stackrules.Engine) -> None:
+    """Amira's 2024 what-if said "144 of 144 exu-cp counted; 6 exu-cp remaining (the study still needed passes the need
+    by 6 exu-cp: units come whole)": the total is reached, and core still needs a unit, which lands past it."""
+    learner = stackrules.load_learner(ROOT / "examples/learners/amira.yaml")
+    d = engine.audit(learner, "exu:BIT", AS_OF, catalog_year=2024)
+    line = d.text().splitlines()[1]
+    assert line == (
+        "Status: NOT MET. 144 of 144 exu-cp counted; 6 exu-cp remaining (the credit total is reached, but requirements still need "
+        "this study, listed under Still needed, which takes the total to 150 exu-cp)."
+    ), line
