@@ -212,7 +212,7 @@ def test_explore_and_plan_text_cite_their_rules(engine: stackrules.Engine) -> No
 def test_not_assessed_is_apart_from_refused(engine: stackrules.Engine) -> None:
     sam = stackrules.load_learner(ROOT / "examples/learners/sam.yaml")
     text = render_text(engine.assess(sam, "exu:BIT", AS_OF).record)
-    block = text.split("Not assessed: no credit rule covers it (refer to a credit officer)\n", 1)[1].split("\n\n", 1)[0]
+    block = text.split("Not assessed: no credit rule applies to it (refer to a credit officer)\n", 1)[1].split("\n\n", 1)[0]
     assert block.splitlines() == ["  uscc:ENGL101 English Composition", "  ext:python-basics Python Basics"]
     refused = text.split("Credit refused\n", 1)[1].split("\n\n", 1)[0]
     assert "uscc:CS102" in refused and "ENGL101" not in refused
@@ -418,7 +418,7 @@ def test_study_no_rule_covers_names_the_rule_that_takes_it_only_in_a_related_fie
     assert entry["detail"].endswith(f"({near})") and entry["nearest"] == near
     audit = engine.audit(learner, "exu:BIT", AS_OF).to_json()
     assert next(u for u in audit["unused"] if u["holding"] == "tafe-nsw:BSB50120")["nearest"] == near
-    assert f"  tafe-nsw:BSB50120 Diploma of Business: {near}\n" in render_text(statement.record)
+    assert f"  tafe-nsw:BSB50120 Diploma of Business: the nearest rule does not apply, since {near}\n" in render_text(statement.record)
     # the Advanced Diploma of IT, in a related field, is taken by its AQF default: no such note anywhere
     assert "ICT60220" not in "".join(x["detail"] for x in statement.to_json()["not_credited"])
     assert all("nearest" not in u for u in audit["unused"] if u["holding"] != "tafe-nsw:BSB50120")

@@ -17,3 +17,14 @@ def test_a_total_reached_with_a_requirement_unmet_says_so(engine: stackrules.Eng
         "Status: NOT MET. 144 of 144 exu-cp counted; 6 exu-cp remaining (the credit total is reached, but requirements still need "
         "this study, listed under Still needed, which takes the total to 150 exu-cp)."
     ), line
+
+
+def test_a_holding_not_assessed_names_the_nearest_rule_as_not_applying(engine: stackrules.Engine) -> None:
+    """Priya's statement listed BSB50120 under "Not assessed: no credit rule covers it", then named the rule that
+    considered it: an officer could not tell a referral from a refusal."""
+    priya = stackrules.load_learner(ROOT / "examples/learners/priya.yaml")
+    text = engine.assess(priya, "exu:BIT", AS_OF).text()
+    block = text.split("Not assessed: no credit rule applies to it (refer to a credit officer)\n", 1)[1].split("\n\n", 1)[0]
+    assert block.startswith(
+        "  tafe-nsw:BSB50120 Diploma of Business: the nearest rule does not apply, since `aqf-diploma-3y-bachelor` takes study like it only"
+    ), block

@@ -103,8 +103,12 @@ def assess_text(d: AssessStatement) -> str:
     )
     section(
         out,
-        "Not assessed: no credit rule covers it (refer to a credit officer)",
-        [f"  {x.holding} {x.title}" + (f": {x.nearest}" if x.nearest else "") for x in d.not_credited if x.reason is NotCreditedReason.NO_RULE],
+        "Not assessed: no credit rule applies to it (refer to a credit officer)",
+        [
+            f"  {x.holding} {x.title}" + (f": the nearest rule does not apply, since {x.nearest}" if x.nearest else "")
+            for x in d.not_credited
+            if x.reason is NotCreditedReason.NO_RULE
+        ],
     )
     section(
         out,
