@@ -520,7 +520,9 @@ def test_a_plan_says_when_added_study_earns_credit_only_for_a_prerequisite(engin
     text = plan.text()
     # which term, and which data unit it unlocks, are ties among equally good plans
     assert re.search(
-        r"uscc:STAT200 Elementary Statistics \(4\.8 exu-cp, term \d\): study at another provider \(Example Community College\); earns credit under"
+        r"uscc:STAT200 Elementary Statistics \(4\.8 exu-cp, term \d\): study at another provider \(Example Community College\), whose catalogue"
+        r" names no terms for it: placed in this plan's calendar and load, to check with that provider; its cost is not in the catalogue;"
+        r" earns credit under"
         r" exu-uscc-stat200 if passed with grade C or better; its credit for exu:MATH1020 meets the prerequisite of exu:DATA200[12]",
         text,
     ), text

@@ -989,7 +989,14 @@ def _plan_record(
         if not p.version.is_home(it.attrs.provider):
             # study elsewhere, for the credit a rule gives it here: its own terms and price are that provider's
             prov = p.rb.providers.get(it.attrs.provider)
-            why.append(f"study at another provider ({prov.name if prov is not None and prov.name else it.attrs.provider})")
+            elsewhere = f"study at another provider ({prov.name if prov is not None and prov.name else it.attrs.provider})"
+            info = p.rb.credentials.get(it.credential)
+            if info is not None and not info.offered:
+                # its catalogue names no offerings: the plan puts it in a term of this calendar, with this load
+                elsewhere += ", whose catalogue names no terms for it: placed in this plan's calendar and load, to check with that provider"
+            if it.cost is None:
+                elsewhere += "; its cost is not in the catalogue"
+            why.append(elsewhere)
         if it.credential in failed:
             why.append(f"a retake: the learner was graded {failed[it.credential]}, below the pass")
         elif it.credential in retakes:
