@@ -28,3 +28,15 @@ def test_a_holding_not_assessed_names_the_nearest_rule_as_not_applying(engine: s
     assert block.startswith(
         "  tafe-nsw:BSB50120 Diploma of Business: the nearest rule does not apply, since `aqf-diploma-3y-bachelor` takes study like it only"
     ), block
+
+
+def test_graph_labels_name_a_requirement_tree_and_a_bare_group_by_their_qualification(engine: stackrules.Engine) -> None:
+    """`graph --focus exu:GCDS --depth 1 --format mermaid` labelled MDS's group that nests GCDS only "all", and GCDS's
+    requirement tree with GCDS's own title, the label of the qualification beside it."""
+    from stackrules.compile.graph import neighbourhood, to_mermaid
+
+    g = engine.graph(AS_OF)
+    text = to_mermaid(neighbourhood(g, "qualification:exu:GCDS", 1))
+    labels = [line.split('["', 1)[1].rstrip('"]') for line in text.splitlines() if '["' in line]
+    assert "requirements of exu:GCDS" in labels and "all within exu:MDS#gradcert" in labels, labels
+    assert "all" not in labels and labels.count("Graduate Certificate in Data Science") == 1, labels

@@ -670,12 +670,14 @@ def test_a_plan_says_the_grade_its_credit_rules_ask(engine: stackrules.Engine) -
     plan = engine.plan(stackrules.load_learner(EXAMPLES / "noor.yaml"), "exu:GCDS", AS_OF, objective="cost").to_json()
     why = {s["credential"]: s["why"] for s in plan["steps"]}
     assert why["eux:DS-MC1"] == (
-        "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-foundations if passed with grade C or better;"
+        "study at another provider (Universitas Exemplaris (example)), whose catalogue names no terms for it: placed in this plan's calendar and load, to check with that provider;"
+        " earns credit under eux-ds-foundations if passed with grade C or better;"
         " its credit for exu:DATA5001, exu:DATA5002 counts towards foundations"
     )
     # block credit is named by its title, never by its id credit:eux-ds-stack:1
     assert why["eux:DS-MC3"] == (
-        "study at another provider (Universitas Exemplaris (example)); earns credit under eux-ds-stack;"
+        "study at another provider (Universitas Exemplaris (example)), whose catalogue names no terms for it: placed in this plan's calendar and load, to check with that provider;"
+        " earns credit under eux-ds-stack;"
         " its credit for `Stacked data micro-credentials` counts towards data-electives"
     )
 

@@ -189,7 +189,16 @@ def _name(n: CNode, qid: str) -> str:
 
 def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str, rb: RuleBase) -> None:
     me = _name(n, qid)
-    label = n.id or n.title or (n.credential if n.kind == "credential" else n.kind)
+    if n.parent is None:
+        # a qualification's requirement tree: said as such, not by its group's kind ("all") or by the
+        # qualification's own title (which labels the qualification's node)
+        label = f"requirements of {qid}" + (f" ({n.id})" if n.id else "")
+    else:
+        up = n.parent
+        while up is not None and up.id is None and up.parent is not None:
+            up = up.parent
+        within = f"{qid}#{up.id}" if up is not None and up.id is not None else f"the requirements of {qid}"
+        label = n.id or n.title or (n.credential if n.kind == "credential" else f"{n.kind} within {within}")
     g.add_node(me, kind="node", label=label, node_kind=n.kind)
     if n.title:
         g.nodes[me]["title"] = n.title
