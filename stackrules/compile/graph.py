@@ -198,7 +198,7 @@ def _tree(g: nx.DiGraph, n: CNode, parent: str, qid: str, rb: RuleBase) -> None:
         while up is not None and up.id is None and up.parent is not None:
             up = up.parent
         within = f"{qid}#{up.id}" if up is not None and up.id is not None else f"the requirements of {qid}"
-        label = n.id or n.title or (n.credential if n.kind == "credential" else f"{n.kind} within {within}")
+        label = n.id or n.title or (n.credential if n.kind == "credential" and n.credential else f"{n.kind} within {within}")
     g.add_node(me, kind="node", label=label, node_kind=n.kind)
     if n.title:
         g.nodes[me]["title"] = n.title
