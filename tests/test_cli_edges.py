@@ -226,8 +226,12 @@ def test_towards_names_nodes_by_id_and_title_never_by_position() -> None:
         "exu:BIT#electives (Free electives): directly",
     ]
     code, out, _ = run("towards", "eux:DS-MC1", "--as-of", DAY)
-    assert "exu:GCDS#data-electives (Data electives), also in exu:MDS: via eux-ds-foundations" in out.splitlines()
+    # both ways in, as short as each other (a newcomer, 2026-11-30: only the first was shown)
+    assert "exu:GCDS#data-electives (Data electives), also in exu:MDS: via eux-ds-foundations or via eux-ds-stack" in out.splitlines()
     assert "exu:GCDS (Graduate Certificate in Data Science), credit towards its total: via eux-ds-stack" in out.splitlines()
+    code, out, _ = run("towards", "eux:DS-MC1", "--as-of", DAY, "--format", "json")
+    row = next(r for r in json.loads(out)["counts_towards"] if r["node"] == "exu:GCDS#data-electives")
+    assert (row["via"], row["also_via"]) == (["eux-ds-foundations"], [["eux-ds-stack"]])
 
 
 def test_towards_a_qualification_lists_the_nodes_that_nest_it() -> None:

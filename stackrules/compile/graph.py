@@ -16,6 +16,7 @@ filter is matched against the version in force.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -260,7 +261,7 @@ class Towards:
             return escape_text(f"{self.credential} counts towards nothing in force on {self.as_of.isoformat()}\n")
         lines = []
         for r in self.rows:
-            how = {"direct": "directly", "nested": "nested there"}.get(r.how) or f"via {', '.join(r.via)}"
+            how = {"direct": "directly", "nested": "nested there"}.get(r.how) or " or ".join(f"via {', '.join(v)}" for v in (r.via, *r.also_via))
             if r.node is None:
                 lines.append(f"{r.qualifications[0]} ({r.title}), credit towards {'its total' if r.total else 'it (it has no credit total)'}: {how}")
                 continue
@@ -279,9 +280,13 @@ class TowardsRow:
     via: tuple[str, ...]
     total: bool = True  # a qualification's row: whether it has a credit total (text only)
     held: bool = False  # only a holding that passes the pool's filter on its date, grade or term counts (text only)
+    also_via: tuple[tuple[str, ...], ...] = ()  # other ways in through credit rules, as short as `via`
 
     def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "title": self.title, "qualifications": list(self.qualifications), "how": self.how, "via": list(self.via)}
+        out: dict[str, Any] = {"node": self.node, "title": self.title, "qualifications": list(self.qualifications), "how": self.how, "via": list(self.via)}
+        if self.also_via:
+            out["also_via"] = [list(v) for v in self.also_via]
+        return out
 
 
 def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "qualification"], day: dt.date) -> Towards:
@@ -307,8 +312,13 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
             held = how == "direct" and "held" in (g.get_edge_data(start, target) or {})
             row = TowardsRow(named.removeprefix("node:"), str(g.nodes[named].get("title") or g.nodes[named]["label"]), tuple(quals), how, via, held=held)
         key = (row.node, row.qualifications[0] if row.node is None else "")
-        if key not in found or (len(row.via), row.via) < (len(found[key].via), found[key].via):
-            found[key] = row
+        had = found.get(key)
+        if had is None or (len(row.via), row.via) < (len(had.via), had.via):
+            # the shortest way in (then the first by name); other ways as short are kept beside it
+            routes = () if had is None or len(had.via) != len(row.via) else tuple(sorted({had.via, *had.also_via} - {row.via}))
+            found[key] = dataclasses.replace(row, also_via=routes)
+        elif len(row.via) == len(had.via) and row.via != had.via and row.via not in had.also_via:
+            found[key] = dataclasses.replace(had, also_via=tuple(sorted({*had.also_via, row.via})))
 
     if kind == "qualification":
         for src, _, data in g.in_edges(start, data=True):
@@ -318,23 +328,32 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
         # follow counts_towards, consumes and grants forward (breadth first: the shortest way in)
         forward = {"counts_towards", "consumes", "grants"}
         seen: dict[str, tuple[str, ...]] = {start: (start,)}
+        # every shortest way to each node, as the rules it passes through (a node reached as soon through two rules
+        # has both: DS-MC1 reaches GCDS's data electives through eux-ds-foundations and through eux-ds-stack)
+        ways: dict[str, set[tuple[str, ...]]] = {start: {()}}
         queue = [start]
         only: dict[str, set[str]] = {}  # a rule reached through a consumes edge that names its targets: those only
         while queue:
             cur = queue.pop(0)
+            mine = {(*w, cur.removeprefix("rule:")) if cur.startswith("rule:") else w for w in ways[cur]}
             for _, nxt, data in sorted(g.out_edges(cur, data=True)):
                 if data["kind"] == "consumes" and "into" in data:
                     only.setdefault(nxt, set()).update(f"qualification:{t}" for t in data["into"])
                 if data["kind"] == "grants" and cur in only and _qualification_of(g, nxt) not in only[cur]:
                     continue
-                if data["kind"] in forward and nxt not in seen:
+                if data["kind"] not in forward:
+                    continue
+                if nxt not in seen:
                     seen[nxt] = (*seen[cur], nxt)
+                    ways[nxt] = set(mine)
                     queue.append(nxt)
-        for target, path in sorted(seen.items()):
+                elif len(seen[nxt]) == len(seen[cur]) + 1:
+                    ways[nxt] |= mine
+        for target in sorted(seen):
             if target == start or g.nodes[target]["kind"] not in ("node", "qualification"):
                 continue
-            via = tuple(p.removeprefix("rule:") for p in path[1:-1] if p.startswith("rule:"))
-            add(target, "credit" if via else "direct", via)
+            for via in sorted(ways[target]):
+                add(target, "credit" if via else "direct", via)
     rows = sorted(found.values(), key=lambda r: (r.qualifications[0], r.node or "", r.via))
     return Towards(credential, kind, day, tuple(rows))
 
