@@ -20,6 +20,7 @@ import datetime as dt
 import errno
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -566,6 +567,8 @@ def verify(files: tuple[str, ...], rules: tuple[str, ...], as_of: str | None, id
     """
     import time
 
+    if not math.isfinite(time_limit):
+        raise RequestError("SR5002", f"`--time-limit` must be a number of seconds, not {time_limit}", "e.g. --time-limit 10")
     if not time_limit > 0:
         raise RequestError("SR5002", "`--time-limit` must be above zero", "give the seconds verifying may take, e.g. --time-limit 10")
     from .credentials import UNCHECKED
@@ -802,6 +805,8 @@ def cohort_options(fn: F) -> F:
 def _cohort_job(engine: Any, command: str, target: str | None, as_of: str | None, look_ahead: bool, time_limit: float) -> Any:
     from .cohort.batch import Job
 
+    if not math.isfinite(time_limit):
+        raise RequestError("SR5002", f"`--time-limit` must be a number of seconds, not {time_limit}", "e.g. --time-limit 10")
     if not time_limit > 0:
         raise RequestError("SR5002", "`--time-limit` must be above zero", None)
     if command != "explore" and target is None:

@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import math
 import os
 import threading
 import time
@@ -460,8 +461,11 @@ def _check_args(as_of: object, time_limit: object, catalog_year: object = None, 
         )
     if isinstance(time_limit, bool) or not isinstance(time_limit, int | float | Fraction):
         raise RequestError("SR5002", f"`time_limit` must be a number of seconds, not {_a(time_limit)}", "pass for example time_limit=10")
+    if isinstance(time_limit, float) and not math.isfinite(time_limit):
+        # nan compares as nothing, and infinity is no limit at all (section 18: the time limit bounds every command)
+        raise RequestError("SR5002", f"the time limit must be a number of seconds, not {time_limit}", "give the seconds a decision may take, e.g. 10")
     if not time_limit > 0:
-        raise RequestError("SR5002", "the time limit must be above zero", None)
+        raise RequestError("SR5002", "the time limit must be above zero", "give the seconds a decision may take, e.g. 10")
     for key, value in more.items():
         kind, _, name = key.partition(":")
         if kind == "target" and not isinstance(value, str):

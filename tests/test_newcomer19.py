@@ -40,3 +40,19 @@ def test_graph_labels_name_a_requirement_tree_and_a_bare_group_by_their_qualific
     labels = [line.split('["', 1)[1].rstrip('"]') for line in text.splitlines() if '["' in line]
     assert "requirements of exu:GCDS" in labels and "all within exu:MDS#gradcert" in labels, labels
     assert "all" not in labels and labels.count("Graduate Certificate in Data Science") == 1, labels
+
+
+def test_a_time_limit_that_is_no_number_is_said_so(engine: stackrules.Engine) -> None:
+    """`--time-limit nan` was refused as "must be above zero", and `inf` was taken as no limit at all (an adversary,
+    2026-11-30)."""
+    import math
+
+    import pytest
+
+    from stackrules.errors import RequestError
+
+    eva = stackrules.load_learner(ROOT / "examples/learners/eva.yaml")
+    for value in (math.nan, math.inf):
+        with pytest.raises(RequestError) as caught:
+            engine.audit(eva, "exu:GCDS", AS_OF, time_limit=value)
+        assert f"the time limit must be a number of seconds, not {value}" in str(caught.value.diagnostic().message)
