@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import stackrules
 
 from .conftest import AS_OF, ROOT
@@ -56,3 +58,25 @@ def test_a_time_limit_that_is_no_number_is_said_so(engine: stackrules.Engine) ->
         with pytest.raises(RequestError) as caught:
             engine.audit(eva, "exu:GCDS", AS_OF, time_limit=value)
         assert f"the time limit must be a number of seconds, not {value}" in str(caught.value.diagnostic().message)
+
+
+def test_an_exemption_of_a_node_outside_the_rules_targets_is_warned_about(tmp_path: Path) -> None:
+    """A rule `into: t:Q2` exempting `t:GC#g`, a node of a qualification Q2 does not nest, passed `check` clean and
+    never exempted anything (an adversary, 2026-11-30)."""
+    from stackrules.engine import load_with_diagnostics
+
+    for name, body in (
+        ("GC", "requires: {all: [{id: g, credits: 12, where: {tags: a}}]}"),
+        ("Q2", 'requires: {all: [{id: base, all: ["t:A1"]}]}'),
+        ("Q3", 'requires: {all: [{id: inner, qualification: "t:GC"}]}'),
+    ):
+        (tmp_path / f"{name}.yaml").write_text(f'kind: qualification\nid: "t:{name}"\ntitle: {name}\nprovider: t\n{body}\n', encoding="utf-8")
+    rule = 'kind: credit_rule\nid: r-ex\ntype: rpl\ntitle: x\nbasis: {reference: rpl}\ninto: "{into}"\nfrom: "u:CS1"\ngrant: [{exempt: "t:GC#g"}]\n'
+    (tmp_path / "r.yaml").write_text(rule.replace("{into}", "t:Q2"), encoding="utf-8")
+    _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
+    hit = [d for d in diags if d.code == "SR4002"]
+    assert len(hit) == 1 and "`t:GC#g` is a node of `t:GC`, which this rule's `into: t:Q2` neither is nor nests" in hit[0].message, diags
+    # into a qualification that nests t:GC: no warning
+    (tmp_path / "r.yaml").write_text(rule.replace("{into}", "t:Q3"), encoding="utf-8")
+    _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
+    assert not [d for d in diags if d.code == "SR4002"], diags

@@ -605,6 +605,31 @@ class Context:
                         f"`{g.exempt}` names no node of `{qid}`",
                         (node_suggestion(self.rb, qid, node) if node else None) or "write `QUALIFICATION#node-id`",
                     )
+                elif isinstance(r.into, str) and r.into in self.rb.qualifications and not self._within(r.into, qid):
+                    # an exemption counts only in the rule's targets: one of a qualification they neither are nor nest
+                    self.report.diags.append(
+                        item.smap.diag(
+                            gp + ("exempt",),
+                            "SR4002",
+                            f"`{g.exempt}` is a node of `{qid}`, which this rule's `into: {r.into}` neither is nor nests: it never exempts anything",
+                            f"exempt a node of `{r.into}` (or of a qualification it nests), or credit into `{qid}`",
+                        )
+                    )
+
+    def _within(self, top: str, qid: str) -> bool:
+        """Whether ``qid`` is ``top`` or a qualification some version of ``top`` nests, at any depth."""
+        seen: set[str] = set()
+        todo = [top]
+        while todo:
+            cur = todo.pop()
+            if cur == qid:
+                return True
+            if cur in seen or cur not in self.rb.qualifications:
+                continue
+            seen.add(cur)
+            for v in self.rb.qualifications[cur]:
+                todo.extend(n.qualification for n, _ in iter_nodes(v.requires, ()) if n.qualification)
+        return False
 
 
 @dataclass(frozen=True)
