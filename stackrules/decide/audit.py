@@ -911,14 +911,17 @@ def _added(p: Problem, choice: Choice, node: CNode) -> Fraction:
 def minimums_served(p: Problem, leaf: CNode, items: list[int], choice: Choice | None = None) -> tuple[str, str | None]:
     """The minimum limits on ``leaf`` or above it that count some of ``items``, in words ("limit `x` (at least 4
     distinct terms)"), and what a distinct-values one among them counts ("term"), if any. With ``choice``, a limit the
-    rest of the choice meets without ``items`` is not one they serve (Dana's residency, met by her own 66 of 48)."""
+    rest of the choice meets without ``items`` is not one they serve (Dana's residency, met by her own 66 of 48), of
+    whatever kind; a grade average is served by none of them when none has a grade."""
     said: list[str] = []
     distinct: str | None = None
     for n in (leaf, *leaf.ancestors()):
         for k, lim in enumerate(n.limits):
             if lim.is_max or not any(p.in_limit(n, k, i) for i in items):
                 continue
-            if choice is not None and lim.kind in ("min_credits", "min_count") and limit_value_without(p, n, k, choice, items) >= lim.bound:
+            if lim.kind == "min_gpa" and all(p.items[i].points is None for i in items):
+                continue  # study without a grade (still to add) is outside a grade average: it serves none
+            if choice is not None and limit_value_without(p, n, k, choice, items) >= lim.bound:
                 continue
             if lim.kind == "min_distinct":
                 words = f"at least {q(lim.bound)} distinct {lim.of}s"

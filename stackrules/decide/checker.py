@@ -332,6 +332,13 @@ def limit_value_without(p: Problem, n: CNode, number: int, choice: Choice, items
     return _limit_value(p, n, number, n.limits[number], choice, ItemFilter(lambda it: it.index not in left_out, completion=True))
 
 
+def total_without(p: Problem, n: CNode, choice: Choice, items: list[int]) -> Fraction:
+    """The credit ``n``'s subtree counts of everything the choice claims but ``items`` (for its credit total)."""
+    left_out = set(items)
+    counts = _counts(p, n, choice, ItemFilter(lambda it: it.index not in left_out, completion=True))
+    return total([p.items[i].credits for i in counts], list(counts.values()))
+
+
 def graded_weight(p: Problem, n: CNode, number: int, choice: Choice) -> Fraction:
     """The credit of the graded study (grade points known) that ``n``'s `min_gpa` limit number ``number`` averages
     over, in the reported view (with the completion): 0 when it averages over nothing, and so holds."""

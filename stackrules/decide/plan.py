@@ -36,7 +36,7 @@ from ..rulebase.index import RuleBase, RuleInfo
 from . import semantics
 from .audit import Context, audit_record, minimums_served, nearest_id, run_audit
 from .catalogue import offering_names
-from .checker import flipped, verify
+from .checker import flipped, total_without, verify
 from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
@@ -944,10 +944,17 @@ def _plan_record(
                     beyond[i] = named.id or p.version.id
                     # the minimum limits it counts for, named (Priya's INFO3010 is there for `upper-level`)
                     limits, _ = minimums_served(p, node, [i], choice)
-                    if any(a.min_total is not None for a in node.ancestors()):
-                        serves[i] = f"towards the total of {p.version.id}" + (f" and {limits}" if limits else "")
+                    # a credit total it is needed for: one the rest of the choice does not reach without it
+                    short = [a for a in node.ancestors() if a.min_total is not None and total_without(p, a, choice, [i]) < a.min_total]
+                    if short:
+                        whose = p.version.id if short[0] is p.top else f"`{nearest_id(short[0], p)}`"
+                        serves[i] = f"towards the total of {whose}" + (f" and {limits}" if limits else "")
+                    elif limits:
+                        serves[i] = f"for {limits}"
+                    elif any(a.min_total is not None for a in node.ancestors()):
+                        serves[i] = f"towards the total of {p.version.id}"
                     else:
-                        serves[i] = f"for {limits}" if limits else "for the limits"
+                        serves[i] = "for the limits"
                     continue
                 room -= p.items[i].credits * c
             leaf_of.setdefault(i, []).append(named.id or p.version.id)
