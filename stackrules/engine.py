@@ -465,7 +465,7 @@ def _check_args(as_of: object, time_limit: object, catalog_year: object = None, 
         # nan compares as nothing, and infinity is no limit at all (section 18: the time limit bounds every command)
         raise RequestError("SR5002", f"the time limit must be a number of seconds, not {time_limit}", "give the seconds a decision may take, e.g. 10")
     if not time_limit > 0:
-        raise RequestError("SR5002", "the time limit must be above zero", "give the seconds a decision may take, e.g. 10")
+        raise RequestError("SR5002", "the time limit must be above zero", None)
     for key, value in more.items():
         kind, _, name = key.partition(":")
         if kind == "target" and not isinstance(value, str):

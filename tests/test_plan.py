@@ -147,9 +147,10 @@ def test_explore_puts_the_learner_s_own_degree_first_when_most_of_it_is_done(eng
     # type (0.5 years, nothing of it done) came first and the BIT (1.75 years, 42% done) fifth
     tariq = engine.explore(stackrules.load_learner(EXAMPLES / "tariq.yaml"), AS_OF, plans=False)
     rows = tariq.to_json()["qualifications"]
-    assert [r["target"] for r in rows[:3]] == ["exu:BIT", "exu:GCDS", "aqf:graduate-certificate"]  # an award before a type
+    # (first, the Certificate IV he holds as TAFE NSW's award: complete, by the mutual-recognition rule)
+    assert [r["target"] for r in rows[:4]] == ["tp-ict:ICT40120", "exu:BIT", "exu:GCDS", "aqf:graduate-certificate"]  # an award before a type
     # 84 of 144 to go: 59% (rounded up), beside the audit's "Progress: 41%" (60 of 144, rounded down)
-    assert "  1. exu:BIT Bachelor of Information Technology (59% to go): 84 exu-cp to go" in tariq.text()
+    assert "  2. exu:BIT Bachelor of Information Technology (59% to go): 84 exu-cp to go" in tariq.text()
 
 
 def test_graph_exports_round_trip_and_parse(engine: stackrules.Engine) -> None:

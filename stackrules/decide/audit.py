@@ -504,7 +504,8 @@ def _limits(p: Problem, ev: Evaluation, choice: Choice) -> tuple[LimitResult, ..
             share=r.limit.share,
             location=_limit_loc(r.node, r.limit),
             met_pending=r.pending,
-            ungraded=r.limit.kind == "min_gpa" and not graded_weight(p, r.node, r.number, choice),
+            ungraded=r.limit.kind == "min_gpa" and r.applied and not graded_weight(p, r.node, r.number, choice),
+            not_applied=not r.applied,
         )
         for r in ev.limits
     )

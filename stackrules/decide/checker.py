@@ -66,6 +66,7 @@ class LimitResult:
     status: str  # ok | short
     pending: bool = False  # a minimum reached only with study in progress or planned (look-ahead)
     number: int = 0  # the limit's place among its node's limits (``Problem.in_limit``'s number)
+    applied: bool = True  # False: its node is waived, exempt or not applicable (or under one), and the limit is not applied
 
 
 @dataclass
@@ -218,6 +219,7 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
         if turned is not None:
             fail(f"the completion adds what changes whether `{turned.id or turned.path}` applies")
     aside = {m.index for i in p.aside for m in p.nodes[i].walk()}
+    off: set[int] = set()  # nodes waived, exempt or not applicable, and everything under them: their limits do not apply
     for n in p.top.walk():
         if n.index in p.waived:
             ev.status[n.index] = "waived"
@@ -235,8 +237,15 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
             ev.status[n.index] = "not_met"
         ev.claimed[n.index] = _distinct(p, n, choice, with_pending)
         ev.added[n.index] = [] if uniform else [it for it in _distinct(p, n, choice, everything) if it.origin == "addition"]
+        if ev.status[n.index] in ("waived", "exempt", "not_applicable") or (n.parent is not None and n.parent.index in off):
+            off.add(n.index)
         for k, lim in enumerate(rules.limits.get(n.index, ())):
             value = values[(n.index, k)] if uniform and (n.index, k) in values else _limit_value(p, n, k, lim, choice, with_pending)
+            if n.index in off:
+                # the node is met without its claims (waived, exempt) or is no requirement of this learner: a limit
+                # over what it claims is not applied (it does not keep it from being met), and says so
+                ev.limits.append(LimitResult(n, lim, value, "ok", False, k, applied=False))
+                continue
             ok = value <= lim.bound if lim.is_max else value >= lim.bound
             # a minimum met only with pending study is met once that study is passed, as a node is `met_pending`
             pending = ok and any_pending and not lim.is_max and _limit_value(p, n, k, lim, choice, done) < lim.bound

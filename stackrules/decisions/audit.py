@@ -210,6 +210,8 @@ class LimitResult:
     met_pending: bool = False  # a minimum reached only with study in progress or planned (look-ahead)
     # a `min_gpa` over no graded credit: it holds, and its value is its bound (nothing to average); said, not hidden
     ungraded: bool = False
+    # the node it stands on is waived, exempt or not applicable (or under one): the limit is not applied (status ok)
+    not_applied: bool = False
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"id": self.id, "kind": self.kind.value, "status": self.status.value, "value": q(self.value), "bound": q(self.bound)}
@@ -217,6 +219,8 @@ class LimitResult:
             out["met_pending"] = True
         if self.ungraded:
             out["ungraded"] = True
+        if self.not_applied:
+            out["not_applied"] = True
         if self.where is not None:
             out["where"] = self.where
         if self.credit_cap:

@@ -173,6 +173,17 @@ def audit_text(d: AuditDecision) -> str:
             at = f" [{lim.location}]" if lim.location else ""
             mark = MARK["met_pending"] if lim.met_pending else MARK[lim.status]
             value = "no graded credit counted yet" if lim.ungraded else n(lim.value)
+            if lim.not_applied:
+                # its node is met without claims (waived, exempt) or does not apply: the limit is not applied
+                held = next((x for x in d.nodes if x.id == lim.node), None) if lim.node else None
+                aside_words = {NodeStatus.WAIVED: "waived", NodeStatus.EXEMPT: "exempt", NodeStatus.NOT_APPLICABLE: "not applicable to this learner"}
+                why = (
+                    f"`{lim.node}` is {aside_words[held.status]}"
+                    if held is not None and held.status in aside_words
+                    else "it is within a requirement waived, exempt or not applicable"
+                )
+                out.append(f"  [-] {lim.id}{over}{where}: not applied ({why}), {rel} {n(lim.bound)}{share}{at}")
+                continue
             out.append(f"  {mark} {lim.id}{over}{where}: {value}, {rel} {n(lim.bound)}{share}{at}")
     if d.credit:
         out.append("")
@@ -226,8 +237,12 @@ def audit_text(d: AuditDecision) -> str:
     exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
     legend = LEGEND
     shown = {node.status.value for node in d.nodes}
-    if "not_applicable" in shown:
+    if "not_applicable" in shown and any(lim.not_applied for lim in d.limits):
+        legend += " [-] not applicable to this learner (a limit: not applied)."
+    elif "not_applicable" in shown:
         legend += " [-] not applicable to this learner."
+    elif any(lim.not_applied for lim in d.limits):
+        legend += " [-] a limit not applied."
     if "pending_approval" in shown:
         legend += " [?] waiting for a sign-off (an approval)."
     out += ["", legend, footer(d.provenance, proof=d.proof)]
