@@ -296,6 +296,9 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
                 fed[i] = app.index
     # credit granted from study in progress or planned (look-ahead) rests on that study: its sources are pending too
     pending |= {p.items[i].key for i, a in fed.items() if p.items[i].pending and (p.apps[a].exempt or any(g in claimed_keys for g in p.apps[a].grants))}
+    if status is AuditStatus.MET_PENDING:
+        # a node that applies only because of such study, and is met, rests on it too
+        pending |= {key for n, keys in p.applies_pending.items() if ev.status.get(n) in ("met", "met_pending") for key in keys}
     chosen_by: VersionChoice = "as_of"
     if catalog:
         chosen_by = "catalog_year"
@@ -481,6 +484,8 @@ def _why(p: Problem, n: CNode, ev: Evaluation) -> str | None:
         for a in (n, *n.ancestors()):
             if a.index in p.settled_why:
                 return p.settled_why[a.index] if a is n else f"{p.settled_why[a.index]} (`{nearest_id(a, p)}`)"
+    if n.index in p.applies_why:
+        return p.applies_why[n.index]
     if status == "not_met":
         # a pool that compares with a learner fact the learner does not state (section 17) matches nothing
         unstated = sorted({f for m in (n, *(c for c in n.children if c.id is None)) for f in unstated_facts(m.where)})
@@ -1477,6 +1482,11 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
                 decides = sorted(nearest_id(p.nodes[n], p) for n, keys in p.aside_pending.items() if hv.key in keys)
                 if decides:
                     reason += ", but it sets " + ", ".join(f"`{d}`" for d in decides) + " aside once passed (see the requirement)"
+                brings = sorted(nearest_id(p.nodes[n], p) for n, keys in p.applies_pending.items() if hv.key in keys)
+                if brings:
+                    reason += (
+                        (", and" if decides else ", but") + " once passed it makes " + ", ".join(f"`{b}`" for b in brings) + " apply (see the requirement)"
+                    )
         elif incompatible and (clash := _clashes(p, it, claimed, fed, incompatible)):
             cause, reason = UnusedCause.INCOMPATIBLE, f"incompatible with {', '.join(clash)}, which counts"
         elif (bound := _repeat_bound_reached(p, it, claimed, fed)) is not None:

@@ -193,11 +193,12 @@ def verify(p: Problem, choice: Choice) -> Evaluation:
     uniform = (
         not shaky
         and not p.aside_pending
+        and not p.applies_pending
         and not any(items[i].origin == "addition" or items[i].pending or i in resting for i in used)
         and all(a == b for a, b in p.settled.values())
     )
     # else `done` and `with_pending` see the same claims
-    any_pending = bool(shaky) or bool(p.aside_pending) or any(items[i].pending or i in resting for i in used)
+    any_pending = bool(shaky) or bool(p.aside_pending) or bool(p.applies_pending) or any(items[i].pending or i in resting for i in used)
     if uniform:
         done = with_pending = everything
         met_done = met_pending = met_all
@@ -402,6 +403,10 @@ def _met(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, e
 def _met_now(p: Problem, rules: Rules, n: CNode, choice: Choice, keep: ItemFilter, exempt: set[int], memo: dict[int, bool]) -> bool:
     if n.index in p.waived or n.index in exempt:
         return True
+    if n.index in p.applies_pending and not keep.pending:
+        # it applies only because of study not yet passed: on what is done it stands aside (met under `all`, nothing
+        # under `any` / `at_least`), as in the tree completed study gives
+        return n.parent is None or n.parent.kind == "all"
     if n.index in p.settled:
         if n.index in p.aside_pending and not keep.pending:
             # it stands aside only because of study not yet passed: on what is done it applies, and nothing of the

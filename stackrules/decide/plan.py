@@ -1069,7 +1069,8 @@ def _plan_record(
         title=audit.title,
         learner=audit.learner,
         status=PlanStatus.MET if not added and audit.status is AuditStatus.MET else PlanStatus.PLANNED,
-        relies_on_pending=any(n.status is NodeStatus.MET_PENDING for n in audit.nodes),
+        # (a node set aside only by study not yet passed leaves no node met_pending: the target's status says it)
+        relies_on_pending=audit.status is AuditStatus.MET_PENDING or any(n.status is NodeStatus.MET_PENDING for n in audit.nodes),
         objective=Objective(opts.objective),
         tie_breaks=tuple(Objective(t) for t in TIE_BREAKS[opts.objective]),
         as_of=audit.as_of,

@@ -80,6 +80,10 @@ class Problem:
     # with look-ahead, nodes that do not apply only because of study in progress or planned (they apply on completed
     # study alone): met in the view with that study, not in the view of what is done, as a claim resting on it is
     aside_pending: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # -> the keys of the study it rests on
+    # with look-ahead, nodes that apply only because of study in progress or planned (a `when: {holds: X}` with X
+    # pending): in the view of what is done they stand aside, as in the tree completed study gives -> that study's keys
+    applies_pending: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    applies_why: Mapping[int, str] = field(default_factory=dict)  # such a node -> its condition and that study, said
     # with look-ahead, whether study in progress or planned changes whether some node applies (either way): the tree
     # then differs from the one completed study alone gives
     judged_on_pending: bool = False
@@ -410,6 +414,8 @@ def build_problem(
         settled=settled,
         settled_why=settled_why,
         aside_pending=settle.aside_pending,
+        applies_pending=settle.applies_pending,
+        applies_why=settle.applies_why,
         judged_on_pending=settle.judged_on_pending,
         aside=aside,
         blocked=frozenset(blocked),
@@ -460,6 +466,8 @@ class _Settled:
     unflipped: tuple[tuple[CNode, Requirement, str], ...]
     aside_pending: dict[int, tuple[str, ...]]  # aside only because of study in progress or planned -> that study's keys
     judged_on_pending: bool  # study in progress or planned changes whether some node applies
+    applies_pending: dict[int, tuple[str, ...]]  # applies only because of such study -> its keys
+    applies_why: dict[int, str]  # such a node -> why, said
 
 
 def _settle(
@@ -486,6 +494,8 @@ def _settle(
     counting = done if on_done else [hv for hv in holdings if hv.counts]
     ahead = [hv for hv in holdings if hv.counts and hv.pending]
     aside_pending: dict[int, tuple[str, ...]] = {}
+    applies_pending: dict[int, tuple[str, ...]] = {}
+    applies_why: dict[int, str] = {}
     differs = False
     # `terms_since` counts on the calendar of the target's provider, as holdings' terms are derived from theirs
     provider = rb.providers.get(v.provider) if v.provider is not None else None
@@ -558,6 +568,15 @@ def _settle(
         nonlocal differs
         if ahead and (n.when or n.unless) and standing(n, done) != standing(n, [*done, *ahead]):
             differs = True  # (either way: a node that applies only because of such study too)
+            if not on_done and not standing(n, done):
+                # it applies only because of study not yet passed: what is done sees it stand aside
+                alone = [hv for hv in ahead if standing(n, [*done, hv])]
+                applies_pending[n.index] = tuple(hv.key for hv in (alone or ahead))
+                named = ", ".join(f"`{hv.key}` ({str(hv.holding.status).replace('_', ' ')})" for hv in (alone or ahead))
+                conds = "; ".join(
+                    [*("applies only " + semantics.condition_text(c) for c in n.when), *("does not apply " + semantics.condition_text(c) for c in n.unless)]
+                )
+                applies_why[n.index] = f"{conds}, and it applies because of study not yet passed: {named}"
         for cond in n.when:
             if not semantics.condition_holds(rb, cond, learner.facts, counting, calendar, as_of):
                 tree = flippable(cond)
@@ -590,7 +609,7 @@ def _settle(
         aside.add(n.index)
 
     visit(top)
-    return _Settled(settled, why, frozenset(aside), tuple(unflipped), aside_pending, differs)
+    return _Settled(settled, why, frozenset(aside), tuple(unflipped), aside_pending, differs, applies_pending, applies_why)
 
 
 def _constraints(rb: RuleBase, items: list[Item]) -> tuple[list[tuple[int, int]], list[list[int]]]:

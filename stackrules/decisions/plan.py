@@ -140,7 +140,7 @@ class Plan:
     # added credit that counts towards no requirement (study taken only for a prerequisite it meets)
     uncounted: Fraction = Fraction(0)
     uncounted_earning: Fraction = Fraction(0)  # of ``uncounted``: study whose earned credit counts nowhere (text only)
-    # the plan relies on in-progress or planned study counted with look-ahead (the audit has nodes met pending)
+    # the plan relies on in-progress or planned study counted with look-ahead (the audit is met_pending, or has nodes so)
     relies_on_pending: bool = False
 
     def to_json(self) -> JSONObject:
@@ -170,6 +170,8 @@ class Plan:
         }
         if self.awaiting:
             out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
+        if self.relies_on_pending:
+            out["relies_on_pending"] = True  # complete only once the study in progress or planned counted is passed
         if self.added_while_pending:
             out["added_while_pending"] = [{"credential": c, "status": status} for c, status in self.added_while_pending]
         if self.uncounted:
