@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -248,12 +249,19 @@ def build_problem(
     exceptions_refused: list[tuple[LearnerException, RefusedReason, str]] = []
     waivers: list[tuple[LearnerException, set[int]]] = []  # the waivers counted, with the nodes each waives
     narrow: list[tuple[LearnerException, set[int]]] = []  # those of approvers who may approve only for nodes
+    # the nodes that do not apply to this learner and so are met under an `all` (their `when` / `unless`, facts the
+    # learner states included): what alone meets every requirement is judged on the tree this learner has
+    standing = (
+        {i for i in _settle(rb, learner, v, as_of, top, holdings, set()).aside if (up := nodes[i].parent) is None or up.kind == "all"}
+        if learner.exceptions
+        else set()
+    )
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
         # waiving a node that alone meets every requirement waives the qualification, and a new threshold there is
         # a new threshold for the qualification (a block there restricts one node, as on any other)
-        whole = e.type in ("waive", "value") and any(_is_everything(top, n) for n in scoped)
+        whole = e.type in ("waive", "value") and any(_is_everything(top, n, standing) for n in scoped)
         refused = exception_refusal(rb, v, e, as_of, bool(scoped), whole=whole)
         signs = sorted({m.id or m.path for n in scoped for m in n.walk() if m.kind == "approval"}) if e.type == "waive" else []
         # (section 18's order: a type the approver may not approve comes before a date after as_of)
@@ -303,7 +311,7 @@ def build_problem(
             assert e.credential
             adds.append((subtree, e.credential, e))
             exceptions.append((e, f"`{e.credential}` may be claimed by `{e.node}`"))
-    if len(narrow) > 1 and _waived_whole(top, {i for _, ids in narrow for i in ids}):
+    if len(narrow) > 1 and _waived_whole(top, {i for _, ids in narrow for i in ids}, standing):
         # node by node, they waive every requirement: the qualification under other names, which needs the
         # qualification's scope as one waiver of it does (the waivers an approver with that scope gave stand)
         refused_now = {id(e) for e, _ in narrow}
@@ -635,12 +643,13 @@ def _scope_of(rb: RuleBase, v: QualVersion, e: LearnerException) -> str | None:
     return approver.scope if approver is not None else None
 
 
-def _waived_whole(top: CNode, waived: set[int]) -> bool:
+def _waived_whole(top: CNode, waived: set[int], standing: AbstractSet[int] = frozenset()) -> bool:
     """Whether the waived nodes alone meet every requirement: each group met by its waived parts (``all``: every part,
-    ``any`` / ``at_least``: enough), nothing else counted; the credit total, which a waiver leaves as it is, aside."""
+    ``any`` / ``at_least``: enough), nothing else counted but the parts of an ``all`` that do not apply to this learner
+    (``standing``); the credit total, which a waiver leaves as it is, aside."""
 
     def met(n: CNode) -> bool:
-        if n.index in waived:
+        if n.index in waived or n.index in standing:
             return True
         if n.kind == "all":
             return bool(n.children) and all(met(c) for c in n.children)
@@ -651,7 +660,7 @@ def _waived_whole(top: CNode, waived: set[int]) -> bool:
     return met(top)
 
 
-def _is_everything(top: CNode, n: CNode) -> bool:
+def _is_everything(top: CNode, n: CNode, standing: AbstractSet[int] = frozenset()) -> bool:
     """Whether waiving ``n`` alone meets every requirement of the target: each group from it up to the top is met by
     that one branch (an `all` of it alone, an `any` or `at_least: 1` it is a choice of): `requires: {id: whole, ...}`,
     a group around it, a nested qualification that is the target's only requirement, one choice of a top-level
@@ -661,7 +670,9 @@ def _is_everything(top: CNode, n: CNode) -> bool:
         parent = node.parent
         if parent is None or parent.kind not in ("all", "any", "at_least"):
             return False
-        if (len(parent.children) != 1) if parent.kind == "all" else semantics.threshold(parent) != 1:
+        others = [c for c in parent.children if c is not node]
+        # an `all` whose other parts do not apply to this learner (met as they stand) is met by this one alone
+        if any(c.index not in standing for c in others) if parent.kind == "all" else semantics.threshold(parent) != 1:
             return False
         node = parent
     return True
