@@ -6,7 +6,8 @@ import datetime as dt
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -327,7 +328,9 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         missing=_missing(p, choice, ev, indeterminate),
         unused=_unused(p, choice, ev, claimed_keys, fed, indeterminate),
         exceptions=tuple(
-            ExceptionEntry(e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, _effect(p, choice, e, effect, indeterminate))
+            ExceptionEntry(
+                e.type, e.node, e.credential, e.instead_of, e.reason, e.approved_by, e.date, _effect(p, choice, e, effect, indeterminate, claimed_keys, fed, ev)
+            )
             for e, effect in p.exceptions
         ),
         pending=tuple(sorted(pending)),
@@ -1397,7 +1400,16 @@ def _accepted_anywhere(p: Problem, hv: HoldingView) -> bool:
     return False
 
 
-def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indeterminate: bool) -> str:
+def _effect(
+    p: Problem,
+    choice: Choice,
+    e: LearnerException,
+    effect: str,
+    indeterminate: bool,
+    claimed: AbstractSet[int] = frozenset(),
+    fed: Mapping[int, int] | None = None,
+    ev: Evaluation | None = None,
+) -> str:
     """What a `substitute` or `add` exception did in this decision: it allows a claim, and says so only when the
     choice makes that claim (two substitutions of one credential cannot both hold; one of a credential that counts
     anyway holds nothing)."""
@@ -1420,6 +1432,11 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
             f"not used: `{e.credential}` is {whose}, and counts towards `{p.version.id}` only through a credit rule, which an exception does not stand in for"
         )
     allowed = {key for key, ex in p.exception_claims.items() if ex is e}
+    if not allowed and e.type == "add":
+        # nothing the node holds is a pool: `add` widens a pool's filter, a named credential takes a `substitute`
+        return f"not used: `{e.node}` has no pool it could widen to take `{e.credential}` (its requirements name credentials: that takes a `substitute`)"
+    if allowed and all(key in p.blocked for key in allowed):
+        return f"not used: a `block` exception keeps `{e.credential}` out of `{e.node}`"
     # the learner's own claims: a completion's additions are what is still needed, not what the exception did
     made = {(leaf, i) for leaf, claims in choice.claims.items() for i, _ in claims if p.items[i].origin != "addition"}
     if allowed & made:
@@ -1433,6 +1450,15 @@ def _effect(p: Problem, choice: Choice, e: LearnerException, effect: str, indete
         return f"not used: `{e.credential}` already counts in " + ", ".join(f"`{w}`" for w in where)
     if e.type == "substitute" and any(p.nodes[leaf].kind == "credential" and p.nodes[leaf].credential == e.instead_of for leaf, _ in made):
         return f"not used: `{e.instead_of}` is met without it"
+    if p.incompatible:
+        pairs = set(p.incompatible)
+        for it in (p.items[i] for _, i in sorted(allowed)):
+            clash = _clashes(p, it, set(claimed), dict(fed or {}), pairs)
+            if clash:
+                return f"not used: `{e.credential}` is incompatible with {', '.join(f'`{c}`' for c in clash)}, which counts"
+    if ev is not None and allowed and all(ev.status.get(leaf) in MET_LIKE for leaf, _ in allowed):
+        met = sorted({nearest_id(p.nodes[leaf], p) for leaf, _ in allowed})
+        return "not used: " + ", ".join(f"`{m}`" for m in met) + (" is" if len(met) == 1 else " are") + " met without it"
     return "not used: the decision does not need it"
 
 
