@@ -129,7 +129,8 @@ def _cannot_write(exc: OSError) -> int:
     would fail again)."""
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    click.echo(f"error[SR5002]: cannot write the output: {exc.strerror}\n  = help: free some space, or write the output elsewhere", err=True)
+    with contextlib.suppress(OSError):  # stderr may be as full as stdout: the exit code says it then
+        click.echo(f"error[SR5002]: cannot write the output: {exc.strerror}\n  = help: free some space, or write the output elsewhere", err=True)
     return EXIT_INVALID
 
 
@@ -248,6 +249,14 @@ class _Commands(click.Group):
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_INTERNAL)
+        except BrokenPipeError:  # click's own output (`--help`, `--version`) to a reader that went away
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
+        except OSError as exc:  # click's own output to a full disk (`--help > /dev/full`)
+            if exc.errno not in _CANNOT_WRITE:
+                raise
+            sys.exit(_cannot_write(exc))
         sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 

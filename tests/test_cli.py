@@ -188,3 +188,11 @@ def test_a_pipe_closed_part_way_is_141_not_a_cut_output_called_success() -> None
     err = proc.stderr.read()
     proc.stderr.close()
     assert first.startswith(b"{") and (proc.wait(timeout=60), err) == (141, b"")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["audit", "--help"]])
+def test_click_s_own_output_to_a_full_disk_is_sr5002_not_a_traceback(args: list[str]) -> None:
+    """`stackrules --help > /dev/full` printed a Python traceback and exited 1 (an adversary, 2026-11-30)."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "stackrules", *args], stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr and "error[SR5002]: cannot write the output" in proc.stderr, proc.stderr
