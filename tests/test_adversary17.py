@@ -455,3 +455,29 @@ def test_an_empty_group_is_refused_where_it_is_written(tmp_path: Path, group: st
 
     forms = json_schema("qualification")["$defs"]["Requirement"]["anyOf"][1]["properties"]
     assert all(any(f.get("minItems") == 1 for f in forms[k]["anyOf"]) for k in ("all", "any", "of"))
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [(float("nan"), "SR2004"), ([float("inf")], "SR2004"), (True, "SR2004"), ("x" * 70_000, "SR1017"), (list(range(100_001)), "SR1016")],
+)
+def test_a_fact_given_as_data_is_held_to_a_files_bounds(value: object, code: str) -> None:
+    """From a dict (the HTTP service's path) a NaN fact raised decimal.InvalidOperation, and a 70,000-character text,
+    a 100,001-item list or `true` were taken, all refused in a YAML file (an adversary, 2026-11-30)."""
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner({"id": "L", "facts": {"f": value}})
+    assert [d.code for d in caught.value.diagnostics] == [code], [d.message for d in caught.value.diagnostics]
+
+
+def test_a_fact_dated_outside_the_calendar_is_sr2013(tmp_path: Path) -> None:
+    import datetime as dt
+
+    with pytest.raises(stackrules.LearnerError) as caught:
+        stackrules.load_learner({"id": "L", "facts": {"declared": dt.date(9999, 12, 31)}})
+    assert [d.code for d in caught.value.diagnostics] == ["SR2013"]
+    for facts, code, line in (("{declared: 9999-12-31}", "SR2013", 3), ("{honours: true}", "SR2004", 3)):
+        path = tmp_path / "l.yaml"
+        path.write_text(f"kind: learner\nid: L\nfacts: {facts}\n", encoding="utf-8")
+        with pytest.raises(stackrules.LearnerError) as caught:
+            stackrules.load_learner(path)
+        assert [(d.code, d.line) for d in caught.value.diagnostics] == [(code, line)], [(d.code, d.message) for d in caught.value.diagnostics]

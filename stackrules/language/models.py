@@ -528,10 +528,20 @@ def _check_facts(value: Any) -> Any:
         return value
 
     def whole(name: str, x: Any) -> Any:
-        if isinstance(x, int) and not isinstance(x, bool) and abs(x) > MAX_MAGNITUDE:
+        if isinstance(x, bool):
+            # not one of a fact's values (text, a whole number, a date): `when: {fact: {x: true}}` would read "True"
+            raise _err("invalid_value", f'`{name}: {str(x).lower()}`: a fact\'s value is text, a whole number or a date (write it as text, "yes")', at=(name,))
+        if isinstance(x, int) and abs(x) > MAX_MAGNITUDE:
             # a number given as data (a dict, JSON) is bounded as one read from YAML is (SR2011, section 18)
             raise _err("number_too_large", "{why}", why=f"`{name}: {x}` is over the bound of {MAX_MAGNITUDE} in size", at=(name,))
-        if isinstance(x, float) and not math.isfinite(x):
+        if isinstance(x, str) and len(x) == 10 and x[4] == "-":
+            with contextlib.suppress(ValueError):  # a date written as text is read as one (`terms_since`): bounded as one
+                x = _dt.date.fromisoformat(x)
+                if FIRST_DAY <= x <= LAST_DAY:
+                    return x.isoformat()
+        if isinstance(x, _dt.date) and not FIRST_DAY <= (x.date() if isinstance(x, _dt.datetime) else x) <= LAST_DAY:
+            raise _err("date_out_of_range", "`{value}` is outside the years {lo} to {hi}", value=x.isoformat(), lo=FIRST_DAY.year, hi=LAST_DAY.year, at=(name,))
+        if (isinstance(x, float) and not math.isfinite(x)) or (type(x).__name__ == "Decimal" and not x.is_finite()):
             raise _err("invalid_value", f"`{name}`: a fact's number is a whole number, not {x}", at=(name,))
         if isinstance(x, float) or type(x).__name__ == "Decimal":
             if abs(x) > MAX_MAGNITUDE:

@@ -12,7 +12,7 @@ from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.models import LearnerDoc
 from ..language.positions import SourceMap
 from .files import read_document
-from .yamlreader import MAX_DEPTH, MAX_VALUES
+from .yamlreader import MAX_DEPTH, MAX_ENTRIES, MAX_TEXT, MAX_VALUES
 
 
 def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
@@ -52,7 +52,7 @@ CREDENTIAL_DEPTH = 400  # nesting inside an inline `verifiable:` credential, jud
 
 
 def _shape_problem(data: dict[str, Any]) -> Diagnostic | None:
-    """A learner given as data is held to a YAML file's bounds (nesting, values), walked without recursion.
+    """A learner given as data is held to a YAML file's bounds (nesting, values, entries, text), walked without recursion.
 
     A document nested deeper than the recursion limit (JSON allows it) would
     otherwise end in a RecursionError, not a diagnostic; a structure that
@@ -67,10 +67,19 @@ def _shape_problem(data: dict[str, Any]) -> Diagnostic | None:
         values += 1
         if values > MAX_VALUES:
             return Diagnostic("<learner>", 1, 1, "SR1015", f"the learner holds more than {MAX_VALUES} values", "give only the learner's own data")
+        inside = limit == CREDENTIAL_DEPTH  # an inline credential: its size is the verifier's to judge (`malformed`)
+        if isinstance(value, str) and len(value) > MAX_TEXT and not inside:
+            return Diagnostic("<learner>", 1, 1, "SR1017", f"a text of {len(value)} characters, over the limit of {MAX_TEXT}", "shorten it")
         if isinstance(value, dict | list | tuple):
             if depth > limit:
                 return Diagnostic("<learner>", 1, 1, "SR1008", f"the learner nests deeper than {limit} levels", "give the learner document as written")
+            if len(value) > MAX_ENTRIES and not inside:
+                what = "a mapping of more than {n} keys" if isinstance(value, dict) else "a list of more than {n} items"
+                return Diagnostic("<learner>", 1, 1, "SR1016", what.format(n=MAX_ENTRIES), "split it, or give only the learner's own data")
             if isinstance(value, dict):
+                long_key = None if inside else next((k for k in value if isinstance(k, str) and len(k) > MAX_TEXT), None)
+                if long_key is not None:
+                    return Diagnostic("<learner>", 1, 1, "SR1017", f"a key of {len(long_key)} characters, over the limit of {MAX_TEXT}", "shorten it")
                 stack.extend((v, 1, CREDENTIAL_DEPTH) if k == "verifiable" else (v, depth + 1, limit) for k, v in value.items())
             else:
                 stack.extend((v, depth + 1, limit) for v in value)
