@@ -1332,6 +1332,17 @@ def _below(x: Fraction) -> str:
     return f"about {down // 100}.{down % 100:02d}"
 
 
+def _waived_taker(p: Problem, it: Item) -> str | None:
+    """The waived requirement whose leaves would take ``it`` (by what it is), named, if any: a waiver takes its node
+    out of the tree, so nothing there accepts a holding, yet "no requirement accepts it" would not be true."""
+    for i in sorted(p.waived):
+        n = p.nodes[i]
+        for leaf in n.leaves():
+            if leaf_accepts_static(p.rb, leaf, it.attrs, Matcher(p.rb, leaf.target_fields), it.credential):
+                return f"`{nearest_id(n, p)}`"
+    return None
+
+
 def _condition_failed(p: Problem, it: Item) -> str | None:
     """A condition that keeps a holding out of a leaf that would otherwise take it: `condition: grade D below CR in core`."""
     for leaf in p.top.leaves():
@@ -1503,6 +1514,8 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
                 cause, reason = UnusedCause.NOT_ACCEPTED, "a `block` exception keeps it out of " + ", ".join(f"`{k}`" for k in kept_out)
             elif failed is not None:
                 cause, reason = UnusedCause.CONDITION, failed
+            elif waived_taker := _waived_taker(p, it):
+                cause, reason = UnusedCause.NOT_NEEDED, f"not needed: {waived_taker}, which would take it, is waived"
             else:
                 cause, reason = UnusedCause.NOT_ACCEPTED, "no requirement of the target accepts it"
                 decides = sorted(nearest_id(p.nodes[n], p) for n, keys in p.aside_pending.items() if hv.key in keys)
