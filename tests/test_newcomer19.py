@@ -80,3 +80,18 @@ def test_an_exemption_of_a_node_outside_the_rules_targets_is_warned_about(tmp_pa
     (tmp_path / "r.yaml").write_text(rule.replace("{into}", "t:Q3"), encoding="utf-8")
     _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
     assert not [d for d in diags if d.code == "SR4002"], diags
+
+
+def test_explore_says_what_a_target_with_no_study_to_add_waits_for(tmp_path: Path) -> None:
+    """A learner whose only gap is a sign-off read "0 gbu-cp to go: ;" in explore (a rule author, 2026-11-30)."""
+    import datetime as dt
+
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "t:Q"\ntitle: Q\nprovider: t\n'
+        'requires: {all: [{id: core, all: ["t:A1"]}, {id: audition, approval: "department audition"}]}\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(ROOT / "tests/cases/_base", tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:A1"}]})
+    row = next(r for r in engine.explore(learner, dt.date(2026, 6, 30), plans=False).to_json()["qualifications"] if r["target"] == "t:Q")
+    assert row["why"].startswith("no study to add, but not complete: audition: waiting for approval: department audition"), row

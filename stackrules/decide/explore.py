@@ -56,7 +56,12 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             said = [m for m in audit.missing if m.credits or m.records]
             parts = [f"{m.node} {_amount(m.credits, m.records)}" for m in said[:3]]
             records = f" and {_records(c.remaining_records)}" if c.remaining_records else ""
-            why = f"{q(rem)} {c.system}{records} to go: " + ", ".join(parts) + (" ..." if len(said) > 3 else "")
+            if said:
+                why = f"{q(rem)} {c.system}{records} to go: " + ", ".join(parts) + (" ..." if len(said) > 3 else "")
+            else:
+                # no study to add: what it waits for instead (a sign-off; study in progress is said by the audit)
+                waits = [f"{m.node}: {m.text}" for m in audit.missing if m.text]
+                why = f"no study to add{records}, but not complete: " + ("; ".join(waits[:3]) if waits else "see its audit")
         if qid.partition(":")[0] in ctx.rb.frameworks:
             why += " (a framework's qualification type: its level and volume, not an award of any provider)"
         elif c.required is None and audit.status not in _DONE:
