@@ -95,3 +95,25 @@ def test_explore_says_what_a_target_with_no_study_to_add_waits_for(tmp_path: Pat
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:A1"}]})
     row = next(r for r in engine.explore(learner, dt.date(2026, 6, 30), plans=False).to_json()["qualifications"] if r["target"] == "t:Q")
     assert row["why"].startswith("no study to add, but not complete: audition: waiting for approval: department audition"), row
+
+
+def test_a_commencement_before_every_version_names_the_learner_s_date(tmp_path: Path) -> None:
+    """ "no version of `gbu:BBUS` is in force on 2023-02-27" did not say the date was the learner's commencement, nor
+    what to do (a rule author, 2026-11-30)."""
+    import datetime as dt
+
+    import pytest
+
+    from stackrules.errors import RequestError
+
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "t:Q"\ntitle: Q\nprovider: t\neffective: {from: 2025-01-01}\nrequires: {all: ["t:A1"]}\n', encoding="utf-8"
+    )
+    engine = stackrules.load(ROOT / "tests/cases/_base", tmp_path)
+    learner = stackrules.load_learner({"id": "L", "enrolments": [{"qualification": "t:Q", "commenced": "2023-02-27"}]})
+    with pytest.raises(RequestError) as caught:
+        engine.audit(learner, "t:Q", dt.date(2026, 6, 30))
+    d = caught.value.diagnostic()
+    assert d.message == "no version of `t:Q` is in force on 2023-02-27, the day the learner commenced it (their enrolment's `commenced`)"
+    assert d.help is not None and "--catalog-year" in d.help
+    assert engine.audit(learner, "t:Q", dt.date(2026, 6, 30), catalog_year=2025).status == "not_met"

@@ -161,10 +161,18 @@ def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.dat
                 f"`towards {target}` says which qualifications it counts towards",
             )
         raise RequestError("SR5001", f"unknown target `{target}`", suggestion(target, rb.qualifications) or "name a qualification of the rule base")
-    day = commencement(learner, target, as_of) or as_of
+    commenced = commencement(learner, target, as_of)
+    day = commenced or as_of
     v = rb.version(target, day)
     if v is None:
         ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in rb.qualifications[target] if x.effective)
+        if commenced is not None:
+            # the day is the learner's: the version of the day they commenced is the one a learner is audited against
+            raise RequestError(
+                "SR5001",
+                f"no version of `{target}` is in force on {day}, the day the learner commenced it (their enrolment's `commenced`)",
+                f"versions exist for {ranges}: correct the enrolment's date, or audit against a version with --catalog-year (catalog_year in the API)",
+            )
         raise RequestError("SR5001", f"no version of `{target}` is in force on {day}", f"versions exist for {ranges}")
     return v, day
 
