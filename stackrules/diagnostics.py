@@ -89,7 +89,7 @@ _CODES: tuple[Code, ...] = (
         "unknown-credential",
         "error",
         "a credential or qualification id is not defined anywhere in the rule base",
-        "define it in a catalog, or correct the id as suggested",
+        "define it (a credential in a catalog, a qualification in a `kind: qualification` document), or correct the id",
     ),
     Code("SR3002", "unknown-provider", "error", "a provider has no catalog", "add a catalog for the provider, or correct the id"),
     Code("SR3003", "unknown-level", "error", "a framework level or qualification type is not defined", "use a level of a loaded framework"),

@@ -117,3 +117,19 @@ def test_a_commencement_before_every_version_names_the_learner_s_date(tmp_path: 
     assert d.message == "no version of `t:Q` is in force on 2023-02-27, the day the learner commenced it (their enrolment's `commenced`)"
     assert d.help is not None and "--catalog-year" in d.help
     assert engine.audit(learner, "t:Q", dt.date(2026, 6, 30), catalog_year=2025).status == "not_met"
+
+
+def test_an_exception_naming_a_bare_node_id_is_told_the_qualification_form(tmp_path: Path) -> None:
+    """`node: "capstone-signoff"` read "unknown qualification `capstone-signoff`" with the help "define it in a catalog,
+    or correct the id as suggested" and no suggestion (a rule author, 2026-11-30)."""
+    import pytest
+
+    path = tmp_path / "l.yaml"
+    path.write_text("kind: learner\nid: L\nexceptions:\n  - {type: waive, node: core, reason: r, approved_by: a, date: 2025-01-01}\n", encoding="utf-8")
+    (tmp_path / "q.yaml").write_text('kind: qualification\nid: "t:Q"\ntitle: Q\nprovider: t\nrequires: {all: [{id: core, all: ["t:A1"]}]}\n', encoding="utf-8")
+    engine = stackrules.load(ROOT / "tests/cases/_base", tmp_path / "q.yaml")
+    with pytest.raises(stackrules.LearnerError) as caught:
+        engine.audit(stackrules.load_learner(path), "t:Q", AS_OF)
+    d = caught.value.diagnostics[0]
+    assert (d.code, d.line, d.message) == ("SR3001", 4, "`core` names no qualification: a node is written `QUALIFICATION#node`"), d
+    assert d.help == "did you mean `t:Q#core`?"

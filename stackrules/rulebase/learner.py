@@ -175,7 +175,18 @@ def check_learner(rb: RuleBase, item: Loaded, report: Reporter) -> None:
     for i, ex in enumerate(doc.exceptions):
         path = ("exceptions", i)
         qid, _, node = ex.node.partition("#")
-        if qid not in rb.qualifications:
+        if qid not in rb.qualifications and ":" not in qid and not node:
+            # a node's bare id: outside its qualification a node is written `QUALIFICATION#node`
+            owners = sorted(q for q, vs in rb.qualifications.items() if any(has_node_id(v, qid) for v in vs))
+            named = " or ".join(f"`{q}#{qid}`" for q in owners[:3])
+            report.error(
+                item,
+                path + ("node",),
+                "SR3001",
+                f"`{qid}` names no qualification: a node is written `QUALIFICATION#node`",
+                f"did you mean {named}?" if owners else "write the qualification's id, then `#` and the node's id",
+            )
+        elif qid not in rb.qualifications:
             report.error(item, path + ("node",), "SR3001", f"unknown qualification `{qid}`", node_suggestion(rb, qid, node))
         elif node and not any(has_node_id(v, node) for v in rb.qualifications[qid]):
             report.error(item, path + ("node",), "SR3005", f"`{ex.node}` names no node of `{qid}`", node_suggestion(rb, qid, node))

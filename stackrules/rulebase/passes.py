@@ -87,6 +87,8 @@ class Context:
         if help_ is None and prov not in self.rb.providers:
             near = suggestion(prov, self.rb.providers)
             help_ = f"no catalog defines provider `{prov}`" + (f": {near}" if near else "")
+        if help_ is None and what == "qualification":
+            help_ = "no `kind: qualification` document defines it (a document with an error above defines nothing until it is fixed)"
         self.report.error(item, path, "SR3001", f"unknown {what} `{cid}`", help_)
 
     def node_basics(self, n: Requirement, p: Path, item: Loaded, v: QualVersion | None) -> None:
