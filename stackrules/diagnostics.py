@@ -184,6 +184,13 @@ _CODES: tuple[Code, ...] = (
         "a `share` list names a credential that one of the two nodes can never claim, so it never counts in both",
         "list only credentials both nodes accept, or correct the id or the nodes' filters",
     ),
+    Code(
+        "SR4006",
+        "odd-offering",
+        "warning",
+        "an `offered` period that looks like a slip: a near miss of a period its catalogue's other credentials use, or a dated term in a catalogue without a `terms:` calendar; a plan cycles through every period named, so one stray name lengthens every plan",
+        "use the period the other credentials use (e.g. `S1`), or give the catalogue a `terms:` calendar",
+    ),
     # 5xxx: requests
     Code(
         "SR5001",

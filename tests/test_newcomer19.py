@@ -133,3 +133,20 @@ def test_an_exception_naming_a_bare_node_id_is_told_the_qualification_form(tmp_p
     d = caught.value.diagnostics[0]
     assert (d.code, d.line, d.message) == ("SR3001", 4, "`core` names no qualification: a node is written `QUALIFICATION#node`"), d
     assert d.help == "did you mean `t:Q#core`?"
+
+
+def test_a_stray_offering_period_is_warned_about(tmp_path: Path) -> None:
+    """`offered: [Sem1, S2]` on one unit beside everyone's S1, or `[2026-S1]` in a catalogue without a calendar, passed
+    `check` clean and made every plan a term or two longer (a rule author, 2026-11-30)."""
+    from stackrules.engine import load_with_diagnostics
+
+    units = "\n".join(f'  - {{id: "w:U{i}", title: U{i}, credits: 6, offered: [S1, S2]}}' for i in range(4))
+    for stray, said in (("Sem1", "`Sem1` is offered by 1 credential of this catalogue, and `S1` by 4"), ("2026-S1", "`2026-S1` looks like a dated term")):
+        (tmp_path / "w.yaml").write_text(
+            f"kind: catalog\nprovider: {{id: w, name: W}}\ncredit_system: {{id: w-cp, full_time_year: 48}}\ncredentials:\n{units}\n"
+            f'  - {{id: "w:X", title: X, credits: 6, offered: [{stray}]}}\n',
+            encoding="utf-8",
+        )
+        _, diags = load_with_diagnostics(tmp_path / "w.yaml", cache=None)
+        hit = [d for d in diags if d.code == "SR4006"]
+        assert len(hit) == 1 and hit[0].message.startswith(said) and hit[0].line == 9, [(d.code, d.line, d.message) for d in diags]

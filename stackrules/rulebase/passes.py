@@ -29,13 +29,14 @@ passes, in order:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..diagnostics import CODES, suggestion
+from ..diagnostics import CODES, did_you_mean, suggestion
 from ..language.documents import Loaded
 from ..language.models import Credential, ExemptGrant, FactRef, Filter, IntoFilter, LearnerDoc, Limit, Requirement, SpecifiedGrant, UnspecifiedGrant
 from ..language.positions import Path
@@ -694,6 +695,37 @@ def check_credentials(ctx: Context) -> None:
                     ctx.prereq.add_edge(cid, n.credential)
 
 
+_DATED = re.compile(r"\d{4}[-_.]")
+
+
+def check_offerings(ctx: Context) -> None:
+    """SR4006: an `offered` period that looks like a slip. Plans cycle through every period a catalogue names (S1, S2,
+    repeating), so one credential's `Sem1` beside everyone's `S1`, or a dated `2026-S1` where no `terms:` calendar
+    makes it an error (SR2004), adds an empty period to every plan."""
+    uses: dict[str, dict[str, int]] = {}  # provider -> period -> how many credentials name it
+    for cid, info in ctx.rb.credentials.items():
+        for name in info.offered:
+            per = uses.setdefault(cid.partition(":")[0], {})
+            per[name] = per.get(name, 0) + 1
+    for cid, info in sorted(ctx.rb.credentials.items()):
+        per = uses.get(cid.partition(":")[0], {})
+        item, path = ctx.cred_src[cid]
+        for i, name in enumerate(info.offered):
+            if name in ctx.rb.dated_terms:
+                continue  # SR2004 above
+            common = [p for p, n in per.items() if p != name and n >= 3 * per[name] and n >= 3]
+            near = did_you_mean(name, common)
+            if per[name] <= 2 and near:
+                said = f"`{name}` is offered by {per[name]} credential{'s' if per[name] > 1 else ''} of this catalogue, and `{near[0]}` by {per[near[0]]}"
+                help_ = f"did you mean `{near[0]}`? (a plan cycles through every period named: one stray name lengthens every plan)"
+            elif _DATED.match(name):
+                said = f"`{name}` looks like a dated term, and `offered` names the periods that repeat (no `terms:` calendar says which it is)"
+                help_ = "name the period, as every year's offering (e.g. `S1` for `2026-S1`)"
+            else:
+                continue
+            ctx.report.diags.append(item.smap.diag(path + ("offered", i), "SR4006", said, help_))
+
+
 def check_prerequisite_cycles(ctx: Context) -> None:
     for cycle in _cycles(ctx.prereq):
         item, path = ctx.cred_src[cycle[0]]
@@ -772,6 +804,7 @@ def check_learners(ctx: Context) -> None:
 
 PASSES: tuple[Pass, ...] = (
     Pass("credentials", check_credentials),
+    Pass("offerings", check_offerings),
     Pass("prerequisite-cycles", check_prerequisite_cycles),
     Pass("supersedes-cycles", check_supersedes_cycles),
     Pass("qualification-trees", check_qualification_trees),
