@@ -150,3 +150,22 @@ def test_a_stray_offering_period_is_warned_about(tmp_path: Path) -> None:
         _, diags = load_with_diagnostics(tmp_path / "w.yaml", cache=None)
         hit = [d for d in diags if d.code == "SR4006"]
         assert len(hit) == 1 and hit[0].message.startswith(said) and hit[0].line == 9, [(d.code, d.line, d.message) for d in diags]
+
+
+def test_study_past_a_pools_need_for_a_limit_is_not_said_to_be_units_coming_whole(tmp_path: Path) -> None:
+    """A minimum limit inside a pool made the headline say "passes the need by 24: units come whole", though every
+    unit was 6 cp and the limit was the cause (a rule author, 2026-11-30)."""
+    import datetime as dt
+
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "t:Q"\ntitle: Q\nprovider: t\ncredits: 18\nrequires:\n  all:\n    - {id: core, all: ["t:A1"]}\n'
+        "    - {id: electives, credits: 12, where: {tags: b}, limits: [{id: upper, min_credits: 12, where: {level: 3}}]}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(ROOT / "tests/cases/_base", tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:B1"}, {"credential": "t:B2"}]})
+    line = engine.audit(learner, "t:Q", dt.date(2026, 6, 30)).text().splitlines()[1]
+    assert line == (
+        "Status: NOT MET. 12 of 18 t-cp counted; 18 t-cp remaining (the study still needed passes the need by 12 t-cp: "
+        "a limit asks for study past what a requirement needs, as Still needed says)."
+    ), line

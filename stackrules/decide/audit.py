@@ -320,7 +320,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         as_of=p.as_of,
         version=version,
         look_ahead=p.look_ahead,
-        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice)),
+        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice), _past_pools(p, choice)),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev, choice),
         credit=_credit(p, choice, ev, fed, claimed_keys),
@@ -1381,6 +1381,25 @@ def _over_full(p: Problem, choice: Choice) -> Fraction:
         if leaf.kind == "pool" and leaf.credits is not None:
             have = sum((p.items[i].credits * k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition"), Fraction(0))
             out += max(have - leaf.credits, Fraction(0))
+    return out
+
+
+def _past_pools(p: Problem, choice: Choice) -> Fraction:
+    """Study to add that credit pools take wholly past their need: the additions a pool could do without and still
+    meet its need (the smallest first), which are there for a limit or a total, not because units come whole."""
+    out = Fraction(0)
+    for leaf in p.top.leaves():
+        if leaf.kind != "pool" or leaf.credits is None:
+            continue
+        claims = choice.claims.get(leaf.index, [])
+        own = sum((p.items[i].credits * k for i, k in claims if p.items[i].origin != "addition"), Fraction(0))
+        adds = sorted(p.items[i].credits for i, k in claims if p.items[i].origin == "addition" for _ in range(k))
+        room = max(leaf.credits - own, Fraction(0))
+        have = sum(adds, Fraction(0))
+        for c in adds:
+            if have - c >= room:
+                have -= c
+                out += c
     return out
 
 

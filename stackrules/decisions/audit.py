@@ -124,6 +124,9 @@ class Credits:
     remaining: Fraction | None
     remaining_records: int = 0  # records (no credit) the completion also needs: a target can need them with 0 credit remaining
     over_full: Fraction = Fraction(0)  # counted credit past what its pools need (a grant into a pool already full)
+    # study to add that a pool takes wholly past its need (there for a limit: "24 more, for limit `upper-level`, beyond
+    # the 42 `electives` needs"), as against what passes a need because units come whole (text only)
+    past_pools: Fraction = Fraction(0)
 
     @property
     def beyond_need(self) -> Fraction:

@@ -88,7 +88,18 @@ def audit_text(d: AuditDecision) -> str:
                     f"the total to {n(c.counted - c.unusable + c.remaining)} {unit}"
                 )
             elif c.beyond_need > c.unusable:
-                past.append(f"the study still needed passes the need by {n(c.beyond_need - c.unusable)} {unit}: units come whole")
+                extra = c.beyond_need - c.unusable
+                for_limits = min(c.past_pools, extra)
+                if for_limits == extra:
+                    past.append(
+                        f"the study still needed passes the need by {n(extra)} {unit}: a limit asks for study past what a requirement needs, as Still needed says"
+                    )
+                elif for_limits:
+                    past.append(
+                        f"the study still needed passes the need by {n(extra)} {unit}: a limit asks for study past what a requirement needs, as Still needed says, and units come whole"
+                    )
+                else:
+                    past.append(f"the study still needed passes the need by {n(extra)} {unit}: units come whole")
             rem += f" ({'; '.join(past)})"
         out.append(f"Status: {status}. {of}; {rem}.")
     # a requirement that does not apply to this learner is neither met nor counted; one waiting for a sign-off is not met yet
