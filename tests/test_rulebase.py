@@ -29,6 +29,7 @@ def test_the_passes_are_named_and_ordered() -> None:
         "qualification-trees",
         "nesting-cycles",
         "credit-rules",
+        "offerings",
         "learners",
     ]
 

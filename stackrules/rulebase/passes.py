@@ -804,12 +804,12 @@ def check_learners(ctx: Context) -> None:
 
 PASSES: tuple[Pass, ...] = (
     Pass("credentials", check_credentials),
-    Pass("offerings", check_offerings),
     Pass("prerequisite-cycles", check_prerequisite_cycles),
     Pass("supersedes-cycles", check_supersedes_cycles),
     Pass("qualification-trees", check_qualification_trees),
     Pass("nesting-cycles", check_nesting_cycles),
     Pass("credit-rules", check_credit_rules),
+    Pass("offerings", check_offerings),
     Pass("learners", check_learners),
 )
 
