@@ -279,10 +279,11 @@ def test_a_shared_addition_is_still_needed_once_not_again_for_the_limits(engine:
 
 
 def test_progress_leaves_out_requirements_that_do_not_apply(engine: stackrules.Engine) -> None:
-    # Aisyah meets one requirement (CS1010 or CS1101S) of the ten that apply to her; the two conditional ones
-    # (no declared aim, no declared option) are neither met nor counted
+    # Aisyah meets one requirement (CS1010 or CS1101S) of the nine that apply to her; the two conditional ones
+    # (no declared aim, no declared option) are neither met nor counted, nor is the team project her completion does
+    # not take (a rule author, 2026-11-30: an audit not met counted both alternatives of a choice)
     text = engine.audit(stackrules.load_learner(REAL / "bcomp-cs-aisyah.yaml"), "nus:BCOMP-CS", AS_OF).text()
-    assert "Progress: 1 of 10 requirements met (2 not applicable to this learner)." in text
+    assert "Progress: 1 of 9 requirements met (1 alternative not taken; 2 not applicable to this learner)." in text
 
 
 def test_modules_listed_beside_a_named_part_are_shown_under_their_group(engine: stackrules.Engine) -> None:

@@ -6,6 +6,7 @@ study shows its title, credit, grade and date; a legend explains the marks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 
 from ..decisions.audit import Applied, AuditDecision, AuditStatus, ExceptionEntry, ExceptionRefused, LimitStatus, NodeResult, NodeStatus, Version
@@ -58,6 +59,15 @@ def _applied(a: Applied | None, key: str, unit: str) -> str:
     return f"{name} ({', '.join(parts)})" if parts else name
 
 
+def _ancestors(node: NodeResult, by_id: Mapping[str, NodeResult]) -> list[NodeResult]:
+    out = []
+    up = by_id.get(node.parent) if node.parent else None
+    while up is not None:
+        out.append(up)
+        up = by_id.get(up.parent) if up.parent else None
+    return out
+
+
 def audit_text(d: AuditDecision) -> str:
     c = d.credits
     unit = c.system
@@ -107,7 +117,25 @@ def audit_text(d: AuditDecision) -> str:
     by_id = {node.id: node for node in d.nodes}
     unmet = (NodeStatus.NOT_MET, NodeStatus.PENDING_APPROVAL)
 
+    # in an audit not met, a branch of an unmet choice that the completion does not take (no claim in it, nothing in
+    # "Still needed" under it) while a sibling is taken is an alternative not taken too ("chosen for `major`")
+    kids: dict[str | None, list[NodeResult]] = {}
+    for node in d.nodes:
+        kids.setdefault(node.parent, []).append(node)
+    needed = {m.node for m in d.missing}
+
+    def taken(node: NodeResult) -> bool:
+        return bool(node.claimed) or node.id in needed or node.status not in unmet or any(taken(k) for k in kids.get(node.id, []))
+
+    def left_aside(node: NodeResult) -> bool:
+        up = by_id.get(node.parent) if node.parent else None
+        if d.status is not AuditStatus.NOT_MET or up is None or not up.choice or up.status not in unmet or taken(node):
+            return False
+        return any(taken(k) for k in kids.get(up.id, []) if k is not node)
+
     def not_taken(node: NodeResult) -> bool:
+        if left_aside(node) or any(left_aside(a) for a in _ancestors(node, by_id)):
+            return True
         up = by_id.get(node.parent) if node.parent else None
         while up is not None:
             if up.status not in unmet and up.status is not NodeStatus.NOT_APPLICABLE:
