@@ -36,9 +36,11 @@ def _base(tmp_path: Path, rule: str, where: str) -> str:
 
 def test_a_month_that_does_not_exist_is_named_as_the_month() -> None:
     code, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--as-of", "2026-13-01")
-    assert code == 3 and d["help"] == "there is no month 13: months run from 01 to 12"
+    assert code == 3 and d["help"] == "there is no month 13: months run from 01 to 12; did you mean 2026-01-13, 13 January?"
     _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--as-of", "2026-02-30")
-    assert d["help"] == "February 2026 has 28 days, not 30"
+    assert d["help"] == "February 2026 has 28 days, not 30 (its last day is 2026-02-28)"
+    _, d = run("audit", "--learner", BEN, "--target", "exu:BIT", "--as-of", "2026-13-40")
+    assert d["help"] == "there is no month 13: months run from 01 to 12"  # no day-month swap makes a day of it
 
 
 def test_the_cli_names_its_own_flags_for_days_and_years_out_of_range() -> None:

@@ -133,9 +133,15 @@ def no_such_day(value: str) -> str:
     if year < 1:
         return "there is no year 0000"
     if not 1 <= month <= 12:
-        return f"there is no month {month:02d}: months run from 01 to 12"
+        # a day and month swapped (2026-23-02) is the likeliest slip: say the day it would be
+        swapped = f"; did you mean {year:04d}-{day:02d}-{month:02d}, {month} {calendar.month_name[day]}?" if 1 <= day <= 12 else ""
+        if swapped and month > calendar.monthrange(year, day)[1]:
+            swapped = ""
+        return f"there is no month {month:02d}: months run from 01 to 12{swapped}"
     last = calendar.monthrange(year, month)[1]
-    return f"{calendar.month_name[month]} {year} has {last} days, not {day}" if day > last or day < 1 else "that month has no such day"
+    if day > last or day < 1:
+        return f"{calendar.month_name[month]} {year} has {last} days, not {day} (its last day is {year:04d}-{month:02d}-{last:02d})"
+    return "that month has no such day"
 
 
 def _date(value: object) -> _dt.date:
