@@ -97,6 +97,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
             assert {k: causes.get(k) for k in want} == want
         elif key == "exceptions_refused":
             assert [[e["node"], e["reason"]] for e in got["exceptions_refused"]] == want
+        elif key == "exceptions_refused_details":
+            assert [e["detail"] for e in got["exceptions_refused"]] == want
         elif key == "exceptions":
             assert [e["node"] for e in got["exceptions"]] == want
         elif key == "missing_credentials":

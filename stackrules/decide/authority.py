@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from ..diagnostics import did_you_mean
 from ..language.models import LearnerException
 from ..rulebase.index import QualVersion, RuleBase
 
@@ -36,7 +37,10 @@ def exception_refusal(
     if approver is None:
         if provider is None:
             return "approver_not_listed", f"`{v.id}` has no provider, so no approver is listed for it"
-        return "approver_not_listed", f"`{e.approved_by}` is not an approver `{provider}` lists"
+        listed = rb.approvers.get(provider, {})
+        near = did_you_mean(e.approved_by, listed)
+        hint = f" (did you mean `{near[0]}`?)" if near else ""
+        return "approver_not_listed", f"`{e.approved_by}` is not an approver `{provider}` lists{hint}"
     if e.type not in approver.may:
         may = ", ".join(sorted(approver.may))
         return "type_not_permitted", f"`{approver.id}` ({approver.name}) may approve exceptions of type {may}, not {e.type}"
