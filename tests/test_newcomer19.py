@@ -169,3 +169,13 @@ def test_study_past_a_pools_need_for_a_limit_is_not_said_to_be_units_coming_whol
         "Status: NOT MET. 12 of 18 t-cp counted; 18 t-cp remaining (the study still needed passes the need by 12 t-cp: "
         "a limit asks for study past what a requirement needs, as Still needed says)."
     ), line
+
+
+def test_a_duplicate_node_id_says_where_the_first_one_is() -> None:
+    """The duplicate node-id error did not say where the first one was, though duplicate credentials do (a rule author,
+    2026-11-30)."""
+    from stackrules.engine import load_with_diagnostics
+
+    cases = ROOT / "tests/diagnostics"
+    _, diags = load_with_diagnostics(cases / "base", cases / "cases" / "SR3006-duplicate-node-id.yaml", cache=None)
+    assert [d.message for d in diags if d.code == "SR3006"] == ["node id `a` is used twice in `acme:Q` (first at 7:22)"]

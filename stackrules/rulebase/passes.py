@@ -355,8 +355,13 @@ class Context:
                             self.holds_node(hn, hp, item)
                 if n.id is not None:
                     if n.id in ids:
+                        first = item.smap.span(ids[n.id] + ("id",))
                         self.report.error(
-                            item, p + ("id",), "SR3006", f"node id `{n.id}` is used twice in `{v.id}`", "node ids must be unique inside a qualification"
+                            item,
+                            p + ("id",),
+                            "SR3006",
+                            f"node id `{n.id}` is used twice in `{v.id}` (first at {first.line}:{first.column})",
+                            "node ids must be unique inside a qualification",
                         )
                     ids[n.id] = p
                 if n.ref is not None and defname is None and p == rpath and n.ref in v.define:
