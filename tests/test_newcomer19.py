@@ -178,4 +178,4 @@ def test_a_duplicate_node_id_says_where_the_first_one_is() -> None:
 
     cases = ROOT / "tests/diagnostics"
     _, diags = load_with_diagnostics(cases / "base", cases / "cases" / "SR3006-duplicate-node-id.yaml", cache=None)
-    assert [d.message for d in diags if d.code == "SR3006"] == ["node id `a` is used twice in `acme:Q` (first at 7:22)"]
+    assert [d.message for d in diags if d.code == "SR3006"] == ["node id `a` is used twice in `acme:Q` (first at 7:23)"]
