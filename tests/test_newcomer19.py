@@ -179,3 +179,28 @@ def test_a_duplicate_node_id_says_where_the_first_one_is() -> None:
     cases = ROOT / "tests/diagnostics"
     _, diags = load_with_diagnostics(cases / "base", cases / "cases" / "SR3006-duplicate-node-id.yaml", cache=None)
     assert [d.message for d in diags if d.code == "SR3006"] == ["node id `a` is used twice in `acme:Q` (first at 7:23)"]
+
+
+def test_one_mistake_in_a_file_the_reader_refuses_is_one_error(tmp_path: Path) -> None:
+    """A tab in a catalogue gave five errors ("provider `gbu` has no catalog" in every file of that provider, "unknown
+    qualification" in the rules into it), and a qualification left out for an unknown credit system gave "unknown
+    qualification" in every rule into it (a rule author, 2026-11-30)."""
+    from stackrules.engine import load_with_diagnostics
+
+    (tmp_path / "cat.yaml").write_text(
+        'kind: catalog\nprovider: {id: w, name: W}\ncredit_system: {id: w-cp, full_time_year: 48}\ncredentials:\n\t- {id: "w:U1", title: U1, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text('kind: qualification\nid: "w:Q"\ntitle: Q\nprovider: w\nrequires: {all: ["w:U1"]}\n', encoding="utf-8")
+    (tmp_path / "r.yaml").write_text(
+        'kind: credit_rule\nid: r1\ntype: rpl\ntitle: R\nbasis: {reference: x}\ninto: "w:Q"\nfrom: "t:A1"\ngrant: ["w:U1"]\n', encoding="utf-8"
+    )
+    _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
+    assert [(d.code, d.file.rsplit("/", 1)[-1]) for d in diags if d.severity == "error"] == [("SR1004", "cat.yaml")], diags
+    (tmp_path / "cat.yaml").write_text(
+        'kind: catalog\nprovider: {id: w, name: W}\ncredit_system: {id: w-cp, full_time_year: 48}\ncredentials:\n  - {id: "w:U1", title: U1, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text('kind: qualification\nid: "w:Q"\ntitle: Q\nprovider: w\ncredits: "144 cp"\nrequires: {all: ["w:U1"]}\n', encoding="utf-8")
+    _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
+    assert [(d.code, d.file.rsplit("/", 1)[-1]) for d in diags if d.severity == "error"] == [("SR3004", "q.yaml")], diags

@@ -77,6 +77,9 @@ class Context:
 
     def unknown(self, cid: str, item: Loaded, path: Path, what: str = "credential", help_: str | None = None) -> None:
         prov = cid.partition(":")[0]
+        if what == "qualification" and any(getattr(x.doc, "kind", None) == "qualification" and getattr(x.doc, "id", None) == cid for x in self.rb.documents):
+            # its document is loaded and was left out for an error reported there: one mistake, one error
+            return
         if what == "qualification":
             # only a qualification fits here: a credential of that id is named as what it is, not offered back
             if help_ is None and cid in self.rb.credentials:

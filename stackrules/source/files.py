@@ -7,6 +7,7 @@ Reading a path never raises for a rule author's mistake: every problem is a
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -399,6 +400,8 @@ def without_consequences(sources: Iterable[Source], parsed: list[Diagnostic], ch
             data, _, _ = read_yaml(s.raw, s.name)
             if isinstance(data, dict):
                 _declared(data, ids, providers)
+            else:
+                _declared_in_text(s.raw, ids, providers)
 
     def follows(d: Diagnostic) -> bool:
         if d.code in _WIDE:
@@ -409,6 +412,23 @@ def without_consequences(sources: Iterable[Source], parsed: list[Diagnostic], ch
         return subject in ids or subject in providers or subject.partition(":")[0] in providers
 
     return [d for d in checked if not follows(d)]
+
+
+_TOP_ID = re.compile(r"^id:[ \t]*[\"']?([^\"'\s#,}]+)", re.M)
+_KIND = re.compile(r"^kind:[ \t]*[\"']?(\w+)", re.M)
+_CATALOG_PROVIDER = re.compile(r"^provider:[ \t]*(?:\{[ \t]*id:[ \t]*|\n[ \t]+id:[ \t]*)[\"']?([^\"'\s,}]+)", re.M)
+_ENTRY_ID = re.compile(r"\bid:[ \t]*[\"']?([a-z][a-z0-9-]*:[A-Za-z0-9._-]+)")
+
+
+def _declared_in_text(raw: bytes, ids: set[str], providers: set[str]) -> None:
+    """What a document the reader refused outright (a tab, a syntax error) declares, as far as its text says: its
+    top-level `id`, and for a catalogue its provider and entries' ids. Only to leave out the errors that follow from
+    its absence ("provider has no catalog" beside the tab that is the one mistake)."""
+    text = raw.decode("utf-8", errors="replace")
+    ids.update(_TOP_ID.findall(text))
+    if "catalog" in _KIND.findall(text):
+        providers.update(_CATALOG_PROVIDER.findall(text))
+        ids.update(_ENTRY_ID.findall(text))
 
 
 def _declared(data: dict[object, object], ids: set[str], providers: set[str]) -> None:
