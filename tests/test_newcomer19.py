@@ -204,3 +204,16 @@ def test_one_mistake_in_a_file_the_reader_refuses_is_one_error(tmp_path: Path) -
     (tmp_path / "q.yaml").write_text('kind: qualification\nid: "w:Q"\ntitle: Q\nprovider: w\ncredits: "144 cp"\nrequires: {all: ["w:U1"]}\n', encoding="utf-8")
     _, diags = load_with_diagnostics(ROOT / "tests/cases/_base", tmp_path, cache=None)
     assert [(d.code, d.file.rsplit("/", 1)[-1]) for d in diags if d.severity == "error"] == [("SR3004", "q.yaml")], diags
+
+
+def test_a_period_named_twice_by_one_credential_counts_once(tmp_path: Path) -> None:
+    """SR4006 counted `offered: [S1, S1, S1]` as three credentials offering S1 (an adversary, 2026-11-30)."""
+    from stackrules.engine import load_with_diagnostics
+
+    (tmp_path / "w.yaml").write_text(
+        "kind: catalog\nprovider: {id: w, name: W}\ncredit_system: {id: w-cp, full_time_year: 48}\ncredentials:\n"
+        '  - {id: "w:U1", title: U1, credits: 6, offered: [S1, S1, S1]}\n  - {id: "w:X", title: X, credits: 6, offered: [Sem1]}\n',
+        encoding="utf-8",
+    )
+    _, diags = load_with_diagnostics(tmp_path / "w.yaml", cache=None)
+    assert not [d for d in diags if d.code == "SR4006"], [d.message for d in diags]

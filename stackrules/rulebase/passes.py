@@ -712,7 +712,7 @@ def check_offerings(ctx: Context) -> None:
     makes it an error (SR2004), adds an empty period to every plan."""
     uses: dict[str, dict[str, int]] = {}  # provider -> period -> how many credentials name it
     for cid, info in ctx.rb.credentials.items():
-        for name in info.offered:
+        for name in dict.fromkeys(info.offered):  # credentials that name it, each once
             per = uses.setdefault(cid.partition(":")[0], {})
             per[name] = per.get(name, 0) + 1
     for cid, info in sorted(ctx.rb.credentials.items()):
