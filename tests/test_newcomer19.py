@@ -217,3 +217,21 @@ def test_a_period_named_twice_by_one_credential_counts_once(tmp_path: Path) -> N
     )
     _, diags = load_with_diagnostics(tmp_path / "w.yaml", cache=None)
     assert not [d for d in diags if d.code == "SR4006"], [d.message for d in diags]
+
+
+def test_requirements_that_ask_for_more_than_the_total_are_said_to(tmp_path: Path) -> None:
+    """A total of 12 with a core of t:D1 (12) and a free pool of 6 read "passes the need by 6 t-cp: units come whole"
+    (an adversary, 2026-11-30): the requirements ask for 18, more than the total."""
+    import datetime as dt
+
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "t:Q"\ntitle: Q\nprovider: t\ncredits: 12\nrequires:\n  all:\n    - {id: core, all: ["t:D1"]}\n'
+        "    - {id: free, credits: 6}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(ROOT / "tests/cases/_base", tmp_path)
+    line = engine.audit(stackrules.load_learner({"id": "L"}), "t:Q", dt.date(2026, 6, 30)).text().splitlines()[1]
+    assert line == (
+        "Status: NOT MET. 0 of 12 t-cp counted; 18 t-cp remaining (the study still needed passes the need by 6 t-cp: "
+        "the requirements together ask for more than the credit total)."
+    ), line

@@ -320,7 +320,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         as_of=p.as_of,
         version=version,
         look_ahead=p.look_ahead,
-        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice), _past_pools(p, choice)),
+        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice), *_past_pools(p, choice)),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev, choice),
         credit=_credit(p, choice, ev, fed, claimed_keys),
@@ -1384,10 +1384,12 @@ def _over_full(p: Problem, choice: Choice) -> Fraction:
     return out
 
 
-def _past_pools(p: Problem, choice: Choice) -> Fraction:
-    """Study to add that credit pools take wholly past their need: the additions a pool could do without and still
-    meet its need (the smallest first), which are there for a limit or a total, not because units come whole."""
+def _past_pools(p: Problem, choice: Choice) -> tuple[Fraction, Fraction]:
+    """Study to add that credit pools take past their need: wholly (the additions a pool could do without and still
+    meet its need, the smallest first: there for a limit or a total), and in part (the last unit passes the need:
+    units come whole)."""
     out = Fraction(0)
+    part = Fraction(0)
     for leaf in p.top.leaves():
         if leaf.kind != "pool" or leaf.credits is None:
             continue
@@ -1400,7 +1402,8 @@ def _past_pools(p: Problem, choice: Choice) -> Fraction:
             if have - c >= room:
                 have -= c
                 out += c
-    return out
+        part += max(have - room, Fraction(0)) if adds else Fraction(0)
+    return out, part
 
 
 def _clashes(p: Problem, it: Item, claimed: set[int], fed: dict[int, int], incompatible: set[tuple[int, int]]) -> list[str]:

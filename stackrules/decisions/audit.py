@@ -127,6 +127,7 @@ class Credits:
     # study to add that a pool takes wholly past its need (there for a limit: "24 more, for limit `upper-level`, beyond
     # the 42 `electives` needs"), as against what passes a need because units come whole (text only)
     past_pools: Fraction = Fraction(0)
+    units_over: Fraction = Fraction(0)  # of the study to add, what passes a pool's need because units come whole (text only)
 
     @property
     def beyond_need(self) -> Fraction:

@@ -100,16 +100,14 @@ def audit_text(d: AuditDecision) -> str:
             elif c.beyond_need > c.unusable:
                 extra = c.beyond_need - c.unusable
                 for_limits = min(c.past_pools, extra)
-                if for_limits == extra:
-                    past.append(
-                        f"the study still needed passes the need by {n(extra)} {unit}: a limit asks for study past what a requirement needs, as Still needed says"
-                    )
-                elif for_limits:
-                    past.append(
-                        f"the study still needed passes the need by {n(extra)} {unit}: a limit asks for study past what a requirement needs, as Still needed says, and units come whole"
-                    )
-                else:
-                    past.append(f"the study still needed passes the need by {n(extra)} {unit}: units come whole")
+                whole = min(c.units_over, extra - for_limits)
+                causes = [
+                    *(["a limit asks for study past what a requirement needs, as Still needed says"] if for_limits else []),
+                    *(["units come whole"] if whole else []),
+                    # what neither explains: the requirements themselves ask for more than the credit total
+                    *(["the requirements together ask for more than the credit total"] if extra > for_limits + whole else []),
+                ]
+                past.append(f"the study still needed passes the need by {n(extra)} {unit}: " + ", and ".join(causes))
             rem += f" ({'; '.join(past)})"
         out.append(f"Status: {status}. {of}; {rem}.")
     # a requirement that does not apply to this learner is neither met nor counted; one waiting for a sign-off is not met yet
