@@ -82,6 +82,8 @@ def check(expect: dict[str, Any], got: dict[str, Any]) -> None:
         elif key == "refused":
             refused = sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in got["refused"])
             assert refused == sorted((r["rule"], tuple(r["sources"]), r["reason"]) for r in want)
+        elif key == "step_why":  # a plan's step -> its `why`
+            assert {st["credential"]: st["why"] for st in got["steps"] if st["credential"] in want} == want
         elif key == "relies_on_pending":  # a plan complete only once study in progress or planned is passed
             assert got.get("relies_on_pending", False) == want
         elif key == "limits_not_applied":  # limits whose node is waived, exempt or not applicable

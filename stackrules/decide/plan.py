@@ -993,6 +993,11 @@ def _plan_record(
         why = []
         if it.credential in pending:
             why.append(f"{pending[it.credential].replace('_', ' ')} now, not counted without look-ahead: here in case it is not passed")
+        clash = sorted(c for c in p.rb.incompatible_with.get(it.credential, ()) if c in pending)
+        if clash:
+            # the learner is taking (or has planned) study it may not count beside: said, not planned over in silence
+            taking = ", ".join(f"`{c}` ({pending[c].replace('_', ' ')})" for c in clash)
+            why.append(f"incompatible with {taking}, not counted without look-ahead: here in case it is not passed")
         if not p.version.is_home(it.attrs.provider):
             # study elsewhere, for the credit a rule gives it here: its own terms and price are that provider's
             prov = p.rb.providers.get(it.attrs.provider)
