@@ -528,6 +528,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
     named: set[str] = set()
     # a merged group of interchangeable catalogue entries is named by the members the completion takes
     taken = [m for it in adds for m in _members(p, it, round(sol.values[b.u[it.index]]))]
+    beside = frozenset(it.credential for it in taken)
     for it in taken:
         if it.credential in named:
             continue
@@ -539,7 +540,7 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
             out.append(Unplaceable(it.credential, NO_PRICE))
-        elif info is not None and info.prerequisites is not None and (blocked := _blocked_prerequisites(p, info.prerequisites, ready, calendar)):
+        elif info is not None and info.prerequisites is not None and (blocked := _blocked_prerequisites(p, info.prerequisites, ready, calendar, beside)):
             out.append(Unplaceable(it.credential, "its prerequisites cannot be met: " + "; ".join(blocked)))
     if not out:
         out.append(Unplaceable(None, f"what completes the target does not fit into {MAX_TERMS} terms of at most {fmt(load)} {unit}"))
@@ -577,9 +578,11 @@ def _at_most(reasons: tuple[Unplaceable, ...]) -> tuple[Unplaceable, ...]:
     )
 
 
-def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: tuple[str, ...]) -> list[str]:
+def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: tuple[str, ...], beside: frozenset[str] = frozenset()) -> list[str]:
     """Why prerequisite tree ``r`` can never be met (empty when it can): each credential it needs that is neither held
-    nor can be taken or granted, with why. Granted credit counts as a way (a rule may give it)."""
+    nor can be taken or granted, with why. Granted credit counts as a way (a rule may give it). ``beside``: what the
+    completion takes (the credential that needs ``r`` among it): a prerequisite `incompatible` with one of them cannot
+    be taken beside it."""
     granted = {it.credential for it in p.items if it.origin == "grant"}
     why: dict[str, str] = {}
 
@@ -607,6 +610,8 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: t
                 why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"
             elif clash := _held_incompatible(p.rb, c, ready):
                 why[c] = f"{c} is incompatible with {', '.join(clash)}, which the learner holds"
+            elif taken_too := sorted(p.rb.incompatible_with.get(c, frozenset()) & beside):
+                why[c] = f"{c} is incompatible with {', '.join(taken_too)}, which completing the target takes"
             elif info.prerequisites is not None and c not in seen:
                 seen.add(c)
                 return ok(info.prerequisites)
