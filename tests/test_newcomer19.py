@@ -235,3 +235,18 @@ def test_requirements_that_ask_for_more_than_the_total_are_said_to(tmp_path: Pat
         "Status: NOT MET. 0 of 12 t-cp counted; 18 t-cp remaining (the study still needed passes the need by 6 t-cp: "
         "the requirements together ask for more than the credit total)."
     ), line
+
+
+def test_a_catalogue_year_with_no_version_is_said_as_the_year_asked_for(engine: stackrules.Engine) -> None:
+    """After the commencement message was added, `--catalog-year 2019` read "the day the learner commenced it" and
+    advised --catalog-year (a newcomer, 2026-11-30): the day is the year asked for."""
+    import pytest
+
+    from stackrules.errors import RequestError
+
+    dana = stackrules.load_learner(ROOT / "examples/learners/dana.yaml")
+    with pytest.raises(RequestError) as caught:
+        engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2019)
+    d = caught.value.diagnostic()
+    assert d.message == "no version of `exu:BIT` is in force on 2019-01-01, in the catalogue year 2019 asked for"
+    assert d.help == "versions exist for 2020-01-01 to 2024-12-31, 2025-01-01 to ...: ask for a year one of them is in force"

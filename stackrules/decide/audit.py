@@ -42,7 +42,7 @@ from ..decisions.audit import (
 )
 from ..decisions.base import Provenance as Provenance
 from ..decisions.base import q
-from ..errors import VerificationError
+from ..errors import RequestError, VerificationError
 from ..language.documents import Learner
 from ..language.models import Enrolment, FactRef, Filter, LearnerException, Term
 from ..language.quantity import fmt, total
@@ -77,8 +77,22 @@ def run_audit(
     start = time.monotonic()  # the time limit bounds building the model too, not only the solver (section 18)
     catalog = catalog_year is not None
     if catalog_year is not None:
-        learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, catalog_year))
-    p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())
+        asked = catalog_day(ctx.rb, target, catalog_year)
+        learner = as_if_commenced(learner, target, asked)
+        try:
+            p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())
+        except RequestError as exc:
+            if exc.code != "SR5001" or target not in ctx.rb.qualifications:
+                raise
+            # the day is the catalogue year's, not the learner's commencement (a what-if)
+            ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in ctx.rb.qualifications[target] if x.effective)
+            raise RequestError(
+                "SR5001",
+                f"no version of `{target}` is in force on {asked}, in the catalogue year {catalog_year} asked for",
+                f"versions exist for {ranges}: ask for a year one of them is in force",
+            ) from None
+    else:
+        p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())
     if p.judged_on_pending:
         # study in progress or planned changes whether some node applies: the tree completed study gives comes first
         # (section 16: `met` before `met_pending`); when it is not met there, the tree with that study decides
