@@ -250,3 +250,12 @@ def test_a_catalogue_year_with_no_version_is_said_as_the_year_asked_for(engine: 
     d = caught.value.diagnostic()
     assert d.message == "no version of `exu:BIT` is in force on 2019-01-01, in the catalogue year 2019 asked for"
     assert d.help == "versions exist for 2020-01-01 to 2024-12-31, 2025-01-01 to ...: ask for a year one of them is in force"
+
+
+def test_each_member_of_a_merged_group_says_where_its_own_copy_counts(engine: stackrules.Engine) -> None:
+    """Noor's terms plan said COMP5020 and DATA5007 each "count towards advanced, exu:GCDS#data-electives": two copies
+    of one merged group of interchangeable units, one in each node, said of both (a newcomer, 2026-11-30)."""
+    noor = stackrules.load_learner(ROOT / "examples/learners/noor.yaml")
+    plan = engine.plan(noor, "exu:MDS", AS_OF, objective="terms", max_load=36).to_json()
+    towards = [tuple(s["counts_towards"]) for s in plan["steps"]]
+    assert all(len(t) <= 1 for t in towards), towards

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..compile.tree import group_kind
+from ..compile.tree import CNode, group_kind
 from ..compile.tree import need as group_need
 from ..decisions.audit import AuditDecision, AuditStatus, NodeStatus, Proof
 from ..decisions.plan import Alternative, NoPlan, Objective, Plan, PlanCost, PlanStatus, PlanStep, PlanTerm, Unplaceable
@@ -838,6 +838,21 @@ def _members(p: Problem, it: Item, copies: int) -> list[Item]:
     return out
 
 
+def _serves(p: Problem, choice: Choice, node: CNode, i: int) -> str:
+    """What an addition a pool takes past its need is there for: a credit total the rest of the choice falls short of
+    without it, and the minimum limits it serves (Priya's INFO3010 is there for `upper-level`)."""
+    limits, _ = minimums_served(p, node, [i], choice)
+    short = [a for a in node.ancestors() if a.min_total is not None and total_without(p, a, choice, [i]) < a.min_total]
+    if short:
+        whose = p.version.id if short[0] is p.top else f"`{nearest_id(short[0], p)}`"
+        return f"towards the total of {whose}" + (f" and {limits}" if limits else "")
+    if limits:
+        return f"for {limits}"
+    if any(a.min_total is not None for a in node.ancestors()):
+        return f"towards the total of {p.version.id}"
+    return "for the limits"
+
+
 def _credentials_in(r: Requirement) -> list[str]:
     out = [r.credential] if r.credential else []
     for c in r.children():
@@ -935,6 +950,9 @@ def _plan_record(
     beyond: dict[int, str] = {}  # additions a pool claims past its need (-> the pool): they count for the total and limits
     serves: dict[int, str] = {}  # such an addition -> what it is for: a credit total above its pool, or the limits it counts in
     term_of = {it.index: when[it.key] for it in added}
+    # the copies of a merged group of interchangeable entries are named by its members, one each: what each copy does
+    # (the node it counts towards, or "past what it needs" with what for), in the order the steps name the members
+    slots: dict[int, list[tuple[str, str | None]]] = {}  # item -> per copy: (node, None) or (pool, what it serves)
     for leaf, claims in choice.claims.items():
         node = p.nodes[leaf]
         room = None
@@ -943,26 +961,19 @@ def _plan_record(
         named = node
         while named.id is None and named.parent is not None:
             named = named.parent
+        where = named.id or p.version.id
         for i, c in sorted(claims, key=lambda ic: (term_of.get(ic[0], 0), p.items[ic[0]].key)):
-            if room is not None and p.items[i].origin == "addition":
-                if room <= 0:
-                    beyond[i] = named.id or p.version.id
-                    # the minimum limits it counts for, named (Priya's INFO3010 is there for `upper-level`)
-                    limits, _ = minimums_served(p, node, [i], choice)
-                    # a credit total it is needed for: one the rest of the choice does not reach without it
-                    short = [a for a in node.ancestors() if a.min_total is not None and total_without(p, a, choice, [i]) < a.min_total]
-                    if short:
-                        whose = p.version.id if short[0] is p.top else f"`{nearest_id(short[0], p)}`"
-                        serves[i] = f"towards the total of {whose}" + (f" and {limits}" if limits else "")
-                    elif limits:
-                        serves[i] = f"for {limits}"
-                    elif any(a.min_total is not None for a in node.ancestors()):
-                        serves[i] = f"towards the total of {p.version.id}"
-                    else:
-                        serves[i] = "for the limits"
+            merged = p.items[i].origin == "addition" and p.items[i].multiplicity > 1
+            for _ in range(c if merged else 1):
+                if room is not None and p.items[i].origin == "addition" and room <= 0:
+                    beyond[i] = where
+                    serves[i] = serves.get(i) or _serves(p, choice, node, i)
+                    slots.setdefault(i, []).append((where, serves[i]))
                     continue
-                room -= p.items[i].credits * c
-            leaf_of.setdefault(i, []).append(named.id or p.version.id)
+                if room is not None and p.items[i].origin == "addition":
+                    room -= p.items[i].credits * (1 if merged else c)
+                leaf_of.setdefault(i, []).append(where)
+                slots.setdefault(i, []).append((where, None))
     needed_by: dict[str, list[str]] = {}
     for it in added:
         info = p.rb.credentials.get(it.credential)
@@ -1045,21 +1056,28 @@ def _plan_record(
                 why.append(f"the credit it earns counts towards no requirement of {p.version.id}")
                 uncounted += it.credits
                 uncounted_earning += it.credits
-        if it.index in leaf_of:
-            why.append("counts towards " + ", ".join(sorted(set(leaf_of[it.index]))))
-        elif it.index in beyond:
-            why.append(f"counts in {beyond[it.index]} past what it needs: {serves[it.index]}")
+        mine_leaf, mine_beyond = leaf_of.get(it.index), beyond.get(it.index)
+        if p.items[it.index].multiplicity > 1 and slots.get(it.index):
+            # one member of a merged group: the copy it names, not every copy the group claims
+            where, serve = slots[it.index].pop(0)
+            mine_leaf, mine_beyond = ([where], None) if serve is None else (None, where)
+            if serve is not None:
+                serves[it.index] = serve
+        if mine_leaf:
+            why.append("counts towards " + ", ".join(sorted(set(mine_leaf))))
+        elif mine_beyond is not None:
+            why.append(f"counts in {mine_beyond} past what it needs: {serves[it.index]}")
         if it.credential in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
-        if it.index not in feeds and it.index not in leaf_of and it.index not in beyond:
+        if it.index not in feeds and not mine_leaf and mine_beyond is None:
             # taken for what it unlocks: its own credit counts nowhere (a first-year cap already full, say)
             why.append(f"its credit counts towards no requirement of {p.version.id}")
             uncounted += it.credits
         info = p.rb.credentials.get(it.credential)
         location = str(info.loc) if info is not None else None
         # where the step counts: its own claims, and (study that earns credit) where the credit it earns counts
-        own_or_earned = [*leaf_of.get(it.index, []), *(x for g in grants_of.get(it.index, []) for x in leaf_of.get(g, []))]
-        towards = tuple(sorted(set(own_or_earned))) or ((p.version.id,) if it.index in beyond else ())
+        own_or_earned = [*(mine_leaf or []), *(x for g in grants_of.get(it.index, []) for x in leaf_of.get(g, []))]
+        towards = tuple(sorted(set(own_or_earned))) or ((p.version.id,) if mine_beyond is not None else ())
         steps.append(
             PlanStep(
                 it.credential,
