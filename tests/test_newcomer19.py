@@ -259,3 +259,11 @@ def test_each_member_of_a_merged_group_says_where_its_own_copy_counts(engine: st
     plan = engine.plan(noor, "exu:MDS", AS_OF, objective="terms", max_load=36).to_json()
     towards = [tuple(s["counts_towards"]) for s in plan["steps"]]
     assert all(len(t) <= 1 for t in towards), towards
+
+
+def test_a_plan_says_when_it_adds_past_a_requirements_need_for_a_limit(engine: stackrules.Engine) -> None:
+    """Priya's cost plan adds 90 exu-cp beside the audit's 84 remaining, and only one step said why (a newcomer,
+    2026-11-30): the first line says it too."""
+    priya = stackrules.load_learner(ROOT / "examples/learners/priya.yaml")
+    line = engine.plan(priya, "exu:BIT", AS_OF, objective="cost").text().splitlines()[1]
+    assert "Add 15 credentials, 90 exu-cp (6 exu-cp of it counts past what a requirement needs, for a limit the steps name)" in line, line

@@ -1004,6 +1004,7 @@ def _plan_record(
     steps = []
     uncounted = Fraction(0)
     uncounted_earning = Fraction(0)  # of it: study whose earned credit counts nowhere (it meets a prerequisite)
+    for_limits = Fraction(0)  # of it: study a pool takes past its need, for a minimum limit
     retakes = _retakes(p)
     for it in sorted(added, key=lambda it: (when[it.key], it.key)):
         why = []
@@ -1067,6 +1068,8 @@ def _plan_record(
             why.append("counts towards " + ", ".join(sorted(set(mine_leaf))))
         elif mine_beyond is not None:
             why.append(f"counts in {mine_beyond} past what it needs: {serves[it.index]}")
+            if serves[it.index].startswith("for "):
+                for_limits += it.credits
         if it.credential in needed_by:
             why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
         if it.index not in feeds and not mine_leaf and mine_beyond is None:
@@ -1128,6 +1131,7 @@ def _plan_record(
         added_unverified=tuple(sorted((c, *badges[c]) for c in {it.credential for it in added} if c in badges)),
         uncounted=uncounted,
         uncounted_earning=uncounted_earning,
+        for_limits=for_limits,
     )
 
 

@@ -140,6 +140,9 @@ class Plan:
     # added credit that counts towards no requirement (study taken only for a prerequisite it meets)
     uncounted: Fraction = Fraction(0)
     uncounted_earning: Fraction = Fraction(0)  # of ``uncounted``: study whose earned credit counts nowhere (text only)
+    # added credit a pool takes past its need for a minimum limit, not a total (Priya's INFO3010, for `upper-level`):
+    # why a plan adds more than the audit's `remaining` (text only)
+    for_limits: Fraction = Fraction(0)
     # the plan relies on in-progress or planned study counted with look-ahead (the audit is met_pending, or has nodes so)
     relies_on_pending: bool = False
 

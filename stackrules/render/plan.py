@@ -25,6 +25,8 @@ def _of_it(d: Plan, unit: str) -> str:
         alone = d.uncounted
     if alone:
         parts.append(f"{n(alone)} {unit} of it counts towards no requirement: taken for a prerequisite")
+    if d.for_limits:
+        parts.append(f"{n(d.for_limits)} {unit} of it counts past what a requirement needs, for a limit the steps name")
     return (" of study" if d.earned_credit and d.earned_credit != d.earning_study else "") + (f" ({'; '.join(parts)})" if parts else "")
 
 
