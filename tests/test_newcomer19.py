@@ -267,3 +267,13 @@ def test_a_plan_says_when_it_adds_past_a_requirements_need_for_a_limit(engine: s
     priya = stackrules.load_learner(ROOT / "examples/learners/priya.yaml")
     line = engine.plan(priya, "exu:BIT", AS_OF, objective="cost").text().splitlines()[1]
     assert "Add 15 credentials, 90 exu-cp (6 exu-cp of it counts past what a requirement needs, for a limit the steps name)" in line, line
+
+
+def test_fewer_alternatives_than_asked_for_says_why(engine: stackrules.Engine) -> None:
+    """`--alternatives 2` for Tom printed no Alternatives section and said nothing (a newcomer, 2026-11-30)."""
+    tom = stackrules.load_learner(ROOT / "examples/real/ict40120-tom.yaml")
+    d = engine.plan(tom, "tp-ict:ICT40120", AS_OF, alternatives=2)
+    note = d.to_json()["fewer_alternatives"]
+    assert note.startswith("none of the 2 alternatives asked for: no other plan completes the target but this one with more added"), note
+    assert f"Alternatives: {note}." in d.text()
+    assert "fewer_alternatives" not in engine.plan(tom, "tp-ict:ICT40120", AS_OF).to_json()

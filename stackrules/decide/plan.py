@@ -735,6 +735,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         p = problem()
         calendar = _calendar(ctx.rb, opts, p)
     load = _load(ctx, p, opts)
+    stopped: str | None = None  # why fewer alternatives than asked: no other plan, or the time limit
     if not plans:
         cuts: list[dict[int, int]] = []
         for _ in range(opts.alternatives + 1):
@@ -742,6 +743,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             if got.choice is None:
                 if got.status == "time_limit":
                     proof = "indeterminate"
+                stopped = got.status
                 break
             if got.status != "optimal":
                 proof = "indeterminate"
@@ -781,11 +783,27 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     ev = verify(p, first[0])
     audit = audit_record(p, first[0], ev, ctx.prov, learner)
     summaries = tuple(_summary(p, alt) for alt in alternatives)
+    fewer: str | None = None
+    if len(summaries) < opts.alternatives:
+        found = (
+            f"{len(summaries)} of the {opts.alternatives} alternatives asked for" if summaries else f"none of the {opts.alternatives} alternatives asked for"
+        )
+        if stopped == "time_limit":
+            fewer = f"{found}: the time limit stopped the search for more"
+        else:
+            # a merged group stands for credentials alike in what the plan weighs: taking another of them is this plan
+            alike = sorted({it.credential for it in first[1] if p.items[it.index].multiplicity > 1})
+            fewer = f"{found}: no other plan completes the target but this one with more added" + (
+                f" (taking another of the credentials alike in credit, cost and where they count as {', '.join(alike)} is not another plan)" if alike else ""
+            )
     # study the learner is taking or has planned, not counted without look-ahead: a plan that adds it again says so
     pending: dict[str, str] = {} if opts.look_ahead else {h.credential: str(h.status) for h in learner.doc.holdings if h.status != "completed"}
     # a badge the learner gave for it that did not verify: the plan takes the credential, and says a valid badge would do
     badges = {c: (source, reason) for c, source, reason in learner.unverified_claims}
-    return _plan_record(p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner), deadline)
+    record = _plan_record(
+        p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner), deadline
+    )
+    return replace(record, fewer_alternatives=fewer) if fewer is not None else record
 
 
 def _give_terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tuple[str, ...]) -> None:

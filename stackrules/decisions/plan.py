@@ -143,6 +143,7 @@ class Plan:
     # added credit a pool takes past its need for a minimum limit, not a total (Priya's INFO3010, for `upper-level`):
     # why a plan adds more than the audit's `remaining` (text only)
     for_limits: Fraction = Fraction(0)
+    fewer_alternatives: str | None = None  # fewer alternatives than asked for, and why
     # the plan relies on in-progress or planned study counted with look-ahead (the audit is met_pending, or has nodes so)
     relies_on_pending: bool = False
 
@@ -173,6 +174,8 @@ class Plan:
         }
         if self.awaiting:
             out["awaiting_approval"] = [{"node": node, "approval": why} for node, why in self.awaiting]
+        if self.fewer_alternatives is not None:
+            out["fewer_alternatives"] = self.fewer_alternatives
         if self.relies_on_pending:
             out["relies_on_pending"] = True  # complete only once the study in progress or planned counted is passed
         if self.added_while_pending:

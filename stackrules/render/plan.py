@@ -170,6 +170,8 @@ def plan_text(d: Plan | NoPlan) -> str:
             for k, a in enumerate(d.alternatives, 2)
         ],
     )
+    if d.fewer_alternatives is not None:
+        out += ["", f"Alternatives: {d.fewer_alternatives}."]
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"
 
