@@ -280,7 +280,19 @@ def test_subject_must_be_one_of_the_learners_identities() -> None:
     ]
     signed = _resign(hashed, hashed["proof"]["verificationMethod"])
     assert verify(signed, identities=["ana@example.org"])[0].outcome == "verified"
-    assert verify(signed, identities=["bob@example.org"])[0].reason == "subject_mismatch"
+    refused = verify(signed, identities=["bob@example.org"])[0]
+    assert refused.reason == "subject_mismatch"
+    # said as what the credential names, never Python's `None` (a newcomer, 2026-11-30)
+    assert refused.message == "the credential's subject (1 hashed identifier) is none of the learner's identities", refused.message
+    plain = dict(
+        hashed,
+        credentialSubject={
+            **hashed["credentialSubject"],
+            "identifier": [{"type": "IdentityObject", "identityType": "studentId", "hashed": False, "identityHash": "L-0005"}],
+        },
+    )
+    refused = verify(_resign(plain, plain["proof"]["verificationMethod"]), identities=["L-0006"])[0]
+    assert refused.message == "the credential's subject (L-0005) is none of the learner's identities" and refused.subject == "L-0005", refused
 
 
 def test_unmapped_achievement() -> None:

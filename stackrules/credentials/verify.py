@@ -161,6 +161,25 @@ def _subject(vc: dict[str, Any]) -> dict[str, Any]:
     return subject
 
 
+def _subject_name(subject: dict[str, Any]) -> str | None:
+    """How a credential names its subject, for people: its `id`, else its plain identifiers (a student number), else
+    that its identifiers are hashed; None when it names none."""
+    sid = subject.get("id")
+    if isinstance(sid, str) and sid:
+        return sid
+    entries = subject.get("identifier")
+    plain, hashed = [], 0
+    for e in entries if isinstance(entries, list) else [entries]:
+        if isinstance(e, dict) and isinstance(e.get("identityHash"), str):
+            if e.get("hashed") is True:
+                hashed += 1
+            else:
+                plain.append(e["identityHash"])
+    if plain:
+        return ", ".join(plain)
+    return f"{hashed} hashed identifier{'s' if hashed > 1 else ''}" if hashed else None
+
+
 def _identity_matches(subject: dict[str, Any], identities: Sequence[str]) -> bool:
     if subject.get("id") in identities:
         return True
@@ -428,7 +447,13 @@ class _Run:
         # 8. subject
         subject = _subject(vc)
         if not status_list and self.identities and not _identity_matches(subject, self.identities):
-            raise _Refusal("subject_mismatch", f"the credential's subject `{subject.get('id')}` is none of the learner's identities")
+            named = _subject_name(subject)
+            raise _Refusal(
+                "subject_mismatch",
+                f"the credential's subject ({named}) is none of the learner's identities"
+                if named
+                else "the credential names no subject (no id or identifier), so it is none of the learner's identities",
+            )
 
         # 9. achievement
         mapped = None
@@ -491,8 +516,7 @@ class _Run:
             raise _Refusal("malformed", "the credential has no issuer id")
         facts.issuer = issuer_id
         subject = _subject(vc)
-        sid = subject.get("id")
-        facts.subject = sid if isinstance(sid, str) else None
+        facts.subject = _subject_name(subject)
         ach = subject.get("achievement")
         if kind in ACHIEVEMENT_TYPES and isinstance(ach, dict) and isinstance(ach.get("id"), str):
             facts.achievement = ach["id"]
