@@ -277,3 +277,11 @@ def test_fewer_alternatives_than_asked_for_says_why(engine: stackrules.Engine) -
     assert note.startswith("none of the 2 alternatives asked for: no other plan completes the target but this one with more added"), note
     assert f"Alternatives: {note}." in d.text()
     assert "fewer_alternatives" not in engine.plan(tom, "tp-ict:ICT40120", AS_OF).to_json()
+
+
+def test_explore_says_when_a_complete_target_rests_on_an_unconfirmed_rule(engine: stackrules.Engine) -> None:
+    """Tariq's Certificate IV showed "complete" in explore with no caveat, while its audit says the rule it rests on is
+    not confirmed (a newcomer, 2026-11-30)."""
+    tariq = stackrules.load_learner(ROOT / "examples/learners/tariq.yaml")
+    row = next(r for r in engine.explore(tariq, AS_OF, plans=False).to_json()["qualifications"] if r["target"] == "tp-ict:ICT40120")
+    assert row["why"] == "complete, resting on credit rule `rto-mutual-recognition-ict40120` marked not confirmed", row

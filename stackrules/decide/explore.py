@@ -47,6 +47,10 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         rem = c.remaining
         if audit.status in _DONE:
             why = "complete" if audit.status is AuditStatus.MET else "complete once in-progress or planned study is passed"
+            shaky = sorted({cr.rule for cr in audit.credit if cr.confidence is not None})
+            if shaky:
+                # as the audit says of the grant: the answer rests on a figure not confirmed
+                why += f", resting on credit rule{'s' if len(shaky) > 1 else ''} {', '.join(f'`{r}`' for r in shaky)} marked not confirmed"
         elif audit.status is AuditStatus.INDETERMINATE:
             why = "not decided within the time limit"
         elif rem is None:
