@@ -285,3 +285,11 @@ def test_explore_says_when_a_complete_target_rests_on_an_unconfirmed_rule(engine
     tariq = stackrules.load_learner(ROOT / "examples/learners/tariq.yaml")
     row = next(r for r in engine.explore(tariq, AS_OF, plans=False).to_json()["qualifications"] if r["target"] == "tp-ict:ICT40120")
     assert row["why"] == "complete, resting on credit rule `rto-mutual-recognition-ict40120` marked not confirmed", row
+
+
+def test_an_audit_with_badges_ends_as_any_audit_does(engine: stackrules.Engine) -> None:
+    """The eva-badges audit had a blank line between the legend and the footer, which no other audit has (a
+    newcomer, 2026-11-30)."""
+    eva = stackrules.load_learner(ROOT / "examples/learners/eva-badges.yaml")
+    lines = engine.audit(eva, "exu:GCDS", AS_OF).text().rstrip("\n").split("\n")
+    assert lines[-2].startswith("Marks: ") and lines[-1].startswith("stackrules "), lines[-3:]

@@ -45,7 +45,7 @@ def with_credentials(text: str, report: CredentialReport) -> str:
     while head and head[-1] == "":
         head.pop()
     if head and head[-1].startswith("Marks: "):
-        foot = [head.pop(), "", *foot]
+        foot = [head.pop(), *foot]  # the legend right above the footer, as without credentials
         while head and head[-1] == "":
             head.pop()
     return "\n".join([*head, *credentials_lines(report), "", *foot]) + "\n"
