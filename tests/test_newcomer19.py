@@ -293,3 +293,28 @@ def test_an_audit_with_badges_ends_as_any_audit_does(engine: stackrules.Engine) 
     eva = stackrules.load_learner(ROOT / "examples/learners/eva-badges.yaml")
     lines = engine.audit(eva, "exu:GCDS", AS_OF).text().rstrip("\n").split("\n")
     assert lines[-2].startswith("Marks: ") and lines[-1].startswith("stackrules "), lines[-3:]
+
+
+def test_a_repeat_after_what_it_unlocks_is_not_called_its_prerequisite(tmp_path: Path) -> None:
+    """A repeat of ENS in the term of the LES it would unlock, or later, read "prerequisite of p:LES" (an adversary,
+    2026-11-30): a prerequisite is completed in an earlier term."""
+    import datetime as dt
+
+    (tmp_path / "p.yaml").write_text(
+        "kind: catalog\nprovider: {id: pq, name: P}\ncredit_system: {id: pq-cp, full_time_year: 24}\ncredentials:\n"
+        '  - {id: "pq:ENS", title: Ensemble, credits: 1, tags: [ens], repeatable: {max: 4}, offered: [S1, S2]}\n'
+        '  - {id: "pq:LES", title: Lesson, credits: 2, tags: [les], repeatable: {max: 3}, offered: [S1], prerequisites: "pq:ENS"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "pq:Q"\ntitle: Q\nprovider: pq\nrequires:\n  all:\n'
+        "    - {id: ens, credits: 3, where: {tags: ens}, limits: [{id: ens-terms, min_distinct: {count: 3, of: term}}]}\n"
+        "    - {id: les, credits: 4, where: {tags: les}}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path)
+    steps = engine.plan(stackrules.load_learner({"id": "L"}), "pq:Q", dt.date(2026, 6, 1)).to_json()["steps"]
+    first_les = min(s["term"] for s in steps if s["credential"] == "pq:LES")
+    ens = [(s["term"], "prerequisite of pq:LES" in s["why"]) for s in steps if s["credential"] == "pq:ENS"]
+    assert ens and all(said == (term < first_les) for term, said in ens), (first_les, ens)
+    assert any(said for _, said in ens)

@@ -993,6 +993,9 @@ def _plan_record(
                 leaf_of.setdefault(i, []).append(where)
                 slots.setdefault(i, []).append((where, None))
     needed_by: dict[str, list[str]] = {}
+    first_term: dict[str, int] = {}  # credential -> the first term the plan takes it in
+    for it in added:
+        first_term[it.credential] = min(first_term.get(it.credential, when[it.key]), when[it.key])
     for it in added:
         info = p.rb.credentials.get(it.credential)
         if info is not None and info.prerequisites is not None:
@@ -1088,8 +1091,10 @@ def _plan_record(
             why.append(f"counts in {mine_beyond} past what it needs: {serves[it.index]}")
             if serves[it.index].startswith("for "):
                 for_limits += it.credits
-        if it.credential in needed_by:
-            why.append("prerequisite of " + ", ".join(sorted(set(needed_by[it.credential]))))
+        # a prerequisite of what the plan takes in a later term (a repeat taken beside or after what it unlocks is not)
+        unlocks = sorted({d for d in needed_by.get(it.credential, ()) if first_term.get(d, 0) > when[it.key]})
+        if unlocks:
+            why.append("prerequisite of " + ", ".join(unlocks))
         if it.index not in feeds and not mine_leaf and mine_beyond is None:
             # taken for what it unlocks: its own credit counts nowhere (a first-year cap already full, say)
             why.append(f"its credit counts towards no requirement of {p.version.id}")
