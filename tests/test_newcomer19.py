@@ -318,3 +318,12 @@ def test_a_repeat_after_what_it_unlocks_is_not_called_its_prerequisite(tmp_path:
     ens = [(s["term"], "prerequisite of pq:LES" in s["why"]) for s in steps if s["credential"] == "pq:ENS"]
     assert ens and all(said == (term < first_les) for term, said in ens), (first_les, ens)
     assert any(said for _, said in ens)
+
+
+def test_a_statement_shows_a_holding_counted_as_the_credential_that_supersedes_it(engine: stackrules.Engine) -> None:
+    """Mei's statement did not say that ICTICT418 counts as ICTICT451, which supersedes it, though her audit does (a
+    newcomer, 2026-11-30)."""
+    mei = stackrules.load_learner(ROOT / "examples/real/ict40120-mei.yaml")
+    d = engine.assess(mei, "tp-ict:ICT40120", AS_OF)
+    assert [(e["holding"], e["as"]) for e in d.to_json()["equivalents"]] == [("tp-ict:ICTICT418", "tp-ict:ICTICT451")]
+    assert "  tp-ict:ICTICT418 counts as tp-ict:ICTICT451 in core (tp-ict:ICTICT451 superseding it)" in d.text()

@@ -81,6 +81,7 @@ def assess_decision(
         exceptions=audit.exceptions,
         exceptions_refused=audit.exceptions_refused,
         pending=audit.pending,
+        equivalents=audit.equivalents,
     )
 
 

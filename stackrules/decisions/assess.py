@@ -8,7 +8,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import ClassVar, Literal
 
-from .audit import AuditStatus, Basis, ExceptionEntry, ExceptionRefused, GrantNotUsed, LimitResult, Missing, Refusal, RefusalReason, RuleType
+from .audit import AuditStatus, Basis, Equivalent, ExceptionEntry, ExceptionRefused, GrantNotUsed, LimitResult, Missing, Refusal, RefusalReason, RuleType
 from .base import JSONObject, Provenance, q, records
 
 EXPLANATION = {
@@ -192,6 +192,9 @@ class AssessStatement:
     exceptions_refused: tuple[ExceptionRefused, ...] = ()
     # with look-ahead: the holdings in progress or planned the statement rests on, counted as if passed (as the audit's)
     pending: tuple[str, ...] = ()
+    # holdings counted as a credential they stand for (a superseded unit, an equivalent), as the audit's: a
+    # recognition the officer should see beside the credit
+    equivalents: tuple[Equivalent, ...] = ()
 
     def to_json(self) -> JSONObject:
         return {
@@ -210,5 +213,6 @@ class AssessStatement:
             "surplus": records(self.surplus),
             "exceptions": records(self.exceptions),
             "exceptions_refused": records(self.exceptions_refused),
+            **({"equivalents": records(self.equivalents)} if self.equivalents else {}),
             "provenance": self.provenance.to_json(),
         }

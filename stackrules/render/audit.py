@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from ..decisions.audit import Applied, AuditDecision, AuditStatus, ExceptionEntry, ExceptionRefused, LimitStatus, NodeResult, NodeStatus, Version
+from ..decisions.audit import Applied, AuditDecision, AuditStatus, Equivalent, ExceptionEntry, ExceptionRefused, LimitStatus, NodeResult, NodeStatus, Version
 from .common import CONFIDENCE, LEGEND, MARK, WORD, footer, grant_name, missing_lines, n, section, wrap
 
 _CHOSEN = {
@@ -57,6 +57,18 @@ def _applied(a: Applied | None, key: str, unit: str) -> str:
         parts.append("tagged " + ", ".join(a.stated_tags) + " by the learner file, not the catalogue")
     name = grant_name(key, a.title) if a.source == "credit" and key.startswith("credit:") else f"{key} {a.title}" if a.title else key
     return f"{name} ({', '.join(parts)})" if parts else name
+
+
+def equivalent_lines(equivalents: tuple[Equivalent, ...]) -> list[str]:
+    """Holdings counted as a credential they stand for, one line each (the audit's and the statement's)."""
+    # said of the credential it counts as, named again (after "in core", "which" would read as the node)
+    said = {"supersedes": "{as_} being the one it supersedes", "superseded": "{as_} superseding it", "equivalent": "{as_} being its equivalent"}
+    return [
+        f"  {e.holding} counts as {e.as_} "
+        + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}")
+        + f" ({said[e.relation].format(as_=e.as_)})"
+        for e in equivalents
+    ]
 
 
 def _ancestors(node: NodeResult, by_id: Mapping[str, NodeResult]) -> list[NodeResult]:
@@ -241,7 +253,6 @@ def audit_text(d: AuditDecision) -> str:
             for x in cr.exempt:
                 out.append(f"      exempts {x}")
     # said of the credential it counts as, named again (after "in core", "which" would read as the node)
-    said = {"supersedes": "{as_} being the one it supersedes", "superseded": "{as_} superseding it", "equivalent": "{as_} being its equivalent"}
     section(
         out,
         "Counted in more than one requirement",
@@ -251,16 +262,7 @@ def audit_text(d: AuditDecision) -> str:
             for sh in d.shared
         ],
     )
-    section(
-        out,
-        "Counted as another credential",
-        [
-            f"  {e.holding} counts as {e.as_} "
-            + (f"in {e.node}" if e.rule is None else f"as a source of credit rule {e.rule}")
-            + f" ({said[e.relation].format(as_=e.as_)})"
-            for e in d.equivalents
-        ],
-    )
+    section(out, "Counted as another credential", equivalent_lines(d.equivalents))
     section(
         out,
         "Credit refused",
