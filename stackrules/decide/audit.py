@@ -49,7 +49,17 @@ from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
 from ..rulebase.index import RuleBase
 from . import semantics
-from .checker import Evaluation, counts_against, graded_weight, held_limit_value, limit_value_with, limit_value_without, verify, verify_outcome
+from .checker import (
+    Evaluation,
+    counts_against,
+    graded_weight,
+    held_limit_value,
+    limit_value_with,
+    limit_value_without,
+    met_without_sign_offs,
+    verify,
+    verify_outcome,
+)
 from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
@@ -839,12 +849,25 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                     + "".join(f"; {x}" for x in also_serves.get(i, []))
                 )
     for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
-        if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits:
+        if ev.status.get(n.index) == "pending_approval" and n.id is not None and n.id not in credits and not _signed_around(p, n, choice):
             credits[n.id] = Fraction(0)
             credentials[n.id] = []
             parts[n.id] = [f"waiting for approval: {p.settled_why.get(n.index, 'an approval')}"]
     _choices_said(p, ev, parts)
     return tuple(Missing(nid, credits[nid], tuple(sorted(credentials[nid])), "; ".join(parts[nid]), records.get(nid, 0)) for nid in credits)
+
+
+def _signed_around(p: Problem, n: CNode, choice: Choice) -> bool:
+    """Whether sign-off ``n`` sits in a choice (`any`, `at_least`) that the completion meets through other branches with
+    no sign-off to come: then it is not needed, and "Still needed" does not send the learner after it."""
+    below = n
+    for a in n.ancestors():
+        if a.kind in ("any", "at_least"):
+            others = sum(1 for c in a.children if c is not below and met_without_sign_offs(p, c, choice))
+            if others >= semantics.threshold(a):
+                return True
+        below = a
+    return False
 
 
 def _choices_said(p: Problem, ev: Evaluation, parts: dict[str, list[str]]) -> None:

@@ -349,6 +349,13 @@ def total_without(p: Problem, n: CNode, choice: Choice, items: list[int]) -> Fra
     return total([p.items[i].credits for i in counts], list(counts.values()))
 
 
+def met_without_sign_offs(p: Problem, n: CNode, choice: Choice) -> bool:
+    """Whether the choice meets ``n`` (its completion's additions counted) without any sign-off still to come: a
+    completion view that does not assume the approvals will be given."""
+    exempt = {x for a in choice.apps for x in p.apps[a].exempt}
+    return _met(p, derive_rules(p), n, choice, ItemFilter(lambda it: True), exempt, {})
+
+
 def graded_weight(p: Problem, n: CNode, number: int, choice: Choice) -> Fraction:
     """The credit of the graded study (grade points known) that ``n``'s `min_gpa` limit number ``number`` averages
     over, in the reported view (with the completion): 0 when it averages over nothing, and so holds."""
