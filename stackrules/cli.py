@@ -959,10 +959,13 @@ def batch(
                 output.write_summary(summary_path, output.summary_rows(done, stop.tally.seconds))
                 click.echo(escape_text(f"the summary of those {len(done)} is in `{summary_path}`"), err=True)
         return EXIT_INTERNAL
-    click.echo(tally.text(), err=True, nl=False)
     lines = path.read_text(encoding="utf-8").splitlines()
     for summary_path in summary_paths:
         output.write_summary(summary_path, output.summary_rows(lines, tally.seconds))
+    with contextlib.suppress(OSError):
+        # the tally is a report on stderr, after every output is written: a stderr that cannot take it (full, closed)
+        # loses the report, not the run
+        click.echo(tally.text(), err=True, nl=False)
     errors = sum(1 for raw in lines if '"error":' in raw and json.loads(raw).get("error") is not None)
     return EXIT_INVALID if errors else EXIT_OK
 

@@ -196,3 +196,17 @@ def test_click_s_own_output_to_a_full_disk_is_sr5002_not_a_traceback(args: list[
     with open("/dev/full", "w") as full:
         proc = subprocess.run([sys.executable, "-m", "stackrules", *args], stdout=full, stderr=subprocess.PIPE, text=True, check=False)
     assert proc.returncode == 3 and "Traceback" not in proc.stderr and "error[SR5002]: cannot write the output" in proc.stderr, proc.stderr
+
+
+def test_a_batch_whose_stderr_is_full_still_writes_its_outputs(tmp_path: Path) -> None:
+    """`stackrules batch ... 2>/dev/full` exited 3 before writing its summary, though the decisions were all written
+    (an adversary, 2026-11-30): the tally on stderr is a report, written last, and its loss loses nothing else."""
+    cohort = tmp_path / "five.jsonl"
+    lines = (Path(__file__).resolve().parent.parent / "examples" / "cohort" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    cohort.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    args = ["batch", "--learners", str(cohort), "--target", "exu:GCDS", "--out", str(out), "--summary", str(summary), "--as-of", "2026-11-28", "--workers", "1"]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "stackrules", *args], stdout=subprocess.PIPE, stderr=full, check=False)
+    assert proc.returncode == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5 and len(summary.read_text(encoding="utf-8").splitlines()) == 6
