@@ -259,11 +259,8 @@ def build_problem(
     narrow: list[tuple[LearnerException, set[int]]] = []  # those of approvers who may approve only for nodes
     # the nodes that do not apply to this learner and so are met under an `all` (their `when` / `unless`, facts the
     # learner states included): what alone meets every requirement is judged on the tree this learner has
-    standing = (
-        {i for i in _settle(rb, learner, v, as_of, top, holdings, set()).aside if (up := nodes[i].parent) is None or up.kind == "all"}
-        if learner.exceptions
-        else set()
-    )
+    before = _settle(rb, learner, v, as_of, top, holdings, set(), judge_on_done) if learner.exceptions else None
+    standing = {i for i in before.aside if (up := nodes[i].parent) is None or up.kind == "all"} if before is not None else set()
     for e in learner.exceptions:
         qid, _, local = e.node.partition("#")
         scoped = [n for n in top.walk() if in_scope(n, qid, local)] if local else ([top] if qid == v.id else [])
@@ -338,7 +335,8 @@ def build_problem(
     waived_subtree = {m.index for n in nodes if n.index in waived for m in n.walk() if m.index != n.index}
 
     # ---- nodes this learner settles: those that do not apply (`when` / `unless`), and sign-offs
-    settle = _settle(rb, learner, v, as_of, top, holdings, approved, judge_on_done)
+    # (what stands aside does not depend on sign-offs: the settling made for the exceptions serves unless one was approved)
+    settle = before if before is not None and not approved else _settle(rb, learner, v, as_of, top, holdings, approved, judge_on_done)
     settled, settled_why, aside, unflipped = settle.settled, settle.why, settle.aside, settle.unflipped
     waived_subtree |= {m.index for i in settled for m in nodes[i].walk()}
 
