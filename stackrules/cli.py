@@ -457,6 +457,7 @@ def _signing_key(path: str) -> Any:
 @click.option("--max-load", type=str, default=None, help="Credit per term, in the target's system (default: half a full-time year).")
 @click.option("--terms", "term_names", type=str, default=None, help="The term calendar, e.g. S1,S2 (default: the offering names of what the plan could add).")
 @click.option("--allow-unpriced", is_flag=True, help="Objective cost: credentials without a price may be chosen (counted as unknown cost).")
+@CATALOG_YEAR
 @decide_options
 @_guard(_fmt)
 def plan(
@@ -466,6 +467,7 @@ def plan(
     max_load: str | None,
     term_names: str | None,
     allow_unpriced: bool,
+    catalog_year: int | None,
     learner: str,
     as_of: str | None,
     look_ahead: bool,
@@ -498,6 +500,7 @@ def plan(
         allow_unpriced=allow_unpriced,
         look_ahead=look_ahead,
         time_limit=time_limit,
+        catalog_year=catalog_year,
     )
     _print(decision, fmt)
     if decision.to_json().get("proof") == "indeterminate":

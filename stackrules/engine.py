@@ -252,13 +252,18 @@ class Engine:
         allow_unpriced: bool = False,
         look_ahead: bool = False,
         time_limit: float = DEFAULT_TIME_LIMIT,
+        catalog_year: int | None = None,
     ) -> Decision:
-        """The cheapest set of catalogue credentials that completes ``target`` (docs/language.md section 11)."""
+        """The cheapest set of catalogue credentials that completes ``target`` (docs/language.md section 11).
+
+        ``catalog_year``: plan for the version of that catalogue year, as for ``audit`` (a what-if).
+        """
         from .decide.plan import PlanOptions, plan_decision
 
         _check_args(
             as_of,
             time_limit,
+            catalog_year,
             target=target,
             **{
                 "text:objective": objective,
@@ -270,7 +275,7 @@ class Engine:
         )
         # term names are compared with `offered` names: " S1" is S1 (as the command line reads `--terms S1, S2`)
         names = tuple(t.strip() for t in terms)  # (checked to be text above)
-        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), names, allow_unpriced, look_ahead)
+        opts = PlanOptions(objective, alternatives, None if max_load is None else _max_load(max_load), names, allow_unpriced, look_ahead, catalog_year)
         start = time.monotonic()  # the time limit bounds verifying the learner's credentials too (section 18)
         resolved, report = self._resolved(learner, as_of, start + time_limit)
         return Decision(plan_decision(self.context, resolved, target, as_of, opts, _left(start, time_limit)), report)

@@ -255,6 +255,40 @@ def test_catalog_year_audits_against_the_chosen_version(engine: stackrules.Engin
     assert "[rules/example-university/bit-2020.yaml:2]" in result.output
 
 
+def test_catalog_year_plans_for_the_chosen_version(engine: stackrules.Engine) -> None:
+    """A what-if plan: Amira meets her own (2025) version; the 2020 rules' core also asks for INFO1010, which the
+    plan for that year adds, saying which version it planned for (text, JSON, HTTP's model) and re-verified."""
+    amira = stackrules.load_learner(ROOT / "examples/learners/amira.yaml")
+    own = engine.plan(amira, "exu:BIT", AS_OF).to_json()
+    assert own["status"] == "met" and own["version"]["chosen_by"] == "commencement"
+    assert own["version"]["location"] == "rules/example-university/bit-2025.yaml:2"
+    what_if = engine.plan(amira, "exu:BIT", AS_OF, catalog_year=2020)
+    plan = what_if.to_json()
+    assert plan["status"] == "planned" and plan["added"] == ["exu:INFO1010"] and plan["proof"] == "optimal"
+    assert plan["title"] == "Bachelor of Information Technology (2020 rules)"
+    assert plan["version"] == {
+        "effective_from": "2020-01-01",
+        "effective_until": "2024-12-31",
+        "location": "rules/example-university/bit-2020.yaml:2",
+        "chosen_on": "2020-01-01",
+        "chosen_by": "catalog_year",
+    }
+    # what the plan adds is what the same what-if audit says is still needed
+    audit = engine.audit(amira, "exu:BIT", AS_OF, catalog_year=2020).to_json()
+    assert sorted(c for m in audit["missing"] for c in m["credentials"]) == plan["added"]
+    assert "the requested catalogue year's, in force on 2020-01-01 (a what-if, not the learner's own)" in what_if.text()
+    with pytest.raises(RequestError, match="no version of `exu:BIT` is in force on 2019-01-01"):
+        engine.plan(amira, "exu:BIT", AS_OF, catalog_year=2019)
+    with pytest.raises(RequestError, match="catalog_year"):
+        engine.plan(amira, "exu:BIT", AS_OF, catalog_year=True)  # type: ignore[arg-type]
+    result = CliRunner().invoke(
+        main,
+        ["plan", "--learner", str(ROOT / "examples/learners/amira.yaml"), "--target", "exu:BIT", "--as-of", "2026-11-28", "--catalog-year", "2020"],
+    )
+    assert result.exit_code == 0 and "exu:INFO1010 Information Systems" in result.output
+    assert "[rules/example-university/bit-2020.yaml:2]" in result.output
+
+
 def test_catalog_year_day_is_the_first_version_of_that_year(engine: stackrules.Engine) -> None:
     from stackrules.decide.audit import catalog_day
 

@@ -574,15 +574,20 @@ def test_look_ahead_is_carried_by_plan_and_explore(client: Client) -> None:
     assert plan["added"] == []
 
 
-def test_catalog_year_is_carried_by_audit_and_assess(client: Client) -> None:
+def test_catalog_year_is_carried_by_audit_assess_and_plan(client: Client) -> None:
     dana = learner_json(EXAMPLES / "dana.yaml")
-    for kind in ("audit", "assess"):
+    for kind in ("audit", "assess", "plan"):
         own = client.post(f"/v1/{kind}", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF}).json()
         what_if = client.post(f"/v1/{kind}", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": 2020}).json()
         assert own["title"] == "Bachelor of Information Technology"
         assert what_if["title"] == "Bachelor of Information Technology (2020 rules)"
         assert own["decision_id"] != what_if["decision_id"]
     problem(client.post("/v1/audit", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": "2020"}), 422, "invalid-request")
+    plan = client.post("/v1/plan", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": 2020}).json()
+    assert plan["version"]["chosen_by"] == "catalog_year" and plan["version"]["location"] == "rules/example-university/bit-2020.yaml:2"
+    r = client.post("/v1/plan", json={"learner": dana, "target": "exu:BIT", "as_of": AS_OF, "catalog_year": 1990})
+    [d] = r.json()["diagnostics"]
+    assert r.status_code == 422 and d["pointer"] == "/catalog_year"
 
 
 def test_an_argument_the_engine_refuses_points_at_its_field(client: Client) -> None:

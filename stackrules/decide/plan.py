@@ -34,7 +34,7 @@ from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase, RuleInfo
 from . import semantics
-from .audit import Context, audit_record, minimums_served, nearest_id, run_audit
+from .audit import Context, as_if_commenced, audit_record, catalog_day, minimums_served, nearest_id, run_audit
 from .catalogue import offering_names
 from .checker import flipped, total_without, verify
 from .choice import Choice
@@ -56,6 +56,7 @@ class PlanOptions:
     terms: tuple[str, ...] = ()  # the term calendar, repeating; default: the offering names of what the plan could add
     allow_unpriced: bool = False  # objective cost: may credentials without a price be chosen?
     look_ahead: bool = False  # in-progress and planned holdings count (and are never added again)
+    catalog_year: int | None = None  # what-if: plan for the version of that catalogue year, not the learner's own
 
 
 # the calendar of a plan none of whose candidates names its offerings: terms numbered, not named (an empty name
@@ -648,7 +649,10 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             )
     deadline = time.monotonic() + time_limit
     # the audit's credit choice, which the plan keeps unless changing it lowers the objective
-    audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01))
+    audit_p, audit_choice, _, audit_said = run_audit(ctx, learner, target, as_of, opts.look_ahead, max(deadline - time.monotonic(), 0.01), opts.catalog_year)
+    if opts.catalog_year is not None:
+        # the audit found the version in force that year (or refused the year): every plan problem takes it too
+        learner = as_if_commenced(learner, target, catalog_day(ctx.rb, target, opts.catalog_year))
     keep = _keep_of(audit_p, audit_choice)
 
     # the most credit an optimal plan adds (docs/design.md, "Plans"): it lets merged catalogue groups that
@@ -773,7 +777,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                 ) + " (use --allow-unpriced, or allow_unpriced in the API, to plan with them, or the objective credits)"
         # proven that no plan exists: "infeasible", never "optimal" (nothing was optimised); else not decided in time
         done = Proof.INDETERMINATE if proof == "indeterminate" else Proof.INFEASIBLE
-        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, _at_most(cannot), ctx.prov, done)
+        return NoPlan(p.version.id, p.version.title, learner.id, Objective(opts.objective), as_of, why, _at_most(cannot), ctx.prov, done, audit_said.version)
     first, alternatives = plans[0], plans[1:]
     for choice, chosen, terms in plans:
         _give_terms(p, chosen, terms, calendar)
@@ -781,7 +785,7 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         _check(p, opts, calendar, load, choice, chosen, terms, choice.completion)
     _give_terms(p, first[1], first[2], calendar)
     ev = verify(p, first[0])
-    audit = audit_record(p, first[0], ev, ctx.prov, learner)
+    audit = audit_record(p, first[0], ev, ctx.prov, learner, opts.catalog_year is not None)
     summaries = tuple(_summary(p, alt) for alt in alternatives)
     fewer: str | None = None
     if len(summaries) < opts.alternatives:
@@ -1141,6 +1145,7 @@ def _plan_record(
         proof=proof,
         tie_breaks_proven=ties_proven,
         provenance=audit.provenance,
+        version=audit.version,
         alternatives=alternatives,
         earning_study=total(it.credits for it in added if it.index in earning),
         earned_credit=earned,

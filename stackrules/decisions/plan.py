@@ -8,7 +8,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import ClassVar, Literal
 
-from .audit import CreditApplication, Credits, Proof
+from .audit import CreditApplication, Credits, Proof, Version
 from .base import JSON, JSONObject, Provenance, q, records
 
 
@@ -146,6 +146,7 @@ class Plan:
     fewer_alternatives: str | None = None  # fewer alternatives than asked for, and why
     # the plan relies on in-progress or planned study counted with look-ahead (the audit is met_pending, or has nodes so)
     relies_on_pending: bool = False
+    version: Version | None = None  # the qualification version planned for (the audit's: commencement, as_of or a catalogue year)
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -156,6 +157,7 @@ class Plan:
             "objective": self.objective.value,
             "tie_breaks": [t.value for t in self.tie_breaks],
             "as_of": self.as_of.isoformat(),
+            **({"version": self.version.to_json()} if self.version is not None else {}),
             "credits": self.credits.to_json(),
             "added": list(self.added),
             "added_credits": q(self.added_credits),
@@ -214,6 +216,7 @@ class NoPlan:
     cannot_place: tuple[Unplaceable, ...]
     provenance: Provenance
     proof: Proof
+    version: Version | None = None  # the qualification version planned for, as in Plan
 
     def to_json(self) -> JSONObject:
         return {
@@ -223,6 +226,7 @@ class NoPlan:
             "status": self.status.value,
             "objective": self.objective.value,
             "as_of": self.as_of.isoformat(),
+            **({"version": self.version.to_json()} if self.version is not None else {}),
             "why": self.why,
             "cannot_place": records(self.cannot_place),
             "provenance": self.provenance.to_json(),

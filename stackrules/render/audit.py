@@ -25,7 +25,8 @@ def _percent(part: Fraction, whole: Fraction) -> str:
     return f"{int(min(part, whole) * 100 / whole)}%"
 
 
-def _version(v: Version) -> str:
+def version_line(v: Version) -> str:
+    """The line saying which version of the qualification is used, where it is written and why it was chosen."""
     if v.effective_from is None and v.effective_until is None:
         span = "version with no effective dates"
     else:
@@ -176,7 +177,7 @@ def audit_text(d: AuditDecision) -> str:
     if d.gpa is not None:
         progress += f"; GPA {_two_places(d.gpa)} over the graded study counted (credit-weighted grade points)"
     out.append(progress + ".")
-    out.append(_version(d.version))
+    out.append(version_line(d.version))
     if d.look_ahead:
         out.append("Look-ahead: study in progress and planned counts, marked (in progress) or (planned).")
     out.append("")

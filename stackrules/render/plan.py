@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..decisions.explore import Exploration, ExploreRow, share_to_go
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
+from .audit import version_line
 from .common import CONFIDENCE, footer, grant_name, n, section
 
 
@@ -71,6 +72,8 @@ def _cost_text(cost: PlanCost) -> str:
 
 def plan_text(d: Plan | NoPlan) -> str:
     out = [f"Plan for {d.title} ({d.target}), learner {d.learner}, as of {d.as_of.isoformat()}"]
+    if d.version is not None:
+        out.append(version_line(d.version))
     if isinstance(d, NoPlan):
         out.append(f"No plan: {d.why}.")
         if any(c.credential for c in d.cannot_place):

@@ -501,6 +501,8 @@ def create_app(config: ServiceConfig | None = None, engine: Engine | None = None
             "allow_unpriced": body.allow_unpriced,
             "time_limit": cfg.time_limit(body.time_limit),
         }
+        if body.catalog_year is not None:  # only when asked, as for audits: other requests' inputs digests stay as they were
+            params["catalog_year"] = body.catalog_year
         return await decide("plan", params, request)
 
     @app.post("/v1/explore", tags=["decisions"], response_model=None, responses={**ok(ExploreDecision, "The ranking.", "L-0001 ..."), **DECISION_ERRORS})

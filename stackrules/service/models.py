@@ -65,18 +65,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+CatalogYear = Annotated[
+    int | None,
+    Field(
+        ge=FIRST_DAY.year,
+        le=LAST_DAY.year,
+        description="What-if: use the target's version of this catalogue year (in force on 1 January, else the first that year), not the learner's.",
+    ),
+]
+
+
 class DecideRequest(Strict):
     learner: LearnerJSON
     target: Id = Field(description="The qualification (or framework qualification type), e.g. `exu:BIT`.")
     as_of: AsOf = None
     look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending).")
     time_limit: TimeLimit = None
-    catalog_year: int | None = Field(
-        default=None,
-        ge=FIRST_DAY.year,
-        le=LAST_DAY.year,
-        description="What-if: use the target's version of this catalogue year (in force on 1 January, else the first that year), not the learner's.",
-    )
+    catalog_year: CatalogYear = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"learner": EXAMPLE_LEARNER, "target": "exu:BIT", "as_of": "2026-11-28"}]})
 
@@ -106,6 +111,7 @@ class PlanRequest(Strict):
     look_ahead: bool = Field(default=False, description="Count in-progress and planned study (marked pending); never added again by a plan.")
     allow_unpriced: bool = Field(default=False, description="Objective cost: credentials without a price may be chosen.")
     time_limit: TimeLimit = None
+    catalog_year: CatalogYear = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"learner": EXAMPLE_LEARNER, "target": "exu:BIT", "as_of": "2026-11-28", "objective": "cost"}]})
 
@@ -247,11 +253,16 @@ class PlanDecision(Open):
     """The cheapest completion, term by term, plus ``decision_id``."""
 
     target: str
-    status: str = Field(description="`planned` or `no_plan`; `proof` says whether it is proven optimal (or `indeterminate`).")
+    status: str = Field(description="`met`, `planned` or `no_plan`; `proof` says whether it is proven optimal (or `indeterminate`).")
     as_of: str
+    version: dict[str, Any] | None = Field(
+        default=None,
+        description="The qualification version planned for, as in an audit: `chosen_by` is `commencement`, `as_of` or `catalog_year` (a what-if).",
+    )
     added: list[str] | None = Field(default=None, description="What the plan adds (absent when there is no plan).")
     added_credits: str | None = None
-    steps: list[Any] | None = None
+    terms: list[Any] | None = Field(default=None, description="Each term up to the last used: its number from 1, its calendar name, what is taken, its credit.")
+    steps: list[Any] | None = Field(default=None, description="Each credential added: when, its credit and cost, why, and the rule's `file:line`.")
     provenance: Provenance
     decision_id: str
 
@@ -262,9 +273,28 @@ class PlanDecision(Open):
                     "target": "exu:GCDS",
                     "status": "planned",
                     "as_of": "2026-11-28",
-                    "added": ["exu:DATA5001", "exu:DATA5002"],
+                    "version": {
+                        "effective_from": None,
+                        "effective_until": None,
+                        "location": "rules/example-university/gcds.yaml:2",
+                        "chosen_on": "2026-11-28",
+                        "chosen_by": "as_of",
+                    },
+                    "added": ["eux:DS-MC1", "eux:DS-MC2"],
                     "added_credits": "12",
-                    "steps": [{"term": "S1 2027", "credentials": ["exu:DATA5001", "exu:DATA5002"]}],
+                    "terms": [{"term": 1, "name": "S1", "credentials": ["eux:DS-MC1", "eux:DS-MC2"], "credits": "12"}],
+                    "steps": [
+                        {
+                            "credential": "eux:DS-MC1",
+                            "title": "Data Science micro-credential 1: Data Foundations",
+                            "term": 1,
+                            "credits": "6",
+                            "cost": "700",
+                            "why": "earns credit under eux-ds-foundations if passed with grade C or better",
+                            "location": "rules/euro-university/catalog.yaml:7",
+                            "counts_towards": ["foundations"],
+                        }
+                    ],
                     "proof": "optimal",
                     "provenance": PROVENANCE,
                     "decision_id": DECISION_ID,

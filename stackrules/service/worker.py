@@ -240,6 +240,7 @@ def _call(engine: Engine, kind: str, learner: Learner, p: dict[str, Any], day: d
             allow_unpriced=p.get("allow_unpriced", False),
             look_ahead=p.get("look_ahead", False),
             time_limit=limit,
+            catalog_year=p.get("catalog_year"),
         )
     return engine.explore(learner, day, plans=p["plans"], look_ahead=p.get("look_ahead", False), time_limit=limit)
 
