@@ -604,3 +604,26 @@ def test_verify_text_does_not_show_an_unchecked_proof_as_if_it_passed(tmp_path: 
     assert code == 2 and "proof eddsa-rdfc-2022 (not checked)" in out
     code, out, _ = run("verify", "--as-of", "2026-11-29", str(EX / "badges" / "eva" / "ds-mc1.json"))
     assert code == 0 and "proof eddsa-rdfc-2022\n" in out
+
+
+def test_a_result_that_is_no_grade_of_the_scale_earns_nothing(engine: stackrules.Engine) -> None:
+    # an adversary's find (2026-11-30): a badge whose result was `fail` counted as passed (read as ungraded)
+    for value in ("fail", "Z"):
+        doc = engine.audit(
+            learner({"verifiable": badge(3, grade=value)}, {"credential": "eux:DS-MC4", "awarded": "2025-01-01", "grade": "A"}), "exu:GCDS", DAY
+        ).to_json()
+        [refused] = doc["unverified"]
+        assert refused["reason"] == "unknown_grade" and f"its result `{value}` is not a grade of `eux`'s scale (F, E, D, C, B, A)" in refused["message"]
+        assert "credentials" not in doc["provenance"] or not doc["provenance"]["credentials"]
+        assert doc["credits"]["counted"] == "0" and doc["credit"] == []
+    # a value on the scale still counts, and a failing one is kept as the holding it is (below the pass)
+    passed = engine.audit(learner({"verifiable": badge(3, grade="B")}, {"credential": "eux:DS-MC4", "awarded": "2025-01-01", "grade": "A"}), "exu:GCDS", DAY)
+    assert passed.to_json()["provenance"]["credentials"][0]["grade"] == "B"
+    failed = engine.audit(learner({"verifiable": badge(3, grade="F")}), "exu:GCDS", DAY).to_json()
+    assert failed["unverified"] == [] and failed["provenance"]["credentials"][0]["grade"] == "F"
+
+
+def test_an_award_day_outside_the_years_of_the_calendar_is_malformed(engine: stackrules.Engine) -> None:
+    # an adversary's find (2026-11-30): awardedDate 0500-01-01 verified and became a holding awarded then
+    [r] = default_verifier().verify(badge(3, awarded="0500-01-01"), trust=engine.rules.issuers, as_of=DAY, identities=("did:example:eva",))
+    assert r.outcome == "refused" and r.reason == "malformed" and "`awardedDate` 0500-01-01 is outside the years 1000-8999" in r.message

@@ -26,6 +26,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from ..language.models import FIRST_DAY, LAST_DAY
 from . import dataintegrity as di
 from .baked import BakedError, from_png, from_svg, is_png, is_svg
 from .canon import CanonError, Canonicaliser, ContextStore, Interrupted, Limits
@@ -48,6 +49,8 @@ Reason = Literal[
     "status_unknown",
     "subject_mismatch",
     "unknown_achievement",
+    # found when the credential becomes a holding (decide/verifiable.py): its result is no grade of the provider's scale
+    "unknown_grade",
     # not checks of the credential but bounds on the work: it was not verified at all
     "too_many",
     "time_limit",
@@ -464,6 +467,12 @@ class _Run:
             if mapped is None:
                 raise _Refusal("unknown_achievement", f"issuer document `{entry.entry}` maps no credential to achievement `{facts.achievement}`")
         awarded = _datetime(vc.get("awardedDate"), "awardedDate") or start
+        if awarded is not None and not FIRST_DAY.year <= awarded.year <= LAST_DAY.year:
+            # the day becomes a holding's `awarded`, bounded as a learner file's dates are (SR2013)
+            said = "awardedDate" if vc.get("awardedDate") is not None else "validFrom (the award day when there is no awardedDate)"
+            raise _Refusal(
+                "malformed", f"`{said}` {awarded.date().isoformat()} is outside the years {FIRST_DAY.year}-{LAST_DAY.year} a holding may be awarded in"
+            )
         results = subject.get("result")
         grades = tuple(
             str(r["value"])

@@ -84,7 +84,21 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = 
         results = verify(given, learner.doc.identities, source_name(learner, k), counted, stop)
         counted += sum(1 for r in results if r.reason not in UNCHECKED)
         for r in results:
-            if r.earns:
+            if r.earns and (off := _off_scale(rb, r)) is not None:
+                # a result the provider's scale does not have cannot show the credential was passed: it earns nothing
+                unverified.append(
+                    UnverifiedCredential(
+                        source=r.source,
+                        reason="unknown_grade",
+                        message=off,
+                        credential_id=r.credential_id,
+                        issuer=r.issuer,
+                        achievement=r.achievement,
+                        part_of=r.part_of,
+                        claims=r.credential,
+                    )
+                )
+            elif r.earns:
                 holding, grade = _holding(rb, r)
                 added.append(holding)
                 verified.append(
@@ -130,6 +144,22 @@ def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
     scale = provider.grade_scale if provider is not None else None
     grade = next((g for g in r.grades if scale is not None and g in scale.order), None)
     return Holding.model_construct(credential=r.credential, awarded=r.awarded, grade=grade, status="completed"), grade
+
+
+def _off_scale(rb: RuleBase, r: VerificationResult) -> str | None:
+    """Why a verified credential's result cannot be read as a grade, or None: the provider has a scale, the
+    credential gives result values and none of them is a grade of that scale (a holding written by hand with such a
+    grade is refused, SR3012; taken as ungraded it would pass)."""
+    assert r.credential is not None
+    provider = rb.providers.get(r.credential.partition(":")[0])
+    scale = provider.grade_scale if provider is not None else None
+    if scale is None or not r.grades or any(g in scale.order for g in r.grades):
+        return None
+    values = ", ".join(f"`{g}`" for g in r.grades[:3])
+    return (
+        f"its result {values} is not a grade of `{provider.id if provider else ''}`'s scale ({', '.join(scale.order)}):"
+        " a result the scale does not have cannot show the credential was passed, so it earns nothing"
+    )
 
 
 def _claimed(rb: RuleBase, issuer: str | None, achievement: str | None) -> str | None:
