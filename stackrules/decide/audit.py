@@ -1196,7 +1196,9 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
             )
     rules_seen: dict[str, set[int]] = {}
     grants_of: dict[str, list[int]] = {}
+    app_of_rule: dict[str, int] = {}  # each rule's first application (its copies of `from` take the same sources)
     for app in p.apps if not indeterminate else ():
+        app_of_rule.setdefault(app.rule.id, app.index)
         cands = rules_seen.setdefault(app.rule.id, set())
         grants_of.setdefault(app.rule.id, list(app.grants))
         for leaf in app.root.leaves():
@@ -1211,7 +1213,13 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
         blocked = {
             i: why
             for i in cands
-            if pairs and i not in fed and i not in claimed and (why := _cannot_count(p, i, grants_of.get(rule_id, []), claimed, fed, pairs))
+            if pairs
+            and i not in fed
+            and i not in claimed
+            and (
+                why := _cannot_count(p, i, grants_of.get(rule_id, []), claimed, fed, pairs)
+                or _clashes_with_additions(p, choice, i, p.apps[app_of_rule[rule_id]].grants, pairs)
+            )
         }
         without = ", ".join(f"`{p.items[i].key}`" for i in sorted(blocked, key=lambda i: p.items[i].key))
         for i in sorted(cands, key=lambda i: p.items[i].key):
@@ -1237,6 +1245,8 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "its other sources already earned the credit needed")
             elif met:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "the target is complete without it")
+            elif (short := _sources_short(p, app_of_rule[rule_id])) is not None:
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, short)
             elif blocked:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, f"without {without}, whose credit could not count, it would not reduce the study that remains")
             else:
@@ -1260,6 +1270,33 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
 INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
 
 
+def _sources_short(p: Problem, a: int) -> str | None:
+    """Why application ``a``'s `from` could not be met even with every source the learner has that it accepts (a
+    rule naming two micro-credentials, of which one is held), in words; None when those sources could meet it."""
+    app = p.apps[a]
+
+    def could(n: CNode) -> bool:
+        if n.children:
+            return semantics.group_met(n, (could(c) for c in n.children))
+        took = [p.items[i] for i in p.source_eligible.get(n.index, [])]
+        if n.kind == "pool":
+            if n.credits is not None:
+                return sum((it.credits * it.multiplicity for it in took), Fraction(0)) >= n.credits
+            return sum(it.multiplicity for it in took) >= (n.count or 1)
+        return bool(took)
+
+    if could(app.root):
+        return None
+    lacking = sorted({leaf.credential for leaf in app.root.leaves() if leaf.kind == "credential" and leaf.credential and not p.source_eligible.get(leaf.index)})
+    if lacking:
+        held = {it.credential for it in p.items if it.origin in ("holding", "external")}
+        names = ", ".join(f"`{c}`" for c in lacking)
+        if not held.intersection(lacking):
+            return f"the rule also needs {names}, which the learner does not have"
+        return f"the rule also needs {names}, which the learner has, but not as the rule's conditions ask"
+    return "the learner's sources it accepts are too few for it (its `from` asks for more)"
+
+
 def _cannot_count(p: Problem, i: int, grants: list[int], claimed: set[int], fed: dict[int, int], pairs: set[tuple[int, int]]) -> str | None:
     """Why a rule's credit from source ``i`` could not count: the source, or what the rule grants, is `incompatible`
     with an item that counts (claimed, or fed to another application); None when neither is."""
@@ -1268,6 +1305,27 @@ def _cannot_count(p: Problem, i: int, grants: list[int], claimed: set[int], fed:
         if clash:
             what = f"`{it.key}`" if it.index == i else f"what it grants (`{it.credential}`)"
             return f"{what} is incompatible with {', '.join(f'`{c}`' for c in clash)}, which counts"
+    return None
+
+
+def _clashes_with_additions(p: Problem, choice: Choice, i: int, grants: list[int], pairs: set[tuple[int, int]]) -> str | None:
+    """Why a rule's source ``i`` is left out beside the completion's study: it, or what the rule grants, is
+    `incompatible` with an addition the completion claims (the two could not both count; a source may still feed
+    the rule that grants the very credential it overlaps, as the model allows), named with where that addition
+    counts; None when it is not (or the choice has no completion)."""
+    if not choice.completion or not pairs:
+        return None
+    granting = {p.items[g].credential for g in grants}
+    added = {j: leaf for leaf, claims in choice.claims.items() for j, _ in claims if p.items[j].origin == "addition" and p.items[j].credential not in granting}
+    for it in [p.items[i], *(p.items[g] for g in grants)]:
+        clash = sorted((p.items[j].credential, nearest_id(p.nodes[leaf], p)) for j, leaf in added.items() if (min(it.index, j), max(it.index, j)) in pairs)
+        if clash:
+            what = f"`{it.key}`" if it.index == i else f"what it grants (`{it.credential}`)"
+            names = ", ".join(f"`{c}` (for `{where}`)" for c, where in clash)
+            return (
+                f"{what} is incompatible with {names}, which the study still to add takes: the two cannot both count,"
+                " and using it would leave that requirement needing other study"
+            )
     return None
 
 
@@ -1390,7 +1448,9 @@ def _condition_failed(p: Problem, it: Item) -> str | None:
         where = nearest_id(leaf, p)
         a = it.attrs
         if leaf.min_grade is not None and semantics.conditions(p.rb, replace(leaf, min_grade=None), a, p.as_of):
-            return f"condition: grade {a.grade or 'none'} below {leaf.min_grade} in `{where}`"
+            if not a.grade:
+                return f"condition: no grade is recorded, and `{where}` needs at least {leaf.min_grade}"
+            return f"condition: grade {a.grade} below {leaf.min_grade} in `{where}`"
         return f"condition: awarded {a.awarded}, more than {q(leaf.within_years)} years before {p.as_of.isoformat()}, too old for `{where}`"
     return None
 

@@ -112,8 +112,10 @@ def apply_credit_rules(
             prov = rb.providers.get(a.provider)
             mine = prov.grade_rank(a.grade) if (prov and a.grade) else None
             need = prov.grade_rank(when.min_grade) if prov else None
+            if not a.grade:
+                return f"no grade is recorded, and the rule needs at least {when.min_grade}"
             if mine is None or need is None or mine < need:
-                return f"grade {a.grade or 'none'} is below the minimum {when.min_grade}"
+                return f"grade {a.grade} is below the minimum {when.min_grade}"
         return None
 
     non_policy_sources: dict[str, set[int]] = {}

@@ -1,0 +1,49 @@
+"""Finds of the helpers of 2026-11-30's last session (a transfer officer and integrator, an adversary, a rule author)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import stackrules
+
+DAY = dt.date(2026, 11, 29)
+
+
+def _learner(*holdings: dict[str, Any]) -> stackrules.Learner:
+    return stackrules.load_learner({"kind": "learner", "id": "P", "holdings": list(holdings)})
+
+
+def _mc(n: int, grade: str | None = "B") -> dict[str, Any]:
+    return {"credential": f"eux:DS-MC{n}", "awarded": "2025-06-30", **({"grade": grade} if grade else {})}
+
+
+def _refused(engine: stackrules.Engine, *holdings: dict[str, Any]) -> dict[tuple[str, str], str]:
+    doc = engine.assess(_learner(*holdings), "exu:GCDS", DAY).to_json()
+    return {(r["rule"], src): r["detail"] for r in doc["refused"] for src in r["sources"]}
+
+
+def test_a_stack_refused_because_its_source_overlaps_study_still_to_add_says_so(engine: stackrules.Engine) -> None:
+    # "any two" data micro-credentials stack, but DS-MC1 is `incompatible` with DATA5001, which foundations still
+    # needs: stacking it would leave DATA5001 unable to count. The refusal said "it would not reduce the study"
+    audit = engine.audit(_learner(_mc(1), _mc(3)), "exu:GCDS", DAY).to_json()
+    assert audit["credits"]["remaining"] == "24"
+    refused = _refused(engine, _mc(1), _mc(3))
+    assert refused[("eux-ds-stack", "eux:DS-MC1")].startswith("`eux:DS-MC1` is incompatible with `exu:DATA5001` (for `foundations`), which the study still")
+    assert refused[("eux-ds-stack", "eux:DS-MC3")] == "without `eux:DS-MC1`, whose credit could not count, it would not reduce the study that remains"
+    # two that overlap nothing foundations needs stack
+    assert engine.audit(_learner(_mc(3), _mc(4)), "exu:GCDS", DAY).to_json()["credits"]["remaining"] == "12"
+
+
+def test_a_rule_missing_one_of_its_named_sources_says_which(engine: stackrules.Engine) -> None:
+    refused = _refused(engine, _mc(1))
+    assert refused[("eux-ds-foundations", "eux:DS-MC1")] == "the rule also needs `eux:DS-MC2`, which the learner does not have"
+    refused = _refused(engine, _mc(1), _mc(2, "E"))
+    assert refused[("eux-ds-foundations", "eux:DS-MC2")] == "grade E is below the minimum C"
+    assert refused[("eux-ds-foundations", "eux:DS-MC1")] == "the rule also needs `eux:DS-MC2`, which the learner has, but not as the rule's conditions ask"
+
+
+def test_an_ungraded_source_is_said_to_have_no_grade_not_grade_none(engine: stackrules.Engine) -> None:
+    refused = _refused(engine, _mc(1, None), _mc(2))
+    assert refused[("eux-ds-foundations", "eux:DS-MC1")] == "no grade is recorded, and the rule needs at least C"
+    assert "none" not in engine.assess(_learner(_mc(1, None), _mc(2)), "exu:GCDS", DAY).text()
