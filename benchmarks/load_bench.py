@@ -20,7 +20,7 @@ and check (no cache), load from the on-disk cache, the first compile of a
 sample of qualifications (p50/p99), audits of its learners part-way through
 (p50/p99, each target compiled first), and the peak memory (VmHWM) of each
 process. The audits run twice, in a plain process and as a worker of
-``stackrules serve`` or ``stackrules cohort`` runs them, with the loaded heap
+``stackrules serve`` or ``stackrules cohort-report`` runs them, with the loaded heap
 frozen out of the garbage collector (``stackrules.engine.freeze_heap``); the
 full collections that land inside audits are counted for each. Targets (docs/design.md): cold < 10 s, cached < 1 s, first compile p50 <
 50 ms, audits within the audit targets (p50 < 40 ms, p99 < 200 ms), peak
@@ -106,7 +106,7 @@ out = {"load": time.perf_counter() - t, "load_cpu": cpu() - c, "errors": sum(d.s
 if what in ("decide", "serve"):
     assert engine is not None
     if what == "serve":
-        freeze_heap()  # as a worker of `stackrules serve` or `stackrules cohort` does once its engine is loaded
+        freeze_heap()  # as a worker of `stackrules serve` or `stackrules cohort-report` does once its engine is loaded
     gc.callbacks.append(watch)
     day = dt.date(2026, 6, 30)
     versions = engine.rules.versions_on(day)

@@ -1241,6 +1241,10 @@ def serve(
         token = read_token(token_file) if token_file else None
     except TokenFileError as exc:
         raise RequestError("SR5002", str(exc), "put a long random token on the file's first line") from None
+    # an invalid rule base is reported here as `check` reports it (every diagnostic, positioned, with help), before
+    # the server starts: the service's own load would fail inside its startup, as a traceback. (With the cache, the
+    # service's load of the same files is then a cache read.)
+    _engine(rules)
     config = ServiceConfig(
         rules=tuple(rules),
         workers=workers,

@@ -400,7 +400,7 @@ def freeze_heap() -> None:
     """Keep everything this process holds now out of every later run of Python's cyclic garbage collector.
 
     For a process that loads one engine and then decides for as long as it lives: a worker of
-    ``stackrules serve`` or of ``stackrules cohort``, or an embedding service that loads its rule base
+    ``stackrules serve`` or of ``stackrules cohort-report``, or an embedding service that loads its rule base
     once. A full collection walks every live container; with an institution's 20,000 credentials and
     1,500 qualifications loaded that is about 250,000 objects and 160-235 ms, and the audits' own
     allocations trigger one every 20-30 audits, each landing inside some audit (measured on the 200

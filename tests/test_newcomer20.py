@@ -47,3 +47,20 @@ def test_an_ungraded_source_is_said_to_have_no_grade_not_grade_none(engine: stac
     refused = _refused(engine, _mc(1, None), _mc(2))
     assert refused[("eux-ds-foundations", "eux:DS-MC1")] == "no grade is recorded, and the rule needs at least C"
     assert "none" not in engine.assess(_learner(_mc(1, None), _mc(2)), "exu:GCDS", DAY).text()
+
+
+def test_serve_reports_an_invalid_rule_base_as_check_does_not_as_a_traceback(tmp_path: Any) -> None:
+    # a newcomer's find: the server's startup failed with a uvicorn traceback and the first diagnostic as a tuple
+    import subprocess
+    import sys
+
+    bad = tmp_path / "rules"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("kind: catalog\nprovider: zz\ncredentials: [\n", encoding="utf-8")
+    env = {"STACKRULES_CACHE": "off", "PATH": "/usr/bin:/bin"}
+    run = subprocess.run(
+        [sys.executable, "-m", "stackrules", "serve", "--port", "0", "--rules", str(bad)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert run.returncode == 3
+    assert "x.yaml:4:1: error[SR1001]: invalid YAML" in run.stderr and "= help:" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
