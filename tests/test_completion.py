@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 import stackrules
+from stackrules.decide import milp
 from stackrules.decide import solve as solve_module
 
 AS_OF = dt.date(2026, 6, 30)
@@ -165,8 +166,30 @@ def test_a_completion_within_a_reached_bound_is_solved_as_the_full_model(monkeyp
     held += [{"credential": "u:SCCC3345", "status": "in_progress", "term": "2025-S2"}, {"credential": "cc:K0", "grade": "CR"}]
     learner = stackrules.load_learner({"id": "L", "holdings": held})
     d = engine.audit(learner, "u:BA", AS_OF)
+    if not highs_refusals:
+        # HiGHS 1.16 refused this model until the "best fit" level (decide/model.py) changed its folded costs; the
+        # recovery is still what is under test, so the first folded group of several levels is refused here as
+        # HiGHS refused it ("excessive dual values")
+        folded: list[Any] = []
+        real_fold, real_run = milp._fold_with_parts, milp._run
+
+        def fold(levels: Any, model: Any) -> Any:
+            folded[:] = [real_fold(levels, model)]
+            return folded[0]
+
+        def run(h: Any, *rest: Any) -> Any:
+            if folded and len(folded[0][0][1]) > 1 and not highs_refusals:
+                highs_refusals.append("refused as HiGHS did: excessive dual values")
+                raise milp.SolverError("HiGHS could not solve the model (excessive dual values)")
+            return real_run(h, *rest)
+
+        monkeypatch.setattr(milp, "_fold_with_parts", fold)
+        monkeypatch.setattr(milp, "_run", run)
+        d = engine.audit(learner, "u:BA", AS_OF)
+        monkeypatch.setattr(milp, "_fold_with_parts", real_fold)
+        monkeypatch.setattr(milp, "_run", real_run)
     # the path under test: HiGHS refused the folded group, and its levels were solved in turn
-    assert highs_refusals, "HiGHS no longer refuses this model: the case no longer tests the split"
+    assert highs_refusals, "no folded group of several levels was refused: the case no longer tests the split"
     monkeypatch.setattr(solve_module, "dominated_claims", lambda p, bound: frozenset())
     full = engine.audit(learner, "u:BA", AS_OF)
     assert (full.status, full.remaining) == ("not_met", 30)

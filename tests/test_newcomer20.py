@@ -58,9 +58,7 @@ def test_serve_reports_an_invalid_rule_base_as_check_does_not_as_a_traceback(tmp
     bad.mkdir()
     (bad / "x.yaml").write_text("kind: catalog\nprovider: zz\ncredentials: [\n", encoding="utf-8")
     env = {"STACKRULES_CACHE": "off", "PATH": "/usr/bin:/bin"}
-    run = subprocess.run(
-        [sys.executable, "-m", "stackrules", "serve", "--port", "0", "--rules", str(bad)], capture_output=True, text=True, timeout=60, env=env
-    )
+    run = subprocess.run([sys.executable, "-m", "stackrules", "serve", "--port", "0", "--rules", str(bad)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 3
     assert "x.yaml:4:1: error[SR1001]: invalid YAML" in run.stderr and "= help:" in run.stderr
     assert "Traceback" not in run.stderr + run.stdout

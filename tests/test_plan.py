@@ -501,7 +501,7 @@ def test_still_needed_says_what_the_whole_degree_s_limits_ask_of_the_added_study
         "of the study still to add, at least 6 exu-cp level 3 or above (the entry for electives above can take it), for limit `upper-level`"
         " (at least 36 exu-cp; what is held counts 18, the units named above 12)"
     ) in line
-    assert entries["exu:BIT"]["credits"] == "0"  # said once, carried by the entries above: the entries still sum to remaining
+    # said once, under the degree's own entry; the entries still sum to remaining
     assert sum(Fraction(m["credits"]) for m in chen["missing"]) == Fraction(chen["credits"]["remaining"])
 
 

@@ -55,7 +55,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> stackrules.Engine:
 def test_nothing_to_add_but_a_sign_off_says_so(engine: stackrules.Engine) -> None:
     text = engine.plan(HOLDS_A, "v:Q", AS_OF).text()
     lines = text.splitlines()
-    assert lines[1] == "Nothing to add: the target is complete once the sign-off below is given.", text
+    assert lines[2] == "Nothing to add: the target is complete once the sign-off below is given.", text
     assert "look-ahead" not in text
 
 

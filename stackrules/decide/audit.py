@@ -830,7 +830,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             else:
                 more = f"{q(got)} {unit} more"
             put(nid, got, f"{more} {_filter_text(leaf, p.as_of)}{fresh}, {why}, beyond the {_need_text(leaf, unit, items, p)} `{nid}` needs")
-    _wider_limits(p, choice, ev, unit, put, credentials)
+    _wider_limits(p, choice, ev, unit, put, credentials, parts)
     copies: dict[int, int] = {}
     for leaf_claims in choice.claims.values():
         for i, k in leaf_claims:
@@ -1104,7 +1104,15 @@ def _maximums_over(
     return "".join(f"; {x}" for x in said)
 
 
-def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Callable[[str, Fraction, str], None], credentials: dict[str, list[str]]) -> None:
+def _wider_limits(
+    p: Problem,
+    choice: Choice,
+    ev: Evaluation,
+    unit: str,
+    put: Callable[[str, Fraction, str], None],
+    credentials: dict[str, list[str]],
+    entries: Mapping[str, object],
+) -> None:
     """What a minimum limit over several entries (the whole degree's "at least 36 cp at level 3") asks of the study
     still to be added beyond the units named: said once, under the limit's node, with no credit of its own (the
     entries above carry it), so that following "Still needed" line by line meets the limit too."""
@@ -1130,6 +1138,9 @@ def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Ca
         if rest <= 0 or not pools:
             continue  # the units named above meet it (or nothing pooled counts for it)
         nid = nearest_id(r.node, p)
+        # name only entries "Still needed" has: study for a total past the pools' needs lands in a pool already met,
+        # which has no entry of its own (this limit's node carries that study)
+        pools = {x for x in pools if x in entries and x != nid}
         credentials.setdefault(nid, [])
         amount = f"{q(rest)} {unit}" if lim.kind == "min_credits" else f"{q(rest)} credential{'' if rest == 1 else 's'}"
         of = f" {filter_text(lim.where)}" if lim.where is not None else ""
@@ -1139,7 +1150,9 @@ def _wider_limits(p: Problem, choice: Choice, ev: Evaluation, unit: str, put: Ca
             nid,
             Fraction(0),
             # the limit counts new study wherever it goes; the entries named are where the cheapest completion puts it
-            f"of the study still to add, at least {amount}{of} (the {'entry' if len(pools) == 1 else 'entries'} for {', '.join(sorted(pools))} above can take it),"
+            f"of the study still to add, at least {amount}{of} ("
+            + (f"the {'entry' if len(pools) == 1 else 'entries'} for {', '.join(sorted(pools))} above can take it" if pools else "the study above can take it")
+            + "),"
             f" for limit `{lim.id or lim.kind}` (at least {bound}; {held})",
         )
 

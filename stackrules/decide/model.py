@@ -319,8 +319,33 @@ class AuditModel:
         own claims towards its need, up to the need. Without additions in the
         model every claim is the learner's own and ``own_met`` is ``met``.
         :meth:`objectives` then maximises both after ``remaining``.
+
+        In a completion model, progress counts only on the completion's path: a node under a branch of an `any`
+        or `at_least` that the completion leaves unmet counts for nothing, nor does its pool's credit, so the
+        learner's own study is placed where the cheapest completion uses it (a minor the held units meet), not
+        parked in a major the audit does not choose (where its core and each named leaf would count as met).
         """
         self._own(self.p.top)
+        if self.completion and self.additions:
+            self._on_path(self.p.top, ())
+
+    def _on_path(self, n: CNode, guards: tuple[int, ...]) -> None:
+        """Rows: ``n``'s own progress only when every branch above it (``guards``: their ``met``) is met by the completion."""
+        m = self.milp
+        own = self.own_met.get(n.index)
+        for g in guards:
+            if own is not None and own != g and m.ub[own] > 0:
+                m.row({own: 1.0, g: -1.0}, hi=0)
+            if n.index in self.achieved:
+                ach = self.achieved[n.index][0]
+                m.row({ach: 1.0, g: -m.ub[ach]}, hi=0)
+        if n.index in self.p.waived or n.index not in self.met:
+            return
+        for c in n.children:
+            if n.kind != "all" and c.index in self.met:
+                self._on_path(c, (*guards, self.met[c.index]))
+            else:
+                self._on_path(c, guards)
 
     def progress_is_fixed(self) -> bool:
         """After :meth:`add_progress`: no choice can make progress (nothing the learner holds counts anywhere)."""
@@ -658,6 +683,15 @@ class AuditModel:
                         for i in self.eligible.get(leaf.index, []):
                             optional[self.x[(i, leaf.index)]] = 1
         levels.append(optional)
+        # "best fit": between otherwise equal choices, the learner's own study fills the narrower pools first (those
+        # that take fewer of the problem's items: a minor's subject before computing electives before free
+        # electives), so that what is still needed lands on the broadest: a minor shown met by the held units it asks
+        # for, free electives short. Weighed by the rank of the pool's breadth (small whole numbers)
+        breadth = {leaf: len(p.eligible.get(leaf, [])) for (_, leaf) in self.x if p.nodes[leaf].kind == "pool"}  # the problem's, whatever this model leaves out
+        rank = {size: k for k, size in enumerate(sorted(set(breadth.values())))}
+        wide = {x: rank[breadth[leaf]] for (i, leaf), x in self.x.items() if p.items[i].origin != "addition" and rank.get(breadth.get(leaf, -1), 0) > 0}
+        if wide:
+            levels.append(wide)
         # between equally good rule applications, the rule that sorts first by id
         rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
         levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})

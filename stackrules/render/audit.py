@@ -195,7 +195,9 @@ def audit_text(d: AuditDecision) -> str:
         elif node.required_count is not None:
             progress = f", {len(node.claimed)} of {node.required_count}"
         elif node.claimed:
-            progress = f", {n(node.credits)} {unit}" + (" across its choices" if node.choice else "")
+            # said of a choice whose credit comes from more than one of its parts (else it is that part's credit)
+            across = node.choice and sum(1 for k in kids.get(node.id, []) if k.claimed) > 1
+            progress = f", {n(node.credits)} {unit}" + (" across its choices" if across else "")
         title = f" {node.title}" if node.title else ""
         at = f" [{node.location}]" if node.location else ""
         short = [lim.id for lim in d.limits if lim.node == node.id and lim.status is LimitStatus.SHORT]
