@@ -62,3 +62,23 @@ def test_serve_reports_an_invalid_rule_base_as_check_does_not_as_a_traceback(tmp
     assert run.returncode == 3
     assert "x.yaml:4:1: error[SR1001]: invalid YAML" in run.stderr and "= help:" in run.stderr
     assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_a_whole_qualification_waived_shows_its_requirements_waived_and_a_statement_that_adds_up(engine: stackrules.Engine) -> None:
+    # an adversary's find: "MET ... 0 of 6 requirements met" with every node `[ ] ... (not met)`, and the statement's
+    # "0 = 144 required - 0 counted + -144 counted or added beyond what the requirements need"
+    learner = stackrules.load_learner(
+        {
+            "id": "L2",
+            "holdings": [{"credential": "exu:COMP1010", "awarded": "2025-01-01", "grade": "HD"}],
+            "exceptions": [{"type": "waive", "node": "exu:BIT", "reason": "r", "approved_by": "adean-education", "date": "2025-01-01"}],
+        }
+    )
+    audit = engine.audit(learner, "exu:BIT", dt.date(2026, 1, 1))
+    assert audit.status == "met"
+    assert {n["status"] for n in audit.to_json()["nodes"]} == {"waived"}
+    assert "Progress: 0% of the credit, 6 of 6 requirements met (6 waived, counted as met)." in audit.text()
+    assert "(not met" not in audit.text()
+    statement = engine.assess(learner, "exu:BIT", dt.date(2026, 1, 1)).text()
+    assert "Study remaining: 0 exu-cp = 144 required - 0 counted - 144 waived or exempt (see Exceptions)." in statement
+    assert "+ -" not in statement

@@ -487,7 +487,9 @@ def _nodes(p: Problem, choice: Choice, ev: Evaluation) -> tuple[NodeResult, ...]
                 id=n.id,
                 title=n.title,
                 parent=next((a.id for a in n.ancestors() if a.id is not None), None),
-                status=NodeStatus(ev.status[n.index]),
+                # inside a waived node (the whole qualification, say), a node is waived with it: its subtree is
+                # not assessed, and "not met" would say it still needs study
+                status=NodeStatus.WAIVED if any(a.index in p.waived for a in n.ancestors()) else NodeStatus(ev.status[n.index]),
                 claimed=tuple(it.key for it in its),
                 credits=total(it.credits for it in its),
                 required=required,

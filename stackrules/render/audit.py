@@ -172,6 +172,8 @@ def audit_text(d: AuditDecision) -> str:
         apart.append(f"{skipped} alternative{'' if skipped == 1 else 's'} not taken")
     if inapplicable := sum(1 for node in d.nodes if node.status is NodeStatus.NOT_APPLICABLE):
         apart.append(f"{inapplicable} not applicable to this learner")
+    if waived := sum(1 for node in applies if node.status is NodeStatus.WAIVED):
+        apart.append(f"{waived} waived, counted as met")
     if apart:
         progress += f" ({'; '.join(apart)})"
     if d.gpa is not None:
