@@ -461,6 +461,14 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
             return f"not applied: a `value` of {value} is more than the qualification's total of {fmt(v.credits)} {v.system}"
         if wanted > 100 * year:
             return f"not applied: a `value` of {value} is more than a hundred years of full-time study ({fmt(100 * year)} {v.system})"
+        least = _least_unit(rb, v)
+        if least is not None and wanted < least:
+            # below the smallest unit the provider's catalogue has, any one credential the pool accepts meets it: a
+            # waiver under another name, as a value of 0 is (an approver who may only set values could waive with it)
+            return (
+                f"not applied: a `value` of {value} is less than the smallest credential of `{v.provider}`'s catalogue"
+                f" ({fmt(least)} {v.system}), so any one credential would meet `{n.id}`: a waiver under another name, which is a `waive` exception"
+            )
         old, n.credits = n.credits, wanted
         return f"`{n.id}` needs {fmt(wanted)} {v.system} instead of {fmt(old)}"
     if n.kind == "pool" and n.count is not None and whole:
@@ -470,6 +478,15 @@ def _revalue(rb: RuleBase, v: QualVersion, scoped: list[CNode], value: Quantity)
         old_k, n.k = n.k, int(value.value)
         return f"`{n.id}` needs {n.k} of its parts instead of {old_k}"
     return f"not applied: `{n.id}` has no threshold a `value` of {value} can set (a credit or count pool, or `at_least` up to its parts)"
+
+
+def _least_unit(rb: RuleBase, v: QualVersion) -> Fraction | None:
+    """The smallest credit of a credential in the target provider's catalogue, in the target's system (None: none)."""
+    if v.provider is None or v.provider not in rb.providers:
+        return None
+    system = rb.providers[v.provider].system
+    credits = [c.credits for c in rb.credentials_by_provider.get(v.provider, ()) if c.credits > 0 and c.type != "qualification"]
+    return rb.rescale(min(credits), system, v.system) if credits else None
 
 
 @dataclass(frozen=True)

@@ -60,9 +60,9 @@ def assess_text(d: AssessStatement) -> str:
             out.append(f"Study remaining: {n(c.remaining)} {unit}{recs}, what the requirements still need (no credit total).")
         else:
             sums = f"{n(c.required)} required - {n(c.counted)} counted"
-            if c.beyond_need > 0:
+            if c.beyond_need is not None and c.beyond_need > 0:
                 sums += f" + {n(c.beyond_need)} counted or added beyond what the requirements need"
-            elif c.beyond_need < 0:
+            elif c.beyond_need is not None and c.beyond_need < 0:
                 # a waiver (or exemption) of a node holding the total, the whole qualification's say, takes its need away
                 sums += f" - {n(-c.beyond_need)} waived or exempt (see Exceptions)"
             out.append(f"Study remaining: {n(c.remaining)} {unit}{recs} = {sums}.")
