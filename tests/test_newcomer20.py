@@ -82,3 +82,39 @@ def test_a_whole_qualification_waived_shows_its_requirements_waived_and_a_statem
     statement = engine.assess(learner, "exu:BIT", dt.date(2026, 1, 1)).text()
     assert "Study remaining: 0 exu-cp = 144 required - 0 counted - 144 waived or exempt (see Exceptions)." in statement
     assert "+ -" not in statement
+
+
+def _college_and_university(tmp: Any) -> stackrules.Engine:
+    (tmp / "uni.yaml").write_text(
+        "kind: catalog\nprovider: {id: un, name: Uni}\ncredit_system: {id: un-cp, full_time_year: 48}\ncredentials:\n"
+        '  - {id: "un:A1", title: A1, credits: 6, offered: [S1], cost: {amount: 1000, currency: AUD}}\n'
+        '  - {id: "un:A2", title: A2, credits: 6, offered: [S2], cost: {amount: 1000, currency: AUD}}\n'
+        '  - {id: "un:B1", title: B1, credits: 6, offered: [S1, S2], cost: {amount: 5000, currency: AUD}}\n',
+        encoding="utf-8",
+    )
+    (tmp / "college.yaml").write_text(
+        "kind: catalog\nprovider: {id: cl, name: College}\ncredit_system: {id: cl-cp, full_time_year: 48}\ncredentials:\n"
+        '  - {id: "cl:C1", title: C1, credits: 6, offered: [T1, T2], cost: {amount: 300, currency: AUD}}\n',
+        encoding="utf-8",
+    )
+    (tmp / "rule.yaml").write_text('kind: credit_rule\nid: c1-b1\ntype: precedent\ninto: "un:Q"\nfrom: "cl:C1"\ngrant: ["un:B1"]\n', encoding="utf-8")
+    (tmp / "q.yaml").write_text(
+        'kind: qualification\nid: "un:Q"\ntitle: Q\nprovider: un\ncredits: 18\nrequires:\n  all: ["un:A1", "un:A2", "un:B1"]\n', encoding="utf-8"
+    )
+    return stackrules.load(tmp)
+
+
+def test_a_college_s_own_periods_run_beside_the_university_calendar_not_after_it(tmp_path: Any) -> None:
+    # a rule author's find: the college's T1 and T2 joined the plan's calendar as terms 3 and 4 ("6 terms (S1, S2,
+    # T1, T2, repeating)", two of them empty). The calendar is the target's; the college course is placed in it
+    engine = _college_and_university(tmp_path)
+    plan = engine.plan(stackrules.load_learner({"id": "L"}), "un:Q", DAY, objective="cost")
+    doc = plan.to_json()
+    assert doc["calendar"] == ["S1", "S2"] and doc["proof"] == "optimal"
+    assert sorted(doc["added"]) == ["cl:C1", "un:A1", "un:A2"] and len(doc["terms"]) == 2
+    [step] = [s for s in doc["steps"] if s["credential"] == "cl:C1"]
+    assert "offered there in T1, T2, which this plan's calendar does not name: placed in this plan's calendar and load, to check its timing" in step["why"]
+    # a calendar that names the college's periods holds the course to them
+    named = engine.plan(stackrules.load_learner({"id": "L"}), "un:Q", DAY, objective="cost", terms=("S1", "T1", "S2", "T2")).to_json()
+    [where] = [t["name"] for t in named["terms"] if "cl:C1" in t["credentials"]]
+    assert where in ("T1", "T2")

@@ -206,7 +206,7 @@ def test_a_value_without_a_total_to_compare_and_one_in_an_unknown_system_are_sai
     assert audit(1_000_000_000).to_json()["exceptions"][0]["effect"] == (
         f"not applied: a `value` of 1000000000 is more than a hundred years of full-time study ({100 * year} {system})"
     )
-    assert audit("1 ects").to_json()["exceptions"][0]["effect"].startswith("`electives` needs 0.8 ")
+    assert audit("2 ects").to_json()["exceptions"][0]["effect"].startswith("`electives` needs 1.6 ")
     with pytest.raises(LearnerError) as caught:
         audit("1 zzz")
     assert [(d.code, d.message) for d in caught.value.diagnostics] == [("SR3004", "unknown credit system `zzz`")]

@@ -41,7 +41,18 @@ from .choice import Choice
 from .model import AuditModel
 from .plancheck import PlannedTerm, UsedCredit, check_plan
 from .problem import Item, Problem, build_problem
-from .schedule import MAX_TERMS, Conditions, Ready, Timing, add_prerequisite_rows, add_schedule, conditions_below, list_schedule, read_schedule
+from .schedule import (
+    MAX_TERMS,
+    Conditions,
+    Ready,
+    Timing,
+    add_prerequisite_rows,
+    add_schedule,
+    conditions_below,
+    held_to,
+    list_schedule,
+    read_schedule,
+)
 
 OBJECTIVES = ("credits", "cost", "terms")
 # after a plan's own objective, the other two break ties, in this order (docs/language.md section 16)
@@ -72,7 +83,9 @@ def _calendar(rb: RuleBase, opts: PlanOptions, p: Problem) -> tuple[str, ...]:
     # a plan's problem: the other credentials its credit rules could take come before the catalogue (add_external)
     assert p.plan is not None and p.catalogue_added
     sources = [it for it in p.items[: p.before_catalogue] if it.origin == "addition"]
-    names = offering_names(rb, p.compiled, sources)
+    # the target's catalogue names the calendar; other providers' periods (a college's T1 and T2) run beside it, not
+    # after it (schedule.held_to): their names make the calendar only when the target's catalogue names none
+    names = offering_names(rb, p.compiled, []) or offering_names(rb, p.compiled, sources)
     if opts.terms:
         _known_terms(names, opts.terms)
         return opts.terms
@@ -535,8 +548,8 @@ def _why_not(p: Problem, opts: PlanOptions, calendar: tuple[str, ...], load: Fra
             continue
         named.add(it.credential)  # the repeats of a credential are named once, by the credential
         info = p.rb.credentials.get(it.credential)
-        if info is not None and info.offered and not set(info.offered) & set(calendar):
-            out.append(Unplaceable(it.credential, f"offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"))
+        if (offered := held_to(info, calendar, p.version.is_home)) and not set(offered) & set(calendar):
+            out.append(Unplaceable(it.credential, f"offered only in {', '.join(offered)}, never in the calendar {_calendar_text(calendar)}"))
         elif it.credits > load:
             out.append(Unplaceable(it.credential, f"its {fmt(it.credits)} {unit} exceed the load of {fmt(load)} per term"))
         elif opts.objective == "cost" and it.cost is None and not opts.allow_unpriced:
@@ -607,8 +620,8 @@ def _blocked_prerequisites(p: Problem, r: Requirement, ready: Ready, calendar: t
                 why[c] = f"{c} is held, but the prerequisite asks for {asks}, which no holding of it has (a plan does not retake it for a prerequisite)"
             elif info is None:
                 why[c] = f"{c} is in no catalogue"
-            elif info.offered and not set(info.offered) & set(calendar):
-                why[c] = f"{c} is offered only in {', '.join(info.offered)}, never in the calendar {_calendar_text(calendar)}"
+            elif (offered := held_to(info, calendar, p.version.is_home)) and not set(offered) & set(calendar):
+                why[c] = f"{c} is offered only in {', '.join(offered)}, never in the calendar {_calendar_text(calendar)}"
             elif clash := _held_incompatible(p.rb, c, ready):
                 why[c] = f"{c} is incompatible with {', '.join(clash)}, which the learner holds"
             elif taken_too := sorted(p.rb.incompatible_with.get(c, frozenset()) & beside):
@@ -843,6 +856,8 @@ def _check(
         met,
         frozenset(_retakes(p)),
         as_of=p.as_of,
+        home=p.version.is_home,
+        calendar=calendar,
     )
 
 
@@ -895,21 +910,21 @@ def _terms(p: Problem, chosen: list[Item], terms: dict[str, int], calendar: tupl
     for t in range(1, last + 1):
         name = calendar[(t - 1) % len(calendar)]
         its = sorted(by_term.get(t, []), key=lambda it: (it.credential, it.key))
-        empty = None if its else _why_empty(p, chosen, terms, when, t, name)
+        empty = None if its else _why_empty(p, chosen, terms, when, t, name, calendar)
         records = sum(1 for it in its if it.attrs.type == "record")
         out.append(PlanTerm(t, name or None, tuple(it.credential for it in its), total(it.credits for it in its), empty, records))
     return tuple(out)
 
 
-def _why_empty(p: Problem, chosen: list[Item], terms: dict[str, int], when: dict[str, int], t: int, name: str) -> str:
+def _why_empty(p: Problem, chosen: list[Item], terms: dict[str, int], when: dict[str, int], t: int, name: str, calendar: tuple[str, ...]) -> str:
     """Why nothing is taken in term ``t``: each later credential is not offered then, or waits for a prerequisite."""
     reasons = []
     for it in sorted(chosen, key=lambda it: (it.credential, it.key)):
         if terms[it.key] <= t:
             continue
         info = p.rb.credentials.get(it.credential)
-        if info is not None and info.offered and name not in info.offered:
-            reasons.append(f"{it.credential} is offered only in {', '.join(info.offered)}")
+        if (offered := held_to(info, calendar, p.version.is_home)) and name not in offered:
+            reasons.append(f"{it.credential} is offered only in {', '.join(offered)}")
             continue
         waits = sorted(c for c in _credentials_in(info.prerequisites) if when.get(c, 0) >= t) if info and info.prerequisites else []
         if waits:
@@ -1048,6 +1063,12 @@ def _plan_record(
             if info is not None and not info.offered:
                 # its catalogue names no offerings: the plan puts it in a term of this calendar, with this load
                 elsewhere += ", whose catalogue names no terms for it: placed in this plan's calendar and load, to check with that provider"
+            elif info is not None and not held_to(info, calendar, p.version.is_home):
+                # its own periods run beside this calendar's (schedule.held_to)
+                elsewhere += (
+                    f", offered there in {', '.join(info.offered)}, which this plan's calendar does not name: placed in this plan's"
+                    " calendar and load, to check its timing with that provider"
+                )
             if it.cost is None:
                 elsewhere += "; its cost is not in the catalogue"
             why.append(elsewhere)

@@ -89,6 +89,8 @@ def check_plan(
     retakes: frozenset[str] = frozenset(),
     *,
     as_of: dt.date,
+    home: Callable[[str], bool] | None = None,
+    calendar: tuple[str, ...] = (),
 ) -> None:
     """Raise :class:`VerificationError` unless the plan can be carried out as written. ``holdings``: each credential the
     learner has from the first term, with its holdings' attributes; ``retakes``: held credentials a leaf needs taken
@@ -134,7 +136,10 @@ def check_plan(
             this_term.add(c)
             seen.add(c)
             when.setdefault(c, term.index)
-            if info.offered and term.name not in info.offered:
+            # another provider's periods that the plan's calendar never names run beside it: placed in any term
+            # (``home``: whether a provider's study is the target's own; ``calendar``: the plan's term names, repeating)
+            beside = home is not None and not home(info.provider) and not set(info.offered) & set(calendar)
+            if info.offered and not beside and term.name not in info.offered:
                 fail(f"`{c}` is taken in term {term.index} ({term.name}) but is offered only in {', '.join(info.offered)}")
             prov = rb.providers.get(info.provider)
             credit_here = rb.rescale(info.credits, prov.system, target_system) if prov is not None else info.credits

@@ -21,6 +21,7 @@ a prerequisite tree counts as met (docs/language.md, "Plans").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -28,6 +29,7 @@ from ..compile.tree import group_kind
 from ..compile.tree import need as group_need
 from ..language.models import Requirement
 from ..rulebase.filters import Attrs, Matcher
+from ..rulebase.index import CredentialInfo
 from .model import AuditModel
 from .problem import Item, Problem
 from .semantics import grade_and_years
@@ -87,9 +89,24 @@ class Timing:
         return self.calendar[(t - 1) % len(self.calendar)]
 
 
-def offered_in(p: Problem, it: Item, name: str) -> bool:
-    info = p.rb.credentials.get(it.credential)
-    return info is None or not info.offered or name in info.offered
+def held_to(info: CredentialInfo | None, calendar: tuple[str, ...], home: Callable[[str], bool]) -> tuple[str, ...]:
+    """The offerings a plan holds a credential to (empty: any term of its calendar).
+
+    Its own `offered`, except for another provider's credential none of whose offering names the plan's calendar
+    uses (a community college's T1 and T2 beside a university's S1 and S2): those periods run beside the calendar's,
+    not after them, so the plan places it in the calendar's terms and its step says to check the timing with that
+    provider, as for another provider's credential that names no terms at all.
+    """
+    if info is None or not info.offered:
+        return ()
+    if not home(info.provider) and not set(info.offered) & set(calendar):
+        return ()
+    return info.offered
+
+
+def offered_in(p: Problem, it: Item, name: str, calendar: tuple[str, ...]) -> bool:
+    offered = held_to(p.rb.credentials.get(it.credential), calendar, p.version.is_home)
+    return not offered or name in offered
 
 
 def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[str, ...], load: Fraction, horizon: int, ready: Ready) -> Timing:
@@ -100,7 +117,7 @@ def add_schedule(b: AuditModel, p: Problem, adds: list[Item], calendar: tuple[st
         u = b.u[it.index]
         take: dict[int, int] = {}
         for t in range(1, horizon + 1):
-            if offered_in(p, it, timing.term_name(t)):
+            if offered_in(p, it, timing.term_name(t), timing.calendar):
                 take[t] = m.var(f"take[{it.key},{t}]", 0, float(it.multiplicity))
         row = dict.fromkeys(take.values(), 1.0)
         row[u] = -1.0
@@ -384,7 +401,7 @@ def list_schedule(
         busy: set[int] = set()  # the groups of `apart` this term already has one of
         for it in todo:
             info = p.rb.credentials.get(it.credential)
-            if not offered_in(p, it, name) or used + it.credits > load:
+            if not offered_in(p, it, name, calendar) or used + it.credits > load:
                 continue
             if info is not None and info.prerequisites is not None and not met(info.prerequisites, have):
                 continue
