@@ -1674,10 +1674,17 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
         elif choice.completion and (retaken := _retaken_in(p, it, choice)):
             # the completion takes the credential again for a node this pass cannot fill: one credential counts once
             where = ", ".join(f"`{w}`" for w in retaken)
-            cause, reason = (
-                UnusedCause.REPEAT,
-                f"the completion takes `{it.credential}` again for {where}, which this pass does not meet, and a credential counts once",
-            )
+            if p.rb.credentials[it.credential].repeat_max is None:
+                said = f"the completion takes `{it.credential}` again for {where}, which this pass does not meet, and a credential counts once"
+            elif it.attrs.term is None:
+                # a repeatable credential may count again: this holding's term is what is missing
+                said = (
+                    f"the completion takes `{it.credential}` again for {where}: this holding has no term (give it `term`, or an"
+                    " `awarded` date in the provider's calendar), so it cannot count as a term of its own"
+                )
+            else:
+                said = f"the completion takes `{it.credential}` again for {where}, which this holding does not meet"
+            cause, reason = UnusedCause.REPEAT, said
         elif (kept := _limit_keeps_out(p, ev, it, choice)) is not None:
             cause, reason = UnusedCause.NOT_NEEDED, kept
         else:

@@ -46,6 +46,10 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
             system: str | None = prov.system if prov else None
             credits = info.credits
             term = h.term or (prov.term_of(h.awarded) if prov else None)
+            if term is None and h.status == "in_progress" and look_ahead:
+                # study in progress is taken now: in the calendar's term that holds as_of, else in a term of its own
+                # (after every completed one), so that a distinct-terms limit counts it (a choir sung this term)
+                term = (prov.term_of(as_of) if prov else None) or f"in progress on {as_of.isoformat()}"
             attrs = credential_attrs(rb, info.id, grade=h.grade, awarded=h.awarded, term=term, held=True)
             if h.tags:  # the holding's own tags (a topics course's section attribute), added to the credential's (section 17)
                 attrs = dataclasses.replace(attrs, tags=tuple(dict.fromkeys((*attrs.tags, *h.tags))))
@@ -69,7 +73,9 @@ def view_holdings(rb: RuleBase, learner: LearnerDoc, as_of: dt.date, look_ahead:
                 system=system,
                 subject=h.subject,
                 number=h.number,
-                term=h.term or (prov.term_of(h.awarded) if prov else None),
+                term=h.term
+                or (prov.term_of(h.awarded) if prov else None)
+                or ((prov.term_of(as_of) if prov else None) or f"in progress on {as_of.isoformat()}" if h.status == "in_progress" and look_ahead else None),
             )
         pending = h.status != "completed"
         why_not = None
