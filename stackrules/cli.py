@@ -650,9 +650,9 @@ def _proof_text(r: Any) -> str | None:
 
 
 def _result_text(r: Any) -> str:
-    from .render.credentials import one_line
+    from .render.credentials import one_line, reason_words
 
-    head = f"{one_line(r.source)}: {r.outcome.upper()}" + (f": {r.reason.replace('_', ' ')} ({one_line(r.message)})" if r.outcome == "refused" else "")
+    head = f"{one_line(r.source)}: {r.outcome.upper()}" + (f": {reason_words(r.reason)} ({one_line(r.message)})" if r.outcome == "refused" else "")
     facts = [
         f"{k} {v}"
         for k, v in (

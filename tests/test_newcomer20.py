@@ -118,3 +118,40 @@ def test_a_college_s_own_periods_run_beside_the_university_calendar_not_after_it
     named = engine.plan(stackrules.load_learner({"id": "L"}), "un:Q", DAY, objective="cost", terms=("S1", "T1", "S2", "T2")).to_json()
     [where] = [t["name"] for t in named["terms"] if "cl:C1" in t["credentials"]]
     assert where in ("T1", "T2")
+
+
+def test_a_refused_badge_says_its_subject_was_not_checked_unless_it_was() -> None:
+    # a newcomer's find: `verify --format json` without --identity gave "subject_checked": true for the two refused
+    # badges (expired, bad signature), which fail before the subject step
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    def checked(*identity: str) -> dict[str, bool]:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stackrules",
+                "verify",
+                *(f"badges/eva/ds-mc{n}{e}" for n, e in ((1, ".json"), (3, ".jwt"), (4, ".svg"))),
+                "--as-of",
+                "2026-11-29",
+                "--format",
+                "json",
+                *identity,
+            ],
+            cwd=ROOT / "examples" / "learners",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        doc = json.loads(run.stdout)
+        rows = doc["credentials"]
+        return {r["source"]: r["subject_checked"] for r in rows}
+
+    assert set(checked().values()) == {False}
+    # with an identity: the verified badge's subject was checked; those refused before step 8 were not
+    assert checked("--identity", "did:example:eva") == {"badges/eva/ds-mc1.json": True, "badges/eva/ds-mc3.jwt": False, "badges/eva/ds-mc4.svg": False}

@@ -110,7 +110,7 @@ def test_eva_badges_audit_counts_two_badges_and_refuses_two_with_reasons(engine:
     text = d.text()
     assert "Verified credentials\n  eux:DS-MC1: badges/eva/ds-mc1.json, awarded 2025-06-30, grade B" in text
     assert "badges/eva/ds-mc3.jwt (eux:DS-MC3) from https://eux.example/issuers/badges: expired (valid until 2026-06-30, before 2026-11-29)" in text
-    assert "badges/eva/ds-mc4.svg (eux:DS-MC4) from https://eux.example/issuers/badges: signature (" in text
+    assert "badges/eva/ds-mc4.svg (eux:DS-MC4) from https://eux.example/issuers/badges: signature does not verify (" in text
     assert text.rstrip("\n").split("\n")[-1].startswith("stackrules ")  # the footer stays last
     if "\nMarks: " in text:  # the legend of marks stays just before the footer
         assert text.index("\nMarks: ") > text.index("Unverified credentials")

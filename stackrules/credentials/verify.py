@@ -362,7 +362,7 @@ class _Run:
         return None
 
     def unchecked(self, source: str, part_of: str | None, reason: Reason, message: str) -> VerificationResult:
-        return VerificationResult(source=source, outcome="refused", reason=reason, message=message, part_of=part_of)
+        return VerificationResult(source=source, outcome="refused", reason=reason, message=message, part_of=part_of, subject_checked=False)
 
     def refused(self, facts: _Facts, source: str, part_of: str | None, r: _Refusal) -> VerificationResult:
         return VerificationResult(
@@ -378,6 +378,8 @@ class _Run:
             achievement=facts.achievement,
             proof_type=facts.proof_type,
             part_of=part_of,
+            # the subject is compared at step 8: a refusal before it (or without identities) did not check it
+            subject_checked=bool(self.identities) and r.reason not in UNCHECKED and REASONS.index(r.reason) >= REASONS.index("subject_mismatch"),
         )
 
     def check(self, decoded: dict[str, Any] | ParsedJwt, facts: _Facts, source: str, part_of: str | None, *, status_list: bool = False) -> VerificationResult:

@@ -30,7 +30,7 @@ def credentials_lines(report: CredentialReport) -> list[str]:
     for u in report.unverified:
         who = f" from {one_line(u.issuer)}" if u.issuer else ""
         what = f" ({u.claims})" if u.claims else ""
-        out.append(f"  {one_line(u.source)}{what}{who}: {u.reason.replace('_', ' ')} ({one_line(u.message)})")
+        out.append(f"  {one_line(u.source)}{what}{who}: {reason_words(u.reason)} ({one_line(u.message)})")
     return out
 
 
@@ -49,3 +49,28 @@ def with_credentials(text: str, report: CredentialReport) -> str:
         while head and head[-1] == "":
             head.pop()
     return "\n".join([*head, *credentials_lines(report), "", *foot]) + "\n"
+
+
+# each refusal reason (docs/credentials.md) in words for the text; the JSON keeps the code
+REASON_WORDS = {
+    "malformed": "malformed",
+    "unsupported_proof": "unsupported proof",
+    "untrusted_issuer": "untrusted issuer",
+    "untrusted_key": "untrusted key",
+    "signature": "signature does not verify",
+    "not_yet_valid": "not yet valid",
+    "expired": "expired",
+    "revoked": "revoked",
+    "suspended": "suspended",
+    "status_unknown": "status unknown",
+    "subject_mismatch": "not the learner's (subject mismatch)",
+    "unknown_achievement": "achievement not mapped to a credential",
+    "unknown_grade": "result not a grade of the provider's scale",
+    "too_many": "too many credentials",
+    "time_limit": "not verified within the time limit",
+}
+
+
+def reason_words(reason: str) -> str:
+    """A refusal reason as words (an unknown code: its own words)."""
+    return REASON_WORDS.get(reason, reason.replace("_", " "))
