@@ -7,6 +7,8 @@ from typing import Any
 
 import stackrules
 
+from .conftest import ROOT
+
 DAY = dt.date(2026, 11, 29)
 
 
@@ -155,3 +157,34 @@ def test_a_refused_badge_says_its_subject_was_not_checked_unless_it_was() -> Non
     assert set(checked().values()) == {False}
     # with an identity: the verified badge's subject was checked; those refused before step 8 were not
     assert checked("--identity", "did:example:eva") == {"badges/eva/ds-mc1.json": True, "badges/eva/ds-mc3.jwt": False, "badges/eva/ds-mc4.svg": False}
+
+
+def test_credit_resting_on_a_source_the_learner_file_describes_says_so(engine: stackrules.Engine) -> None:
+    # an adversary's find: 72 exu-cp from an "Advanced Diploma" whose type, AQF level and field only the learner file
+    # gave, shown as plainly as credit from a catalogued qualification
+    fake = stackrules.load_learner(
+        {
+            "id": "F1",
+            "holdings": [
+                {
+                    "credential": "fake:ADV",
+                    "title": "Advanced Diploma of Stuff",
+                    "provider": "fake",
+                    "credits": "2 eftsl",
+                    "type": "qualification",
+                    "framework_level": "aqf:6",
+                    "fields": ["asced:020100"],
+                }
+            ],
+        }
+    )
+    audit = engine.audit(fake, "exu:BIT", dt.date(2026, 11, 28))
+    [credit] = audit.to_json()["credit"]
+    assert credit["described_by_learner"] == ["fake:ADV"]
+    assert "from fake:ADV (described by the learner file, not a catalogue: check its evidence)" in audit.text()
+    statement = engine.assess(fake, "exu:BIT", dt.date(2026, 11, 28))
+    assert statement.to_json()["granted"][0]["sources"][0]["described_by_learner"] is True
+    assert "for: fake:ADV Advanced Diploma of Stuff (described by the learner file, not a catalogue: check its evidence)" in statement.text()
+    # a catalogued source is not flagged
+    priya = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
+    assert all("described_by_learner" not in c for c in priya["credit"])

@@ -32,7 +32,7 @@ def assess_decision(
             title=c.title,
             basis=c.basis,
             location=c.location,
-            sources=tuple(Source(s, titles.get(s, s), dict(c.stated_tags).get(s, ())) for s in c.sources),
+            sources=tuple(Source(s, titles.get(s, s), dict(c.stated_tags).get(s, ()), s in c.described) for s in c.sources),
             granted=tuple(GrantedAs(g.as_, g.credits, g.title or c.title or g.as_) for g in c.granted),
             exempt=c.exempt,
             credits=c.credits,

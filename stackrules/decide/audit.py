@@ -573,6 +573,7 @@ def _credit(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], cla
                 stated_tags=tuple(
                     (p.items[i].key, tags) for i, x in sorted(fed.items(), key=lambda kv: p.items[kv[0]].key) if x == a and (tags := _stated(p, p.items[i]))
                 ),
+                described=tuple(sorted(p.items[i].key for i, x in fed.items() if x == a and p.items[i].credential not in p.rb.credentials)),
             )
         )
     return tuple(out)

@@ -88,11 +88,14 @@ class Source:
     # tags the learner file gives this holding beyond the catalogue's: an assertion of the learner's that a rule's
     # `from` may have matched, shown wherever the holding counts (section 18)
     stated_tags: tuple[str, ...] = ()
+    described: bool = False  # no catalogue describes it: its type, credit, level and fields are the learner file's words
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"holding": self.holding, "title": self.title}
         if self.stated_tags:
             out["stated_tags"] = list(self.stated_tags)
+        if self.described:
+            out["described_by_learner"] = True
         return out
 
 

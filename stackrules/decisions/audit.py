@@ -302,6 +302,9 @@ class CreditApplication:
     # sources with tags only the learner file gives them (section 17's holding overrides): (source, tags), shown wherever
     # the holding counts, a rule's `from` included, so that an officer sees what the credit rests on (section 18)
     stated_tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # sources no catalogue describes, whose type, credit, level and fields are the learner file's own words (an
+    # inline holding of a provider without a catalog, section 10): what the credit rests on, said (section 18)
+    described: tuple[str, ...] = ()
 
     @property
     def credits(self) -> Fraction:
@@ -327,6 +330,8 @@ class CreditApplication:
             out["not_used"] = [g.to_json() for g in self.not_used]
         if self.stated_tags:
             out["stated_tags"] = {key: list(tags) for key, tags in self.stated_tags}
+        if self.described:
+            out["described_by_learner"] = list(self.described)
         return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..decisions.assess import EXPLANATION, AssessStatement, NotCreditedReason
 from ..decisions.audit import AuditStatus
-from .audit import equivalent_lines, exception_sections
+from .audit import DESCRIBED, equivalent_lines, exception_sections
 from .common import CONFIDENCE, footer, grant_name, missing_lines, n, section
 
 
@@ -81,6 +81,7 @@ def assess_text(d: AssessStatement) -> str:
                     f"{s.holding} {s.title}"
                     + (" (in progress or planned: counted with look-ahead)" if s.holding in d.pending else "")
                     + (f" (tagged {', '.join(s.stated_tags)} by the learner file, not the catalogue)" if s.stated_tags else "")
+                    + (f" ({DESCRIBED})" if s.described else "")
                     for s in g.sources
                 )
             )

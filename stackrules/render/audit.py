@@ -25,6 +25,10 @@ def _percent(part: Fraction, whole: Fraction) -> str:
     return f"{int(min(part, whole) * 100 / whole)}%"
 
 
+# a source whose type, credit, level and fields only the learner file gives (section 18): said wherever it earns credit
+DESCRIBED = "described by the learner file, not a catalogue: check its evidence"
+
+
 def version_line(v: Version) -> str:
     """The line saying which version of the qualification is used, where it is written and why it was chosen."""
     if v.effective_from is None and v.effective_until is None:
@@ -249,7 +253,12 @@ def audit_text(d: AuditDecision) -> str:
             if cr.confidence is not None:
                 out.append(f"      {CONFIDENCE.format(confidence=cr.confidence)}")
             stated = dict(cr.stated_tags)
-            named = [s + (f" (tagged {', '.join(stated[s])} by the learner file, not the catalogue)" if s in stated else "") for s in cr.sources]
+            named = [
+                s
+                + (f" (tagged {', '.join(stated[s])} by the learner file, not the catalogue)" if s in stated else "")
+                + (f" ({DESCRIBED})" if s in cr.described else "")
+                for s in cr.sources
+            ]
             out.append(f"      from {', '.join(named) or 'no sources'}")
             for g in cr.granted:
                 out.append(f"      grants {grant_name(g.as_, g.title)}: {n(g.credits)} {unit}")
