@@ -59,10 +59,9 @@ def _own_met(node: Any, got: dict[int, list[Cred]], counter: list[int], out: lis
     return ok
 
 
-def _achieved(inst: Instance, own: dict[int, list[Cred]], every: dict[int, list[Cred]] | None = None) -> tuple[int, int]:
+def _achieved(inst: Instance, own: dict[int, list[Cred]]) -> tuple[int, int]:
     """Section 16's "most achieved towards each node's need" as docs/language.md reads it: each pool's own
-    credit (or count) up to its need (``own``: the claims on the completion's path), and the qualification's own
-    credit up to its total (``every``: all the learner's claims, default ``own``); credit, then counts."""
+    credit (or count) up to its need, and the qualification's own credit up to its total; credit, then counts."""
     credit = count = 0
     for k, leaf in enumerate(_leaves(inst.tree)):
         claims = own.get(k, [])
@@ -70,7 +69,7 @@ def _achieved(inst: Instance, own: dict[int, list[Cred]], every: dict[int, list[
             credit += min(sum(c.credits for c in claims), leaf.amount)
         elif leaf.kind == "count":
             count += min(len(claims), leaf.amount)
-    distinct = {c.id: c.credits for v in (own if every is None else every).values() for c in v}
+    distinct = {c.id: c.credits for v in own.values() for c in v}
     return credit + min(sum(distinct.values()), inst.total), count
 
 
@@ -99,9 +98,7 @@ def _best_progress(inst: Instance, remaining: Fraction) -> list[tuple[set[int], 
         _own_met(inst.tree, own, [0], own_flags)
         # progress counts only on the completion's path: under no branch of an `any` / `at_least` it leaves unmet
         path = _on_path(inst.tree, flags)
-        leaf_at = _leaf_nodes(inst.tree)
-        on = {k: v for k, v in own.items() if leaf_at[k] in path}
-        found.append(({k for k, f in enumerate(own_flags) if f and k in path}, _achieved(inst, on, own)))
+        found.append(({k for k, f in enumerate(own_flags) if f and k in path}, _achieved(inst, own)))
     return found
 
 
@@ -138,24 +135,6 @@ def _subtrees(tree: Any, ids: list[str]) -> list[set[str]]:
                 got |= walk(c)
         out[k] = got
         return got
-
-    walk(tree)
-    return out
-
-
-def _leaf_nodes(tree: Any) -> list[int]:
-    """The pre-order index of each leaf, in tree order."""
-    out: list[int] = []
-    counter = [0]
-
-    def walk(node: Any) -> None:
-        k = counter[0]
-        counter[0] += 1
-        if isinstance(node, Leaf):
-            out.append(k)
-        else:
-            for c in node.children:
-                walk(c)
 
     walk(tree)
     return out
@@ -226,8 +205,6 @@ def test_not_met_audit_shows_every_node_the_holdings_can_meet(tmp_path_factory: 
     credit = count = 0
     for k, leaf in enumerate(_leaves(inst.tree)):
         node = claimed[_leaf_ids(inst.tree, ids)[k]]
-        if _leaf_nodes(inst.tree)[k] not in path:
-            continue  # under a branch the completion does not take: counts for nothing
         if leaf.kind == "credits":
             credit += min(Fraction(node["credits"]), leaf.amount)
         elif leaf.kind == "count":

@@ -330,15 +330,15 @@ class AuditModel:
             self._on_path(self.p.top, ())
 
     def _on_path(self, n: CNode, guards: tuple[int, ...]) -> None:
-        """Rows: ``n``'s own progress only when every branch above it (``guards``: their ``met``) is met by the completion."""
+        """Rows: ``n`` counts as met by the learner's own study only when every branch above it (``guards``: their
+        ``met``) is met by the completion. (A pool's credit there still counts towards "most achieved": guarding it
+        too made some root solves four times slower, and the claims-in-alternatives level moves such claims out of
+        an alternative not taken when nothing else differs.)"""
         m = self.milp
         own = self.own_met.get(n.index)
         for g in guards:
             if own is not None and own != g and m.ub[own] > 0:
                 m.row({own: 1.0, g: -1.0}, hi=0)
-            if n.index in self.achieved:
-                ach = self.achieved[n.index][0]
-                m.row({ach: 1.0, g: -m.ub[ach]}, hi=0)
         if n.index in self.p.waived or n.index not in self.met:
             return
         for c in n.children:
@@ -682,16 +682,19 @@ class AuditModel:
                     for leaf in c.leaves():
                         for i in self.eligible.get(leaf.index, []):
                             optional[self.x[(i, leaf.index)]] = 1
-        levels.append(optional)
-        # "best fit": between otherwise equal choices, the learner's own study fills the narrower pools first (those
-        # that take fewer of the problem's items: a minor's subject before computing electives before free
-        # electives), so that what is still needed lands on the broadest: a minor shown met by the held units it asks
-        # for, free electives short. Weighed by the rank of the pool's breadth (small whole numbers)
-        breadth = {leaf: len(p.eligible.get(leaf, [])) for (_, leaf) in self.x if p.nodes[leaf].kind == "pool"}  # the problem's, whatever this model leaves out
+        # "best fit", in the same level: the learner's own study fills the narrower pools first (those that take fewer
+        # of the problem's items: a minor's subject before computing electives before free electives), so that what is
+        # still needed lands on the broadest (a minor shown met by the held units it asks for, free electives short).
+        # Weighed by the rank of the pool's breadth. (As a level of its own, after this one, it made the 60-requirement
+        # audits' p50 10 ms slower and their tail up to four times slower: audit_bench.py, 2026-12-01.)
+        breadth = {at: len(p.eligible.get(at, [])) for (_, at) in self.x if p.nodes[at].kind == "pool"}  # the problem's, whatever this model leaves out
         rank = {size: k for k, size in enumerate(sorted(set(breadth.values())))}
-        wide = {x: rank[breadth[leaf]] for (i, leaf), x in self.x.items() if p.items[i].origin != "addition" and rank.get(breadth.get(leaf, -1), 0) > 0}
-        if wide:
-            levels.append(wide)
+        # a claim inside an alternative weighs more than any breadth: fewest such claims first, then best fit
+        optional = dict.fromkeys(optional, len(rank))
+        for (i, at), x in self.x.items():
+            if p.items[i].origin != "addition" and (weight := rank.get(breadth.get(at, -1), 0)) > 0:
+                optional[x] = optional.get(x, 0) + weight
+        levels.append(optional)
         # between equally good rule applications, the rule that sorts first by id
         rule_rank = {rid: k for k, rid in enumerate(sorted({app.rule.id for app in p.apps}))}
         levels.append({self.a[app.index]: rule_rank[app.rule.id] for app in p.apps if rule_rank[app.rule.id]})
