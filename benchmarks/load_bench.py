@@ -181,7 +181,7 @@ def institution(quick: bool) -> None:
     )
     for label, run in (
         ("a plain process (heap not frozen: README, 'Python API', says to call freeze_heap in a long-lived process)", decide),
-        ("a service worker (heap frozen after loading, as `serve` and `cohort` workers do)", serve),
+        ("a service worker (heap frozen after loading, as the workers of `serve`, `batch` and `cohort-report` do)", serve),
     ):
         audits, acpu, full = run["audits"], run["audits_cpu"], run["collections"]
         print(f"  audits in {label}: {len(full)} full garbage collections while compiling and auditing, {sum(full) * 1000:.0f} ms in all")
