@@ -533,7 +533,14 @@ def _settle(
     calendar = provider.terms if provider is not None else ()
 
     def unknown(cond: Condition) -> str:
-        """Why a `terms_since` in the condition could not be counted, if so (said after the condition)."""
+        """Why a `terms_since` in the condition could not be counted, if so, and what the learner states for each fact
+        the condition names (said after the condition: `stream: Honours` beside "when stream is honours")."""
+        stated = []
+        for name in cond.fact or {}:
+            have = learner.facts.get(name)
+            stated.append(f"no `{name}`" if have is None else f"`{name}: {have}`")
+        if stated:
+            return "; the learner states " + ", ".join(stated)
         for name in cond.terms_since or {}:
             if semantics.fact_date(learner.facts.get(name)) is None:
                 return f" (the learner states no date as `{name}`)"
