@@ -188,3 +188,29 @@ def test_credit_resting_on_a_source_the_learner_file_describes_says_so(engine: s
     # a catalogued source is not flagged
     priya = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
     assert all("described_by_learner" not in c for c in priya["credit"])
+
+
+def test_an_empty_range_and_a_repeatable_shortfall_are_said_as_what_they_are(tmp_path: Any) -> None:
+    # a rule author's finds: `number: {gte: 4000, lt: 3000}` got SR4001's generic "check the filter", and a pool of
+    # 4 that one choir unit (repeatable 3 times) fills 3 places of was "only 3 credentials ... match"
+    from stackrules.engine import load_with_diagnostics
+
+    (tmp_path / "c.yaml").write_text(
+        "kind: catalog\nprovider: {id: rg, name: RG}\ncredit_system: {id: rg-cp, full_time_year: 48}\n"
+        'id_pattern: "{provider}:{subject}{number}"\ncredentials:\n'
+        '  - {id: "rg:HIST3001", title: H1, credits: 6}\n  - {id: "rg:MUSC1500", title: Choir, credits: 3, repeatable: {max: 3}}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "rg:Q"\ntitle: Q\nprovider: rg\nrequires:\n  all:\n'
+        "    - {id: upper, credits: 12, where: {subject: HIST, number: {gte: 4000, lt: 3000}}}\n"
+        "    - {id: choir, count: 4, where: {subject: MUSC}}\n",
+        encoding="utf-8",
+    )
+    _, diags = load_with_diagnostics(tmp_path)
+    said = {d.line: (d.code, d.message, d.help) for d in diags}
+    assert (
+        said[7][0] == "SR4001"
+        and said[7][2] == "its `number` must be at least 4000 and less than 3000: no value is, so the range is empty (are the bounds swapped?)"
+    )
+    assert said[8][1] == "what matches this pool fills at most 3 of the 4 places it needs: 1 credential, taken up to its `repeatable` bound"

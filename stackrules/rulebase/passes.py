@@ -480,6 +480,7 @@ class Context:
                     need = self.rb.convert(n.credits, v.system)
                 # scan until the pool is shown fillable (usually after a few credentials)
                 have, count, uncovered = Fraction(0), 0, set(n.competencies or ())
+                distinct = 0  # distinct credentials matched (``count`` counts each up to its repeat bound)
                 records = 0  # matching records: they carry no credit (section 17)
                 # only the catalogue credentials the filter can match (the index skips the rest), then granted credit
                 # a distinct-terms limit needs as many items as terms: each holding adds at most one term
@@ -493,6 +494,7 @@ class Context:
                         times = info.repeat_max if info is not None and info.repeat_max is not None else 1
                         have += a.credits * times
                         count += times
+                        distinct += 1
                         records += a.credits == 0 and info is not None and info.type == "record"
                         uncovered.difference_update(a.competencies)
                 shortfalls: list[tuple[Path, str, str]] = []
@@ -504,11 +506,16 @@ class Context:
                         fix = "the credentials it matches are records, which carry no credit: count them with `count:` instead of `credits:`"
                     shortfalls.append((("credits",), msg, fix))
                 if n.count is not None and count < n.count:
-                    msg = (
-                        f"only {count} credential{'s' * (count != 1)} in the rule base match{'es' * (count == 1)} this pool, which needs {n.count}"
-                        if count
-                        else f"no credential in the rule base matches this pool, which needs {n.count}"
-                    )
+                    if count and distinct < count:
+                        # repeatable credentials fill places up to their bounds: "only 3 credentials match" was said of one
+                        msg = (
+                            f"what matches this pool fills at most {count} of the {n.count} places it needs: {distinct}"
+                            f" credential{'s' * (distinct != 1)}, taken up to its `repeatable` bound"
+                        )
+                    elif count:
+                        msg = f"only {count} credential{'s' * (count != 1)} in the rule base match{'es' * (count == 1)} this pool, which needs {n.count}"
+                    else:
+                        msg = f"no credential in the rule base matches this pool, which needs {n.count}"
                     shortfalls.append((("count",), msg, "check the filter, or add credentials that match it"))
                 if terms_needed and count < terms_needed:
                     at = next(k for k, lim in enumerate(n.limits) if lim.min_distinct is not None and lim.min_distinct.count == terms_needed)
@@ -522,8 +529,11 @@ class Context:
                         msg = f"no credential in the rule base covers competency `{comp}`"
                         shortfalls.append((("competencies", i), msg, "add a credential that lists it under `competencies`"))
                 unheard = self._unheard_tags(f) if shortfalls else []
+                empty = _empty_range(f) if shortfalls else None
                 for sub, msg, help_ in shortfalls:
-                    if unheard and help_.startswith("check the filter"):
+                    if empty is not None and help_.startswith("check the filter"):
+                        help_ = empty  # a range nothing can fall in: the filter is the slip, whatever the catalogue holds
+                    elif unheard and help_.startswith("check the filter"):
                         # the commonest cause: a tag no credential carries (a typo), named with the tags that exist
                         help_ = "; ".join(
                             f"no credential or grant has tag `{t}`" + (f" ({near})" if (near := suggestion(t, self._tags())) else "") for t in unheard
@@ -855,3 +865,23 @@ def _cycles(g: nx.DiGraph) -> list[list[str]]:
 
 def _qual_matches(rb: RuleBase, f: Filter, qid: str) -> bool:
     return qid in rb.qualifications and Matcher(rb).match(f, version_attrs(rb.qualifications[qid][-1]))
+
+
+def _empty_range(f: Filter) -> str | None:
+    """A numeric attribute whose bounds in ``f``'s own terms leave nothing between them (`number: {gte: 4000, lt: 3000}`),
+    said as help; None when there is none."""
+    bounds: dict[str, list[tuple[str, Fraction]]] = {}
+    for t in f.terms:
+        if t.op in ("gte", "gt", "lte", "lt", "eq") and isinstance(t.value, int | Fraction) and not isinstance(t.value, bool):
+            bounds.setdefault(t.attr, []).append((t.op, Fraction(t.value)))
+    for attr, said in sorted(bounds.items()):
+        low = max(((v, op == "gt") for op, v in said if op in ("gte", "gt", "eq")), default=None)
+        high = min(((v, op == "lt") for op, v in said if op in ("lte", "lt", "eq")), default=None)
+        if low is None or high is None:
+            continue
+        if low[0] > high[0] or (low[0] == high[0] and (low[1] or high[1])):
+            words = " and ".join(
+                f"{ {'gte': 'at least', 'gt': 'more than', 'lte': 'at most', 'lt': 'less than', 'eq': 'exactly'}[op] } {fmt(v)}" for op, v in said
+            )
+            return f"its `{attr}` must be {words}: no value is, so the range is empty (are the bounds swapped?)"
+    return None
