@@ -262,7 +262,7 @@ def test_a_catalogue_year_with_no_version_is_said_as_the_year_asked_for(engine: 
         engine.audit(dana, "exu:BIT", AS_OF, catalog_year=2019)
     d = caught.value.diagnostic()
     assert d.message == "no version of `exu:BIT` is in force on 2019-01-01, in the catalogue year 2019 asked for"
-    assert d.help == "versions exist for 2020-01-01 to 2024-12-31, 2025-01-01 to ...: ask for a year one of them is in force"
+    assert d.help == "its versions are in force 2020-01-01 to 2024-12-31, from 2025-01-01 (no end date): ask for a year one of them is in force"
 
 
 def test_each_member_of_a_merged_group_says_where_its_own_copy_counts(engine: stackrules.Engine) -> None:

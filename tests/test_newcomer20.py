@@ -214,3 +214,22 @@ def test_an_empty_range_and_a_repeatable_shortfall_are_said_as_what_they_are(tmp
         and said[7][2] == "its `number` must be at least 4000 and less than 3000: no value is, so the range is empty (are the bounds swapped?)"
     )
     assert said[8][1] == "what matches this pool fills at most 3 of the 4 places it needs: 1 credential, taken up to its `repeatable` bound"
+
+
+def test_explore_says_a_qualification_it_cannot_audit_is_not_audited_and_what_to_do(tmp_path: Any) -> None:
+    # a rule author's find: a learner who commenced before the first version got the bare SR5001 text as a ranked row
+    (tmp_path / "c.yaml").write_text(
+        'kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n', encoding="utf-8"
+    )
+    engine = stackrules.load(tmp_path)
+    early = stackrules.load_learner({"id": "E", "enrolments": [{"qualification": "ex:Q", "commenced": "2023-02-27"}]})
+    [row] = engine.explore(early, dt.date(2026, 11, 28), plans=False).to_json()["qualifications"]
+    assert row["status"] == "unavailable"
+    assert row["why"] == (
+        "not audited: no version of `ex:Q` is in force on 2023-02-27, the day the learner commenced it (their enrolment's `commenced`);"
+        " its versions are in force from 2024-01-01 (no end date): correct the enrolment's date, or audit against a version with --catalog-year (catalog_year in the API)"
+    )

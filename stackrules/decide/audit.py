@@ -64,7 +64,7 @@ from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
 from .holdings import HoldingView, held_when
-from .problem import Compiler, Item, Problem, build_problem
+from .problem import Compiler, Item, Problem, build_problem, span_text
 from .solve import completes_alone, might_complete, solve
 
 
@@ -95,11 +95,11 @@ def run_audit(
             if exc.code != "SR5001" or target not in ctx.rb.qualifications:
                 raise
             # the day is the catalogue year's, not the learner's commencement (a what-if)
-            ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in ctx.rb.qualifications[target] if x.effective)
+            ranges = ", ".join(span_text(x.effective.from_, x.effective.until) for x in ctx.rb.qualifications[target] if x.effective)
             raise RequestError(
                 "SR5001",
                 f"no version of `{target}` is in force on {asked}, in the catalogue year {catalog_year} asked for",
-                f"versions exist for {ranges}: ask for a year one of them is in force",
+                f"its versions are in force {ranges}: ask for a year one of them is in force",
             ) from None
     else:
         p = build_problem(ctx.rb, learner.doc, target, as_of, look_ahead, compiler=ctx.compiler, places=learner.holding_places())

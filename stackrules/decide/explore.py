@@ -41,7 +41,8 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
         try:
             audit = audit_decision(ctx, learner, qid, as_of, look_ahead, left())  # the learner is checked once, by the caller
         except RequestError as exc:
-            rows.append(UnavailableRow(qid, exc.message))
+            # (a learner who commenced before the first version, say): said as not audited, with what to do
+            rows.append(UnavailableRow(qid, "not audited: " + exc.message + (f"; {exc.help}" if exc.help else "")))
             continue
         c = audit.credits
         rem = c.remaining

@@ -165,15 +165,15 @@ def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.dat
     day = commenced or as_of
     v = rb.version(target, day)
     if v is None:
-        ranges = ", ".join(f"{x.effective.from_ or '...'} to {x.effective.until or '...'}" for x in rb.qualifications[target] if x.effective)
+        ranges = ", ".join(span_text(x.effective.from_, x.effective.until) for x in rb.qualifications[target] if x.effective)
         if commenced is not None:
             # the day is the learner's: the version of the day they commenced is the one a learner is audited against
             raise RequestError(
                 "SR5001",
                 f"no version of `{target}` is in force on {day}, the day the learner commenced it (their enrolment's `commenced`)",
-                f"versions exist for {ranges}: correct the enrolment's date, or audit against a version with --catalog-year (catalog_year in the API)",
+                f"its versions are in force {ranges}: correct the enrolment's date, or audit against a version with --catalog-year (catalog_year in the API)",
             )
-        raise RequestError("SR5001", f"no version of `{target}` is in force on {day}", f"versions exist for {ranges}")
+        raise RequestError("SR5001", f"no version of `{target}` is in force on {day}", f"its versions are in force {ranges}")
     return v, day
 
 
@@ -487,6 +487,15 @@ def _least_unit(rb: RuleBase, v: QualVersion) -> Fraction | None:
     system = rb.providers[v.provider].system
     credits = [c.credits for c in rb.credentials_by_provider.get(v.provider, ()) if c.credits > 0 and c.type != "qualification"]
     return rb.rescale(min(credits), system, v.system) if credits else None
+
+
+def span_text(start: dt.date | None, until: dt.date | None) -> str:
+    """A version's effective dates in words: "2024-01-01 to 2024-12-31", "from 2024-01-01 (no end date)"."""
+    if start is not None and until is not None:
+        return f"{start} to {until}"
+    if start is not None:
+        return f"from {start} (no end date)"
+    return f"until {until}" if until is not None else "always"
 
 
 @dataclass(frozen=True)
