@@ -233,3 +233,23 @@ def test_explore_says_a_qualification_it_cannot_audit_is_not_audited_and_what_to
         "not audited: no version of `ex:Q` is in force on 2023-02-27, the day the learner commenced it (their enrolment's `commenced`);"
         " its versions are in force from 2024-01-01 (no end date): correct the enrolment's date, or audit against a version with --catalog-year (catalog_year in the API)"
     )
+
+
+def test_a_met_audit_does_not_show_the_limit_of_an_alternative_not_taken_as_short(tmp_path: Any) -> None:
+    # a rule author's find: a met BA listed "[ ] choir-semesters in choir: 0, at least 4" though the internship counts
+    (tmp_path / "c.yaml").write_text(
+        "kind: catalog\nprovider: {id: pr, name: PR}\ncredit_system: {id: pr-cp, full_time_year: 48}\n"
+        "terms:\n  - {id: 2025-S1, from: 2025-01-15, until: 2025-05-31}\ncredentials:\n"
+        '  - {id: "pr:CHOIR", title: Choir, credits: 3, tags: [choir], repeatable: {max: 4}}\n  - {id: "pr:INTERN", title: Internship, credits: 12}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "pr:Q"\ntitle: Q\nprovider: pr\nrequires:\n  id: practice\n  any:\n'
+        "    - {id: choir, count: 4, where: {tags: choir}, limits: [{id: choir-semesters, min_distinct: {count: 4, of: term}}]}\n"
+        '    - "pr:INTERN"\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path)
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "pr:INTERN"}]}), "pr:Q", dt.date(2026, 1, 1))
+    assert d.status == "met"
+    assert "  [-] choir-semesters in choir: 0, at least 4, not needed: `choir` is an alternative not taken [" in d.text()

@@ -242,6 +242,12 @@ def audit_text(d: AuditDecision) -> str:
                 )
                 out.append(f"  [-] {lim.id}{over}{where}: not applied ({why}), {rel} {n(lim.bound)}{share}{at}")
                 continue
+            held = next((x for x in d.nodes if x.id == lim.node), None) if lim.node else None
+            if lim.status == "short" and held is not None and not_taken(held):
+                # the limit of an alternative the decision does not take (the choir, where the internship counts) is
+                # not short of anything the learner needs
+                out.append(f"  [-] {lim.id}{over}{where}: {value}, {rel} {n(lim.bound)}{share}, not needed: `{lim.node}` is an alternative not taken{at}")
+                continue
             out.append(f"  {mark} {lim.id}{over}{where}: {value}, {rel} {n(lim.bound)}{share}{at}")
     if d.credit:
         out.append("")
