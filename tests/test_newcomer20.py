@@ -185,6 +185,11 @@ def test_credit_resting_on_a_source_the_learner_file_describes_says_so(engine: s
     statement = engine.assess(fake, "exu:BIT", dt.date(2026, 11, 28))
     assert statement.to_json()["granted"][0]["sources"][0]["described_by_learner"] is True
     assert "for: fake:ADV Advanced Diploma of Stuff (described by the learner file, not a catalogue: check its evidence)" in statement.text()
+    # the plan and explore say it too
+    plan = engine.plan(fake, "exu:BIT", dt.date(2026, 11, 28)).text()
+    assert "      fake:ADV: described by the learner file, not a catalogue: check its evidence" in plan
+    [row] = [r for r in engine.explore(fake, dt.date(2026, 11, 28), plans=False).to_json()["qualifications"] if r["target"] == "exu:BIT"]
+    assert row["why"].endswith("it counts credit from `fake:ADV`, described by the learner file, not a catalogue: check its evidence")
     # a catalogued source is not flagged
     priya = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "priya.yaml"), "exu:BIT", dt.date(2026, 11, 28)).to_json()
     assert all("described_by_learner" not in c for c in priya["credit"])
@@ -253,3 +258,29 @@ def test_a_met_audit_does_not_show_the_limit_of_an_alternative_not_taken_as_shor
     d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "pr:INTERN"}]}), "pr:Q", dt.date(2026, 1, 1))
     assert d.status == "met"
     assert "  [-] choir-semesters in choir: 0, at least 4, not needed: `choir` is an alternative not taken [" in d.text()
+
+
+def test_towards_follows_a_retired_unit_into_pools_and_keeps_records_out_of_credit_pools(tmp_path: Any) -> None:
+    # a rule author's finds: `towards` of a renumbered unit listed only the leaf naming its successor, though the
+    # audit counts it in a subject pool; a record (no credit) was listed towards pools of credit
+    (tmp_path / "c.yaml").write_text(
+        "kind: catalog\nprovider: {id: tw, name: TW}\ncredit_system: {id: tw-cp, full_time_year: 48}\n"
+        'id_pattern: "{provider}:{subject}{number}"\ncredentials:\n'
+        '  - {id: "tw:HIST2005", title: Old, credits: 6}\n  - {id: "tw:HIST2050", title: New, credits: 6, supersedes: ["tw:HIST2005"]}\n'
+        '  - {id: "tw:LANG0001", title: Exam, type: record, credits: 0}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "tw:Q"\ntitle: Q\nprovider: tw\nrequires:\n  all:\n    - {id: core, all: ["tw:HIST2050"]}\n'
+        "    - {id: minor, credits: 6, where: {subject: HIST}}\n    - {id: exam, count: 1, where: {type: record}}\n    - {id: electives, credits: 6}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path)
+    day = dt.date(2026, 1, 1)
+    old = {r["node"] for r in engine.counts_towards("tw:HIST2005", day).to_json()["counts_towards"]}
+    assert {"tw:Q#core", "tw:Q#minor", "tw:Q#electives"} <= old
+    # the audit agrees: a holding of the retired unit counts in the minor
+    audit = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "tw:HIST2005"}, {"credential": "tw:HIST2050"}]}), "tw:Q", day)
+    assert "tw:HIST2005" in next(n for n in audit.to_json()["nodes"] if n["id"] == "minor")["claimed"]
+    exam = {r["node"] for r in engine.counts_towards("tw:LANG0001", day).to_json()["counts_towards"]}
+    assert exam == {"tw:Q#exam"}

@@ -627,3 +627,26 @@ def test_an_award_day_outside_the_years_of_the_calendar_is_malformed(engine: sta
     # an adversary's find (2026-11-30): awardedDate 0500-01-01 verified and became a holding awarded then
     [r] = default_verifier().verify(badge(3, awarded="0500-01-01"), trust=engine.rules.issuers, as_of=DAY, identities=("did:example:eva",))
     assert r.outcome == "refused" and r.reason == "malformed" and "`awardedDate` 0500-01-01 is outside the years 1000-8999" in r.message
+
+
+def test_a_result_of_a_provider_without_a_scale_counts_as_the_same_grade_written_by_hand(tmp_path: Path) -> None:
+    # an adversary's find: with no grade scale for the provider, a badge whose result was "fail" became an ungraded
+    # holding, which counts as passed; the same holding written by hand does not count (a grade that cannot be checked)
+    import shutil
+
+    for folder in ("rules", "frameworks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    catalog = tmp_path / "rules" / "euro-university" / "catalog.yaml"
+    catalog.write_text(
+        "\n".join(line for line in catalog.read_text(encoding="utf-8").splitlines() if not line.startswith("grade_scale:")) + "\n", encoding="utf-8"
+    )
+    stack = tmp_path / "rules" / "euro-university" / "stack-foundations.yaml"
+    stack.write_text(stack.read_text(encoding="utf-8").replace("min_grade: C, ", ""), encoding="utf-8")
+    engine = stackrules.load(tmp_path / "rules", tmp_path / "frameworks")
+    assert engine.rules.providers["eux"].grade_scale is None
+    badges = learner({"verifiable": badge(1, grade="fail")}, {"verifiable": badge(2, grade="fail")})
+    by_hand = learner(*({"credential": f"eux:DS-MC{n}", "awarded": "2025-06-30", "grade": "fail"} for n in (1, 2)))
+    got = [engine.audit(x, "exu:GCDS", DAY).to_json() for x in (badges, by_hand)]
+    assert [d["credits"]["counted"] for d in got] == ["0", "0"]
+    assert [u["reason"] for u in got[0]["unused"]] == [u["reason"] for u in got[1]["unused"]]
+    assert got[0]["provenance"]["credentials"][0]["grade"] == "fail"

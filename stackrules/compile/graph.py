@@ -59,10 +59,15 @@ def build_graph(rb: RuleBase, compiled: Iterable[CompiledTarget], day: dt.date) 
             g.add_edge(q, f"level:{v.framework_level}", kind="at_level")
         _tree(g, ct.top, q, v.id, rb)
         for entry in ct.catalogue:
+            record = rb.credentials[entry.credential].type == "record"
             for leaf in entry.leaves:
-                g.add_edge(f"credential:{entry.credential}", _name(ct.nodes[leaf], v.id), kind="counts_towards")
-                fits.setdefault((v.id, entry.credential), []).append(_name(ct.nodes[leaf], v.id))
+                node = ct.nodes[leaf]
+                if record and node.kind == "pool" and node.count is None:
+                    continue  # a record carries no credit: a pool of credit takes nothing from it (section 17)
+                g.add_edge(f"credential:{entry.credential}", _name(node, v.id), kind="counts_towards")
+                fits.setdefault((v.id, entry.credential), []).append(_name(node, v.id))
         _held_only_edges(g, rb, ct)
+        _retired_edges(g, rb, ct)
     quals = {n for n, d in g.nodes(data=True) if d.get("kind") == "qualification"}
     by_version = {ct.version.id: ct for ct in compiled}
     # a policy default does not take a source that a specific rule in force takes into the same target (section 16's
@@ -149,6 +154,25 @@ def _held_only_edges(g: nx.DiGraph, rb: RuleBase, ct: CompiledTarget) -> None:
             src, dst = f"credential:{a.id}", _name(leaf, ct.version.id)
             if not g.has_edge(src, dst) and maybe.match(leaf.where, a):  # (one the credential itself passes is drawn already)
                 g.add_edge(src, dst, kind="counts_towards", held="a holding that passes the filter")
+
+
+def _retired_edges(g: nx.DiGraph, rb: RuleBase, ct: CompiledTarget) -> None:
+    """A superseded credential is no longer in the catalogue a plan adds from, but a holding of it still counts in
+    every pool whose filter it passes, as the audit counts it (a renumbered HIST2005 in a history minor): drawn."""
+    v = ct.version
+    retired = [c for c in sorted(rb.superseded) if c in rb.credentials and v.is_home(rb.credentials[c].provider)]
+    if not retired:
+        return
+    pools = [leaf for leaf in ct.top.leaves() if leaf.kind == "pool"]
+    for c in retired:
+        attrs = credential_attrs(rb, c, v.system)
+        record = rb.credentials[c].type == "record"
+        for leaf in pools:
+            if record and leaf.count is None:
+                continue
+            dst = _name(leaf, v.id)
+            if not g.has_edge(f"credential:{c}", dst) and leaf_accepts_static(rb, leaf, attrs, Matcher(rb, leaf.target_fields), c):
+                g.add_edge(f"credential:{c}", dst, kind="counts_towards")
 
 
 def _block_credit_leaves(rb: RuleBase, ct: CompiledTarget | None, rule_id: str, grant: UnspecifiedGrant) -> list[CNode]:

@@ -67,6 +67,10 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
                 # no study to add: what it waits for instead (a sign-off; study in progress is said by the audit)
                 waits = [f"{m.node}: {m.text}" for m in audit.missing if m.text]
                 why = f"no study to add{records}, but not complete: " + ("; ".join(waits[:3]) if waits else "see its audit")
+        described = sorted({s for cr in audit.credit for s in cr.described})
+        if described:
+            # credit resting on what only the learner file says (section 18), as the audit and the statement say
+            why += f"; it counts credit from {', '.join(f'`{s}`' for s in described)}, described by the learner file, not a catalogue: check its evidence"
         if qid.partition(":")[0] in ctx.rb.frameworks:
             why += " (a framework's qualification type: its level and volume, not an award of any provider)"
         elif c.required is None and audit.status not in _DONE:

@@ -142,7 +142,12 @@ def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
     assert r.credential is not None
     provider = rb.providers.get(r.credential.partition(":")[0])
     scale = provider.grade_scale if provider is not None else None
-    grade = next((g for g in r.grades if scale is not None and g in scale.order), None)
+    if scale is None:
+        # no scale to read it on: the result stays the holding's grade, which then counts as a hand-written grade of
+        # such a provider does (it does not: a grade that cannot be checked), never as a pass nobody can check
+        grade = r.grades[0] if r.grades else None
+    else:
+        grade = next((g for g in r.grades if g in scale.order), None)
     return Holding.model_construct(credential=r.credential, awarded=r.awarded, grade=grade, status="completed"), grade
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..decisions.explore import Exploration, ExploreRow, share_to_go
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
-from .audit import version_line
+from .audit import DESCRIBED, version_line
 from .common import CONFIDENCE, footer, grant_name, n, section
 
 
@@ -164,6 +164,8 @@ def plan_text(d: Plan | NoPlan) -> str:
         if c.confidence is not None:
             # the plan rests on this figure as the audit does, and says so as the audit and the statement do
             credit.append(f"      {CONFIDENCE.format(confidence=c.confidence)}")
+        for source in c.described:
+            credit.append(f"      {source}: {DESCRIBED}")
     section(out, "Credit used", credit)
     section(
         out,
