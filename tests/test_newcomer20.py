@@ -284,3 +284,42 @@ def test_towards_follows_a_retired_unit_into_pools_and_keeps_records_out_of_cred
     assert "tw:HIST2005" in next(n for n in audit.to_json()["nodes"] if n["id"] == "minor")["claimed"]
     exam = {r["node"] for r in engine.counts_towards("tw:LANG0001", day).to_json()["counts_towards"]}
     assert exam == {"tw:Q#exam"}
+
+
+def test_a_catalogue_year_that_gives_the_learner_s_own_version_is_not_called_a_what_if(engine: stackrules.Engine) -> None:
+    # a newcomer's find: GCDS has one undated version, and `--catalog-year 2020` said "(a what-if, not the learner's own)"
+    eva = stackrules.load_learner(ROOT / "examples" / "learners" / "eva.yaml")
+    day = dt.date(2026, 11, 28)
+    for d in (engine.audit(eva, "exu:GCDS", day, catalog_year=2020), engine.plan(eva, "exu:GCDS", day, catalog_year=2020)):
+        version = d.to_json()["version"]
+        assert version["chosen_by"] == "catalog_year" and version["same_as_own"] is True
+        assert "which is the learner's own version too" in d.text() and "not the learner's own" not in d.text()
+    dana = stackrules.load_learner(ROOT / "examples" / "learners" / "dana.yaml")
+    other = engine.audit(dana, "exu:BIT", day, catalog_year=2020)
+    assert "same_as_own" not in other.to_json()["version"] and "(a what-if, not the learner's own)" in other.text()
+
+
+def test_a_rule_whose_grant_the_learner_already_has_says_so(engine: stackrules.Engine) -> None:
+    # a newcomer's find: uscc:STAT200 (credited as exu:MATH1020) was refused "it would not reduce the study that
+    # remains" for a learner who holds MATH1020 itself
+    lena = stackrules.load_learner(
+        {
+            "id": "L",
+            "holdings": [
+                {"credential": "uscc:STAT200", "awarded": "2025-05-15", "grade": "B"},
+                {"credential": "exu:MATH1020", "awarded": "2026-06-30", "grade": "DN"},
+            ],
+        }
+    )
+    refused = {r["rule"]: r["detail"] for r in engine.assess(lena, "exu:BIT", dt.date(2026, 11, 28)).to_json()["refused"]}
+    assert refused["exu-uscc-stat200"] == "what it grants (`exu:MATH1020`) already counts: the learner has it, and a credential counts once"
+
+
+def test_a_wider_limit_names_every_entry_that_can_take_its_study_whatever_the_completion_chose(engine: stackrules.Engine) -> None:
+    # a newcomer's find: Ben's "at least 24 exu-cp level 3 or above" named "electives, security", leaving out computing,
+    # which his own plan fills with level-3 units, and the 2020 rules (the same pools) named all three
+    ben = stackrules.load_learner(ROOT / "examples" / "learners" / "ben.yaml")
+    day = dt.date(2026, 11, 28)
+    for year in (None, 2020):
+        missing = {m["node"]: m["text"] for m in engine.audit(ben, "exu:BIT", day, catalog_year=year).to_json()["missing"]}
+        assert "(the entries for computing, electives, security above can take it)" in missing["exu:BIT"], (year, missing)

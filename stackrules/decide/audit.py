@@ -47,7 +47,7 @@ from ..language.documents import Learner
 from ..language.models import Enrolment, FactRef, Filter, LearnerException, Term
 from ..language.quantity import fmt, total
 from ..rulebase.filters import Matcher
-from ..rulebase.index import RuleBase
+from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
 from .checker import (
     Evaluation,
@@ -64,7 +64,7 @@ from .checker import LimitResult as CheckedLimit
 from .choice import Choice
 from .fastpath import greedy_completion
 from .holdings import HoldingView, held_when
-from .problem import Compiler, Item, Problem, build_problem, span_text
+from .problem import Compiler, Item, Problem, build_problem, span_text, target_version
 from .solve import completes_alone, might_complete, solve
 
 
@@ -85,6 +85,27 @@ def run_audit(
 ) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
     """Audit ``learner`` against ``target`` (``catalog_year``: against the version of that year, as a what-if)."""
     start = time.monotonic()  # the time limit bounds building the model too, not only the solver (section 18)
+    if catalog_year is not None:
+        found = _run_audit(ctx, learner, target, as_of, look_ahead, time_limit, catalog_year, start)
+        if _own_version(ctx, learner, target, as_of) is found[0].version:
+            # the year asked for gives the learner's own version: said, not called a what-if
+            record = found[3]
+            return (*found[:3], replace(record, version=replace(record.version, same_as_own=True)))
+        return found
+    return _run_audit(ctx, learner, target, as_of, look_ahead, time_limit, catalog_year, start)
+
+
+def _own_version(ctx: Context, learner: Learner, target: str, as_of: dt.date) -> QualVersion | None:
+    """The version the learner's own enrolment (or ``as_of``) gives, or None when none is in force then."""
+    try:
+        return target_version(ctx.rb, learner.doc, target, as_of)[0]
+    except RequestError:
+        return None
+
+
+def _run_audit(
+    ctx: Context, learner: Learner, target: str, as_of: dt.date, look_ahead: bool, time_limit: float, catalog_year: int | None, start: float
+) -> tuple[Problem, Choice, Evaluation, AuditDecision]:
     catalog = catalog_year is not None
     if catalog_year is not None:
         asked = catalog_day(ctx.rb, target, catalog_year)
@@ -1141,9 +1162,18 @@ def _wider_limits(
         if rest <= 0 or not pools:
             continue  # the units named above meet it (or nothing pooled counts for it)
         nid = nearest_id(r.node, p)
-        # name only entries "Still needed" has: study for a total past the pools' needs lands in a pool already met,
-        # which has no entry of its own (this limit's node carries that study)
-        pools = {x for x in pools if x in entries and x != nid}
+        # every entry of "Still needed" whose pool could take such study (a catalogue credential it accepts that the
+        # limit counts), not only those the completion happened to put it in: "can take it" is said of all of them. A
+        # pool already met has no entry of its own (this limit's node carries what a total needs past the pools)
+        pools = {
+            name
+            for leaf in r.node.leaves()
+            if leaf.kind == "pool"
+            and ev.status.get(leaf.index) not in MET_LIKE  # a pool already full asks for nothing (its entry is for others)
+            and (name := nearest_id(leaf, p)) in entries
+            and name != nid
+            and any(p.items[i].origin == "addition" and p.in_limit(r.node, k, i) for i in p.eligible.get(leaf.index, []))
+        }
         credentials.setdefault(nid, [])
         amount = f"{q(rest)} {unit}" if lim.kind == "min_credits" else f"{q(rest)} credential{'' if rest == 1 else 's'}"
         of = f" {filter_text(lim.where)}" if lim.where is not None else ""
@@ -1263,6 +1293,8 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "the target is complete without it")
             elif (short := _sources_short(p, app_of_rule[rule_id])) is not None:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, short)
+            elif (counting := _grants_count_already(p, grants_of.get(rule_id, []), claimed)) is not None:
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, counting)
             elif blocked:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, f"without {without}, whose credit could not count, it would not reduce the study that remains")
             else:
@@ -1284,6 +1316,18 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
 
 
 INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
+
+
+def _grants_count_already(p: Problem, grants: list[int], claimed: set[int]) -> str | None:
+    """Why a rule whose every grant names a credential that already counts (the learner holds it) is not needed."""
+    named = [p.items[g] for g in grants if p.items[g].credential in p.rb.credentials]
+    if not named or len(named) != len(grants):
+        return None  # block credit (or nothing to grant): not this reason
+    counting = {p.items[i].credential for i in claimed if p.items[i].origin != "grant"}
+    if not all(it.credential in counting and semantics.repeat_bound(p.rb, it.credential) == 1 for it in named):
+        return None
+    names = ", ".join(f"`{it.credential}`" for it in named)
+    return f"what it grants ({names}) already counts: the learner has it, and a credential counts once"
 
 
 def _sources_short(p: Problem, a: int) -> str | None:

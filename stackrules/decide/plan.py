@@ -820,6 +820,8 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
     record = _plan_record(
         p, first, opts, calendar, load, audit, Proof(proof), keep, ties_proven, summaries, pending, badges, _failed(ctx.rb, learner), deadline
     )
+    if audit_said.version.same_as_own and record.version is not None:
+        record = replace(record, version=replace(record.version, same_as_own=True))  # (as the audit says it)
     return replace(record, fewer_alternatives=fewer) if fewer is not None else record
 
 

@@ -105,12 +105,16 @@ class Version:
     location: str
     chosen_on: dt.date | None = None  # the day whose version is used
     chosen_by: VersionChoice | None = None  # the enrolment's commencement, ``as_of``, or a requested catalogue year
+    # a requested catalogue year chose the very version the learner's own enrolment (or as_of) gives: no what-if
+    same_as_own: bool = False
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"effective_from": day(self.effective_from), "effective_until": day(self.effective_until), "location": self.location}
         if self.chosen_by is not None:
             out["chosen_on"] = day(self.chosen_on)
             out["chosen_by"] = self.chosen_by
+        if self.same_as_own:
+            out["same_as_own"] = True
         return out
 
 

@@ -17,6 +17,7 @@ _CHOSEN = {
     "as_of": "the one in force on {day}",
     "catalog_year": "the requested catalogue year's, in force on {day} (a what-if, not the learner's own)",
 }
+_SAME = "the requested catalogue year's, in force on {day}, which is the learner's own version too"
 
 
 def _percent(part: Fraction, whole: Fraction) -> str:
@@ -37,6 +38,8 @@ def version_line(v: Version) -> str:
         start = f"from {v.effective_from.isoformat()}" if v.effective_from else "from the start"
         span = f"version in force {start}" + (f" to {v.effective_until.isoformat()}" if v.effective_until else ", no end date set")
     why = "; " + _CHOSEN[v.chosen_by].format(day=v.chosen_on.isoformat() if v.chosen_on else "") if v.chosen_by else ""
+    if v.same_as_own:
+        why = "; " + _SAME.format(day=v.chosen_on.isoformat() if v.chosen_on else "")
     return f"Rules: {span} [{v.location}]{why}."
 
 
