@@ -323,3 +323,16 @@ def test_a_wider_limit_names_every_entry_that_can_take_its_study_whatever_the_co
     for year in (None, 2020):
         missing = {m["node"]: m["text"] for m in engine.audit(ben, "exu:BIT", day, catalog_year=year).to_json()["missing"]}
         assert "(the entries for computing, electives, security above can take it)" in missing["exu:BIT"], (year, missing)
+
+
+def test_still_needed_says_its_figures_leave_prerequisites_to_the_plan(engine: stackrules.Engine) -> None:
+    # an advisor's find: Priya's audit and statement said 84 exu-cp remaining; her proven plan needs 90, for
+    # prerequisites, and nothing in either text said the figure leaves them out
+    priya = stackrules.load_learner(ROOT / "examples" / "learners" / "priya.yaml")
+    day = dt.date(2026, 11, 28)
+    note = "(credit only: prerequisites and term offerings are not counted here; `stackrules plan` orders this study and adds what a prerequisite needs)"
+    audit = engine.audit(priya, "exu:BIT", day).text()
+    assert note in audit.split("Still needed")[1]
+    assert note in engine.assess(priya, "exu:BIT", day).text().split("Study that remains")[1]
+    eva = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "eva.yaml"), "exu:GCDS", day).text()
+    assert note not in eva  # met: nothing to add

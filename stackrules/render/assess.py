@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..decisions.assess import EXPLANATION, AssessStatement, NotCreditedReason
 from ..decisions.audit import AuditStatus
-from .audit import DESCRIBED, equivalent_lines, exception_sections
+from .audit import DESCRIBED, ORDER_NOTE, equivalent_lines, exception_sections
 from .common import CONFIDENCE, footer, grant_name, missing_lines, n, section
 
 
@@ -128,7 +128,7 @@ def assess_text(d: AssessStatement) -> str:
     section(out, "Own study not counted (not a credit decision)", [f"  {x.holding} {x.title}: {x.detail}" for x in d.not_credited if x.own])
     section(out, "Counted as another credential (not a credit decision: the rules name it in its place)", equivalent_lines(d.equivalents))
     exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
-    section(out, "Study that remains", missing_lines(d.remaining_study, unit))
+    section(out, "Study that remains", missing_lines(d.remaining_study, unit) + ([f"  ({ORDER_NOTE})"] if d.credits.remaining else []))
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"
 

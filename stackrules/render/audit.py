@@ -30,6 +30,17 @@ def _percent(part: Fraction, whole: Fraction) -> str:
 DESCRIBED = "described by the learner file, not a catalogue: check its evidence"
 
 
+def _order_note(remaining: Fraction | None) -> list[str]:
+    """Said under study still to add: its figures count credit, not the order study can be taken in."""
+    if not remaining:
+        return []
+    return [f"  ({ORDER_NOTE})"]
+
+
+# what `remaining` leaves to `plan` (docs/language.md section 11): said wherever study still to add is listed
+ORDER_NOTE = "credit only: prerequisites and term offerings are not counted here; `stackrules plan` orders this study and adds what a prerequisite needs"
+
+
 def version_line(v: Version) -> str:
     """The line saying which version of the qualification is used, where it is written and why it was chosen."""
     if v.effective_from is None and v.effective_until is None:
@@ -294,7 +305,7 @@ def audit_text(d: AuditDecision) -> str:
             for r in d.refused
         ],
     )
-    section(out, "Still needed", missing_lines(d.missing, unit))
+    section(out, "Still needed", missing_lines(d.missing, unit) + _order_note(d.credits.remaining))
     section(out, "Not counted", [f"  {u.holding}: {u.reason}" for u in d.unused])
     exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
     legend = LEGEND
