@@ -336,3 +336,13 @@ def test_still_needed_says_its_figures_leave_prerequisites_to_the_plan(engine: s
     assert note in engine.assess(priya, "exu:BIT", day).text().split("Study that remains")[1]
     eva = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "eva.yaml"), "exu:GCDS", day).text()
     assert note not in eva  # met: nothing to add
+
+
+def test_a_second_holding_of_a_credential_is_named_by_the_credential_in_text() -> None:
+    # a newcomer's find: "exu:COMP1030@2 Computer Systems (6 exu-cp, CR, 2026-06-30)", "evu:MUAP150@8": internal keys
+    import stackrules as sr
+
+    d = sr.load().audit(sr.load_learner(ROOT / "examples" / "real" / "bm-performance-ben.yaml"), "evu:BM-PERF", dt.date(2026, 11, 28))
+    lines = d.text().split("Requirements")[1].split("Limits")[0]
+    assert "evu:MUAP150 " in lines and "@" not in lines
+    assert any("@" in c for n in d.to_json()["nodes"] for c in n["claimed"])  # the JSON keeps the keys

@@ -74,7 +74,9 @@ def _applied(a: Applied | None, key: str, unit: str) -> str:
         parts.append(a.status.replace("_", " "))
     if a.stated_tags:
         parts.append("tagged " + ", ".join(a.stated_tags) + " by the learner file, not the catalogue")
-    name = grant_name(key, a.title) if a.source == "credit" and key.startswith("credit:") else f"{key} {a.title}" if a.title else key
+    # a second holding of one credential (a retake, a repeat) is keyed `X@2` in the JSON; its date and grade tell it apart
+    shown = key.partition("@")[0] if not key.startswith("credit:") else key
+    name = grant_name(key, a.title) if a.source == "credit" and key.startswith("credit:") else f"{shown} {a.title}" if a.title else shown
     return f"{name} ({', '.join(parts)})" if parts else name
 
 
