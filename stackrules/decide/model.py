@@ -320,10 +320,10 @@ class AuditModel:
         model every claim is the learner's own and ``own_met`` is ``met``.
         :meth:`objectives` then maximises both after ``remaining``.
 
-        In a completion model, progress counts only on the completion's path: a node under a branch of an `any`
-        or `at_least` that the completion leaves unmet counts for nothing, nor does its pool's credit, so the
-        learner's own study is placed where the cheapest completion uses it (a minor the held units meet), not
-        parked in a major the audit does not choose (where its core and each named leaf would count as met).
+        In a completion model, nodes met count only on the completion's path: a node under a branch of an `any`
+        or `at_least` that the completion leaves unmet is not counted as met (:meth:`_on_path`), so the learner's
+        own study is placed where the cheapest completion uses it (a minor the held units meet), not parked in a
+        major the audit does not choose (where its core and each named leaf would count as met).
         """
         self._own(self.p.top)
         if self.completion and self.additions:
