@@ -869,7 +869,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
             said_under = next((nid for nid in nids if nid in parts), None)
             if said_under is not None:
                 parts[said_under].append(
-                    f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also}, which may share it, and once in the study remaining"
+                    f"{it.key} ({q(it.credits * twice)} {unit}) counts in both {also}, which may share it; it counts once in the study remaining"
                     + "".join(f"; {x}" for x in also_serves.get(i, []))
                 )
     for n in top.walk():  # sign-offs still to come: nothing to add from the catalogue, an approval to obtain
