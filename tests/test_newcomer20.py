@@ -346,3 +346,12 @@ def test_a_second_holding_of_a_credential_is_named_by_the_credential_in_text() -
     lines = d.text().split("Requirements")[1].split("Limits")[0]
     assert "evu:MUAP150 " in lines and "@" not in lines
     assert any("@" in c for n in d.to_json()["nodes"] for c in n["claimed"])  # the JSON keeps the keys
+
+
+def test_explore_says_the_records_a_plan_adds(engine: stackrules.Engine) -> None:
+    # the last reader's find: "30 us-sch and 4 records to go ... least-credit plan adds 23 credentials, 30 us-sch"
+    ben = stackrules.load_learner(ROOT / "examples" / "learners" / "ben.yaml")
+    d = engine.explore(ben, dt.date(2026, 11, 28))
+    [row] = [r for r in d.to_json()["qualifications"] if r["target"] == "evu:BM-PERF"]
+    assert row["plan_records"] == 4
+    assert "least-credit plan adds 23 credentials, 30 us-sch and 4 records" in d.text()

@@ -77,10 +77,14 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             why += " (no credit total: met when every requirement is)"
         plan_credits: Fraction | None = None
         plan_size: int | None = None
+        plan_records = 0
         if with_plans and rem is not None and audit.status not in _DONE:
             plan = plan_decision(ctx, learner, qid, as_of, PlanOptions(look_ahead=look_ahead), left())
             plan_credits, plan_size = (plan.added_credits, len(plan.added)) if isinstance(plan, Plan) else (None, 0)
-        rows.append(ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size, audit.version.location))
+            plan_records = sum(t.records for t in plan.terms) if isinstance(plan, Plan) else 0
+        rows.append(
+            ExploreRow(qid, audit.title, audit.status, c.system, c.counted, c.required, rem, why, plan_credits, plan_size, audit.version.location, plan_records)
+        )
 
     def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, Fraction, bool, str]:
         """Section 16's order: the share of the target still to do, then `remaining` (in full-time years: the only way

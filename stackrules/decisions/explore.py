@@ -36,6 +36,7 @@ class ExploreRow:
     plan_credits: Fraction | None = None  # None also when no plan was found
     plan_size: int | None = None  # None: no plan was asked for
     location: str | None = None  # file:line of the version audited
+    plan_records: int = 0  # of ``plan_size``: records (no credit, section 17), said beside the credit
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -51,6 +52,8 @@ class ExploreRow:
         if self.plan_size is not None:
             out["plan_credits"] = q(self.plan_credits)
             out["plan_size"] = self.plan_size
+            if self.plan_records:
+                out["plan_records"] = self.plan_records
         if self.location is not None:
             out["location"] = self.location
         return out

@@ -204,7 +204,8 @@ def explore_text(d: Exploration) -> str:
             elif r.plan_credits is None:
                 plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
             else:
-                plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}"
+                records = f" and {r.plan_records} record{'s' * (r.plan_records != 1)}" if r.plan_records else ""
+                plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}{records}"
                 if r.remaining is not None and r.plan_credits != r.remaining:
                     # study that earns credit at its own rate, or is taken only for a prerequisite (found by a newcomer:
                     # "144 to go ... adds 141.6" said nothing of why)
