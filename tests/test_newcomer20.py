@@ -355,3 +355,9 @@ def test_explore_says_the_records_a_plan_adds(engine: stackrules.Engine) -> None
     [row] = [r for r in d.to_json()["qualifications"] if r["target"] == "evu:BM-PERF"]
     assert row["plan_records"] == 4
     assert "least-credit plan adds 23 credentials, 30 us-sch and 4 records" in d.text()
+
+
+def test_not_counted_names_each_holding_with_its_title(engine: stackrules.Engine) -> None:
+    # the last reader's find: the audit's "Not counted" gave bare codes where the statement gives titles
+    chen = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "chen.yaml"), "exu:BIT", dt.date(2026, 11, 28)).text()
+    assert "  exu:SEC3001 Network Security: in progress: it counts only with look-ahead" in chen.split("Not counted")[1]

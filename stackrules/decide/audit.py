@@ -1665,9 +1665,9 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
                 # in progress without look-ahead, and no requirement would take it anyway: "counts only with look-ahead"
                 # would promise what look-ahead does not give
                 status = hv.holding.status.replace("_", " ")
-                out.append(Unused(hv.key, UnusedCause.NOT_ACCEPTED, f"{status}: no requirement of the target accepts it"))
+                out.append(Unused(hv.key, UnusedCause.NOT_ACCEPTED, f"{status}: no requirement of the target accepts it", title=hv.attrs.title))
                 continue
-            out.append(Unused(hv.key, UnusedCause(hv.why_code) if hv.why_code else UnusedCause.DOES_NOT_COUNT, hv.why_not or ""))
+            out.append(Unused(hv.key, UnusedCause(hv.why_code) if hv.why_code else UnusedCause.DOES_NOT_COUNT, hv.why_not or "", title=hv.attrs.title))
             continue
         it: Item | None = item_of.get(hv.index)
         if it is None:
@@ -1737,7 +1737,7 @@ def _unused(p: Problem, choice: Choice, ev: Evaluation, claimed: set[int], fed: 
         if cause in (UnusedCause.NOT_NEEDED, UnusedCause.REPEAT) and sum(1 for h in p.holdings if h.holding.credential == hv.holding.credential) > 1:
             # one of several holdings of a credential: which one, since its key's @n follows the file's order
             reason += f" (the holding {_which(hv)})"
-        out.append(Unused(hv.key, cause, reason, note))
+        out.append(Unused(hv.key, cause, reason, note, hv.attrs.title))
     return tuple(out)
 
 

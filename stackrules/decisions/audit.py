@@ -447,6 +447,7 @@ class Unused:
     # `no_rule` only: the rules into the target that take study like it only in a related field, with both sets of
     # fields (the nearest miss a credit officer would look at); the reason ends with it too
     nearest: str | None = None
+    title: str | None = None  # the holding's title, for the text (the JSON names the holding by its key)
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {"holding": self.holding, "cause": self.cause.value, "reason": self.reason}

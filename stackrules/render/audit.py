@@ -308,7 +308,7 @@ def audit_text(d: AuditDecision) -> str:
         ],
     )
     section(out, "Still needed", missing_lines(d.missing, unit) + _order_note(d.credits.remaining))
-    section(out, "Not counted", [f"  {u.holding}: {u.reason}" for u in d.unused])
+    section(out, "Not counted", [f"  {u.holding}" + (f" {u.title}" if u.title else "") + f": {u.reason}" for u in d.unused])
     exception_sections(out, d.target, d.exceptions, d.exceptions_refused)
     legend = LEGEND
     shown = {node.status.value for node in d.nodes}
