@@ -398,7 +398,9 @@ def audit(target: str, catalog_year: int | None, learner: str, as_of: str | None
     """Audit a learner against a qualification, with the explanation."""
     day = _as_of(as_of)
     engine = _engine(rules)
-    decision = engine.audit(_learner(learner), target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
+    who = _learner(learner)
+    with _at_enrolment(who, target):
+        decision = engine.audit(who, target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
     _print(decision, fmt)
     return {"met": EXIT_OK, "met_pending": EXIT_OK, "indeterminate": EXIT_INDETERMINATE}.get(decision.status, EXIT_NOT_MET)
 
@@ -432,13 +434,29 @@ def assess(
     key = _signing_key(sign) if sign is not None else None  # a bad key file fails before any work
     engine = _engine(rules)
     who = _learner(learner)
-    decision = engine.assess(who, target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
+    with _at_enrolment(who, target):
+        decision = engine.assess(who, target, day, look_ahead=look_ahead, time_limit=time_limit, catalog_year=catalog_year)
     if key is None:
         _print(decision, fmt)
     else:
         signed = engine.sign_statement(decision, key, dt.datetime.now(dt.UTC), identities=who.doc.identities)
         _echo(json.dumps(signed, ensure_ascii=False, indent=2))
     return EXIT_OK  # section 16: an indeterminate statement says so in its status, not in the exit code
+
+
+@contextlib.contextmanager
+def _at_enrolment(who: Any, target: str) -> Iterator[None]:
+    """A target with no version in force on the day the learner commenced it (SR5001) is said at that enrolment's
+    `commenced` in the learner file, where it is corrected, not at `<request>:1:1`."""
+    try:
+        yield
+    except RequestError as exc:
+        smap = who.origin.smap
+        dated = [k for k, e in enumerate(who.doc.enrolments) if e.qualification == target and e.commenced is not None]
+        path = ("enrolments", dated[-1], "commenced") if dated else None
+        if exc.code != "SR5001" or "commenced" not in exc.message or path is None or path not in smap.values:
+            raise
+        raise LearnerError([smap.diag(path, exc.code, exc.message, exc.help)]) from None
 
 
 def _signing_key(path: str) -> Any:
@@ -489,19 +507,22 @@ def plan(
         if load <= 0:
             raise RequestError("SR5002", "`--max-load` must be above zero", None)
     terms = tuple(t.strip() for t in term_names.split(",")) if term_names is not None else ()  # an empty name is refused
-    decision = _engine(rules).plan(
-        _learner(learner),
-        target,
-        day,
-        objective=objective,
-        alternatives=alternatives,
-        max_load=load,
-        terms=terms,
-        allow_unpriced=allow_unpriced,
-        look_ahead=look_ahead,
-        time_limit=time_limit,
-        catalog_year=catalog_year,
-    )
+    engine = _engine(rules)  # (a rule base's errors before a learner file's, as before)
+    who = _learner(learner)
+    with _at_enrolment(who, target):
+        decision = engine.plan(
+            who,
+            target,
+            day,
+            objective=objective,
+            alternatives=alternatives,
+            max_load=load,
+            terms=terms,
+            allow_unpriced=allow_unpriced,
+            look_ahead=look_ahead,
+            time_limit=time_limit,
+            catalog_year=catalog_year,
+        )
     _print(decision, fmt)
     if decision.to_json().get("proof") == "indeterminate":
         return EXIT_INDETERMINATE

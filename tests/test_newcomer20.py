@@ -361,3 +361,26 @@ def test_not_counted_names_each_holding_with_its_title(engine: stackrules.Engine
     # the last reader's find: the audit's "Not counted" gave bare codes where the statement gives titles
     chen = engine.audit(stackrules.load_learner(ROOT / "examples" / "learners" / "chen.yaml"), "exu:BIT", dt.date(2026, 11, 28)).text()
     assert "  exu:SEC3001 Network Security: in progress: it counts only with look-ahead" in chen.split("Not counted")[1]
+
+
+def test_no_version_when_the_learner_commenced_is_said_at_the_enrolment(tmp_path: Any) -> None:
+    # a rule author's find: SR5001 pointed at `<request>:1:1`, not at the `commenced` the learner file gives
+    from click.testing import CliRunner
+
+    from stackrules.cli import main
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "c.yaml").write_text(
+        'kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "rules" / "q.yaml").write_text(
+        'kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n', encoding="utf-8"
+    )
+    (tmp_path / "l.yaml").write_text('kind: learner\nid: E\nenrolments:\n  - {qualification: "ex:Q", commenced: 2023-02-27}\n', encoding="utf-8")
+    for command in ("audit", "assess", "plan"):
+        run = CliRunner().invoke(
+            main, [command, "--rules", str(tmp_path / "rules"), "--learner", str(tmp_path / "l.yaml"), "--target", "ex:Q", "--as-of", "2026-11-28"]
+        )
+        assert run.exit_code == 3, (command, run.output)
+        assert f"{tmp_path / 'l.yaml'}:4:40: error[SR5001]: no version of `ex:Q` is in force on 2023-02-27" in run.output, (command, run.output)
