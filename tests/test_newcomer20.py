@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 import stackrules
 
@@ -221,16 +224,22 @@ def test_an_empty_range_and_a_repeatable_shortfall_are_said_as_what_they_are(tmp
     assert said[8][1] == "what matches this pool fills at most 3 of the 4 places it needs: 1 credential, taken up to its `repeatable` bound"
 
 
-def test_explore_says_a_qualification_it_cannot_audit_is_not_audited_and_what_to_do(tmp_path: Any) -> None:
-    # a rule author's find: a learner who commenced before the first version got the bare SR5001 text as a ranked row
-    (tmp_path / "c.yaml").write_text(
+def _first_version_2024(folder: Path) -> Path:
+    """A rule base whose qualification `ex:Q` has one version, in force from 2024-01-01 (``folder``, made)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "c.yaml").write_text(
         'kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
         encoding="utf-8",
     )
-    (tmp_path / "q.yaml").write_text(
+    (folder / "q.yaml").write_text(
         'kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n', encoding="utf-8"
     )
-    engine = stackrules.load(tmp_path)
+    return folder
+
+
+def test_explore_says_a_qualification_it_cannot_audit_is_not_audited_and_what_to_do(tmp_path: Any) -> None:
+    # a rule author's find: a learner who commenced before the first version got the bare SR5001 text as a ranked row
+    engine = stackrules.load(_first_version_2024(tmp_path))
     early = stackrules.load_learner({"id": "E", "enrolments": [{"qualification": "ex:Q", "commenced": "2023-02-27"}]})
     [row] = engine.explore(early, dt.date(2026, 11, 28), plans=False).to_json()["qualifications"]
     assert row["status"] == "unavailable"
@@ -369,14 +378,7 @@ def test_no_version_when_the_learner_commenced_is_said_at_the_enrolment(tmp_path
 
     from stackrules.cli import main
 
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "c.yaml").write_text(
-        'kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "rules" / "q.yaml").write_text(
-        'kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n', encoding="utf-8"
-    )
+    _first_version_2024(tmp_path / "rules")
     (tmp_path / "l.yaml").write_text('kind: learner\nid: E\nenrolments:\n  - {qualification: "ex:Q", commenced: 2023-02-27}\n', encoding="utf-8")
     for command in ("audit", "assess", "plan"):
         run = CliRunner().invoke(
@@ -384,3 +386,32 @@ def test_no_version_when_the_learner_commenced_is_said_at_the_enrolment(tmp_path
         )
         assert run.exit_code == 3, (command, run.output)
         assert f"{tmp_path / 'l.yaml'}:4:40: error[SR5001]: no version of `ex:Q` is in force on 2023-02-27" in run.output, (command, run.output)
+
+
+def test_the_plan_checker_holds_another_provider_s_credential_to_its_periods_only_when_the_calendar_names_them(tmp_path: Any) -> None:
+    # the checker, handed schedules: the college's C1 (T1, T2) in S1 passes on a calendar of S1, S2 (its periods run
+    # beside it) and fails on one that names T1 and T2; the university's own A1 (S1) in S2 fails on either
+    from fractions import Fraction
+
+    from stackrules.decide.plancheck import PlannedTerm, check_plan
+    from stackrules.errors import VerificationError
+
+    engine = _college_and_university(tmp_path)
+    rb = engine.rules
+    home = rb.version("un:Q", dt.date(2026, 1, 1))
+    assert home is not None
+
+    def check(calendar: tuple[str, ...], term: str, credential: str) -> None:
+        info = rb.credentials[credential]
+        credit = rb.rescale(info.credits, rb.providers[info.provider].system, "un-cp")
+        check_plan(
+            rb, "un-cp", {}, [PlannedTerm(1, term, (credential,))], Fraction(24), [], credit, info.cost or Fraction(0), 1, True,
+            as_of=DAY, home=home.is_home, calendar=calendar,
+        )  # fmt: skip
+
+    check(("S1", "S2"), "S1", "cl:C1")
+    with pytest.raises(VerificationError, match="offered only in T1, T2"):
+        check(("S1", "T1", "S2", "T2"), "S1", "cl:C1")
+    for calendar in (("S1", "S2"), ("S1", "T1", "S2", "T2")):
+        with pytest.raises(VerificationError, match="offered only in S1"):
+            check(calendar, "S2", "un:A1")

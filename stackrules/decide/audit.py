@@ -1340,9 +1340,9 @@ def _sources_short(p: Problem, a: int) -> str | None:
             return semantics.group_met(n, (could(c) for c in n.children))
         took = [p.items[i] for i in p.source_eligible.get(n.index, [])]
         if n.kind == "pool":
-            if n.credits is not None:
-                return sum((it.credits * it.multiplicity for it in took), Fraction(0)) >= n.credits
-            return sum(it.multiplicity for it in took) >= (n.count or 1)
+            return semantics.pool_met(n, sum((it.credits * it.multiplicity for it in took), Fraction(0)), sum(it.multiplicity for it in took))
+        if n.kind == "competencies":
+            return semantics.competencies_met(n, (c for it in took for c in it.attrs.competencies))
         return bool(took)
 
     if could(app.root):

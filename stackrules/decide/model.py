@@ -332,7 +332,7 @@ class AuditModel:
     def _on_path(self, n: CNode, guards: tuple[int, ...]) -> None:
         """Rows: ``n`` counts as met by the learner's own study only when every branch above it (``guards``: their
         ``met``) is met by the completion. (A pool's credit there still counts towards "most achieved": guarding it
-        too made some root solves four times slower, and the claims-in-alternatives level moves such claims out of
+        too made one 60-requirement audit's root solve go from 80 to 440 ms, and the claims-in-alternatives level moves such claims out of
         an alternative not taken when nothing else differs.)"""
         m = self.milp
         own = self.own_met.get(n.index)
@@ -686,7 +686,7 @@ class AuditModel:
         # of the problem's items: a minor's subject before computing electives before free electives), so that what is
         # still needed lands on the broadest (a minor shown met by the held units it asks for, free electives short).
         # Weighed by the rank of the pool's breadth. (As a level of its own, after this one, it made the 60-requirement
-        # audits' p50 10 ms slower and their tail up to four times slower: audit_bench.py, 2026-12-01.)
+        # audits' p50 10 ms slower and their slowest up to six times slower, 148 to 897 ms: audit_bench.py's learners, 2026-12-01.)
         breadth = {at: len(p.eligible.get(at, [])) for (_, at) in self.x if p.nodes[at].kind == "pool"}  # the problem's, whatever this model leaves out
         rank = {size: k for k, size in enumerate(sorted(set(breadth.values())))}
         # a claim inside an alternative weighs more than any breadth: fewest such claims first, then best fit

@@ -86,18 +86,7 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = 
         for r in results:
             if r.earns and (off := _off_scale(rb, r)) is not None:
                 # a result the provider's scale does not have cannot show the credential was passed: it earns nothing
-                unverified.append(
-                    UnverifiedCredential(
-                        source=r.source,
-                        reason="unknown_grade",
-                        message=off,
-                        credential_id=r.credential_id,
-                        issuer=r.issuer,
-                        achievement=r.achievement,
-                        part_of=r.part_of,
-                        claims=r.credential,
-                    )
-                )
+                unverified.append(_unverified(r, "unknown_grade", off, r.credential))
             elif r.earns:
                 holding, grade = _holding(rb, r)
                 added.append(holding)
@@ -118,18 +107,7 @@ def resolve(rb: RuleBase, learner: Learner, verify: Verify, stop: Stop | None = 
                     )
                 )
             elif r.outcome == "refused":
-                unverified.append(
-                    UnverifiedCredential(
-                        source=r.source,
-                        reason=str(r.reason),
-                        message=r.message,
-                        credential_id=r.credential_id,
-                        issuer=r.issuer,
-                        achievement=r.achievement,
-                        part_of=r.part_of,
-                        claims=r.credential or _claimed(rb, r.issuer, r.achievement),
-                    )
-                )
+                unverified.append(_unverified(r, str(r.reason), r.message, r.credential or _claimed(rb, r.issuer, r.achievement)))
     doc = learner.doc.model_copy(update={"holdings": learner.doc.holdings + tuple(added)})
     sources = tuple(v.source for v in verified)
     claims = tuple((u.claims, u.source, u.reason) for u in unverified if u.claims is not None)
@@ -149,6 +127,20 @@ def _holding(rb: RuleBase, r: VerificationResult) -> tuple[Holding, str | None]:
     else:
         grade = next((g for g in r.grades if g in scale.order), None)
     return Holding.model_construct(credential=r.credential, awarded=r.awarded, grade=grade, status="completed"), grade
+
+
+def _unverified(r: VerificationResult, reason: str, message: str, claims: str | None) -> UnverifiedCredential:
+    """A credential that earns nothing, with why (``claims``: the catalogue credential it would have counted as)."""
+    return UnverifiedCredential(
+        source=r.source,
+        reason=reason,
+        message=message,
+        credential_id=r.credential_id,
+        issuer=r.issuer,
+        achievement=r.achievement,
+        part_of=r.part_of,
+        claims=claims,
+    )
 
 
 def _off_scale(rb: RuleBase, r: VerificationResult) -> str | None:
