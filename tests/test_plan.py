@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pydot
 import pytest
 import yaml
@@ -164,6 +165,43 @@ def test_graph_exports_round_trip_and_parse(engine: stackrules.Engine) -> None:
     assert parsed and len(parsed[0].get_edges()) == g.number_of_edges()
     mermaid = to_mermaid(g)
     assert mermaid.startswith("flowchart LR") and mermaid.count("-->") == g.number_of_edges()
+
+
+def test_towards_names_the_qualifications_that_hold_a_node_as_the_whole_graph_does(engine: stackrules.Engine) -> None:
+    """`towards` walks up `requires` and `nests` edges only (graph._holding, not nx.ancestors over every edge, which
+    visited the whole catalogue per row on an institution): the same qualifications, nested ones included."""
+    from stackrules.compile import graph as graph_module
+
+    g = engine.graph(AS_OF)
+    nested = 0
+    for node, data in g.nodes(data=True):
+        if data["kind"] != "node":
+            continue
+        named = graph_module._named(g, node)
+        if named.startswith("qualification:"):
+            continue
+        everything = {a for a in nx.ancestors(g, named) if g.nodes[a]["kind"] == "qualification"}
+        assert graph_module._holding(g, named) == everything, node
+        nested += len(everything) > 1
+    assert nested  # the shipped base nests qualifications (each nested node is also in the nesting tree by name)
+    # a node reached only through a `nests` edge: the nesting qualification holds it too, at any depth
+    small = nx.DiGraph()
+    for q in ("A", "B", "C"):
+        small.add_node(f"qualification:{q}", kind="qualification")
+    for a, b, kind in [
+        ("qualification:A", "node:A@0", "requires"),
+        ("node:A@0", "qualification:B", "nests"),
+        ("qualification:B", "node:B@0", "requires"),
+        ("node:B@0", "qualification:C", "nests"),
+        ("qualification:C", "node:C#x", "requires"),
+        ("credential:u", "node:C#x", "counts_towards"),
+        ("rule:r", "node:C#x", "grants"),
+    ]:
+        small.add_node(a, kind=a.partition(":")[0])
+        small.add_node(b, kind=b.partition(":")[0])
+        small.add_edge(a, b, kind=kind)
+    assert graph_module._holding(small, "node:C#x") == {"qualification:A", "qualification:B", "qualification:C"}
+    assert graph_module._holding(small, "node:B@0") == {"qualification:A", "qualification:B"}
 
 
 def test_plan_json_is_deterministic(engine: stackrules.Engine) -> None:

@@ -322,6 +322,7 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
     if start not in g:
         return Towards(credential, kind, day, ())
     found: dict[tuple[str | None, str], TowardsRow] = {}
+    holding: dict[str, tuple[str, ...]] = {}  # a node's qualifications, walked once per node (rows share nodes)
 
     def add(target: str, how: How, via: tuple[str, ...]) -> None:
         data = g.nodes[target]
@@ -332,7 +333,9 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
             named = _named(g, target)
             if named.startswith("qualification:"):  # a leaf right under the root: the qualification itself
                 return add(named, how, via)
-            quals = sorted(a.removeprefix("qualification:") for a in nx.ancestors(g, named) if g.nodes[a]["kind"] == "qualification")
+            if named not in holding:
+                holding[named] = tuple(sorted(q.removeprefix("qualification:") for q in _holding(g, named)))
+            quals = list(holding[named])
             held = how == "direct" and "held" in (g.get_edge_data(start, target) or {})
             row = TowardsRow(named.removeprefix("node:"), str(g.nodes[named].get("title") or g.nodes[named]["label"]), tuple(quals), how, via, held=held)
         key = (row.node, row.qualifications[0] if row.node is None else "")
@@ -380,6 +383,27 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
                 add(target, "credit" if via else "direct", via)
     rows = sorted(found.values(), key=lambda r: (r.qualifications[0], r.node or "", r.via))
     return Towards(credential, kind, day, tuple(rows))
+
+
+def _holding(g: nx.DiGraph, node: str) -> set[str]:
+    """The qualifications ``node`` is part of: the one whose tree holds it and every one that nests that one, at any depth.
+
+    Walked up ``requires`` and ``nests`` edges only: every other edge into a tree (a credential that counts there, a
+    rule's grant) starts outside the qualifications, and following them (``nx.ancestors``) visited the whole
+    catalogue for each row, which took minutes on an institution's rule base.
+    """
+    found: set[str] = set()
+    seen = {node}
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if g.nodes[cur]["kind"] == "qualification":
+            found.add(cur)
+        for up, _, kind in g.in_edges(cur, data="kind"):
+            if kind in ("requires", "nests") and up not in seen:
+                seen.add(up)
+                stack.append(up)
+    return found
 
 
 def _qualification_of(g: nx.DiGraph, node: str) -> str | None:
