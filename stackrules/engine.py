@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._version import __version__
 from .compile.graph import Towards
@@ -340,17 +340,25 @@ class Engine:
         Directly or through the credit rules in force that day; for a qualification
         id, the nodes that nest it. An id that is neither raises :class:`RequestError`.
         """
-        from .compile.graph import counts_towards
+        from .compile.graph import counts_towards, towards_graph
+        from .compile.tree import expand
 
         _check_args(as_of, DEFAULT_TIME_LIMIT, **{"text:credential": credential})
+        kind: Literal["credential", "qualification"]
         if credential in self.rules.credentials:
-            return counts_towards(self._graph(as_of), credential, "credential", as_of)
-        if credential in self.rules.qualifications:
-            return counts_towards(self._graph(as_of), credential, "qualification", as_of)
-        from .diagnostics import suggestion
+            kind = "credential"
+        elif credential in self.rules.qualifications:
+            kind = "qualification"
+        else:
+            from .diagnostics import suggestion
 
-        known = [*self.rules.credentials, *self.rules.qualifications]
-        raise RequestError("SR5002", f"unknown credential or qualification `{credential}`", suggestion(credential, known))
+            known = [*self.rules.credentials, *self.rules.qualifications]
+            raise RequestError("SR5002", f"unknown credential or qualification `{credential}`", suggestion(credential, known))
+        # the part of the rule base's graph the answer reads (every tree; the edges out of this credential and the
+        # rules it feeds), built for the question: no catalogue is compiled (compile/graph.py, towards_graph)
+        in_force = [v for v in (self.rules.version(qid, as_of) for qid in self.rules.qualification_ids()) if v is not None]
+        trees = [(v, *expand(self.rules, v, as_of)) for v in in_force]
+        return counts_towards(towards_graph(self.rules, trees, as_of, credential if kind == "credential" else None), credential, kind, as_of)
 
 
 _BULK_LOCK = threading.Lock()

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -164,3 +165,71 @@ def test_the_index_keeps_every_bound_of_a_number_range_and_every_id_a_pattern_ma
     for pattern in ("p:CSCI1*", "p:*", "p:MATH999", "p:[AM]*", "p:ART?0??", "*1000"):
         f = Filter((Term("id", "glob", pattern),))
         assert [a for a in index.candidates(f) if m.match(f, a)] == [a for a in items if m.match(f, a)], pattern
+
+
+def _towards_as_the_whole_graph_says(engine: stackrules.Engine, ids: list[tuple[str, str]], day: dt.date) -> int:
+    """Compare `towards` (a graph built for the question: compile/graph.py, towards_graph) with the rows of the whole
+    graph for each id; returns how many rows were compared."""
+    from stackrules.compile.graph import counts_towards
+
+    whole = engine._graph(day)
+    rows = 0
+    for kind, ident in ids:
+        want = counts_towards(whole, ident, kind, day).to_json()  # type: ignore[arg-type]
+        assert engine.counts_towards(ident, day).to_json() == want, (ident, day)
+        rows += len(want["counts_towards"])
+    return rows
+
+
+def test_towards_answers_as_the_whole_graph_on_the_quick_institution(institution: Path) -> None:
+    engine = stackrules.load(institution / "rules")
+    day = dt.date(2026, 6, 30)
+    credentials = sorted(engine.rules.credentials)
+    # every course a sample of qualifications names, the college's (credit rules), and a spread of the rest
+    sample = [c for c in credentials if c.startswith(("cc-north:", "cc-south:"))][:40] + credentials[::37]
+    ids = [("credential", c) for c in sample] + [("qualification", q) for q in engine.qualifications()[::5]]
+    assert _towards_as_the_whole_graph_says(engine, ids, day) > 100
+
+
+def test_towards_answers_as_the_whole_graph_on_every_case_and_the_shipped_base(tmp_path: Path) -> None:
+    from .test_audit_cases import BASE, _dump
+
+    cases = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+    compared = 0
+    for k, case in enumerate(cases):
+        spec = yaml.safe_load(case.read_text(encoding="utf-8"))
+        if not spec.get("rules"):
+            continue
+        folder = tmp_path / f"case{k}"
+        folder.mkdir()
+        for name, doc in spec["rules"].items():
+            (folder / name).write_text(_dump(doc), encoding="utf-8")
+        engine = stackrules.load(BASE, folder)
+        day = spec.get("as_of", dt.date(2026, 6, 30))
+        ids = [("credential", c) for c in sorted(engine.rules.credentials)] + [("qualification", q) for q in sorted(engine.rules.qualifications)]
+        compared += _towards_as_the_whole_graph_says(engine, ids, day)
+    shipped = stackrules.load()
+    for day in (dt.date(2021, 3, 1), dt.date(2024, 3, 1), dt.date(2026, 11, 28)):
+        ids = [("credential", c) for c in sorted(shipped.rules.credentials)] + [("qualification", q) for q in sorted(shipped.rules.qualifications)]
+        compared += _towards_as_the_whole_graph_says(shipped, ids, day)
+    assert compared > 1000
+
+
+def test_one_credentials_leaves_are_the_compiled_catalogues() -> None:
+    """compile/target.py, catalogue_fits: the compiler's test for one credential gives each entry's leaves, and no
+    leaves for a credential that is no entry (another provider's, superseded)."""
+    from stackrules.compile.target import catalogue_fits
+
+    engine = stackrules.load()
+    day = dt.date(2026, 11, 28)
+    checked = 0
+    for q in engine.qualifications():
+        v = engine.rules.version(q, day)
+        if v is None:
+            continue
+        ct = engine.compiled(v, day)
+        entries = {e.credential: e.leaves for e in ct.catalogue}
+        for c in sorted(engine.rules.credentials):
+            assert catalogue_fits(engine.rules, v, ct.top.leaves(), c) == entries.get(c), (q, c)
+            checked += c in entries
+    assert checked > 50

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -191,6 +191,41 @@ def leaf_accepts_static(rb: RuleBase, leaf: CNode, a: Attrs, matcher: Matcher, c
     if leaf.where is not None and not matcher.match(leaf.where, a):
         return False
     return not (leaf.kind == "competencies" and not set(leaf.competencies) & set(a.competencies))
+
+
+def catalogue_fits(rb: RuleBase, v: QualVersion, leaves: Sequence[CNode], credential: str) -> tuple[int, ...] | None:
+    """The leaves (of ``leaves``, ``v``'s tree's) that ``credential`` fills as an entry of :func:`compile_target`'s
+    catalogue, in the order the entry lists them; None when it is no entry (not home study, superseded, unknown).
+
+    The compiler's test for one credential, without compiling the catalogue: the index only skips credentials that
+    cannot match, and what matches is :func:`leaf_accepts_static`'s (tests/test_plan.py checks this against the
+    compiled catalogue for every credential of the shipped base).
+    """
+    index = catalogue_index(rb, v.system)
+    k = index.find(credential)
+    _, home_set = _home(rb, v, index)
+    if k is None or k not in home_set:
+        return None
+    attrs = index.items[k]
+    pools = [
+        leaf.index
+        for leaf in leaves
+        if leaf.kind != "credential"
+        and (
+            (leaf.where is None and leaf.kind not in ("approval", "competencies"))
+            or leaf_accepts_static(rb, leaf, attrs, Matcher(rb, leaf.target_fields), credential)
+        )
+    ]
+    named = [
+        leaf.index
+        for leaf in leaves
+        if leaf.kind == "credential"
+        and leaf.credential is not None
+        and (credential == leaf.credential or credential in rb.equivalents.get(leaf.credential, ()))
+    ]
+    if not pools and not named:
+        return None
+    return tuple(sorted((*pools, *named))) if named else tuple(pools)
 
 
 def compile_target(rb: RuleBase, v: QualVersion, day: dt.date, facts: Mapping[str, object] | None = None) -> CompiledTarget:
