@@ -245,6 +245,77 @@ def test_explore_shares_one_budget(engine: stackrules.Engine, monkeypatch: pytes
     assert all("not decided within the time limit" in r["why"] for r in rows if r["status"] == "indeterminate")
 
 
+def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the budget is spent no audit or plan starts (an institution's exploration ran 140 s on a 10 s limit): the
+    qualifications not reached are listed as not audited, with how many were; the learner's enrolment goes first."""
+    spent = {"now": False}
+    audited: list[str] = []
+    planned: list[str] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return 1e9 if spent["now"] else 0.0
+
+    real_audit = decide_explore.audit_decision
+
+    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
+        audited.append(args[2])
+        spent["now"] = True  # the first audit spends the whole budget
+        return real_audit(*args, **kwargs)
+
+    def plan(*args: Any, **kwargs: Any) -> Any:
+        planned.append(args[2])
+        raise AssertionError("no plan starts once the budget is spent")
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    monkeypatch.setattr(decide_explore, "audit_decision", audit_then_spend)
+    monkeypatch.setattr(decide_explore, "plan_decision", plan)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    d = engine.explore(ben, AS_OF, time_limit=5)
+    rows = d.to_json()["qualifications"]
+    assert audited == ["exu:BIT"] and planned == []  # the enrolment first; nothing after the budget
+    first = next(r for r in rows if r["target"] == "exu:BIT")
+    assert first["status"] == "not_met" and first["plan_size"] == 0  # its plan was not made: none found in time
+    rest = [r for r in rows if r["target"] != "exu:BIT"]
+    assert len(rest) == len(engine.qualifications()) - 1
+    assert all(
+        r["status"] == "unavailable" and f"time limit was spent before this qualification was reached (1 of {len(rows)} audited)" in r["why"] for r in rest
+    )
+    assert (
+        "exu:BIT Bachelor of Information Technology" in d.text()
+        and "no plan was found (none within the rules, offerings and load, or not within the time limit)" in d.text()
+    )
+
+
+def test_explore_plans_the_best_ranked_row_first(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every qualification is audited before any plan is made, and plans go best ranked first while the budget lasts."""
+    spent = {"now": False}
+    planned: list[str] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return 1e9 if spent["now"] else 0.0
+
+    real_plan = decide_explore.plan_decision
+
+    def plan_then_spend(*args: Any, **kwargs: Any) -> Any:
+        planned.append(args[2])
+        spent["now"] = True
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    monkeypatch.setattr(decide_explore, "plan_decision", plan_then_spend)
+    eva = stackrules.load_learner(EXAMPLES / "eva.yaml")
+    rows = engine.explore(eva, AS_OF, time_limit=5).to_json()["qualifications"]
+    assert not any(r["status"] == "unavailable" for r in rows)  # every one audited
+    short = [r for r in rows if r["status"] == "not_met" and r["remaining"] is not None]
+    # rows are in rank order: the first short one got the plan (exu:MDS; audited after aqf:graduate-certificate)
+    assert len(short) > 1 and planned == [short[0]["target"]] == ["exu:MDS"]
+    assert short[0]["plan_size"] > 0 and all(r["plan_size"] == 0 and r["plan_credits"] is None for r in short[1:])
+
+
 # ---------------------------------------------------------------- the Python API
 
 
