@@ -423,3 +423,29 @@ def test_a_stated_term_that_begins_after_the_award_is_refused(tmp_path: Path) ->
     # a term stated for a late award (a grade released after the term) is the learner's to give
     late = [{"credential": "mus:ENS", "awarded": "2024-03-01"}, {"credential": "mus:ENS", "awarded": "2025-02-01", "term": "T2"}]
     assert engine.audit(stackrules.load_learner({"id": "L", "holdings": late}), "mus:Q", dt.date(2026, 1, 1)).status == "met"
+
+
+def test_explore_counts_as_audited_only_what_was_audited(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A qualification whose audit was refused (the learner commenced before its first version) is not counted among
+    the audited when the budget runs out (an adversary's finding: "(1 of N audited)" with none audited)."""
+    spent = {"now": False}
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return 1e9 if spent["now"] else 0.0
+
+    real_audit = decide_explore.audit_decision
+
+    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
+        spent["now"] = True
+        return real_audit(*args, **kwargs)
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    monkeypatch.setattr(decide_explore, "audit_decision", audit_then_spend)
+    early = stackrules.load_learner({"kind": "learner", "id": "early", "enrolments": [{"qualification": "exu:BIT", "commenced": "2001-02-01"}]})
+    rows = engine.explore(early, AS_OF, time_limit=5).to_json()["qualifications"]
+    bit = next(r for r in rows if r["target"] == "exu:BIT")
+    assert bit["status"] == "unavailable" and bit["why"].startswith("not audited: no version of `exu:BIT` is in force on 2001-02-01")
+    rest = [r for r in rows if r["target"] != "exu:BIT"]
+    assert rest and all(f"(0 of {len(rows)} audited)" in r["why"] for r in rest)

@@ -76,7 +76,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             # (a learner who commenced before the first version, say): said as not audited, with what to do
             rows.append(UnavailableRow(qid, "not audited: " + exc.message + (f"; {exc.help}" if exc.help else "")))
     for qid in order[reached:]:
-        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=reached, total=len(order))))
+        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=len(audits), total=len(order))))
 
     def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, Fraction, bool, str]:
         """Section 16's order: the share of the target still to do, then `remaining` (in full-time years: the only way
