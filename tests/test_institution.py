@@ -233,3 +233,71 @@ def test_one_credentials_leaves_are_the_compiled_catalogues() -> None:
             assert catalogue_fits(engine.rules, v, ct.top.leaves(), c) == entries.get(c), (q, c)
             checked += c in entries
     assert checked > 50
+
+
+def _base_with(tmp_path: Path, docs: dict[str, str]) -> stackrules.Engine:
+    from .test_audit_cases import BASE
+
+    folder = tmp_path / "extra"
+    folder.mkdir(parents=True)
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return stackrules.load(BASE, folder)
+
+
+def test_towards_follows_a_grant_into_a_nested_qualifications_node_whatever_the_ids(tmp_path: Path) -> None:
+    """A source consumed only for one target (`related_field`) earns credit in that target's tree, a nested
+    qualification's named node included, whichever id sorts first (an adversary found the row dropped for x:A in x:Z
+    and kept when renamed x:Y in x:B: the grant was judged by the first tree by name)."""
+    for inner, outer in (("x:A", "x:Z"), ("x:Y", "x:B")):
+        engine = _base_with(
+            tmp_path / outer.replace(":", "-"),
+            {
+                "x.yaml": "kind: catalog\nprovider: {id: x, name: X Uni}\ncredit_system: {id: x-cp, full_time_year: 48}\ncredentials:\n"
+                "  - {id: 'x:U1', title: Unit one, credits: 6, tags: [core]}\n",
+                "inner.yaml": f"kind: qualification\nid: '{inner}'\ntitle: Inner\nprovider: x\ncredits: 6\nfields: ['isced-f:0721']\ntags: [stack]\n"
+                "requires: {all: [{id: core, title: Core of the inner award, credits: 6, where: {tags: core}}]}\n",
+                "outer.yaml": f"kind: qualification\nid: '{outer}'\ntitle: Outer\nprovider: x\ncredits: 12\nfields: ['isced-f:0612']\ntags: [stack]\n"
+                f"requires: {{all: [{{id: inner, qualification: '{inner}'}}, {{id: more, title: More, credits: 6}}]}}\n",
+                "rule.yaml": "kind: credit_rule\nid: related\ntype: articulation\ntitle: Related diploma\ninto: {where: {tags: stack}}\n"
+                "from: {count: 1, where: {provider: e, related_field: true}}\ngrant: ['x:U1']\n",
+            },
+        )
+        day = dt.date(2026, 6, 30)
+        rows = engine.counts_towards("e:DIP", day).to_json()["counts_towards"]
+        assert {(r["node"], tuple(r["qualifications"])) for r in rows} == {(f"{inner}#core", tuple(sorted((inner, outer)))), (f"{outer}#more", (outer,))}, rows
+        # as the audit counts it: the granted unit in the nested award's core, inside the outer award
+        audit = engine.audit(stackrules.load_learner({"kind": "learner", "id": "d", "holdings": [{"credential": "e:DIP"}]}), outer, day).to_json()
+        core = next(n for n in audit["nodes"] if n["id"] == f"{inner}#core")
+        assert core["status"] == "met"
+
+
+def test_towards_draws_no_direct_row_where_a_holding_could_not_count(tmp_path: Path) -> None:
+    """A pool that reads a holding's grade takes neither a record into its credit nor another provider's credential
+    without a credit rule, as the audit counts them (an adversary found both listed as counting directly)."""
+    engine = _base_with(
+        tmp_path,
+        {
+            "m.yaml": "kind: catalog\nprovider: {id: m, name: Music School}\ncredit_system: us-sch\ngrade_scale: {order: [F, D, C, B, A], pass: D}\n"
+            "credentials:\n  - {id: 'm:THEORY', title: Theory, credits: 3, tags: [music]}\n"
+            "  - {id: 'm:RECITAL', title: Recital (attended), type: record, tags: [music]}\n",
+            "cert.yaml": "kind: qualification\nid: 'm:CERT'\ntitle: Music certificate\nprovider: m\ncredits: 6\nrequires:\n  all:\n"
+            "    - {id: graded, title: Graded music credit, credits: 6, where: {tags: music, grade: {gte: B}}}\n",
+            "q.yaml": "kind: qualification\nid: 't:GQ'\ntitle: Graded award\nprovider: t\ncredits: 6\n"
+            "requires: {all: [{id: graded, title: Graded a-units, credits: 6, where: {tags: a, grade: {gte: C}}}]}\n",
+        },
+    )
+    day = dt.date(2026, 6, 30)
+    assert engine.counts_towards("m:RECITAL", day).rows == ()
+    assert engine.counts_towards("e:U1", day).to_json()["counts_towards"] == []
+    # the holdings that may pass the filter still do: the provider's own credential, said as a holding's
+    held = engine.counts_towards("m:THEORY", day).to_json()["counts_towards"]
+    assert [r["node"] for r in held] == ["m:CERT#graded"] and "a holding whose date, grade or term passes its filter" in engine.counts_towards(
+        "m:THEORY", day
+    ).text()
+    assert (
+        engine.audit(stackrules.load_learner({"kind": "learner", "id": "r", "holdings": [{"credential": "m:RECITAL", "grade": "A"}]}), "m:CERT", day).to_json()[
+            "credits"
+        ]["counted"]
+        == "0"
+    )

@@ -238,6 +238,11 @@ def _held_only_edges(g: nx.DiGraph, rb: RuleBase, v: QualVersion, top: CNode, on
         for a in index.candidates(leaf.where):
             if only is not None and a.id != only:
                 continue
+            info = rb.credentials[a.id]
+            if not v.is_home(info.provider) or (info.type == "record" and leaf.count is None):
+                # as the audit counts a holding: another provider's credential only through a credit rule, and a record
+                # (no credit, section 17) never in a pool of credit (an adversary found both drawn as counting directly)
+                continue
             src, dst = f"credential:{a.id}", _name(leaf, v.id)
             if not g.has_edge(src, dst) and maybe.match(leaf.where, a):  # (one the credential itself passes is drawn already)
                 g.add_edge(src, dst, kind="counts_towards", held="a holding that passes the filter")
@@ -450,7 +455,10 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
             for _, nxt, data in sorted(g.out_edges(cur, data=True)):
                 if data["kind"] == "consumes" and "into" in data:
                     only.setdefault(nxt, set()).update(f"qualification:{t}" for t in data["into"])
-                if data["kind"] == "grants" and cur in only and _qualification_of(g, nxt) not in only[cur]:
+                if data["kind"] == "grants" and cur in only and not _holding(g, nxt, ("requires",)) & only[cur]:
+                    # a grant followed only into the targets the source was consumed for: a node is in every tree that
+                    # holds it by `requires` edges (a nested qualification's named node is in the nesting tree too: an
+                    # adversary found a grant into one dropped or kept by which tree's id sorted first)
                     continue
                 if data["kind"] not in forward:
                     continue
@@ -469,12 +477,13 @@ def counts_towards(g: nx.DiGraph, credential: str, kind: Literal["credential", "
     return Towards(credential, kind, day, tuple(rows))
 
 
-def _holding(g: nx.DiGraph, node: str) -> set[str]:
-    """The qualifications ``node`` is part of: the one whose tree holds it and every one that nests that one, at any depth.
+def _holding(g: nx.DiGraph, node: str, kinds: tuple[str, ...] = ("requires", "nests")) -> set[str]:
+    """The qualifications ``node`` is part of: the one whose tree holds it and every one that nests that one, at any depth
+    (``kinds``: ``("requires",)`` for the trees alone, each nested qualification's expansion included).
 
-    Walked up ``requires`` and ``nests`` edges only: every other edge into a tree (a credential that counts there, a
-    rule's grant) starts outside the qualifications, and following them (``nx.ancestors``) visited the whole
-    catalogue for each row, which took minutes on an institution's rule base.
+    Walked up those edges only: every other edge into a tree (a credential that counts there, a rule's grant) starts
+    outside the qualifications, and following them (``nx.ancestors``) visited the whole catalogue for each row, which
+    took minutes on an institution's rule base.
     """
     found: set[str] = set()
     seen = {node}
@@ -484,21 +493,10 @@ def _holding(g: nx.DiGraph, node: str) -> set[str]:
         if g.nodes[cur]["kind"] == "qualification":
             found.add(cur)
         for up, _, kind in g.in_edges(cur, data="kind"):
-            if kind in ("requires", "nests") and up not in seen:
+            if kind in kinds and up not in seen:
                 seen.add(up)
                 stack.append(up)
     return found
-
-
-def _qualification_of(g: nx.DiGraph, node: str) -> str | None:
-    """The qualification a node of a tree belongs to (a qualification: itself)."""
-    cur = node
-    while not cur.startswith("qualification:"):
-        parents = sorted(p for p, _, d in g.in_edges(cur, data=True) if d["kind"] == "requires")
-        if not parents:
-            return None
-        cur = parents[0]
-    return cur
 
 
 def _named(g: nx.DiGraph, node: str) -> str:
