@@ -280,7 +280,10 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
     rest = [r for r in rows if r["target"] != "exu:BIT"]
     assert len(rest) == len(engine.qualifications()) - 1
     assert all(
-        r["status"] == "unavailable" and f"time limit was spent before this qualification was reached (1 of {len(rows)} audited)" in r["why"] for r in rest
+        r["status"] == "unavailable"
+        and f"time limit was spent before this qualification was reached (1 of {len(rows)} audited, the last quarter of the limit kept for the plans"
+        in r["why"]
+        for r in rest
     )
     assert (
         "exu:BIT Bachelor of Information Technology" in d.text()
@@ -448,4 +451,35 @@ def test_explore_counts_as_audited_only_what_was_audited(engine: stackrules.Engi
     bit = next(r for r in rows if r["target"] == "exu:BIT")
     assert bit["status"] == "unavailable" and bit["why"].startswith("not audited: no version of `exu:BIT` is in force on 2001-02-01")
     rest = [r for r in rows if r["target"] != "exu:BIT"]
-    assert rest and all(f"(0 of {len(rows)} audited)" in r["why"] for r in rest)
+    assert rest and all(f"(0 of {len(rows)} audited, " in r["why"] for r in rest)
+
+
+def test_explore_keeps_a_quarter_of_its_budget_for_plans(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With plans asked for, audits start only in the first three quarters of the budget (each audit here costs one
+    second of a four-second budget: three are audited), and the rest goes to plans of the best-ranked rows; the
+    learner's enrolment goes first, then the qualifications naming most of what they hold."""
+    clock = {"now": 0.0}
+    audited: list[str] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return clock["now"]
+
+    real_audit = decide_explore.audit_decision
+
+    def one_second(*args: Any, **kwargs: Any) -> Any:
+        audited.append(args[2])
+        clock["now"] += 1.0
+        return real_audit(*args, **kwargs)
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    monkeypatch.setattr(decide_explore, "audit_decision", one_second)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    rows = engine.explore(ben, AS_OF, time_limit=4).to_json()["qualifications"]
+    assert len(audited) == 3 and audited[0] == "exu:BIT"
+    assert sum(r["status"] != "unavailable" for r in rows) == 3
+    planned = [r for r in rows if r.get("plan_size")]
+    assert planned and planned[0]["target"] == "exu:BIT"  # its plan made in the quarter kept
+    order = decide_explore._first(engine.context, stackrules.load_learner({"kind": "learner", "id": "x", "holdings": [{"credential": "exu:DATA5001"}]}), AS_OF)
+    assert order[0] in ("exu:GCDS", "exu:MDS")  # requirements that name the unit held come first

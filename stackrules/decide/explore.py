@@ -13,6 +13,7 @@ from ..decisions.explore import Exploration, ExploreRow, UnavailableRow, share_t
 from ..decisions.plan import Plan
 from ..errors import RequestError
 from ..language.documents import Learner
+from ..rulebase.index import iter_nodes
 from .audit import MIN_SOLVE, Context, audit_decision
 from .plan import PlanOptions, plan_decision
 
@@ -30,29 +31,44 @@ def _amount(credits: Fraction | None, records: int) -> str:
     return f"{q(credits)}" + (f" and {_records(records)}" if records else "")
 
 
-NOT_REACHED = "not audited: the time limit was spent before this qualification was reached ({audited} of {total} audited); raise --time-limit (time_limit in the API) to audit every one"
+NOT_REACHED = "not audited: the time limit was spent before this qualification was reached ({audited} of {total} audited{kept}); raise --time-limit (time_limit in the API) to audit every one"
+AUDIT_SHARE = 0.75  # of an exploration's time limit that audits may start in when plans are asked for: the rest is kept for the plans of the best-ranked rows
 
 
-def _first(ctx: Context, learner: Learner) -> list[str]:
-    """The order audits spend the budget in: the learner's enrolments, then the qualifications of the providers they
-    hold credentials from, then the rest (each group by id). Only the order of work: the rows are ranked afterwards."""
-    ids = ctx.rb.qualification_ids()
+def _first(ctx: Context, learner: Learner, as_of: dt.date) -> list[str]:
+    """The order audits spend the budget in: the learner's enrolments; then the qualifications whose requirements name
+    the most of what the learner holds; then those of the providers they hold credentials from; then the rest (each
+    by id). Only the order of work: the rows are ranked afterwards."""
     enrolled = {e.qualification for e in learner.doc.enrolments}
-    providers = {info.provider for h in learner.doc.holdings if (info := ctx.rb.credentials.get(h.credential)) is not None}
+    held = {h.credential for h in learner.doc.holdings}
+    providers = {info.provider for c in held if (info := ctx.rb.credentials.get(c)) is not None}
 
-    def group(qid: str) -> int:
-        if qid in enrolled:
+    def named(qid: str) -> int:
+        v = ctx.rb.version(qid, as_of)
+        if v is None:
             return 0
-        return 1 if any(v.provider in providers for v in ctx.rb.qualifications.get(qid, ())) else 2
+        found: set[str] = set()
+        for tree in (v.requires, *v.define.values()):
+            found |= {n.credential for n, _ in iter_nodes(tree, ()) if n.credential in held}
+        return len(found)
 
-    return sorted(ids, key=lambda qid: (group(qid), qid))
+    def place(qid: str) -> tuple[int, int, str]:
+        if qid in enrolled:
+            return (0, 0, qid)
+        k = named(qid)
+        if k:
+            return (1, -k, qid)
+        return (2 if any(v.provider in providers for v in ctx.rb.qualifications.get(qid, ())) else 3, 0, qid)
+
+    return sorted(ctx.rb.qualification_ids(), key=place)
 
 
 def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit: float, with_plans: bool = True, look_ahead: bool = False) -> Exploration:
     """Every qualification ranked by what remains for this learner ("what can I finish?").
 
-    One budget for all of it (section 18): every qualification is audited first, then plans are made for the rows
-    still short, best ranked first, with what is left. Once the budget is spent no more work starts: a qualification
+    One budget for all of it (section 18): every qualification is audited first (in :func:`_first`'s order, starting
+    only in the first ``AUDIT_SHARE`` of the budget when plans are asked for), then plans are made for the rows still
+    short, best ranked first, with what is left. Once the budget is spent no more work starts: a qualification
     not reached is listed as not audited, a row without a plan says none was found within the time limit (over an
     institution's 1,500 qualifications an exploration with the default 10 s had run for 140 s, an audit and a plan at a
     time, and answered "not decided" for all but one).
@@ -63,11 +79,14 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
     def left() -> float:
         return max(deadline - time.monotonic(), MIN_SOLVE)
 
-    order = _first(ctx, learner)
+    order = _first(ctx, learner, as_of)
     audits: list[tuple[str, AuditDecision]] = []
     reached = 0
+    # with plans asked for, audits start only in the first AUDIT_SHARE of the budget: over an institution the audits
+    # alone can spend any limit, and a plan for the best-ranked rows is worth more than an audit of the last reached
+    audit_until = deadline - (1 - AUDIT_SHARE) * time_limit if with_plans else deadline
     for qid in order:
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= audit_until:
             break
         reached += 1
         try:
@@ -76,7 +95,8 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             # (a learner who commenced before the first version, say): said as not audited, with what to do
             rows.append(UnavailableRow(qid, "not audited: " + exc.message + (f"; {exc.help}" if exc.help else "")))
     for qid in order[reached:]:
-        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=len(audits), total=len(order))))
+        kept = ", the last quarter of the limit kept for the plans of the best-ranked rows" if with_plans else ""
+        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=len(audits), total=len(order), kept=kept)))
 
     def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, Fraction, bool, str]:
         """Section 16's order: the share of the target still to do, then `remaining` (in full-time years: the only way
