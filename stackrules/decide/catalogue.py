@@ -20,7 +20,7 @@ import numpy as np
 
 from ..compile.target import CompiledTarget, prerequisites_met
 from ..compile.tree import CNode
-from ..rulebase.filters import credential_attrs
+from ..rulebase.filters import catalogue_index, credential_attrs
 from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
 from .items import Item
 
@@ -412,17 +412,40 @@ def add_external(
     fill one are catalogue additions already, :func:`add_catalogue`). ``rules``: the ids of the rules ``trees`` are."""
     have = {it.credential for it in items}
     others = sorted((c for provider, cs in rb.credentials_by_provider.items() if not v.is_home(provider) for c in cs), key=lambda c: c.id)
+    index = catalogue_index(rb, v.system)
+    leaves = [(leaf, tv) for tree, tv in trees for leaf in tree.leaves()]
+
+    def probe_of(c: CredentialInfo) -> Item:
+        return Item(len(items), c.id, c.id, "addition", credential_attrs(rb, c.id, v.system), cost=c.cost, members=(c.id,))
 
     def source(c: CredentialInfo) -> Item | None:
-        attrs = credential_attrs(rb, c.id, v.system)
-        probe = Item(len(items), c.id, c.id, "addition", attrs, cost=c.cost, members=(c.id,))
-        return probe if any(accepts(leaf, probe, tv.fields) for tree, tv in trees for leaf in tree.leaves()) else None
+        probe = probe_of(c)
+        return probe if any(accepts(leaf, probe, tv.fields) for leaf, tv in leaves) else None
 
-    for c in others:
-        if c.type == "qualification" or c.id in have:
-            continue
-        if (probe := source(c)) is not None:
-            items.append(probe)
+    def sources(among: list[CredentialInfo]) -> set[str]:
+        """Which of ``among`` some rule leaf accepts: each leaf tests only the credentials the catalogue's index says
+        its filter could match (a superset: the filter still decides), not the whole catalogue (over an institution,
+        20,000 credentials times every leaf of its rules took about 10 s of each plan)."""
+        wanted = {c.id: c for c in among}
+        found: set[str] = set()
+        for leaf, tv in leaves:
+            if leaf.kind == "credential":
+                names = {leaf.credential, *rb.equivalents.get(leaf.credential or "", ())}
+                candidates = [wanted[n] for n in sorted(n for n in names if n in wanted)]
+            elif leaf.where is None:
+                candidates = among
+            else:
+                candidates = [wanted[a.id] for a in index.candidates(leaf.where) if a.id in wanted]
+            for c in candidates:
+                if c.id not in found and accepts(leaf, probe_of(c), tv.fields):
+                    found.add(c.id)
+        return found
+
+    pool = [c for c in others if c.type != "qualification" and c.id not in have]
+    taken = sources(pool)
+    for c in pool:
+        if c.id in taken:
+            items.append(probe_of(c))
     if top is None or v.provider is None or not trees:
         return
     # the target provider's own: which its rules could take is found once per rule base and set of rules (a scan
@@ -433,7 +456,9 @@ def add_external(
     found: list[str] | None = None if personal else rb.memo.get(key)
     if found is None:
         home = sorted((c for provider, cs in rb.credentials_by_provider.items() if v.is_home(provider) for c in cs), key=lambda c: c.id)
-        found = [c.id for c in home if c.type != "qualification" and source(c) is not None]
+        home = [c for c in home if c.type != "qualification"]
+        taken = sources(home)
+        found = [c.id for c in home if c.id in taken]
         if not personal:
             found = rb.memo.setdefault(key, found)
     for cid in found:
