@@ -143,3 +143,36 @@ def test_the_fuzzer_reaches_both_outcomes(base: Path) -> None:
         assert_positioned(caught.value)
     finally:
         shutil.copyfile(ROOT / FILES[0], broken)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "says"),
+    [
+        # found by the fuzzer at 25 times its examples: an empty mapping in a value's place raised IndexError
+        (
+            "rules/example-university/bit-2025.yaml",
+            "limits:\n",
+            "limits:\n  - {id: odd, max_credits: 6, where: {credits: {lte: {}}}}\n",
+            "an empty mapping is no value",
+        ),
+        # and a catalogue's own credit system with a zero year loaded, then divided by zero converting credit
+        (
+            "rules/us-community-college/catalog.yaml",
+            "credit_system: us-sch",
+            "credit_system: {id: us-cc, full_time_year: 0}",
+            "`full_time_year` must be above zero",
+        ),
+    ],
+)
+def test_what_the_fuzzer_found_is_a_positioned_diagnostic(base: Path, name: str, old: str, new: str, says: str) -> None:
+    path = base / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    try:
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(RuleBaseError) as caught:
+            stackrules.load(base / "frameworks", base / "rules")
+        assert_positioned(caught.value)
+        assert any(says in d.message and d.file.endswith(name.rsplit("/", 1)[1]) for d in caught.value.diagnostics), caught.value
+    finally:
+        shutil.copyfile(ROOT / name, path)

@@ -344,6 +344,8 @@ FACT_OPS = ("eq", "ne", "in", "not_in", "gte", "gt", "lte", "lt", "prefix", "glo
 
 def _fact_ref(attr: str, op: str, value: dict[Any, Any], at: tuple[Any, ...]) -> FactRef:
     """`{fact: name}` in a value's place: the learner's fact of that name, read when a learner is decided."""
+    if not value:
+        raise _err("invalid_filter", "an empty mapping is no value: write the value to compare with, or `{fact: name}` for a learner fact", at=at)
     if set(value) != {"fact"}:
         extra = sorted(str(k) for k in value if k != "fact")
         raise _err(
@@ -980,6 +982,13 @@ class InlineSystem(Model):
     full_time_year: Num
     name: str | None = None
     hours_per_credit: Range | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> InlineSystem:
+        # as a `credit_systems` document's: credit is converted through it (a zero year divided by zero, a traceback)
+        if self.full_time_year <= 0:
+            raise _err("invalid_value", "`full_time_year` must be above zero")
+        return self
 
 
 class CatalogDoc(Model):
