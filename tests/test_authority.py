@@ -245,31 +245,39 @@ def test_explore_shares_one_budget(engine: stackrules.Engine, monkeypatch: pytes
     assert all("not decided within the time limit" in r["why"] for r in rows if r["status"] == "indeterminate")
 
 
-def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once the budget is spent no audit or plan starts (an institution's exploration ran 140 s on a 10 s limit): the
-    qualifications not reached are listed as not audited, with how many were; the learner's enrolment goes first."""
+def _spent_by_the_first(monkeypatch: pytest.MonkeyPatch, step: str) -> list[str]:
+    """A clock for explore that stands still until the first call of ``step`` (``audit_decision`` or
+    ``plan_decision``) spends the whole budget; returns the targets ``step`` was called for, in order."""
     spent = {"now": False}
-    audited: list[str] = []
-    planned: list[str] = []
+    called: list[str] = []
 
     class Clock:
         @staticmethod
         def monotonic() -> float:
             return 1e9 if spent["now"] else 0.0
 
-    real_audit = decide_explore.audit_decision
+    real = getattr(decide_explore, step)
 
-    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
-        audited.append(args[2])
-        spent["now"] = True  # the first audit spends the whole budget
-        return real_audit(*args, **kwargs)
+    def spend(*args: Any, **kwargs: Any) -> Any:
+        called.append(args[2])
+        spent["now"] = True
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decide_explore, "time", Clock)
+    monkeypatch.setattr(decide_explore, step, spend)
+    return called
+
+
+def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the budget is spent no audit or plan starts (an institution's exploration ran 140 s on a 10 s limit): the
+    qualifications not reached are listed as not audited, with how many were; the learner's enrolment goes first."""
+    audited = _spent_by_the_first(monkeypatch, "audit_decision")  # the first audit spends the whole budget
+    planned: list[str] = []
 
     def plan(*args: Any, **kwargs: Any) -> Any:
         planned.append(args[2])
         raise AssertionError("no plan starts once the budget is spent")
 
-    monkeypatch.setattr(decide_explore, "time", Clock)
-    monkeypatch.setattr(decide_explore, "audit_decision", audit_then_spend)
     monkeypatch.setattr(decide_explore, "plan_decision", plan)
     ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
     d = engine.explore(ben, AS_OF, time_limit=5)
@@ -293,23 +301,7 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
 
 def test_explore_plans_the_best_ranked_row_first(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every qualification is audited before any plan is made, and plans go best ranked first while the budget lasts."""
-    spent = {"now": False}
-    planned: list[str] = []
-
-    class Clock:
-        @staticmethod
-        def monotonic() -> float:
-            return 1e9 if spent["now"] else 0.0
-
-    real_plan = decide_explore.plan_decision
-
-    def plan_then_spend(*args: Any, **kwargs: Any) -> Any:
-        planned.append(args[2])
-        spent["now"] = True
-        return real_plan(*args, **kwargs)
-
-    monkeypatch.setattr(decide_explore, "time", Clock)
-    monkeypatch.setattr(decide_explore, "plan_decision", plan_then_spend)
+    planned = _spent_by_the_first(monkeypatch, "plan_decision")
     eva = stackrules.load_learner(EXAMPLES / "eva.yaml")
     rows = engine.explore(eva, AS_OF, time_limit=5).to_json()["qualifications"]
     assert not any(r["status"] == "unavailable" for r in rows)  # every one audited
@@ -431,21 +423,7 @@ def test_a_stated_term_that_begins_after_the_award_is_refused(tmp_path: Path) ->
 def test_explore_counts_as_audited_only_what_was_audited(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A qualification whose audit was refused (the learner commenced before its first version) is not counted among
     the audited when the budget runs out (an adversary's finding: "(1 of N audited)" with none audited)."""
-    spent = {"now": False}
-
-    class Clock:
-        @staticmethod
-        def monotonic() -> float:
-            return 1e9 if spent["now"] else 0.0
-
-    real_audit = decide_explore.audit_decision
-
-    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
-        spent["now"] = True
-        return real_audit(*args, **kwargs)
-
-    monkeypatch.setattr(decide_explore, "time", Clock)
-    monkeypatch.setattr(decide_explore, "audit_decision", audit_then_spend)
+    _spent_by_the_first(monkeypatch, "audit_decision")
     early = stackrules.load_learner({"kind": "learner", "id": "early", "enrolments": [{"qualification": "exu:BIT", "commenced": "2001-02-01"}]})
     rows = engine.explore(early, AS_OF, time_limit=5).to_json()["qualifications"]
     bit = next(r for r in rows if r["target"] == "exu:BIT")
