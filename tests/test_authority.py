@@ -461,3 +461,40 @@ def test_explore_keeps_a_quarter_of_its_budget_for_plans(engine: stackrules.Engi
     assert planned and planned[0]["target"] == "exu:BIT"  # its plan made in the quarter kept
     order = decide_explore._first(engine.context, stackrules.load_learner({"kind": "learner", "id": "x", "holdings": [{"credential": "exu:DATA5001"}]}), AS_OF)
     assert order[0] in ("exu:GCDS", "exu:MDS")  # requirements that name the unit held come first
+
+
+def test_a_plan_builds_nothing_once_its_time_limit_is_spent(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the time limit a plan builds no problem and no model: it is not decided (over an institution each build
+    takes seconds, and a plan given 2.5 s ran 6-10 s)."""
+    from stackrules.decide import plan as decide_plan
+
+    spent = {"now": False}
+    built: list[str] = []
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return 1e9 if spent["now"] else 0.0
+
+    real_audit, real_build = decide_plan.run_audit, decide_plan.build_problem
+
+    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
+        found = real_audit(*args, **kwargs)
+        spent["now"] = True  # the learner's audit spends the whole budget
+        return found
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        built.append(args[2])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(decide_plan, "time", Clock)
+    monkeypatch.setattr(decide_plan, "run_audit", audit_then_spend)
+    monkeypatch.setattr(decide_plan, "build_problem", build)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    for objective in ("credits", "terms"):
+        spent["now"] = False
+        d = engine.plan(ben, "exu:BIT", AS_OF, objective=objective, time_limit=5)
+        doc = d.to_json()
+        assert doc["status"] == "no_plan" and doc["proof"] == "indeterminate", doc
+        assert "not decided within the time limit" in d.text()
+    assert built == []

@@ -355,6 +355,8 @@ def _attempt(
     term, is a plan, and its objective such a bound: when that is not enough, the attempt stops there (status
     "wider", with the bound) rather than break ties in a model whose plan the caller would not use.
     """
+    if time.monotonic() >= deadline:
+        return _Attempt("time_limit", None, [], {})  # (its models take seconds to build over an institution)
     order = _order(opts)
     ready = _ready(p)
     own = order[:2]  # proven: the objective, the audit's credit kept
@@ -707,6 +709,22 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         built.most_guessed = guessed and fewer is not None
         return built
 
+    def timed_out() -> NoPlan:
+        """The time limit spent before a plan's problem was built: not decided (building one over an institution takes
+        seconds, and it was built past the limit; a plan given 2.5 s there ran 6-10 s)."""
+        return NoPlan(
+            audit_p.version.id,
+            audit_p.version.title,
+            learner.id,
+            Objective(opts.objective),
+            as_of,
+            "not decided within the time limit",
+            (),
+            ctx.prov,
+            Proof.INDETERMINATE,
+            audit_said.version,
+        )
+
     plans: list[tuple[Choice, list[Item], dict[str, int]]] = []
     proof = "optimal"
     ties_proven = True
@@ -717,6 +735,8 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         # bounds the optimum, which lets the full model drop every credential needing prerequisites
         # that ready ones dominate. If what is left was in the first model, the fast plan is
         # optimal; else the (smaller) full model is solved.
+        if time.monotonic() >= deadline:
+            return timed_out()
         fast = problem(quick=True, at_most=guess, guessed=guess is not None)
         calendar = _calendar(ctx.rb, opts, fast)  # every plan problem of the learner holds the same rule sources
         answered: dict[Fraction, bool] = {}  # enough's answers for this fast model (its attempt asks first)
@@ -731,12 +751,16 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         if fast.most_guessed and (quick.over is not None or quick.status == "infeasible"):
             # the guess was short: the fast model's least credit found within it bounds the fast model's
             # (it is within the fast model); with nothing found, only the horizon's bound is known
+            if time.monotonic() >= deadline:
+                return timed_out()
             fast = problem(quick=True, at_most=quick.over)
             answered.clear()
             quick = _attempt(fast, opts, calendar, _load(ctx, fast, opts), [], keep, deadline, enough)
         if quick.status == "wider":
             # a plan of the fast model bounds the optimum, and the full model within it has more candidates
             assert quick.bound is not None
+            if time.monotonic() >= deadline:
+                return timed_out()
             p = problem(bound=quick.bound)
         elif quick.status == "optimal" and quick.choice is not None:
             bound = total(it.credits if opts.objective == "credits" else it.cost or Fraction(0) for it in quick.chosen)
@@ -746,9 +770,13 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
+            elif time.monotonic() >= deadline:
+                return timed_out()
             else:
                 p = problem(bound=bound)
     if p is None:
+        if time.monotonic() >= deadline:
+            return timed_out()
         p = problem()
         calendar = _calendar(ctx.rb, opts, p)
     load = _load(ctx, p, opts)
