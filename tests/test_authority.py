@@ -245,9 +245,10 @@ def test_explore_shares_one_budget(engine: stackrules.Engine, monkeypatch: pytes
     assert all("not decided within the time limit" in r["why"] for r in rows if r["status"] == "indeterminate")
 
 
-def _spent_by_the_first(monkeypatch: pytest.MonkeyPatch, step: str) -> list[str]:
-    """A clock for explore that stands still until the first call of ``step`` (``audit_decision`` or
-    ``plan_decision``) spends the whole budget; returns the targets ``step`` was called for, in order."""
+def _spent_by_the_first(monkeypatch: pytest.MonkeyPatch, step: str, module: Any = decide_explore) -> tuple[list[str], dict[str, bool]]:
+    """A clock for ``module`` that stands still until the first call of its ``step`` (``audit_decision``,
+    ``plan_decision``, ``run_audit``) returns or raises, which spends the whole budget. Returns the targets ``step``
+    was called for, in order, and the switch (set ``"now"`` back to False to start again)."""
     spent = {"now": False}
     called: list[str] = []
 
@@ -256,22 +257,24 @@ def _spent_by_the_first(monkeypatch: pytest.MonkeyPatch, step: str) -> list[str]
         def monotonic() -> float:
             return 1e9 if spent["now"] else 0.0
 
-    real = getattr(decide_explore, step)
+    real = getattr(module, step)
 
     def spend(*args: Any, **kwargs: Any) -> Any:
         called.append(args[2])
-        spent["now"] = True
-        return real(*args, **kwargs)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent["now"] = True
 
-    monkeypatch.setattr(decide_explore, "time", Clock)
-    monkeypatch.setattr(decide_explore, step, spend)
-    return called
+    monkeypatch.setattr(module, "time", Clock)
+    monkeypatch.setattr(module, step, spend)
+    return called, spent
 
 
 def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once the budget is spent no audit or plan starts (an institution's exploration ran 140 s on a 10 s limit): the
     qualifications not reached are listed as not audited, with how many were; the learner's enrolment goes first."""
-    audited = _spent_by_the_first(monkeypatch, "audit_decision")  # the first audit spends the whole budget
+    audited, _ = _spent_by_the_first(monkeypatch, "audit_decision")  # the first audit spends the whole budget
     planned: list[str] = []
 
     def plan(*args: Any, **kwargs: Any) -> Any:
@@ -301,7 +304,7 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
 
 def test_explore_plans_the_best_ranked_row_first(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every qualification is audited before any plan is made, and plans go best ranked first while the budget lasts."""
-    planned = _spent_by_the_first(monkeypatch, "plan_decision")
+    planned, _ = _spent_by_the_first(monkeypatch, "plan_decision")
     eva = stackrules.load_learner(EXAMPLES / "eva.yaml")
     rows = engine.explore(eva, AS_OF, time_limit=5).to_json()["qualifications"]
     assert not any(r["status"] == "unavailable" for r in rows)  # every one audited
@@ -468,27 +471,14 @@ def test_a_plan_builds_nothing_once_its_time_limit_is_spent(engine: stackrules.E
     takes seconds, and a plan given 2.5 s ran 6-10 s)."""
     from stackrules.decide import plan as decide_plan
 
-    spent = {"now": False}
+    _, spent = _spent_by_the_first(monkeypatch, "run_audit", decide_plan)  # the learner's audit spends the whole budget
     built: list[str] = []
-
-    class Clock:
-        @staticmethod
-        def monotonic() -> float:
-            return 1e9 if spent["now"] else 0.0
-
-    real_audit, real_build = decide_plan.run_audit, decide_plan.build_problem
-
-    def audit_then_spend(*args: Any, **kwargs: Any) -> Any:
-        found = real_audit(*args, **kwargs)
-        spent["now"] = True  # the learner's audit spends the whole budget
-        return found
+    real_build = decide_plan.build_problem
 
     def build(*args: Any, **kwargs: Any) -> Any:
         built.append(args[2])
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(decide_plan, "time", Clock)
-    monkeypatch.setattr(decide_plan, "run_audit", audit_then_spend)
     monkeypatch.setattr(decide_plan, "build_problem", build)
     ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
     for objective in ("credits", "terms"):
