@@ -296,10 +296,14 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
         in r["why"]
         for r in rest
     )
+    text = d.text()
     assert (
-        "exu:BIT Bachelor of Information Technology" in d.text()
-        and "no plan was found (none within the rules, offerings and load, or not within the time limit)" in d.text()
+        "exu:BIT Bachelor of Information Technology" in text
+        and "no plan was found (none within the rules, offerings and load, or not within the time limit)" in text
     )
+    # the text says the qualifications not reached once, not a line each (an institution has 1,500)
+    assert f"and {len(rest)} more not audited: the time limit was spent before they were reached (1 of {len(rows)} audited" in text
+    assert "  2. " not in text and not any(f" {r['target']}: " in text for r in rest)
 
 
 def test_explore_plans_the_best_ranked_row_first(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,7 +96,7 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             rows.append(UnavailableRow(qid, "not audited: " + exc.message + (f"; {exc.help}" if exc.help else "")))
     for qid in order[reached:]:
         kept = ", the last quarter of the limit kept for the plans of the best-ranked rows" if with_plans else ""
-        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=len(audits), total=len(order), kept=kept)))
+        rows.append(UnavailableRow(qid, NOT_REACHED.format(audited=len(audits), total=len(order), kept=kept), not_reached=True))
 
     def key(r: ExploreRow | UnavailableRow) -> tuple[int, Fraction, Fraction, bool, str]:
         """Section 16's order: the share of the target still to do, then `remaining` (in full-time years: the only way

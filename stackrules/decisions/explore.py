@@ -67,6 +67,7 @@ class UnavailableRow:
 
     target: str
     why: str
+    not_reached: bool = False  # not audited because the exploration's time limit was spent first (the text says these once)
 
     def to_json(self) -> JSONObject:
         return {"target": self.target, "title": None, "status": self.status, "remaining": None, "why": self.why}

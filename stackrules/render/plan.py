@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..decisions.explore import Exploration, ExploreRow, share_to_go
+from ..decisions.explore import Exploration, ExploreRow, UnavailableRow, share_to_go
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .audit import DESCRIBED, version_line
 from .common import CONFIDENCE, footer, grant_name, n, section
@@ -196,7 +196,9 @@ def explore_text(d: Exploration) -> str:
         f"What learner {d.learner} can finish, as of {d.as_of.isoformat()} (least remaining first, as a share of each target; equal shares by full-time years)",
         "",
     ]
-    for k, r in enumerate(d.qualifications, 1):
+    # the qualifications the time limit left unaudited are said once, after the rest (each is a row of the JSON)
+    late = [r for r in d.qualifications if isinstance(r, UnavailableRow) and r.not_reached]
+    for k, r in enumerate((r for r in d.qualifications if not (isinstance(r, UnavailableRow) and r.not_reached)), 1):
         if isinstance(r, ExploreRow):
             title = f" {r.title}" if r.title else ""
             if r.plan_size is None:
@@ -215,6 +217,9 @@ def explore_text(d: Exploration) -> str:
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
         share = f" ({_percent_to_go(r)} to go)" if isinstance(r, ExploreRow) and r.remaining is not None and r.remaining else ""
         out.append(f"{k:>3}. {r.target}{title}{share}: {r.why}{plan}{at}")
+    if late:
+        said = late[0].why.removeprefix("not audited: ").replace("this qualification was", "they were")
+        out.append(f"     and {len(late)} more not audited: {said} (each is listed in --format json)")
     # the footer every explanation ends with (the rules it read); a learner's credential sections go before it
     out += ["", footer(d.provenance)]
     return "\n".join(out) + "\n"
