@@ -198,8 +198,8 @@ def catalogue_fits(rb: RuleBase, v: QualVersion, leaves: Sequence[CNode], creden
     catalogue, in the order the entry lists them; None when it is no entry (not home study, superseded, unknown).
 
     The compiler's test for one credential, without compiling the catalogue: the index only skips credentials that
-    cannot match, and what matches is :func:`leaf_accepts_static`'s (tests/test_plan.py checks this against the
-    compiled catalogue for every credential of the shipped base).
+    cannot match, and what matches is :func:`leaf_accepts_static`'s (tests/test_institution.py checks this against
+    the compiled catalogue for every credential of the shipped base).
     """
     index = catalogue_index(rb, v.system)
     k = index.find(credential)
