@@ -198,22 +198,26 @@ def test_credit_resting_on_a_source_the_learner_file_describes_says_so(engine: s
     assert all("described_by_learner" not in c for c in priya["credit"])
 
 
+def _rule_base(folder: Path, catalog: str, qualification: str) -> Path:
+    """``folder`` holding one catalogue (c.yaml) and one qualification (q.yaml), as written."""
+    (folder / "c.yaml").write_text(catalog, encoding="utf-8")
+    (folder / "q.yaml").write_text(qualification, encoding="utf-8")
+    return folder
+
+
 def test_an_empty_range_and_a_repeatable_shortfall_are_said_as_what_they_are(tmp_path: Any) -> None:
     # a rule author's finds: `number: {gte: 4000, lt: 3000}` got SR4001's generic "check the filter", and a pool of
     # 4 that one choir unit (repeatable 3 times) fills 3 places of was "only 3 credentials ... match"
     from stackrules.engine import load_with_diagnostics
 
-    (tmp_path / "c.yaml").write_text(
-        "kind: catalog\nprovider: {id: rg, name: RG}\ncredit_system: {id: rg-cp, full_time_year: 48}\n"
+    _rule_base(
+        tmp_path,
+        catalog="kind: catalog\nprovider: {id: rg, name: RG}\ncredit_system: {id: rg-cp, full_time_year: 48}\n"
         'id_pattern: "{provider}:{subject}{number}"\ncredentials:\n'
         '  - {id: "rg:HIST3001", title: H1, credits: 6}\n  - {id: "rg:MUSC1500", title: Choir, credits: 3, repeatable: {max: 3}}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "q.yaml").write_text(
-        'kind: qualification\nid: "rg:Q"\ntitle: Q\nprovider: rg\nrequires:\n  all:\n'
+        qualification='kind: qualification\nid: "rg:Q"\ntitle: Q\nprovider: rg\nrequires:\n  all:\n'
         "    - {id: upper, credits: 12, where: {subject: HIST, number: {gte: 4000, lt: 3000}}}\n"
         "    - {id: choir, count: 4, where: {subject: MUSC}}\n",
-        encoding="utf-8",
     )
     _, diags = load_with_diagnostics(tmp_path)
     said = {d.line: (d.code, d.message, d.help) for d in diags}
@@ -227,12 +231,10 @@ def test_an_empty_range_and_a_repeatable_shortfall_are_said_as_what_they_are(tmp
 def _first_version_2024(folder: Path) -> Path:
     """A rule base whose qualification `ex:Q` has one version, in force from 2024-01-01 (``folder``, made)."""
     folder.mkdir(exist_ok=True)
-    (folder / "c.yaml").write_text(
-        'kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
-        encoding="utf-8",
-    )
-    (folder / "q.yaml").write_text(
-        'kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n', encoding="utf-8"
+    _rule_base(
+        folder,
+        catalog='kind: catalog\nprovider: {id: ex, name: EX}\ncredit_system: {id: ex-cp, full_time_year: 48}\ncredentials:\n  - {id: "ex:A1", title: A1, credits: 6}\n',
+        qualification='kind: qualification\nid: "ex:Q"\ntitle: Q\nprovider: ex\neffective: {from: 2024-01-01}\nrequires: {all: ["ex:A1"]}\n',
     )
     return folder
 
@@ -251,17 +253,14 @@ def test_explore_says_a_qualification_it_cannot_audit_is_not_audited_and_what_to
 
 def test_a_met_audit_does_not_show_the_limit_of_an_alternative_not_taken_as_short(tmp_path: Any) -> None:
     # a rule author's find: a met BA listed "[ ] choir-semesters in choir: 0, at least 4" though the internship counts
-    (tmp_path / "c.yaml").write_text(
-        "kind: catalog\nprovider: {id: pr, name: PR}\ncredit_system: {id: pr-cp, full_time_year: 48}\n"
+    _rule_base(
+        tmp_path,
+        catalog="kind: catalog\nprovider: {id: pr, name: PR}\ncredit_system: {id: pr-cp, full_time_year: 48}\n"
         "terms:\n  - {id: 2025-S1, from: 2025-01-15, until: 2025-05-31}\ncredentials:\n"
         '  - {id: "pr:CHOIR", title: Choir, credits: 3, tags: [choir], repeatable: {max: 4}}\n  - {id: "pr:INTERN", title: Internship, credits: 12}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "q.yaml").write_text(
-        'kind: qualification\nid: "pr:Q"\ntitle: Q\nprovider: pr\nrequires:\n  id: practice\n  any:\n'
+        qualification='kind: qualification\nid: "pr:Q"\ntitle: Q\nprovider: pr\nrequires:\n  id: practice\n  any:\n'
         "    - {id: choir, count: 4, where: {tags: choir}, limits: [{id: choir-semesters, min_distinct: {count: 4, of: term}}]}\n"
         '    - "pr:INTERN"\n',
-        encoding="utf-8",
     )
     engine = stackrules.load(tmp_path)
     d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "pr:INTERN"}]}), "pr:Q", dt.date(2026, 1, 1))
@@ -272,17 +271,14 @@ def test_a_met_audit_does_not_show_the_limit_of_an_alternative_not_taken_as_shor
 def test_towards_follows_a_retired_unit_into_pools_and_keeps_records_out_of_credit_pools(tmp_path: Any) -> None:
     # a rule author's finds: `towards` of a renumbered unit listed only the leaf naming its successor, though the
     # audit counts it in a subject pool; a record (no credit) was listed towards pools of credit
-    (tmp_path / "c.yaml").write_text(
-        "kind: catalog\nprovider: {id: tw, name: TW}\ncredit_system: {id: tw-cp, full_time_year: 48}\n"
+    _rule_base(
+        tmp_path,
+        catalog="kind: catalog\nprovider: {id: tw, name: TW}\ncredit_system: {id: tw-cp, full_time_year: 48}\n"
         'id_pattern: "{provider}:{subject}{number}"\ncredentials:\n'
         '  - {id: "tw:HIST2005", title: Old, credits: 6}\n  - {id: "tw:HIST2050", title: New, credits: 6, supersedes: ["tw:HIST2005"]}\n'
         '  - {id: "tw:LANG0001", title: Exam, type: record, credits: 0}\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "q.yaml").write_text(
-        'kind: qualification\nid: "tw:Q"\ntitle: Q\nprovider: tw\nrequires:\n  all:\n    - {id: core, all: ["tw:HIST2050"]}\n'
+        qualification='kind: qualification\nid: "tw:Q"\ntitle: Q\nprovider: tw\nrequires:\n  all:\n    - {id: core, all: ["tw:HIST2050"]}\n'
         "    - {id: minor, credits: 6, where: {subject: HIST}}\n    - {id: exam, count: 1, where: {type: record}}\n    - {id: electives, credits: 6}\n",
-        encoding="utf-8",
     )
     engine = stackrules.load(tmp_path)
     day = dt.date(2026, 1, 1)
