@@ -287,7 +287,7 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
     rows = d.to_json()["qualifications"]
     assert audited == ["exu:BIT"] and planned == []  # the enrolment first; nothing after the budget
     first = next(r for r in rows if r["target"] == "exu:BIT")
-    assert first["status"] == "not_met" and first["plan_size"] == 0  # its plan was not made: none found in time
+    assert first["status"] == "not_met" and first["plan_size"] == 0 and first["plan_status"] == "not_decided"  # its plan was not made in time
     rest = [r for r in rows if r["target"] != "exu:BIT"]
     assert len(rest) == len(engine.qualifications()) - 1
     assert all(
@@ -297,10 +297,7 @@ def test_explore_starts_no_work_once_its_budget_is_spent(engine: stackrules.Engi
         for r in rest
     )
     text = d.text()
-    assert (
-        "exu:BIT Bachelor of Information Technology" in text
-        and "no plan was found (none within the rules, offerings and load, or not within the time limit)" in text
-    )
+    assert "exu:BIT Bachelor of Information Technology" in text and "; not planned within the time limit (raise --time-limit to plan it)" in text
     # the text says the qualifications not reached once, not a line each (an institution has 1,500)
     assert f"and {len(rest)} more not audited: the time limit was spent before they were reached (1 of {len(rows)} audited" in text
     assert "  2. " not in text and not any(f" {r['target']}: " in text for r in rest)
@@ -492,3 +489,31 @@ def test_a_plan_builds_nothing_once_its_time_limit_is_spent(engine: stackrules.E
         assert doc["status"] == "no_plan" and doc["proof"] == "indeterminate", doc
         assert "not decided within the time limit" in d.text()
     assert built == []
+
+
+def test_explore_tells_a_plan_proven_impossible_from_one_not_made_in_time(tmp_path: Path) -> None:
+    # both were "no plan was found (none ..., or not within the time limit)", plan_size 0 in the JSON: an advisor
+    # could not tell a programme the learner cannot finish here from one the engine ran out of time on. The only
+    # unit of t:SHORT is incompatible with one the learner holds, so no plan may add it
+    (tmp_path / "c.yaml").write_text(
+        "kind: catalog\nprovider: {id: t, name: T}\ncredit_system: {id: t-cp, full_time_year: 48}\ncredentials:\n"
+        '  - {id: "t:A", title: A, credits: 6, tags: [ex], incompatible: ["t:H"]}\n  - {id: "t:H", title: H, credits: 6}\n'
+        '  - {id: "t:B", title: B, credits: 6, tags: [why]}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "short.yaml").write_text(
+        'kind: qualification\nid: "t:SHORT"\ntitle: Short of units\nprovider: t\nrequires: {id: xs, credits: 6, where: {tags: ex}}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "ok.yaml").write_text(
+        'kind: qualification\nid: "t:OK"\ntitle: Can be finished\nprovider: t\nrequires: {id: ys, credits: 6, where: {tags: why}}\n',
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:H"}]})
+    d = engine.explore(learner, AS_OF, time_limit=30)
+    rows = {r["target"]: r for r in d.to_json()["qualifications"]}
+    assert rows["t:SHORT"]["plan_status"] == "no_plan" and rows["t:SHORT"]["plan_size"] == 0
+    assert rows["t:OK"]["plan_status"] == "planned" and rows["t:OK"]["plan_size"] == 1
+    short = next(line for line in d.text().splitlines() if "t:SHORT" in line)
+    assert "no plan completes it within its rules, the offerings and the load" in short and "time limit" not in short

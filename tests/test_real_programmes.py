@@ -231,10 +231,14 @@ def test_the_music_degree_is_planned_with_each_repeat_in_a_term_of_its_own(engin
         assert "least-credit plan adds" in row and "None" not in text, path.name
 
 
-def test_explore_says_when_no_plan_was_found_never_none() -> None:
-    row = ExploreRow("x:Q", "A qualification", AuditStatus.NOT_MET, "cp", Fraction(6), Fraction(12), Fraction(6), "6 cp to go", None, 0)
-    text = explore_text(Exploration("L-1", AS_OF, (row,), Provenance("sha256:0", "stackrules test")))
-    assert "no plan was found" in text and "None" not in text
+def test_explore_says_whether_no_plan_exists_or_none_was_made_in_time_never_none() -> None:
+    said = {}
+    for status in ("no_plan", "not_decided"):
+        row = ExploreRow("x:Q", "A qualification", AuditStatus.NOT_MET, "cp", Fraction(6), Fraction(12), Fraction(6), "6 cp to go", None, 0, plan_status=status)
+        said[status] = explore_text(Exploration("L-1", AS_OF, (row,), Provenance("sha256:0", "stackrules test")))
+        assert "None" not in said[status] and row.to_json()["plan_status"] == status
+    assert "; no plan completes it within its rules, the offerings and the load" in said["no_plan"] and "time limit" not in said["no_plan"]
+    assert "; not planned within the time limit (raise --time-limit to plan it)" in said["not_decided"]
 
 
 def test_a_cs5206_taken_after_ay2011_is_no_focus_area_primary(engine: stackrules.Engine) -> None:

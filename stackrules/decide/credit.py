@@ -176,13 +176,22 @@ def apply_credit_rules(
             refusals.append(Refusal(rule.id, tuple(items[i].key for i in cands), "not_effective", _effective_text(rule, as_of)))
             continue
         size = max(1, _min_sources(rule_trees[rule.id]))
-        slots = max(1, len(cands) // size)
+        # a plan may take hundreds of a catalogue's credentials as sources of a rule that takes one at a time
+        # ("each unmatched sophomore course earns 3 credits"): alike applications that could each take any of them
+        # would be applications x candidates claims (601,348 for one institution plan). Each candidate gets its own
+        # application instead (one per copy of a merged group): the same plans, one claim each
+        alone = [i for i in cands for _ in range(items[i].multiplicity)] if plan is not None and _one_source(rule_trees[rule.id]) else None
+        slots = len(alone) if alone is not None else max(1, len(cands) // size)
         for number in range(1, slots + 1):
             root = ex.node(rule.doc.from_, tv, f"rule:{rule.id}:{number}#", "", (), None, None)
             link(root)
-            app = Application(len(apps), rule, number, tv.id, root)
+            app = Application(len(apps), rule, number, tv.id, root, source=None if alone is None else alone[number - 1])
             for leaf in root.leaves():
-                source_eligible[leaf.index] = [i for i in cands if accepts(leaf, items[i], tv.fields)]
+                source_eligible[leaf.index] = (
+                    [i for i in cands if accepts(leaf, items[i], tv.fields)]
+                    if alone is None
+                    else [i for i in alone[number - 1 : number] if accepts(leaf, items[i], tv.fields)]
+                )
             for j, g in enumerate(rule.doc.grant):
                 if isinstance(g, ExemptGrant):
                     qid, _, local = g.exempt.partition("#")
@@ -234,6 +243,11 @@ def _grant_item(
     key = f"credit:{rule.id}:{number}" + (f".{extra + 1}" if extra else "")
     attrs = grant_attrs(g, key, provider, credits, v.system, g.title or f"credit under {rule.id}")
     return Item(index, key, key, "grant", attrs, app=app)
+
+
+def _one_source(node: CNode) -> bool:
+    """Whether ``node`` (a rule's `from`) is met by any one credential it accepts: a pool of one, nothing more asked."""
+    return node.kind == "pool" and node.count == 1 and node.credits is None and node.min_total is None and not node.limits
 
 
 def _min_sources(node: CNode) -> int:

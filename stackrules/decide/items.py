@@ -50,6 +50,9 @@ class Application:
     root: CNode  # the expanded `from` tree
     grants: list[int] = field(default_factory=list)  # item indices
     exempt: list[int] = field(default_factory=list)  # node indices
+    # the application of one source (a plan's rule whose `from` takes one credential: decide/credit.py): the rule's
+    # applications are then not interchangeable, and one is used without the ones numbered before it
+    source: int | None = None
 
 
 @dataclass

@@ -155,10 +155,11 @@ class AuditModel:
             self.u[it.index] = m.var(f"use[{it.key}]", 0, float(it.multiplicity))
         for app in p.apps:
             self.a[app.index] = m.var(f"app[{app.rule.id}:{app.number}]")
+        numbered = {(app.rule.id, app.number): app.index for app in p.apps}
         for app in p.apps:
-            if app.number > 1:
-                prev = next(b for b in p.apps if b.rule.id == app.rule.id and b.number == app.number - 1)
-                m.row({self.a[app.index]: 1, self.a[prev.index]: -1}, hi=0)
+            if app.number > 1 and app.source is None:
+                # a rule's applications are alike: the k-th is used only when the one before it is
+                m.row({self.a[app.index]: 1, self.a[numbered[(app.rule.id, app.number - 1)]]: -1}, hi=0)
             for g in app.grants:
                 m.row({self.u[g]: 1, self.a[app.index]: -1}, hi=0)
         exempted = self._exempted

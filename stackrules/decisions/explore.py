@@ -37,6 +37,9 @@ class ExploreRow:
     plan_size: int | None = None  # None: no plan was asked for
     location: str | None = None  # file:line of the version audited
     plan_records: int = 0  # of ``plan_size``: records (no credit, section 17), said beside the credit
+    # with a plan asked for: "planned"; "no_plan" (proven: none completes the target within its rules, the offerings
+    # and the load); "not_decided" (the time limit was spent before a plan was made or proven impossible)
+    plan_status: str | None = None
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {
@@ -50,6 +53,7 @@ class ExploreRow:
             "why": self.why,
         }
         if self.plan_size is not None:
+            out["plan_status"] = self.plan_status
             out["plan_credits"] = q(self.plan_credits)
             out["plan_size"] = self.plan_size
             if self.plan_records:

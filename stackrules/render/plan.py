@@ -203,8 +203,10 @@ def explore_text(d: Exploration) -> str:
             title = f" {r.title}" if r.title else ""
             if r.plan_size is None:
                 plan = ""  # no plan was asked for
+            elif r.plan_status == "no_plan":
+                plan = "; no plan completes it within its rules, the offerings and the load"
             elif r.plan_credits is None:
-                plan = "; no plan was found (none within the rules, offerings and load, or not within the time limit)"
+                plan = "; not planned within the time limit (raise --time-limit to plan it)"
             else:
                 records = f" and {r.plan_records} record{'s' * (r.plan_records != 1)}" if r.plan_records else ""
                 plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}{records}"

@@ -1,0 +1,146 @@
+"""A plan's credit rules that take one source at a time: one application per candidate source.
+
+A rule such as "each unmatched sophomore course of the college earns 3 elective credits" (`from: {count: 1,
+where: ...}`) may take any of hundreds of the college's courses in a plan. Its applications were alike, each able
+to take any candidate: applications x candidates claims (601,348 in one institution plan, whose level-one MIP
+took 18 s). A plan now gives each candidate its own application (decide/credit.py); these tests hold the plans
+to the ones the alike applications give, objective by objective.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import stackrules
+from stackrules.decide import credit
+from stackrules.decide.problem import build_problem
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def _write(folder: Path, seed: int) -> dict[str, Any]:
+    """A university whose degree takes electives, a college whose sophomore courses earn elective credit, a learner."""
+    rng = random.Random(seed)
+    units = [
+        {
+            "id": f"u:ELEC{100 + k}",
+            "title": f"Elective {k}",
+            "credits": 6,
+            "level": 1 + k % 3,
+            "tags": ["elective"],
+            "cost": {"amount": 900 + 100 * rng.randrange(6), "currency": "AUD"},
+            "offered": sorted(rng.sample(["S1", "S2"], rng.choice([1, 2]))),
+        }
+        for k in range(8)
+    ]
+    units.append({"id": "u:CORE1", "title": "Core", "credits": 6, "level": 1, "cost": {"amount": 1000, "currency": "AUD"}, "offered": ["S1", "S2"]})
+    college = [
+        {
+            "id": f"cc:GEN{number}",
+            "title": f"General {number}",
+            "credits": 3,
+            "number": number,
+            "cost": {"amount": 200 + 50 * rng.randrange(8), "currency": "AUD"},
+            "offered": sorted(rng.sample(["S1", "S2"], rng.choice([1, 2]))),
+        }
+        for number in sorted(rng.sample(range(100, 300), 10))
+    ]
+    (folder / "u.yaml").write_text(
+        yaml.safe_dump(
+            {"kind": "catalog", "provider": {"id": "u", "name": "U"}, "credit_system": {"id": "u-cp", "full_time_year": 48}, "credentials": units},
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (folder / "cc.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "catalog",
+                "provider": {"id": "cc", "name": "College"},
+                "credit_system": {"id": "cc-sch", "full_time_year": 24},
+                "id_pattern": "{provider}:{subject}{number}",
+                "credentials": college,
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (folder / "q.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "qualification",
+                "id": "u:Q",
+                "title": "Q",
+                "provider": "u",
+                "credits": 30,
+                "requires": {"all": ["u:CORE1", {"id": "electives", "credits": 24, "where": {"not": {"id": "u:CORE1"}}}]},
+                "limits": [{"id": "transfer-cap", "max_credits": rng.choice([12, 18]), "where": {"tags": "transfer-elective"}}],
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (folder / "policy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "credit_rule",
+                "id": "sophomore",
+                "type": "policy",
+                "title": "Each sophomore course of the college as 6 credits of transfer elective",
+                "into": {"where": {"provider": "u"}},
+                "from": {"count": 1, "where": {"provider": "cc", "number": {"gte": 200, "lt": 300}}},
+                "grant": [{"unspecified": 6, "level": 2, "tags": ["transfer-elective"]}],
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    sophomore = [c["id"] for c in college if c["number"] >= 200]
+    held = rng.sample(sophomore, min(len(sophomore), rng.choice([0, 1, 2])))
+    return {"id": "L", "holdings": [{"credential": c, "grade": "A"} for c in sorted(held)]}
+
+
+def _figures(d: dict[str, Any]) -> tuple[Any, ...]:
+    """What a plan's objective and tie-breaks weigh: credit added, cost, terms (and how many credentials)."""
+    return (d["status"], d["proof"], len(d["added"]), d["added_credits"], d["cost"]["amount"], len(d["terms"]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_application_per_source_gives_the_plans_alike_applications_give(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = _write(tmp_path, seed)
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner(doc)
+    p = build_problem(engine.rules, learner.doc, "u:Q", AS_OF, False, compiler=engine.compiled, plan="credits")
+    mine = [a for a in p.apps if a.rule.id == "sophomore"]
+    # the path: each application of the one-source rule takes its own candidate, and only it
+    assert mine and all(a.source is not None for a in mine)
+    assert [p.source_eligible[leaf.index] for a in mine for leaf in a.root.leaves()] == [[a.source] for a in mine]
+    got = {obj: engine.plan(learner, "u:Q", AS_OF, objective=obj, time_limit=30).to_json() for obj in ("credits", "cost", "terms")}
+    monkeypatch.setattr(credit, "_one_source", lambda node: False)
+    alike = build_problem(engine.rules, learner.doc, "u:Q", AS_OF, False, compiler=engine.compiled, plan="credits")
+    old = [a for a in alike.apps if a.rule.id == "sophomore"]
+    assert len(old) == len(mine) and all(a.source is None for a in old)
+    assert sum(len(alike.source_eligible[leaf.index]) for a in old for leaf in a.root.leaves()) == len(mine) ** 2
+    for obj, d in got.items():
+        before = engine.plan(learner, "u:Q", AS_OF, objective=obj, time_limit=30).to_json()
+        assert d["status"] == "planned" and d["proof"] == "optimal", (obj, d.get("status"), d.get("why"))
+        assert _figures(d) == _figures(before), obj
+
+
+def test_a_plan_takes_college_courses_through_one_source_applications_out_of_order(tmp_path: Path) -> None:
+    # applications of one source are not numbered in the order they are used: the plan may take the fifth
+    # candidate without the first four (alike applications are used in order; these must not be)
+    doc = _write(tmp_path, 3)
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner(doc)
+    d = engine.plan(learner, "u:Q", AS_OF, objective="cost", time_limit=30).to_json()
+    used = [c for c in d["credit"] if c["rule"] == "sophomore"]
+    assert used, "the cheapest plan takes college courses (cheaper than the university's electives)"
+    taken = {c["application"] for c in used}
+    assert taken != set(range(1, len(taken) + 1)), "this learner's cheapest sources are not the first candidates"
