@@ -9,6 +9,7 @@ named as rule files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -517,3 +518,28 @@ def test_explore_tells_a_plan_proven_impossible_from_one_not_made_in_time(tmp_pa
     assert rows["t:OK"]["plan_status"] == "planned" and rows["t:OK"]["plan_size"] == 1
     short = next(line for line in d.text().splitlines() if "t:SHORT" in line)
     assert "no plan completes it within its rules, the offerings and the load" in short and "time limit" not in short
+
+
+def test_a_batch_exploration_that_audited_nothing_is_not_decided_not_explored(engine: stackrules.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the batch summary said `explored` of a learner whose exploration's time limit was spent before any audit
+    from stackrules.cohort.batch import Job, decide_item
+    from stackrules.cohort.inputs import Item
+
+    clock = iter([0.0])
+
+    class Spent:
+        @staticmethod
+        def monotonic() -> float:
+            return next(clock, 1e9)  # the start, then past every deadline
+
+    monkeypatch.setattr(decide_explore, "time", Spent)
+    ben = stackrules.load_learner(EXAMPLES / "ben.yaml")
+    job = Job("explore", None, AS_OF, time_limit=5)
+    result = decide_item(engine, job, Item(0, "ben", "ben.yaml", ben))
+    doc = json.loads(result.line)["decision"]
+    assert doc["audited"] == 0 and doc["not_reached"] == len(engine.qualifications()) == len(doc["qualifications"])
+    assert result.status == "not_decided"
+    monkeypatch.undo()
+    done = decide_item(engine, job, Item(0, "ben", "ben.yaml", ben))
+    again = json.loads(done.line)["decision"]
+    assert done.status == "explored" and again["audited"] == len(engine.qualifications()) and again["not_reached"] == 0

@@ -39,7 +39,7 @@ from ..decision import Decision
 from ..engine import Engine, freeze_heap
 from ..errors import LearnerError, RequestError, StackrulesError
 from .inputs import Item, parse, placed
-from .report import credit_rows
+from .report import credit_rows, status_of
 
 COMMANDS = ("audit", "assess", "plan", "explore")
 START_METHODS = ("forkserver", "spawn")
@@ -120,7 +120,7 @@ def decide_item(engine: Engine, job: Job, item: Item) -> Result:
         return Result(item.index, item.key, line, "error", seconds=time.perf_counter() - start)
     doc = decision.to_json()
     line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "decision": doc})
-    status = decision.status or "explored"
+    status = status_of(doc)
     return Result(item.index, item.key, line, status, decision.counted, decision.remaining, granted(doc), time.perf_counter() - start)
 
 

@@ -30,7 +30,7 @@ from ..engine import Engine
 from . import batch, output
 from .batch import Job, Result
 from .inputs import Item
-from .report import credit_rows, qtext
+from .report import credit_rows, qtext, status_of
 
 IGNORED = ("location", "provenance")
 
@@ -271,7 +271,7 @@ def _side(row: Mapping[str, Any]) -> Side:
     credits = doc.get("credits") or {}
     remaining = credits.get("remaining") if isinstance(credits, dict) else None
     return Side(
-        str(doc.get("status", "explored")),
+        status_of(doc),
         None if remaining is None else Fraction(str(remaining)),
         sum((x for _, _, x in credit_rows(doc)), Fraction(0)),
         doc.get("proof") in UNPROVEN,

@@ -27,6 +27,7 @@ from ..errors import RequestError, StackrulesError
 from . import batch
 from .batch import Job, Result, granted
 from .inputs import Item
+from .report import status_of
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -238,7 +239,7 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
         row = json.loads(raw)
         doc = row.get("decision")
         credits = (doc or {}).get("credits") or {}
-        status = "error" if doc is None else str(doc.get("status", "explored"))
+        status = "error" if doc is None else status_of(doc)
         took = seconds.get(row["index"])
         rows.append(
             {

@@ -121,7 +121,7 @@ def cohort_report(rows: Iterable[Mapping[str, Any]]) -> CohortReport:
         who = (row.get("index"), row.get("learner"))
         kind = str(row.get("kind") or "audit")
         kinds[kind] += 1
-        status = str(doc.get("status", "explored"))
+        status = status_of(doc)
         statuses[status] += 1
         target = str(doc.get("target") or "")
         for node in blocking(doc):
@@ -229,6 +229,14 @@ def blocking(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         if parent is None or str(parent) in seen:
             out.append(node)
     return out
+
+
+def status_of(doc: Mapping[str, Any]) -> str:
+    """A decision document's status. An exploration has none: `explored`, or `not_decided` when its time limit was
+    spent before any qualification was audited (the summary said `explored` of a learner nothing was decided for)."""
+    if "status" in doc:
+        return str(doc["status"])
+    return "not_decided" if doc.get("audited") == 0 and doc.get("not_reached") else "explored"
 
 
 def credit_rows(doc: Mapping[str, Any]) -> list[tuple[str, list[str], Fraction]]:

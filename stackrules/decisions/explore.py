@@ -93,6 +93,9 @@ class Exploration:
             "learner": self.learner,
             "as_of": self.as_of.isoformat(),
             "ranked_by": RANKED_BY,
+            # how many qualifications were audited, and how many the time limit left unaudited (each still a row)
+            "audited": sum(1 for r in self.qualifications if isinstance(r, ExploreRow)),
+            "not_reached": sum(1 for r in self.qualifications if isinstance(r, UnavailableRow) and r.not_reached),
             "qualifications": records(self.qualifications),
             "provenance": self.provenance.to_json(),
         }
