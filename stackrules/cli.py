@@ -263,8 +263,10 @@ class _Commands(click.Group):
 def _as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
+    from .language.models import iso_day
+
     try:
-        day = dt.date.fromisoformat(value)
+        day = iso_day(value)
     except ValueError:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", no_such_day(value)) from None

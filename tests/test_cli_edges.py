@@ -100,6 +100,9 @@ def test_commands_that_print_their_output_exit_0() -> None:
         ["towards", "exu:COMP1010", "--as-of", "28/11/2026"],
         ["assess", "--learner", AMIRA, "--target", "exu:NOPE"],
         ["explore", "--learner", AMIRA, "--as-of", "soon"],
+        # Python's date.fromisoformat reads these too; the language's days are YYYY-MM-DD only
+        ["audit", "--learner", AMIRA, "--target", "exu:BIT", "--as-of", "20261128"],
+        ["plan", "--learner", AMIRA, "--target", "exu:BIT", "--as-of", "2026-W48-6"],
     ],
 )
 def test_bad_input_to_the_other_commands_exits_3_and_follows_format_json(args: list[str]) -> None:
@@ -361,3 +364,13 @@ def test_a_load_in_exponent_form_is_called_that_not_not_a_number() -> None:
     assert result.exit_code == 3
     assert "`1e999999999` is written with an exponent: write the number in digits" in result.stderr
     assert "is not a number" not in result.stderr
+
+
+@pytest.mark.parametrize("written", ["20240315", "2024-W11-5", "2024075"])
+def test_a_learner_day_in_another_iso_form_is_refused_where_it_is(written: str, tmp_path: Path) -> None:
+    # `awarded: "20240315"` was read as 15 March 2024, and a week date as its day: the language has YYYY-MM-DD only
+    path = tmp_path / "l.yaml"
+    path.write_text(f'kind: learner\nid: L\nholdings:\n  - {{credential: "exu:COMP1010", grade: CR, awarded: "{written}"}}\n', encoding="utf-8")
+    code, out, _ = run("audit", "--learner", str(path), "--target", "exu:BIT", "--as-of", DAY, "--format", "json")
+    diag = json.loads(out)["diagnostics"][0]
+    assert code == 3 and diag["line"] == 4 and "write YYYY-MM-DD" in diag["message"], diag

@@ -24,7 +24,7 @@ from typing import Protocol
 from ..compile.target import leaf_accepts_static
 from ..compile.tree import CNode, group_kind, need
 from ..decisions.base import q
-from ..language.models import Condition, Requirement
+from ..language.models import Condition, Requirement, iso_day
 from ..rulebase.filters import Attrs, Matcher, resolve_facts
 from ..rulebase.index import RuleBase
 
@@ -123,7 +123,7 @@ def fact_date(value: object) -> dt.date | None:
         return value
     if isinstance(value, str) and len(value) == 10:
         try:
-            return dt.date.fromisoformat(value)
+            return iso_day(value)
         except ValueError:
             return None
     return None

@@ -127,6 +127,21 @@ FIRST_DAY = _dt.date(1000, 1, 1)  # dates are bounded so that no date arithmetic
 LAST_DAY = _dt.date(8999, 12, 31)
 
 
+_DAY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_day(value: str) -> _dt.date:
+    """The day ``YYYY-MM-DD`` names. Only that form: Python's ``date.fromisoformat`` also reads ``20250101`` and week
+    dates (``2025-W01-1``), which the language does not have. Raises ValueError (with :func:`no_such_day`'s reason
+    when the form is right and the day is not)."""
+    if not _DAY_TEXT.fullmatch(value):
+        raise ValueError(f"`{value}` is not written YYYY-MM-DD")
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(no_such_day(value)) from None
+
+
 def no_such_day(value: str) -> str:
     """Why text of the form ``YYYY-MM-DD`` names no day: the month, or the day of that month."""
     year, month, day = (int(part) for part in value.split("-"))
@@ -150,7 +165,7 @@ def _date(value: object) -> _dt.date:
     day: _dt.date | None = value if isinstance(value, _dt.date) else None
     if isinstance(value, str) and len(value) <= 32:
         with contextlib.suppress(ValueError):
-            day = _dt.date.fromisoformat(value)
+            day = iso_day(value)
     if day is None:
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # the form is right, the day is not
             raise _err("invalid_date", "`{value}` is not a day of the calendar: {why}", value=value, why=no_such_day(value))
@@ -544,7 +559,7 @@ def _check_facts(value: Any) -> Any:
             raise _err("number_too_large", "{why}", why=f"`{name}: {x}` is over the bound of {MAX_MAGNITUDE} in size", at=(name,))
         if isinstance(x, str) and len(x) == 10 and x[4] == "-":
             with contextlib.suppress(ValueError):  # a date written as text is read as one (`terms_since`): bounded as one
-                x = _dt.date.fromisoformat(x)
+                x = iso_day(x)
                 if FIRST_DAY <= x <= LAST_DAY:
                     return x.isoformat()
         if isinstance(x, _dt.date) and not FIRST_DAY <= (x.date() if isinstance(x, _dt.datetime) else x) <= LAST_DAY:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.config import JsonDict
 
-from ..language.models import FIRST_DAY, LAST_DAY, no_such_day
+from ..language.models import FIRST_DAY, LAST_DAY, iso_day, no_such_day
 
 LEARNER_MARK = "x-stackrules-learner"  # replaced by a reference to the learner's schema in the OpenAPI document
 LearnerJSON = Annotated[
@@ -31,7 +31,7 @@ def _iso_day(value: Any) -> Any:
     """A day is ``YYYY-MM-DD`` text, nothing else (no timestamps, no times)."""
     if isinstance(value, str) and len(value) == 10:
         try:
-            return dt.date.fromisoformat(value)
+            return iso_day(value)
         except ValueError:
             if value[4] == "-" and value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit():
                 raise ValueError(f"{value} is not a day of the calendar: {no_such_day(value)}") from None
