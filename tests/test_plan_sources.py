@@ -24,6 +24,10 @@ from stackrules.decide.problem import build_problem
 AS_OF = dt.date(2026, 6, 30)
 
 
+def _dump(path: Path, doc: dict[str, Any]) -> None:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
 def _write(folder: Path, seed: int) -> dict[str, Any]:
     """A university whose degree takes electives, a college whose sophomore courses earn elective credit, a learner."""
     rng = random.Random(seed)
@@ -51,55 +55,43 @@ def _write(folder: Path, seed: int) -> dict[str, Any]:
         }
         for number in sorted(rng.sample(range(100, 300), 10))
     ]
-    (folder / "u.yaml").write_text(
-        yaml.safe_dump(
-            {"kind": "catalog", "provider": {"id": "u", "name": "U"}, "credit_system": {"id": "u-cp", "full_time_year": 48}, "credentials": units},
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    _dump(
+        folder / "u.yaml",
+        {"kind": "catalog", "provider": {"id": "u", "name": "U"}, "credit_system": {"id": "u-cp", "full_time_year": 48}, "credentials": units},
     )
-    (folder / "cc.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "kind": "catalog",
-                "provider": {"id": "cc", "name": "College"},
-                "credit_system": {"id": "cc-sch", "full_time_year": 24},
-                "id_pattern": "{provider}:{subject}{number}",
-                "credentials": college,
-            },
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    _dump(
+        folder / "cc.yaml",
+        {
+            "kind": "catalog",
+            "provider": {"id": "cc", "name": "College"},
+            "credit_system": {"id": "cc-sch", "full_time_year": 24},
+            "id_pattern": "{provider}:{subject}{number}",
+            "credentials": college,
+        },
     )
-    (folder / "q.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "kind": "qualification",
-                "id": "u:Q",
-                "title": "Q",
-                "provider": "u",
-                "credits": 30,
-                "requires": {"all": ["u:CORE1", {"id": "electives", "credits": 24, "where": {"not": {"id": "u:CORE1"}}}]},
-                "limits": [{"id": "transfer-cap", "max_credits": rng.choice([12, 18]), "where": {"tags": "transfer-elective"}}],
-            },
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    _dump(
+        folder / "q.yaml",
+        {
+            "kind": "qualification",
+            "id": "u:Q",
+            "title": "Q",
+            "provider": "u",
+            "credits": 30,
+            "requires": {"all": ["u:CORE1", {"id": "electives", "credits": 24, "where": {"not": {"id": "u:CORE1"}}}]},
+            "limits": [{"id": "transfer-cap", "max_credits": rng.choice([12, 18]), "where": {"tags": "transfer-elective"}}],
+        },
     )
-    (folder / "policy.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "kind": "credit_rule",
-                "id": "sophomore",
-                "type": "policy",
-                "title": "Each sophomore course of the college as 6 credits of transfer elective",
-                "into": {"where": {"provider": "u"}},
-                "from": {"count": 1, "where": {"provider": "cc", "number": {"gte": 200, "lt": 300}}},
-                "grant": [{"unspecified": 6, "level": 2, "tags": ["transfer-elective"]}],
-            },
-            sort_keys=False,
-        ),
-        encoding="utf-8",
+    _dump(
+        folder / "policy.yaml",
+        {
+            "kind": "credit_rule",
+            "id": "sophomore",
+            "type": "policy",
+            "title": "Each sophomore course of the college as 6 credits of transfer elective",
+            "into": {"where": {"provider": "u"}},
+            "from": {"count": 1, "where": {"provider": "cc", "number": {"gte": 200, "lt": 300}}},
+            "grant": [{"unspecified": 6, "level": 2, "tags": ["transfer-elective"]}],
+        },
     )
     sophomore = [c["id"] for c in college if c["number"] >= 200]
     held = rng.sample(sophomore, min(len(sophomore), rng.choice([0, 1, 2])))
