@@ -136,3 +136,133 @@ def test_a_plan_takes_college_courses_through_one_source_applications_out_of_ord
     assert used, "the cheapest plan takes college courses (cheaper than the university's electives)"
     taken = {c["application"] for c in used}
     assert taken != set(range(1, len(taken) + 1)), "this learner's cheapest sources are not the first candidates"
+
+
+# a generated rule base (an adversary's, seed 150) on which an audit fed three sources to one application of a
+# `count: 1` rule: `r1` "from x:E0, x:E0@2, x:E1 exempts core", two of them earning nothing
+_OVERFED = {
+    "h.yaml": {
+        "kind": "catalog",
+        "provider": {"id": "h", "name": "Home"},
+        "credit_system": {"id": "h-cp", "full_time_year": 48},
+        "grade_scale": {"order": ["F", "P", "C", "D", "H"], "pass": "P"},
+        "credentials": [
+            {"id": "h:H0", "title": "H0", "credits": 12, "level": 1, "tags": ["b"], "offered": ["S1", "S2"]},
+            {"id": "h:H1", "title": "H1", "credits": 6, "level": 2, "tags": ["b", "a"]},
+            {
+                "id": "h:H2",
+                "title": "H2",
+                "credits": 6,
+                "level": 2,
+                "tags": ["a", "b"],
+                "cost": {"amount": 800, "currency": "AUD"},
+                "offered": ["S1"],
+                "prerequisites": "h:H0",
+            },
+            {"id": "h:H3", "title": "H3", "credits": 6, "level": 2, "tags": ["b", "a"], "cost": {"amount": 1200, "currency": "AUD"}, "offered": ["S2"]},
+            {"id": "h:H4", "title": "H4", "credits": 12, "level": 1, "tags": ["a", "c"], "cost": {"amount": 500, "currency": "AUD"}},
+        ],
+    },
+    "q.yaml": {
+        "kind": "qualification",
+        "id": "h:Q",
+        "title": "Q",
+        "provider": "h",
+        "credits": 36,
+        "requires": {"all": [{"id": "core", "all": ["h:H0", "h:H3"]}, {"id": "electives", "credits": 18}]},
+        "limits": [{"id": "cap", "max_credits": 18, "where": {"tags": "g"}}],
+    },
+    "r0.yaml": {
+        "kind": "credit_rule",
+        "id": "r0",
+        "type": "policy",
+        "title": "rule 0",
+        "into": "h:Q",
+        "from": {"count": 1, "where": {"provider": "z"}},
+        "grant": [{"unspecified": 6, "tags": ["g"], "level": 2}, {"unspecified": 3, "tags": ["g"]}],
+    },
+    "r1.yaml": {
+        "kind": "credit_rule",
+        "id": "r1",
+        "type": "stacking",
+        "title": "rule 1",
+        "into": "h:Q",
+        "from": {"count": 1, "where": {"provider": "x"}, "min_grade": "C"},
+        "grant": [{"exempt": "h:Q#core"}],
+        "when": {"min_grade": "B"},
+    },
+    "systems.yaml": {"kind": "credit_systems", "systems": [{"id": "x-sch", "full_time_year": 30}]},
+    "x.yaml": {
+        "kind": "catalog",
+        "provider": {"id": "x", "name": "X"},
+        "credit_system": "x-sch",
+        "grade_scale": {"order": ["F", "E", "D", "C", "B", "A"], "pass": "E"},
+        "credentials": [
+            {"id": "x:E0", "title": "E0", "credits": 6, "level": 1, "tags": ["e", "f"], "repeatable": {"max": 2}, "cost": {"amount": 300, "currency": "AUD"}},
+            {"id": "x:E1", "title": "E1", "credits": 6, "level": 2, "tags": ["f", "e"], "cost": {"amount": 200, "currency": "AUD"}, "offered": ["S2"]},
+            {"id": "x:E2", "title": "E2", "credits": 3, "level": 2, "tags": ["f", "e"], "cost": {"amount": 300, "currency": "AUD"}, "offered": ["T1"]},
+            {
+                "id": "x:E3",
+                "title": "E3",
+                "credits": 6,
+                "level": 2,
+                "tags": ["e"],
+                "cost": {"amount": 200, "currency": "AUD"},
+                "offered": ["S2", "T1"],
+                "incompatible": ["h:H2", "x:E0"],
+            },
+        ],
+    },
+    "z.yaml": {
+        "kind": "catalog",
+        "provider": {"id": "z", "name": "Z"},
+        "credit_system": "x-sch",
+        "grade_scale": {"order": ["F", "E", "D", "C", "B", "A"], "pass": "E"},
+        "credentials": [
+            {"id": "z:E0", "title": "E0", "credits": 6, "level": 2, "tags": ["f"], "cost": {"amount": 100, "currency": "AUD"}},
+            {
+                "id": "z:E1",
+                "title": "E1",
+                "credits": 3,
+                "level": 2,
+                "tags": ["f"],
+                "repeatable": {"max": 2},
+                "cost": {"amount": 200, "currency": "AUD"},
+                "offered": ["T1"],
+            },
+            {"id": "z:E2", "title": "E2", "credits": 6, "level": 1, "tags": ["e", "f"], "cost": {"amount": 100, "currency": "AUD"}},
+        ],
+    },
+}
+_OVERFED_LEARNER = {
+    "id": "L",
+    "holdings": [
+        {"credential": "z:E1", "status": "in_progress"},
+        {"credential": "z:E0", "grade": "D"},
+        {"credential": "x:E1", "grade": "B"},
+        {"credential": "x:E0", "grade": "A", "awarded": "2024-01-01"},
+        {"credential": "x:E0", "grade": "B", "awarded": "2024-07-01"},
+        {"credential": "x:E0", "grade": "C", "awarded": "2025-07-01"},
+        {"credential": "z:E1", "grade": "A", "awarded": "2024-01-01"},
+        {"credential": "z:E1", "grade": "B", "awarded": "2024-07-01"},
+        {"credential": "z:E1", "grade": "C", "awarded": "2025-07-01"},
+        {"credential": "h:H3", "grade": "D"},
+    ],
+}
+
+
+def test_an_application_of_a_one_source_rule_takes_one_source(tmp_path: Path) -> None:
+    # a pool of `count: 1` in a rule's `from` takes one source, as a credential leaf does: the others are refused
+    for name, doc in _OVERFED.items():
+        _dump(tmp_path / name, doc)
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner(_OVERFED_LEARNER)
+    for look_ahead in (False, True):
+        d = engine.audit(learner, "h:Q", AS_OF, look_ahead=look_ahead).to_json()
+        assert d["credit"] and all(len(c["sources"]) == 1 for c in d["credit"]), d["credit"]
+        p = engine.plan(learner, "h:Q", AS_OF, look_ahead=look_ahead, time_limit=30).to_json()
+        assert p["status"] == "planned" and all(len(c["sources"]) == 1 for c in p["credit"]), p["credit"]
+    d = engine.audit(learner, "h:Q", AS_OF).to_json()
+    r1 = [c["sources"] for c in d["credit"] if c["rule"] == "r1"]
+    refused = {s for r in d["refused"] if r["rule"] == "r1" and r["reason"] == "not_needed" for s in r["sources"]}
+    assert r1 == [["x:E1"]] and refused == {"x:E0", "x:E0@2"}, (r1, d["refused"])

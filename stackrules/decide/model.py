@@ -238,7 +238,10 @@ class AuditModel:
                 cands = p.source_eligible.get(leaf.index, [])
                 if cands:
                     row = {self.s[(i, leaf.index)]: 1.0 for i in cands}
-                    row[self.a[app.index]] = -float(len(cands))
+                    # a pool of `count: N` takes N sources and no more (as a credential leaf takes one): a source
+                    # beyond them would be said to earn this application's credit while it earns nothing
+                    takes = leaf.count if leaf.kind == "pool" and leaf.count is not None and leaf.credits is None else len(cands)
+                    row[self.a[app.index]] = -float(min(len(cands), takes))
                     m.row(row, hi=0)
         # exempt nodes claim nothing (those in the tree modelled: one node's subtree alone, decide/solve.py's
         # completes_alone, leaves the others out)
