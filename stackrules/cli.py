@@ -263,7 +263,7 @@ class _Commands(click.Group):
 def _as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
-    from .language.models import iso_day
+    from .language.models import FIRST_DAY, LAST_DAY, iso_day
 
     try:
         day = iso_day(value)
@@ -271,7 +271,6 @@ def _as_of(value: str | None) -> dt.date:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise RequestError("SR5002", f"`--as-of {value}` is not a day of the calendar", no_such_day(value)) from None
         raise RequestError("SR5002", f"`--as-of {value}` is not a date", "write it as YYYY-MM-DD") from None
-    from .language.models import FIRST_DAY, LAST_DAY
 
     if not FIRST_DAY <= day <= LAST_DAY:  # said with the flag's name, before the engine says it with the API's
         raise RequestError(

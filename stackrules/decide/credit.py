@@ -179,8 +179,9 @@ def apply_credit_rules(
         # a plan may take hundreds of a catalogue's credentials as sources of a rule that takes one at a time
         # ("each unmatched sophomore course earns 3 credits"): alike applications that could each take any of them
         # would be applications x candidates claims (601,348 for one institution plan). Each candidate gets its own
-        # application instead (one per copy of a merged group): the same plans, one claim each
-        alone = [i for i in cands for _ in range(items[i].multiplicity)] if plan is not None and _one_source(rule_trees[rule.id]) else None
+        # application instead: the same plans, one claim each. (Every candidate is one item: the catalogue's merged
+        # groups are added to a plan's problem after its credit rules are applied, problem.py)
+        alone = list(cands) if plan is not None and _one_source(rule_trees[rule.id]) else None
         slots = len(alone) if alone is not None else max(1, len(cands) // size)
         for number in range(1, slots + 1):
             root = ex.node(rule.doc.from_, tv, f"rule:{rule.id}:{number}#", "", (), None, None)

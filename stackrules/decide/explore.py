@@ -32,7 +32,6 @@ def _amount(credits: Fraction | None, records: int) -> str:
 
 
 NOT_REACHED = "not audited: the time limit was spent before this qualification was reached ({audited} of {total} audited{kept}); raise --time-limit (time_limit in the API) to audit every one"
-NOT_DECIDED = "not_decided"  # an explore row's plan_status when the time limit was spent before a plan was made or ruled out
 AUDIT_SHARE = 0.75  # of an exploration's time limit that audits may start in when plans are asked for: the rest is kept for the plans of the best-ranked rows
 
 
@@ -114,14 +113,14 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
             if r.remaining is None or audit.status in _DONE:
                 continue
             if time.monotonic() >= deadline:
-                said[k] = replace(r, plan_size=0, plan_status=NOT_DECIDED)  # not made: the time limit was spent first
+                said[k] = replace(r, plan_size=0, plan_status="not_decided")  # not made: the time limit was spent first
                 continue
             plan = plan_decision(ctx, learner, r.target, as_of, PlanOptions(look_ahead=look_ahead), left())
             if isinstance(plan, Plan):
                 records = sum(t.records for t in plan.terms)
                 said[k] = replace(r, plan_credits=plan.added_credits, plan_size=len(plan.added), plan_records=records, plan_status="planned")
             else:
-                said[k] = replace(r, plan_size=0, plan_status="no_plan" if plan.proof is Proof.INFEASIBLE else NOT_DECIDED)
+                said[k] = replace(r, plan_size=0, plan_status="no_plan" if plan.proof is Proof.INFEASIBLE else "not_decided")
     rows += said
     rows.sort(key=key)
     return Exploration(learner.id, as_of, tuple(rows), ctx.prov)

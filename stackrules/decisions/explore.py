@@ -21,6 +21,9 @@ def share_to_go(r: ExploreRow) -> Fraction:
     return r.remaining / whole if whole else Fraction(0)
 
 
+PlanStatus = Literal["planned", "no_plan", "not_decided"]
+
+
 @dataclass(frozen=True, slots=True)
 class ExploreRow:
     """One qualification, with its audit's figures and, when asked and possible, the size of its plan adding the least credit."""
@@ -39,7 +42,7 @@ class ExploreRow:
     plan_records: int = 0  # of ``plan_size``: records (no credit, section 17), said beside the credit
     # with a plan asked for: "planned"; "no_plan" (proven: none completes the target within its rules, the offerings
     # and the load); "not_decided" (the time limit was spent before a plan was made or proven impossible)
-    plan_status: str | None = None
+    plan_status: PlanStatus | None = None
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {

@@ -205,7 +205,7 @@ def explore_text(d: Exploration) -> str:
                 plan = ""  # no plan was asked for
             elif r.plan_status == "no_plan":
                 plan = "; no plan completes it within its rules, the offerings and the load"
-            elif r.plan_credits is None:
+            elif r.plan_credits is None:  # not_decided: the time limit was spent before a plan was made or ruled out
                 plan = "; not planned within the time limit (raise --time-limit to plan it)"
             else:
                 records = f" and {r.plan_records} record{'s' * (r.plan_records != 1)}" if r.plan_records else ""
