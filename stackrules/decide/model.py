@@ -190,9 +190,12 @@ class AuditModel:
             else:
                 for lf in leaves:
                     m.row({self.x[(it.index, lf)]: 1, self.u[it.index]: -1}, hi=0)
-                row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
-                row[self.u[it.index]] = -1.0
-                m.row(row, lo=0)
+                if it.origin != "addition":
+                    # a holding counted is claimed by at least one leaf; an added credential may be taken without
+                    # being claimed (a prerequisite, a credit rule's source), as without sharing above
+                    row = {self.x[(it.index, lf)]: 1.0 for lf in leaves}
+                    row[self.u[it.index]] = -1.0
+                    m.row(row, lo=0)
                 for k, l1 in enumerate(leaves):
                     for l2 in leaves[k + 1 :]:
                         if not semantics.may_share(p.rb, sharing, l1, l2, it.credential):
