@@ -191,6 +191,13 @@ _CODES: tuple[Code, ...] = (
         "an `offered` period that looks like a slip: a near miss of a period its catalogue's other credentials use, or a dated term in a catalogue without a `terms:` calendar; a plan cycles through every period named, so one stray name lengthens every plan",
         "use the period the other credentials use (e.g. `S1`), or give the catalogue a `terms:` calendar",
     ),
+    Code(
+        "SR4007",
+        "total-out-of-reach",
+        "warning",
+        "a qualification's credit total is more than every credential its requirements accept adds up to; only claimed credit counts towards the total, so no learner reaches it without an approved exception",
+        "lower `credits`, or add a pool (a node with `credits:` and, if need be, a `where:` filter) that can claim the rest",
+    ),
     # 5xxx: requests
     Code(
         "SR5001",

@@ -664,6 +664,20 @@ def _missing(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) ->
     return (*entries, *notes)
 
 
+def _none_completes(p: Problem, ev: Evaluation) -> str:
+    """Why no catalogue completion exists when no one requirement is to blame: the target's limits, its total, or both."""
+    top, unit = p.top, _unit(p)
+    limits = any(n.limits for n in top.walk())
+    if top.min_total is not None and not limits and top.children and all(ev.status[c.index] in MET_LIKE for c in top.children):
+        # every requirement is met, only the credit total is not: the requirements take nothing more that would count
+        return (
+            f"the requirements are met, but no catalogue credential they accept would bring the credit counted to the"
+            f" total of {fmt(top.min_total)} {unit}"
+        )
+    said = (["its limits"] if limits else []) + ([f"its credit total of {fmt(top.min_total)} {unit}"] if top.min_total is not None else [])
+    return "no set of catalogue credentials completes the target" + (f" within {' and '.join(said)}" if said else "")
+
+
 def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) -> tuple[Missing, ...]:
     if indeterminate:
         return (Missing(p.version.id, None, (), f"{NOT_DECIDED}: what is still needed is not known"),)
@@ -702,7 +716,7 @@ def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: 
                 out.append(Missing(n.id, None, (), text))
         # what rules a completion out first: a node whose parts can each be completed, but not together
         out = [_blocked(p, n, choice.blocked_by[n.index], choice.conditioned.get(n.index, ())) for n in top.walk() if n.index in choice.blocked_by] + out
-        return tuple(out) or (Missing(p.version.id, None, (), "no set of catalogue credentials completes the target within its limits"),)
+        return tuple(out) or (Missing(p.version.id, None, (), _none_completes(p, ev)),)
     unit = _unit(p)
     credits: dict[str, Fraction] = {}
     credentials: dict[str, list[str]] = {}

@@ -186,6 +186,9 @@ def audit_text(d: AuditDecision) -> str:
     waiting = sum(1 for node in applies if node.status is NodeStatus.MET_PENDING)
     # met once in-progress or planned study is passed is not met yet: said apart, as the marks tell [x] from [~]
     met_now = f"{met - waiting} of {len(applies)} requirement{'' if len(applies) == 1 else 's'} met"
+    if not d.nodes:
+        # a tree without ids (`all: [a, b]`) lists no requirement: "0 of 0 requirements met" would say nothing true
+        met_now = "no requirement with an id to count"
     progress = f"Progress{so_far}: {credit}{met_now}" + (f", {waiting} more once in-progress or planned study is passed" if waiting else "")
     apart = []
     if skipped := sum(1 for node in d.nodes if not_taken(node)):
@@ -204,6 +207,8 @@ def audit_text(d: AuditDecision) -> str:
         out.append("Look-ahead: study in progress and planned counts, marked (in progress) or (planned).")
     out.append("")
     out.append("Requirements")
+    if not d.nodes:
+        out.append("  (none is listed: the target's requirements have no `id`; give them ids to have each reported)")
     depth: dict[str, int] = {}
     pending = set(d.pending)
     applied = {a.holding: a for a in d.applied}

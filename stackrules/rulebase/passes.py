@@ -306,6 +306,7 @@ class Context:
 
     def qualification(self, v: QualVersion) -> None:
         item, base = v.origin, v.base_path
+        found = len(self.report.diags)  # what is reported of this version from here on
         ids: dict[str, Path] = {}
         import networkx as nx
 
@@ -432,6 +433,9 @@ class Context:
                             CODES["SR4005"].fix,
                         )
         self.satisfiable(v, trees)
+        if not any(d.severity == "error" for d in self.report.diags[found:]):
+            # (a tree with an error, an unknown credential say, would make the total look out of reach)
+            self.total_reachable(v, trees)
 
     def could_claim(self, r: Requirement, cid: str, v: QualVersion) -> bool | None:
         """Could a leaf of ``r``'s subtree claim ``cid`` (named, a partner named, or matching a pool's filter)?
@@ -454,6 +458,65 @@ class Context:
             if takes:
                 return True
         return None if unsure else False
+
+    def total_reachable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
+        """Warn (SR4007) when a qualification's credit total is more than its requirements could ever claim.
+
+        Only claimed credit counts towards the total (docs/language.md, "Claims"), so the most any learner can
+        count is the credit of every credential some leaf accepts (a repeatable one up to its bound): counted
+        generously (a credential two leaves accept once, every credential a pool's filter matches). Not checked
+        when the trees nest other qualifications, or when granted credit a rule makes up could land in a pool.
+        """
+        if self.unknown_systems or v.credits is None:
+            return
+        matcher = Matcher(self.rb, v.fields)
+        catalogue = catalogue_index(self.rb, v.system)
+        seen: set[str] = set()
+        most = Fraction(0)
+
+        def add(cid: str, credits: Fraction) -> None:
+            nonlocal most
+            if cid not in seen:
+                seen.add(cid)
+                info = self.rb.credentials.get(cid)
+                most += credits * (info.repeat_max if info is not None and info.repeat_max is not None else 1)
+
+        pools: list[Filter] = []
+        for root, rpath, _ in trees:
+            for n, _ in iter_nodes(root, rpath):
+                if n.qualification is not None:
+                    return  # a nested qualification's tree is its own: not followed here
+                if n.credential is not None:
+                    for cid in (n.credential, *self.rb.equivalents.get(n.credential, ())):
+                        if cid in self.rb.credentials:
+                            add(cid, credential_attrs(self.rb, cid, v.system).credits)
+                elif n.credits is not None or n.count is not None or n.competencies is not None:
+                    pools.append(n.where or Filter())
+        for f in pools:
+            for a in catalogue.candidates(f):
+                if most >= v.credits:
+                    return  # (most pools reach the total within their first matches: the scan stops there)
+                if a.id not in seen and matcher.match(f, a):
+                    add(a.id, a.credits)
+        if most >= v.credits:
+            return
+        for rule in self.rb.rules:
+            for j, g in enumerate(rule.doc.grant):
+                if isinstance(g, UnspecifiedGrant):
+                    made = grant_attrs(g, f"credit:{rule.id}:{j}", v.provider or "", self.rb.grant_amount(g, v), v.system)
+                    if any(matcher.match(f, made) for f in pools):
+                        return  # credit a rule makes up (any amount, any number of times) could fill a pool
+        if most < v.credits:
+            unit = v.system
+            self.report.diags.append(
+                v.origin.smap.diag(
+                    v.base_path + ("credits",),
+                    "SR4007",
+                    f"the total is {fmt(v.credits)} {unit}, but every credential the requirements accept adds up to"
+                    f" {fmt(most)} {unit}: only claimed credit counts, so no learner reaches the total without an approved exception",
+                    CODES["SR4007"].fix,
+                )
+            )
 
     def satisfiable(self, v: QualVersion, trees: list[tuple[Requirement, Path, str | None]]) -> None:
         """Warn about pools that no credential in the whole rule base could fill.

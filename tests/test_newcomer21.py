@@ -1,0 +1,50 @@
+"""Found by a newcomer writing a rule base of their own (2026-12-01, the second pass that day)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import stackrules
+
+from .conftest import AS_OF
+
+CATALOG = (
+    "kind: catalog\nprovider: {id: acme, name: Acme}\ncredit_system: {id: acme-cp, full_time_year: 120}\ncredentials:\n"
+    '  - {id: "acme:ITC101", title: Intro, credits: 10, level: 1, tags: [computing]}\n'
+    '  - {id: "acme:ITC102", title: Web, credits: 10, level: 1, tags: [computing]}\n'
+    '  - {id: "acme:BUS101", title: Business, credits: 10, level: 1, tags: [business]}\n'
+)
+LEARNER = {"id": "L", "holdings": [{"credential": "acme:ITC101"}, {"credential": "acme:ITC102"}, {"credential": "acme:BUS101"}]}
+
+
+def _base(tmp_path: Path, qualification: str) -> stackrules.Engine:
+    (tmp_path / "cat.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "q.yaml").write_text(qualification, encoding="utf-8")
+    engine, diags = stackrules.engine.load_with_diagnostics(tmp_path, cache=None)
+    assert [d.code for d in diags] == ["SR4007"], [d.render() for d in diags]  # the check warned first
+    return engine
+
+
+def test_a_total_no_requirement_can_reach_is_blamed_not_a_limit(tmp_path: Path) -> None:
+    """A total of 600 over two named units: the audit said "no set of catalogue credentials completes the target
+    within its limits" (it has none), listed no requirement and said "0 of 0 requirements met"."""
+    engine = _base(tmp_path, 'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 600\nrequires:\n  all: [acme:ITC101, acme:ITC102]\n')
+    d = engine.audit(stackrules.load_learner(LEARNER), "acme:X", AS_OF)
+    [missing] = d.to_json()["missing"]
+    assert missing["text"] == (
+        "the requirements are met, but no catalogue credential they accept would bring the credit counted to the total of 600 acme-cp"
+    )
+    text = d.text()
+    assert "0 of 0" not in text and "limits" not in text.split("Still needed")[1].split("\n\n")[0]
+    assert "Progress: 3% of the credit, no requirement with an id to count" in text
+    assert "  (none is listed: the target's requirements have no `id`; give them ids to have each reported)" in text.splitlines()
+
+
+def test_with_limits_the_reason_names_the_limits_and_the_total(tmp_path: Path) -> None:
+    engine = _base(
+        tmp_path,
+        'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 600\nrequires:\n  all: [acme:ITC101, acme:ITC102]\n'
+        "limits:\n  - {id: first-year, max_credits: 20, where: {level: 1}}\n",
+    )
+    [missing] = engine.audit(stackrules.load_learner(LEARNER), "acme:X", AS_OF).to_json()["missing"]
+    assert missing["text"] == "no set of catalogue credentials completes the target within its limits and its credit total of 600 acme-cp"
