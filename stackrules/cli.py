@@ -1252,13 +1252,13 @@ def serve(
     body_timeout: float,
     log_level: str,
 ) -> int:
-    """Serve decisions over HTTP (needs the `serve` extra: pip install 'stackrules[serve]')."""
+    """Serve decisions over HTTP (needs the `serve` extra: pip install -e '.[serve]' in the project's folder)."""
     try:
         from .service.config import ServiceConfig
         from .service.server import TokenFileError, read_token
         from .service.server import serve as run_server
     except ImportError as exc:
-        raise StackrulesError(f"the HTTP service needs FastAPI and uvicorn: pip install 'stackrules[serve]' ({exc})") from None
+        raise StackrulesError(f"the HTTP service needs FastAPI and uvicorn: pip install -e '.[serve]' in the project's folder ({exc})") from None
     try:
         token = read_token(token_file) if token_file else None
     except TokenFileError as exc:

@@ -85,7 +85,7 @@ def test_a_parquet_summary_without_pyarrow_is_refused_before_deciding(tmp_path: 
     code, _, err = cli(
         "batch", "--learners", str(cohort(tmp_path, 3)), "--target", "exu:BIT", *DAY, "--out", str(out), "--summary", str(tmp_path / "s.parquet")
     )
-    assert code == 3 and "a Parquet summary needs pyarrow: pip install 'stackrules[parquet]'" in err, err
+    assert code == 3 and "a Parquet summary needs pyarrow: pip install -e '.[parquet]' in the project's folder" in err, err
     assert not out.exists() and not (tmp_path / "s.parquet").exists()
     # a CSV summary needs no extra
     code, _, err = cli("batch", "--learners", str(cohort(tmp_path, 3)), "--target", "exu:BIT", *DAY, "--out", str(out), "--summary", str(tmp_path / "s.csv"))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from fractions import Fraction
 from pathlib import Path
 
+from click.testing import CliRunner
+
 import stackrules
+from stackrules.cli import main
 
 from .conftest import AS_OF
 
@@ -31,9 +36,7 @@ def test_a_total_no_requirement_can_reach_is_blamed_not_a_limit(tmp_path: Path) 
     engine = _base(tmp_path, 'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 600\nrequires:\n  all: [acme:ITC101, acme:ITC102]\n')
     d = engine.audit(stackrules.load_learner(LEARNER), "acme:X", AS_OF)
     [missing] = d.to_json()["missing"]
-    assert missing["text"] == (
-        "the requirements are met, but no catalogue credential they accept would bring the credit counted to the total of 600 acme-cp"
-    )
+    assert missing["text"] == ("the requirements are met, but no catalogue credential they accept would bring the credit counted to the total of 600 acme-cp")
     text = d.text()
     assert "0 of 0" not in text and "limits" not in text.split("Still needed")[1].split("\n\n")[0]
     assert "Progress: 3% of the credit, no requirement with an id to count" in text
@@ -48,3 +51,35 @@ def test_with_limits_the_reason_names_the_limits_and_the_total(tmp_path: Path) -
     )
     [missing] = engine.audit(stackrules.load_learner(LEARNER), "acme:X", AS_OF).to_json()["missing"]
     assert missing["text"] == "no set of catalogue credentials completes the target within its limits and its credit total of 600 acme-cp"
+
+
+NEW_STUDENT = {
+    "kind": "learner",
+    "id": "C-00001",
+    "enrolments": [{"qualification": "exu:BIT", "commenced": "2026-07-20"}],
+    "holdings": [{"credential": c, "status": "in_progress"} for c in ("exu:COMP1010", "exu:COMP1030", "exu:MATH1010", "exu:MATH1020")],
+}
+
+
+def test_a_plans_counted_credit_is_what_the_learner_has(engine: stackrules.Engine) -> None:
+    """A new student (everything in progress, no look-ahead) had `counted: 12` in the plan's `credits`, and the batch
+    summary said 12 counted and 12 granted: the credit two US college courses the plan adds earn through credit rules."""
+    d = engine.plan(stackrules.load_learner(NEW_STUDENT), "exu:BIT", AS_OF).to_json()
+    earned = Fraction(d["credit_from_added_study"]["granted"])
+    assert earned > 0, d["credit_from_added_study"]  # the case: study the plan adds earns credit
+    c = d["credits"]
+    assert c["counted"] == "0" and c["remaining"] == "144", c
+    # as in an audit: counted + remaining = required + beyond_need
+    assert Fraction(c["counted"]) + Fraction(c["remaining"]) == Fraction(c["required"]) + Fraction(c.get("beyond_need", "0"))
+
+
+def test_the_batch_summary_of_plans_and_explorations(tmp_path: Path) -> None:
+    learners = tmp_path / "c.jsonl"
+    learners.write_text(json.dumps(NEW_STUDENT) + "\n", encoding="utf-8")
+    for command, want in (("plan", "0,C-00001,planned,0,144,0,"), ("explore", "0,C-00001,explored,,,,")):
+        summary = tmp_path / f"{command}.csv"
+        args = ["batch", "--learners", str(learners), "--command", command, "--as-of", AS_OF.isoformat(), "--out", str(tmp_path / f"{command}.jsonl")]
+        result = CliRunner().invoke(main, [*args, "--summary", str(summary), *(["--target", "exu:BIT"] if command == "plan" else [])])
+        assert result.exit_code == 0, result.output
+        row = summary.read_text(encoding="utf-8").splitlines()[1]
+        assert row.startswith(want), row

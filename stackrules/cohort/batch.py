@@ -105,8 +105,10 @@ def line_of(item: Item, body: dict[str, Any]) -> str:
 
 
 def granted(doc: dict[str, Any]) -> Fraction:
-    """Credit granted by credit rules in a decision document (0 when it has none)."""
-    return sum((amount for _, _, amount in credit_rows(doc)), Fraction(0))
+    """Credit granted by credit rules in a decision document (0 when it has none): in a plan, only what the learner's
+    holdings earn (credit earned by study the plan adds is part of what it adds)."""
+    added = set(doc.get("added") or ())
+    return sum((amount for _, sources, amount in credit_rows(doc) if not added.intersection(sources)), Fraction(0))
 
 
 def decide_item(engine: Engine, job: Job, item: Item) -> Result:
@@ -333,7 +335,7 @@ def _dask(engine: Engine, job: Job, items: Sequence[Item], scheduler: str, size:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
-        raise StackrulesError(f"the Dask executor needs dask.distributed: pip install 'stackrules[cohort]' ({exc})") from None
+        raise StackrulesError(f"the Dask executor needs dask.distributed: pip install -e '.[cohort]' in the project's folder ({exc})") from None
     client = connect(Client, scheduler)
     with client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))

@@ -1,6 +1,6 @@
 """Charts of a cohort report: PNG or SVG files drawn with matplotlib's Agg backend (no display needed).
 
-matplotlib is an optional dependency (``pip install 'stackrules[cohort]'``).
+matplotlib is an optional dependency (``pip install -e '.[cohort]' in the project's folder``).
 Drawings are made from :class:`~.report.CohortReport` figures only, one file
 a chart; a chart with no data is not drawn.
 """
@@ -27,7 +27,7 @@ def pyplot() -> Any:
         matplotlib.use("Agg", force=True)
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise StackrulesError(f"charts need matplotlib: pip install 'stackrules[cohort]' ({exc})") from None
+        raise StackrulesError(f"charts need matplotlib: pip install -e '.[cohort]' in the project's folder ({exc})") from None
     return plt
 
 

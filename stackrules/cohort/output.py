@@ -249,7 +249,8 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
                 "status": status,
                 "counted": credits.get("counted", ""),
                 "remaining": credits.get("remaining", "") or "",
-                "granted": "" if doc is None else str(granted(doc)),
+                # an exploration ranks targets (its figures are per target): no credit granted to sum, as no counted or remaining
+                "granted": "" if doc is None or "credits" not in doc else str(granted(doc)),
                 "seconds": "" if took is None else f"{took:.4f}",
             }
         )
@@ -275,7 +276,7 @@ def parquet() -> Any:
         import pyarrow
         import pyarrow.parquet
     except ImportError as exc:
-        raise StackrulesError(f"a Parquet summary needs pyarrow: pip install 'stackrules[parquet]' ({exc})") from None
+        raise StackrulesError(f"a Parquet summary needs pyarrow: pip install -e '.[parquet]' in the project's folder ({exc})") from None
     return pyarrow
 
 

@@ -365,7 +365,7 @@ def audit_record(p: Problem, choice: Choice, ev: Evaluation, prov: Provenance, l
         as_of=p.as_of,
         version=version,
         look_ahead=p.look_ahead,
-        credits=Credits(unit, p.version.credits, counted, remaining, records, _over_full(p, choice), *_past_pools(p, choice)),
+        credits=Credits(unit, p.version.credits, counted, remaining, records, over_full(p, choice), *_past_pools(p, choice)),
         nodes=_nodes(p, choice, ev),
         limits=_limits(p, ev, choice),
         credit=_credit(p, choice, ev, fed, claimed_keys),
@@ -670,10 +670,7 @@ def _none_completes(p: Problem, ev: Evaluation) -> str:
     limits = any(n.limits for n in top.walk())
     if top.min_total is not None and not limits and top.children and all(ev.status[c.index] in MET_LIKE for c in top.children):
         # every requirement is met, only the credit total is not: the requirements take nothing more that would count
-        return (
-            f"the requirements are met, but no catalogue credential they accept would bring the credit counted to the"
-            f" total of {fmt(top.min_total)} {unit}"
-        )
+        return f"the requirements are met, but no catalogue credential they accept would bring the credit counted to the total of {fmt(top.min_total)} {unit}"
     said = (["its limits"] if limits else []) + ([f"its credit total of {fmt(top.min_total)} {unit}"] if top.min_total is not None else [])
     return "no set of catalogue credentials completes the target" + (f" within {' and '.join(said)}" if said else "")
 
@@ -1545,12 +1542,15 @@ def _repeat_bound_reached(p: Problem, it: Item, claimed: set[int], fed: dict[int
     return bound if used >= bound else None
 
 
-def _over_full(p: Problem, choice: Choice) -> Fraction:
-    """Counted credit (holdings and grants) past what its pools need: an indivisible grant into a pool already full."""
+def over_full(p: Problem, choice: Choice, apart: AbstractSet[int] = frozenset()) -> Fraction:
+    """Counted credit (holdings and grants) past what its pools need: an indivisible grant into a pool already full.
+    ``apart``: grants counted with what a plan adds (earned by study it adds), not with what the learner has."""
     out = Fraction(0)
     for leaf in p.top.leaves():
         if leaf.kind == "pool" and leaf.credits is not None:
-            have = sum((p.items[i].credits * k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition"), Fraction(0))
+            have = sum(
+                (p.items[i].credits * k for i, k in choice.claims.get(leaf.index, []) if p.items[i].origin != "addition" and i not in apart), Fraction(0)
+            )
             out += max(have - leaf.credits, Fraction(0))
     return out
 

@@ -34,7 +34,7 @@ from ..language.models import Requirement
 from ..language.quantity import fmt, total
 from ..rulebase.index import RuleBase, RuleInfo
 from . import semantics
-from .audit import Context, as_if_commenced, audit_record, catalog_day, minimums_served, nearest_id, run_audit
+from .audit import Context, as_if_commenced, audit_record, catalog_day, minimums_served, nearest_id, over_full, run_audit
 from .catalogue import offering_names
 from .checker import flipped, total_without, verify
 from .choice import Choice
@@ -1065,12 +1065,23 @@ def _plan_record(
     added_index = {it.index for it in added}
     earning: set[int] = set()
     earned = Fraction(0)
+    earned_grants: set[int] = set()  # grants resting on study the plan adds
     for a in choice.apps:
         app = p.apps[a]
         fed = {i for leaf in app.root.leaves() for i in choice.source_claims.get(leaf.index, []) if i in added_index}
         if fed:
             earning |= fed
             earned += total(p.items[g].credits for g in app.grants)
+            earned_grants.update(app.grants)
+    # the plan's figures: what the learner has counts (`counted`), and what the plan adds is `remaining`, the credit its
+    # study earns through credit rules included (a learner who holds nothing has nothing counted)
+    claimed = {i for claims in choice.claims.values() for i, _ in claims}
+    moved = total(p.items[g].credits for g in earned_grants if g in claimed)
+    credits = audit.credits
+    if moved and credits.remaining is not None:
+        credits = replace(
+            credits, counted=credits.counted - moved, remaining=credits.remaining + moved, over_full=over_full(p, choice, frozenset(earned_grants))
+        )
     steps = []
     uncounted = Fraction(0)
     uncounted_earning = Fraction(0)  # of it: study whose earned credit counts nowhere (it meets a prerequisite)
@@ -1183,7 +1194,7 @@ def _plan_record(
         objective=Objective(opts.objective),
         tie_breaks=tuple(Objective(t) for t in TIE_BREAKS[opts.objective]),
         as_of=audit.as_of,
-        credits=audit.credits,
+        credits=credits,
         added=tuple(sorted(it.credential for it in added)),
         added_credits=total(it.credits for it in added),
         cost=_cost(p, added),
