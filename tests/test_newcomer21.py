@@ -83,3 +83,25 @@ def test_the_batch_summary_of_plans_and_explorations(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         row = summary.read_text(encoding="utf-8").splitlines()[1]
         assert row.startswith(want), row
+
+
+def test_a_grant_that_could_not_count_is_not_needed_rather_than_capped(engine: stackrules.Engine) -> None:
+    """With the credit cap full, CS101 was refused "a cap on credit leaves no room": it would only grant COMP1010, which
+    the TAFE articulation already grants, so raising the cap frees nothing (section 16: `cap` only when a limit that
+    could count the grant is full)."""
+    learner = stackrules.load_learner(
+        {
+            "id": "CAP-1",
+            "enrolments": [{"qualification": "exu:BIT", "commenced": "2026-02-23"}],
+            "holdings": [
+                {"credential": "tafe-nsw:ICT50220", "awarded": "2022-12-01"},
+                {"credential": "tafe-nsw:ICT60220", "awarded": "2023-12-01"},
+                *({"credential": c, "awarded": "2024-06-01", "grade": "A"} for c in ("uscc:CS101", "uscc:STAT200", "uscc:CS102")),
+            ],
+        }
+    )
+    d = engine.assess(learner, "exu:BIT", AS_OF).to_json()
+    assert any(c["id"] == "credit-cap" and c["value"] == c["bound"] for c in d["caps"]), d["caps"]  # the cap is full
+    [refusal] = [r for r in d["refused"] if r["rule"] == "exu-uscc-cs101"]
+    assert refusal["reason"] == "not_needed", refusal
+    assert refusal["detail"] == "what it grants already counts: `exu:COMP1010` is granted under `exu-tafe-dip-it`; a credential counts once"

@@ -1292,6 +1292,10 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 # a repeat past its credential's bound earns nothing: its allowance is used by the holdings that count
                 times = "once" if bound == 1 else f"at most {bound} times"
                 refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{p.items[i].credential}` counts {times}, and other holdings of it already count")
+            elif (counting := _grants_count_already(p, rule_id, grants_of.get(rule_id, []), claimed, fed)) is not None:
+                # before a cap: what it grants could not count even with room under every limit (section 16: `cap` only
+                # when a limit that could count the grant is full)
+                refuse(rule_id, key, RefusalReason.NOT_NEEDED, counting)
             elif (full := _full_limit(p, ev, grants_of.get(rule_id, []))) is not None:
                 refuse(rule_id, key, RefusalReason.CAP, full)
             elif i in blocked:
@@ -1304,8 +1308,6 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, "the target is complete without it")
             elif (short := _sources_short(p, app_of_rule[rule_id])) is not None:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, short)
-            elif (counting := _grants_count_already(p, grants_of.get(rule_id, []), claimed)) is not None:
-                refuse(rule_id, key, RefusalReason.NOT_NEEDED, counting)
             elif blocked:
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, f"without {without}, whose credit could not count, it would not reduce the study that remains")
             else:
@@ -1329,16 +1331,22 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
 INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
 
 
-def _grants_count_already(p: Problem, grants: list[int], claimed: set[int]) -> str | None:
-    """Why a rule whose every grant names a credential that already counts (the learner holds it) is not needed."""
+def _grants_count_already(p: Problem, rule_id: str, grants: list[int], claimed: set[int], fed: Mapping[int, int]) -> str | None:
+    """Why a rule whose every grant names a credential that already counts (the learner holds it, or another rule
+    grants it) is not needed."""
     named = [p.items[g] for g in grants if p.items[g].credential in p.rb.credentials]
     if not named or len(named) != len(grants):
         return None  # block credit (or nothing to grant): not this reason
-    counting = {p.items[i].credential for i in claimed if p.items[i].origin != "grant"}
-    if not all(it.credential in counting and semantics.repeat_bound(p.rb, it.credential) == 1 for it in named):
+    held = {p.items[i].credential for i in claimed if p.items[i].origin != "grant"}
+    # granted by another rule's application that counts (a grant is claimed, or feeds a rule of its own)
+    by_rule = {p.items[g].credential: app.rule.id for app in p.apps if app.rule.id != rule_id for g in app.grants if g in claimed or g in fed}
+    if not all((it.credential in held or it.credential in by_rule) and semantics.repeat_bound(p.rb, it.credential) == 1 for it in named):
         return None
     names = ", ".join(f"`{it.credential}`" for it in named)
-    return f"what it grants ({names}) already counts: the learner has it, and a credential counts once"
+    if all(it.credential in held for it in named):
+        return f"what it grants ({names}) already counts: the learner has it, and a credential counts once"
+    how = ", ".join(f"`{it.credential}` is held" if it.credential in held else f"`{it.credential}` is granted under `{by_rule[it.credential]}`" for it in named)
+    return f"what it grants already counts: {how}; a credential counts once"
 
 
 def _sources_short(p: Problem, a: int) -> str | None:
