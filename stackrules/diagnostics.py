@@ -294,6 +294,8 @@ class Diagnostic:
     message: str
     help: str | None = None
     end_column: int | None = None
+    # a JSON pointer (RFC 6901) into a learner given as data (a line of a .jsonl cohort), where line and column say little
+    pointer: str = ""
 
     @property
     def severity(self) -> Severity:
@@ -313,6 +315,8 @@ class Diagnostic:
             "line": self.line,
             "column": self.column,
         }
+        if self.pointer:
+            out["pointer"] = self.pointer
         if self.help:
             out["help"] = self.help
         return out

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import stackrules
 from stackrules.cli import main
 
-from .conftest import AS_OF
+from .conftest import AS_OF, ROOT
 
 CATALOG = (
     "kind: catalog\nprovider: {id: acme, name: Acme}\ncredit_system: {id: acme-cp, full_time_year: 120}\ncredentials:\n"
@@ -105,3 +105,40 @@ def test_a_grant_that_could_not_count_is_not_needed_rather_than_capped(engine: s
     [refusal] = [r for r in d["refused"] if r["rule"] == "exu-uscc-cs101"]
     assert refusal["reason"] == "not_needed", refusal
     assert refusal["detail"] == "what it grants already counts: `exu:COMP1010` is granted under `exu-tafe-dip-it`; a credential counts once"
+
+
+def test_a_batch_error_row_points_into_the_learner(tmp_path: Path) -> None:
+    """An unknown credential on line 4 of a .jsonl cohort was reported at `<learner>:1:1`: no line, no holding."""
+    learners = tmp_path / "c.jsonl"
+    rows = [
+        {"kind": "learner", "id": "A", "holdings": [{"credential": "exu:COMP1010", "awarded": "2025-06-30", "grade": "HD"}]},
+        {"kind": "learner", "id": "B", "holdings": [{"credential": "exu:COMP1010"}, {"credential": "exu:NOPE"}]},
+        {"kind": "learner", "id": "C", "holdings": [{"credential": "exu:COMP1010", "awarded": "2025-02-30"}]},
+    ]
+    learners.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(main, ["batch", "--learners", str(learners), "--target", "exu:BIT", "--as-of", AS_OF.isoformat(), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    errors = [json.loads(line).get("error") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert errors[0] is None
+    # the decision's finding (an unknown credential) and the reader's (no such day) alike
+    [unknown] = errors[1]["diagnostics"]
+    assert (unknown["code"], unknown["file"], unknown["line"], unknown["pointer"]) == ("SR3014", str(learners), 2, "/holdings/1/credential")
+    [day] = errors[2]["diagnostics"]
+    assert (day["code"], day["line"], day["pointer"]) == ("SR2009", 3, "/holdings/0/awarded")
+
+
+def test_a_learner_given_as_data_is_never_placed_at_a_synthetic_line(engine: stackrules.Engine) -> None:
+    """Found beside the batch pointers: over HTTP, a learner holding a unit twice read "counts once, as the holding
+    awarded 2025-06-30 (<request>:64, ...)", a line of the source map that gives each value of the body a line of its
+    own; the API said "holdings[15]". A learner given as data is placed by its index, whichever way it came."""
+    from stackrules.service.worker import learner_from_json
+    from stackrules.source.learners import load_learner_data
+
+    doc = json.loads((ROOT / "examples" / "cohort" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[8])
+    over_http, _, _ = learner_from_json(doc)
+    assert over_http is not None
+    in_batch, _ = load_learner_data(doc)
+    reasons = {json.dumps(engine.audit(learner, "exu:BIT", AS_OF).to_json()["unused"]) for learner in (stackrules.load_learner(doc), over_http, in_batch)}
+    assert len(reasons) == 1, reasons
+    assert "(holdings[15], the latest passing attempt)" in reasons.pop()

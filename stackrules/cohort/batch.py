@@ -114,10 +114,14 @@ def granted(doc: dict[str, Any]) -> Fraction:
 def decide_item(engine: Engine, job: Job, item: Item) -> Result:
     """One learner's result; an input or request error is an error row, never an exception."""
     start = time.perf_counter()
+    pointers: dict[int, str] = {}
     try:
-        decision = decide(engine, job, parse(item))
+        learner, pointers = parse(item)
+        decision = decide(engine, job, learner)
     except (LearnerError, RequestError) as exc:
-        diags = exc.diagnostics if isinstance(exc, LearnerError) else [placed(exc.diagnostic(), item.where)]
+        # what the decision finds wrong with a learner given as data (an unknown credential) is placed as parse's
+        # findings are: the line of the cohort file, and a JSON pointer into the learner
+        diags = [placed(d, item.where, pointers) for d in exc.diagnostics] if isinstance(exc, LearnerError) else [placed(exc.diagnostic(), item.where)]
         line = line_of(item, {"kind": job.command, "run": run_of(engine, job), "input": item.digest, "error": {"diagnostics": [d.to_json() for d in diags]}})
         return Result(item.index, item.key, line, "error", seconds=time.perf_counter() - start)
     doc = decision.to_json()

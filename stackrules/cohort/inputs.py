@@ -23,7 +23,7 @@ from ..diagnostics import Diagnostic
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner
 from ..language.quantity import NumberBound, check_int
-from ..source.learners import load_learner
+from ..source.learners import load_learner, load_learner_data, pointed
 
 CSV_COLUMNS = ("learner_id", "credential", "awarded", "grade", "status")
 CSV_REQUIRED = ("learner_id", "credential")
@@ -70,29 +70,33 @@ def read_cohort(path: str | os.PathLike[str]) -> list[Item]:
     return items
 
 
-def parse(item: Item) -> Learner:
-    """The learner of ``item`` (raises :class:`LearnerError` with the item's diagnostics)."""
+def parse(item: Item) -> tuple[Learner, dict[int, str]]:
+    """The learner of ``item`` (raises :class:`LearnerError` with the item's diagnostics), and for a learner given as
+    data the JSON pointer each line of its diagnostics stands for (:func:`~stackrules.source.learners.load_learner_data`:
+    what a decision later finds wrong with it, an unknown credential say, is placed with it)."""
     if item.errors:
         raise LearnerError(item.errors)
     if isinstance(item.source, Learner):
-        return item.source
+        return item.source, {}
     if item.source is None:
         raise LearnerError([placed(Diagnostic("<learner>", 1, 1, "SR1011", "no learner document", None), item.where)])
     try:
-        return load_learner(item.source)
+        return load_learner_data(item.source)
     except LearnerError as exc:
         raise LearnerError([placed(d, item.where) for d in exc.diagnostics]) from None
 
 
-def placed(d: Diagnostic, where: str) -> Diagnostic:
-    """A diagnostic about a learner given as data, named by where the data is (``cohort.jsonl:17``, the first row of ``holdings.csv:3-7``)."""
+def placed(d: Diagnostic, where: str, pointers: dict[int, str] | None = None) -> Diagnostic:
+    """A diagnostic about a learner given as data, named by where the data is (``cohort.jsonl:17``, the first row of
+    ``holdings.csv:3-7``), with the JSON pointer into the learner its line stands for (``pointers``, from :func:`parse`)."""
     if d.file not in ("<learner>", "<request>"):
         return d
+    at = pointed(d, pointers).pointer if pointers else d.pointer
     file, _, line = where.rpartition(":")
     first = line.split("-", 1)[0]
     if file and first.isdigit():
-        return Diagnostic(file, int(first), 1, d.code, d.message, d.help)
-    return Diagnostic(where, d.line, d.column, d.code, d.message, d.help)
+        return Diagnostic(file, int(first), 1, d.code, d.message, d.help, pointer=at)
+    return Diagnostic(where, d.line, d.column, d.code, d.message, d.help, pointer=at)
 
 
 def _folder(folder: Path) -> Iterator[Item]:

@@ -45,7 +45,9 @@ class Learner:
         out = []
         for i in range(own):
             path = ("holdings", i)
-            out.append(f"{smap.file}:{smap.span(path).line}" if path in smap.values else f"holdings[{i}]")
+            # a learner given as data (`<learner>`, `<request>`) has no lines a person could look up, only synthetic ones
+            written = path in smap.values and not smap.file.startswith("<")
+            out.append(f"{smap.file}:{smap.span(path).line}" if written else f"holdings[{i}]")
         return (*out, *(f"the verified credential `{source}`" for source in self.verified_from))
 
 

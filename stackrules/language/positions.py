@@ -70,3 +70,34 @@ class SourceMap:
         s = self.span(path, on_key)
         end = s.end_column if s.end_line == s.line else None
         return Diagnostic(self.file, s.line, s.column, code, message, help, end)
+
+
+def json_pointer(path: tuple[str | int, ...]) -> str:
+    """A JSON pointer (RFC 6901) for a path of keys and indices."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def pointed_map(file: str, data: object, prefix: tuple[str | int, ...] = ()) -> tuple[SourceMap, dict[int, str]]:
+    """A source map of ``data`` (a document given as JSON-like data) in which every value and key has a line of its
+    own, and what each line stands for as a JSON pointer (under ``prefix``): diagnostics made with the map point
+    into the data (``/holdings/3/credential``) in place of a line and column it never had. Walked without recursion."""
+    values: dict[tuple[str | int, ...], int] = {}
+    keys: dict[tuple[str | int, ...], int] = {}
+    where: dict[int, str] = {}
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
+    line = 1
+    while stack:
+        path, value = stack.pop()
+        line += 1
+        values[path] = pack(line, 1, line, 2)
+        where[line] = json_pointer(prefix + path)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                line += 1
+                keys[(*path, k)] = pack(line, 1, line, 2)
+                where[line] = json_pointer((*prefix, *path, k))
+                stack.append(((*path, k), v))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+    where[1] = json_pointer(prefix)
+    return SourceMap(file, (), values, keys), where

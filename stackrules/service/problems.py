@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..language.positions import json_pointer
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://stackrules.dev/problems/"
 
@@ -80,4 +82,4 @@ class Problem(Exception):
 
 def pointer(path: tuple[str | int, ...]) -> str:
     """A JSON pointer (RFC 6901) for a path of keys and indices."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return json_pointer(path)

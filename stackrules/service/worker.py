@@ -29,11 +29,11 @@ from ..engine import Engine
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.models import FactRef
-from ..language.positions import SourceMap, pack
+from ..language.positions import pointed_map
 from ..language.quantity import fmt
 from ..rulebase.index import QualVersion
 from ..source.learners import load_learner
-from .problems import PROBLEM_JSON, Problem, pointer
+from .problems import PROBLEM_JSON, Problem
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -130,26 +130,7 @@ def _suggested(help_: str) -> list[str]:
 
 def learner_from_json(data: Any, prefix: tuple[str | int, ...] = ("learner",)) -> tuple[Learner | None, list[Diagnostic], dict[int, str]]:
     """Validate a learner sent as JSON; diagnostics carry synthetic lines that ``where`` maps to pointers."""
-    values: dict[tuple[str | int, ...], int] = {}  # spans packed (language.positions.pack)
-    keys: dict[tuple[str | int, ...], int] = {}
-    where: dict[int, str] = {}
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
-    line = 1
-    while stack:
-        path, value = stack.pop()
-        line += 1
-        values[path] = pack(line, 1, line, 2)
-        where[line] = pointer(prefix + path)
-        if isinstance(value, dict):
-            for k, v in value.items():
-                line += 1
-                keys[(*path, k)] = pack(line, 1, line, 2)
-                where[line] = pointer((*prefix, *path, k))
-                stack.append(((*path, k), v))
-        elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in enumerate(value))
-    where[1] = pointer(prefix)
-    smap = SourceMap("<request>", (), values, keys)
+    smap, where = pointed_map("<request>", data, prefix)
     if not isinstance(data, dict):
         return None, [smap.diag((), "SR2003", "the learner must be a JSON object", "send the learner document as an object")], where
     doc_data = _tupled(data)

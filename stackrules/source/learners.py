@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from ..diagnostics import Diagnostic
 from ..errors import LearnerError, RequestError
 from ..language.documents import Learner, Loaded, _tupled, parse_document
 from ..language.models import LearnerDoc
-from ..language.positions import SourceMap
+from ..language.positions import SourceMap, pointed_map
 from .files import read_document
 from .yamlreader import MAX_DEPTH, MAX_ENTRIES, MAX_TEXT, MAX_VALUES
 
@@ -24,16 +25,7 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
             "pass the YAML file's path, or the learner document as a dict",
         )
     if isinstance(source, dict):
-        shape = _shape_problem(source)
-        if shape is not None:
-            raise LearnerError([shape])
-        data = _tupled(source)
-        data.setdefault("kind", "learner")
-        smap = SourceMap("<learner>", ())
-        doc, diags = parse_document(data, smap, ("learner",))
-        if doc is None:
-            raise LearnerError(diags)
-        loaded = Loaded(doc, smap)
+        loaded = _from_data(source, SourceMap("<learner>", ()))
     else:
         found, diags = read_document(Path(source), ("learner",))
         if found is None:
@@ -46,6 +38,40 @@ def load_learner(source: str | os.PathLike[str] | dict[str, Any]) -> Learner:
     if not isinstance(source, dict) and loaded.doc.verifiable:
         badges = _badges(loaded, Path(source).parent)
     return Learner(loaded.doc, loaded, badges)
+
+
+def load_learner_data(source: dict[str, Any]) -> tuple[Learner, dict[int, str]]:
+    """A learner from a dict (a line of a .jsonl cohort, rows of a .csv), whose diagnostics carry lines of their own
+    for each value: the map returned gives each such line's JSON pointer into ``source`` (:func:`pointed_map`)."""
+    smap, where = pointed_map("<learner>", source)
+    try:
+        loaded = _from_data(source, smap)
+        lines = _multi_line(loaded)
+    except LearnerError as exc:
+        raise LearnerError([pointed(d, where) for d in exc.diagnostics]) from None
+    if lines:
+        raise LearnerError([pointed(d, where) for d in lines])
+    return Learner(loaded.doc, loaded), where
+
+
+def pointed(d: Diagnostic, where: dict[int, str]) -> Diagnostic:
+    """``d`` with the JSON pointer its synthetic line stands for (a diagnostic of another file is returned as it is)."""
+    at = where.get(d.line, "")  # (the document itself, "", is what the line and the file already name)
+    if d.file != "<learner>" or d.pointer or not at:
+        return d
+    return replace(d, pointer=at)
+
+
+def _from_data(source: dict[str, Any], smap: SourceMap) -> Loaded:
+    shape = _shape_problem(source)
+    if shape is not None:
+        raise LearnerError([shape])
+    data = _tupled(source)
+    data.setdefault("kind", "learner")
+    doc, diags = parse_document(data, smap, ("learner",))
+    if doc is None:
+        raise LearnerError(diags)
+    return Loaded(doc, smap)
 
 
 CREDENTIAL_DEPTH = 400  # nesting inside an inline `verifiable:` credential, judged by the verifier (too deep is `malformed` there)
