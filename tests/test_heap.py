@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import multiprocessing
+import os
 import pickle
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -58,6 +60,10 @@ def test_a_cohort_worker_freezes_its_engine(thawed: None, monkeypatch: pytest.Mo
     called: list[bool] = []
     monkeypatch.setattr(batch, "freeze_heap", lambda: called.append(True))
     monkeypatch.setattr(batch.signal, "signal", lambda *a: None)  # a worker ignores Ctrl-C; this process must not
-    batch._init_worker(stackrules.load(), batch.Job("audit", "exu:BIT", dt.date(2026, 11, 28)))
+    watching: list[tuple[object, ...]] = []
+    monkeypatch.setattr(batch.threading, "Thread", lambda target, args, **kw: types.SimpleNamespace(start=lambda: watching.append(args)))
+    me = os.getpid()
+    batch._init_worker(stackrules.load(), batch.Job("audit", "exu:BIT", dt.date(2026, 11, 28)), me, batch.process_mark(me))
+    assert watching == [(me, batch.process_mark(me))]  # and it watches the batch process, to end with it
     assert called == [True]
     batch._WORKER.clear()

@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -232,12 +233,56 @@ def _in_order(
         top_up()
 
 
-def _init_worker(engine: Engine, job: Job) -> None:
+def _init_worker(engine: Engine, job: Job, batch: int, mark: str | None) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool, a worker prints no traceback of its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.append((engine, job))
+    threading.Thread(target=_leave_with_batch, args=(batch, mark), name="stackrules-batch-watch", daemon=True).start()
     freeze_heap()  # the engine lives as long as this worker: no collection walks it again (engine.freeze_heap)
+
+
+def _leave_with_batch(batch: int, mark: str | None, every: float = 0.5) -> None:
+    """End this worker once the batch process that started the pool is gone.
+
+    A pool's workers wait for work on a queue whose other end they hold themselves, and each holds the
+    forkserver's "alive" pipe too (so the forkserver, their parent, never ends either): a batch killed without
+    its cleanup (SIGKILL, a test runner stopped with SIGTERM) left them waiting for ever, adopted by init.
+    ``mark`` tells the batch from a later process given its id (:func:`process_mark`).
+    """
+    while True:
+        time.sleep(every)
+        if not _running(batch, mark):
+            os._exit(1)
+
+
+def process_mark(pid: int) -> str | None:
+    """When process ``pid`` started (Linux: /proc), to tell it from a later process given the same id; None elsewhere."""
+    stat = _proc_stat(pid)
+    return stat[19] if stat is not None else None
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first); None when there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _running(pid: int, mark: str | None) -> bool:
+    if mark is not None:
+        stat = _proc_stat(pid)
+        return stat is not None and stat[0] not in ("Z", "X") and stat[19] == mark  # a zombie has ended
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _WORKER: list[tuple[Engine, Job]] = []  # this worker process's engine and job, set once by its initializer
@@ -269,7 +314,8 @@ def context() -> Any:
 
 def _local(engine: Engine, job: Job, items: Sequence[Item], workers: int, size: int) -> Generator[Result, None, None]:
     ctx = context()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job))
+    me = os.getpid()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(engine, job, me, process_mark(me)))
     futures: set[Future[list[Result]]] = set()  # submitted, results not yet all yielded
 
     def submit(part: list[Item]) -> Future[list[Result]]:
