@@ -433,8 +433,9 @@ class Context:
                             CODES["SR4005"].fix,
                         )
         self.satisfiable(v, trees)
-        if not any(d.severity == "error" for d in self.report.diags[found:]):
-            # (a tree with an error, an unknown credential say, would make the total look out of reach)
+        if not any(d.severity == "error" or d.code == "SR4001" for d in self.report.diags[found:]):
+            # (a tree with an error, an unknown credential say, would make the total look out of reach; a pool nothing
+            # fills, SR4001, already says why)
             self.total_reachable(v, trees)
 
     def could_claim(self, r: Requirement, cid: str, v: QualVersion) -> bool | None:
