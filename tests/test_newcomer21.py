@@ -142,3 +142,14 @@ def test_a_learner_given_as_data_is_never_placed_at_a_synthetic_line(engine: sta
     reasons = {json.dumps(engine.audit(learner, "exu:BIT", AS_OF).to_json()["unused"]) for learner in (stackrules.load_learner(doc), over_http, in_batch)}
     assert len(reasons) == 1, reasons
     assert "(holdings[15], the latest passing attempt)" in reasons.pop()
+
+
+def test_a_plan_adds_the_credential_the_audit_names_among_equals(engine: stackrules.Engine) -> None:
+    """Ravi's audit said the algorithms-theory node still needs `nus:CS4231 ... counts in both algorithms-theory and
+    breadth-depth`; his plan added nus:CS4235, as good on every level: an advisor reading both saw two answers. Among
+    plans equal on every level (nearness to the audit included), the plan takes the credentials the audit names."""
+    ravi = stackrules.load_learner(ROOT / "examples/real/bcomp-cs-ravi.yaml")
+    audit = engine.audit(ravi, "nus:BCOMP-CS", AS_OF).text()
+    plan = engine.plan(ravi, "nus:BCOMP-CS", AS_OF).to_json()
+    assert "nus:CS4231 (4 nus-mc) counts in both algorithms-theory and breadth-depth" in audit
+    assert plan["added"] == ["nus:CS4231"], plan["added"]

@@ -782,12 +782,22 @@ def test_a_tie_break_out_of_time_keeps_the_plan_found(engine: stackrules.Engine,
     # least credit was proven in 2 s came out "not decided within the time limit". A share of 0 runs out at once
     import stackrules.decide.plan as planning
 
-    learner = stackrules.load_learner(ROOT / "examples/learners/ben.yaml")
+    learner = stackrules.load_learner(ROOT / "examples/learners/tariq.yaml")
+    with_terms: list[int] = []  # the horizons of the models with terms built
+    build = planning._model
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        if args[6] is not None:
+            with_terms.append(args[6])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "_model", recorded)
     proven = engine.plan(learner, "exu:BIT", AS_OF).to_json()
     assert (proven["proof"], proven["tie_breaks_proven"]) == ("optimal", True)
     if share == "LATE_SHARE":
-        # the path under test runs only when the relaxation's schedule is not already the shortest: make it so
-        assert proven["steps"] and len(proven["terms"]) > 1
+        # the path under test runs only when the relaxation's schedule is not already the shortest: the model with
+        # terms is built for this learner
+        assert with_terms, "the relaxation's schedule was the shortest: the model with terms never ran"
     monkeypatch.setattr(planning, share, 0.0)
     cut = engine.plan(learner, "exu:BIT", AS_OF).to_json()
     assert cut["status"] == "planned" and cut["proof"] == "optimal" and cut["tie_breaks_proven"] is False

@@ -158,6 +158,9 @@ class _Keep:
     # the leaves where the audit's completion adds study ("Still needed"): among otherwise equal plans, the one
     # that adds there is chosen, so that what the plan adds to a node is what the audit says it still needs
     completes: frozenset[int] = frozenset()
+    # (credential, leaf) of each credential the audit's "Still needed" names (a single, not one of a merged group):
+    # among those, the plan takes the very credential the audit names where another would do as well
+    names: frozenset[tuple[str, int]] = frozenset()
 
 
 def _model(
@@ -218,6 +221,7 @@ def _model(
             for i in p.source_eligible.get(leaf.index, []):
                 if p.items[i].origin != "addition" and (i, leaf.index) in b.s:
                     kept[b.s[(i, leaf.index)]] = -1 if (app.rule.id, p.items[i].key) in keep.sources else 1
+    near = len(keep.names) + 1
     named = {
         "credits": {b.u[it.index]: int(b.cred[it.index]) for it in adds if b.cred[it.index]},  # scaled: whole numbers
         # weighed over every addition of the problem, not this model's: a model that leaves some out (the model with
@@ -227,8 +231,12 @@ def _model(
         "keep": kept,
         # after the plan's own levels: as near the audit as can be (its claims of what the learner has, and
         # additions where its completion adds them)
+        # (and among plans equally near, the one adding the very credentials the audit names: each such claim weighs
+        # one more, and every other nearness weighs more than all of those together)
         "near": {
-            j: -1 for (i, leaf), j in b.x.items() if (p.items[i].key, leaf) in keep.claims or (p.items[i].origin == "addition" and leaf in keep.completes)
+            j: -near - (p.items[i].origin == "addition" and (p.items[i].credential, leaf) in keep.names)
+            for (i, leaf), j in b.x.items()
+            if (p.items[i].key, leaf) in keep.claims or (p.items[i].origin == "addition" and leaf in keep.completes)
         },
     }
     return b, adds, named, b.objectives(True)[1:], timing
@@ -511,7 +519,10 @@ def _keep_of(p: Problem, choice: Choice) -> _Keep:
                     sources.add((app.rule.id, p.items[i].key))
     claims = {(p.items[i].key, leaf) for leaf, cl in choice.claims.items() for i, _ in cl if p.items[i].origin != "addition"}
     completes = {leaf for leaf, cl in choice.claims.items() for i, _ in cl if p.items[i].origin == "addition"}
-    return _Keep(frozenset(sources), frozenset(claims), frozenset(completes))
+    names = {
+        (p.items[i].credential, leaf) for leaf, cl in choice.claims.items() for i, _ in cl if p.items[i].origin == "addition" and p.items[i].multiplicity == 1
+    }
+    return _Keep(frozenset(sources), frozenset(claims), frozenset(completes), frozenset(names))
 
 
 def _credit_used(p: Problem, choice: Choice) -> list[UsedCredit]:
