@@ -50,7 +50,7 @@ def test_with_limits_the_reason_names_the_limits_and_the_total(tmp_path: Path) -
         "limits:\n  - {id: first-year, max_credits: 20, where: {level: 1}}\n",
     )
     [missing] = engine.audit(stackrules.load_learner(LEARNER), "acme:X", AS_OF).to_json()["missing"]
-    assert missing["text"] == "no set of catalogue credentials completes the target within its limits and its credit total of 600 acme-cp"
+    assert missing["text"] == "no set of catalogue credentials meets the requirements, its limits and its credit total of 600 acme-cp together"
 
 
 NEW_STUDENT = {
@@ -153,3 +153,24 @@ def test_a_plan_adds_the_credential_the_audit_names_among_equals(engine: stackru
     plan = engine.plan(ravi, "nus:BCOMP-CS", AS_OF).to_json()
     assert "nus:CS4231 (4 nus-mc) counts in both algorithms-theory and breadth-depth" in audit
     assert plan["added"] == ["nus:CS4231"], plan["added"]
+
+
+def test_sr4007_counts_a_repeatable_credential_a_unit_requirement_names_once(tmp_path: Path) -> None:
+    """`all: [A, B, R]` with R repeatable six times: the unit requirement takes R once (the audit counts 14 of 24),
+    but the check counted R six times and said nothing (an adversary, 2026-12-01). In a pool R counts up to its bound."""
+    (tmp_path / "cat.yaml").write_text(
+        "kind: catalog\nprovider: {id: h, name: H}\ncredit_system: {id: h-cp, full_time_year: 48}\ncredentials:\n"
+        '  - {id: "h:A", title: A, credits: 6}\n  - {id: "h:B", title: B, credits: 6}\n'
+        '  - {id: "h:R", title: R, credits: 2, tags: [r], repeatable: {max: 6}}\n',
+        encoding="utf-8",
+    )
+    unit = 'kind: qualification\nid: "h:Q"\ntitle: Q\nprovider: h\ncredits: 24\nrequires:\n  all: [h:A, h:B, h:R]\n'
+    (tmp_path / "q.yaml").write_text(unit, encoding="utf-8")
+    _, diags = stackrules.engine.load_with_diagnostics(tmp_path, cache=None)
+    assert [(d.code, d.message.split(": only")[0]) for d in diags] == [
+        ("SR4007", "the total is 24 h-cp, but every credential the requirements accept adds up to 14 h-cp")
+    ], [d.render() for d in diags]
+    pool = 'kind: qualification\nid: "h:Q"\ntitle: Q\nprovider: h\ncredits: 24\nrequires:\n  all: [h:A, h:B, {id: r, credits: 12, where: {tags: r}}]\n'
+    (tmp_path / "q.yaml").write_text(pool, encoding="utf-8")
+    _, diags = stackrules.engine.load_with_diagnostics(tmp_path, cache=None)
+    assert diags == [], [d.render() for d in diags]  # 6 + 6 + 2 x 6 reach 24

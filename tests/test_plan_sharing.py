@@ -111,3 +111,34 @@ def test_a_plan_with_shared_claims_adds_a_prerequisite_that_fills_nothing(tmp_pa
     # h:P in a term before h:A's
     when = {c: t["term"] for t in d["terms"] for c in t["credentials"]}
     assert when["h:P"] < when["h:A"], d["terms"]
+
+
+def _incompatible_base(folder: Path, shared: bool) -> Path:
+    """`h:H1` (held) is incompatible with `h:H2` (held by nobody); `pool` shares with `core`, which names H1."""
+    units = [
+        {"id": "h:H1", "title": "H1", "credits": 12, "level": 3, "incompatible": ["h:H2"]},
+        {"id": "h:H2", "title": "H2", "credits": 6, "level": 3},
+        {"id": "h:H3", "title": "H3", "credits": 12, "level": 1},
+    ]
+    pool: dict[str, Any] = {"id": "pool", "credits": 18}
+    if shared:
+        pool["shares_with"] = ["core"]
+    q = {"kind": "qualification", "id": "h:Q", "title": "Q", "provider": "h", "credits": 18, "requires": {"all": [pool, {"id": "core", "all": ["h:H1"]}]}}
+    return _write(folder, {"h.yaml": _catalog("h", "h-cp", 48, units), "q.yaml": q})
+
+
+def test_a_holding_two_sharing_nodes_claim_counts_beside_an_incompatible_credential_nobody_took(tmp_path: Path) -> None:
+    """H1, held and passed, claimed by both sharing nodes, counted 2 in the row that keeps it from counting beside
+    H2: the audit said "0 of 18 counted; 24 remaining" (the completion taking H1 again) and the plan "no plan"
+    (an adversary, 2026-12-01). H1 counts in both; H3 completes the pool."""
+    engine = stackrules.load(_incompatible_base(tmp_path / "share", True))
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "h:H1"}]})
+    audit = engine.audit(learner, "h:Q", AS_OF).to_json()
+    assert (audit["credits"]["counted"], audit["credits"]["remaining"]) == ("12", "12"), audit["credits"]
+    assert {n["id"]: n["claimed"] for n in audit["nodes"]} == {"pool": ["h:H1"], "core": ["h:H1"]}
+    plan = engine.plan(learner, "h:Q", AS_OF).to_json()
+    assert plan["status"] == "planned" and plan["added"] == ["h:H3"], plan
+    # the incompatibility still holds: a learner holding both counts only one of them
+    both = stackrules.load_learner({"id": "B", "holdings": [{"credential": "h:H1"}, {"credential": "h:H2"}]})
+    claimed = {c for n in engine.audit(both, "h:Q", AS_OF).to_json()["nodes"] for c in n["claimed"]}
+    assert not {"h:H1", "h:H2"} <= claimed, claimed

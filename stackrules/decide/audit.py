@@ -671,8 +671,12 @@ def _none_completes(p: Problem, ev: Evaluation) -> str:
     if top.min_total is not None and not limits and top.children and all(ev.status[c.index] in MET_LIKE for c in top.children):
         # every requirement is met, only the credit total is not: the requirements take nothing more that would count
         return f"the requirements are met, but no catalogue credential they accept would bring the credit counted to the total of {fmt(top.min_total)} {unit}"
-    said = (["its limits"] if limits else []) + ([f"its credit total of {fmt(top.min_total)} {unit}"] if top.min_total is not None else [])
-    return "no set of catalogue credentials completes the target" + (f" within {' and '.join(said)}" if said else "")
+    said = (
+        ["the requirements"] + (["its limits"] if limits else []) + ([f"its credit total of {fmt(top.min_total)} {unit}"] if top.min_total is not None else [])
+    )
+    if len(said) == 1:
+        return "no set of catalogue credentials meets the requirements"
+    return f"no set of catalogue credentials meets {', '.join(said[:-1])} and {said[-1]} together"
 
 
 def _missing_entries(p: Problem, choice: Choice, ev: Evaluation, indeterminate: bool) -> tuple[Missing, ...]:

@@ -15,6 +15,7 @@ engine's documented ties (docs/language.md). ``milp.py`` wraps HiGHS.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -296,6 +297,28 @@ class AuditModel:
                     row[sv] = row.get(sv, 0.0) + 1.0
             return row
 
+        # Without sharing an item's claims and feeds add up to at most 1, so their sum says whether it counts. With
+        # `shares_with` a credential claimed by two nodes sums to 2 while it counts once: each way it counts is then
+        # set against each way the other does, one row a pair (a holding claimed by both sharing nodes had been kept
+        # from counting at all beside an incompatible credential nobody took)
+        shared = bool(self.sharing)
+
+        def at_most_one(base: dict[int, float], ways: dict[int, float], other: dict[int, float]) -> None:
+            """``base`` plus what one side counts by (``ways``) plus what the other does, at most 1."""
+            if not shared:
+                row = dict(base)
+                for part in (ways, other):
+                    for var, c in part.items():
+                        row[var] = row.get(var, 0.0) + c
+                m.row(row, hi=1)
+                return
+            firsts: list[dict[int, float]] = [{var: c} for var, c in ways.items()] if ways else ([{}] if base else [])
+            for first, (var, c) in itertools.product(firsts, other.items()):
+                row = dict(base)
+                for v, k in (*first.items(), (var, c)):
+                    row[v] = row.get(v, 0.0) + k
+                m.row(row, hi=1)
+
         for i, j in p.incompatible:
             if i not in self.u or j not in self.u:
                 continue
@@ -303,18 +326,12 @@ class AuditModel:
             if all(kinds):
                 m.row({self.u[i]: 1.0, self.u[j]: 1.0}, hi=1)  # never both taken
                 continue
-            row = counts(i, j)
-            for var, c in counts(j, i).items():
-                row[var] = row.get(var, 0.0) + c
-            m.row(row, hi=1)
+            at_most_one({}, counts(i, j), counts(j, i))
             for add, held in ((i, j), (j, i)):
                 if p.items[add].origin == "addition" and p.items[held].origin != "grant":
                     # taken beside a holding that counts only where it feeds the rule granting that holding's credential
                     only = {sv for sv, a in fed.get(add, []) if p.items[held].credential in {p.items[g].credential for g in p.apps[a].grants}}
-                    r = {self.u[add]: 1.0, **{sv: -1.0 for sv in only}}
-                    for var, c in counts(held, add).items():
-                        r[var] = r.get(var, 0.0) + c
-                    m.row(r, hi=1)
+                    at_most_one({self.u[add]: 1.0, **{sv: -1.0 for sv in only}}, {}, counts(held, add))
 
     def add_progress(self) -> None:
         """Section 16's "most progress" for an audit that is not met: what the learner's own claims achieve.

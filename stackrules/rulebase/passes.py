@@ -472,15 +472,16 @@ class Context:
             return
         matcher = Matcher(self.rb, v.fields)
         catalogue = catalogue_index(self.rb, v.system)
-        seen: set[str] = set()
+        times: dict[str, int] = {}  # how often each credential accepted can count: a unit requirement takes it once
         most = Fraction(0)
 
-        def add(cid: str, credits: Fraction) -> None:
+        def add(cid: str, credits: Fraction, repeats: bool) -> None:
             nonlocal most
-            if cid not in seen:
-                seen.add(cid)
-                info = self.rb.credentials.get(cid)
-                most += credits * (info.repeat_max if info is not None and info.repeat_max is not None else 1)
+            info = self.rb.credentials.get(cid)
+            n = info.repeat_max if repeats and info is not None and info.repeat_max is not None else 1
+            if n > times.get(cid, 0):
+                most += credits * (n - times.get(cid, 0))
+                times[cid] = n
 
         pools: list[Filter] = []
         for root, rpath, _ in trees:
@@ -490,15 +491,15 @@ class Context:
                 if n.credential is not None:
                     for cid in (n.credential, *self.rb.equivalents.get(n.credential, ())):
                         if cid in self.rb.credentials:
-                            add(cid, credential_attrs(self.rb, cid, v.system).credits)
+                            add(cid, credential_attrs(self.rb, cid, v.system).credits, False)
                 elif n.credits is not None or n.count is not None or n.competencies is not None:
                     pools.append(n.where or Filter())
         for f in pools:
             for a in catalogue.candidates(f):
                 if most >= v.credits:
                     return  # (most pools reach the total within their first matches: the scan stops there)
-                if a.id not in seen and matcher.match(f, a):
-                    add(a.id, a.credits)
+                if matcher.match(f, a):
+                    add(a.id, a.credits, True)
         if most >= v.credits:
             return
         for rule in self.rb.rules:
