@@ -174,3 +174,29 @@ def test_sr4007_counts_a_repeatable_credential_a_unit_requirement_names_once(tmp
     (tmp_path / "q.yaml").write_text(pool, encoding="utf-8")
     _, diags = stackrules.engine.load_with_diagnostics(tmp_path, cache=None)
     assert diags == [], [d.render() for d in diags]  # 6 + 6 + 2 x 6 reach 24
+
+
+def test_a_cap_refusal_names_only_the_credit_that_could_count(tmp_path: Path) -> None:
+    """A rule granting H1 and H2, H1 held already and the credit cap full: refused `cap` (H2 could count with room),
+    but the detail said "no room for 12 h-cp more", H1's 6 included, which could never count (an adversary)."""
+    (tmp_path / "h.yaml").write_text(
+        "kind: catalog\nprovider: {id: h, name: Home}\ncredit_system: {id: h-cp, full_time_year: 48}\ncredentials:\n"
+        '- {id: "h:H1", title: H1, credits: 6, level: 1}\n- {id: "h:H2", title: H2, credits: 6, level: 1}\n- {id: "h:H3", title: H3, credits: 6, level: 2}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "x.yaml").write_text(
+        "kind: catalog\nprovider: {id: x, name: X}\ncredit_system: {id: x-cp, full_time_year: 48}\ncredentials:\n"
+        '- {id: "x:E0", title: E0, credits: 6}\n- {id: "x:E1", title: E1, credits: 6}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "h:Q"\ntitle: Q\nprovider: h\ncredits: 24\nrequires: {all: [{id: p, credits: 24}]}\n'
+        "limits:\n- {id: ccap, max_credits: 6, where: {source: credit}}\n",
+        encoding="utf-8",
+    )
+    for rule, source, grant in (("r0", "x:E1", "[h:H3]"), ("r1", "x:E0", "[h:H1, h:H2]")):
+        (tmp_path / f"{rule}.yaml").write_text(f"kind: credit_rule\nid: {rule}\ntype: precedent\ninto: h:Q\nfrom: {source}\ngrant: {grant}\n", encoding="utf-8")
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": c} for c in ("x:E0", "x:E1", "h:H1")]})
+    [refusal] = [r for r in engine.assess(learner, "h:Q", AS_OF).to_json()["refused"] if r["rule"] == "r1"]
+    assert (refusal["reason"], refusal["detail"]) == ("cap", "limit `ccap` leaves no room for 6 h-cp more (6 of at most 6)"), refusal

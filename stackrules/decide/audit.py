@@ -1300,7 +1300,7 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 # before a cap: what it grants could not count even with room under every limit (section 16: `cap` only
                 # when a limit that could count the grant is full)
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, counting)
-            elif (full := _full_limit(p, ev, grants_of.get(rule_id, []))) is not None:
+            elif (full := _full_limit(p, ev, _could_count(p, grants_of.get(rule_id, []), claimed))) is not None:
                 refuse(rule_id, key, RefusalReason.CAP, full)
             elif i in blocked:
                 # section 16 has no reason for this: `not_needed` is the reason it falls to, said as what it is
@@ -1333,6 +1333,13 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
 
 
 INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
+
+
+def _could_count(p: Problem, grants: list[int], claimed: set[int]) -> list[int]:
+    """Of a rule's grants, those that could count: not a credential (counted once) that something else already counts."""
+    mine = set(grants)
+    counting = {p.items[i].credential for i in claimed if i not in mine}
+    return [g for g in grants if p.items[g].credential not in counting or semantics.repeat_bound(p.rb, p.items[g].credential) != 1]
 
 
 def _grants_count_already(p: Problem, rule_id: str, grants: list[int], claimed: set[int], fed: Mapping[int, int]) -> str | None:
