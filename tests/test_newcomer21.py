@@ -6,6 +6,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from click.testing import CliRunner
 
 import stackrules
@@ -200,3 +202,61 @@ def test_a_cap_refusal_names_only_the_credit_that_could_count(tmp_path: Path) ->
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": c} for c in ("x:E0", "x:E1", "h:H1")]})
     [refusal] = [r for r in engine.assess(learner, "h:Q", AS_OF).to_json()["refused"] if r["rule"] == "r1"]
     assert (refusal["reason"], refusal["detail"]) == ("cap", "limit `ccap` leaves no room for 6 h-cp more (6 of at most 6)"), refusal
+
+
+def test_an_assessment_says_which_rules_it_rests_on_and_a_what_if_says_so(engine: stackrules.Engine) -> None:
+    """A statement made with --catalog-year had no "Rules:" line and no `version` in JSON: an officer could send a
+    what-if as the learner's own statement (a newcomer, 2026-12-01)."""
+    tariq = stackrules.load_learner(ROOT / "examples/learners/tariq.yaml")
+    what_if = engine.assess(tariq, "exu:BIT", AS_OF, catalog_year=2023)
+    assert what_if.to_json()["version"]["chosen_by"] == "catalog_year"
+    assert "(a what-if, not the learner's own)" in what_if.text().splitlines()[2]
+    own = engine.assess(tariq, "exu:BIT", AS_OF)
+    assert own.to_json()["version"]["chosen_by"] == "commencement" and own.text().splitlines()[2].startswith("Rules: ")
+
+
+def test_check_refuses_a_credit_rule_in_force_on_no_day(tmp_path: Path) -> None:
+    """`effective: {from: 2025-06-01, until: 2025-01-01}` on a credit rule passed `check` (SR3016 was said of
+    qualifications only), and the audit printed "in force from 2025-06-01 until 2025-01-01"."""
+    (tmp_path / "cat.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 20\nrequires:\n  all: [acme:ITC101, acme:ITC102]\n', encoding="utf-8"
+    )
+    (tmp_path / "r.yaml").write_text(
+        "kind: credit_rule\nid: r\ntype: precedent\ninto: acme:X\nfrom: acme:BUS101\ngrant: [acme:ITC101]\neffective: {from: 2025-06-01, until: 2025-01-01}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(stackrules.RuleBaseError) as caught:
+        stackrules.load(tmp_path)
+    assert [(d.code, Path(d.file).name, d.line) for d in caught.value.diagnostics] == [("SR3016", "r.yaml", 7)]
+
+
+def test_sr4007_counts_only_the_qualifications_own_providers_credentials(tmp_path: Path) -> None:
+    """Another provider's catalogue loaded beside made the warning go: its credentials were counted as if a pool could
+    claim them, which only a credit rule's grant can do (a newcomer, 2026-12-01)."""
+    (tmp_path / "cat.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 40\nrequires:\n  all: [acme:ITC101, {id: free, credits: 10}]\n', encoding="utf-8"
+    )
+    (tmp_path / "other.yaml").write_text(
+        "kind: catalog\nprovider: {id: beta, name: Beta}\ncredit_system: {id: beta-cp, full_time_year: 120}\ncredentials:\n"
+        '  - {id: "beta:CODE1", title: Bootcamp, credits: 60}\n',
+        encoding="utf-8",
+    )
+    _, diags = stackrules.engine.load_with_diagnostics(tmp_path, cache=None)
+    assert [d.code for d in diags] == ["SR4007"] and "adds up to 30 acme-cp" in diags[0].message, [d.render() for d in diags]
+
+
+def test_study_past_the_total_because_units_come_whole_is_not_blamed_on_a_limit(tmp_path: Path) -> None:
+    """The requirements need 10 more, the total 5 beyond them, in 10 cp units: the headline said "passes the need by 5:
+    a limit asks for study past what a requirement needs" of a target with only a maximum (a newcomer's 70 cp diploma)."""
+    (tmp_path / "cat.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "q.yaml").write_text(
+        'kind: qualification\nid: "acme:X"\ntitle: X\nprovider: acme\ncredits: 25\nrequires:\n  all: [acme:ITC101, {id: any, credits: 10}]\n'
+        "limits:\n  - {id: cap, max_credits: 100, where: {level: 1}}\n",
+        encoding="utf-8",
+    )
+    engine = stackrules.load(tmp_path)
+    d = engine.audit(stackrules.load_learner({"id": "L", "holdings": [{"credential": "acme:ITC101"}]}), "acme:X", AS_OF)
+    line = d.text().splitlines()[1]
+    assert line.endswith("(the study still needed passes the need by 5 acme-cp: units come whole)."), line

@@ -82,6 +82,7 @@ def assess_decision(
         exceptions_refused=audit.exceptions_refused,
         pending=audit.pending,
         equivalents=audit.equivalents,
+        version=audit.version,
     )
 
 

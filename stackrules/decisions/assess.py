@@ -8,7 +8,20 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import ClassVar, Literal
 
-from .audit import AuditStatus, Basis, Equivalent, ExceptionEntry, ExceptionRefused, GrantNotUsed, LimitResult, Missing, Refusal, RefusalReason, RuleType
+from .audit import (
+    AuditStatus,
+    Basis,
+    Equivalent,
+    ExceptionEntry,
+    ExceptionRefused,
+    GrantNotUsed,
+    LimitResult,
+    Missing,
+    Refusal,
+    RefusalReason,
+    RuleType,
+    Version,
+)
 from .base import JSONObject, Provenance, q, records
 
 EXPLANATION = {
@@ -198,6 +211,9 @@ class AssessStatement:
     # holdings counted as a credential they stand for (a superseded unit, an equivalent), as the audit's: a
     # recognition the officer should see beside the credit
     equivalents: tuple[Equivalent, ...] = ()
+    # the version of the target the statement rests on, and why it was chosen (as the audit's): a statement made
+    # against a requested catalogue year is a what-if, never the learner's own
+    version: Version | None = None
 
     def to_json(self) -> JSONObject:
         return {
@@ -207,6 +223,7 @@ class AssessStatement:
             "status": self.status.value,
             "pending": list(self.pending),
             "as_of": self.as_of.isoformat(),
+            **({"version": self.version.to_json()} if self.version is not None else {}),
             "credits": self.credits.to_json(),
             "granted": records(self.granted),
             "refused": [refusal_json(r) for r in self.refused],

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from ..decisions.assess import EXPLANATION, AssessStatement, NotCreditedReason
 from ..decisions.audit import AuditStatus
-from .audit import DESCRIBED, ORDER_NOTE, equivalent_lines, exception_sections
+from .audit import DESCRIBED, ORDER_NOTE, equivalent_lines, exception_sections, version_line
 from .common import CONFIDENCE, footer, grant_name, missing_lines, n, section
 
 
 def assess_text(d: AssessStatement) -> str:
     c = d.credits
     unit = c.system
-    out = [f"Advanced standing statement: {d.title} ({d.target})", f"Learner {d.learner}, assessed as of {d.as_of.isoformat()}", ""]
+    out = [f"Advanced standing statement: {d.title} ({d.target})", f"Learner {d.learner}, assessed as of {d.as_of.isoformat()}"]
+    if d.version is not None:
+        out.append(version_line(d.version))  # which rules it rests on: a requested catalogue year's is said to be a what-if
+    out.append("")
     rules = len({g.rule for g in d.granted})
     applied = len(d.granted)  # a rule applied to several sources (one grant each) is one rule
     undecided = d.status is AuditStatus.INDETERMINATE

@@ -132,8 +132,11 @@ def audit_text(d: AuditDecision) -> str:
                 )
             elif c.beyond_need > c.unusable:
                 extra = c.beyond_need - c.unusable
-                for_limits = min(c.past_pools, extra)
-                whole = min(c.units_over, extra - for_limits)
+                # study a pool takes wholly past its need is there for a minimum limit or for the credit total; with no
+                # minimum limit it is the total's, and what of it passes the total is there because units come whole
+                minimums = any(not lim.kind.is_max for lim in d.limits)
+                for_limits = min(c.past_pools, extra) if minimums else Fraction(0)
+                whole = min(c.units_over + (Fraction(0) if minimums else c.past_pools), extra - for_limits)
                 causes = [
                     *(["a limit asks for study past what a requirement needs, as Still needed says"] if for_limits else []),
                     *(["units come whole"] if whole else []),

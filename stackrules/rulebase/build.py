@@ -458,6 +458,10 @@ class _Indexer:
                 self.report.error(item, ("id",), "SR3006", f"credit rule `{r.id}` is already defined at {seen[r.id]}", "rename one of them")
                 continue
             seen[r.id] = loc_of(item, ("id",))
+            if r.effective and r.effective.from_ and r.effective.until and r.effective.until < r.effective.from_:
+                # (as a qualification's: a rule in force from June until January is in force on no day)
+                self.report.error(item, ("effective",), "SR3016", "`until` is before `from`", "swap or correct the dates")
+                continue
             self.rules.append(RuleInfo(r, seen[r.id], item))
 
     # ---- approvers: who may approve a learner's exceptions, per provider (section 18)

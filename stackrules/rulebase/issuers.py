@@ -72,6 +72,9 @@ def index_issuers(
                 ok = False
             else:
                 achievements[a.achievement] = a.credential
+        if doc.effective and doc.effective.from_ and doc.effective.until and doc.effective.until < doc.effective.from_:
+            report.error(item, ("effective",), "SR3016", "`until` is before `from`", "swap or correct the dates")
+            ok = False
         keys: list[TrustedKey] = []
         for i, k in enumerate(doc.keys):
             problem = _key_problem(k.id, k.multikey, k.jwk)

@@ -478,6 +478,8 @@ class Context:
         def add(cid: str, credits: Fraction, repeats: bool) -> None:
             nonlocal most
             info = self.rb.credentials.get(cid)
+            if info is not None and not v.is_home(info.provider):
+                return  # another provider's credential counts only as granted credit (a rule that grants some is followed below)
             n = info.repeat_max if repeats and info is not None and info.repeat_max is not None else 1
             if n > times.get(cid, 0):
                 most += credits * (n - times.get(cid, 0))
