@@ -211,9 +211,13 @@ def explore_text(d: Exploration) -> str:
                 records = f" and {r.plan_records} record{'s' * (r.plan_records != 1)}" if r.plan_records else ""
                 plan = f"; least-credit plan adds {_credentials(r.plan_size)}, {n(r.plan_credits)} {r.system}{records}"
                 if r.remaining is not None and r.plan_credits != r.remaining:
-                    # study that earns credit at its own rate, or is taken only for a prerequisite (found by a newcomer:
-                    # "144 to go ... adds 141.6" said nothing of why)
-                    plan += f" of study, not the {n(r.remaining)} to go (`plan` says what of it earns credit through credit rules or only meets a prerequisite)"
+                    # study that earns credit at its own rate, is taken only for a prerequisite, or is there for a limit past
+                    # a requirement's need (found by newcomers: "144 to go ... adds 141.6" said nothing of why, and Priya's
+                    # 87.6 against 84 is partly a limit's, which the words had left out)
+                    plan += (
+                        f" of study, not the {n(r.remaining)} to go (`plan` says why: study elsewhere that earns credit through"
+                        " credit rules, study only for a prerequisite, or study a limit asks for past a requirement's need)"
+                    )
         else:
             title = plan = ""
         at = f" [{r.location}]" if isinstance(r, ExploreRow) and r.location else ""
