@@ -1283,6 +1283,7 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
             )
         }
         without = ", ".join(f"`{p.items[i].key}`" for i in sorted(blocked, key=lambda i: p.items[i].key))
+        elsewhere = _counted_elsewhere(p, rule_id, claimed, fed)  # what already counts the credentials it grants
         for i in sorted(cands, key=lambda i: p.items[i].key):
             key = p.items[i].key
             if i in fed and p.apps[fed[i]].rule.id == rule_id:
@@ -1296,11 +1297,11 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
                 # a repeat past its credential's bound earns nothing: its allowance is used by the holdings that count
                 times = "once" if bound == 1 else f"at most {bound} times"
                 refuse(rule_id, key, RefusalReason.SOURCE_USED, f"`{p.items[i].credential}` counts {times}, and other holdings of it already count")
-            elif (counting := _grants_count_already(p, rule_id, grants_of.get(rule_id, []), claimed, fed)) is not None:
+            elif (counting := _grants_count_already(p, grants_of.get(rule_id, []), elsewhere)) is not None:
                 # before a cap: what it grants could not count even with room under every limit (section 16: `cap` only
                 # when a limit that could count the grant is full)
                 refuse(rule_id, key, RefusalReason.NOT_NEEDED, counting)
-            elif (full := _full_limit(p, ev, _could_count(p, grants_of.get(rule_id, []), claimed))) is not None:
+            elif (full := _full_limit(p, ev, _could_count(p, grants_of.get(rule_id, []), elsewhere))) is not None:
                 refuse(rule_id, key, RefusalReason.CAP, full)
             elif i in blocked:
                 # section 16 has no reason for this: `not_needed` is the reason it falls to, said as what it is
@@ -1335,28 +1336,33 @@ def _refusals(p: Problem, choice: Choice, ev: Evaluation, fed: dict[int, int], c
 INCOMPATIBLE_EXPLANATION = "its credit could not count beside study it is incompatible with"
 
 
-def _could_count(p: Problem, grants: list[int], claimed: set[int]) -> list[int]:
+def _counted_elsewhere(p: Problem, rule_id: str, claimed: set[int], fed: Mapping[int, int]) -> dict[str, str | None]:
+    """The credentials the choice already counts other than through rule ``rule_id``: held (None), or granted under
+    another rule (its id) whose grant is claimed or feeds a rule of its own."""
+    out: dict[str, str | None] = {
+        p.items[g].credential: app.rule.id for app in p.apps if app.rule.id != rule_id for g in app.grants if g in claimed or g in fed
+    }
+    out.update((p.items[i].credential, None) for i in claimed if p.items[i].origin != "grant")
+    return out
+
+
+def _could_count(p: Problem, grants: list[int], elsewhere: Mapping[str, str | None]) -> list[int]:
     """Of a rule's grants, those that could count: not a credential (counted once) that something else already counts."""
-    mine = set(grants)
-    counting = {p.items[i].credential for i in claimed if i not in mine}
-    return [g for g in grants if p.items[g].credential not in counting or semantics.repeat_bound(p.rb, p.items[g].credential) != 1]
+    return [g for g in grants if p.items[g].credential not in elsewhere or semantics.repeat_bound(p.rb, p.items[g].credential) != 1]
 
 
-def _grants_count_already(p: Problem, rule_id: str, grants: list[int], claimed: set[int], fed: Mapping[int, int]) -> str | None:
+def _grants_count_already(p: Problem, grants: list[int], elsewhere: Mapping[str, str | None]) -> str | None:
     """Why a rule whose every grant names a credential that already counts (the learner holds it, or another rule
-    grants it) is not needed."""
+    grants it: ``elsewhere``, :func:`_counted_elsewhere`) is not needed."""
     named = [p.items[g] for g in grants if p.items[g].credential in p.rb.credentials]
-    if not named or len(named) != len(grants):
-        return None  # block credit (or nothing to grant): not this reason
-    held = {p.items[i].credential for i in claimed if p.items[i].origin != "grant"}
-    # granted by another rule's application that counts (a grant is claimed, or feeds a rule of its own)
-    by_rule = {p.items[g].credential: app.rule.id for app in p.apps if app.rule.id != rule_id for g in app.grants if g in claimed or g in fed}
-    if not all((it.credential in held or it.credential in by_rule) and semantics.repeat_bound(p.rb, it.credential) == 1 for it in named):
-        return None
+    if not named or len(named) != len(grants) or _could_count(p, grants, elsewhere):
+        return None  # block credit (or nothing to grant), or a grant that could count: not this reason
     names = ", ".join(f"`{it.credential}`" for it in named)
-    if all(it.credential in held for it in named):
+    if all(elsewhere[it.credential] is None for it in named):
         return f"what it grants ({names}) already counts: the learner has it, and a credential counts once"
-    how = ", ".join(f"`{it.credential}` is held" if it.credential in held else f"`{it.credential}` is granted under `{by_rule[it.credential]}`" for it in named)
+    how = ", ".join(
+        f"`{it.credential}` is held" if (rule := elsewhere[it.credential]) is None else f"`{it.credential}` is granted under `{rule}`" for it in named
+    )
     return f"what it grants already counts: {how}; a credential counts once"
 
 

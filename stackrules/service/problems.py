@@ -80,6 +80,4 @@ class Problem(Exception):
         return json.dumps(self.to_json(instance), ensure_ascii=False, indent=2).encode()
 
 
-def pointer(path: tuple[str | int, ...]) -> str:
-    """A JSON pointer (RFC 6901) for a path of keys and indices."""
-    return json_pointer(path)
+pointer = json_pointer  # a JSON pointer (RFC 6901) for a path of keys and indices: language/positions.py's
