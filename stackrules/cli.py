@@ -525,8 +525,8 @@ def plan(
             catalog_year=catalog_year,
         )
     _print(decision, fmt)
-    if decision.to_json().get("proof") == "indeterminate":
-        return EXIT_INDETERMINATE
+    if decision.to_json().get("proof") in ("indeterminate", "time_limit"):
+        return EXIT_INDETERMINATE  # not decided, or a plan found and not proven the best within the time limit
     return EXIT_NOT_MET if decision.status == "no_plan" else EXIT_OK
 
 

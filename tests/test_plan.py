@@ -513,6 +513,59 @@ def test_fast_model_stops_at_its_relaxation_when_the_full_model_is_needed(tmp_pa
         assert engine.plan(learner, "bu:DEG24", AS_OF).to_json() == stopped
 
 
+def test_a_wider_model_stopped_by_the_time_limit_leaves_the_fast_models_plan_said_unproven(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # on a slow machine the full model of a 60-requirement plan over 20,000 credentials ran past 5 s after the fast model
+    # had found a plan in under 1 s, and the answer was "no plan: not decided within the time limit". The fast model's
+    # plan is a plan (every plan of it is one of the full model): it is returned, re-verified, as the best found
+    import importlib.util
+    import sys
+
+    import stackrules.decide.plan as planning
+
+    spec = importlib.util.spec_from_file_location("instances", ROOT / "benchmarks" / "instances.py")
+    assert spec is not None and spec.loader is not None
+    instances_module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("instances", instances_module)
+    spec.loader.exec_module(instances_module)
+    degrees = instances_module.write_rule_base(tmp_path, 2000)
+    units = instances_module.catalogue(2000)
+    engine = stackrules.load(tmp_path)
+    learner = stackrules.load_learner(instances_module.learner(units, degrees[24], 25, seed=7003))
+    proven = engine.plan(learner, "bu:DEG24", AS_OF).to_json()
+    real_attempt, real_check = planning._attempt, planning.check_plan
+    statuses: list[str] = []
+    checked: list[int] = []
+
+    def stopped(*args: Any) -> Any:
+        if statuses:  # the full model: the time limit stops it before anything is proven
+            statuses.append("time_limit")
+            return planning._Attempt("time_limit", None, [], {})
+        got = real_attempt(*args)
+        statuses.append(got.status)
+        return got
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        checked.append(1)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "_attempt", stopped)
+    monkeypatch.setattr(planning, "check_plan", check)
+    plan = engine.plan(learner, "bu:DEG24", AS_OF)
+    assert statuses == ["wider", "time_limit"], statuses
+    got = plan.to_json()
+    assert (got["status"], got["proof"], got["tie_breaks_proven"]) == ("planned", "time_limit", False)
+    assert checked  # the plan checker re-verified it
+    # the relaxation's plan attains the least credit here (it was only not proven): its credit is the proven plan's
+    assert got["added_credits"] == proven["added_credits"] and proven["proof"] == "optimal"
+    text = plan.text()
+    assert "Proof: not proven (time_limit): the time limit stopped the search before it proved that no plan adds less credit" in text
+    assert "Proof: optimal" not in text
+    # explore does not call it the least-credit plan: the row is not decided
+    monkeypatch.setattr(planning, "_attempt", lambda p, *rest: real_attempt(p, *rest) if p.quick else planning._Attempt("time_limit", None, [], {}))
+    rows = {r["target"]: r for r in engine.explore(learner, AS_OF, time_limit=60).to_json()["qualifications"]}
+    assert (rows["bu:DEG24"]["plan_status"], rows["bu:DEG24"]["plan_size"]) == ("not_decided", 0)
+
+
 def test_a_plan_says_which_sign_offs_it_cannot_bring(tmp_path: Path) -> None:
     # the audit lists the pending audition; the plan printed a complete plan without a word of it (found by an
     # adversarial run). No study brings a sign-off, so the plan names it apart, in both forms

@@ -116,7 +116,11 @@ def explore_decision(ctx: Context, learner: Learner, as_of: dt.date, time_limit:
                 said[k] = replace(r, plan_size=0, plan_status="not_decided")  # not made: the time limit was spent first
                 continue
             plan = plan_decision(ctx, learner, r.target, as_of, PlanOptions(look_ahead=look_ahead), left())
-            if isinstance(plan, Plan):
+            if isinstance(plan, Plan) and plan.proof is not Proof.OPTIMAL:
+                # the best plan found before the time limit, its least credit not proven: the row's "least-credit plan"
+                # would not be true of it
+                said[k] = replace(r, plan_size=0, plan_status="not_decided")
+            elif isinstance(plan, Plan):
                 records = sum(t.records for t in plan.terms)
                 said[k] = replace(r, plan_credits=plan.added_credits, plan_size=len(plan.added), plan_records=records, plan_status="planned")
             else:

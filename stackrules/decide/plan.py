@@ -145,6 +145,9 @@ class _Attempt:
     ties_proven: bool = True
     over: Fraction | None = None  # the model's least credit, when above a guessed ``most_credit`` (no plan read)
     bound: Fraction | None = None  # status "wider": the objective of a plan found, within which a wider model has more
+    # status "wider": that plan (the relaxation's, scheduled term by term): a plan, not proven the best, kept in case
+    # the wider model is not solved within the time limit
+    found: tuple[Choice, list[Item], dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -387,10 +390,11 @@ def _attempt(
     if enough is not None and order[0] in ("credits", "cost"):
         loose, loose_by = _read(p, b, adds, sol.values, "optimal")
         taken = [x for its in loose_by.values() for x in its]
-        if list_schedule(p, taken, _grants(p, loose), calendar, load, ready) is not None:
+        scheduled = list_schedule(p, taken, _grants(p, loose), calendar, load, ready)
+        if scheduled is not None:
             bound = total(it.credits if order[0] == "credits" else it.cost or Fraction(0) for it in taken)
             if not enough(bound):
-                return _Attempt("wider", None, [], {}, bound=bound)
+                return _Attempt("wider", None, [], {}, bound=bound, found=(loose, taken, scheduled))
     proven_ties = True
     if before[2:]:
         for k in levels_a:
@@ -737,6 +741,9 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         )
 
     plans: list[tuple[Choice, list[Item], dict[str, int]]] = []
+    # a plan of the fast model, kept while a wider model is solved: should the time limit stop that solve, it is
+    # returned as the best found (proof time_limit), re-verified like any plan, rather than no plan at all
+    fallback: tuple[Problem, tuple[Choice, list[Item], dict[str, int]]] | None = None
     proof = "optimal"
     ties_proven = True
     p: Problem | None = None
@@ -770,6 +777,8 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
         if quick.status == "wider":
             # a plan of the fast model bounds the optimum, and the full model within it has more candidates
             assert quick.bound is not None
+            if quick.found is not None:
+                fallback = (fast, quick.found)
             if time.monotonic() >= deadline:
                 return timed_out()
             p = problem(bound=quick.bound)
@@ -781,9 +790,10 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
                 p = fast
                 plans.append((quick.choice, quick.chosen, quick.terms))
                 ties_proven = quick.ties_proven
-            elif time.monotonic() >= deadline:
-                return timed_out()
             else:
+                fallback = (fast, (quick.choice, quick.chosen, quick.terms))
+                if time.monotonic() >= deadline:
+                    return timed_out()
                 p = problem(bound=bound)
     if p is None:
         if time.monotonic() >= deadline:
@@ -809,6 +819,11 @@ def plan_decision(ctx: Context, learner: Learner, target: str, as_of: dt.date, o
             cuts.append(dict(Counter(it.index for it in got.chosen)))
             if got.status != "optimal":
                 break
+    if not plans and proof == "indeterminate" and fallback is not None:
+        # the time limit stopped the wider model before it proved anything: the fast model's plan stands, said to be
+        # the best found (its objective not proven, nor its tie breaks), and the checks below re-verify it
+        p, plans, proof, ties_proven = fallback[0], [fallback[1]], "time_limit", False
+        load = _load(ctx, p, opts)
     if not plans:
         cannot: tuple[Unplaceable, ...] = ()
         if proof == "indeterminate":

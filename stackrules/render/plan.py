@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..decisions.audit import Proof
 from ..decisions.explore import Exploration, ExploreRow, UnavailableRow, share_to_go
 from ..decisions.plan import NoPlan, Plan, PlanCost, PlanStatus
 from .audit import DESCRIBED, version_line
@@ -70,6 +71,9 @@ def _cost_text(cost: PlanCost) -> str:
     return text
 
 
+_BETTER = {"credits": "adds less credit", "cost": "costs less", "terms": "takes fewer terms"}  # than an unproven plan
+
+
 def plan_text(d: Plan | NoPlan) -> str:
     out = [f"Plan for {d.title} ({d.target}), learner {d.learner}, as of {d.as_of.isoformat()}"]
     if d.version is not None:
@@ -115,7 +119,14 @@ def plan_text(d: Plan | NoPlan) -> str:
     if repeats:
         out.append(repeats)
     proven = "proven" if d.tie_breaks_proven else "the best found within the search's bound on work or time, not proven"
-    out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
+    if d.proof is Proof.OPTIMAL:
+        out.append(f"Proof: {d.proof} (least {d.objective}); tie breaks {proven}; the schedule and the figures are re-verified from the rules.")
+    else:
+        out.append(
+            f"Proof: not proven ({d.proof}): the time limit stopped the search before it proved that no plan {_BETTER[d.objective.value]};"
+            " this is the best plan found, one that can be carried out (the schedule and the figures are re-verified from the rules)."
+            " Raise --time-limit to prove it."
+        )
     out += waiting
     if d.added_while_pending:
         names = ", ".join(c for c, _ in d.added_while_pending)
