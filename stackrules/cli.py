@@ -340,24 +340,27 @@ def main() -> None:
 @_guard(_fmt)
 def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
     """Check rule-base files (default: the shipped rule base). Exit 0 valid, 3 invalid."""
+    from .language.documents import Loaded
     from .language.models import CreditSystemsDoc, FrameworkDoc, LearnerDoc
-    from .rulebase.checks import build
+    from .rulebase.checks import build, recovered_findings
     from .source.files import parse_sources, read_sources, shipped_paths, without_consequences
 
     # `check --rules A --rules B` checks that base, as the other commands read `--rules` (it replaces the shipped one)
     roots = list(paths) or list(rules) or [str(p) for p in shipped_paths()]
     sources, diags = read_sources(roots)
-    loaded, parsed = parse_sources(sources)
+    recovered: list[Loaded] = []
+    loaded, parsed = parse_sources(sources, recovered)
     diags += parsed
     has_rules = any(not isinstance(x.doc, LearnerDoc) for x in loaded)
     if paths and (not has_rules or rules):
         more_sources, more = read_sources(list(rules) or [str(p) for p in shipped_paths()])
-        base, more_parsed = parse_sources(more_sources)
+        base, more_parsed = parse_sources(more_sources, recovered)
         diags += more + more_parsed
         sources += more_sources
         parsed += more_parsed
         loaded = base + [x for x in loaded if isinstance(x.doc, LearnerDoc)] if not has_rules else base + loaded
     _, more = build(loaded)
+    more += recovered_findings(loaded, recovered)
     diags += without_consequences(sources, parsed, more)
     diags = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code))
     errors = [d for d in diags if d.severity == "error"]

@@ -29,7 +29,7 @@ from .errors import LearnerError, RequestError, RuleBaseError
 from .language.documents import Learner, Loaded
 from .language.models import FIRST_DAY, LAST_DAY, LearnerDoc
 from .language.quantity import QuantityError, to_fraction
-from .rulebase.checks import build, learner_diagnostics
+from .rulebase.checks import build, learner_diagnostics, recovered_findings
 from .rulebase.index import QualVersion, RuleBase
 from .source.files import parse_sources, read_sources, shipped_paths, without_consequences
 
@@ -540,10 +540,12 @@ def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLi
         if isinstance(found, Engine):
             return found, list(found.warnings)
     with bulk():
-        loaded, parsed = parse_sources(sources)
+        recovered: list[Loaded] = []
+        loaded, parsed = parse_sources(sources, recovered)
         diags += parsed
         rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
         rb, more = build(loaded)
+        more += recovered_findings(loaded, recovered)
     diags += without_consequences(sources, parsed, more)
     if rb is None or any(d.severity == "error" for d in diags):
         return None, diags

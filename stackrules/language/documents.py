@@ -102,6 +102,9 @@ class Loaded:
     smap: SourceMap
     # files a document names and stackrules reads with it (an issuer's status lists): as written, then bytes or why not
     attachments: tuple[tuple[str, bytes | str], ...] = ()
+    # refused, and validated again without its unknown keys (:func:`parse_recovering`): checked for what it names,
+    # never part of a rule base
+    recovered: bool = False
 
     @property
     def file(self) -> str:
@@ -235,6 +238,81 @@ def parse_document(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | No
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, validation_diagnostics(exc, data, smap)
+
+
+RECOVERY_ROUNDS = 20  # a node reports one unknown key at a time: rounds of pruning, each finding the next
+
+
+def parse_recovering(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | None = None) -> tuple[Any | None, list[Diagnostic], Any | None]:
+    """:func:`parse_document`, and for a rule document refused only for unknown keys (a misspelt key, an unknown
+    filter attribute), the document validated again without them: ``(None, diagnostics, recovered)``.
+
+    The keys a model does not know are never read, so leaving them out changes nothing the document says. The
+    recovered document lets the rule base's checks report, in the same round, what else the document gets wrong
+    (an unknown credential, type or level it names: :func:`stackrules.rulebase.checks.recovered_findings`);
+    before, those came only once the unknown keys were fixed. A node reports its first unknown key only, and
+    fields beside it are validated once it is gone: each round's new errors are reported too (they are in the
+    document as written), and recovery stops at the first error that leaving out a key cannot mend.
+    """
+    kinds = tuple(allowed_kinds) if allowed_kinds is not None else tuple(KINDS)
+    doc, diags = parse_document(data, smap, kinds)
+    if doc is not None or not isinstance(data, dict) or data.get("kind") not in kinds or data.get("kind") == "learner":
+        return doc, diags, None
+    model: type[Model] = KINDS[str(data["kind"])]
+    seen = {(d.line, d.column, d.code) for d in diags}
+    for round_ in range(RECOVERY_ROUNDS):
+        try:
+            recovered = model.model_validate(data)
+        except ValidationError as exc:
+            paths = _prunable(exc, data)
+            if not paths:
+                return None, diags, None
+            if round_:  # (the first round's errors are parse_document's)
+                for d in validation_diagnostics(exc, data, smap):
+                    if (d.line, d.column, d.code) not in seen:
+                        seen.add((d.line, d.column, d.code))
+                        diags.append(d)
+            data = _without(data, paths)
+            continue
+        # (valid as written: parse_document refused it for a reason of its own, not the model's)
+        return None, diags, recovered if round_ else None
+    return None, diags, None
+
+
+def _prunable(exc: ValidationError, data: Any) -> list[Path] | None:
+    """The paths of the keys to leave out when every error of ``exc`` is an unknown key (else None)."""
+    out: list[Path] = []
+    for err in exc.errors(include_url=False):
+        etype = str(err["type"])
+        ctx: dict[str, Any] = dict(err.get("ctx") or {})
+        path = _data_path(data, err["loc"])
+        if etype == "unknown_key":
+            key = ctx.get("key", err["loc"][-1] if err["loc"] else "")
+            out.append(path + (str(key),))
+        elif etype == "extra_forbidden" and path and isinstance(path[-1], str):
+            out.append(path)
+        elif etype == "invalid_filter" and ctx.get("on_key") and isinstance(ctx.get("at"), tuple) and ctx["at"]:
+            out.append(path + ctx["at"])
+        else:
+            return None
+    return out
+
+
+def _without(data: Any, paths: list[Path]) -> Any:
+    """A copy of ``data`` without the mapping keys at ``paths`` (a key's path ends with its name, compared as text)."""
+    heads: dict[str | int, list[Path]] = {}
+    drop: set[str] = set()
+    for path in paths:
+        if len(path) == 1:
+            drop.add(str(path[0]))
+        elif path:
+            heads.setdefault(path[0], []).append(path[1:])
+    if isinstance(data, dict):
+        return {k: _without(v, heads[k]) if k in heads else v for k, v in data.items() if str(k) not in drop}
+    if isinstance(data, list | tuple):
+        items = [_without(v, heads[i]) if i in heads else v for i, v in enumerate(data)]
+        return tuple(items) if isinstance(data, tuple) else items
+    return data
 
 
 def split_verifiable(data: dict[str, Any], smap: SourceMap) -> dict[str, Any]:

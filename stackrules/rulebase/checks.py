@@ -35,6 +35,24 @@ def build(loaded: list[Loaded]) -> tuple[RuleBase | None, list[Diagnostic]]:
     return with_equivalent_prerequisites(ix.rb), diags
 
 
+# what a document refused only for unknown keys is still checked for once they are left out: references, whose
+# truth does not depend on any key (a name the rule base lacks is lacking whatever else the document says). Not
+# what leaving a key out could cause: an unknown node (a misspelt `id:`), overlapping versions (a misspelt
+# `effective:`), a contradiction, a pool nothing fills
+RECOVERED_CODES = frozenset({"SR3001", "SR3002", "SR3003", "SR3004", "SR3012", "SR3013", "SR3020", "SR3021"})
+
+
+def recovered_findings(loaded: list[Loaded], recovered: list[Loaded]) -> list[Diagnostic]:
+    """The errors in what ``recovered`` documents name (:data:`RECOVERED_CODES`), found by checking them beside the
+    ``loaded`` ones: reported in the round that reports their unknown keys, not the next. Only errors placed in a
+    recovered document are kept (its presence could change what others are found to get wrong)."""
+    if not recovered:
+        return []
+    files = {r.file for r in recovered}
+    _, diags = build([*loaded, *recovered])
+    return [d for d in diags if d.file in files and d.severity == "error" and d.code in RECOVERED_CODES]
+
+
 def with_equivalent_prerequisites(rb: RuleBase) -> RuleBase:
     """The rule base with each prerequisite that names a credential accepting its `supersedes` / `equivalent`
     partners too (section 17): a leaf `X` becomes `any: [X, partners...]`.

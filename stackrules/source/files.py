@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from ..diagnostics import CODES, QUOTE_WIDTH, Diagnostic
-from ..language.documents import Loaded, parse_document
+from ..language.documents import Loaded, parse_document, parse_recovering
 from .yamlreader import MAX_BYTES, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -176,11 +176,13 @@ def _too_large(name: str, size: int) -> Diagnostic:
 
 
 def read_document(
-    file: FsPath, allowed_kinds: Iterable[str] | None = None, raw: bytes | None = None, name: str | None = None
+    file: FsPath, allowed_kinds: Iterable[str] | None = None, raw: bytes | None = None, name: str | None = None, recover: bool = False
 ) -> tuple[Loaded | None, list[Diagnostic]]:
     """One document from ``file`` (or from ``raw``, its bytes already read: they are parsed as they are).
 
-    ``name`` is how diagnostics and decisions name the file (default: :func:`display_name`).
+    ``name`` is how diagnostics and decisions name the file (default: :func:`display_name`). ``recover``: a rule
+    document refused only for unknown keys is returned without them, marked ``recovered``, beside its errors
+    (:func:`stackrules.language.documents.parse_recovering`): to be checked for what it names, never loaded.
     """
     name = name if name is not None else display_name(file)
     if raw is None:
@@ -190,7 +192,12 @@ def read_document(
     data, smap, diags = read_yaml(raw, name)
     if data is None or diags:
         return None, diags  # one mistake, one error: a value the reader refused is not validated again
-    doc, more = parse_document(data, smap, allowed_kinds)
+    if recover:
+        doc, more, recovered = parse_recovering(data, smap, allowed_kinds)
+        if recovered is not None:
+            return Loaded(recovered, smap, attachments_of(recovered, file), recovered=True), more
+    else:
+        doc, more = parse_document(data, smap, allowed_kinds)
     diags.extend(more)
     if doc is None or any(d.severity == "error" for d in diags):
         return None, diags
@@ -233,16 +240,23 @@ def read_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
     return sources, diags
 
 
-def parse_sources(sources: Iterable[Source]) -> tuple[list[Loaded], list[Diagnostic]]:
-    """The documents in ``sources``, parsed from the bytes read (never read again)."""
+def parse_sources(sources: Iterable[Source], recovered: list[Loaded] | None = None) -> tuple[list[Loaded], list[Diagnostic]]:
+    """The documents in ``sources``, parsed from the bytes read (never read again).
+
+    ``recovered``: where to put the documents refused only for unknown keys, validated without them
+    (:func:`read_document`'s ``recover``), for :func:`stackrules.rulebase.checks.recovered_findings`.
+    """
     loaded: list[Loaded] = []
     diags: list[Diagnostic] = []
     for s in sources:
         if s.raw is None:
             continue
-        doc, more = read_document(s.path, raw=s.raw, name=s.name)
+        doc, more = read_document(s.path, raw=s.raw, name=s.name, recover=recovered is not None)
         diags.extend(more)
-        if doc is not None:
+        if doc is not None and doc.recovered:
+            assert recovered is not None
+            recovered.append(doc)
+        elif doc is not None:
             loaded.append(doc)
     return loaded, diags
 
