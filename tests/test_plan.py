@@ -474,24 +474,29 @@ def test_catalogue_selection_on_arrays_matches_the_plain_count(tmp_path_factory:
         assert merged == expected, (plan, quick)
 
 
+def _university(folder: Path) -> tuple[Any, dict[int, dict[str, Any]], Any, stackrules.Engine]:
+    """benchmarks/instances.py's 2,000-credential university, written into ``folder`` and loaded: the module, the
+    degrees by requirement count, the catalogue, the engine."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("instances", ROOT / "benchmarks" / "instances.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("instances", module)
+    spec.loader.exec_module(module)
+    degrees = module.write_rule_base(folder, 2000)
+    return module, degrees, module.catalogue(2000), stackrules.load(folder)
+
+
 def test_fast_model_stops_at_its_relaxation_when_the_full_model_is_needed(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     # benchmarks/instances.py's 2,000-credential university: for learners part-way through, the fast model's relaxation
     # plan (scheduled term by term) bounds the optimum, and the full model within it has candidates the fast one lacks.
     # The fast attempt then stops there (status "wider") instead of breaking ties in a model whose plan is not used;
     # the plan is the one the fast attempt run to its end gives
-    import importlib.util
-    import sys
-
     import stackrules.decide.plan as planning
 
-    spec = importlib.util.spec_from_file_location("instances", ROOT / "benchmarks" / "instances.py")
-    assert spec is not None and spec.loader is not None
-    instances_module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("instances", instances_module)
-    spec.loader.exec_module(instances_module)
-    degrees = instances_module.write_rule_base(tmp_path, 2000)
-    units = instances_module.catalogue(2000)
-    engine = stackrules.load(tmp_path)
+    instances_module, degrees, units, engine = _university(tmp_path)
     real_attempt = planning._attempt
     statuses: list[str] = []
 
@@ -517,19 +522,9 @@ def test_a_wider_model_stopped_by_the_time_limit_leaves_the_fast_models_plan_sai
     # on a slow machine the full model of a 60-requirement plan over 20,000 credentials ran past 5 s after the fast model
     # had found a plan in under 1 s, and the answer was "no plan: not decided within the time limit". The fast model's
     # plan is a plan (every plan of it is one of the full model): it is returned, re-verified, as the best found
-    import importlib.util
-    import sys
-
     import stackrules.decide.plan as planning
 
-    spec = importlib.util.spec_from_file_location("instances", ROOT / "benchmarks" / "instances.py")
-    assert spec is not None and spec.loader is not None
-    instances_module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("instances", instances_module)
-    spec.loader.exec_module(instances_module)
-    degrees = instances_module.write_rule_base(tmp_path, 2000)
-    units = instances_module.catalogue(2000)
-    engine = stackrules.load(tmp_path)
+    instances_module, degrees, units, engine = _university(tmp_path)
     learner = stackrules.load_learner(instances_module.learner(units, degrees[24], 25, seed=7003))
     proven = engine.plan(learner, "bu:DEG24", AS_OF).to_json()
     real_attempt, real_check = planning._attempt, planning.check_plan
