@@ -360,9 +360,9 @@ def check(paths: tuple[str, ...], rules: tuple[str, ...], fmt: str) -> int:
         parsed += more_parsed
         loaded = base + [x for x in loaded if isinstance(x.doc, LearnerDoc)] if not has_rules else base + loaded
     _, more = build(loaded)
-    more += recovered_findings(loaded, recovered)
-    diags += without_consequences(sources, parsed, more)
-    diags = sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code))
+    found = recovered_findings(loaded, recovered)
+    diags += without_consequences(sources, parsed, more, found, (r.file for r in recovered))
+    diags = sorted(set(diags), key=Diagnostic.order)
     errors = [d for d in diags if d.severity == "error"]
     if fmt == "json":
         emit_diagnostics(diags, "json")

@@ -301,6 +301,10 @@ class Diagnostic:
     def severity(self) -> Severity:
         return CODES[self.code].severity
 
+    def order(self) -> tuple[str, int, int, str, str, str, int, str]:
+        """The order diagnostics are reported in: by place and code, then every other field (the same bytes on every run)."""
+        return (self.file, self.line, self.column, self.code, self.message, self.help or "", self.end_column or 0, self.pointer)
+
     @property
     def slug(self) -> str:
         return CODES[self.code].slug

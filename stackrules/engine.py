@@ -545,8 +545,8 @@ def load_with_diagnostics(*paths: str | os.PathLike[str], cache: str | os.PathLi
         diags += parsed
         rule_docs = [x for x in loaded if not isinstance(x.doc, LearnerDoc)]
         rb, more = build(loaded)
-        more += recovered_findings(loaded, recovered)
-    diags += without_consequences(sources, parsed, more)
+        found = recovered_findings(loaded, recovered)
+    diags += without_consequences(sources, parsed, more, found, (r.file for r in recovered))
     if rb is None or any(d.severity == "error" for d in diags):
         return None, diags
     # the documents' source maps served the checks; decisions need only the locations kept in the rule base

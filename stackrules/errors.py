@@ -22,7 +22,7 @@ class StackrulesError(Exception):
 
 class _WithDiagnostics(StackrulesError):
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=lambda d: (d.file, d.line, d.column, d.code))
+        self.diagnostics = sorted(diagnostics, key=lambda d: d.order())
         errors = [d for d in self.diagnostics if d.severity == "error"]
         first = errors[0] if errors else (self.diagnostics[0] if self.diagnostics else None)
         head = f"{first.file}:{first.line}:{first.column}: {first.message}" if first else "invalid input"

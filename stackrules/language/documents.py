@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,11 +144,13 @@ def _has(container: Any, el: Any) -> bool:
     return False
 
 
-def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap) -> list[Diagnostic]:
-    """Turn pydantic's errors into positioned diagnostics, one per place."""
+def validation_diagnostics(exc: ValidationError, data: Any, smap: SourceMap, only: Callable[[Any], bool] | None = None) -> list[Diagnostic]:
+    """Turn pydantic's errors into positioned diagnostics, one per place (``only``: of the errors it accepts)."""
     out: list[Diagnostic] = []
     seen: set[Path] = set()
     for err in exc.errors(include_url=False):
+        if only is not None and not only(err):
+            continue
         etype = str(err["type"])
         ctx: dict[str, Any] = dict(err.get("ctx") or {})
         path = _data_path(data, err["loc"])
@@ -265,18 +267,44 @@ def parse_recovering(data: Any, smap: SourceMap, allowed_kinds: Iterable[str] | 
             recovered = model.model_validate(data)
         except ValidationError as exc:
             paths = _prunable(exc, data)
-            if not paths:
-                return None, diags, None
             if round_:  # (the first round's errors are parse_document's)
-                for d in validation_diagnostics(exc, data, smap):
+                # with keys still to leave out, every error is one; else only errors in a value as written
+                for d in validation_diagnostics(exc, data, smap, None if paths else _as_written(data)):
                     if (d.line, d.column, d.code) not in seen:
                         seen.add((d.line, d.column, d.code))
                         diags.append(d)
+            if not paths:
+                return None, diags, None
             data = _without(data, paths)
             continue
         # (valid as written: parse_document refused it for a reason of its own, not the model's)
         return None, diags, recovered if round_ else None
     return None, diags, None
+
+
+def _as_written(data: Any) -> Callable[[Any], bool]:
+    """Whether a validation error of ``data`` (a rule document less unknown keys) is in a value its author wrote.
+
+    Such an error is an unknown key, or one of a value at a key the document has (a wrong type, a value not
+    allowed), never a missing key nor an error of a whole mapping (a node's form): those may follow from a key
+    left out, as a misspelt required key leaves its key missing.
+    """
+
+    def written(err: Any) -> bool:
+        etype = str(err["type"])
+        if etype in ("missing", "missing_key"):
+            return False
+        if etype in ("unknown_key", "extra_forbidden", "invalid_filter"):
+            return True  # a key as written
+        cur: Any = data
+        last = False  # whether the error's last place is in the document (a union's tag names are skipped)
+        for el in err["loc"]:
+            last = _has(cur, el)
+            if last:
+                cur = cur[el]
+        return last and not isinstance(cur, dict)
+
+    return written
 
 
 def _prunable(exc: ValidationError, data: Any) -> list[Path] | None:

@@ -146,6 +146,8 @@ def to_fraction(value: object) -> Fraction:
         if len(text) <= 40 and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", text):
             # a number, but in exponent form, which text never takes: saying "not a number" would be untrue
             raise QuantityError(f"`{value}` is written with an exponent: write the number in digits (24, 1.5 or 2/3)")
+    if isinstance(value, list | tuple | dict):
+        raise QuantityError(f"a number is needed here, not {'a mapping' if isinstance(value, dict) else 'a list'}")
     raise QuantityError(f"`{value}` is not a number" if len(str(value)) <= 40 else "this is not a number")
 
 

@@ -392,11 +392,19 @@ def shipped_paths() -> list[FsPath]:
 # what depends on a document that failed to load only repeats its error: "unknown credential", "has no catalog", and
 # the rule-base-wide sums and matches (SR4001, SR4002), which are computed without it
 _CONSEQUENCES = frozenset({"SR3001", "SR3002"})
+# what a refused framework or credit-systems document defines: unknown levels, types, frameworks and credit
+# systems it declares follow from its absence (a misspelt key in aqf.yaml made 100 "unknown framework level" errors)
+_DEFINED = frozenset({"SR3003", "SR3004", "SR3013"})
 _WIDE = frozenset({"SR4001", "SR4002"})
 
 
-def without_consequences(sources: Iterable[Source], parsed: list[Diagnostic], checked: list[Diagnostic]) -> list[Diagnostic]:
-    """``checked`` (the rule base's checks) without what follows from a document ``parsed`` refused.
+def without_consequences(
+    sources: Iterable[Source], parsed: list[Diagnostic], checked: list[Diagnostic], found: list[Diagnostic] | None = None, recovered: Iterable[str] = ()
+) -> list[Diagnostic]:
+    """``checked`` (the rule base's checks) without what follows from a document ``parsed`` refused; and ``found``
+    (errors in documents checked again without their unknown keys, whose files are ``recovered``) without what
+    follows from a refused document that was not so checked: a recovered catalogue's own unknown credentials
+    are found against that catalogue, and are reported.
 
     A catalogue with one malformed entry is left out whole, so every qualification of its provider reported
     "provider has no catalog" and every rule naming its credentials "unknown credential": one mistake, a screen
@@ -404,25 +412,44 @@ def without_consequences(sources: Iterable[Source], parsed: list[Diagnostic], ch
     read), and the errors that name them are left out; so are the warnings computed over the whole rule base.
     Fixing the refused documents and checking again reports whatever else is wrong.
     """
+    sources = list(sources)
+    kept = _without(sources, parsed, checked)
+    if found:
+        again = set(recovered)
+        kept += _without(sources, [d for d in parsed if d.file not in again], found)
+    return kept
+
+
+def _without(sources: list[Source], parsed: list[Diagnostic], checked: list[Diagnostic]) -> list[Diagnostic]:
     refused = {d.file for d in parsed if d.severity == "error"}
     if not refused:
         return checked
     ids: set[str] = set()
     providers: set[str] = set()
+    defined: set[str] = set()  # the frameworks and credit systems refused documents define
     for s in sources:
         if s.name in refused and s.raw is not None:
             data, _, _ = read_yaml(s.raw, s.name)
             if isinstance(data, dict):
                 _declared(data, ids, providers)
+                if data.get("kind") == "framework" and isinstance(data.get("id"), str):
+                    defined.add(str(data["id"]))
+                systems = data.get("systems") if data.get("kind") == "credit_systems" else None
+                for system in systems if isinstance(systems, list | tuple) else ():
+                    if isinstance(system, dict) and isinstance(system.get("id"), str):
+                        defined.add(str(system["id"]))
             else:
                 _declared_in_text(s.raw, ids, providers)
 
     def follows(d: Diagnostic) -> bool:
         if d.code in _WIDE:
             return True
+        subject = d.message.split("`")[1] if d.message.count("`") >= 2 else ""
+        if d.code in _DEFINED:
+            # a framework's levels and types are `framework:id`; a credit system is its own id
+            return subject in defined or subject.partition(":")[0] in defined
         if d.code not in _CONSEQUENCES:
             return False
-        subject = d.message.split("`")[1] if d.message.count("`") >= 2 else ""
         return subject in ids or subject in providers or subject.partition(":")[0] in providers
 
     return [d for d in checked if not follows(d)]
