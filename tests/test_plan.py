@@ -356,9 +356,117 @@ def test_groups_left_out_for_stand_ins_change_no_figure(
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
     reduced = engine.plan(learner, "t:Q", AS_OF, objective=objective, max_load=load).to_json()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(catalogue, "_stood_in", lambda ct, merged, most: merged)
+        mp.setattr(catalogue, "_stood_in", lambda ct, merged, most, *fills: merged)
         whole = engine.plan(learner, "t:Q", AS_OF, objective=objective, max_load=load).to_json()
     assert _figures(reduced) == _figures(whole)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_wide(), st.sampled_from(["credits", "terms"]), st.integers(1, 4), st.booleans())
+def test_the_credit_named_units_take_sharpens_what_is_left_out_and_changes_no_figure(
+    tmp_path_factory: Any, cat: tuple[list[dict[str, Any]], list[str]], objective: str, core: int, precedent: bool
+) -> None:
+    # a core of named units every plan must add (catalogue.mandatory_fills) lowers the credit left for stand-ins, so
+    # more merged groups and more units needing prerequisites are left out; with a precedent, a college course the plan
+    # may add instead fills one of them. Every figure of the plan is the one found with nothing sharpened
+    import stackrules.decide.catalogue as catalogue
+    import stackrules.decide.problem as problem
+
+    units, held = cat
+    named = tuple(u["id"] for u in units[-core:])
+    folder = tmp_path_factory.mktemp("rb")
+    if precedent:
+        (folder / "college.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "kind": "catalog",
+                    "provider": {"id": "cc", "name": "CC"},
+                    "credit_system": {"id": "t-cp", "full_time_year": 48},
+                    "credentials": [{"id": "cc:C1", "title": "C1", "credits": 3}],
+                },
+                sort_keys=False,
+            )
+        )
+        (folder / "precedent.yaml").write_text(
+            yaml.safe_dump(
+                {"kind": "credit_rule", "id": "p1", "type": "precedent", "from": "cc:C1", "into": "t:Q", "grant": [named[0]]},
+                sort_keys=False,
+            )
+        )
+    engine = _wide_catalogue(folder, units, named=named)
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
+    seen: list[Fraction] = []
+    real = problem.mandatory_fills
+
+    def fills(*args: Any) -> Any:
+        got = real(*args)
+        seen.append(got[0])
+        return got
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(problem, "mandatory_fills", fills)
+        sharpened = engine.plan(learner, "t:Q", AS_OF, objective=objective).to_json()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(problem, "mandatory_fills", lambda *args: (Fraction(0), frozenset()))
+        plain = engine.plan(learner, "t:Q", AS_OF, objective=objective).to_json()
+    assert _figures(sharpened) == _figures(plain)
+    if not (set(named) - set(held)) - ({named[0]} if precedent else set()):
+        return
+    assert seen and max(seen) > 0, seen  # an open named unit no precedent fills: the sharpening was made
+    del catalogue
+
+
+def test_named_units_every_plan_adds_are_counted_once_each(tmp_path: Any) -> None:
+    # the credit every plan adds apart from the stand-ins: two named units under `all` (6 and 12 credits), one held,
+    # one reachable through a college course (3 credits) by precedent, one under `any` (not every plan adds it)
+    import stackrules.decide.problem as problem
+
+    units: list[dict[str, Any]] = [
+        {"id": f"t:E{k:02d}", "title": f"E{k}", "credits": 6, "level": 2, "tags": ["a"], "cost": {"amount": 500, "currency": "AUD"}} for k in range(20)
+    ]
+    units += [
+        {"id": "t:N1", "title": "N1", "credits": 6, "level": 2, "tags": ["c"]},
+        {"id": "t:N2", "title": "N2", "credits": 12, "level": 2, "tags": ["c"]},
+        {"id": "t:N3", "title": "N3", "credits": 6, "level": 2, "tags": ["c"]},
+        {"id": "t:N4", "title": "N4", "credits": 6, "level": 2, "tags": ["c"]},
+        {"id": "t:N5", "title": "N5", "credits": 6, "level": 2, "tags": ["c"]},
+        {"id": "t:N6", "title": "N6", "credits": 6, "level": 2, "tags": ["c"]},
+    ]
+    pools = [
+        {"id": "a-units", "credits": 12, "where": {"tags": "a"}},
+        {"id": "core", "all": ["t:N1", "t:N2", "t:N3", "t:N4"]},
+        {"id": "choice", "any": ["t:N5", "t:N6"]},
+    ]
+    (tmp_path / "college.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "catalog",
+                "provider": {"id": "cc", "name": "CC"},
+                "credit_system": {"id": "t-cp", "full_time_year": 48},
+                "credentials": [{"id": "cc:C1", "title": "C1", "credits": 3}],
+            },
+            sort_keys=False,
+        )
+    )
+    (tmp_path / "precedent.yaml").write_text(
+        yaml.safe_dump({"kind": "credit_rule", "id": "p1", "type": "precedent", "from": "cc:C1", "into": "t:Q", "grant": ["t:N4"]})
+    )
+    engine = _rule_base(tmp_path, units, pools)
+    seen: list[tuple[Fraction, int]] = []
+    real = problem.mandatory_fills
+
+    def fills(*args: Any) -> Any:
+        got = real(*args)
+        seen.append((got[0], len(got[1])))
+        return got
+
+    learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:N3"}]})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(problem, "mandatory_fills", fills)
+        plan = engine.plan(learner, "t:Q", AS_OF).to_json()
+    assert plan["proof"] == "optimal"
+    # N1 (6) + N2 (12) + N4 through the college course (3); N3 held; N5/N6 under `any`; the entries N1, N2 and N4
+    assert set(seen) == {(Fraction(21), 3)}, seen
 
 
 def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, monkeypatch: Any) -> None:
@@ -388,8 +496,8 @@ def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, mo
     dropped: list[int] = []
     real_stood_in = catalogue._stood_in
 
-    def stood_in(ct: Any, merged: list[tuple[int, tuple[int, ...]]], most: Fraction) -> list[tuple[int, tuple[int, ...]]]:
-        out = real_stood_in(ct, merged, most)
+    def stood_in(ct: Any, merged: list[tuple[int, tuple[int, ...]]], most: Fraction, *fills: Any) -> list[tuple[int, tuple[int, ...]]]:
+        out = real_stood_in(ct, merged, most, *fills)
         dropped.append(len(merged) - len(out))
         return out
 
@@ -407,7 +515,7 @@ def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, mo
     reduced = engine.plan(learner, "t:Q", AS_OF).to_json()
     assert overs and all(n > 0 for n in dropped), (overs, dropped)
     assert "t:P" in reduced["added"] and "t:A" in reduced["added"]
-    monkeypatch.setattr(catalogue, "_stood_in", lambda ct, merged, most: merged)
+    monkeypatch.setattr(catalogue, "_stood_in", lambda ct, merged, most, *fills: merged)
     whole = engine.plan(learner, "t:Q", AS_OF).to_json()
     assert _figures(reduced) == _figures(whole)
     # the electives it takes may differ, among plans equal on every level: a tag-a elective stands in for a tag-b one

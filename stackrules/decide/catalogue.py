@@ -22,7 +22,7 @@ from ..compile.target import CompiledTarget, prerequisites_met
 from ..compile.tree import CNode
 from ..rulebase.filters import catalogue_index, credential_attrs
 from ..rulebase.index import CredentialInfo, QualVersion, RuleBase, iter_nodes
-from .items import Item
+from .items import Application, Item
 
 
 def add_catalogue(
@@ -36,6 +36,7 @@ def add_catalogue(
     bound: Fraction | None = None,
     most_credit: Fraction | None = None,
     single: frozenset[str] = frozenset(),
+    fills: Fills = (Fraction(0), frozenset()),
 ) -> frozenset[str]:
     """Catalogue credentials that could be added, merged when interchangeable (``single``: never merged).
 
@@ -55,8 +56,10 @@ def add_catalogue(
     :func:`_undominated`). With ``most_credit`` (a plan that asks for no
     alternatives: the most credit an optimal plan can add, see
     :func:`_stood_in`), merged groups that enough kept groups stand in for
-    are left out. Returns the credentials in the model whose prerequisites
-    the learner lacks (a plan's fast path compares them).
+    are left out. ``fills`` (:func:`mandatory_fills`, a plan's): credit every
+    plan adds apart from the candidates it names, which sharpens both of those.
+    Returns the credentials in the model whose prerequisites the learner lacks
+    (a plan's fast path compares them).
     """
     entries, lay = ct.catalogue, ct.layout
     # with shares_with one added credential may fill two leaves, which a merged group's claims cannot tell
@@ -65,7 +68,9 @@ def add_catalogue(
     sharing = any(n.shares_with for n in ct.top.walk())
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    unready, fixed, single_entries = _selection(rb, ct, items, plan, quick, bound, sharing)
+    if sharing:
+        fills = (Fraction(0), frozenset())  # (claims shared: one addition may fill two named leaves)
+    unready, fixed, single_entries = _selection(rb, ct, items, plan, quick, bound, sharing, fills)
     fixed |= {lay.position[c] for c in single if c in lay.position}
     alone = (fixed | single_entries) - (unready - single_entries)
     skip = unready | alone
@@ -88,7 +93,7 @@ def add_catalogue(
         if members:
             merged.append((min(members), members))
     if plan is not None and most_credit is not None and not sharing and not distinct:
-        merged = _stood_in(ct, merged, most_credit)
+        merged = _stood_in(ct, merged, most_credit, fills)
     made += merged
     made.sort()  # in catalogue (id) order of each one's first member
     ids = lay.ids
@@ -121,7 +126,14 @@ def add_catalogue(
 
 
 def _selection(
-    rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str | None, quick: bool, bound: Fraction | None, sharing: bool
+    rb: RuleBase,
+    ct: CompiledTarget,
+    items: list[Item],
+    plan: str | None,
+    quick: bool,
+    bound: Fraction | None,
+    sharing: bool,
+    fills: Fills = (Fraction(0), frozenset()),
 ) -> tuple[set[int], set[int], set[int]]:
     """Which entries need prerequisites the learner lacks, which are never merged, and which of those stay single.
 
@@ -141,7 +153,7 @@ def _selection(
         if quick:
             kept = unready & lay.named
         elif bound is not None and plan in ("credits", "cost"):
-            kept = _undominated(ct, unready, fixed, plan, bound)
+            kept = _undominated(ct, unready, fixed, plan, bound, fills)
         else:
             kept = set(unready)
         # what they need (and what other providers' candidates need) stays single, so that a
@@ -160,13 +172,13 @@ def _selection(
     return unready, fixed, single
 
 
-def unready_with(rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str, bound: Fraction) -> frozenset[str]:
+def unready_with(rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str, bound: Fraction, fills: Fills = (Fraction(0), frozenset())) -> frozenset[str]:
     """What :func:`add_catalogue` returns for a plan's full model within ``bound``, without building it.
 
     ``items``: the problem's items before the catalogue is added (the full model's are the same).
     """
     sharing = any(n.shares_with for n in ct.top.walk())
-    unready, _, single = _selection(rb, ct, items, plan, False, bound, sharing)
+    unready, _, single = _selection(rb, ct, items, plan, False, bound, sharing, (Fraction(0), frozenset()) if sharing else fills)
     return frozenset(ct.catalogue[k].credential for k in unready & single)
 
 
@@ -187,7 +199,7 @@ def _prereq_met(rb: RuleBase, credential: str, held: set[str]) -> bool:
     return pre is None or prerequisites_met(pre, held, strict=True)
 
 
-def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction) -> set[int]:
+def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: str, bound: Fraction, fills: Fills = (Fraction(0), frozenset())) -> set[int]:
     """Entries needing prerequisites that an optimal plan within ``bound`` might still need.
 
     What :func:`_undominated_loop` finds, counted on arrays (:func:`_cells`) when they are small
@@ -197,6 +209,10 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     weighs its price, so they all weigh at most the entry and the least of them is the cheapest price
     with a stand-in. An entry weighing nothing, or (cost) without a price, is always kept: a stand-in
     weighing nothing, if any, makes the least weight 0.
+
+    ``fills`` (objective credits only): every plan adds at least ``fills[0]`` credit through the entries
+    ``fills[1]``. Those are then never counted as stand-ins, so a plan taking an entry that is not one of
+    them and ``k`` stand-ins adds at least ``w + k * low + fills[0]``: its bound is ``bound - fills[0]``.
     """
     cells = _cells(ct)
     if cells is None:
@@ -214,6 +230,12 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     free = np.ones(len(group), dtype=bool)
     free[lacking] = False
     free[list(fixed)] = False
+    # each candidate's own bound: less the mandatory fills' credit unless it is one of their candidates
+    tops = np.full(len(cand), top, dtype=np.int64)
+    if plan == "credits" and fills[0] > 0:
+        free[list(fills[1])] = False
+        sharper = math.floor((bound - fills[0]) * scale)
+        tops[~np.isin(cand, np.fromiter(fills[1], dtype=np.int64, count=len(fills[1])))] = sharper
     exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)
     np.add.at(exact, (group[free], at_price[free], at_mask[free]), 1)
     standing = _summed(dominators, np.cumsum(exact, axis=1) @ cover)  # [g, p, o]: stand-ins costing at most p
@@ -225,7 +247,8 @@ def _undominated(ct: CompiledTarget, unready: set[int], fixed: set[int], plan: s
     low = w if plan == "credits" else prices[first[g, o]].astype(np.int64)
     # kept: weighing nothing (cost: a price unknown weighs 0), without a stand-in, a least stand-in weighing
     # nothing, or too few stand-ins for a plan within the bound to leave one unused
-    keep = (w <= 0) | (swaps == 0) | (low <= 0) | (swaps <= (top - w) // np.where(low > 0, low, 1))
+    # (a candidate heavier than its own bound is in no plan within it: left out)
+    keep = (w <= tops) & ((w <= 0) | (swaps == 0) | (low <= 0) | (swaps <= (tops - w) // np.where(low > 0, low, 1)))
     return {int(k) for k in cand[keep]}
 
 
@@ -346,7 +369,9 @@ def _undominated_loop(ct: CompiledTarget, unready: set[int], fixed: set[int], pl
     return kept
 
 
-def _stood_in(ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], most_credit: Fraction) -> list[tuple[int, tuple[int, ...]]]:
+def _stood_in(
+    ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], most_credit: Fraction, fills: Fills = (Fraction(0), frozenset())
+) -> list[tuple[int, tuple[int, ...]]]:
     """The merged groups of a plan's catalogue less those that enough others stand in for strictly.
 
     Every member of a merged group is ready (the learner has its prerequisites),
@@ -373,6 +398,13 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], mos
     not: in an optimal plan that takes ``X`` one of them is unused, and the
     swap moves a member strictly up the (finite, acyclic) strict order, so
     repeated swaps end in an optimal plan that takes no group left out.
+
+    With ``fills`` (:func:`mandatory_fills`): every plan adds at least
+    ``fills[0]`` credit through the entries ``fills[1]``. Those are not
+    counted among the stand-ins, so when ``X`` has none of them the plan adds
+    at least ``(k + 1) * c + fills[0]``, and ``X`` is left out at
+    ``(most_credit - fills[0]) // c`` members standing in for it. The swap
+    keeps the fills (it trades a member of ``X`` for one that is not a fill).
     """
     cells = _cells(ct)
     if not merged or cells is None:
@@ -380,22 +412,113 @@ def _stood_in(ct: CompiledTarget, merged: list[tuple[int, tuple[int, ...]]], mos
     group, _, prices, at_price, at_mask, cover, dominators, equals = cells
     first = np.array([m[0] for _, m in merged], dtype=np.int64)
     g, p, o = group[first], at_price[first], at_mask[first]
+    filling = fills[1] if fills[0] > 0 else frozenset()
+    holds_fill = [bool(filling) and any(k in filling for k in m) for _, m in merged]
     exact = np.zeros((len(ct.dominators), len(prices), cover.shape[0]), dtype=np.int64)  # members per (group, price, offerings)
-    np.add.at(exact, (g, p, o), np.array([len(m) for _, m in merged], dtype=np.int64))
+    # (a fill's candidates are no stand-ins)
+    sizes = [len(m) - (sum(1 for k in m if k in filling) if holds else 0) for (_, m), holds in zip(merged, holds_fill, strict=True)]
+    np.add.at(exact, (g, p, o), np.array(sizes, dtype=np.int64))
     within = np.cumsum(exact, axis=1) @ cover  # [h, p, o]: members of h costing at most p, offered whenever o is
     # those standing in strictly: less those of groups each stands in for the other (the same price and offerings)
     standing = _summed(dominators, within)[g, p, o] - _summed(equals, exact)[g, p, o]
-    need: dict[int, int | None] = {}  # signature group -> the stand-ins' members that leave it out (None: never)
+    need: dict[tuple[int, bool], int | None] = {}  # (signature group, a fill's) -> the stand-ins that leave it out (None: never)
     out = []
     for x, group_of in enumerate(merged):
-        h = int(g[x])
-        if h not in need:
+        key = (int(g[x]), holds_fill[x])
+        if key not in need:
             credits = ct.catalogue[group_of[1][0]].attrs.credits  # one credit per signature group
-            need[h] = math.floor(most_credit / credits) if credits > 0 else None
-        least = need[h]
+            most = most_credit if holds_fill[x] else most_credit - fills[0]
+            need[key] = math.floor(most / credits) if credits > 0 else None
+        least = need[key]
         if least is None or standing[x] < least:
             out.append(group_of)
     return out
+
+
+Fills = tuple[Fraction, frozenset[int]]  # credit every plan adds through these catalogue entries (positions)
+
+
+def mandatory_fills(
+    ct: CompiledTarget,
+    top: CNode,
+    items: list[Item],
+    eligible: dict[int, list[int]],
+    apps: list[Application],
+    source_eligible: dict[int, list[int]],
+    open_leaves: frozenset[int],
+    aside: frozenset[int],
+) -> Fills:
+    """Named leaves every completion fills with study it adds, and the least credit that takes.
+
+    A leaf counts when every node from the root to it is an ``all`` group (or the leaf), none of them
+    in ``aside`` (waived, settled for this learner, exempted by a credit rule, or met by an exception's
+    claim: nodes whose met-ness is not its claims'), and it names a credential: it is met only by a
+    claim of an eligible item. ``eligible`` is read before the catalogue is added; the items it lists
+    for the leaf must all be credit a rule grants, from an application each of whose possible sources
+    is an addition (none held) and whose `from` tree needs at least one source claimed. Every completion
+    then claims the leaf with a catalogue entry whose compiled ``leaves`` hold it (exceptions only take
+    such pairs away) or with such a grant, and so adds at least the least credit among those entries
+    and those sources. Leaves are taken in tree order while their entries and sources are disjoint from
+    those taken before, so that each leaf taken needs an addition of its own. Returns the sum of those
+    least credits and every catalogue entry of a leaf taken (the sources are no catalogue entries).
+    """
+    by_leaf = _entries_by_leaf(ct)
+    total = Fraction(0)
+    taken: set[int] = set()
+    sources_taken: set[int] = set()
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        if n.index in aside:
+            continue
+        if n.kind == "all":
+            stack.extend(reversed(n.children))
+            continue
+        if n.kind != "credential" or n.credential is None or n.index not in open_leaves:
+            continue
+        sources = _grant_sources(items, eligible.get(n.index, []), apps, source_eligible)
+        cands = by_leaf.get(n.index, ())
+        if sources is None or not (cands or sources) or taken.intersection(cands) or sources_taken.intersection(sources):
+            continue
+        taken.update(cands)
+        sources_taken.update(sources)
+        total += min([ct.catalogue[k].attrs.credits for k in cands] + [items[i].credits for i in sources])
+    return total, frozenset(taken)
+
+
+def _grant_sources(items: list[Item], fill: list[int], apps: list[Application], source_eligible: dict[int, list[int]]) -> set[int] | None:
+    """The additions that could be the sources of the grants ``fill`` lists, each of which needs one of them; None
+    when something else can fill the leaf (a holding, a grant from a held source, a `from` tree met without one)."""
+    out: set[int] = set()
+    for i in fill:
+        it = items[i]
+        if it.origin != "grant" or it.app is None:
+            return None
+        app = apps[it.app]
+        if app.root.kind not in ("all", "any", "at_least", "credential", "pool") or (app.root.kind == "at_least" and app.root.k < 1):
+            return None
+        for leaf in app.root.leaves():
+            if leaf.kind not in ("credential", "pool") or (leaf.kind == "pool" and not ((leaf.credits or 0) > 0 or (leaf.count or 0) > 0)):
+                return None
+            for j in source_eligible.get(leaf.index, []):
+                if items[j].origin != "addition":
+                    return None
+                out.add(j)
+        if not out:
+            return None
+    return out
+
+
+def _entries_by_leaf(ct: CompiledTarget) -> dict[int, tuple[int, ...]]:
+    """Leaf index -> the catalogue entries (positions) whose compiled ``leaves`` hold it, once per target."""
+    found = ct.layout._memo.get("entries-by-leaf")
+    if found is None:
+        lists: dict[int, list[int]] = {}
+        for k, e in enumerate(ct.catalogue):
+            for leaf in e.leaves:
+                lists.setdefault(leaf, []).append(k)
+        found = ct.layout._memo.setdefault("entries-by-leaf", {leaf: tuple(ks) for leaf, ks in lists.items()})
+    return found  # type: ignore[no-any-return]
 
 
 def add_external(

@@ -28,7 +28,7 @@ from ..rulebase.filters import Matcher
 from ..rulebase.index import QualVersion, RuleBase
 from . import semantics
 from .authority import RefusedReason, exception_refusal
-from .catalogue import add_catalogue, unready_with
+from .catalogue import add_catalogue, mandatory_fills, unready_with
 from .credit import apply_credit_rules, in_scope
 from .holdings import HoldingView, view_holdings
 from .items import Application, Item, Refusal
@@ -70,6 +70,8 @@ class Problem:
     scale_memo: tuple[int, int] | None = None  # (items then, their credit's common denominator): decide/model.py
     before_catalogue: int = 0  # how many items came before the catalogue's
     unready: frozenset[str] = frozenset()  # catalogue credentials in the model whose prerequisites the learner lacks
+    # a plan's: credit every plan adds through these catalogue entries (catalogue.mandatory_fills)
+    fills: tuple[Fraction, frozenset[int]] = (Fraction(0), frozenset())
     # the checker's memo: (node, limit) -> item -> does the limit's filter admit it (items never change)
     limit_members: dict[tuple[int, int], dict[int, bool]] = field(default_factory=dict)
     # nodes whose met-ness this learner settles, not claims (section 17): node -> (met as things stand, met in a
@@ -138,15 +140,32 @@ class Problem:
             if self.unflipped
             else frozenset()
         )
+        fills = (Fraction(0), frozenset[int]())
+        if self.plan is not None:
+            # nodes whose met-ness is not (only) their claims': waived, settled for this learner, exempted by a
+            # credit rule, or with an exception's claim
+            aside = frozenset(self.waived | set(self.settled) | {n for app in self.apps for n in app.exempt} | {leaf for leaf, _ in self.exception_claims})
+            fills = mandatory_fills(self.compiled, self.top, self.items, self.eligible, self.apps, self.source_eligible, self.open_leaves, aside)
+        self.fills = fills
         self.unready = add_catalogue(
-            self.rb, self.compiled, self.items, self.eligible, set(self.open_leaves), self.plan, self.quick, self.bound, self.most_credit, single
+            self.rb,
+            self.compiled,
+            self.items,
+            self.eligible,
+            set(self.open_leaves),
+            self.plan,
+            self.quick,
+            self.bound,
+            self.most_credit,
+            single,
+            fills,
         )
         self.incompatible, self.same_credential = _constraints(self.rb, self.items)
 
     def unready_with(self, bound: Fraction) -> frozenset[str]:
         """A plan's fast model: the ``unready`` of the full model within ``bound`` (the same learner and target), not built."""
         assert self.compiled is not None and self.plan is not None
-        return unready_with(self.rb, self.compiled, self.items[: self.before_catalogue], self.plan, bound)
+        return unready_with(self.rb, self.compiled, self.items[: self.before_catalogue], self.plan, bound, self.fills)
 
 
 def target_version(rb: RuleBase, learner: LearnerDoc, target: str, as_of: dt.date) -> tuple[QualVersion, dt.date]:
