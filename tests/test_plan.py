@@ -361,6 +361,19 @@ def test_groups_left_out_for_stand_ins_change_no_figure(
     assert _figures(reduced) == _figures(whole)
 
 
+def _college_precedent(folder: Any, grants: str) -> None:
+    """A college course of 3 credits (in the qualification's credit system) that a precedent grants as ``grants``."""
+    college = {
+        "kind": "catalog",
+        "provider": {"id": "cc", "name": "CC"},
+        "credit_system": {"id": "t-cp", "full_time_year": 48},
+        "credentials": [{"id": "cc:C1", "title": "C1", "credits": 3}],
+    }
+    (folder / "college.yaml").write_text(yaml.safe_dump(college, sort_keys=False))
+    rule = {"kind": "credit_rule", "id": "p1", "type": "precedent", "from": "cc:C1", "into": "t:Q", "grant": [grants]}
+    (folder / "precedent.yaml").write_text(yaml.safe_dump(rule, sort_keys=False))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(_wide(), st.sampled_from(["credits", "terms"]), st.integers(1, 4), st.booleans())
 def test_the_credit_named_units_take_sharpens_what_is_left_out_and_changes_no_figure(
@@ -369,30 +382,13 @@ def test_the_credit_named_units_take_sharpens_what_is_left_out_and_changes_no_fi
     # a core of named units every plan must add (catalogue.mandatory_fills) lowers the credit left for stand-ins, so
     # more merged groups and more units needing prerequisites are left out; with a precedent, a college course the plan
     # may add instead fills one of them. Every figure of the plan is the one found with nothing sharpened
-    import stackrules.decide.catalogue as catalogue
     import stackrules.decide.problem as problem
 
     units, held = cat
     named = tuple(u["id"] for u in units[-core:])
     folder = tmp_path_factory.mktemp("rb")
     if precedent:
-        (folder / "college.yaml").write_text(
-            yaml.safe_dump(
-                {
-                    "kind": "catalog",
-                    "provider": {"id": "cc", "name": "CC"},
-                    "credit_system": {"id": "t-cp", "full_time_year": 48},
-                    "credentials": [{"id": "cc:C1", "title": "C1", "credits": 3}],
-                },
-                sort_keys=False,
-            )
-        )
-        (folder / "precedent.yaml").write_text(
-            yaml.safe_dump(
-                {"kind": "credit_rule", "id": "p1", "type": "precedent", "from": "cc:C1", "into": "t:Q", "grant": [named[0]]},
-                sort_keys=False,
-            )
-        )
+        _college_precedent(folder, named[0])
     engine = _wide_catalogue(folder, units, named=named)
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": h} for h in held]})
     seen: list[Fraction] = []
@@ -413,7 +409,6 @@ def test_the_credit_named_units_take_sharpens_what_is_left_out_and_changes_no_fi
     if not (set(named) - set(held)) - ({named[0]} if precedent else set()):
         return
     assert seen and max(seen) > 0, seen  # an open named unit no precedent fills: the sharpening was made
-    del catalogue
 
 
 def test_named_units_every_plan_adds_are_counted_once_each(tmp_path: Any) -> None:
@@ -437,20 +432,7 @@ def test_named_units_every_plan_adds_are_counted_once_each(tmp_path: Any) -> Non
         {"id": "core", "all": ["t:N1", "t:N2", "t:N3", "t:N4"]},
         {"id": "choice", "any": ["t:N5", "t:N6"]},
     ]
-    (tmp_path / "college.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "kind": "catalog",
-                "provider": {"id": "cc", "name": "CC"},
-                "credit_system": {"id": "t-cp", "full_time_year": 48},
-                "credentials": [{"id": "cc:C1", "title": "C1", "credits": 3}],
-            },
-            sort_keys=False,
-        )
-    )
-    (tmp_path / "precedent.yaml").write_text(
-        yaml.safe_dump({"kind": "credit_rule", "id": "p1", "type": "precedent", "from": "cc:C1", "into": "t:Q", "grant": ["t:N4"]})
-    )
+    _college_precedent(tmp_path, "t:N4")
     engine = _rule_base(tmp_path, units, pools)
     seen: list[tuple[Fraction, int]] = []
     real = problem.mandatory_fills
