@@ -153,9 +153,9 @@ def test_cli_batch_summary_resume_and_progress(small: Path, tmp_path: Path) -> N
     )
     full = out.read_bytes()
     rows = summary.read_text().splitlines()
-    assert rows[0] == "index,learner,status,counted,remaining,granted,seconds" and len(rows) == 64
+    assert rows[0] == "index,learner,status,proof,counted,remaining,granted,seconds" and len(rows) == 64
     first = rows[1].split(",")
-    assert first[:6] == ["0", "C-00001", "not_met", "0", "144", "0"] and float(first[6]) > 0
+    assert first[:7] == ["0", "C-00001", "not_met", "optimal", "0", "144", "0"] and float(first[7]) > 0
     # a run stopped part-way (its last line cut short) resumes to the same bytes, deciding only the rest
     lines = full.splitlines(keepends=True)
     out.write_bytes(b"".join(lines[:30]) + lines[30][:50])

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from stackrules.cli import _held_stops, main
+from stackrules.cohort.output import summary_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES = (ROOT / "examples" / "cohort" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()
@@ -59,6 +60,7 @@ def test_the_parquet_summary_holds_the_csv_summary_typed(tmp_path: Path) -> None
         ("index", "int64"),
         ("learner", "string"),
         ("status", "string"),
+        ("proof", "string"),
         ("counted", "double"),
         ("remaining", "double"),
         ("granted", "double"),
@@ -68,6 +70,7 @@ def test_the_parquet_summary_holds_the_csv_summary_typed(tmp_path: Path) -> None
     assert len(got) == len(rows) == 42
     for want, have in zip(rows, got, strict=True):
         assert have["index"] == int(want["index"]) and have["status"] == want["status"]
+        assert have["proof"] == (want["proof"] or None) and want["proof"] == ("" if want["status"] == "error" else "optimal")
         # the CSV keeps a spreadsheet from running an id as a formula; Parquet holds the id as given
         assert have["learner"] == (want["learner"][1:] if want["learner"].startswith("'=") else want["learner"])
         for name in ("counted", "remaining", "granted", "seconds"):
@@ -274,3 +277,14 @@ if __name__ == "__main__":
     assert "multiprocessing.forkserver" in server and "'stackrules.cohort.batch'" in server, server
     # so the worker had no stackrules to import: importing it alone takes about half a second of CPU
     assert float(cpu) < 0.25, cpu
+
+
+def test_the_summary_says_a_plan_the_time_limit_stopped_before_its_proof_is_not_proven() -> None:
+    # a plan returned with proof time_limit keeps the status `planned`: the summary's proof column tells it from a proven one
+    lines = [
+        json.dumps({"index": 0, "learner": "a", "decision": {"status": "planned", "proof": "optimal", "credits": {"counted": "6", "remaining": "12"}}}),
+        json.dumps({"index": 1, "learner": "b", "decision": {"status": "planned", "proof": "time_limit", "credits": {"counted": "6", "remaining": "12"}}}),
+        json.dumps({"index": 2, "learner": "c", "decision": None, "error": {"message": "x"}}),
+    ]
+    rows = summary_rows(lines, {})
+    assert [(r["status"], r["proof"]) for r in rows] == [("planned", "optimal"), ("planned", "time_limit"), ("error", "")]

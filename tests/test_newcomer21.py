@@ -77,7 +77,7 @@ def test_a_plans_counted_credit_is_what_the_learner_has(engine: stackrules.Engin
 def test_the_batch_summary_of_plans_and_explorations(tmp_path: Path) -> None:
     learners = tmp_path / "c.jsonl"
     learners.write_text(json.dumps(NEW_STUDENT) + "\n", encoding="utf-8")
-    for command, want in (("plan", "0,C-00001,planned,0,144,0,"), ("explore", "0,C-00001,explored,,,,")):
+    for command, want in (("plan", "0,C-00001,planned,optimal,0,144,0,"), ("explore", "0,C-00001,explored,,,,,")):
         summary = tmp_path / f"{command}.csv"
         args = ["batch", "--learners", str(learners), "--command", command, "--as-of", AS_OF.isoformat(), "--out", str(tmp_path / f"{command}.jsonl")]
         result = CliRunner().invoke(main, [*args, "--summary", str(summary), *(["--target", "exu:BIT"] if command == "plan" else [])])

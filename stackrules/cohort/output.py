@@ -229,7 +229,7 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return sorted_values[int(rank) - 1]
 
 
-SUMMARY_COLUMNS = ("index", "learner", "status", "counted", "remaining", "granted", "seconds")
+SUMMARY_COLUMNS = ("index", "learner", "status", "proof", "counted", "remaining", "granted", "seconds")
 
 
 def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[str, Any]]:
@@ -247,6 +247,9 @@ def summary_rows(lines: Iterable[str], seconds: dict[int, float]) -> list[dict[s
                 "learner": inert(str(row["learner"])),
                 "learner_id": str(row["learner"]),  # as given (the Parquet summary's), not a CSV column
                 "status": status,
+                # what the solver proved: `optimal`, or a plan the time limit stopped before its proof (`time_limit`),
+                # which the status alone says as `planned` (blank for an error and for an exploration, which has none)
+                "proof": str((doc or {}).get("proof") or ""),
                 "counted": credits.get("counted", ""),
                 "remaining": credits.get("remaining", "") or "",
                 # an exploration ranks targets (its figures are per target): no credit granted to sum, as no counted or remaining
@@ -305,13 +308,14 @@ def _number(text: str) -> float | None:
 
 
 def _write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Typed columns: index int64; learner (as given, no apostrophe: Parquet runs no formulas) and status strings;
+    """Typed columns: index int64; learner (as given, no apostrophe: Parquet runs no formulas), status and proof strings;
     counted, remaining, granted and seconds float64, null where the CSV cell is blank."""
     pa = parquet()
     columns = {
         "index": pa.array([r["index"] for r in rows], type=pa.int64()),
         "learner": pa.array([r["learner_id"] for r in rows], type=pa.string()),
         "status": pa.array([r["status"] for r in rows], type=pa.string()),
+        "proof": pa.array([r["proof"] or None for r in rows], type=pa.string()),
         **{name: pa.array([_number(r[name]) for r in rows], type=pa.float64()) for name in ("counted", "remaining", "granted", "seconds")},
     }
     pa.parquet.write_table(pa.table(columns), path)
