@@ -413,11 +413,15 @@ def test_the_credit_named_units_take_sharpens_what_is_left_out_and_changes_no_fi
 
 def test_named_units_every_plan_adds_are_counted_once_each(tmp_path: Any) -> None:
     # the credit every plan adds apart from the stand-ins: two named units under `all` (6 and 12 credits), one held,
-    # one reachable through a college course (3 credits) by precedent, one under `any` (not every plan adds it)
+    # one reachable through a college course (3 credits) by precedent, one under `any` (not every plan adds it).
+    # Four electives at 500 stand in for the dearer ones: too few against the whole plan's credit, enough against it
+    # less the named units', so the dearer group is left out only with them counted (and the plan is the same)
+    import stackrules.decide.catalogue as catalogue
     import stackrules.decide.problem as problem
 
     units: list[dict[str, Any]] = [
-        {"id": f"t:E{k:02d}", "title": f"E{k}", "credits": 6, "level": 2, "tags": ["a"], "cost": {"amount": 500, "currency": "AUD"}} for k in range(20)
+        {"id": f"t:E{k:02d}", "title": f"E{k}", "credits": 6, "level": 2, "tags": ["a"], "cost": {"amount": 500 if k < 4 else 600, "currency": "AUD"}}
+        for k in range(20)
     ]
     units += [
         {"id": "t:N1", "title": "N1", "credits": 6, "level": 2, "tags": ["c"]},
@@ -442,13 +446,28 @@ def test_named_units_every_plan_adds_are_counted_once_each(tmp_path: Any) -> Non
         seen.append((got[0], len(got[1])))
         return got
 
+    dropped: list[int] = []
+    real_stood_in = catalogue._stood_in
+
+    def stood_in(ct: Any, merged: list[tuple[int, tuple[int, ...]]], *rest: Any) -> list[tuple[int, tuple[int, ...]]]:
+        out = real_stood_in(ct, merged, *rest)
+        dropped.append(len(merged) - len(out))
+        return out
+
     learner = stackrules.load_learner({"id": "L", "holdings": [{"credential": "t:N3"}]})
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(problem, "mandatory_fills", fills)
+        mp.setattr(catalogue, "_stood_in", stood_in)
         plan = engine.plan(learner, "t:Q", AS_OF).to_json()
-    assert plan["proof"] == "optimal"
+    with_fills, dropped = dropped, []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(problem, "mandatory_fills", lambda *args: (Fraction(0), frozenset()))
+        mp.setattr(catalogue, "_stood_in", stood_in)
+        plain = engine.plan(learner, "t:Q", AS_OF).to_json()
+    assert plan["proof"] == "optimal" and _figures(plan) == _figures(plain)
     # N1 (6) + N2 (12) + N4 through the college course (3); N3 held; N5/N6 under `any`; the entries N1, N2 and N4
     assert set(seen) == {(Fraction(21), 3)}, seen
+    assert max(with_fills) > 0 and max(dropped) == 0, (with_fills, dropped)  # left out only with the named units' credit
 
 
 def test_groups_are_left_out_and_a_short_guess_is_solved_again(tmp_path: Any, monkeypatch: Any) -> None:

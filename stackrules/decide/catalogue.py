@@ -68,8 +68,6 @@ def add_catalogue(
     sharing = any(n.shares_with for n in ct.top.walk())
     distinct = any(lim.kind == "min_distinct" for n in ct.top.walk() for lim in n.limits)
     every_leaf = all(leaf.index in open_leaves for leaf in ct.top.leaves())
-    if sharing:
-        fills = (Fraction(0), frozenset())  # (claims shared: one addition may fill two named leaves)
     unready, fixed, single_entries = _selection(rb, ct, items, plan, quick, bound, sharing, fills)
     fixed |= {lay.position[c] for c in single if c in lay.position}
     alone = (fixed | single_entries) - (unready - single_entries)
@@ -178,7 +176,7 @@ def unready_with(rb: RuleBase, ct: CompiledTarget, items: list[Item], plan: str,
     ``items``: the problem's items before the catalogue is added (the full model's are the same).
     """
     sharing = any(n.shares_with for n in ct.top.walk())
-    unready, _, single = _selection(rb, ct, items, plan, False, bound, sharing, (Fraction(0), frozenset()) if sharing else fills)
+    unready, _, single = _selection(rb, ct, items, plan, False, bound, sharing, fills)
     return frozenset(ct.catalogue[k].credential for k in unready & single)
 
 
@@ -461,7 +459,10 @@ def mandatory_fills(
     and those sources. Leaves are taken in tree order while their entries and sources are disjoint from
     those taken before, so that each leaf taken needs an addition of its own. Returns the sum of those
     least credits and every catalogue entry of a leaf taken (the sources are no catalogue entries).
+    None at all when claims are shared (`shares_with`: one addition may fill two named leaves).
     """
+    if any(n.shares_with for n in ct.top.walk()):
+        return Fraction(0), frozenset()
     by_leaf = _entries_by_leaf(ct)
     total = Fraction(0)
     taken: set[int] = set()
@@ -500,12 +501,10 @@ def _grant_sources(items: list[Item], fill: list[int], apps: list[Application], 
         for leaf in app.root.leaves():
             if leaf.kind not in ("credential", "pool") or (leaf.kind == "pool" and not ((leaf.credits or 0) > 0 or (leaf.count or 0) > 0)):
                 return None
-            for j in source_eligible.get(leaf.index, []):
-                if items[j].origin != "addition":
-                    return None
-                out.add(j)
-        if not out:
-            return None
+        mine = {j for leaf in app.root.leaves() for j in source_eligible.get(leaf.index, [])}
+        if not mine or any(items[j].origin != "addition" for j in mine):
+            return None  # (no source: not counted on; a held one fills the leaf with no credit added)
+        out |= mine
     return out
 
 

@@ -413,14 +413,14 @@ def without_consequences(
     Fixing the refused documents and checking again reports whatever else is wrong.
     """
     sources = list(sources)
-    kept = _without(sources, parsed, checked)
+    kept = _not_following(sources, parsed, checked)
     if found:
         again = set(recovered)
-        kept += _without(sources, [d for d in parsed if d.file not in again], found)
+        kept += _not_following(sources, [d for d in parsed if d.file not in again], found)
     return kept
 
 
-def _without(sources: list[Source], parsed: list[Diagnostic], checked: list[Diagnostic]) -> list[Diagnostic]:
+def _not_following(sources: list[Source], parsed: list[Diagnostic], checked: list[Diagnostic]) -> list[Diagnostic]:
     refused = {d.file for d in parsed if d.severity == "error"}
     if not refused:
         return checked
